@@ -1,0 +1,48 @@
+import { down, status, up } from './infra';
+
+const usage = 'usage: npm run infra -- up | down | status [--json]';
+
+async function main(argv: string[]): Promise<number> {
+  const [command] = argv;
+  const json = argv.includes('--json');
+  const say = (line: string): void => {
+    if (!json) console.log(line);
+  };
+  switch (command) {
+    case 'up': {
+      const { state, started } = await up(say);
+      if (json) console.log(JSON.stringify(state));
+      else {
+        say(started ? 'infrastructure started' : 'infrastructure already running');
+        say(`  postgres  ${state.postgres.url}  (pid ${state.postgres.pid})`);
+        say(`  kafka     ${state.kafka.brokers.join(',')}  (pid ${state.kafka.pid}, Apache Kafka ${state.kafka.version})`);
+      }
+      return 0;
+    }
+    case 'down':
+      await down();
+      say('infrastructure stopped');
+      return 0;
+    case 'status': {
+      const s = status();
+      if (json) console.log(JSON.stringify(s));
+      else {
+        say(`postgres  ${s.postgres.running ? `running  ${s.postgres.url}  pid ${s.postgres.pid}` : 'stopped'}`);
+        say(`kafka     ${s.kafka.running ? `running  ${s.kafka.brokers?.join(',')}  pid ${s.kafka.pid}  ${s.kafka.version}` : 'stopped'}`);
+        say(`docker    ${s.dockerEngine ? 'engine available' : 'no engine (local processes are used)'}`);
+      }
+      return s.running ? 0 : 3;
+    }
+    default:
+      console.error(usage);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,2 @@
+export { down, readState, status, up, type InfraState, type InfraStatus } from './infra';
+export { dockerEngineAvailable } from './docker';

@@ -1,0 +1,16 @@
+// Jest globalSetup: brings the real PostgreSQL and Kafka up once for the whole run (or reuses the ones a
+// developer started with `npm run infra -- up`) and hands their addresses to the test workers via env.
+import { up } from '../infra';
+
+export default async function globalSetup(): Promise<void> {
+  if (process.env['TAGGUARD_INFRA_READY'] === '1') return;
+  const started = Date.now();
+  const { state, started: startedNow } = await up((line) => process.stderr.write(`[infra] ${line}\n`));
+  process.env['TAGGUARD_PG_URL'] = state.postgres.url;
+  process.env['TAGGUARD_KAFKA_BROKERS'] = state.kafka.brokers.join(',');
+  process.env['TAGGUARD_INFRA_READY'] = '1';
+  if (startedNow) process.env['TAGGUARD_INFRA_STARTED_BY_TESTS'] = '1';
+  process.stderr.write(
+    `[infra] ${startedNow ? 'started' : 'reusing'} PostgreSQL ${state.postgres.url} and Kafka ${state.kafka.brokers.join(',')} (${Date.now() - started} ms)\n`,
+  );
+}

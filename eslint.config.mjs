@@ -1,0 +1,60 @@
+import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier';
+import tseslint from 'typescript-eslint';
+
+// Layering, as the Nx dependency graph sees it:
+//   type:service  may use libs, never another service, tooling or tests
+//   type:lib      may use libs
+//   type:tooling  may use libs and tooling
+//   type:e2e      may use anything it drives
+const depConstraints = [
+  { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling'] },
+  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling', 'type:service'] },
+];
+
+export default [
+  { ignores: ['**/node_modules', '**/dist', '**/.nx', '**/.tagguard', '**/coverage', 'deploy/build/**', '**/*.mjs', '**/*.js'] },
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints,
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
+    },
+  },
+  {
+    // Jest and Nx read these files' default export.
+    files: ['**/jest.config.ts', '**/jest/global-setup.ts', '**/jest/global-teardown.ts'],
+    rules: { 'no-restricted-syntax': 'off', '@nx/enforce-module-boundaries': 'off' },
+  },
+  {
+    // Domain code is pure: decide/evolve functions with no I/O, framework or transport imports.
+    files: ['**/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@nestjs/*', 'typeorm', 'kafkajs', 'pg', '@grpc/*', '@kurrent/*', '@electric-sql/*'], message: 'domain/ holds pure logic; do I/O at the edges.' },
+            { group: ['node:fs', 'node:net', 'node:http', 'node:child_process'], message: 'domain/ holds pure logic; do I/O at the edges.' },
+          ],
+        },
+      ],
+    },
+  },
+  ...tseslint.configs.recommended.map((config) => ({ ...config, files: ['**/*.ts'] })),
+  { files: ['**/*.spec.ts'], rules: { '@typescript-eslint/no-non-null-assertion': 'off' } },
+  prettier,
+];

@@ -1,0 +1,1 @@
+export { ConfigError, readEnv, type EnvReader } from './env';

@@ -1,0 +1,50 @@
+import { join } from 'node:path';
+import { ReflectionService } from '@grpc/reflection';
+import type { GrpcOptions } from '@nestjs/microservices';
+import { Transport } from '@nestjs/microservices';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { protoRoot } from './proto-root';
+
+export const RUNTIME_PACKAGE = 'tagguard.runtime.v1';
+const RUNTIME_PROTO = 'tagguard/runtime/v1/service_info.proto';
+
+export interface GrpcServerSpec {
+  host: string;
+  port: number;
+  /** Proto packages whose services Nest binds to controllers, e.g. ["tagguard.tag.v1"]. */
+  packages: string[];
+  /** Proto files relative to the proto root, e.g. ["tagguard/tag/v1/tag_service.proto"]. */
+  protoFiles: string[];
+  health: HealthImplementation;
+}
+
+/**
+ * Nest's gRPC transport plus the two services every platform caller expects:
+ * grpc.health.v1.Health (added beside Nest's services, so Nest never binds it) and server reflection
+ * over every loaded descriptor, health included.
+ */
+export function grpcServerOptions(spec: GrpcServerSpec): GrpcOptions {
+  const root = protoRoot();
+  return {
+    transport: Transport.GRPC,
+    options: {
+      url: `${spec.host}:${spec.port}`,
+      package: [RUNTIME_PACKAGE, ...spec.packages],
+      protoPath: [RUNTIME_PROTO, ...spec.protoFiles, healthProtoPath],
+      loader: {
+        includeDirs: [root, join(healthProtoPath, '..', '..', '..')],
+        keepCase: false,
+        longs: String,
+        enums: String,
+        defaults: true,
+        oneofs: true,
+      },
+      onLoadPackageDefinition: (definition, server) => {
+        new ReflectionService(definition).addToServer(server);
+        spec.health.addToServer(server);
+      },
+    },
+  };
+}
+
+export { HealthImplementation };

@@ -1,0 +1,84 @@
+import { Module } from '@nestjs/common';
+import * as grpc from '@grpc/grpc-js';
+import { checkHealth, freePort, listServicesByReflection, tagguardClient } from '@tagguard/testing';
+import { protoRoot } from './proto-root';
+import { runGrpcService, type RunningGrpcService } from './run-grpc-service';
+
+@Module({})
+class EmptyModule {}
+
+const logLines: string[] = [];
+const logDestination = { write: (line: string) => void logLines.push(line) };
+
+interface ServiceInfoClient extends grpc.Client {
+  GetServiceInfo(
+    request: object,
+    callback: (error: grpc.ServiceError | null, response: Record<string, unknown>) => void,
+  ): void;
+}
+
+describe('runGrpcService (real gRPC over a loopback socket)', () => {
+  let service: RunningGrpcService;
+  let address: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    address = `127.0.0.1:${port}`;
+    service = await runGrpcService({ name: 'probe-service', version: '9.9.9', module: EmptyModule, host: '127.0.0.1', port, logDestination });
+  });
+
+  afterAll(() => service.stop('test end'));
+
+  it('answers grpc.health.v1 Check with SERVING, overall and per service', async () => {
+    await expect(checkHealth(address)).resolves.toBe('SERVING');
+    await expect(checkHealth(address, 'tagguard.runtime.v1.ServiceInfoService')).resolves.toBe('SERVING');
+  });
+
+  it('reports an unknown service name as NOT_FOUND, as the health protocol requires', async () => {
+    await expect(checkHealth(address, 'no.such.Service')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+  });
+
+  it('lists its services through server reflection', async () => {
+    const services = await listServicesByReflection(address);
+    expect(services).toEqual(expect.arrayContaining(['grpc.health.v1.Health', 'tagguard.runtime.v1.ServiceInfoService']));
+  });
+
+  it('says which service, version and runtime answers', async () => {
+    const client = tagguardClient<ServiceInfoClient>(address, 'tagguard/runtime/v1/service_info.proto', protoRoot(), [
+      'tagguard',
+      'runtime',
+      'v1',
+      'ServiceInfoService',
+    ]);
+    const info = await new Promise<Record<string, unknown>>((resolve, reject) =>
+      client.GetServiceInfo({}, (error, response) => (error ? reject(error) : resolve(response))),
+    );
+    client.close();
+    expect(info).toMatchObject({ name: 'probe-service', version: '9.9.9', runtime: process.version, pid: process.pid });
+    expect(Date.parse(info['startedAt'] as string)).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('logged its start as JSON with the gRPC address', () => {
+    const started = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['event'] === 'service.started');
+    expect(started).toMatchObject({ service: 'probe-service', grpc: address, version: '9.9.9', level: 'info' });
+  });
+});
+
+describe('runGrpcService stop', () => {
+  it('stops serving: health is NOT_SERVING while stopping and the port refuses calls after', async () => {
+    const port = await freePort();
+    const address = `127.0.0.1:${port}`;
+    const service = await runGrpcService({ name: 'stop-probe', version: '1', module: EmptyModule, host: '127.0.0.1', port, logDestination });
+    const statuses: string[] = [];
+    const originalSet = service.health.setStatus.bind(service.health);
+    service.health.setStatus = (name, status) => {
+      if (name === '') statuses.push(status);
+      originalSet(name, status);
+    };
+
+    await service.stop('test');
+
+    expect(statuses).toEqual(['NOT_SERVING']);
+    await expect(checkHealth(address)).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+  });
+});

@@ -1,0 +1,59 @@
+import { Writable } from 'node:stream';
+import { createLogger } from './logger';
+import { NestPinoLogger } from './nest-pino-logger';
+
+function capture(): { lines: () => Record<string, unknown>[]; stream: Writable } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  return {
+    stream,
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
+describe('createLogger', () => {
+  it('writes one JSON object per line with service, ISO time, level word and mixin fields', () => {
+    const out = capture();
+    const logger = createLogger({
+      service: 'tag-service',
+      destination: out.stream,
+      mixin: () => ({ trace_id: 'abc' }),
+    });
+
+    logger.info({ tagId: 't1' }, 'tag created');
+
+    const [line] = out.lines();
+    expect(line).toMatchObject({
+      level: 'info',
+      service: 'tag-service',
+      msg: 'tag created',
+      tagId: 't1',
+      trace_id: 'abc',
+    });
+    expect(new Date(line!['time'] as string).toISOString()).toBe(line!['time']);
+  });
+});
+
+describe('NestPinoLogger', () => {
+  it('keeps the Nest context and the error stack as fields', () => {
+    const out = capture();
+    const nest = new NestPinoLogger(createLogger({ service: 's', destination: out.stream }));
+
+    nest.log('Nest application successfully started', 'NestApplication');
+    nest.error('boom', 'Error: boom\n    at x', 'ExceptionsHandler');
+
+    const [started, failed] = out.lines();
+    expect(started).toMatchObject({ level: 'info', context: 'NestApplication', msg: 'Nest application successfully started' });
+    expect(failed).toMatchObject({ level: 'error', context: 'ExceptionsHandler', stack: 'Error: boom\n    at x', msg: 'boom' });
+  });
+});

@@ -1,0 +1,66 @@
+import { dirname, join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
+
+type Callback<T> = (error: grpc.ServiceError | null, response: T) => void;
+interface HealthClient extends grpc.Client {
+  Check(request: { service: string }, callback: Callback<{ status: string }>): void;
+}
+interface ReflectionClient extends grpc.Client {
+  ServerReflectionInfo(): grpc.ClientDuplexStream<Record<string, unknown>, ReflectionResponse>;
+}
+interface ReflectionResponse {
+  listServicesResponse?: { service: { name: string }[] };
+  errorResponse?: { errorMessage: string };
+}
+
+const loaderOptions: protoLoader.Options = { keepCase: false, enums: String, longs: String, defaults: true };
+const reflectionProto = join(dirname(require.resolve('@grpc/reflection')), '..', 'proto', 'grpc', 'reflection', 'v1', 'reflection.proto');
+
+function constructor(file: string, path: string[]): grpc.ServiceClientConstructor {
+  let node: unknown = grpc.loadPackageDefinition(protoLoader.loadSync(file, loaderOptions));
+  for (const key of path) node = (node as Record<string, unknown>)[key];
+  return node as grpc.ServiceClientConstructor;
+}
+
+/** grpc.health.v1.Health/Check over a real socket; resolves to SERVING / NOT_SERVING / SERVICE_UNKNOWN. */
+export function checkHealth(address: string, service = ''): Promise<string> {
+  const Health = constructor(healthProtoPath, ['grpc', 'health', 'v1', 'Health']);
+  const client = new Health(address, grpc.credentials.createInsecure()) as unknown as HealthClient;
+  return new Promise((resolve, reject) => {
+    client.Check({ service }, (error, response) => {
+      client.close();
+      if (error) reject(error);
+      else resolve(response.status);
+    });
+  });
+}
+
+/** The service names a server advertises through grpc.reflection.v1. */
+export function listServicesByReflection(address: string): Promise<string[]> {
+  const Reflection = constructor(reflectionProto, ['grpc', 'reflection', 'v1', 'ServerReflection']);
+  const client = new Reflection(address, grpc.credentials.createInsecure()) as unknown as ReflectionClient;
+  return new Promise((resolve, reject) => {
+    const call = client.ServerReflectionInfo();
+    call.on('data', (response: ReflectionResponse) => {
+      call.end();
+      client.close();
+      if (response.errorResponse) reject(new Error(response.errorResponse.errorMessage));
+      else resolve((response.listServicesResponse?.service ?? []).map((s) => s.name).sort());
+    });
+    call.on('error', (error) => {
+      client.close();
+      reject(error);
+    });
+    call.write({ listServices: '' });
+  });
+}
+
+/** A client for any TagGuard service in proto/, by package path and service name. */
+export function tagguardClient<T extends grpc.Client>(address: string, protoFile: string, protoDir: string, path: string[]): T {
+  const file = join(protoDir, protoFile);
+  let node: unknown = grpc.loadPackageDefinition(protoLoader.loadSync(file, { ...loaderOptions, includeDirs: [protoDir] }));
+  for (const key of path) node = (node as Record<string, unknown>)[key];
+  return new (node as grpc.ServiceClientConstructor)(address, grpc.credentials.createInsecure()) as unknown as T;
+}

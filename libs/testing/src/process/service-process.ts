@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  /** Every stdout line parsed as JSON; a line that is not JSON is kept as { unparsed }. */
+  lines: Record<string, unknown>[];
+  stderr: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const workspaceRoot = join(__dirname, '..', '..', '..', '..');
+
+/**
+ * Runs a service's main.ts as its own Node process (compiled on load by SWC), the way an operator runs
+ * it, and resolves once it logs `service.started`.
+ */
+export async function startServiceProcess(
+  service: string,
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', join('services', service, 'src', 'main.ts')], {
+    cwd: workspaceRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const { stdout, stderr: errors } = child;
+  if (!stdout || !errors) throw new Error('child process has no stdout/stderr pipes');
+  const lines: Record<string, unknown>[] = [];
+  const stderr: string[] = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  let buffer = '';
+  const started = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${service} did not start in ${timeoutMs} ms: ${stderr.join('')}`)), timeoutMs);
+    stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        if (!line.trim()) continue;
+        try {
+          const parsed = JSON.parse(line) as Record<string, unknown>;
+          lines.push(parsed);
+          if (parsed['event'] === 'service.started') {
+            clearTimeout(timer);
+            resolve();
+          }
+        } catch {
+          lines.push({ unparsed: line });
+        }
+      }
+    });
+    errors.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+    void exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`${service} exited with ${code} before starting: ${stderr.join('')}`));
+    });
+  });
+  await started;
+  return {
+    child,
+    lines,
+    stderr,
+    exited,
+    stop: (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+
+/** tags, tag groups, members, visibility, recycle bin, approvals, time machine. */
+@Module({})
+export class TagServiceModule {}
