@@ -15,7 +15,18 @@ const depConstraints = [
 ];
 
 export default [
-  { ignores: ['**/node_modules', '**/dist', '**/.nx', '**/.tagguard', '**/coverage', 'deploy/build/**', '**/*.mjs', '**/*.js'] },
+  {
+    ignores: [
+      '**/node_modules',
+      '**/dist',
+      '**/.nx',
+      '**/.tagguard',
+      '**/coverage',
+      'deploy/build/**',
+      '**/*.mjs',
+      '**/*.js',
+    ],
+  },
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   {
@@ -31,7 +42,10 @@ export default [
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' },
+      ],
     },
   },
   {
@@ -47,8 +61,14 @@ export default [
         'error',
         {
           patterns: [
-            { group: ['@nestjs/*', 'typeorm', 'kafkajs', 'pg', '@grpc/*', '@kurrent/*', '@electric-sql/*'], message: 'domain/ holds pure logic; do I/O at the edges.' },
-            { group: ['node:fs', 'node:net', 'node:http', 'node:child_process'], message: 'domain/ holds pure logic; do I/O at the edges.' },
+            {
+              group: ['@nestjs/*', 'typeorm', 'kafkajs', 'pg', '@grpc/*', '@kurrent/*', '@electric-sql/*'],
+              message: 'domain/ holds pure logic; do I/O at the edges.',
+            },
+            {
+              group: ['node:fs', 'node:net', 'node:http', 'node:child_process'],
+              message: 'domain/ holds pure logic; do I/O at the edges.',
+            },
           ],
         },
       ],

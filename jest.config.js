@@ -16,6 +16,7 @@ module.exports = {
   globalSetup: '<rootDir>/deploy/local/src/jest/global-setup.ts',
   globalTeardown: '<rootDir>/deploy/local/src/jest/global-teardown.ts',
   transform: rootTransform,
+  reporters: ['default', '<rootDir>/deploy/local/src/jest/plain-summary-reporter.js'],
   // Per-project testTimeout is ignored under `projects`; this one applies to the whole run.
   testTimeout: 60_000,
 };

@@ -1,4 +1,10 @@
-import { checkHealth, freePort, listServicesByReflection, startServiceProcess, type ServiceProcess } from '@tagguard/testing';
+import {
+  checkHealth,
+  freePort,
+  listServicesByReflection,
+  startServiceProcess,
+  type ServiceProcess,
+} from '@tagguard/testing';
 
 // Every service, run as its own OS process the way an operator runs it: gRPC health and reflection on a
 // real socket, JSON logs on stdout, and exit code 0 after SIGTERM.
@@ -38,7 +44,11 @@ describe.each(services)('%s as a process', (service) => {
   it('stops cleanly on SIGTERM: logs service.stopped and exits 0', async () => {
     const exit = await proc.stop('SIGTERM');
     expect(exit).toEqual({ code: 0, signal: null });
-    expect(proc.lines.map((l) => l['event']).filter(Boolean)).toEqual(['service.started', 'service.stopping', 'service.stopped']);
+    expect(proc.lines.map((l) => l['event']).filter(Boolean)).toEqual([
+      'service.started',
+      'service.stopping',
+      'service.stopped',
+    ]);
   });
 });
 

@@ -15,7 +15,9 @@ async function main(argv: string[]): Promise<number> {
       else {
         say(started ? 'infrastructure started' : 'infrastructure already running');
         say(`  postgres  ${state.postgres.url}  (pid ${state.postgres.pid})`);
-        say(`  kafka     ${state.kafka.brokers.join(',')}  (pid ${state.kafka.pid}, Apache Kafka ${state.kafka.version})`);
+        say(
+          `  kafka     ${state.kafka.brokers.join(',')}  (pid ${state.kafka.pid}, Apache Kafka ${state.kafka.version})`,
+        );
       }
       return 0;
     }
@@ -27,8 +29,12 @@ async function main(argv: string[]): Promise<number> {
       const s = status();
       if (json) console.log(JSON.stringify(s));
       else {
-        say(`postgres  ${s.postgres.running ? `running  ${s.postgres.url}  pid ${s.postgres.pid}` : 'stopped'}`);
-        say(`kafka     ${s.kafka.running ? `running  ${s.kafka.brokers?.join(',')}  pid ${s.kafka.pid}  ${s.kafka.version}` : 'stopped'}`);
+        say(
+          `postgres  ${s.postgres.running ? `running  ${s.postgres.url}  pid ${s.postgres.pid}` : 'stopped'}`,
+        );
+        say(
+          `kafka     ${s.kafka.running ? `running  ${s.kafka.brokers?.join(',')}  pid ${s.kafka.pid}  ${s.kafka.version}` : 'stopped'}`,
+        );
         say(`docker    ${s.dockerEngine ? 'engine available' : 'no engine (local processes are used)'}`);
       }
       return s.running ? 0 : 3;

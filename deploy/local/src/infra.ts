@@ -29,7 +29,9 @@ export function readState(): InfraState | undefined {
 }
 
 /** Starts PostgreSQL and Kafka as local processes, or returns the ones already running for this checkout. */
-export async function up(log: (line: string) => void = () => undefined): Promise<{ state: InfraState; started: boolean }> {
+export async function up(
+  log: (line: string) => void = () => undefined,
+): Promise<{ state: InfraState; started: boolean }> {
   mkdirSync(stateDir, { recursive: true });
   const existing = readState();
   if (existing && isAlive(existing.postgres.pid) && isAlive(existing.kafka.pid)) {
@@ -72,7 +74,9 @@ export function status(): InfraStatus {
     running: pgRunning && kafkaRunning,
     dockerEngine: dockerEngineAvailable(),
     ...(state ? { state } : {}),
-    postgres: pgRunning ? { running: true, url: state.postgres.url, pid: state.postgres.pid } : { running: false },
+    postgres: pgRunning
+      ? { running: true, url: state.postgres.url, pid: state.postgres.pid }
+      : { running: false },
     kafka: kafkaRunning
       ? { running: true, brokers: state.kafka.brokers, pid: state.kafka.pid, version: state.kafka.version }
       : { running: false },

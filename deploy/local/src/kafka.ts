@@ -36,11 +36,20 @@ export function ensureKafkaClasspath(log: (line: string) => void = () => undefin
   log(`resolving Apache Kafka ${kafkaVersion()} from Maven Central into ${libDir}`);
   execFileSync(
     'mvn',
-    ['-B', '-q', '-f', pomFile, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${libDir}`],
+    [
+      '-B',
+      '-q',
+      '-f',
+      pomFile,
+      'dependency:copy-dependencies',
+      '-DincludeScope=runtime',
+      `-DoutputDirectory=${libDir}`,
+    ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
   const jars = readdirSync(libDir).filter((f) => f.endsWith('.jar'));
-  if (!jars.some((j) => j.startsWith('kafka_2.13-'))) throw new Error(`Maven did not deliver the broker jar into ${libDir}`);
+  if (!jars.some((j) => j.startsWith('kafka_2.13-')))
+    throw new Error(`Maven did not deliver the broker jar into ${libDir}`);
   writeFileSync(marker, `${jars.length} jars\n`);
   return libDir;
 }
@@ -113,14 +122,26 @@ export async function startKafka(log: (line: string) => void = () => undefined):
 
   const javaOpts = [`-Dlog4j2.configurationFile=${log4jFile}`, '-cp', classpath];
   const clusterId = kafkaClusterId();
-  execFileSync('java', [...javaOpts, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile, '--standalone'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  execFileSync(
+    'java',
+    [...javaOpts, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile, '--standalone'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
 
   const logFile = join(stateDir, 'kafka.log');
   const pid = startDetached(
     'java',
-    ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true', ...javaOpts, 'kafka.Kafka', propsFile],
+    [
+      '-Xms256m',
+      '-Xmx512m',
+      '-XX:+UseG1GC',
+      '-Djava.awt.headless=true',
+      ...javaOpts,
+      'kafka.Kafka',
+      propsFile,
+    ],
     { logFile, pidFile: join(stateDir, 'kafka.pid') },
   );
   const brokers = [`127.0.0.1:${port}`];
@@ -142,7 +163,12 @@ function kafkaClusterId(): string {
 
 /** Ready means an admin client can create and list a topic, as the services will. */
 export async function probeKafka(brokers: string[]): Promise<void> {
-  const admin = new Kafka({ clientId: 'tagguard-infra', brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+  const admin = new Kafka({
+    clientId: 'tagguard-infra',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  }).admin();
   await admin.connect();
   try {
     const topic = 'tagguard.infra.readiness';
@@ -150,7 +176,8 @@ export async function probeKafka(brokers: string[]): Promise<void> {
     if (!topics.includes(topic)) {
       await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
     }
-    if (!(await admin.listTopics()).includes(topic)) throw new Error('readiness topic not listed after creation');
+    if (!(await admin.listTopics()).includes(topic))
+      throw new Error('readiness topic not listed after creation');
   } finally {
     await admin.disconnect();
   }

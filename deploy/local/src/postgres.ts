@@ -96,18 +96,32 @@ export async function startPostgres(): Promise<PostgresEndpoint> {
   const socketDir = root;
 
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-    run(binDir, 'initdb', ['-D', dataDir, '-U', USER, '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
+    run(binDir, 'initdb', [
+      '-D',
+      dataDir,
+      '-U',
+      USER,
+      '--auth=trust',
+      '-E',
+      'UTF8',
+      '--locale=C.UTF-8',
+      '--no-sync',
+    ]);
   }
   const port = await freePort();
   // The server writes its own log into the data root (writable by its OS user); we link to it from stateDir.
   const serverLog = join(root, 'server.log');
   run(binDir, 'pg_ctl', [
     'start',
-    '-D', dataDir,
-    '-l', serverLog,
+    '-D',
+    dataDir,
+    '-l',
+    serverLog,
     '-w',
-    '-t', '60',
-    '-o', `-p ${port} -c listen_addresses=127.0.0.1 -k ${socketDir} -c fsync=off -c max_connections=200`,
+    '-t',
+    '60',
+    '-o',
+    `-p ${port} -c listen_addresses=127.0.0.1 -k ${socketDir} -c fsync=off -c max_connections=200`,
   ]);
   removeFile(logFile);
   writeFileSync(logFile, `server log: ${serverLog}\n`);
@@ -139,4 +153,3 @@ async function query(url: string, sql: string): Promise<unknown[]> {
     await client.end();
   }
 }
-

@@ -88,9 +88,10 @@ export async function waitUntil<T>(
       await sleep(250);
     }
   }
-  const tail = options.logFile && existsSync(options.logFile)
-    ? readFileSync(options.logFile, 'utf8').split('\n').slice(-25).join('\n')
-    : '';
+  const tail =
+    options.logFile && existsSync(options.logFile)
+      ? readFileSync(options.logFile, 'utf8').split('\n').slice(-25).join('\n')
+      : '';
   const reason = lastError instanceof Error ? lastError.message : String(lastError ?? 'process exited');
   throw new Error(`${what} did not become ready: ${reason}${tail ? `\n--- log tail ---\n${tail}` : ''}`);
 }

@@ -27,7 +27,10 @@ describe('local infrastructure smoke test', () => {
     try {
       await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
       const body = `hello ${randomUUID()}`;
-      await producer.send({ topic, messages: [{ key: 'tag-1', value: body, headers: { traceparent: '00-abc-def-01' } }] });
+      await producer.send({
+        topic,
+        messages: [{ key: 'tag-1', value: body, headers: { traceparent: '00-abc-def-01' } }],
+      });
 
       const received: { value: string; key: string; header: string }[] = [];
       await consumer.subscribe({ topic, fromBeginning: true });
@@ -40,7 +43,10 @@ describe('local infrastructure smoke test', () => {
           });
         },
       });
-      await eventually(() => expect(received).toEqual([{ value: body, key: 'tag-1', header: '00-abc-def-01' }]), 30_000);
+      await eventually(
+        () => expect(received).toEqual([{ value: body, key: 'tag-1', header: '00-abc-def-01' }]),
+        30_000,
+      );
 
       await eventually(async () => {
         const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
@@ -75,7 +81,9 @@ describe('local infrastructure smoke test', () => {
       const { rows } = await client.query(`SELECT id, note FROM ${table} ORDER BY id`);
       expect(rows).toEqual([{ id: 1, note: 'kept' }]);
 
-      const { rows: server } = await client.query(`SELECT current_setting('server_version_num')::int AS version`);
+      const { rows: server } = await client.query(
+        `SELECT current_setting('server_version_num')::int AS version`,
+      );
       expect(server[0].version).toBeGreaterThanOrEqual(140000);
     } finally {
       await client.query(`DROP TABLE IF EXISTS ${table}`);

@@ -15,7 +15,9 @@ describe('readEnv', () => {
     ['70000', 'must be <= 65535, got 70000'],
     ['-1', 'must be >= 0, got -1'],
   ])('given GRPC_PORT=%s, when read, then a ConfigError names the variable', (value, problem) => {
-    expect(() => readEnv({ GRPC_PORT: value }).port('GRPC_PORT')).toThrow(new ConfigError('GRPC_PORT', problem));
+    expect(() => readEnv({ GRPC_PORT: value }).port('GRPC_PORT')).toThrow(
+      new ConfigError('GRPC_PORT', problem),
+    );
     expect(() => readEnv({ GRPC_PORT: value }).port('GRPC_PORT')).toThrow(`GRPC_PORT: ${problem}`);
   });
 

@@ -31,8 +31,10 @@ export function readEnv(env: Record<string, string | undefined> = process.env): 
     }
     if (!/^-?\d+$/.test(value)) throw new ConfigError(name, `must be an integer, got "${value}"`);
     const n = Number(value);
-    if (options.min !== undefined && n < options.min) throw new ConfigError(name, `must be >= ${options.min}, got ${n}`);
-    if (options.max !== undefined && n > options.max) throw new ConfigError(name, `must be <= ${options.max}, got ${n}`);
+    if (options.min !== undefined && n < options.min)
+      throw new ConfigError(name, `must be >= ${options.min}, got ${n}`);
+    if (options.max !== undefined && n > options.max)
+      throw new ConfigError(name, `must be <= ${options.max}, got ${n}`);
     return n;
   };
   return {

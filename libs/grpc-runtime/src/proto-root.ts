@@ -13,7 +13,8 @@ export function protoRoot(): string {
     const candidate = join(dir, 'proto');
     if (existsSync(join(candidate, 'tagguard'))) return candidate;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no proto/tagguard folder above ${__dirname}; set TAGGUARD_PROTO_DIR`);
+    if (parent === dir)
+      throw new Error(`no proto/tagguard folder above ${__dirname}; set TAGGUARD_PROTO_DIR`);
     dir = parent;
   }
 }

@@ -24,7 +24,14 @@ describe('runGrpcService (real gRPC over a loopback socket)', () => {
   beforeAll(async () => {
     const port = await freePort();
     address = `127.0.0.1:${port}`;
-    service = await runGrpcService({ name: 'probe-service', version: '9.9.9', module: EmptyModule, host: '127.0.0.1', port, logDestination });
+    service = await runGrpcService({
+      name: 'probe-service',
+      version: '9.9.9',
+      module: EmptyModule,
+      host: '127.0.0.1',
+      port,
+      logDestination,
+    });
   });
 
   afterAll(() => service.stop('test end'));
@@ -35,32 +42,48 @@ describe('runGrpcService (real gRPC over a loopback socket)', () => {
   });
 
   it('reports an unknown service name as NOT_FOUND, as the health protocol requires', async () => {
-    await expect(checkHealth(address, 'no.such.Service')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    await expect(checkHealth(address, 'no.such.Service')).rejects.toMatchObject({
+      code: grpc.status.NOT_FOUND,
+    });
   });
 
   it('lists its services through server reflection', async () => {
     const services = await listServicesByReflection(address);
-    expect(services).toEqual(expect.arrayContaining(['grpc.health.v1.Health', 'tagguard.runtime.v1.ServiceInfoService']));
+    expect(services).toEqual(
+      expect.arrayContaining(['grpc.health.v1.Health', 'tagguard.runtime.v1.ServiceInfoService']),
+    );
   });
 
   it('says which service, version and runtime answers', async () => {
-    const client = tagguardClient<ServiceInfoClient>(address, 'tagguard/runtime/v1/service_info.proto', protoRoot(), [
-      'tagguard',
-      'runtime',
-      'v1',
-      'ServiceInfoService',
-    ]);
+    const client = tagguardClient<ServiceInfoClient>(
+      address,
+      'tagguard/runtime/v1/service_info.proto',
+      protoRoot(),
+      ['tagguard', 'runtime', 'v1', 'ServiceInfoService'],
+    );
     const info = await new Promise<Record<string, unknown>>((resolve, reject) =>
       client.GetServiceInfo({}, (error, response) => (error ? reject(error) : resolve(response))),
     );
     client.close();
-    expect(info).toMatchObject({ name: 'probe-service', version: '9.9.9', runtime: process.version, pid: process.pid });
+    expect(info).toMatchObject({
+      name: 'probe-service',
+      version: '9.9.9',
+      runtime: process.version,
+      pid: process.pid,
+    });
     expect(Date.parse(info['startedAt'] as string)).toBeLessThanOrEqual(Date.now());
   });
 
   it('logged its start as JSON with the gRPC address', () => {
-    const started = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['event'] === 'service.started');
-    expect(started).toMatchObject({ service: 'probe-service', grpc: address, version: '9.9.9', level: 'info' });
+    const started = logLines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l['event'] === 'service.started');
+    expect(started).toMatchObject({
+      service: 'probe-service',
+      grpc: address,
+      version: '9.9.9',
+      level: 'info',
+    });
   });
 });
 
@@ -68,7 +91,14 @@ describe('runGrpcService stop', () => {
   it('stops serving: health is NOT_SERVING while stopping and the port refuses calls after', async () => {
     const port = await freePort();
     const address = `127.0.0.1:${port}`;
-    const service = await runGrpcService({ name: 'stop-probe', version: '1', module: EmptyModule, host: '127.0.0.1', port, logDestination });
+    const service = await runGrpcService({
+      name: 'stop-probe',
+      version: '1',
+      module: EmptyModule,
+      host: '127.0.0.1',
+      port,
+      logDestination,
+    });
     const statuses: string[] = [];
     const originalSet = service.health.setStatus.bind(service.health);
     service.health.setStatus = (name, status) => {

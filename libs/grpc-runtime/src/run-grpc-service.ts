@@ -52,25 +52,37 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
     service: definition.name,
     ...(definition.logDestination ? { destination: definition.logDestination } : {}),
   });
-  const identity: ServiceIdentity = { name: definition.name, version: definition.version, startedAt: new Date() };
+  const identity: ServiceIdentity = {
+    name: definition.name,
+    version: definition.version,
+    startedAt: new Date(),
+  };
   const checked = [`${RUNTIME_PACKAGE}.ServiceInfoService`, ...(definition.healthServices ?? [])];
-  const health = new HealthImplementation(Object.fromEntries(['', ...checked].map((s) => [s, 'NOT_SERVING'])));
+  const health = new HealthImplementation(
+    Object.fromEntries(['', ...checked].map((s) => [s, 'NOT_SERVING'])),
+  );
 
-  const app = await NestFactory.createMicroservice(GrpcRuntimeModule.forService(identity, definition.module), {
-    ...grpcServerOptions({
-      host: definition.host,
-      port: definition.port,
-      packages: definition.packages ?? [],
-      protoFiles: definition.protoFiles ?? [],
-      health,
-    }),
-    logger: new NestPinoLogger(logger),
-    bufferLogs: false,
-  });
+  const app = await NestFactory.createMicroservice(
+    GrpcRuntimeModule.forService(identity, definition.module),
+    {
+      ...grpcServerOptions({
+        host: definition.host,
+        port: definition.port,
+        packages: definition.packages ?? [],
+        protoFiles: definition.protoFiles ?? [],
+        health,
+      }),
+      logger: new NestPinoLogger(logger),
+      bufferLogs: false,
+    },
+  );
   await app.listen();
   for (const service of ['', ...checked]) health.setStatus(service, 'SERVING');
   const url = `${definition.host}:${definition.port}`;
-  logger.info({ event: 'service.started', grpc: url, version: definition.version }, `${definition.name} serving gRPC on ${url}`);
+  logger.info(
+    { event: 'service.started', grpc: url, version: definition.version },
+    `${definition.name} serving gRPC on ${url}`,
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = (reason: string): Promise<void> => {

@@ -53,7 +53,16 @@ describe('NestPinoLogger', () => {
     nest.error('boom', 'Error: boom\n    at x', 'ExceptionsHandler');
 
     const [started, failed] = out.lines();
-    expect(started).toMatchObject({ level: 'info', context: 'NestApplication', msg: 'Nest application successfully started' });
-    expect(failed).toMatchObject({ level: 'error', context: 'ExceptionsHandler', stack: 'Error: boom\n    at x', msg: 'boom' });
+    expect(started).toMatchObject({
+      level: 'info',
+      context: 'NestApplication',
+      msg: 'Nest application successfully started',
+    });
+    expect(failed).toMatchObject({
+      level: 'error',
+      context: 'ExceptionsHandler',
+      stack: 'Error: boom\n    at x',
+      msg: 'boom',
+    });
   });
 });

@@ -15,6 +15,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(JSON.stringify({ level: 'fatal', service: 'audit-service', msg: error instanceof Error ? error.message : String(error) }));
+  console.error(
+    JSON.stringify({
+      level: 'fatal',
+      service: 'audit-service',
+      msg: error instanceof Error ? error.message : String(error),
+    }),
+  );
   process.exit(1);
 });

@@ -16,7 +16,15 @@ interface ReflectionResponse {
 }
 
 const loaderOptions: protoLoader.Options = { keepCase: false, enums: String, longs: String, defaults: true };
-const reflectionProto = join(dirname(require.resolve('@grpc/reflection')), '..', 'proto', 'grpc', 'reflection', 'v1', 'reflection.proto');
+const reflectionProto = join(
+  dirname(require.resolve('@grpc/reflection')),
+  '..',
+  'proto',
+  'grpc',
+  'reflection',
+  'v1',
+  'reflection.proto',
+);
 
 function constructor(file: string, path: string[]): grpc.ServiceClientConstructor {
   let node: unknown = grpc.loadPackageDefinition(protoLoader.loadSync(file, loaderOptions));
@@ -58,9 +66,19 @@ export function listServicesByReflection(address: string): Promise<string[]> {
 }
 
 /** A client for any TagGuard service in proto/, by package path and service name. */
-export function tagguardClient<T extends grpc.Client>(address: string, protoFile: string, protoDir: string, path: string[]): T {
+export function tagguardClient<T extends grpc.Client>(
+  address: string,
+  protoFile: string,
+  protoDir: string,
+  path: string[],
+): T {
   const file = join(protoDir, protoFile);
-  let node: unknown = grpc.loadPackageDefinition(protoLoader.loadSync(file, { ...loaderOptions, includeDirs: [protoDir] }));
+  let node: unknown = grpc.loadPackageDefinition(
+    protoLoader.loadSync(file, { ...loaderOptions, includeDirs: [protoDir] }),
+  );
   for (const key of path) node = (node as Record<string, unknown>)[key];
-  return new (node as grpc.ServiceClientConstructor)(address, grpc.credentials.createInsecure()) as unknown as T;
+  return new (node as grpc.ServiceClientConstructor)(
+    address,
+    grpc.credentials.createInsecure(),
+  ) as unknown as T;
 }

@@ -21,11 +21,15 @@ export async function startServiceProcess(
   env: Record<string, string>,
   timeoutMs = 30_000,
 ): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', join('services', service, 'src', 'main.ts')], {
-    cwd: workspaceRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', '@swc-node/register', join('services', service, 'src', 'main.ts')],
+    {
+      cwd: workspaceRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const { stdout, stderr: errors } = child;
   if (!stdout || !errors) throw new Error('child process has no stdout/stderr pipes');
   const lines: Record<string, unknown>[] = [];
@@ -35,7 +39,10 @@ export async function startServiceProcess(
   );
   let buffer = '';
   const started = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${service} did not start in ${timeoutMs} ms: ${stderr.join('')}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${service} did not start in ${timeoutMs} ms: ${stderr.join('')}`)),
+      timeoutMs,
+    );
     stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       let newline: number;

@@ -5,7 +5,9 @@ export interface SyncServiceConfig {
   grpcPort: number;
 }
 
-export function loadSyncServiceConfig(env: Record<string, string | undefined> = process.env): SyncServiceConfig {
+export function loadSyncServiceConfig(
+  env: Record<string, string | undefined> = process.env,
+): SyncServiceConfig {
   const read = readEnv(env);
   return { grpcHost: read.string('GRPC_HOST', '127.0.0.1'), grpcPort: read.port('GRPC_PORT', 50055) };
 }

@@ -5,7 +5,9 @@ export interface TagServiceConfig {
   grpcPort: number;
 }
 
-export function loadTagServiceConfig(env: Record<string, string | undefined> = process.env): TagServiceConfig {
+export function loadTagServiceConfig(
+  env: Record<string, string | undefined> = process.env,
+): TagServiceConfig {
   const read = readEnv(env);
   return { grpcHost: read.string('GRPC_HOST', '127.0.0.1'), grpcPort: read.port('GRPC_PORT', 50051) };
 }
