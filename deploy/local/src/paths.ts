@@ -10,5 +10,5 @@ export const stateDir = process.env['TAGGUARD_STATE_DIR'] ?? join(workspaceRoot,
 /** Downloaded artefacts shared by every clone on the machine (the Kafka classpath, Node 24). */
 export const cacheDir = process.env['TAGGUARD_CACHE_DIR'] ?? join(homedir(), '.cache', 'tagguard');
 
-/** A short stable id of this checkout, so two clones on one machine never share a cluster. */
-export const checkoutId = createHash('sha256').update(workspaceRoot).digest('hex').slice(0, 10);
+/** A short stable id of this state dir, so two clones (or two state dirs) never share a cluster. */
+export const stateId = createHash('sha256').update(stateDir).digest('hex').slice(0, 10);

@@ -3,7 +3,7 @@ import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'no
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { checkoutId, stateDir } from './paths';
+import { stateId, stateDir } from './paths';
 import { freePort } from '@tagguard/testing';
 import { isAlive, readPid, removeFile, stopProcessGroup, waitUntil } from './processes';
 
@@ -59,7 +59,7 @@ function canAccessAs(user: string, dir: string): boolean {
 
 /**
  * The cluster lives under the project-local state dir; when that path is not reachable by the OS user
- * the server runs as (a clone in a private temp dir, say), it falls back to a per-checkout folder in /var/tmp.
+ * the server runs as (a clone in a private temp dir, say), it falls back to a per-state-dir folder in /var/tmp.
  */
 function dataRoot(): string {
   const preferred = join(stateDir, 'postgres');
@@ -69,9 +69,9 @@ function dataRoot(): string {
   const { uid, gid } = osUserIds(user);
   chownSync(preferred, uid, gid);
   if (canAccessAs(user, preferred)) return preferred;
-  const fallback = join('/var/tmp', `tagguard-${checkoutId}`, 'postgres');
+  const fallback = join('/var/tmp', `tagguard-${stateId}`, 'postgres');
   mkdirSync(fallback, { recursive: true });
-  chownSync(join('/var/tmp', `tagguard-${checkoutId}`), uid, gid);
+  chownSync(join('/var/tmp', `tagguard-${stateId}`), uid, gid);
   chownSync(fallback, uid, gid);
   return fallback;
 }
