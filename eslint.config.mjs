@@ -75,6 +75,6 @@ export default [
     },
   },
   ...tseslint.configs.recommended.map((config) => ({ ...config, files: ['**/*.ts'] })),
-  { files: ['**/*.spec.ts'], rules: { '@typescript-eslint/no-non-null-assertion': 'off' } },
+  { files: ['**/*.spec.ts', '**/testing/**/*.ts'], rules: { '@typescript-eslint/no-non-null-assertion': 'off' } },
   prettier,
 ];

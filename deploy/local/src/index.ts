@@ -1,2 +1,1 @@
 export { down, readState, status, up, type InfraState, type InfraStatus } from './infra';
-export { dockerEngineAvailable } from './docker';

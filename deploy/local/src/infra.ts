@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dockerEngineAvailable } from './docker';
+import { dockerEngineAvailable } from '@tagguard/testing';
 import { type KafkaEndpoint, probeKafka, startKafka, stopKafka } from './kafka';
 import { stateDir } from './paths';
 import { isAlive } from './processes';

@@ -3,3 +3,4 @@ export { checkHealth, listServicesByReflection, tagguardClient } from './grpc/pl
 export { testInfra } from './infra/endpoints';
 export { startServiceProcess, type ServiceProcess } from './process/service-process';
 export { freePort } from './net/free-port';
+export { dockerEngineAvailable } from './docker';

@@ -1,0 +1,30 @@
+export {
+  comparePositions,
+  positionFromToken,
+  positionToToken,
+  START,
+  type EventEnvelope,
+  type EventMetadata,
+  type GlobalPosition,
+  type RecordedEvent,
+} from './envelope';
+export {
+  EventIdConflictError,
+  EventStoreError,
+  StreamNotFoundError,
+  WrongExpectedRevisionError,
+  type EventStoreErrorCode,
+} from './errors';
+export type {
+  AppendResult,
+  EventFilter,
+  EventStore,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  SubscribeOptions,
+  Subscription,
+} from './event-store.port';
+export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store';
+export { categoryOf, idOf, streamName } from './stream-name';
+export { KurrentDbEventStore } from './kurrentdb/kurrentdb-event-store';

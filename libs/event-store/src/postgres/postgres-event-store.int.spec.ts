@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { eventually, testInfra } from '@tagguard/testing';
+import { comparePositions, type RecordedEvent } from '../envelope';
+import { anEvent, eventStoreContract } from '../testing/event-store.contract';
+import { PostgresEventStore } from './postgres-event-store';
+
+const schema = () => `es_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+
+describe('PostgresEventStore on a real PostgreSQL server', () => {
+  eventStoreContract(() =>
+    PostgresEventStore.connect({ connectionString: testInfra().postgresUrl, schema: schema() }),
+  );
+});
+
+describe('PostgresEventStore global order is gap-safe', () => {
+  let store: PostgresEventStore;
+  let schemaName: string;
+  beforeAll(async () => {
+    schemaName = schema();
+    store = await PostgresEventStore.connect({
+      connectionString: testInfra().postgresUrl,
+      schema: schemaName,
+      pollIntervalMs: 20,
+    });
+  });
+  afterAll(() => store.close());
+
+  it('never lets a subscriber pass an event whose transaction commits after a later-numbered one', async () => {
+    const category = `gap${randomUUID().slice(0, 8)}`;
+    const received: RecordedEvent[] = [];
+    const subscription = store.subscribe({
+      filter: { categories: [category] },
+      onEvents: async (e) => void received.push(...e),
+    });
+
+    // A slow writer takes its sequence numbers first and commits last, as a busy service's transaction would.
+    const slow = new Client({ connectionString: testInfra().postgresUrl });
+    await slow.connect();
+    const slowEvent = anEvent('SlowCommitted');
+    await slow.query('BEGIN');
+    await slow.query(
+      `INSERT INTO "${schemaName}".events (event_id, stream_id, category, stream_revision, event_type, schema_version, data, metadata)
+       VALUES ($1, $2, $3, 0, $4, 1, '{}', $5)`,
+      [slowEvent.id, `${category}-slow`, category, slowEvent.type, JSON.stringify(slowEvent.metadata)],
+    );
+
+    // Meanwhile twenty fast writers append and commit, concurrently.
+    const fast = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        store.append(`${category}-fast${i}`, [anEvent('FastCommitted')], 'no_stream'),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    // While the slow transaction is open, nothing after it is visible: delivering the fast events now
+    // would move the subscriber's checkpoint past the slow one's position.
+    expect(received).toEqual([]);
+
+    await slow.query('COMMIT');
+    await slow.end();
+
+    await eventually(() => expect(received).toHaveLength(21), 10_000);
+    expect(received.map((e) => e.id)).toContain(slowEvent.id);
+    expect(new Set(received.map((e) => e.id)).size).toBe(21);
+    for (let i = 1; i < received.length; i++)
+      expect(comparePositions(received[i - 1]!.position, received[i]!.position)).toBe(-1);
+
+    // The scenario really happened: the slow event holds a lower sequence number than fast ones that committed first.
+    const slowPrepare = received.find((e) => e.id === slowEvent.id)!.position.prepare;
+    expect(fast.some((f) => f.position.prepare > slowPrepare)).toBe(true);
+    await subscription.stop();
+  });
+
+  it('keeps delivering everything exactly once under concurrent writers across many streams', async () => {
+    const category = `load${randomUUID().slice(0, 8)}`;
+    const received: RecordedEvent[] = [];
+    const subscription = store.subscribe({
+      filter: { categories: [category] },
+      onEvents: async (e) => void received.push(...e),
+      batchSize: 37,
+    });
+    const writers = Array.from({ length: 8 }, async (_, w) => {
+      for (let i = 0; i < 25; i++)
+        await store.append(
+          `${category}-w${w}`,
+          [anEvent(), anEvent()],
+          i === 0 ? 'no_stream' : BigInt(i * 2 - 1),
+        );
+    });
+    await Promise.all(writers);
+    await eventually(() => expect(received).toHaveLength(400), 15_000);
+    expect(new Set(received.map((e) => e.id)).size).toBe(400);
+    for (let i = 1; i < received.length; i++)
+      expect(comparePositions(received[i - 1]!.position, received[i]!.position)).toBe(-1);
+    await subscription.stop();
+  });
+});

@@ -1,0 +1,360 @@
+import { EventEmitter } from 'node:events';
+import { Client, Pool, type PoolClient, type PoolConfig } from 'pg';
+import { type EventEnvelope, type GlobalPosition, type RecordedEvent, START } from '../envelope';
+import { EventIdConflictError, StreamNotFoundError, WrongExpectedRevisionError } from '../errors';
+import type {
+  AppendResult,
+  EventFilter,
+  EventStore,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  SubscribeOptions,
+  Subscription,
+} from '../event-store.port';
+import { categoryOf } from '../stream-name';
+import { pollingSubscription } from '../polling-subscription';
+import { withSpan } from '../tracing';
+import { notifyChannel, quoteIdent, schemaDdl } from './schema';
+
+export interface PostgresEventStoreOptions {
+  connectionString: string;
+  /** SQL schema holding the streams and events tables. */
+  schema?: string;
+  poolSize?: number;
+  /** Fallback poll interval of subscriptions; NOTIFY wakes them sooner. */
+  pollIntervalMs?: number;
+  /** LISTEN for append notifications (off for servers that cannot, e.g. some PGlite setups). */
+  listen?: boolean;
+}
+
+interface EventRow {
+  transaction_id: string;
+  global_position: string;
+  event_id: string;
+  stream_id: string;
+  stream_revision: string;
+  event_type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: EventEnvelope['metadata'];
+  recorded_at: Date;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const COLUMNS =
+  'transaction_id::text, global_position, event_id::text, stream_id, stream_revision, event_type, schema_version, data, metadata, recorded_at';
+
+export class PostgresEventStore implements EventStore {
+  private readonly pool: Pool;
+  private readonly schema: string;
+  private readonly s: string;
+  private readonly wake = new EventEmitter();
+  private listener?: Client;
+  private readonly subscriptions = new Set<Subscription>();
+
+  private constructor(private readonly options: PostgresEventStoreOptions) {
+    this.schema = options.schema ?? 'eventstore';
+    this.s = quoteIdent(this.schema);
+    const config: PoolConfig = { connectionString: options.connectionString, max: options.poolSize ?? 10 };
+    this.pool = new Pool(config);
+    this.wake.setMaxListeners(0);
+  }
+
+  /** Connects, creates the schema if needed, and starts listening for appends. */
+  static async connect(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
+    const store = new PostgresEventStore(options);
+    await store.migrate();
+    if (options.listen !== false) await store.startListening();
+    return store;
+  }
+
+  private async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      // Serialise concurrent first starts of several services on one database.
+      await client.query('SELECT pg_advisory_lock(hashtext($1))', [`tagguard.eventstore.${this.schema}`]);
+      await client.query(schemaDdl(this.schema));
+    } finally {
+      await client
+        .query('SELECT pg_advisory_unlock(hashtext($1))', [`tagguard.eventstore.${this.schema}`])
+        .catch(() => undefined);
+      client.release();
+    }
+  }
+
+  private async startListening(): Promise<void> {
+    try {
+      const client = new Client({ connectionString: this.options.connectionString });
+      await client.connect();
+      client.on('notification', () => this.wake.emit('appended'));
+      client.on('error', () => undefined);
+      await client.query(`LISTEN ${notifyChannel(this.schema)}`);
+      this.listener = client;
+    } catch {
+      this.listener = undefined; // polling alone still delivers everything
+    }
+  }
+
+  append(streamId: string, events: EventEnvelope[], expected: ExpectedRevision): Promise<AppendResult> {
+    return withSpan(
+      'eventstore.append',
+      { 'tagguard.stream': streamId, 'tagguard.event_count': events.length },
+      () => this.appendOnce(streamId, events, expected),
+    );
+  }
+
+  private async appendOnce(
+    streamId: string,
+    events: EventEnvelope[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('append needs at least one event');
+    for (const e of events) if (!UUID.test(e.id)) throw new Error(`event id "${e.id}" is not a UUID`);
+    const ids = events.map((e) => e.id);
+
+    const already = await this.idempotentResult(streamId, ids);
+    if (already) return already;
+
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await this.appendInTransaction(client, streamId, events, expected);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      // A concurrent retry with the same ids won the race: answer as the retry it is.
+      if (isUniqueViolation(error, 'events_event_id_unique')) {
+        const retried = await this.idempotentResult(streamId, ids);
+        if (retried) return retried;
+        throw new EventIdConflictError(ids[0]!);
+      }
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async appendInTransaction(
+    client: PoolClient,
+    streamId: string,
+    events: EventEnvelope[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
+    await client.query(
+      `INSERT INTO ${this.s}.streams (stream_id, category, revision, deleted) VALUES ($1, $2, -1, true)
+       ON CONFLICT (stream_id) DO NOTHING`,
+      [streamId, categoryOf(streamId)],
+    );
+    const { rows } = await client.query<{ revision: string; deleted: boolean }>(
+      `SELECT revision, deleted FROM ${this.s}.streams WHERE stream_id = $1 FOR UPDATE`,
+      [streamId],
+    );
+    const current = BigInt(rows[0]!.revision);
+    const exists = !rows[0]!.deleted;
+    checkExpected(streamId, expected, exists ? current : 'no_stream');
+
+    const first = current + 1n;
+    const inserted = await client.query<{ transaction_id: string; global_position: string }>(
+      `INSERT INTO ${this.s}.events
+         (event_id, stream_id, category, stream_revision, event_type, schema_version, data, metadata)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[])
+       RETURNING transaction_id::text, global_position`,
+      [
+        events.map((e) => e.id),
+        events.map(() => streamId),
+        events.map(() => categoryOf(streamId)),
+        events.map((_, i) => String(first + BigInt(i))),
+        events.map((e) => e.type),
+        events.map((e) => e.schemaVersion),
+        events.map((e) => JSON.stringify(e.data)),
+        events.map((e) => JSON.stringify(e.metadata)),
+      ],
+    );
+    const last = inserted.rows[inserted.rows.length - 1]!;
+    const nextRevision = current + BigInt(events.length);
+    await client.query(`UPDATE ${this.s}.streams SET revision = $2, deleted = false WHERE stream_id = $1`, [
+      streamId,
+      String(nextRevision),
+    ]);
+    await client.query(`SELECT pg_notify($1, '')`, [notifyChannel(this.schema)]);
+    return {
+      nextRevision,
+      position: { commit: BigInt(last.transaction_id), prepare: BigInt(last.global_position) },
+    };
+  }
+
+  /** The stored result when every id is already in this stream, in order; a conflict when only some are. */
+  private async idempotentResult(streamId: string, ids: string[]): Promise<AppendResult | undefined> {
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${COLUMNS} FROM ${this.s}.events WHERE event_id = ANY($1::uuid[]) ORDER BY stream_revision`,
+      [ids],
+    );
+    if (rows.length === 0) return undefined;
+    const matches =
+      rows.length === ids.length &&
+      rows.every(
+        (row, i) =>
+          row.stream_id === streamId &&
+          row.event_id === ids[i]!.toLowerCase() &&
+          (i === 0 || BigInt(row.stream_revision) === BigInt(rows[i - 1]!.stream_revision) + 1n),
+      );
+    if (!matches) throw new EventIdConflictError(rows[0]!.event_id);
+    const last = rows[rows.length - 1]!;
+    return {
+      nextRevision: BigInt(last.stream_revision),
+      position: { commit: BigInt(last.transaction_id), prepare: BigInt(last.global_position) },
+    };
+  }
+
+  readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    return withSpan('eventstore.read_stream', { 'tagguard.stream': streamId }, async () => {
+      const stream = await this.pool.query<{ truncate_before: string; deleted: boolean }>(
+        `SELECT truncate_before, deleted FROM ${this.s}.streams WHERE stream_id = $1`,
+        [streamId],
+      );
+      const row = stream.rows[0];
+      if (!row || row.deleted) throw new StreamNotFoundError(streamId);
+      const backwards = options.direction === 'backwards';
+      const where = ['stream_id = $1', 'stream_revision >= $2'];
+      const params: unknown[] = [streamId, row.truncate_before];
+      if (options.fromRevision !== undefined) {
+        params.push(String(options.fromRevision));
+        where.push(`stream_revision ${backwards ? '<=' : '>='} $${params.length}`);
+      }
+      if (options.toRevision !== undefined) {
+        params.push(String(options.toRevision));
+        where.push(`stream_revision ${backwards ? '>=' : '<='} $${params.length}`);
+      }
+      if (options.toTimestamp) {
+        params.push(options.toTimestamp);
+        where.push(`recorded_at <= $${params.length}`);
+      }
+      params.push(options.maxCount ?? null);
+      const { rows } = await this.pool.query<EventRow>(
+        `SELECT ${COLUMNS} FROM ${this.s}.events WHERE ${where.join(' AND ')}
+         ORDER BY stream_revision ${backwards ? 'DESC' : 'ASC'} LIMIT $${params.length}`,
+        params,
+      );
+      return rows.map(toRecorded);
+    });
+  }
+
+  readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return withSpan('eventstore.read_all', {}, async () => {
+      const after = options.after ?? START;
+      const params: unknown[] = [String(after.commit), String(after.prepare)];
+      const where = [
+        '(transaction_id, global_position) > ($1::text::xid8, $2::bigint)',
+        'transaction_id < pg_snapshot_xmin(pg_current_snapshot())',
+      ];
+      if (options.to) {
+        params.push(String(options.to.commit), String(options.to.prepare));
+        where.push(
+          `(transaction_id, global_position) <= ($${params.length - 1}::text::xid8, $${params.length}::bigint)`,
+        );
+      }
+      addFilter(where, params, options.filter);
+      params.push(options.maxCount ?? 1000);
+      const { rows } = await this.pool.query<EventRow>(
+        `SELECT ${COLUMNS} FROM ${this.s}.events WHERE ${where.join(' AND ')}
+         ORDER BY transaction_id, global_position LIMIT $${params.length}`,
+        params,
+      );
+      return rows.map(toRecorded);
+    });
+  }
+
+  async headPosition(): Promise<GlobalPosition> {
+    const { rows } = await this.pool.query<{ transaction_id: string; global_position: string }>(
+      `SELECT transaction_id::text, global_position FROM ${this.s}.events
+       WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+    );
+    const row = rows[0];
+    return row ? { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) } : START;
+  }
+
+  subscribe(options: SubscribeOptions): Subscription {
+    const subscription = pollingSubscription({
+      ...options,
+      read: (after, maxCount) =>
+        this.readAll({ after, maxCount, ...(options.filter ? { filter: options.filter } : {}) }),
+      wake: this.wake,
+      pollIntervalMs: this.options.pollIntervalMs ?? 500,
+    });
+    this.subscriptions.add(subscription);
+    void subscription.done.catch(() => undefined).finally(() => this.subscriptions.delete(subscription));
+    return subscription;
+  }
+
+  async deleteStream(streamId: string, expected: ExpectedRevision = 'any'): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ revision: string; deleted: boolean }>(
+        `SELECT revision, deleted FROM ${this.s}.streams WHERE stream_id = $1 FOR UPDATE`,
+        [streamId],
+      );
+      const row = rows[0];
+      if (!row || row.deleted) throw new StreamNotFoundError(streamId);
+      checkExpected(streamId, expected, BigInt(row.revision));
+      await client.query(
+        `UPDATE ${this.s}.streams SET deleted = true, truncate_before = revision + 1 WHERE stream_id = $1`,
+        [streamId],
+      );
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await this.listener?.end().catch(() => undefined);
+    await this.pool.end();
+  }
+}
+
+function checkExpected(streamId: string, expected: ExpectedRevision, actual: bigint | 'no_stream'): void {
+  const ok =
+    expected === 'any' ||
+    (expected === 'no_stream' && actual === 'no_stream') ||
+    (expected === 'stream_exists' && actual !== 'no_stream') ||
+    (typeof expected === 'bigint' && actual === expected);
+  if (!ok) throw new WrongExpectedRevisionError(streamId, String(expected), actual);
+}
+
+function addFilter(where: string[], params: unknown[], filter: EventFilter | undefined): void {
+  if (filter?.categories?.length) {
+    params.push(filter.categories);
+    where.push(`category = ANY($${params.length}::text[])`);
+  }
+  if (filter?.eventTypes?.length) {
+    params.push(filter.eventTypes);
+    where.push(`event_type = ANY($${params.length}::text[])`);
+  }
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    type: row.event_type,
+    schemaVersion: row.schema_version,
+    data: row.data,
+    metadata: row.metadata,
+    streamId: row.stream_id,
+    revision: BigInt(row.stream_revision),
+    position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) },
+    recordedAt: row.recorded_at,
+  };
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const e = error as { code?: string; constraint?: string };
+  return e?.code === '23505' && e.constraint === constraint;
+}
