@@ -1,0 +1,101 @@
+import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { fromRecord, type Headers, type IntegrationMessage } from '../message';
+import { deadLetterTopic } from '../topics';
+
+export interface ResilientConsumerOptions {
+  kafka: Kafka;
+  /** `<service>.<purpose>`, also the dead-letter topic's prefix. */
+  groupId: string;
+  topics: string[];
+  handle(message: IntegrationMessage): Promise<void>;
+  /** Attempts before a message goes to the dead-letter topic (default 4). */
+  maxAttempts?: number;
+  /** First backoff; doubles each attempt (default 100 ms). */
+  backoffMs?: number;
+  onDeadLetter?(message: KafkaMessage, reason: string): void;
+}
+
+/**
+ * A consumer group member that retries a failing message with exponential backoff, then parks it on
+ * `<group>.dlt` with the failure reason and moves on: a poison message never blocks its partition.
+ * The offset is committed only after the message was handled or parked.
+ */
+export class ResilientConsumer {
+  private constructor(
+    private readonly consumer: Consumer,
+    private readonly producer: Producer,
+  ) {}
+
+  static async start(options: ResilientConsumerOptions): Promise<ResilientConsumer> {
+    const consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+    const producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await Promise.all([consumer.connect(), producer.connect()]);
+    await consumer.subscribe({ topics: options.topics, fromBeginning: true });
+    const maxAttempts = options.maxAttempts ?? 4;
+    const backoffMs = options.backoffMs ?? 100;
+    const dlt = deadLetterTopic(options.groupId);
+
+    await consumer.run({
+      autoCommit: true,
+      eachMessage: async ({ topic, partition, message, heartbeat }) => {
+        let lastError: unknown;
+        for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+          try {
+            await options.handle(
+              fromRecord(
+                topic,
+                message.key?.toString() ?? '',
+                message.value?.toString() ?? 'null',
+                headersOf(message),
+              ),
+            );
+            return;
+          } catch (error) {
+            lastError = error;
+            // An envelope that cannot be read will not become readable by waiting.
+            if (error instanceof Error && error.message.includes('lacks envelope headers')) break;
+            if (attempt < maxAttempts) {
+              await new Promise((r) => setTimeout(r, backoffMs * 2 ** (attempt - 1)));
+              await heartbeat();
+            }
+          }
+        }
+        const reason = lastError instanceof Error ? lastError.message : String(lastError);
+        await producer.send({
+          topic: dlt,
+          acks: -1,
+          messages: [
+            {
+              key: message.key,
+              value: message.value,
+              headers: {
+                ...message.headers,
+                'tg-dlt-reason': reason,
+                'tg-dlt-original-topic': topic,
+                'tg-dlt-original-partition': String(partition),
+                'tg-dlt-original-offset': message.offset,
+                'tg-dlt-attempts': String(maxAttempts),
+                'tg-dlt-consumer-group': options.groupId,
+              },
+            },
+          ],
+        });
+        options.onDeadLetter?.(message, reason);
+      },
+    });
+    return new ResilientConsumer(consumer, producer);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+  }
+}
+
+function headersOf(message: KafkaMessage): Headers {
+  const out: Headers = {};
+  for (const [k, v] of Object.entries(message.headers ?? {})) {
+    if (v !== undefined) out[k] = Array.isArray(v) ? String(v[0]) : v.toString();
+  }
+  return out;
+}

@@ -1,0 +1,51 @@
+import type { EventFilter, EventStore, RecordedEvent, Subscription } from '@tagguard/event-store';
+import type { IntegrationMessage } from '../message';
+import type { MessagePublisher } from '../publisher.port';
+import type { CheckpointStore } from './checkpoint-store';
+
+export interface EventRelayOptions {
+  /** Checkpoint name, e.g. "tag-service.relay". */
+  name: string;
+  store: EventStore;
+  filter: EventFilter;
+  /** Domain event → integration message, explicitly; undefined keeps an event private to its service. */
+  translate(event: RecordedEvent): IntegrationMessage | undefined;
+  publisher: MessagePublisher;
+  checkpoints: CheckpointStore;
+  batchSize?: number;
+  onError?(error: unknown): void;
+}
+
+/**
+ * The only way events reach Kafka: a checkpointed subscription to the event store. A batch is published
+ * and acknowledged before its checkpoint is saved, so a crash re-publishes at most the batch in flight
+ * (at-least-once; consumers deduplicate by event id) and never loses one. The outbox is the event store.
+ */
+export class EventRelay {
+  private subscription?: Subscription;
+  published = 0;
+
+  constructor(private readonly options: EventRelayOptions) {}
+
+  async start(): Promise<void> {
+    const after = await this.options.checkpoints.load(this.options.name);
+    this.subscription = this.options.store.subscribe({
+      ...(after ? { after } : {}),
+      filter: this.options.filter,
+      batchSize: this.options.batchSize ?? 200,
+      onEvents: (events) => this.relay(events),
+      ...(this.options.onError ? { onError: this.options.onError } : {}),
+    });
+  }
+
+  private async relay(events: RecordedEvent[]): Promise<void> {
+    const messages = events.map((e) => this.options.translate(e)).filter((m): m is IntegrationMessage => !!m);
+    await this.options.publisher.publish(messages);
+    await this.options.checkpoints.save(this.options.name, events[events.length - 1]!.position);
+    this.published += messages.length;
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.stop();
+  }
+}
