@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Client, Pool, type PoolClient, type PoolConfig } from 'pg';
+import { Client, Pool, type PoolConfig } from 'pg';
 import { type EventEnvelope, type GlobalPosition, type RecordedEvent, START } from '../envelope';
 import { EventIdConflictError, StreamNotFoundError, WrongExpectedRevisionError } from '../errors';
 import type {
@@ -113,76 +113,47 @@ export class PostgresEventStore implements EventStore {
     for (const e of events) if (!UUID.test(e.id)) throw new Error(`event id "${e.id}" is not a UUID`);
     const ids = events.map((e) => e.id);
 
+    try {
+      const { rows } = await this.pool.query<{
+        outcome: string;
+        revision: string | null;
+        tx: string | null;
+        pos: string | null;
+      }>(
+        `SELECT * FROM ${this.s}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[])`,
+        [
+          streamId,
+          categoryOf(streamId),
+          String(expected),
+          ids,
+          events.map((e) => e.type),
+          events.map((e) => e.schemaVersion),
+          events.map((e) => JSON.stringify(e.data)),
+          events.map((e) => JSON.stringify(e.metadata)),
+        ],
+      );
+      const row = rows[0]!;
+      if (row.outcome === 'ok') {
+        return {
+          nextRevision: BigInt(row.revision!),
+          position: { commit: BigInt(row.tx!), prepare: BigInt(row.pos!) },
+        };
+      }
+      if (row.outcome === 'wrong_expected') {
+        throw new WrongExpectedRevisionError(
+          streamId,
+          String(expected),
+          row.revision === null ? 'no_stream' : BigInt(row.revision),
+        );
+      }
+    } catch (error) {
+      // A concurrent retry with the same ids won the race: answer as the retry it is.
+      if (!isUniqueViolation(error, 'events_event_id_unique')) throw error;
+    }
+    // Some id is stored already: the same append retried (return its result) or a conflicting one.
     const already = await this.idempotentResult(streamId, ids);
     if (already) return already;
-
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await this.appendInTransaction(client, streamId, events, expected);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      // A concurrent retry with the same ids won the race: answer as the retry it is.
-      if (isUniqueViolation(error, 'events_event_id_unique')) {
-        const retried = await this.idempotentResult(streamId, ids);
-        if (retried) return retried;
-        throw new EventIdConflictError(ids[0]!);
-      }
-      throw error;
-    } finally {
-      client.release();
-    }
-  }
-
-  private async appendInTransaction(
-    client: PoolClient,
-    streamId: string,
-    events: EventEnvelope[],
-    expected: ExpectedRevision,
-  ): Promise<AppendResult> {
-    await client.query(
-      `INSERT INTO ${this.s}.streams (stream_id, category, revision, deleted) VALUES ($1, $2, -1, true)
-       ON CONFLICT (stream_id) DO NOTHING`,
-      [streamId, categoryOf(streamId)],
-    );
-    const { rows } = await client.query<{ revision: string; deleted: boolean }>(
-      `SELECT revision, deleted FROM ${this.s}.streams WHERE stream_id = $1 FOR UPDATE`,
-      [streamId],
-    );
-    const current = BigInt(rows[0]!.revision);
-    const exists = !rows[0]!.deleted;
-    checkExpected(streamId, expected, exists ? current : 'no_stream');
-
-    const first = current + 1n;
-    const inserted = await client.query<{ transaction_id: string; global_position: string }>(
-      `INSERT INTO ${this.s}.events
-         (event_id, stream_id, category, stream_revision, event_type, schema_version, data, metadata)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[])
-       RETURNING transaction_id::text, global_position`,
-      [
-        events.map((e) => e.id),
-        events.map(() => streamId),
-        events.map(() => categoryOf(streamId)),
-        events.map((_, i) => String(first + BigInt(i))),
-        events.map((e) => e.type),
-        events.map((e) => e.schemaVersion),
-        events.map((e) => JSON.stringify(e.data)),
-        events.map((e) => JSON.stringify(e.metadata)),
-      ],
-    );
-    const last = inserted.rows[inserted.rows.length - 1]!;
-    const nextRevision = current + BigInt(events.length);
-    await client.query(`UPDATE ${this.s}.streams SET revision = $2, deleted = false WHERE stream_id = $1`, [
-      streamId,
-      String(nextRevision),
-    ]);
-    await client.query(`SELECT pg_notify($1, '')`, [notifyChannel(this.schema)]);
-    return {
-      nextRevision,
-      position: { commit: BigInt(last.transaction_id), prepare: BigInt(last.global_position) },
-    };
+    throw new EventIdConflictError(ids[0]!);
   }
 
   /** The stored result when every id is already in this stream, in order; a conflict when only some are. */

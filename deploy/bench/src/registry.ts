@@ -1,0 +1,10 @@
+import { eventAppend } from './event-append.bench';
+
+export interface BenchContext {
+  postgresUrl: string;
+  kafkaBrokers: string[];
+}
+
+export const benchmarks: Record<string, (context: BenchContext) => Promise<Record<string, unknown>>> = {
+  'event-append': eventAppend,
+};
