@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { down, up } from '../../local/src/infra';
-import { workspaceRoot } from '../../local/src/paths';
+import { down, up, workspaceRoot } from '@tagguard/local-infra';
 import { benchmarks } from './registry';
 
 // `npm run bench -- <name>`: runs one benchmark against the real local servers, prints its JSON and
