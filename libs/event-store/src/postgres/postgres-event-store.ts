@@ -42,6 +42,8 @@ interface EventRow {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// transaction_id leaves as text (xid8 has no JS type); ORDER BY must name the table's column (e.*),
+// or PostgreSQL sorts by that text output column and "1000" comes before "999".
 const COLUMNS =
   'transaction_id::text, global_position, event_id::text, stream_id, stream_revision, event_type, schema_version, data, metadata, recorded_at';
 
@@ -229,8 +231,8 @@ export class PostgresEventStore implements EventStore {
       addFilter(where, params, options.filter);
       params.push(options.maxCount ?? 1000);
       const { rows } = await this.pool.query<EventRow>(
-        `SELECT ${COLUMNS} FROM ${this.s}.events WHERE ${where.join(' AND ')}
-         ORDER BY transaction_id, global_position LIMIT $${params.length}`,
+        `SELECT ${COLUMNS} FROM ${this.s}.events e WHERE ${where.join(' AND ')}
+         ORDER BY e.transaction_id, e.global_position LIMIT $${params.length}`,
         params,
       );
       return rows.map(toRecorded);
@@ -239,9 +241,9 @@ export class PostgresEventStore implements EventStore {
 
   async headPosition(): Promise<GlobalPosition> {
     const { rows } = await this.pool.query<{ transaction_id: string; global_position: string }>(
-      `SELECT transaction_id::text, global_position FROM ${this.s}.events
+      `SELECT e.transaction_id::text, e.global_position FROM ${this.s}.events e
        WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+       ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 1`,
     );
     const row = rows[0];
     return row ? { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) } : START;
