@@ -45,6 +45,8 @@ ensure_deps() {
 
 ensure_node
 ensure_deps
+# TypeScript contracts are generated from proto/ (never committed); cheap enough to do every time.
+npm run -s generate
 
 command=${1:-start}
 [[ $# -gt 0 ]] && shift
@@ -54,6 +56,9 @@ case "$command" in
     exec node deploy/local/run-system.mjs "$@"
     ;;
   test)
+    say "proto lint and breaking-change check against main"
+    npm run -s proto:lint
+    if git rev-parse --verify -q main >/dev/null; then npm run -s proto:breaking; fi
     say "typecheck"
     npm run -s typecheck
     say "lint"

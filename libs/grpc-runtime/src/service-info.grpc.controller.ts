@@ -1,21 +1,13 @@
 import { Controller, Inject } from '@nestjs/common';
-import { GrpcMethod } from '@nestjs/microservices';
+import { runtimeV1 } from '@tagguard/contracts';
 import { SERVICE_IDENTITY, type ServiceIdentity } from './service-identity';
 
-interface GetServiceInfoResponse {
-  name: string;
-  version: string;
-  startedAt: string;
-  runtime: string;
-  pid: number;
-}
-
 @Controller()
-export class ServiceInfoGrpcController {
+@runtimeV1.ServiceInfoServiceControllerMethods()
+export class ServiceInfoGrpcController implements runtimeV1.ServiceInfoServiceController {
   constructor(@Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity) {}
 
-  @GrpcMethod('ServiceInfoService', 'GetServiceInfo')
-  getServiceInfo(): GetServiceInfoResponse {
+  getServiceInfo(): runtimeV1.GetServiceInfoResponse {
     return {
       name: this.identity.name,
       version: this.identity.version,
