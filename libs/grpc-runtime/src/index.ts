@@ -13,3 +13,5 @@ export {
 } from './run-grpc-service';
 export type { ServiceIdentity } from './service-identity';
 export { workspaceVersion } from './version';
+export { toGrpcError, type GrpcError } from './errors/grpc-error';
+export { GrpcErrorFilter } from './errors/grpc-error.filter';

@@ -3,6 +3,7 @@ import { Global, Module, type DynamicModule, type INestMicroservice, type Type }
 import { NestFactory } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
 import { createLogger, NestPinoLogger, type Logger } from '@tagguard/logging';
+import { GrpcErrorFilter } from './errors/grpc-error.filter';
 import { grpcServerOptions, HealthImplementation, RUNTIME_PACKAGE } from './grpc-server-options';
 import { SERVICE_IDENTITY, type ServiceIdentity } from './service-identity';
 import { ServiceInfoGrpcController } from './service-info.grpc.controller';
@@ -76,6 +77,7 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
       bufferLogs: false,
     },
   );
+  app.useGlobalFilters(new GrpcErrorFilter(logger));
   await app.listen();
   for (const service of ['', ...checked]) health.setStatus(service, 'SERVING');
   const url = `${definition.host}:${definition.port}`;
