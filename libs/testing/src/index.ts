@@ -4,3 +4,4 @@ export { testInfra } from './infra/endpoints';
 export { startServiceProcess, type ServiceProcess } from './process/service-process';
 export { freePort } from './net/free-port';
 export { dockerEngineAvailable } from './docker';
+export { given } from './specification';
