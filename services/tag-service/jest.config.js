@@ -1,3 +1,3 @@
 const { projectConfig } = require('../../jest.preset');
 
-module.exports = projectConfig(__dirname, 'tag-service');
+module.exports = projectConfig(__dirname, 'tag-service', { infra: true });
