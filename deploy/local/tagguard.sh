@@ -53,7 +53,7 @@ command=${1:-start}
 case "$command" in
   start)
     npx nx run-many -t build --projects='*-service' --outputStyle=static >&2
-    exec node deploy/local/run-system.mjs "$@"
+    exec node -r @swc-node/register deploy/local/src/run-system.ts "$@"
     ;;
   test)
     say "proto lint and breaking-change check against main"

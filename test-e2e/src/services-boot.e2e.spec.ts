@@ -3,6 +3,7 @@ import {
   freePort,
   listServicesByReflection,
   startServiceProcess,
+  testInfra,
   type ServiceProcess,
 } from '@tagguard/testing';
 
@@ -17,7 +18,14 @@ describe.each(services)('%s as a process', (service) => {
   beforeAll(async () => {
     const port = await freePort();
     address = `127.0.0.1:${port}`;
-    proc = await startServiceProcess(service, { GRPC_PORT: String(port), GRPC_HOST: '127.0.0.1' });
+    const schema = `boot_${service.replace(/-/g, '_')}_${port}`;
+    proc = await startServiceProcess(service, {
+      GRPC_PORT: String(port),
+      GRPC_HOST: '127.0.0.1',
+      DATABASE_URL: testInfra().postgresUrl,
+      DATABASE_SCHEMA: schema,
+      EVENTSTORE_SCHEMA: `${schema}_es`,
+    });
   });
 
   afterAll(() => proc.stop('SIGKILL'));
@@ -57,5 +65,11 @@ describe('configuration errors', () => {
     await expect(startServiceProcess('tag-service', { GRPC_PORT: 'abc' }, 20_000)).rejects.toThrow(
       /GRPC_PORT: must be an integer, got \\"abc\\"/,
     );
+  });
+
+  it('tag-service without DATABASE_URL stops at start, naming the variable', async () => {
+    await expect(
+      startServiceProcess('tag-service', { GRPC_PORT: String(await freePort()), DATABASE_URL: '' }, 20_000),
+    ).rejects.toThrow(/DATABASE_URL: is required/);
   });
 });

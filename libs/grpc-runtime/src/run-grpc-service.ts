@@ -11,7 +11,7 @@ import { ServiceInfoGrpcController } from './service-info.grpc.controller';
 export interface GrpcServiceDefinition {
   name: string;
   version: string;
-  module: Type<unknown>;
+  module: Type<unknown> | DynamicModule;
   host: string;
   port: number;
   packages?: string[];
@@ -33,7 +33,7 @@ export interface RunningGrpcService {
 @Global()
 @Module({})
 class GrpcRuntimeModule {
-  static forService(identity: ServiceIdentity, app: Type<unknown>): DynamicModule {
+  static forService(identity: ServiceIdentity, app: Type<unknown> | DynamicModule): DynamicModule {
     return {
       module: GrpcRuntimeModule,
       imports: [app],

@@ -7,7 +7,10 @@ async function main(): Promise<void> {
   const service = await runGrpcService({
     name: 'tag-service',
     version: workspaceVersion(),
-    module: TagServiceModule,
+    module: TagServiceModule.forRoot(config),
+    packages: ['tagguard.tag.v1'],
+    protoFiles: ['tagguard/tag/v1/tag_service.proto'],
+    healthServices: ['tagguard.tag.v1.TagService'],
     host: config.grpcHost,
     port: config.grpcPort,
   });

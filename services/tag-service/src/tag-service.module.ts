@@ -1,5 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { TagServiceConfig } from './config/tag-service.config';
+import { TagsModule } from './tags/tags.module';
 
-/** tags, tag groups, members, visibility, recycle bin, approvals, time machine. */
+/** Tags, tag groups, members, visibility, recycle bin, approvals, time machine. */
 @Module({})
-export class TagServiceModule {}
+export class TagServiceModule {
+  static forRoot(config: TagServiceConfig): DynamicModule {
+    return { module: TagServiceModule, imports: [TagsModule.forRoot(config)] };
+  }
+}

@@ -19,6 +19,8 @@ const BY_SUFFIX: [RegExp, status][] = [
   [/\.(PERMISSION_DENIED|FROZEN)$/, status.PERMISSION_DENIED],
   [/\.FAILED_PRECONDITION$/, status.FAILED_PRECONDITION],
   [/\.RESOURCE_EXHAUSTED$/, status.RESOURCE_EXHAUSTED],
+  // Retryable: the read model has not caught up with the caller's consistency token yet.
+  [/\.(UNAVAILABLE|CONSISTENCY_TIMEOUT)$/, status.UNAVAILABLE],
 ];
 
 interface CodedError {

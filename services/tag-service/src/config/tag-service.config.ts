@@ -3,11 +3,32 @@ import { readEnv } from '@tagguard/config';
 export interface TagServiceConfig {
   grpcHost: string;
   grpcPort: number;
+  /** postgres:// URL of the event store (PostgreSQL adapter). */
+  eventStoreUrl: string;
+  eventStoreSchema: string;
+  /** LISTEN for append notifications; off for PGlite (embedded), which polls instead. */
+  eventStoreListen: boolean;
+  /** postgres:// URL of tag-service's own read models. */
+  databaseUrl: string;
+  databaseSchema: string;
+  poolSize: number;
 }
 
 export function loadTagServiceConfig(
   env: Record<string, string | undefined> = process.env,
 ): TagServiceConfig {
   const read = readEnv(env);
-  return { grpcHost: read.string('GRPC_HOST', '127.0.0.1'), grpcPort: read.port('GRPC_PORT', 50051) };
+  const grpcHost = read.string('GRPC_HOST', '127.0.0.1');
+  const grpcPort = read.port('GRPC_PORT', 50051);
+  const databaseUrl = read.string('DATABASE_URL');
+  return {
+    grpcHost,
+    grpcPort,
+    eventStoreUrl: read.string('EVENTSTORE_URL', databaseUrl),
+    eventStoreSchema: read.string('EVENTSTORE_SCHEMA', 'eventstore'),
+    eventStoreListen: read.oneOf('EVENTSTORE_LISTEN', ['true', 'false'] as const, 'true') === 'true',
+    databaseUrl,
+    databaseSchema: read.string('DATABASE_SCHEMA', 'tag_service'),
+    poolSize: read.integer('DATABASE_POOL_SIZE', { fallback: 10, min: 1, max: 100 }),
+  };
 }
