@@ -46,7 +46,7 @@ describe('embedded system (run-system on PGlite)', () => {
 
   it('serves all five services and keeps a tag across a restart', async () => {
     // Five consecutive ports: probe the first and trust its neighbours on a quiet loopback.
-    const basePort = ((await freePort()) % 50_000) + 10_000;
+    const basePort = await freePort();
     const key = loadDevPrivateKey();
     const metadata = new grpc.Metadata();
     metadata.set(
