@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import type { GrpcOptions } from '@nestjs/microservices';
 import { Transport } from '@nestjs/microservices';
@@ -25,22 +26,30 @@ export interface GrpcServerSpec {
  */
 export function grpcServerOptions(spec: GrpcServerSpec): GrpcOptions {
   const root = protoRoot();
+  const includeDirs = [root, join(healthProtoPath, '..', '..', '..')];
+  const protoPath = [RUNTIME_PROTO, ...spec.protoFiles, healthProtoPath];
   return {
     transport: Transport.GRPC,
     options: {
       url: `${spec.host}:${spec.port}`,
       package: [RUNTIME_PACKAGE, ...spec.packages],
-      protoPath: [RUNTIME_PROTO, ...spec.protoFiles, healthProtoPath],
+      protoPath,
       loader: {
-        includeDirs: [root, join(healthProtoPath, '..', '..', '..')],
+        includeDirs,
         keepCase: false,
         longs: String,
         enums: String,
         defaults: true,
         oneofs: true,
       },
-      onLoadPackageDefinition: (definition, server) => {
-        new ReflectionService(definition).addToServer(server);
+      onLoadPackageDefinition: (_definition, server) => {
+        // Reflection must describe the .proto files as written (snake_case fields, map entries), so it
+        // gets its own load with keepCase; Nest's camelCase definition would mislead grpcurl and friends.
+        const asWritten = loadSync([RUNTIME_PROTO, ...spec.protoFiles, 'grpc/health/v1/health.proto'], {
+          keepCase: true,
+          includeDirs: [root],
+        });
+        new ReflectionService(asWritten).addToServer(server);
         spec.health.addToServer(server);
       },
     },

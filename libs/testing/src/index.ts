@@ -1,5 +1,10 @@
 export { eventually } from './eventually';
-export { checkHealth, listServicesByReflection, tagguardClient } from './grpc/platform-clients';
+export {
+  checkHealth,
+  listServicesByReflection,
+  messageFieldsByReflection,
+  tagguardClient,
+} from './grpc/platform-clients';
 export { testInfra } from './infra/endpoints';
 export { startServiceProcess, type ServiceProcess } from './process/service-process';
 export { freePort } from './net/free-port';

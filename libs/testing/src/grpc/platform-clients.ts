@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
+import * as descriptor from 'protobufjs/ext/descriptor';
 
 type Callback<T> = (error: grpc.ServiceError | null, response: T) => void;
 interface HealthClient extends grpc.Client {
@@ -12,6 +13,7 @@ interface ReflectionClient extends grpc.Client {
 }
 interface ReflectionResponse {
   listServicesResponse?: { service: { name: string }[] };
+  fileDescriptorResponse?: { fileDescriptorProto: Buffer[] };
   errorResponse?: { errorMessage: string };
 }
 
@@ -62,6 +64,39 @@ export function listServicesByReflection(address: string): Promise<string[]> {
       reject(error);
     });
     call.write({ listServices: '' });
+  });
+}
+
+/**
+ * The field names of a message as server reflection describes it (what grpcurl sees), by asking for
+ * the file containing the symbol and decoding its FileDescriptorProtos.
+ */
+export function messageFieldsByReflection(address: string, messageName: string): Promise<string[]> {
+  const Reflection = constructor(reflectionProto, ['grpc', 'reflection', 'v1', 'ServerReflection']);
+  const client = new Reflection(address, grpc.credentials.createInsecure()) as unknown as ReflectionClient;
+  return new Promise((resolve, reject) => {
+    const call = client.ServerReflectionInfo();
+    call.on('data', (response: ReflectionResponse) => {
+      call.end();
+      client.close();
+      if (response.errorResponse) return reject(new Error(response.errorResponse.errorMessage));
+      const pkg = messageName.slice(0, messageName.lastIndexOf('.'));
+      const name = messageName.slice(messageName.lastIndexOf('.') + 1);
+      for (const bytes of response.fileDescriptorResponse?.fileDescriptorProto ?? []) {
+        const file = descriptor.FileDescriptorProto.decode(bytes) as unknown as {
+          package: string;
+          messageType: { name: string; field: { name: string }[] }[];
+        };
+        const message = file.package === pkg ? file.messageType.find((m) => m.name === name) : undefined;
+        if (message) return resolve(message.field.map((f) => f.name));
+      }
+      reject(new Error(`${messageName} not in the reflected descriptors`));
+    });
+    call.on('error', (error) => {
+      client.close();
+      reject(error);
+    });
+    call.write({ fileContainingSymbol: messageName });
   });
 }
 

@@ -5,6 +5,7 @@ import { protoRoot } from '@tagguard/grpc-runtime';
 import {
   checkHealth,
   freePort,
+  messageFieldsByReflection,
   startServiceProcess,
   tagguardClient,
   testInfra,
@@ -63,6 +64,17 @@ describe('tagguard.tag.v1.TagService over gRPC', () => {
 
   it('reports TagService as SERVING in grpc.health.v1', async () => {
     await expect(checkHealth(address, 'tagguard.tag.v1.TagService')).resolves.toBe('SERVING');
+  });
+
+  it('describes messages through reflection as written in the .proto (what grpcurl relies on)', async () => {
+    await expect(messageFieldsByReflection(address, 'tagguard.tag.v1.CreateTagRequest')).resolves.toEqual([
+      'tag_id',
+      'name',
+      'kind',
+    ]);
+    await expect(messageFieldsByReflection(address, 'grpc.health.v1.HealthCheckRequest')).resolves.toEqual([
+      'service',
+    ]);
   });
 
   it('refuses a call without a token as UNAUTHENTICATED', async () => {
