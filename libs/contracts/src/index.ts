@@ -1,3 +1,8 @@
 // The gRPC contracts, generated from proto/ by `npm run generate` (buf + ts-proto); see proto/buf.gen.yaml.
 export * as runtimeV1 from './generated/tagguard/runtime/v1/service_info';
 export * as tagV1 from './generated/tagguard/tag/v1/tag_service';
+export {
+  parseTagIntegrationEventV1,
+  TAG_EVENTS_TOPIC_V1,
+  type TagIntegrationEventV1,
+} from './integration/tag-events.v1';

@@ -12,6 +12,8 @@ export interface TagServiceConfig {
   databaseUrl: string;
   databaseSchema: string;
   poolSize: number;
+  /** Kafka bootstrap servers; without them the relay is off and nothing leaves tag-service. */
+  kafkaBrokers: string[];
 }
 
 export function loadTagServiceConfig(
@@ -30,5 +32,9 @@ export function loadTagServiceConfig(
     databaseUrl,
     databaseSchema: read.string('DATABASE_SCHEMA', 'tag_service'),
     poolSize: read.integer('DATABASE_POOL_SIZE', { fallback: 10, min: 1, max: 100 }),
+    kafkaBrokers: (read.optional('KAFKA_BROKERS') ?? '')
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
   };
 }

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { loadDevPrivateKey, signToken } from '@tagguard/auth';
+import { TAG_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
+import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { protoRoot } from '@tagguard/grpc-runtime';
 import {
   checkHealth,
+  eventually,
   freePort,
   messageFieldsByReflection,
   startServiceProcess,
@@ -49,6 +52,7 @@ describe('tagguard.tag.v1.TagService over gRPC', () => {
       DATABASE_URL: testInfra().postgresUrl,
       DATABASE_SCHEMA: schema,
       EVENTSTORE_SCHEMA: `${schema}_es`,
+      KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
     });
     client = tagguardClient<TagClient>(address, 'tagguard/tag/v1/tag_service.proto', protoRoot(), [
       'tagguard',
@@ -75,6 +79,38 @@ describe('tagguard.tag.v1.TagService over gRPC', () => {
     await expect(messageFieldsByReflection(address, 'grpc.health.v1.HealthCheckRequest')).resolves.toEqual([
       'service',
     ]);
+  });
+
+  it('publishes each write to Kafka as an integration event keyed by tag id, with the envelope headers', async () => {
+    const tagId = randomUUID();
+    await call('CreateTag', { tagId, name: '意向客户', kind: 'TAG_KIND_CUSTOMER' });
+    const kafka = new Kafka({
+      clientId: 'tag-e2e',
+      brokers: testInfra().kafkaBrokers,
+      logLevel: logLevel.NOTHING,
+    });
+    const consumer = kafka.consumer({ groupId: `tag-e2e.${randomUUID()}` });
+    const seen: KafkaMessage[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic: TAG_EVENTS_TOPIC_V1, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => void (message.key?.toString() === tagId && seen.push(message)),
+    });
+    try {
+      await eventually(() => expect(seen).toHaveLength(1), 30_000);
+      const [message] = seen;
+      expect(message!.headers!['tg-event-type']!.toString()).toBe('tag.created.v1');
+      expect(message!.headers!['tg-tenant-id']!.toString()).toBe('tenant-a');
+      expect(JSON.parse(message!.value!.toString())).toEqual({
+        tenantId: 'tenant-a',
+        tagId,
+        name: '意向客户',
+        kind: 'customer',
+        revision: '0',
+      });
+    } finally {
+      await consumer.disconnect();
+    }
   });
 
   it('refuses a call without a token as UNAUTHENTICATED', async () => {

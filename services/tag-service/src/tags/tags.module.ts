@@ -7,26 +7,70 @@ import {
 } from '@nestjs/common';
 import { loadPublicKey, TokenVerifier } from '@tagguard/auth';
 import { PostgresEventStore } from '@tagguard/event-store';
+import { TAG_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
+import { ensureTopics, EventRelay, KafkaPublisher, PostgresCheckpointStore } from '@tagguard/messaging';
+import { Kafka, logLevel } from 'kafkajs';
+import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { TagServiceConfig } from '../config/tag-service.config';
 import { TagCommandHandler } from './commands/tag-command.handler';
+import { toIntegrationMessage } from './integration/tag-events.translation';
 import { TagViewProjection } from './projections/tag-view/tag-view.projection';
+import { TAG_CATEGORY } from './tag-stream';
 import { openReadModel } from './read-model';
 import { TagsGrpcController } from './tags.grpc.controller';
 
-/** Starts the projection after boot; closes it, the store and the database on shutdown, in that order. */
+const TAG_RELAY = Symbol('TAG_RELAY');
+
+/** The relay that publishes tag events to Kafka, or undefined when no brokers are configured. */
+async function createRelay(
+  config: TagServiceConfig,
+  store: PostgresEventStore,
+): Promise<{ relay: EventRelay; close(): Promise<void> } | undefined> {
+  if (config.kafkaBrokers.length === 0) return undefined;
+  const kafka = new Kafka({
+    clientId: 'tag-service',
+    brokers: config.kafkaBrokers,
+    logLevel: logLevel.ERROR,
+  });
+  await ensureTopics(kafka, [TAG_EVENTS_TOPIC_V1]);
+  const publisher = await KafkaPublisher.connect(kafka);
+  const pool = new Pool({ connectionString: config.databaseUrl, max: 2 });
+  const checkpoints = await PostgresCheckpointStore.create(pool, config.databaseSchema);
+  const relay = new EventRelay({
+    name: 'tag-service.relay',
+    store,
+    filter: { categories: [TAG_CATEGORY] },
+    translate: toIntegrationMessage,
+    publisher,
+    checkpoints,
+  });
+  return {
+    relay,
+    async close() {
+      await relay.stop();
+      await publisher.close();
+      await pool.end();
+    },
+  };
+}
+
+/** Starts the projection and relay after boot; stops them, then closes the store and the database. */
 class TagsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(TagViewProjection) private readonly projection: TagViewProjection,
     @Inject(PostgresEventStore) private readonly store: PostgresEventStore,
     @Inject(DataSource) private readonly db: DataSource,
+    @Inject(TAG_RELAY) private readonly relay: Awaited<ReturnType<typeof createRelay>>,
   ) {}
 
-  onApplicationBootstrap(): Promise<void> {
-    return this.projection.start();
+  async onApplicationBootstrap(): Promise<void> {
+    await this.projection.start();
+    await this.relay?.relay.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.relay?.close();
     await this.projection.stop();
     await this.store.close();
     await this.db.destroy();
@@ -63,6 +107,11 @@ export class TagsModule {
           inject: [PostgresEventStore, DataSource],
         },
         { provide: TokenVerifier, useFactory: () => new TokenVerifier(loadPublicKey().pem) },
+        {
+          provide: TAG_RELAY,
+          useFactory: (store: PostgresEventStore) => createRelay(config, store),
+          inject: [PostgresEventStore],
+        },
         TagsLifecycle,
       ],
     };
