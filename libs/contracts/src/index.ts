@@ -6,3 +6,4 @@ export {
   TAG_EVENTS_TOPIC_V1,
   type TagIntegrationEventV1,
 } from './integration/tag-events.v1';
+export * as auditV1 from './generated/tagguard/audit/v1/audit_service';

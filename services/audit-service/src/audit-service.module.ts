@@ -1,5 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AuditTrailModule } from './audit-trail/audit-trail.module';
+import type { AuditServiceConfig } from './config/audit-service.config';
 
-/** tamper-evident trail, risk alerts, operation reports. */
+/** Tamper-evident trail, risk alerts, operation reports. */
 @Module({})
-export class AuditServiceModule {}
+export class AuditServiceModule {
+  static forRoot(config: AuditServiceConfig): DynamicModule {
+    return { module: AuditServiceModule, imports: [AuditTrailModule.forRoot(config)] };
+  }
+}

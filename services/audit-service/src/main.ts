@@ -7,7 +7,10 @@ async function main(): Promise<void> {
   const service = await runGrpcService({
     name: 'audit-service',
     version: workspaceVersion(),
-    module: AuditServiceModule,
+    module: AuditServiceModule.forRoot(config),
+    packages: ['tagguard.audit.v1'],
+    protoFiles: ['tagguard/audit/v1/audit_service.proto'],
+    healthServices: ['tagguard.audit.v1.AuditService'],
     host: config.grpcHost,
     port: config.grpcPort,
   });

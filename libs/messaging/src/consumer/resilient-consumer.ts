@@ -1,5 +1,6 @@
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { fromRecord, type Headers, type IntegrationMessage } from '../message';
+import { ensureTopics } from '../kafka/kafka-publisher';
 import { deadLetterTopic } from '../topics';
 
 export interface ResilientConsumerOptions {
@@ -27,6 +28,8 @@ export class ResilientConsumer {
   ) {}
 
   static async start(options: ResilientConsumerOptions): Promise<ResilientConsumer> {
+    // Whoever starts first declares the topics (idempotently), so start order between services is free.
+    await ensureTopics(options.kafka, [...options.topics, deadLetterTopic(options.groupId)]);
     const consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
     const producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await Promise.all([consumer.connect(), producer.connect()]);

@@ -3,11 +3,27 @@ import { readEnv } from '@tagguard/config';
 export interface AuditServiceConfig {
   grpcHost: string;
   grpcPort: number;
+  /** postgres:// URL of audit-service's own database. */
+  databaseUrl: string;
+  databaseSchema: string;
+  /** Kafka bootstrap servers; without them nothing is consumed and the trail stays as it is. */
+  kafkaBrokers: string[];
 }
 
 export function loadAuditServiceConfig(
   env: Record<string, string | undefined> = process.env,
 ): AuditServiceConfig {
   const read = readEnv(env);
-  return { grpcHost: read.string('GRPC_HOST', '127.0.0.1'), grpcPort: read.port('GRPC_PORT', 50054) };
+  const grpcHost = read.string('GRPC_HOST', '127.0.0.1');
+  const grpcPort = read.port('GRPC_PORT', 50054);
+  return {
+    grpcHost,
+    grpcPort,
+    databaseUrl: read.string('DATABASE_URL'),
+    databaseSchema: read.string('DATABASE_SCHEMA', 'audit_service'),
+    kafkaBrokers: (read.optional('KAFKA_BROKERS') ?? '')
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+  };
 }
