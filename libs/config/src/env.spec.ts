@@ -31,4 +31,12 @@ describe('readEnv', () => {
     );
     expect(readEnv({}).oneOf('MODE', ['embedded', 'distributed'] as const, 'embedded')).toBe('embedded');
   });
+
+  it('reads a comma-separated list, empty when unset', () => {
+    expect(readEnv({ KAFKA_BROKERS: ' 127.0.0.1:9092, 127.0.0.1:9093 ,' }).list('KAFKA_BROKERS')).toEqual([
+      '127.0.0.1:9092',
+      '127.0.0.1:9093',
+    ]);
+    expect(readEnv({}).list('KAFKA_BROKERS')).toEqual([]);
+  });
 });

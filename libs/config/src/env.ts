@@ -15,6 +15,8 @@ export interface EnvReader {
   integer(name: string, options: { fallback?: number; min?: number; max?: number }): number;
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback?: T): T;
   optional(name: string): string | undefined;
+  /** A comma-separated list, empty when unset. */
+  list(name: string): string[];
 }
 
 /** Typed access to environment variables; every failure is a ConfigError naming the variable. */
@@ -57,6 +59,12 @@ export function readEnv(env: Record<string, string | undefined> = process.env): 
     },
     optional(name) {
       return raw(name);
+    },
+    list(name) {
+      return (raw(name) ?? '')
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
     },
   };
 }

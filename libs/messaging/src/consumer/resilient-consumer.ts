@@ -14,6 +14,8 @@ export interface ResilientConsumerOptions {
   /** First backoff; doubles each attempt (default 100 ms). */
   backoffMs?: number;
   onDeadLetter?(message: KafkaMessage, reason: string): void;
+  /** How long the group waits for a silent member (e.g. killed) before reassigning its partitions. */
+  sessionTimeoutMs?: number;
 }
 
 /**
@@ -30,7 +32,16 @@ export class ResilientConsumer {
   static async start(options: ResilientConsumerOptions): Promise<ResilientConsumer> {
     // Whoever starts first declares the topics (idempotently), so start order between services is free.
     await ensureTopics(options.kafka, [...options.topics, deadLetterTopic(options.groupId)]);
-    const consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+    const consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      ...(options.sessionTimeoutMs
+        ? {
+            sessionTimeout: options.sessionTimeoutMs,
+            heartbeatInterval: Math.floor(options.sessionTimeoutMs / 3),
+          }
+        : {}),
+    });
     const producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await Promise.all([consumer.connect(), producer.connect()]);
     await consumer.subscribe({ topics: options.topics, fromBeginning: true });

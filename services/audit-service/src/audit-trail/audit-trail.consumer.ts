@@ -11,6 +11,7 @@ export async function startAuditTrailConsumer(
   pool: Pool,
   schema: string,
   brokers: string[],
+  sessionTimeoutMs: number,
 ): Promise<ResilientConsumer> {
   const inbox = await Inbox.create(pool, schema);
   const kafka = new Kafka({ clientId: 'audit-service', brokers, logLevel: logLevel.ERROR });
@@ -18,6 +19,7 @@ export async function startAuditTrailConsumer(
     kafka,
     groupId: AUDIT_TRAIL_GROUP,
     topics: [TAG_EVENTS_TOPIC_V1],
+    sessionTimeoutMs,
     handle: async (message: IntegrationMessage) => {
       parseTagIntegrationEventV1(message.type, message.data);
       await inbox.processOnce(AUDIT_TRAIL_GROUP, message.eventId, (tx) =>

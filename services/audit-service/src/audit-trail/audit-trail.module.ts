@@ -45,7 +45,12 @@ export class AuditTrailModule {
               );
               return undefined;
             }
-            return startAuditTrailConsumer(pool, config.databaseSchema, config.kafkaBrokers);
+            return startAuditTrailConsumer(
+              pool,
+              config.databaseSchema,
+              config.kafkaBrokers,
+              config.kafkaSessionTimeoutMs,
+            );
           },
           inject: [Pool],
         },

@@ -8,6 +8,8 @@ export interface AuditServiceConfig {
   databaseSchema: string;
   /** Kafka bootstrap servers; without them nothing is consumed and the trail stays as it is. */
   kafkaBrokers: string[];
+  /** Kafka group session timeout: how soon a crashed instance's partitions move to a live one. */
+  kafkaSessionTimeoutMs: number;
 }
 
 export function loadAuditServiceConfig(
@@ -21,9 +23,11 @@ export function loadAuditServiceConfig(
     grpcPort,
     databaseUrl: read.string('DATABASE_URL'),
     databaseSchema: read.string('DATABASE_SCHEMA', 'audit_service'),
-    kafkaBrokers: (read.optional('KAFKA_BROKERS') ?? '')
-      .split(',')
-      .map((b) => b.trim())
-      .filter(Boolean),
+    kafkaBrokers: read.list('KAFKA_BROKERS'),
+    kafkaSessionTimeoutMs: read.integer('KAFKA_SESSION_TIMEOUT_MS', {
+      fallback: 30_000,
+      min: 6_000,
+      max: 300_000,
+    }),
   };
 }

@@ -14,6 +14,8 @@ export interface TagServiceConfig {
   poolSize: number;
   /** Kafka bootstrap servers; without them the relay is off and nothing leaves tag-service. */
   kafkaBrokers: string[];
+  /** Events the relay publishes per Kafka batch (and per checkpoint). */
+  relayBatchSize: number;
 }
 
 export function loadTagServiceConfig(
@@ -32,9 +34,7 @@ export function loadTagServiceConfig(
     databaseUrl,
     databaseSchema: read.string('DATABASE_SCHEMA', 'tag_service'),
     poolSize: read.integer('DATABASE_POOL_SIZE', { fallback: 10, min: 1, max: 100 }),
-    kafkaBrokers: (read.optional('KAFKA_BROKERS') ?? '')
-      .split(',')
-      .map((b) => b.trim())
-      .filter(Boolean),
+    kafkaBrokers: read.list('KAFKA_BROKERS'),
+    relayBatchSize: read.integer('RELAY_BATCH_SIZE', { fallback: 200, min: 1, max: 5_000 }),
   };
 }

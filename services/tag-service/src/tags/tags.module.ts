@@ -44,6 +44,7 @@ async function createRelay(
     translate: toIntegrationMessage,
     publisher,
     checkpoints,
+    batchSize: config.relayBatchSize,
   });
   return {
     relay,

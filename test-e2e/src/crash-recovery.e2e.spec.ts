@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { Pool } from 'pg';
+import { loadDevPrivateKey, signToken } from '@tagguard/auth';
+import { protoRoot } from '@tagguard/grpc-runtime';
+import {
+  eventually,
+  freePort,
+  startServiceProcess,
+  tagguardClient,
+  testInfra,
+  type ServiceProcess,
+} from '@tagguard/testing';
+
+type Call = (
+  request: object,
+  metadata: grpc.Metadata,
+  callback: (error: grpc.ServiceError | null, response: unknown) => void,
+) => void;
+
+const TAGS = 1_000;
+
+// Exactly-once effects across crashes, on real PostgreSQL and Kafka, each service its own OS process:
+// SIGKILL (no goodbye, no flush) part-way, restart, and count.
+describe('crash recovery: 1,000 tags, SIGKILL part-way, exactly 1,000 audit records', () => {
+  const { postgresUrl, kafkaBrokers } = testInfra();
+  const pool = new Pool({ connectionString: postgresUrl });
+  afterAll(() => pool.end());
+
+  function setup() {
+    const run = randomUUID().replace(/-/g, '').slice(0, 8);
+    const tenant = `crash-${run}`;
+    const metadata = new grpc.Metadata();
+    metadata.set(
+      'authorization',
+      `Bearer ${signToken({ tenantId: tenant, actorId: 'admin-1', roles: ['tenant_admin'] }, loadDevPrivateKey())}`,
+    );
+    const tagEnv = (port: number, kafka: boolean) => ({
+      GRPC_PORT: String(port),
+      DATABASE_URL: postgresUrl,
+      DATABASE_SCHEMA: `crash_tag_${run}`,
+      EVENTSTORE_SCHEMA: `crash_es_${run}`,
+      KAFKA_BROKERS: kafka ? kafkaBrokers.join(',') : '',
+      RELAY_BATCH_SIZE: '20',
+    });
+    const auditEnv = (port: number) => ({
+      GRPC_PORT: String(port),
+      DATABASE_URL: postgresUrl,
+      DATABASE_SCHEMA: `crash_audit_${run}`,
+      KAFKA_BROKERS: kafkaBrokers.join(','),
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+    });
+    const audited = async () => {
+      const { rows } = await pool
+        .query<{ n: number; distinct_ids: number }>(
+          `SELECT count(*)::int AS n, count(DISTINCT event_id)::int AS distinct_ids FROM "crash_audit_${run}".audit_records WHERE tenant_id = $1`,
+          [tenant],
+        )
+        .catch(() => ({ rows: [{ n: 0, distinct_ids: 0 }] }));
+      return rows[0]!;
+    };
+    const createTags = async (port: number) => {
+      const client = tagguardClient<grpc.Client & { CreateTag: Call }>(
+        `127.0.0.1:${port}`,
+        'tagguard/tag/v1/tag_service.proto',
+        protoRoot(),
+        ['tagguard', 'tag', 'v1', 'TagService'],
+      );
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          for (let i = next++; i < TAGS; i = next++) {
+            await new Promise((resolve, reject) =>
+              client.CreateTag(
+                { tagId: randomUUID(), name: `VIP客户${i}`, kind: 'TAG_KIND_CUSTOMER' },
+                metadata,
+                (e, r) => (e ? reject(e) : resolve(r)),
+              ),
+            );
+          }
+        }),
+      );
+      client.close();
+    };
+    return { tagEnv, auditEnv, audited, createTags };
+  }
+
+  it('the audit consumer killed mid-way and restarted records every tag exactly once', async () => {
+    const { tagEnv, auditEnv, audited, createTags } = setup();
+    const [tagPort, auditPort] = [await freePort(), await freePort()];
+    const tag = await startServiceProcess('tag-service', tagEnv(tagPort, true));
+    let audit: ServiceProcess = await startServiceProcess('audit-service', auditEnv(auditPort));
+    try {
+      const writing = createTags(tagPort);
+      await eventually(async () => expect((await audited()).n).toBeGreaterThanOrEqual(100), 60_000, 20);
+      await audit.stop('SIGKILL');
+      const atKill = (await audited()).n;
+      await writing;
+      audit = await startServiceProcess('audit-service', auditEnv(auditPort));
+      await eventually(async () => expect((await audited()).n).toBe(TAGS), 120_000, 200);
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(await audited()).toEqual({ n: TAGS, distinct_ids: TAGS });
+      expect(atKill).toBeLessThan(TAGS);
+    } finally {
+      await audit.stop('SIGTERM');
+      await tag.stop('SIGTERM');
+    }
+  }, 240_000);
+
+  it('the relay killed mid-publish and restarted publishes every tag, so the trail holds each exactly once', async () => {
+    const { tagEnv, auditEnv, audited, createTags } = setup();
+    const [tagPort, auditPort] = [await freePort(), await freePort()];
+    // First write everything with the relay off, then let a relay publish it, and kill it part-way.
+    let tag = await startServiceProcess('tag-service', tagEnv(tagPort, false));
+    await createTags(tagPort);
+    await tag.stop('SIGTERM');
+    const audit = await startServiceProcess('audit-service', auditEnv(auditPort));
+    tag = await startServiceProcess('tag-service', tagEnv(tagPort, true));
+    try {
+      await eventually(async () => expect((await audited()).n).toBeGreaterThanOrEqual(50), 60_000, 10);
+      await tag.stop('SIGKILL');
+      const atKill = (await audited()).n;
+      tag = await startServiceProcess('tag-service', tagEnv(tagPort, true));
+      await eventually(async () => expect((await audited()).n).toBe(TAGS), 120_000, 200);
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(await audited()).toEqual({ n: TAGS, distinct_ids: TAGS });
+      expect(atKill).toBeLessThan(TAGS);
+    } finally {
+      await audit.stop('SIGTERM');
+      await tag.stop('SIGTERM');
+    }
+  }, 240_000);
+});
