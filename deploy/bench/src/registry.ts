@@ -1,4 +1,5 @@
 import { eventAppend } from './event-append.bench';
+import { grpcToAudit } from './grpc-to-audit.bench';
 
 export interface BenchContext {
   postgresUrl: string;
@@ -7,4 +8,5 @@ export interface BenchContext {
 
 export const benchmarks: Record<string, (context: BenchContext) => Promise<Record<string, unknown>>> = {
   'event-append': eventAppend,
+  'grpc-to-audit': grpcToAudit,
 };
