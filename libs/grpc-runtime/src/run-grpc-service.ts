@@ -3,7 +3,9 @@ import { Global, Module, type DynamicModule, type INestMicroservice, type Type }
 import { NestFactory } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
 import { createLogger, NestPinoLogger, type Logger } from '@tagguard/logging';
+import { stopTelemetry, traceLogFields } from '@tagguard/telemetry';
 import { GrpcErrorFilter } from './errors/grpc-error.filter';
+import { GrpcAccessLogInterceptor } from './grpc-access-log.interceptor';
 import { grpcServerOptions, HealthImplementation, RUNTIME_PACKAGE } from './grpc-server-options';
 import { SERVICE_IDENTITY, type ServiceIdentity } from './service-identity';
 import { ServiceInfoGrpcController } from './service-info.grpc.controller';
@@ -51,6 +53,7 @@ class GrpcRuntimeModule {
 export async function runGrpcService(definition: GrpcServiceDefinition): Promise<RunningGrpcService> {
   const logger = createLogger({
     service: definition.name,
+    mixin: traceLogFields,
     ...(definition.logDestination ? { destination: definition.logDestination } : {}),
   });
   const identity: ServiceIdentity = {
@@ -78,6 +81,7 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
     },
   );
   app.useGlobalFilters(new GrpcErrorFilter(logger));
+  app.useGlobalInterceptors(new GrpcAccessLogInterceptor(logger));
   await app.listen();
   for (const service of ['', ...checked]) health.setStatus(service, 'SERVING');
   const url = `${definition.host}:${definition.port}`;
@@ -92,6 +96,7 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
       logger.info({ event: 'service.stopping', reason }, `${definition.name} stopping (${reason})`);
       for (const service of ['', ...checked]) health.setStatus(service, 'NOT_SERVING');
       await app.close();
+      await stopTelemetry();
       logger.info({ event: 'service.stopped' }, `${definition.name} stopped`);
     })();
     return stopping;

@@ -1,3 +1,4 @@
+import './tracing';
 import { exitOnSignals, runGrpcService, workspaceVersion } from '@tagguard/grpc-runtime';
 import { loadAuditServiceConfig } from './config/audit-service.config';
 import { AuditServiceModule } from './audit-service.module';

@@ -1,3 +1,4 @@
+import './tracing';
 import { exitOnSignals, runGrpcService, workspaceVersion } from '@tagguard/grpc-runtime';
 import { loadMuteServiceConfig } from './config/mute-service.config';
 import { MuteServiceModule } from './mute-service.module';

@@ -1,3 +1,4 @@
+import './tracing';
 import { exitOnSignals, runGrpcService, workspaceVersion } from '@tagguard/grpc-runtime';
 import { loadPermissionServiceConfig } from './config/permission-service.config';
 import { PermissionServiceModule } from './permission-service.module';

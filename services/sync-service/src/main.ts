@@ -1,3 +1,4 @@
+import './tracing';
 import { exitOnSignals, runGrpcService, workspaceVersion } from '@tagguard/grpc-runtime';
 import { loadSyncServiceConfig } from './config/sync-service.config';
 import { SyncServiceModule } from './sync-service.module';

@@ -1,3 +1,4 @@
+import './tracing';
 import { exitOnSignals, runGrpcService, workspaceVersion } from '@tagguard/grpc-runtime';
 import { loadTagServiceConfig } from './config/tag-service.config';
 import { TagServiceModule } from './tag-service.module';

@@ -1,7 +1,11 @@
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { contextFrom } from '@tagguard/telemetry';
 import { fromRecord, type Headers, type IntegrationMessage } from '../message';
 import { ensureTopics } from '../kafka/kafka-publisher';
 import { deadLetterTopic } from '../topics';
+
+const tracer = trace.getTracer('@tagguard/messaging');
 
 export interface ResilientConsumerOptions {
   kafka: Kafka;
@@ -55,13 +59,38 @@ export class ResilientConsumer {
         let lastError: unknown;
         for (let attempt = 1; attempt <= maxAttempts; attempt++) {
           try {
-            await options.handle(
-              fromRecord(
-                topic,
-                message.key?.toString() ?? '',
-                message.value?.toString() ?? 'null',
-                headersOf(message),
-              ),
+            const headers = headersOf(message);
+            const inbound = fromRecord(
+              topic,
+              message.key?.toString() ?? '',
+              message.value?.toString() ?? 'null',
+              headers,
+            );
+            // A CONSUMER span in the trace the message carries (the command's, through the relay).
+            await tracer.startActiveSpan(
+              `${topic} process`,
+              {
+                kind: SpanKind.CONSUMER,
+                attributes: {
+                  'messaging.system': 'kafka',
+                  'messaging.destination.name': topic,
+                  'messaging.consumer.group.name': options.groupId,
+                  'messaging.message.id': inbound.eventId,
+                  'messaging.kafka.offset': Number(message.offset),
+                },
+              },
+              contextFrom(headers),
+              async (span) => {
+                try {
+                  await options.handle(inbound);
+                } catch (error) {
+                  span.recordException(error as Error);
+                  span.setStatus({ code: SpanStatusCode.ERROR });
+                  throw error;
+                } finally {
+                  span.end();
+                }
+              },
             );
             return;
           } catch (error) {

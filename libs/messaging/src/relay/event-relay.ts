@@ -1,7 +1,11 @@
+import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import type { EventFilter, EventStore, RecordedEvent, Subscription } from '@tagguard/event-store';
+import { contextFrom } from '@tagguard/telemetry';
 import type { IntegrationMessage } from '../message';
 import type { MessagePublisher } from '../publisher.port';
 import type { CheckpointStore } from './checkpoint-store';
+
+const tracer = trace.getTracer('@tagguard/messaging');
 
 export interface EventRelayOptions {
   /** Checkpoint name, e.g. "tag-service.relay". */
@@ -40,7 +44,31 @@ export class EventRelay {
 
   private async relay(events: RecordedEvent[]): Promise<void> {
     const messages = events.map((e) => this.options.translate(e)).filter((m): m is IntegrationMessage => !!m);
-    await this.options.publisher.publish(messages);
+    // One PRODUCER span per message, continuing the trace of the command that wrote the event; the
+    // message carries that span on, so the consumer's span joins the same trace.
+    const spans = messages.map((m) => {
+      const span = tracer.startSpan(
+        `${m.topic} publish`,
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            'messaging.system': 'kafka',
+            'messaging.destination.name': m.topic,
+            'messaging.message.id': m.eventId,
+          },
+        },
+        contextFrom(m.metadata),
+      );
+      const carrier: Record<string, string> = {};
+      propagation.inject(trace.setSpan(context.active(), span), carrier);
+      if (carrier['traceparent']) m.metadata = { ...m.metadata, traceparent: carrier['traceparent'] };
+      return span;
+    });
+    try {
+      await this.options.publisher.publish(messages);
+    } finally {
+      for (const span of spans) span.end();
+    }
     await this.options.checkpoints.save(this.options.name, events[events.length - 1]!.position);
     this.published += messages.length;
   }

@@ -3,8 +3,9 @@ import type { Metadata } from '@grpc/grpc-js';
 import { authenticate, type Principal, TokenVerifier } from '@tagguard/auth';
 import { tagV1 } from '@tagguard/contracts';
 import { positionFromToken } from '@tagguard/event-store';
+import { currentTraceHeaders } from '@tagguard/telemetry';
 import { DataSource } from 'typeorm';
-import { TagCommandHandler, type WriteResult } from './commands/tag-command.handler';
+import { TagCommandHandler, type CommandContext, type WriteResult } from './commands/tag-command.handler';
 import { TagError } from './domain/tag.errors';
 import type { TagKind } from './domain/tag.events';
 import { TagView } from './projections/tag-view/tag-view.entity';
@@ -30,7 +31,7 @@ export class TagsGrpcController implements tagV1.TagServiceController {
     const kind = kindField(request.kind);
     const result = await this.handler.handle(
       { type: 'CreateTag', data: { tenantId: principal.tenantId, tagId, name: request.name, kind } },
-      { principal },
+      this.context(principal),
     );
     return { result: toWire(result) };
   }
@@ -40,7 +41,7 @@ export class TagsGrpcController implements tagV1.TagServiceController {
     const tagId = uuidField(request.tagId, 'tag_id');
     const result = await this.handler.handle(
       { type: 'RenameTag', data: { tagId, name: request.name } },
-      { principal },
+      this.context(principal),
       revisionField(request.expectedRevision),
     );
     return { result: toWire(result) };
@@ -51,7 +52,7 @@ export class TagsGrpcController implements tagV1.TagServiceController {
     const tagId = uuidField(request.tagId, 'tag_id');
     const result = await this.handler.handle(
       { type: 'DeleteTag', data: { tagId } },
-      { principal },
+      this.context(principal),
       revisionField(request.expectedRevision),
     );
     return { result: toWire(result) };
@@ -86,6 +87,10 @@ export class TagsGrpcController implements tagV1.TagServiceController {
       nextPageToken:
         rows.length > pageSize ? Buffer.from(page[page.length - 1]!.tagId).toString('base64url') : '',
     };
+  }
+
+  private context(principal: Principal): CommandContext {
+    return { principal, ...currentTraceHeaders() };
   }
 
   private principal(metadata: Metadata | undefined): Principal {

@@ -21,6 +21,7 @@ export interface CommandContext {
   principal: Principal;
   correlationId?: string;
   traceparent?: string;
+  tracestate?: string;
 }
 
 /** Load → decide → append with the revision it was decided on; the edge for every tag command. */
@@ -86,6 +87,7 @@ export class TagCommandHandler {
           correlationId,
           occurredAt,
           ...(context.traceparent ? { traceparent: context.traceparent } : {}),
+          ...(context.tracestate ? { tracestate: context.tracestate } : {}),
         },
       })),
       revision === undefined ? 'no_stream' : base,
