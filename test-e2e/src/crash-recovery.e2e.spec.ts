@@ -1,22 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import * as grpc from '@grpc/grpc-js';
 import { Pool } from 'pg';
-import { loadDevPrivateKey, signToken } from '@tagguard/auth';
-import { protoRoot } from '@tagguard/grpc-runtime';
 import {
   eventually,
   freePort,
+  serviceClient,
+  signedMetadata,
   startServiceProcess,
-  tagguardClient,
   testInfra,
+  unary,
   type ServiceProcess,
 } from '@tagguard/testing';
-
-type Call = (
-  request: object,
-  metadata: grpc.Metadata,
-  callback: (error: grpc.ServiceError | null, response: unknown) => void,
-) => void;
 
 const TAGS = 1_000;
 
@@ -30,11 +23,7 @@ describe('crash recovery: 1,000 tags, SIGKILL part-way, exactly 1,000 audit reco
   function setup() {
     const run = randomUUID().replace(/-/g, '').slice(0, 8);
     const tenant = `crash-${run}`;
-    const metadata = new grpc.Metadata();
-    metadata.set(
-      'authorization',
-      `Bearer ${signToken({ tenantId: tenant, actorId: 'admin-1', roles: ['tenant_admin'] }, loadDevPrivateKey())}`,
-    );
+    const metadata = signedMetadata(tenant);
     const tagEnv = (port: number, kafka: boolean) => ({
       GRPC_PORT: String(port),
       DATABASE_URL: postgresUrl,
@@ -60,22 +49,16 @@ describe('crash recovery: 1,000 tags, SIGKILL part-way, exactly 1,000 audit reco
       return rows[0]!;
     };
     const createTags = async (port: number) => {
-      const client = tagguardClient<grpc.Client & { CreateTag: Call }>(
-        `127.0.0.1:${port}`,
-        'tagguard/tag/v1/tag_service.proto',
-        protoRoot(),
-        ['tagguard', 'tag', 'v1', 'TagService'],
-      );
+      const client = serviceClient(`127.0.0.1:${port}`, 'tag');
       let next = 0;
       await Promise.all(
         Array.from({ length: 8 }, async () => {
           for (let i = next++; i < TAGS; i = next++) {
-            await new Promise((resolve, reject) =>
-              client.CreateTag(
-                { tagId: randomUUID(), name: `VIP客户${i}`, kind: 'TAG_KIND_CUSTOMER' },
-                metadata,
-                (e, r) => (e ? reject(e) : resolve(r)),
-              ),
+            await unary(
+              client,
+              'CreateTag',
+              { tagId: randomUUID(), name: `VIP客户${i}`, kind: 'TAG_KIND_CUSTOMER' },
+              metadata,
             );
           }
         }),

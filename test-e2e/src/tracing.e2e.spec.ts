@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import * as grpc from '@grpc/grpc-js';
-import { loadDevPrivateKey, signToken } from '@tagguard/auth';
-import { protoRoot } from '@tagguard/grpc-runtime';
 import {
   eventually,
   freePort,
+  serviceClient,
+  signedMetadata,
   startServiceProcess,
-  tagguardClient,
   testInfra,
+  unary,
   type ServiceProcess,
 } from '@tagguard/testing';
 
@@ -81,25 +80,12 @@ describe('end-to-end tracing across tag-service and audit-service', () => {
         DATABASE_SCHEMA: `trace_audit_${run}`,
       }),
     ]);
-    const metadata = new grpc.Metadata();
-    metadata.set(
-      'authorization',
-      `Bearer ${signToken({ tenantId: `trace-${run}`, actorId: 'sre', roles: [] }, loadDevPrivateKey())}`,
-    );
-    const client = tagguardClient<
-      grpc.Client & Record<string, (r: object, m: grpc.Metadata, cb: (e: Error | null) => void) => void>
-    >(`127.0.0.1:${tagPort}`, 'tagguard/tag/v1/tag_service.proto', protoRoot(), [
-      'tagguard',
-      'tag',
-      'v1',
-      'TagService',
-    ]);
-    await new Promise<void>((resolve, reject) =>
-      client['CreateTag']!(
-        { tagId: randomUUID(), name: 'VIP客户', kind: 'TAG_KIND_CUSTOMER' },
-        metadata,
-        (e) => (e ? reject(e) : resolve()),
-      ),
+    const client = serviceClient(`127.0.0.1:${tagPort}`, 'tag');
+    await unary(
+      client,
+      'CreateTag',
+      { tagId: randomUUID(), name: 'VIP客户', kind: 'TAG_KIND_CUSTOMER' },
+      signedMetadata(`trace-${run}`, 'sre', []),
     );
     client.close();
   });

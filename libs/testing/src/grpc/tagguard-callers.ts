@@ -1,0 +1,45 @@
+import * as grpc from '@grpc/grpc-js';
+import { loadDevPrivateKey, signToken } from '@tagguard/auth';
+import { protoRoot } from '@tagguard/grpc-runtime';
+import { tagguardClient } from './platform-clients';
+
+const SERVICES = {
+  tag: { file: 'tagguard/tag/v1/tag_service.proto', path: ['tagguard', 'tag', 'v1', 'TagService'] },
+  audit: { file: 'tagguard/audit/v1/audit_service.proto', path: ['tagguard', 'audit', 'v1', 'AuditService'] },
+} as const;
+
+/** gRPC metadata with a caller token signed by the development key, as a platform caller sends it. */
+export function signedMetadata(
+  tenantId: string,
+  actorId = 'admin-1',
+  roles: string[] = ['tenant_admin'],
+): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${signToken({ tenantId, actorId, roles }, loadDevPrivateKey())}`);
+  return metadata;
+}
+
+/** A client of a TagGuard business service, loaded from proto/ as any platform caller would. */
+export function serviceClient(address: string, service: keyof typeof SERVICES): grpc.Client {
+  const { file, path } = SERVICES[service];
+  return tagguardClient<grpc.Client>(address, file, protoRoot(), [...path]);
+}
+
+/** One unary call; resolves with the response object or rejects with the grpc.ServiceError. */
+export function unary<T = Record<string, unknown>>(
+  client: grpc.Client,
+  method: string,
+  request: object,
+  metadata: grpc.Metadata,
+): Promise<T> {
+  const fn = (
+    client as unknown as Record<
+      string,
+      (r: object, m: grpc.Metadata, cb: (e: grpc.ServiceError | null, v: T) => void) => void
+    >
+  )[method];
+  if (!fn) throw new Error(`no method ${method} on this client`);
+  return new Promise((resolve, reject) =>
+    fn.call(client, request, metadata, (error, value) => (error ? reject(error) : resolve(value))),
+  );
+}
