@@ -1,15 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
-import {
-  eventually,
-  freePort,
-  serviceClient,
-  signedMetadata,
-  startServiceProcess,
-  testInfra,
-  unary,
-  type ServiceProcess,
-} from '@tagguard/testing';
+import { eventually, freePort, startServiceProcess, testInfra, type ServiceProcess } from '@tagguard/testing';
+import { serviceClient, signedMetadata, unary } from './support/callers';
 
 // The first slice end to end, each service its own process: gRPC command in tag-service → event store →
 // relay → Kafka → audit-service consumer (inbox) → ListAuditRecords over gRPC.

@@ -1,15 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import {
-  eventually,
-  freePort,
-  serviceClient,
-  signedMetadata,
-  startServiceProcess,
-  testInfra,
-  unary,
-  type ServiceProcess,
-} from '@tagguard/testing';
+import { eventually, freePort, startServiceProcess, testInfra, type ServiceProcess } from '@tagguard/testing';
+import { serviceClient, signedMetadata, unary } from './support/callers';
 
 interface ReceivedSpan {
   service: string;

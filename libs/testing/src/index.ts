@@ -10,4 +10,3 @@ export { startServiceProcess, type ServiceProcess } from './process/service-proc
 export { freePort } from './net/free-port';
 export { dockerEngineAvailable } from './docker';
 export { given } from './specification';
-export { serviceClient, signedMetadata, unary } from './grpc/tagguard-callers';

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadDevPrivateKey, signToken } from '@tagguard/auth';
 import { protoRoot } from '@tagguard/grpc-runtime';
-import { tagguardClient } from './platform-clients';
+import { tagguardClient } from '@tagguard/testing';
 
 const SERVICES = {
   tag: { file: 'tagguard/tag/v1/tag_service.proto', path: ['tagguard', 'tag', 'v1', 'TagService'] },
