@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   console.error('\n[tagguard] TagGuard is running. gRPC endpoints (health + reflection on each):');
   for (const r of running) console.error(`  ${r.name.padEnd(20)} ${host}:${r.port}`);
   console.error(
-    '[tagguard] caller token: npm run token -- --tenant tenant-a --actor admin-1 --roles tenant_admin',
+    '[tagguard] caller token: bash deploy/local/tagguard.sh npm run -s token -- --tenant tenant-a --actor admin-1',
   );
   console.error('[tagguard] Ctrl-C stops everything.\n');
 }
