@@ -47,8 +47,8 @@ export function checkHealth(address: string, service = ''): Promise<string> {
   });
 }
 
-/** The service names a server advertises through grpc.reflection.v1. */
-export function listServicesByReflection(address: string): Promise<string[]> {
+/** One request/response exchange on grpc.reflection.v1; an error response rejects. */
+function reflect(address: string, request: Record<string, string>): Promise<ReflectionResponse> {
   const Reflection = constructor(reflectionProto, ['grpc', 'reflection', 'v1', 'ServerReflection']);
   const client = new Reflection(address, grpc.credentials.createInsecure()) as unknown as ReflectionClient;
   return new Promise((resolve, reject) => {
@@ -57,47 +57,39 @@ export function listServicesByReflection(address: string): Promise<string[]> {
       call.end();
       client.close();
       if (response.errorResponse) reject(new Error(response.errorResponse.errorMessage));
-      else resolve((response.listServicesResponse?.service ?? []).map((s) => s.name).sort());
+      else resolve(response);
     });
     call.on('error', (error) => {
       client.close();
       reject(error);
     });
-    call.write({ listServices: '' });
+    call.write(request);
   });
+}
+
+/** The service names a server advertises through grpc.reflection.v1. */
+export async function listServicesByReflection(address: string): Promise<string[]> {
+  const response = await reflect(address, { listServices: '' });
+  return (response.listServicesResponse?.service ?? []).map((s) => s.name).sort();
 }
 
 /**
  * The field names of a message as server reflection describes it (what grpcurl sees), by asking for
  * the file containing the symbol and decoding its FileDescriptorProtos.
  */
-export function messageFieldsByReflection(address: string, messageName: string): Promise<string[]> {
-  const Reflection = constructor(reflectionProto, ['grpc', 'reflection', 'v1', 'ServerReflection']);
-  const client = new Reflection(address, grpc.credentials.createInsecure()) as unknown as ReflectionClient;
-  return new Promise((resolve, reject) => {
-    const call = client.ServerReflectionInfo();
-    call.on('data', (response: ReflectionResponse) => {
-      call.end();
-      client.close();
-      if (response.errorResponse) return reject(new Error(response.errorResponse.errorMessage));
-      const pkg = messageName.slice(0, messageName.lastIndexOf('.'));
-      const name = messageName.slice(messageName.lastIndexOf('.') + 1);
-      for (const bytes of response.fileDescriptorResponse?.fileDescriptorProto ?? []) {
-        const file = descriptor.FileDescriptorProto.decode(bytes) as unknown as {
-          package: string;
-          messageType: { name: string; field: { name: string }[] }[];
-        };
-        const message = file.package === pkg ? file.messageType.find((m) => m.name === name) : undefined;
-        if (message) return resolve(message.field.map((f) => f.name));
-      }
-      reject(new Error(`${messageName} not in the reflected descriptors`));
-    });
-    call.on('error', (error) => {
-      client.close();
-      reject(error);
-    });
-    call.write({ fileContainingSymbol: messageName });
-  });
+export async function messageFieldsByReflection(address: string, messageName: string): Promise<string[]> {
+  const response = await reflect(address, { fileContainingSymbol: messageName });
+  const pkg = messageName.slice(0, messageName.lastIndexOf('.'));
+  const name = messageName.slice(messageName.lastIndexOf('.') + 1);
+  for (const bytes of response.fileDescriptorResponse?.fileDescriptorProto ?? []) {
+    const file = descriptor.FileDescriptorProto.decode(bytes) as unknown as {
+      package: string;
+      messageType: { name: string; field: { name: string }[] }[];
+    };
+    const message = file.package === pkg ? file.messageType.find((m) => m.name === name) : undefined;
+    if (message) return message.field.map((f) => f.name);
+  }
+  throw new Error(`${messageName} not in the reflected descriptors`);
 }
 
 /** A client for any TagGuard service in proto/, by package path and service name. */
