@@ -26,5 +26,6 @@ export type {
   Subscription,
 } from './event-store.port';
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store';
+export { quoteIdent } from './postgres/schema';
 export { categoryOf, idOf, streamName } from './stream-name';
 export { KurrentDbEventStore } from './kurrentdb/kurrentdb-event-store';

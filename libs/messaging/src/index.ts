@@ -3,6 +3,6 @@ export { Inbox, type InboxOutcome } from './inbox/inbox';
 export { ensureTopics, KafkaPublisher } from './kafka/kafka-publisher';
 export { fromRecord, toHeaders, type Headers, type IntegrationMessage } from './message';
 export type { MessagePublisher } from './publisher.port';
-export { PostgresCheckpointStore, type CheckpointStore } from './relay/checkpoint-store';
+export { PostgresCheckpointStore, type CheckpointStore, type SqlExecutor } from './relay/checkpoint-store';
 export { EventRelay, type EventRelayOptions } from './relay/event-relay';
 export { deadLetterTopic, topicName, type TopicSpec } from './topics';

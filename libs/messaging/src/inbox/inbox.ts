@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { quoteIdent } from '@tagguard/event-store';
 
 export type InboxOutcome = 'processed' | 'duplicate';
 
@@ -13,9 +14,8 @@ export class Inbox {
   ) {}
 
   static async create(pool: Pool, schema: string): Promise<Inbox> {
-    if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema "${schema}"`);
-    const table = `"${schema}".inbox`;
-    await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    const table = `${quoteIdent(schema)}.inbox`;
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (
       consumer_group text NOT NULL, event_id uuid NOT NULL, processed_at timestamptz NOT NULL DEFAULT now(),
       PRIMARY KEY (consumer_group, event_id))`);

@@ -27,7 +27,6 @@ export interface EventRelayOptions {
  */
 export class EventRelay {
   private subscription?: Subscription;
-  published = 0;
 
   constructor(private readonly options: EventRelayOptions) {}
 
@@ -70,7 +69,6 @@ export class EventRelay {
       for (const span of spans) span.end();
     }
     await this.options.checkpoints.save(this.options.name, events[events.length - 1]!.position);
-    this.published += messages.length;
   }
 
   async stop(): Promise<void> {

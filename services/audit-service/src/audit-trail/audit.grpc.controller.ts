@@ -2,6 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import type { Metadata } from '@grpc/grpc-js';
 import { authenticate, TokenVerifier } from '@tagguard/auth';
 import { auditV1 } from '@tagguard/contracts';
+import { quoteIdent } from '@tagguard/event-store';
 import { Pool } from 'pg';
 import { AUDIT_SCHEMA } from './audit-trail.tokens';
 
@@ -53,7 +54,7 @@ export class AuditGrpcController implements auditV1.AuditServiceController {
       );
     const { rows } = await this.pool.query<Row>(
       `SELECT seq, event_id::text, event_type, actor_id, subject_id, correlation_id, occurred_at, recorded_at, data
-       FROM "${this.schema}".audit_records
+       FROM ${quoteIdent(this.schema)}.audit_records
        WHERE tenant_id = $1 AND seq > $2 AND ($3 = '' OR subject_id = $3)
        ORDER BY seq LIMIT $4`,
       [tenantId, after, request.subjectId, pageSize + 1],

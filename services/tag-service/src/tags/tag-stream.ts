@@ -1,11 +1,16 @@
 import { createHash } from 'node:crypto';
-import { streamName } from '@tagguard/event-store';
+import { idOf, streamName, type RecordedEvent } from '@tagguard/event-store';
 
 export const TAG_CATEGORY = 'tag';
 
 /** One stream per tag, named with its tenant so that a tag id can never reach another tenant's tag. */
 export function tagStream(tenantId: string, tagId: string): string {
   return streamName(TAG_CATEGORY, `${tenantId}.${tagId}`);
+}
+
+/** The tag id of an event of a tag stream (the stream id is `<tenantId>.<tagId>`). */
+export function tagIdOf(event: RecordedEvent): string {
+  return idOf(event.streamId).slice(event.metadata.tenantId.length + 1);
 }
 
 /**

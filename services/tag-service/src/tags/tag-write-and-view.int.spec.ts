@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { positionFromToken, PostgresEventStore, WrongExpectedRevisionError } from '@tagguard/event-store';
+import { PostgresCheckpointStore } from '@tagguard/messaging';
 import { testInfra } from '@tagguard/testing';
 import type { DataSource } from 'typeorm';
 import { TagCommandHandler } from './commands/tag-command.handler';
@@ -13,6 +14,7 @@ describe('tag commands and the tag view', () => {
   let store: PostgresEventStore;
   let db: DataSource;
   let projection: TagViewProjection;
+  let checkpoints: PostgresCheckpointStore;
   let handler: TagCommandHandler;
   const admin = (tenantId: string) => ({
     principal: { tenantId, actorId: 'admin-1', roles: ['tenant_admin'] },
@@ -28,7 +30,8 @@ describe('tag commands and the tag view', () => {
       pollIntervalMs: 50,
     });
     db = await openReadModel(postgresUrl, `tag_${suffix}`);
-    projection = new TagViewProjection(store, db, `tag_${suffix}`);
+    checkpoints = await PostgresCheckpointStore.create(db, `tag_${suffix}`);
+    projection = new TagViewProjection(store, db, checkpoints);
     await projection.start();
     handler = new TagCommandHandler(store);
   });
@@ -109,8 +112,8 @@ describe('tag commands and the tag view', () => {
     await projection.waitFor(await store.headPosition(), 10_000);
     const before = await db.getRepository(TagView).find({ order: { tenantId: 'ASC', tagId: 'ASC' } });
     await projection.stop();
-    await db.query(`DELETE FROM "tag_${suffix}".projection_checkpoints`);
-    const replay = new TagViewProjection(store, db, `tag_${suffix}`);
+    await db.query(`DELETE FROM "tag_${suffix}".checkpoints WHERE name = 'tag-service.tag-view'`);
+    const replay = new TagViewProjection(store, db, checkpoints);
     await replay.start();
     await replay.waitFor(await store.headPosition(), 10_000);
     await replay.stop();

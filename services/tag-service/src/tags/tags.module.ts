@@ -10,7 +10,6 @@ import { PostgresEventStore } from '@tagguard/event-store';
 import { TAG_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
 import { ensureTopics, EventRelay, KafkaPublisher, PostgresCheckpointStore } from '@tagguard/messaging';
 import { Kafka, logLevel } from 'kafkajs';
-import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { TagServiceConfig } from '../config/tag-service.config';
 import { TagCommandHandler } from './commands/tag-command.handler';
@@ -26,6 +25,7 @@ const TAG_RELAY = Symbol('TAG_RELAY');
 async function createRelay(
   config: TagServiceConfig,
   store: PostgresEventStore,
+  checkpoints: PostgresCheckpointStore,
 ): Promise<{ relay: EventRelay; close(): Promise<void> } | undefined> {
   if (config.kafkaBrokers.length === 0) return undefined;
   const kafka = new Kafka({
@@ -35,8 +35,6 @@ async function createRelay(
   });
   await ensureTopics(kafka, [TAG_EVENTS_TOPIC_V1]);
   const publisher = await KafkaPublisher.connect(kafka);
-  const pool = new Pool({ connectionString: config.databaseUrl, max: 2 });
-  const checkpoints = await PostgresCheckpointStore.create(pool, config.databaseSchema);
   const relay = new EventRelay({
     name: 'tag-service.relay',
     store,
@@ -51,7 +49,6 @@ async function createRelay(
     async close() {
       await relay.stop();
       await publisher.close();
-      await pool.end();
     },
   };
 }
@@ -101,17 +98,24 @@ export class TagsModule {
           useFactory: (store: PostgresEventStore) => new TagCommandHandler(store),
           inject: [PostgresEventStore],
         },
+        // One checkpoints table for the projection and the relay, in tag-service's own schema.
+        {
+          provide: PostgresCheckpointStore,
+          useFactory: (db: DataSource) => PostgresCheckpointStore.create(db, config.databaseSchema),
+          inject: [DataSource],
+        },
         {
           provide: TagViewProjection,
-          useFactory: (store: PostgresEventStore, db: DataSource) =>
-            new TagViewProjection(store, db, config.databaseSchema),
-          inject: [PostgresEventStore, DataSource],
+          useFactory: (store: PostgresEventStore, db: DataSource, checkpoints: PostgresCheckpointStore) =>
+            new TagViewProjection(store, db, checkpoints),
+          inject: [PostgresEventStore, DataSource, PostgresCheckpointStore],
         },
         { provide: TokenVerifier, useFactory: () => new TokenVerifier(loadPublicKey().pem) },
         {
           provide: TAG_RELAY,
-          useFactory: (store: PostgresEventStore) => createRelay(config, store),
-          inject: [PostgresEventStore],
+          useFactory: (store: PostgresEventStore, checkpoints: PostgresCheckpointStore) =>
+            createRelay(config, store, checkpoints),
+          inject: [PostgresEventStore, PostgresCheckpointStore],
         },
         TagsLifecycle,
       ],

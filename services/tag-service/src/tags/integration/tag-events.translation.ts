@@ -1,8 +1,9 @@
 import type { TagIntegrationEventV1 } from '@tagguard/contracts';
 import { TAG_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
-import { idOf, type RecordedEvent } from '@tagguard/event-store';
+import type { RecordedEvent } from '@tagguard/event-store';
 import type { IntegrationMessage } from '@tagguard/messaging';
 import type { TagEvent } from '../domain/tag.events';
+import { tagIdOf } from '../tag-stream';
 
 /** Domain event → integration event, explicitly: what leaves tag-service is chosen here, field by field. */
 export function toIntegrationMessage(
@@ -10,7 +11,7 @@ export function toIntegrationMessage(
 ): IntegrationMessage<TagIntegrationEventV1['data']> | undefined {
   const event = { type: recorded.type, data: recorded.data } as TagEvent;
   const tenantId = recorded.metadata.tenantId;
-  const tagId = idOf(recorded.streamId).slice(tenantId.length + 1);
+  const tagId = tagIdOf(recorded);
   const revision = String(recorded.revision);
   let integration: TagIntegrationEventV1;
   switch (event.type) {

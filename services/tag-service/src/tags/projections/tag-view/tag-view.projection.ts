@@ -1,14 +1,14 @@
 import {
   comparePositions,
-  idOf,
   type EventStore,
   type GlobalPosition,
   type RecordedEvent,
   type Subscription,
 } from '@tagguard/event-store';
+import type { CheckpointStore } from '@tagguard/messaging';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { TagEvent } from '../../domain/tag.events';
-import { TAG_CATEGORY } from '../../tag-stream';
+import { TAG_CATEGORY, tagIdOf } from '../../tag-stream';
 import { TagView } from './tag-view.entity';
 
 const PROJECTION = 'tag-service.tag-view';
@@ -26,17 +26,11 @@ export class TagViewProjection {
   constructor(
     private readonly store: EventStore,
     private readonly db: DataSource,
-    private readonly schema: string,
+    private readonly checkpoints: CheckpointStore,
   ) {}
 
   async start(): Promise<void> {
-    await this.db.query(`CREATE TABLE IF NOT EXISTS "${this.schema}".projection_checkpoints (
-      name text PRIMARY KEY, commit_position numeric(20) NOT NULL, prepare_position numeric(20) NOT NULL)`);
-    const [row] = (await this.db.query(
-      `SELECT commit_position, prepare_position FROM "${this.schema}".projection_checkpoints WHERE name = $1`,
-      [PROJECTION],
-    )) as { commit_position: string; prepare_position: string }[];
-    if (row) this.position = { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) };
+    this.position = await this.checkpoints.load(PROJECTION);
     this.subscription = this.store.subscribe({
       ...(this.position ? { after: this.position } : {}),
       filter: { categories: [TAG_CATEGORY] },
@@ -71,11 +65,7 @@ export class TagViewProjection {
     const last = events[events.length - 1]!.position;
     await this.db.transaction(async (tx) => {
       for (const event of events) await applyOne(tx, event);
-      await tx.query(
-        `INSERT INTO "${this.schema}".projection_checkpoints (name, commit_position, prepare_position) VALUES ($1, $2, $3)
-         ON CONFLICT (name) DO UPDATE SET commit_position = $2, prepare_position = $3`,
-        [PROJECTION, String(last.commit), String(last.prepare)],
-      );
+      await this.checkpoints.save(PROJECTION, last, tx);
     });
     this.position = last;
     for (const check of [...this.waiters]) check();
@@ -85,7 +75,7 @@ export class TagViewProjection {
 async function applyOne(tx: EntityManager, recorded: RecordedEvent): Promise<void> {
   const event = { type: recorded.type, data: recorded.data } as TagEvent;
   const tenantId = recorded.metadata.tenantId;
-  const tagId = idOf(recorded.streamId).slice(tenantId.length + 1);
+  const tagId = tagIdOf(recorded);
   const repo = tx.getRepository(TagView);
   const row = await repo.findOneBy({ tenantId, tagId });
   if (row && BigInt(row.revision) >= recorded.revision) return;
