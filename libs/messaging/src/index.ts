@@ -6,3 +6,13 @@ export type { MessagePublisher } from './publisher.port';
 export { PostgresCheckpointStore, type CheckpointStore, type SqlExecutor } from './relay/checkpoint-store';
 export { EventRelay, type EventRelayOptions } from './relay/event-relay';
 export { deadLetterTopic, topicName, type TopicSpec } from './topics';
+export { InProcessTransport } from './transport/in-process-transport';
+export { KafkaTransport, type KafkaTransportOptions } from './transport/kafka-transport';
+export type {
+  DeadLetter,
+  MessageSubscription,
+  MessageTransport,
+  SubscriptionOptions,
+} from './transport/message-transport';
+export { bindEventHandlers, type EventHandlerExtras } from './nest/bind-event-handlers';
+export { EventContext } from './nest/event-context';

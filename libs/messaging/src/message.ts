@@ -10,6 +10,8 @@ export interface IntegrationMessage<Data = unknown> {
   schemaVersion: number;
   data: Data;
   metadata: EventMetadata;
+  /** Set on a dead-letter topic only: why the original consumer group gave the message up. */
+  deadLetter?: { reason: string; originalTopic: string; attempts: number; consumerGroup: string };
 }
 
 const H = {
@@ -58,7 +60,18 @@ export function fromRecord(topic: string, key: string, value: string, headers: H
     ...(headers[H.traceparent] ? { traceparent: headers[H.traceparent] } : {}),
     ...(headers[H.tracestate] ? { tracestate: headers[H.tracestate] } : {}),
   };
+  const deadLetter = headers['tg-dlt-reason']
+    ? {
+        deadLetter: {
+          reason: headers['tg-dlt-reason'],
+          originalTopic: headers['tg-dlt-original-topic'] ?? '',
+          attempts: Number(headers['tg-dlt-attempts'] ?? 0),
+          consumerGroup: headers['tg-dlt-consumer-group'] ?? '',
+        },
+      }
+    : {};
   return {
+    ...deadLetter,
     topic,
     key,
     eventId: headers[H.eventId]!,

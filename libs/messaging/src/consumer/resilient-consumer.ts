@@ -4,20 +4,17 @@ import { contextFrom } from '@tagguard/telemetry';
 import { fromRecord, type Headers, type IntegrationMessage } from '../message';
 import { ensureTopics } from '../kafka/kafka-publisher';
 import { deadLetterTopic } from '../topics';
+import {
+  DEFAULT_BACKOFF_MS,
+  DEFAULT_MAX_ATTEMPTS,
+  type MessageSubscription,
+  type SubscriptionOptions,
+} from '../transport/message-transport';
 
 const tracer = trace.getTracer('@tagguard/messaging');
 
-export interface ResilientConsumerOptions {
+export interface ResilientConsumerOptions extends SubscriptionOptions {
   kafka: Kafka;
-  /** `<service>.<purpose>`, also the dead-letter topic's prefix. */
-  groupId: string;
-  topics: string[];
-  handle(message: IntegrationMessage): Promise<void>;
-  /** Attempts before a message goes to the dead-letter topic (default 4). */
-  maxAttempts?: number;
-  /** First backoff; doubles each attempt (default 100 ms). */
-  backoffMs?: number;
-  onDeadLetter?(message: KafkaMessage, reason: string): void;
   /** How long the group waits for a silent member (e.g. killed) before reassigning its partitions. */
   sessionTimeoutMs?: number;
 }
@@ -27,7 +24,7 @@ export interface ResilientConsumerOptions {
  * `<group>.dlt` with the failure reason and moves on: a poison message never blocks its partition.
  * The offset is committed only after the message was handled or parked.
  */
-export class ResilientConsumer {
+export class ResilientConsumer implements MessageSubscription {
   private constructor(
     private readonly consumer: Consumer,
     private readonly producer: Producer,
@@ -49,18 +46,19 @@ export class ResilientConsumer {
     const producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await Promise.all([consumer.connect(), producer.connect()]);
     await consumer.subscribe({ topics: options.topics, fromBeginning: true });
-    const maxAttempts = options.maxAttempts ?? 4;
-    const backoffMs = options.backoffMs ?? 100;
+    const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    const backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS;
     const dlt = deadLetterTopic(options.groupId);
 
     await consumer.run({
       autoCommit: true,
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
         let lastError: unknown;
+        let inbound: IntegrationMessage | undefined;
         for (let attempt = 1; attempt <= maxAttempts; attempt++) {
           try {
             const headers = headersOf(message);
-            const inbound = fromRecord(
+            inbound = fromRecord(
               topic,
               message.key?.toString() ?? '',
               message.value?.toString() ?? 'null',
@@ -82,7 +80,7 @@ export class ResilientConsumer {
               contextFrom(headers),
               async (span) => {
                 try {
-                  await options.handle(inbound);
+                  await options.handle(inbound!);
                 } catch (error) {
                   span.recordException(error as Error);
                   span.setStatus({ code: SpanStatusCode.ERROR });
@@ -123,7 +121,7 @@ export class ResilientConsumer {
             },
           ],
         });
-        options.onDeadLetter?.(message, reason);
+        options.onDeadLetter?.({ message: inbound, reason, attempts: maxAttempts });
       },
     });
     return new ResilientConsumer(consumer, producer);
