@@ -6,10 +6,12 @@ export {
 } from './grpc-server-options';
 export { protoRoot } from './proto-root';
 export {
-  exitOnSignals,
   runGrpcService,
+  runServiceProcess,
   type GrpcServiceDefinition,
   type RunningGrpcService,
+  type ServiceProcess,
+  type ServiceRuntime,
 } from './run-grpc-service';
 export type { ServiceIdentity } from './service-identity';
 export { workspaceVersion } from './version';

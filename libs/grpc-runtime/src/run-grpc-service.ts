@@ -3,7 +3,9 @@ import { Global, Module, type DynamicModule, type INestMicroservice, type Type }
 import { NestFactory } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
 import { createLogger, NestPinoLogger, type Logger } from '@tagguard/logging';
+import type { MessageTransport } from '@tagguard/messaging';
 import { stopTelemetry, traceLogFields } from '@tagguard/telemetry';
+import { GrpcAndEventsServer } from './grpc-and-events.server';
 import { GrpcErrorFilter } from './errors/grpc-error.filter';
 import { GrpcAccessLogInterceptor } from './grpc-access-log.interceptor';
 import { grpcServerOptions, HealthImplementation, RUNTIME_PACKAGE } from './grpc-server-options';
@@ -20,6 +22,8 @@ export interface GrpcServiceDefinition {
   protoFiles?: string[];
   /** Fully qualified gRPC service names reported by grpc.health.v1 beside the overall "" status. */
   healthServices?: string[];
+  /** Where the service's @EventPattern handlers consume from; without it they stay unbound. */
+  events?: MessageTransport;
   /** Where JSON log lines go; stdout unless a test captures them. */
   logDestination?: DestinationStream;
 }
@@ -66,16 +70,20 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
     Object.fromEntries(['', ...checked].map((s) => [s, 'NOT_SERVING'])),
   );
 
+  const grpc = grpcServerOptions({
+    host: definition.host,
+    port: definition.port,
+    packages: definition.packages ?? [],
+    protoFiles: definition.protoFiles ?? [],
+    health,
+  });
+  const events = definition.events
+    ? { transport: definition.events, serviceName: definition.name }
+    : undefined;
   const app = await NestFactory.createMicroservice(
     GrpcRuntimeModule.forService(identity, definition.module),
     {
-      ...grpcServerOptions({
-        host: definition.host,
-        port: definition.port,
-        packages: definition.packages ?? [],
-        protoFiles: definition.protoFiles ?? [],
-        health,
-      }),
+      strategy: new GrpcAndEventsServer(grpc.options, events),
       logger: new NestPinoLogger(logger),
       bufferLogs: false,
     },
@@ -96,7 +104,6 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
       logger.info({ event: 'service.stopping', reason }, `${definition.name} stopping (${reason})`);
       for (const service of ['', ...checked]) health.setStatus(service, 'NOT_SERVING');
       await app.close();
-      await stopTelemetry();
       logger.info({ event: 'service.stopped' }, `${definition.name} stopped`);
     })();
     return stopping;
@@ -104,22 +111,63 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
   return { app, health, logger, url, stop };
 }
 
-/** Wires process signals to `stop` for a service run as its own process. */
-export function exitOnSignals(service: RunningGrpcService, graceMs = 10_000): void {
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      const timer = setTimeout(() => {
-        service.logger.error({ event: 'service.stop_timeout', graceMs }, 'graceful stop timed out; exiting');
-        process.exit(1);
-      }, graceMs);
-      timer.unref();
-      service.stop(signal).then(
-        () => process.exit(0),
-        (error: unknown) => {
-          service.logger.error({ err: error }, 'error while stopping');
-          process.exit(1);
-        },
+/** What a host gives a service it starts: the message transport and, in tests, where logs go. */
+export interface ServiceRuntime {
+  events?: MessageTransport;
+  logDestination?: DestinationStream;
+}
+
+export interface ServiceProcess {
+  service: RunningGrpcService;
+  /** Closed after the service stopped, in order (e.g. the Kafka transport the process created). */
+  closeAfterStop?: { close(): Promise<void> }[];
+}
+
+/**
+ * The body of every service's main.ts: start it, and on SIGTERM/SIGINT stop it (health NOT_SERVING,
+ * in-flight calls finish), close what the process owns, flush telemetry, exit 0; exit 1 if that takes
+ * longer than the grace period or fails. A start failure is one fatal JSON line and exit 1.
+ */
+export function runServiceProcess(
+  name: string,
+  start: () => Promise<ServiceProcess>,
+  graceMs = 10_000,
+): void {
+  start().then(
+    ({ service, closeAfterStop = [] }) => {
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+        process.once(signal, () => {
+          const timer = setTimeout(() => {
+            service.logger.error(
+              { event: 'service.stop_timeout', graceMs },
+              'graceful stop timed out; exiting',
+            );
+            process.exit(1);
+          }, graceMs);
+          timer.unref();
+          (async () => {
+            await service.stop(signal);
+            for (const resource of closeAfterStop) await resource.close();
+            await stopTelemetry();
+          })().then(
+            () => process.exit(0),
+            (error: unknown) => {
+              service.logger.error({ err: error }, 'error while stopping');
+              process.exit(1);
+            },
+          );
+        });
+      }
+    },
+    (error: unknown) => {
+      console.error(
+        JSON.stringify({
+          level: 'fatal',
+          service: name,
+          msg: error instanceof Error ? error.message : String(error),
+        }),
       );
-    });
-  }
+      process.exit(1);
+    },
+  );
 }

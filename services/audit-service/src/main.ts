@@ -1,30 +1,24 @@
 import './tracing';
-import { exitOnSignals, runGrpcService, workspaceVersion } from '@tagguard/grpc-runtime';
-import { loadAuditServiceConfig } from './config/audit-service.config';
-import { AuditServiceModule } from './audit-service.module';
+import { runServiceProcess } from '@tagguard/grpc-runtime';
+import { KafkaTransport } from '@tagguard/messaging';
+import { loadAuditServiceConfig, startAuditService } from './app';
 
-async function main(): Promise<void> {
+runServiceProcess('audit-service', async () => {
   const config = loadAuditServiceConfig();
-  const service = await runGrpcService({
-    name: 'audit-service',
-    version: workspaceVersion(),
-    module: AuditServiceModule.forRoot(config),
-    packages: ['tagguard.audit.v1'],
-    protoFiles: ['tagguard/audit/v1/audit_service.proto'],
-    healthServices: ['tagguard.audit.v1.AuditService'],
-    host: config.grpcHost,
-    port: config.grpcPort,
-  });
-  exitOnSignals(service);
-}
-
-main().catch((error: unknown) => {
-  console.error(
-    JSON.stringify({
-      level: 'fatal',
-      service: 'audit-service',
-      msg: error instanceof Error ? error.message : String(error),
-    }),
-  );
-  process.exit(1);
+  // Without brokers the service still serves gRPC; nothing is published or consumed (logged at start).
+  const events =
+    config.kafkaBrokers.length > 0
+      ? new KafkaTransport({
+          clientId: 'audit-service',
+          brokers: config.kafkaBrokers,
+          sessionTimeoutMs: config.kafkaSessionTimeoutMs,
+        })
+      : undefined;
+  const service = await startAuditService(config, events ? { events } : {});
+  if (!events)
+    service.logger.warn(
+      { event: 'events.off' },
+      'KAFKA_BROKERS is not set: no events are published or consumed',
+    );
+  return { service, closeAfterStop: events ? [events] : [] };
 });

@@ -1,30 +1,20 @@
 import './tracing';
-import { exitOnSignals, runGrpcService, workspaceVersion } from '@tagguard/grpc-runtime';
-import { loadTagServiceConfig } from './config/tag-service.config';
-import { TagServiceModule } from './tag-service.module';
+import { runServiceProcess } from '@tagguard/grpc-runtime';
+import { KafkaTransport } from '@tagguard/messaging';
+import { loadTagServiceConfig, startTagService } from './app';
 
-async function main(): Promise<void> {
+runServiceProcess('tag-service', async () => {
   const config = loadTagServiceConfig();
-  const service = await runGrpcService({
-    name: 'tag-service',
-    version: workspaceVersion(),
-    module: TagServiceModule.forRoot(config),
-    packages: ['tagguard.tag.v1'],
-    protoFiles: ['tagguard/tag/v1/tag_service.proto'],
-    healthServices: ['tagguard.tag.v1.TagService'],
-    host: config.grpcHost,
-    port: config.grpcPort,
-  });
-  exitOnSignals(service);
-}
-
-main().catch((error: unknown) => {
-  console.error(
-    JSON.stringify({
-      level: 'fatal',
-      service: 'tag-service',
-      msg: error instanceof Error ? error.message : String(error),
-    }),
-  );
-  process.exit(1);
+  // Without brokers the service still serves gRPC; nothing is published or consumed (logged at start).
+  const events =
+    config.kafkaBrokers.length > 0
+      ? new KafkaTransport({ clientId: 'tag-service', brokers: config.kafkaBrokers })
+      : undefined;
+  const service = await startTagService(config, events ? { events } : {});
+  if (!events)
+    service.logger.warn(
+      { event: 'events.off' },
+      'KAFKA_BROKERS is not set: no events are published or consumed',
+    );
+  return { service, closeAfterStop: events ? [events] : [] };
 });

@@ -3,7 +3,7 @@ import { readEnv } from '@tagguard/config';
 export interface TagServiceConfig {
   grpcHost: string;
   grpcPort: number;
-  /** postgres:// URL of the event store (PostgreSQL adapter). */
+  /** The event store: postgres:// (PostgreSQL adapter) or kurrentdb:// / esdb:// (KurrentDB adapter). */
   eventStoreUrl: string;
   eventStoreSchema: string;
   /** LISTEN for append notifications; off for PGlite (embedded), which polls instead. */

@@ -6,10 +6,9 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { loadPublicKey, TokenVerifier } from '@tagguard/auth';
-import { PostgresEventStore } from '@tagguard/event-store';
+import { openEventStore, type EventStore } from '@tagguard/event-store';
 import { TAG_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
-import { ensureTopics, EventRelay, KafkaPublisher, PostgresCheckpointStore } from '@tagguard/messaging';
-import { Kafka, logLevel } from 'kafkajs';
+import { EventRelay, PostgresCheckpointStore, type MessageTransport } from '@tagguard/messaging';
 import { DataSource } from 'typeorm';
 import type { TagServiceConfig } from '../config/tag-service.config';
 import { TagCommandHandler } from './commands/tag-command.handler';
@@ -20,21 +19,18 @@ import { openReadModel } from './read-model';
 import { TagsGrpcController } from './tags.grpc.controller';
 
 const TAG_RELAY = Symbol('TAG_RELAY');
+const EVENT_STORE = Symbol('EVENT_STORE');
 
-/** The relay that publishes tag events to Kafka, or undefined when no brokers are configured. */
+/** The relay that publishes tag events on the transport, or undefined when the service has none. */
 async function createRelay(
   config: TagServiceConfig,
-  store: PostgresEventStore,
+  store: EventStore,
   checkpoints: PostgresCheckpointStore,
+  events: MessageTransport | undefined,
 ): Promise<{ relay: EventRelay; close(): Promise<void> } | undefined> {
-  if (config.kafkaBrokers.length === 0) return undefined;
-  const kafka = new Kafka({
-    clientId: 'tag-service',
-    brokers: config.kafkaBrokers,
-    logLevel: logLevel.ERROR,
-  });
-  await ensureTopics(kafka, [TAG_EVENTS_TOPIC_V1]);
-  const publisher = await KafkaPublisher.connect(kafka);
+  if (!events) return undefined;
+  await events.ensureTopics([TAG_EVENTS_TOPIC_V1]);
+  const publisher = await events.publisher();
   const relay = new EventRelay({
     name: 'tag-service.relay',
     store,
@@ -57,7 +53,7 @@ async function createRelay(
 class TagsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(TagViewProjection) private readonly projection: TagViewProjection,
-    @Inject(PostgresEventStore) private readonly store: PostgresEventStore,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(TAG_RELAY) private readonly relay: Awaited<ReturnType<typeof createRelay>>,
   ) {}
@@ -77,16 +73,16 @@ class TagsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 
 @Module({})
 export class TagsModule {
-  static forRoot(config: TagServiceConfig): DynamicModule {
+  static forRoot(config: TagServiceConfig, events?: MessageTransport): DynamicModule {
     return {
       module: TagsModule,
       controllers: [TagsGrpcController],
       providers: [
         {
-          provide: PostgresEventStore,
+          provide: EVENT_STORE,
           useFactory: () =>
-            PostgresEventStore.connect({
-              connectionString: config.eventStoreUrl,
+            openEventStore({
+              url: config.eventStoreUrl,
               schema: config.eventStoreSchema,
               listen: config.eventStoreListen,
               poolSize: config.poolSize,
@@ -95,8 +91,8 @@ export class TagsModule {
         { provide: DataSource, useFactory: () => openReadModel(config.databaseUrl, config.databaseSchema) },
         {
           provide: TagCommandHandler,
-          useFactory: (store: PostgresEventStore) => new TagCommandHandler(store),
-          inject: [PostgresEventStore],
+          useFactory: (store: EventStore) => new TagCommandHandler(store),
+          inject: [EVENT_STORE],
         },
         // One checkpoints table for the projection and the relay, in tag-service's own schema.
         {
@@ -106,16 +102,16 @@ export class TagsModule {
         },
         {
           provide: TagViewProjection,
-          useFactory: (store: PostgresEventStore, db: DataSource, checkpoints: PostgresCheckpointStore) =>
+          useFactory: (store: EventStore, db: DataSource, checkpoints: PostgresCheckpointStore) =>
             new TagViewProjection(store, db, checkpoints),
-          inject: [PostgresEventStore, DataSource, PostgresCheckpointStore],
+          inject: [EVENT_STORE, DataSource, PostgresCheckpointStore],
         },
         { provide: TokenVerifier, useFactory: () => new TokenVerifier(loadPublicKey().pem) },
         {
           provide: TAG_RELAY,
-          useFactory: (store: PostgresEventStore, checkpoints: PostgresCheckpointStore) =>
-            createRelay(config, store, checkpoints),
-          inject: [PostgresEventStore, PostgresCheckpointStore],
+          useFactory: (store: EventStore, checkpoints: PostgresCheckpointStore) =>
+            createRelay(config, store, checkpoints, events),
+          inject: [EVENT_STORE, PostgresCheckpointStore],
         },
         TagsLifecycle,
       ],

@@ -1,0 +1,40 @@
+import { ServerGrpc, type GrpcOptions } from '@nestjs/microservices';
+import { bindEventHandlers, type MessageSubscription, type MessageTransport } from '@tagguard/messaging';
+
+/**
+ * Nest's gRPC server that also hosts the service's @EventPattern handlers on a message transport
+ * (Kafka, or in-process in the embedded mode): one Nest application, one DI container, one pipeline of
+ * filters and interceptors for both. Events start after gRPC is bound and stop before it closes.
+ */
+export class GrpcAndEventsServer extends ServerGrpc {
+  private subscriptions: MessageSubscription[] = [];
+
+  constructor(
+    options: GrpcOptions['options'],
+    private readonly events: { transport: MessageTransport; serviceName: string } | undefined,
+  ) {
+    super(options);
+  }
+
+  override async listen(callback: (err?: unknown, ...optionalParams: unknown[]) => void): Promise<void> {
+    await super.listen(async (err?: unknown) => {
+      if (err || !this.events) return callback(err);
+      try {
+        this.subscriptions = await bindEventHandlers(
+          this.messageHandlers,
+          this.events.transport,
+          this.events.serviceName,
+        );
+        callback();
+      } catch (error) {
+        callback(error);
+      }
+    });
+  }
+
+  override async close(): Promise<void> {
+    await Promise.all(this.subscriptions.map((s) => s.stop()));
+    this.subscriptions = [];
+    await super.close();
+  }
+}

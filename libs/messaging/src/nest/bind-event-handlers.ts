@@ -1,0 +1,51 @@
+import type { MessageHandler } from '@nestjs/microservices';
+import { isObservable, lastValueFrom } from 'rxjs';
+import type { IntegrationMessage } from '../message';
+import type { MessageSubscription, MessageTransport } from '../transport/message-transport';
+import { EventContext } from './event-context';
+
+/** What `@EventPattern(topic, { group })` declares: the purpose part of the group id (default "events"). */
+export interface EventHandlerExtras {
+  group?: string;
+  maxAttempts?: number;
+}
+
+/**
+ * Subscribes a Nest server's @EventPattern handlers to a transport: one consumer group per declared
+ * group (`<service>.<group>`), dispatching by topic. The handler runs through Nest's pipeline
+ * (interceptors, filters) and its failure reaches the transport, which retries and dead-letters it.
+ */
+export async function bindEventHandlers(
+  handlers: Map<string, MessageHandler>,
+  transport: MessageTransport,
+  serviceName: string,
+): Promise<MessageSubscription[]> {
+  const groups = new Map<string, Map<string, MessageHandler>>();
+  for (const [topic, handler] of handlers) {
+    if (!handler.isEventHandler) continue;
+    if (handler.next)
+      throw new Error(`topic ${topic} has two @EventPattern handlers; give each its own group`);
+    const extras = (handler.extras ?? {}) as EventHandlerExtras;
+    const groupId = `${serviceName}.${extras.group ?? 'events'}`;
+    groups.set(groupId, (groups.get(groupId) ?? new Map()).set(topic, handler));
+  }
+  const subscriptions: MessageSubscription[] = [];
+  for (const [groupId, byTopic] of groups) {
+    const maxAttempts = [...byTopic.values()]
+      .map((h) => (h.extras as EventHandlerExtras | undefined)?.maxAttempts)
+      .find((n) => n !== undefined);
+    subscriptions.push(
+      await transport.subscribe({
+        groupId,
+        topics: [...byTopic.keys()],
+        ...(maxAttempts ? { maxAttempts } : {}),
+        handle: async (message: IntegrationMessage) => {
+          const handler = byTopic.get(message.topic)!;
+          const result: unknown = await handler(message, new EventContext([message, groupId]));
+          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+        },
+      }),
+    );
+  }
+  return subscriptions;
+}

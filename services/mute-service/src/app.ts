@@ -1,0 +1,26 @@
+import {
+  runGrpcService,
+  workspaceVersion,
+  type RunningGrpcService,
+  type ServiceRuntime,
+} from '@tagguard/grpc-runtime';
+import type { MuteServiceConfig } from './config/mute-service.config';
+import { MuteServiceModule } from './mute-service.module';
+
+export type { MuteServiceConfig } from './config/mute-service.config';
+export { loadMuteServiceConfig } from './config/mute-service.config';
+
+/** Starts mute-service in this process: its own process (main.ts) or beside the others (embedded mode). */
+export function startMuteService(
+  config: MuteServiceConfig,
+  runtime: ServiceRuntime = {},
+): Promise<RunningGrpcService> {
+  return runGrpcService({
+    name: 'mute-service',
+    version: workspaceVersion(),
+    module: MuteServiceModule,
+    host: config.grpcHost,
+    port: config.grpcPort,
+    ...runtime,
+  });
+}

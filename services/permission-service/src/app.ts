@@ -1,0 +1,26 @@
+import {
+  runGrpcService,
+  workspaceVersion,
+  type RunningGrpcService,
+  type ServiceRuntime,
+} from '@tagguard/grpc-runtime';
+import type { PermissionServiceConfig } from './config/permission-service.config';
+import { PermissionServiceModule } from './permission-service.module';
+
+export type { PermissionServiceConfig } from './config/permission-service.config';
+export { loadPermissionServiceConfig } from './config/permission-service.config';
+
+/** Starts permission-service in this process: its own process (main.ts) or beside the others (embedded mode). */
+export function startPermissionService(
+  config: PermissionServiceConfig,
+  runtime: ServiceRuntime = {},
+): Promise<RunningGrpcService> {
+  return runGrpcService({
+    name: 'permission-service',
+    version: workspaceVersion(),
+    module: PermissionServiceModule,
+    host: config.grpcHost,
+    port: config.grpcPort,
+    ...runtime,
+  });
+}

@@ -1,0 +1,26 @@
+import {
+  runGrpcService,
+  workspaceVersion,
+  type RunningGrpcService,
+  type ServiceRuntime,
+} from '@tagguard/grpc-runtime';
+import type { SyncServiceConfig } from './config/sync-service.config';
+import { SyncServiceModule } from './sync-service.module';
+
+export type { SyncServiceConfig } from './config/sync-service.config';
+export { loadSyncServiceConfig } from './config/sync-service.config';
+
+/** Starts sync-service in this process: its own process (main.ts) or beside the others (embedded mode). */
+export function startSyncService(
+  config: SyncServiceConfig,
+  runtime: ServiceRuntime = {},
+): Promise<RunningGrpcService> {
+  return runGrpcService({
+    name: 'sync-service',
+    version: workspaceVersion(),
+    module: SyncServiceModule,
+    host: config.grpcHost,
+    port: config.grpcPort,
+    ...runtime,
+  });
+}

@@ -1,0 +1,29 @@
+import {
+  runGrpcService,
+  workspaceVersion,
+  type RunningGrpcService,
+  type ServiceRuntime,
+} from '@tagguard/grpc-runtime';
+import type { TagServiceConfig } from './config/tag-service.config';
+import { TagServiceModule } from './tag-service.module';
+
+export type { TagServiceConfig } from './config/tag-service.config';
+export { loadTagServiceConfig } from './config/tag-service.config';
+
+/** Starts tag-service in this process: its own process (main.ts) or beside the others (embedded mode). */
+export function startTagService(
+  config: TagServiceConfig,
+  runtime: ServiceRuntime = {},
+): Promise<RunningGrpcService> {
+  return runGrpcService({
+    name: 'tag-service',
+    version: workspaceVersion(),
+    module: TagServiceModule.forRoot(config, runtime.events),
+    packages: ['tagguard.tag.v1'],
+    protoFiles: ['tagguard/tag/v1/tag_service.proto'],
+    healthServices: ['tagguard.tag.v1.TagService'],
+    host: config.grpcHost,
+    port: config.grpcPort,
+    ...runtime,
+  });
+}
