@@ -29,3 +29,4 @@ export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/p
 export { quoteIdent } from './postgres/schema';
 export { categoryOf, idOf, streamName } from './stream-name';
 export { KurrentDbEventStore } from './kurrentdb/kurrentdb-event-store';
+export { openEventStore, type EventStoreConnection } from './open-event-store';
