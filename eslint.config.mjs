@@ -11,8 +11,12 @@ const depConstraints = [
   { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
   { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
   { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling'] },
-  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling', 'type:service'] },
+  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling', 'type:service', 'type:host'] },
+  // The embedded host runs the five services in one process: the only code that may import services.
+  { sourceTag: 'type:host', onlyDependOnLibsWithTags: ['type:lib', 'type:service'] },
 ];
+
+const SERVICE_ENTRY_POINTS = ['tag', 'permission', 'mute', 'audit', 'sync'].map((s) => `@tagguard/${s}-service`);
 
 export default [
   {
@@ -45,6 +49,17 @@ export default [
       'no-restricted-syntax': [
         'error',
         { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' },
+      ],
+    },
+  },
+  {
+    // Nx forbids importing an application; the embedded host and the deployment checks are the two
+    // places that must (each service's start function in its app.ts). Everywhere else the rule stands.
+    files: ['deploy/embedded/src/**/*.ts', 'test-e2e/src/deploy/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        { enforceBuildableLibDependency: false, allow: SERVICE_ENTRY_POINTS, depConstraints },
       ],
     },
   },

@@ -9,9 +9,10 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const workspaceRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const [projectRoot, projectName] = process.argv.slice(2);
+// Extra roots (e.g. "services" for the embedded host) are compiled too: every <root>/**/src/**/*.ts.
+const [projectRoot, projectName, ...extraRoots] = process.argv.slice(2);
 if (!projectRoot || !projectName) {
-  console.error('usage: compile.mjs <project-root> <project-name>');
+  console.error('usage: compile.mjs <project-root> <project-name> [extra-root...]');
   process.exit(2);
 }
 
@@ -20,7 +21,7 @@ const { compilerOptions } = JSON.parse(readFileSync(join(workspaceRoot, 'tsconfi
 const outDir = join(workspaceRoot, 'dist', projectName);
 rmSync(outDir, { recursive: true, force: true });
 
-const patterns = [`${projectRoot}/src/**/*.ts`, 'libs/*/src/**/*.ts'];
+const patterns = [`${projectRoot}/src/**/*.ts`, 'libs/*/src/**/*.ts', ...extraRoots.map((r) => `${r}/*/src/**/*.ts`)];
 let count = 0;
 for (const pattern of patterns) {
   for await (const file of glob(pattern, { cwd: workspaceRoot })) {

@@ -52,8 +52,9 @@ command=${1:-start}
 [[ $# -gt 0 ]] && shift
 case "$command" in
   start)
-    npx nx run-many -t build --projects='*-service' --outputStyle=static >&2
-    exec node -r @swc-node/register deploy/local/src/run-system.ts "$@"
+    # One process: the five services, embedded PGlite and the in-process transport (deploy/embedded).
+    npx nx run embedded-host:build --outputStyle=static >&2
+    exec node --enable-source-maps dist/embedded/deploy/embedded/src/main.js "$@"
     ;;
   test)
     say "proto lint and breaking-change check against main"

@@ -3,21 +3,23 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import { loadDevPrivateKey, signToken } from '@tagguard/auth';
-import { protoRoot } from '@tagguard/grpc-runtime';
-import { checkHealth, freePort, tagguardClient } from '@tagguard/testing';
+import { checkHealth, eventually, freePort } from '@tagguard/testing';
+import { serviceClient, signedMetadata, unary } from './support/callers';
 
-// README's "run the system": the five builds on embedded PGlite, no server installed. A tag written
-// through gRPC survives a full stop and start of the system.
+// README's "run the system": the five services in one process on embedded PGlite with the in-process
+// transport, no server installed. A tag written through gRPC reaches the audit trail through the relay
+// and the in-process transport, and both survive a full stop and start of the system.
 const workspaceRoot = join(__dirname, '..', '..');
-const services = ['tag-service', 'permission-service', 'mute-service', 'audit-service', 'sync-service'];
+const hostMain = join(workspaceRoot, 'dist', 'embedded', 'deploy', 'embedded', 'src', 'main.js');
+// Ports are offsets from the base: tag 0, permission 1, mute 2, audit 3, sync 4.
+const SERVICE_COUNT = 5;
+const AUDIT = 3;
 
 function startSystem(
   basePort: number,
   dataDir: string,
 ): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'deploy/local/src/run-system.ts'], {
+  const child = spawn(process.execPath, ['--enable-source-maps', hostMain], {
     cwd: workspaceRoot,
     env: { ...process.env, TAGGUARD_BASE_PORT: String(basePort), TAGGUARD_EMBEDDED_DATA: dataDir },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -29,65 +31,64 @@ function startSystem(
       err += chunk.toString();
       if (err.includes('TagGuard is running')) resolve({ child, exited });
     });
-    void exited.then((code) => reject(new Error(`run-system exited ${code}: ${err}`)));
+    void exited.then((code) => reject(new Error(`embedded host exited ${code}: ${err}`)));
   });
 }
 
-describe('embedded system (run-system on PGlite)', () => {
+describe('embedded system (one process, PGlite, in-process transport)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tagguard-embedded-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   beforeAll(() => {
-    for (const s of services)
-      execFileSync(process.execPath, ['deploy/build/compile.mjs', `services/${s}`, s], {
-        cwd: workspaceRoot,
-      });
+    execFileSync(process.execPath, ['deploy/build/compile.mjs', 'deploy/embedded', 'embedded', 'services'], {
+      cwd: workspaceRoot,
+    });
   }, 120_000);
 
-  it('serves all five services and keeps a tag across a restart', async () => {
+  it('serves all five services, records tag events in the audit trail, and keeps both across a restart', async () => {
     // Five consecutive ports: probe the first and trust its neighbours on a quiet loopback.
     const basePort = await freePort();
-    const key = loadDevPrivateKey();
-    const metadata = new grpc.Metadata();
-    metadata.set(
-      'authorization',
-      `Bearer ${signToken({ tenantId: 'tenant-a', actorId: 'admin-1', roles: ['tenant_admin'] }, key)}`,
-    );
-    const call = (method: string, request: object) => {
-      const client = tagguardClient<grpc.Client>(
-        `127.0.0.1:${basePort}`,
-        'tagguard/tag/v1/tag_service.proto',
-        protoRoot(),
-        ['tagguard', 'tag', 'v1', 'TagService'],
+    const caller = signedMetadata('tenant-a');
+    const tags = () => serviceClient(`127.0.0.1:${basePort}`, 'tag');
+    const trail = () => serviceClient(`127.0.0.1:${basePort + AUDIT}`, 'audit');
+    const auditedTypes = async (tagId: string) => {
+      const page = await unary<{ records: { subjectId: string; eventType: string }[] }>(
+        trail(),
+        'ListAuditRecords',
+        { pageSize: 500 },
+        caller,
       );
-      return new Promise<Record<string, unknown>>((resolve, reject) =>
-        (
-          client as unknown as Record<
-            string,
-            (r: object, m: grpc.Metadata, cb: (e: Error | null, v: Record<string, unknown>) => void) => void
-          >
-        )[method]!.call(client, request, metadata, (error, value) => {
-          client.close();
-          if (error) reject(error);
-          else resolve(value);
-        }),
-      );
+      return page.records.filter((r) => r.subjectId === tagId).map((r) => r.eventType);
     };
 
     const first = await startSystem(basePort, dataDir);
-    for (let i = 0; i < services.length; i++)
+    for (let i = 0; i < SERVICE_COUNT; i++)
       await expect(checkHealth(`127.0.0.1:${basePort + i}`)).resolves.toBe('SERVING');
     const tagId = randomUUID();
-    const { result } = (await call('CreateTag', { tagId, name: 'VIP客户', kind: 'TAG_KIND_CUSTOMER' })) as {
-      result: { consistencyToken: string };
-    };
-    await call('GetTag', { tagId, consistencyToken: result.consistencyToken });
+    const { result } = await unary<{ result: { consistencyToken: string } }>(
+      tags(),
+      'CreateTag',
+      { tagId, name: 'VIP客户', kind: 'TAG_KIND_CUSTOMER' },
+      caller,
+    );
+    await eventually(async () => expect(await auditedTypes(tagId)).toEqual(['tag.created.v1']), 30_000);
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
 
     const second = await startSystem(basePort, dataDir);
-    const { tag } = await call('GetTag', { tagId, consistencyToken: result.consistencyToken });
+    const { tag } = await unary<{ tag: object }>(
+      tags(),
+      'GetTag',
+      { tagId, consistencyToken: result.consistencyToken },
+      caller,
+    );
     expect(tag).toMatchObject({ tagId, name: 'VIP客户' });
+    await unary(tags(), 'RenameTag', { tagId, name: '意向客户', expectedRevision: '0' }, caller);
+    // The restart neither lost nor repeated the first record.
+    await eventually(
+      async () => expect(await auditedTypes(tagId)).toEqual(['tag.created.v1', 'tag.renamed.v1']),
+      30_000,
+    );
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
   }, 180_000);
