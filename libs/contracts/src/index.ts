@@ -1,9 +1,14 @@
 // The gRPC contracts, generated from proto/ by `npm run generate` (buf + ts-proto); see proto/buf.gen.yaml.
 export * as runtimeV1 from './generated/tagguard/runtime/v1/service_info';
 export * as tagV1 from './generated/tagguard/tag/v1/tag_service';
+export * as tagMemberV1 from './generated/tagguard/tag/v1/member_service';
+export * as recycleBinV1 from './generated/tagguard/tag/v1/recycle_bin_service';
+export * as tagGovernanceV1 from './generated/tagguard/tag/v1/governance_service';
+export * as tagAutomationV1 from './generated/tagguard/tag/v1/automation_service';
 export {
   parseTagIntegrationEventV1,
   TAG_EVENTS_TOPIC_V1,
+  TAG_INTEGRATION_TYPES_V1,
   type TagIntegrationEventV1,
 } from './integration/tag-events.v1';
 export * as auditV1 from './generated/tagguard/audit/v1/audit_service';

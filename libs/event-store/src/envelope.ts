@@ -9,6 +9,11 @@ export interface EventMetadata {
   tracestate?: string;
   /** ISO-8601 time the command was decided. */
   occurredAt: string;
+  /**
+   * On the first event of a command sent with an idempotency key: the key, a hash of the request it came
+   * with, and the answer given, so that a retry gets the same answer from the stream alone.
+   */
+  idempotency?: { key: string; requestHash: string; result: unknown };
 }
 
 /** One event as a service hands it to the store. */

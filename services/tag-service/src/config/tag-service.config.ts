@@ -16,6 +16,8 @@ export interface TagServiceConfig {
   kafkaBrokers: string[];
   /** Events the relay publishes per Kafka batch (and per checkpoint). */
   relayBatchSize: number;
+  /** How often the recycle bin's timer looks for due purges and expired approvals. */
+  purgeIntervalMs: number;
 }
 
 export function loadTagServiceConfig(
@@ -36,5 +38,6 @@ export function loadTagServiceConfig(
     poolSize: read.integer('DATABASE_POOL_SIZE', { fallback: 10, min: 1, max: 100 }),
     kafkaBrokers: read.list('KAFKA_BROKERS'),
     relayBatchSize: read.integer('RELAY_BATCH_SIZE', { fallback: 200, min: 1, max: 5_000 }),
+    purgeIntervalMs: read.integer('PURGE_INTERVAL_MS', { fallback: 30_000, min: 100, max: 3_600_000 }),
   };
 }

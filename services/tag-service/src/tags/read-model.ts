@@ -1,18 +1,31 @@
 import { quoteIdent } from '@tagguard/event-store';
 import { DataSource } from 'typeorm';
-import { TagView } from './projections/tag-view/tag-view.entity';
+import { CATALOG_VIEW_ENTITIES } from './projections/catalog-view/catalog-view.entities';
 
-/** tag-service's own read-model database (its own schema), through TypeORM. */
-export async function openReadModel(url: string, schema: string): Promise<DataSource> {
-  const bootstrap = new DataSource({ type: 'postgres', url });
-  await bootstrap.initialize();
-  await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-  await bootstrap.destroy();
-  const db = new DataSource({ type: 'postgres', url, schema, entities: [TagView], synchronize: false });
+/**
+ * tag-service's own read-model database (its own schema), through TypeORM. The tables are derived data
+ * (a projection rebuild recreates every row), so TypeORM creates and alters them from the entities at
+ * start; an advisory lock keeps two starting instances from racing on the DDL.
+ */
+export async function openReadModel(url: string, schema: string, poolSize = 10): Promise<DataSource> {
+  const db = new DataSource({
+    type: 'postgres',
+    url,
+    schema,
+    entities: CATALOG_VIEW_ENTITIES,
+    synchronize: false,
+    extra: { max: poolSize },
+  });
   await db.initialize();
-  await db.query(`CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.tag_view (
-    tenant_id text NOT NULL, tag_id text NOT NULL, name text NOT NULL, kind text NOT NULL, revision bigint NOT NULL,
-    deleted boolean NOT NULL DEFAULT false, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL,
-    PRIMARY KEY (tenant_id, tag_id))`);
+  const runner = db.createQueryRunner();
+  try {
+    await runner.connect();
+    await runner.query(`SELECT pg_advisory_lock(hashtext($1))`, [`tag-service.read-model.${schema}`]);
+    await runner.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    await db.synchronize();
+    await runner.query(`SELECT pg_advisory_unlock(hashtext($1))`, [`tag-service.read-model.${schema}`]);
+  } finally {
+    await runner.release();
+  }
   return db;
 }

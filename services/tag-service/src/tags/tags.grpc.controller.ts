@@ -1,151 +1,241 @@
+import { randomUUID } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
 import type { Metadata } from '@grpc/grpc-js';
-import { authenticate, type Principal, TokenVerifier } from '@tagguard/auth';
+import { TokenVerifier } from '@tagguard/auth';
 import { tagV1 } from '@tagguard/contracts';
-import { positionFromToken } from '@tagguard/event-store';
-import { currentTraceHeaders } from '@tagguard/telemetry';
 import { DataSource } from 'typeorm';
-import { TagCommandHandler, type CommandContext, type WriteResult } from './commands/tag-command.handler';
+import { TAG_AUTHORIZER, type TagAuthorizer } from './authorization/tag-authorizer.port';
+import { requestHash } from './commands/event-writer';
+import { TagCommands } from './commands/tag-commands';
+import type { TagCatalogEvent, TagKind } from './domain/tag-catalog.events';
 import { TagError } from './domain/tag.errors';
-import type { TagKind } from './domain/tag.events';
-import { TagView } from './projections/tag-view/tag-view.entity';
-import { TagViewProjection } from './projections/tag-view/tag-view.projection';
+import {
+  caller,
+  consistent,
+  decodeCursor,
+  optionalUuid,
+  page,
+  pageSizeField,
+  revisionField,
+  uuidField,
+  type EdgeDeps,
+} from './edge';
+import { TagNodeView } from './projections/catalog-view/catalog-view.entities';
+import { CatalogViewProjection } from './projections/catalog-view/catalog-view.projection';
+import { toTag, toWriteResult, visibilityField } from './wire';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const CONSISTENCY_WAIT_MS = 5_000;
+const touched = (id: string) => (_events: TagCatalogEvent[]) => id;
 
-/** tagguard.tag.v1.TagService: validates and authenticates at the edge, then hands over to the handler. */
+/** tagguard.tag.v1.TagService: the tree of tags and groups. */
 @Controller()
 @tagV1.TagServiceControllerMethods()
 export class TagsGrpcController implements tagV1.TagServiceController {
+  private readonly edge: EdgeDeps;
+
   constructor(
-    @Inject(TagCommandHandler) private readonly handler: TagCommandHandler,
-    @Inject(TagViewProjection) private readonly projection: TagViewProjection,
+    @Inject(TagCommands) private readonly commands: TagCommands,
+    @Inject(CatalogViewProjection) projection: CatalogViewProjection,
     @Inject(DataSource) private readonly db: DataSource,
-    @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
-  ) {}
+    @Inject(TokenVerifier) verifier: TokenVerifier,
+    @Inject(TAG_AUTHORIZER) authorizer: TagAuthorizer,
+  ) {
+    this.edge = { verifier, authorizer, projection };
+  }
 
   async createTag(request: tagV1.CreateTagRequest, metadata?: Metadata): Promise<tagV1.CreateTagResponse> {
-    const principal = this.principal(metadata);
-    const tagId = uuidField(request.tagId, 'tag_id');
+    const nodeId = uuidField(request.tagId, 'tag_id');
+    // The caller chose the id, so the id is the natural idempotency key: the same create again is a retry
+    // and answers like the first time; another create with that id is ALREADY_EXISTS.
+    const key = request.idempotencyKey || `create:${nodeId}`;
+    const context = await caller(this.edge, metadata, 'catalog.write', key);
+    const parentId = optionalUuid(request.parentId, 'parent_id');
     const kind = kindField(request.kind);
-    const result = await this.handler.handle(
-      { type: 'CreateTag', data: { tenantId: principal.tenantId, tagId, name: request.name, kind } },
-      this.context(principal),
+    const nodeType = request.nodeType === tagV1.TagNodeType.TAG_NODE_TYPE_GROUP ? 'group' : 'tag';
+    const answered = (await this.commands.catalog(context.principal.tenantId)).answers.get(key);
+    if (answered && answered.requestHash !== requestHash(request))
+      throw new TagError('TAG.ALREADY_EXISTS', `tag ${nodeId} already exists`, 'tag_id');
+    const result = await this.commands.onCatalog(
+      context,
+      request,
+      (base) => ({
+        type: 'CreateNode',
+        data: {
+          ...base,
+          nodeId,
+          nodeType,
+          kind,
+          name: request.name,
+          parentId,
+          description: request.description,
+        },
+      }),
+      touched(nodeId),
     );
-    return { result: toWire(result) };
+    return { result: toWriteResult(result) };
   }
 
   async renameTag(request: tagV1.RenameTagRequest, metadata?: Metadata): Promise<tagV1.RenameTagResponse> {
-    const principal = this.principal(metadata);
-    const tagId = uuidField(request.tagId, 'tag_id');
-    const result = await this.handler.handle(
-      { type: 'RenameTag', data: { tagId, name: request.name } },
-      this.context(principal),
-      revisionField(request.expectedRevision),
+    const context = await caller(this.edge, metadata, 'catalog.write', request.idempotencyKey);
+    const nodeId = uuidField(request.tagId, 'tag_id');
+    const expectedRevision = revisionField(request.expectedRevision);
+    const result = await this.commands.onCatalog(
+      context,
+      request,
+      (base) => ({ type: 'RenameNode', data: { ...base, nodeId, name: request.name, expectedRevision } }),
+      touched(nodeId),
     );
-    return { result: toWire(result) };
+    return { result: toWriteResult(result) };
+  }
+
+  async moveTag(request: tagV1.MoveTagRequest, metadata?: Metadata): Promise<tagV1.MoveTagResponse> {
+    const context = await caller(this.edge, metadata, 'catalog.write', request.idempotencyKey);
+    const nodeId = uuidField(request.tagId, 'tag_id');
+    const parentId = optionalUuid(request.parentId, 'parent_id');
+    const expectedRevision = revisionField(request.expectedRevision);
+    const result = await this.commands.onCatalog(
+      context,
+      request,
+      (base) => ({ type: 'MoveNode', data: { ...base, nodeId, parentId, expectedRevision } }),
+      touched(nodeId),
+    );
+    return { result: toWriteResult(result) };
+  }
+
+  async reorderTag(request: tagV1.ReorderTagRequest, metadata?: Metadata): Promise<tagV1.ReorderTagResponse> {
+    const context = await caller(this.edge, metadata, 'catalog.write', request.idempotencyKey);
+    const nodeId = uuidField(request.tagId, 'tag_id');
+    const expectedRevision = revisionField(request.expectedRevision);
+    const result = await this.commands.onCatalog(
+      context,
+      request,
+      (base) => ({ type: 'ReorderNode', data: { ...base, nodeId, order: request.order, expectedRevision } }),
+      touched(nodeId),
+    );
+    return { result: toWriteResult(result) };
+  }
+
+  async describeTag(
+    request: tagV1.DescribeTagRequest,
+    metadata?: Metadata,
+  ): Promise<tagV1.DescribeTagResponse> {
+    const context = await caller(this.edge, metadata, 'catalog.write', request.idempotencyKey);
+    const nodeId = uuidField(request.tagId, 'tag_id');
+    const expectedRevision = revisionField(request.expectedRevision);
+    const result = await this.commands.onCatalog(
+      context,
+      request,
+      (base) => ({
+        type: 'DescribeNode',
+        data: { ...base, nodeId, description: request.description, expectedRevision },
+      }),
+      touched(nodeId),
+    );
+    return { result: toWriteResult(result) };
+  }
+
+  async setTagVisibility(
+    request: tagV1.SetTagVisibilityRequest,
+    metadata?: Metadata,
+  ): Promise<tagV1.SetTagVisibilityResponse> {
+    const context = await caller(this.edge, metadata, 'catalog.write', request.idempotencyKey);
+    const nodeId = uuidField(request.tagId, 'tag_id');
+    const expectedRevision = revisionField(request.expectedRevision);
+    const visibility = visibilityField(request.visibility);
+    const result = await this.commands.onCatalog(
+      context,
+      request,
+      (base) => ({
+        type: 'ConfigureVisibility',
+        data: { ...base, nodeId, visibility, sensitive: request.sensitive, expectedRevision },
+      }),
+      touched(nodeId),
+    );
+    return { result: toWriteResult(result) };
+  }
+
+  async setTagProtection(
+    request: tagV1.SetTagProtectionRequest,
+    metadata?: Metadata,
+  ): Promise<tagV1.SetTagProtectionResponse> {
+    const context = await caller(this.edge, metadata, 'catalog.write', request.idempotencyKey);
+    const nodeId = uuidField(request.tagId, 'tag_id');
+    const expectedRevision = revisionField(request.expectedRevision);
+    const result = await this.commands.onCatalog(
+      context,
+      request,
+      (base) => ({
+        type: 'SetProtection',
+        data: { ...base, nodeId, protected: request.protected, expectedRevision },
+      }),
+      touched(nodeId),
+    );
+    return { result: toWriteResult(result) };
   }
 
   async deleteTag(request: tagV1.DeleteTagRequest, metadata?: Metadata): Promise<tagV1.DeleteTagResponse> {
-    const principal = this.principal(metadata);
-    const tagId = uuidField(request.tagId, 'tag_id');
-    const result = await this.handler.handle(
-      { type: 'DeleteTag', data: { tagId } },
-      this.context(principal),
-      revisionField(request.expectedRevision),
+    const context = await caller(this.edge, metadata, 'catalog.write', request.idempotencyKey);
+    const nodeId = uuidField(request.tagId, 'tag_id');
+    const expectedRevision = revisionField(request.expectedRevision);
+    const tenantId = context.principal.tenantId;
+    const operationId = randomUUID();
+    const result = await this.commands.onCatalog(
+      context,
+      request,
+      async (base, state) => ({
+        type: 'DeleteNode',
+        data: {
+          ...base,
+          nodeId,
+          expectedRevision,
+          memberCounts: await this.commands.memberCounts(tenantId, state, nodeId),
+          operationId,
+          approvalId: operationId,
+        },
+      }),
+      touched(nodeId),
     );
-    return { result: toWire(result) };
+    return { result: toWriteResult(result) };
   }
 
   async getTag(request: tagV1.GetTagRequest, metadata?: Metadata): Promise<tagV1.GetTagResponse> {
-    const principal = this.principal(metadata);
-    const tagId = uuidField(request.tagId, 'tag_id');
-    await this.consistent(request.consistencyToken);
-    const row = await this.db.getRepository(TagView).findOneBy({ tenantId: principal.tenantId, tagId });
-    if (!row) throw new TagError('TAG.NOT_FOUND', `tag ${tagId} not found`, 'tag_id');
+    const context = await caller(this.edge, metadata, 'catalog.read');
+    const nodeId = uuidField(request.tagId, 'tag_id');
+    await consistent(this.edge, request.consistencyToken);
+    const row = await this.db
+      .getRepository(TagNodeView)
+      .findOneBy({ tenantId: context.principal.tenantId, nodeId });
+    if (!row || row.status === 'purged')
+      throw new TagError('TAG.NOT_FOUND', `tag ${nodeId} not found`, 'tag_id');
     return { tag: toTag(row) };
   }
 
   async listTags(request: tagV1.ListTagsRequest, metadata?: Metadata): Promise<tagV1.ListTagsResponse> {
-    const principal = this.principal(metadata);
-    const pageSize = request.pageSize === 0 ? 100 : request.pageSize;
-    if (pageSize < 1 || pageSize > 500)
-      throw new TagError('TAG.INVALID_ARGUMENT', 'must be between 0 and 500', 'page_size');
-    const after = request.pageToken ? pageTokenField(request.pageToken) : '';
-    await this.consistent(request.consistencyToken);
-    const rows = await this.db
-      .getRepository(TagView)
+    const context = await caller(this.edge, metadata, 'catalog.read');
+    const pageSize = pageSizeField(request.pageSize, 100, 500);
+    const parentId = optionalUuid(request.parentId, 'parent_id');
+    const after = decodeCursor(request.pageToken, 1) as [string] | undefined;
+    await consistent(this.edge, request.consistencyToken);
+    const query = this.db
+      .getRepository(TagNodeView)
       .createQueryBuilder('t')
-      .where('t.tenant_id = :tenant AND t.tag_id > :after', { tenant: principal.tenantId, after })
-      .orderBy('t.tag_id', 'ASC')
+      .where('t.tenant_id = :tenant AND t.node_id > :after', {
+        tenant: context.principal.tenantId,
+        after: after?.[0] ?? '',
+      });
+    if (parentId) query.andWhere('t.parent_id = :parentId', { parentId });
+    else if (request.onlyRoots) query.andWhere('t.parent_id IS NULL');
+    if (!request.includeDeleted) query.andWhere(`t.status = 'active'`);
+    const rows = await query
+      .orderBy('t.node_id', 'ASC')
       .limit(pageSize + 1)
       .getMany();
-    const page = rows.slice(0, pageSize);
-    return {
-      tags: page.map(toTag),
-      nextPageToken:
-        rows.length > pageSize ? Buffer.from(page[page.length - 1]!.tagId).toString('base64url') : '',
-    };
+    const { items, next } = page(rows, pageSize, (r) => [r.nodeId]);
+    return { tags: items.map(toTag), nextPageToken: next };
   }
-
-  private context(principal: Principal): CommandContext {
-    return { principal, ...currentTraceHeaders() };
-  }
-
-  private principal(metadata: Metadata | undefined): Principal {
-    return authenticate(metadata, this.verifier);
-  }
-
-  private async consistent(token: string): Promise<void> {
-    if (!token) return;
-    const position = positionFromToken(token);
-    if (!position)
-      throw new TagError('TAG.INVALID_ARGUMENT', 'is not a token returned by a write', 'consistency_token');
-    await this.projection.waitFor(position, CONSISTENCY_WAIT_MS);
-  }
-}
-
-function uuidField(value: string, field: string): string {
-  if (!UUID.test(value)) throw new TagError('TAG.INVALID_ARGUMENT', 'must be a UUID', field);
-  return value.toLowerCase();
-}
-
-function revisionField(value: string): bigint {
-  if (!/^\d{1,18}$/.test(value))
-    throw new TagError('TAG.INVALID_ARGUMENT', 'must be a non-negative revision', 'expected_revision');
-  return BigInt(value);
 }
 
 function kindField(kind: tagV1.TagKind): TagKind {
   if (kind === tagV1.TagKind.TAG_KIND_MEMBER) return 'member';
   if (kind === tagV1.TagKind.TAG_KIND_CUSTOMER) return 'customer';
   throw new TagError('TAG.INVALID_ARGUMENT', 'must be TAG_KIND_MEMBER or TAG_KIND_CUSTOMER', 'kind');
-}
-
-function pageTokenField(token: string): string {
-  const tagId = Buffer.from(token, 'base64url').toString();
-  if (!UUID.test(tagId))
-    throw new TagError('TAG.INVALID_ARGUMENT', 'is not a token returned by ListTags', 'page_token');
-  return tagId;
-}
-
-function toWire(result: WriteResult): tagV1.WriteResult {
-  return {
-    tagId: result.tagId,
-    revision: String(result.revision),
-    consistencyToken: result.consistencyToken,
-  };
-}
-
-function toTag(row: TagView): tagV1.Tag {
-  return {
-    tagId: row.tagId,
-    name: row.name,
-    kind: row.kind === 'member' ? tagV1.TagKind.TAG_KIND_MEMBER : tagV1.TagKind.TAG_KIND_CUSTOMER,
-    revision: row.revision,
-    deleted: row.deleted,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  };
 }

@@ -6,20 +6,29 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { loadPublicKey, TokenVerifier } from '@tagguard/auth';
-import { openEventStore, type EventStore } from '@tagguard/event-store';
 import { TAG_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
+import { openEventStore, type EventStore } from '@tagguard/event-store';
 import { EventRelay, PostgresCheckpointStore, type MessageTransport } from '@tagguard/messaging';
 import { DataSource } from 'typeorm';
 import type { TagServiceConfig } from '../config/tag-service.config';
-import { TagCommandHandler } from './commands/tag-command.handler';
+import { LocalTenantAdminPolicy } from './authorization/local-tenant-admin.policy';
+import { TAG_AUTHORIZER } from './authorization/tag-authorizer.port';
+import { AutomationsGrpcController } from './automations/automations.grpc.controller';
+import { FollowUpProcess } from './automations/follow-up.process';
+import { TagCommands } from './commands/tag-commands';
+import { GovernanceGrpcController } from './governance/governance.grpc.controller';
+import { RevertProcess } from './governance/revert.process';
 import { toIntegrationMessage } from './integration/tag-events.translation';
-import { TagViewProjection } from './projections/tag-view/tag-view.projection';
-import { TAG_CATEGORY } from './tag-stream';
+import { MembersGrpcController } from './members/members.grpc.controller';
+import { CatalogViewProjection } from './projections/catalog-view/catalog-view.projection';
 import { openReadModel } from './read-model';
+import { PurgeTimer } from './recycle-bin/purge-timer';
+import { RecycleBinGrpcController } from './recycle-bin/recycle-bin.grpc.controller';
+import { TAG_SERVICE_CATEGORIES } from './streams';
 import { TagsGrpcController } from './tags.grpc.controller';
 
-const TAG_RELAY = Symbol('TAG_RELAY');
 const EVENT_STORE = Symbol('EVENT_STORE');
+const TAG_RELAY = Symbol('TAG_RELAY');
 
 /** The relay that publishes tag events on the transport, or undefined when the service has none. */
 async function createRelay(
@@ -34,7 +43,7 @@ async function createRelay(
   const relay = new EventRelay({
     name: 'tag-service.relay',
     store,
-    filter: { categories: [TAG_CATEGORY] },
+    filter: { categories: TAG_SERVICE_CATEGORIES },
     translate: toIntegrationMessage,
     publisher,
     checkpoints,
@@ -49,10 +58,13 @@ async function createRelay(
   };
 }
 
-/** Starts the projection and relay after boot; stops them, then closes the store and the database. */
+/** Starts projection, processes, timer and relay after boot; stops them, then closes store and database. */
 class TagsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
-    @Inject(TagViewProjection) private readonly projection: TagViewProjection,
+    @Inject(CatalogViewProjection) private readonly projection: CatalogViewProjection,
+    @Inject(FollowUpProcess) private readonly followUps: FollowUpProcess,
+    @Inject(RevertProcess) private readonly reverts: RevertProcess,
+    @Inject(PurgeTimer) private readonly purge: PurgeTimer,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(TAG_RELAY) private readonly relay: Awaited<ReturnType<typeof createRelay>>,
@@ -60,11 +72,17 @@ class TagsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 
   async onApplicationBootstrap(): Promise<void> {
     await this.projection.start();
+    await this.followUps.start();
+    await this.reverts.start();
+    this.purge.start();
     await this.relay?.relay.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.relay?.close();
+    await this.purge.stop();
+    await this.reverts.stop();
+    await this.followUps.stop();
     await this.projection.stop();
     await this.store.close();
     await this.db.destroy();
@@ -76,7 +94,13 @@ export class TagsModule {
   static forRoot(config: TagServiceConfig, events?: MessageTransport): DynamicModule {
     return {
       module: TagsModule,
-      controllers: [TagsGrpcController],
+      controllers: [
+        TagsGrpcController,
+        MembersGrpcController,
+        RecycleBinGrpcController,
+        GovernanceGrpcController,
+        AutomationsGrpcController,
+      ],
       providers: [
         {
           provide: EVENT_STORE,
@@ -88,25 +112,51 @@ export class TagsModule {
               poolSize: config.poolSize,
             }),
         },
-        { provide: DataSource, useFactory: () => openReadModel(config.databaseUrl, config.databaseSchema) },
         {
-          provide: TagCommandHandler,
-          useFactory: (store: EventStore) => new TagCommandHandler(store),
+          provide: DataSource,
+          useFactory: () => openReadModel(config.databaseUrl, config.databaseSchema, config.poolSize),
+        },
+        {
+          provide: TagCommands,
+          useFactory: (store: EventStore) => new TagCommands(store),
           inject: [EVENT_STORE],
         },
-        // One checkpoints table for the projection and the relay, in tag-service's own schema.
+        // One checkpoints table for the projection, the processes and the relay, in tag-service's schema.
         {
           provide: PostgresCheckpointStore,
           useFactory: (db: DataSource) => PostgresCheckpointStore.create(db, config.databaseSchema),
           inject: [DataSource],
         },
         {
-          provide: TagViewProjection,
+          provide: CatalogViewProjection,
           useFactory: (store: EventStore, db: DataSource, checkpoints: PostgresCheckpointStore) =>
-            new TagViewProjection(store, db, checkpoints),
+            new CatalogViewProjection(store, db, checkpoints),
           inject: [EVENT_STORE, DataSource, PostgresCheckpointStore],
         },
+        {
+          provide: FollowUpProcess,
+          useFactory: (store: EventStore, commands: TagCommands, checkpoints: PostgresCheckpointStore) =>
+            new FollowUpProcess(store, commands, checkpoints),
+          inject: [EVENT_STORE, TagCommands, PostgresCheckpointStore],
+        },
+        {
+          provide: RevertProcess,
+          useFactory: (
+            store: EventStore,
+            commands: TagCommands,
+            checkpoints: PostgresCheckpointStore,
+            db: DataSource,
+          ) => new RevertProcess(store, commands, checkpoints, db, config.databaseSchema),
+          inject: [EVENT_STORE, TagCommands, PostgresCheckpointStore, DataSource],
+        },
+        {
+          provide: PurgeTimer,
+          useFactory: (commands: TagCommands, db: DataSource) =>
+            new PurgeTimer(commands, db, config.purgeIntervalMs),
+          inject: [TagCommands, DataSource],
+        },
         { provide: TokenVerifier, useFactory: () => new TokenVerifier(loadPublicKey().pem) },
+        { provide: TAG_AUTHORIZER, useFactory: () => new LocalTenantAdminPolicy() },
         {
           provide: TAG_RELAY,
           useFactory: (store: EventStore, checkpoints: PostgresCheckpointStore) =>

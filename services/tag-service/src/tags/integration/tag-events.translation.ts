@@ -1,45 +1,267 @@
-import type { TagIntegrationEventV1 } from '@tagguard/contracts';
-import { TAG_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
+import { TAG_EVENTS_TOPIC_V1, type TagIntegrationEventV1 } from '@tagguard/contracts';
 import type { RecordedEvent } from '@tagguard/event-store';
 import type { IntegrationMessage } from '@tagguard/messaging';
-import type { TagEvent } from '../domain/tag.events';
-import { tagIdOf } from '../tag-stream';
+import type { FollowUpTaskEvent } from '../domain/automation';
+import type { TagCatalogEvent } from '../domain/tag-catalog.events';
+import type { TagMembersEvent } from '../domain/tag-members';
+import { CATALOG_CATEGORY, categoryOfStream, entityIdOf, MEMBERS_CATEGORY } from '../streams';
 
-/** Domain event → integration event, explicitly: what leaves tag-service is chosen here, field by field. */
+type Out = { key: string; event: TagIntegrationEventV1 } | undefined;
+
+/**
+ * Domain event → integration event, explicitly: what leaves tag-service is chosen here, field by field.
+ * Rules (automations, revert rules) and the policy stay private; their effects are published.
+ */
 export function toIntegrationMessage(
   recorded: RecordedEvent,
 ): IntegrationMessage<TagIntegrationEventV1['data']> | undefined {
-  const event = { type: recorded.type, data: recorded.data } as TagEvent;
-  const tenantId = recorded.metadata.tenantId;
-  const tagId = tagIdOf(recorded);
-  const revision = String(recorded.revision);
-  let integration: TagIntegrationEventV1;
-  switch (event.type) {
-    case 'TagCreated':
-      integration = {
-        type: 'tag.created.v1',
-        data: { tenantId, tagId, name: event.data.name, kind: event.data.kind, revision },
-      };
-      break;
-    case 'TagRenamed':
-      integration = {
-        type: 'tag.renamed.v1',
-        data: { tenantId, tagId, name: event.data.name, previousName: event.data.previousName, revision },
-      };
-      break;
-    case 'TagDeleted':
-      integration = { type: 'tag.deleted.v1', data: { tenantId, tagId, name: event.data.name, revision } };
-      break;
-    default:
-      return undefined;
-  }
+  const base = { tenantId: recorded.metadata.tenantId, revision: String(recorded.revision) };
+  const category = categoryOfStream(recorded.streamId);
+  const out =
+    category === CATALOG_CATEGORY
+      ? fromCatalog(base, { type: recorded.type, data: recorded.data } as TagCatalogEvent)
+      : category === MEMBERS_CATEGORY
+        ? fromMembers(base, entityIdOf(recorded), {
+            type: recorded.type,
+            data: recorded.data,
+          } as TagMembersEvent)
+        : fromTask(base, { type: recorded.type, data: recorded.data } as FollowUpTaskEvent);
+  if (!out) return undefined;
   return {
     topic: TAG_EVENTS_TOPIC_V1,
-    key: tagId,
+    key: out.key,
     eventId: recorded.id,
-    type: integration.type,
+    type: out.event.type,
     schemaVersion: 1,
-    data: integration.data,
-    metadata: recorded.metadata,
+    data: out.event.data,
+    metadata: withoutAnswer(recorded.metadata),
+  };
+}
+
+// The idempotency answer is tag-service's own business.
+function withoutAnswer(metadata: RecordedEvent['metadata']): RecordedEvent['metadata'] {
+  const { idempotency: _idempotency, ...rest } = metadata;
+  return rest;
+}
+
+function fromCatalog(base: { tenantId: string; revision: string }, event: TagCatalogEvent): Out {
+  const tenant = base.tenantId;
+  switch (event.type) {
+    case 'NodeCreated': {
+      const d = event.data;
+      return {
+        key: d.nodeId,
+        event: {
+          type: 'tag.created.v1',
+          data: {
+            ...base,
+            tagId: d.nodeId,
+            name: d.name,
+            kind: d.kind,
+            nodeType: d.nodeType,
+            parentId: d.parentId,
+          },
+        },
+      };
+    }
+    case 'NodeRenamed':
+      return {
+        key: event.data.nodeId,
+        event: {
+          type: 'tag.renamed.v1',
+          data: {
+            ...base,
+            tagId: event.data.nodeId,
+            name: event.data.name,
+            previousName: event.data.previousName,
+          },
+        },
+      };
+    case 'NodeMoved':
+      return {
+        key: event.data.nodeId,
+        event: {
+          type: 'tag.moved.v1',
+          data: {
+            ...base,
+            tagId: event.data.nodeId,
+            parentId: event.data.parentId,
+            previousParentId: event.data.previousParentId,
+          },
+        },
+      };
+    case 'VisibilityConfigured':
+      return {
+        key: event.data.nodeId,
+        event: {
+          type: 'tag.visibility_changed.v1',
+          data: {
+            ...base,
+            tagId: event.data.nodeId,
+            visibility: event.data.visibility,
+            sensitive: event.data.sensitive,
+          },
+        },
+      };
+    case 'ProtectionSet':
+      return {
+        key: event.data.nodeId,
+        event: {
+          type: 'tag.protection_changed.v1',
+          data: { ...base, tagId: event.data.nodeId, protected: event.data.protected },
+        },
+      };
+    case 'NodesBinned':
+      return {
+        key: event.data.rootId,
+        event: {
+          type: 'tag.deleted.v1',
+          data: {
+            ...base,
+            tagId: event.data.rootId,
+            tagIds: event.data.nodeIds,
+            deletedBy: event.data.deletedBy,
+            purgeDueAt: event.data.purgeDueAt,
+          },
+        },
+      };
+    case 'NodesRestored':
+      return {
+        key: event.data.rootId,
+        event: {
+          type: 'tag.restored.v1',
+          data: {
+            ...base,
+            tagId: event.data.rootId,
+            tagIds: event.data.nodeIds,
+            restoredBy: event.data.restoredBy,
+          },
+        },
+      };
+    case 'NodesPurged':
+      return {
+        key: event.data.rootId,
+        event: {
+          type: 'tag.purged.v1',
+          data: { ...base, tagId: event.data.rootId, tagIds: event.data.nodeIds },
+        },
+      };
+    case 'SensitiveOperationDetected':
+      return {
+        key: tenant,
+        event: { type: 'tag.sensitive_operation_detected.v1', data: { ...base, ...event.data } },
+      };
+    case 'OperatorFrozen':
+      return { key: tenant, event: { type: 'tag.operator_frozen.v1', data: { ...base, ...event.data } } };
+    case 'OperatorUnfrozen':
+      return { key: tenant, event: { type: 'tag.operator_unfrozen.v1', data: { ...base, ...event.data } } };
+    case 'NotificationRequested':
+      return {
+        key: tenant,
+        event: { type: 'tag.notification_requested.v1', data: { ...base, ...event.data } },
+      };
+    case 'ApprovalRequested': {
+      const op = event.data.operation;
+      return {
+        key: tenant,
+        event: {
+          type: 'tag.approval_requested.v1',
+          data: {
+            ...base,
+            approvalId: event.data.approvalId,
+            operation: op.type,
+            tagId: op.type === 'delete' ? op.nodeId : op.tagId,
+            requestedBy: event.data.requestedBy,
+            expiresAt: event.data.expiresAt,
+          },
+        },
+      };
+    }
+    case 'ApprovalGranted':
+    case 'ApprovalRejected':
+    case 'ApprovalExpired':
+      return {
+        key: tenant,
+        event: {
+          type: 'tag.approval_decided.v1',
+          data: {
+            ...base,
+            approvalId: event.data.approvalId,
+            decision:
+              event.type === 'ApprovalGranted'
+                ? 'granted'
+                : event.type === 'ApprovalRejected'
+                  ? 'rejected'
+                  : 'expired',
+            by: 'by' in event.data ? event.data.by : null,
+          },
+        },
+      };
+    case 'AbnormalChangeReverted':
+      return {
+        key: event.data.tagId,
+        event: {
+          type: 'tag.abnormal_change_reverted.v1',
+          data: {
+            ...base,
+            tagId: event.data.tagId,
+            ruleId: event.data.ruleId,
+            actorId: event.data.actorId,
+            members: event.data.members,
+            reason: event.data.reason,
+          },
+        },
+      };
+    case 'NodeReordered':
+    case 'NodeDescribed':
+    case 'PolicyConfigured':
+    case 'AutomationRuleDefined':
+    case 'AutomationRuleRemoved':
+    case 'RevertRuleDefined':
+    case 'RevertRuleRemoved':
+      return undefined;
+    default: {
+      const unknown: never = event;
+      return unknown;
+    }
+  }
+}
+
+function fromMembers(
+  base: { tenantId: string; revision: string },
+  tagId: string,
+  event: TagMembersEvent,
+): Out {
+  const type = event.type === 'MembersAdded' ? 'tag.members_added.v1' : 'tag.members_removed.v1';
+  return {
+    key: tagId,
+    event: { type, data: { ...base, tagId, members: event.data.members, source: event.data.source } },
+  };
+}
+
+function fromTask(base: { tenantId: string; revision: string }, event: FollowUpTaskEvent): Out {
+  if (event.type === 'FollowUpTaskCreated') {
+    const d = event.data;
+    return {
+      key: d.tagId,
+      event: {
+        type: 'tag.follow_up_task_created.v1',
+        data: {
+          ...base,
+          taskId: d.taskId,
+          tagId: d.tagId,
+          customerId: d.customerId,
+          assigneeId: d.assigneeId,
+          dueAt: d.dueAt,
+        },
+      },
+    };
+  }
+  return {
+    key: event.data.taskId,
+    event: {
+      type: 'tag.follow_up_task_completed.v1',
+      data: { ...base, taskId: event.data.taskId, completedBy: event.data.completedBy },
+    },
   };
 }

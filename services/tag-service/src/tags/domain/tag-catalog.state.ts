@@ -1,0 +1,229 @@
+import {
+  DEFAULT_POLICY,
+  VISIBLE_TO_EVERYONE,
+  type AutomationRule,
+  type GuardedOperation,
+  type NodeType,
+  type RevertRule,
+  type SensitivePolicy,
+  type TagCatalogEvent,
+  type TagKind,
+  type Visibility,
+} from './tag-catalog.events';
+import { normalizeTagName } from './tag-name';
+
+export interface TagNode {
+  nodeId: string;
+  nodeType: NodeType;
+  kind: TagKind;
+  name: string;
+  parentId: string | null;
+  order: number;
+  description: string;
+  visibility: Visibility;
+  sensitive: boolean;
+  protected: boolean;
+  status: 'active' | 'binned' | 'purged';
+  /** Events that touched this node: what a caller's expected_revision is compared with. */
+  revision: number;
+  /** Set while binned: the subtree root it went to the bin with, and when it may be purged. */
+  bin?: { rootId: string; deletedBy: string; deletedAt: string; purgeDueAt: string };
+}
+
+export interface Approval {
+  approvalId: string;
+  operation: GuardedOperation;
+  requestedBy: string;
+  requestedByDepartment: string | null;
+  requestedAt: string;
+  expiresAt: string;
+  status: 'pending' | 'granted' | 'rejected' | 'expired';
+  decidedBy?: string;
+}
+
+export interface TagCatalogState {
+  nodes: Map<string, TagNode>;
+  policy: SensitivePolicy;
+  /** actorId → the operation that froze them. */
+  frozen: Map<string, string>;
+  approvals: Map<string, Approval>;
+  automations: Map<string, AutomationRule>;
+  revertRules: Map<string, RevertRule>;
+}
+
+export function initialCatalogState(): TagCatalogState {
+  return {
+    nodes: new Map(),
+    policy: DEFAULT_POLICY,
+    frozen: new Map(),
+    approvals: new Map(),
+    automations: new Map(),
+    revertRules: new Map(),
+  };
+}
+
+// Evolve copies the maps it changes: a state handed out (e.g. cached) never changes under its holder.
+export function evolveCatalog(state: TagCatalogState, event: TagCatalogEvent): TagCatalogState {
+  const touch = (nodeId: string, change: Partial<TagNode>): TagCatalogState => {
+    const node = state.nodes.get(nodeId);
+    if (!node) return state;
+    return {
+      ...state,
+      nodes: new Map(state.nodes).set(nodeId, { ...node, ...change, revision: node.revision + 1 }),
+    };
+  };
+  const touchAll = (nodeIds: string[], change: (n: TagNode) => Partial<TagNode>): TagCatalogState => {
+    const nodes = new Map(state.nodes);
+    for (const id of nodeIds) {
+      const node = nodes.get(id);
+      if (node) nodes.set(id, { ...node, ...change(node), revision: node.revision + 1 });
+    }
+    return { ...state, nodes };
+  };
+  switch (event.type) {
+    case 'NodeCreated':
+      return {
+        ...state,
+        nodes: new Map(state.nodes).set(event.data.nodeId, {
+          ...event.data,
+          visibility: VISIBLE_TO_EVERYONE,
+          sensitive: false,
+          protected: false,
+          status: 'active',
+          revision: 0,
+        }),
+      };
+    case 'NodeRenamed':
+      return touch(event.data.nodeId, { name: event.data.name });
+    case 'NodeMoved':
+      return touch(event.data.nodeId, { parentId: event.data.parentId, order: event.data.order });
+    case 'NodeReordered':
+      return touch(event.data.nodeId, { order: event.data.order });
+    case 'NodeDescribed':
+      return touch(event.data.nodeId, { description: event.data.description });
+    case 'VisibilityConfigured':
+      return touch(event.data.nodeId, { visibility: event.data.visibility, sensitive: event.data.sensitive });
+    case 'ProtectionSet':
+      return touch(event.data.nodeId, { protected: event.data.protected });
+    case 'NodesBinned': {
+      const { rootId, deletedBy, deletedAt, purgeDueAt } = event.data;
+      return touchAll(event.data.nodeIds, () => ({
+        status: 'binned',
+        bin: { rootId, deletedBy, deletedAt, purgeDueAt },
+      }));
+    }
+    case 'NodesRestored':
+      return touchAll(event.data.nodeIds, () => ({ status: 'active', bin: undefined }));
+    case 'NodesPurged':
+      return touchAll(event.data.nodeIds, () => ({ status: 'purged' }));
+    case 'SensitiveOperationDetected':
+    case 'NotificationRequested':
+    case 'AbnormalChangeReverted':
+      return state;
+    case 'OperatorFrozen':
+      return { ...state, frozen: new Map(state.frozen).set(event.data.actorId, event.data.operationId) };
+    case 'OperatorUnfrozen': {
+      const frozen = new Map(state.frozen);
+      frozen.delete(event.data.actorId);
+      return { ...state, frozen };
+    }
+    case 'PolicyConfigured':
+      return { ...state, policy: event.data };
+    case 'ApprovalRequested':
+      return {
+        ...state,
+        approvals: new Map(state.approvals).set(event.data.approvalId, { ...event.data, status: 'pending' }),
+      };
+    case 'ApprovalGranted':
+    case 'ApprovalRejected':
+    case 'ApprovalExpired': {
+      const approval = state.approvals.get(event.data.approvalId);
+      if (!approval) return state;
+      const status =
+        event.type === 'ApprovalGranted'
+          ? 'granted'
+          : event.type === 'ApprovalRejected'
+            ? 'rejected'
+            : 'expired';
+      const decidedBy = 'by' in event.data ? event.data.by : undefined;
+      return {
+        ...state,
+        approvals: new Map(state.approvals).set(approval.approvalId, {
+          ...approval,
+          status,
+          ...(decidedBy ? { decidedBy } : {}),
+        }),
+      };
+    }
+    case 'AutomationRuleDefined':
+      return { ...state, automations: new Map(state.automations).set(event.data.ruleId, event.data) };
+    case 'AutomationRuleRemoved': {
+      const automations = new Map(state.automations);
+      automations.delete(event.data.ruleId);
+      return { ...state, automations };
+    }
+    case 'RevertRuleDefined':
+      return { ...state, revertRules: new Map(state.revertRules).set(event.data.ruleId, event.data) };
+    case 'RevertRuleRemoved': {
+      const revertRules = new Map(state.revertRules);
+      revertRules.delete(event.data.ruleId);
+      return { ...state, revertRules };
+    }
+    default: {
+      const unknown: never = event;
+      return unknown;
+    }
+  }
+}
+
+/** Depth of a node: 1 at the root level. */
+export function depthOf(state: TagCatalogState, nodeId: string | null): number {
+  let depth = 0;
+  for (let id = nodeId; id !== null; id = state.nodes.get(id)?.parentId ?? null) depth++;
+  return depth;
+}
+
+/** The node and every descendant that is not purged, parents before children. */
+export function subtreeOf(state: TagCatalogState, rootId: string): TagNode[] {
+  const children = new Map<string, TagNode[]>();
+  for (const node of state.nodes.values())
+    if (node.parentId !== null && node.status !== 'purged')
+      children.set(node.parentId, [...(children.get(node.parentId) ?? []), node]);
+  const out: TagNode[] = [];
+  const visit = (node: TagNode): void => {
+    out.push(node);
+    for (const child of children.get(node.nodeId) ?? []) visit(child);
+  };
+  const root = state.nodes.get(rootId);
+  if (root) visit(root);
+  return out;
+}
+
+/** Levels below a node, itself included (a leaf has height 1). */
+export function heightOf(state: TagCatalogState, nodeId: string): number {
+  const byParent = new Map<string, string[]>();
+  for (const n of state.nodes.values())
+    if (n.parentId !== null && n.status !== 'purged')
+      byParent.set(n.parentId, [...(byParent.get(n.parentId) ?? []), n.nodeId]);
+  const height = (id: string): number => 1 + Math.max(0, ...(byParent.get(id) ?? []).map(height));
+  return height(nodeId);
+}
+
+/** An active sibling (same parent) whose normalized name equals this one, other than `exceptId`. */
+export function siblingNamed(
+  state: TagCatalogState,
+  parentId: string | null,
+  name: string,
+  exceptId?: string,
+): TagNode | undefined {
+  const wanted = normalizeTagName(name);
+  for (const node of state.nodes.values())
+    if (
+      node.parentId === parentId &&
+      node.status === 'active' &&
+      node.nodeId !== exceptId &&
+      normalizeTagName(node.name) === wanted
+    )
+      return node;
+  return undefined;
+}

@@ -1,0 +1,104 @@
+import type { Metadata } from '@grpc/grpc-js';
+import { authenticate, type Principal, type TokenVerifier } from '@tagguard/auth';
+import { positionFromToken } from '@tagguard/event-store';
+import { currentTraceHeaders } from '@tagguard/telemetry';
+import type { TagAction, TagAuthorizer } from './authorization/tag-authorizer.port';
+import type { CommandContext } from './commands/event-writer';
+import { TagError } from './domain/tag.errors';
+import type { CatalogViewProjection } from './projections/catalog-view/catalog-view.projection';
+
+// What every tag-service gRPC handler does at the edge, written once: authenticate, authorize, read
+// and validate request fields (naming the field on error), and wait for a consistency token.
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CONSISTENCY_WAIT_MS = 5_000;
+const MAX_KEY_LENGTH = 128;
+
+export interface EdgeDeps {
+  verifier: TokenVerifier;
+  authorizer: TagAuthorizer;
+  projection: CatalogViewProjection;
+}
+
+export async function caller(
+  deps: EdgeDeps,
+  metadata: Metadata | undefined,
+  action: TagAction,
+  idempotencyKey = '',
+): Promise<CommandContext> {
+  const principal: Principal = authenticate(metadata, deps.verifier);
+  await deps.authorizer.authorize(principal, action);
+  if (idempotencyKey.length > MAX_KEY_LENGTH)
+    throw new TagError(
+      'TAG.INVALID_ARGUMENT',
+      `must be at most ${MAX_KEY_LENGTH} characters`,
+      'idempotency_key',
+    );
+  return { principal, ...(idempotencyKey ? { idempotencyKey } : {}), ...currentTraceHeaders() };
+}
+
+export function uuidField(value: string, field: string): string {
+  if (!UUID.test(value)) throw new TagError('TAG.INVALID_ARGUMENT', 'must be a UUID', field);
+  return value.toLowerCase();
+}
+
+export const optionalUuid = (value: string, field: string): string | null =>
+  value ? uuidField(value, field) : null;
+
+export function textField(value: string, field: string, max = 128): string {
+  const text = value.trim();
+  if (!text || text.length > max)
+    throw new TagError('TAG.INVALID_ARGUMENT', `must be 1 to ${max} characters`, field);
+  return text;
+}
+
+/** int64 fields arrive as strings; "0" is a real revision, so unset and 0 are the same: callers send the one they read. */
+export function revisionField(value: string | undefined, field = 'expected_revision'): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(value))
+    throw new TagError('TAG.INVALID_ARGUMENT', 'must be a non-negative revision', field);
+  return Number(value);
+}
+
+export function pageSizeField(value: number, fallback: number, max: number): number {
+  const size = value === 0 ? fallback : value;
+  if (!Number.isInteger(size) || size < 1 || size > max)
+    throw new TagError('TAG.INVALID_ARGUMENT', `must be between 0 and ${max}`, 'page_size');
+  return size;
+}
+
+/** Opaque cursors: the sort key of the last row returned, base64url JSON. */
+export function encodeCursor(key: unknown[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+export function decodeCursor(token: string, arity: number): unknown[] | undefined {
+  if (!token) return undefined;
+  try {
+    const key = JSON.parse(Buffer.from(token, 'base64url').toString()) as unknown;
+    if (Array.isArray(key) && key.length === arity) return key;
+  } catch {
+    // falls through to the error below
+  }
+  throw new TagError('TAG.INVALID_ARGUMENT', 'is not a token returned by this list', 'page_token');
+}
+
+/** Rows of one page and the cursor of the next (fetch pageSize + 1 rows). */
+export function page<T>(
+  rows: T[],
+  pageSize: number,
+  keyOf: (row: T) => unknown[],
+): { items: T[]; next: string } {
+  const items = rows.slice(0, pageSize);
+  return { items, next: rows.length > pageSize ? encodeCursor(keyOf(items[items.length - 1]!)) : '' };
+}
+
+export async function consistent(deps: EdgeDeps, token: string): Promise<void> {
+  if (!token) return;
+  const position = positionFromToken(token);
+  if (!position)
+    throw new TagError('TAG.INVALID_ARGUMENT', 'is not a token returned by a write', 'consistency_token');
+  await deps.projection.waitFor(position, CONSISTENCY_WAIT_MS);
+}
+
+export const iso = (d: Date | null | undefined): string => (d ? d.toISOString() : '');

@@ -1,0 +1,135 @@
+import { Controller, Inject } from '@nestjs/common';
+import type { Metadata } from '@grpc/grpc-js';
+import { TokenVerifier } from '@tagguard/auth';
+import { tagMemberV1 } from '@tagguard/contracts';
+import { DataSource } from 'typeorm';
+import { TAG_AUTHORIZER, type TagAuthorizer } from '../authorization/tag-authorizer.port';
+import { TagCommands, type MembersResult } from '../commands/tag-commands';
+import { TagError } from '../domain/tag.errors';
+import {
+  caller,
+  consistent,
+  decodeCursor,
+  page,
+  pageSizeField,
+  revisionField,
+  uuidField,
+  type EdgeDeps,
+} from '../edge';
+import { TagMemberView, TagNodeView } from '../projections/catalog-view/catalog-view.entities';
+import { CatalogViewProjection } from '../projections/catalog-view/catalog-view.projection';
+import { memberKindToWire, membersField, toApproval } from '../wire';
+
+const OUTCOMES: Record<string, tagMemberV1.ItemOutcome> = {
+  ok: tagMemberV1.ItemOutcome.ITEM_OUTCOME_OK,
+  already_present: tagMemberV1.ItemOutcome.ITEM_OUTCOME_ALREADY_PRESENT,
+  not_found: tagMemberV1.ItemOutcome.ITEM_OUTCOME_NOT_FOUND,
+  not_allowed: tagMemberV1.ItemOutcome.ITEM_OUTCOME_NOT_ALLOWED,
+  invalid: tagMemberV1.ItemOutcome.ITEM_OUTCOME_INVALID,
+};
+
+/** tagguard.tag.v1.TagMemberService: who carries a tag; batches answer per item. */
+@Controller()
+@tagMemberV1.TagMemberServiceControllerMethods()
+export class MembersGrpcController implements tagMemberV1.TagMemberServiceController {
+  private readonly edge: EdgeDeps;
+
+  constructor(
+    @Inject(TagCommands) private readonly commands: TagCommands,
+    @Inject(CatalogViewProjection) projection: CatalogViewProjection,
+    @Inject(DataSource) private readonly db: DataSource,
+    @Inject(TokenVerifier) verifier: TokenVerifier,
+    @Inject(TAG_AUTHORIZER) authorizer: TagAuthorizer,
+  ) {
+    this.edge = { verifier, authorizer, projection };
+  }
+
+  async addMembers(
+    request: tagMemberV1.AddMembersRequest,
+    metadata?: Metadata,
+  ): Promise<tagMemberV1.AddMembersResponse> {
+    return { result: await this.change('add_members', request, metadata) };
+  }
+
+  async removeMembers(
+    request: tagMemberV1.RemoveMembersRequest,
+    metadata?: Metadata,
+  ): Promise<tagMemberV1.RemoveMembersResponse> {
+    return { result: await this.change('remove_members', request, metadata) };
+  }
+
+  async listMembers(
+    request: tagMemberV1.ListMembersRequest,
+    metadata?: Metadata,
+  ): Promise<tagMemberV1.ListMembersResponse> {
+    const context = await caller(this.edge, metadata, 'members.read');
+    const tenantId = context.principal.tenantId;
+    const tagId = uuidField(request.tagId, 'tag_id');
+    const pageSize = pageSizeField(request.pageSize, 200, 1_000);
+    const after = decodeCursor(request.pageToken, 2) as [string, string] | undefined;
+    await consistent(this.edge, request.consistencyToken);
+    const tag = await this.db.getRepository(TagNodeView).findOneBy({ tenantId, nodeId: tagId });
+    if (!tag || tag.status === 'purged')
+      throw new TagError('TAG.NOT_FOUND', `tag ${tagId} not found`, 'tag_id');
+    // Keyset paging on the primary key: a page never shifts when members are added or removed meanwhile.
+    const rows = await this.db
+      .getRepository(TagMemberView)
+      .createQueryBuilder('m')
+      .where('m.tenant_id = :tenantId AND m.tag_id = :tagId', { tenantId, tagId })
+      .andWhere('(m.member_kind, m.member_id) > (:kind, :id)', {
+        kind: after?.[0] ?? '',
+        id: after?.[1] ?? '',
+      })
+      .orderBy('m.member_kind', 'ASC')
+      .addOrderBy('m.member_id', 'ASC')
+      .limit(pageSize + 1)
+      .getMany();
+    const { items, next } = page(rows, pageSize, (r) => [r.memberKind, r.memberId]);
+    return {
+      members: items.map((m) => ({
+        kind: memberKindToWire(m.memberKind),
+        id: m.memberId,
+        addedBy: m.addedBy,
+        addedAt: m.addedAt.toISOString(),
+      })),
+      nextPageToken: next,
+      total: tag.memberCount,
+    };
+  }
+
+  private async change(
+    change: 'add_members' | 'remove_members',
+    request: tagMemberV1.AddMembersRequest,
+    metadata: Metadata | undefined,
+  ): Promise<tagMemberV1.MembersWriteResult> {
+    const context = await caller(this.edge, metadata, 'members.write', request.idempotencyKey);
+    const tagId = uuidField(request.tagId, 'tag_id');
+    const expectedRevision = revisionField(request.expectedRevision);
+    const { refs, attributes } = membersField(request.members);
+    const result = await this.commands.onMembers(context, {
+      change,
+      tagId,
+      members: refs,
+      ...(change === 'add_members' && Object.keys(attributes).length ? { attributes } : {}),
+      ...(expectedRevision !== undefined ? { expectedRevision } : {}),
+    });
+    return toMembersResult(result);
+  }
+}
+
+function toMembersResult(result: MembersResult): tagMemberV1.MembersWriteResult {
+  return {
+    tagId: result.tagId,
+    items: result.results.map((r) => ({
+      kind: memberKindToWire(r.member.kind),
+      id: r.member.id,
+      outcome: r.pendingApproval
+        ? tagMemberV1.ItemOutcome.ITEM_OUTCOME_PENDING_APPROVAL
+        : OUTCOMES[r.outcome]!,
+      reason: r.reason ?? '',
+    })),
+    membersRevision: String(result.membersRevision),
+    consistencyToken: result.consistencyToken,
+    pendingApproval: result.approval ? toApproval(result.approval) : undefined,
+  };
+}

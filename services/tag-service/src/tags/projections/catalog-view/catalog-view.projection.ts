@@ -1,0 +1,301 @@
+import {
+  comparePositions,
+  type EventStore,
+  type GlobalPosition,
+  type RecordedEvent,
+  type Subscription,
+} from '@tagguard/event-store';
+import type { CheckpointStore } from '@tagguard/messaging';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { FollowUpTaskEvent } from '../../domain/automation';
+import type { TagCatalogEvent } from '../../domain/tag-catalog.events';
+import type { TagMembersEvent } from '../../domain/tag-members';
+import { VISIBLE_TO_EVERYONE } from '../../domain/tag-catalog.events';
+import {
+  CATALOG_CATEGORY,
+  categoryOfStream,
+  entityIdOf,
+  MEMBERS_CATEGORY,
+  TAG_SERVICE_CATEGORIES,
+} from '../../streams';
+import {
+  ApprovalView,
+  FollowUpTaskView,
+  ProjectedStream,
+  RevertedChangeView,
+  SensitiveOperationView,
+  TagMemberView,
+  TagNodeView,
+} from './catalog-view.entities';
+
+export const CATALOG_VIEW = 'tag-service.catalog-view';
+
+/**
+ * Keeps tag-service's read models in step with its streams. Each batch is applied in one transaction with
+ * the checkpoint, and each stream's last applied revision is kept (projected_streams), so replays and
+ * restarts are no-ops where they overlap.
+ */
+export class CatalogViewProjection {
+  private subscription?: Subscription;
+  private position?: GlobalPosition;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly db: DataSource,
+    private readonly checkpoints: CheckpointStore,
+    private readonly name = CATALOG_VIEW,
+  ) {}
+
+  async start(): Promise<void> {
+    this.position = await this.checkpoints.load(this.name);
+    this.subscription = this.store.subscribe({
+      ...(this.position ? { after: this.position } : {}),
+      filter: { categories: TAG_SERVICE_CATEGORIES },
+      onEvents: (events) => this.apply(events),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.stop();
+  }
+
+  /** Resolves once every event up to `position` is in the view, or rejects after `timeoutMs`. */
+  waitFor(position: GlobalPosition, timeoutMs: number): Promise<void> {
+    if (this.position && comparePositions(this.position, position) >= 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (this.position && comparePositions(this.position, position) >= 0) {
+          clearTimeout(timer);
+          this.waiters.delete(check);
+          resolve();
+        }
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new ConsistencyTimeoutError(timeoutMs));
+      }, timeoutMs);
+      this.waiters.add(check);
+    });
+  }
+
+  async apply(events: RecordedEvent[]): Promise<void> {
+    const last = events[events.length - 1]!.position;
+    await this.db.transaction(async (tx) => {
+      for (const event of events) await applyOnce(tx, event);
+      await this.checkpoints.save(this.name, last, tx);
+    });
+    this.position = last;
+    for (const check of [...this.waiters]) check();
+  }
+}
+
+async function applyOnce(tx: EntityManager, recorded: RecordedEvent): Promise<void> {
+  const seen = await tx.findOneBy(ProjectedStream, { streamId: recorded.streamId });
+  if (seen && BigInt(seen.revision) >= recorded.revision) return;
+  await tx.save(ProjectedStream, { streamId: recorded.streamId, revision: String(recorded.revision) });
+  const category = categoryOfStream(recorded.streamId);
+  if (category === CATALOG_CATEGORY)
+    await applyCatalog(tx, recorded, { type: recorded.type, data: recorded.data } as TagCatalogEvent);
+  else if (category === MEMBERS_CATEGORY)
+    await applyMembers(tx, recorded, { type: recorded.type, data: recorded.data } as TagMembersEvent);
+  else await applyTask(tx, recorded, { type: recorded.type, data: recorded.data } as FollowUpTaskEvent);
+}
+
+async function applyCatalog(
+  tx: EntityManager,
+  recorded: RecordedEvent,
+  event: TagCatalogEvent,
+): Promise<void> {
+  const tenantId = recorded.metadata.tenantId;
+  const at = new Date(recorded.metadata.occurredAt);
+  const nodes = tx.getRepository(TagNodeView);
+  const bump = async (nodeId: string, change: Partial<TagNodeView>): Promise<void> => {
+    await nodes.increment({ tenantId, nodeId }, 'revision', 1);
+    await nodes.update({ tenantId, nodeId }, { ...change, updatedAt: at });
+  };
+  switch (event.type) {
+    case 'NodeCreated':
+      await nodes.save({
+        tenantId,
+        nodeId: event.data.nodeId,
+        nodeType: event.data.nodeType,
+        kind: event.data.kind,
+        name: event.data.name,
+        parentId: event.data.parentId,
+        sortOrder: event.data.order,
+        description: event.data.description,
+        visibility: VISIBLE_TO_EVERYONE,
+        sensitive: false,
+        isProtected: false,
+        status: 'active',
+        revision: 0,
+        memberCount: 0,
+        binRootId: null,
+        deletedBy: null,
+        deletedAt: null,
+        purgeDueAt: null,
+        createdAt: at,
+        updatedAt: at,
+      });
+      return;
+    case 'NodeRenamed':
+      return bump(event.data.nodeId, { name: event.data.name });
+    case 'NodeMoved':
+      return bump(event.data.nodeId, { parentId: event.data.parentId, sortOrder: event.data.order });
+    case 'NodeReordered':
+      return bump(event.data.nodeId, { sortOrder: event.data.order });
+    case 'NodeDescribed':
+      return bump(event.data.nodeId, { description: event.data.description });
+    case 'VisibilityConfigured':
+      return bump(event.data.nodeId, { visibility: event.data.visibility, sensitive: event.data.sensitive });
+    case 'ProtectionSet':
+      return bump(event.data.nodeId, { isProtected: event.data.protected });
+    case 'NodesBinned':
+      for (const nodeId of event.data.nodeIds)
+        await bump(nodeId, {
+          status: 'binned',
+          binRootId: event.data.rootId,
+          deletedBy: event.data.deletedBy,
+          deletedAt: new Date(event.data.deletedAt),
+          purgeDueAt: new Date(event.data.purgeDueAt),
+        });
+      return;
+    case 'NodesRestored':
+      for (const nodeId of event.data.nodeIds)
+        await bump(nodeId, {
+          status: 'active',
+          binRootId: null,
+          deletedBy: null,
+          deletedAt: null,
+          purgeDueAt: null,
+        });
+      return;
+    case 'NodesPurged':
+      for (const nodeId of event.data.nodeIds) await bump(nodeId, { status: 'purged' });
+      return;
+    case 'SensitiveOperationDetected':
+      await tx.save(SensitiveOperationView, {
+        tenantId,
+        operationId: event.data.operationId,
+        level: event.data.level,
+        operation: event.data.operation,
+        actorId: event.data.actorId,
+        actorDepartment: event.data.actorDepartment,
+        totalMembers: event.data.totalMembers,
+        affected: event.data.affected,
+        beforeState: event.data.beforeState,
+        approvedBy: event.data.approvedBy,
+        detectedAt: at,
+      });
+      return;
+    case 'ApprovalRequested':
+      await tx.save(ApprovalView, {
+        tenantId,
+        approvalId: event.data.approvalId,
+        operation: event.data.operation,
+        requestedBy: event.data.requestedBy,
+        requestedAt: new Date(event.data.requestedAt),
+        expiresAt: new Date(event.data.expiresAt),
+        status: 'pending',
+        decidedBy: null,
+      });
+      return;
+    case 'ApprovalGranted':
+    case 'ApprovalRejected':
+      await tx.update(
+        ApprovalView,
+        { tenantId, approvalId: event.data.approvalId },
+        { status: event.type === 'ApprovalGranted' ? 'granted' : 'rejected', decidedBy: event.data.by },
+      );
+      return;
+    case 'ApprovalExpired':
+      await tx.update(ApprovalView, { tenantId, approvalId: event.data.approvalId }, { status: 'expired' });
+      return;
+    case 'AbnormalChangeReverted':
+      await tx.save(RevertedChangeView, {
+        tenantId,
+        eventId: recorded.id,
+        ruleId: event.data.ruleId,
+        tagId: event.data.tagId,
+        actorId: event.data.actorId,
+        members: event.data.members,
+        reason: event.data.reason,
+        revertedEventId: event.data.revertedEventId,
+        revertedAt: at,
+      });
+      return;
+    default:
+      // Freezes, policy, rules and notifications are read from the catalogue itself (small, consistent).
+      return;
+  }
+}
+
+async function applyMembers(
+  tx: EntityManager,
+  recorded: RecordedEvent,
+  event: TagMembersEvent,
+): Promise<void> {
+  const tenantId = recorded.metadata.tenantId;
+  const tagId = entityIdOf(recorded);
+  const at = new Date(recorded.metadata.occurredAt);
+  const rows = event.data.members.map((m) => ({
+    tenantId,
+    tagId,
+    memberKind: m.kind,
+    memberId: m.id,
+    addedBy: recorded.metadata.actorId,
+    addedAt: at,
+  }));
+  if (event.type === 'MembersAdded')
+    await tx.createQueryBuilder().insert().into(TagMemberView).values(rows).orIgnore().execute();
+  else
+    for (const r of rows)
+      await tx.delete(TagMemberView, { tenantId, tagId, memberKind: r.memberKind, memberId: r.memberId });
+  const count = await tx.countBy(TagMemberView, { tenantId, tagId });
+  await tx.update(TagNodeView, { tenantId, nodeId: tagId }, { memberCount: count });
+}
+
+async function applyTask(
+  tx: EntityManager,
+  recorded: RecordedEvent,
+  event: FollowUpTaskEvent,
+): Promise<void> {
+  const tenantId = recorded.metadata.tenantId;
+  if (event.type === 'FollowUpTaskCreated') {
+    const d = event.data;
+    await tx.save(FollowUpTaskView, {
+      tenantId,
+      taskId: d.taskId,
+      ruleId: d.ruleId,
+      tagId: d.tagId,
+      customerId: d.customerId,
+      assigneeId: d.assigneeId,
+      dueAt: new Date(d.dueAt),
+      guide: d.guide,
+      status: 'open',
+      completedBy: null,
+      completedAt: null,
+      note: '',
+      createdAt: new Date(d.createdAt),
+    });
+  } else {
+    await tx.update(
+      FollowUpTaskView,
+      { tenantId, taskId: event.data.taskId },
+      {
+        status: 'completed',
+        completedBy: event.data.completedBy,
+        completedAt: new Date(event.data.completedAt),
+        note: event.data.note,
+      },
+    );
+  }
+}
+
+export class ConsistencyTimeoutError extends Error {
+  readonly code = 'TAG.CONSISTENCY_TIMEOUT';
+  constructor(timeoutMs: number) {
+    super(`the read model did not reach the consistency token within ${timeoutMs} ms`);
+  }
+}

@@ -1,0 +1,89 @@
+import { Controller, Inject } from '@nestjs/common';
+import type { Metadata } from '@grpc/grpc-js';
+import { TokenVerifier } from '@tagguard/auth';
+import { recycleBinV1 } from '@tagguard/contracts';
+import { DataSource } from 'typeorm';
+import { TAG_AUTHORIZER, type TagAuthorizer } from '../authorization/tag-authorizer.port';
+import { TagCommands } from '../commands/tag-commands';
+import {
+  caller,
+  consistent,
+  decodeCursor,
+  iso,
+  page,
+  pageSizeField,
+  uuidField,
+  type EdgeDeps,
+} from '../edge';
+import { TagNodeView } from '../projections/catalog-view/catalog-view.entities';
+import { CatalogViewProjection } from '../projections/catalog-view/catalog-view.projection';
+import { toTag, toWriteResult } from '../wire';
+
+/** tagguard.tag.v1.RecycleBinService: what was deleted, by whom, until when it can come back. */
+@Controller()
+@recycleBinV1.RecycleBinServiceControllerMethods()
+export class RecycleBinGrpcController implements recycleBinV1.RecycleBinServiceController {
+  private readonly edge: EdgeDeps;
+
+  constructor(
+    @Inject(TagCommands) private readonly commands: TagCommands,
+    @Inject(CatalogViewProjection) projection: CatalogViewProjection,
+    @Inject(DataSource) private readonly db: DataSource,
+    @Inject(TokenVerifier) verifier: TokenVerifier,
+    @Inject(TAG_AUTHORIZER) authorizer: TagAuthorizer,
+  ) {
+    this.edge = { verifier, authorizer, projection };
+  }
+
+  async listRecycleBin(
+    request: recycleBinV1.ListRecycleBinRequest,
+    metadata?: Metadata,
+  ): Promise<recycleBinV1.ListRecycleBinResponse> {
+    const context = await caller(this.edge, metadata, 'catalog.read');
+    const tenantId = context.principal.tenantId;
+    const pageSize = pageSizeField(request.pageSize, 100, 500);
+    const after = decodeCursor(request.pageToken, 1) as [string] | undefined;
+    await consistent(this.edge, request.consistencyToken);
+    const rows = await this.db
+      .getRepository(TagNodeView)
+      .createQueryBuilder('t')
+      .where(
+        `t.tenant_id = :tenantId AND t.status = 'binned' AND t.bin_root_id = t.node_id AND t.node_id > :after`,
+        { tenantId, after: after?.[0] ?? '' },
+      )
+      .orderBy('t.node_id', 'ASC')
+      .limit(pageSize + 1)
+      .getMany();
+    const { items, next } = page(rows, pageSize, (r) => [r.nodeId]);
+    const counts = await Promise.all(
+      items.map((r) =>
+        this.db.getRepository(TagNodeView).countBy({ tenantId, binRootId: r.nodeId, status: 'binned' }),
+      ),
+    );
+    return {
+      entries: items.map((r, i) => ({
+        tag: toTag(r),
+        nodeCount: counts[i]!,
+        deletedBy: r.deletedBy ?? '',
+        deletedAt: iso(r.deletedAt),
+        purgeDueAt: iso(r.purgeDueAt),
+      })),
+      nextPageToken: next,
+    };
+  }
+
+  async restoreTag(
+    request: recycleBinV1.RestoreTagRequest,
+    metadata?: Metadata,
+  ): Promise<recycleBinV1.RestoreTagResponse> {
+    const context = await caller(this.edge, metadata, 'catalog.write', request.idempotencyKey);
+    const nodeId = uuidField(request.tagId, 'tag_id');
+    const result = await this.commands.onCatalog(
+      context,
+      request,
+      (base) => ({ type: 'RestoreNode', data: { ...base, nodeId } }),
+      () => nodeId,
+    );
+    return { result: toWriteResult(result) };
+  }
+}
