@@ -57,8 +57,6 @@ describe('automations', () => {
 });
 
 describe('follow-up tasks', () => {
-  const { decideCompleteTask, evolveTask, initialTaskState } =
-    jest.requireActual<typeof import('./automation')>('./automation');
   const open = evolveTask(initialTaskState, {
     type: 'FollowUpTaskCreated',
     data: {
