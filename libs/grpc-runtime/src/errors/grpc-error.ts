@@ -16,7 +16,7 @@ const BY_SUFFIX: [RegExp, status][] = [
   [/\.(WRONG_EXPECTED_REVISION|CONFLICT|EVENT_ID_CONFLICT)$/, status.ABORTED],
   [/\.(INVALID_ARGUMENT|VALIDATION)$/, status.INVALID_ARGUMENT],
   [/\.UNAUTHENTICATED$/, status.UNAUTHENTICATED],
-  [/\.(PERMISSION_DENIED|FROZEN)$/, status.PERMISSION_DENIED],
+  [/\.(PERMISSION_DENIED|([A-Z]+_)?FROZEN)$/, status.PERMISSION_DENIED],
   [/\.FAILED_PRECONDITION$/, status.FAILED_PRECONDITION],
   [/\.RESOURCE_EXHAUSTED$/, status.RESOURCE_EXHAUSTED],
   // Retryable: the read model has not caught up with the caller's consistency token yet.
