@@ -77,7 +77,7 @@ describe('end-to-end tracing across tag-service and audit-service', () => {
       client,
       'CreateTag',
       { tagId: randomUUID(), name: 'VIP客户', kind: 'TAG_KIND_CUSTOMER' },
-      signedMetadata(`trace-${run}`, 'sre', []),
+      signedMetadata(`trace-${run}`, 'sre', ['tenant_admin']),
     );
     client.close();
   });

@@ -175,9 +175,22 @@ describe('four-eyes approval and auto-revert over gRPC', () => {
     }, 20_000);
     // The holder of the role removes for good.
     const keyAccount = { ...first, actorId: 'ka-1', roles: ['tenant_admin', 'key_account'] };
-    await svc.call('members', 'RemoveMembers', { tagId, members: [customer('c0000')] }, keyAccount);
+    const removed = await svc.call<MembersResult>(
+      'members',
+      'RemoveMembers',
+      { tagId, members: [customer('c0000')] },
+      keyAccount,
+    );
+    // Give the revert process time to (wrongly) act; the removal must stand.
     await new Promise((r) => setTimeout(r, 1_000));
-    expect(await memberIds(tagId)).toEqual(['c0001', 'c0002', 'c0003']);
+    expect(await memberIds(tagId, removed.result.consistencyToken)).toEqual(['c0001', 'c0002', 'c0003']);
+    const { changes } = await svc.call<{ changes: unknown[] }>(
+      'governance',
+      'ListRevertedChanges',
+      {},
+      first,
+    );
+    expect(changes).toHaveLength(1);
   });
 
   it('reverts what exceeds a per-hour removal limit', async () => {

@@ -146,7 +146,7 @@ describe('tagguard.tag.v1.TagMemberService over gRPC', () => {
       code: status.INVALID_ARGUMENT,
       field: 'members',
     });
-    await svc.call('members', 'AddMembers', { tagId, members: [customer('c1')] }, admin);
+    const added = await svc.call<Items>('members', 'AddMembers', { tagId, members: [customer('c1')] }, admin);
     expect(
       await svc.failure(
         'members',
@@ -158,7 +158,12 @@ describe('tagguard.tag.v1.TagMemberService over gRPC', () => {
       code: status.ABORTED,
       field: 'expected_revision',
     });
-    const page = await svc.call<Page>('members', 'ListMembers', { tagId }, admin);
+    const page = await svc.call<Page>(
+      'members',
+      'ListMembers',
+      { tagId, consistencyToken: added.result.consistencyToken },
+      admin,
+    );
     expect(page.members.map((m) => m.id)).toEqual(['c1']);
   });
 
