@@ -31,6 +31,8 @@ export async function openEventStore(connection: EventStoreConnection): Promise<
     case 'esdb+discover':
       return new KurrentDbEventStore(connection.url);
     default:
-      throw new Error(`EVENTSTORE_URL scheme "${scheme}" is not supported (postgres://, kurrentdb://, esdb://)`);
+      throw new Error(
+        `EVENTSTORE_URL scheme "${scheme}" is not supported (postgres://, kurrentdb://, esdb://)`,
+      );
   }
 }

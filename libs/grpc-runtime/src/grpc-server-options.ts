@@ -5,6 +5,7 @@ import type { GrpcOptions } from '@nestjs/microservices';
 import { Transport } from '@nestjs/microservices';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { protoRoot } from './proto-root';
+import { withProtobufMapEntryNames } from './reflection-descriptors';
 
 export const RUNTIME_PACKAGE = 'tagguard.runtime.v1';
 const RUNTIME_PROTO = 'tagguard/runtime/v1/service_info.proto';
@@ -45,10 +46,12 @@ export function grpcServerOptions(spec: GrpcServerSpec): GrpcOptions {
       onLoadPackageDefinition: (_definition, server) => {
         // Reflection must describe the .proto files as written (snake_case fields, map entries), so it
         // gets its own load with keepCase; Nest's camelCase definition would mislead grpcurl and friends.
-        const asWritten = loadSync([RUNTIME_PROTO, ...spec.protoFiles, 'grpc/health/v1/health.proto'], {
-          keepCase: true,
-          includeDirs: [root],
-        });
+        const asWritten = withProtobufMapEntryNames(
+          loadSync([RUNTIME_PROTO, ...spec.protoFiles, 'grpc/health/v1/health.proto'], {
+            keepCase: true,
+            includeDirs: [root],
+          }),
+        );
         new ReflectionService(asWritten).addToServer(server);
         spec.health.addToServer(server);
       },

@@ -3,6 +3,7 @@ export {
   checkHealth,
   listServicesByReflection,
   messageFieldsByReflection,
+  messageDescriptorByReflection,
   tagguardClient,
 } from './grpc/platform-clients';
 export { testInfra } from './infra/endpoints';

@@ -17,8 +17,16 @@ describe('toGrpcError', () => {
       status.INVALID_ARGUMENT,
       'AUTH.INVALID_ARGUMENT',
     ],
-    [Object.assign(new Error('frozen'), { code: 'TAG.OPERATOR_FROZEN' }), status.PERMISSION_DENIED, 'TAG.OPERATOR_FROZEN'],
-    [Object.assign(new Error('expired'), { code: 'TAG.RETENTION_EXPIRED' }), status.FAILED_PRECONDITION, 'TAG.RETENTION_EXPIRED'],
+    [
+      Object.assign(new Error('frozen'), { code: 'TAG.OPERATOR_FROZEN' }),
+      status.PERMISSION_DENIED,
+      'TAG.OPERATOR_FROZEN',
+    ],
+    [
+      Object.assign(new Error('expired'), { code: 'TAG.RETENTION_EXPIRED' }),
+      status.FAILED_PRECONDITION,
+      'TAG.RETENTION_EXPIRED',
+    ],
   ])('given %s, then the status is %s and the code travels as a trailer', (error, code, errorCode) => {
     const mapped = toGrpcError(error);
     expect(mapped.code).toBe(code);

@@ -78,16 +78,30 @@ export async function listServicesByReflection(address: string): Promise<string[
  * the file containing the symbol and decoding its FileDescriptorProtos.
  */
 export async function messageFieldsByReflection(address: string, messageName: string): Promise<string[]> {
+  return (await messageDescriptorByReflection(address, messageName)).field.map((f) => f.name);
+}
+
+export interface ReflectedMessage {
+  name: string;
+  field: { name: string; typeName?: string }[];
+  nestedType: { name: string; options?: { mapEntry?: boolean } }[];
+}
+
+/** A message's DescriptorProto as server reflection serves it. */
+export async function messageDescriptorByReflection(
+  address: string,
+  messageName: string,
+): Promise<ReflectedMessage> {
   const response = await reflect(address, { fileContainingSymbol: messageName });
   const pkg = messageName.slice(0, messageName.lastIndexOf('.'));
   const name = messageName.slice(messageName.lastIndexOf('.') + 1);
   for (const bytes of response.fileDescriptorResponse?.fileDescriptorProto ?? []) {
     const file = descriptor.FileDescriptorProto.decode(bytes) as unknown as {
       package: string;
-      messageType: { name: string; field: { name: string }[] }[];
+      messageType: ReflectedMessage[];
     };
     const message = file.package === pkg ? file.messageType.find((m) => m.name === name) : undefined;
-    if (message) return message.field.map((f) => f.name);
+    if (message) return message;
   }
   throw new Error(`${messageName} not in the reflected descriptors`);
 }

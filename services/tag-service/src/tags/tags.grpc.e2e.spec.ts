@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { TAG_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
-import { checkHealth, eventually, messageFieldsByReflection, testInfra } from '@tagguard/testing';
+import {
+  checkHealth,
+  eventually,
+  messageDescriptorByReflection,
+  messageFieldsByReflection,
+  testInfra,
+} from '@tagguard/testing';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { TagServiceHarness, type Caller } from '../testing/tag-service-harness';
 
@@ -41,6 +47,17 @@ describe('tagguard.tag.v1.TagService over gRPC', () => {
     await expect(messageFieldsByReflection(svc.address, 'tagguard.tag.v1.CreateTagRequest')).resolves.toEqual(
       ['tag_id', 'name', 'kind', 'parent_id', 'node_type', 'description', 'idempotency_key'],
     );
+  });
+
+  it('describes a map field with a proper "<Field>Entry" type, as grpcurl and Go/Java clients require', async () => {
+    const member = await messageDescriptorByReflection(svc.address, 'tagguard.tag.v1.Member');
+    expect(member.nestedType).toEqual([
+      expect.objectContaining({
+        name: 'AttributesEntry',
+        options: expect.objectContaining({ mapEntry: true }),
+      }),
+    ]);
+    expect(member.field.find((f) => f.name === 'attributes')?.typeName).toMatch(/(^|\.)AttributesEntry$/);
   });
 
   it('publishes each write to Kafka as an integration event keyed by tag id, with the envelope headers', async () => {
