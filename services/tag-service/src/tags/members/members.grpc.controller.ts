@@ -68,7 +68,8 @@ export class MembersGrpcController implements tagMemberV1.TagMemberServiceContro
     const pageSize = pageSizeField(request.pageSize, 200, 1_000);
     const after = decodeCursor(request.pageToken, 2) as [string, string] | undefined;
     await consistent(this.edge, request.consistencyToken);
-    const tag = await this.db.getRepository(TagNodeView).findOneBy({ tenantId, nodeId: tagId });
+    // Existence from the catalogue itself: a tag created a moment ago is never NOT_FOUND here.
+    const tag = (await this.commands.catalog(tenantId)).state.nodes.get(tagId);
     if (!tag || tag.status === 'purged')
       throw new TagError('TAG.NOT_FOUND', `tag ${tagId} not found`, 'tag_id');
     // Keyset paging on the primary key: a page never shifts when members are added or removed meanwhile.
@@ -93,7 +94,8 @@ export class MembersGrpcController implements tagMemberV1.TagMemberServiceContro
         addedAt: m.addedAt.toISOString(),
       })),
       nextPageToken: next,
-      total: tag.memberCount,
+      total:
+        (await this.db.getRepository(TagNodeView).findOneBy({ tenantId, nodeId: tagId }))?.memberCount ?? 0,
     };
   }
 
