@@ -46,6 +46,18 @@ export type TagIntegrationEventV1 =
     }
   | { type: 'tag.restored.v1'; data: Base & { tagId: string; tagIds: string[]; restoredBy: string } }
   | { type: 'tag.purged.v1'; data: Base & { tagId: string; tagIds: string[] } }
+  /** A point-in-time restore reset the tag to its state at `asOf` (status active, or binned again). */
+  | {
+      type: 'tag.restored_to_point.v1';
+      data: Base & {
+        tagId: string;
+        restoreId: string;
+        asOf: string;
+        name: string;
+        parentId: string | null;
+        status: 'active' | 'binned';
+      };
+    }
   | { type: 'tag.members_added.v1'; data: Base & { tagId: string; members: Member[]; source: string } }
   | { type: 'tag.members_removed.v1'; data: Base & { tagId: string; members: Member[]; source: string } }
   | {
@@ -108,6 +120,7 @@ export const TAG_INTEGRATION_TYPES_V1: readonly TagIntegrationEventV1['type'][] 
   'tag.deleted.v1',
   'tag.restored.v1',
   'tag.purged.v1',
+  'tag.restored_to_point.v1',
   'tag.members_added.v1',
   'tag.members_removed.v1',
   'tag.sensitive_operation_detected.v1',

@@ -49,7 +49,8 @@ export class FollowUpProcess {
 
   private async react(recorded: RecordedEvent): Promise<void> {
     const event = { type: recorded.type, data: recorded.data } as TagMembersEvent;
-    if (event.type !== 'MembersAdded' || event.data.source === 'revert') return;
+    if (event.type !== 'MembersAdded' || event.data.source === 'revert' || event.data.source === 'restore')
+      return;
     const tenantId = recorded.metadata.tenantId;
     const tagId = entityIdOf(recorded);
     const { state } = await this.commands.catalog(tenantId);

@@ -198,7 +198,7 @@ export class TagCommands {
         const changing = plan.filter((r) => r.outcome === 'ok').map((r) => r.member);
         // Approval-executed changes were guarded when they were requested; reverts restore what was there.
         const guard =
-          input.source === 'approval' || input.source === 'revert'
+          input.source === 'approval' || input.source === 'revert' || input.source === 'restore'
             ? []
             : decideCatalog(
                 {

@@ -147,6 +147,20 @@ export type TagCatalogEvent =
   | { type: 'AutomationRuleRemoved'; data: { ruleId: string } }
   | { type: 'RevertRuleDefined'; data: RevertRule }
   | { type: 'RevertRuleRemoved'; data: { ruleId: string } }
+  /**
+   * A point-in-time restore put the node back to its state at `asOf` (created again if it had been
+   * purged, binned if it did not exist then). Appended now: history is never rewritten.
+   */
+  | {
+      type: 'NodeStateRestored';
+      data: {
+        restoreId: string;
+        asOf: string;
+        node: RestoredNode;
+        status: 'active' | 'binned';
+        bin: { rootId: string; deletedBy: string; deletedAt: string; purgeDueAt: string } | null;
+      };
+    }
   | {
       type: 'AbnormalChangeReverted';
       data: {
@@ -158,5 +172,19 @@ export type TagCatalogEvent =
         revertedEventId: string;
       };
     };
+
+/** The configuration of a node a restore writes back. */
+export interface RestoredNode {
+  nodeId: string;
+  nodeType: NodeType;
+  kind: TagKind;
+  name: string;
+  parentId: string | null;
+  order: number;
+  description: string;
+  visibility: Visibility;
+  sensitive: boolean;
+  protected: boolean;
+}
 
 export const TAG_CATALOG_SCHEMA_VERSION = 1;

@@ -116,6 +116,19 @@ export function evolveCatalog(state: TagCatalogState, event: TagCatalogEvent): T
       return touchAll(event.data.nodeIds, () => ({ status: 'active', bin: undefined }));
     case 'NodesPurged':
       return touchAll(event.data.nodeIds, () => ({ status: 'purged' }));
+    case 'NodeStateRestored': {
+      const { node, status, bin } = event.data;
+      const previous = state.nodes.get(node.nodeId);
+      return {
+        ...state,
+        nodes: new Map(state.nodes).set(node.nodeId, {
+          ...node,
+          status,
+          revision: previous ? previous.revision + 1 : 0,
+          ...(bin ? { bin } : {}),
+        }),
+      };
+    }
     case 'SensitiveOperationDetected':
     case 'NotificationRequested':
     case 'AbnormalChangeReverted':

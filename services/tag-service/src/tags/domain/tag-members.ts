@@ -7,8 +7,8 @@ import { TagError } from './tag.errors';
 export const MAX_BATCH = 1_000;
 export const MAX_MEMBER_ID_LENGTH = 128;
 
-/** Where a membership change came from; revert and automation sources are not re-checked by themselves. */
-export type ChangeSource = 'api' | 'approval' | 'sync' | 'revert';
+/** Where a membership change came from; reverts and restores are not re-checked or re-automated. */
+export type ChangeSource = 'api' | 'approval' | 'sync' | 'revert' | 'restore';
 
 export type TagMembersEvent =
   | {

@@ -52,7 +52,7 @@ export class RevertProcess {
 
   private async check(recorded: RecordedEvent): Promise<void> {
     const event = { type: recorded.type, data: recorded.data } as TagMembersEvent;
-    if (event.type !== 'MembersRemoved' || event.data.source === 'revert' || event.data.source === 'approval')
+    if (event.type !== 'MembersRemoved' || ['revert', 'approval', 'restore'].includes(event.data.source))
       return;
     const tenantId = recorded.metadata.tenantId;
     const tagId = entityIdOf(recorded);

@@ -146,6 +146,24 @@ function fromCatalog(base: { tenantId: string; revision: string }, event: TagCat
           data: { ...base, tagId: event.data.rootId, tagIds: event.data.nodeIds },
         },
       };
+    case 'NodeStateRestored': {
+      const d = event.data;
+      return {
+        key: d.node.nodeId,
+        event: {
+          type: 'tag.restored_to_point.v1',
+          data: {
+            ...base,
+            tagId: d.node.nodeId,
+            restoreId: d.restoreId,
+            asOf: d.asOf,
+            name: d.node.name,
+            parentId: d.node.parentId,
+            status: d.status,
+          },
+        },
+      };
+    }
     case 'SensitiveOperationDetected':
       return {
         key: tenant,

@@ -174,6 +174,33 @@ async function applyCatalog(
     case 'NodesPurged':
       for (const nodeId of event.data.nodeIds) await bump(nodeId, { status: 'purged' });
       return;
+    case 'NodeStateRestored': {
+      const { node, status, bin } = event.data;
+      const existing = await nodes.findOneBy({ tenantId, nodeId: node.nodeId });
+      await nodes.save({
+        tenantId,
+        nodeId: node.nodeId,
+        nodeType: node.nodeType,
+        kind: node.kind,
+        name: node.name,
+        parentId: node.parentId,
+        sortOrder: node.order,
+        description: node.description,
+        visibility: node.visibility,
+        sensitive: node.sensitive,
+        isProtected: node.protected,
+        status,
+        revision: existing ? existing.revision + 1 : 0,
+        memberCount: existing?.memberCount ?? 0,
+        binRootId: bin?.rootId ?? null,
+        deletedBy: bin?.deletedBy ?? null,
+        deletedAt: bin ? new Date(bin.deletedAt) : null,
+        purgeDueAt: bin ? new Date(bin.purgeDueAt) : null,
+        createdAt: existing?.createdAt ?? at,
+        updatedAt: at,
+      });
+      return;
+    }
     case 'SensitiveOperationDetected':
       await tx.save(SensitiveOperationView, {
         tenantId,

@@ -1,0 +1,200 @@
+import type { MemberRef, RestoredNode, TagCatalogEvent } from './tag-catalog.events';
+import {
+  depthOf,
+  evolveCatalog,
+  siblingNamed,
+  subtreeOf,
+  type TagCatalogState,
+  type TagNode,
+} from './tag-catalog.state';
+import { MAX_DEPTH } from './tag-catalog.decider';
+import { TagError } from './tag.errors';
+
+/** A tenant's tags as of one moment: the catalogue, and the members of the tags that matter. */
+export interface TreeView {
+  catalog: TagCatalogState;
+  /** tagId → members (`<kind>:<id>` → member). */
+  members: Map<string, Map<string, MemberRef>>;
+}
+
+export type Change =
+  | { change: 'created' | 'deleted' | 'restored'; nodeId: string; name: string }
+  | { change: 'renamed'; nodeId: string; name: string; previousName: string }
+  | {
+      change: 'moved';
+      nodeId: string;
+      name: string;
+      parentId: string | null;
+      previousParentId: string | null;
+    }
+  | { change: 'configured'; nodeId: string; name: string; fields: string[] }
+  | { change: 'members_added' | 'members_removed'; nodeId: string; name: string; members: MemberRef[] };
+
+const isActive = (n: TagNode | undefined): boolean => n?.status === 'active';
+const CONFIG_FIELDS = ['order', 'description', 'visibility', 'sensitive', 'protected'] as const;
+
+/** The nodes a scope covers, then or now: a node and its subtree in either state, or the whole tenant. */
+export function scopeOf(then: TagCatalogState, now: TagCatalogState, rootId: string | null): string[] {
+  if (rootId === null) return [...new Set([...then.nodes.keys(), ...now.nodes.keys()])];
+  const ids = new Set([...subtreeOf(then, rootId), ...subtreeOf(now, rootId)].map((n) => n.nodeId));
+  if (ids.size === 0) throw new TagError('TAG.NOT_FOUND', `tag ${rootId} not found`, 'tag_id');
+  return [...ids];
+}
+
+/** What changed from `before` to `after` within the scope, parents before children. */
+export function diffTrees(before: TreeView, after: TreeView, ids: string[]): Change[] {
+  const changes: Change[] = [];
+  for (const id of byDepth(after.catalog, before.catalog, ids)) {
+    const a = before.catalog.nodes.get(id);
+    const b = after.catalog.nodes.get(id);
+    const name = (b ?? a)!.name;
+    if (!isActive(a) && isActive(b)) changes.push({ change: a ? 'restored' : 'created', nodeId: id, name });
+    else if (isActive(a) && !isActive(b)) changes.push({ change: 'deleted', nodeId: id, name });
+    else if (a && b && isActive(a) && isActive(b)) {
+      if (a.name !== b.name)
+        changes.push({ change: 'renamed', nodeId: id, name: b.name, previousName: a.name });
+      if (a.parentId !== b.parentId)
+        changes.push({
+          change: 'moved',
+          nodeId: id,
+          name,
+          parentId: b.parentId,
+          previousParentId: a.parentId,
+        });
+      const fields = CONFIG_FIELDS.filter((f) => JSON.stringify(a[f]) !== JSON.stringify(b[f]));
+      if (fields.length) changes.push({ change: 'configured', nodeId: id, name, fields: [...fields] });
+    }
+    if ((a ?? b)!.nodeType !== 'tag') continue;
+    const was = before.members.get(id) ?? new Map<string, MemberRef>();
+    const is = after.members.get(id) ?? new Map<string, MemberRef>();
+    const added = [...is].filter(([k]) => !was.has(k)).map(([, m]) => m);
+    const removed = [...was].filter(([k]) => !is.has(k)).map(([, m]) => m);
+    if (added.length)
+      changes.push({ change: 'members_added', nodeId: id, name, members: sortMembers(added) });
+    if (removed.length)
+      changes.push({ change: 'members_removed', nodeId: id, name, members: sortMembers(removed) });
+  }
+  return changes;
+}
+
+export interface RestorePlan {
+  catalog: TagCatalogEvent[];
+  members: { tagId: string; add: MemberRef[]; remove: MemberRef[] }[];
+  /** Nodes the restore brings back from a purge: only an authorized role may. */
+  unpurged: string[];
+  /** The same plan as a diff from now to the result, for the dry run and the report. */
+  changes: Change[];
+}
+
+/**
+ * The compensating events that bring the scope from `current` back to `target` (its state at `asOf`):
+ * nodes reset to their configuration then (created again if purged since), nodes that did not exist
+ * then binned (recoverable), members added and removed to match. Refused, naming the node, when the
+ * result would break the catalogue's rules (a parent deleted outside the scope, a name taken since).
+ */
+export function planRestore(
+  current: TreeView,
+  target: TreeView,
+  ids: string[],
+  context: { restoreId: string; asOf: string; actorId: string; now: string },
+): RestorePlan {
+  const events: TagCatalogEvent[] = [];
+  const unpurged: string[] = [];
+  const retentionMs = current.catalog.policy.retentionHours * 3_600_000;
+  for (const id of byDepth(target.catalog, current.catalog, ids)) {
+    const now = current.catalog.nodes.get(id);
+    const then = target.catalog.nodes.get(id);
+    const restored = (
+      node: TagNode,
+      status: 'active' | 'binned',
+      bin: TagNode['bin'] | null,
+    ): TagCatalogEvent => ({
+      type: 'NodeStateRestored',
+      data: {
+        restoreId: context.restoreId,
+        asOf: context.asOf,
+        node: configOf(node),
+        status,
+        bin: bin ?? null,
+      },
+    });
+    if (then && isActive(then)) {
+      if (now?.status === 'purged') unpurged.push(id);
+      if (!now || !isActive(now) || JSON.stringify(configOf(now)) !== JSON.stringify(configOf(then)))
+        events.push(restored(then, 'active', null));
+    } else if (now && isActive(now)) {
+      // Absent or deleted then: deleted again, recoverably (a node binned then keeps that bin entry).
+      const bin =
+        then?.status === 'binned' && then.bin
+          ? then.bin
+          : {
+              rootId: id,
+              deletedBy: context.actorId,
+              deletedAt: context.now,
+              purgeDueAt: new Date(Date.parse(context.now) + retentionMs).toISOString(),
+            };
+      events.push(restored(now, 'binned', bin));
+    }
+  }
+  const result = events.reduce(evolveCatalog, current.catalog);
+  for (const e of events) {
+    if (e.type !== 'NodeStateRestored' || e.data.status !== 'active') continue;
+    const { nodeId, parentId, name } = e.data.node;
+    if (parentId !== null && !isActive(result.nodes.get(parentId)))
+      throw new TagError(
+        'TAG.FAILED_PRECONDITION',
+        `tag ${nodeId}: its parent ${parentId} is deleted now; restore a scope that includes it`,
+        'tag_id',
+      );
+    const clash = siblingNamed(result, parentId, name, nodeId);
+    if (clash)
+      throw new TagError(
+        'TAG.ALREADY_EXISTS',
+        `tag ${nodeId}: "${name}" is taken by ${clash.nodeId} since then`,
+        'tag_id',
+      );
+    if (depthOf(result, nodeId) > MAX_DEPTH)
+      throw new TagError(
+        'TAG.FAILED_PRECONDITION',
+        `tag ${nodeId} would nest deeper than ${MAX_DEPTH} levels`,
+        'tag_id',
+      );
+  }
+  const members: RestorePlan['members'] = [];
+  for (const id of ids) {
+    const node = result.nodes.get(id);
+    if (!node || !isActive(node) || node.nodeType !== 'tag') continue;
+    const want = target.members.get(id) ?? new Map<string, MemberRef>();
+    const have = current.members.get(id) ?? new Map<string, MemberRef>();
+    const add = sortMembers([...want].filter(([k]) => !have.has(k)).map(([, m]) => m));
+    const remove = sortMembers([...have].filter(([k]) => !want.has(k)).map(([, m]) => m));
+    if (add.length || remove.length) members.push({ tagId: id, add, remove });
+  }
+  const after: TreeView = { catalog: result, members: new Map(current.members) };
+  for (const m of members) after.members.set(m.tagId, new Map(target.members.get(m.tagId) ?? []));
+  return { catalog: events, members, unpurged, changes: diffTrees(current, after, ids) };
+}
+
+function configOf(n: TagNode): RestoredNode {
+  return {
+    nodeId: n.nodeId,
+    nodeType: n.nodeType,
+    kind: n.kind,
+    name: n.name,
+    parentId: n.parentId,
+    order: n.order,
+    description: n.description,
+    visibility: n.visibility,
+    sensitive: n.sensitive,
+    protected: n.protected,
+  };
+}
+
+function byDepth(a: TagCatalogState, b: TagCatalogState, ids: string[]): string[] {
+  const depth = (id: string) => (a.nodes.has(id) ? depthOf(a, id) : depthOf(b, id));
+  return [...ids].sort((x, y) => depth(x) - depth(y) || x.localeCompare(y));
+}
+
+function sortMembers(members: MemberRef[]): MemberRef[] {
+  return members.sort((x, y) => x.kind.localeCompare(y.kind) || x.id.localeCompare(y.id));
+}
