@@ -5,6 +5,7 @@ export * as tagMemberV1 from './generated/tagguard/tag/v1/member_service';
 export * as recycleBinV1 from './generated/tagguard/tag/v1/recycle_bin_service';
 export * as tagGovernanceV1 from './generated/tagguard/tag/v1/governance_service';
 export * as tagAutomationV1 from './generated/tagguard/tag/v1/automation_service';
+export * as timeMachineV1 from './generated/tagguard/tag/v1/time_machine_service';
 export {
   parseTagIntegrationEventV1,
   TAG_EVENTS_TOPIC_V1,

@@ -68,6 +68,8 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** The position of the last committed event in the global order (START when empty). */
   headPosition(): Promise<GlobalPosition>;
+  /** How many events `readAll` would return without a maxCount, where the store can tell cheaply. */
+  count?(options?: Omit<ReadAllOptions, 'maxCount'>): Promise<number>;
   subscribe(options: SubscribeOptions): Subscription;
   /** Soft delete: the stream reads as not found, its events stay in the global log (the time machine
    * needs them); appending with `no_stream`/`any` starts it again after its last revision. */

@@ -26,6 +26,7 @@ export function startTagService(
       'tagguard/tag/v1/recycle_bin_service.proto',
       'tagguard/tag/v1/governance_service.proto',
       'tagguard/tag/v1/automation_service.proto',
+      'tagguard/tag/v1/time_machine_service.proto',
     ],
     healthServices: [
       'tagguard.tag.v1.TagService',
@@ -33,6 +34,7 @@ export function startTagService(
       'tagguard.tag.v1.RecycleBinService',
       'tagguard.tag.v1.TagGovernanceService',
       'tagguard.tag.v1.TagAutomationService',
+      'tagguard.tag.v1.TimeMachineService',
     ],
     host: config.grpcHost,
     port: config.grpcPort,

@@ -6,6 +6,18 @@ import { tagguardClient } from '@tagguard/testing';
 const SERVICES = {
   tag: { file: 'tagguard/tag/v1/tag_service.proto', path: ['tagguard', 'tag', 'v1', 'TagService'] },
   audit: { file: 'tagguard/audit/v1/audit_service.proto', path: ['tagguard', 'audit', 'v1', 'AuditService'] },
+  members: {
+    file: 'tagguard/tag/v1/member_service.proto',
+    path: ['tagguard', 'tag', 'v1', 'TagMemberService'],
+  },
+  timeMachine: {
+    file: 'tagguard/tag/v1/time_machine_service.proto',
+    path: ['tagguard', 'tag', 'v1', 'TimeMachineService'],
+  },
+  governance: {
+    file: 'tagguard/tag/v1/governance_service.proto',
+    path: ['tagguard', 'tag', 'v1', 'TagGovernanceService'],
+  },
 } as const;
 
 /** gRPC metadata with a caller token signed by the development key, as a platform caller sends it. */

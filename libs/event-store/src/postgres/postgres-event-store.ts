@@ -239,6 +239,27 @@ export class PostgresEventStore implements EventStore {
     });
   }
 
+  async count(options: Omit<ReadAllOptions, 'maxCount'> = {}): Promise<number> {
+    const after = options.after ?? START;
+    const params: unknown[] = [String(after.commit), String(after.prepare)];
+    const where = [
+      '(transaction_id, global_position) > ($1::text::xid8, $2::bigint)',
+      'transaction_id < pg_snapshot_xmin(pg_current_snapshot())',
+    ];
+    if (options.to) {
+      params.push(String(options.to.commit), String(options.to.prepare));
+      where.push(
+        `(transaction_id, global_position) <= ($${params.length - 1}::text::xid8, $${params.length}::bigint)`,
+      );
+    }
+    addFilter(where, params, options.filter);
+    const { rows } = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${this.s}.events e WHERE ${where.join(' AND ')}`,
+      params,
+    );
+    return Number(rows[0]!.n);
+  }
+
   async headPosition(): Promise<GlobalPosition> {
     const { rows } = await this.pool.query<{ transaction_id: string; global_position: string }>(
       `SELECT e.transaction_id::text, e.global_position FROM ${this.s}.events e

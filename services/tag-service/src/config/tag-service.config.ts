@@ -18,6 +18,8 @@ export interface TagServiceConfig {
   relayBatchSize: number;
   /** How often the recycle bin's timer looks for due purges and expired approvals. */
   purgeIntervalMs: number;
+  /** A snapshot of a catalogue or members stream every this many events (time-machine reads). */
+  snapshotEvery: number;
 }
 
 export function loadTagServiceConfig(
@@ -39,5 +41,6 @@ export function loadTagServiceConfig(
     kafkaBrokers: read.list('KAFKA_BROKERS'),
     relayBatchSize: read.integer('RELAY_BATCH_SIZE', { fallback: 200, min: 1, max: 5_000 }),
     purgeIntervalMs: read.integer('PURGE_INTERVAL_MS', { fallback: 30_000, min: 100, max: 3_600_000 }),
+    snapshotEvery: read.integer('SNAPSHOT_EVERY', { fallback: 500, min: 10, max: 1_000_000 }),
   };
 }

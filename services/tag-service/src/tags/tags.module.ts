@@ -25,7 +25,13 @@ import { openReadModel } from './read-model';
 import { PurgeTimer } from './recycle-bin/purge-timer';
 import { RecycleBinGrpcController } from './recycle-bin/recycle-bin.grpc.controller';
 import { TAG_SERVICE_CATEGORIES } from './streams';
+import { ReadModelRebuilder } from './rebuild/read-model-rebuilder';
 import { TagsGrpcController } from './tags.grpc.controller';
+import { SnapshotStore } from './time-machine/snapshot-store';
+import { SnapshotProcess } from './time-machine/snapshot.process';
+import { TimeMachine } from './time-machine/time-machine';
+import { TimeMachineGrpcController } from './time-machine/time-machine.grpc.controller';
+import { TimeMachineReader } from './time-machine/time-machine.reader';
 
 const EVENT_STORE = Symbol('EVENT_STORE');
 const TAG_RELAY = Symbol('TAG_RELAY');
@@ -65,6 +71,7 @@ class TagsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(FollowUpProcess) private readonly followUps: FollowUpProcess,
     @Inject(RevertProcess) private readonly reverts: RevertProcess,
     @Inject(PurgeTimer) private readonly purge: PurgeTimer,
+    @Inject(SnapshotProcess) private readonly snapshots: SnapshotProcess,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(TAG_RELAY) private readonly relay: Awaited<ReturnType<typeof createRelay>>,
@@ -74,6 +81,7 @@ class TagsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     await this.projection.start();
     await this.followUps.start();
     await this.reverts.start();
+    await this.snapshots.start();
     this.purge.start();
     await this.relay?.relay.start();
   }
@@ -81,6 +89,7 @@ class TagsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.relay?.close();
     await this.purge.stop();
+    await this.snapshots.stop();
     await this.reverts.stop();
     await this.followUps.stop();
     await this.projection.stop();
@@ -100,6 +109,7 @@ export class TagsModule {
         RecycleBinGrpcController,
         GovernanceGrpcController,
         AutomationsGrpcController,
+        TimeMachineGrpcController,
       ],
       providers: [
         {
@@ -154,6 +164,42 @@ export class TagsModule {
           useFactory: (commands: TagCommands, db: DataSource) =>
             new PurgeTimer(commands, db, config.purgeIntervalMs),
           inject: [TagCommands, DataSource],
+        },
+        {
+          provide: SnapshotStore,
+          useFactory: (db: DataSource) => SnapshotStore.create(db, config.databaseSchema),
+          inject: [DataSource],
+        },
+        {
+          provide: TimeMachineReader,
+          useFactory: (store: EventStore, snapshots: SnapshotStore) =>
+            new TimeMachineReader(store, snapshots),
+          inject: [EVENT_STORE, SnapshotStore],
+        },
+        {
+          provide: TimeMachine,
+          useFactory: (reader: TimeMachineReader, commands: TagCommands) => new TimeMachine(reader, commands),
+          inject: [TimeMachineReader, TagCommands],
+        },
+        {
+          provide: SnapshotProcess,
+          useFactory: (
+            store: EventStore,
+            reader: TimeMachineReader,
+            snapshots: SnapshotStore,
+            checkpoints: PostgresCheckpointStore,
+          ) => new SnapshotProcess(store, reader, snapshots, checkpoints, config.snapshotEvery),
+          inject: [EVENT_STORE, TimeMachineReader, SnapshotStore, PostgresCheckpointStore],
+        },
+        {
+          provide: ReadModelRebuilder,
+          useFactory: (
+            store: EventStore,
+            db: DataSource,
+            projection: CatalogViewProjection,
+            checkpoints: PostgresCheckpointStore,
+          ) => new ReadModelRebuilder(store, db, config.databaseSchema, projection, checkpoints),
+          inject: [EVENT_STORE, DataSource, CatalogViewProjection, PostgresCheckpointStore],
         },
         { provide: TokenVerifier, useFactory: () => new TokenVerifier(loadPublicKey().pem) },
         { provide: TAG_AUTHORIZER, useFactory: () => new LocalTenantAdminPolicy() },

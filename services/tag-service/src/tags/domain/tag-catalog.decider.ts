@@ -98,6 +98,10 @@ export type TagCatalogCommand =
   | { type: 'DefineRevertRule'; data: Base & { rule: RevertRule } }
   | { type: 'RemoveRevertRule'; data: Base & { ruleId: string } }
   | {
+      type: 'ApplyRestore';
+      data: Base & { events: TagCatalogEvent[]; unpurged: string[]; mayUnpurge: boolean };
+    }
+  | {
       type: 'RecordRevert';
       data: Base & {
         ruleId: string;
@@ -402,6 +406,16 @@ export function decideCatalog(command: TagCatalogCommand, state: TagCatalogState
       if (!state.revertRules.has(command.data.ruleId))
         throw new TagError('TAG.NOT_FOUND', `no revert rule ${command.data.ruleId}`, 'rule_id');
       return [{ type: 'RevertRuleRemoved', data: { ruleId: command.data.ruleId } }];
+    case 'ApplyRestore': {
+      // Planned by the time machine (domain/time-machine.ts) against this state; only the purge rule is left.
+      if (command.data.unpurged.length > 0 && !command.data.mayUnpurge)
+        throw new TagError(
+          'TAG.PERMISSION_DENIED',
+          `bringing back purged tags (${command.data.unpurged.join(', ')}) needs the tag_recovery role`,
+          'root_id',
+        );
+      return command.data.events;
+    }
     case 'RecordRevert': {
       const { ruleId, tagId, offenderId, members, reason, revertedEventId } = command.data;
       return [

@@ -1,0 +1,231 @@
+import { Logger } from '@nestjs/common';
+import { quoteIdent, type EventStore, type GlobalPosition } from '@tagguard/event-store';
+import type { CheckpointStore } from '@tagguard/messaging';
+import { PostgresCheckpointStore } from '@tagguard/messaging';
+import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
+import {
+  ApprovalView,
+  FollowUpTaskView,
+  ProjectedStream,
+  RevertedChangeView,
+  SensitiveOperationView,
+  TagMemberView,
+  TagNodeView,
+} from '../projections/catalog-view/catalog-view.entities';
+import { CATALOG_VIEW, CatalogViewProjection } from '../projections/catalog-view/catalog-view.projection';
+import { CatalogViewModel } from '../projections/catalog-view/catalog-view.reducer';
+import { openReadModel } from '../read-model';
+import { TAG_SERVICE_CATEGORIES } from '../streams';
+
+export interface RebuildProgress {
+  phase: 'replaying' | 'verifying' | 'swapped' | 'kept_live' | 'cancelled' | 'failed';
+  eventsDone: number;
+  eventsTotal: number;
+  eventsPerSecond: number;
+  etaSeconds: number;
+  checks: { table: string; liveRows: number; rebuiltRows: number; equal: boolean }[];
+  message: string;
+}
+
+const TABLES: [string, EntityTarget<ObjectLiteral>][] = [
+  ['tag_nodes', TagNodeView],
+  ['tag_members', TagMemberView],
+  ['tag_approvals', ApprovalView],
+  ['sensitive_operations', SensitiveOperationView],
+  ['reverted_changes', RevertedChangeView],
+  ['follow_up_tasks', FollowUpTaskView],
+  ['projected_streams', ProjectedStream],
+];
+const BATCH = 5_000;
+const INSERT_CHUNK = 1_000;
+
+/**
+ * 强制初始化: rebuild the read models from position 0 into a shadow schema while the live ones keep
+ * serving, then swap. The bulk of the history is folded in memory (CatalogViewModel) and bulk-inserted;
+ * then the live projection pauses, the shadow catches up to exactly its position through the same
+ * incremental code, the tables are compared by row checksum, and — if equal, or if the caller accepts
+ * the differences — the shadow tables take the live tables' place in one transaction. Cancelling drops
+ * the shadow and leaves the live tables as they were. One rebuild at a time per process.
+ */
+export class ReadModelRebuilder {
+  private running = false;
+  private readonly logger = new Logger('ReadModelRebuilder');
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly live: DataSource,
+    private readonly schema: string,
+    private readonly liveProjection: CatalogViewProjection,
+    private readonly liveCheckpoints: CheckpointStore,
+  ) {}
+
+  async rebuild(
+    options: { verifyOnly: boolean; acceptDifferences: boolean },
+    onProgress: (progress: RebuildProgress) => void,
+    signal: AbortSignal,
+  ): Promise<RebuildProgress> {
+    if (this.running)
+      throw Object.assign(new Error('a rebuild is already running'), { code: 'TAG.FAILED_PRECONDITION' });
+    this.running = true;
+    const shadowSchema = `${this.schema}_shadow`;
+    const url = (this.live.options as { url: string }).url;
+    await this.live.query(`DROP SCHEMA IF EXISTS ${quoteIdent(shadowSchema)} CASCADE`);
+    const shadow = await openReadModel(url, shadowSchema, 4);
+    let paused = false;
+    const started = Date.now();
+    let done = 0;
+    let total = 0;
+    const progress = (
+      phase: RebuildProgress['phase'],
+      checks: RebuildProgress['checks'] = [],
+      message = '',
+    ): RebuildProgress => {
+      const seconds = (Date.now() - started) / 1000;
+      const rate = seconds > 0 ? done / seconds : 0;
+      const p = {
+        phase,
+        eventsDone: done,
+        eventsTotal: Math.max(total, done),
+        eventsPerSecond: Math.round(rate),
+        etaSeconds: rate > 0 ? Math.max(0, (total - done) / rate) : 0,
+        checks,
+        message,
+      };
+      this.logger.log({ event: 'rebuild.progress', ...p, checks: checks.length });
+      onProgress(p);
+      return p;
+    };
+    try {
+      const filter = { categories: TAG_SERVICE_CATEGORIES };
+      const head = await this.store.headPosition();
+      total = (await this.store.count?.({ to: head, filter })) ?? 0;
+      const model = new CatalogViewModel();
+      let after: GlobalPosition | undefined;
+      let lastReport = 0;
+      for (;;) {
+        if (signal.aborted) return progress('cancelled', [], 'cancelled; live read models untouched');
+        const events = await this.store.readAll({
+          ...(after ? { after } : {}),
+          to: head,
+          filter,
+          maxCount: BATCH,
+        });
+        if (events.length === 0) break;
+        for (const e of events) model.apply(e);
+        done += events.length;
+        after = events[events.length - 1]!.position;
+        if (Date.now() - lastReport > 1_000) {
+          lastReport = Date.now();
+          progress('replaying');
+        }
+      }
+      await writeModel(shadow, model);
+      const shadowCheckpoints = await PostgresCheckpointStore.create(shadow, shadowSchema);
+      if (after) await shadowCheckpoints.save(CATALOG_VIEW, after);
+      if (signal.aborted) return progress('cancelled', [], 'cancelled; live read models untouched');
+
+      // The short pause: live stops at its checkpoint; the shadow catches up to exactly there.
+      await this.liveProjection.stop();
+      paused = true;
+      const livePosition = await this.liveCheckpoints.load(CATALOG_VIEW);
+      const tail = new CatalogViewProjection(this.store, shadow, shadowCheckpoints);
+      for (;;) {
+        const events = await this.store.readAll({
+          ...(after ? { after } : {}),
+          ...(livePosition ? { to: livePosition } : {}),
+          filter,
+          maxCount: BATCH,
+        });
+        if (events.length === 0) break;
+        await tail.apply(events);
+        done += events.length;
+        after = events[events.length - 1]!.position;
+      }
+      const checks = await compare(this.live, this.schema, shadowSchema);
+      const equal = checks.every((c) => c.equal);
+      progress(
+        'verifying',
+        checks,
+        equal ? 'rebuilt tables equal the live ones' : 'rebuilt tables differ from the live ones',
+      );
+      if (options.verifyOnly || (!equal && !options.acceptDifferences)) {
+        return progress(
+          'kept_live',
+          checks,
+          options.verifyOnly
+            ? 'verify only: live tables kept'
+            : 'differences found; pass accept_differences to swap',
+        );
+      }
+      await swap(this.live, this.schema, shadowSchema);
+      return progress(
+        'swapped',
+        checks,
+        equal ? 'swapped (no differences)' : 'swapped; the differences listed were in the live tables',
+      );
+    } catch (error) {
+      this.logger.error(error);
+      return progress('failed', [], error instanceof Error ? error.message : String(error));
+    } finally {
+      await shadow.destroy();
+      await this.live.query(`DROP SCHEMA IF EXISTS ${quoteIdent(shadowSchema)} CASCADE`);
+      if (paused) await this.liveProjection.start();
+      this.running = false;
+    }
+  }
+}
+
+async function writeModel(db: DataSource, model: CatalogViewModel): Promise<void> {
+  const rows: [EntityTarget<ObjectLiteral>, ObjectLiteral[]][] = [
+    [TagNodeView, [...model.nodes.values()]],
+    [TagMemberView, [...model.members.values()]],
+    [ApprovalView, [...model.approvals.values()]],
+    [SensitiveOperationView, [...model.sensitive.values()]],
+    [RevertedChangeView, [...model.reverted.values()]],
+    [FollowUpTaskView, [...model.tasks.values()]],
+    [
+      ProjectedStream,
+      [...model.streams].map(([streamId, revision]) => ({ streamId, revision: String(revision) })),
+    ],
+  ];
+  for (const [entity, list] of rows)
+    for (let i = 0; i < list.length; i += INSERT_CHUNK)
+      await db
+        .createQueryBuilder()
+        .insert()
+        .into(entity)
+        .values(list.slice(i, i + INSERT_CHUNK))
+        .execute();
+}
+
+/** Row count and an order-independent checksum of every row (as jsonb: column order does not matter), live against shadow. */
+async function compare(db: DataSource, live: string, shadow: string): Promise<RebuildProgress['checks']> {
+  const sum = async (schema: string, table: string) => {
+    const [row] = (await db.query(
+      `SELECT count(*)::int AS n, coalesce(md5(string_agg(h, '' ORDER BY h)), '') AS sum
+         FROM (SELECT md5(to_jsonb(t)::text) AS h FROM ${quoteIdent(schema)}.${quoteIdent(table)} t) rows`,
+    )) as { n: number; sum: string }[];
+    return row!;
+  };
+  const checks = [];
+  for (const [table] of TABLES) {
+    const [a, b] = [await sum(live, table), await sum(shadow, table)];
+    checks.push({ table, liveRows: a.n, rebuiltRows: b.n, equal: a.sum === b.sum });
+  }
+  return checks;
+}
+
+/** The shadow tables take the live tables' names in one transaction; the replaced ones are kept aside. */
+async function swap(db: DataSource, live: string, shadow: string): Promise<void> {
+  const replaced = `${live}_replaced`;
+  await db.transaction(async (tx) => {
+    await tx.query(`DROP SCHEMA IF EXISTS ${quoteIdent(replaced)} CASCADE`);
+    await tx.query(`CREATE SCHEMA ${quoteIdent(replaced)}`);
+    for (const [table] of TABLES) {
+      await tx.query(
+        `ALTER TABLE ${quoteIdent(live)}.${quoteIdent(table)} SET SCHEMA ${quoteIdent(replaced)}`,
+      );
+      await tx.query(`ALTER TABLE ${quoteIdent(shadow)}.${quoteIdent(table)} SET SCHEMA ${quoteIdent(live)}`);
+    }
+  });
+}

@@ -1,0 +1,221 @@
+import { Controller, Inject } from '@nestjs/common';
+import type { Metadata } from '@grpc/grpc-js';
+import { TokenVerifier } from '@tagguard/auth';
+import { tagV1, timeMachineV1 } from '@tagguard/contracts';
+import { positionFromToken } from '@tagguard/event-store';
+import { Observable } from 'rxjs';
+import { TAG_AUTHORIZER, type TagAuthorizer } from '../authorization/tag-authorizer.port';
+import type { TagNode } from '../domain/tag-catalog.state';
+import type { MemberRef } from '../domain/tag-catalog.events';
+import type { Change } from '../domain/time-machine';
+import { TagError } from '../domain/tag.errors';
+import { caller, optionalUuid, uuidField, type EdgeDeps } from '../edge';
+import { CatalogViewProjection } from '../projections/catalog-view/catalog-view.projection';
+import { ReadModelRebuilder } from '../rebuild/read-model-rebuilder';
+import { TimeMachine } from './time-machine';
+import type { AsOf } from './time-machine.reader';
+
+/** tagguard.tag.v1.TimeMachineService: as-of views, diffs, point-in-time restore, forced re-initialization. */
+@Controller()
+@timeMachineV1.TimeMachineServiceControllerMethods()
+export class TimeMachineGrpcController implements timeMachineV1.TimeMachineServiceController {
+  private readonly edge: EdgeDeps;
+
+  constructor(
+    @Inject(TimeMachine) private readonly machine: TimeMachine,
+    @Inject(ReadModelRebuilder) private readonly rebuilder: ReadModelRebuilder,
+    @Inject(CatalogViewProjection) projection: CatalogViewProjection,
+    @Inject(TokenVerifier) verifier: TokenVerifier,
+    @Inject(TAG_AUTHORIZER) authorizer: TagAuthorizer,
+  ) {
+    this.edge = { verifier, authorizer, projection };
+  }
+
+  async getTagAsOf(
+    request: timeMachineV1.GetTagAsOfRequest,
+    metadata?: Metadata,
+  ): Promise<timeMachineV1.GetTagAsOfResponse> {
+    const context = await caller(this.edge, metadata, 'catalog.read');
+    const tagId = uuidField(request.tagId, 'tag_id');
+    const { node, members } = await this.machine.tagAsOf(
+      context.principal.tenantId,
+      tagId,
+      asOfField(request.asOf, 'as_of'),
+    );
+    return { tag: { tag: nodeToTag(node, members.length), members: members.map(ref) } };
+  }
+
+  async getTreeAsOf(
+    request: timeMachineV1.GetTreeAsOfRequest,
+    metadata?: Metadata,
+  ): Promise<timeMachineV1.GetTreeAsOfResponse> {
+    const context = await caller(this.edge, metadata, 'catalog.read');
+    const rootId = optionalUuid(request.rootId, 'root_id');
+    const { nodes, view } = await this.machine.treeAsOf(
+      context.principal.tenantId,
+      rootId,
+      asOfField(request.asOf, 'as_of'),
+    );
+    return {
+      nodes: nodes
+        .filter((n) => request.includeDeleted || n.status === 'active')
+        .map((n) => {
+          const members = [...(view.members.get(n.nodeId)?.values() ?? [])];
+          return {
+            tag: nodeToTag(n, members.length),
+            members: request.includeMembers ? members.map(ref) : [],
+          };
+        }),
+    };
+  }
+
+  async diffTags(
+    request: timeMachineV1.DiffTagsRequest,
+    metadata?: Metadata,
+  ): Promise<timeMachineV1.DiffTagsResponse> {
+    const context = await caller(this.edge, metadata, 'catalog.read');
+    const rootId = optionalUuid(request.rootId, 'root_id');
+    const changes = await this.machine.diff(
+      context.principal.tenantId,
+      rootId,
+      asOfField(request.from, 'from'),
+      asOfField(request.to, 'to'),
+    );
+    return { changes: changes.map(toChange) };
+  }
+
+  async planRestore(
+    request: timeMachineV1.PlanRestoreRequest,
+    metadata?: Metadata,
+  ): Promise<timeMachineV1.PlanRestoreResponse> {
+    const context = await caller(this.edge, metadata, 'catalog.write');
+    const rootId = optionalUuid(request.rootId, 'root_id');
+    const plan = await this.machine.plan(context, rootId, requiredAsOf(request.asOf));
+    return { changes: plan.changes.map(toChange), unpurged: plan.unpurged };
+  }
+
+  async restoreToPoint(
+    request: timeMachineV1.RestoreToPointRequest,
+    metadata?: Metadata,
+  ): Promise<timeMachineV1.RestoreToPointResponse> {
+    const context = await caller(this.edge, metadata, 'catalog.write', request.idempotencyKey);
+    const rootId = optionalUuid(request.rootId, 'root_id');
+    const result = await this.machine.restore(context, rootId, requiredAsOf(request.asOf), request);
+    return {
+      restoreId: result.restoreId,
+      changes: result.changes.map(toChange),
+      consistencyToken: result.consistencyToken,
+    };
+  }
+
+  rebuildReadModels(
+    request: timeMachineV1.RebuildReadModelsRequest,
+    metadata?: Metadata,
+  ): Observable<timeMachineV1.RebuildReadModelsResponse> {
+    return new Observable((subscriber) => {
+      const abort = new AbortController();
+      void (async () => {
+        // The read models are shared by every tenant: only an operator role may rebuild them.
+        const context = await caller(this.edge, metadata, 'governance.write');
+        if (!context.principal.roles.includes('platform_operator'))
+          throw new TagError(
+            'TAG.PERMISSION_DENIED',
+            'rebuilding the read models needs the platform_operator role',
+          );
+        await this.rebuilder.rebuild(
+          { verifyOnly: request.verifyOnly, acceptDifferences: request.acceptDifferences },
+          (p) =>
+            subscriber.next({
+              ...p,
+              eventsDone: String(p.eventsDone),
+              eventsTotal: String(p.eventsTotal),
+              checks: p.checks.map((c) => ({
+                ...c,
+                liveRows: String(c.liveRows),
+                rebuiltRows: String(c.rebuiltRows),
+              })),
+            }),
+          abort.signal,
+        );
+        subscriber.complete();
+      })().catch((error: unknown) => subscriber.error(error));
+      // The caller hung up or cancelled: stop and drop the shadow.
+      return () => abort.abort();
+    });
+  }
+}
+
+function asOfField(asOf: timeMachineV1.AsOf | undefined, field: string): AsOf {
+  if (!asOf || (!asOf.timestamp && !asOf.position)) return undefined;
+  if (asOf.timestamp !== undefined) {
+    const t = new Date(asOf.timestamp);
+    if (Number.isNaN(t.getTime()))
+      throw new TagError('TAG.INVALID_ARGUMENT', 'must be an RFC 3339 timestamp', `${field}.timestamp`);
+    return { timestamp: t };
+  }
+  const position = positionFromToken(asOf.position!);
+  if (!position)
+    throw new TagError('TAG.INVALID_ARGUMENT', 'must be a consistency token', `${field}.position`);
+  return { position };
+}
+
+function requiredAsOf(asOf: timeMachineV1.AsOf | undefined): AsOf {
+  const at = asOfField(asOf, 'as_of');
+  if (!at)
+    throw new TagError(
+      'TAG.INVALID_ARGUMENT',
+      'is required: a timestamp or a position to restore to',
+      'as_of',
+    );
+  return at;
+}
+
+const ref = (m: MemberRef): string => `${m.kind}:${m.id}`;
+
+function nodeToTag(n: TagNode, memberCount: number): tagV1.Tag {
+  return {
+    tagId: n.nodeId,
+    name: n.name,
+    kind: n.kind === 'member' ? tagV1.TagKind.TAG_KIND_MEMBER : tagV1.TagKind.TAG_KIND_CUSTOMER,
+    revision: String(n.revision),
+    deleted: n.status !== 'active',
+    createdAt: '',
+    updatedAt: '',
+    nodeType:
+      n.nodeType === 'group' ? tagV1.TagNodeType.TAG_NODE_TYPE_GROUP : tagV1.TagNodeType.TAG_NODE_TYPE_TAG,
+    parentId: n.parentId ?? '',
+    order: n.order,
+    description: n.description,
+    visibility: {
+      restricted: n.visibility.scope === 'restricted',
+      departments: n.visibility.departments,
+      roles: n.visibility.roles,
+      memberIds: n.visibility.members,
+    },
+    sensitive: n.sensitive,
+    protected: n.protected,
+    status:
+      n.status === 'active'
+        ? tagV1.TagStatus.TAG_STATUS_ACTIVE
+        : n.status === 'binned'
+          ? tagV1.TagStatus.TAG_STATUS_BINNED
+          : tagV1.TagStatus.TAG_STATUS_PURGED,
+    memberCount,
+    deletedBy: n.bin?.deletedBy ?? '',
+    deletedAt: n.bin?.deletedAt ?? '',
+    purgeDueAt: n.bin?.purgeDueAt ?? '',
+  };
+}
+
+function toChange(c: Change): timeMachineV1.TagChange {
+  return {
+    tagId: c.nodeId,
+    name: c.name,
+    change: c.change,
+    previousName: c.change === 'renamed' ? c.previousName : '',
+    parentId: c.change === 'moved' ? (c.parentId ?? '') : '',
+    previousParentId: c.change === 'moved' ? (c.previousParentId ?? '') : '',
+    fields: c.change === 'configured' ? c.fields : [],
+    members: c.change === 'members_added' || c.change === 'members_removed' ? c.members.map(ref) : [],
+  };
+}
