@@ -1,5 +1,7 @@
+import { asof } from './asof.bench';
 import { eventAppend } from './event-append.bench';
 import { grpcToAudit } from './grpc-to-audit.bench';
+import { rebuild } from './rebuild.bench';
 
 export interface BenchContext {
   postgresUrl: string;
@@ -9,4 +11,6 @@ export interface BenchContext {
 export const benchmarks: Record<string, (context: BenchContext) => Promise<Record<string, unknown>>> = {
   'event-append': eventAppend,
   'grpc-to-audit': grpcToAudit,
+  rebuild,
+  asof,
 };

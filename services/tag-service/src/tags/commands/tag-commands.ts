@@ -42,16 +42,19 @@ export interface MembersResult {
 }
 
 const MAX_CONFLICT_RETRIES = 10;
+const MEMBER_CACHE_SIZE = 2_000;
 
 /**
  * The write side of tag-service: load → decide → append, for the catalogue and for memberships. Keeps
- * each tenant's catalogue state in memory (derived data: refreshed from the stream before every use),
+ * each tenant's catalogue state and recently used member states in memory (derived data: refreshed from
+ * the stream before every use, reading only the events since),
  * and serialises one tenant's writes within this process so they rarely meet as version conflicts;
  * across processes the stream revision decides and a conflict is decided again.
  */
 export class TagCommands {
   private readonly catalogs = new Map<string, Loaded<TagCatalogState>>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly memberStates = new Map<string, Loaded<TagMembersState>>();
 
   constructor(
     readonly store: EventStore,
@@ -72,7 +75,20 @@ export class TagCommands {
   }
 
   async members(tenantId: string, tagId: string): Promise<Loaded<TagMembersState>> {
-    return loadStream(this.store, membersStream(tenantId, tagId), initialMembersState(), evolveMembers);
+    const stream = membersStream(tenantId, tagId);
+    const loaded = await loadStream(
+      this.store,
+      stream,
+      initialMembersState(),
+      evolveMembers,
+      this.memberStates.get(stream),
+    );
+    // Most recently used last; the oldest goes when the cache is full (it is only a head start).
+    this.memberStates.delete(stream);
+    this.memberStates.set(stream, loaded);
+    if (this.memberStates.size > MEMBER_CACHE_SIZE)
+      this.memberStates.delete(this.memberStates.keys().next().value!);
+    return loaded;
   }
 
   /** A catalogue command; `request` is what the idempotency key is bound to. */

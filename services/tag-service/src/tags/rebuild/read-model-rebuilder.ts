@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { quoteIdent, type EventStore, type GlobalPosition } from '@tagguard/event-store';
+import { comparePositions, quoteIdent, type EventStore, type GlobalPosition } from '@tagguard/event-store';
 import type { CheckpointStore } from '@tagguard/messaging';
 import { PostgresCheckpointStore } from '@tagguard/messaging';
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
@@ -140,6 +140,19 @@ export class ReadModelRebuilder {
         await tail.apply(events);
         done += events.length;
         after = events[events.length - 1]!.position;
+      }
+      // Whichever is behind catches up to the other through the same incremental code, so the two are
+      // compared at one position (live may lag behind the replay's head, or have moved past it).
+      for (let behind = livePosition; after && (!behind || comparePositions(behind, after) < 0);) {
+        const events = await this.store.readAll({
+          ...(behind ? { after: behind } : {}),
+          to: after,
+          filter,
+          maxCount: BATCH,
+        });
+        if (events.length === 0) break;
+        await this.liveProjection.apply(events);
+        behind = events[events.length - 1]!.position;
       }
       const checks = await compare(this.live, this.schema, shadowSchema);
       const equal = checks.every((c) => c.equal);
