@@ -37,7 +37,7 @@ const TABLES: [string, EntityTarget<ObjectLiteral>][] = [
   ['projected_streams', ProjectedStream],
 ];
 const BATCH = 5_000;
-const INSERT_CHUNK = 1_000;
+const INSERT_CHUNK = 20_000;
 
 /**
  * 强制初始化: rebuild the read models from position 0 into a shadow schema while the live ones keep
@@ -102,18 +102,17 @@ export class ReadModelRebuilder {
       const model = new CatalogViewModel();
       let after: GlobalPosition | undefined;
       let lastReport = 0;
-      for (;;) {
+      // The next batch is read while this one is folded.
+      const read = (from: GlobalPosition | undefined) =>
+        this.store.readAll({ ...(from ? { after: from } : {}), to: head, filter, maxCount: BATCH });
+      for (let next = read(undefined); ;) {
         if (signal.aborted) return progress('cancelled', [], 'cancelled; live read models untouched');
-        const events = await this.store.readAll({
-          ...(after ? { after } : {}),
-          to: head,
-          filter,
-          maxCount: BATCH,
-        });
+        const events = await next;
         if (events.length === 0) break;
+        after = events[events.length - 1]!.position;
+        next = read(after);
         for (const e of events) model.apply(e);
         done += events.length;
-        after = events[events.length - 1]!.position;
         if (Date.now() - lastReport > 1_000) {
           lastReport = Date.now();
           progress('replaying');
@@ -201,14 +200,20 @@ async function writeModel(db: DataSource, model: CatalogViewModel): Promise<void
       [...model.streams].map(([streamId, revision]) => ({ streamId, revision: String(revision) })),
     ],
   ];
-  for (const [entity, list] of rows)
-    for (let i = 0; i < list.length; i += INSERT_CHUNK)
-      await db
-        .createQueryBuilder()
-        .insert()
-        .into(entity)
-        .values(list.slice(i, i + INSERT_CHUNK))
-        .execute();
+  for (const [entity, list] of rows) {
+    // One statement per chunk: the rows travel as one JSON parameter that PostgreSQL expands into records.
+    const meta = db.getMetadata(entity);
+    const table = `${quoteIdent(meta.schema!)}.${quoteIdent(meta.tableName)}`;
+    const columns = meta.columns.map((c) => [c.propertyName, c.databaseName] as const);
+    for (let i = 0; i < list.length; i += INSERT_CHUNK) {
+      const chunk = list
+        .slice(i, i + INSERT_CHUNK)
+        .map((row) => Object.fromEntries(columns.map(([p, d]) => [d, row[p]])));
+      await db.query(`INSERT INTO ${table} SELECT * FROM json_populate_recordset(null::${table}, $1::json)`, [
+        JSON.stringify(chunk),
+      ]);
+    }
+  }
 }
 
 /** Row count and an order-independent checksum of every row (as jsonb: column order does not matter), live against shadow. */

@@ -1,12 +1,13 @@
 import {
   comparePositions,
+  quoteIdent,
   type EventStore,
   type GlobalPosition,
   type RecordedEvent,
   type Subscription,
 } from '@tagguard/event-store';
 import type { CheckpointStore } from '@tagguard/messaging';
-import type { DataSource, EntityManager } from 'typeorm';
+import { In, type DataSource, type EntityManager } from 'typeorm';
 import type { FollowUpTaskEvent } from '../../domain/automation';
 import type { TagCatalogEvent } from '../../domain/tag-catalog.events';
 import type { TagMembersEvent } from '../../domain/tag-members';
@@ -82,7 +83,29 @@ export class CatalogViewProjection {
   async apply(events: RecordedEvent[]): Promise<void> {
     const last = events[events.length - 1]!.position;
     await this.db.transaction(async (tx) => {
-      for (const event of events) await applyOnce(tx, event);
+      // The last revision applied per stream, read once per batch and written back once.
+      const ids = [...new Set(events.map((e) => e.streamId))];
+      const seen = new Map(
+        (await tx.getRepository(ProjectedStream).findBy({ streamId: In(ids) })).map((r) => [
+          r.streamId,
+          BigInt(r.revision),
+        ]),
+      );
+      const applied = new Map<string, bigint>();
+      for (const event of events) {
+        const last = applied.get(event.streamId) ?? seen.get(event.streamId);
+        if (last !== undefined && last >= event.revision) continue;
+        await applyOne(tx, event);
+        applied.set(event.streamId, event.revision);
+      }
+      if (applied.size > 0)
+        await tx
+          .createQueryBuilder()
+          .insert()
+          .into(ProjectedStream)
+          .values([...applied].map(([streamId, revision]) => ({ streamId, revision: String(revision) })))
+          .orUpdate(['revision'], ['stream_id'])
+          .execute();
       await this.checkpoints.save(this.name, last, tx);
     });
     this.position = last;
@@ -90,10 +113,7 @@ export class CatalogViewProjection {
   }
 }
 
-async function applyOnce(tx: EntityManager, recorded: RecordedEvent): Promise<void> {
-  const seen = await tx.findOneBy(ProjectedStream, { streamId: recorded.streamId });
-  if (seen && BigInt(seen.revision) >= recorded.revision) return;
-  await tx.save(ProjectedStream, { streamId: recorded.streamId, revision: String(recorded.revision) });
+async function applyOne(tx: EntityManager, recorded: RecordedEvent): Promise<void> {
   const category = categoryOfStream(recorded.streamId);
   if (category === CATALOG_CATEGORY)
     await applyCatalog(tx, recorded, { type: recorded.type, data: recorded.data } as TagCatalogEvent);
@@ -274,13 +294,28 @@ async function applyMembers(
     addedBy: recorded.metadata.actorId,
     addedAt: at,
   }));
-  if (event.type === 'MembersAdded')
-    await tx.createQueryBuilder().insert().into(TagMemberView).values(rows).orIgnore().execute();
-  else
-    for (const r of rows)
-      await tx.delete(TagMemberView, { tenantId, tagId, memberKind: r.memberKind, memberId: r.memberId });
-  const count = await tx.countBy(TagMemberView, { tenantId, tagId });
-  await tx.update(TagNodeView, { tenantId, nodeId: tagId }, { memberCount: count });
+  // The count moves by what actually changed (a member added twice counts once), as in the rebuild's fold.
+  const meta = tx.connection.getMetadata(TagMemberView);
+  const table = `${quoteIdent(meta.schema!)}.${quoteIdent(meta.tableName)}`;
+  const kinds = rows.map((r) => r.memberKind);
+  const ids = rows.map((r) => r.memberId);
+  // Counted in SQL: TypeORM answers a DELETE with [rows, count], an INSERT with rows.
+  const [{ n }] = (await (event.type === 'MembersAdded'
+    ? tx.query(
+        `WITH changed AS (INSERT INTO ${table} (tenant_id, tag_id, member_kind, member_id, added_by, added_at)
+           SELECT $1, $2, k, i, $3, $4 FROM unnest($5::text[], $6::text[]) AS u(k, i)
+           ON CONFLICT DO NOTHING RETURNING 1)
+         SELECT count(*)::int AS n FROM changed`,
+        [tenantId, tagId, recorded.metadata.actorId, at, kinds, ids],
+      )
+    : tx.query(
+        `WITH changed AS (DELETE FROM ${table} WHERE tenant_id = $1 AND tag_id = $2
+           AND (member_kind, member_id) IN (SELECT k, i FROM unnest($3::text[], $4::text[]) AS u(k, i)) RETURNING 1)
+         SELECT count(*)::int AS n FROM changed`,
+        [tenantId, tagId, kinds, ids],
+      ))) as [{ n: number }];
+  const delta = event.type === 'MembersAdded' ? n : -n;
+  if (delta !== 0) await tx.increment(TagNodeView, { tenantId, nodeId: tagId }, 'memberCount', delta);
 }
 
 async function applyTask(
