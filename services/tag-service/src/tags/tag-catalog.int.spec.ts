@@ -185,128 +185,139 @@ describe('tag catalogue on real PostgreSQL', () => {
     let run = 0;
     let removalsApplied = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 40 }), async (ops) => {
-        const tenant = `prop-${run++}-${randomUUID().slice(0, 6)}`;
-        const ctx = admin(tenant);
-        const ids: string[] = [];
-        const pick = (i: number) => ids[i % Math.max(ids.length, 1)];
-        const refs = (ns: number[]): MemberRef[] => ns.map((n) => ({ kind: 'customer', id: `c${n}` }));
-        let last = '';
-        for (const o of ops) {
-          try {
-            let token = '';
-            if (o.kind === 'create') {
-              const id = randomUUID();
-              token = (
-                await createTag(
-                  ctx,
-                  id,
-                  o.name,
-                  ids.length ? pick(o.parent)! : null,
-                  o.group ? 'group' : 'tag',
-                )
-              ).consistencyToken;
-              ids.push(id);
-            } else if (!ids.length) continue;
-            else if (o.kind === 'rename')
-              token = (
-                await commands.onCatalog(
-                  ctx,
-                  null,
-                  (b) => ({ type: 'RenameNode', data: { ...b, nodeId: pick(o.target)!, name: o.name } }),
-                  () => '',
-                )
-              ).consistencyToken;
-            else if (o.kind === 'move')
-              token = (
-                await commands.onCatalog(
-                  ctx,
-                  null,
-                  (b) => ({
-                    type: 'MoveNode',
-                    data: { ...b, nodeId: pick(o.target)!, parentId: pick(o.parent)! },
-                  }),
-                  () => '',
-                )
-              ).consistencyToken;
-            else if (o.kind === 'delete') token = (await deleteNode(ctx, pick(o.target)!)).consistencyToken;
-            else if (o.kind === 'restore')
-              token = (
-                await commands.onCatalog(
-                  ctx,
-                  null,
-                  (b) => ({ type: 'RestoreNode', data: { ...b, nodeId: pick(o.target)! } }),
-                  () => '',
-                )
-              ).consistencyToken;
-            else if (o.kind === 'visibility')
-              token = (
-                await commands.onCatalog(
-                  ctx,
-                  null,
-                  (b) => ({
-                    type: 'ConfigureVisibility',
-                    data: {
-                      ...b,
-                      nodeId: pick(o.target)!,
-                      visibility: { scope: 'restricted', departments: [], roles: ['r'], members: [] },
-                      sensitive: o.sensitive,
-                    },
-                  }),
-                  () => '',
-                )
-              ).consistencyToken;
-            else {
-              const result = await commands.onMembers(ctx, {
-                change: o.kind === 'add' ? 'add_members' : 'remove_members',
-                tagId: pick(o.target)!,
-                members: refs(o.members.length ? o.members : [0]),
-              });
-              token = result.consistencyToken;
-              if (o.kind === 'remove' && token) removalsApplied++;
+      fc.asyncProperty(
+        // Every history starts with a tag that gains and loses members, then goes anywhere.
+        fc
+          .array(op, { minLength: 5, maxLength: 40 })
+          .map((rest) => [
+            { kind: 'create' as const, parent: 0, group: false, name: 'VIP' },
+            { kind: 'add' as const, target: 0, members: [0, 1, 2] },
+            { kind: 'remove' as const, target: 0, members: [1] },
+            ...rest,
+          ]),
+        async (ops) => {
+          const tenant = `prop-${run++}-${randomUUID().slice(0, 6)}`;
+          const ctx = admin(tenant);
+          const ids: string[] = [];
+          const pick = (i: number) => ids[i % Math.max(ids.length, 1)];
+          const refs = (ns: number[]): MemberRef[] => ns.map((n) => ({ kind: 'customer', id: `c${n}` }));
+          let last = '';
+          for (const o of ops) {
+            try {
+              let token = '';
+              if (o.kind === 'create') {
+                const id = randomUUID();
+                token = (
+                  await createTag(
+                    ctx,
+                    id,
+                    o.name,
+                    ids.length ? pick(o.parent)! : null,
+                    o.group ? 'group' : 'tag',
+                  )
+                ).consistencyToken;
+                ids.push(id);
+              } else if (!ids.length) continue;
+              else if (o.kind === 'rename')
+                token = (
+                  await commands.onCatalog(
+                    ctx,
+                    null,
+                    (b) => ({ type: 'RenameNode', data: { ...b, nodeId: pick(o.target)!, name: o.name } }),
+                    () => '',
+                  )
+                ).consistencyToken;
+              else if (o.kind === 'move')
+                token = (
+                  await commands.onCatalog(
+                    ctx,
+                    null,
+                    (b) => ({
+                      type: 'MoveNode',
+                      data: { ...b, nodeId: pick(o.target)!, parentId: pick(o.parent)! },
+                    }),
+                    () => '',
+                  )
+                ).consistencyToken;
+              else if (o.kind === 'delete') token = (await deleteNode(ctx, pick(o.target)!)).consistencyToken;
+              else if (o.kind === 'restore')
+                token = (
+                  await commands.onCatalog(
+                    ctx,
+                    null,
+                    (b) => ({ type: 'RestoreNode', data: { ...b, nodeId: pick(o.target)! } }),
+                    () => '',
+                  )
+                ).consistencyToken;
+              else if (o.kind === 'visibility')
+                token = (
+                  await commands.onCatalog(
+                    ctx,
+                    null,
+                    (b) => ({
+                      type: 'ConfigureVisibility',
+                      data: {
+                        ...b,
+                        nodeId: pick(o.target)!,
+                        visibility: { scope: 'restricted', departments: [], roles: ['r'], members: [] },
+                        sensitive: o.sensitive,
+                      },
+                    }),
+                    () => '',
+                  )
+                ).consistencyToken;
+              else {
+                const result = await commands.onMembers(ctx, {
+                  change: o.kind === 'add' ? 'add_members' : 'remove_members',
+                  tagId: pick(o.target)!,
+                  members: refs(o.members.length ? o.members : [0]),
+                });
+                token = result.consistencyToken;
+                if (o.kind === 'remove' && token) removalsApplied++;
+              }
+              last = token || last;
+            } catch (error) {
+              // Invalid in this state (a 6th level, a duplicate name, a group with members…): nothing written.
+              if (!(error as { code?: string }).code?.startsWith('TAG.')) throw error;
             }
-            last = token || last;
-          } catch (error) {
-            // Invalid in this state (a 6th level, a duplicate name, a group with members…): nothing written.
-            if (!(error as { code?: string }).code?.startsWith('TAG.')) throw error;
           }
-        }
-        if (last) await projection.waitFor(positionOf(last), 10_000);
-        const live = await snapshot(db, tenant);
+          if (last) await projection.waitFor(positionOf(last), 10_000);
+          const live = await snapshot(db, tenant);
 
-        const rebuiltSchema = `${schema}_r${run}`;
-        const rebuiltDb = await openReadModel(testInfra().postgresUrl, rebuiltSchema);
-        try {
-          const rebuilt = new CatalogViewProjection(
-            store,
-            rebuiltDb,
-            await PostgresCheckpointStore.create(rebuiltDb, rebuiltSchema),
-            'rebuild',
+          const rebuiltSchema = `${schema}_r${run}`;
+          const rebuiltDb = await openReadModel(testInfra().postgresUrl, rebuiltSchema);
+          try {
+            const rebuilt = new CatalogViewProjection(
+              store,
+              rebuiltDb,
+              await PostgresCheckpointStore.create(rebuiltDb, rebuiltSchema),
+              'rebuild',
+            );
+            await rebuilt.start();
+            if (last) await rebuilt.waitFor(positionOf(last), 30_000);
+            await rebuilt.stop();
+            expect(await snapshot(rebuiltDb, tenant)).toEqual(live);
+          } finally {
+            await rebuiltDb.query(`DROP SCHEMA "${rebuiltSchema}" CASCADE`);
+            await rebuiltDb.destroy();
+          }
+          // The rebuild's in-memory fold (CatalogViewModel) produces the same rows as the SQL projection.
+          const verified = await new ReadModelRebuilder(store, db, schema, projection, checkpoints).rebuild(
+            { verifyOnly: true, acceptDifferences: false },
+            () => undefined,
+            new AbortController().signal,
           );
-          await rebuilt.start();
-          if (last) await rebuilt.waitFor(positionOf(last), 30_000);
-          await rebuilt.stop();
-          expect(await snapshot(rebuiltDb, tenant)).toEqual(live);
-        } finally {
-          await rebuiltDb.query(`DROP SCHEMA "${rebuiltSchema}" CASCADE`);
-          await rebuiltDb.destroy();
-        }
-        // The rebuild's in-memory fold (CatalogViewModel) produces the same rows as the SQL projection.
-        const verified = await new ReadModelRebuilder(store, db, schema, projection, checkpoints).rebuild(
-          { verifyOnly: true, acceptDifferences: false },
-          () => undefined,
-          new AbortController().signal,
-        );
-        expect(verified.checks.filter((c) => !c.equal)).toEqual([]);
-        expect(verified.phase).toBe('kept_live');
-        // And the read model agrees with the aggregate itself.
-        const { state } = await commands.catalog(tenant);
-        expect(live.nodes.map((n) => [n.nodeId, n.status, n.name, n.parentId])).toEqual(
-          [...state.nodes.values()]
-            .map((n) => [n.nodeId, n.status, n.name, n.parentId])
-            .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
-        );
-      }),
+          expect(verified.checks.filter((c) => !c.equal)).toEqual([]);
+          expect(verified.phase).toBe('kept_live');
+          // And the read model agrees with the aggregate itself.
+          const { state } = await commands.catalog(tenant);
+          expect(live.nodes.map((n) => [n.nodeId, n.status, n.name, n.parentId])).toEqual(
+            [...state.nodes.values()]
+              .map((n) => [n.nodeId, n.status, n.name, n.parentId])
+              .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+          );
+        },
+      ),
       { numRuns: 12 },
     );
     // The generator reached the interesting cases: members actually removed, not only refused.

@@ -43,9 +43,13 @@ export class CatalogViewModel {
     const tenantId = recorded.metadata.tenantId;
     const at = new Date(recorded.metadata.occurredAt);
     const key = (id: string) => `${tenantId}\u0000${id}`;
+    // Rows are this model's own: changed in place (a rebuild folds millions of events).
     const bump = (nodeId: string, change: Partial<TagNodeView>): void => {
       const row = this.nodes.get(key(nodeId));
-      if (row) this.nodes.set(key(nodeId), { ...row, ...change, revision: row.revision + 1, updatedAt: at });
+      if (!row) return;
+      Object.assign(row, change);
+      row.revision++;
+      row.updatedAt = at;
     };
     switch (event.type) {
       case 'NodeCreated': {
@@ -230,7 +234,7 @@ export class CatalogViewModel {
     }
     this.memberCounts.set(tagKey, count);
     const node = this.nodes.get(tagKey);
-    if (node) this.nodes.set(tagKey, { ...node, memberCount: count });
+    if (node) node.memberCount = count;
   }
 
   private task(recorded: RecordedEvent, event: FollowUpTaskEvent): void {
