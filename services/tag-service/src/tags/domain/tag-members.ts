@@ -45,9 +45,14 @@ export const memberKey = (m: MemberRef): string => `${m.kind}:${m.id}`;
 
 export function evolveMembers(state: TagMembersState, event: TagMembersEvent): TagMembersState {
   const members = new Map(state.members);
+  applyMembers(members, event);
+  return { members };
+}
+
+/** The same change applied to a map its caller owns (folding a long history without a copy per event). */
+export function applyMembers(members: Map<string, MemberRef>, event: TagMembersEvent): void {
   if (event.type === 'MembersAdded') for (const m of event.data.members) members.set(memberKey(m), m);
   else for (const m of event.data.members) members.delete(memberKey(m));
-  return { members };
 }
 
 export type TagMembersCommand =

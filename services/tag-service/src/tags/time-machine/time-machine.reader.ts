@@ -8,7 +8,7 @@ import {
 import type { MemberRef, TagCatalogEvent } from '../domain/tag-catalog.events';
 import { evolveCatalog, initialCatalogState, type TagCatalogState } from '../domain/tag-catalog.state';
 import {
-  evolveMembers,
+  applyMembers,
   initialMembersState,
   type TagMembersEvent,
   type TagMembersState,
@@ -17,6 +17,8 @@ import type { TreeView } from '../domain/time-machine';
 import { catalogStream, membersStream } from '../streams';
 import type { SnapshotStore } from './snapshot-store';
 import { decodeCatalog, decodeMembers } from './state-codec';
+
+const PAGE = 1_000;
 
 /** A moment: a timestamp, a global position, or (undefined) now. */
 export type AsOf = { timestamp: Date } | { position: GlobalPosition } | undefined;
@@ -32,9 +34,13 @@ const CATALOG: Fold<TagCatalogState> = {
   evolve: (s, e) => evolveCatalog(s, e as TagCatalogEvent),
   decode: decodeCatalog,
 };
+// The reader owns every intermediate members state it folds, so it changes it in place.
 const MEMBERS: Fold<TagMembersState> = {
   initial: initialMembersState,
-  evolve: (s, e) => evolveMembers(s, e as TagMembersEvent),
+  evolve: (s, e) => {
+    applyMembers(s.members, e as TagMembersEvent);
+    return s;
+  },
   decode: decodeMembers,
 };
 
@@ -91,19 +97,26 @@ export class TimeMachineReader {
     useSnapshots: boolean,
   ): Promise<{ state: S }> {
     const snap = useSnapshots ? await this.snapshots?.latest(streamId, at) : undefined;
-    let events = await this.read(streamId, {
-      ...(snap ? { fromRevision: snap.revision + 1n } : {}),
-      ...(at && 'timestamp' in at ? { toTimestamp: at.timestamp } : {}),
-    });
-    if (at && 'position' in at) events = events.filter((e) => comparePositions(e.position, at.position) <= 0);
-    return {
-      state: events.reduce((s, e) => fold.evolve(s, e), snap ? fold.decode(snap.state) : fold.initial()),
-    };
+    let state = snap ? fold.decode(snap.state) : fold.initial();
+    // Pages forwards from the snapshot and stops at the moment (a stream's revisions follow the global order).
+    for (let from = snap ? snap.revision + 1n : 0n; ;) {
+      const page = await this.read(streamId, {
+        fromRevision: from,
+        maxCount: PAGE,
+        ...(at && 'timestamp' in at ? { toTimestamp: at.timestamp } : {}),
+      });
+      for (const e of page) {
+        if (at && 'position' in at && comparePositions(e.position, at.position) > 0) return { state };
+        state = fold.evolve(state, e);
+      }
+      if (page.length < PAGE) return { state };
+      from = page[page.length - 1]!.revision + 1n;
+    }
   }
 
   private async read(
     streamId: string,
-    options: { fromRevision?: bigint; toRevision?: bigint; toTimestamp?: Date },
+    options: { fromRevision?: bigint; toRevision?: bigint; toTimestamp?: Date; maxCount?: number },
   ): Promise<RecordedEvent[]> {
     try {
       return await this.store.readStream(streamId, options);
