@@ -25,6 +25,7 @@ interface Progress {
   eventsTotal: string;
   eventsPerSecond: number;
   checks: { table: string; equal: boolean; liveRows: string }[];
+  message: string;
 }
 
 /**
@@ -91,6 +92,7 @@ export async function rebuild({ postgresUrl }: BenchContext) {
       },
       rebuild: {
         phase: final.phase,
+        message: final.message,
         seconds: round(seconds),
         eventsDone: Number(final.eventsDone),
         eventsPerSecond: round(rebuildRate),

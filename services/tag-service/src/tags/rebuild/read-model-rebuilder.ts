@@ -213,7 +213,7 @@ async function writeModel(db: DataSource, model: CatalogViewModel): Promise<void
           [table],
         )) as { conname: string; def: string }[])
       : [];
-    if (pk) await db.query(`ALTER TABLE ${table} DROP CONSTRAINT ${quoteIdent(pk.conname)}`);
+    if (pk) await db.query(`ALTER TABLE ${table} DROP CONSTRAINT ${constraintName(pk.conname)}`);
     // One statement per chunk (the rows travel as one JSON parameter), two writers at a time.
     let next = 0;
     await Promise.all(
@@ -230,7 +230,7 @@ async function writeModel(db: DataSource, model: CatalogViewModel): Promise<void
         }
       }),
     );
-    if (pk) await db.query(`ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(pk.conname)} ${pk.def}`);
+    if (pk) await db.query(`ALTER TABLE ${table} ADD CONSTRAINT ${constraintName(pk.conname)} ${pk.def}`);
   }
 }
 
@@ -267,4 +267,9 @@ async function swap(db: DataSource, live: string, shadow: string): Promise<void>
       await tx.query(`ALTER TABLE ${quoteIdent(shadow)}.${quoteIdent(table)} SET SCHEMA ${quoteIdent(live)}`);
     }
   });
+}
+
+/** A constraint name read from pg_constraint (TypeORM's are mixed case, e.g. "PK_ad65…"), quoted as is. */
+function constraintName(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }

@@ -211,4 +211,31 @@ describe('time machine on real PostgreSQL', () => {
     ])) as { member_count: number }[];
     expect(count!.member_count).toBe(31);
   });
+
+  it('force re-initialize loads a table larger than one insert chunk (20,000 rows) without its primary key, and puts the key back', async () => {
+    const tenant = `t-${randomUUID().slice(0, 8)}`;
+    const tagId = randomUUID();
+    await create(admin(tenant), tagId, '全部客户');
+    let token = '';
+    for (let i = 0; i < 20_500; i += 1_000)
+      token = (
+        await commands.onMembers(admin(tenant), {
+          change: 'add_members',
+          tagId,
+          members: customers(i, Math.min(1_000, 20_500 - i)),
+        })
+      ).consistencyToken;
+    await projection.waitFor(positionFromToken(token)!, 30_000);
+    const result = await new ReadModelRebuilder(store, db, schema, projection, checkpoints).rebuild(
+      { verifyOnly: false, acceptDifferences: false },
+      () => undefined,
+      new AbortController().signal,
+    );
+    expect(result).toMatchObject({ phase: 'swapped' });
+    expect(result.checks.find((c) => c.table === 'tag_members')).toMatchObject({ equal: true });
+    const keys = (await db.query(
+      `SELECT count(*)::int AS n FROM pg_constraint WHERE conrelid = '"${schema}".tag_members'::regclass AND contype = 'p'`,
+    )) as { n: number }[];
+    expect(keys[0]!.n).toBe(1);
+  }, 120_000);
 });
