@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { comparePositions, quoteIdent, type EventStore, type GlobalPosition } from '@tagguard/event-store';
 import type { CheckpointStore } from '@tagguard/messaging';
 import { PostgresCheckpointStore } from '@tagguard/messaging';
+import type { PoolClient } from 'pg';
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import {
   ApprovalView,
@@ -16,6 +17,7 @@ import { CATALOG_VIEW, CatalogViewProjection } from '../projections/catalog-view
 import { CatalogViewModel } from '../projections/catalog-view/catalog-view.reducer';
 import { openReadModel } from '../read-model';
 import { TAG_SERVICE_CATEGORIES } from '../streams';
+import { copyRows } from './copy-rows';
 
 export interface RebuildProgress {
   phase: 'replaying' | 'verifying' | 'swapped' | 'kept_live' | 'cancelled' | 'failed';
@@ -25,6 +27,8 @@ export interface RebuildProgress {
   etaSeconds: number;
   checks: { table: string; liveRows: number; rebuiltRows: number; equal: boolean }[];
   message: string;
+  /** Seconds per finished step: fold, load, catch_up, verify, swap. */
+  stepSeconds: Record<string, number>;
 }
 
 const TABLES: [string, EntityTarget<ObjectLiteral>][] = [
@@ -37,7 +41,7 @@ const TABLES: [string, EntityTarget<ObjectLiteral>][] = [
   ['projected_streams', ProjectedStream],
 ];
 const BATCH = 5_000;
-const INSERT_CHUNK = 20_000;
+const BIG_TABLE = 20_000;
 
 /**
  * 强制初始化: rebuild the read models from position 0 into a shadow schema while the live ones keep
@@ -75,6 +79,12 @@ export class ReadModelRebuilder {
     const started = Date.now();
     let done = 0;
     let total = 0;
+    const stepSeconds: Record<string, number> = {};
+    let stepStarted = Date.now();
+    const stepDone = (step: string) => {
+      stepSeconds[step] = (Date.now() - stepStarted) / 1000;
+      stepStarted = Date.now();
+    };
     const progress = (
       phase: RebuildProgress['phase'],
       checks: RebuildProgress['checks'] = [],
@@ -90,6 +100,7 @@ export class ReadModelRebuilder {
         etaSeconds: rate > 0 ? Math.max(0, (total - done) / rate) : 0,
         checks,
         message,
+        stepSeconds: { ...stepSeconds },
       };
       this.logger.log({ event: 'rebuild.progress', ...p, checks: checks.length });
       onProgress(p);
@@ -98,7 +109,11 @@ export class ReadModelRebuilder {
     try {
       const filter = { categories: TAG_SERVICE_CATEGORIES };
       const head = await this.store.headPosition();
-      total = (await this.store.count?.({ to: head, filter })) ?? 0;
+      // The total is only for progress: counted while the replay starts.
+      void this.store
+        .count?.({ to: head, filter })
+        .then((n) => (total = n))
+        .catch(() => undefined);
       const model = new CatalogViewModel();
       let after: GlobalPosition | undefined;
       let lastReport = 0;
@@ -118,7 +133,9 @@ export class ReadModelRebuilder {
           progress('replaying');
         }
       }
+      stepDone('fold');
       await writeModel(shadow, model);
+      stepDone('load');
       const shadowCheckpoints = await PostgresCheckpointStore.create(shadow, shadowSchema);
       if (after) await shadowCheckpoints.save(CATALOG_VIEW, after);
       if (signal.aborted) return progress('cancelled', [], 'cancelled; live read models untouched');
@@ -153,7 +170,9 @@ export class ReadModelRebuilder {
         await this.liveProjection.apply(events);
         behind = events[events.length - 1]!.position;
       }
+      stepDone('catch_up');
       const checks = await compare(this.live, this.schema, shadowSchema);
+      stepDone('verify');
       const equal = checks.every((c) => c.equal);
       progress(
         'verifying',
@@ -170,6 +189,7 @@ export class ReadModelRebuilder {
         );
       }
       await swap(this.live, this.schema, shadowSchema);
+      stepDone('swap');
       return progress(
         'swapped',
         checks,
@@ -190,7 +210,7 @@ export class ReadModelRebuilder {
 async function writeModel(db: DataSource, model: CatalogViewModel): Promise<void> {
   const rows: [EntityTarget<ObjectLiteral>, ObjectLiteral[]][] = [
     [TagNodeView, [...model.nodes.values()]],
-    [TagMemberView, [...model.members.values()]],
+    [TagMemberView, [...model.memberRows()]],
     [ApprovalView, [...model.approvals.values()]],
     [SensitiveOperationView, [...model.sensitive.values()]],
     [RevertedChangeView, [...model.reverted.values()]],
@@ -203,10 +223,14 @@ async function writeModel(db: DataSource, model: CatalogViewModel): Promise<void
   for (const [entity, list] of rows) {
     const meta = db.getMetadata(entity);
     const table = `${quoteIdent(meta.schema!)}.${quoteIdent(meta.tableName)}`;
-    const columns = meta.columns.map((c) => [c.propertyName, c.databaseName] as const);
+    const columns = meta.columns.map((c) => ({
+      property: c.propertyName,
+      column: c.databaseName,
+      json: c.type === 'jsonb',
+    }));
     // A large table loads without its primary key, which is built once afterwards (same name, so the
     // swapped-in table is exactly what TypeORM created).
-    const big = list.length > INSERT_CHUNK;
+    const big = list.length > BIG_TABLE;
     const [pk] = big
       ? ((await db.query(
           `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`,
@@ -214,19 +238,17 @@ async function writeModel(db: DataSource, model: CatalogViewModel): Promise<void
         )) as { conname: string; def: string }[])
       : [];
     if (pk) await db.query(`ALTER TABLE ${table} DROP CONSTRAINT ${constraintName(pk.conname)}`);
-    // One statement per chunk (the rows travel as one JSON parameter), two writers at a time.
-    let next = 0;
+    // Two COPY streams for a large table: PostgreSQL parses one while Node writes the other.
+    const parts = big ? 2 : 1;
+    const size = Math.ceil(list.length / parts);
     await Promise.all(
-      Array.from({ length: big ? 2 : 1 }, async () => {
-        for (let i = next; i < list.length; i = next) {
-          next += INSERT_CHUNK;
-          const chunk = list
-            .slice(i, i + INSERT_CHUNK)
-            .map((row) => Object.fromEntries(columns.map(([p, d]) => [d, row[p]])));
-          await db.query(
-            `INSERT INTO ${table} SELECT * FROM json_populate_recordset(null::${table}, $1::json)`,
-            [JSON.stringify(chunk)],
-          );
+      Array.from({ length: parts }, async (_, i) => {
+        const runner = db.createQueryRunner();
+        try {
+          const client = (await runner.connect()) as PoolClient;
+          await copyRows(client, table, columns, list.slice(i * size, (i + 1) * size));
+        } finally {
+          await runner.release();
         }
       }),
     );
@@ -236,19 +258,24 @@ async function writeModel(db: DataSource, model: CatalogViewModel): Promise<void
 
 /**
  * Row count and an order-independent checksum per table, live against shadow: the sum of a 64-bit hash of
- * every row as jsonb (so column order does not matter, and no sort of millions of rows is needed).
+ * every row's text, its columns listed by name (so the tables' physical column order does not matter, and
+ * no sort of millions of rows is needed).
  */
 async function compare(db: DataSource, live: string, shadow: string): Promise<RebuildProgress['checks']> {
-  const sum = async (schema: string, table: string) => {
+  const sum = async (schema: string, table: string, columns: string) => {
     const [row] = (await db.query(
-      `SELECT count(*)::int AS n, coalesce(sum(hashtextextended(to_jsonb(t)::text, 0)), 0)::text AS sum
+      `SELECT count(*)::int AS n, coalesce(sum(hashtextextended(row(${columns})::text, 0)), 0)::text AS sum
          FROM ${quoteIdent(schema)}.${quoteIdent(table)} t`,
     )) as { n: number; sum: string }[];
     return row!;
   };
   const checks = [];
-  for (const [table] of TABLES) {
-    const [a, b] = await Promise.all([sum(live, table), sum(shadow, table)]);
+  for (const [table, entity] of TABLES) {
+    const columns = db
+      .getMetadata(entity)
+      .columns.map((c) => `t.${quoteIdent(c.databaseName)}`)
+      .join(', ');
+    const [a, b] = await Promise.all([sum(live, table, columns), sum(shadow, table, columns)]);
     checks.push({ table, liveRows: a.n, rebuiltRows: b.n, equal: a.n === b.n && a.sum === b.sum });
   }
   return checks;

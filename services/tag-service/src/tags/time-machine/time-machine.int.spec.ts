@@ -212,7 +212,7 @@ describe('time machine on real PostgreSQL', () => {
     expect(count!.member_count).toBe(31);
   });
 
-  it('force re-initialize loads a table larger than one insert chunk (20,000 rows) without its primary key, and puts the key back', async () => {
+  it('force re-initialize loads a table larger than 20,000 rows (two COPY streams) without its primary key, and puts the key back', async () => {
     const tenant = `t-${randomUUID().slice(0, 8)}`;
     const tagId = randomUUID();
     await create(admin(tenant), tagId, '全部客户');

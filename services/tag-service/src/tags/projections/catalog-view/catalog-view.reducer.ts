@@ -21,12 +21,18 @@ import type {
 export class CatalogViewModel {
   readonly streams = new Map<string, bigint>();
   readonly nodes = new Map<string, TagNodeView>();
-  readonly members = new Map<string, TagMemberView>();
+  /** Members per tag (tenant, tag → kind, id → row); a tag's member count is its map's size. */
+  readonly membersByTag = new Map<string, Map<string, TagMemberView>>();
   readonly approvals = new Map<string, ApprovalView>();
   readonly sensitive = new Map<string, SensitiveOperationView>();
   readonly reverted = new Map<string, RevertedChangeView>();
   readonly tasks = new Map<string, FollowUpTaskView>();
-  private readonly memberCounts = new Map<string, number>();
+  private lastOccurredAt = '';
+  private lastAt = new Date(0);
+
+  *memberRows(): Generator<TagMemberView> {
+    for (const members of this.membersByTag.values()) yield* members.values();
+  }
 
   apply(recorded: RecordedEvent): void {
     const seen = this.streams.get(recorded.streamId);
@@ -41,7 +47,7 @@ export class CatalogViewModel {
 
   private catalog(recorded: RecordedEvent, event: TagCatalogEvent): void {
     const tenantId = recorded.metadata.tenantId;
-    const at = new Date(recorded.metadata.occurredAt);
+    const at = this.occurredAt(recorded);
     const key = (id: string) => `${tenantId}\u0000${id}`;
     // Rows are this model's own: changed in place (a rebuild folds millions of events).
     const bump = (nodeId: string, change: Partial<TagNodeView>): void => {
@@ -214,14 +220,15 @@ export class CatalogViewModel {
   private membership(recorded: RecordedEvent, event: TagMembersEvent): void {
     const tenantId = recorded.metadata.tenantId;
     const tagId = entityIdOf(recorded);
-    const at = new Date(recorded.metadata.occurredAt);
+    const at = this.occurredAt(recorded);
     const tagKey = `${tenantId}\u0000${tagId}`;
-    let count = this.memberCounts.get(tagKey) ?? 0;
+    let members = this.membersByTag.get(tagKey);
+    if (!members) this.membersByTag.set(tagKey, (members = new Map()));
     for (const m of event.data.members) {
-      const key = `${tagKey}\u0000${m.kind}\u0000${m.id}`;
+      const key = `${m.kind}\u0000${m.id}`;
       if (event.type === 'MembersAdded') {
-        if (this.members.has(key)) continue;
-        this.members.set(key, {
+        if (members.has(key)) continue;
+        members.set(key, {
           tenantId,
           tagId,
           memberKind: m.kind,
@@ -229,12 +236,19 @@ export class CatalogViewModel {
           addedBy: recorded.metadata.actorId,
           addedAt: at,
         });
-        count++;
-      } else if (this.members.delete(key)) count--;
+      } else members.delete(key);
     }
-    this.memberCounts.set(tagKey, count);
     const node = this.nodes.get(tagKey);
-    if (node) node.memberCount = count;
+    if (node) node.memberCount = members.size;
+  }
+
+  /** Events of one append share their moment: parsed once (rows share the Date; nothing mutates it). */
+  private occurredAt(recorded: RecordedEvent): Date {
+    if (recorded.metadata.occurredAt !== this.lastOccurredAt) {
+      this.lastOccurredAt = recorded.metadata.occurredAt;
+      this.lastAt = new Date(this.lastOccurredAt);
+    }
+    return this.lastAt;
   }
 
   private task(recorded: RecordedEvent, event: FollowUpTaskEvent): void {
