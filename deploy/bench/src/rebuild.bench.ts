@@ -26,6 +26,7 @@ interface Progress {
   eventsPerSecond: number;
   checks: { table: string; equal: boolean; liveRows: string }[];
   message: string;
+  stepSeconds?: Record<string, number>;
 }
 
 /**
@@ -63,8 +64,9 @@ export async function rebuild({ postgresUrl }: BenchContext) {
       3_600_000,
     );
     const incrementalSeconds = (Date.now() - catchUpStarted) / 1000;
-    // The baseline right before and right after the rebuild, so that both see the same cache state.
-    const rawBefore = await rawRead(store);
+    // The baseline three times right before and three times right after the rebuild, so that both see
+    // the same cache state; the rebuild is compared with the fastest of the six (the raw read varies).
+    const rawBefore = [await rawRead(store), await rawRead(store), await rawRead(store)];
 
     const started = Date.now();
     const progress = await client.stream<Progress>('TimeMachineService', 'RebuildReadModels', {
@@ -74,8 +76,8 @@ export async function rebuild({ postgresUrl }: BenchContext) {
     const seconds = (Date.now() - started) / 1000;
     const final = progress[progress.length - 1]!;
     const replay = progress.filter((p) => p.phase === 'replaying').at(-1);
-    const rawAfter = await rawRead(store);
-    const raw = Math.max(rawBefore.eventsPerSecond, rawAfter.eventsPerSecond);
+    const rawAfter = [await rawRead(store), await rawRead(store), await rawRead(store)];
+    const raw = Math.max(...[...rawBefore, ...rawAfter].map((r) => r.eventsPerSecond));
     const rebuildRate = Number(final.eventsDone) / seconds;
     return {
       description:
@@ -85,7 +87,7 @@ export async function rebuild({ postgresUrl }: BenchContext) {
         seconds: generated.seconds,
         eventsPerSecond: round(generated.events / generated.seconds),
       },
-      baselineRawRead: { before: rawBefore, after: rawAfter },
+      baselineRawRead: { before: rawBefore, after: rawAfter, fastestEventsPerSecond: raw },
       liveIncrementalProjectionCatchUp: {
         seconds: round(incrementalSeconds),
         eventsPerSecond: round(generated.events / incrementalSeconds),
@@ -98,9 +100,10 @@ export async function rebuild({ postgresUrl }: BenchContext) {
         eventsPerSecond: round(rebuildRate),
         foldPhaseEventsPerSecond: replay?.eventsPerSecond ?? null,
         progressMessages: progress.length,
+        stepSeconds: final.stepSeconds ?? {},
         checks: final.checks.map((c) => ({ table: c.table, rows: Number(c.liveRows), equal: c.equal })),
       },
-      rebuildToRawRatio: round(rebuildRate / raw),
+      rebuildToFastestRawRatio: round(rebuildRate / raw),
       goal: 'rebuild ≥ 0.5 × raw read rate',
     };
   } finally {
