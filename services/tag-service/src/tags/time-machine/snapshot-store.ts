@@ -62,8 +62,10 @@ export class SnapshotStore {
           ? [streamId, at.timestamp]
           : [streamId, String(at.position.commit), String(at.position.prepare)];
     const rows = (await this.db.query(
-      `SELECT revision::text, position_commit::text AS commit, position_prepare::text AS prepare, recorded_at, state
-         FROM ${this.table} WHERE stream_id = $1 ${where} ORDER BY revision DESC LIMIT 1`,
+      // Ordered by the column s.revision, not the text output column of the same name ("999" > "4999").
+      `SELECT s.revision::text AS revision, s.position_commit::text AS commit,
+              s.position_prepare::text AS prepare, s.recorded_at, s.state
+         FROM ${this.table} s WHERE s.stream_id = $1 ${where} ORDER BY s.revision DESC LIMIT 1`,
       params,
     )) as { revision: string; commit: string; prepare: string; recorded_at: Date; state: unknown }[];
     const row = rows[0];
