@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
+import { PostgresEventStore } from '@tagguard/event-store';
 import { freePort, startServiceProcess } from '@tagguard/testing';
 import { percentiles, round } from './measure';
 import type { BenchContext } from './registry';
@@ -15,7 +16,8 @@ type Result = { result: { consistencyToken: string } };
  * (b) GetTagAsOf of a 700-member tag with 10,000 events of history, at random past positions: p50/p99 with
  * the aggregate snapshots tag-service keeps (every 500 events), then after deleting them all (full replay).
  * (c) PlanRestore (dry run) + RestoreToPoint of a 700-member tag deleted "yesterday" (its history moved
- * 25 h into the past in the store). All over gRPC against tag-service as its own process.
+ * 25 h into the past in the store). All over gRPC against tag-service as its own process; beside each, the
+ * raw baseline of the same run: the same stream reads (and one 700-member append) straight to the store.
  */
 export async function asof({ postgresUrl }: BenchContext) {
   const run = randomUUID().replace(/-/g, '').slice(0, 8);
@@ -29,6 +31,12 @@ export async function asof({ postgresUrl }: BenchContext) {
     120_000,
   );
   const client = new TagServiceClient(`127.0.0.1:${port}`, `tenant-${run}`);
+  const store = await PostgresEventStore.connect({
+    connectionString: postgresUrl,
+    schema: es,
+    poolSize: 2,
+    listen: false,
+  });
   try {
     // A 700-member tag, then churn (one member out, one in, …) up to 10,000 events in its members stream.
     const tagId = randomUUID();
@@ -59,10 +67,9 @@ export async function asof({ postgresUrl }: BenchContext) {
       `SELECT count(*)::int AS n FROM "${rm}".stream_snapshots WHERE stream_id = $1`,
       [stream],
     );
-    const points = Array.from(
-      { length: READS },
-      (_, i) => tokens[Math.floor(((i + 0.5) / READS) * tokens.length)]!,
-    );
+    // The k-th members command appended revision k of the members stream at tokens[k].
+    const indexes = Array.from({ length: READS }, (_, i) => Math.floor(((i + 0.5) / READS) * tokens.length));
+    const points = indexes.map((k) => tokens[k]!);
     const read = async () => {
       const latencies: number[] = [];
       let members = 0;
@@ -82,7 +89,15 @@ export async function asof({ postgresUrl }: BenchContext) {
     await pool.query(`DELETE FROM "${rm}".stream_snapshots`);
     const withoutSnapshots = await read();
 
-    const restores = await restoreRuns(client, pool, es, run);
+    // Raw baseline: the same prefixes of the members stream read straight from the store, no gRPC, no fold.
+    const raw: number[] = [];
+    for (const k of indexes) {
+      const t = process.hrtime.bigint();
+      await store.readStream(stream, { toRevision: BigInt(k) });
+      raw.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+
+    const restores = await restoreRuns(client, pool, store, es, run);
     return {
       description:
         'GetTagAsOf (700-member tag, 10,000-event history) with and without snapshots; dry run + restore of a 700-member tag deleted yesterday',
@@ -91,6 +106,7 @@ export async function asof({ postgresUrl }: BenchContext) {
         seconds: round(historySeconds),
         snapshotsOfTheMembersStream: snaps[0]!.n,
       },
+      rawStreamPrefixRead: { reads: raw.length, latencyMs: percentiles(raw) },
       asOfWithSnapshots: withSnapshots,
       asOfWithoutSnapshots: withoutSnapshots,
       p50SpeedupFromSnapshots: round(withoutSnapshots.latencyMs.p50 / withSnapshots.latencyMs.p50),
@@ -98,15 +114,24 @@ export async function asof({ postgresUrl }: BenchContext) {
     };
   } finally {
     client.close();
+    await store.close();
     await service.stop('SIGTERM');
     for (const s of [es, rm]) await pool.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`).catch(() => undefined);
     await pool.end();
   }
 }
 
-async function restoreRuns(client: TagServiceClient, pool: Pool, es: string, run: string) {
+async function restoreRuns(
+  client: TagServiceClient,
+  pool: Pool,
+  store: PostgresEventStore,
+  es: string,
+  run: string,
+) {
   const plan: number[] = [];
   const restore: number[] = [];
+  const rawRead: number[] = [];
+  const rawAppend: number[] = [];
   for (let n = 0; n < RESTORES; n++) {
     const tenant = `restore-${run}-${n}`;
     const admin = client.as(tenant);
@@ -139,6 +164,41 @@ async function restoreRuns(client: TagServiceClient, pool: Pool, es: string, run
     });
     if (dry.changes[0]?.change !== 'restored' || check.total !== 700)
       throw new Error(`restore ${n} did not bring the tag back: ${JSON.stringify(dry)}`);
+
+    // Raw baseline: read the two streams a plan folds, and append one 700-member event, straight to the store.
+    t = Date.now();
+    await store.readStream(`tagCatalog-${tenant}`);
+    await store.readStream(`tagMembers-${tenant}.${tagId}`);
+    rawRead.push(Date.now() - t);
+    t = Date.now();
+    await store.append(
+      `benchScratch-${tenant}`,
+      [
+        {
+          id: randomUUID(),
+          type: 'MembersAdded',
+          schemaVersion: 1,
+          data: { tagId, members: members.map((m) => ({ kind: 'customer', id: m.id })) },
+          metadata: {
+            tenantId: tenant,
+            actorId: 'bench',
+            correlationId: randomUUID(),
+            occurredAt: new Date().toISOString(),
+          },
+        },
+      ],
+      'no_stream',
+    );
+    rawAppend.push(Date.now() - t);
   }
-  return { runs: RESTORES, members: 700, planMs: percentiles(plan), restoreMs: percentiles(restore) };
+  return {
+    runs: RESTORES,
+    members: 700,
+    planMs: percentiles(plan),
+    restoreMs: percentiles(restore),
+    rawBaseline: {
+      readBothStreamsMs: percentiles(rawRead),
+      appendOne700MemberEventMs: percentiles(rawAppend),
+    },
+  };
 }
