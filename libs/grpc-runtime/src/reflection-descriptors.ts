@@ -3,14 +3,15 @@ import * as descriptor from 'protobufjs/ext/descriptor';
 
 interface MessageProto {
   name: string;
-  field: { typeName?: string }[];
+  field: { name: string; typeName?: string }[];
   nestedType: (MessageProto & { options?: { mapEntry?: boolean } })[];
 }
 
 /**
- * protobufjs names a map field's implicit entry type after the field ("Attributes") where protobuf
- * requires "<Field>Entry" ("AttributesEntry"); grpcurl and every Go/Java client then reject the whole
- * file. The descriptors served by reflection are corrected here, before they are served.
+ * protobufjs names a map field's implicit entry type after the field ("Attributes", "Step_seconds")
+ * where protobuf requires "<CamelField>Entry" ("AttributesEntry", "StepSecondsEntry"); grpcurl and every
+ * Go/Java client then reject the whole file. The descriptors served by reflection are corrected here,
+ * before they are served.
  */
 export function withProtobufMapEntryNames(definition: PackageDefinition): PackageDefinition {
   const fixed = new Map<Buffer, Buffer>();
@@ -33,13 +34,22 @@ export function withProtobufMapEntryNames(definition: PackageDefinition): Packag
 
 function fixMessage(message: MessageProto): void {
   for (const nested of message.nestedType) {
-    if (nested.options?.mapEntry && !nested.name.endsWith('Entry')) {
+    const field = message.field.find(
+      (f) => f.typeName === nested.name || f.typeName?.endsWith(`.${nested.name}`),
+    );
+    const expected = field ? mapEntryName(field.name) : undefined;
+    if (nested.options?.mapEntry && field && expected !== nested.name) {
       const wrong = nested.name;
-      nested.name = `${wrong}Entry`;
-      for (const field of message.field)
-        if (field.typeName === wrong || field.typeName?.endsWith(`.${wrong}`))
-          field.typeName = `${field.typeName.slice(0, field.typeName.length - wrong.length)}${nested.name}`;
+      nested.name = expected!;
+      for (const f of message.field)
+        if (f.typeName === wrong || f.typeName?.endsWith(`.${wrong}`))
+          f.typeName = `${f.typeName.slice(0, f.typeName.length - wrong.length)}${nested.name}`;
     }
     fixMessage(nested);
   }
+}
+
+/** protoc's rule: the field name in CamelCase (underscores dropped, the next letter capitalised) + "Entry". */
+export function mapEntryName(fieldName: string): string {
+  return `${fieldName.replace(/(^|_)([a-z]?)/g, (_, __, letter: string) => letter.toUpperCase())}Entry`;
 }

@@ -58,6 +58,15 @@ describe('tagguard.tag.v1.TagService over gRPC', () => {
       }),
     ]);
     expect(member.field.find((f) => f.name === 'attributes')?.typeName).toMatch(/(^|\.)AttributesEntry$/);
+    // A field name with an underscore: protobufjs says "Step_seconds", protobuf "StepSecondsEntry".
+    const progress = await messageDescriptorByReflection(
+      svc.address,
+      'tagguard.tag.v1.RebuildReadModelsResponse',
+    );
+    expect(progress.nestedType.map((n) => n.name)).toEqual(['StepSecondsEntry']);
+    expect(progress.field.find((f) => f.name === 'step_seconds')?.typeName).toMatch(
+      /(^|\.)StepSecondsEntry$/,
+    );
   });
 
   it('publishes each write to Kafka as an integration event keyed by tag id, with the envelope headers', async () => {
