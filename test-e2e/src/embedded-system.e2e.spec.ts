@@ -4,11 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkHealth, eventually, freePort } from '@tagguard/testing';
-import { serviceClient, signedMetadata, unary } from './support/callers';
+import { serverStream, serviceClient, signedMetadata, unary } from './support/callers';
 
 // README's "run the system": the five services in one process on embedded PGlite with the in-process
 // transport, no server installed. A tag written through gRPC reaches the audit trail through the relay
-// and the in-process transport, and both survive a full stop and start of the system.
+// and the in-process transport, both survive a full stop and start of the system, and a forced
+// re-initialization of tag-service's read models works there.
 const workspaceRoot = join(__dirname, '..', '..');
 const hostMain = join(workspaceRoot, 'dist', 'embedded', 'deploy', 'embedded', 'src', 'main.js');
 // Ports are offsets from the base: tag 0, permission 1, mute 2, audit 3, sync 4.
@@ -89,6 +90,15 @@ describe('embedded system (one process, PGlite, in-process transport)', () => {
       async () => expect(await auditedTypes(tagId)).toEqual(['tag.created.v1', 'tag.renamed.v1']),
       30_000,
     );
+    // 强制初始化 on PGlite too (no COPY there): the rebuilt tables equal the live ones and are swapped in.
+    const progress = await serverStream<{ phase: string; checks: { equal: boolean }[] }>(
+      serviceClient(`127.0.0.1:${basePort}`, 'timeMachine'),
+      'RebuildReadModels',
+      {},
+      signedMetadata('tenant-a', 'sre-1', ['tenant_admin', 'platform_operator']),
+    );
+    expect(progress.at(-1)).toMatchObject({ phase: 'swapped' });
+    expect(progress.at(-1)!.checks.every((c) => c.equal)).toBe(true);
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
   }, 180_000);

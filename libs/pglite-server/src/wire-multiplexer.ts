@@ -18,7 +18,13 @@ interface Connection {
 interface Unit {
   connection: Connection;
   messages: Uint8Array[];
+  /** Answered here with this error instead of being run (what PGlite cannot do over the wire). */
+  refusal?: string;
 }
+
+// PGlite runs one message at a time; COPY … FROM STDIN needs the client's data while the statement runs,
+// and trying it leaves the session broken for every client.
+const COPY_FROM_STDIN = /^\s*copy\b[\s\S]*\bfrom\s+stdin\b/i;
 
 /**
  * Serves one PGlite session to many PostgreSQL clients. PGlite has a single session, so clients must
@@ -104,6 +110,14 @@ export class WireMultiplexer {
         c.socket.end();
         return;
       }
+      if (type === 'Q' && COPY_FROM_STDIN.test(queryText(message))) {
+        this.enqueue({
+          connection: c,
+          messages: [],
+          refusal: 'COPY FROM STDIN is not supported by the embedded PostgreSQL (PGlite); use INSERT',
+        });
+        continue;
+      }
       c.pending.push(message);
       // A unit ends with a simple query or a Sync; everything before a Sync belongs to it.
       if (type === 'Q' || type === 'S') {
@@ -136,6 +150,11 @@ export class WireMultiplexer {
 
   private async execute(unit: Unit): Promise<void> {
     const { socket } = unit.connection;
+    if (unit.refusal !== undefined) {
+      // An error inside a transaction fails it, as on a server: the client then rolls back.
+      if (!socket.destroyed) socket.write(refusal(unit.refusal, this.db.isInTransaction() ? 'E' : 'I'));
+      return;
+    }
     try {
       await this.db.runExclusive(async () => {
         for (const message of unit.messages) {
@@ -164,4 +183,18 @@ export class WireMultiplexer {
     }
     void this.drain();
   }
+}
+
+function queryText(message: Uint8Array): string {
+  return Buffer.from(message.subarray(5, message.length - 1)).toString('utf8');
+}
+
+/** ErrorResponse (SQLSTATE 0A000 feature_not_supported) followed by ReadyForQuery. */
+function refusal(text: string, status: 'I' | 'E'): Buffer {
+  const fields = Buffer.from(`SERROR\0VERROR\0C0A000\0M${text}\0\0`, 'utf8');
+  const error = Buffer.alloc(5);
+  error.write('E', 0);
+  error.writeInt32BE(4 + fields.length, 1);
+  const ready = Buffer.from([0x5a, 0, 0, 0, 5, status.charCodeAt(0)]);
+  return Buffer.concat([error, fields, ready]);
 }

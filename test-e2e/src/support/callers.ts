@@ -55,3 +55,23 @@ export function unary<T = Record<string, unknown>>(
     fn.call(client, request, metadata, (error, value) => (error ? reject(error) : resolve(value))),
   );
 }
+
+/** A server-streaming call; resolves with every response once the stream ends. */
+export function serverStream<T = Record<string, unknown>>(
+  client: grpc.Client,
+  method: string,
+  request: object,
+  metadata: grpc.Metadata,
+): Promise<T[]> {
+  const fn = (
+    client as unknown as Record<string, (r: object, m: grpc.Metadata) => grpc.ClientReadableStream<T>>
+  )[method];
+  if (!fn) throw new Error(`no method ${method} on this client`);
+  return new Promise((resolve, reject) => {
+    const seen: T[] = [];
+    const call = fn.call(client, request, metadata);
+    call.on('data', (message: T) => seen.push(message));
+    call.on('error', reject);
+    call.on('end', () => resolve(seen));
+  });
+}

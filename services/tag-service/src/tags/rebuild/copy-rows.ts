@@ -30,6 +30,27 @@ export async function copyRows(
   await pipeline(Readable.from(lines(columns, rows)), target);
 }
 
+const INSERT_CHUNK = 5_000;
+
+/** The same load as INSERTs (one JSON parameter per chunk), for servers without COPY FROM STDIN. */
+export async function insertRows(
+  client: PoolClient,
+  table: string,
+  columns: CopyColumn[],
+  rows: Record<string, unknown>[],
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    const chunk = rows
+      .slice(i, i + INSERT_CHUNK)
+      .map((row) => Object.fromEntries(columns.map((c) => [c.column, row[c.property]])));
+    await client.query(
+      `INSERT INTO ${table} (${columns.map((c) => `"${c.column}"`).join(', ')})
+       SELECT ${columns.map((c) => `"${c.column}"`).join(', ')} FROM json_populate_recordset(null::${table}, $1::json)`,
+      [JSON.stringify(chunk)],
+    );
+  }
+}
+
 function* lines(columns: CopyColumn[], rows: Iterable<Record<string, unknown>>): Generator<string> {
   let chunk = '';
   let n = 0;

@@ -17,7 +17,7 @@ import { CATALOG_VIEW, CatalogViewProjection } from '../projections/catalog-view
 import { CatalogViewModel } from '../projections/catalog-view/catalog-view.reducer';
 import { openReadModel } from '../read-model';
 import { TAG_SERVICE_CATEGORIES } from '../streams';
-import { copyRows } from './copy-rows';
+import { copyRows, insertRows } from './copy-rows';
 
 export interface RebuildProgress {
   phase: 'replaying' | 'verifying' | 'swapped' | 'kept_live' | 'cancelled' | 'failed';
@@ -208,6 +208,9 @@ export class ReadModelRebuilder {
 }
 
 async function writeModel(db: DataSource, model: CatalogViewModel): Promise<void> {
+  // PGlite (the embedded mode) cannot take COPY … FROM STDIN over the wire: INSERTs there.
+  const [{ version }] = (await db.query('SELECT version()')) as [{ version: string }];
+  const copy = !version.includes('PGlite');
   const rows: [EntityTarget<ObjectLiteral>, ObjectLiteral[]][] = [
     [TagNodeView, [...model.nodes.values()]],
     [TagMemberView, [...model.memberRows()]],
@@ -238,7 +241,7 @@ async function writeModel(db: DataSource, model: CatalogViewModel): Promise<void
         )) as { conname: string; def: string }[])
       : [];
     if (pk) await db.query(`ALTER TABLE ${table} DROP CONSTRAINT ${constraintName(pk.conname)}`);
-    // Two COPY streams for a large table: PostgreSQL parses one while Node writes the other.
+    // Two writers for a large table: PostgreSQL parses one while Node writes the other.
     const parts = big ? 2 : 1;
     const size = Math.ceil(list.length / parts);
     await Promise.all(
@@ -246,7 +249,9 @@ async function writeModel(db: DataSource, model: CatalogViewModel): Promise<void
         const runner = db.createQueryRunner();
         try {
           const client = (await runner.connect()) as PoolClient;
-          await copyRows(client, table, columns, list.slice(i * size, (i + 1) * size));
+          const rows = list.slice(i * size, (i + 1) * size);
+          if (copy) await copyRows(client, table, columns, rows);
+          else await insertRows(client, table, columns, rows);
         } finally {
           await runner.release();
         }
