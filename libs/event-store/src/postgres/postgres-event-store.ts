@@ -216,19 +216,7 @@ export class PostgresEventStore implements EventStore {
 
   readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     return withSpan('eventstore.read_all', {}, async () => {
-      const after = options.after ?? START;
-      const params: unknown[] = [String(after.commit), String(after.prepare)];
-      const where = [
-        '(transaction_id, global_position) > ($1::text::xid8, $2::bigint)',
-        'transaction_id < pg_snapshot_xmin(pg_current_snapshot())',
-      ];
-      if (options.to) {
-        params.push(String(options.to.commit), String(options.to.prepare));
-        where.push(
-          `(transaction_id, global_position) <= ($${params.length - 1}::text::xid8, $${params.length}::bigint)`,
-        );
-      }
-      addFilter(where, params, options.filter);
+      const { where, params } = globalRange(options);
       params.push(options.maxCount ?? 1000);
       const { rows } = await this.pool.query<EventRow>(
         `SELECT ${COLUMNS} FROM ${this.s}.events e WHERE ${where.join(' AND ')}
@@ -240,19 +228,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async count(options: Omit<ReadAllOptions, 'maxCount'> = {}): Promise<number> {
-    const after = options.after ?? START;
-    const params: unknown[] = [String(after.commit), String(after.prepare)];
-    const where = [
-      '(transaction_id, global_position) > ($1::text::xid8, $2::bigint)',
-      'transaction_id < pg_snapshot_xmin(pg_current_snapshot())',
-    ];
-    if (options.to) {
-      params.push(String(options.to.commit), String(options.to.prepare));
-      where.push(
-        `(transaction_id, global_position) <= ($${params.length - 1}::text::xid8, $${params.length}::bigint)`,
-      );
-    }
-    addFilter(where, params, options.filter);
+    const { where, params } = globalRange(options);
     const { rows } = await this.pool.query<{ n: string }>(
       `SELECT count(*) AS n FROM ${this.s}.events e WHERE ${where.join(' AND ')}`,
       params,
@@ -321,6 +297,24 @@ function checkExpected(streamId: string, expected: ExpectedRevision, actual: big
     (expected === 'stream_exists' && actual !== 'no_stream') ||
     (typeof expected === 'bigint' && actual === expected);
   if (!ok) throw new WrongExpectedRevisionError(streamId, String(expected), actual);
+}
+
+/** The WHERE of a global-log read: after `after`, up to `to`, committed below every open writer, filtered. */
+function globalRange(options: Omit<ReadAllOptions, 'maxCount'>): { where: string[]; params: unknown[] } {
+  const after = options.after ?? START;
+  const params: unknown[] = [String(after.commit), String(after.prepare)];
+  const where = [
+    '(transaction_id, global_position) > ($1::text::xid8, $2::bigint)',
+    'transaction_id < pg_snapshot_xmin(pg_current_snapshot())',
+  ];
+  if (options.to) {
+    params.push(String(options.to.commit), String(options.to.prepare));
+    where.push(
+      `(transaction_id, global_position) <= ($${params.length - 1}::text::xid8, $${params.length}::bigint)`,
+    );
+  }
+  addFilter(where, params, options.filter);
+  return { where, params };
 }
 
 function addFilter(where: string[], params: unknown[], filter: EventFilter | undefined): void {
