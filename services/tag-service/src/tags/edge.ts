@@ -14,6 +14,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CONSISTENCY_WAIT_MS = 5_000;
 const MAX_KEY_LENGTH = 128;
 
+/** The one EdgeDeps every controller shares (provided by the tags module). */
+export const TAG_EDGE = Symbol('TAG_EDGE');
+
 export interface EdgeDeps {
   verifier: TokenVerifier;
   authorizer: TagAuthorizer;

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
 import type { Metadata } from '@grpc/grpc-js';
-import { TokenVerifier } from '@tagguard/auth';
 import { tagV1 } from '@tagguard/contracts';
 import { DataSource } from 'typeorm';
-import { TAG_AUTHORIZER, type TagAuthorizer } from './authorization/tag-authorizer.port';
 import { requestHash } from './commands/event-writer';
 import { TagCommands } from './commands/tag-commands';
 import type { TagCatalogEvent, TagKind } from './domain/tag-catalog.events';
@@ -18,10 +16,10 @@ import {
   pageSizeField,
   revisionField,
   uuidField,
+  TAG_EDGE,
   type EdgeDeps,
 } from './edge';
 import { TagNodeView } from './projections/catalog-view/catalog-view.entities';
-import { CatalogViewProjection } from './projections/catalog-view/catalog-view.projection';
 import { toTag, toWriteResult, visibilityField } from './wire';
 
 const touched = (id: string) => (_events: TagCatalogEvent[]) => id;
@@ -30,17 +28,11 @@ const touched = (id: string) => (_events: TagCatalogEvent[]) => id;
 @Controller()
 @tagV1.TagServiceControllerMethods()
 export class TagsGrpcController implements tagV1.TagServiceController {
-  private readonly edge: EdgeDeps;
-
   constructor(
     @Inject(TagCommands) private readonly commands: TagCommands,
-    @Inject(CatalogViewProjection) projection: CatalogViewProjection,
     @Inject(DataSource) private readonly db: DataSource,
-    @Inject(TokenVerifier) verifier: TokenVerifier,
-    @Inject(TAG_AUTHORIZER) authorizer: TagAuthorizer,
-  ) {
-    this.edge = { verifier, authorizer, projection };
-  }
+    @Inject(TAG_EDGE) private readonly edge: EdgeDeps,
+  ) {}
 
   async createTag(request: tagV1.CreateTagRequest, metadata?: Metadata): Promise<tagV1.CreateTagResponse> {
     const nodeId = uuidField(request.tagId, 'tag_id');

@@ -12,7 +12,8 @@ import { EventRelay, PostgresCheckpointStore, type MessageTransport } from '@tag
 import { DataSource } from 'typeorm';
 import type { TagServiceConfig } from '../config/tag-service.config';
 import { LocalTenantAdminPolicy } from './authorization/local-tenant-admin.policy';
-import { TAG_AUTHORIZER } from './authorization/tag-authorizer.port';
+import { TAG_AUTHORIZER, type TagAuthorizer } from './authorization/tag-authorizer.port';
+import { TAG_EDGE, type EdgeDeps } from './edge';
 import { AutomationsGrpcController } from './automations/automations.grpc.controller';
 import { FollowUpProcess } from './automations/follow-up.process';
 import { TagCommands } from './commands/tag-commands';
@@ -203,6 +204,15 @@ export class TagsModule {
         },
         { provide: TokenVerifier, useFactory: () => new TokenVerifier(loadPublicKey().pem) },
         { provide: TAG_AUTHORIZER, useFactory: () => new LocalTenantAdminPolicy() },
+        {
+          provide: TAG_EDGE,
+          useFactory: (
+            verifier: TokenVerifier,
+            authorizer: TagAuthorizer,
+            projection: CatalogViewProjection,
+          ) => ({ verifier, authorizer, projection }) satisfies EdgeDeps,
+          inject: [TokenVerifier, TAG_AUTHORIZER, CatalogViewProjection],
+        },
         {
           provide: TAG_RELAY,
           useFactory: (store: EventStore, checkpoints: PostgresCheckpointStore) =>

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
 import type { Metadata } from '@grpc/grpc-js';
-import { TokenVerifier } from '@tagguard/auth';
 import { tagAutomationV1 } from '@tagguard/contracts';
 import { positionToToken, WrongExpectedRevisionError } from '@tagguard/event-store';
 import { DataSource } from 'typeorm';
 import { TENANT_ADMIN } from '../authorization/local-tenant-admin.policy';
-import { TAG_AUTHORIZER, type TagAuthorizer } from '../authorization/tag-authorizer.port';
 import { append, loadStream } from '../commands/event-writer';
 import { TagCommands } from '../commands/tag-commands';
 import { decideCompleteTask, evolveTask, initialTaskState } from '../domain/automation';
@@ -20,10 +18,10 @@ import {
   pageSizeField,
   textField,
   uuidField,
+  TAG_EDGE,
   type EdgeDeps,
 } from '../edge';
 import { FollowUpTaskView } from '../projections/catalog-view/catalog-view.entities';
-import { CatalogViewProjection } from '../projections/catalog-view/catalog-view.projection';
 import { taskStream } from '../streams';
 
 const none = () => '';
@@ -32,17 +30,11 @@ const none = () => '';
 @Controller()
 @tagAutomationV1.TagAutomationServiceControllerMethods()
 export class AutomationsGrpcController implements tagAutomationV1.TagAutomationServiceController {
-  private readonly edge: EdgeDeps;
-
   constructor(
     @Inject(TagCommands) private readonly commands: TagCommands,
-    @Inject(CatalogViewProjection) projection: CatalogViewProjection,
     @Inject(DataSource) private readonly db: DataSource,
-    @Inject(TokenVerifier) verifier: TokenVerifier,
-    @Inject(TAG_AUTHORIZER) authorizer: TagAuthorizer,
-  ) {
-    this.edge = { verifier, authorizer, projection };
-  }
+    @Inject(TAG_EDGE) private readonly edge: EdgeDeps,
+  ) {}
 
   async defineAutomation(
     request: tagAutomationV1.DefineAutomationRequest,

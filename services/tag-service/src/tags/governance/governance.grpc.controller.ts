@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
 import type { Metadata } from '@grpc/grpc-js';
-import { TokenVerifier } from '@tagguard/auth';
 import { tagGovernanceV1 } from '@tagguard/contracts';
 import { DataSource } from 'typeorm';
-import { TAG_AUTHORIZER, type TagAuthorizer } from '../authorization/tag-authorizer.port';
 import { TagCommands } from '../commands/tag-commands';
 import type { AffectedTag, MemberRef, RevertRule } from '../domain/tag-catalog.events';
 import { TagError } from '../domain/tag.errors';
@@ -16,13 +14,13 @@ import {
   pageSizeField,
   textField,
   uuidField,
+  TAG_EDGE,
   type EdgeDeps,
 } from '../edge';
 import {
   RevertedChangeView,
   SensitiveOperationView,
 } from '../projections/catalog-view/catalog-view.entities';
-import { CatalogViewProjection } from '../projections/catalog-view/catalog-view.projection';
 import { toApproval, toWriteResult } from '../wire';
 
 const none = () => '';
@@ -31,17 +29,11 @@ const none = () => '';
 @Controller()
 @tagGovernanceV1.TagGovernanceServiceControllerMethods()
 export class GovernanceGrpcController implements tagGovernanceV1.TagGovernanceServiceController {
-  private readonly edge: EdgeDeps;
-
   constructor(
     @Inject(TagCommands) private readonly commands: TagCommands,
-    @Inject(CatalogViewProjection) projection: CatalogViewProjection,
     @Inject(DataSource) private readonly db: DataSource,
-    @Inject(TokenVerifier) verifier: TokenVerifier,
-    @Inject(TAG_AUTHORIZER) authorizer: TagAuthorizer,
-  ) {
-    this.edge = { verifier, authorizer, projection };
-  }
+    @Inject(TAG_EDGE) private readonly edge: EdgeDeps,
+  ) {}
 
   async getPolicy(
     _request: tagGovernanceV1.GetPolicyRequest,

@@ -1,9 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import type { Metadata } from '@grpc/grpc-js';
-import { TokenVerifier } from '@tagguard/auth';
 import { tagMemberV1 } from '@tagguard/contracts';
 import { DataSource } from 'typeorm';
-import { TAG_AUTHORIZER, type TagAuthorizer } from '../authorization/tag-authorizer.port';
 import { TagCommands, type MembersResult } from '../commands/tag-commands';
 import { TagError } from '../domain/tag.errors';
 import {
@@ -14,10 +12,10 @@ import {
   pageSizeField,
   revisionField,
   uuidField,
+  TAG_EDGE,
   type EdgeDeps,
 } from '../edge';
 import { TagMemberView, TagNodeView } from '../projections/catalog-view/catalog-view.entities';
-import { CatalogViewProjection } from '../projections/catalog-view/catalog-view.projection';
 import { memberKindToWire, membersField, toApproval } from '../wire';
 
 const OUTCOMES: Record<string, tagMemberV1.ItemOutcome> = {
@@ -32,17 +30,11 @@ const OUTCOMES: Record<string, tagMemberV1.ItemOutcome> = {
 @Controller()
 @tagMemberV1.TagMemberServiceControllerMethods()
 export class MembersGrpcController implements tagMemberV1.TagMemberServiceController {
-  private readonly edge: EdgeDeps;
-
   constructor(
     @Inject(TagCommands) private readonly commands: TagCommands,
-    @Inject(CatalogViewProjection) projection: CatalogViewProjection,
     @Inject(DataSource) private readonly db: DataSource,
-    @Inject(TokenVerifier) verifier: TokenVerifier,
-    @Inject(TAG_AUTHORIZER) authorizer: TagAuthorizer,
-  ) {
-    this.edge = { verifier, authorizer, projection };
-  }
+    @Inject(TAG_EDGE) private readonly edge: EdgeDeps,
+  ) {}
 
   async addMembers(
     request: tagMemberV1.AddMembersRequest,

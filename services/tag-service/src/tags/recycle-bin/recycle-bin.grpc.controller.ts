@@ -1,9 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import type { Metadata } from '@grpc/grpc-js';
-import { TokenVerifier } from '@tagguard/auth';
 import { recycleBinV1 } from '@tagguard/contracts';
 import { DataSource } from 'typeorm';
-import { TAG_AUTHORIZER, type TagAuthorizer } from '../authorization/tag-authorizer.port';
 import { TagCommands } from '../commands/tag-commands';
 import {
   caller,
@@ -13,27 +11,21 @@ import {
   page,
   pageSizeField,
   uuidField,
+  TAG_EDGE,
   type EdgeDeps,
 } from '../edge';
 import { TagNodeView } from '../projections/catalog-view/catalog-view.entities';
-import { CatalogViewProjection } from '../projections/catalog-view/catalog-view.projection';
 import { toTag, toWriteResult } from '../wire';
 
 /** tagguard.tag.v1.RecycleBinService: what was deleted, by whom, until when it can come back. */
 @Controller()
 @recycleBinV1.RecycleBinServiceControllerMethods()
 export class RecycleBinGrpcController implements recycleBinV1.RecycleBinServiceController {
-  private readonly edge: EdgeDeps;
-
   constructor(
     @Inject(TagCommands) private readonly commands: TagCommands,
-    @Inject(CatalogViewProjection) projection: CatalogViewProjection,
     @Inject(DataSource) private readonly db: DataSource,
-    @Inject(TokenVerifier) verifier: TokenVerifier,
-    @Inject(TAG_AUTHORIZER) authorizer: TagAuthorizer,
-  ) {
-    this.edge = { verifier, authorizer, projection };
-  }
+    @Inject(TAG_EDGE) private readonly edge: EdgeDeps,
+  ) {}
 
   async listRecycleBin(
     request: recycleBinV1.ListRecycleBinRequest,

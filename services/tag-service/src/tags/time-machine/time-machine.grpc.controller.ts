@@ -1,16 +1,13 @@
 import { Controller, Inject } from '@nestjs/common';
 import type { Metadata } from '@grpc/grpc-js';
-import { TokenVerifier } from '@tagguard/auth';
 import { tagV1, timeMachineV1 } from '@tagguard/contracts';
 import { positionFromToken } from '@tagguard/event-store';
 import { Observable } from 'rxjs';
-import { TAG_AUTHORIZER, type TagAuthorizer } from '../authorization/tag-authorizer.port';
 import type { TagNode } from '../domain/tag-catalog.state';
 import type { MemberRef } from '../domain/tag-catalog.events';
 import type { Change } from '../domain/time-machine';
 import { TagError } from '../domain/tag.errors';
-import { caller, optionalUuid, uuidField, type EdgeDeps } from '../edge';
-import { CatalogViewProjection } from '../projections/catalog-view/catalog-view.projection';
+import { caller, optionalUuid, uuidField, TAG_EDGE, type EdgeDeps } from '../edge';
 import { ReadModelRebuilder } from '../rebuild/read-model-rebuilder';
 import { TimeMachine } from './time-machine';
 import type { AsOf } from './time-machine.reader';
@@ -19,17 +16,11 @@ import type { AsOf } from './time-machine.reader';
 @Controller()
 @timeMachineV1.TimeMachineServiceControllerMethods()
 export class TimeMachineGrpcController implements timeMachineV1.TimeMachineServiceController {
-  private readonly edge: EdgeDeps;
-
   constructor(
     @Inject(TimeMachine) private readonly machine: TimeMachine,
     @Inject(ReadModelRebuilder) private readonly rebuilder: ReadModelRebuilder,
-    @Inject(CatalogViewProjection) projection: CatalogViewProjection,
-    @Inject(TokenVerifier) verifier: TokenVerifier,
-    @Inject(TAG_AUTHORIZER) authorizer: TagAuthorizer,
-  ) {
-    this.edge = { verifier, authorizer, projection };
-  }
+    @Inject(TAG_EDGE) private readonly edge: EdgeDeps,
+  ) {}
 
   async getTagAsOf(
     request: timeMachineV1.GetTagAsOfRequest,
