@@ -1,17 +1,13 @@
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { contextFrom } from '@tagguard/telemetry';
 import { fromRecord, type Headers, type IntegrationMessage } from '../message';
 import { ensureTopics } from '../kafka/kafka-publisher';
 import { deadLetterTopic } from '../topics';
+import { handleWithRetries } from '../transport/handle-with-retries';
 import {
-  DEFAULT_BACKOFF_MS,
   DEFAULT_MAX_ATTEMPTS,
   type MessageSubscription,
   type SubscriptionOptions,
 } from '../transport/message-transport';
-
-const tracer = trace.getTracer('@tagguard/messaging');
 
 export interface ResilientConsumerOptions extends SubscriptionOptions {
   kafka: Kafka;
@@ -47,61 +43,30 @@ export class ResilientConsumer implements MessageSubscription {
     await Promise.all([consumer.connect(), producer.connect()]);
     await consumer.subscribe({ topics: options.topics, fromBeginning: true });
     const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-    const backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS;
     const dlt = deadLetterTopic(options.groupId);
 
     await consumer.run({
       autoCommit: true,
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
-        let lastError: unknown;
         let inbound: IntegrationMessage | undefined;
-        for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-          try {
-            const headers = headersOf(message);
-            inbound = fromRecord(
+        const headers = headersOf(message);
+        const reason = await handleWithRetries(options, {
+          topic,
+          carrier: headers,
+          system: 'kafka',
+          attributes: { 'messaging.kafka.offset': Number(message.offset) },
+          read: () =>
+            (inbound = fromRecord(
               topic,
               message.key?.toString() ?? '',
               message.value?.toString() ?? 'null',
               headers,
-            );
-            // A CONSUMER span in the trace the message carries (the command's, through the relay).
-            await tracer.startActiveSpan(
-              `${topic} process`,
-              {
-                kind: SpanKind.CONSUMER,
-                attributes: {
-                  'messaging.system': 'kafka',
-                  'messaging.destination.name': topic,
-                  'messaging.consumer.group.name': options.groupId,
-                  'messaging.message.id': inbound.eventId,
-                  'messaging.kafka.offset': Number(message.offset),
-                },
-              },
-              contextFrom(headers),
-              async (span) => {
-                try {
-                  await options.handle(inbound!);
-                } catch (error) {
-                  span.recordException(error as Error);
-                  span.setStatus({ code: SpanStatusCode.ERROR });
-                  throw error;
-                } finally {
-                  span.end();
-                }
-              },
-            );
-            return;
-          } catch (error) {
-            lastError = error;
-            // An envelope that cannot be read will not become readable by waiting.
-            if (error instanceof Error && error.message.includes('lacks envelope headers')) break;
-            if (attempt < maxAttempts) {
-              await new Promise((r) => setTimeout(r, backoffMs * 2 ** (attempt - 1)));
-              await heartbeat();
-            }
-          }
-        }
-        const reason = lastError instanceof Error ? lastError.message : String(lastError);
+            )),
+          betweenAttempts: heartbeat,
+          // An envelope that cannot be read will not become readable by waiting.
+          isPermanent: (error) => error instanceof Error && error.message.includes('lacks envelope headers'),
+        });
+        if (reason === undefined) return;
         await producer.send({
           topic: dlt,
           acks: -1,

@@ -1,17 +1,13 @@
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { contextFrom } from '@tagguard/telemetry';
 import type { IntegrationMessage } from '../message';
 import type { MessagePublisher } from '../publisher.port';
 import { deadLetterTopic } from '../topics';
+import { handleWithRetries } from './handle-with-retries';
 import {
-  DEFAULT_BACKOFF_MS,
   DEFAULT_MAX_ATTEMPTS,
   type MessageSubscription,
   type MessageTransport,
   type SubscriptionOptions,
 } from './message-transport';
-
-const tracer = trace.getTracer('@tagguard/messaging');
 
 interface Group {
   options: SubscriptionOptions;
@@ -115,42 +111,14 @@ export class InProcessTransport implements MessageTransport {
   }
 
   private async deliver(options: SubscriptionOptions, message: IntegrationMessage): Promise<void> {
+    const reason = await handleWithRetries(options, {
+      topic: message.topic,
+      carrier: message.metadata,
+      system: 'in-process',
+      read: () => message,
+    });
+    if (reason === undefined) return;
     const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-    const backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS;
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      try {
-        await tracer.startActiveSpan(
-          `${message.topic} process`,
-          {
-            kind: SpanKind.CONSUMER,
-            attributes: {
-              'messaging.system': 'in-process',
-              'messaging.destination.name': message.topic,
-              'messaging.consumer.group.name': options.groupId,
-              'messaging.message.id': message.eventId,
-            },
-          },
-          contextFrom(message.metadata),
-          async (span) => {
-            try {
-              await options.handle(message);
-            } catch (error) {
-              span.recordException(error as Error);
-              span.setStatus({ code: SpanStatusCode.ERROR });
-              throw error;
-            } finally {
-              span.end();
-            }
-          },
-        );
-        return;
-      } catch (error) {
-        lastError = error;
-        if (attempt < maxAttempts) await new Promise((r) => setTimeout(r, backoffMs * 2 ** (attempt - 1)));
-      }
-    }
-    const reason = lastError instanceof Error ? lastError.message : String(lastError);
     this.append({
       ...message,
       topic: deadLetterTopic(options.groupId),
