@@ -1,42 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
-import { eventually, freePort, startServiceProcess, testInfra, type ServiceProcess } from '@tagguard/testing';
+import { eventually } from '@tagguard/testing';
 import { serviceClient, signedMetadata, unary } from './support/callers';
+import { startTagAndAudit, type TagAndAudit } from './support/tag-and-audit';
 
 // The first slice end to end, each service its own process: gRPC command in tag-service → event store →
 // relay → Kafka → audit-service consumer (inbox) → ListAuditRecords over gRPC.
 describe('tag changes reach the audit trail', () => {
   const run = randomUUID().slice(0, 8);
   const caller = signedMetadata(`tenant-${run}`);
-  let tag: ServiceProcess;
-  let audit: ServiceProcess;
+  let services: TagAndAudit | undefined;
   let tags: grpc.Client;
   let trail: grpc.Client;
 
   beforeAll(async () => {
-    const { postgresUrl, kafkaBrokers } = testInfra();
-    const [tagPort, auditPort] = [await freePort(), await freePort()];
-    const common = { DATABASE_URL: postgresUrl, KAFKA_BROKERS: kafkaBrokers.join(',') };
-    [tag, audit] = await Promise.all([
-      startServiceProcess('tag-service', {
-        ...common,
-        GRPC_PORT: String(tagPort),
-        DATABASE_SCHEMA: `slice_tag_${run}`,
-        EVENTSTORE_SCHEMA: `slice_es_${run}`,
-      }),
-      startServiceProcess('audit-service', {
-        ...common,
-        GRPC_PORT: String(auditPort),
-        DATABASE_SCHEMA: `slice_audit_${run}`,
-      }),
-    ]);
-    tags = serviceClient(`127.0.0.1:${tagPort}`, 'tag');
-    trail = serviceClient(`127.0.0.1:${auditPort}`, 'audit');
+    services = await startTagAndAudit(`slice_${run}`);
+    tags = serviceClient(services.tagAddress, 'tag');
+    trail = serviceClient(services.auditAddress, 'audit');
   });
   afterAll(async () => {
     tags?.close();
     trail?.close();
-    await Promise.all([tag?.stop('SIGTERM'), audit?.stop('SIGTERM')]);
+    await services?.stop();
   });
 
   it('records each created, renamed and deleted tag exactly once, for its own tenant only', async () => {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
-import { eventually, freePort, startServiceProcess, testInfra, type ServiceProcess } from '@tagguard/testing';
+import { eventually, testInfra } from '@tagguard/testing';
 import { Client } from 'pg';
 import { serviceClient, signedMetadata, unary } from './support/callers';
+import { startTagAndAudit, type TagAndAudit } from './support/tag-and-audit';
 
 type Change = { tagId: string; name: string; change: string; members: string[] };
 const customers = (prefix: string, n: number) =>
@@ -22,39 +23,23 @@ describe('time machine: the cleared 700-member VIP客户 group is restored to it
   const intern = signedMetadata(tenant, 'intern-7', ['tenant_admin']);
   const secondIntern = signedMetadata(tenant, 'intern-8', ['tenant_admin']);
   const viewer = signedMetadata(tenant, 'viewer', ['sales']);
-  let tag: ServiceProcess;
-  let audit: ServiceProcess;
+  let services: TagAndAudit | undefined;
   let clients: Record<'tag' | 'members' | 'timeMachine' | 'governance' | 'audit', grpc.Client>;
 
   beforeAll(async () => {
-    const { postgresUrl, kafkaBrokers } = testInfra();
-    const [tagPort, auditPort] = [await freePort(), await freePort()];
-    const common = { DATABASE_URL: postgresUrl, KAFKA_BROKERS: kafkaBrokers.join(',') };
-    [tag, audit] = await Promise.all([
-      startServiceProcess('tag-service', {
-        ...common,
-        GRPC_PORT: String(tagPort),
-        DATABASE_SCHEMA: `tm_tag_${run}`,
-        EVENTSTORE_SCHEMA: `tm_es_${run}`,
-      }),
-      startServiceProcess('audit-service', {
-        ...common,
-        GRPC_PORT: String(auditPort),
-        DATABASE_SCHEMA: `tm_audit_${run}`,
-      }),
-    ]);
-    const at = `127.0.0.1:${tagPort}`;
+    services = await startTagAndAudit(`tm_${run}`);
+    const at = services.tagAddress;
     clients = {
       tag: serviceClient(at, 'tag'),
       members: serviceClient(at, 'members'),
       timeMachine: serviceClient(at, 'timeMachine'),
       governance: serviceClient(at, 'governance'),
-      audit: serviceClient(`127.0.0.1:${auditPort}`, 'audit'),
+      audit: serviceClient(services.auditAddress, 'audit'),
     };
   }, 60_000);
   afterAll(async () => {
     for (const c of Object.values(clients ?? {})) c.close();
-    await Promise.all([tag?.stop('SIGTERM'), audit?.stop('SIGTERM')]);
+    await services?.stop();
   });
 
   it('dry run shows the damage, the restore repairs it with compensating events, audited, idempotent', async () => {
@@ -92,7 +77,7 @@ describe('time machine: the cleared 700-member VIP客户 group is restored to it
     // the time each event was recorded.
     const pg = new Client({ connectionString: testInfra().postgresUrl });
     await pg.connect();
-    await pg.query(`UPDATE "tm_es_${run}".events SET recorded_at = recorded_at - interval '25 hours'`);
+    await pg.query(`UPDATE "tm_${run}_es".events SET recorded_at = recorded_at - interval '25 hours'`);
     await pg.end();
 
     // Today: the intern clears the group — removes every member, then deletes one tag.
