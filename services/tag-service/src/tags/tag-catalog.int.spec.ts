@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PostgresEventStore } from '@tagguard/event-store';
+import type { PostgresEventStore } from '@tagguard/event-store';
 import { PostgresCheckpointStore } from '@tagguard/messaging';
 import { eventually, testInfra } from '@tagguard/testing';
 import fc from 'fast-check';
@@ -12,6 +12,7 @@ import { CatalogViewProjection } from './projections/catalog-view/catalog-view.p
 import { openReadModel } from './read-model';
 import { ReadModelRebuilder } from './rebuild/read-model-rebuilder';
 import { PurgeTimer } from './recycle-bin/purge-timer';
+import { openWriteSide, type WriteSide } from '../testing/write-side';
 
 // tag-service's write side, projection and timer in this process on a real PostgreSQL, with a clock the
 // test moves: what the gRPC specs cannot do (wait 72 hours, restart mid-way, replay thousands of commands).
@@ -24,23 +25,13 @@ describe('tag catalogue on real PostgreSQL', () => {
   let checkpoints: PostgresCheckpointStore;
   let projection: CatalogViewProjection;
   let commands: TagCommands;
+  let writeSide: WriteSide | undefined;
 
   beforeAll(async () => {
-    store = await PostgresEventStore.connect({
-      connectionString: testInfra().postgresUrl,
-      schema: `${schema}_es`,
-    });
-    db = await openReadModel(testInfra().postgresUrl, schema);
-    checkpoints = await PostgresCheckpointStore.create(db, schema);
-    projection = new CatalogViewProjection(store, db, checkpoints);
-    await projection.start();
-    commands = new TagCommands(store, clock);
+    writeSide = await openWriteSide(schema, clock);
+    ({ store, db, checkpoints, projection, commands } = writeSide);
   });
-  afterAll(async () => {
-    await projection?.stop();
-    await store?.close();
-    await db?.destroy();
-  });
+  afterAll(() => writeSide?.close());
 
   const admin = (tenantId: string, actorId = 'admin-1'): CommandContext => ({
     principal: { tenantId, actorId, roles: ['tenant_admin'] },

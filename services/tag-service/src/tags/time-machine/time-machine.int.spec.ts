@@ -1,23 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import {
   comparePositions,
-  PostgresEventStore,
+  type PostgresEventStore,
   positionFromToken,
   type GlobalPosition,
 } from '@tagguard/event-store';
-import { PostgresCheckpointStore } from '@tagguard/messaging';
-import { eventually, testInfra } from '@tagguard/testing';
+import type { PostgresCheckpointStore } from '@tagguard/messaging';
+import { eventually } from '@tagguard/testing';
 import type { DataSource } from 'typeorm';
 import type { CommandContext } from '../commands/event-writer';
-import { TagCommands } from '../commands/tag-commands';
-import { CatalogViewProjection } from '../projections/catalog-view/catalog-view.projection';
-import { openReadModel } from '../read-model';
+import type { TagCommands } from '../commands/tag-commands';
+import type { CatalogViewProjection } from '../projections/catalog-view/catalog-view.projection';
 import { ReadModelRebuilder, type RebuildProgress } from '../rebuild/read-model-rebuilder';
 import { PurgeTimer } from '../recycle-bin/purge-timer';
 import { SnapshotStore } from './snapshot-store';
 import { SnapshotProcess } from './snapshot.process';
 import { TimeMachine } from './time-machine';
 import { TimeMachineReader } from './time-machine.reader';
+import { openWriteSide, type WriteSide } from '../../testing/write-side';
 
 // The time machine's parts in this process on a real PostgreSQL, with a clock the test moves.
 describe('time machine on real PostgreSQL', () => {
@@ -32,26 +32,16 @@ describe('time machine on real PostgreSQL', () => {
   let snapshots: SnapshotStore;
   let reader: TimeMachineReader;
   let machine: TimeMachine;
+  let writeSide: WriteSide | undefined;
 
   beforeAll(async () => {
-    store = await PostgresEventStore.connect({
-      connectionString: testInfra().postgresUrl,
-      schema: `${schema}_es`,
-    });
-    db = await openReadModel(testInfra().postgresUrl, schema);
-    checkpoints = await PostgresCheckpointStore.create(db, schema);
-    projection = new CatalogViewProjection(store, db, checkpoints);
-    await projection.start();
-    commands = new TagCommands(store, clock);
+    writeSide = await openWriteSide(schema, clock);
+    ({ store, db, checkpoints, projection, commands } = writeSide);
     snapshots = await SnapshotStore.create(db, schema);
     reader = new TimeMachineReader(store, snapshots);
     machine = new TimeMachine(reader, commands, clock);
   });
-  afterAll(async () => {
-    await projection?.stop();
-    await store?.close();
-    await db?.destroy();
-  });
+  afterAll(() => writeSide?.close());
 
   const admin = (tenantId: string, roles = ['tenant_admin']): CommandContext => ({
     principal: { tenantId, actorId: 'admin-1', roles },
