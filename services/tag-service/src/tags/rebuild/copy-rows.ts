@@ -24,9 +24,7 @@ export async function copyRows(
   columns: CopyColumn[],
   rows: Iterable<Record<string, unknown>>,
 ): Promise<void> {
-  const target = client.query(
-    copyFrom(`COPY ${table} (${columns.map((c) => `"${c.column}"`).join(', ')}) FROM STDIN`),
-  );
+  const target = client.query(copyFrom(`COPY ${table} (${columnList(columns)}) FROM STDIN`));
   await pipeline(Readable.from(lines(columns, rows)), target);
 }
 
@@ -39,13 +37,13 @@ export async function insertRows(
   columns: CopyColumn[],
   rows: Record<string, unknown>[],
 ): Promise<void> {
+  const names = columnList(columns);
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
     const chunk = rows
       .slice(i, i + INSERT_CHUNK)
       .map((row) => Object.fromEntries(columns.map((c) => [c.column, row[c.property]])));
     await client.query(
-      `INSERT INTO ${table} (${columns.map((c) => `"${c.column}"`).join(', ')})
-       SELECT ${columns.map((c) => `"${c.column}"`).join(', ')} FROM json_populate_recordset(null::${table}, $1::json)`,
+      `INSERT INTO ${table} (${names}) SELECT ${names} FROM json_populate_recordset(null::${table}, $1::json)`,
       [JSON.stringify(chunk)],
     );
   }
@@ -87,3 +85,5 @@ function escape(text: string): string {
     ch === '\\' ? '\\\\' : ch === '\n' ? '\\n' : ch === '\r' ? '\\r' : '\\t',
   );
 }
+
+const columnList = (columns: CopyColumn[]): string => columns.map((c) => `"${c.column}"`).join(', ');
