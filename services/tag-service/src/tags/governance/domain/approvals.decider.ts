@@ -49,7 +49,11 @@ export function decideApprovals(command: ApprovalCommand, state: TagCatalogState
       return [
         {
           type: 'ApprovalRejected',
-          data: { approvalId: approval.approvalId, by: command.data.actor.actorId, reason: command.data.reason },
+          data: {
+            approvalId: approval.approvalId,
+            by: command.data.actor.actorId,
+            reason: command.data.reason,
+          },
         },
       ];
     }

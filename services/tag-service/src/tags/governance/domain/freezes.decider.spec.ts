@@ -1,0 +1,27 @@
+import { base, catalogSpec, frozenByOp1, group, now, other } from '../../../testing/catalog-decider.fixtures';
+import { decideFreezes } from './freezes.decider';
+
+const spec = catalogSpec(decideFreezes);
+
+describe('freezes and the graduated policy', () => {
+  it('given a frozen actor, when another admin unfreezes them, then they are unfrozen; they cannot unfreeze themself', () => {
+    spec([...group, frozenByOp1])
+      .when({ type: 'UnfreezeOperator', data: { actor: other, now, frozenActorId: 'admin-1' } })
+      .then([{ type: 'OperatorUnfrozen', data: { actorId: 'admin-1', by: 'admin-2' } }]);
+    spec([...group, frozenByOp1])
+      .when({ type: 'UnfreezeOperator', data: { ...base, frozenActorId: 'admin-1' } })
+      .thenThrows({ code: 'TAG.PERMISSION_DENIED' });
+  });
+
+  it('given a policy whose critical threshold is below the warning one, then INVALID_ARGUMENT names critical_threshold', () => {
+    spec([])
+      .when({
+        type: 'ConfigurePolicy',
+        data: {
+          ...base,
+          policy: { warningThreshold: 50, criticalThreshold: 10, retentionHours: 72, approvalTtlHours: 24 },
+        },
+      })
+      .thenThrows({ code: 'TAG.INVALID_ARGUMENT', field: 'critical_threshold' });
+  });
+});
