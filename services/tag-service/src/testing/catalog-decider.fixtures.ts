@@ -1,6 +1,6 @@
 import { given } from '@tagguard/testing';
 import type { Actor } from '../tags/domain/catalog-guards';
-import type { TagCatalogEvent } from '../tags/domain/tag-catalog.events';
+import type { AffectedTag, TagCatalogEvent } from '../tags/domain/tag-catalog.events';
 import { evolveCatalog, initialCatalogState, type TagCatalogState } from '../tags/domain/tag-catalog.state';
 import type { RecycleBinCommand } from '../tags/recycle-bin/domain/recycle-bin.decider';
 import type { TreeCommand } from '../tags/tree/domain/tree.decider';
@@ -81,8 +81,8 @@ export const group: TagCatalogEvent[] = [
   created('t2', '意向客户', 'g1', 'tag', 1),
 ];
 
-/** `group` deleted by admin-1 at `now`, due for purging 72 h later. */
-export const groupBinned: TagCatalogEvent = {
+/** `group` deleted by admin-1 at `now`, due for purging 72 h later (the default retention). */
+export const groupBinned = (affected: AffectedTag[] = []): TagCatalogEvent => ({
   type: 'NodesBinned',
   data: {
     rootId: 'g1',
@@ -90,6 +90,6 @@ export const groupBinned: TagCatalogEvent = {
     deletedBy: 'admin-1',
     deletedAt: now,
     purgeDueAt: '2026-11-27T10:00:00.000Z',
-    affected: [],
+    affected,
   },
-};
+});

@@ -7,7 +7,6 @@ import {
   deleteRequested,
   group,
   groupBinned,
-  now,
   other,
   protectedTag,
 } from '../../../testing/catalog-decider.fixtures';
@@ -20,20 +19,10 @@ describe('recycle bin: delete, graded by the sensitive-operation policy', () => 
     spec(group)
       .when(deleteNode('g1', { t1: 20, t2: 10 }))
       .then([
-        {
-          type: 'NodesBinned',
-          data: {
-            rootId: 'g1',
-            nodeIds: ['g1', 't1', 't2'],
-            deletedBy: 'admin-1',
-            deletedAt: now,
-            purgeDueAt: '2026-11-27T10:00:00.000Z',
-            affected: [
-              { tagId: 't1', name: 'VIP客户', memberCount: 20 },
-              { tagId: 't2', name: '意向客户', memberCount: 10 },
-            ],
-          },
-        },
+        groupBinned([
+          { tagId: 't1', name: 'VIP客户', memberCount: 20 },
+          { tagId: 't2', name: '意向客户', memberCount: 10 },
+        ]),
       ]);
   });
 
@@ -127,7 +116,7 @@ describe('recycle bin: delete, graded by the sensitive-operation policy', () => 
 
 describe('recycle bin: restore and purge', () => {
   it('given a binned group, when restored within 72 h, then the whole subtree comes back', () => {
-    spec([...group, groupBinned])
+    spec([...group, groupBinned()])
       .when({ type: 'RestoreNode', data: { actor: other, now: '2026-11-26T10:00:00.000Z', nodeId: 'g1' } })
       .then([
         { type: 'NodesRestored', data: { rootId: 'g1', nodeIds: ['g1', 't1', 't2'], restoredBy: 'admin-2' } },
@@ -135,7 +124,7 @@ describe('recycle bin: restore and purge', () => {
   });
 
   it('given a binned group, when a child is restored alone, then FAILED_PRECONDITION names the root to restore', () => {
-    spec([...group, groupBinned])
+    spec([...group, groupBinned()])
       .when({ type: 'RestoreNode', data: { ...base, nodeId: 't1' } })
       .thenThrows({
         code: 'TAG.FAILED_PRECONDITION',
@@ -144,22 +133,22 @@ describe('recycle bin: restore and purge', () => {
   });
 
   it('given a binned group past its retention, when restored, then RETENTION_EXPIRED', () => {
-    spec([...group, groupBinned])
+    spec([...group, groupBinned()])
       .when({ type: 'RestoreNode', data: { ...base, now: '2026-11-27T10:00:00.000Z', nodeId: 'g1' } })
       .thenThrows({ code: 'TAG.RETENTION_EXPIRED' });
   });
 
   it('given a binned group whose name was reused, when restored, then ALREADY_EXISTS', () => {
-    spec([...group, groupBinned, created('g9', '大客户', null, 'group', 0)])
+    spec([...group, groupBinned(), created('g9', '大客户', null, 'group', 0)])
       .when({ type: 'RestoreNode', data: { ...base, nodeId: 'g1' } })
       .thenThrows({ code: 'TAG.ALREADY_EXISTS', field: 'name' });
   });
 
   it('given a binned group, when the purge runs before and after its due time, then it is purged only after', () => {
-    spec([...group, groupBinned])
+    spec([...group, groupBinned()])
       .when({ type: 'PurgeDueNodes', data: { ...base, now: '2026-11-27T09:59:59.000Z' } })
       .then([]);
-    spec([...group, groupBinned])
+    spec([...group, groupBinned()])
       .when({ type: 'PurgeDueNodes', data: { ...base, now: '2026-11-27T10:00:00.000Z' } })
       .then([{ type: 'NodesPurged', data: { rootId: 'g1', nodeIds: ['g1', 't1', 't2'] } }]);
   });

@@ -162,7 +162,7 @@ describe('tree: visibility', () => {
 
 describe('tree: a binned node', () => {
   it('given a binned tag, when it is written to, then ALREADY_DELETED', () => {
-    spec([...group, groupBinned])
+    spec([...group, groupBinned()])
       .when({ type: 'RenameNode', data: { ...base, nodeId: 't1', name: 'x' } })
       .thenThrows({ code: 'TAG.ALREADY_DELETED' });
   });
