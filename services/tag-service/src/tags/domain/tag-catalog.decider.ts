@@ -14,7 +14,8 @@ import type { TagCatalogEvent } from './tag-catalog.events';
 import type { TagCatalogState } from './tag-catalog.state';
 
 export type { Actor } from './catalog-guards';
-export { MAX_DEPTH, MAX_DESCRIPTION_LENGTH } from '../tree/domain/tree.decider';
+// domain/time-machine.ts checks a restored tree against the same depth limit.
+export { MAX_DEPTH } from '../tree/domain/tree.decider';
 
 /** Every command on a tenant's catalogue stream; each feature decides its own (see docs/architecture.md). */
 export type TagCatalogCommand =
