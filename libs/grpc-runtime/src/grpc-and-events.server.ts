@@ -1,5 +1,6 @@
 import { ServerGrpc, type GrpcOptions } from '@nestjs/microservices';
 import { bindEventHandlers, type MessageSubscription, type MessageTransport } from '@tagguard/messaging';
+import type { ComponentRegistry } from '@tagguard/telemetry';
 
 /**
  * Nest's gRPC server that also hosts the service's @EventPattern handlers on a message transport
@@ -11,7 +12,9 @@ export class GrpcAndEventsServer extends ServerGrpc {
 
   constructor(
     options: GrpcOptions['options'],
-    private readonly events: { transport: MessageTransport; serviceName: string } | undefined,
+    private readonly events:
+      | { transport: MessageTransport; serviceName: string; components?: ComponentRegistry }
+      | undefined,
   ) {
     super(options);
   }
@@ -24,6 +27,7 @@ export class GrpcAndEventsServer extends ServerGrpc {
           this.messageHandlers,
           this.events.transport,
           this.events.serviceName,
+          this.events.components,
         );
         callback();
       } catch (error) {
