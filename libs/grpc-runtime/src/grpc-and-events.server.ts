@@ -13,8 +13,7 @@ export class GrpcAndEventsServer extends ServerGrpc {
   constructor(
     options: GrpcOptions['options'],
     private readonly events:
-      | { transport: MessageTransport; serviceName: string; components?: ComponentRegistry }
-      | undefined,
+      { transport: MessageTransport; serviceName: string; components?: ComponentRegistry } | undefined,
   ) {
     super(options);
   }

@@ -15,7 +15,9 @@ export {
   DEFAULT_RETRY,
   type CheckpointedSubscriberOptions,
   type RetryPolicy,
+  type SubscriberRuntime,
 } from './relay/checkpointed-subscriber';
+export { LeasedWorkers, type LeasedWorker } from './relay/leased-workers';
 export { PostgresLease, type LeaseOptions } from './relay/lease';
 export { PostgresParkedEvents, type ParkedEvent } from './relay/parked-events';
 export { EventRelay, type EventRelayOptions } from './relay/event-relay';

@@ -79,7 +79,12 @@ export class PostgresCheckpointStore implements CheckpointStore {
    * only if the epoch is still current: a new leader's epoch bump waits for it, and a stale writer's
    * save (and with it its transaction's effects) fails with FencedError.
    */
-  async save(name: string, position: GlobalPosition, tx: SqlExecutor = this.db, fence?: Fence): Promise<void> {
+  async save(
+    name: string,
+    position: GlobalPosition,
+    tx: SqlExecutor = this.db,
+    fence?: Fence,
+  ): Promise<void> {
     if (!fence) {
       await tx.query(
         `INSERT INTO ${this.table} (name, commit_position, prepare_position) VALUES ($1, $2, $3)

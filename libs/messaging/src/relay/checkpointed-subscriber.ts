@@ -42,6 +42,12 @@ export interface CheckpointedSubscriberOptions {
   onAdvanced?(position: GlobalPosition): void;
 }
 
+/** What a host gives a component built on a CheckpointedSubscriber (health, parking, fencing). */
+export type SubscriberRuntime = Pick<
+  CheckpointedSubscriberOptions,
+  'component' | 'parking' | 'retry' | 'isFatal' | 'onEnded'
+>;
+
 class Stopped extends Error {}
 
 /**

@@ -74,7 +74,10 @@ export class EventRelay {
         if (!this.options.parking) throw error;
         const reason = errorMessage(error);
         await this.options.parking.park(this.options.name, event, `translate: ${reason}`, 1);
-        this.options.component?.parked(`${event.type} ${event.id} (${event.streamId}@${event.revision})`, reason);
+        this.options.component?.parked(
+          `${event.type} ${event.id} (${event.streamId}@${event.revision})`,
+          reason,
+        );
       }
     }
     return messages;

@@ -77,10 +77,9 @@ export class PostgresParkedEvents {
   }
 
   async count(component: string): Promise<number> {
-    const result = await this.db.query(
-      `SELECT count(*)::int AS n FROM ${this.table} WHERE component = $1`,
-      [component],
-    );
+    const result = await this.db.query(`SELECT count(*)::int AS n FROM ${this.table} WHERE component = $1`, [
+      component,
+    ]);
     const rows = (Array.isArray(result) ? result : (result as { rows: { n: number }[] }).rows) as {
       n: number;
     }[];
