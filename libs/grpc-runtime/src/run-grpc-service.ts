@@ -100,8 +100,14 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
   let serving = false;
   const overall = (): void =>
     health.setStatus('', serving && components.healthy() ? 'SERVING' : 'NOT_SERVING');
+  // With a lease, "<service>.leader" tells the roles apart: SERVING on the leader, NOT_SERVING on a
+  // standby (not part of the overall status: a healthy standby is not down).
+  const leaderEntry = `${definition.name}.leader`;
   components.onChange((component) => {
     health.setStatus(component.name, serving && isHealthy(component.state) ? 'SERVING' : 'NOT_SERVING');
+    const roles = components.list().map((c) => c.role);
+    if (roles.some((r) => r !== 'single'))
+      health.setStatus(leaderEntry, serving && roles.includes('leader') ? 'SERVING' : 'NOT_SERVING');
     overall();
   });
   const app = await NestFactory.createMicroservice(
@@ -119,6 +125,11 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
   for (const service of checked) health.setStatus(service, 'SERVING');
   for (const component of components.list())
     health.setStatus(component.name, isHealthy(component.state) ? 'SERVING' : 'NOT_SERVING');
+  if (components.list().some((c) => c.role !== 'single'))
+    health.setStatus(
+      leaderEntry,
+      components.list().some((c) => c.role === 'leader') ? 'SERVING' : 'NOT_SERVING',
+    );
   overall();
   const url = `${definition.host}:${definition.port}`;
   logger.info(
@@ -131,7 +142,7 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
     stopping ??= (async () => {
       logger.info({ event: 'service.stopping', reason }, `${definition.name} stopping (${reason})`);
       serving = false;
-      for (const service of ['', ...checked, ...components.list().map((c) => c.name)])
+      for (const service of ['', leaderEntry, ...checked, ...components.list().map((c) => c.name)])
         health.setStatus(service, 'NOT_SERVING');
       await app.close();
       logger.info({ event: 'service.stopped' }, `${definition.name} stopped`);
