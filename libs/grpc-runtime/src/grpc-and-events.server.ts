@@ -1,4 +1,4 @@
-import { ServerGrpc, type GrpcOptions } from '@nestjs/microservices';
+import { ServerGrpc, type GrpcOptions, type MessageHandler } from '@nestjs/microservices';
 import { bindEventHandlers, type MessageSubscription, type MessageTransport } from '@tagguard/messaging';
 import type { ComponentRegistry } from '@tagguard/telemetry';
 
@@ -16,6 +16,17 @@ export class GrpcAndEventsServer extends ServerGrpc {
       { transport: MessageTransport; serviceName: string; components?: ComponentRegistry } | undefined,
   ) {
     super(options);
+  }
+
+  /** Nest's ServerGrpc drops a handler's extras; @EventPattern's `{ group }` lives there. */
+  override addHandler(
+    pattern: unknown,
+    callback: MessageHandler,
+    isEventHandler = false,
+    extras: Record<string, unknown> = {},
+  ): void {
+    super.addHandler(pattern, callback, isEventHandler);
+    callback.extras = extras;
   }
 
   override async listen(callback: (err?: unknown, ...optionalParams: unknown[]) => void): Promise<void> {
