@@ -3,8 +3,13 @@ import { MeterProvider, MetricReader, type MetricData } from '@opentelemetry/sdk
 import { ComponentRegistry } from './components';
 
 class CollectingReader extends MetricReader {
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
+  // Nothing to flush or close: collect() is called by the test itself.
+  protected onForceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  protected onShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 describe('ComponentRegistry metrics (OpenTelemetry SDK reader)', () => {

@@ -23,12 +23,13 @@ export interface ResilientConsumerOptions extends SubscriptionOptions {
  */
 export class ResilientConsumer implements MessageSubscription {
   private admin?: Admin;
-  private lastProgress = Date.now();
 
   private constructor(
     private readonly consumer: Consumer,
     private readonly producer: Producer,
     private readonly options: ResilientConsumerOptions,
+    /** When this member last took a message (for the lag's seconds). */
+    private readonly progress: { at: number },
   ) {}
 
   static async start(options: ResilientConsumerOptions): Promise<ResilientConsumer> {
@@ -56,11 +57,11 @@ export class ResilientConsumer implements MessageSubscription {
     const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     const dlt = deadLetterTopic(options.groupId);
 
-    let self: ResilientConsumer | undefined;
+    const progress = { at: Date.now() };
     await consumer.run({
       autoCommit: true,
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
-        if (self) self.lastProgress = Date.now();
+        progress.at = Date.now();
         let inbound: IntegrationMessage | undefined;
         const headers = headersOf(message);
         const reason = await handleWithRetries(options, {
@@ -102,8 +103,7 @@ export class ResilientConsumer implements MessageSubscription {
         options.onDeadLetter?.({ message: inbound, reason, attempts: maxAttempts });
       },
     });
-    self = new ResilientConsumer(consumer, producer, options);
-    return self;
+    return new ResilientConsumer(consumer, producer, options, progress);
   }
 
   async stop(): Promise<void> {
@@ -132,7 +132,7 @@ export class ResilientConsumer implements MessageSubscription {
         events += Math.max(0, Number(head.high) - from);
       }
     }
-    return { events, seconds: events > 0 ? (Date.now() - this.lastProgress) / 1000 : 0 };
+    return { events, seconds: events > 0 ? (Date.now() - this.progress.at) / 1000 : 0 };
   }
 }
 

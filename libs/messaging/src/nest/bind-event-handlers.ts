@@ -37,14 +37,14 @@ export async function bindEventHandlers(
       .map((h) => (h.extras as EventHandlerExtras | undefined)?.maxAttempts)
       .find((n) => n !== undefined);
     // One component per consumer group: its health entry and ListComponents line are the group id.
-    let subscription: MessageSubscription | undefined;
+    const bound: { subscription?: MessageSubscription } = {};
     const component = components?.register({
       name: groupId,
       kind: 'consumer',
-      lag: () => subscription?.lag?.() ?? Promise.resolve(undefined),
+      lag: () => bound.subscription?.lag?.() ?? Promise.resolve(undefined),
     });
     component?.set('starting');
-    subscription = await transport.subscribe({
+    const subscribed = await transport.subscribe({
       groupId,
       topics: [...byTopic.keys()],
       ...(maxAttempts ? { maxAttempts } : {}),
@@ -57,8 +57,8 @@ export async function bindEventHandlers(
         component?.parked(`message ${message?.eventId ?? '(unreadable)'} on ${groupId}.dlt`, reason),
       ...(component ? { component } : {}),
     });
+    bound.subscription = subscribed;
     component?.set('running');
-    const subscribed = subscription;
     subscriptions.push({
       stop: async () => {
         await subscribed.stop();

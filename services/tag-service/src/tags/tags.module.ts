@@ -96,11 +96,11 @@ class TagsRuntime {
     build: (runtime: SubscriberRuntime & { component: ComponentHandle }) => T,
     lag?: (owner: T) => Promise<ComponentLag | undefined>,
   ): T {
-    let owner: T | undefined;
+    const built: { owner?: T } = {};
     const component = this.registry.register({
       name,
       kind,
-      ...(lag ? { lag: () => (owner ? lag(owner) : Promise.resolve(undefined)) } : {}),
+      ...(lag ? { lag: () => (built.owner ? lag(built.owner) : Promise.resolve(undefined)) } : {}),
       parkedEvents: async (limit) =>
         (await this.parking.list(name, limit)).map((p) => ({
           eventId: p.eventId,
@@ -110,16 +110,17 @@ class TagsRuntime {
           parkedAt: p.parkedAt,
         })),
     });
-    owner = build({
+    const owner = build({
       component,
       parking: this.parking,
       isFatal: (error) => error instanceof FencedError,
       onEnded: (error) => {
-        const worker = owner && this.workers.get(owner);
+        const worker = built.owner && this.workers.get(built.owner);
         if (error instanceof FencedError && worker && this.group) this.group.fenced(worker);
         else component.set('failed', error);
       },
     });
+    built.owner = owner;
     const target = owner;
     this.workers.set(target, {
       component,
