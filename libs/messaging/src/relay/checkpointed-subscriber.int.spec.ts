@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { PostgresEventStore, type RecordedEvent } from '@tagguard/event-store';
+import { PostgresEventStore, type EventStore, type RecordedEvent } from '@tagguard/event-store';
 import { ComponentRegistry } from '@tagguard/telemetry';
 import { eventually, testInfra } from '@tagguard/testing';
 import { FencedError, PostgresCheckpointStore } from './checkpoint-store';
@@ -114,6 +114,54 @@ describe('CheckpointedSubscriber: retries, parks, reports (real PostgreSQL)', ()
       // Its checkpoint stays before the poison event: nothing after it was skipped.
       const [good] = await store.readAll({ filter: { categories: [category] }, maxCount: 1 });
       expect(await checkpoints.load(`${schema}.strict`)).toEqual(good!.position);
+    } finally {
+      await subscriber.stop();
+    }
+  });
+
+  it('opens the subscription again when the store ends it by itself (a broken live stream)', async () => {
+    const category = `c${id()}`;
+    await appendAll(category, ['Good', 'Good', 'Good']);
+    // The real store, with its first subscription breaking after a moment as a dropped connection would.
+    let breaks = 1;
+    const breaking: EventStore = Object.assign(Object.create(store) as EventStore, {
+      subscribe: (options: Parameters<EventStore['subscribe']>[0]) => {
+        const inner = store.subscribe(options);
+        if (breaks-- <= 0) return inner;
+        return {
+          stop: () => inner.stop(),
+          done: (async () => {
+            await new Promise((r) => setTimeout(r, 100));
+            await inner.stop();
+            throw new Error('live stream closed');
+          })(),
+        };
+      },
+    });
+    const registry = new ComponentRegistry();
+    const component = registry.register({ name: `${schema}.reopen`, kind: 'process' });
+    const seen = new Set<string>();
+    const subscriber = new CheckpointedSubscriber({
+      name: `${schema}.reopen`,
+      store: breaking,
+      filter: { categories: [category] },
+      checkpoints,
+      component,
+      retry: { backoffMs: 5 },
+      handle: async (events) => {
+        for (const e of events) seen.add(e.streamId);
+        await checkpoints.save(`${schema}.reopen`, events[events.length - 1]!.position);
+      },
+    });
+    await subscriber.start();
+    try {
+      await eventually(() => expect(component.status().retries).toBe(1), 5_000);
+      await eventually(() => expect(component.status().state).toBe('running'), 5_000);
+      expect(seen.size).toBe(3);
+      await store.append(`${category}-late`, [event('Good')], 'no_stream');
+      await eventually(() => expect(seen.size).toBe(4), 5_000);
+      expect(component.status()).toMatchObject({ lastError: 'live stream closed' });
+      expect(registry.healthy()).toBe(true);
     } finally {
       await subscriber.stop();
     }

@@ -80,25 +80,52 @@ export class CheckpointedSubscriber {
     this.stopped = false;
     this.options.component?.set('starting');
     this.position = await this.options.checkpoints.load(this.options.name);
+    this.subscribe(0);
+    this.options.component?.set('running');
+  }
+
+  /**
+   * From the last position handled. A subscription that ends by itself without a handler failure (a
+   * store whose live stream broke, e.g. KurrentDB's) is opened again after a backoff.
+   */
+  private subscribe(restarts: number): void {
+    let handlerFailure: unknown;
     const subscription = this.options.store.subscribe({
       ...(this.position ? { after: this.position } : {}),
       filter: this.options.filter,
       ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
-      onEvents: (events) => this.deliver(events),
+      onEvents: (events) =>
+        this.deliver(events).catch((error: unknown) => {
+          handlerFailure = error;
+          throw error;
+        }),
       onRetry: (error, attempt, delayMs) => this.options.component?.retrying(error, attempt, delayMs),
       onRecovered: () => this.options.component?.set('running'),
+      // Reopened and caught up again: running, even if no new event comes to prove it.
+      onCaughtUp: () => {
+        if (restarts > 0 && this.options.component?.status().state === 'retrying')
+          this.options.component.set('running');
+      },
     });
     this.subscription = subscription;
     subscription.done.then(
       () => undefined,
       (error: unknown) => {
         if (this.stopped || error instanceof Stopped) return;
+        if (error !== handlerFailure && !this.options.isFatal?.(error)) {
+          const delayMs = Math.min(this.retry.maxBackoffMs, this.retry.backoffMs * 2 ** restarts);
+          this.options.component?.retrying(error, restarts + 1, delayMs);
+          const timer = setTimeout(() => {
+            if (!this.stopped) this.subscribe(restarts + 1);
+          }, delayMs);
+          this.wake = () => clearTimeout(timer);
+          return;
+        }
         this.stopped = true;
         if (this.options.onEnded) this.options.onEnded(error);
         else this.options.component?.set('failed', error);
       },
     );
-    this.options.component?.set('running');
   }
 
   async stop(): Promise<void> {
