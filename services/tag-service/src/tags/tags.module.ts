@@ -121,14 +121,13 @@ class TagsRuntime {
       },
     });
     built.owner = owner;
-    const target = owner;
-    this.workers.set(target, {
+    this.workers.set(owner, {
       component,
-      start: async () => target.start(),
-      stop: () => target.stop(),
-      ...(target.standBy ? { standBy: () => target.standBy!() } : {}),
+      start: async () => owner.start(),
+      stop: () => owner.stop(),
+      ...(owner.standBy ? { standBy: () => owner.standBy!() } : {}),
     });
-    return target;
+    return owner;
   }
 
   /** Puts the owners' workers under the lease, in this order (stopped in reverse). */
