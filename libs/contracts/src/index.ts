@@ -1,5 +1,6 @@
 // The gRPC contracts, generated from proto/ by `npm run generate` (buf + ts-proto); see proto/buf.gen.yaml.
 export * as runtimeV1 from './generated/tagguard/runtime/v1/service_info';
+export * as componentsV1 from './generated/tagguard/runtime/v1/components';
 export * as tagV1 from './generated/tagguard/tag/v1/tag_service';
 export * as tagMemberV1 from './generated/tagguard/tag/v1/member_service';
 export * as recycleBinV1 from './generated/tagguard/tag/v1/recycle_bin_service';

@@ -46,6 +46,10 @@ export interface SubscribeOptions {
   onCaughtUp?(): void;
   /** A handler failure stops the subscription and is reported here. */
   onError?(error: unknown): void;
+  /** A read from the store failed; it is retried after `delayMs` (the subscription does not end). */
+  onRetry?(error: unknown, attempt: number, delayMs: number): void;
+  /** Reads work again after one or more failed. */
+  onRecovered?(): void;
   batchSize?: number;
 }
 

@@ -9,13 +9,22 @@ interface PollingOptions extends SubscribeOptions {
   pollIntervalMs: number;
 }
 
-/** Catch-up then live: reads batches after the checkpoint until none is left, then waits for a wake-up. */
+/** Backoff after the n-th failed read in a row: doubling from 100 ms, at most 10 s. */
+export function readBackoffMs(attempt: number, firstMs = 100, maxMs = 10_000): number {
+  return Math.min(maxMs, firstMs * 2 ** Math.min(attempt - 1, 20));
+}
+
+/**
+ * Catch-up then live: reads batches after the checkpoint until none is left, then waits for a wake-up.
+ * A failed read (the store is down, a connection dropped) is retried with backoff, never the end of the
+ * subscription; a handler failure ends it (the handler's owner decides about retrying and parking).
+ */
 export function pollingSubscription(options: PollingOptions): Subscription {
   let stopped = false;
   let interrupt: (() => void) | undefined;
   const batchSize = options.batchSize ?? 500;
 
-  const idle = (): Promise<void> =>
+  const idle = (ms: number, onWake = true): Promise<void> =>
     new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -23,16 +32,30 @@ export function pollingSubscription(options: PollingOptions): Subscription {
         interrupt = undefined;
         resolve();
       };
-      const timer = setTimeout(done, options.pollIntervalMs);
-      options.wake.on('appended', done);
+      const timer = setTimeout(done, ms);
+      if (onWake) options.wake.on('appended', done);
       interrupt = done;
     });
 
   const done = (async () => {
     let position = options.after ?? START;
     let caughtUp = false;
+    let failedReads = 0;
     while (!stopped) {
-      const events = await options.read(position, batchSize);
+      let events: RecordedEvent[];
+      try {
+        events = await options.read(position, batchSize);
+      } catch (error) {
+        if (stopped) break;
+        const delayMs = readBackoffMs(++failedReads);
+        options.onRetry?.(error, failedReads, delayMs);
+        await idle(delayMs, false);
+        continue;
+      }
+      if (failedReads > 0) {
+        failedReads = 0;
+        options.onRecovered?.();
+      }
       if (stopped) break;
       if (events.length > 0) {
         await options.onEvents(events);
@@ -43,7 +66,7 @@ export function pollingSubscription(options: PollingOptions): Subscription {
         caughtUp = true;
         options.onCaughtUp?.();
       }
-      await idle();
+      await idle(options.pollIntervalMs);
     }
   })();
   done.catch((error: unknown) => options.onError?.(error));

@@ -1,5 +1,6 @@
-import { ServerGrpc, type GrpcOptions } from '@nestjs/microservices';
+import { ServerGrpc, type GrpcOptions, type MessageHandler } from '@nestjs/microservices';
 import { bindEventHandlers, type MessageSubscription, type MessageTransport } from '@tagguard/messaging';
+import type { ComponentRegistry } from '@tagguard/telemetry';
 
 /**
  * Nest's gRPC server that also hosts the service's @EventPattern handlers on a message transport
@@ -11,9 +12,21 @@ export class GrpcAndEventsServer extends ServerGrpc {
 
   constructor(
     options: GrpcOptions['options'],
-    private readonly events: { transport: MessageTransport; serviceName: string } | undefined,
+    private readonly events:
+      { transport: MessageTransport; serviceName: string; components?: ComponentRegistry } | undefined,
   ) {
     super(options);
+  }
+
+  /** Nest's ServerGrpc drops a handler's extras; @EventPattern's `{ group }` lives there. */
+  override addHandler(
+    pattern: unknown,
+    callback: MessageHandler,
+    isEventHandler = false,
+    extras: Record<string, unknown> = {},
+  ): void {
+    super.addHandler(pattern, callback, isEventHandler);
+    callback.extras = extras;
   }
 
   override async listen(callback: (err?: unknown, ...optionalParams: unknown[]) => void): Promise<void> {
@@ -24,6 +37,7 @@ export class GrpcAndEventsServer extends ServerGrpc {
           this.messageHandlers,
           this.events.transport,
           this.events.serviceName,
+          this.events.components,
         );
         callback();
       } catch (error) {

@@ -8,7 +8,7 @@ import { protoRoot } from './proto-root';
 import { withProtobufMapEntryNames } from './reflection-descriptors';
 
 export const RUNTIME_PACKAGE = 'tagguard.runtime.v1';
-const RUNTIME_PROTO = 'tagguard/runtime/v1/service_info.proto';
+const RUNTIME_PROTOS = ['tagguard/runtime/v1/service_info.proto', 'tagguard/runtime/v1/components.proto'];
 
 export interface GrpcServerSpec {
   host: string;
@@ -28,7 +28,7 @@ export interface GrpcServerSpec {
 export function grpcServerOptions(spec: GrpcServerSpec): GrpcOptions {
   const root = protoRoot();
   const includeDirs = [root, join(healthProtoPath, '..', '..', '..')];
-  const protoPath = [RUNTIME_PROTO, ...spec.protoFiles, healthProtoPath];
+  const protoPath = [...RUNTIME_PROTOS, ...spec.protoFiles, healthProtoPath];
   return {
     transport: Transport.GRPC,
     options: {
@@ -47,7 +47,7 @@ export function grpcServerOptions(spec: GrpcServerSpec): GrpcOptions {
         // Reflection must describe the .proto files as written (snake_case fields, map entries), so it
         // gets its own load with keepCase; Nest's camelCase definition would mislead grpcurl and friends.
         const asWritten = withProtobufMapEntryNames(
-          loadSync([RUNTIME_PROTO, ...spec.protoFiles, 'grpc/health/v1/health.proto'], {
+          loadSync([...RUNTIME_PROTOS, ...spec.protoFiles, 'grpc/health/v1/health.proto'], {
             keepCase: true,
             includeDirs: [root],
           }),

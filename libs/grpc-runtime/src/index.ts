@@ -14,6 +14,7 @@ export {
   type ServiceRuntime,
 } from './run-grpc-service';
 export type { ServiceIdentity } from './service-identity';
+export { COMPONENT_REGISTRY, PLATFORM_OPERATOR } from './components.grpc.controller';
 export { workspaceVersion } from './version';
 export { toGrpcError, type GrpcError } from './errors/grpc-error';
 export { GrpcErrorFilter } from './errors/grpc-error.filter';

@@ -4,7 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
 import { createLogger, NestPinoLogger, type Logger } from '@tagguard/logging';
 import type { MessageTransport } from '@tagguard/messaging';
-import { stopTelemetry, traceLogFields } from '@tagguard/telemetry';
+import { ComponentRegistry, isHealthy, stopTelemetry, traceLogFields } from '@tagguard/telemetry';
+import { COMPONENT_REGISTRY, ComponentsGrpcController } from './components.grpc.controller';
 import { GrpcAndEventsServer } from './grpc-and-events.server';
 import { GrpcErrorFilter } from './errors/grpc-error.filter';
 import { GrpcAccessLogInterceptor } from './grpc-access-log.interceptor';
@@ -31,6 +32,8 @@ export interface GrpcServiceDefinition {
 export interface RunningGrpcService {
   app: INestMicroservice;
   health: HealthImplementation;
+  /** The service's background components; each has a health entry named after it. */
+  components: ComponentRegistry;
   logger: Logger;
   url: string;
   stop(reason: string): Promise<void>;
@@ -39,20 +42,29 @@ export interface RunningGrpcService {
 @Global()
 @Module({})
 class GrpcRuntimeModule {
-  static forService(identity: ServiceIdentity, app: Type<unknown> | DynamicModule): DynamicModule {
+  static forService(
+    identity: ServiceIdentity,
+    components: ComponentRegistry,
+    app: Type<unknown> | DynamicModule,
+  ): DynamicModule {
     return {
       module: GrpcRuntimeModule,
       imports: [app],
-      controllers: [ServiceInfoGrpcController],
-      providers: [{ provide: SERVICE_IDENTITY, useValue: identity }],
-      exports: [SERVICE_IDENTITY],
+      controllers: [ServiceInfoGrpcController, ComponentsGrpcController],
+      providers: [
+        { provide: SERVICE_IDENTITY, useValue: identity },
+        { provide: COMPONENT_REGISTRY, useValue: components },
+      ],
+      exports: [SERVICE_IDENTITY, COMPONENT_REGISTRY],
     };
   }
 }
 
 /**
  * Boots one TagGuard service: JSON logs, gRPC with health and reflection, and a clean stop on
- * SIGTERM/SIGINT (health flips to NOT_SERVING first, in-flight calls finish, exit code 0).
+ * SIGTERM/SIGINT (health flips to NOT_SERVING first, in-flight calls finish, exit code 0). Each
+ * background component in the registry (COMPONENT_REGISTRY, injectable anywhere) gets a health entry
+ * named after it, SERVING while running or standing by; the overall "" is SERVING only while all are.
  */
 export async function runGrpcService(definition: GrpcServiceDefinition): Promise<RunningGrpcService> {
   const logger = createLogger({
@@ -65,7 +77,12 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
     version: definition.version,
     startedAt: new Date(),
   };
-  const checked = [`${RUNTIME_PACKAGE}.ServiceInfoService`, ...(definition.healthServices ?? [])];
+  const checked = [
+    `${RUNTIME_PACKAGE}.ServiceInfoService`,
+    `${RUNTIME_PACKAGE}.ComponentsService`,
+    ...(definition.healthServices ?? []),
+  ];
+  const components = new ComponentRegistry(logger);
   const health = new HealthImplementation(
     Object.fromEntries(['', ...checked].map((s) => [s, 'NOT_SERVING'])),
   );
@@ -78,10 +95,23 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
     health,
   });
   const events = definition.events
-    ? { transport: definition.events, serviceName: definition.name }
+    ? { transport: definition.events, serviceName: definition.name, components }
     : undefined;
+  let serving = false;
+  const overall = (): void =>
+    health.setStatus('', serving && components.healthy() ? 'SERVING' : 'NOT_SERVING');
+  // With a lease, "<service>.leader" tells the roles apart: SERVING on the leader, NOT_SERVING on a
+  // standby (not part of the overall status: a healthy standby is not down).
+  const leaderEntry = `${definition.name}.leader`;
+  components.onChange((component) => {
+    health.setStatus(component.name, serving && isHealthy(component.state) ? 'SERVING' : 'NOT_SERVING');
+    const roles = components.list().map((c) => c.role);
+    if (roles.some((r) => r !== 'single'))
+      health.setStatus(leaderEntry, serving && roles.includes('leader') ? 'SERVING' : 'NOT_SERVING');
+    overall();
+  });
   const app = await NestFactory.createMicroservice(
-    GrpcRuntimeModule.forService(identity, definition.module),
+    GrpcRuntimeModule.forService(identity, components, definition.module),
     {
       strategy: new GrpcAndEventsServer(grpc.options, events),
       logger: new NestPinoLogger(logger),
@@ -91,7 +121,16 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
   app.useGlobalFilters(new GrpcErrorFilter(logger));
   app.useGlobalInterceptors(new GrpcAccessLogInterceptor(logger));
   await app.listen();
-  for (const service of ['', ...checked]) health.setStatus(service, 'SERVING');
+  serving = true;
+  for (const service of checked) health.setStatus(service, 'SERVING');
+  for (const component of components.list())
+    health.setStatus(component.name, isHealthy(component.state) ? 'SERVING' : 'NOT_SERVING');
+  if (components.list().some((c) => c.role !== 'single'))
+    health.setStatus(
+      leaderEntry,
+      components.list().some((c) => c.role === 'leader') ? 'SERVING' : 'NOT_SERVING',
+    );
+  overall();
   const url = `${definition.host}:${definition.port}`;
   logger.info(
     { event: 'service.started', grpc: url, version: definition.version },
@@ -102,13 +141,15 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
   const stop = (reason: string): Promise<void> => {
     stopping ??= (async () => {
       logger.info({ event: 'service.stopping', reason }, `${definition.name} stopping (${reason})`);
-      for (const service of ['', ...checked]) health.setStatus(service, 'NOT_SERVING');
+      serving = false;
+      for (const service of ['', leaderEntry, ...checked, ...components.list().map((c) => c.name)])
+        health.setStatus(service, 'NOT_SERVING');
       await app.close();
       logger.info({ event: 'service.stopped' }, `${definition.name} stopped`);
     })();
     return stopping;
   };
-  return { app, health, logger, url, stop };
+  return { app, health, components, logger, url, stop };
 }
 
 /** What a host gives a service it starts: the message transport and, in tests, where logs go. */

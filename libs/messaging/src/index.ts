@@ -3,7 +3,23 @@ export { Inbox, type InboxOutcome } from './inbox/inbox';
 export { ensureTopics, KafkaPublisher } from './kafka/kafka-publisher';
 export { fromRecord, toHeaders, type Headers, type IntegrationMessage } from './message';
 export type { MessagePublisher } from './publisher.port';
-export { PostgresCheckpointStore, type CheckpointStore, type SqlExecutor } from './relay/checkpoint-store';
+export {
+  FencedError,
+  PostgresCheckpointStore,
+  type CheckpointStore,
+  type Fence,
+  type SqlExecutor,
+} from './relay/checkpoint-store';
+export {
+  CheckpointedSubscriber,
+  DEFAULT_RETRY,
+  type CheckpointedSubscriberOptions,
+  type RetryPolicy,
+  type SubscriberRuntime,
+} from './relay/checkpointed-subscriber';
+export { LeasedWorkers, type LeasedWorker } from './relay/leased-workers';
+export { PostgresLease, type LeaseOptions } from './relay/lease';
+export { PostgresParkedEvents, type ParkedEvent } from './relay/parked-events';
 export { EventRelay, type EventRelayOptions } from './relay/event-relay';
 export { deadLetterTopic, topicName, type TopicSpec } from './topics';
 export { InProcessTransport } from './transport/in-process-transport';

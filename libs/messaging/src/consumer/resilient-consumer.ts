@@ -1,4 +1,5 @@
-import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { ComponentLag } from '@tagguard/telemetry';
 import { fromRecord, type Headers, type IntegrationMessage } from '../message';
 import { ensureTopics } from '../kafka/kafka-publisher';
 import { deadLetterTopic } from '../topics';
@@ -21,9 +22,14 @@ export interface ResilientConsumerOptions extends SubscriptionOptions {
  * The offset is committed only after the message was handled or parked.
  */
 export class ResilientConsumer implements MessageSubscription {
+  private admin?: Admin;
+
   private constructor(
     private readonly consumer: Consumer,
     private readonly producer: Producer,
+    private readonly options: ResilientConsumerOptions,
+    /** When this member last took a message (for the lag's seconds). */
+    private readonly progress: { at: number },
   ) {}
 
   static async start(options: ResilientConsumerOptions): Promise<ResilientConsumer> {
@@ -40,14 +46,22 @@ export class ResilientConsumer implements MessageSubscription {
         : {}),
     });
     const producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const component = options.component;
+    // kafkajs restarts a crashed consumer itself when the error is retriable; health shows it meanwhile.
+    consumer.on(consumer.events.CRASH, ({ payload }) =>
+      component?.set(payload.restart ? 'retrying' : 'failed', payload.error),
+    );
+    consumer.on(consumer.events.GROUP_JOIN, () => component?.set('running'));
     await Promise.all([consumer.connect(), producer.connect()]);
     await consumer.subscribe({ topics: options.topics, fromBeginning: true });
     const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     const dlt = deadLetterTopic(options.groupId);
 
+    const progress = { at: Date.now() };
     await consumer.run({
       autoCommit: true,
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
+        progress.at = Date.now();
         let inbound: IntegrationMessage | undefined;
         const headers = headersOf(message);
         const reason = await handleWithRetries(options, {
@@ -89,12 +103,36 @@ export class ResilientConsumer implements MessageSubscription {
         options.onDeadLetter?.({ message: inbound, reason, attempts: maxAttempts });
       },
     });
-    return new ResilientConsumer(consumer, producer);
+    return new ResilientConsumer(consumer, producer, options, progress);
   }
 
   async stop(): Promise<void> {
     await this.consumer.disconnect();
     await this.producer.disconnect();
+    await this.admin?.disconnect();
+  }
+
+  /**
+   * Messages after the group's committed offsets (summed over partitions). Kafka keeps no cheap age of
+   * the oldest unread message, so `seconds` is the time since this member last took a message while
+   * some are waiting (0 when none is).
+   */
+  async lag(): Promise<ComponentLag | undefined> {
+    if (!this.admin) {
+      this.admin = this.options.kafka.admin();
+      await this.admin.connect();
+    }
+    let events = 0;
+    for (const topic of this.options.topics) {
+      const heads = await this.admin.fetchTopicOffsets(topic);
+      const [committed] = await this.admin.fetchOffsets({ groupId: this.options.groupId, topics: [topic] });
+      for (const head of heads) {
+        const at = committed?.partitions.find((p) => p.partition === head.partition)?.offset ?? '-1';
+        const from = Number(at) >= 0 ? Number(at) : Number(head.low);
+        events += Math.max(0, Number(head.high) - from);
+      }
+    }
+    return { events, seconds: events > 0 ? (Date.now() - this.progress.at) / 1000 : 0 };
   }
 }
 

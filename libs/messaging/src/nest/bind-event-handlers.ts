@@ -1,4 +1,5 @@
 import type { MessageHandler } from '@nestjs/microservices';
+import type { ComponentRegistry } from '@tagguard/telemetry';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { IntegrationMessage } from '../message';
 import type { MessageSubscription, MessageTransport } from '../transport/message-transport';
@@ -19,6 +20,7 @@ export async function bindEventHandlers(
   handlers: Map<string, MessageHandler>,
   transport: MessageTransport,
   serviceName: string,
+  components?: ComponentRegistry,
 ): Promise<MessageSubscription[]> {
   const groups = new Map<string, Map<string, MessageHandler>>();
   for (const [topic, handler] of handlers) {
@@ -34,18 +36,36 @@ export async function bindEventHandlers(
     const maxAttempts = [...byTopic.values()]
       .map((h) => (h.extras as EventHandlerExtras | undefined)?.maxAttempts)
       .find((n) => n !== undefined);
-    subscriptions.push(
-      await transport.subscribe({
-        groupId,
-        topics: [...byTopic.keys()],
-        ...(maxAttempts ? { maxAttempts } : {}),
-        handle: async (message: IntegrationMessage) => {
-          const handler = byTopic.get(message.topic)!;
-          const result: unknown = await handler(message, new EventContext([message, groupId]));
-          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-        },
-      }),
-    );
+    // One component per consumer group: its health entry and ListComponents line are the group id.
+    const bound: { subscription?: MessageSubscription } = {};
+    const component = components?.register({
+      name: groupId,
+      kind: 'consumer',
+      lag: () => bound.subscription?.lag?.() ?? Promise.resolve(undefined),
+    });
+    component?.set('starting');
+    const subscribed = await transport.subscribe({
+      groupId,
+      topics: [...byTopic.keys()],
+      ...(maxAttempts ? { maxAttempts } : {}),
+      handle: async (message: IntegrationMessage) => {
+        const handler = byTopic.get(message.topic)!;
+        const result: unknown = await handler(message, new EventContext([message, groupId]));
+        if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      },
+      onDeadLetter: ({ message, reason }) =>
+        component?.parked(`message ${message?.eventId ?? '(unreadable)'} on ${groupId}.dlt`, reason),
+      ...(component ? { component } : {}),
+    });
+    bound.subscription = subscribed;
+    component?.set('running');
+    subscriptions.push({
+      stop: async () => {
+        await subscribed.stop();
+        component?.set('stopped');
+      },
+      ...(subscribed.lag ? { lag: () => subscribed.lag!() } : {}),
+    });
   }
   return subscriptions;
 }

@@ -47,7 +47,7 @@ export class KafkaTransport implements MessageTransport {
       ...(this.options.sessionTimeoutMs ? { sessionTimeoutMs: this.options.sessionTimeoutMs } : {}),
     });
     const tracked = this.track({ close: () => consumer.stop() });
-    return { stop: () => tracked.close() };
+    return { stop: () => tracked.close(), lag: () => consumer.lag() };
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+import type { ComponentHandle, ComponentLag } from '@tagguard/telemetry';
 import type { IntegrationMessage } from '../message';
 import type { MessagePublisher } from '../publisher.port';
 
@@ -18,10 +19,14 @@ export interface SubscriptionOptions {
   /** First backoff; doubles each attempt (default 100 ms). */
   backoffMs?: number;
   onDeadLetter?(deadLetter: DeadLetter): void;
+  /** Where the consumer reports its state (a crash of the Kafka client, its recovery). */
+  component?: ComponentHandle;
 }
 
 export interface MessageSubscription {
   stop(): Promise<void>;
+  /** Messages the group has not committed yet, where the transport can tell. */
+  lag?(): Promise<ComponentLag | undefined>;
 }
 
 /**

@@ -1,5 +1,6 @@
 import {
   Inject,
+  Logger,
   Module,
   type DynamicModule,
   type OnApplicationBootstrap,
@@ -8,7 +9,25 @@ import {
 import { loadPublicKey, TokenVerifier } from '@tagguard/auth';
 import { TAG_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
 import { openEventStore, type EventStore } from '@tagguard/event-store';
-import { EventRelay, PostgresCheckpointStore, type MessageTransport } from '@tagguard/messaging';
+import { COMPONENT_REGISTRY } from '@tagguard/grpc-runtime';
+import {
+  EventRelay,
+  FencedError,
+  LeasedWorkers,
+  PostgresCheckpointStore,
+  PostgresLease,
+  PostgresParkedEvents,
+  type CheckpointStore,
+  type LeasedWorker,
+  type MessageTransport,
+  type SubscriberRuntime,
+} from '@tagguard/messaging';
+import {
+  ComponentRegistry,
+  type ComponentHandle,
+  type ComponentKind,
+  type ComponentLag,
+} from '@tagguard/telemetry';
 import { DataSource } from 'typeorm';
 import type { TagServiceConfig } from '../config/tag-service.config';
 import { LocalTenantAdminPolicy } from './authorization/local-tenant-admin.policy';
@@ -21,7 +40,7 @@ import { GovernanceGrpcController } from './governance/governance.grpc.controlle
 import { RevertProcess } from './governance/revert.process';
 import { toIntegrationMessage } from './integration/tag-events.translation';
 import { MembersGrpcController } from './members/members.grpc.controller';
-import { CatalogViewProjection } from './projections/catalog-view/catalog-view.projection';
+import { CATALOG_VIEW, CatalogViewProjection } from './projections/catalog-view/catalog-view.projection';
 import { openReadModel } from './read-model';
 import { PurgeTimer } from './recycle-bin/purge-timer';
 import { RecycleBinGrpcController } from './recycle-bin/recycle-bin.grpc.controller';
@@ -36,26 +55,120 @@ import { TimeMachineReader } from './time-machine/time-machine.reader';
 
 const EVENT_STORE = Symbol('EVENT_STORE');
 const TAG_RELAY = Symbol('TAG_RELAY');
+const RUNTIME = Symbol('TAG_RUNTIME');
+
+/**
+ * What the background components run under: one lease per tag-service database schema (so instances
+ * sharing a database and broker have one writer), checkpoints fenced by its epoch, the parked-events
+ * table, and the registry that turns their reports into health entries, logs and metrics.
+ */
+class TagsRuntime {
+  private readonly workers = new Map<object, LeasedWorker>();
+  private group?: LeasedWorkers;
+  readonly fenced: CheckpointStore;
+  readonly lease: PostgresLease;
+
+  constructor(
+    config: TagServiceConfig,
+    checkpoints: PostgresCheckpointStore,
+    private readonly parking: PostgresParkedEvents,
+    private readonly registry: ComponentRegistry,
+  ) {
+    const name = `tag-service@${config.databaseSchema}`;
+    this.lease = new PostgresLease({
+      name,
+      connectionString: config.databaseUrl,
+      checkpoints,
+      onAcquired: () => this.group!.callbacks.onAcquired(),
+      onLost: () => this.group!.callbacks.onLost(),
+      onError: (error) => new Logger('TagsRuntime').warn(`lease ${name}: ${String(error)}`),
+    });
+    this.fenced = checkpoints.fenced(name, () => this.lease.epoch);
+  }
+
+  /**
+   * Registers `owner` as a component: its health entry, its lag and parked events in ListComponents,
+   * and what its CheckpointedSubscriber needs to report, park and notice it was fenced.
+   */
+  supervise<T extends { start(): Promise<void> | void; stop(): Promise<void>; standBy?(): Promise<void> }>(
+    name: string,
+    kind: ComponentKind,
+    build: (runtime: SubscriberRuntime & { component: ComponentHandle }) => T,
+    lag?: (owner: T) => Promise<ComponentLag | undefined>,
+  ): T {
+    const built: { owner?: T } = {};
+    const component = this.registry.register({
+      name,
+      kind,
+      ...(lag ? { lag: () => (built.owner ? lag(built.owner) : Promise.resolve(undefined)) } : {}),
+      parkedEvents: async (limit) =>
+        (await this.parking.list(name, limit)).map((p) => ({
+          eventId: p.eventId,
+          what: `${p.type} on ${p.streamId} at ${p.position}`,
+          reason: p.reason,
+          attempts: p.attempts,
+          parkedAt: p.parkedAt,
+        })),
+    });
+    const owner = build({
+      component,
+      parking: this.parking,
+      isFatal: (error) => error instanceof FencedError,
+      onEnded: (error) => {
+        const worker = built.owner && this.workers.get(built.owner);
+        if (error instanceof FencedError && worker && this.group) this.group.fenced(worker);
+        else component.set('failed', error);
+      },
+    });
+    built.owner = owner;
+    this.workers.set(owner, {
+      component,
+      start: async () => owner.start(),
+      stop: () => owner.stop(),
+      ...(owner.standBy ? { standBy: () => owner.standBy!() } : {}),
+    });
+    return owner;
+  }
+
+  /** Puts the owners' workers under the lease, in this order (stopped in reverse). */
+  async start(owners: object[]): Promise<void> {
+    this.group = new LeasedWorkers(owners.map((o) => this.workers.get(o)!));
+    await this.group.initial();
+    await this.lease.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.group?.stop();
+    await this.lease.stop();
+  }
+}
 
 /** The relay that publishes tag events on the transport, or undefined when the service has none. */
 async function createRelay(
   config: TagServiceConfig,
   store: EventStore,
-  checkpoints: PostgresCheckpointStore,
+  runtime: TagsRuntime,
   events: MessageTransport | undefined,
 ): Promise<{ relay: EventRelay; close(): Promise<void> } | undefined> {
   if (!events) return undefined;
   await events.ensureTopics([TAG_EVENTS_TOPIC_V1]);
   const publisher = await events.publisher();
-  const relay = new EventRelay({
-    name: 'tag-service.relay',
-    store,
-    filter: { categories: TAG_SERVICE_CATEGORIES },
-    translate: toIntegrationMessage,
-    publisher,
-    checkpoints,
-    batchSize: config.relayBatchSize,
-  });
+  const relay = runtime.supervise(
+    'tag-service.relay',
+    'relay',
+    (supervision) =>
+      new EventRelay({
+        name: 'tag-service.relay',
+        store,
+        filter: { categories: TAG_SERVICE_CATEGORIES },
+        translate: toIntegrationMessage,
+        publisher,
+        checkpoints: runtime.fenced,
+        batchSize: config.relayBatchSize,
+        ...supervision,
+      }),
+    (r) => r.lag(),
+  );
   return {
     relay,
     async close() {
@@ -65,9 +178,13 @@ async function createRelay(
   };
 }
 
-/** Starts projection, processes, timer and relay after boot; stops them, then closes store and database. */
+/**
+ * Puts projection, processes, timer and relay under the lease after boot (this instance leads them,
+ * or stands by while another one does); stops them, then closes store and database.
+ */
 class TagsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
+    @Inject(RUNTIME) private readonly runtime: TagsRuntime,
     @Inject(CatalogViewProjection) private readonly projection: CatalogViewProjection,
     @Inject(FollowUpProcess) private readonly followUps: FollowUpProcess,
     @Inject(RevertProcess) private readonly reverts: RevertProcess,
@@ -79,21 +196,19 @@ class TagsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.projection.start();
-    await this.followUps.start();
-    await this.reverts.start();
-    await this.snapshots.start();
-    this.purge.start();
-    await this.relay?.relay.start();
+    await this.runtime.start([
+      this.projection,
+      this.followUps,
+      this.reverts,
+      this.snapshots,
+      this.purge,
+      ...(this.relay ? [this.relay.relay] : []),
+    ]);
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.runtime.stop();
     await this.relay?.close();
-    await this.purge.stop();
-    await this.snapshots.stop();
-    await this.reverts.stop();
-    await this.followUps.stop();
-    await this.projection.stop();
     await this.store.close();
     await this.db.destroy();
   }
@@ -139,32 +254,67 @@ export class TagsModule {
           inject: [DataSource],
         },
         {
+          provide: PostgresParkedEvents,
+          useFactory: (db: DataSource) => PostgresParkedEvents.create(db, config.databaseSchema),
+          inject: [DataSource],
+        },
+        {
+          provide: RUNTIME,
+          useFactory: (
+            checkpoints: PostgresCheckpointStore,
+            parking: PostgresParkedEvents,
+            registry: ComponentRegistry | undefined,
+          ) => new TagsRuntime(config, checkpoints, parking, registry ?? new ComponentRegistry()),
+          inject: [
+            PostgresCheckpointStore,
+            PostgresParkedEvents,
+            { token: COMPONENT_REGISTRY, optional: true },
+          ],
+        },
+        {
           provide: CatalogViewProjection,
-          useFactory: (store: EventStore, db: DataSource, checkpoints: PostgresCheckpointStore) =>
-            new CatalogViewProjection(store, db, checkpoints),
-          inject: [EVENT_STORE, DataSource, PostgresCheckpointStore],
+          useFactory: (store: EventStore, db: DataSource, runtime: TagsRuntime) =>
+            runtime.supervise(
+              CATALOG_VIEW,
+              'projection',
+              (supervision) =>
+                new CatalogViewProjection(store, db, runtime.fenced, CATALOG_VIEW, supervision),
+              (p) => p.lag(),
+            ),
+          inject: [EVENT_STORE, DataSource, RUNTIME],
         },
         {
           provide: FollowUpProcess,
-          useFactory: (store: EventStore, commands: TagCommands, checkpoints: PostgresCheckpointStore) =>
-            new FollowUpProcess(store, commands, checkpoints),
-          inject: [EVENT_STORE, TagCommands, PostgresCheckpointStore],
+          useFactory: (store: EventStore, commands: TagCommands, runtime: TagsRuntime) =>
+            runtime.supervise(
+              'tag-service.follow-up',
+              'process',
+              (supervision) => new FollowUpProcess(store, commands, runtime.fenced, supervision),
+              (p) => p.lag(),
+            ),
+          inject: [EVENT_STORE, TagCommands, RUNTIME],
         },
         {
           provide: RevertProcess,
-          useFactory: (
-            store: EventStore,
-            commands: TagCommands,
-            checkpoints: PostgresCheckpointStore,
-            db: DataSource,
-          ) => new RevertProcess(store, commands, checkpoints, db, config.databaseSchema),
-          inject: [EVENT_STORE, TagCommands, PostgresCheckpointStore, DataSource],
+          useFactory: (store: EventStore, commands: TagCommands, runtime: TagsRuntime, db: DataSource) =>
+            runtime.supervise(
+              'tag-service.revert',
+              'process',
+              (supervision) =>
+                new RevertProcess(store, commands, runtime.fenced, db, config.databaseSchema, supervision),
+              (p) => p.lag(),
+            ),
+          inject: [EVENT_STORE, TagCommands, RUNTIME, DataSource],
         },
         {
           provide: PurgeTimer,
-          useFactory: (commands: TagCommands, db: DataSource) =>
-            new PurgeTimer(commands, db, config.purgeIntervalMs),
-          inject: [TagCommands, DataSource],
+          useFactory: (commands: TagCommands, db: DataSource, runtime: TagsRuntime) =>
+            runtime.supervise(
+              'tag-service.purge-timer',
+              'timer',
+              ({ component }) => new PurgeTimer(commands, db, config.purgeIntervalMs, undefined, component),
+            ),
+          inject: [TagCommands, DataSource, RUNTIME],
         },
         {
           provide: SnapshotStore,
@@ -188,9 +338,23 @@ export class TagsModule {
             store: EventStore,
             reader: TimeMachineReader,
             snapshots: SnapshotStore,
-            checkpoints: PostgresCheckpointStore,
-          ) => new SnapshotProcess(store, reader, snapshots, checkpoints, config.snapshotEvery),
-          inject: [EVENT_STORE, TimeMachineReader, SnapshotStore, PostgresCheckpointStore],
+            runtime: TagsRuntime,
+          ) =>
+            runtime.supervise(
+              'tag-service.snapshots',
+              'process',
+              (supervision) =>
+                new SnapshotProcess(
+                  store,
+                  reader,
+                  snapshots,
+                  runtime.fenced,
+                  config.snapshotEvery,
+                  supervision,
+                ),
+              (p) => p.lag(),
+            ),
+          inject: [EVENT_STORE, TimeMachineReader, SnapshotStore, RUNTIME],
         },
         {
           provide: ReadModelRebuilder,
@@ -215,9 +379,9 @@ export class TagsModule {
         },
         {
           provide: TAG_RELAY,
-          useFactory: (store: EventStore, checkpoints: PostgresCheckpointStore) =>
-            createRelay(config, store, checkpoints, events),
-          inject: [EVENT_STORE, PostgresCheckpointStore],
+          useFactory: (store: EventStore, runtime: TagsRuntime) =>
+            createRelay(config, store, runtime, events),
+          inject: [EVENT_STORE, RUNTIME],
         },
         TagsLifecycle,
       ],

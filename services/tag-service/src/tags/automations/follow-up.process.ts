@@ -1,11 +1,5 @@
-import { Logger } from '@nestjs/common';
-import {
-  WrongExpectedRevisionError,
-  type EventStore,
-  type RecordedEvent,
-  type Subscription,
-} from '@tagguard/event-store';
-import type { CheckpointStore } from '@tagguard/messaging';
+import { WrongExpectedRevisionError, type EventStore, type RecordedEvent } from '@tagguard/event-store';
+import { CheckpointedSubscriber, type CheckpointStore, type SubscriberRuntime } from '@tagguard/messaging';
 import { append } from '../commands/event-writer';
 import { systemContext } from '../commands/system-context';
 import type { TagCommands } from '../commands/tag-commands';
@@ -21,30 +15,37 @@ const NAME = 'tag-service.follow-up';
  * a no-op. Reverted changes create no tasks.
  */
 export class FollowUpProcess {
-  private subscription?: Subscription;
-  private readonly logger = new Logger('FollowUpProcess');
+  private subscriber?: CheckpointedSubscriber;
 
   constructor(
     private readonly store: EventStore,
     private readonly commands: TagCommands,
     private readonly checkpoints: CheckpointStore,
+    /** Health, parking and fencing from the host (TagsModule); none in unit wiring. */
+    private readonly runtime: SubscriberRuntime = {},
   ) {}
 
   async start(): Promise<void> {
-    const after = await this.checkpoints.load(NAME);
-    this.subscription = this.store.subscribe({
-      ...(after ? { after } : {}),
+    this.subscriber = new CheckpointedSubscriber({
+      name: NAME,
+      store: this.store,
       filter: { categories: [MEMBERS_CATEGORY], eventTypes: ['MembersAdded'] },
-      onEvents: async (events) => {
+      checkpoints: this.checkpoints,
+      handle: async (events) => {
         for (const event of events) await this.react(event);
         await this.checkpoints.save(NAME, events[events.length - 1]!.position);
       },
-      onError: (error) => this.logger.error(error),
+      ...this.runtime,
     });
+    await this.subscriber.start();
   }
 
   async stop(): Promise<void> {
-    await this.subscription?.stop();
+    await this.subscriber?.stop();
+  }
+
+  lag(): ReturnType<CheckpointedSubscriber['lag']> {
+    return this.subscriber?.lag() ?? Promise.resolve(undefined);
   }
 
   private async react(recorded: RecordedEvent): Promise<void> {

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import type { EventStore, RecordedEvent, Subscription } from '@tagguard/event-store';
-import type { CheckpointStore } from '@tagguard/messaging';
+import type { EventStore, RecordedEvent } from '@tagguard/event-store';
+import { CheckpointedSubscriber, type CheckpointStore, type SubscriberRuntime } from '@tagguard/messaging';
 import type { DataSource } from 'typeorm';
 import { systemContext } from '../commands/system-context';
 import type { TagCommands } from '../commands/tag-commands';
@@ -18,7 +18,7 @@ const NAME = 'tag-service.revert';
  * reverts themselves are not checked again.
  */
 export class RevertProcess {
-  private subscription?: Subscription;
+  private subscriber?: CheckpointedSubscriber;
   private readonly logger = new Logger('RevertProcess');
 
   constructor(
@@ -27,6 +27,8 @@ export class RevertProcess {
     private readonly checkpoints: CheckpointStore,
     private readonly db: DataSource,
     private readonly schema: string,
+    /** Health, parking and fencing from the host (TagsModule); none in unit wiring. */
+    private readonly runtime: SubscriberRuntime = {},
   ) {}
 
   async start(): Promise<void> {
@@ -34,20 +36,26 @@ export class RevertProcess {
     await this.db.query(`CREATE TABLE IF NOT EXISTS ${quoteIdent(this.schema)}.member_removals (
       event_id text PRIMARY KEY, tenant_id text NOT NULL, tag_id text NOT NULL, actor_id text NOT NULL,
       removed_at timestamptz NOT NULL, removed integer NOT NULL)`);
-    const after = await this.checkpoints.load(NAME);
-    this.subscription = this.store.subscribe({
-      ...(after ? { after } : {}),
+    this.subscriber = new CheckpointedSubscriber({
+      name: NAME,
+      store: this.store,
       filter: { categories: [MEMBERS_CATEGORY], eventTypes: ['MembersRemoved'] },
-      onEvents: async (events) => {
+      checkpoints: this.checkpoints,
+      handle: async (events) => {
         for (const event of events) await this.check(event);
         await this.checkpoints.save(NAME, events[events.length - 1]!.position);
       },
-      onError: (error) => this.logger.error(error),
+      ...this.runtime,
     });
+    await this.subscriber.start();
   }
 
   async stop(): Promise<void> {
-    await this.subscription?.stop();
+    await this.subscriber?.stop();
+  }
+
+  lag(): ReturnType<CheckpointedSubscriber['lag']> {
+    return this.subscriber?.lag() ?? Promise.resolve(undefined);
   }
 
   private async check(recorded: RecordedEvent): Promise<void> {

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import type { ComponentHandle } from '@tagguard/telemetry';
 import type { DataSource } from 'typeorm';
 import { systemContext } from '../commands/system-context';
 import type { TagCommands } from '../commands/tag-commands';
@@ -21,20 +22,33 @@ export class PurgeTimer {
     private readonly db: DataSource,
     private readonly intervalMs: number,
     private readonly clock: () => Date = () => new Date(),
+    /** Health: a failing tick is `retrying` (the next tick is the retry) until one succeeds. */
+    readonly component?: ComponentHandle,
   ) {}
 
   start(): void {
+    let failures = 0;
+    this.component?.set('running');
     this.timer = setInterval(() => {
       this.running ??= this.tick()
-        .then(() => undefined)
-        .catch((error: unknown) => this.logger.error(error))
+        .then(() => {
+          if (failures > 0) this.component?.set('running');
+          failures = 0;
+        })
+        .catch((error: unknown) => {
+          if (this.component) this.component.retrying(error, ++failures, this.intervalMs);
+          else this.logger.error(error);
+        })
         .finally(() => (this.running = undefined));
     }, this.intervalMs);
   }
 
   async stop(): Promise<void> {
+    const wasRunning = this.timer !== undefined;
     clearInterval(this.timer);
+    this.timer = undefined;
     await this.running;
+    if (wasRunning) this.component?.set('stopped');
   }
 
   /** One pass; returns how many tenants were checked. */

@@ -1,6 +1,5 @@
-import { Logger } from '@nestjs/common';
-import type { EventStore, RecordedEvent, Subscription } from '@tagguard/event-store';
-import type { CheckpointStore } from '@tagguard/messaging';
+import type { EventStore, RecordedEvent } from '@tagguard/event-store';
+import { CheckpointedSubscriber, type CheckpointStore, type SubscriberRuntime } from '@tagguard/messaging';
 import type { TagCatalogState } from '../domain/tag-catalog.state';
 import type { TagMembersState } from '../domain/tag-members';
 import { CATALOG_CATEGORY, categoryOfStream, MEMBERS_CATEGORY } from '../streams';
@@ -12,8 +11,7 @@ const NAME = 'tag-service.snapshots';
 
 /** Every `every` events of a catalogue or members stream, the state after that event is saved. */
 export class SnapshotProcess {
-  private subscription?: Subscription;
-  private readonly logger = new Logger('SnapshotProcess');
+  private subscriber?: CheckpointedSubscriber;
 
   constructor(
     private readonly store: EventStore,
@@ -21,24 +19,32 @@ export class SnapshotProcess {
     private readonly snapshots: SnapshotStore,
     private readonly checkpoints: CheckpointStore,
     private readonly every: number,
+    /** Health, parking and fencing from the host (TagsModule); none in unit wiring. */
+    private readonly runtime: SubscriberRuntime = {},
   ) {}
 
   async start(): Promise<void> {
-    const after = await this.checkpoints.load(NAME);
-    this.subscription = this.store.subscribe({
-      ...(after ? { after } : {}),
+    this.subscriber = new CheckpointedSubscriber({
+      name: NAME,
+      store: this.store,
       filter: { categories: [CATALOG_CATEGORY, MEMBERS_CATEGORY] },
-      onEvents: async (events) => {
+      checkpoints: this.checkpoints,
+      handle: async (events) => {
         for (const event of events)
           if ((event.revision + 1n) % BigInt(this.every) === 0n) await this.snapshot(event);
         await this.checkpoints.save(NAME, events[events.length - 1]!.position);
       },
-      onError: (error) => this.logger.error(error),
+      ...this.runtime,
     });
+    await this.subscriber.start();
   }
 
   async stop(): Promise<void> {
-    await this.subscription?.stop();
+    await this.subscriber?.stop();
+  }
+
+  lag(): ReturnType<CheckpointedSubscriber['lag']> {
+    return this.subscriber?.lag() ?? Promise.resolve(undefined);
   }
 
   private async snapshot(event: RecordedEvent): Promise<void> {

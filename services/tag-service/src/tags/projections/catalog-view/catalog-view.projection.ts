@@ -4,9 +4,9 @@ import {
   type EventStore,
   type GlobalPosition,
   type RecordedEvent,
-  type Subscription,
 } from '@tagguard/event-store';
-import type { CheckpointStore } from '@tagguard/messaging';
+import { CheckpointedSubscriber, type CheckpointStore, type SubscriberRuntime } from '@tagguard/messaging';
+import type { ComponentLag } from '@tagguard/telemetry';
 import { In, type DataSource, type EntityManager } from 'typeorm';
 import type { FollowUpTaskEvent } from '../../domain/automation';
 import type { TagCatalogEvent } from '../../domain/tag-catalog.events';
@@ -37,7 +37,8 @@ export const CATALOG_VIEW = 'tag-service.catalog-view';
  * restarts are no-ops where they overlap.
  */
 export class CatalogViewProjection {
-  private subscription?: Subscription;
+  private subscriber?: CheckpointedSubscriber;
+  private follower?: NodeJS.Timeout;
   private position?: GlobalPosition;
   private readonly waiters = new Set<() => void>();
 
@@ -46,19 +47,59 @@ export class CatalogViewProjection {
     private readonly db: DataSource,
     private readonly checkpoints: CheckpointStore,
     private readonly name = CATALOG_VIEW,
+    /** Health, parking and fencing from the host (TagsModule); none in unit wiring and rebuilds. */
+    private readonly runtime: SubscriberRuntime = {},
   ) {}
 
   async start(): Promise<void> {
+    this.stopFollowing();
     this.position = await this.checkpoints.load(this.name);
-    this.subscription = this.store.subscribe({
-      ...(this.position ? { after: this.position } : {}),
+    this.subscriber = new CheckpointedSubscriber({
+      name: this.name,
+      store: this.store,
       filter: { categories: TAG_SERVICE_CATEGORIES },
-      onEvents: (events) => this.apply(events),
+      checkpoints: this.checkpoints,
+      handle: (events) => this.apply(events),
+      // A parked event moves the checkpoint too; readers waiting for it must not wait forever.
+      onAdvanced: (position) => this.advanceTo(position),
+      ...this.runtime,
     });
+    await this.subscriber.start();
   }
 
   async stop(): Promise<void> {
-    await this.subscription?.stop();
+    this.stopFollowing();
+    await this.subscriber?.stop();
+  }
+
+  /**
+   * On a standby instance (another one holds the lease and applies events): follow the leader's
+   * checkpoint, so that reads here wait for a consistency token just as on the leader.
+   */
+  async standBy(intervalMs = 100): Promise<void> {
+    this.stopFollowing();
+    const follow = async (): Promise<void> => {
+      const position = await this.checkpoints.load(this.name).catch(() => undefined);
+      if (position) this.advanceTo(position);
+    };
+    await follow();
+    this.follower = setInterval(() => void follow(), intervalMs);
+    this.follower.unref();
+  }
+
+  lag(): Promise<ComponentLag | undefined> {
+    return this.subscriber?.lag() ?? Promise.resolve(undefined);
+  }
+
+  private stopFollowing(): void {
+    clearInterval(this.follower);
+    this.follower = undefined;
+  }
+
+  private advanceTo(position: GlobalPosition): void {
+    if (this.position && comparePositions(this.position, position) >= 0) return;
+    this.position = position;
+    for (const check of [...this.waiters]) check();
   }
 
   /** Resolves once every event up to `position` is in the view, or rejects after `timeoutMs`. */
