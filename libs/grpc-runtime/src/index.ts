@@ -17,3 +17,5 @@ export type { ServiceIdentity } from './service-identity';
 export { workspaceVersion } from './version';
 export { toGrpcError, type GrpcError } from './errors/grpc-error';
 export { GrpcErrorFilter } from './errors/grpc-error.filter';
+export { RequestFieldError, RequestSchema, isFreeTextField } from './validation/request-fields';
+export { GrpcRequestValidationInterceptor } from './validation/request-validation.interceptor';
