@@ -28,7 +28,14 @@ describe('RequestSchema.check (the string and enum rule for every request field)
   });
 
   it('accepts a clean request', () => {
-    expect(problem(CREATE, { tagId: 'x', name: 'VIP 客户', kind: 'TAG_KIND_CUSTOMER', nodeType: 'TAG_NODE_TYPE_TAG' })).toBeUndefined();
+    expect(
+      problem(CREATE, {
+        tagId: 'x',
+        name: 'VIP 客户',
+        kind: 'TAG_KIND_CUSTOMER',
+        nodeType: 'TAG_NODE_TYPE_TAG',
+      }),
+    ).toBeUndefined();
   });
 
   it.each([
@@ -60,18 +67,29 @@ describe('RequestSchema.check (the string and enum rule for every request field)
 
   it('walks repeated fields, nested messages and maps, naming the path with proto names', () => {
     const member = (m: object) => ({ kind: 'MEMBER_KIND_CUSTOMER', id: 'c', attributes: {}, ...m });
-    expect(problem(ADD, { tagId: 't', members: [member({}), member({}), member({ id: 'c\u0000' })] })).toMatchObject({
+    expect(
+      problem(ADD, { tagId: 't', members: [member({}), member({}), member({ id: 'c\u0000' })] }),
+    ).toMatchObject({
       field: 'members[2].id',
     });
-    expect(problem(ADD, { tagId: 't', members: [member({ kind: 9 })] })).toMatchObject({ field: 'members[0].kind' });
-    expect(problem(ADD, { tagId: 't', members: [member({ attributes: { city: 'x\u0001' } })] })).toMatchObject({
+    expect(problem(ADD, { tagId: 't', members: [member({ kind: 9 })] })).toMatchObject({
+      field: 'members[0].kind',
+    });
+    expect(
+      problem(ADD, { tagId: 't', members: [member({ attributes: { city: 'x\u0001' } })] }),
+    ).toMatchObject({
       field: 'members[0].attributes["city"]',
     });
-    expect(problem(ADD, { tagId: 't', members: [member({ attributes: { 'ci\u0000ty': 'x' } })] })).toMatchObject({
+    expect(
+      problem(ADD, { tagId: 't', members: [member({ attributes: { 'ci\u0000ty': 'x' } })] }),
+    ).toMatchObject({
       field: 'members[0].attributes',
     });
     expect(
-      problem('/tagguard.tag.v1.TimeMachineService/GetTagAsOf', { tagId: 't', asOf: { timestamp: '2026\u0000' } }),
+      problem('/tagguard.tag.v1.TimeMachineService/GetTagAsOf', {
+        tagId: 't',
+        asOf: { timestamp: '2026\u0000' },
+      }),
     ).toMatchObject({ field: 'as_of.timestamp' });
   });
 });

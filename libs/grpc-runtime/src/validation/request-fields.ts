@@ -75,7 +75,8 @@ export class RequestSchema {
   /** Throws RequestFieldError for the first field that breaks the string or the enum rule. */
   check(path: string, request: unknown): void {
     const type = this.byPath.get(path);
-    if (type && request && typeof request === 'object') checkMessage(type, request as Record<string, unknown>, '');
+    if (type && request && typeof request === 'object')
+      checkMessage(type, request as Record<string, unknown>, '');
   }
 }
 
@@ -100,7 +101,8 @@ function checkMessage(type: protobuf.Type, message: Record<string, unknown>, pre
 function checkValue(field: protobuf.Field, value: unknown, path: string): void {
   const resolved = field.resolvedType;
   if (resolved instanceof protobuf.Type) {
-    if (value && typeof value === 'object') checkMessage(resolved, value as Record<string, unknown>, `${path}.`);
+    if (value && typeof value === 'object')
+      checkMessage(resolved, value as Record<string, unknown>, `${path}.`);
   } else if (resolved instanceof protobuf.Enum) {
     // proto-loader with enums: String turns a known number into its name and leaves an unknown one a number.
     const known =
