@@ -65,6 +65,7 @@ const CLEAN_STRINGS = [
   'MEMBER_KIND_CUSTOMER',
 ];
 const KEYS = ['key-1', 'key-2', 'key-3'];
+// eslint-disable-next-line no-control-regex
 const noControls = (s: string): boolean => !/[\u0000-\u001f\u007f-\u009f]/.test(s);
 
 function stringArb(field: protobuf.Field): fc.Arbitrary<string> {
