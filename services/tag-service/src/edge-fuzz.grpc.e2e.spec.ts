@@ -43,8 +43,12 @@ const camel = protobuf.util.camelCase;
 interface World {
   ownIds: string[];
   otherTenantIds: string[];
+  /** Tenant A's tags under its group. */
+  tags: string[];
+  /** An automation and a revert rule of tenant A share this id. */
+  ruleId: string;
 }
-const world: World = { ownIds: [], otherTenantIds: [] };
+const world: World = { ownIds: [], otherTenantIds: [], tags: [], ruleId: randomUUID() };
 const HUGE = 'x'.repeat(300_000);
 const CLEAN_STRINGS = [
   '',
@@ -137,11 +141,23 @@ function messageArb(type: protobuf.Type, depth = 0): fc.Arbitrary<Record<string,
 function plausible(type: protobuf.Type, ids: 'fresh' | 'existing', depth = 0): Record<string, unknown> {
   const request: Record<string, unknown> = {};
   if (depth > 3) return request;
-  const [group, tag] = world.ownIds;
+  const [group] = world.ownIds;
+  // Several tags, so one a random DeleteTag binned still leaves others to update.
+  const tag = world.tags[Math.floor(Math.random() * world.tags.length)];
   const id = (name: string): string =>
-    /^(parent|root)_id$/.test(name) ? (ids === 'fresh' ? '' : group!) : ids === 'fresh' ? randomUUID() : tag!;
+    /^(parent|root)_id$/.test(name)
+      ? ids === 'fresh'
+        ? ''
+        : group!
+      : ids === 'fresh'
+        ? randomUUID()
+        : name === 'rule_id'
+          ? world.ruleId
+          : tag!;
   for (const field of type.fieldsArray) {
-    if (field instanceof protobuf.MapField || field.partOf) continue;
+    // Of a oneof, the first member only; an expected revision left out (a plausible caller may not know it).
+    const firstOfOneof = !field.partOf || field.partOf.fieldsArray[0] === field;
+    if (field instanceof protobuf.MapField || !firstOfOneof || field.name === 'expected_revision') continue;
     const t = field.resolvedType;
     const value =
       t instanceof protobuf.Type
@@ -151,11 +167,13 @@ function plausible(type: protobuf.Type, ids: 'fresh' | 'existing', depth = 0): R
           : field.type === 'string'
             ? /(_id|_ids|^id)$/.test(field.name)
               ? id(field.name)
-              : field.name === 'idempotency_key'
-                ? `plausible-${randomUUID()}`
-                : field.name.endsWith('token')
-                  ? ''
-                  : `plausible ${field.name}`
+              : field.name === 'timestamp' || field.name.endsWith('_at')
+                ? new Date().toISOString()
+                : field.name === 'idempotency_key'
+                  ? `plausible-${randomUUID()}`
+                  : field.name.endsWith('token')
+                    ? ''
+                    : `plausible ${field.name}`
             : field.type === 'bool'
               ? false
               : field.type.endsWith('64')
@@ -247,6 +265,7 @@ const tenantA = TagServiceHarness.admin();
 const tenantB = TagServiceHarness.admin();
 const CALLERS: (Caller | undefined)[] = [
   tenantA,
+  { ...tenantA, actorId: 'operator-1', roles: ['platform_operator', 'tenant_admin'] },
   tenantA,
   tenantA,
   { ...tenantA, actorId: 'viewer-1', roles: [] },
@@ -352,6 +371,8 @@ async function probe(
   const status = outcome.ok ? 'OK' : grpc.status[outcome.code];
   tally.set(status, (tally.get(status) ?? 0) + 1);
   if (outcome.ok) answered.add(rpc.name);
+  if (process.env['FUZZ_DEBUG'] && expectedBadField === undefined)
+    console.log(`${rpc.name} ${status} ${outcome.ok ? '' : outcome.details.slice(0, 80)}`);
   const what = `${rpc.name} ${JSON.stringify(request).slice(0, 300)} as ${caller?.actorId ?? 'anonymous'}`;
   const got = outcome.ok
     ? 'OK'
@@ -394,7 +415,20 @@ describe(`every rpc of ${PACKAGE} under random and hostile requests (fast-check,
       { tagId: tag, members: [{ kind: 'MEMBER_KIND_CUSTOMER', id: 'c1' }] },
       tenantA,
     );
-    world.ownIds.push(group, tag, await create(tenantA, 'TAG_NODE_TYPE_TAG'), 'c1');
+    for (let i = 0; i < 4; i++) world.tags.push(await create(tenantA, 'TAG_NODE_TYPE_TAG', group));
+    world.ownIds.push(
+      group,
+      tag,
+      ...world.tags,
+      await create(tenantA, 'TAG_NODE_TYPE_TAG'),
+      'c1',
+      world.ruleId,
+    );
+    const { ruleId } = world;
+    const automation = { ruleId, tagId: tag, assigneeId: 'sales-1', dueInHours: 24, guideTemplate: 'call' };
+    await svc.call('automations', 'DefineAutomation', { automation }, tenantA);
+    const rule = { ruleId, tagId: tag, type: 'REVERT_RULE_TYPE_REMOVAL_RATE_LIMIT', maxPerHour: 100 };
+    await svc.call('governance', 'DefineRevertRule', { rule }, tenantA);
     world.otherTenantIds.push(await create(tenantB, 'TAG_NODE_TYPE_TAG'));
   });
   afterAll(async () => {
@@ -423,14 +457,18 @@ describe(`every rpc of ${PACKAGE} under random and hostile requests (fast-check,
       }
     expect(violations).toEqual([]);
 
+    // About one random request in four carries one hostile leaf; the rest test the handlers behind the edge.
     const hostile = targets.length
-      ? fc.option(
-          fc.record({
-            leaf: fc.constantFrom(...targets),
-            control: fc.constantFrom(...CONTROL_VALUES),
-            number: fc.constantFrom(...UNKNOWN_ENUM_NUMBERS),
-          }),
-          { freq: 4 },
+      ? fc.oneof(
+          { weight: 3, arbitrary: fc.constant(null) },
+          {
+            weight: 1,
+            arbitrary: fc.record({
+              leaf: fc.constantFrom(...targets),
+              control: fc.constantFrom(...CONTROL_VALUES),
+              number: fc.constantFrom(...UNKNOWN_ENUM_NUMBERS),
+            }),
+          },
         )
       : fc.constant(null);
     await fc.assert(
@@ -453,11 +491,11 @@ describe(`every rpc of ${PACKAGE} under random and hostile requests (fast-check,
   });
 
   // A fuzzer whose every call bounces off authentication proves nothing about the handlers behind it.
-  it('reached the handlers: calls of a third of the rpcs or more succeeded, and the failures were many kinds', () => {
+  it('reached the handlers: calls of half the rpcs or more succeeded, and the failures were many kinds', () => {
     console.log(
       `edge fuzz outcomes: ${JSON.stringify(Object.fromEntries(tally))}; OK from ${answered.size}/${RPCS.length} rpcs`,
     );
-    expect(answered.size).toBeGreaterThanOrEqual(RPCS.length / 3);
+    expect(answered.size).toBeGreaterThanOrEqual(RPCS.length / 2);
     expect([...tally.keys()]).toEqual(
       expect.arrayContaining(['OK', 'INVALID_ARGUMENT', 'NOT_FOUND', 'PERMISSION_DENIED', 'UNAUTHENTICATED']),
     );
