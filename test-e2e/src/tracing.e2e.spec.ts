@@ -106,7 +106,7 @@ describe('end-to-end tracing across tag-service and audit-service', () => {
 
   it('logs the call as JSON with the trace id of its spans', () => {
     const call = tag.lines.find(
-      (l) => l['event'] === 'grpc.call' && String(l['method']).includes('createTag'),
+      (l) => l['event'] === 'grpc.call' && String(l['method']).endsWith('/CreateTag'),
     );
     expect(call).toMatchObject({ code: 0, trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect(receiver.spans.some((s) => s.traceId === call!['trace_id'] && s.service === 'audit-service')).toBe(

@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   for (const [name, offset] of [...services].sort((a, b) => a[1] - b[1]))
     console.error(`  ${name.padEnd(20)} ${host}:${basePort + offset}`);
   console.error(
-    '[tagguard] caller token: bash deploy/local/tagguard.sh npm run -s token -- --tenant tenant-a --actor admin-1',
+    '[tagguard] caller token (can write): TOKEN=$(bash deploy/local/tagguard.sh npm run -s token -- --tenant tenant-a --actor admin-1 --roles tenant_admin)',
   );
   console.error('[tagguard] Ctrl-C stops everything.\n');
 }

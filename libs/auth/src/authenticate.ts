@@ -1,3 +1,4 @@
+import { annotateRequest } from '@tagguard/logging';
 import { TokenError, type Principal, type TokenVerifier } from './token';
 
 export type AuthErrorCode = 'AUTH.UNAUTHENTICATED' | 'AUTH.INVALID_ARGUMENT';
@@ -40,7 +41,9 @@ export function authenticate(
       'authorization',
     );
   try {
-    return verifier.verify(match[1]!, now);
+    const principal = verifier.verify(match[1]!, now);
+    annotateRequest({ tenantId: principal.tenantId, actorId: principal.actorId });
+    return principal;
   } catch (error) {
     if (error instanceof TokenError && error.problem === 'missing_claim') {
       throw new AuthError('AUTH.INVALID_ARGUMENT', error.message, `authorization.${error.claim}`);

@@ -18,3 +18,5 @@ export { COMPONENT_REGISTRY, PLATFORM_OPERATOR } from './components.grpc.control
 export { workspaceVersion } from './version';
 export { toGrpcError, type GrpcError } from './errors/grpc-error';
 export { GrpcErrorFilter } from './errors/grpc-error.filter';
+export { RequestFieldError, RequestSchema, isFreeTextField } from './validation/request-fields';
+export { GrpcRequestValidationInterceptor } from './validation/request-validation.interceptor';

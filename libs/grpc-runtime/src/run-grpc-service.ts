@@ -10,6 +10,9 @@ import { GrpcAndEventsServer } from './grpc-and-events.server';
 import { GrpcErrorFilter } from './errors/grpc-error.filter';
 import { GrpcAccessLogInterceptor } from './grpc-access-log.interceptor';
 import { grpcServerOptions, HealthImplementation, RUNTIME_PACKAGE } from './grpc-server-options';
+import { protoRoot } from './proto-root';
+import { RequestSchema } from './validation/request-fields';
+import { GrpcRequestValidationInterceptor } from './validation/request-validation.interceptor';
 import { SERVICE_IDENTITY, type ServiceIdentity } from './service-identity';
 import { ServiceInfoGrpcController } from './service-info.grpc.controller';
 
@@ -119,7 +122,10 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
     },
   );
   app.useGlobalFilters(new GrpcErrorFilter(logger));
-  app.useGlobalInterceptors(new GrpcAccessLogInterceptor(logger));
+  app.useGlobalInterceptors(
+    new GrpcAccessLogInterceptor(logger),
+    new GrpcRequestValidationInterceptor(RequestSchema.load(protoRoot(), definition.protoFiles ?? [])),
+  );
   await app.listen();
   serving = true;
   for (const service of checked) health.setStatus(service, 'SERVING');

@@ -1,2 +1,11 @@
 export { createLogger, type Logger, type LoggerOptions } from './logger';
 export { NestPinoLogger } from './nest-pino-logger';
+export {
+  annotateRequest,
+  currentRequestContext,
+  newRequestContext,
+  requestLogFields,
+  requestTraceparent,
+  runInRequestContext,
+  type RequestContext,
+} from './request-context';

@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { requestLogFields } from './request-context';
 
 export type { Logger };
 
@@ -7,13 +8,14 @@ export interface LoggerOptions {
   level?: string;
   /** Where lines go; stdout unless a test captures them. */
   destination?: DestinationStream;
-  /** Fields merged into every line, e.g. the active trace and span ids. */
+  /** Fields merged into every line after the request's own (e.g. the active OpenTelemetry span's ids). */
   mixin?: () => Record<string, unknown>;
 }
 
 /**
  * One JSON line per log event: `time` as ISO-8601, `level` as a word, `service` on every line,
- * so SREs can filter and join with traces without a parser per service.
+ * so SREs can filter and join with traces without a parser per service. A line written while handling a
+ * request carries its trace_id, span_id, tenantId and actorId (request-context.ts), exporter or not.
  */
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
@@ -23,7 +25,7 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       messageKey: 'msg',
-      ...(options.mixin ? { mixin: options.mixin } : {}),
+      mixin: () => ({ ...requestLogFields(), ...options.mixin?.() }),
     },
     options.destination ?? pino.destination({ fd: 1, sync: true }),
   );

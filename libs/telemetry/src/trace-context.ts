@@ -1,9 +1,14 @@
 import { context, propagation, trace, type Context } from '@opentelemetry/api';
+import { requestTraceparent } from '@tagguard/logging';
 
-/** The active trace as W3C headers, for event metadata and message headers. */
+/**
+ * The active trace as W3C headers, for event metadata and message headers; with no exporter configured,
+ * the request's own trace (libs/logging request context), so consumers log the same trace id.
+ */
 export function currentTraceHeaders(): { traceparent?: string; tracestate?: string } {
   const carrier: Record<string, string> = {};
   propagation.inject(context.active(), carrier);
+  carrier['traceparent'] ??= requestTraceparent() ?? '';
   return {
     ...(carrier['traceparent'] ? { traceparent: carrier['traceparent'] } : {}),
     ...(carrier['tracestate'] ? { tracestate: carrier['tracestate'] } : {}),

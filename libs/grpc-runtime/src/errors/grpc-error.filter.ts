@@ -23,8 +23,14 @@ export class GrpcErrorFilter implements RpcExceptionFilter<unknown> {
       return throwError(() => exception);
     }
     const error = toGrpcError(exception);
-    if (error.message === 'internal error')
-      this.logger.error({ err: exception }, 'unhandled error in a gRPC handler');
+    if (error.message === 'internal error') {
+      const call = host.getArgByIndex<{ getPath?: () => string } | undefined>(2);
+      const method = call?.getPath?.().slice(1);
+      this.logger.error(
+        { err: exception, ...(method ? { method } : {}) },
+        `unhandled error in ${method ?? 'a gRPC handler'}`,
+      );
+    }
     return throwError(() => error);
   }
 }

@@ -53,6 +53,11 @@ export class TagServiceHarness {
     return new TagServiceHarness(`127.0.0.1:${port}`, schema, proc);
   }
 
+  /** Every JSON line the service process wrote to stdout so far. */
+  get logLines(): Record<string, unknown>[] {
+    return this.proc.lines;
+  }
+
   async stop(): Promise<void> {
     for (const c of this.clients.values()) c.close();
     await this.proc.stop('SIGTERM');
@@ -72,6 +77,7 @@ export class TagServiceHarness {
     method: string,
     request: object,
     caller?: Caller,
+    headers: Record<string, string> = {},
   ): Promise<T> {
     const client = this.client(service) as unknown as Record<
       string,
@@ -80,6 +86,7 @@ export class TagServiceHarness {
     const fn = client[method];
     if (!fn) throw new Error(`no method ${method} on ${service}`);
     const metadata = new grpc.Metadata();
+    for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
     if (caller)
       metadata.set(
         'authorization',

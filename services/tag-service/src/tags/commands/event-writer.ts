@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import type { Principal } from '@tagguard/auth';
 import {
   StreamNotFoundError,
@@ -84,7 +85,7 @@ export function append(
     ? `key:${context.principal.tenantId}:${context.idempotencyKey}`
     : options.idSeed;
   const { answer } = options;
-  return store.append(
+  const written = store.append(
     stream,
     events.map((e, i) => ({
       id: seed ? derivedId(seed, stream, String(i)) : randomUUID(),
@@ -98,4 +99,36 @@ export function append(
     })),
     revision === undefined ? 'no_stream' : revision,
   );
+  written.then(
+    () => warnOnGovernance(events, context),
+    () => undefined,
+  );
+  return written;
+}
+
+const governanceLog = new Logger('Governance');
+
+/** A critical sensitive operation or a frozen operator needs a person now: a warn line as it is written. */
+function warnOnGovernance(events: { type: string; data: unknown }[], context: CommandContext): void {
+  for (const { type, data } of events) {
+    const d = data as Record<string, unknown>;
+    if (type === 'SensitiveOperationDetected' && d['level'] === 'critical')
+      governanceLog.warn({
+        event: 'governance.critical_operation',
+        tenantId: context.principal.tenantId,
+        operationId: d['operationId'],
+        operation: d['operation'],
+        operator: d['actorId'],
+        totalMembers: d['totalMembers'],
+        msg: `critical sensitive operation: ${String(d['beforeState'])} by ${String(d['actorId'])}`,
+      });
+    if (type === 'OperatorFrozen')
+      governanceLog.warn({
+        event: 'governance.operator_frozen',
+        tenantId: context.principal.tenantId,
+        operator: d['actorId'],
+        operationId: d['operationId'],
+        msg: `operator ${String(d['actorId'])} frozen: ${String(d['reason'])}`,
+      });
+  }
 }
