@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadDevPrivateKey, signToken } from '@tagguard/auth';
+import { loadSigningPrivateKey, signToken } from '@tagguard/auth';
 
 // `npm run token -- --tenant tenant-a --actor admin-1 --roles tenant_admin [--dept d1] [--ttl 3600]`:
 // prints a token signed with the development key, for grpcurl's `-H "authorization: Bearer <token>"`.
@@ -27,7 +27,7 @@ console.log(
       roles,
       ...(values.dept ? { departmentId: values.dept } : {}),
     },
-    loadDevPrivateKey(),
+    loadSigningPrivateKey(),
     Number(values.ttl),
   ),
 );

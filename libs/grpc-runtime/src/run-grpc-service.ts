@@ -8,6 +8,7 @@ import { stopTelemetry, traceLogFields } from '@tagguard/telemetry';
 import { GrpcAndEventsServer } from './grpc-and-events.server';
 import { GrpcErrorFilter } from './errors/grpc-error.filter';
 import { GrpcAccessLogInterceptor } from './grpc-access-log.interceptor';
+import { grpcServerCredentials, grpcTlsMode, type GrpcTls } from './grpc-credentials';
 import { grpcServerOptions, HealthImplementation, RUNTIME_PACKAGE } from './grpc-server-options';
 import { SERVICE_IDENTITY, type ServiceIdentity } from './service-identity';
 import { ServiceInfoGrpcController } from './service-info.grpc.controller';
@@ -26,6 +27,8 @@ export interface GrpcServiceDefinition {
   events?: MessageTransport;
   /** Where JSON log lines go; stdout unless a test captures them. */
   logDestination?: DestinationStream;
+  /** Serve TLS (mTLS with a client CA); plaintext without (readGrpcTls reads it from the config). */
+  tls?: GrpcTls;
 }
 
 export interface RunningGrpcService {
@@ -83,7 +86,10 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
   const app = await NestFactory.createMicroservice(
     GrpcRuntimeModule.forService(identity, definition.module),
     {
-      strategy: new GrpcAndEventsServer(grpc.options, events),
+      strategy: new GrpcAndEventsServer(
+        { ...grpc.options, credentials: grpcServerCredentials(definition.tls) },
+        events,
+      ),
       logger: new NestPinoLogger(logger),
       bufferLogs: false,
     },
@@ -94,7 +100,7 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
   for (const service of ['', ...checked]) health.setStatus(service, 'SERVING');
   const url = `${definition.host}:${definition.port}`;
   logger.info(
-    { event: 'service.started', grpc: url, version: definition.version },
+    { event: 'service.started', grpc: url, tls: grpcTlsMode(definition.tls), version: definition.version },
     `${definition.name} serving gRPC on ${url}`,
   );
 

@@ -11,11 +11,11 @@ export type { AuditServiceConfig } from './config/audit-service.config';
 export { loadAuditServiceConfig } from './config/audit-service.config';
 
 /** Starts audit-service in this process: its own process (main.ts) or beside the others (embedded mode). */
-export function startAuditService(
+export async function startAuditService(
   config: AuditServiceConfig,
   runtime: ServiceRuntime = {},
 ): Promise<RunningGrpcService> {
-  return runGrpcService({
+  const service = await runGrpcService({
     name: 'audit-service',
     version: workspaceVersion(),
     module: AuditServiceModule.forRoot(config),
@@ -24,6 +24,13 @@ export function startAuditService(
     healthServices: ['tagguard.audit.v1.AuditService'],
     host: config.grpcHost,
     port: config.grpcPort,
+    tls: config.grpcTls,
     ...runtime,
   });
+  if (config.auth.warning)
+    service.logger.warn(
+      { event: 'auth.dev_key_accepted', variable: 'AUTH_ALLOW_DEV_KEY' },
+      config.auth.warning,
+    );
+  return service;
 }

@@ -11,11 +11,11 @@ export type { TagServiceConfig } from './config/tag-service.config';
 export { loadTagServiceConfig } from './config/tag-service.config';
 
 /** Starts tag-service in this process: its own process (main.ts) or beside the others (embedded mode). */
-export function startTagService(
+export async function startTagService(
   config: TagServiceConfig,
   runtime: ServiceRuntime = {},
 ): Promise<RunningGrpcService> {
-  return runGrpcService({
+  const service = await runGrpcService({
     name: 'tag-service',
     version: workspaceVersion(),
     module: TagServiceModule.forRoot(config, runtime.events),
@@ -38,6 +38,13 @@ export function startTagService(
     ],
     host: config.grpcHost,
     port: config.grpcPort,
+    tls: config.grpcTls,
     ...runtime,
   });
+  if (config.auth.warning)
+    service.logger.warn(
+      { event: 'auth.dev_key_accepted', variable: 'AUTH_ALLOW_DEV_KEY' },
+      config.auth.warning,
+    );
+  return service;
 }

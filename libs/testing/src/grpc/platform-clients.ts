@@ -35,9 +35,13 @@ function constructor(file: string, path: string[]): grpc.ServiceClientConstructo
 }
 
 /** grpc.health.v1.Health/Check over a real socket; resolves to SERVING / NOT_SERVING / SERVICE_UNKNOWN. */
-export function checkHealth(address: string, service = ''): Promise<string> {
+export function checkHealth(
+  address: string,
+  service = '',
+  channel: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+): Promise<string> {
   const Health = constructor(healthProtoPath, ['grpc', 'health', 'v1', 'Health']);
-  const client = new Health(address, grpc.credentials.createInsecure()) as unknown as HealthClient;
+  const client = new Health(address, channel) as unknown as HealthClient;
   return new Promise((resolve, reject) => {
     client.Check({ service }, (error, response) => {
       client.close();
