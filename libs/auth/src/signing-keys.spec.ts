@@ -43,7 +43,10 @@ describe('which key a service verifies tokens with', () => {
   it('given AUTH_ALLOW_DEV_KEY=true on 0.0.0.0, the development key is accepted with a warning to log', () => {
     expect(resolveVerifierKey({ AUTH_ALLOW_DEV_KEY: 'true' }, '0.0.0.0')).toMatchObject({
       development: true,
-      warning: expect.stringMatching(/^AUTH_ALLOW_DEV_KEY=true: .*GRPC_HOST=0\.0\.0\.0/),
+      warning: {
+        variable: 'AUTH_ALLOW_DEV_KEY',
+        message: expect.stringMatching(/^AUTH_ALLOW_DEV_KEY=true: .*GRPC_HOST=0\.0\.0\.0/),
+      },
     });
   });
 

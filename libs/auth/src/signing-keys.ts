@@ -14,7 +14,7 @@ export interface VerifierKey {
   /** The committed development key: anyone with the repository can mint tokens it accepts. */
   development: boolean;
   /** Set when the development key is accepted only because AUTH_ALLOW_DEV_KEY=true; log it at warn. */
-  warning?: string;
+  warning?: { variable: string; message: string };
 }
 
 /** 127.0.0.0/8, ::1 (also IPv4-mapped) and `localhost`: reachable from this machine only. */
@@ -53,7 +53,13 @@ export function resolveVerifierKey(env: Record<string, string | undefined>, grpc
       'AUTH_PUBLIC_KEY_FILE',
       `must name your own public key: ${exposure}. Generate a pair (deploy/compose/setup.sh), or set AUTH_ALLOW_DEV_KEY=true to accept the development key anyway`,
     );
-  return { ...key, warning: `AUTH_ALLOW_DEV_KEY=true: accepting the development key although ${exposure}` };
+  return {
+    ...key,
+    warning: {
+      variable: 'AUTH_ALLOW_DEV_KEY',
+      message: `AUTH_ALLOW_DEV_KEY=true: accepting the development key although ${exposure}`,
+    },
+  };
 }
 
 /** The committed development private key (tests, the local token CLI). */

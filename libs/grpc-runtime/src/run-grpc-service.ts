@@ -29,6 +29,8 @@ export interface GrpcServiceDefinition {
   logDestination?: DestinationStream;
   /** Serve TLS (mTLS with a client CA); plaintext without (readGrpcTls reads it from the config). */
   tls?: GrpcTls;
+  /** Accepted but risky settings (e.g. AUTH_ALLOW_DEV_KEY=true), logged at warn before anything starts. */
+  configWarnings?: { variable: string; message: string }[];
 }
 
 export interface RunningGrpcService {
@@ -63,6 +65,8 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
     mixin: traceLogFields,
     ...(definition.logDestination ? { destination: definition.logDestination } : {}),
   });
+  for (const { variable, message } of definition.configWarnings ?? [])
+    logger.warn({ event: 'config.warning', variable }, message);
   const identity: ServiceIdentity = {
     name: definition.name,
     version: definition.version,

@@ -11,11 +11,11 @@ export type { AuditServiceConfig } from './config/audit-service.config';
 export { loadAuditServiceConfig } from './config/audit-service.config';
 
 /** Starts audit-service in this process: its own process (main.ts) or beside the others (embedded mode). */
-export async function startAuditService(
+export function startAuditService(
   config: AuditServiceConfig,
   runtime: ServiceRuntime = {},
 ): Promise<RunningGrpcService> {
-  const service = await runGrpcService({
+  return runGrpcService({
     name: 'audit-service',
     version: workspaceVersion(),
     module: AuditServiceModule.forRoot(config),
@@ -25,12 +25,7 @@ export async function startAuditService(
     host: config.grpcHost,
     port: config.grpcPort,
     tls: config.grpcTls,
+    configWarnings: config.auth.warning ? [config.auth.warning] : [],
     ...runtime,
   });
-  if (config.auth.warning)
-    service.logger.warn(
-      { event: 'auth.dev_key_accepted', variable: 'AUTH_ALLOW_DEV_KEY' },
-      config.auth.warning,
-    );
-  return service;
 }

@@ -11,11 +11,11 @@ export type { TagServiceConfig } from './config/tag-service.config';
 export { loadTagServiceConfig } from './config/tag-service.config';
 
 /** Starts tag-service in this process: its own process (main.ts) or beside the others (embedded mode). */
-export async function startTagService(
+export function startTagService(
   config: TagServiceConfig,
   runtime: ServiceRuntime = {},
 ): Promise<RunningGrpcService> {
-  const service = await runGrpcService({
+  return runGrpcService({
     name: 'tag-service',
     version: workspaceVersion(),
     module: TagServiceModule.forRoot(config, runtime.events),
@@ -39,12 +39,7 @@ export async function startTagService(
     host: config.grpcHost,
     port: config.grpcPort,
     tls: config.grpcTls,
+    configWarnings: config.auth.warning ? [config.auth.warning] : [],
     ...runtime,
   });
-  if (config.auth.warning)
-    service.logger.warn(
-      { event: 'auth.dev_key_accepted', variable: 'AUTH_ALLOW_DEV_KEY' },
-      config.auth.warning,
-    );
-  return service;
 }
