@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { status } from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
@@ -7,7 +8,8 @@ import { loadMuteServiceConfig } from '@tagguard/mute-service';
 import { loadPermissionServiceConfig } from '@tagguard/permission-service';
 import { loadSyncServiceConfig } from '@tagguard/sync-service';
 import { loadTagServiceConfig } from '@tagguard/tag-service';
-import { generateComposeSecrets } from '@tagguard/testing';
+import { grpcChannelCredentials } from '@tagguard/grpc-runtime';
+import { checkHealth, freePort, generateComposeSecrets, startServiceProcess } from '@tagguard/testing';
 
 // No Docker engine runs here, so docker-compose.yml is never started in CI. What can be checked without
 // one is checked: each service's environment in the file, with what deploy/compose/setup.sh generates at
@@ -122,4 +124,42 @@ describe('docker-compose.yml (distributed mode)', () => {
       /^kurrentdb:\/\//,
     );
   });
+
+  it.each([
+    ['TLS', secrets],
+    ['mTLS', mutual],
+  ] as const)(
+    'mute-service as a process with its compose environment serves %s on its port',
+    async (mode, generated) => {
+      // Its compose environment, on loopback (nothing listens beyond it here), without Kafka or OTLP.
+      const {
+        KAFKA_BROKERS: _k,
+        OTEL_EXPORTER_OTLP_ENDPOINT: _o,
+        OTEL_TRACES_EXPORTER: _t,
+        ...env
+      } = containerEnv('mute-service', generated);
+      const port = await freePort();
+      const proc = await startServiceProcess('mute-service', {
+        ...env,
+        GRPC_HOST: '127.0.0.1',
+        GRPC_PORT: String(port),
+      });
+      try {
+        const ca = generated.read('services/ca.pem');
+        const operator = { ca, cert: generated.read('client.pem'), key: generated.read('client.key') };
+        const address = `localhost:${port}`;
+        await expect(checkHealth(address, '', grpcChannelCredentials(operator))).resolves.toBe('SERVING');
+        await expect(checkHealth(address)).rejects.toMatchObject({ code: status.UNAVAILABLE });
+        const withoutCert = checkHealth(address, '', grpcChannelCredentials({ ca }));
+        if (mode === 'TLS') await expect(withoutCert).resolves.toBe('SERVING');
+        else await expect(withoutCert).rejects.toMatchObject({ code: status.UNAVAILABLE });
+        expect(proc.lines).toContainEqual(
+          expect.objectContaining({ event: 'service.started', tls: mode.toLowerCase() }),
+        );
+      } finally {
+        await proc.stop('SIGTERM');
+      }
+    },
+    60_000,
+  );
 });
