@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
+import { loadDevPrivateKey, signToken } from '@tagguard/auth';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
@@ -8,8 +10,15 @@ import { loadMuteServiceConfig } from '@tagguard/mute-service';
 import { loadPermissionServiceConfig } from '@tagguard/permission-service';
 import { loadSyncServiceConfig } from '@tagguard/sync-service';
 import { loadTagServiceConfig } from '@tagguard/tag-service';
-import { grpcChannelCredentials } from '@tagguard/grpc-runtime';
-import { checkHealth, freePort, generateComposeSecrets, startServiceProcess } from '@tagguard/testing';
+import { grpcChannelCredentials, protoRoot } from '@tagguard/grpc-runtime';
+import {
+  checkHealth,
+  freePort,
+  generateComposeSecrets,
+  startServiceProcess,
+  tagguardClient,
+  testInfra,
+} from '@tagguard/testing';
 
 // No Docker engine runs here, so docker-compose.yml is never started in CI. What can be checked without
 // one is checked: each service's environment in the file, with what deploy/compose/setup.sh generates at
@@ -162,4 +171,54 @@ describe('docker-compose.yml (distributed mode)', () => {
     },
     60_000,
   );
+
+  it('tag-service with its compose environment takes tokens of the generated key and refuses forged ones', async () => {
+    // The attack the distributed mode was open to: a tenant-admin token minted with the committed key.
+    const {
+      KAFKA_BROKERS: _k,
+      OTEL_EXPORTER_OTLP_ENDPOINT: _o,
+      OTEL_TRACES_EXPORTER: _t,
+      ...env
+    } = containerEnv('tag-service', secrets);
+    const port = await freePort();
+    const schema = `compose_tag_${port}`;
+    const proc = await startServiceProcess('tag-service', {
+      ...env,
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: String(port),
+      DATABASE_URL: testInfra().postgresUrl,
+      EVENTSTORE_URL: testInfra().postgresUrl,
+      DATABASE_SCHEMA: schema,
+      EVENTSTORE_SCHEMA: `${schema}_es`,
+    });
+    const client = tagguardClient<grpc.Client>(
+      `localhost:${port}`,
+      'tagguard/tag/v1/tag_service.proto',
+      protoRoot(),
+      ['tagguard', 'tag', 'v1', 'TagService'],
+      grpcChannelCredentials({ ca: secrets.read('services/ca.pem') }),
+    );
+    const listTags = (privateKey: string) =>
+      new Promise<grpc.ServiceError | null>((resolve) => {
+        const metadata = new grpc.Metadata();
+        const token = signToken(
+          { tenantId: 'tenant-a', actorId: 'admin-1', roles: ['tenant_admin'] },
+          privateKey,
+        );
+        metadata.set('authorization', `Bearer ${token}`);
+        (client as unknown as Record<string, (...a: unknown[]) => void>)['ListTags']!.call(
+          client,
+          { pageSize: 20 },
+          metadata,
+          (error: grpc.ServiceError | null) => resolve(error),
+        );
+      });
+    try {
+      expect(await listTags(secrets.read('signing-key.pem').toString())).toBeNull();
+      expect(await listTags(loadDevPrivateKey())).toMatchObject({ code: status.UNAUTHENTICATED });
+    } finally {
+      client.close();
+      await proc.stop('SIGTERM');
+    }
+  }, 60_000);
 });

@@ -116,14 +116,12 @@ export function tagguardClient<T extends grpc.Client>(
   protoFile: string,
   protoDir: string,
   path: string[],
+  channel: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
 ): T {
   const file = join(protoDir, protoFile);
   let node: unknown = grpc.loadPackageDefinition(
     protoLoader.loadSync(file, { ...loaderOptions, includeDirs: [protoDir] }),
   );
   for (const key of path) node = (node as Record<string, unknown>)[key];
-  return new (node as grpc.ServiceClientConstructor)(
-    address,
-    grpc.credentials.createInsecure(),
-  ) as unknown as T;
+  return new (node as grpc.ServiceClientConstructor)(address, channel) as unknown as T;
 }
