@@ -109,13 +109,15 @@ describe('docker-compose.yml (distributed mode)', () => {
     }
   });
 
-  it('no generated secret is committed: deploy/compose/secrets is ignored and holds nothing tracked', () => {
+  it('no generated secret is committed or sent to an image build: deploy/compose/secrets is ignored by git and docker', () => {
     const ignored = spawnSync('git', ['check-ignore', '-q', 'deploy/compose/secrets/signing-key.pem'], {
       cwd: root,
     });
     expect(ignored.status).toBe(0);
     const tracked = spawnSync('git', ['ls-files', 'deploy/compose'], { cwd: root, encoding: 'utf8' });
     expect(tracked.stdout.trim().split('\n')).toEqual(['deploy/compose/setup.sh']);
+    // Nor the image's build context.
+    expect(readFileSync(join(root, '.dockerignore'), 'utf8').split('\n')).toContain('deploy/compose/secrets');
   });
 
   it('runs Kafka, KurrentDB, PostgreSQL, an OpenTelemetry collector and Jaeger, and tag-service on KurrentDB', () => {
