@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
-import { loadDevPrivateKey, signToken } from '@tagguard/auth';
+import { loadSigningPrivateKey, signToken } from '@tagguard/auth';
 
 const MAX_TTL_SECONDS = 30 * 24 * 3600;
 
 export const TOKEN_USAGE = `Usage: npm run -s token -- --tenant <tenant> --actor <user> [--roles r1,r2] [--dept <department>] [--ttl <seconds>]
 
-Prints a caller token signed with the development key on stdout, for
+Prints a caller token on stdout, signed with AUTH_PRIVATE_KEY_FILE (else the development key), for
 grpcurl -H "authorization: Bearer <token>"; what it grants goes to stderr, so
 TOKEN=$(npm run -s token -- ...) captures the token alone.
 
@@ -21,7 +21,7 @@ Options:
 Example (a caller that can write):
   TOKEN=$(npm run -s token -- --tenant tenant-a --actor admin-1 --roles tenant_admin)
 
-Exit codes: 0 token printed, 2 bad or missing options, 1 the development key cannot be read.`;
+Exit codes: 0 token printed, 2 bad or missing options, 1 the signing key cannot be read.`;
 
 interface Io {
   out: (line: string) => void;
@@ -98,10 +98,10 @@ export function runTokenCli(argv: string[], io: Io): number {
   }
   let key: string;
   try {
-    key = loadDevPrivateKey();
+    key = loadSigningPrivateKey();
   } catch (error) {
     io.err(
-      `token: cannot read the development key: ${error instanceof Error ? error.message : String(error)}`,
+      `token: cannot read the signing key: ${error instanceof Error ? error.message : String(error)}`,
     );
     return 1;
   }

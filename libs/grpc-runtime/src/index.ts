@@ -4,6 +4,7 @@ export {
   RUNTIME_PACKAGE,
   type GrpcServerSpec,
 } from './grpc-server-options';
+export { grpcChannelCredentials, grpcServerCredentials, readGrpcTls, type GrpcTls } from './grpc-credentials';
 export { protoRoot } from './proto-root';
 export {
   runGrpcService,

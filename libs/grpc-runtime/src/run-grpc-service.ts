@@ -9,6 +9,7 @@ import { COMPONENT_REGISTRY, ComponentsGrpcController } from './components.grpc.
 import { GrpcAndEventsServer } from './grpc-and-events.server';
 import { GrpcErrorFilter } from './errors/grpc-error.filter';
 import { GrpcAccessLogInterceptor } from './grpc-access-log.interceptor';
+import { grpcServerCredentials, grpcTlsMode, type GrpcTls } from './grpc-credentials';
 import { grpcServerOptions, HealthImplementation, RUNTIME_PACKAGE } from './grpc-server-options';
 import { protoRoot } from './proto-root';
 import { RequestSchema } from './validation/request-fields';
@@ -30,6 +31,10 @@ export interface GrpcServiceDefinition {
   events?: MessageTransport;
   /** Where JSON log lines go; stdout unless a test captures them. */
   logDestination?: DestinationStream;
+  /** Serve TLS (mTLS with a client CA); plaintext without (readGrpcTls reads it from the config). */
+  tls?: GrpcTls;
+  /** Accepted but risky settings (e.g. AUTH_ALLOW_DEV_KEY=true), logged at warn before anything starts. */
+  configWarnings?: { variable: string; message: string }[];
 }
 
 export interface RunningGrpcService {
@@ -75,6 +80,8 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
     mixin: traceLogFields,
     ...(definition.logDestination ? { destination: definition.logDestination } : {}),
   });
+  for (const { variable, message } of definition.configWarnings ?? [])
+    logger.warn({ event: 'config.warning', variable }, message);
   const identity: ServiceIdentity = {
     name: definition.name,
     version: definition.version,
@@ -116,7 +123,10 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
   const app = await NestFactory.createMicroservice(
     GrpcRuntimeModule.forService(identity, components, definition.module),
     {
-      strategy: new GrpcAndEventsServer(grpc.options, events),
+      strategy: new GrpcAndEventsServer(
+        { ...grpc.options, credentials: grpcServerCredentials(definition.tls) },
+        events,
+      ),
       logger: new NestPinoLogger(logger),
       bufferLogs: false,
     },
@@ -139,7 +149,7 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
   overall();
   const url = `${definition.host}:${definition.port}`;
   logger.info(
-    { event: 'service.started', grpc: url, version: definition.version },
+    { event: 'service.started', grpc: url, tls: grpcTlsMode(definition.tls), version: definition.version },
     `${definition.name} serving gRPC on ${url}`,
   );
 

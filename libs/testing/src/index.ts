@@ -11,3 +11,4 @@ export { startServiceProcess, type ServiceProcess } from './process/service-proc
 export { freePort } from './net/free-port';
 export { dockerEngineAvailable } from './docker';
 export { given } from './specification';
+export { generateComposeSecrets, type ComposeSecrets } from './tls/compose-secrets';

@@ -24,6 +24,8 @@ export function startAuditService(
     healthServices: ['tagguard.audit.v1.AuditService'],
     host: config.grpcHost,
     port: config.grpcPort,
+    tls: config.grpcTls,
+    configWarnings: config.auth.warning ? [config.auth.warning] : [],
     ...runtime,
   });
 }

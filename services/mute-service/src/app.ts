@@ -21,6 +21,7 @@ export function startMuteService(
     module: MuteServiceModule,
     host: config.grpcHost,
     port: config.grpcPort,
+    tls: config.grpcTls,
     ...runtime,
   });
 }

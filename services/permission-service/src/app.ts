@@ -21,6 +21,7 @@ export function startPermissionService(
     module: PermissionServiceModule,
     host: config.grpcHost,
     port: config.grpcPort,
+    tls: config.grpcTls,
     ...runtime,
   });
 }

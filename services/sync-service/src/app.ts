@@ -21,6 +21,7 @@ export function startSyncService(
     module: SyncServiceModule,
     host: config.grpcHost,
     port: config.grpcPort,
+    tls: config.grpcTls,
     ...runtime,
   });
 }

@@ -38,6 +38,8 @@ export function startTagService(
     ],
     host: config.grpcHost,
     port: config.grpcPort,
+    tls: config.grpcTls,
+    configWarnings: config.auth.warning ? [config.auth.warning] : [],
     ...runtime,
   });
 }

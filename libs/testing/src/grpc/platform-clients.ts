@@ -35,9 +35,13 @@ function constructor(file: string, path: string[]): grpc.ServiceClientConstructo
 }
 
 /** grpc.health.v1.Health/Check over a real socket; resolves to SERVING / NOT_SERVING / SERVICE_UNKNOWN. */
-export function checkHealth(address: string, service = ''): Promise<string> {
+export function checkHealth(
+  address: string,
+  service = '',
+  channel: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+): Promise<string> {
   const Health = constructor(healthProtoPath, ['grpc', 'health', 'v1', 'Health']);
-  const client = new Health(address, grpc.credentials.createInsecure()) as unknown as HealthClient;
+  const client = new Health(address, channel) as unknown as HealthClient;
   return new Promise((resolve, reject) => {
     client.Check({ service }, (error, response) => {
       client.close();
@@ -112,14 +116,12 @@ export function tagguardClient<T extends grpc.Client>(
   protoFile: string,
   protoDir: string,
   path: string[],
+  channel: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
 ): T {
   const file = join(protoDir, protoFile);
   let node: unknown = grpc.loadPackageDefinition(
     protoLoader.loadSync(file, { ...loaderOptions, includeDirs: [protoDir] }),
   );
   for (const key of path) node = (node as Record<string, unknown>)[key];
-  return new (node as grpc.ServiceClientConstructor)(
-    address,
-    grpc.credentials.createInsecure(),
-  ) as unknown as T;
+  return new (node as grpc.ServiceClientConstructor)(address, channel) as unknown as T;
 }

@@ -1,5 +1,5 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { loadPublicKey, TokenVerifier } from '@tagguard/auth';
+import { TokenVerifier } from '@tagguard/auth';
 import { Inbox } from '@tagguard/messaging';
 import { Pool } from 'pg';
 import type { AuditServiceConfig } from '../config/audit-service.config';
@@ -37,7 +37,7 @@ export class AuditTrailModule {
           useFactory: (pool: Pool) => Inbox.create(pool, config.databaseSchema),
           inject: [Pool],
         },
-        { provide: TokenVerifier, useFactory: () => new TokenVerifier(loadPublicKey().pem) },
+        { provide: TokenVerifier, useFactory: () => new TokenVerifier(config.auth.pem) },
         AuditTrailLifecycle,
       ],
     };

@@ -1,8 +1,14 @@
+import { resolveVerifierKey, type VerifierKey } from '@tagguard/auth';
 import { readEnv } from '@tagguard/config';
+import { readGrpcTls, type GrpcTls } from '@tagguard/grpc-runtime';
 
 export interface AuditServiceConfig {
   grpcHost: string;
   grpcPort: number;
+  /** GRPC_TLS_CERT_FILE / GRPC_TLS_KEY_FILE (+ GRPC_TLS_CLIENT_CA_FILE for mTLS); plaintext without. */
+  grpcTls?: GrpcTls;
+  /** AUTH_PUBLIC_KEY_FILE, or the development key only on loopback (AUTH_ALLOW_DEV_KEY overrides). */
+  auth: VerifierKey;
   /** postgres:// URL of audit-service's own database. */
   databaseUrl: string;
   databaseSchema: string;
@@ -21,6 +27,8 @@ export function loadAuditServiceConfig(
   return {
     grpcHost,
     grpcPort,
+    grpcTls: readGrpcTls(env),
+    auth: resolveVerifierKey(env, grpcHost),
     databaseUrl: read.string('DATABASE_URL'),
     databaseSchema: read.string('DATABASE_SCHEMA', 'audit_service'),
     kafkaBrokers: read.list('KAFKA_BROKERS'),

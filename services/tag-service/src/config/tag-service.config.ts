@@ -1,8 +1,14 @@
+import { resolveVerifierKey, type VerifierKey } from '@tagguard/auth';
 import { readEnv } from '@tagguard/config';
+import { readGrpcTls, type GrpcTls } from '@tagguard/grpc-runtime';
 
 export interface TagServiceConfig {
   grpcHost: string;
   grpcPort: number;
+  /** GRPC_TLS_CERT_FILE / GRPC_TLS_KEY_FILE (+ GRPC_TLS_CLIENT_CA_FILE for mTLS); plaintext without. */
+  grpcTls?: GrpcTls;
+  /** AUTH_PUBLIC_KEY_FILE, or the development key only on loopback (AUTH_ALLOW_DEV_KEY overrides). */
+  auth: VerifierKey;
   /** The event store: postgres:// (PostgreSQL adapter) or kurrentdb:// / esdb:// (KurrentDB adapter). */
   eventStoreUrl: string;
   eventStoreSchema: string;
@@ -32,6 +38,8 @@ export function loadTagServiceConfig(
   return {
     grpcHost,
     grpcPort,
+    grpcTls: readGrpcTls(env),
+    auth: resolveVerifierKey(env, grpcHost),
     eventStoreUrl: read.string('EVENTSTORE_URL', databaseUrl),
     eventStoreSchema: read.string('EVENTSTORE_SCHEMA', 'eventstore'),
     eventStoreListen: read.oneOf('EVENTSTORE_LISTEN', ['true', 'false'] as const, 'true') === 'true',

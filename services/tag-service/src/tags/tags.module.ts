@@ -6,7 +6,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { loadPublicKey, TokenVerifier } from '@tagguard/auth';
+import { TokenVerifier } from '@tagguard/auth';
 import { TAG_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
 import { openEventStore, type EventStore } from '@tagguard/event-store';
 import { COMPONENT_REGISTRY } from '@tagguard/grpc-runtime';
@@ -366,7 +366,7 @@ export class TagsModule {
           ) => new ReadModelRebuilder(store, db, config.databaseSchema, projection, checkpoints),
           inject: [EVENT_STORE, DataSource, CatalogViewProjection, PostgresCheckpointStore],
         },
-        { provide: TokenVerifier, useFactory: () => new TokenVerifier(loadPublicKey().pem) },
+        { provide: TokenVerifier, useFactory: () => new TokenVerifier(config.auth.pem) },
         { provide: TAG_AUTHORIZER, useFactory: () => new LocalTenantAdminPolicy() },
         {
           provide: TAG_EDGE,

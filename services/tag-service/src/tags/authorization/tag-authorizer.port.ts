@@ -8,7 +8,9 @@ export type TagAction =
   | 'members.read'
   | 'governance.write'
   | 'approval.decide'
-  | 'tasks.write';
+  | 'tasks.write'
+  /** Rebuild every tenant's read models (a platform operation). */
+  | 'readmodels.rebuild';
 
 /** The port tag-service asks before every call. Resolves, or throws TAG.PERMISSION_DENIED. */
 export interface TagAuthorizer {

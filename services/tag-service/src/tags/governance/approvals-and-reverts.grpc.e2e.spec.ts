@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { eventually } from '@tagguard/testing';
+import { comparePositions, positionFromToken } from '@tagguard/event-store';
+import { eventually, testInfra } from '@tagguard/testing';
+import { Client } from 'pg';
 import { customer, customers, TagServiceHarness, type Caller } from '../../testing/tag-service-harness';
 
 type Result = {
@@ -36,6 +38,20 @@ describe('four-eyes approval and auto-revert over gRPC', () => {
     if (members) await svc.call('members', 'AddMembers', { tagId, members: customers(members) }, first);
     await svc.call('tags', 'SetTagProtection', { tagId, protected: true, expectedRevision: '0' }, first);
     return tagId;
+  };
+  /** Whether the revert process's saved checkpoint is at or past the position of a write's token. */
+  const revertCheckpointPassed = async (token: string): Promise<boolean> => {
+    const db = new Client({ connectionString: testInfra().postgresUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ commit: string; prepare: string }>(
+        `SELECT commit_position AS commit, prepare_position AS prepare FROM "${svc.schema}".checkpoints WHERE name = 'tag-service.revert'`,
+      );
+      const saved = rows[0] && { commit: BigInt(rows[0].commit), prepare: BigInt(rows[0].prepare) };
+      return saved !== undefined && comparePositions(saved, positionFromToken(token)!) >= 0;
+    } finally {
+      await db.end();
+    }
   };
   const memberIds = async (tagId: string, consistencyToken = '') =>
     (
@@ -181,13 +197,25 @@ describe('four-eyes approval and auto-revert over gRPC', () => {
       { tagId, members: [customer('c0000')] },
       keyAccount,
     );
-    // Give the revert process time to (wrongly) act; the removal must stand.
-    await new Promise((r) => setTimeout(r, 1_000));
-    expect(await memberIds(tagId, removed.result.consistencyToken)).toEqual(['c0001', 'c0002', 'c0003']);
+    // A positive signal instead of a pause: the revert process saved a checkpoint at or past this
+    // removal, and it saves only after checking (and compensating) every event of the batch. A write
+    // made after that gives a token past anything the process could have appended.
+    await eventually(
+      async () => expect(await revertCheckpointPassed(removed.result.consistencyToken)).toBe(true),
+      20_000,
+    );
+    const marker = await svc.call<Result>(
+      'tags',
+      'CreateTag',
+      { tagId: randomUUID(), name: '检查点之后', kind: 'TAG_KIND_CUSTOMER' },
+      first,
+    );
+    const after = marker.result.consistencyToken;
+    expect(await memberIds(tagId, after)).toEqual(['c0001', 'c0002', 'c0003']);
     const { changes } = await svc.call<{ changes: unknown[] }>(
       'governance',
       'ListRevertedChanges',
-      {},
+      { consistencyToken: after },
       first,
     );
     expect(changes).toHaveLength(1);
