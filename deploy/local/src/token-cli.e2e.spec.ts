@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
-import { loadPublicKey, TokenVerifier } from '@tagguard/auth';
+import { resolveVerifierKey, TokenVerifier } from '@tagguard/auth';
 import { protoRoot } from '@tagguard/grpc-runtime';
 import {
   freePort,
@@ -36,7 +36,7 @@ const token = (...args: string[]): Promise<Ran> =>
     }),
   );
 
-const verifier = new TokenVerifier(loadPublicKey({}).pem);
+const verifier = new TokenVerifier(resolveVerifierKey({}, '127.0.0.1').pem);
 
 describe('npm run token (the development token CLI)', () => {
   it('--help explains every option and the exit codes, and exits 0', async () => {

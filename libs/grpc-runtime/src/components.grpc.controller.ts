@@ -1,6 +1,6 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { Controller, Inject } from '@nestjs/common';
-import { authenticate, loadPublicKey, TokenVerifier } from '@tagguard/auth';
+import { authenticate, resolveVerifierKey, TokenVerifier } from '@tagguard/auth';
 import { componentsV1 } from '@tagguard/contracts';
 import type { ComponentRegistry } from '@tagguard/telemetry';
 
@@ -23,7 +23,10 @@ class RuntimeError extends Error {
 @Controller()
 @componentsV1.ComponentsServiceControllerMethods()
 export class ComponentsGrpcController implements componentsV1.ComponentsServiceController {
-  private verifier?: TokenVerifier;
+  // Resolved at start, so a service bound beyond loopback with the development key fails to start (D24-F).
+  private readonly verifier = new TokenVerifier(
+    resolveVerifierKey(process.env, process.env['GRPC_HOST'] ?? '127.0.0.1').pem,
+  );
 
   constructor(@Inject(COMPONENT_REGISTRY) private readonly registry: ComponentRegistry) {}
 
@@ -31,7 +34,6 @@ export class ComponentsGrpcController implements componentsV1.ComponentsServiceC
     request: componentsV1.ListComponentsRequest,
     metadata?: Metadata,
   ): Promise<componentsV1.ListComponentsResponse> {
-    this.verifier ??= new TokenVerifier(loadPublicKey().pem);
     const principal = authenticate(metadata, this.verifier);
     if (!principal.roles.includes(PLATFORM_OPERATOR))
       throw new RuntimeError(
