@@ -15,7 +15,7 @@ import type {
 import { categoryOf } from '../stream-name';
 import { pollingSubscription } from '../polling-subscription';
 import { withSpan } from '../tracing';
-import { notifyChannel, quoteIdent, schemaDdl } from './schema';
+import { appendCreatingSql, appendExistingSql, notifyChannel, quoteIdent, schemaDdl } from './schema';
 
 export interface PostgresEventStoreOptions {
   connectionString: string;
@@ -24,8 +24,11 @@ export interface PostgresEventStoreOptions {
   poolSize?: number;
   /** Fallback poll interval of subscriptions; NOTIFY wakes them sooner. */
   pollIntervalMs?: number;
-  /** LISTEN for append notifications (off for servers that cannot, e.g. some PGlite setups). */
+  /** LISTEN for other processes' appends (default on); off, subscriptions wake on this process's
+   * appends and poll for the rest. */
   listen?: boolean;
+  /** Appends of this process are announced to others by at most one NOTIFY per this many ms (default 10). */
+  notifyCoalesceMs?: number;
 }
 
 interface EventRow {
@@ -51,13 +54,19 @@ export class PostgresEventStore implements EventStore {
   private readonly pool: Pool;
   private readonly schema: string;
   private readonly s: string;
+  private readonly channel: string;
+  private readonly sql: { creating: string; existing: string };
   private readonly wake = new EventEmitter();
   private listener?: Client;
+  private notifyTimer?: NodeJS.Timeout;
+  private closing = false;
   private readonly subscriptions = new Set<Subscription>();
 
   private constructor(private readonly options: PostgresEventStoreOptions) {
     this.schema = options.schema ?? 'eventstore';
     this.s = quoteIdent(this.schema);
+    this.channel = notifyChannel(this.schema);
+    this.sql = { creating: appendCreatingSql(this.schema), existing: appendExistingSql(this.schema) };
     const config: PoolConfig = { connectionString: options.connectionString, max: options.poolSize ?? 10 };
     this.pool = new Pool(config);
     this.wake.setMaxListeners(0);
@@ -91,7 +100,7 @@ export class PostgresEventStore implements EventStore {
       await client.connect();
       client.on('notification', () => this.wake.emit('appended'));
       client.on('error', () => undefined);
-      await client.query(`LISTEN ${notifyChannel(this.schema)}`);
+      await client.query(`LISTEN ${this.channel}`);
       this.listener = client;
     } catch {
       this.listener = undefined; // polling alone still delivers everything
@@ -114,48 +123,71 @@ export class PostgresEventStore implements EventStore {
     if (events.length === 0) throw new Error('append needs at least one event');
     for (const e of events) if (!UUID.test(e.id)) throw new Error(`event id "${e.id}" is not a UUID`);
     const ids = events.map((e) => e.id);
+    const creating = expected === 'no_stream' || expected === 'any';
+    const arrays = [
+      ids,
+      events.map((e) => e.type),
+      events.map((e) => e.schemaVersion),
+      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => JSON.stringify(e.metadata)),
+    ];
 
     try {
-      const { rows } = await this.pool.query<{
-        outcome: string;
-        revision: string | null;
-        tx: string | null;
-        pos: string | null;
-      }>(
-        `SELECT * FROM ${this.s}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[])`,
-        [
+      // Named: each pooled connection parses and plans the statement once, then only binds and runs it.
+      const { rows } = await this.pool.query<{ revision: string | null; tx: string | null; pos: string | null }>({
+        name: creating ? `${this.schema}.append_creating` : `${this.schema}.append_existing`,
+        text: creating ? this.sql.creating : this.sql.existing,
+        values: [
           streamId,
           categoryOf(streamId),
-          String(expected),
-          ids,
-          events.map((e) => e.type),
-          events.map((e) => e.schemaVersion),
-          events.map((e) => JSON.stringify(e.data)),
-          events.map((e) => JSON.stringify(e.metadata)),
+          creating ? expected : typeof expected === 'bigint' ? String(expected) : null,
+          ...arrays,
         ],
-      );
+      });
       const row = rows[0]!;
-      if (row.outcome === 'ok') {
+      if (row.revision !== null) {
+        this.appended();
         return {
-          nextRevision: BigInt(row.revision!),
+          nextRevision: BigInt(row.revision),
           position: { commit: BigInt(row.tx!), prepare: BigInt(row.pos!) },
         };
-      }
-      if (row.outcome === 'wrong_expected') {
-        throw new WrongExpectedRevisionError(
-          streamId,
-          String(expected),
-          row.revision === null ? 'no_stream' : BigInt(row.revision),
-        );
       }
     } catch (error) {
       // A concurrent retry with the same ids won the race: answer as the retry it is.
       if (!isUniqueViolation(error, 'events_event_id_unique')) throw error;
+      const already = await this.idempotentResult(streamId, ids);
+      if (already) return already;
+      throw new EventIdConflictError(ids[0]!);
     }
-    // Some id is stored already: the same append retried (return its result) or a conflicting one.
+    // Nothing written: a retry whose stream moved on since (return its result), or a stale expectation.
     const already = await this.idempotentResult(streamId, ids);
     if (already) return already;
-    throw new EventIdConflictError(ids[0]!);
+    const { rows } = await this.pool.query<{ revision: string; deleted: boolean }>(
+      `SELECT revision, deleted FROM ${this.s}.streams WHERE stream_id = $1`,
+      [streamId],
+    );
+    const actual = rows[0] && !rows[0].deleted ? BigInt(rows[0].revision) : 'no_stream';
+    throw new WrongExpectedRevisionError(streamId, String(expected), actual);
+  }
+
+  /**
+   * Wakes this process's subscriptions at once and, at most once per `notifyCoalesceMs`, other
+   * processes' through NOTIFY. The NOTIFY runs outside every append transaction: a NOTIFY in the
+   * appending transaction takes a database-wide lock at commit, which concurrent appends queued behind.
+   */
+  private appended(): void {
+    this.wake.emit('appended');
+    if (this.notifyTimer || this.closing) return;
+    this.notifyTimer = setTimeout(() => void this.notifyOthers(), this.options.notifyCoalesceMs ?? 10);
+  }
+
+  private async notifyOthers(): Promise<void> {
+    if (!this.notifyTimer) return;
+    clearTimeout(this.notifyTimer);
+    this.notifyTimer = undefined;
+    await this.pool
+      .query({ name: 'eventstore.notify', text: 'SELECT pg_notify($1, $2)', values: [this.channel, ''] })
+      .catch(() => undefined); // a lost wake-up only delays subscribers until their next poll
   }
 
   /** The stored result when every id is already in this stream, in order; a conflict when only some are. */
@@ -284,6 +316,8 @@ export class PostgresEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    await this.notifyOthers();
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     await this.listener?.end().catch(() => undefined);
     await this.pool.end();
