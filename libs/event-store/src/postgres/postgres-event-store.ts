@@ -15,7 +15,7 @@ import type {
 import { categoryOf } from '../stream-name';
 import { pollingSubscription } from '../polling-subscription';
 import { withSpan } from '../tracing';
-import { appendCreatingSql, appendExistingSql, notifyChannel, quoteIdent, schemaDdl } from './schema';
+import { appendSql, notifyChannel, quoteIdent, schemaDdl } from './schema';
 
 export interface PostgresEventStoreOptions {
   connectionString: string;
@@ -55,10 +55,10 @@ export class PostgresEventStore implements EventStore {
   private readonly schema: string;
   private readonly s: string;
   private readonly channel: string;
-  private readonly sql: { creating: string; existing: string };
   private readonly wake = new EventEmitter();
   private listener?: Client;
   private notifyTimer?: NodeJS.Timeout;
+  private readonly statements: Record<string, string> = {};
   private closing = false;
   private readonly subscriptions = new Set<Subscription>();
 
@@ -66,7 +66,6 @@ export class PostgresEventStore implements EventStore {
     this.schema = options.schema ?? 'eventstore';
     this.s = quoteIdent(this.schema);
     this.channel = notifyChannel(this.schema);
-    this.sql = { creating: appendCreatingSql(this.schema), existing: appendExistingSql(this.schema) };
     const config: PoolConfig = { connectionString: options.connectionString, max: options.poolSize ?? 10 };
     this.pool = new Pool(config);
     this.wake.setMaxListeners(0);
@@ -124,32 +123,33 @@ export class PostgresEventStore implements EventStore {
     for (const e of events) if (!UUID.test(e.id)) throw new Error(`event id "${e.id}" is not a UUID`);
     const ids = events.map((e) => e.id);
     const creating = expected === 'no_stream' || expected === 'any';
-    const arrays = [
-      ids,
-      events.map((e) => e.type),
-      events.map((e) => e.schemaVersion),
-      events.map((e) => JSON.stringify(e.data)),
-      events.map((e) => JSON.stringify(e.metadata)),
-    ];
+    const single = events.length === 1;
+    const column = <T>(pick: (e: EventEnvelope) => T): T | T[] =>
+      single ? pick(events[0]!) : events.map(pick);
+    const statement = `${creating ? 'creating' : 'existing'}_${single ? 'one' : 'many'}`;
 
     try {
       // Named: each pooled connection parses and plans the statement once, then only binds and runs it.
-      const { rows } = await this.pool.query<{ revision: string | null; tx: string | null; pos: string | null }>({
-        name: creating ? `${this.schema}.append_creating` : `${this.schema}.append_existing`,
-        text: creating ? this.sql.creating : this.sql.existing,
+      const { rows } = await this.pool.query<{ revision: string; tx: string; pos: string }>({
+        name: `${this.schema}.append_${statement}`,
+        text: (this.statements[statement] ??= appendSql(this.schema, { creating, single })),
         values: [
           streamId,
           categoryOf(streamId),
           creating ? expected : typeof expected === 'bigint' ? String(expected) : null,
-          ...arrays,
+          column((e) => e.id),
+          column((e) => e.type),
+          column((e) => e.schemaVersion),
+          column((e) => JSON.stringify(e.data)),
+          column((e) => JSON.stringify(e.metadata)),
         ],
       });
-      const row = rows[0]!;
-      if (row.revision !== null) {
+      if (rows.length > 0) {
         this.appended();
+        const last = rows.reduce((a, b) => (BigInt(b.revision) > BigInt(a.revision) ? b : a));
         return {
-          nextRevision: BigInt(row.revision),
-          position: { commit: BigInt(row.tx!), prepare: BigInt(row.pos!) },
+          nextRevision: BigInt(last.revision),
+          position: { commit: BigInt(last.tx), prepare: BigInt(last.pos) },
         };
       }
     } catch (error) {

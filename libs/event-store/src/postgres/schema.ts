@@ -42,45 +42,39 @@ export function schemaDdl(schema: string): string {
   `;
 }
 
-// $1 stream, $2 category, $4..$8 the events as parallel arrays. The stream row is written once (its new
-// revision), the events are numbered from it, and the event_id unique constraint makes a retried append
-// fail as a whole (23505), which the adapter answers with the stored result. No row back: the expected
-// revision did not hold (or the ids are a retry); the adapter looks which.
-const appendEvents = (s: string) => `
-  appended AS (
-    INSERT INTO ${s}.events AS ev (event_id, stream_id, category, stream_revision, event_type, schema_version, data, metadata)
-    SELECT i.id, $1, $2, stream.revision - cardinality($4::uuid[]) + i.n, i.t, i.v, i.d, i.m
-    FROM stream, unnest($4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[]) WITH ORDINALITY AS i(id, t, v, d, m, n)
-    RETURNING ev.stream_revision, ev.transaction_id, ev.global_position
-  )
-  SELECT max(stream_revision) AS revision, min(transaction_id::text) AS tx, max(global_position) AS pos FROM appended`;
-
 /**
- * Expected `no_stream` ($3 = 'no_stream') or `any` ($3 = 'any'): create the stream row or, under its row
- * lock, move it on when the expectation holds (a soft-deleted stream counts as absent).
+ * The one statement of an append: write the stream row once (its new revision, under its row lock),
+ * then the events numbered from it. $1 stream, $2 category, $3 the expectation, $4..$8 the events
+ * (scalars for one event, parallel arrays for several: array encoding and unnest cost a third of a
+ * single-event append). The event_id unique constraint makes a retried append fail whole (23505),
+ * which the adapter answers with the stored result. No row back: the expectation did not hold.
+ *
+ * - creating (expected `no_stream` / `any`, $3 the text): insert the stream row, or move it on when
+ *   $3 is `any` or the stream is soft-deleted (which counts as absent).
+ * - existing (expected `stream_exists`, $3 null, or an exact revision, $3): only an existing stream
+ *   moves on; under READ COMMITTED a concurrent writer's newer row version is re-checked, so exactly
+ *   one of several writers with the same expectation wins.
  */
-export function appendCreatingSql(schema: string): string {
+export function appendSql(schema: string, shape: { creating: boolean; single: boolean }): string {
   const s = quoteIdent(schema);
-  return `WITH stream AS (
-    INSERT INTO ${s}.streams AS st (stream_id, category, revision, deleted)
-    VALUES ($1, $2, cardinality($4::uuid[]) - 1, false)
-    ON CONFLICT (stream_id) DO UPDATE SET revision = st.revision + cardinality($4::uuid[]), deleted = false
-      WHERE $3::text = 'any' OR st.deleted
-    RETURNING st.revision
-  ),${appendEvents(s)}`;
-}
-
-/**
- * Expected `stream_exists` ($3 null) or an exact revision ($3): only an existing stream moves on. Under
- * READ COMMITTED a concurrent writer's newer row version is re-checked, so exactly one of them wins.
- */
-export function appendExistingSql(schema: string): string {
-  const s = quoteIdent(schema);
-  return `WITH stream AS (
-    UPDATE ${s}.streams AS st SET revision = st.revision + cardinality($4::uuid[])
-    WHERE st.stream_id = $1 AND NOT st.deleted AND ($3::bigint IS NULL OR st.revision = $3::bigint)
-    RETURNING st.revision
-  ),${appendEvents(s)}`;
+  const n = shape.single ? '1' : 'cardinality($4::uuid[])';
+  const stream = shape.creating
+    ? `INSERT INTO ${s}.streams AS st (stream_id, category, revision, deleted)
+       VALUES ($1, $2, ${n} - 1, false)
+       ON CONFLICT (stream_id) DO UPDATE SET revision = st.revision + ${n}, deleted = false
+         WHERE $3::text = 'any' OR st.deleted
+       RETURNING st.revision`
+    : `UPDATE ${s}.streams AS st SET revision = st.revision + ${n}
+       WHERE st.stream_id = $1 AND NOT st.deleted AND ($3::bigint IS NULL OR st.revision = $3::bigint)
+       RETURNING st.revision`;
+  const events = shape.single
+    ? `SELECT $4::uuid, $1, $2, stream.revision, $5::text, $6::int, $7::jsonb, $8::jsonb FROM stream`
+    : `SELECT i.id, $1, $2, stream.revision - ${n} + i.n, i.t, i.v, i.d, i.m
+       FROM stream, unnest($4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[]) WITH ORDINALITY AS i(id, t, v, d, m, n)`;
+  return `WITH stream AS (${stream})
+    INSERT INTO ${s}.events (event_id, stream_id, category, stream_revision, event_type, schema_version, data, metadata)
+    ${events}
+    RETURNING stream_revision AS revision, transaction_id::text AS tx, global_position AS pos`;
 }
 
 export function quoteIdent(name: string): string {
