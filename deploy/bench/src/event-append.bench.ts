@@ -51,7 +51,13 @@ export async function eventAppend({ postgresUrl }: BenchContext) {
           await pool.query({
             name: 'bench.plain_insert',
             text: insert,
-            values: [randomUUID(), stream(i), 'TagCreated', JSON.stringify(data(i)), JSON.stringify(metadata())],
+            values: [
+              randomUUID(),
+              stream(i),
+              'TagCreated',
+              JSON.stringify(data(i)),
+              JSON.stringify(metadata()),
+            ],
           });
         },
         adapter: async (i) => {
@@ -74,7 +80,9 @@ export async function eventAppend({ postgresUrl }: BenchContext) {
       adapter,
       baselinePlainInsert,
       adapterToBaselineRatio: round(adapter.opsPerSecond / baselinePlainInsert.opsPerSecond),
-      roundRatios: adapter.roundOpsPerSecond.map((a, r) => round(a / baselinePlainInsert.roundOpsPerSecond[r]!)),
+      roundRatios: adapter.roundOpsPerSecond.map((a, r) =>
+        round(a / baselinePlainInsert.roundOpsPerSecond[r]!),
+      ),
     };
   } finally {
     await pool.query(`DROP SCHEMA "${schema}" CASCADE`).catch(() => undefined);

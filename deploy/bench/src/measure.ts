@@ -12,11 +12,18 @@ export async function measure(total: number, concurrency: number, op: (i: number
  */
 export async function measureInterleaved<Side extends string>(
   sides: Record<Side, (i: number) => Promise<void>>,
-  { total, rounds, warmup, concurrency }: { total: number; rounds: number; warmup: number; concurrency: number },
+  {
+    total,
+    rounds,
+    warmup,
+    concurrency,
+  }: { total: number; rounds: number; warmup: number; concurrency: number },
 ) {
   const names = Object.keys(sides) as Side[];
   const perRound = Math.ceil(total / rounds);
-  const state = new Map(names.map((n) => [n, { seconds: 0, latencies: [] as number[], rounds: [] as number[] }]));
+  const state = new Map(
+    names.map((n) => [n, { seconds: 0, latencies: [] as number[], rounds: [] as number[] }]),
+  );
   for (const name of names) await runWorkers(-warmup, 0, concurrency, sides[name]);
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? names : [...names].reverse();
@@ -33,7 +40,10 @@ export async function measureInterleaved<Side extends string>(
   return Object.fromEntries(
     names.map((name) => {
       const s = state.get(name)!;
-      return [name, { ...summary(s.latencies.length, concurrency, s.seconds, s.latencies), roundOpsPerSecond: s.rounds }];
+      return [
+        name,
+        { ...summary(s.latencies.length, concurrency, s.seconds, s.latencies), roundOpsPerSecond: s.rounds },
+      ];
     }),
   ) as Record<Side, ReturnType<typeof summary> & { roundOpsPerSecond: number[] }>;
 }

@@ -185,6 +185,9 @@ export class PostgresEventStore implements EventStore {
     if (!this.notifyTimer) return;
     clearTimeout(this.notifyTimer);
     this.notifyTimer = undefined;
+    // Again here too: a wake-up read at once may have found the append still hidden behind an older
+    // transaction (gap-safe visibility); this one, a window later, usually finds it visible.
+    this.wake.emit('appended');
     await this.pool
       .query({ name: 'eventstore.notify', text: 'SELECT pg_notify($1, $2)', values: [this.channel, ''] })
       .catch(() => undefined); // a lost wake-up only delays subscribers until their next poll

@@ -109,10 +109,13 @@ describe('PostgresEventStore opens a database created by the previous schema', (
     const old = [anEvent('TagCreated'), anEvent('TagRenamed')];
     expect((await legacyAppend('tag-1', old, 'no_stream')).rows[0]!.outcome).toBe('ok');
     // A refused append of the old function left the stream row behind as a placeholder.
-    expect((await legacyAppend('tag-2', [anEvent()], 'stream_exists')).rows[0]!.outcome).toBe('wrong_expected');
-    expect((await legacy.query(`SELECT revision, deleted FROM "${schema}".streams WHERE stream_id = 'tag-2'`)).rows).toEqual([
-      { revision: '-1', deleted: true },
-    ]);
+    expect((await legacyAppend('tag-2', [anEvent()], 'stream_exists')).rows[0]!.outcome).toBe(
+      'wrong_expected',
+    );
+    expect(
+      (await legacy.query(`SELECT revision, deleted FROM "${schema}".streams WHERE stream_id = 'tag-2'`))
+        .rows,
+    ).toEqual([{ revision: '-1', deleted: true }]);
 
     store = await PostgresEventStore.connect({ connectionString: testInfra().postgresUrl, schema });
 
@@ -121,12 +124,16 @@ describe('PostgresEventStore opens a database created by the previous schema', (
       [old[1]!.id, 1n],
     ]);
     await expect(store.append('tag-1', [anEvent()], 0n)).rejects.toBeInstanceOf(WrongExpectedRevisionError);
-    await expect(store.append('tag-1', [anEvent('TagMoved')], 1n)).resolves.toMatchObject({ nextRevision: 2n });
+    await expect(store.append('tag-1', [anEvent('TagMoved')], 1n)).resolves.toMatchObject({
+      nextRevision: 2n,
+    });
     // The placeholder is an absent stream: it starts at revision 0.
     await expect(store.append('tag-2', [anEvent()], 'stream_exists')).rejects.toBeInstanceOf(
       WrongExpectedRevisionError,
     );
-    await expect(store.append('tag-2', [anEvent()], 'no_stream')).resolves.toMatchObject({ nextRevision: 0n });
+    await expect(store.append('tag-2', [anEvent()], 'no_stream')).resolves.toMatchObject({
+      nextRevision: 0n,
+    });
     // A retry of an append the old writer made answers with its result.
     await expect(store.append('tag-1', old, 'no_stream')).resolves.toMatchObject({ nextRevision: 1n });
     expect((await store.readAll()).map((e) => [e.streamId, e.revision])).toEqual([
@@ -138,10 +145,14 @@ describe('PostgresEventStore opens a database created by the previous schema', (
   });
 
   it('keeps revisions consistent with an old process still appending through append_events', async () => {
-    await expect(store.append('tag-3', [anEvent()], 'no_stream')).resolves.toMatchObject({ nextRevision: 0n });
+    await expect(store.append('tag-3', [anEvent()], 'no_stream')).resolves.toMatchObject({
+      nextRevision: 0n,
+    });
     expect((await legacyAppend('tag-3', [anEvent()], '0')).rows[0]).toEqual({ outcome: 'ok', revision: '1' });
     await expect(store.append('tag-3', [anEvent()], 0n)).rejects.toBeInstanceOf(WrongExpectedRevisionError);
-    await expect(store.append('tag-3', [anEvent(), anEvent()], 1n)).resolves.toMatchObject({ nextRevision: 3n });
+    await expect(store.append('tag-3', [anEvent(), anEvent()], 1n)).resolves.toMatchObject({
+      nextRevision: 3n,
+    });
     expect((await legacyAppend('tag-3', [anEvent()], '1')).rows[0]).toEqual({
       outcome: 'wrong_expected',
       revision: '3',
