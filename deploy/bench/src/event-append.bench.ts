@@ -6,7 +6,7 @@ import type { BenchContext } from './registry';
 
 const TOTAL = Number(process.env['BENCH_EVENTS'] ?? 20_000);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 8);
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 4);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 20);
 const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 1_000);
 
 const metadata = () => ({

@@ -22,7 +22,7 @@ export async function measureInterleaved<Side extends string>(
   const names = Object.keys(sides) as Side[];
   const perRound = Math.ceil(total / rounds);
   const state = new Map(
-    names.map((n) => [n, { seconds: 0, latencies: [] as number[], rounds: [] as number[] }]),
+    names.map((n) => [n, { seconds: 0, cpuMicros: 0, latencies: [] as number[], rounds: [] as number[] }]),
   );
   for (const name of names) await runWorkers(-warmup, 0, concurrency, sides[name]);
   for (let r = 0; r < rounds; r++) {
@@ -30,8 +30,11 @@ export async function measureInterleaved<Side extends string>(
     for (const name of order) {
       const from = r * perRound;
       const to = Math.min(total, from + perRound);
+      const cpu = process.cpuUsage();
       const run = await runWorkers(from, to, concurrency, sides[name]);
+      const used = process.cpuUsage(cpu);
       const s = state.get(name)!;
+      s.cpuMicros += used.user + used.system;
       s.seconds += run.seconds;
       s.latencies.push(...run.latencies);
       s.rounds.push(round((to - from) / run.seconds));
@@ -42,10 +45,18 @@ export async function measureInterleaved<Side extends string>(
       const s = state.get(name)!;
       return [
         name,
-        { ...summary(s.latencies.length, concurrency, s.seconds, s.latencies), roundOpsPerSecond: s.rounds },
+        {
+          ...summary(s.latencies.length, concurrency, s.seconds, s.latencies),
+          // CPU this (client) process spent per operation; the server's share is the rest.
+          clientCpuMicrosPerOp: Math.round(s.cpuMicros / s.latencies.length),
+          roundOpsPerSecond: s.rounds,
+        },
       ];
     }),
-  ) as Record<Side, ReturnType<typeof summary> & { roundOpsPerSecond: number[] }>;
+  ) as Record<
+    Side,
+    ReturnType<typeof summary> & { clientCpuMicrosPerOp: number; roundOpsPerSecond: number[] }
+  >;
 }
 
 async function runWorkers(from: number, to: number, concurrency: number, op: (i: number) => Promise<void>) {
