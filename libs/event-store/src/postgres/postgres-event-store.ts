@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Client, Pool, type PoolConfig } from 'pg';
+import { Client, Pool, type PoolClient, type PoolConfig } from 'pg';
 import { type EventEnvelope, type GlobalPosition, type RecordedEvent, START } from '../envelope';
 import { EventIdConflictError, StreamNotFoundError, WrongExpectedRevisionError } from '../errors';
 import type {
@@ -85,6 +85,7 @@ export class PostgresEventStore implements EventStore {
       // Serialise concurrent first starts of several services on one database.
       await client.query('SELECT pg_advisory_lock(hashtext($1))', [`tagguard.eventstore.${this.schema}`]);
       await client.query(schemaDdl(this.schema));
+      await analyzeIfNeverAnalyzed(client, this.s);
     } finally {
       await client
         .query('SELECT pg_advisory_unlock(hashtext($1))', [`tagguard.eventstore.${this.schema}`])
@@ -251,13 +252,8 @@ export class PostgresEventStore implements EventStore {
 
   readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     return withSpan('eventstore.read_all', {}, async () => {
-      const { where, params } = globalRange(options);
-      params.push(options.maxCount ?? 1000);
-      const { rows } = await this.pool.query<EventRow>(
-        `SELECT ${COLUMNS} FROM ${this.s}.events e WHERE ${where.join(' AND ')}
-         ORDER BY e.transaction_id, e.global_position LIMIT $${params.length}`,
-        params,
-      );
+      const { text, values } = readAllSql(this.s, options);
+      const { rows } = await this.pool.query<EventRow>(text, values);
       return rows.map(toRecorded);
     });
   }
@@ -334,6 +330,31 @@ function checkExpected(streamId: string, expected: ExpectedRevision, actual: big
     (expected === 'stream_exists' && actual !== 'no_stream') ||
     (typeof expected === 'bigint' && actual === expected);
   if (!ok) throw new WrongExpectedRevisionError(streamId, String(expected), actual);
+}
+
+/**
+ * A table filled by a bulk import has no statistics until autoanalyze comes round (up to a minute or
+ * more after the import commits). Meanwhile the planner guesses a handful of rows per category and
+ * answers every catch-up batch of a filtered read with a bitmap scan of the whole category plus a sort,
+ * so catching up costs the square of the backlog. A service starting then analyzes first.
+ */
+async function analyzeIfNeverAnalyzed(client: PoolClient, s: string): Promise<void> {
+  const { rows } = await client.query<{ unanalyzed: boolean }>(
+    `SELECT c.reltuples < 0 AND EXISTS (SELECT 1 FROM ${s}.events) AS unanalyzed
+     FROM pg_class c WHERE c.oid = '${s}.events'::regclass`,
+  );
+  if (rows[0]?.unanalyzed) await client.query(`ANALYZE ${s}.events, ${s}.streams`);
+}
+
+/** The statement of `readAll`: the global range, filtered, in global order. Exported for its plan's test. */
+export function readAllSql(s: string, options: ReadAllOptions): { text: string; values: unknown[] } {
+  const { where, params } = globalRange(options);
+  params.push(options.maxCount ?? 1000);
+  return {
+    text: `SELECT ${COLUMNS} FROM ${s}.events e WHERE ${where.join(' AND ')}
+           ORDER BY e.transaction_id, e.global_position LIMIT $${params.length}`,
+    values: params,
+  };
 }
 
 /** The WHERE of a global-log read: after `after`, up to `to`, committed below every open writer, filtered. */
