@@ -123,3 +123,63 @@ describe('PostgresEventStore global order is gap-safe', () => {
     expect(afterFirst.map((e) => e.type)).toEqual(['Newer']);
   });
 });
+
+describe('PostgresEventStore wake-ups', () => {
+  // Subscriptions here poll once a minute: only a wake-up can deliver within the test's few seconds.
+  const slowPoll = 60_000;
+  const opened: { close(): Promise<void> }[] = [];
+  const connect = async (options: Partial<Parameters<typeof PostgresEventStore.connect>[0]>) => {
+    const store = await PostgresEventStore.connect({ connectionString: testInfra().postgresUrl, ...options });
+    opened.push(store);
+    return store;
+  };
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((o) => o.close()));
+  });
+  const caughtUp = async (store: PostgresEventStore, category: string, received: RecordedEvent[]) => {
+    let ready = false;
+    store.subscribe({
+      filter: { categories: [category] },
+      onEvents: async (e) => void received.push(...e),
+      onCaughtUp: () => (ready = true),
+    });
+    await eventually(() => expect(ready).toBe(true));
+  };
+
+  it("wakes this process's subscriptions on its own appends, without LISTEN", async () => {
+    const store = await connect({ schema: schema(), listen: false, pollIntervalMs: slowPoll });
+    const category = `local${randomUUID().slice(0, 8)}`;
+    const received: RecordedEvent[] = [];
+    await caughtUp(store, category, received);
+    await store.append(`${category}-1`, [anEvent()], 'no_stream');
+    await eventually(() => expect(received).toHaveLength(1), 5_000);
+  });
+
+  it("wakes another process's subscriptions with one NOTIFY per window, after the appends commit", async () => {
+    const schemaName = schema();
+    const windowMs = 300;
+    const writer = await connect({ schema: schemaName, listen: false, notifyCoalesceMs: windowMs });
+    const reader = await connect({ schema: schemaName, pollIntervalMs: slowPoll });
+    const notifications = new Client({ connectionString: testInfra().postgresUrl });
+    await notifications.connect();
+    opened.push({ close: () => notifications.end() });
+    let notified = 0;
+    notifications.on('notification', () => notified++);
+    await notifications.query(`LISTEN ${schemaName}_appended`);
+    const category = `remote${randomUUID().slice(0, 8)}`;
+    const received: RecordedEvent[] = [];
+    await caughtUp(reader, category, received);
+
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => writer.append(`${category}-${i}`, [anEvent()], 'no_stream')),
+    );
+    const elapsed = Date.now() - started;
+
+    await eventually(() => expect(received).toHaveLength(50), 10_000);
+    await new Promise((r) => setTimeout(r, windowMs + 200));
+    // Windows never overlap and each opens on an append: at most one per window of the appending time.
+    expect(notified).toBeGreaterThanOrEqual(1);
+    expect(notified).toBeLessThanOrEqual(Math.floor(elapsed / windowMs) + 1);
+  });
+});

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Client, Pool, type PoolConfig } from 'pg';
+import { Client, Pool, type PoolClient, type PoolConfig } from 'pg';
 import { type EventEnvelope, type GlobalPosition, type RecordedEvent, START } from '../envelope';
 import { EventIdConflictError, StreamNotFoundError, WrongExpectedRevisionError } from '../errors';
 import type {
@@ -15,7 +15,7 @@ import type {
 import { categoryOf } from '../stream-name';
 import { pollingSubscription } from '../polling-subscription';
 import { withSpan } from '../tracing';
-import { notifyChannel, quoteIdent, schemaDdl } from './schema';
+import { appendSql, notifyChannel, quoteIdent, schemaDdl } from './schema';
 
 export interface PostgresEventStoreOptions {
   connectionString: string;
@@ -24,8 +24,11 @@ export interface PostgresEventStoreOptions {
   poolSize?: number;
   /** Fallback poll interval of subscriptions; NOTIFY wakes them sooner. */
   pollIntervalMs?: number;
-  /** LISTEN for append notifications (off for servers that cannot, e.g. some PGlite setups). */
+  /** LISTEN for other processes' appends (default on); off, subscriptions wake on this process's
+   * appends and poll for the rest. */
   listen?: boolean;
+  /** Appends of this process are announced to others by at most one NOTIFY per this many ms (default 10). */
+  notifyCoalesceMs?: number;
 }
 
 interface EventRow {
@@ -51,13 +54,18 @@ export class PostgresEventStore implements EventStore {
   private readonly pool: Pool;
   private readonly schema: string;
   private readonly s: string;
+  private readonly channel: string;
   private readonly wake = new EventEmitter();
   private listener?: Client;
+  private notifyTimer?: NodeJS.Timeout;
+  private readonly statements: Record<string, string> = {};
+  private closing = false;
   private readonly subscriptions = new Set<Subscription>();
 
   private constructor(private readonly options: PostgresEventStoreOptions) {
     this.schema = options.schema ?? 'eventstore';
     this.s = quoteIdent(this.schema);
+    this.channel = notifyChannel(this.schema);
     const config: PoolConfig = { connectionString: options.connectionString, max: options.poolSize ?? 10 };
     this.pool = new Pool(config);
     this.wake.setMaxListeners(0);
@@ -77,6 +85,7 @@ export class PostgresEventStore implements EventStore {
       // Serialise concurrent first starts of several services on one database.
       await client.query('SELECT pg_advisory_lock(hashtext($1))', [`tagguard.eventstore.${this.schema}`]);
       await client.query(schemaDdl(this.schema));
+      await analyzeIfNeverAnalyzed(client, this.s);
     } finally {
       await client
         .query('SELECT pg_advisory_unlock(hashtext($1))', [`tagguard.eventstore.${this.schema}`])
@@ -91,7 +100,7 @@ export class PostgresEventStore implements EventStore {
       await client.connect();
       client.on('notification', () => this.wake.emit('appended'));
       client.on('error', () => undefined);
-      await client.query(`LISTEN ${notifyChannel(this.schema)}`);
+      await client.query(`LISTEN ${this.channel}`);
       this.listener = client;
     } catch {
       this.listener = undefined; // polling alone still delivers everything
@@ -114,48 +123,75 @@ export class PostgresEventStore implements EventStore {
     if (events.length === 0) throw new Error('append needs at least one event');
     for (const e of events) if (!UUID.test(e.id)) throw new Error(`event id "${e.id}" is not a UUID`);
     const ids = events.map((e) => e.id);
+    const creating = expected === 'no_stream' || expected === 'any';
+    const single = events.length === 1;
+    const column = <T>(pick: (e: EventEnvelope) => T): T | T[] =>
+      single ? pick(events[0]!) : events.map(pick);
+    const statement = `${creating ? 'creating' : 'existing'}_${single ? 'one' : 'many'}`;
 
     try {
-      const { rows } = await this.pool.query<{
-        outcome: string;
-        revision: string | null;
-        tx: string | null;
-        pos: string | null;
-      }>(
-        `SELECT * FROM ${this.s}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[])`,
-        [
+      // Named: each pooled connection parses and plans the statement once, then only binds and runs it.
+      const { rows } = await this.pool.query<{ revision: string; tx: string; pos: string }>({
+        name: `${this.schema}.append_${statement}`,
+        text: (this.statements[statement] ??= appendSql(this.schema, { creating, single })),
+        values: [
           streamId,
           categoryOf(streamId),
-          String(expected),
-          ids,
-          events.map((e) => e.type),
-          events.map((e) => e.schemaVersion),
-          events.map((e) => JSON.stringify(e.data)),
-          events.map((e) => JSON.stringify(e.metadata)),
+          creating ? expected : typeof expected === 'bigint' ? String(expected) : null,
+          column((e) => e.id),
+          column((e) => e.type),
+          column((e) => e.schemaVersion),
+          column((e) => JSON.stringify(e.data)),
+          column((e) => JSON.stringify(e.metadata)),
         ],
-      );
-      const row = rows[0]!;
-      if (row.outcome === 'ok') {
+      });
+      if (rows.length > 0) {
+        this.appended();
+        const last = rows.reduce((a, b) => (BigInt(b.revision) > BigInt(a.revision) ? b : a));
         return {
-          nextRevision: BigInt(row.revision!),
-          position: { commit: BigInt(row.tx!), prepare: BigInt(row.pos!) },
+          nextRevision: BigInt(last.revision),
+          position: { commit: BigInt(last.tx), prepare: BigInt(last.pos) },
         };
-      }
-      if (row.outcome === 'wrong_expected') {
-        throw new WrongExpectedRevisionError(
-          streamId,
-          String(expected),
-          row.revision === null ? 'no_stream' : BigInt(row.revision),
-        );
       }
     } catch (error) {
       // A concurrent retry with the same ids won the race: answer as the retry it is.
       if (!isUniqueViolation(error, 'events_event_id_unique')) throw error;
+      const already = await this.idempotentResult(streamId, ids);
+      if (already) return already;
+      throw new EventIdConflictError(ids[0]!);
     }
-    // Some id is stored already: the same append retried (return its result) or a conflicting one.
+    // Nothing written: a retry whose stream moved on since (return its result), or a stale expectation.
     const already = await this.idempotentResult(streamId, ids);
     if (already) return already;
-    throw new EventIdConflictError(ids[0]!);
+    const { rows } = await this.pool.query<{ revision: string; deleted: boolean }>(
+      `SELECT revision, deleted FROM ${this.s}.streams WHERE stream_id = $1`,
+      [streamId],
+    );
+    const actual = rows[0] && !rows[0].deleted ? BigInt(rows[0].revision) : 'no_stream';
+    throw new WrongExpectedRevisionError(streamId, String(expected), actual);
+  }
+
+  /**
+   * Wakes this process's subscriptions at once and, at most once per `notifyCoalesceMs`, other
+   * processes' through NOTIFY. The NOTIFY runs outside every append transaction: a NOTIFY in the
+   * appending transaction takes a database-wide lock at commit, which concurrent appends queued behind.
+   */
+  private appended(): void {
+    this.wake.emit('appended');
+    if (this.notifyTimer || this.closing) return;
+    this.notifyTimer = setTimeout(() => void this.notifyOthers(), this.options.notifyCoalesceMs ?? 10);
+  }
+
+  private async notifyOthers(): Promise<void> {
+    if (!this.notifyTimer) return;
+    clearTimeout(this.notifyTimer);
+    this.notifyTimer = undefined;
+    // Again here too: a wake-up read at once may have found the append still hidden behind an older
+    // transaction (gap-safe visibility); this one, a window later, usually finds it visible.
+    this.wake.emit('appended');
+    await this.pool
+      .query({ name: 'eventstore.notify', text: 'SELECT pg_notify($1, $2)', values: [this.channel, ''] })
+      .catch(() => undefined); // a lost wake-up only delays subscribers until their next poll
   }
 
   /** The stored result when every id is already in this stream, in order; a conflict when only some are. */
@@ -216,13 +252,8 @@ export class PostgresEventStore implements EventStore {
 
   readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     return withSpan('eventstore.read_all', {}, async () => {
-      const { where, params } = globalRange(options);
-      params.push(options.maxCount ?? 1000);
-      const { rows } = await this.pool.query<EventRow>(
-        `SELECT ${COLUMNS} FROM ${this.s}.events e WHERE ${where.join(' AND ')}
-         ORDER BY e.transaction_id, e.global_position LIMIT $${params.length}`,
-        params,
-      );
+      const { text, values } = readAllSql(this.s, options);
+      const { rows } = await this.pool.query<EventRow>(text, values);
       return rows.map(toRecorded);
     });
   }
@@ -284,6 +315,8 @@ export class PostgresEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    await this.notifyOthers();
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     await this.listener?.end().catch(() => undefined);
     await this.pool.end();
@@ -297,6 +330,31 @@ function checkExpected(streamId: string, expected: ExpectedRevision, actual: big
     (expected === 'stream_exists' && actual !== 'no_stream') ||
     (typeof expected === 'bigint' && actual === expected);
   if (!ok) throw new WrongExpectedRevisionError(streamId, String(expected), actual);
+}
+
+/**
+ * A table filled by a bulk import has no statistics until autoanalyze comes round (up to a minute or
+ * more after the import commits). Meanwhile the planner guesses a handful of rows per category and
+ * answers every catch-up batch of a filtered read with a bitmap scan of the whole category plus a sort,
+ * so catching up costs the square of the backlog. A service starting then analyzes first.
+ */
+async function analyzeIfNeverAnalyzed(client: PoolClient, s: string): Promise<void> {
+  const { rows } = await client.query<{ unanalyzed: boolean }>(
+    `SELECT c.reltuples < 0 AND EXISTS (SELECT 1 FROM ${s}.events) AS unanalyzed
+     FROM pg_class c WHERE c.oid = '${s}.events'::regclass`,
+  );
+  if (rows[0]?.unanalyzed) await client.query(`ANALYZE ${s}.events, ${s}.streams`);
+}
+
+/** The statement of `readAll`: the global range, filtered, in global order. Exported for its plan's test. */
+export function readAllSql(s: string, options: ReadAllOptions): { text: string; values: unknown[] } {
+  const { where, params } = globalRange(options);
+  params.push(options.maxCount ?? 1000);
+  return {
+    text: `SELECT ${COLUMNS} FROM ${s}.events e WHERE ${where.join(' AND ')}
+           ORDER BY e.transaction_id, e.global_position LIMIT $${params.length}`,
+    values: params,
+  };
 }
 
 /** The WHERE of a global-log read: after `after`, up to `to`, committed below every open writer, filtered. */

@@ -4,6 +4,10 @@
  * that took a lower sequence number can never be skipped: its rows become visible before any row of a
  * later transaction does. That is the classic sequence-gap problem of SQL event stores, solved without
  * serialising writers.
+ *
+ * Databases created before appends became plain statements also hold a PL/pgSQL `append_events`
+ * function; it is left alone (an older process may still call it during an upgrade, and it locks the
+ * same `streams` row the statements below do, so both kinds of writer keep each other's revisions).
  */
 export function schemaDdl(schema: string): string {
   const s = quoteIdent(schema);
@@ -35,47 +39,42 @@ export function schemaDdl(schema: string): string {
     );
     CREATE INDEX IF NOT EXISTS events_category_order ON ${s}.events (category, transaction_id, global_position);
     CREATE INDEX IF NOT EXISTS events_type_order ON ${s}.events (event_type, transaction_id, global_position);
-
-    -- One round trip per append: idempotency check, optimistic check under a row lock, insert, notify.
-    CREATE OR REPLACE FUNCTION ${s}.append_events(
-      p_stream text, p_category text, p_expected text,
-      p_ids uuid[], p_types text[], p_versions integer[], p_data jsonb[], p_metadata jsonb[]
-    ) RETURNS TABLE (outcome text, revision bigint, tx text, pos bigint)
-    LANGUAGE plpgsql AS $fn$
-    DECLARE
-      v_revision bigint;
-      v_deleted boolean;
-      v_exists boolean;
-    BEGIN
-      IF EXISTS (SELECT 1 FROM ${s}.events e WHERE e.event_id = ANY(p_ids)) THEN
-        RETURN QUERY SELECT 'seen'::text, NULL::bigint, NULL::text, NULL::bigint;
-        RETURN;
-      END IF;
-      INSERT INTO ${s}.streams AS st (stream_id, category, revision, deleted)
-        VALUES (p_stream, p_category, -1, true) ON CONFLICT (stream_id) DO NOTHING;
-      SELECT st.revision, st.deleted INTO v_revision, v_deleted FROM ${s}.streams st WHERE st.stream_id = p_stream FOR UPDATE;
-      v_exists := NOT v_deleted;
-      IF NOT (p_expected = 'any'
-          OR (p_expected = 'no_stream' AND NOT v_exists)
-          OR (p_expected = 'stream_exists' AND v_exists)
-          OR (p_expected ~ '^[0-9]+$' AND v_exists AND v_revision = p_expected::bigint)) THEN
-        RETURN QUERY SELECT 'wrong_expected'::text, CASE WHEN v_exists THEN v_revision END, NULL::text, NULL::bigint;
-        RETURN;
-      END IF;
-      RETURN QUERY
-        WITH inserted AS (
-          INSERT INTO ${s}.events AS ev (event_id, stream_id, category, stream_revision, event_type, schema_version, data, metadata)
-          SELECT i.id, p_stream, p_category, v_revision + i.n, i.t, i.v, i.d, i.m
-          FROM unnest(p_ids, p_types, p_versions, p_data, p_metadata) WITH ORDINALITY AS i(id, t, v, d, m, n)
-          RETURNING ev.stream_revision, ev.transaction_id, ev.global_position
-        )
-        SELECT 'ok'::text, max(inserted.stream_revision), max(inserted.transaction_id)::text, max(inserted.global_position)
-        FROM inserted;
-      UPDATE ${s}.streams st SET revision = v_revision + array_length(p_ids, 1), deleted = false WHERE st.stream_id = p_stream;
-      PERFORM pg_notify('${notifyChannel(schema)}', '');
-    END;
-    $fn$;
   `;
+}
+
+/**
+ * The one statement of an append: write the stream row once (its new revision, under its row lock),
+ * then the events numbered from it. $1 stream, $2 category, $3 the expectation, $4..$8 the events
+ * (scalars for one event, parallel arrays for several: array encoding and unnest cost a third of a
+ * single-event append). The event_id unique constraint makes a retried append fail whole (23505),
+ * which the adapter answers with the stored result. No row back: the expectation did not hold.
+ *
+ * - creating (expected `no_stream` / `any`, $3 the text): insert the stream row, or move it on when
+ *   $3 is `any` or the stream is soft-deleted (which counts as absent).
+ * - existing (expected `stream_exists`, $3 null, or an exact revision, $3): only an existing stream
+ *   moves on; under READ COMMITTED a concurrent writer's newer row version is re-checked, so exactly
+ *   one of several writers with the same expectation wins.
+ */
+export function appendSql(schema: string, shape: { creating: boolean; single: boolean }): string {
+  const s = quoteIdent(schema);
+  const n = shape.single ? '1' : 'cardinality($4::uuid[])';
+  const stream = shape.creating
+    ? `INSERT INTO ${s}.streams AS st (stream_id, category, revision, deleted)
+       VALUES ($1, $2, ${n} - 1, false)
+       ON CONFLICT (stream_id) DO UPDATE SET revision = st.revision + ${n}, deleted = false
+         WHERE $3::text = 'any' OR st.deleted
+       RETURNING st.revision`
+    : `UPDATE ${s}.streams AS st SET revision = st.revision + ${n}
+       WHERE st.stream_id = $1 AND NOT st.deleted AND ($3::bigint IS NULL OR st.revision = $3::bigint)
+       RETURNING st.revision`;
+  const events = shape.single
+    ? `SELECT $4::uuid, $1, $2, stream.revision, $5::text, $6::int, $7::jsonb, $8::jsonb FROM stream`
+    : `SELECT i.id, $1, $2, stream.revision - ${n} + i.n, i.t, i.v, i.d, i.m
+       FROM stream, unnest($4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[]) WITH ORDINALITY AS i(id, t, v, d, m, n)`;
+  return `WITH stream AS (${stream})
+    INSERT INTO ${s}.events (event_id, stream_id, category, stream_revision, event_type, schema_version, data, metadata)
+    ${events}
+    RETURNING stream_revision AS revision, transaction_id::text AS tx, global_position AS pos`;
 }
 
 export function quoteIdent(name: string): string {
