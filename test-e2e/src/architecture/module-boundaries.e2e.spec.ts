@@ -77,7 +77,9 @@ describe('module boundaries', () => {
 
   it('a library importing the local infrastructure tooling breaks the type:lib constraint', () => {
     const messages = lint(
-      'libs/logging/src/forbidden.ts',
+      // A lib local-infra does not reach: from one it reaches, the import would close a cycle, which the
+      // rule reports instead of the constraint.
+      'libs/contracts/src/forbidden.ts',
       "import { up } from '@tagguard/local-infra';\nexport const u = up;\n",
     );
     expect(boundaryMessages(messages)).toEqual([onlyLibs('type:lib', '"type:lib"')]);

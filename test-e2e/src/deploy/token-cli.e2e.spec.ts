@@ -13,9 +13,9 @@ import {
   testInfra,
   type ServiceProcess,
 } from '@tagguard/testing';
-import { workspaceRoot } from './paths';
 
 const run = promisify(execFile);
+const workspaceRoot = join(__dirname, '..', '..', '..');
 
 interface Ran {
   code: number;
