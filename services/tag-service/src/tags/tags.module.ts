@@ -163,7 +163,7 @@ export class TagsModule {
         {
           provide: PurgeTimer,
           useFactory: (commands: TagCommands, db: DataSource) =>
-            new PurgeTimer(commands, db, config.purgeIntervalMs),
+            new PurgeTimer(commands, db, config.purgeIntervalMs, () => commands.now()),
           inject: [TagCommands, DataSource],
         },
         {

@@ -350,7 +350,8 @@ export function decideCatalog(command: TagCatalogCommand, state: TagCatalogState
         ...command.data,
         actor: { actorId: approval.requestedBy, roles: [], departmentId: approval.requestedByDepartment },
       };
-      if (op.type === 'add_members') return [granted];
+      // Membership and restore approvals execute in their own write after the grant.
+      if (op.type === 'add_members' || op.type === 'restore') return [granted];
       if (op.type === 'remove_members') {
         const tag = active(state, op.tagId, 'approval_id');
         const affected = [{ tagId: tag.nodeId, name: tag.name, memberCount: op.members.length }];
