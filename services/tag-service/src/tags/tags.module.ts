@@ -1,5 +1,6 @@
 import {
   Inject,
+  Logger,
   Module,
   type DynamicModule,
   type OnApplicationBootstrap,
@@ -129,8 +130,11 @@ export class TagsModule {
         },
         {
           provide: TagCommands,
-          useFactory: (store: EventStore) => new TagCommands(store),
-          inject: [EVENT_STORE],
+          useFactory: (store: EventStore, snapshots: SnapshotStore) =>
+            new TagCommands(store, undefined, snapshots, (e) =>
+              new Logger('TagCommands').warn(`write-side snapshot not saved: ${String(e)}`),
+            ),
+          inject: [EVENT_STORE, SnapshotStore],
         },
         // One checkpoints table for the projection, the processes and the relay, in tag-service's schema.
         {

@@ -6,6 +6,7 @@ import {
   type AppendResult,
   type EventMetadata,
   type EventStore,
+  type GlobalPosition,
   type RecordedEvent,
 } from '@tagguard/event-store';
 import { derivedId } from '../streams';
@@ -51,6 +52,11 @@ export interface Loaded<State> {
   revision?: bigint;
   /** Answers already given, by idempotency key (those older than the window are dropped). */
   answers: Map<string, Answer>;
+  /** The last event folded in (what a snapshot of this state is taken at). */
+  position?: GlobalPosition;
+  recordedAt?: Date;
+  /** The revision of the write-side snapshot this state was last saved as (or loaded from). */
+  snapshotRevision?: bigint;
 }
 
 export function requestHash(request: unknown): string {
@@ -60,6 +66,8 @@ export function requestHash(request: unknown): string {
 export interface Fold<State, Event> {
   initial: () => State;
   evolve: (s: State, e: Event) => State;
+  /** States with a codec are snapshotted by the write side (load = latest snapshot + tail). */
+  codec?: { encode: (s: State) => unknown; decode: (json: unknown) => State };
 }
 
 /** Reads a stream (from where `from` stopped) into a state; remembers answers recorded with idempotency keys. */
@@ -86,7 +94,19 @@ export async function loadStream<State, Event>(
     const answer = answerOf(e);
     if (answer) answers.set(answer[0], answer[1]);
   }
-  return { state, revision: history[history.length - 1]?.revision ?? from?.revision, answers };
+  const last = history[history.length - 1];
+  return {
+    state,
+    answers,
+    ...(from?.snapshotRevision !== undefined ? { snapshotRevision: from.snapshotRevision } : {}),
+    ...(last
+      ? { revision: last.revision, position: last.position, recordedAt: last.recordedAt }
+      : {
+          ...(from?.revision !== undefined ? { revision: from.revision } : {}),
+          ...(from?.position ? { position: from.position } : {}),
+          ...(from?.recordedAt ? { recordedAt: from.recordedAt } : {}),
+        }),
+  };
 }
 
 export function answerOf(e: RecordedEvent): [string, Answer] | undefined {

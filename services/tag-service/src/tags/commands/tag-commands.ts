@@ -34,6 +34,14 @@ import {
   type Loaded,
 } from './event-writer';
 import { KeyClaims, type KeyClaim } from './key-claims';
+import {
+  decodeLoaded,
+  encodeLoaded,
+  WRITE_SNAPSHOT_EVERY,
+  writeSnapshotId,
+  type WriteSnapshotStore,
+} from './write-snapshots';
+import { decodeCatalog, decodeMembers, encodeCatalog, encodeMembers } from '../time-machine/state-codec';
 
 export interface NodeResult {
   nodeId: string;
@@ -79,10 +87,12 @@ const MEMBER_CACHE_SIZE = 2_000;
 const CATALOG: Fold<TagCatalogState, TagCatalogEvent> = {
   initial: initialCatalogState,
   evolve: evolveCatalog,
+  codec: { encode: encodeCatalog, decode: decodeCatalog },
 };
 const MEMBERS: Fold<TagMembersState, Parameters<typeof evolveMembers>[1]> = {
   initial: initialMembersState,
   evolve: evolveMembers,
+  codec: { encode: encodeMembers, decode: decodeMembers },
 };
 
 /** Runs when a second person grants an approval of this operation type (registered by its feature). */
@@ -106,6 +116,8 @@ export class TagCommands {
   constructor(
     readonly store: EventStore,
     private readonly clock: () => Date = () => new Date(),
+    private readonly snapshots?: WriteSnapshotStore,
+    private readonly onSnapshotError: (error: unknown) => void = () => undefined,
   ) {
     this.claims = new KeyClaims(store);
   }
@@ -494,9 +506,38 @@ export class TagCommands {
     await append(this.store, stream, events, 'no_stream', context, this.clock(), { idSeed });
   }
 
+  /** Cached state + new events; cold: the latest write-side snapshot + the events after it. */
   private async load<S, E>(stream: string, fold: Fold<S, E>, from?: Loaded<S>): Promise<Loaded<S>> {
-    const loaded = await loadStream(this.store, stream, fold, from);
+    const { snapshots } = this;
+    const codec = snapshots ? fold.codec : undefined;
+    let start = from;
+    if (!start && codec) {
+      // Snapshots are derived: an unreadable one means "replay from the start".
+      const snapshot = await snapshots!.latest(writeSnapshotId(stream)).catch(() => undefined);
+      if (snapshot) start = decodeLoaded(snapshot, codec.decode);
+    }
+    const loaded = await loadStream(this.store, stream, fold, start);
     pruneAnswers(loaded.answers, this.clock());
+    if (
+      codec &&
+      loaded.revision !== undefined &&
+      loaded.position &&
+      loaded.revision - (loaded.snapshotRevision ?? -1n) >= WRITE_SNAPSHOT_EVERY
+    ) {
+      const snapshot = {
+        streamId: writeSnapshotId(stream),
+        revision: loaded.revision,
+        position: loaded.position,
+        recordedAt: loaded.recordedAt ?? this.clock(),
+        state: encodeLoaded(loaded, codec.encode),
+      };
+      loaded.snapshotRevision = loaded.revision;
+      // Off the write's path: a snapshot only shortens later loads.
+      void snapshots!
+        .save(snapshot)
+        .then(() => snapshots!.deleteBefore?.(snapshot.streamId, snapshot.revision))
+        .catch(this.onSnapshotError);
+    }
     return loaded;
   }
 
