@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { testInfra } from '@tagguard/testing';
 import { Client } from 'pg';
-import { customers, TagServiceHarness, type Caller } from '../../testing/tag-service-harness';
+import {
+  customers,
+  TagServiceHarness,
+  type Caller,
+  type ServiceName,
+} from '../../testing/tag-service-harness';
 
 type Written = { result: { consistencyToken: string; pendingApproval?: { approvalId: string } } };
 type Restored = {
@@ -258,5 +263,97 @@ describe('safe restores and bound idempotency keys over gRPC', () => {
       first,
     );
     expect(listed.rules.map((r) => r.ruleId)).toEqual([rules[1]]);
+  });
+
+  it('every keyed tag RPC refuses its key with another request (a no-op first answer included) and writes nothing', async () => {
+    const admin = TagServiceHarness.admin();
+    const tag = async (name: string, extra: object = {}) => {
+      const tagId = randomUUID();
+      await svc.call('tags', 'CreateTag', { tagId, name, kind: 'TAG_KIND_CUSTOMER', ...extra }, admin);
+      return tagId;
+    };
+    const t1 = await tag('t1');
+    const [d1, d2] = [await tag('d1'), await tag('d2')];
+    for (const tagId of [d1, d2]) await svc.call('tags', 'DeleteTag', { tagId }, admin);
+    const policy = (warningThreshold: number) => ({
+      policy: { warningThreshold, criticalThreshold: 500, retentionHours: 72, approvalTtlHours: 24 },
+    });
+    const automation = (dueInHours: number) => ({
+      automation: { tagId: t1, assigneeId: 'sales-1', dueInHours, guideTemplate: 'call {customer}' },
+    });
+    const rule = (role: string) => ({
+      rule: { tagId: t1, type: 'REVERT_RULE_TYPE_REMOVAL_REQUIRES_ROLE', role },
+    });
+    // Each update gets tags of its own at revision 0 (expected_revision 0 is what an unset field sends).
+    const pair = async (): Promise<[string, string]> => [
+      await tag(randomUUID().slice(0, 8)),
+      await tag(randomUUID().slice(0, 8)),
+    ];
+    const cases: (() => Promise<[ServiceName, string, object, object]>)[] = [
+      async () => [
+        'tags',
+        'CreateTag',
+        { tagId: randomUUID(), name: 'n1', kind: 'TAG_KIND_CUSTOMER' },
+        { tagId: randomUUID(), name: 'n2', kind: 'TAG_KIND_CUSTOMER' },
+      ],
+      async () => {
+        const [a] = await pair();
+        return ['tags', 'RenameTag', { tagId: a, name: 'r1' }, { tagId: a, name: 'r2' }];
+      },
+      // Already at the root: the first answer changed nothing and is still bound.
+      async () => {
+        const [a, b] = await pair();
+        return ['tags', 'MoveTag', { tagId: a, parentId: '' }, { tagId: b, parentId: '' }];
+      },
+      async () => {
+        const [a] = await pair();
+        return ['tags', 'ReorderTag', { tagId: a, order: 7 }, { tagId: a, order: 8 }];
+      },
+      async () => {
+        const [a] = await pair();
+        return ['tags', 'DescribeTag', { tagId: a, description: 'a' }, { tagId: a, description: 'b' }];
+      },
+      async () => {
+        const [a] = await pair();
+        return [
+          'tags',
+          'SetTagVisibility',
+          { tagId: a, visibility: { restricted: true, roles: ['a'] } },
+          { tagId: a, visibility: { restricted: true, roles: ['b'] } },
+        ];
+      },
+      async () => {
+        const [a, b] = await pair();
+        return ['tags', 'SetTagProtection', { tagId: a, protected: true }, { tagId: b, protected: true }];
+      },
+      async () => {
+        const [a, b] = await pair();
+        return ['tags', 'DeleteTag', { tagId: a }, { tagId: b }];
+      },
+      async () => ['bin', 'RestoreTag', { tagId: d1 }, { tagId: d2 }],
+      async () => {
+        const [a, b] = await pair();
+        return [
+          'members',
+          'RemoveMembers',
+          { tagId: a, members: customers(1) },
+          { tagId: b, members: customers(1) },
+        ];
+      },
+      async () => ['governance', 'ConfigurePolicy', policy(40), policy(41)],
+      async () => ['governance', 'DefineRevertRule', rule('hq'), rule('branch')],
+      async () => ['automations', 'DefineAutomation', automation(24), automation(48)],
+    ];
+    for (const build of cases) {
+      const [service, method, first, second] = await build();
+      const idempotencyKey = `${method}-${randomUUID()}`;
+      await svc.call(service, method, { ...first, idempotencyKey }, admin);
+      const before = await eventsOf(admin.tenantId);
+      expect([method, await svc.failure(service, method, { ...second, idempotencyKey }, admin)]).toEqual([
+        method,
+        expect.objectContaining({ code: status.INVALID_ARGUMENT, field: 'idempotency_key' }),
+      ]);
+      expect([method, await eventsOf(admin.tenantId)]).toEqual([method, before]);
+    }
   });
 });
