@@ -88,7 +88,9 @@ export async function loadStream<State, Event>(
     throw error;
   }
   let state = from?.state ?? fold.initial();
-  const answers = new Map(from?.answers ?? []);
+  // Shared with the state it extends (answers only accumulate): copying it on every load would cost the
+  // size of the idempotency window on every write.
+  const answers = from?.answers ?? new Map<string, Answer>();
   for (const e of history) {
     state = fold.evolve(state, { type: e.type, data: e.data } as Event);
     const answer = answerOf(e);

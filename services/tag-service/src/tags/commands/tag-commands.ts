@@ -517,13 +517,15 @@ export class TagCommands {
       if (snapshot) start = decodeLoaded(snapshot, codec.decode);
     }
     const loaded = await loadStream(this.store, stream, fold, start);
-    pruneAnswers(loaded.answers, this.clock());
+    // Expired answers are ignored on lookup (`answered`); dropping them is only for memory and snapshots.
+    if (!from) pruneAnswers(loaded.answers, this.clock());
     if (
       codec &&
       loaded.revision !== undefined &&
       loaded.position &&
       loaded.revision - (loaded.snapshotRevision ?? -1n) >= WRITE_SNAPSHOT_EVERY
     ) {
+      pruneAnswers(loaded.answers, this.clock());
       const snapshot = {
         streamId: writeSnapshotId(stream),
         revision: loaded.revision,
