@@ -2,6 +2,7 @@ import { asof } from './asof.bench';
 import { eventAppend } from './event-append.bench';
 import { grpcToAudit } from './grpc-to-audit.bench';
 import { rebuild } from './rebuild.bench';
+import { writeScale } from './write-scale.bench';
 
 export interface BenchContext {
   postgresUrl: string;
@@ -13,4 +14,5 @@ export const benchmarks: Record<string, (context: BenchContext) => Promise<Recor
   'grpc-to-audit': grpcToAudit,
   rebuild,
   asof,
+  'write-scale': writeScale,
 };

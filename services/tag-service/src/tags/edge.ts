@@ -37,7 +37,11 @@ export async function caller(
       `must be at most ${MAX_KEY_LENGTH} characters`,
       'idempotency_key',
     );
-  return { principal, ...(idempotencyKey ? { idempotencyKey } : {}), ...currentTraceHeaders() };
+  return {
+    principal,
+    ...(idempotencyKey ? { idempotencyKey, callerKey: true } : {}),
+    ...currentTraceHeaders(),
+  };
 }
 
 export function uuidField(value: string, field: string): string {

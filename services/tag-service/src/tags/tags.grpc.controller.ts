@@ -39,12 +39,15 @@ export class TagsGrpcController implements tagV1.TagServiceController {
     // The caller chose the id, so the id is the natural idempotency key: the same create again is a retry
     // and answers like the first time; another create with that id is ALREADY_EXISTS.
     const key = request.idempotencyKey || `create:${nodeId}`;
-    const context = await caller(this.edge, metadata, 'catalog.write', key);
+    const context = {
+      ...(await caller(this.edge, metadata, 'catalog.write', key)),
+      callerKey: Boolean(request.idempotencyKey),
+    };
     const parentId = optionalUuid(request.parentId, 'parent_id');
     const kind = kindField(request.kind);
     const nodeType = request.nodeType === tagV1.TagNodeType.TAG_NODE_TYPE_GROUP ? 'group' : 'tag';
     const answered = (await this.commands.catalog(context.principal.tenantId)).answers.get(key);
-    if (answered && answered.requestHash !== requestHash(request))
+    if (!request.idempotencyKey && answered && answered.requestHash !== requestHash(request))
       throw new TagError('TAG.ALREADY_EXISTS', `tag ${nodeId} already exists`, 'tag_id');
     const result = await this.commands.onCatalog(
       context,

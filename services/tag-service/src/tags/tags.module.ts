@@ -244,8 +244,11 @@ export class TagsModule {
         },
         {
           provide: TagCommands,
-          useFactory: (store: EventStore) => new TagCommands(store),
-          inject: [EVENT_STORE],
+          useFactory: (store: EventStore, snapshots: SnapshotStore) =>
+            new TagCommands(store, undefined, snapshots, (e) =>
+              new Logger('TagCommands').warn(`write-side snapshot not saved: ${String(e)}`),
+            ),
+          inject: [EVENT_STORE, SnapshotStore],
         },
         // One checkpoints table for the projection, the processes and the relay, in tag-service's schema.
         {
@@ -312,7 +315,8 @@ export class TagsModule {
             runtime.supervise(
               'tag-service.purge-timer',
               'timer',
-              ({ component }) => new PurgeTimer(commands, db, config.purgeIntervalMs, undefined, component),
+              ({ component }) =>
+                new PurgeTimer(commands, db, config.purgeIntervalMs, () => commands.now(), component),
             ),
           inject: [TagCommands, DataSource, RUNTIME],
         },

@@ -56,7 +56,9 @@ export function toApproval(a: Approval): tagV1.Approval {
         ? tagV1.GuardedOperationType.GUARDED_OPERATION_TYPE_DELETE
         : op.type === 'add_members'
           ? tagV1.GuardedOperationType.GUARDED_OPERATION_TYPE_ADD_MEMBERS
-          : tagV1.GuardedOperationType.GUARDED_OPERATION_TYPE_REMOVE_MEMBERS,
+          : op.type === 'restore'
+            ? tagV1.GuardedOperationType.GUARDED_OPERATION_TYPE_RESTORE
+            : tagV1.GuardedOperationType.GUARDED_OPERATION_TYPE_REMOVE_MEMBERS,
     tagId: op.type === 'delete' ? op.nodeId : op.tagId,
     members: op.type === 'delete' ? [] : op.members.map((m) => `${m.kind}:${m.id}`),
     requestedBy: a.requestedBy,

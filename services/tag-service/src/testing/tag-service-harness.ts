@@ -16,6 +16,7 @@ const SERVICES = {
   bin: ['recycle_bin_service', 'RecycleBinService'],
   governance: ['governance_service', 'TagGovernanceService'],
   automations: ['automation_service', 'TagAutomationService'],
+  timeMachine: ['time_machine_service', 'TimeMachineService'],
 } as const;
 export type ServiceName = keyof typeof SERVICES;
 
@@ -35,13 +36,14 @@ export class TagServiceHarness {
   private constructor(
     readonly address: string,
     readonly schema: string,
-    private readonly proc: ServiceProcess,
+    private proc: ServiceProcess,
+    private readonly env: Record<string, string>,
   ) {}
 
   static async start(env: Record<string, string> = {}): Promise<TagServiceHarness> {
     const port = await freePort();
     const schema = `tag_${port}_${randomUUID().slice(0, 6)}`;
-    const proc = await startServiceProcess('tag-service', {
+    const all = {
       GRPC_PORT: String(port),
       DATABASE_URL: testInfra().postgresUrl,
       DATABASE_SCHEMA: schema,
@@ -49,8 +51,21 @@ export class TagServiceHarness {
       KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
       PURGE_INTERVAL_MS: '200',
       ...env,
-    });
-    return new TagServiceHarness(`127.0.0.1:${port}`, schema, proc);
+    };
+    return new TagServiceHarness(
+      `127.0.0.1:${port}`,
+      schema,
+      await startServiceProcess('tag-service', all),
+      all,
+    );
+  }
+
+  /** Stops the process and starts a new one on the same port, database and schemas (nothing in memory survives). */
+  async restart(): Promise<void> {
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+    await this.proc.stop('SIGTERM');
+    this.proc = await startServiceProcess('tag-service', this.env);
   }
 
   /** Every JSON line the service process wrote to stdout so far. */

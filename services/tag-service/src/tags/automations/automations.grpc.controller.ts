@@ -2,10 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
 import type { Metadata } from '@grpc/grpc-js';
 import { tagAutomationV1 } from '@tagguard/contracts';
-import { positionToToken, WrongExpectedRevisionError } from '@tagguard/event-store';
 import { DataSource } from 'typeorm';
 import { TENANT_ADMIN } from '../authorization/local-tenant-admin.policy';
-import { append, loadStream } from '../commands/event-writer';
 import { TagCommands } from '../commands/tag-commands';
 import { decideCompleteTask, evolveTask, initialTaskState } from '../domain/automation';
 import { TagError } from '../domain/tag.errors';
@@ -63,7 +61,7 @@ export class AutomationsGrpcController implements tagAutomationV1.TagAutomationS
     request: tagAutomationV1.RemoveAutomationRequest,
     metadata?: Metadata,
   ): Promise<tagAutomationV1.RemoveAutomationResponse> {
-    const context = await caller(this.edge, metadata, 'governance.write');
+    const context = await caller(this.edge, metadata, 'governance.write', request.idempotencyKey);
     const ruleId = textField(request.ruleId, 'rule_id');
     const result = await this.commands.onCatalog(
       context,
@@ -131,23 +129,20 @@ export class AutomationsGrpcController implements tagAutomationV1.TagAutomationS
   ): Promise<tagAutomationV1.CompleteFollowUpTaskResponse> {
     const context = await caller(this.edge, metadata, 'tasks.write');
     const taskId = uuidField(request.taskId, 'task_id');
-    const stream = taskStream(context.principal.tenantId, taskId);
-    for (let attempt = 0; ; attempt++) {
-      const loaded = await loadStream(this.commands.store, stream, initialTaskState, evolveTask);
-      const events = decideCompleteTask(loaded.state, {
-        taskId,
-        by: context.principal.actorId,
-        byAdmin: context.principal.roles.includes(TENANT_ADMIN),
-        now: new Date().toISOString(),
-        note: request.note.trim(),
-      });
-      if (events.length === 0) return { consistencyToken: '' };
-      try {
-        const written = await append(this.commands.store, stream, events, loaded.revision, context);
-        return { consistencyToken: positionToToken(written.position) };
-      } catch (error) {
-        if (!(error instanceof WrongExpectedRevisionError) || attempt >= 3) throw error;
-      }
-    }
+    const note = request.note.trim();
+    return this.commands.onStream(
+      context,
+      request,
+      taskStream(context.principal.tenantId, taskId),
+      { initial: () => initialTaskState, evolve: evolveTask },
+      (state, now) =>
+        decideCompleteTask(state, {
+          taskId,
+          by: context.principal.actorId,
+          byAdmin: context.principal.roles.includes(TENANT_ADMIN),
+          now: now.toISOString(),
+          note,
+        }),
+    );
   }
 }

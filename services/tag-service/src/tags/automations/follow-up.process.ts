@@ -1,6 +1,5 @@
 import { WrongExpectedRevisionError, type EventStore, type RecordedEvent } from '@tagguard/event-store';
 import { CheckpointedSubscriber, type CheckpointStore, type SubscriberRuntime } from '@tagguard/messaging';
-import { append } from '../commands/event-writer';
 import { systemContext } from '../commands/system-context';
 import type { TagCommands } from '../commands/tag-commands';
 import { tasksFor, type FollowUpTaskEvent } from '../domain/automation';
@@ -76,9 +75,12 @@ export class FollowUpProcess {
         correlationId: recorded.metadata.correlationId,
       });
       try {
-        await append(this.store, taskStream(tenantId, task.taskId), [created], undefined, context, {
-          idSeed: `task:${task.taskId}`,
-        });
+        await this.commands.create(
+          context,
+          taskStream(tenantId, task.taskId),
+          [created],
+          `task:${task.taskId}`,
+        );
       } catch (error) {
         // Already created by an earlier delivery of the same event.
         if (!(error instanceof WrongExpectedRevisionError)) throw error;

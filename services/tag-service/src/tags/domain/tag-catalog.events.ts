@@ -45,7 +45,21 @@ export interface MemberRef {
 export type GuardedOperation =
   | { type: 'delete'; nodeId: string }
   | { type: 'add_members'; tagId: string; members: MemberRef[] }
-  | { type: 'remove_members'; tagId: string; members: MemberRef[] };
+  | { type: 'remove_members'; tagId: string; members: MemberRef[] }
+  | RestoreOperation;
+
+/** A critical point-in-time restore waiting for a second person (tagId: its root, '' for the tenant). */
+export type RestoreOperation = {
+  type: 'restore';
+  tagId: string;
+  members: MemberRef[];
+  asOf: RestoreMoment;
+  restoreId: string;
+  mayUnpurge: boolean;
+};
+
+/** The moment a restore goes back to: an RFC 3339 time or a consistency token. */
+export type RestoreMoment = { timestamp: string } | { position: string };
 
 export interface AffectedTag {
   tagId: string;
@@ -106,7 +120,7 @@ export type TagCatalogEvent =
       data: {
         operationId: string;
         level: 'warning' | 'critical';
-        operation: 'delete' | 'bulk_remove';
+        operation: 'delete' | 'bulk_remove' | 'restore';
         actorId: string;
         actorDepartment: string | null;
         affected: AffectedTag[];
@@ -159,6 +173,18 @@ export type TagCatalogEvent =
         node: RestoredNode;
         status: 'active' | 'binned';
         bin: { rootId: string; deletedBy: string; deletedAt: string; purgeDueAt: string } | null;
+      };
+    }
+  /** A point-in-time restore ran (its node and member changes follow); carries its answer for a retry. */
+  | {
+      type: 'RestoreApplied';
+      data: {
+        restoreId: string;
+        rootId: string | null;
+        asOf: string;
+        level: SensitivityLevel;
+        approvedBy: string | null;
+        changes: number;
       };
     }
   | {

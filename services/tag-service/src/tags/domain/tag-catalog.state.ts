@@ -131,6 +131,7 @@ export function evolveCatalog(state: TagCatalogState, event: TagCatalogEvent): T
     }
     case 'SensitiveOperationDetected':
     case 'NotificationRequested':
+    case 'RestoreApplied':
     case 'AbnormalChangeReverted':
       return state;
     case 'OperatorFrozen':

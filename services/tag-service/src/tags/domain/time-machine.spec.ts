@@ -1,6 +1,14 @@
 import type { MemberRef, TagCatalogEvent } from './tag-catalog.events';
 import { evolveCatalog, initialCatalogState } from './tag-catalog.state';
-import { diffTrees, planRestore, scopeOf, type TreeView } from './time-machine';
+import {
+  decideRestore,
+  diffTrees,
+  gradeRestore,
+  planRestore,
+  scopeOf,
+  type RestoreRequest,
+  type TreeView,
+} from './time-machine';
 
 const created = (
   nodeId: string,
@@ -136,5 +144,104 @@ describe('time machine: diff and restore plan', () => {
       members: [],
       changes: [],
     });
+  });
+});
+
+describe('time machine: a restore is graded by the sensitive-operation policy', () => {
+  const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+  const policy: TagCatalogEvent = {
+    type: 'PolicyConfigured',
+    data: { warningThreshold: 5, criticalThreshold: 10, retentionHours: 72, approvalTtlHours: 24 },
+  };
+  const then = [policy, created('g', 'VIP客户', null, 'group'), created('t1', '华东VIP', 'g')];
+  const request: RestoreRequest = {
+    restoreId: 'r1',
+    rootId: 'g',
+    asOf: { timestamp: '2026-11-23T10:00:00.000Z' },
+    asOfLabel: '2026-11-23T10:00:00.000Z',
+    actor: { actorId: 'admin-1', departmentId: 'hq' },
+    now: '2026-11-24T10:00:00.000Z',
+    approvedBy: null,
+    approvalId: 'a1',
+    mayUnpurge: false,
+  };
+  const restoring = (current: TreeView, target: TreeView) => {
+    const plan = planRestore(current, target, scopeOf(target.catalog, current.catalog, 'g'), context);
+    const grade = gradeRestore(plan, current);
+    return { plan, grade };
+  };
+
+  it('given members added since, when restored, then the removals are counted; below the warning threshold nothing is reported', () => {
+    const { plan, grade } = restoring(view(then, { t1: ids('a', 4) }), view(then, { t1: [] }));
+    expect(grade).toEqual({
+      level: 'none',
+      affected: [{ tagId: 't1', name: '华东VIP', memberCount: 4 }],
+      totalMembers: 4,
+    });
+    expect(decideRestore(plan, grade, request, 24).map((e) => e.type)).toEqual(['RestoreApplied']);
+  });
+
+  it('given members put back only, then nothing is counted: adding back is what a restore is for', () => {
+    const { grade } = restoring(view(then, { t1: [] }), view(then, { t1: ids('a', 50) }));
+    expect(grade).toMatchObject({ level: 'none', totalMembers: 0, affected: [] });
+  });
+
+  it('given a tag with 6 members created since, when restored, then binning it counts its members: a warning, recorded, nobody frozen', () => {
+    const current = view([...then, created('t2', '新标签', 'g')], { t1: [], t2: ids('b', 6) });
+    const { plan, grade } = restoring(current, view(then, { t1: [] }));
+    expect(grade).toMatchObject({ level: 'warning', totalMembers: 6 });
+    const events = decideRestore(plan, grade, request, 24);
+    expect(events.map((e) => e.type)).toEqual([
+      'RestoreApplied',
+      'NodeStateRestored',
+      'SensitiveOperationDetected',
+    ]);
+    expect(events[2]).toMatchObject({
+      data: {
+        operationId: 'r1',
+        level: 'warning',
+        operation: 'restore',
+        actorId: 'admin-1',
+        approvedBy: null,
+      },
+    });
+  });
+
+  it('given a restore that takes away 12 members, when not approved, then only a four-eyes approval is requested', () => {
+    const { plan, grade } = restoring(view(then, { t1: ids('a', 12) }), view(then, { t1: [] }));
+    expect(grade.level).toBe('critical');
+    expect(decideRestore(plan, grade, request, 24)).toEqual([
+      {
+        type: 'ApprovalRequested',
+        data: {
+          approvalId: 'a1',
+          operation: {
+            type: 'restore',
+            tagId: 'g',
+            members: [],
+            asOf: request.asOf,
+            restoreId: 'r1',
+            mayUnpurge: false,
+          },
+          requestedBy: 'admin-1',
+          requestedByDepartment: 'hq',
+          requestedAt: request.now,
+          expiresAt: '2026-11-25T10:00:00.000Z',
+        },
+      },
+    ]);
+  });
+
+  it('given the critical restore approved by a second person, then it runs, reported with the approver and notified', () => {
+    const { plan, grade } = restoring(view(then, { t1: ids('a', 12) }), view(then, { t1: [] }));
+    const events = decideRestore(plan, grade, { ...request, approvedBy: 'admin-2' }, 24);
+    expect(events.map((e) => e.type)).toEqual([
+      'RestoreApplied',
+      'SensitiveOperationDetected',
+      'NotificationRequested',
+      'NotificationRequested',
+    ]);
+    expect(events[1]).toMatchObject({ data: { level: 'critical', totalMembers: 12, approvedBy: 'admin-2' } });
+    expect(events.some((e) => e.type === 'OperatorFrozen')).toBe(false);
   });
 });

@@ -1,4 +1,12 @@
-import type { MemberRef, RestoredNode, TagCatalogEvent } from './tag-catalog.events';
+import { classify, describeAffected } from './sensitive-operations';
+import type {
+  AffectedTag,
+  MemberRef,
+  RestoredNode,
+  RestoreMoment,
+  SensitivityLevel,
+  TagCatalogEvent,
+} from './tag-catalog.events';
 import {
   depthOf,
   evolveCatalog,
@@ -173,6 +181,129 @@ export function planRestore(
   const after: TreeView = { catalog: result, members: new Map(current.members) };
   for (const m of members) after.members.set(m.tagId, new Map(target.members.get(m.tagId) ?? []));
   return { catalog: events, members, unpurged, changes: diffTrees(current, after, ids) };
+}
+
+/** How loudly the graduated policy reports a restore, and what it counts. */
+export interface RestoreGrade {
+  level: SensitivityLevel;
+  /** Per tag: members the restore removes, or all of its members when it bins the tag. */
+  affected: AffectedTag[];
+  totalMembers: number;
+}
+
+/**
+ * A restore is graded like any other change: the members it takes away (removed from a tag, or carried
+ * into the recycle bin with a tag it deletes again) against the tenant's thresholds. Members it adds
+ * back are not counted: putting back is what a restore is for.
+ */
+export function gradeRestore(plan: RestorePlan, current: TreeView): RestoreGrade {
+  const counts = new Map<string, number>();
+  const add = (tagId: string, n: number) => n > 0 && counts.set(tagId, (counts.get(tagId) ?? 0) + n);
+  for (const e of plan.catalog)
+    if (e.type === 'NodeStateRestored' && e.data.status === 'binned' && e.data.node.nodeType === 'tag')
+      if (isActive(current.catalog.nodes.get(e.data.node.nodeId)))
+        add(e.data.node.nodeId, current.members.get(e.data.node.nodeId)?.size ?? 0);
+  for (const m of plan.members) add(m.tagId, m.remove.length);
+  const affected = [...counts].map(([tagId, memberCount]) => ({
+    tagId,
+    name: current.catalog.nodes.get(tagId)?.name ?? tagId,
+    memberCount,
+  }));
+  const totalMembers = affected.reduce((n, t) => n + t.memberCount, 0);
+  return { level: classify(totalMembers, current.catalog.policy), affected, totalMembers };
+}
+
+export interface RestoreRequest {
+  restoreId: string;
+  rootId: string | null;
+  asOf: RestoreMoment;
+  /** The moment as written in the events ("2030-01-01T00:00:00.000Z" or "<commit>/<prepare>"). */
+  asOfLabel: string;
+  actor: { actorId: string; departmentId: string | null };
+  now: string;
+  /** Set when a second person approved this restore: it runs now, reported with the approver. */
+  approvedBy: string | null;
+  approvalId: string;
+  mayUnpurge: boolean;
+}
+
+/**
+ * The events of a restore: a critical one (not yet approved) only asks for a second person's approval;
+ * otherwise RestoreApplied, the compensating catalogue events, and, at warning or above, the sensitive
+ * operation (notified to HQ audit and security when critical). Nobody is frozen: a critical restore
+ * never runs without the second person.
+ */
+export function decideRestore(
+  plan: RestorePlan,
+  grade: RestoreGrade,
+  request: RestoreRequest,
+  approvalTtlHours: number,
+): TagCatalogEvent[] {
+  const { restoreId, actor, now, approvedBy } = request;
+  if (grade.level === 'critical' && !approvedBy)
+    return [
+      {
+        type: 'ApprovalRequested',
+        data: {
+          approvalId: request.approvalId,
+          operation: {
+            type: 'restore',
+            tagId: request.rootId ?? '',
+            members: [],
+            asOf: request.asOf,
+            restoreId,
+            mayUnpurge: request.mayUnpurge,
+          },
+          requestedBy: actor.actorId,
+          requestedByDepartment: actor.departmentId,
+          requestedAt: now,
+          expiresAt: new Date(Date.parse(now) + approvalTtlHours * 3_600_000).toISOString(),
+        },
+      },
+    ];
+  const events: TagCatalogEvent[] = [
+    {
+      type: 'RestoreApplied',
+      data: {
+        restoreId,
+        rootId: request.rootId,
+        asOf: request.asOfLabel,
+        level: grade.level,
+        approvedBy,
+        changes: plan.changes.length,
+      },
+    },
+    ...plan.catalog,
+  ];
+  if (grade.level === 'none') return events;
+  const beforeState = `a restore to ${request.asOfLabel} taking ${describeAffected(grade.affected)}`;
+  events.push({
+    type: 'SensitiveOperationDetected',
+    data: {
+      operationId: restoreId,
+      level: grade.level,
+      operation: 'restore',
+      actorId: actor.actorId,
+      actorDepartment: actor.departmentId,
+      affected: grade.affected,
+      totalMembers: grade.totalMembers,
+      beforeState,
+      approvedBy,
+    },
+  });
+  if (grade.level === 'critical')
+    for (const channel of ['hq_audit', 'security_officer'] as const)
+      events.push({
+        type: 'NotificationRequested',
+        data: {
+          notificationId: `${restoreId}:${channel}`,
+          channel,
+          operationId: restoreId,
+          level: grade.level,
+          summary: `${actor.actorId}${actor.departmentId ? ` (${actor.departmentId})` : ''} ran ${beforeState}, approved by ${approvedBy}`,
+        },
+      });
+  return events;
 }
 
 function configOf(n: TagNode): RestoredNode {

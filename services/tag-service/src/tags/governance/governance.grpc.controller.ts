@@ -137,7 +137,7 @@ export class GovernanceGrpcController implements tagGovernanceV1.TagGovernanceSe
     request: tagGovernanceV1.ApproveOperationRequest,
     metadata?: Metadata,
   ): Promise<tagGovernanceV1.ApproveOperationResponse> {
-    const context = await caller(this.edge, metadata, 'approval.decide');
+    const context = await caller(this.edge, metadata, 'approval.decide', request.idempotencyKey);
     const approvalId = textField(request.approvalId, 'approval_id');
     return { result: toWriteResult(await this.commands.approve(context, approvalId)) };
   }
@@ -146,7 +146,7 @@ export class GovernanceGrpcController implements tagGovernanceV1.TagGovernanceSe
     request: tagGovernanceV1.RejectOperationRequest,
     metadata?: Metadata,
   ): Promise<tagGovernanceV1.RejectOperationResponse> {
-    const context = await caller(this.edge, metadata, 'approval.decide');
+    const context = await caller(this.edge, metadata, 'approval.decide', request.idempotencyKey);
     const approvalId = textField(request.approvalId, 'approval_id');
     const result = await this.commands.onCatalog(
       context,
@@ -176,7 +176,7 @@ export class GovernanceGrpcController implements tagGovernanceV1.TagGovernanceSe
     request: tagGovernanceV1.RemoveRevertRuleRequest,
     metadata?: Metadata,
   ): Promise<tagGovernanceV1.RemoveRevertRuleResponse> {
-    const context = await caller(this.edge, metadata, 'governance.write');
+    const context = await caller(this.edge, metadata, 'governance.write', request.idempotencyKey);
     const ruleId = textField(request.ruleId, 'rule_id');
     const result = await this.commands.onCatalog(
       context,

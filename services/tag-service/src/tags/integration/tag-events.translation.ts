@@ -237,6 +237,7 @@ function fromCatalog(base: { tenantId: string; revision: string }, event: TagCat
     case 'AutomationRuleRemoved':
     case 'RevertRuleDefined':
     case 'RevertRuleRemoved':
+    case 'RestoreApplied':
       return undefined;
     default: {
       const unknown: never = event;

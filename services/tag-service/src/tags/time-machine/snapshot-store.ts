@@ -79,6 +79,14 @@ export class SnapshotStore {
     };
   }
 
+  /** Older snapshots of a stream (the write side keeps only its latest). */
+  async deleteBefore(streamId: string, revision: bigint): Promise<void> {
+    await this.db.query(`DELETE FROM ${this.table} WHERE stream_id = $1 AND revision < $2`, [
+      streamId,
+      String(revision),
+    ]);
+  }
+
   async deleteAll(): Promise<void> {
     await this.db.query(`DELETE FROM ${this.table}`);
   }

@@ -8,6 +8,7 @@ import type { MemberRef } from '../domain/tag-catalog.events';
 import type { Change } from '../domain/time-machine';
 import { TagError } from '../domain/tag.errors';
 import { caller, optionalUuid, uuidField, TAG_EDGE, type EdgeDeps } from '../edge';
+import { toApproval } from '../wire';
 import { ReadModelRebuilder } from '../rebuild/read-model-rebuilder';
 import { TimeMachine } from './time-machine';
 import type { AsOf } from './time-machine.reader';
@@ -82,7 +83,13 @@ export class TimeMachineGrpcController implements timeMachineV1.TimeMachineServi
     const context = await caller(this.edge, metadata, 'catalog.write');
     const rootId = optionalUuid(request.rootId, 'root_id');
     const plan = await this.machine.plan(context, rootId, requiredAsOf(request.asOf));
-    return { changes: plan.changes.map(toChange), unpurged: plan.unpurged };
+    return {
+      changes: plan.changes.map(toChange),
+      unpurged: plan.unpurged,
+      sensitivityLevel: plan.grade.level,
+      membersAffected: plan.grade.totalMembers,
+      requiresApproval: plan.grade.level === 'critical',
+    };
   }
 
   async restoreToPoint(
@@ -96,6 +103,8 @@ export class TimeMachineGrpcController implements timeMachineV1.TimeMachineServi
       restoreId: result.restoreId,
       changes: result.changes.map(toChange),
       consistencyToken: result.consistencyToken,
+      pendingApproval: result.approval ? toApproval(result.approval) : undefined,
+      sensitivityLevel: result.level,
     };
   }
 

@@ -1,30 +1,61 @@
 import { randomUUID } from 'node:crypto';
+import { positionFromToken, positionToToken, type GlobalPosition } from '@tagguard/event-store';
 import type { CommandContext } from '../commands/event-writer';
-import type { TagCommands } from '../commands/tag-commands';
-import type { MemberRef } from '../domain/tag-catalog.events';
-import { subtreeOf, type TagCatalogState, type TagNode } from '../domain/tag-catalog.state';
+import { keyUse, type NodeResult, type TagCommands } from '../commands/tag-commands';
+import { decideCatalog } from '../domain/tag-catalog.decider';
+import type { MemberRef, RestoreOperation, SensitivityLevel } from '../domain/tag-catalog.events';
+import {
+  evolveCatalog,
+  subtreeOf,
+  type Approval,
+  type TagCatalogState,
+  type TagNode,
+} from '../domain/tag-catalog.state';
 import { MAX_BATCH } from '../domain/tag-members';
 import {
+  decideRestore,
   diffTrees,
+  gradeRestore,
   planRestore,
   scopeOf,
   type Change,
+  type RestoreGrade,
   type RestorePlan,
   type TreeView,
 } from '../domain/time-machine';
 import { TagError } from '../domain/tag.errors';
-import { derivedId } from '../streams';
+import { catalogStream, derivedId } from '../streams';
 import type { AsOf, TimeMachineReader } from './time-machine.reader';
 
 export const TAG_RECOVERY_ROLE = 'tag_recovery';
+
+interface RestoreAnswer {
+  restoreId: string;
+  changes: Change[];
+  level: SensitivityLevel;
+  /** The member changes the answer promises: a retry completes exactly these. */
+  members: RestorePlan['members'];
+  approval?: Approval;
+}
+
+export interface RestoreResult {
+  restoreId: string;
+  changes: Change[];
+  level: SensitivityLevel;
+  consistencyToken: string;
+  /** Set when the restore waits for a second person: nothing has changed yet. */
+  approval?: Approval;
+}
 
 /** As-of views, diffs and point-in-time restores: reads through the reader, writes through TagCommands. */
 export class TimeMachine {
   constructor(
     private readonly reader: TimeMachineReader,
     private readonly commands: TagCommands,
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+    private readonly clock: () => Date = () => commands.now(),
+  ) {
+    commands.onApproved('restore', (approver, approval) => this.executeApproved(approver, approval));
+  }
 
   async tagAsOf(tenantId: string, tagId: string, at: AsOf): Promise<{ node: TagNode; members: MemberRef[] }> {
     const catalog = await this.reader.catalogAt(tenantId, at);
@@ -61,75 +92,90 @@ export class TimeMachine {
     return diffTrees(before, after, ids);
   }
 
-  /** The dry run: exactly what `restore` would append, computed against now. */
+  /** The dry run: exactly what `restore` would append, computed against now, with its grade. */
   async plan(
     context: CommandContext,
     rootId: string | null,
     at: AsOf,
     restoreId: string = randomUUID(),
-  ): Promise<RestorePlan> {
-    const tenantId = context.principal.tenantId;
-    const current = (await this.commands.catalog(tenantId)).state;
-    const target = await this.reader.catalogAt(tenantId, at);
-    const ids = scopeOf(target, current, rootId);
-    const tagIds = ids.filter((id) => (current.nodes.get(id) ?? target.nodes.get(id))?.nodeType === 'tag');
-    const currentMembers = new Map(
-      await Promise.all(
-        tagIds.map(async (id) => [id, (await this.commands.members(tenantId, id)).state.members] as const),
-      ),
-    );
-    const targetView = await this.reader.view(tenantId, at, () => tagIds);
-    return planRestore(
-      { catalog: current, members: currentMembers },
-      { catalog: target, members: targetView.members },
-      ids,
-      {
-        restoreId,
-        asOf: describe(at),
-        actorId: context.principal.actorId,
-        now: this.clock().toISOString(),
-      },
-    );
+  ): Promise<RestorePlan & { grade: RestoreGrade }> {
+    const current = (await this.commands.catalog(context.principal.tenantId)).state;
+    const { plan, grade } = await this.planAgainst(context, current, rootId, at, restoreId, this.clock());
+    return { ...plan, grade };
   }
 
   /**
-   * Appends the plan now: the catalogue's compensating events in one append (checked again by the
-   * decider: frozen actor, purged tags need tag_recovery), then each tag's member changes with ids
-   * derived from the restore, so a retry appends nothing twice.
+   * Graded like any other change (domain/time-machine.ts): a critical restore asks for a second person's
+   * approval instead of running; otherwise the catalogue's compensating events, RestoreApplied (the
+   * answer to the key) and the sensitive operation are one append, then each tag's member changes with
+   * ids derived from the restore. A retry with the same key gets the first answer and completes the
+   * member changes that answer lists (never re-planned: the same changes, carried out once).
    */
   async restore(
     context: CommandContext,
     rootId: string | null,
     at: AsOf,
     request: unknown,
-  ): Promise<{ restoreId: string; changes: Change[]; consistencyToken: string }> {
+    approved?: { approvedBy: string; restoreId: string; approvalId: string; mayUnpurge: boolean },
+  ): Promise<RestoreResult> {
     const tenantId = context.principal.tenantId;
-    const restoreId: string = context.idempotencyKey
-      ? derivedId('restore', tenantId, context.idempotencyKey)
-      : randomUUID();
-    let plan: RestorePlan | undefined;
-    const written = await this.commands.onCatalog(
+    const mayUnpurge = approved?.mayUnpurge ?? context.principal.roles.includes(TAG_RECOVERY_ROLE);
+    const answer = await this.commands.write<RestoreAnswer>(
       context,
       request,
-      async (base) => {
-        plan = await this.plan(context, rootId, at, restoreId);
-        return {
-          type: 'ApplyRestore',
-          data: {
-            ...base,
-            events: plan.catalog,
-            unpurged: plan.unpurged,
-            mayUnpurge: context.principal.roles.includes(TAG_RECOVERY_ROLE),
+      async ({ base, claim, now }) => {
+        const loaded = await this.commands.catalog(tenantId);
+        const previous = this.commands.answered<RestoreAnswer>(loaded, context, request);
+        if (previous) return { answered: previous };
+        const restoreId =
+          approved?.restoreId ??
+          (context.idempotencyKey ? derivedId('restore', tenantId, keyUse(context, claim)) : randomUUID());
+        const { plan, grade } = await this.planAgainst(context, loaded.state, rootId, at, restoreId, now);
+        const events = decideRestore(
+          plan,
+          grade,
+          {
+            restoreId,
+            rootId,
+            asOf:
+              at && 'timestamp' in at
+                ? { timestamp: at.timestamp.toISOString() }
+                : { position: positionToToken((at as { position: GlobalPosition }).position) },
+            asOfLabel: describe(at),
+            actor: base.actor,
+            now: base.now,
+            approvedBy: approved?.approvedBy ?? null,
+            approvalId: derivedId('approval', tenantId, restoreId),
+            mayUnpurge,
           },
+          loaded.state.policy.approvalTtlHours,
+        );
+        // The catalogue's own rules still hold: a frozen actor writes nothing, purged tags need tag_recovery.
+        const checked = decideCatalog(
+          { type: 'ApplyRestore', data: { ...base, events, unpurged: plan.unpurged, mayUnpurge } },
+          loaded.state,
+        );
+        const requested = checked.find((e) => e.type === 'ApprovalRequested');
+        const approval = requested
+          ? checked.reduce(evolveCatalog, loaded.state).approvals.get(requested.data.approvalId)
+          : undefined;
+        return {
+          result: {
+            restoreId,
+            changes: plan.changes,
+            level: grade.level,
+            members: approval ? [] : plan.members,
+            ...(approval ? { approval } : {}),
+          },
+          appends: [
+            { stream: catalogStream(tenantId), events: checked, revision: loaded.revision, answer: true },
+          ],
         };
       },
-      () => rootId ?? '',
     );
-    // Answered from an earlier attempt: whatever member changes are still missing are planned again.
-    plan ??= await this.plan(context, rootId, at, restoreId);
-    let token = written.consistencyToken;
-    const memberContext: CommandContext = { ...context, idempotencyKey: undefined };
-    for (const change of plan.members)
+    let token = answer.consistencyToken;
+    const memberContext: CommandContext = { ...context, idempotencyKey: undefined, callerKey: false };
+    for (const change of answer.members)
       for (const [kind, list] of [
         ['add_members', change.add],
         ['remove_members', change.remove],
@@ -140,11 +186,78 @@ export class TimeMachine {
             tagId: change.tagId,
             members: list.slice(i, i + MAX_BATCH),
             source: 'restore',
-            idSeed: `restore:${restoreId}:${change.tagId}:${kind}:${i}`,
+            idSeed: `restore:${answer.restoreId}:${change.tagId}:${kind}:${i}`,
           });
           token = result.consistencyToken || token;
         }
-    return { restoreId, changes: plan.changes, consistencyToken: token };
+    return {
+      restoreId: answer.restoreId,
+      changes: answer.changes,
+      level: answer.level,
+      consistencyToken: token,
+      ...(answer.approval ? { approval: answer.approval } : {}),
+    };
+  }
+
+  /** A second person granted a critical restore: it runs now as the requester's, reported with the approver. */
+  private async executeApproved(approver: CommandContext, approval: Approval): Promise<NodeResult> {
+    const op = approval.operation as RestoreOperation;
+    const requester: CommandContext = {
+      ...approver,
+      principal: {
+        ...approver.principal,
+        actorId: approval.requestedBy,
+        ...(approval.requestedByDepartment ? { departmentId: approval.requestedByDepartment } : {}),
+      },
+      // The answer of the execution, so that approving again completes it instead of running it twice.
+      idempotencyKey: `approval:${approval.approvalId}`,
+      callerKey: false,
+    };
+    const at: AsOf =
+      'timestamp' in op.asOf
+        ? { timestamp: new Date(op.asOf.timestamp) }
+        : { position: positionFromToken(op.asOf.position)! };
+    const result = await this.restore(
+      requester,
+      op.tagId || null,
+      at,
+      { approved: approval.approvalId },
+      {
+        approvedBy: approver.principal.actorId,
+        restoreId: op.restoreId,
+        approvalId: approval.approvalId,
+        mayUnpurge: op.mayUnpurge,
+      },
+    );
+    return { nodeId: op.tagId, revision: 0, approval, consistencyToken: result.consistencyToken };
+  }
+
+  private async planAgainst(
+    context: CommandContext,
+    current: TagCatalogState,
+    rootId: string | null,
+    at: AsOf,
+    restoreId: string,
+    now: Date,
+  ): Promise<{ plan: RestorePlan; grade: RestoreGrade }> {
+    const tenantId = context.principal.tenantId;
+    const target = await this.reader.catalogAt(tenantId, at);
+    const ids = scopeOf(target, current, rootId);
+    const tagIds = ids.filter((id) => (current.nodes.get(id) ?? target.nodes.get(id))?.nodeType === 'tag');
+    const currentMembers = new Map(
+      await Promise.all(
+        tagIds.map(async (id) => [id, (await this.commands.members(tenantId, id)).state.members] as const),
+      ),
+    );
+    const targetView = await this.reader.view(tenantId, at, () => tagIds);
+    const currentView = { catalog: current, members: currentMembers };
+    const plan = planRestore(currentView, { catalog: target, members: targetView.members }, ids, {
+      restoreId,
+      asOf: describe(at),
+      actorId: context.principal.actorId,
+      now: now.toISOString(),
+    });
+    return { plan, grade: gradeRestore(plan, currentView) };
   }
 }
 

@@ -35,7 +35,8 @@ export function decideApprovals(command: ApprovalCommand, state: TagCatalogState
         ...command.data,
         actor: { actorId: approval.requestedBy, roles: [], departmentId: approval.requestedByDepartment },
       };
-      if (op.type === 'add_members') return [granted];
+      // Membership and restore approvals execute in their own write after the grant.
+      if (op.type === 'add_members' || op.type === 'restore') return [granted];
       if (op.type === 'remove_members') {
         const tag = activeNode(state, op.tagId, 'approval_id');
         return [granted, ...reportRemoval(state, requester, tag, op.members.length, actor.actorId)];
