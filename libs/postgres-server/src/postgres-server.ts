@@ -232,12 +232,20 @@ function exitOf(child: ChildProcess): Promise<number | null> {
   });
 }
 
+/**
+ * Smart shutdown first (SIGTERM: no new sessions, the server exits when the last one ends), so clients
+ * still closing their pools finish cleanly instead of being cut off with 57P01 — an unhandled error on an
+ * idle pg pool client. Then fast shutdown, then SIGKILL.
+ */
 async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGINT');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const escalate = [
+    setTimeout(() => child.kill('SIGINT'), 5_000),
+    setTimeout(() => child.kill('SIGKILL'), 35_000),
+  ];
+  child.kill('SIGTERM');
   await exited;
-  clearTimeout(timer);
+  escalate.forEach(clearTimeout);
 }
 
 function freeLoopbackPort(): Promise<number> {
