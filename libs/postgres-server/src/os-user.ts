@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface OsUser {
   name: string;
@@ -57,6 +57,8 @@ function ids(name: string): { uid: number; gid: number } | undefined {
  * clone under a private home, a 0700 temp folder's parent), a per-path folder in /var/tmp is used instead.
  */
 export function prepareRoot(root: string, user: OsUser | undefined): string {
+  // Only the root itself is owner-only: its parents (.tagguard/, say) must stay traversable for that user.
+  mkdirSync(dirname(root), { recursive: true });
   mkdirSync(root, { recursive: true, mode: 0o700 });
   chmodSync(root, 0o700);
   if (!user) return root;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,10 @@ import { type PostgresServer, startPostgresServer } from './postgres-server';
 // The embedded database's promise (issue 10 item 5): nobody on the machine gets in without the password
 // that only the owner can read, and nothing but loopback can reach it.
 describe('startPostgresServer (the npm-shipped PostgreSQL)', () => {
-  const root = join(mkdtempSync(join(tmpdir(), 'tagguard-pg-')), 'db');
+  // A root whose parent does not exist yet (a fresh clone's .tagguard/): created reachable for the server's user.
+  const tmp = mkdtempSync(join(tmpdir(), 'tagguard-pg-'));
+  chmodSync(tmp, 0o755);
+  const root = join(tmp, 'embedded', 'postgres');
   let server: PostgresServer;
   const withUrl = (url: string, password: string | undefined) => {
     const u = new URL(url);
@@ -30,11 +33,12 @@ describe('startPostgresServer (the npm-shipped PostgreSQL)', () => {
   }, 120_000);
   afterAll(async () => {
     await server?.stop();
-    rmSync(join(root, '..'), { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true });
   });
 
   it('keeps a generated password owner-only (0600) in a 0700 folder', () => {
     expect(statSync(server.passwordFile).mode & 0o777).toBe(0o600);
+    expect(server.root).toBe(root);
     expect(statSync(server.root).mode & 0o777).toBe(0o700);
     const password = readFileSync(server.passwordFile, 'utf8').trim();
     expect(password.length).toBeGreaterThanOrEqual(32);
