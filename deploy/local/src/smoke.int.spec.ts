@@ -90,4 +90,22 @@ describe('local infrastructure smoke test', () => {
       await client.end();
     }
   });
+
+  it('is the npm-shipped PostgreSQL 18 on loopback, and refuses a client without the password', async () => {
+    const client = new Client({ connectionString: postgresUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        `SELECT current_setting('server_version_num')::int / 10000 AS major, current_setting('listen_addresses') AS listen`,
+      );
+      expect(rows[0]).toMatchObject({ major: 18, listen: '127.0.0.1' });
+    } finally {
+      await client.end();
+    }
+    const anonymous = new URL(postgresUrl);
+    anonymous.password = '';
+    const intruder = new Client({ connectionString: anonymous.toString() });
+    await expect(intruder.connect()).rejects.toThrow(/password/);
+    await intruder.end().catch(() => undefined);
+  });
 });

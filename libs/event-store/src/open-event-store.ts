@@ -7,7 +7,7 @@ export interface EventStoreConnection {
   url: string;
   /** PostgreSQL only: the schema holding the event tables. */
   schema: string;
-  /** PostgreSQL only: LISTEN for append notifications (off for PGlite, which polls). */
+  /** PostgreSQL only: LISTEN for append notifications (off behind a transaction-pooling proxy, which polls). */
   listen: boolean;
   /** PostgreSQL only. */
   poolSize: number;

@@ -12,7 +12,10 @@ export interface TagServiceConfig {
   /** The event store: postgres:// (PostgreSQL adapter) or kurrentdb:// / esdb:// (KurrentDB adapter). */
   eventStoreUrl: string;
   eventStoreSchema: string;
-  /** LISTEN for append notifications; off for PGlite (embedded), which polls instead. */
+  /**
+   * LISTEN for append notifications; off behind a transaction-pooling proxy (PgBouncer), where LISTEN
+   * does not work: subscriptions then poll.
+   */
   eventStoreListen: boolean;
   /** postgres:// URL of tag-service's own read models. */
   databaseUrl: string;

@@ -28,27 +28,6 @@ export async function copyRows(
   await pipeline(Readable.from(lines(columns, rows)), target);
 }
 
-const INSERT_CHUNK = 5_000;
-
-/** The same load as INSERTs (one JSON parameter per chunk), for servers without COPY FROM STDIN. */
-export async function insertRows(
-  client: PoolClient,
-  table: string,
-  columns: CopyColumn[],
-  rows: Record<string, unknown>[],
-): Promise<void> {
-  const names = columnList(columns);
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    const chunk = rows
-      .slice(i, i + INSERT_CHUNK)
-      .map((row) => Object.fromEntries(columns.map((c) => [c.column, row[c.property]])));
-    await client.query(
-      `INSERT INTO ${table} (${names}) SELECT ${names} FROM json_populate_recordset(null::${table}, $1::json)`,
-      [JSON.stringify(chunk)],
-    );
-  }
-}
-
 function* lines(columns: CopyColumn[], rows: Iterable<Record<string, unknown>>): Generator<string> {
   let chunk = '';
   let n = 0;

@@ -17,7 +17,7 @@ import { CATALOG_VIEW, CatalogViewProjection } from '../projections/catalog-view
 import { CatalogViewModel } from '../projections/catalog-view/catalog-view.reducer';
 import { openReadModel } from '../read-model';
 import { TAG_SERVICE_CATEGORIES } from '../streams';
-import { copyRows, insertRows } from './copy-rows';
+import { copyRows } from './copy-rows';
 
 export interface RebuildProgress {
   phase: 'replaying' | 'verifying' | 'swapped' | 'kept_live' | 'cancelled' | 'failed';
@@ -208,9 +208,6 @@ export class ReadModelRebuilder {
 }
 
 async function writeModel(db: DataSource, model: CatalogViewModel): Promise<void> {
-  // PGlite (the embedded mode) cannot take COPY … FROM STDIN over the wire: INSERTs there.
-  const [{ version }] = (await db.query('SELECT version()')) as [{ version: string }];
-  const copy = !version.includes('PGlite');
   const rows: [EntityTarget<ObjectLiteral>, ObjectLiteral[]][] = [
     [TagNodeView, [...model.nodes.values()]],
     [TagMemberView, [...model.memberRows()]],
@@ -250,8 +247,7 @@ async function writeModel(db: DataSource, model: CatalogViewModel): Promise<void
         try {
           const client = (await runner.connect()) as PoolClient;
           const rows = list.slice(i * size, (i + 1) * size);
-          if (copy) await copyRows(client, table, columns, rows);
-          else await insertRows(client, table, columns, rows);
+          await copyRows(client, table, columns, rows);
         } finally {
           await runner.release();
         }

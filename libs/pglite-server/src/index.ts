@@ -1,1 +1,0 @@
-export { startPgliteServer, type PgliteServer, type PgliteServerOptions } from './pglite-server';
