@@ -158,19 +158,22 @@ async function save(
   membersBefore: Map<string, TagMemberView>,
 ): Promise<void> {
   await sql.upsert(TagNodeView, [...model.nodes.values()]);
-  const added: TagMemberView[] = [];
-  const removed: TagMemberView[] = [];
+  // Every touched member was loaded (found or absent): rows that went or changed are deleted, and new
+  // rows inserted without a conflict check.
+  const inserted: TagMemberView[] = [];
+  const deleted: TagMemberView[] = [];
   for (const [tagKey, pairs] of touched.members) {
     const members = model.membersByTag.get(tagKey)!;
     for (const key of pairs.keys()) {
       const now = members.get(key);
       const was = membersBefore.get(rowKey(tagKey, key));
-      if (now && now !== was) added.push(now);
-      else if (!now && was) removed.push(was);
+      if (now === was) continue;
+      if (was) deleted.push(was);
+      if (now) inserted.push(now);
     }
   }
-  await sql.delete(TagMemberView, removed);
-  await sql.upsert(TagMemberView, added);
+  await sql.delete(TagMemberView, deleted);
+  await sql.insert(TagMemberView, inserted);
   await sql.upsert(ApprovalView, [...model.approvals.values()]);
   await sql.upsert(SensitiveOperationView, [...model.sensitive.values()]);
   await sql.upsert(RevertedChangeView, [...model.reverted.values()]);
