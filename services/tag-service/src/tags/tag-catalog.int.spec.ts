@@ -283,6 +283,7 @@ describe('tag catalogue on real PostgreSQL', () => {
               rebuiltDb,
               await PostgresCheckpointStore.create(rebuiltDb, rebuiltSchema),
               'rebuild',
+              7, // full batches of 7 are written while the next is read (the catch-up path)
             );
             await rebuilt.start();
             if (last) await rebuilt.waitFor(positionOf(last), 30_000);

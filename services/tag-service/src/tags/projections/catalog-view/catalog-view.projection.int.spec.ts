@@ -75,14 +75,20 @@ describe('catalog view projection on real PostgreSQL', () => {
   });
   afterAll(() => side?.close());
 
-  /** Fresh read model, the given deliveries in order: every table's rows and the checkpoint. */
-  async function project(deliveries: RecordedEvent[][]) {
+  /** Fresh read model, the given deliveries in order (or its own subscription): every table's rows and the checkpoint. */
+  async function project(deliveries: RecordedEvent[][] | { subscribedInBatchesOf: number }) {
     const target = `${schema}_${randomUUID().slice(0, 6)}`;
     const db = await openReadModel(testInfra().postgresUrl, target);
     try {
       const checkpoints = await PostgresCheckpointStore.create(db, target);
-      const projection = new CatalogViewProjection(side!.store, db, checkpoints, 'under-test');
-      for (const batch of deliveries) await projection.apply(batch);
+      const batchSize = Array.isArray(deliveries) ? undefined : deliveries.subscribedInBatchesOf;
+      const projection = new CatalogViewProjection(side!.store, db, checkpoints, 'under-test', batchSize);
+      if (Array.isArray(deliveries)) for (const batch of deliveries) await projection.apply(batch);
+      else {
+        await projection.start();
+        await projection.waitFor(history[history.length - 1]!.position, 10_000);
+        await projection.stop();
+      }
       const tables: Record<string, unknown[]> = {};
       for (const entity of CATALOG_VIEW_ENTITIES) {
         const meta = db.getMetadata(entity);
@@ -117,5 +123,10 @@ describe('catalog view projection on real PostgreSQL', () => {
     ]);
     expect(singlesTwice).toEqual(whole);
     expect(overlapping).toEqual(whole);
+  });
+
+  it('gives the same rows through its own subscription in full batches, each written while the next is read', async () => {
+    const whole = await project([history]);
+    expect(await project({ subscribedInBatchesOf: 3 })).toEqual(whole);
   });
 });

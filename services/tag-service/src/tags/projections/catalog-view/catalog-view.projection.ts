@@ -31,6 +31,8 @@ export class CatalogViewProjection {
   private subscription?: Subscription;
   private position?: GlobalPosition;
   private readonly waiters = new Set<() => void>();
+  /** The batch being written while the subscription reads the next (catch-up only). */
+  private ahead?: { events: RecordedEvent[]; done: Promise<void> };
 
   constructor(
     private readonly store: EventStore,
@@ -42,17 +44,41 @@ export class CatalogViewProjection {
 
   async start(): Promise<void> {
     this.position = await this.checkpoints.load(this.name);
+    this.ahead = undefined;
     this.subscription = this.store.subscribe({
       ...(this.position ? { after: this.position } : {}),
       filter: { categories: TAG_SERVICE_CATEGORIES },
       // Large batches for catch-up (a few statements per batch, whatever its size); live batches stay small.
       batchSize: this.batchSize,
-      onEvents: (events) => this.apply(events),
+      onEvents: (events) => this.deliver(events),
     });
   }
 
   async stop(): Promise<void> {
     await this.subscription?.stop();
+    // A batch that fails here stays unapplied: its checkpoint was not saved, so the next start replays it.
+    await this.settle().catch(() => undefined);
+  }
+
+  /**
+   * A full batch means more is waiting (catch-up): it is written while the subscription reads the next
+   * one, at most one batch ahead. A partial batch (live) is written before this returns. A batch written
+   * ahead that failed is written again before the next one, and a second failure is this call's, so the
+   * subscription sees every failure before anything after it is applied.
+   */
+  private async deliver(events: RecordedEvent[]): Promise<void> {
+    await this.settle();
+    const done = this.apply(events);
+    done.catch(() => undefined);
+    this.ahead = { events, done };
+    if (events.length < this.batchSize) await this.settle();
+  }
+
+  private async settle(): Promise<void> {
+    if (!this.ahead) return;
+    const { events, done } = this.ahead;
+    await done.catch(() => this.apply(events));
+    this.ahead = undefined;
   }
 
   /** Resolves once every event up to `position` is in the view, or rejects after `timeoutMs`. */
