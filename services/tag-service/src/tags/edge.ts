@@ -1,14 +1,16 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { authenticate, type Principal, type TokenVerifier } from '@tagguard/auth';
-import { positionFromToken } from '@tagguard/event-store';
+import { comparePositions, positionFromToken } from '@tagguard/event-store';
 import { currentTraceHeaders } from '@tagguard/telemetry';
 import type { TagAction, TagAuthorizer } from './authorization/tag-authorizer.port';
 import type { CommandContext } from './commands/event-writer';
 import { TagError } from './domain/tag.errors';
+import type { CallerSessions } from './projections/catalog-view/caller-sessions';
 import type { CatalogViewProjection } from './projections/catalog-view/catalog-view.projection';
 
 // What every tag-service gRPC handler does at the edge, written once: authenticate, authorize, read
-// and validate request fields (naming the field on error), and wait for a consistency token.
+// and validate request fields (naming the field on error), and wait for a consistency token or the
+// caller's own last write.
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CONSISTENCY_WAIT_MS = 5_000;
@@ -21,6 +23,7 @@ export interface EdgeDeps {
   verifier: TokenVerifier;
   authorizer: TagAuthorizer;
   projection: CatalogViewProjection;
+  sessions: CallerSessions;
 }
 
 export async function caller(
@@ -100,12 +103,17 @@ export function page<T>(
   return { items, next: rows.length > pageSize ? encodeCursor(keyOf(items[items.length - 1]!)) : '' };
 }
 
-export async function consistent(deps: EdgeDeps, token: string): Promise<void> {
-  if (!token) return;
-  const position = positionFromToken(token);
-  if (!position)
+/**
+ * A read from the read model waits (up to 5 s, then UNAVAILABLE) until the projection has passed the
+ * later of the consistency token and the caller's own last write in this process (read-your-writes).
+ */
+export async function consistent(deps: EdgeDeps, token: string, context: CommandContext): Promise<void> {
+  let position = token ? positionFromToken(token) : undefined;
+  if (token && !position)
     throw new TagError('TAG.INVALID_ARGUMENT', 'is not a token returned by a write', 'consistency_token');
-  await deps.projection.waitFor(position, CONSISTENCY_WAIT_MS);
+  const own = deps.sessions.lastWrite(context.principal.tenantId, context.principal.actorId);
+  if (own && (!position || comparePositions(own, position) > 0)) position = own;
+  if (position) await deps.projection.waitFor(position, CONSISTENCY_WAIT_MS);
 }
 
 export const iso = (d: Date | null | undefined): string => (d ? d.toISOString() : '');

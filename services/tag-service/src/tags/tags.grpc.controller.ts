@@ -195,7 +195,7 @@ export class TagsGrpcController implements tagV1.TagServiceController {
   async getTag(request: tagV1.GetTagRequest, metadata?: Metadata): Promise<tagV1.GetTagResponse> {
     const context = await caller(this.edge, metadata, 'catalog.read');
     const nodeId = uuidField(request.tagId, 'tag_id');
-    await consistent(this.edge, request.consistencyToken);
+    await consistent(this.edge, request.consistencyToken, context);
     const row = await this.db
       .getRepository(TagNodeView)
       .findOneBy({ tenantId: context.principal.tenantId, nodeId });
@@ -209,7 +209,7 @@ export class TagsGrpcController implements tagV1.TagServiceController {
     const pageSize = pageSizeField(request.pageSize, 100, 500);
     const parentId = optionalUuid(request.parentId, 'parent_id');
     const after = decodeCursor(request.pageToken, 1) as [string] | undefined;
-    await consistent(this.edge, request.consistencyToken);
+    await consistent(this.edge, request.consistencyToken, context);
     const query = this.db
       .getRepository(TagNodeView)
       .createQueryBuilder('t')

@@ -40,6 +40,7 @@ import { GovernanceGrpcController } from './governance/governance.grpc.controlle
 import { RevertProcess } from './governance/revert.process';
 import { toIntegrationMessage } from './integration/tag-events.translation';
 import { MembersGrpcController } from './members/members.grpc.controller';
+import { CallerSessions } from './projections/catalog-view/caller-sessions';
 import { CATALOG_VIEW, CatalogViewProjection } from './projections/catalog-view/catalog-view.projection';
 import { openReadModel } from './read-model';
 import { PurgeTimer } from './recycle-bin/purge-timer';
@@ -230,14 +231,19 @@ export class TagsModule {
       providers: [
         {
           provide: EVENT_STORE,
-          useFactory: () =>
-            openEventStore({
-              url: config.eventStoreUrl,
-              schema: config.eventStoreSchema,
-              listen: config.eventStoreListen,
-              poolSize: config.poolSize,
-            }),
+          // Every write is remembered for its caller (read-your-writes).
+          useFactory: async (sessions: CallerSessions) =>
+            sessions.track(
+              await openEventStore({
+                url: config.eventStoreUrl,
+                schema: config.eventStoreSchema,
+                listen: config.eventStoreListen,
+                poolSize: config.poolSize,
+              }),
+            ),
+          inject: [CallerSessions],
         },
+        { provide: CallerSessions, useFactory: () => new CallerSessions() },
         {
           provide: DataSource,
           useFactory: () => openReadModel(config.databaseUrl, config.databaseSchema, config.poolSize),
@@ -378,8 +384,9 @@ export class TagsModule {
             verifier: TokenVerifier,
             authorizer: TagAuthorizer,
             projection: CatalogViewProjection,
-          ) => ({ verifier, authorizer, projection }) satisfies EdgeDeps,
-          inject: [TokenVerifier, TAG_AUTHORIZER, CatalogViewProjection],
+            sessions: CallerSessions,
+          ) => ({ verifier, authorizer, projection, sessions }) satisfies EdgeDeps,
+          inject: [TokenVerifier, TAG_AUTHORIZER, CatalogViewProjection, CallerSessions],
         },
         {
           provide: TAG_RELAY,

@@ -88,7 +88,7 @@ export class AutomationsGrpcController implements tagAutomationV1.TagAutomationS
     const context = await caller(this.edge, metadata, 'catalog.read');
     const pageSize = pageSizeField(request.pageSize, 100, 500);
     const after = decodeCursor(request.pageToken, 2) as [string, string] | undefined;
-    await consistent(this.edge, request.consistencyToken);
+    await consistent(this.edge, request.consistencyToken, context);
     const query = this.db
       .getRepository(FollowUpTaskView)
       .createQueryBuilder('t')

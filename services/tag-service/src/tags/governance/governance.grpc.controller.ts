@@ -66,7 +66,7 @@ export class GovernanceGrpcController implements tagGovernanceV1.TagGovernanceSe
     const context = await caller(this.edge, metadata, 'catalog.read');
     const pageSize = pageSizeField(request.pageSize, 100, 500);
     const after = decodeCursor(request.pageToken, 2) as [string, string] | undefined;
-    await consistent(this.edge, request.consistencyToken);
+    await consistent(this.edge, request.consistencyToken, context);
     const rows = await this.db
       .getRepository(SensitiveOperationView)
       .createQueryBuilder('s')
@@ -214,7 +214,7 @@ export class GovernanceGrpcController implements tagGovernanceV1.TagGovernanceSe
     const context = await caller(this.edge, metadata, 'catalog.read');
     const pageSize = pageSizeField(request.pageSize, 100, 500);
     const after = decodeCursor(request.pageToken, 2) as [string, string] | undefined;
-    await consistent(this.edge, request.consistencyToken);
+    await consistent(this.edge, request.consistencyToken, context);
     const rows = await this.db
       .getRepository(RevertedChangeView)
       .createQueryBuilder('r')

@@ -35,7 +35,7 @@ export class RecycleBinGrpcController implements recycleBinV1.RecycleBinServiceC
     const tenantId = context.principal.tenantId;
     const pageSize = pageSizeField(request.pageSize, 100, 500);
     const after = decodeCursor(request.pageToken, 1) as [string] | undefined;
-    await consistent(this.edge, request.consistencyToken);
+    await consistent(this.edge, request.consistencyToken, context);
     const rows = await this.db
       .getRepository(TagNodeView)
       .createQueryBuilder('t')

@@ -1,24 +1,13 @@
 import {
   comparePositions,
-  quoteIdent,
   type EventStore,
   type GlobalPosition,
   type RecordedEvent,
 } from '@tagguard/event-store';
 import { CheckpointedSubscriber, type CheckpointStore, type SubscriberRuntime } from '@tagguard/messaging';
 import type { ComponentLag } from '@tagguard/telemetry';
-import { In, type DataSource, type EntityManager } from 'typeorm';
-import type { FollowUpTaskEvent } from '../../domain/automation';
-import type { TagCatalogEvent } from '../../domain/tag-catalog.events';
-import type { TagMembersEvent } from '../../domain/tag-members';
-import { VISIBLE_TO_EVERYONE } from '../../domain/tag-catalog.events';
-import {
-  CATALOG_CATEGORY,
-  categoryOfStream,
-  entityIdOf,
-  MEMBERS_CATEGORY,
-  TAG_SERVICE_CATEGORIES,
-} from '../../streams';
+import type { DataSource, EntityTarget } from 'typeorm';
+import { TAG_SERVICE_CATEGORIES } from '../../streams';
 import {
   ApprovalView,
   FollowUpTaskView,
@@ -28,6 +17,8 @@ import {
   TagMemberView,
   TagNodeView,
 } from './catalog-view.entities';
+import { CatalogViewModel, LoadedRows, memberKey, rowKey, RowsTouched } from './catalog-view.reducer';
+import { RowStatements } from './catalog-view.rows';
 
 export const CATALOG_VIEW = 'tag-service.catalog-view';
 
@@ -49,6 +40,7 @@ export class CatalogViewProjection {
     private readonly name = CATALOG_VIEW,
     /** Health, parking and fencing from the host (TagsModule); none in unit wiring and rebuilds. */
     private readonly runtime: SubscriberRuntime = {},
+    private readonly batchSize = 5_000,
   ) {}
 
   async start(): Promise<void> {
@@ -59,6 +51,8 @@ export class CatalogViewProjection {
       store: this.store,
       filter: { categories: TAG_SERVICE_CATEGORIES },
       checkpoints: this.checkpoints,
+      // Large batches for catch-up (a few statements per batch, whatever its size); live batches stay small.
+      batchSize: this.batchSize,
       handle: (events) => this.apply(events),
       // A parked event moves the checkpoint too; readers waiting for it must not wait forever.
       onAdvanced: (position) => this.advanceTo(position),
@@ -121,32 +115,39 @@ export class CatalogViewProjection {
     });
   }
 
+  /**
+   * One transaction per batch: the batch is folded in memory by the rebuild's own mapping
+   * (CatalogViewModel) over just the rows it touches, loaded first; the changed rows, the streams'
+   * revisions and the checkpoint are then written with a few multi-row statements per table.
+   */
   async apply(events: RecordedEvent[]): Promise<void> {
     const last = events[events.length - 1]!.position;
     await this.db.transaction(async (tx) => {
-      // The last revision applied per stream, read once per batch and written back once.
-      const ids = [...new Set(events.map((e) => e.streamId))];
+      const sql = new RowStatements(tx);
+      const model = new CatalogViewModel(() => new LoadedRows());
+      const streamIds = [...new Set(events.map((e) => e.streamId))];
       const seen = new Map(
-        (await tx.getRepository(ProjectedStream).findBy({ streamId: In(ids) })).map((r) => [
-          r.streamId,
-          BigInt(r.revision),
-        ]),
+        (
+          await sql.load(
+            ProjectedStream,
+            streamIds.map((streamId) => ({ streamId })),
+          )
+        ).map((r) => [r.streamId, BigInt(r.revision)]),
       );
-      const applied = new Map<string, bigint>();
-      for (const event of events) {
-        const last = applied.get(event.streamId) ?? seen.get(event.streamId);
-        if (last !== undefined && last >= event.revision) continue;
-        await applyOne(tx, event);
-        applied.set(event.streamId, event.revision);
+      for (const id of streamIds) loaded(model.streams).load(id, seen.get(id));
+      const touched = new RowsTouched();
+      for (const event of events) touched.add(event);
+      const before = await load(sql, model, touched);
+      // The fold skips what is at or below a stream's last applied revision (a replay, a redelivery).
+      for (const event of events) model.apply(event);
+      const advanced = [...model.streams].filter(([id, revision]) => seen.get(id) !== revision);
+      if (advanced.length > 0) {
+        await save(sql, model, touched, before);
+        await sql.upsert(
+          ProjectedStream,
+          advanced.map(([streamId, revision]) => ({ streamId, revision: String(revision) })),
+        );
       }
-      if (applied.size > 0)
-        await tx
-          .createQueryBuilder()
-          .insert()
-          .into(ProjectedStream)
-          .values([...applied].map(([streamId, revision]) => ({ streamId, revision: String(revision) })))
-          .orUpdate(['revision'], ['stream_id'])
-          .execute();
       await this.checkpoints.save(this.name, last, tx);
     });
     this.position = last;
@@ -154,246 +155,70 @@ export class CatalogViewProjection {
   }
 }
 
-async function applyOne(tx: EntityManager, recorded: RecordedEvent): Promise<void> {
-  const category = categoryOfStream(recorded.streamId);
-  if (category === CATALOG_CATEGORY)
-    await applyCatalog(tx, recorded, { type: recorded.type, data: recorded.data } as TagCatalogEvent);
-  else if (category === MEMBERS_CATEGORY)
-    await applyMembers(tx, recorded, { type: recorded.type, data: recorded.data } as TagMembersEvent);
-  else await applyTask(tx, recorded, { type: recorded.type, data: recorded.data } as FollowUpTaskEvent);
-}
+const loaded = <V>(map: Map<string, V>): LoadedRows<V> => map as LoadedRows<V>;
 
-async function applyCatalog(
-  tx: EntityManager,
-  recorded: RecordedEvent,
-  event: TagCatalogEvent,
-): Promise<void> {
-  const tenantId = recorded.metadata.tenantId;
-  const at = new Date(recorded.metadata.occurredAt);
-  const nodes = tx.getRepository(TagNodeView);
-  const bump = async (nodeId: string, change: Partial<TagNodeView>): Promise<void> => {
-    await nodes.increment({ tenantId, nodeId }, 'revision', 1);
-    await nodes.update({ tenantId, nodeId }, { ...change, updatedAt: at });
+/** Loads the rows a batch reads into the model; returns the member rows found, by tag and member key. */
+async function load(
+  sql: RowStatements,
+  model: CatalogViewModel,
+  touched: RowsTouched,
+): Promise<Map<string, TagMemberView>> {
+  const seed = async <T extends object>(
+    entity: EntityTarget<T>,
+    keys: Map<string, Partial<T>>,
+    into: Map<string, T>,
+    keyOf: (row: T) => string,
+  ): Promise<void> => {
+    const rows = new Map((await sql.load(entity, [...keys.values()])).map((r) => [keyOf(r), r]));
+    for (const key of keys.keys()) loaded(into).load(key, rows.get(key));
   };
-  switch (event.type) {
-    case 'NodeCreated':
-      await nodes.save({
-        tenantId,
-        nodeId: event.data.nodeId,
-        nodeType: event.data.nodeType,
-        kind: event.data.kind,
-        name: event.data.name,
-        parentId: event.data.parentId,
-        sortOrder: event.data.order,
-        description: event.data.description,
-        visibility: VISIBLE_TO_EVERYONE,
-        sensitive: false,
-        isProtected: false,
-        status: 'active',
-        revision: 0,
-        memberCount: 0,
-        binRootId: null,
-        deletedBy: null,
-        deletedAt: null,
-        purgeDueAt: null,
-        createdAt: at,
-        updatedAt: at,
-      });
-      return;
-    case 'NodeRenamed':
-      return bump(event.data.nodeId, { name: event.data.name });
-    case 'NodeMoved':
-      return bump(event.data.nodeId, { parentId: event.data.parentId, sortOrder: event.data.order });
-    case 'NodeReordered':
-      return bump(event.data.nodeId, { sortOrder: event.data.order });
-    case 'NodeDescribed':
-      return bump(event.data.nodeId, { description: event.data.description });
-    case 'VisibilityConfigured':
-      return bump(event.data.nodeId, { visibility: event.data.visibility, sensitive: event.data.sensitive });
-    case 'ProtectionSet':
-      return bump(event.data.nodeId, { isProtected: event.data.protected });
-    case 'NodesBinned':
-      for (const nodeId of event.data.nodeIds)
-        await bump(nodeId, {
-          status: 'binned',
-          binRootId: event.data.rootId,
-          deletedBy: event.data.deletedBy,
-          deletedAt: new Date(event.data.deletedAt),
-          purgeDueAt: new Date(event.data.purgeDueAt),
-        });
-      return;
-    case 'NodesRestored':
-      for (const nodeId of event.data.nodeIds)
-        await bump(nodeId, {
-          status: 'active',
-          binRootId: null,
-          deletedBy: null,
-          deletedAt: null,
-          purgeDueAt: null,
-        });
-      return;
-    case 'NodesPurged':
-      for (const nodeId of event.data.nodeIds) await bump(nodeId, { status: 'purged' });
-      return;
-    case 'NodeStateRestored': {
-      const { node, status, bin } = event.data;
-      const existing = await nodes.findOneBy({ tenantId, nodeId: node.nodeId });
-      await nodes.save({
-        tenantId,
-        nodeId: node.nodeId,
-        nodeType: node.nodeType,
-        kind: node.kind,
-        name: node.name,
-        parentId: node.parentId,
-        sortOrder: node.order,
-        description: node.description,
-        visibility: node.visibility,
-        sensitive: node.sensitive,
-        isProtected: node.protected,
-        status,
-        revision: existing ? existing.revision + 1 : 0,
-        memberCount: existing?.memberCount ?? 0,
-        binRootId: bin?.rootId ?? null,
-        deletedBy: bin?.deletedBy ?? null,
-        deletedAt: bin ? new Date(bin.deletedAt) : null,
-        purgeDueAt: bin ? new Date(bin.purgeDueAt) : null,
-        createdAt: existing?.createdAt ?? at,
-        updatedAt: at,
-      });
-      return;
+  await seed(TagNodeView, touched.nodes, model.nodes, (n) => rowKey(n.tenantId, n.nodeId));
+  await seed(ApprovalView, touched.approvals, model.approvals, (a) => rowKey(a.tenantId, a.approvalId));
+  await seed(FollowUpTaskView, touched.tasks, model.tasks, (t) => rowKey(t.tenantId, t.taskId));
+
+  const pairs = [...touched.members.values()].flatMap((m) => [...m.values()]);
+  const before = new Map(
+    (await sql.load(TagMemberView, pairs)).map((m) => [
+      rowKey(rowKey(m.tenantId, m.tagId), memberKey(m.memberKind, m.memberId)),
+      m,
+    ]),
+  );
+  for (const [tagKey, members] of touched.members) {
+    const rows = new LoadedRows<TagMemberView>();
+    for (const key of members.keys()) rows.load(key, before.get(rowKey(tagKey, key)));
+    loaded(model.membersByTag).load(tagKey, rows);
+  }
+  return before;
+}
+
+/** Writes the folded rows back: every row the model holds is one the batch loaded or wrote. */
+async function save(
+  sql: RowStatements,
+  model: CatalogViewModel,
+  touched: RowsTouched,
+  membersBefore: Map<string, TagMemberView>,
+): Promise<void> {
+  await sql.upsert(TagNodeView, [...model.nodes.values()]);
+  // Every touched member was loaded (found or absent): rows that went or changed are deleted, and new
+  // rows inserted without a conflict check.
+  const inserted: TagMemberView[] = [];
+  const deleted: TagMemberView[] = [];
+  for (const [tagKey, pairs] of touched.members) {
+    const members = model.membersByTag.get(tagKey)!;
+    for (const key of pairs.keys()) {
+      const now = members.get(key);
+      const was = membersBefore.get(rowKey(tagKey, key));
+      if (now === was) continue;
+      if (was) deleted.push(was);
+      if (now) inserted.push(now);
     }
-    case 'SensitiveOperationDetected':
-      await tx.save(SensitiveOperationView, {
-        tenantId,
-        operationId: event.data.operationId,
-        level: event.data.level,
-        operation: event.data.operation,
-        actorId: event.data.actorId,
-        actorDepartment: event.data.actorDepartment,
-        totalMembers: event.data.totalMembers,
-        affected: event.data.affected,
-        beforeState: event.data.beforeState,
-        approvedBy: event.data.approvedBy,
-        detectedAt: at,
-      });
-      return;
-    case 'ApprovalRequested':
-      await tx.save(ApprovalView, {
-        tenantId,
-        approvalId: event.data.approvalId,
-        operation: event.data.operation,
-        requestedBy: event.data.requestedBy,
-        requestedAt: new Date(event.data.requestedAt),
-        expiresAt: new Date(event.data.expiresAt),
-        status: 'pending',
-        decidedBy: null,
-      });
-      return;
-    case 'ApprovalGranted':
-    case 'ApprovalRejected':
-      await tx.update(
-        ApprovalView,
-        { tenantId, approvalId: event.data.approvalId },
-        { status: event.type === 'ApprovalGranted' ? 'granted' : 'rejected', decidedBy: event.data.by },
-      );
-      return;
-    case 'ApprovalExpired':
-      await tx.update(ApprovalView, { tenantId, approvalId: event.data.approvalId }, { status: 'expired' });
-      return;
-    case 'AbnormalChangeReverted':
-      await tx.save(RevertedChangeView, {
-        tenantId,
-        eventId: recorded.id,
-        ruleId: event.data.ruleId,
-        tagId: event.data.tagId,
-        actorId: event.data.actorId,
-        members: event.data.members,
-        reason: event.data.reason,
-        revertedEventId: event.data.revertedEventId,
-        revertedAt: at,
-      });
-      return;
-    default:
-      // Freezes, policy, rules and notifications are read from the catalogue itself (small, consistent).
-      return;
   }
-}
-
-async function applyMembers(
-  tx: EntityManager,
-  recorded: RecordedEvent,
-  event: TagMembersEvent,
-): Promise<void> {
-  const tenantId = recorded.metadata.tenantId;
-  const tagId = entityIdOf(recorded);
-  const at = new Date(recorded.metadata.occurredAt);
-  const rows = event.data.members.map((m) => ({
-    tenantId,
-    tagId,
-    memberKind: m.kind,
-    memberId: m.id,
-    addedBy: recorded.metadata.actorId,
-    addedAt: at,
-  }));
-  // The count moves by what actually changed (a member added twice counts once), as in the rebuild's fold.
-  const meta = tx.connection.getMetadata(TagMemberView);
-  const table = `${quoteIdent(meta.schema!)}.${quoteIdent(meta.tableName)}`;
-  const kinds = rows.map((r) => r.memberKind);
-  const ids = rows.map((r) => r.memberId);
-  // Counted in SQL: TypeORM answers a DELETE with [rows, count], an INSERT with rows.
-  const [{ n }] = (await (event.type === 'MembersAdded'
-    ? tx.query(
-        `WITH changed AS (INSERT INTO ${table} (tenant_id, tag_id, member_kind, member_id, added_by, added_at)
-           SELECT $1, $2, k, i, $3, $4 FROM unnest($5::text[], $6::text[]) AS u(k, i)
-           ON CONFLICT DO NOTHING RETURNING 1)
-         SELECT count(*)::int AS n FROM changed`,
-        [tenantId, tagId, recorded.metadata.actorId, at, kinds, ids],
-      )
-    : tx.query(
-        `WITH changed AS (DELETE FROM ${table} WHERE tenant_id = $1 AND tag_id = $2
-           AND (member_kind, member_id) IN (SELECT k, i FROM unnest($3::text[], $4::text[]) AS u(k, i)) RETURNING 1)
-         SELECT count(*)::int AS n FROM changed`,
-        [tenantId, tagId, kinds, ids],
-      ))) as [{ n: number }];
-  const delta = event.type === 'MembersAdded' ? n : -n;
-  if (delta !== 0) await tx.increment(TagNodeView, { tenantId, nodeId: tagId }, 'memberCount', delta);
-}
-
-async function applyTask(
-  tx: EntityManager,
-  recorded: RecordedEvent,
-  event: FollowUpTaskEvent,
-): Promise<void> {
-  const tenantId = recorded.metadata.tenantId;
-  if (event.type === 'FollowUpTaskCreated') {
-    const d = event.data;
-    await tx.save(FollowUpTaskView, {
-      tenantId,
-      taskId: d.taskId,
-      ruleId: d.ruleId,
-      tagId: d.tagId,
-      customerId: d.customerId,
-      assigneeId: d.assigneeId,
-      dueAt: new Date(d.dueAt),
-      guide: d.guide,
-      status: 'open',
-      completedBy: null,
-      completedAt: null,
-      note: '',
-      createdAt: new Date(d.createdAt),
-    });
-  } else {
-    await tx.update(
-      FollowUpTaskView,
-      { tenantId, taskId: event.data.taskId },
-      {
-        status: 'completed',
-        completedBy: event.data.completedBy,
-        completedAt: new Date(event.data.completedAt),
-        note: event.data.note,
-      },
-    );
-  }
+  await sql.delete(TagMemberView, deleted);
+  await sql.insert(TagMemberView, inserted);
+  await sql.upsert(ApprovalView, [...model.approvals.values()]);
+  await sql.upsert(SensitiveOperationView, [...model.sensitive.values()]);
+  await sql.upsert(RevertedChangeView, [...model.reverted.values()]);
+  await sql.upsert(FollowUpTaskView, [...model.tasks.values()]);
 }
 
 export class ConsistencyTimeoutError extends Error {

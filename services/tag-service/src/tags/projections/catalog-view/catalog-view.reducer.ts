@@ -13,22 +13,34 @@ import type {
 } from './catalog-view.entities';
 
 /**
- * The catalog view computed in memory: the same rows the incremental projection writes with SQL, for a
- * rebuild that replays millions of events without a round trip per event. The two must agree row for
- * row; every rebuild checks it (row checksums) before it swaps, and a test replays random histories
- * through both.
+ * The catalog view's one mapping from events to rows, folded in memory. The rebuild folds the whole
+ * history into it (plain maps); the live projection folds each batch into a model holding only the rows
+ * the batch touches (`rowsTouchedBy`, loaded from the read model into `LoadedRows`) and writes the
+ * result back with a few multi-row statements. Every rebuild compares the two by row checksum before it
+ * swaps, and a property test replays random histories through both.
  */
 export class CatalogViewModel {
-  readonly streams = new Map<string, bigint>();
-  readonly nodes = new Map<string, TagNodeView>();
-  /** Members per tag (tenant, tag → kind, id → row); a tag's member count is its map's size. */
-  readonly membersByTag = new Map<string, Map<string, TagMemberView>>();
-  readonly approvals = new Map<string, ApprovalView>();
-  readonly sensitive = new Map<string, SensitiveOperationView>();
-  readonly reverted = new Map<string, RevertedChangeView>();
-  readonly tasks = new Map<string, FollowUpTaskView>();
+  readonly streams: Map<string, bigint>;
+  readonly nodes: Map<string, TagNodeView>;
+  /** Members per tag (tenant, tag → kind, id → row); a tag's member count moves by what actually changed. */
+  readonly membersByTag: Map<string, Map<string, TagMemberView>>;
+  readonly approvals: Map<string, ApprovalView>;
+  readonly sensitive: Map<string, SensitiveOperationView>;
+  readonly reverted: Map<string, RevertedChangeView>;
+  readonly tasks: Map<string, FollowUpTaskView>;
   private lastOccurredAt = '';
   private lastAt = new Date(0);
+
+  /** `rows` makes each table's map: plain maps for a full fold, `LoadedRows` for a batch. */
+  constructor(private readonly rows: <V>() => Map<string, V> = () => new Map()) {
+    this.streams = rows();
+    this.nodes = rows();
+    this.membersByTag = rows();
+    this.approvals = rows();
+    this.sensitive = rows();
+    this.reverted = rows();
+    this.tasks = rows();
+  }
 
   *memberRows(): Generator<TagMemberView> {
     for (const members of this.membersByTag.values()) yield* members.values();
@@ -48,7 +60,7 @@ export class CatalogViewModel {
   private catalog(recorded: RecordedEvent, event: TagCatalogEvent): void {
     const tenantId = recorded.metadata.tenantId;
     const at = this.occurredAt(recorded);
-    const key = (id: string) => `${tenantId}\u0000${id}`;
+    const key = (id: string) => rowKey(tenantId, id);
     // Rows are this model's own: changed in place (a rebuild folds millions of events).
     const bump = (nodeId: string, change: Partial<TagNodeView>): void => {
       const row = this.nodes.get(key(nodeId));
@@ -221,13 +233,15 @@ export class CatalogViewModel {
     const tenantId = recorded.metadata.tenantId;
     const tagId = entityIdOf(recorded);
     const at = this.occurredAt(recorded);
-    const tagKey = `${tenantId}\u0000${tagId}`;
+    const tagKey = rowKey(tenantId, tagId);
     let members = this.membersByTag.get(tagKey);
-    if (!members) this.membersByTag.set(tagKey, (members = new Map()));
+    if (!members) this.membersByTag.set(tagKey, (members = this.rows()));
+    let delta = 0;
     for (const m of event.data.members) {
-      const key = `${m.kind}\u0000${m.id}`;
+      const key = memberKey(m.kind, m.id);
       if (event.type === 'MembersAdded') {
         if (members.has(key)) continue;
+        delta++;
         members.set(key, {
           tenantId,
           tagId,
@@ -236,10 +250,10 @@ export class CatalogViewModel {
           addedBy: recorded.metadata.actorId,
           addedAt: at,
         });
-      } else members.delete(key);
+      } else if (members.delete(key)) delta--;
     }
     const node = this.nodes.get(tagKey);
-    if (node) node.memberCount = members.size;
+    if (node) node.memberCount += delta;
   }
 
   /** Events of one append share their moment: parsed once (rows share the Date; nothing mutates it). */
@@ -255,7 +269,7 @@ export class CatalogViewModel {
     const tenantId = recorded.metadata.tenantId;
     if (event.type === 'FollowUpTaskCreated') {
       const d = event.data;
-      this.tasks.set(`${tenantId}\u0000${d.taskId}`, {
+      this.tasks.set(rowKey(tenantId, d.taskId), {
         tenantId,
         taskId: d.taskId,
         ruleId: d.ruleId,
@@ -272,7 +286,7 @@ export class CatalogViewModel {
       });
       return;
     }
-    const key = `${tenantId}\u0000${event.data.taskId}`;
+    const key = rowKey(tenantId, event.data.taskId);
     const row = this.tasks.get(key);
     if (row)
       this.tasks.set(key, {
@@ -282,5 +296,112 @@ export class CatalogViewModel {
         completedAt: new Date(event.data.completedAt),
         note: event.data.note,
       });
+  }
+}
+
+export const rowKey = (tenantId: string, id: string): string => `${tenantId}\u0000${id}`;
+export const memberKey = (kind: string, id: string): string => `${kind}\u0000${id}`;
+
+type Key<T, K extends keyof T> = Pick<T, K>;
+
+/**
+ * The existing rows the fold reads while it applies a batch (rows it only writes need no load): the live
+ * projection loads these before folding. A row missed here makes `LoadedRows` throw, not read as
+ * absent.
+ */
+export class RowsTouched {
+  readonly nodes = new Map<string, Key<TagNodeView, 'tenantId' | 'nodeId'>>();
+  /** By tag key, then member key. */
+  readonly members = new Map<
+    string,
+    Map<string, Key<TagMemberView, 'tenantId' | 'tagId' | 'memberKind' | 'memberId'>>
+  >();
+  readonly approvals = new Map<string, Key<ApprovalView, 'tenantId' | 'approvalId'>>();
+  readonly tasks = new Map<string, Key<FollowUpTaskView, 'tenantId' | 'taskId'>>();
+
+  add(recorded: RecordedEvent): void {
+    const tenantId = recorded.metadata.tenantId;
+    const node = (nodeId: string) => this.nodes.set(rowKey(tenantId, nodeId), { tenantId, nodeId });
+    const category = categoryOfStream(recorded.streamId);
+    if (category === MEMBERS_CATEGORY) {
+      const tagId = entityIdOf(recorded);
+      node(tagId);
+      const tagKey = rowKey(tenantId, tagId);
+      let members = this.members.get(tagKey);
+      if (!members) this.members.set(tagKey, (members = new Map()));
+      for (const m of (recorded.data as TagMembersEvent['data']).members)
+        members.set(memberKey(m.kind, m.id), { tenantId, tagId, memberKind: m.kind, memberId: m.id });
+      return;
+    }
+    if (category !== CATALOG_CATEGORY) {
+      const event = { type: recorded.type, data: recorded.data } as FollowUpTaskEvent;
+      if (event.type !== 'FollowUpTaskCreated')
+        this.tasks.set(rowKey(tenantId, event.data.taskId), { tenantId, taskId: event.data.taskId });
+      return;
+    }
+    const event = { type: recorded.type, data: recorded.data } as TagCatalogEvent;
+    switch (event.type) {
+      case 'NodeRenamed':
+      case 'NodeMoved':
+      case 'NodeReordered':
+      case 'NodeDescribed':
+      case 'VisibilityConfigured':
+      case 'ProtectionSet':
+        node(event.data.nodeId);
+        return;
+      case 'NodesBinned':
+      case 'NodesRestored':
+      case 'NodesPurged':
+        for (const nodeId of event.data.nodeIds) node(nodeId);
+        return;
+      case 'NodeStateRestored':
+        node(event.data.node.nodeId);
+        return;
+      case 'ApprovalGranted':
+      case 'ApprovalRejected':
+      case 'ApprovalExpired': {
+        const { approvalId } = event.data;
+        this.approvals.set(rowKey(tenantId, approvalId), { tenantId, approvalId });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+}
+
+/**
+ * A table's map holding only the rows a batch touches. Each key is marked as loaded (found or known
+ * absent) before the fold; reading any other key throws, since "not loaded" must never pass for "absent".
+ */
+export class LoadedRows<V> extends Map<string, V> {
+  private readonly known = new Set<string>();
+
+  /** Marks `key` as read from the read model, with its row if it has one. */
+  load(key: string, row: V | undefined): void {
+    this.known.add(key);
+    if (row !== undefined) super.set(key, row);
+  }
+
+  override get(key: string): V | undefined {
+    return this.check(key) ? super.get(key) : undefined;
+  }
+
+  override has(key: string): boolean {
+    return this.check(key) && super.has(key);
+  }
+
+  override delete(key: string): boolean {
+    return this.check(key) && super.delete(key);
+  }
+
+  override set(key: string, value: V): this {
+    this.known.add(key);
+    return super.set(key, value);
+  }
+
+  private check(key: string): true {
+    if (!this.known.has(key)) throw new Error(`catalog view: row ${JSON.stringify(key)} was not loaded`);
+    return true;
   }
 }
