@@ -23,7 +23,7 @@ class RuntimeError extends Error {
 @Controller()
 @componentsV1.ComponentsServiceControllerMethods()
 export class ComponentsGrpcController implements componentsV1.ComponentsServiceController {
-  // Resolved at start, so a service bound beyond loopback with the development key fails to start (D24-F).
+  // Resolved at start, so a service bound beyond loopback with the development key fails to start (D31).
   private readonly verifier = new TokenVerifier(
     resolveVerifierKey(process.env, process.env['GRPC_HOST'] ?? '127.0.0.1').pem,
   );

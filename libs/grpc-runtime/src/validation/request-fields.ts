@@ -14,7 +14,7 @@ export class RequestFieldError extends Error {
 }
 
 /**
- * The rule for every string field of every request (D24-D in docs/decisions.md):
+ * The rule for every string field of every request (D28 in docs/decisions.md):
  * no C0 control (U+0000–U+001F), no DEL (U+007F), no C1 control (U+0080–U+009F). PostgreSQL refuses NUL
  * in text and jsonb, and the others are invisible in every UI a person reads names, ids and logs in.
  * Free-text fields (a description, a note, a reason, a template) are read as paragraphs, so they

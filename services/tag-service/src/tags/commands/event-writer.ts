@@ -32,7 +32,7 @@ export const SCHEMA_VERSION = 1;
 export const MAX_CONFLICT_RETRIES = 10;
 /**
  * How long an idempotency key is remembered, counted from the recorded time of its answer. A key used
- * again after the window is a new request (docs/decisions.md D24-E).
+ * again after the window is a new request (docs/decisions.md D29).
  */
 export const IDEMPOTENCY_WINDOW_MS = 7 * 24 * 3_600_000;
 
