@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { positionFromToken, positionToToken, type GlobalPosition } from '@tagguard/event-store';
+import {
+  comparePositions,
+  positionFromToken,
+  positionToToken,
+  type GlobalPosition,
+} from '@tagguard/event-store';
 import type { CommandContext } from '../commands/event-writer';
 import { keyUse, type NodeResult, type TagCommands } from '../commands/tag-commands';
 import { decideCatalog } from '../domain/tag-catalog.decider';
@@ -24,7 +29,7 @@ import {
   type TreeView,
 } from '../domain/time-machine';
 import { TagError } from '../domain/tag.errors';
-import { catalogStream, derivedId } from '../streams';
+import { catalogStream, derivedId, membersStream } from '../streams';
 import type { AsOf, TimeMachineReader } from './time-machine.reader';
 
 export const TAG_RECOVERY_ROLE = 'tag_recovery';
@@ -190,6 +195,18 @@ export class TimeMachine {
           });
           token = result.consistencyToken || token;
         }
+    // A retry finds the members already changed (no append, no token): its token must still cover them.
+    for (const change of answer.members) {
+      if (change.add.length + change.remove.length === 0) continue;
+      const [last] = await this.commands.store
+        .readStream(membersStream(context.principal.tenantId, change.tagId), {
+          direction: 'backwards',
+          maxCount: 1,
+        });
+      const current = positionFromToken(token);
+      if (last && (!current || comparePositions(last.position, current) > 0))
+        token = positionToToken(last.position);
+    }
     return {
       restoreId: answer.restoreId,
       changes: answer.changes,
