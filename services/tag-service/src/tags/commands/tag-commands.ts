@@ -355,6 +355,7 @@ export class TagCommands {
                   change: input.change,
                   tagId: input.tagId,
                   members: changing,
+                  ...(input.attributes ? { attributes: input.attributes } : {}),
                   operationId,
                   approvalId: operationId,
                 },
@@ -465,6 +466,7 @@ export class TagCommands {
       change: op.type,
       tagId: op.tagId,
       members: op.members,
+      ...(op.type === 'add_members' && op.attributes ? { attributes: op.attributes } : {}),
       source: 'approval',
       idSeed: `approval:${approvalId}`,
     });

@@ -44,7 +44,13 @@ export interface MemberRef {
 /** What a four-eyes approval, once granted, executes. */
 export type GuardedOperation =
   | { type: 'delete'; nodeId: string }
-  | { type: 'add_members'; tagId: string; members: MemberRef[] }
+  | {
+      type: 'add_members';
+      tagId: string;
+      members: MemberRef[];
+      /** The customers' attributes given with the request (automations render guides from them). */
+      attributes?: Record<string, Record<string, string>>;
+    }
   | { type: 'remove_members'; tagId: string; members: MemberRef[] }
   | RestoreOperation;
 

@@ -12,6 +12,32 @@ const removal = (
 });
 
 describe('membership guard', () => {
+  it('given a protected tag, when members are added with attributes, then the approval keeps them', () => {
+    const members = [{ kind: 'customer' as const, id: 'c3' }];
+    const attributes = { c3: { name: '李先生' } };
+    spec(protectedTag)
+      .when({
+        type: 'GuardMembershipChange',
+        data: {
+          ...base,
+          change: 'add_members',
+          tagId: 't1',
+          members,
+          attributes,
+          operationId: 'op-2',
+          approvalId: 'ap-2',
+        },
+      })
+      .then([
+        expect.objectContaining({
+          type: 'ApprovalRequested',
+          data: expect.objectContaining({
+            operation: { type: 'add_members', tagId: 't1', members, attributes },
+          }),
+        }),
+      ] as TagCatalogEvent[]);
+  });
+
   it('given a protected tag, when members are removed, then an approval is requested; on an unprotected tag 200 removals are critical', () => {
     const members = [{ kind: 'customer' as const, id: 'c1' }];
     spec(protectedTag)

@@ -11,6 +11,7 @@ export type MembershipGuardCommand = {
     change: 'add_members' | 'remove_members';
     tagId: string;
     members: MemberRef[];
+    attributes?: Record<string, Record<string, string>>;
     operationId: string;
     approvalId: string;
   };
@@ -24,12 +25,18 @@ export function decideMembershipGuard(
   command: MembershipGuardCommand,
   state: TagCatalogState,
 ): TagCatalogEvent[] {
-  const { tagId, change, members } = command.data;
+  const { tagId, change, members, attributes } = command.data;
   const tag = activeNode(state, tagId, 'tag_id');
   if (tag.nodeType !== 'tag')
     throw new TagError('TAG.INVALID_ARGUMENT', 'members go on tags, not on tag groups', 'tag_id');
-  if (tag.protected)
-    return [requestApproval(state, command.data, { type: change, tagId, members }, command.data.approvalId)];
+  if (tag.protected) {
+    // Kept with the approval, so the change it executes later is the one that was asked for.
+    const operation =
+      change === 'add_members'
+        ? { type: change, tagId, members, ...(attributes ? { attributes } : {}) }
+        : { type: change, tagId, members };
+    return [requestApproval(state, command.data, operation, command.data.approvalId)];
+  }
   if (change !== 'remove_members') return [];
   return reportRemoval(state, command.data, tag, members.length, null);
 }
