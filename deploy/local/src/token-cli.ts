@@ -100,9 +100,7 @@ export function runTokenCli(argv: string[], io: Io): number {
   try {
     key = loadSigningPrivateKey();
   } catch (error) {
-    io.err(
-      `token: cannot read the signing key: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    io.err(`token: cannot read the signing key: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
   const now = io.now ?? new Date();
@@ -122,7 +120,11 @@ export function runTokenCli(argv: string[], io: Io): number {
   io.err(
     `token: ${parsed.actor} in ${parsed.tenant}, roles [${parsed.roles.join(', ')}], valid for ${duration(parsed.ttl)} (until ${expires})`,
   );
-  if (!parsed.roles.includes('tenant_admin'))
+  if (parsed.roles.includes('platform_operator') && !parsed.roles.includes('tenant_admin'))
+    io.err(
+      'token: a platform operator token: platform operations (RebuildReadModels, ListComponents), no tag writes',
+    );
+  else if (!parsed.roles.includes('tenant_admin'))
     io.err(
       'token: without the tenant_admin role this token can read but not write (add --roles tenant_admin)',
     );

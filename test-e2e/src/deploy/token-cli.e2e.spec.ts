@@ -99,6 +99,13 @@ describe('npm run token (the development token CLI)', () => {
     expect(ran.stderr).toContain('can read but not write');
   });
 
+  it('names what a platform operator token is for, without the tenant_admin hint', async () => {
+    const ran = await token('--tenant', 'tenant-a', '--actor', 'ops-1', '--roles', 'platform_operator');
+    expect(ran.code).toBe(0);
+    expect(ran.stderr).toContain('a platform operator token');
+    expect(ran.stderr).not.toContain('add --roles tenant_admin');
+  });
+
   describe("the embedded start banner's token command", () => {
     let service: ServiceProcess;
     let address: string;
