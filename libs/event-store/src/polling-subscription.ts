@@ -18,6 +18,8 @@ export function readBackoffMs(attempt: number, firstMs = 100, maxMs = 10_000): n
  * Catch-up then live: reads batches after the checkpoint until none is left, then waits for a wake-up.
  * A failed read (the store is down, a connection dropped) is retried with backoff, never the end of the
  * subscription; a handler failure ends it (the handler's owner decides about retrying and parking).
+ * While a full batch is handled the next one is already read, so catch-up reads and writes overlap;
+ * the handler still sees each batch's outcome before the next is delivered.
  */
 export function pollingSubscription(options: PollingOptions): Subscription {
   let stopped = false;
@@ -41,10 +43,14 @@ export function pollingSubscription(options: PollingOptions): Subscription {
     let position = options.after ?? START;
     let caughtUp = false;
     let failedReads = 0;
+    // The next batch, read while the handler works on a full one (catch-up); dropped if the handler fails.
+    let prefetched: Promise<RecordedEvent[]> | undefined;
     while (!stopped) {
       let events: RecordedEvent[];
       try {
-        events = await options.read(position, batchSize);
+        const next = prefetched ?? options.read(position, batchSize);
+        prefetched = undefined;
+        events = await next;
       } catch (error) {
         if (stopped) break;
         const delayMs = readBackoffMs(++failedReads);
@@ -58,8 +64,13 @@ export function pollingSubscription(options: PollingOptions): Subscription {
       }
       if (stopped) break;
       if (events.length > 0) {
+        const last = events[events.length - 1]!.position;
+        if (events.length === batchSize) {
+          prefetched = options.read(last, batchSize);
+          prefetched.catch(() => undefined);
+        }
         await options.onEvents(events);
-        position = events[events.length - 1]!.position;
+        position = last;
         continue;
       }
       if (!caughtUp) {
