@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { RecordedEvent } from '@tagguard/event-store';
+import { comparePositions, positionFromToken, type RecordedEvent } from '@tagguard/event-store';
 import { PostgresCheckpointStore } from '@tagguard/messaging';
-import { testInfra } from '@tagguard/testing';
+import { eventually, testInfra } from '@tagguard/testing';
 import type { CommandContext } from '../../commands/event-writer';
 import { openReadModel } from '../../read-model';
 import { TAG_SERVICE_CATEGORIES } from '../../streams';
@@ -70,8 +70,15 @@ describe('catalog view projection on real PostgreSQL', () => {
       }),
       () => a,
     );
-    await commands.approve(other, approval!.approvalId);
-    history = await side.store.readAll({ filter: { categories: TAG_SERVICE_CATEGORIES } });
+    const approved = await commands.approve(other, approval!.approvalId);
+    // Reads are gap-safe: a transaction still open elsewhere in the database (another test's) holds the
+    // visible log back for a moment, so wait until it reaches the last write.
+    const lastWrite = positionFromToken(approved.consistencyToken)!;
+    history = await eventually(async () => {
+      const all = await side!.store.readAll({ filter: { categories: TAG_SERVICE_CATEGORIES } });
+      expect(comparePositions(all[all.length - 1]!.position, lastWrite)).toBeGreaterThanOrEqual(0);
+      return all;
+    });
   });
   afterAll(() => side?.close());
 
