@@ -240,6 +240,7 @@ export class TagsModule {
                 listen: config.eventStoreListen,
                 poolSize: config.poolSize,
               }),
+              TAG_SERVICE_CATEGORIES,
             ),
           inject: [CallerSessions],
         },

@@ -1,4 +1,5 @@
 import { comparePositions, type EventStore, type GlobalPosition } from '@tagguard/event-store';
+import { categoryOfStream } from '../../streams';
 
 const CAPACITY = 10_000;
 const TTL_MS = 5 * 60_000;
@@ -43,12 +44,17 @@ export class CallerSessions {
     return entry.position;
   }
 
-  /** The store tag-service writes through: every append is remembered for the caller its events name. */
-  track<S extends EventStore>(store: S): S {
+  /**
+   * The store tag-service writes through: every append to a stream the view projects (`viewed`
+   * categories) is remembered for the caller its events name. Others (a request key's claim) are not:
+   * the view never passes their positions until its next event, so a read would wait for nothing.
+   */
+  track<S extends EventStore>(store: S, viewed: readonly string[]): S {
     const append: EventStore['append'] = async (streamId, events, expected) => {
       const result = await store.append(streamId, events, expected);
       const metadata = events[0]?.metadata;
-      if (metadata) this.wrote(metadata.tenantId, metadata.actorId, result.position);
+      if (metadata && viewed.includes(categoryOfStream(streamId)))
+        this.wrote(metadata.tenantId, metadata.actorId, result.position);
       return result;
     };
     return new Proxy(store, {

@@ -62,6 +62,19 @@ describe('read-your-writes: a read without a token after the caller’s own writ
     expect(await ownRead).toEqual([tagId]);
   });
 
+  it('after a keyed write that changed nothing (only its key was recorded), the caller reads at once', async () => {
+    const writer = TagServiceHarness.admin();
+    const tagId = randomUUID();
+    const members = [{ kind: 'MEMBER_KIND_CUSTOMER', id: 'c1' }];
+    await create(writer, tagId);
+    await svc.call('members', 'AddMembers', { tagId, members }, writer);
+    expect(await list(writer)).toEqual([tagId]);
+    // Already a member: nothing to append but the key's claim, which the view never projects.
+    await svc.call('members', 'AddMembers', { tagId, members, idempotencyKey: `k-${tagId}` }, writer);
+    // Waiting for the claim's position, which the view never passes, would end in UNAVAILABLE.
+    expect(await list(writer)).toEqual([tagId]);
+  }, 30_000);
+
   it('still honours an explicit token from another caller’s write', async () => {
     const writer = TagServiceHarness.admin();
     const reader = TagServiceHarness.admin(writer.tenantId, 'admin-2');
