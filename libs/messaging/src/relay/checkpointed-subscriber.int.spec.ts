@@ -89,6 +89,36 @@ describe('CheckpointedSubscriber: retries, parks, reports (real PostgreSQL)', ()
     expect(component.status().state).toBe('stopped');
   });
 
+  it('never parks an event while the database is unavailable, however long the outage lasts', async () => {
+    const category = `c${id()}`;
+    await appendAll(category, ['Good', 'Good']);
+    const handled: string[] = [];
+    let outageCalls = 12; // far beyond maxAttempts, for the batch and then for each event alone
+    const subscriber = new CheckpointedSubscriber({
+      name: `${schema}.outage`,
+      store,
+      filter: { categories: [category] },
+      checkpoints,
+      parking,
+      retry: { maxAttempts: 2, backoffMs: 1, maxBackoffMs: 5 },
+      handle: async (events: RecordedEvent[]) => {
+        if (outageCalls-- > 0)
+          throw Object.assign(new Error('terminating connection due to administrator command'), {
+            code: '57P01',
+          });
+        handled.push(...events.map((e) => e.streamId));
+        await checkpoints.save(`${schema}.outage`, events[events.length - 1]!.position);
+      },
+    });
+    await subscriber.start();
+    try {
+      await eventually(() => expect(handled).toHaveLength(2), 10_000);
+      expect(await parking.list(`${schema}.outage`)).toEqual([]);
+    } finally {
+      await subscriber.stop();
+    }
+  });
+
   it('without parking, stops visibly as failed (health goes down), never silently', async () => {
     const category = `c${id()}`;
     await appendAll(category, ['Good', 'Poison', 'Good']);

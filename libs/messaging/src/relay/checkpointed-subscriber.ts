@@ -21,6 +21,38 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, backoffMs: 100, maxBackoffMs: 10_000 };
 
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+]);
+
+/**
+ * The database (or the connection to it) is unavailable, rather than the event unapplicable: SQLSTATE
+ * class 08 (connection exception), 57P01–57P03 (shutdown, cannot connect now), 53300 (too many
+ * connections), a socket error, or pg's own messages for a dropped or unobtainable connection.
+ */
+export function isUnavailableError(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string')
+    if (
+      code.startsWith('08') ||
+      /^57P0[1-3]$/.test(code) ||
+      code === '53300' ||
+      CONNECTION_ERROR_CODES.has(code)
+    )
+      return true;
+  return (
+    typeof message === 'string' &&
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(
+      message,
+    )
+  );
+}
+
 export interface CheckpointedSubscriberOptions {
   /** Checkpoint and component name, e.g. "tag-service.catalog-view". */
   name: string;
@@ -36,6 +68,8 @@ export interface CheckpointedSubscriberOptions {
   retry?: Partial<RetryPolicy>;
   /** Failures no retry cures, ending the subscriber at once (a lost lease: FencedError). */
   isFatal?(error: unknown): boolean;
+  /** Outages, retried for as long as they last and never counted towards parking (default: isUnavailableError). */
+  isUnavailable?(error: unknown): boolean;
   /** The subscriber ended on a fatal error or gave up (it reports `failed` itself unless this is given). */
   onEnded?(error: unknown): void;
   /** After a batch was handled or an event parked. */
@@ -161,6 +195,12 @@ export class CheckpointedSubscriber {
       } catch (error) {
         if (this.stopped) throw new Stopped();
         if (this.options.isFatal?.(error)) throw error;
+        // An outage says nothing about the event: parking it when the database comes back would skip a
+        // good event, so only failures while the database answers count towards parking.
+        if ((this.options.isUnavailable ?? isUnavailableError)(error)) {
+          await this.backoff(error, attempt);
+          continue;
+        }
         if (attempt >= this.retry.maxAttempts) {
           if (events.length > 1) {
             // Which event fails? Each alone, in order; the ones that work are not held back by it.
