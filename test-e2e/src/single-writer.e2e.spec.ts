@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { status } from '@grpc/grpc-js';
 import type * as grpc from '@grpc/grpc-js';
 import { TAG_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
 import { protoRoot } from '@tagguard/grpc-runtime';
@@ -77,6 +78,15 @@ describe('single writer: two tag-service instances, the leader SIGKILLed mid-str
       expect(await checkHealth(`127.0.0.1:${portB}`, 'tag-service.catalog-view')).toBe('SERVING');
       expect(await checkHealth(`127.0.0.1:${portB}`, 'tag-service.leader')).toBe('NOT_SERVING');
       expect(await checkHealth(`127.0.0.1:${portA}`, 'tag-service.leader')).toBe('SERVING');
+      // A rebuild swaps the live tables: on the standby they move under it (the leader applies events).
+      await expect(
+        serverStream(
+          serviceClient(`127.0.0.1:${portB}`, 'timeMachine'),
+          'RebuildReadModels',
+          { verifyOnly: true },
+          operator,
+        ),
+      ).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
 
       // A write through the standby, read back there at once with its token: the standby follows the
       // leader's checkpoint to know when the read model has the write.

@@ -69,6 +69,10 @@ class TagsRuntime {
   readonly fenced: CheckpointStore;
   readonly lease: PostgresLease;
 
+  get leading(): boolean {
+    return this.group?.isLeader ?? false;
+  }
+
   constructor(
     config: TagServiceConfig,
     checkpoints: PostgresCheckpointStore,
@@ -374,8 +378,17 @@ export class TagsModule {
             db: DataSource,
             projection: CatalogViewProjection,
             checkpoints: PostgresCheckpointStore,
-          ) => new ReadModelRebuilder(store, db, config.databaseSchema, projection, checkpoints),
-          inject: [EVENT_STORE, DataSource, CatalogViewProjection, PostgresCheckpointStore],
+            runtime: TagsRuntime,
+          ) =>
+            new ReadModelRebuilder(
+              store,
+              db,
+              config.databaseSchema,
+              projection,
+              checkpoints,
+              () => runtime.leading,
+            ),
+          inject: [EVENT_STORE, DataSource, CatalogViewProjection, PostgresCheckpointStore, RUNTIME],
         },
         { provide: TokenVerifier, useFactory: () => new TokenVerifier(config.auth.pem) },
         { provide: TAG_AUTHORIZER, useFactory: () => new LocalTenantAdminPolicy() },

@@ -61,6 +61,8 @@ export class ReadModelRebuilder {
     private readonly schema: string,
     private readonly liveProjection: CatalogViewProjection,
     private readonly liveCheckpoints: CheckpointStore,
+    /** Only the instance holding the lease applies events; elsewhere the live tables move under a rebuild. */
+    private readonly isLeader: () => boolean = () => true,
   ) {}
 
   async rebuild(
@@ -70,6 +72,13 @@ export class ReadModelRebuilder {
   ): Promise<RebuildProgress> {
     if (this.running)
       throw Object.assign(new Error('a rebuild is already running'), { code: 'TAG.FAILED_PRECONDITION' });
+    if (!this.isLeader())
+      throw Object.assign(
+        new Error(
+          'this instance stands by (another holds the lease and applies events): call it on the leader, whose tag-service.leader health entry is SERVING',
+        ),
+        { code: 'TAG.FAILED_PRECONDITION' },
+      );
     this.running = true;
     const shadowSchema = `${this.schema}_shadow`;
     const url = (this.live.options as { url: string }).url;
