@@ -62,6 +62,8 @@ export type RestoreOperation = {
   asOf: RestoreMoment;
   restoreId: string;
   mayUnpurge: boolean;
+  /** Members the restore would take away when it was requested: what the approver agrees to. */
+  totalMembers?: number;
 };
 
 /** The moment a restore goes back to: an RFC 3339 time or a consistency token. */

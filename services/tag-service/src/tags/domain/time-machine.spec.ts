@@ -222,6 +222,7 @@ describe('time machine: a restore is graded by the sensitive-operation policy', 
             asOf: request.asOf,
             restoreId: 'r1',
             mayUnpurge: false,
+            totalMembers: 12,
           },
           requestedBy: 'admin-1',
           requestedByDepartment: 'hq',
@@ -230,6 +231,17 @@ describe('time machine: a restore is graded by the sensitive-operation policy', 
         },
       },
     ]);
+  });
+
+  it('given a restore approved for 12 members, when it would now take 20, then it is refused: the approver agreed to less', () => {
+    const { plan, grade } = restoring(view(then, { t1: ids('a', 20) }), view(then, { t1: [] }));
+    expect(() =>
+      decideRestore(plan, grade, { ...request, approvedBy: 'admin-2', approvedMembers: 12 }, 24),
+    ).toThrow(expect.objectContaining({ code: 'TAG.FAILED_PRECONDITION', field: 'approval_id' }));
+    const same = restoring(view(then, { t1: ids('a', 12) }), view(then, { t1: [] }));
+    expect(
+      decideRestore(same.plan, same.grade, { ...request, approvedBy: 'admin-2', approvedMembers: 12 }, 24)[0],
+    ).toMatchObject({ type: 'RestoreApplied' });
   });
 
   it('given the critical restore approved by a second person, then it runs, reported with the approver and notified', () => {

@@ -225,6 +225,8 @@ export interface RestoreRequest {
   approvedBy: string | null;
   approvalId: string;
   mayUnpurge: boolean;
+  /** With approvedBy: the members the approved request would take away; a bigger restore needs a new one. */
+  approvedMembers?: number;
 }
 
 /**
@@ -240,6 +242,12 @@ export function decideRestore(
   approvalTtlHours: number,
 ): TagCatalogEvent[] {
   const { restoreId, actor, now, approvedBy } = request;
+  if (approvedBy && request.approvedMembers !== undefined && grade.totalMembers > request.approvedMembers)
+    throw new TagError(
+      'TAG.FAILED_PRECONDITION',
+      `the restore now takes ${grade.totalMembers} members, the approval was for ${request.approvedMembers}: request it again`,
+      'approval_id',
+    );
   if (grade.level === 'critical' && !approvedBy)
     return [
       {
@@ -253,6 +261,7 @@ export function decideRestore(
             asOf: request.asOf,
             restoreId,
             mayUnpurge: request.mayUnpurge,
+            totalMembers: grade.totalMembers,
           },
           requestedBy: actor.actorId,
           requestedByDepartment: actor.departmentId,

@@ -121,7 +121,13 @@ export class TimeMachine {
     rootId: string | null,
     at: AsOf,
     request: unknown,
-    approved?: { approvedBy: string; restoreId: string; approvalId: string; mayUnpurge: boolean },
+    approved?: {
+      approvedBy: string;
+      restoreId: string;
+      approvalId: string;
+      mayUnpurge: boolean;
+      approvedMembers?: number;
+    },
   ): Promise<RestoreResult> {
     const tenantId = context.principal.tenantId;
     const mayUnpurge = approved?.mayUnpurge ?? context.principal.roles.includes(TAG_RECOVERY_ROLE);
@@ -152,6 +158,7 @@ export class TimeMachine {
             approvedBy: approved?.approvedBy ?? null,
             approvalId: derivedId('approval', tenantId, restoreId),
             mayUnpurge,
+            ...(approved?.approvedMembers !== undefined ? { approvedMembers: approved.approvedMembers } : {}),
           },
           loaded.state.policy.approvalTtlHours,
         );
@@ -198,11 +205,13 @@ export class TimeMachine {
     // A retry finds the members already changed (no append, no token): its token must still cover them.
     for (const change of answer.members) {
       if (change.add.length + change.remove.length === 0) continue;
-      const [last] = await this.commands.store
-        .readStream(membersStream(context.principal.tenantId, change.tagId), {
+      const [last] = await this.commands.store.readStream(
+        membersStream(context.principal.tenantId, change.tagId),
+        {
           direction: 'backwards',
           maxCount: 1,
-        });
+        },
+      );
       const current = positionFromToken(token);
       if (last && (!current || comparePositions(last.position, current) > 0))
         token = positionToToken(last.position);
@@ -244,6 +253,7 @@ export class TimeMachine {
         restoreId: op.restoreId,
         approvalId: approval.approvalId,
         mayUnpurge: op.mayUnpurge,
+        ...(op.totalMembers !== undefined ? { approvedMembers: op.totalMembers } : {}),
       },
     );
     return { nodeId: op.tagId, revision: 0, approval, consistencyToken: result.consistencyToken };
