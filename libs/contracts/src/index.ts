@@ -14,3 +14,18 @@ export {
   type TagIntegrationEventV1,
 } from './integration/tag-events.v1';
 export * as auditV1 from './generated/tagguard/audit/v1/audit_service';
+export {
+  directoryEventKeyV1,
+  DIRECTORY_EVENTS_TOPIC_V1,
+  DIRECTORY_INTEGRATION_TYPES_V1,
+  parseDirectoryIntegrationEventV1,
+  type CustomerFollowerV1,
+  type CustomerV1,
+  type DepartmentV1,
+  type DirectoryIntegrationEventV1,
+  type EmployeeStatusV1,
+  type EmployeeV1,
+  type PartnerEnterpriseV1,
+  type PartnerRelationV1,
+  type PartnerStaffV1,
+} from './integration/directory-events.v1';
