@@ -50,3 +50,6 @@ export type ReconcileReport = {
   failures: PullFailure[];
   eventsWritten: number;
 };
+
+/** Nest injection token of the DirectoryIngest (provided by the directory module, used by connectors). */
+export const DIRECTORY_INGEST = Symbol('DirectoryIngest');
