@@ -23,12 +23,12 @@ const wasSet = (departedMembers: 'keep' | 'remove'): DirectoryPolicyEvent => ({
 
 describe('the departed-members policy', () => {
   it('keeps departed members by default', () => {
-    expect(initialDirectoryPolicy()).toEqual({ departedMembers: 'keep', revision: -1 });
+    expect(initialDirectoryPolicy()).toEqual({ departedMembers: 'keep', revision: 0 });
   });
 
-  it('given nothing set, when removal is chosen at revision -1, then it is set', () => {
+  it('given nothing set, when removal is chosen at revision 0, then it is set', () => {
     spec([])
-      .when(set('remove', -1))
+      .when(set('remove', 0))
       .then([wasSet('remove')]);
   });
 
@@ -38,9 +38,9 @@ describe('the departed-members policy', () => {
       .then([]);
   });
 
-  it('given a policy at revision 0, when set at revision -1, then WRONG_EXPECTED_REVISION names expected_revision', () => {
+  it('given a policy set once (revision 1), when set at revision 0, then WRONG_EXPECTED_REVISION names expected_revision', () => {
     spec([wasSet('remove')])
-      .when(set('keep', -1))
+      .when(set('keep', 0))
       .thenThrows({ code: 'TAG.WRONG_EXPECTED_REVISION', field: 'expected_revision' });
   });
 });

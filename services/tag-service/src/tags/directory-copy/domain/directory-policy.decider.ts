@@ -13,7 +13,7 @@ export type DirectoryPolicyEvent = {
 
 export interface DirectoryPolicyState {
   departedMembers: DepartedMembers;
-  /** -1 while never set. */
+  /** How often it was set: 0 while never set (the default applies). */
   revision: number;
 }
 
@@ -23,7 +23,7 @@ export type SetDirectoryPolicy = {
 };
 
 /** Kept by default: a disabled employee's memberships stay (flagged) until the tenant chooses removal. */
-export const initialDirectoryPolicy = (): DirectoryPolicyState => ({ departedMembers: 'keep', revision: -1 });
+export const initialDirectoryPolicy = (): DirectoryPolicyState => ({ departedMembers: 'keep', revision: 0 });
 
 export function evolveDirectoryPolicy(
   state: DirectoryPolicyState,
@@ -43,6 +43,6 @@ export function decideDirectoryPolicy(
       `the directory policy is at revision ${state.revision}, not ${expectedRevision}`,
       'expected_revision',
     );
-  if (departedMembers === state.departedMembers && state.revision >= 0) return [];
+  if (departedMembers === state.departedMembers && state.revision > 0) return [];
   return [{ type: 'DirectoryPolicySet', data: { departedMembers, setBy: actorId } }];
 }
