@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import {
   DIRECTORY_EVENTS_TOPIC_V1,
   directoryEventKeyV1,
@@ -10,13 +10,20 @@ import { protoRoot } from '@tagguard/grpc-runtime';
 import { KafkaTransport, type MessagePublisher } from '@tagguard/messaging';
 import { eventually, tagguardClient, testInfra } from '@tagguard/testing';
 import { loadDevPrivateKey, signToken } from '@tagguard/auth';
-import * as grpcJs from '@grpc/grpc-js';
 import { PostgresEventStore } from '@tagguard/event-store';
 import { TagServiceHarness, type Caller } from '../../testing/tag-service-harness';
 import { membersStream } from '../streams';
 
 type Items = { result: { items: { id: string; kind: string; outcome: string; reason: string }[] } };
 type Page = { members: { id: string; kind: string; directoryFlag: string }[] };
+type ListedComponents = { components: { name: string; state: string; parked: string }[] };
+interface ComponentsClient extends grpc.Client {
+  ListComponents(
+    request: { parkedLimit: number },
+    metadata: grpc.Metadata,
+    callback: (error: grpc.ServiceError | null, response: ListedComponents) => void,
+  ): void;
+}
 
 // tag-service as its own process on real Kafka and PostgreSQL; the test publishes directory events on
 // sync-service's public topic, as sync-service will, and calls tag-service over gRPC.
@@ -75,10 +82,15 @@ describe('tag-service checks members against its copy of the directory (Kafka â†
   const list = (tagId: string) => svc.call<Page>('members', 'ListMembers', { tagId }, admin);
   /** Adds until every member is in (directory events of different objects arrive in any order). */
   const addOnceMirrored = (tagId: string, members: object[]) =>
-    eventually(async () => {
-      const { result } = await add(tagId, members);
-      for (const i of result.items) expect(['ITEM_OUTCOME_OK', 'ITEM_OUTCOME_ALREADY_PRESENT']).toContain(i.outcome);
-    }, 30_000, 200);
+    eventually(
+      async () => {
+        const { result } = await add(tagId, members);
+        for (const i of result.items)
+          expect(['ITEM_OUTCOME_OK', 'ITEM_OUTCOME_ALREADY_PRESENT']).toContain(i.outcome);
+      },
+      30_000,
+      200,
+    );
 
   beforeAll(async () => {
     svc = await TagServiceHarness.start();
@@ -103,11 +115,15 @@ describe('tag-service checks members against its copy of the directory (Kafka â†
 
     // WeCom disabled bob: sync-service publishes the upsert and the status change beside it.
     await publish(employee('bob', 1, 'disabled'), statusChanged('bob', 1, 'disabled'));
-    const refused = await eventually(async () => {
-      const { result } = await add(other, [e('bob')]);
-      expect(result.items[0]!.outcome).toBe('ITEM_OUTCOME_NOT_ALLOWED');
-      return result.items[0]!;
-    }, 30_000, 200);
+    const refused = await eventually(
+      async () => {
+        const { result } = await add(other, [e('bob')]);
+        expect(result.items[0]!.outcome).toBe('ITEM_OUTCOME_NOT_ALLOWED');
+        return result.items[0]!;
+      },
+      30_000,
+      200,
+    );
     expect(refused.reason).toBe('employee bob is disabled');
 
     const page = await list(tagId);
@@ -142,9 +158,13 @@ describe('tag-service checks members against its copy of the directory (Kafka â†
     });
 
     await publish(employee('dave', 1, 'left'), statusChanged('dave', 1, 'left'));
-    await eventually(async () => {
-      for (const tagId of tags) expect((await list(tagId)).members.map((m) => m.id)).toEqual(['erin']);
-    }, 30_000, 200);
+    await eventually(
+      async () => {
+        for (const tagId of tags) expect((await list(tagId)).members.map((m) => m.id)).toEqual(['erin']);
+      },
+      30_000,
+      200,
+    );
     // Through the write path like any removal (and so relayed to the audit trail), by tag-service itself.
     const store = await PostgresEventStore.connect({
       connectionString: testInfra().postgresUrl,
@@ -193,34 +213,32 @@ describe('tag-service checks members against its copy of the directory (Kafka â†
     await publish(employee('frank', 0));
     const tagId = await createTag('TAG_KIND_MEMBER');
     await addOnceMirrored(tagId, [e('frank')]);
-    const components = tagguardClient<grpc.Client>(
+    const components = tagguardClient<ComponentsClient>(
       svc.address,
       'tagguard/runtime/v1/components.proto',
       protoRoot(),
       ['tagguard', 'runtime', 'v1', 'ComponentsService'],
     );
+    const operator = new grpc.Metadata();
+    operator.set(
+      'authorization',
+      `Bearer ${signToken({ tenantId: 'ops', actorId: 'sre-1', roles: ['platform_operator'] }, loadDevPrivateKey())}`,
+    );
     try {
-      const consumer = await eventually(async () => {
-        const listed = await new Promise<{ components: { name: string; state: string; parked: string }[] }>(
-          (resolve, reject) => {
-            const metadata = new grpcJs.Metadata();
-            metadata.set(
-              'authorization',
-              `Bearer ${signToken({ tenantId: 'ops', actorId: 'sre-1', roles: ['platform_operator'] }, loadDevPrivateKey())}`,
-            );
-            (components as unknown as Record<string, Function>)['ListComponents']!.call(
-              components,
-              { parkedLimit: 0 },
-              metadata,
-              (err: Error | null, v: { components: { name: string; state: string; parked: string }[] }) =>
-                err ? reject(err) : resolve(v),
-            );
-          },
-        );
-        const found = listed.components.find((c) => c.name === 'tag-service.directory-copy');
-        expect(Number(found?.parked ?? 0)).toBeGreaterThanOrEqual(1);
-        return found!;
-      }, 30_000, 200);
+      const consumer = await eventually(
+        async () => {
+          const listed = await new Promise<ListedComponents>((resolve, reject) =>
+            components.ListComponents({ parkedLimit: 0 }, operator, (err, v) =>
+              err ? reject(err) : resolve(v),
+            ),
+          );
+          const found = listed.components.find((c) => c.name === 'tag-service.directory-copy');
+          expect(Number(found?.parked ?? 0)).toBeGreaterThanOrEqual(1);
+          return found!;
+        },
+        30_000,
+        200,
+      );
       expect(consumer.state).toBe('running');
     } finally {
       components.close();

@@ -82,10 +82,21 @@ describe('the directory copy on real PostgreSQL', () => {
     const dept = (revision: string) =>
       ({
         type: 'directory.department_upserted.v1',
-        data: { tenantId, revision, departmentId: 'd1', name: '销售部', parentId: null, order: 1, leaderIds: [] },
+        data: {
+          tenantId,
+          revision,
+          departmentId: 'd1',
+          name: '销售部',
+          parentId: null,
+          order: 1,
+          leaderIds: [],
+        },
       }) satisfies DirectoryIntegrationEventV1;
     await apply(dept('0'));
-    await apply({ type: 'directory.department_removed.v1', data: { tenantId, revision: '2', departmentId: 'd1' } });
+    await apply({
+      type: 'directory.department_removed.v1',
+      data: { tenantId, revision: '2', departmentId: 'd1' },
+    });
     expect(await apply(dept('1'))).toBe(false);
     const facts = await copy.facts(tenantId, [{ kind: 'department', id: 'd1' }]);
     expect(facts.known.get('department:d1')).toEqual({ removed: true });

@@ -94,11 +94,7 @@ export function planMembers(command: TagMembersCommand, state: TagMembersState):
     throw new TagError('TAG.INVALID_ARGUMENT', `at most ${MAX_BATCH} members per call`, 'members');
   const seen = new Set<string>();
   return members.map((member): ItemResult => {
-    if (
-      !member.id ||
-      member.id.length > MAX_MEMBER_ID_LENGTH ||
-      !KINDS.includes(member.kind)
-    )
+    if (!member.id || member.id.length > MAX_MEMBER_ID_LENGTH || !KINDS.includes(member.kind))
       return {
         member,
         outcome: 'invalid',

@@ -14,7 +14,11 @@ const spec = given<SetDirectoryPolicy, DirectoryPolicyEvent, ReturnType<typeof i
 });
 const set = (departedMembers: 'keep' | 'remove', expectedRevision?: number): SetDirectoryPolicy => ({
   type: 'SetDirectoryPolicy',
-  data: { departedMembers, actorId: 'admin-1', ...(expectedRevision !== undefined ? { expectedRevision } : {}) },
+  data: {
+    departedMembers,
+    actorId: 'admin-1',
+    ...(expectedRevision !== undefined ? { expectedRevision } : {}),
+  },
 });
 const wasSet = (departedMembers: 'keep' | 'remove'): DirectoryPolicyEvent => ({
   type: 'DirectoryPolicySet',

@@ -33,14 +33,16 @@ export function refusedByDirectory(member: MemberRef, facts: DirectoryFacts): It
     return {
       member,
       outcome: 'not_allowed',
-      reason:
-        fact.status === 'left' ? `employee ${member.id} has left` : `employee ${member.id} is disabled`,
+      reason: fact.status === 'left' ? `employee ${member.id} has left` : `employee ${member.id} is disabled`,
     };
   return undefined;
 }
 
 /** How an existing membership reads against the copy: '' when backed, else why it is flagged. */
-export function membershipFlag(member: MemberRef, facts: DirectoryFacts): '' | 'disabled' | 'left' | 'removed' {
+export function membershipFlag(
+  member: MemberRef,
+  facts: DirectoryFacts,
+): '' | 'disabled' | 'left' | 'removed' {
   if (!facts.mirrored) return '';
   const fact = facts.known.get(directoryKey(member));
   if (!fact) return '';
