@@ -149,6 +149,23 @@ describe('tag-service checks members against its copy of the directory (Kafka â†
       admin,
     );
     expect(policy.policy).toEqual({ departedMembers: 'DEPARTED_MEMBERS_REMOVE', revision: '1' });
+    expect(
+      await svc.failure(
+        'governance',
+        'SetDirectoryPolicy',
+        { departedMembers: 'DEPARTED_MEMBERS_KEEP', expectedRevision: '0' },
+        admin,
+      ),
+    ).toMatchObject({ code: grpc.status.ABORTED, field: 'expected_revision' });
+    expect(
+      await svc.failure(
+        'governance',
+        'SetDirectoryPolicy',
+        { departedMembers: 'DEPARTED_MEMBERS_UNSPECIFIED' },
+        admin,
+      ),
+    ).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, field: 'departed_members' });
+    expect(await svc.call('governance', 'GetDirectoryPolicy', {}, admin)).toEqual({ policy: policy.policy });
     const tags = [await createTag('TAG_KIND_MEMBER'), await createTag('TAG_KIND_MEMBER')];
     await publish(employee('dave', 0), employee('erin', 0));
     for (const tagId of tags) await addOnceMirrored(tagId, [e('dave'), e('erin')]);
