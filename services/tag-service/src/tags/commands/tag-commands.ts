@@ -314,6 +314,10 @@ export class TagCommands {
         tenantId,
         context.idempotencyKey ? keyUse(context, claim) : fallbackId,
       );
+      // Read beside the stream loads (not after them): the check costs no round trip of its own.
+      const facts =
+        input.change === 'add_members' ? this.directory?.(tenantId, input.members) : undefined;
+      facts?.catch(() => undefined);
       const loaded = await this.members(tenantId, input.tagId);
       const previous = this.answered<MembersResult>(loaded, context, request);
       if (previous) return { answered: previous };
@@ -321,8 +325,7 @@ export class TagCommands {
       const previousApproval = this.answered<MembersResult>(catalog, context, request);
       if (previousApproval) return { answered: previousApproval };
       const node = catalog.state.nodes.get(input.tagId);
-      const directory =
-        input.change === 'add_members' ? await this.directory?.(tenantId, input.members) : undefined;
+      const directory = await facts;
       const command: TagMembersCommand =
         input.change === 'add_members'
           ? {

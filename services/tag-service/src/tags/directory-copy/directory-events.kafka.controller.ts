@@ -24,8 +24,6 @@ export class DirectoryEventsKafkaController {
   @EventPattern(DIRECTORY_EVENTS_TOPIC_V1, { group: DIRECTORY_COPY_GROUP })
   async onDirectoryEvent(@Payload() message: IntegrationMessage): Promise<void> {
     const event = parseDirectoryIntegrationEventV1(message.type, message.data);
-    if (event.data.tenantId !== message.metadata.tenantId)
-      throw new Error(`${message.type}: field "tenantId" differs from the message's tenant`);
     const row = toCopyRow(event);
     await this.copy.apply(row, new Date());
     if (row.kind === 'employee') await this.departed.settle(row.tenantId, row.objectId, message);
