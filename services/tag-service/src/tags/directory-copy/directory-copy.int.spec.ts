@@ -132,5 +132,8 @@ describe('the directory copy on real PostgreSQL', () => {
     ).toThrow('field "externalUserId"');
     expect(() => toCopyRow(statusChanged('1', 'gone' as never))).toThrow('field "status"');
     expect(() => toCopyRow(employee('x1', 'active'))).toThrow('field "revision"');
+    expect(() =>
+      toCopyRow({ ...employee('1', 'active'), data: { ...employee('1', 'active').data, tenantId: '' } }),
+    ).toThrow('field "tenantId"');
   });
 });

@@ -20,6 +20,8 @@ export function toCopyRow(event: DirectoryIntegrationEventV1): CopyRow {
     tenantId: string;
     revision: string;
   };
+  if (!tenantId || tenantId.length > 128)
+    throw new Error(`${event.type}: field "tenantId" must be 1 to 128 characters`);
   if (!/^\d{1,19}$/.test(revision)) throw new Error(`${event.type}: field "revision" must be a number`);
   const id = (field: string): string => {
     const value = data[field];
