@@ -3,11 +3,12 @@ import * as grpc from '@grpc/grpc-js';
 import {
   DIRECTORY_EVENTS_TOPIC_V1,
   directoryEventKeyV1,
+  TAG_EVENTS_TOPIC_V1,
   type DirectoryIntegrationEventV1,
   type EmployeeStatusV1,
 } from '@tagguard/contracts';
 import { protoRoot } from '@tagguard/grpc-runtime';
-import { KafkaTransport, type MessagePublisher } from '@tagguard/messaging';
+import { KafkaTransport, type IntegrationMessage, type MessagePublisher } from '@tagguard/messaging';
 import { eventually, tagguardClient, testInfra } from '@tagguard/testing';
 import { loadDevPrivateKey, signToken } from '@tagguard/auth';
 import { PostgresEventStore } from '@tagguard/event-store';
@@ -199,6 +200,31 @@ describe('tag-service checks members against its copy of the directory (Kafka â†
       });
     } finally {
       await store.close();
+    }
+    // â€¦and published on tag-service's topic like any removal (what audit-service records).
+    const seen: IntegrationMessage[] = [];
+    const subscription = await transport.subscribe({
+      groupId: `directory-e2e.${randomUUID().slice(0, 8)}`,
+      topics: [TAG_EVENTS_TOPIC_V1],
+      handle: async (m) => {
+        if (m.metadata.tenantId === tenantId && m.type === 'tag.members_removed.v1') seen.push(m);
+      },
+    });
+    try {
+      await eventually(() => expect(seen).toHaveLength(2), 30_000, 200);
+      expect(seen.map((m) => m.data)).toEqual(
+        expect.arrayContaining(
+          tags.map((tagId) =>
+            expect.objectContaining({
+              tagId,
+              source: 'directory',
+              members: [{ kind: 'employee', id: 'dave' }],
+            }),
+          ),
+        ),
+      );
+    } finally {
+      await subscription.stop();
     }
   }, 120_000);
 
