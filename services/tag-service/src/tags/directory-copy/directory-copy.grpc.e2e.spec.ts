@@ -143,10 +143,15 @@ describe('tag-service checks members against its copy of the directory (Kafka â†
   }, 120_000);
 
   it('removes a departed employee from their tags when the tenant chose removal (source "directory"), and keeps the others', async () => {
+    const request = {
+      departedMembers: 'DEPARTED_MEMBERS_REMOVE',
+      expectedRevision: '0',
+      idempotencyKey: randomUUID(),
+    };
     const policy = await svc.call<{ policy: { departedMembers: string; revision: string } }>(
       'governance',
       'SetDirectoryPolicy',
-      { departedMembers: 'DEPARTED_MEMBERS_REMOVE', expectedRevision: '0', idempotencyKey: randomUUID() },
+      request,
       admin,
     );
     expect(policy.policy).toEqual({ departedMembers: 'DEPARTED_MEMBERS_REMOVE', revision: '1' });
@@ -227,6 +232,25 @@ describe('tag-service checks members against its copy of the directory (Kafka â†
       await subscription.stop();
     }
   }, 120_000);
+
+  it('answers a retried SetDirectoryPolicy exactly like the first call, even after the policy moved on', async () => {
+    const first = {
+      departedMembers: 'DEPARTED_MEMBERS_REMOVE',
+      expectedRevision: '0',
+      idempotencyKey: randomUUID(),
+    };
+    const answer = await svc.call('governance', 'SetDirectoryPolicy', first, admin);
+    await svc.call(
+      'governance',
+      'SetDirectoryPolicy',
+      { departedMembers: 'DEPARTED_MEMBERS_KEEP', expectedRevision: '1', idempotencyKey: randomUUID() },
+      admin,
+    );
+    expect(await svc.call('governance', 'SetDirectoryPolicy', first, admin)).toEqual(answer);
+    expect(await svc.call('governance', 'GetDirectoryPolicy', {}, admin)).toEqual({
+      policy: { departedMembers: 'DEPARTED_MEMBERS_KEEP', revision: '2' },
+    });
+  });
 
   it('puts partner enterprises on a partner tag ("æ´»åŠ¨æœŸ"), known ones only', async () => {
     const tagId = randomUUID();

@@ -33,14 +33,16 @@ export class DirectoryPolicies {
     departedMembers: DepartedMembers,
     expectedRevision?: number,
   ): Promise<{ policy: DirectoryPolicyState; consistencyToken: string }> {
-    const tenantId = context.principal.tenantId;
-    const { consistencyToken } = await this.commands.onStream(
+    const stream = directoryPolicyStream(context.principal.tenantId);
+    // The answer carries the policy as this call left it: a retry with the key gets exactly that.
+    const { consistencyToken, ...policy } = await this.commands.write<DirectoryPolicyState>(
       context,
       request,
-      directoryPolicyStream(tenantId),
-      FOLD,
-      (state) =>
-        decideDirectoryPolicy(
+      async () => {
+        const loaded = await this.commands.loadStream(stream, FOLD);
+        const previous = this.commands.answered<DirectoryPolicyState>(loaded, context, request);
+        if (previous) return { answered: previous };
+        const events = decideDirectoryPolicy(
           {
             type: 'SetDirectoryPolicy',
             data: {
@@ -49,9 +51,14 @@ export class DirectoryPolicies {
               ...(expectedRevision !== undefined ? { expectedRevision } : {}),
             },
           },
-          state,
-        ),
+          loaded.state,
+        );
+        return {
+          result: events.reduce(evolveDirectoryPolicy, loaded.state),
+          appends: events.length ? [{ stream, events, revision: loaded.revision, answer: true }] : [],
+        };
+      },
     );
-    return { policy: await this.get(tenantId), consistencyToken };
+    return { policy, consistencyToken };
   }
 }
