@@ -325,6 +325,7 @@ export async function startWeComSandbox(options: WeComSandboxOptions): Promise<W
       }
       if (!route) {
         corp = corps.get(str(params['corpid']) ?? '');
+        if (corp) count(corp, url.pathname);
         if (corp && !limiter.take(`${corp.config.corpId} ${url.pathname}`)) throw E.rateLimited();
         return json(res, 200, { errcode: 0, errmsg: 'ok', ...gettoken(params) });
       }
@@ -339,7 +340,6 @@ export async function startWeComSandbox(options: WeComSandboxOptions): Promise<W
       return json(res, 200, { errcode: 0, errmsg: 'ok', ...route.handle(corp, params) });
     } catch (error) {
       if (!(error instanceof WeComError)) throw error;
-      if (corp && !route) count(corp, url.pathname);
       return json(res, 200, { errcode: error.errcode, errmsg: error.errmsg });
     }
   }
