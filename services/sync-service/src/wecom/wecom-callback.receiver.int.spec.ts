@@ -128,6 +128,17 @@ describe('directory sync: callback → re-read → applyObject; pullAll → reco
     expect(ingest.applied).toHaveLength(1);
   });
 
+  it('a ref still waiting is not queued twice: a burst of callbacks for one user is one re-read', async () => {
+    const ingest = new RecordingIngest();
+    const client = new WeComClient({ baseUrl: sandbox.url, corpId: CORP, secret: SECRET });
+    const sync = new WeComDirectorySync(new WeComDirectorySource(() => ({ client })), ingest, quiet);
+    const lisi = { kind: 'employee', employeeId: 'lisi' } as const;
+    const first = sync.signal({ tenantId: TENANT, refs: [{ kind: 'employee', employeeId: 'zhangsan' }, lisi], receivedAt: new Date() });
+    const second = sync.signal({ tenantId: TENANT, refs: [lisi, lisi], receivedAt: new Date() });
+    await Promise.all([first, second]);
+    expect(ingest.applied.map((a) => 'employeeId' in a.state && a.state.employeeId)).toEqual(['zhangsan', 'lisi']);
+  });
+
   it('fullSync hands the pulled snapshot and its failures to reconcile', async () => {
     const ingest = new RecordingIngest();
     const client = new WeComClient({ baseUrl: sandbox.url, corpId: CORP, secret: SECRET });
