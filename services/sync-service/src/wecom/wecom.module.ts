@@ -36,7 +36,7 @@ export class WeComConnector implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @Inject(WECOM_CONFIG) private readonly config: WeComConfig,
-    private readonly moduleRef: ModuleRef,
+    @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
     @Optional() @Inject(COMPONENT_REGISTRY) private readonly registry?: ComponentRegistry,
   ) {}
 
