@@ -74,9 +74,13 @@ describe('embedded system (one process, PostgreSQL 18 from npm, in-process trans
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   beforeAll(() => {
-    execFileSync(process.execPath, ['deploy/build/compile.mjs', 'deploy/embedded', 'embedded', 'services'], {
-      cwd: workspaceRoot,
-    });
+    execFileSync(
+      process.execPath,
+      ['deploy/build/compile.mjs', 'deploy/embedded', 'embedded', 'services', 'deploy/wecom-sandbox'],
+      {
+        cwd: workspaceRoot,
+      },
+    );
   }, 120_000);
 
   it('serves all five services, records tag events in the audit trail, and keeps both across a restart', async () => {

@@ -88,7 +88,8 @@ export async function deliver(
         signal: AbortSignal.timeout(5_000),
       });
       await response.arrayBuffer();
-      if (response.ok) return { event, changeType, xml, ok: true, status: response.status, attempts: attempt };
+      if (response.ok)
+        return { event, changeType, xml, ok: true, status: response.status, attempts: attempt };
       last = { status: response.status };
     } catch (error) {
       last = { status: null, error: (error as Error).message };

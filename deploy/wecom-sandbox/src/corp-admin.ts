@@ -1,4 +1,10 @@
-import { deliver, eventXml, verifyCallbackUrl, type CallbackDelivery, type CallbackTarget } from './callbacks';
+import {
+  deliver,
+  eventXml,
+  verifyCallbackUrl,
+  type CallbackDelivery,
+  type CallbackTarget,
+} from './callbacks';
 import {
   clone,
   DirectoryState,
@@ -119,7 +125,10 @@ export class CorpAdmin {
   }
 
   /** Changes some of a user's fields (e.g. `{ enable: 0 }` to disable) and sends update_user. */
-  updateUser(userid: string, change: Partial<Omit<SandboxUser, 'userid'>>): Promise<CallbackDelivery | undefined> {
+  updateUser(
+    userid: string,
+    change: Partial<Omit<SandboxUser, 'userid'>>,
+  ): Promise<CallbackDelivery | undefined> {
     const user = this.state.users.get(userid);
     if (!user) throw new Error(`no user ${userid}`);
     return this.upsertUser({ ...user, ...change });
@@ -137,11 +146,15 @@ export class CorpAdmin {
     const known = new Set(before?.follow_user.map((f) => f.userid) ?? []);
     return Promise.all(
       contact.follow_user.map((f) =>
-        this.send('change_external_contact', known.has(f.userid) ? 'edit_external_contact' : 'add_external_contact', {
-          UserID: f.userid,
-          ExternalUserID: contact.external_userid,
-          ...(known.has(f.userid) ? {} : { State: '', WelcomeCode: '' }),
-        }),
+        this.send(
+          'change_external_contact',
+          known.has(f.userid) ? 'edit_external_contact' : 'add_external_contact',
+          {
+            UserID: f.userid,
+            ExternalUserID: contact.external_userid,
+            ...(known.has(f.userid) ? {} : { State: '', WelcomeCode: '' }),
+          },
+        ),
       ),
     );
   }

@@ -51,7 +51,12 @@ export function demoDirectory(): SandboxDirectory {
     ],
     partners: [{ corpid: 'wwDemoPartner01', corp_name: '合作伙伴品牌', agentid: 1000002, business_type: 1 }],
     linkedUsers: [
-      { userid: 'wwDemoPartner01/xiaoming', corpid: 'wwDemoPartner01', name: '小明', department: ['wwDemoPartner01/1'] },
+      {
+        userid: 'wwDemoPartner01/xiaoming',
+        corpid: 'wwDemoPartner01',
+        name: '小明',
+        department: ['wwDemoPartner01/1'],
+      },
     ],
   };
 }

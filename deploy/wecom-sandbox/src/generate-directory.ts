@@ -36,7 +36,13 @@ export function generateDirectory(options: GenerateOptions): SandboxDirectory {
     let parent = departments[pick(departments.length)]!;
     while (depth.get(parent.id)! >= 15) parent = departments[pick(departments.length)]!;
     depth.set(id, depth.get(parent.id)! + 1);
-    departments.push({ id, name: `Dept ${id}`, parentid: parent.id, order: 100000000 - id, department_leader: [] });
+    departments.push({
+      id,
+      name: `Dept ${id}`,
+      parentid: parent.id,
+      order: 100000000 - id,
+      department_leader: [],
+    });
   }
   const users: SandboxUser[] = [];
   for (let i = 1; i <= options.employees; i++) {

@@ -18,7 +18,9 @@ async function main(): Promise<void> {
       {
         corpId,
         secret: env['WECOM_SECRET'] ?? 'sandbox-secret',
-        ...(callbackUrl && token && encodingAesKey ? { callback: { url: callbackUrl, token, encodingAesKey } } : {}),
+        ...(callbackUrl && token && encodingAesKey
+          ? { callback: { url: callbackUrl, token, encodingAesKey } }
+          : {}),
       },
     ],
   });
@@ -30,7 +32,9 @@ async function main(): Promise<void> {
         ? generateDirectory({ seed: 1, employees, departments: Math.max(1, Math.round(employees / 20)) })
         : demoDirectory(),
     );
-  console.error(`[wecom-sandbox] ${sandbox.url} (corp ${corpId}); admin under ${sandbox.url}/sandbox/corps/${corpId}/…`);
+  console.error(
+    `[wecom-sandbox] ${sandbox.url} (corp ${corpId}); admin under ${sandbox.url}/sandbox/corps/${corpId}/…`,
+  );
   const stop = () => void sandbox.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -10,7 +10,9 @@ type Shape = Record<string, 'string' | 'number' | 'array' | 'object' | 'boolean'
 const typeOf = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
 function expectShape(value: unknown, shape: Shape): void {
   expect(typeOf(value)).toBe('object');
-  const actual = Object.fromEntries(Object.keys(shape).map((k) => [k, typeOf((value as Record<string, unknown>)[k])]));
+  const actual = Object.fromEntries(
+    Object.keys(shape).map((k) => [k, typeOf((value as Record<string, unknown>)[k])]),
+  );
   expect(actual).toEqual(shape);
 }
 
@@ -32,16 +34,25 @@ const get = async (path: string, query: Record<string, string>) => {
   return (await response.json()) as Record<string, unknown>;
 };
 const post = async (path: string, token: string, body: unknown) => {
-  const response = await fetch(`${sandbox.url}${path}?access_token=${token}`, { method: 'POST', body: JSON.stringify(body) });
+  const response = await fetch(`${sandbox.url}${path}?access_token=${token}`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+  });
   expect(response.status).toBe(200);
   return (await response.json()) as Record<string, unknown>;
 };
-const token = async () => String((await get('/cgi-bin/gettoken', { corpid: CORP, corpsecret: SECRET }))['access_token']);
+const token = async () =>
+  String((await get('/cgi-bin/gettoken', { corpid: CORP, corpsecret: SECRET }))['access_token']);
 
 describe('gettoken (91039)', () => {
   it('answers access_token and expires_in 7200', async () => {
     const answer = await get('/cgi-bin/gettoken', { corpid: CORP, corpsecret: SECRET });
-    expectShape(answer, { errcode: 'number', errmsg: 'string', access_token: 'string', expires_in: 'number' });
+    expectShape(answer, {
+      errcode: 'number',
+      errmsg: 'string',
+      access_token: 'string',
+      expires_in: 'number',
+    });
     expect(answer).toMatchObject({ errcode: 0, errmsg: 'ok', expires_in: 7200 });
   });
 
@@ -75,7 +86,13 @@ describe('department (90208, 95351)', () => {
     const departments = answer['department'] as unknown[];
     expect(departments).toHaveLength(3);
     for (const d of departments)
-      expectShape(d, { id: 'number', name: 'string', parentid: 'number', order: 'number', department_leader: 'array' });
+      expectShape(d, {
+        id: 'number',
+        name: 'string',
+        parentid: 'number',
+        order: 'number',
+        department_leader: 'array',
+      });
     expect(departments[0]).toMatchObject({ id: 1, parentid: 0 });
     const sub = await get('/cgi-bin/department/list', { access_token: t, id: '2' });
     expect((sub['department'] as { id: number }[]).map((d) => d.id)).toEqual([2]);
@@ -86,7 +103,13 @@ describe('department (90208, 95351)', () => {
     expect((await get('/cgi-bin/department/list', { access_token: t, id: '999' }))['errcode']).toBe(60123);
     expect((await get('/cgi-bin/department/get', { access_token: t, id: '999' }))['errcode']).toBe(60123);
     const one = await get('/cgi-bin/department/get', { access_token: t, id: '2' });
-    expectShape(one['department'], { id: 'number', name: 'string', parentid: 'number', order: 'number', department_leader: 'array' });
+    expectShape(one['department'], {
+      id: 'number',
+      name: 'string',
+      parentid: 'number',
+      order: 'number',
+      department_leader: 'array',
+    });
   });
 });
 
@@ -109,8 +132,17 @@ describe('user (90196, 90201, 90200, 96021)', () => {
     expect(user['errcode']).toBe(0);
     const { errcode: _e, errmsg: _m, ...fields } = user;
     expectShape(fields, Object.fromEntries(Object.entries(USER_SHAPE)) as Shape);
-    expect(user).toMatchObject({ department: [3, 2], main_department: 3, is_leader_in_dept: [0, 0], status: 1, enable: 1 });
-    expect(await get('/cgi-bin/user/get', { access_token: t, userid: 'zhaoliu' })).toMatchObject({ status: 2, enable: 0 });
+    expect(user).toMatchObject({
+      department: [3, 2],
+      main_department: 3,
+      is_leader_in_dept: [0, 0],
+      status: 1,
+      enable: 1,
+    });
+    expect(await get('/cgi-bin/user/get', { access_token: t, userid: 'zhaoliu' })).toMatchObject({
+      status: 2,
+      enable: 0,
+    });
     expect((await get('/cgi-bin/user/get', { access_token: t, userid: 'nobody' }))['errcode']).toBe(60111);
   });
 
@@ -118,32 +150,57 @@ describe('user (90196, 90201, 90200, 96021)', () => {
     const t = await token();
     const list = await get('/cgi-bin/user/list', { access_token: t, department_id: '2' });
     expect((list['userlist'] as { userid: string }[]).map((u) => u.userid)).toEqual(['lisi', 'wangwu']);
-    for (const u of list['userlist'] as unknown[]) expect(Object.keys(USER_SHAPE).every((k) => k in (u as object))).toBe(true);
+    for (const u of list['userlist'] as unknown[])
+      expect(Object.keys(USER_SHAPE).every((k) => k in (u as object))).toBe(true);
     const simple = await get('/cgi-bin/user/simplelist', { access_token: t, department_id: '3' });
-    for (const u of simple['userlist'] as unknown[]) expectShape(u, { userid: 'string', name: 'string', department: 'array' });
-    expect((await get('/cgi-bin/user/list', { access_token: t, department_id: '999' }))['errcode']).toBe(60123);
+    for (const u of simple['userlist'] as unknown[])
+      expectShape(u, { userid: 'string', name: 'string', department: 'array' });
+    expect((await get('/cgi-bin/user/list', { access_token: t, department_id: '999' }))['errcode']).toBe(
+      60123,
+    );
   });
 
   it('user/list_id: dept_user rows and next_cursor paging to the end (empty cursor)', async () => {
     const big = await startWeComSandbox({ corps: [{ corpId: CORP, secret: SECRET }] });
     try {
       big.admin(CORP).seed(generateDirectory({ seed: 7, departments: 50, employees: 2_500 }));
-      const t = String((await (await fetch(`${big.url}/cgi-bin/gettoken?corpid=${CORP}&corpsecret=${SECRET}`)).json())['access_token']);
+      const t = String(
+        (
+          (await (
+            await fetch(`${big.url}/cgi-bin/gettoken?corpid=${CORP}&corpsecret=${SECRET}`)
+          ).json()) as Record<string, unknown>
+        )['access_token'],
+      );
       const rows: { userid: string; department: number }[] = [];
       let cursor = '';
       let pages = 0;
       do {
         const answer = (await (
-          await fetch(`${big.url}/cgi-bin/user/list_id?access_token=${t}`, { method: 'POST', body: JSON.stringify({ cursor, limit: 1000 }) })
-        ).json()) as { errcode: number; next_cursor: string; dept_user: { userid: string; department: number }[] };
-        expectShape(answer, { errcode: 'number', errmsg: 'string', next_cursor: 'string', dept_user: 'array' });
+          await fetch(`${big.url}/cgi-bin/user/list_id?access_token=${t}`, {
+            method: 'POST',
+            body: JSON.stringify({ cursor, limit: 1000 }),
+          })
+        ).json()) as {
+          errcode: number;
+          next_cursor: string;
+          dept_user: { userid: string; department: number }[];
+        };
+        expectShape(answer, {
+          errcode: 'number',
+          errmsg: 'string',
+          next_cursor: 'string',
+          dept_user: 'array',
+        });
         rows.push(...answer.dept_user);
         cursor = answer.next_cursor;
         pages++;
       } while (cursor);
       expect(new Set(rows.map((r) => r.userid)).size).toBe(2_500);
       expect(pages).toBe(Math.ceil(rows.length / 1000));
-      const tooMany = await fetch(`${big.url}/cgi-bin/user/list_id?access_token=${t}`, { method: 'POST', body: JSON.stringify({ limit: 10_001 }) });
+      const tooMany = await fetch(`${big.url}/cgi-bin/user/list_id?access_token=${t}`, {
+        method: 'POST',
+        body: JSON.stringify({ limit: 10_001 }),
+      });
       expect(((await tooMany.json()) as { errcode: number }).errcode).toBe(40058);
     } finally {
       await big.close();
@@ -158,13 +215,24 @@ describe('external contacts (92113, 92114, 93010)', () => {
       errcode: 0,
       external_userid: ['wmDemoCustomer0001'],
     });
-    expect((await get('/cgi-bin/externalcontact/list', { access_token: t, userid: 'wangwu' }))['errcode']).toBe(84061);
+    expect(
+      (await get('/cgi-bin/externalcontact/list', { access_token: t, userid: 'wangwu' }))['errcode'],
+    ).toBe(84061);
   });
 
   it('externalcontact/get: external_contact, follow_user[], next_cursor', async () => {
     const t = await token();
-    const answer = await get('/cgi-bin/externalcontact/get', { access_token: t, external_userid: 'wmDemoCustomer0001' });
-    expectShape(answer, { errcode: 'number', errmsg: 'string', external_contact: 'object', follow_user: 'array', next_cursor: 'string' });
+    const answer = await get('/cgi-bin/externalcontact/get', {
+      access_token: t,
+      external_userid: 'wmDemoCustomer0001',
+    });
+    expectShape(answer, {
+      errcode: 'number',
+      errmsg: 'string',
+      external_contact: 'object',
+      follow_user: 'array',
+      next_cursor: 'string',
+    });
     expectShape(answer['external_contact'], {
       external_userid: 'string',
       name: 'string',
@@ -176,7 +244,13 @@ describe('external contacts (92113, 92114, 93010)', () => {
       position: 'string',
     });
     const [follow] = answer['follow_user'] as unknown[];
-    expect(follow).toMatchObject({ userid: 'lisi', remark: '陈总', description: '重点客户', remark_corp_name: '客户公司', remark_mobiles: ['13800000000'] });
+    expect(follow).toMatchObject({
+      userid: 'lisi',
+      remark: '陈总',
+      description: '重点客户',
+      remark_corp_name: '客户公司',
+      remark_mobiles: ['13800000000'],
+    });
     expectShape(follow, {
       userid: 'string',
       remark: 'string',
@@ -188,13 +262,23 @@ describe('external contacts (92113, 92114, 93010)', () => {
       oper_userid: 'string',
       tags: 'array',
     });
-    expect((await get('/cgi-bin/externalcontact/get', { access_token: t, external_userid: 'wmGone' }))['errcode']).toBe(84061);
+    expect(
+      (await get('/cgi-bin/externalcontact/get', { access_token: t, external_userid: 'wmGone' }))['errcode'],
+    ).toBe(84061);
   });
 
   it('batch/get_by_user: external_contact_list of {external_contact, follow_info}, next_cursor; ≤100 userids', async () => {
     const t = await token();
-    const answer = await post('/cgi-bin/externalcontact/batch/get_by_user', t, { userid_list: ['lisi', 'zhangsan'], limit: 100 });
-    expectShape(answer, { errcode: 'number', errmsg: 'string', external_contact_list: 'array', next_cursor: 'string' });
+    const answer = await post('/cgi-bin/externalcontact/batch/get_by_user', t, {
+      userid_list: ['lisi', 'zhangsan'],
+      limit: 100,
+    });
+    expectShape(answer, {
+      errcode: 'number',
+      errmsg: 'string',
+      external_contact_list: 'array',
+      next_cursor: 'string',
+    });
     const [row] = answer['external_contact_list'] as Record<string, unknown>[];
     expect(Object.keys(row!).sort()).toEqual(['external_contact', 'follow_info']);
     expectShape(row!['follow_info'], {
@@ -209,18 +293,36 @@ describe('external contacts (92113, 92114, 93010)', () => {
       add_way: 'number',
     });
     const tooMany = Array.from({ length: 101 }, (_, i) => `u${i}`);
-    expect((await post('/cgi-bin/externalcontact/batch/get_by_user', t, { userid_list: tooMany }))['errcode']).toBe(40058);
-    expect((await post('/cgi-bin/externalcontact/batch/get_by_user', t, { userid_list: ['nobody'] }))['errcode']).toBe(60111);
+    expect(
+      (await post('/cgi-bin/externalcontact/batch/get_by_user', t, { userid_list: tooMany }))['errcode'],
+    ).toBe(40058);
+    expect(
+      (await post('/cgi-bin/externalcontact/batch/get_by_user', t, { userid_list: ['nobody'] }))['errcode'],
+    ).toBe(60111);
   });
 });
 
 describe('partners (93403 corpgroup, 93172/93171 linkedcorp)', () => {
   it('list_app_share_info: ending, corp_list of corpid, corp_name, agentid; 41011 without agentid', async () => {
     const t = await token();
-    const answer = await post('/cgi-bin/corpgroup/corp/list_app_share_info', t, { agentid: 1000002, business_type: 1 });
-    expectShape(answer, { errcode: 'number', errmsg: 'string', ending: 'number', corp_list: 'array', next_cursor: 'string' });
-    expect(answer).toMatchObject({ ending: 1, corp_list: [{ corpid: 'wwDemoPartner01', corp_name: '合作伙伴品牌', agentid: 1000002 }] });
-    expect((await post('/cgi-bin/corpgroup/corp/list_app_share_info', t, { business_type: 1 }))['errcode']).toBe(41011);
+    const answer = await post('/cgi-bin/corpgroup/corp/list_app_share_info', t, {
+      agentid: 1000002,
+      business_type: 1,
+    });
+    expectShape(answer, {
+      errcode: 'number',
+      errmsg: 'string',
+      ending: 'number',
+      corp_list: 'array',
+      next_cursor: 'string',
+    });
+    expect(answer).toMatchObject({
+      ending: 1,
+      corp_list: [{ corpid: 'wwDemoPartner01', corp_name: '合作伙伴品牌', agentid: 1000002 }],
+    });
+    expect(
+      (await post('/cgi-bin/corpgroup/corp/list_app_share_info', t, { business_type: 1 }))['errcode'],
+    ).toBe(41011);
   });
 
   it('linkedcorp: get_perm_list userids "CORPID/USERID", user/get user_info; 60111 for an unknown one', async () => {
@@ -228,22 +330,43 @@ describe('partners (93403 corpgroup, 93172/93171 linkedcorp)', () => {
     const perms = await post('/cgi-bin/linkedcorp/agent/get_perm_list', t, {});
     expectShape(perms, { errcode: 'number', errmsg: 'string', userids: 'array', department_ids: 'array' });
     const user = await post('/cgi-bin/linkedcorp/user/get', t, { userid: (perms['userids'] as string[])[0] });
-    expect(user['user_info']).toMatchObject({ userid: 'wwDemoPartner01/xiaoming', corpid: 'wwDemoPartner01', name: '小明' });
+    expect(user['user_info']).toMatchObject({
+      userid: 'wwDemoPartner01/xiaoming',
+      corpid: 'wwDemoPartner01',
+      name: '小明',
+    });
     expect((await post('/cgi-bin/linkedcorp/user/get', t, { userid: 'ww/none' }))['errcode']).toBe(60111);
   });
 });
 
 describe('frequency limit (90312 频率限制)', () => {
   it('45009 once a window is full, per API path', async () => {
-    const limited = await startWeComSandbox({ corps: [{ corpId: CORP, secret: SECRET }], limits: [{ windowMs: 60_000, max: 3 }] });
+    const limited = await startWeComSandbox({
+      corps: [{ corpId: CORP, secret: SECRET }],
+      limits: [{ windowMs: 60_000, max: 3 }],
+    });
     try {
       limited.admin(CORP).seed(demoDirectory());
-      const t = String((await (await fetch(`${limited.url}/cgi-bin/gettoken?corpid=${CORP}&corpsecret=${SECRET}`)).json())['access_token']);
+      const t = String(
+        (
+          (await (
+            await fetch(`${limited.url}/cgi-bin/gettoken?corpid=${CORP}&corpsecret=${SECRET}`)
+          ).json()) as Record<string, unknown>
+        )['access_token'],
+      );
       const codes = [];
       for (let i = 0; i < 4; i++)
-        codes.push(((await (await fetch(`${limited.url}/cgi-bin/department/list?access_token=${t}`)).json()) as { errcode: number }).errcode);
+        codes.push(
+          (
+            (await (await fetch(`${limited.url}/cgi-bin/department/list?access_token=${t}`)).json()) as {
+              errcode: number;
+            }
+          ).errcode,
+        );
       expect(codes).toEqual([0, 0, 0, 45009]);
-      const other = (await (await fetch(`${limited.url}/cgi-bin/user/get?access_token=${t}&userid=lisi`)).json()) as { errcode: number };
+      const other = (await (
+        await fetch(`${limited.url}/cgi-bin/user/get?access_token=${t}&userid=lisi`)
+      ).json()) as { errcode: number };
       expect(other.errcode).toBe(0);
     } finally {
       await limited.close();

@@ -274,7 +274,9 @@ export async function startWeComSandbox(options: WeComSandboxOptions): Promise<W
     const id = Number(p['department_id']);
     if (!corp.state.departments.has(id)) throw E.noDepartment(p['department_id']);
     const inScope =
-      String(p['fetch_child'] ?? '0') === '1' ? new Set(corp.state.subtree(id).map((d) => d.id)) : new Set([id]);
+      String(p['fetch_child'] ?? '0') === '1'
+        ? new Set(corp.state.subtree(id).map((d) => d.id))
+        : new Set([id]);
     return [...corp.state.users.values()].filter((u) => u.department.some((d) => inScope.has(d)));
   }
 
@@ -332,7 +334,9 @@ export async function startWeComSandbox(options: WeComSandboxOptions): Promise<W
       corp = authenticate(params);
       count(corp, url.pathname);
       if (!limiter.take(`${corp.config.corpId} ${url.pathname}`)) throw E.rateLimited();
-      const fault = corp.faults.find((f) => f.path === url.pathname && f.left > 0 && (!f.when || f.when(params)));
+      const fault = corp.faults.find(
+        (f) => f.path === url.pathname && f.left > 0 && (!f.when || f.when(params)),
+      );
       if (fault) {
         fault.left -= 1;
         throw new WeComError(fault.errcode, fault.errmsg ?? 'sandbox: planted fault');
@@ -406,7 +410,10 @@ export async function startWeComSandbox(options: WeComSandboxOptions): Promise<W
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 

@@ -25,9 +25,15 @@ describe('loadWeComConfig', () => {
     [{ ...base, WECOM_SECRET: undefined }, 'WECOM_SECRET: is required'],
     [{ ...base, WECOM_CALLBACK_TOKEN: 't' }, 'WECOM_CALLBACK_AES_KEY: is required'],
     [{ ...base, WECOM_CALLBACK_AES_KEY: KEY }, 'WECOM_CALLBACK_TOKEN: is required'],
-    [{ ...base, WECOM_CALLBACK_TOKEN: 't', WECOM_CALLBACK_AES_KEY: 'short' }, 'WECOM_CALLBACK_AES_KEY: must be 43'],
+    [
+      { ...base, WECOM_CALLBACK_TOKEN: 't', WECOM_CALLBACK_AES_KEY: 'short' },
+      'WECOM_CALLBACK_AES_KEY: must be 43',
+    ],
     [{ ...base, WECOM_BASE_URL: 'ftp://x' }, 'WECOM_BASE_URL: must be an http(s) URL'],
-    [{ ...base, WECOM_CALLBACK_TOKEN: 't', WECOM_CALLBACK_AES_KEY: KEY, WECOM_CALLBACK_HOST: '0.0.0.0' }, 'WECOM_CALLBACK_HOST: binds beyond loopback'],
+    [
+      { ...base, WECOM_CALLBACK_TOKEN: 't', WECOM_CALLBACK_AES_KEY: KEY, WECOM_CALLBACK_HOST: '0.0.0.0' },
+      'WECOM_CALLBACK_HOST: binds beyond loopback',
+    ],
     [{ ...base, WECOM_AGENT_ID: 'x' }, 'WECOM_AGENT_ID'],
   ])('given %j, then it fails naming the variable', (env, message) => {
     expect(() => loadWeComConfig(env)).toThrow(message);

@@ -24,20 +24,28 @@ export interface WeComConfig {
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
-export function loadWeComConfig(env: Record<string, string | undefined> = process.env): WeComConfig | undefined {
+export function loadWeComConfig(
+  env: Record<string, string | undefined> = process.env,
+): WeComConfig | undefined {
   const read = readEnv(env);
   const corpId = read.optional('WECOM_CORP_ID');
   if (!corpId) return undefined;
   const token = read.optional('WECOM_CALLBACK_TOKEN');
   const encodingAesKey = read.optional('WECOM_CALLBACK_AES_KEY');
   if (!!token !== !!encodingAesKey)
-    throw new ConfigError(token ? 'WECOM_CALLBACK_AES_KEY' : 'WECOM_CALLBACK_TOKEN', 'is required with the other callback setting');
+    throw new ConfigError(
+      token ? 'WECOM_CALLBACK_AES_KEY' : 'WECOM_CALLBACK_TOKEN',
+      'is required with the other callback setting',
+    );
   // WeCom's EncodingAESKey: 43 characters of [a-zA-Z0-9], base64 of the 32-byte AES key without its '='.
   if (encodingAesKey !== undefined && !/^[A-Za-z0-9]{43}$/.test(encodingAesKey))
     throw new ConfigError('WECOM_CALLBACK_AES_KEY', 'must be 43 characters of a-z, A-Z, 0-9');
   const callbackHost = read.string('WECOM_CALLBACK_HOST', '127.0.0.1');
   if (!LOOPBACK.test(callbackHost) && read.optional('WECOM_CALLBACK_ALLOW_PUBLIC') !== 'true')
-    throw new ConfigError('WECOM_CALLBACK_HOST', 'binds beyond loopback only with WECOM_CALLBACK_ALLOW_PUBLIC=true (put it behind the TLS proxy WeCom calls)');
+    throw new ConfigError(
+      'WECOM_CALLBACK_HOST',
+      'binds beyond loopback only with WECOM_CALLBACK_ALLOW_PUBLIC=true (put it behind the TLS proxy WeCom calls)',
+    );
   const agentId = read.optional('WECOM_AGENT_ID');
   return {
     tenantId: read.string('WECOM_TENANT_ID'),

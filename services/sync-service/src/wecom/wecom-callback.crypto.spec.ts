@@ -18,7 +18,9 @@ const query = { msgSignature: SAMPLE.msgSignature, timestamp: SAMPLE.timestamp, 
 
 describe('WeCom callback crypto', () => {
   it("given WeCom's published example, when opened, then the signature verifies and the echostr decrypts", () => {
-    expect(verifySignature(SAMPLE, SAMPLE.msgSignature, SAMPLE.timestamp, SAMPLE.nonce, SAMPLE.echostr)).toBe(true);
+    expect(verifySignature(SAMPLE, SAMPLE.msgSignature, SAMPLE.timestamp, SAMPLE.nonce, SAMPLE.echostr)).toBe(
+      true,
+    );
     expect(openCallback(SAMPLE, query, SAMPLE.echostr)).toBe(SAMPLE.plaintext);
   });
 
@@ -30,22 +32,24 @@ describe('WeCom callback crypto', () => {
       { ...query, msgSignature: '' },
     ])
       expect(() => openCallback(SAMPLE, bad, SAMPLE.echostr)).toThrow(new CallbackRejected('signature'));
-    expect(() => openCallback(SAMPLE, query, flip(SAMPLE.echostr))).toThrow(new CallbackRejected('signature'));
+    expect(() => openCallback(SAMPLE, query, flip(SAMPLE.echostr))).toThrow(
+      new CallbackRejected('signature'),
+    );
   });
 
   it('given a message sealed for another corp (right token and key), then it is refused as receiveid', () => {
     const ciphertext = encrypt(SAMPLE.encodingAesKey, 'hello', 'wwsomeoneelse');
     const signature = getSignature(SAMPLE.token, '1', '2', ciphertext);
-    expect(() => openCallback(SAMPLE, { msgSignature: signature, timestamp: '1', nonce: '2' }, ciphertext)).toThrow(
-      new CallbackRejected('receiveid'),
-    );
+    expect(() =>
+      openCallback(SAMPLE, { msgSignature: signature, timestamp: '1', nonce: '2' }, ciphertext),
+    ).toThrow(new CallbackRejected('receiveid'));
   });
 
   it('given a signed ciphertext that is not AES output, then it is refused as decrypt', () => {
     const ciphertext = Buffer.from('not a block multiple').toString('base64');
     const signature = getSignature(SAMPLE.token, '1', '2', ciphertext);
-    expect(() => openCallback(SAMPLE, { msgSignature: signature, timestamp: '1', nonce: '2' }, ciphertext)).toThrow(
-      new CallbackRejected('decrypt'),
-    );
+    expect(() =>
+      openCallback(SAMPLE, { msgSignature: signature, timestamp: '1', nonce: '2' }, ciphertext),
+    ).toThrow(new CallbackRejected('decrypt'));
   });
 });

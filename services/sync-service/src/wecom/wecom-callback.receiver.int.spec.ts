@@ -1,5 +1,6 @@
 import { getSignature } from '@wecom/crypto';
 import { demoDirectory, sealEnvelope, startWeComSandbox, type WeComSandbox } from '@tagguard/wecom-sandbox';
+import type { Employee } from '../directory/domain/directory.model';
 import type { DirectoryChangeSignal } from '../directory/sources/directory-source.port';
 import { RecordingIngest } from './testing/recording-ingest';
 import { startCallbackReceiver, type RunningCallbackReceiver } from './wecom-callback.receiver';
@@ -10,7 +11,11 @@ import { WeComClient } from './wecom.client';
 const CORP = 'wwcallback0000001';
 const SECRET = 'callback-secret';
 const TENANT = 'tenant-a';
-const KEYS = { token: 'cbToken123', encodingAesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', receiveId: CORP };
+const KEYS = {
+  token: 'cbToken123',
+  encodingAesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C',
+  receiveId: CORP,
+};
 const quiet = { info: () => undefined, warn: () => undefined };
 
 let sandbox: WeComSandbox;
@@ -33,7 +38,13 @@ beforeEach(async () => {
     onRejected: (reason) => rejected.push(reason),
   });
   sandbox = await startWeComSandbox({
-    corps: [{ corpId: CORP, secret: SECRET, callback: { url: receiver.url, token: KEYS.token, encodingAesKey: KEYS.encodingAesKey } }],
+    corps: [
+      {
+        corpId: CORP,
+        secret: SECRET,
+        callback: { url: receiver.url, token: KEYS.token, encodingAesKey: KEYS.encodingAesKey },
+      },
+    ],
   });
   sandbox.admin(CORP).seed(demoDirectory());
 });
@@ -72,7 +83,11 @@ describe('callback receiver', () => {
     const admin = sandbox.admin(CORP);
     admin.setCallback({ url: receiver.url, token: 'not-our-token', encodingAesKey: KEYS.encodingAesKey });
     const byToken = await admin.updateUser('lisi', { enable: 0 });
-    admin.setCallback({ url: receiver.url, token: KEYS.token, encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' });
+    admin.setCallback({
+      url: receiver.url,
+      token: KEYS.token,
+      encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
+    });
     const byKey = await admin.updateUser('lisi', { enable: 1 });
     expect([byToken?.status, byKey?.status]).toEqual([403, 403]);
     await expect(admin.verifyCallbackUrl()).resolves.toMatchObject({ ok: false, status: 403 });
@@ -81,14 +96,25 @@ describe('callback receiver', () => {
   });
 
   it('given a tampered body or a replayed signature over other ciphertext, then 403 and nothing happens', async () => {
-    const xml = '<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_contact]]></Event><ChangeType>delete_user</ChangeType><UserID><![CDATA[lisi]]></UserID></xml>';
+    const xml =
+      '<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_contact]]></Event><ChangeType>delete_user</ChangeType><UserID><![CDATA[lisi]]></UserID></xml>';
     const sealed = sealEnvelope({ url: receiver.url, ...KEYS }, CORP, 1000002, xml);
     const send = (body: string, msgSignature = sealed.msgSignature) =>
-      fetch(`${receiver.url}?msg_signature=${msgSignature}&timestamp=${sealed.timestamp}&nonce=${sealed.nonce}`, { method: 'POST', body });
-    const other = sealEnvelope({ url: receiver.url, ...KEYS }, CORP, 1000002, xml.replace('lisi', 'zhangsan'));
+      fetch(
+        `${receiver.url}?msg_signature=${msgSignature}&timestamp=${sealed.timestamp}&nonce=${sealed.nonce}`,
+        { method: 'POST', body },
+      );
+    const other = sealEnvelope(
+      { url: receiver.url, ...KEYS },
+      CORP,
+      1000002,
+      xml.replace('lisi', 'zhangsan'),
+    );
     expect((await send(other.body)).status).toBe(403);
     expect((await send('<xml><Encrypt></Encrypt></xml>')).status).toBe(403);
-    expect((await send(sealed.body, getSignature('x', sealed.timestamp, sealed.nonce, 'y'))).status).toBe(403);
+    expect((await send(sealed.body, getSignature('x', sealed.timestamp, sealed.nonce, 'y'))).status).toBe(
+      403,
+    );
     expect(signals).toEqual([]);
     expect((await send(sealed.body)).status).toBe(200);
     expect(signals.map((s) => s.refs)).toEqual([[{ kind: 'employee', employeeId: 'lisi' }]]);
@@ -107,7 +133,14 @@ describe('directory sync: callback → re-read → applyObject; pullAll → reco
     await admin.upsertUser({ ...admin.snapshot().users[0]!, userid: 'newbie', name: '新人', status: 4 });
     await admin.callbacksSettled();
     await sync.idle();
-    expect(ingest.applied.map((a) => [a.source, a.state.kind, 'employeeId' in a.state && a.state.employeeId, a.state.value === 'absent' ? 'absent' : a.state.value.status])).toEqual([
+    expect(
+      ingest.applied.map((a) => [
+        a.source,
+        a.state.kind,
+        'employeeId' in a.state && a.state.employeeId,
+        a.state.value === 'absent' ? 'absent' : (a.state.value as Employee).status,
+      ]),
+    ).toEqual([
       ['wecom', 'employee', 'lisi', 'disabled'],
       ['wecom', 'employee', 'wangwu', 'absent'],
       ['wecom', 'employee', 'newbie', 'active'],
@@ -119,10 +152,22 @@ describe('directory sync: callback → re-read → applyObject; pullAll → reco
     const ingest = new RecordingIngest();
     const client = new WeComClient({ baseUrl: sandbox.url, corpId: CORP, secret: SECRET });
     const sync = new WeComDirectorySync(new WeComDirectorySource(() => ({ client })), ingest, quiet);
-    sandbox.admin(CORP).plantFault({ path: '/cgi-bin/user/get', errcode: 60011, when: (p) => p['userid'] === 'lisi' });
-    await sync.signal({ tenantId: TENANT, refs: [{ kind: 'employee', employeeId: 'lisi' }, { kind: 'employee', employeeId: 'zhangsan' }], receivedAt: new Date() });
+    sandbox
+      .admin(CORP)
+      .plantFault({ path: '/cgi-bin/user/get', errcode: 60011, when: (p) => p['userid'] === 'lisi' });
+    await sync.signal({
+      tenantId: TENANT,
+      refs: [
+        { kind: 'employee', employeeId: 'lisi' },
+        { kind: 'employee', employeeId: 'zhangsan' },
+      ],
+      receivedAt: new Date(),
+    });
     expect(sync.outcomes.map((o) => [o.ref, o.error ?? 'ok'])).toEqual([
-      [{ kind: 'employee', employeeId: 'lisi' }, 'WeCom /cgi-bin/user/get: errcode 60011 (sandbox: planted fault)'],
+      [
+        { kind: 'employee', employeeId: 'lisi' },
+        'WeCom /cgi-bin/user/get: errcode 60011 (sandbox: planted fault)',
+      ],
       [{ kind: 'employee', employeeId: 'zhangsan' }, 'ok'],
     ]);
     expect(ingest.applied).toHaveLength(1);
@@ -133,21 +178,36 @@ describe('directory sync: callback → re-read → applyObject; pullAll → reco
     const client = new WeComClient({ baseUrl: sandbox.url, corpId: CORP, secret: SECRET });
     const sync = new WeComDirectorySync(new WeComDirectorySource(() => ({ client })), ingest, quiet);
     const lisi = { kind: 'employee', employeeId: 'lisi' } as const;
-    const first = sync.signal({ tenantId: TENANT, refs: [{ kind: 'employee', employeeId: 'zhangsan' }, lisi], receivedAt: new Date() });
+    const first = sync.signal({
+      tenantId: TENANT,
+      refs: [{ kind: 'employee', employeeId: 'zhangsan' }, lisi],
+      receivedAt: new Date(),
+    });
     const second = sync.signal({ tenantId: TENANT, refs: [lisi, lisi], receivedAt: new Date() });
     await Promise.all([first, second]);
-    expect(ingest.applied.map((a) => 'employeeId' in a.state && a.state.employeeId)).toEqual(['zhangsan', 'lisi']);
+    expect(ingest.applied.map((a) => 'employeeId' in a.state && a.state.employeeId)).toEqual([
+      'zhangsan',
+      'lisi',
+    ]);
   });
 
   it('fullSync hands the pulled snapshot and its failures to reconcile', async () => {
     const ingest = new RecordingIngest();
     const client = new WeComClient({ baseUrl: sandbox.url, corpId: CORP, secret: SECRET });
     const sync = new WeComDirectorySync(new WeComDirectorySource(() => ({ client })), ingest, quiet);
-    sandbox.admin(CORP).plantFault({ path: '/cgi-bin/user/list', errcode: 60011, when: (p) => p['department_id'] === '3' });
+    sandbox
+      .admin(CORP)
+      .plantFault({ path: '/cgi-bin/user/list', errcode: 60011, when: (p) => p['department_id'] === '3' });
     const [a, b] = await Promise.all([sync.fullSync(TENANT), sync.fullSync(TENANT)]);
     expect(a).toBe(b); // joined, not pulled twice
     expect(ingest.reconciled).toHaveLength(1);
-    expect(ingest.reconciled[0]!.pulled.snapshot.employees.map((e) => e.employeeId).sort()).toEqual(['lisi', 'wangwu', 'zhangsan']);
-    expect(a.failures).toEqual([{ ref: 'department/3/users', errcode: 60011, errmsg: 'sandbox: planted fault' }]);
+    expect(ingest.reconciled[0]!.pulled.snapshot.employees.map((e) => e.employeeId).sort()).toEqual([
+      'lisi',
+      'wangwu',
+      'zhangsan',
+    ]);
+    expect(a.failures).toEqual([
+      { ref: 'department/3/users', errcode: 60011, errmsg: 'sandbox: planted fault' },
+    ]);
   });
 });

@@ -23,7 +23,9 @@ const MAX_BODY = 64 * 1024;
  * event. Both are signature-checked first; a request that fails any check is 403 and changes nothing.
  * A verified event is answered at once (WeCom waits 5 s, then retries) and handed on as a signal.
  */
-export async function startCallbackReceiver(options: CallbackReceiverOptions): Promise<RunningCallbackReceiver> {
+export async function startCallbackReceiver(
+  options: CallbackReceiverOptions,
+): Promise<RunningCallbackReceiver> {
   const server: Server = createServer((req, res) => {
     handle(options, req, res).catch(() => {
       if (!res.headersSent) reply(res, 500, '');
@@ -46,7 +48,11 @@ export async function startCallbackReceiver(options: CallbackReceiverOptions): P
   };
 }
 
-async function handle(options: CallbackReceiverOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  options: CallbackReceiverOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://receiver');
   if (url.pathname !== options.path) return reply(res, 404, '');
   const query = {
@@ -79,7 +85,10 @@ async function handle(options: CallbackReceiverOptions, req: IncomingMessage, re
 }
 
 function reply(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 

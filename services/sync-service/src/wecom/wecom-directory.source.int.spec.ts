@@ -1,4 +1,9 @@
-import { demoDirectory, generateDirectory, startWeComSandbox, type WeComSandbox } from '@tagguard/wecom-sandbox';
+import {
+  demoDirectory,
+  generateDirectory,
+  startWeComSandbox,
+  type WeComSandbox,
+} from '@tagguard/wecom-sandbox';
 import type { PullProgress } from '../directory/sources/directory-source.port';
 import { WeComDirectorySource } from './wecom-directory.source';
 import { WeComClient } from './wecom.client';
@@ -50,18 +55,39 @@ describe('WeComDirectorySource.pullAll', () => {
         externalUserId: 'wmDemoCustomer0001',
         name: '陈客户',
         corpName: '客户公司',
-        followers: [{ employeeId: 'lisi', remark: '陈总', description: '重点客户', remarkCorpName: '客户公司', remarkMobiles: ['13800000000'] }],
+        followers: [
+          {
+            employeeId: 'lisi',
+            remark: '陈总',
+            description: '重点客户',
+            remarkCorpName: '客户公司',
+            remarkMobiles: ['13800000000'],
+          },
+        ],
       },
     ]);
-    expect(snapshot.partners).toEqual([{ corpId: 'wwDemoPartner01', name: '合作伙伴品牌', relation: 'downstream' }]);
+    expect(snapshot.partners).toEqual([
+      { corpId: 'wwDemoPartner01', name: '合作伙伴品牌', relation: 'downstream' },
+    ]);
     expect(snapshot.partnerStaff).toEqual([{ corpId: 'wwDemoPartner01', staffId: 'xiaoming', name: '小明' }]);
-    expect(progress.filter((p) => p.phase === 'employees').at(-1)).toEqual({ phase: 'employees', done: 3, total: 3 });
-    expect(progress.map((p) => p.phase)).toEqual(expect.arrayContaining(['departments', 'employees', 'customers', 'partners']));
+    expect(progress.filter((p) => p.phase === 'employees').at(-1)).toEqual({
+      phase: 'employees',
+      done: 3,
+      total: 3,
+    });
+    expect(progress.map((p) => p.phase)).toEqual(
+      expect.arrayContaining(['departments', 'employees', 'customers', 'partners']),
+    );
   });
 
   it("given one department's users and one follower's customers fail, then only those are lost, each a failure", async () => {
     const admin = sandbox.admin(CORP);
-    admin.plantFault({ path: '/cgi-bin/user/list', errcode: 60011, errmsg: 'no privilege', when: (p) => p['department_id'] === '3' });
+    admin.plantFault({
+      path: '/cgi-bin/user/list',
+      errcode: 60011,
+      errmsg: 'no privilege',
+      when: (p) => p['department_id'] === '3',
+    });
     // The batch fails while lisi is in it (once as a batch, once alone); zhangsan alone still reads.
     admin.plantFault({
       path: '/cgi-bin/externalcontact/batch/get_by_user',
@@ -81,7 +107,13 @@ describe('WeComDirectorySource.pullAll', () => {
   });
 
   it('given a generated directory larger than one page of every list, then every object arrives once', async () => {
-    const directory = generateDirectory({ seed: 3, departments: 40, employees: 450, customers: 300, partners: 250 });
+    const directory = generateDirectory({
+      seed: 3,
+      departments: 40,
+      employees: 450,
+      customers: 300,
+      partners: 250,
+    });
     sandbox.admin(CORP).seed(directory);
     const { snapshot, failures } = await source.pullAll(TENANT);
     expect(failures).toEqual([]);
@@ -106,21 +138,37 @@ describe('WeComDirectorySource.read', () => {
       employeeId: 'ghost',
       value: 'absent',
     });
-    await expect(source.read(TENANT, { kind: 'department', departmentId: '2' })).resolves.toMatchObject({ value: { name: '市场部' } });
-    await expect(source.read(TENANT, { kind: 'department', departmentId: '99' })).resolves.toMatchObject({ value: 'absent' });
-    await expect(source.read(TENANT, { kind: 'customer', externalUserId: 'wmDemoCustomer0001' })).resolves.toMatchObject({
+    await expect(source.read(TENANT, { kind: 'department', departmentId: '2' })).resolves.toMatchObject({
+      value: { name: '市场部' },
+    });
+    await expect(source.read(TENANT, { kind: 'department', departmentId: '99' })).resolves.toMatchObject({
+      value: 'absent',
+    });
+    await expect(
+      source.read(TENANT, { kind: 'customer', externalUserId: 'wmDemoCustomer0001' }),
+    ).resolves.toMatchObject({
       value: { followers: [{ employeeId: 'lisi' }] },
     });
-    await expect(source.read(TENANT, { kind: 'customer', externalUserId: 'wmGone' })).resolves.toMatchObject({ value: 'absent' });
-    await expect(source.read(TENANT, { kind: 'partner', corpId: 'wwDemoPartner01' })).resolves.toMatchObject({ value: { relation: 'downstream' } });
-    await expect(source.read(TENANT, { kind: 'partner', corpId: 'wwNone' })).resolves.toMatchObject({ value: 'absent' });
-    await expect(source.read(TENANT, { kind: 'partner_staff', corpId: 'wwDemoPartner01', staffId: 'xiaoming' })).resolves.toMatchObject({
+    await expect(source.read(TENANT, { kind: 'customer', externalUserId: 'wmGone' })).resolves.toMatchObject({
+      value: 'absent',
+    });
+    await expect(source.read(TENANT, { kind: 'partner', corpId: 'wwDemoPartner01' })).resolves.toMatchObject({
+      value: { relation: 'downstream' },
+    });
+    await expect(source.read(TENANT, { kind: 'partner', corpId: 'wwNone' })).resolves.toMatchObject({
+      value: 'absent',
+    });
+    await expect(
+      source.read(TENANT, { kind: 'partner_staff', corpId: 'wwDemoPartner01', staffId: 'xiaoming' }),
+    ).resolves.toMatchObject({
       value: { name: '小明' },
     });
   });
 
   it('given an error that is not "does not exist", then read fails (the object is not taken as gone)', async () => {
     sandbox.admin(CORP).plantFault({ path: '/cgi-bin/user/get', errcode: 60011 });
-    await expect(source.read(TENANT, { kind: 'employee', employeeId: 'lisi' })).rejects.toMatchObject({ errcode: 60011 });
+    await expect(source.read(TENANT, { kind: 'employee', employeeId: 'lisi' })).rejects.toMatchObject({
+      errcode: 60011,
+    });
   });
 });

@@ -64,7 +64,9 @@ export class WeComDirectorySource implements DirectorySource {
     let done = 0;
     for (const d of department) {
       try {
-        const { userlist } = await client.get<{ userlist: WeComUser[] }>('/cgi-bin/user/list', { department_id: d.id });
+        const { userlist } = await client.get<{ userlist: WeComUser[] }>('/cgi-bin/user/list', {
+          department_id: d.id,
+        });
         for (const u of userlist) if (!employees.has(u.userid)) employees.set(u.userid, toEmployee(u));
       } catch (error) {
         fail(`department/${d.id}/users`, error);
@@ -99,7 +101,11 @@ export class WeComDirectorySource implements DirectorySource {
         const page = await client.post<{
           external_contact_list: { external_contact: WeComExternalContact; follow_info: WeComFollowInfo }[];
           next_cursor?: string;
-        }>('/cgi-bin/externalcontact/batch/get_by_user', { userid_list: userids, cursor, limit: BATCH_LIMIT });
+        }>('/cgi-bin/externalcontact/batch/get_by_user', {
+          userid_list: userids,
+          cursor,
+          limit: BATCH_LIMIT,
+        });
         rows.push(...page.external_contact_list);
         cursor = page.next_cursor ?? '';
       } while (cursor);
@@ -143,14 +149,16 @@ export class WeComDirectorySource implements DirectorySource {
     }
     const partnerStaff = [];
     try {
-      const { userids } = await client.post<{ userids: string[] }>('/cgi-bin/linkedcorp/agent/get_perm_list', {});
+      const { userids } = await client.post<{ userids: string[] }>(
+        '/cgi-bin/linkedcorp/agent/get_perm_list',
+        {},
+      );
       let done = 0;
       for (const userid of userids) {
         try {
-          const { user_info } = await client.post<{ user_info: { userid: string; corpid: string; name: string } }>(
-            '/cgi-bin/linkedcorp/user/get',
-            { userid },
-          );
+          const { user_info } = await client.post<{
+            user_info: { userid: string; corpid: string; name: string };
+          }>('/cgi-bin/linkedcorp/user/get', { userid });
           partnerStaff.push(toPartnerStaff(user_info));
         } catch (error) {
           fail(`partner_staff/${userid}`, error);
@@ -178,15 +186,22 @@ export class WeComDirectorySource implements DirectorySource {
       case 'department': {
         const value = await absentOn(async () =>
           toDepartment(
-            (await client.get<{ department: WeComDepartment }>('/cgi-bin/department/get', { id: ref.departmentId }))
-              .department,
+            (
+              await client.get<{ department: WeComDepartment }>('/cgi-bin/department/get', {
+                id: ref.departmentId,
+              })
+            ).department,
           ),
         );
         return { ...ref, value };
       }
       case 'employee': {
         const value = await absentOn(async () =>
-          toEmployee(await client.get<WeComUser & { errcode: number }>('/cgi-bin/user/get', { userid: ref.employeeId })),
+          toEmployee(
+            await client.get<WeComUser & { errcode: number }>('/cgi-bin/user/get', {
+              userid: ref.employeeId,
+            }),
+          ),
         );
         return { ...ref, value };
       }
@@ -200,7 +215,10 @@ export class WeComDirectorySource implements DirectorySource {
               external_contact: WeComExternalContact;
               follow_user: WeComFollowInfo[];
               next_cursor?: string;
-            }>('/cgi-bin/externalcontact/get', { external_userid: ref.externalUserId, ...(cursor ? { cursor } : {}) });
+            }>('/cgi-bin/externalcontact/get', {
+              external_userid: ref.externalUserId,
+              ...(cursor ? { cursor } : {}),
+            });
             contact = page.external_contact;
             follow.push(...page.follow_user);
             cursor = page.next_cursor ?? '';
@@ -232,7 +250,11 @@ export class WeComDirectorySource implements DirectorySource {
   }
 }
 
-async function listShared(client: WeComClient, agentId: number, businessType: number): Promise<PartnerEnterprise[]> {
+async function listShared(
+  client: WeComClient,
+  agentId: number,
+  businessType: number,
+): Promise<PartnerEnterprise[]> {
   const partners: PartnerEnterprise[] = [];
   let cursor = '';
   for (;;) {

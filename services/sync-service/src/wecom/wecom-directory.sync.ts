@@ -78,12 +78,20 @@ export class WeComDirectorySync {
       const outcome: RefOutcome = { ref };
       try {
         const state = await this.source.read(tenantId, ref);
-        outcome.changed = (await this.ingest.applyObject(tenantId, state, { source: WECOM_SOURCE, correlationId })).changed;
-        this.log.info({ event: 'wecom.ref_applied', tenantId, ref: refKey(ref), changed: outcome.changed }, 'WeCom change applied');
+        outcome.changed = (
+          await this.ingest.applyObject(tenantId, state, { source: WECOM_SOURCE, correlationId })
+        ).changed;
+        this.log.info(
+          { event: 'wecom.ref_applied', tenantId, ref: refKey(ref), changed: outcome.changed },
+          'WeCom change applied',
+        );
       } catch (error) {
         // The next full pull repairs what a failed re-read missed; say so where someone looks.
         outcome.error = (error as Error).message;
-        this.log.warn({ event: 'wecom.ref_failed', tenantId, ref: refKey(ref), error: outcome.error }, 'WeCom change not applied');
+        this.log.warn(
+          { event: 'wecom.ref_failed', tenantId, ref: refKey(ref), error: outcome.error },
+          'WeCom change not applied',
+        );
       }
       this.outcomes.push(outcome);
       if (this.outcomes.length > this.maxOutcomes) this.outcomes.shift();
@@ -95,9 +103,18 @@ export class WeComDirectorySync {
     this.pulling ??= (async () => {
       const started = Date.now();
       const pulled = await this.source.pullAll(tenantId, onProgress);
-      const report = await this.ingest.reconcile(tenantId, pulled, { source: WECOM_SOURCE, correlationId: randomUUID() });
+      const report = await this.ingest.reconcile(tenantId, pulled, {
+        source: WECOM_SOURCE,
+        correlationId: randomUUID(),
+      });
       this.log.info(
-        { event: 'wecom.full_sync', tenantId, ms: Date.now() - started, failures: pulled.failures.length, eventsWritten: report.eventsWritten },
+        {
+          event: 'wecom.full_sync',
+          tenantId,
+          ms: Date.now() - started,
+          failures: pulled.failures.length,
+          eventsWritten: report.eventsWritten,
+        },
         'WeCom full pull reconciled',
       );
       return report;
@@ -111,7 +128,10 @@ export class WeComDirectorySync {
     if (intervalSeconds <= 0) return;
     this.timer = setInterval(() => {
       this.fullSync(tenantId).catch((error: unknown) =>
-        this.log.warn({ event: 'wecom.full_sync_failed', tenantId, error: (error as Error).message }, 'WeCom full pull failed'),
+        this.log.warn(
+          { event: 'wecom.full_sync_failed', tenantId, error: (error as Error).message },
+          'WeCom full pull failed',
+        ),
       );
     }, intervalSeconds * 1000);
     this.timer.unref();

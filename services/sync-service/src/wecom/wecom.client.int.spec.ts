@@ -47,13 +47,18 @@ describe('WeComClient against the sandbox', () => {
     sandbox.admin(CORP).revokeTokens();
     await expect(c.get('/cgi-bin/user/get', { userid: 'lisi' })).resolves.toMatchObject({ userid: 'lisi' });
     expect(sandbox.admin(CORP).callCount('/cgi-bin/gettoken')).toBe(3);
-    expect(calls.filter((r) => r.path === '/cgi-bin/user/get').map((r) => r.errcode)).toEqual([42001, 0, 40014, 0]);
+    expect(calls.filter((r) => r.path === '/cgi-bin/user/get').map((r) => r.errcode)).toEqual([
+      42001, 0, 40014, 0,
+    ]);
   });
 
   it('given a token rejected again right after a refresh, then it does not loop: the errcode is reported', async () => {
     const { c } = client();
     sandbox.admin(CORP).plantFault({ path: '/cgi-bin/user/get', errcode: 40014, times: 5 });
-    await expect(c.get('/cgi-bin/user/get', { userid: 'lisi' })).rejects.toMatchObject({ errcode: 40014, path: '/cgi-bin/user/get' });
+    await expect(c.get('/cgi-bin/user/get', { userid: 'lisi' })).rejects.toMatchObject({
+      errcode: 40014,
+      path: '/cgi-bin/user/get',
+    });
     expect(sandbox.admin(CORP).callCount('/cgi-bin/user/get')).toBe(2);
   });
 
@@ -61,7 +66,8 @@ describe('WeComClient against the sandbox', () => {
     sandbox.setLimits([{ windowMs: 300, max: 2 }]);
     const { c, calls, sleeps } = client({ baseDelayMs: 200, maxAttempts: 8, random: () => 1 });
     const answers = [];
-    for (let i = 0; i < 4; i++) answers.push(await c.get<{ userid: string }>('/cgi-bin/user/get', { userid: 'lisi' }));
+    for (let i = 0; i < 4; i++)
+      answers.push(await c.get<{ userid: string }>('/cgi-bin/user/get', { userid: 'lisi' }));
     expect(answers.map((a) => a.userid)).toEqual(['lisi', 'lisi', 'lisi', 'lisi']);
     expect(calls.some((r) => r.errcode === 45009)).toBe(true);
     expect(sleeps.length).toBe(c.stats.retries);
@@ -71,7 +77,9 @@ describe('WeComClient against the sandbox', () => {
   it('given 45009 on every attempt, then it gives up after maxAttempts with errcode 45009', async () => {
     sandbox.admin(CORP).plantFault({ path: '/cgi-bin/user/get', errcode: 45009, times: 100 });
     const { c, sleeps } = client({ maxAttempts: 3, random: () => 0.5 });
-    await expect(c.get('/cgi-bin/user/get', { userid: 'lisi' })).rejects.toEqual(new WeComApiError('/cgi-bin/user/get', 45009, 'sandbox: planted fault'));
+    await expect(c.get('/cgi-bin/user/get', { userid: 'lisi' })).rejects.toEqual(
+      new WeComApiError('/cgi-bin/user/get', 45009, 'sandbox: planted fault'),
+    );
     expect(sandbox.admin(CORP).callCount('/cgi-bin/user/get')).toBe(3);
     expect(sleeps).toEqual([10, 20]); // full jitter: random() · base·2^(attempt-1)
   });
@@ -86,7 +94,8 @@ describe('WeComClient against the sandbox', () => {
     let hits = 0;
     const flaky = createServer((req, res) => {
       hits++;
-      if (req.url?.startsWith('/cgi-bin/gettoken')) return void res.end(JSON.stringify({ errcode: 0, access_token: 't', expires_in: 7200 }));
+      if (req.url?.startsWith('/cgi-bin/gettoken'))
+        return void res.end(JSON.stringify({ errcode: 0, access_token: 't', expires_in: 7200 }));
       if (hits <= 3) return void res.writeHead(502).end('bad gateway');
       res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', userid: 'x' }));
     });
@@ -105,12 +114,18 @@ describe('WeComClient against the sandbox', () => {
     const closed = await startWeComSandbox({ corps: [] });
     await closed.close();
     const { c } = client({ baseUrl: closed.url, maxAttempts: 2 });
-    await expect(c.get('/cgi-bin/user/get')).rejects.toMatchObject({ errcode: -1, path: '/cgi-bin/gettoken' });
+    await expect(c.get('/cgi-bin/user/get')).rejects.toMatchObject({
+      errcode: -1,
+      path: '/cgi-bin/gettoken',
+    });
   });
 
   it('given a wrong secret, then gettoken reports 40001 without retrying', async () => {
     const { c } = client({ secret: 'wrong' });
-    await expect(c.get('/cgi-bin/user/get')).rejects.toMatchObject({ errcode: 40001, path: '/cgi-bin/gettoken' });
+    await expect(c.get('/cgi-bin/user/get')).rejects.toMatchObject({
+      errcode: 40001,
+      path: '/cgi-bin/gettoken',
+    });
     expect(sandbox.admin(CORP).callCount('/cgi-bin/gettoken')).toBe(1);
   });
 });

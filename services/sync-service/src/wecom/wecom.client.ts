@@ -65,7 +65,11 @@ export class WeComClient {
     return this.call<T>('GET', path, query);
   }
 
-  post<T extends Json>(path: string, body: Record<string, unknown>, query: Record<string, string | number> = {}): Promise<T> {
+  post<T extends Json>(
+    path: string,
+    body: Record<string, unknown>,
+    query: Record<string, string | number> = {},
+  ): Promise<T> {
     return this.call<T>('POST', path, query, body);
   }
 
@@ -167,7 +171,12 @@ export class WeComClient {
         json = {};
       }
       outcome = response.ok
-        ? { errcode: Number(json.errcode ?? 0), errmsg: String(json.errmsg ?? ''), http: response.status, json }
+        ? {
+            errcode: Number(json.errcode ?? 0),
+            errmsg: String(json.errmsg ?? ''),
+            http: response.status,
+            json,
+          }
         : { errcode: WECOM_ERR.busy, errmsg: `HTTP ${response.status}`, http: response.status, json };
     } catch (error) {
       outcome = { errcode: WECOM_ERR.busy, errmsg: (error as Error).message, http: null, json: {} };

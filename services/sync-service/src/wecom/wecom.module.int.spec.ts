@@ -64,8 +64,25 @@ describe('WeComModule in a Nest application', () => {
     sandbox.admin(CORP).setCallback({ url, token: 'tok', encodingAesKey: KEY });
     await sandbox.admin(CORP).updateUser('wangwu', { status: 5 });
     await eventually(() =>
-      expect(ingest.applied.map((a) => a.state)).toContainEqual(expect.objectContaining({ employeeId: 'wangwu', value: expect.objectContaining({ status: 'left' }) })),
+      expect(ingest.applied.map((a) => a.state)).toContainEqual(
+        expect.objectContaining({ employeeId: 'wangwu', value: expect.objectContaining({ status: 'left' }) }),
+      ),
     );
+  });
+
+  it('without a DIRECTORY_INGEST in the application, the connector stays off and calls nobody', async () => {
+    const calls = sandbox.admin(CORP).callCount('/cgi-bin/gettoken');
+    const config = loadWeComConfig({
+      WECOM_CORP_ID: CORP,
+      WECOM_TENANT_ID: 't',
+      WECOM_SECRET: 'sec',
+      WECOM_BASE_URL: sandbox.url,
+    })!;
+    const lone = await NestFactory.createApplicationContext(WeComModule.forRoot(config), { logger: false });
+    await lone.init();
+    expect(lone.get(WeComConnector).sync).toBeUndefined();
+    await lone.close();
+    expect(sandbox.admin(CORP).callCount('/cgi-bin/gettoken')).toBe(calls);
   });
 
   it('without a config the module provides nothing (the connector is off)', async () => {

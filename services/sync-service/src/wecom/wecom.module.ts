@@ -46,7 +46,12 @@ export class WeComConnector implements OnApplicationBootstrap, OnApplicationShut
     try {
       ingest = this.moduleRef.get<DirectoryIngest>(DIRECTORY_INGEST, { strict: false });
     } catch {
-      throw new Error('WECOM_CORP_ID is set but nothing provides DIRECTORY_INGEST (the directory module)');
+      // A wiring gap, not a configuration one (the directory module is compiled into the same service):
+      // said loudly, and the service still starts without the connector.
+      this.logger.error(
+        'WECOM_CORP_ID is set but nothing provides DIRECTORY_INGEST (the directory module): the WeCom connector is off',
+      );
+      return;
     }
     this.component = this.registry?.register({ name: COMPONENT, kind: 'process' });
     const log: SyncLog = {
@@ -56,7 +61,8 @@ export class WeComConnector implements OnApplicationBootstrap, OnApplicationShut
     this.client = new WeComClient({ baseUrl: config.baseUrl, corpId: config.corpId, secret: config.secret });
     const client = this.client;
     const source = new WeComDirectorySource((tenantId) => {
-      if (tenantId !== config.tenantId) throw new Error(`WeCom is configured for tenant ${config.tenantId}, not ${tenantId}`);
+      if (tenantId !== config.tenantId)
+        throw new Error(`WeCom is configured for tenant ${config.tenantId}, not ${tenantId}`);
       return { client, ...(config.agentId !== undefined ? { agentId: config.agentId } : {}) };
     });
     const sync = new WeComDirectorySync(source, ingest, log);
@@ -64,12 +70,17 @@ export class WeComConnector implements OnApplicationBootstrap, OnApplicationShut
     if (config.callback) {
       this.receiver = await startCallbackReceiver({
         tenantId: config.tenantId,
-        keys: { token: config.callback.token, encodingAesKey: config.callback.encodingAesKey, receiveId: config.corpId },
+        keys: {
+          token: config.callback.token,
+          encodingAesKey: config.callback.encodingAesKey,
+          receiveId: config.corpId,
+        },
         host: config.callback.host,
         port: config.callback.port,
         path: config.callback.path,
         onSignal: (signal) => void sync.signal(signal),
-        onRejected: (reason, remote) => log.warn({ event: 'wecom.callback_rejected', reason, remote }, 'WeCom callback refused'),
+        onRejected: (reason, remote) =>
+          log.warn({ event: 'wecom.callback_rejected', reason, remote }, 'WeCom callback refused'),
       });
       this.logger.log(`WeCom callbacks on ${this.receiver.url}`);
     }

@@ -7,7 +7,10 @@ const event = (changeType: string, body: string, name = 'change_contact') =>
 
 describe('WeCom callback events → refs to re-read', () => {
   it.each([
-    [event('create_user', '<UserID><![CDATA[zhangsan]]></UserID>'), [{ kind: 'employee', employeeId: 'zhangsan' }]],
+    [
+      event('create_user', '<UserID><![CDATA[zhangsan]]></UserID>'),
+      [{ kind: 'employee', employeeId: 'zhangsan' }],
+    ],
     [
       event('update_user', '<UserID><![CDATA[zs]]></UserID><NewUserID><![CDATA[zhangsan]]></NewUserID>'),
       [
@@ -15,11 +18,21 @@ describe('WeCom callback events → refs to re-read', () => {
         { kind: 'employee', employeeId: 'zhangsan' },
       ],
     ],
-    [event('delete_user', '<UserID><![CDATA[zhangsan]]></UserID>'), [{ kind: 'employee', employeeId: 'zhangsan' }]],
-    [event('create_party', '<Id>2</Id><Name><![CDATA[研发]]></Name><ParentId>1</ParentId>'), [{ kind: 'department', departmentId: '2' }]],
+    [
+      event('delete_user', '<UserID><![CDATA[zhangsan]]></UserID>'),
+      [{ kind: 'employee', employeeId: 'zhangsan' }],
+    ],
+    [
+      event('create_party', '<Id>2</Id><Name><![CDATA[研发]]></Name><ParentId>1</ParentId>'),
+      [{ kind: 'department', departmentId: '2' }],
+    ],
     [event('delete_party', '<Id>2</Id>'), [{ kind: 'department', departmentId: '2' }]],
     [
-      event('del_external_contact', '<UserID><![CDATA[lisi]]></UserID><ExternalUserID><![CDATA[wmX]]></ExternalUserID>', 'change_external_contact'),
+      event(
+        'del_external_contact',
+        '<UserID><![CDATA[lisi]]></UserID><ExternalUserID><![CDATA[wmX]]></ExternalUserID>',
+        'change_external_contact',
+      ),
       [{ kind: 'customer', externalUserId: 'wmX' }],
     ],
     [event('update_tag', '<TagId>1</TagId>'), []],

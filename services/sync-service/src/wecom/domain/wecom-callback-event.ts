@@ -18,7 +18,10 @@ export function xmlFields(xml: string): Record<string, string> {
 }
 
 const decodeEntities = (text: string): string =>
-  text.replace(/&(lt|gt|amp|quot|apos);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[e]!);
+  text.replace(
+    /&(lt|gt|amp|quot|apos);/g,
+    (_, e: string) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[e]!,
+  );
 
 /**
  * What a callback names, to be re-read (a callback is a signal, not the new state: WeCom's own advice).
@@ -39,7 +42,13 @@ export function refsOfEvent(fields: Record<string, string>): DirectoryObjectRef[
     return [];
   }
   if (fields['Event'] === 'change_external_contact') {
-    const known = ['add_external_contact', 'edit_external_contact', 'add_half_external_contact', 'del_external_contact', 'del_follow_user'];
+    const known = [
+      'add_external_contact',
+      'edit_external_contact',
+      'add_half_external_contact',
+      'del_external_contact',
+      'del_follow_user',
+    ];
     if (known.includes(change) && fields['ExternalUserID'])
       return [{ kind: 'customer', externalUserId: fields['ExternalUserID'] }];
   }

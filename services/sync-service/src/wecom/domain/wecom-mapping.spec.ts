@@ -16,7 +16,16 @@ describe('WeCom → directory mapping', () => {
 
   it('given a user in two departments leading the second, then ids are strings and the leader flag follows position', () => {
     expect(
-      toEmployee({ userid: 'u1', name: 'A', department: [3, 2], main_department: 2, is_leader_in_dept: [0, 1], position: 'p', status: 1, enable: 1 }),
+      toEmployee({
+        userid: 'u1',
+        name: 'A',
+        department: [3, 2],
+        main_department: 2,
+        is_leader_in_dept: [0, 1],
+        position: 'p',
+        status: 1,
+        enable: 1,
+      }),
     ).toEqual({
       employeeId: 'u1',
       name: 'A',
@@ -29,11 +38,21 @@ describe('WeCom → directory mapping', () => {
   });
 
   it('given the root department (parentid 0), then it has no parent', () => {
-    expect(toDepartment({ id: 1, name: 'R', parentid: 0, order: 5 })).toEqual({ departmentId: '1', name: 'R', parentId: null, order: 5, leaderIds: [] });
+    expect(toDepartment({ id: 1, name: 'R', parentid: 0, order: 5 })).toEqual({
+      departmentId: '1',
+      name: 'R',
+      parentId: null,
+      order: 5,
+      leaderIds: [],
+    });
   });
 
   it('given corpgroup business types and linkedcorp ids, then relation and staff id are split out', () => {
     expect([partnerRelation(1), partnerRelation(0)]).toEqual(['downstream', 'connected']);
-    expect(toPartnerStaff({ userid: 'wwP/xm', name: 'X' })).toEqual({ corpId: 'wwP', staffId: 'xm', name: 'X' });
+    expect(toPartnerStaff({ userid: 'wwP/xm', name: 'X' })).toEqual({
+      corpId: 'wwP',
+      staffId: 'xm',
+      name: 'X',
+    });
   });
 });

@@ -1,6 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { DirectoryObjectState } from '../../directory/domain/directory.model';
-import type { DirectoryIngest, PullResult, ReconcileReport } from '../../directory/sources/directory-source.port';
+import type {
+  DirectoryIngest,
+  PullResult,
+  ReconcileReport,
+} from '../../directory/sources/directory-source.port';
 
 /**
  * A small DirectoryIngest for the connector's tests (the directory's own ingest lives in the directory
