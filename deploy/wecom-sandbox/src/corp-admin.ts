@@ -113,6 +113,7 @@ export class CorpAdmin {
   upsertUser(user: SandboxUser): Promise<CallbackDelivery | undefined> {
     const existed = this.state.users.has(user.userid);
     this.state.users.set(user.userid, clone(user));
+    this.state.touch();
     return this.send('change_contact', existed ? 'update_user' : 'create_user', {
       UserID: user.userid,
       Name: user.name,
@@ -136,6 +137,7 @@ export class CorpAdmin {
 
   deleteUser(userid: string): Promise<CallbackDelivery | undefined> {
     if (!this.state.users.delete(userid)) throw new Error(`no user ${userid}`);
+    this.state.touch();
     return this.send('change_contact', 'delete_user', { UserID: userid });
   }
 
@@ -143,6 +145,7 @@ export class CorpAdmin {
   async upsertExternalContact(contact: SandboxExternalContact): Promise<(CallbackDelivery | undefined)[]> {
     const before = this.state.externalContacts.get(contact.external_userid);
     this.state.externalContacts.set(contact.external_userid, clone(contact));
+    this.state.touch();
     const known = new Set(before?.follow_user.map((f) => f.userid) ?? []);
     return Promise.all(
       contact.follow_user.map((f) =>
@@ -164,6 +167,7 @@ export class CorpAdmin {
     const contact = this.state.externalContacts.get(externalUserId);
     if (!contact) throw new Error(`no external contact ${externalUserId}`);
     contact.follow_user = contact.follow_user.filter((f) => f.userid !== userid);
+    this.state.touch();
     if (!contact.follow_user.length) this.state.externalContacts.delete(externalUserId);
     return this.send('change_external_contact', 'del_external_contact', {
       UserID: userid,

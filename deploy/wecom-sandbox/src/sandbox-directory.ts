@@ -92,7 +92,46 @@ export class DirectoryState {
   readonly partners = new Map<string, SandboxPartner>();
   readonly linkedUsers = new Map<string, SandboxLinkedUser>();
 
+  private byDepartment: Map<number, SandboxUser[]> | undefined;
+
+  private byFollower: Map<string, SandboxExternalContact[]> | undefined;
+
+  /** Every change to users or external contacts calls this, so the indexes are rebuilt on the next read. */
+  touch(): void {
+    this.byDepartment = undefined;
+    this.byFollower = undefined;
+  }
+
+  /** The customers one member follows, in list order. */
+  contactsOf(userid: string): SandboxExternalContact[] {
+    if (!this.byFollower) {
+      this.byFollower = new Map();
+      for (const c of this.externalContacts.values())
+        for (const f of c.follow_user) {
+          const list = this.byFollower.get(f.userid) ?? [];
+          list.push(c);
+          this.byFollower.set(f.userid, list);
+        }
+    }
+    return this.byFollower.get(userid) ?? [];
+  }
+
+  /** The users of one department, in list order (an index: user/list is called once per department). */
+  usersIn(departmentId: number): SandboxUser[] {
+    if (!this.byDepartment) {
+      this.byDepartment = new Map();
+      for (const u of this.users.values())
+        for (const d of u.department) {
+          const list = this.byDepartment.get(d) ?? [];
+          if (!list.includes(u)) list.push(u);
+          this.byDepartment.set(d, list);
+        }
+    }
+    return this.byDepartment.get(departmentId) ?? [];
+  }
+
   replace(directory: SandboxDirectory): void {
+    this.touch();
     this.departments.clear();
     this.users.clear();
     this.externalContacts.clear();

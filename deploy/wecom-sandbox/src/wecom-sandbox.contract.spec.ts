@@ -385,3 +385,33 @@ describe('generator', () => {
     expect(a.users).toHaveLength(5_000);
   });
 });
+
+describe('admin changes are what the API answers next', () => {
+  it('a user added, moved or deleted, and a customer dropped, show in the lists at once', async () => {
+    const admin = sandbox.admin(CORP);
+    const t = await token();
+    const ids = async (department: string) =>
+      (
+        (await get('/cgi-bin/user/list', { access_token: t, department_id: department }))['userlist'] as {
+          userid: string;
+        }[]
+      ).map((u) => u.userid);
+    await admin.upsertUser({
+      ...admin.snapshot().users[0]!,
+      userid: 'newbie',
+      department: [3],
+      order: [0],
+      is_leader_in_dept: [0],
+      main_department: 3,
+    });
+    expect(await ids('3')).toContain('newbie');
+    await admin.updateUser('newbie', { department: [2], main_department: 2 });
+    expect([await ids('3'), await ids('2')].map((l) => l.includes('newbie'))).toEqual([false, true]);
+    await admin.deleteUser('newbie');
+    expect(await ids('2')).not.toContain('newbie');
+    await admin.deleteExternalContact('wmDemoCustomer0001', 'lisi');
+    const batch = await post('/cgi-bin/externalcontact/batch/get_by_user', t, { userid_list: ['lisi'] });
+    expect(batch['external_contact_list']).toEqual([]);
+    admin.seed(demoDirectory());
+  });
+});

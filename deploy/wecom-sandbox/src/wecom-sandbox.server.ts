@@ -217,24 +217,26 @@ export async function startWeComSandbox(options: WeComSandboxOptions): Promise<W
         if (!Array.isArray(list) || list.length < 1 || list.length > 100)
           throw E.invalidParam('userid_list must hold 1..100 userids');
         for (const userid of list) if (!corp.state.users.has(String(userid))) throw E.noUser(String(userid));
-        const wanted = new Set(list.map(String));
-        const rows = [...corp.state.externalContacts.values()].flatMap((c) =>
-          c.follow_user
-            .filter((f) => wanted.has(f.userid))
-            .map((f) => ({
-              external_contact: contactView(c),
-              follow_info: {
-                userid: f.userid,
-                remark: f.remark,
-                description: f.description,
-                createtime: f.createtime,
-                tag_id: f.tags.map((_, i) => `et${c.external_userid}${i}`),
-                remark_corp_name: f.remark_corp_name ?? '',
-                remark_mobiles: f.remark_mobiles,
-                oper_userid: f.oper_userid,
-                add_way: f.add_way,
-              },
-            })),
+        // Per follower, in userid_list order: the documented paging is over (follower, customer) pairs.
+        const rows = [...new Set(list.map(String))].flatMap((userid) =>
+          corp.state.contactsOf(userid).flatMap((c) =>
+            c.follow_user
+              .filter((f) => f.userid === userid)
+              .map((f) => ({
+                external_contact: contactView(c),
+                follow_info: {
+                  userid: f.userid,
+                  remark: f.remark,
+                  description: f.description,
+                  createtime: f.createtime,
+                  tag_id: f.tags.map((_, i) => `et${c.external_userid}${i}`),
+                  remark_corp_name: f.remark_corp_name ?? '',
+                  remark_mobiles: f.remark_mobiles,
+                  oper_userid: f.oper_userid,
+                  add_way: f.add_way,
+                },
+              })),
+          ),
         );
         const { items, next } = page(rows, p['cursor'], limitOf(p['limit'], 50, 100));
         return { external_contact_list: items, next_cursor: next };
@@ -273,10 +275,8 @@ export async function startWeComSandbox(options: WeComSandboxOptions): Promise<W
   function usersOf(corp: CorpAdmin, p: Params): SandboxUser[] {
     const id = Number(p['department_id']);
     if (!corp.state.departments.has(id)) throw E.noDepartment(p['department_id']);
-    const inScope =
-      String(p['fetch_child'] ?? '0') === '1'
-        ? new Set(corp.state.subtree(id).map((d) => d.id))
-        : new Set([id]);
+    if (String(p['fetch_child'] ?? '0') !== '1') return corp.state.usersIn(id);
+    const inScope = new Set(corp.state.subtree(id).map((d) => d.id));
     return [...corp.state.users.values()].filter((u) => u.department.some((d) => inScope.has(d)));
   }
 
