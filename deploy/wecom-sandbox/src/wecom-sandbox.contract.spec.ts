@@ -415,3 +415,22 @@ describe('admin changes are what the API answers next', () => {
     admin.seed(demoDirectory());
   });
 });
+
+describe('admin over HTTP (/sandbox/..., not WeCom)', () => {
+  it('changes the directory, expires tokens and reads it back; unknown corps and actions are 404', async () => {
+    const admin = (action: string, body: unknown) =>
+      fetch(`${sandbox.url}/sandbox/corps/${CORP}/${action}`, { method: 'POST', body: JSON.stringify(body) });
+    expect((await admin('update-user', { userid: 'lisi', position: '总监' })).status).toBe(200);
+    const directory = (await (await fetch(`${sandbox.url}/sandbox/corps/${CORP}/directory`)).json()) as {
+      users: { userid: string; position: string }[];
+    };
+    expect(directory.users.find((u) => u.userid === 'lisi')?.position).toBe('总监');
+    const t = await token();
+    expect((await admin('expire-tokens', {})).status).toBe(200);
+    expect((await get('/cgi-bin/user/get', { access_token: t, userid: 'lisi' }))['errcode']).toBe(42001);
+    expect((await admin('delete-user', { userid: 'nobody' })).status).toBe(400);
+    expect((await admin('no-such-action', {})).status).toBe(404);
+    expect((await fetch(`${sandbox.url}/sandbox/corps/wwnone/directory`)).status).toBe(404);
+    sandbox.admin(CORP).seed(demoDirectory());
+  });
+});

@@ -191,6 +191,21 @@ describe('directory sync: callback → re-read → applyObject; pullAll → reco
     ]);
   });
 
+  it('schedule runs full pulls every interval until stopped', async () => {
+    const ingest = new RecordingIngest();
+    const client = new WeComClient({ baseUrl: sandbox.url, corpId: CORP, secret: SECRET });
+    const sync = new WeComDirectorySync(new WeComDirectorySource(() => ({ client })), ingest, quiet);
+    sync.schedule(TENANT, 0.05);
+    const until = Date.now() + 5_000;
+    while (ingest.reconciled.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    sync.stop();
+    await new Promise((r) => setTimeout(r, 150));
+    const after = ingest.reconciled.length;
+    expect(after).toBeGreaterThanOrEqual(2);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(ingest.reconciled.length).toBe(after);
+  });
+
   it('fullSync hands the pulled snapshot and its failures to reconcile', async () => {
     const ingest = new RecordingIngest();
     const client = new WeComClient({ baseUrl: sandbox.url, corpId: CORP, secret: SECRET });
