@@ -18,7 +18,7 @@ export function startSyncService(
   return runGrpcService({
     name: 'sync-service',
     version: workspaceVersion(),
-    module: SyncServiceModule,
+    module: SyncServiceModule.forRoot(config),
     host: config.grpcHost,
     port: config.grpcPort,
     tls: config.grpcTls,
