@@ -86,15 +86,13 @@ const event: fc.Arbitrary<TagCatalogEvent> = fc.oneof(
       ({ id, name }) =>
         ({ type: 'NodeRenamed', data: { nodeId: id, name, previousName: '' } }) as TagCatalogEvent,
     ),
-  fc
-    .record({ id: fc.constantFrom(...ids), parent: parents })
-    .map(
-      ({ id, parent }) =>
-        ({
-          type: 'NodeMoved',
-          data: { nodeId: id, parentId: parent, previousParentId: null, order: 1 },
-        }) as TagCatalogEvent,
-    ),
+  fc.record({ id: fc.constantFrom(...ids), parent: parents }).map(
+    ({ id, parent }) =>
+      ({
+        type: 'NodeMoved',
+        data: { nodeId: id, parentId: parent, previousParentId: null, order: 1 },
+      }) as TagCatalogEvent,
+  ),
   fc
     .record({ some: fc.subarray(ids), type: fc.constantFrom('NodesRestored', 'NodesPurged') })
     .map(
