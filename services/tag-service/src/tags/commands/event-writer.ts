@@ -67,6 +67,8 @@ export function requestHash(request: unknown): string {
 export interface Fold<State, Event> {
   initial: () => State;
   evolve: (s: State, e: Event) => State;
+  /** The same as evolving each event in turn, for a state whose per-event copy costs its size. */
+  evolveAll?: (s: State, events: Event[]) => State;
   /** States with a codec are snapshotted by the write side (load = latest snapshot + tail). */
   codec?: { encode: (s: State) => unknown; decode: (json: unknown) => State };
 }
@@ -92,8 +94,10 @@ export async function loadStream<State, Event>(
   // Shared with the state it extends (answers only accumulate): copying it on every load would cost the
   // size of the idempotency window on every write.
   const answers = from?.answers ?? new Map<string, Answer>();
+  const events = history.map((e) => ({ type: e.type, data: e.data }) as Event);
+  if (fold.evolveAll && events.length > 0) state = fold.evolveAll(state, events);
+  else for (const e of events) state = fold.evolve(state, e);
   for (const e of history) {
-    state = fold.evolve(state, { type: e.type, data: e.data } as Event);
     const answer = answerOf(e);
     if (answer) answers.set(answer[0], answer[1]);
   }

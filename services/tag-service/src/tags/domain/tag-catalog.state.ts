@@ -10,6 +10,7 @@ import {
   type TagKind,
   type Visibility,
 } from './tag-catalog.events';
+import { PersistentMap } from './persistent-map';
 import { normalizeTagName } from './tag-name';
 
 export interface TagNode {
@@ -42,7 +43,13 @@ export interface Approval {
 }
 
 export interface TagCatalogState {
-  nodes: Map<string, TagNode>;
+  /** In creation order; structurally shared between a state and the next (see PersistentMap). */
+  nodes: PersistentMap<string, TagNode>;
+  /**
+   * Derived from `nodes`, kept so a name check costs O(1), not O(tags): `siblingKey` (parent and
+   * normalized name) → the nodes with that name under that parent, any status. Not in snapshots.
+   */
+  names: PersistentMap<string, readonly string[]>;
   policy: SensitivePolicy;
   /** actorId → the operation that froze them. */
   frozen: Map<string, string>;
@@ -53,7 +60,8 @@ export interface TagCatalogState {
 
 export function initialCatalogState(): TagCatalogState {
   return {
-    nodes: new Map(),
+    nodes: PersistentMap.empty(),
+    names: PersistentMap.empty(),
     policy: DEFAULT_POLICY,
     frozen: new Map(),
     approvals: new Map(),
@@ -62,37 +70,68 @@ export function initialCatalogState(): TagCatalogState {
   };
 }
 
-// Evolve copies the maps it changes: a state handed out (e.g. cached) never changes under its holder.
+/** The state with `nodes` (and the name index derived from them) built from these nodes, in order. */
+export function withNodes(
+  state: Omit<TagCatalogState, 'nodes' | 'names'>,
+  nodes: Iterable<TagNode>,
+): TagCatalogState {
+  const map = PersistentMap.from([...nodes].map((n) => [n.nodeId, n] as const));
+  const byKey = new Map<string, string[]>();
+  for (const n of map.values()) {
+    const key = siblingKey(n.parentId, n.name);
+    byKey.set(key, [...(byKey.get(key) ?? []), n.nodeId]);
+  }
+  return { ...state, nodes: map, names: PersistentMap.from(byKey) };
+}
+
+const siblingKey = (parentId: string | null, name: string): string =>
+  `${parentId ?? ''}\u0000${normalizeTagName(name)}`;
+
+/** Sets a node, keeping the name index true (only when its parent or name changed). */
+function putNode(state: TagCatalogState, node: TagNode): TagCatalogState {
+  const previous = state.nodes.get(node.nodeId);
+  const nodes = state.nodes.set(node.nodeId, node);
+  if (previous && previous.parentId === node.parentId && previous.name === node.name)
+    return { ...state, nodes };
+  let names = state.names;
+  if (previous) {
+    const key = siblingKey(previous.parentId, previous.name);
+    names = names.set(
+      key,
+      (names.get(key) ?? []).filter((id) => id !== node.nodeId),
+    );
+  }
+  const key = siblingKey(node.parentId, node.name);
+  const ids = (names.get(key) ?? []).filter((id) => id !== node.nodeId);
+  return { ...state, nodes, names: names.set(key, [...ids, node.nodeId]) };
+}
+
+// Evolve never changes a state it is given: a state handed out (e.g. cached) never changes under its
+// holder. Maps are copied when changed, except `nodes` and `names`, which share structure (O(1)-ish).
 export function evolveCatalog(state: TagCatalogState, event: TagCatalogEvent): TagCatalogState {
   const touch = (nodeId: string, change: Partial<TagNode>): TagCatalogState => {
     const node = state.nodes.get(nodeId);
     if (!node) return state;
-    return {
-      ...state,
-      nodes: new Map(state.nodes).set(nodeId, { ...node, ...change, revision: node.revision + 1 }),
-    };
+    return putNode(state, { ...node, ...change, revision: node.revision + 1 });
   };
   const touchAll = (nodeIds: string[], change: (n: TagNode) => Partial<TagNode>): TagCatalogState => {
-    const nodes = new Map(state.nodes);
+    let next = state;
     for (const id of nodeIds) {
-      const node = nodes.get(id);
-      if (node) nodes.set(id, { ...node, ...change(node), revision: node.revision + 1 });
+      const node = next.nodes.get(id);
+      if (node) next = putNode(next, { ...node, ...change(node), revision: node.revision + 1 });
     }
-    return { ...state, nodes };
+    return next === state ? { ...state } : next;
   };
   switch (event.type) {
     case 'NodeCreated':
-      return {
-        ...state,
-        nodes: new Map(state.nodes).set(event.data.nodeId, {
-          ...event.data,
-          visibility: VISIBLE_TO_EVERYONE,
-          sensitive: false,
-          protected: false,
-          status: 'active',
-          revision: 0,
-        }),
-      };
+      return putNode(state, {
+        ...event.data,
+        visibility: VISIBLE_TO_EVERYONE,
+        sensitive: false,
+        protected: false,
+        status: 'active',
+        revision: 0,
+      });
     case 'NodeRenamed':
       return touch(event.data.nodeId, { name: event.data.name });
     case 'NodeMoved':
@@ -119,15 +158,12 @@ export function evolveCatalog(state: TagCatalogState, event: TagCatalogEvent): T
     case 'NodeStateRestored': {
       const { node, status, bin } = event.data;
       const previous = state.nodes.get(node.nodeId);
-      return {
-        ...state,
-        nodes: new Map(state.nodes).set(node.nodeId, {
-          ...node,
-          status,
-          revision: previous ? previous.revision + 1 : 0,
-          ...(bin ? { bin } : {}),
-        }),
-      };
+      return putNode(state, {
+        ...node,
+        status,
+        revision: previous ? previous.revision + 1 : 0,
+        ...(bin ? { bin } : {}),
+      });
     }
     case 'SensitiveOperationDetected':
     case 'NotificationRequested':
@@ -230,14 +266,12 @@ export function siblingNamed(
   name: string,
   exceptId?: string,
 ): TagNode | undefined {
-  const wanted = normalizeTagName(name);
-  for (const node of state.nodes.values())
-    if (
-      node.parentId === parentId &&
-      node.status === 'active' &&
-      node.nodeId !== exceptId &&
-      normalizeTagName(node.name) === wanted
-    )
-      return node;
-  return undefined;
+  // The first in creation order, as a scan of `nodes` would find it.
+  let found: TagNode | undefined;
+  for (const id of state.names.get(siblingKey(parentId, name)) ?? []) {
+    const node = state.nodes.get(id);
+    if (!node || node.status !== 'active' || node.nodeId === exceptId) continue;
+    if (!found || state.nodes.indexOf(id)! < state.nodes.indexOf(found.nodeId)!) found = node;
+  }
+  return found;
 }

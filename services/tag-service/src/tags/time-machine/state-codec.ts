@@ -1,5 +1,5 @@
 import type { MemberRef } from '../domain/tag-catalog.events';
-import type { TagCatalogState } from '../domain/tag-catalog.state';
+import { withNodes, type TagCatalogState, type TagNode } from '../domain/tag-catalog.state';
 import type { TagMembersState } from '../domain/tag-members';
 
 // Aggregate states hold Maps; snapshots are JSON. The one place that converts both ways.
@@ -24,14 +24,16 @@ export function decodeCatalog(json: unknown): TagCatalogState {
     automations: { ruleId: string }[];
     revertRules: { ruleId: string }[];
   };
-  return {
-    nodes: new Map(j.nodes.map((n) => [n.nodeId, n])) as TagCatalogState['nodes'],
-    policy: j.policy,
-    frozen: new Map(j.frozen),
-    approvals: new Map(j.approvals.map((a) => [a.approvalId, a])) as TagCatalogState['approvals'],
-    automations: new Map(j.automations.map((a) => [a.ruleId, a])) as TagCatalogState['automations'],
-    revertRules: new Map(j.revertRules.map((r) => [r.ruleId, r])) as TagCatalogState['revertRules'],
-  };
+  return withNodes(
+    {
+      policy: j.policy,
+      frozen: new Map(j.frozen),
+      approvals: new Map(j.approvals.map((a) => [a.approvalId, a])) as TagCatalogState['approvals'],
+      automations: new Map(j.automations.map((a) => [a.ruleId, a])) as TagCatalogState['automations'],
+      revertRules: new Map(j.revertRules.map((r) => [r.ruleId, r])) as TagCatalogState['revertRules'],
+    },
+    j.nodes as TagNode[],
+  );
 }
 
 export const encodeMembers = (state: TagMembersState): unknown => [...state.members.values()];
