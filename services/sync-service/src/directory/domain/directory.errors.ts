@@ -3,7 +3,8 @@ export type DirectoryErrorCode =
   | 'DIRECTORY.INVALID_ARGUMENT'
   | 'DIRECTORY.WRONG_EXPECTED_REVISION'
   | 'DIRECTORY.FAILED_PRECONDITION'
-  | 'DIRECTORY.PERMISSION_DENIED';
+  | 'DIRECTORY.PERMISSION_DENIED'
+  | 'DIRECTORY.UNAVAILABLE';
 
 /** A rule a command broke; `field` names the domain field at fault (the edge maps it to the proto name). */
 export class DirectoryError extends Error {

@@ -5,7 +5,7 @@ import { idOf, nameOf, sameValue } from '../../domain/directory-rules';
 
 export type PartnerEvent =
   | { type: 'PartnerUpserted'; data: { partner: PartnerEnterprise } }
-  | { type: 'PartnerRemoved'; data: { corpId: string; staffIds: string[] } }
+  | { type: 'PartnerRemoved'; data: { corpId: string } }
   | { type: 'PartnerStaffUpserted'; data: { staff: PartnerStaff } }
   | { type: 'PartnerStaffRemoved'; data: { corpId: string; staffId: string } };
 
@@ -57,8 +57,14 @@ export const partner: Decider<PartnerState, PartnerCommand, PartnerEvent> = {
         return sameValue(state.partner, next) ? [] : [{ type: 'PartnerUpserted', data: { partner: next } }];
       }
       case 'RemovePartner':
+        // Its staff go first, each with its own event: one domain event is one integration event.
         return state.partner
-          ? [{ type: 'PartnerRemoved', data: { corpId: command.data.corpId, staffIds: Object.keys(state.staff) } }]
+          ? [
+              ...Object.keys(state.staff).map(
+                (staffId): PartnerEvent => ({ type: 'PartnerStaffRemoved', data: { corpId: command.data.corpId, staffId } }),
+              ),
+              { type: 'PartnerRemoved', data: { corpId: command.data.corpId } },
+            ]
           : [];
       case 'UpsertPartnerStaff': {
         const s = command.data.staff;

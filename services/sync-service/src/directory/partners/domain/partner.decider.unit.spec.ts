@@ -24,6 +24,9 @@ describe('partner decider', () => {
       { type: 'PartnerStaffUpserted', data: { staff: { corpId: 'wwcorp1', staffId: 's1', name: 'Li' } } },
     ])
       .when({ type: 'RemovePartner', data: { corpId: 'wwcorp1' } })
-      .then([{ type: 'PartnerRemoved', data: { corpId: 'wwcorp1', staffIds: ['s1'] } }]);
+      .then([
+        { type: 'PartnerStaffRemoved', data: { corpId: 'wwcorp1', staffId: 's1' } },
+        { type: 'PartnerRemoved', data: { corpId: 'wwcorp1' } },
+      ]);
   });
 });
