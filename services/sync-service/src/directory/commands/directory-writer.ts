@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
+  comparePositions,
   StreamNotFoundError,
   WrongExpectedRevisionError,
   type EventStore,
@@ -58,6 +59,8 @@ export const requestHash = (request: unknown): string =>
  */
 export class DirectoryWriter {
   private readonly cache = new Map<string, Loaded>();
+  /** The last position this process wrote at: what a reader of the mirror waits for. */
+  private written?: GlobalPosition;
 
   constructor(
     private readonly store: EventStore,
@@ -99,6 +102,7 @@ export class DirectoryWriter {
         let revision = loaded.revision ?? -1n;
         for (const e of events) next = target.decider.evolve(next, e, Number(++revision));
         this.remember(target.stream, { state: next, revision: written.nextRevision });
+        if (!this.written || comparePositions(written.position, this.written) > 0) this.written = written.position;
         await this.snapshots?.maybeSave(target.stream, written.nextRevision, next);
         return {
           revision: target.decider.revisionOf(command, next),
@@ -110,6 +114,11 @@ export class DirectoryWriter {
         if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
       }
     }
+  }
+
+  /** Waits (at most `timeoutMs`, then goes on) until `view` shows every write of this process. */
+  async settled(view: { waitFor(p: GlobalPosition, ms: number): Promise<void> }, timeoutMs: number): Promise<void> {
+    if (this.written) await view.waitFor(this.written, timeoutMs).catch(() => undefined);
   }
 
   /** The current state of a stream (the edge's guards read the department tree through it). */

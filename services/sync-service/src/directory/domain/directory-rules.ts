@@ -30,7 +30,18 @@ export function idsOf(values: string[], field: string, max = 100): string[] {
   return [...values];
 }
 
-/** Structural equality of two plain JSON values (what "unchanged" means for a fat upsert). */
+/** Structural equality of two plain JSON values, whatever their key order (what "unchanged" means). */
 export function sameValue(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return canonical(a) === canonical(b);
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value ?? null);
 }
