@@ -18,10 +18,14 @@ export function startSyncService(
   return runGrpcService({
     name: 'sync-service',
     version: workspaceVersion(),
-    module: SyncServiceModule,
+    module: SyncServiceModule.forRoot(config, runtime.events),
+    packages: ['tagguard.sync.v1'],
+    protoFiles: ['tagguard/sync/v1/directory_service.proto'],
+    healthServices: ['tagguard.sync.v1.DirectoryService'],
     host: config.grpcHost,
     port: config.grpcPort,
     tls: config.grpcTls,
+    configWarnings: config.auth.warning ? [config.auth.warning] : [],
     ...runtime,
   });
 }

@@ -1,5 +1,17 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { MessageTransport } from '@tagguard/messaging';
+import type { SyncServiceConfig } from './config/sync-service.config';
+import { DirectoryModule } from './directory/directory.module';
 
-/** downstream directory sync (WeCom contacts, enterprise email), drift detection. */
+/** Downstream directory sync (WeCom contacts, enterprise email), drift detection. */
 @Module({})
-export class SyncServiceModule {}
+export class SyncServiceModule {
+  static forRoot(config: SyncServiceConfig, events?: MessageTransport): DynamicModule {
+    return {
+      module: SyncServiceModule,
+      imports: [
+        DirectoryModule.forRoot(config, events),
+      ],
+    };
+  }
+}

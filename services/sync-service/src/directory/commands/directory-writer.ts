@@ -41,6 +41,7 @@ export interface Target<S, C, E extends DomainEvent> {
 }
 
 type Loaded = { state: unknown; revision?: bigint };
+type Answer<R> = { requestHash: string; result?: R; error?: { code: DirectoryError['code']; message: string; field?: string } };
 
 export const SCHEMA_VERSION = 1;
 export const MAX_CONFLICT_RETRIES = 10;
@@ -137,28 +138,48 @@ export class DirectoryWriter {
     const deadline = Date.now() + CLAIM_WAIT_MS;
     for (;;) {
       const last = await this.last(stream);
-      const data = last?.data as { requestHash: string; result?: R } | undefined;
+      const data = last?.data as Answer<R> | undefined;
       if (data && data.requestHash !== hash)
         throw new DirectoryError('DIRECTORY.INVALID_ARGUMENT', 'was already used for a different request', 'idempotencyKey');
-      if (last?.type === 'RequestKeyAnswered') return data!.result as R;
+      if (last?.type === 'RequestKeyAnswered') {
+        if (data!.error) throw new DirectoryError(data!.error.code, data!.error.message, data!.error.field);
+        return data!.result as R;
+      }
       if (last && Date.now() < deadline) {
         // The first request with this key is still running (or died): wait for its answer, then do it.
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }
+      let claimed: { nextRevision: bigint };
       try {
-        const claimed = last
+        claimed = last
           ? { nextRevision: last.revision }
           : await this.store.append(stream, [this.keyEvent('RequestKeyClaimed', { requestHash: hash }, meta)], 'no_stream');
-        const result = await write();
-        await this.store.append(
-          stream,
-          [this.keyEvent('RequestKeyAnswered', { requestHash: hash, result }, meta)],
-          claimed.nextRevision,
-        );
-        return result;
       } catch (error) {
-        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        // Another request claimed the key first: read what it is.
+        if (error instanceof WrongExpectedRevisionError) continue;
+        throw error;
+      }
+      {
+        // A request that waited out a stuck first one may have answered already: its answer stands.
+        const answer = (a: Answer<R>) =>
+          this.store.append(stream, [this.keyEvent('RequestKeyAnswered', a, meta)], claimed.nextRevision).then(
+            () => undefined,
+            (error: unknown) => {
+              if (!(error instanceof WrongExpectedRevisionError)) throw error;
+            },
+          );
+        let result: R;
+        try {
+          result = await write();
+        } catch (error) {
+          // A refusal is an answer too (the same request is refused again); an outage is not.
+          if (error instanceof DirectoryError && error.code !== 'DIRECTORY.UNAVAILABLE')
+            await answer({ requestHash: hash, error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } });
+          throw error;
+        }
+        await answer({ requestHash: hash, result });
+        return result;
       }
     }
   }
