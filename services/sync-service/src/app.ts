@@ -9,6 +9,7 @@ import { SyncServiceModule } from './sync-service.module';
 
 export type { SyncServiceConfig } from './config/sync-service.config';
 export { loadSyncServiceConfig } from './config/sync-service.config';
+export { openDirectoryImport, type DirectoryImport } from './directory/directory-import';
 
 /** Starts sync-service in this process: its own process (main.ts) or beside the others (embedded mode). */
 export function startSyncService(

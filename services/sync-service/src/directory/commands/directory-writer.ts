@@ -24,6 +24,12 @@ export interface WriteMeta {
 export interface WriteOptions {
   /** The revision the caller read of the object; another one is DIRECTORY.WRONG_EXPECTED_REVISION. */
   expectedRevision?: number;
+  /**
+   * The caller believes the stream does not exist yet (a reconcile creating what its mirror lacks): the
+   * first attempt decides on the initial state without reading, and appends with `no_stream`; if the
+   * stream exists after all, that append conflicts and the write loads and decides again.
+   */
+  fresh?: boolean;
 }
 
 export interface WriteOutcome {
@@ -76,7 +82,10 @@ export class DirectoryWriter {
     options: WriteOptions = {},
   ): Promise<WriteOutcome> {
     for (let attempt = 0; ; attempt++) {
-      const loaded = await this.load(target);
+      const loaded =
+        attempt === 0 && options.fresh && !this.cache.has(target.stream)
+          ? { state: target.decider.initialState() }
+          : await this.load(target);
       const state = loaded.state as S;
       const before = target.decider.revisionOf(command, state);
       if (options.expectedRevision !== undefined && options.expectedRevision !== before)

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { DirectoryCommands } from '../commands/directory-commands';
 import type { WriteMeta, WriteOutcome } from '../commands/directory-writer';
-import type { DirectoryObjectState, DirectorySnapshot } from '../domain/directory.model';
+import type { DirectoryObjectState } from '../domain/directory.model';
 import type { DirectoryIngest, PullResult, ReconcileReport } from '../sources/directory-source.port';
 import type { DirectoryViewProjection } from '../projections/directory-view/directory-view.projection';
 import { diffDirectory, type DirectoryChange, type DirectoryKind } from './directory-diff';
@@ -95,11 +95,6 @@ export class DirectoryReconciler implements DirectoryIngest {
     return { changed: outcome.changed };
   }
 
-  /** Loads a large snapshot without a mirror to compare with (a first import, the benchmark hook). */
-  async importSnapshot(tenantId: string, snapshot: DirectorySnapshot, meta: { source: string }): Promise<ReconcileReport> {
-    return this.reconcile(tenantId, { snapshot, failures: [] }, meta);
-  }
-
   private write(m: WriteMeta, change: DirectoryChange): Promise<WriteOutcome> {
     const c = this.commands;
     switch (change.kind) {
@@ -109,7 +104,7 @@ export class DirectoryReconciler implements DirectoryIngest {
           : c.department(m, { type: 'RemoveDepartment', data: { departmentId: change.id } });
       case 'employee':
         return change.op === 'upsert'
-          ? c.employee(m, { type: 'UpsertEmployee', data: { employee: change.value } })
+          ? c.employee(m, { type: 'UpsertEmployee', data: { employee: change.value } }, { fresh: change.created })
           : this.leave(m, change.id);
       case 'partner':
         return change.op === 'upsert'
@@ -121,7 +116,7 @@ export class DirectoryReconciler implements DirectoryIngest {
           : c.partner(m, { type: 'RemovePartnerStaff', data: { corpId: change.corpId, staffId: change.staffId } });
       case 'customer':
         return change.op === 'upsert'
-          ? c.customer(m, { type: 'UpsertCustomer', data: { customer: change.value } })
+          ? c.customer(m, { type: 'UpsertCustomer', data: { customer: change.value } }, { fresh: change.created })
           : c.customer(m, { type: 'RemoveCustomer', data: { externalUserId: change.id } });
     }
   }

@@ -135,7 +135,10 @@ async function remove<T extends ObjectLiteral>(tx: EntityManager, entity: Entity
 function split<T>(map: Map<string, T | null>): [T[], string[]] {
   const kept: T[] = [];
   const gone: string[] = [];
-  for (const [key, row] of map) (row ? kept.push(row) : gone.push(key));
+  for (const [key, row] of map) {
+    if (row) kept.push(row);
+    else gone.push(key);
+  }
   return [kept, gone];
 }
 
