@@ -12,6 +12,9 @@ runServiceProcess('sync-service', async () => {
       : undefined;
   const service = await startSyncService(config, events ? { events } : {});
   if (!events)
-    service.logger.warn({ event: 'events.off' }, 'KAFKA_BROKERS is not set: no directory events are published');
+    service.logger.warn(
+      { event: 'events.off' },
+      'KAFKA_BROKERS is not set: no directory events are published',
+    );
   return { service, closeAfterStop: events ? [events] : [] };
 });

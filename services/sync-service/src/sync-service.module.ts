@@ -11,6 +11,7 @@ export class SyncServiceModule {
       module: SyncServiceModule,
       imports: [
         DirectoryModule.forRoot(config, events),
+        // Sources (connectors) follow, one line each; they inject DIRECTORY_INGEST (a global export).
       ],
     };
   }

@@ -23,16 +23,31 @@ export interface DirectoryImport {
  * path, projection and reconcile the service runs (no relay, no lease: run it on a schema alone).
  */
 export async function openDirectoryImport(
-  config: Pick<SyncServiceConfig, 'eventStoreUrl' | 'eventStoreSchema' | 'databaseUrl' | 'databaseSchema' | 'poolSize'>,
+  config: Pick<
+    SyncServiceConfig,
+    'eventStoreUrl' | 'eventStoreSchema' | 'databaseUrl' | 'databaseSchema' | 'poolSize'
+  >,
 ): Promise<DirectoryImport> {
-  const store = await openEventStore({ url: config.eventStoreUrl, schema: config.eventStoreSchema, listen: true, poolSize: config.poolSize });
+  const store = await openEventStore({
+    url: config.eventStoreUrl,
+    schema: config.eventStoreSchema,
+    listen: true,
+    poolSize: config.poolSize,
+  });
   const db = await openReadModel(config.databaseUrl, config.databaseSchema, config.poolSize);
-  const projection = new DirectoryViewProjection(store, db, await PostgresCheckpointStore.create(db, config.databaseSchema));
+  const projection = new DirectoryViewProjection(
+    store,
+    db,
+    await PostgresCheckpointStore.create(db, config.databaseSchema),
+  );
   await projection.start();
-  const commands = new DirectoryCommands(new DirectoryWriter(store, await WriteSnapshots.create(db, config.databaseSchema)));
+  const commands = new DirectoryCommands(
+    new DirectoryWriter(store, await WriteSnapshots.create(db, config.databaseSchema)),
+  );
   const ingest = new DirectoryReconciler(commands, db, projection);
   return {
-    importSnapshot: (tenantId, snapshot) => ingest.reconcile(tenantId, { snapshot, failures: [] }, { source: 'import' }),
+    importSnapshot: (tenantId, snapshot) =>
+      ingest.reconcile(tenantId, { snapshot, failures: [] }, { source: 'import' }),
     settled: (timeoutMs = 600_000) => commands.writer.settled(projection, timeoutMs),
     async close() {
       await projection.stop();

@@ -33,7 +33,8 @@ export const MAX_IMPORT_ITEMS = 1_000;
 const IMPORT_CONCURRENCY = 16;
 
 type Write = { result: directoryV1.WriteResult };
-const notFound = (what: string, field: string) => new DirectoryError('DIRECTORY.NOT_FOUND', `${what} does not exist`, field);
+const notFound = (what: string, field: string) =>
+  new DirectoryError('DIRECTORY.NOT_FOUND', `${what} does not exist`, field);
 
 /** tagguard.sync.v1.DirectoryService: the admin API of the enterprise directory. */
 @Controller()
@@ -46,11 +47,18 @@ export class DirectoryGrpcController implements directoryV1.DirectoryServiceCont
   ) {}
 
   /** Every write: the caller (authorized once), its key bound to this request, the write itself. */
-  private write(rpc: string, request: { idempotencyKey: string }, metadata: Metadata | undefined, run: (m: WriteMeta) => Promise<WriteOutcome>): Promise<Write> {
+  private write(
+    rpc: string,
+    request: { idempotencyKey: string },
+    metadata: Metadata | undefined,
+    run: (m: WriteMeta) => Promise<WriteOutcome>,
+  ): Promise<Write> {
     return edge(async () => {
       const meta = await caller(this.deps, metadata, 'directory.write', request.idempotencyKey);
       const { idempotencyKey, ...rest } = request;
-      return this.commands.writer.once(meta, idempotencyKey, { rpc, ...rest }, async () => ({ result: writeResult(await run(meta)) }));
+      return this.commands.writer.once(meta, idempotencyKey, { rpc, ...rest }, async () => ({
+        result: writeResult(await run(meta)),
+      }));
     });
   }
 
@@ -59,15 +67,32 @@ export class DirectoryGrpcController implements directoryV1.DirectoryServiceCont
   }
 
   private upsertDepartmentAs(m: WriteMeta, r: directoryV1.UpsertDepartmentRequest): Promise<WriteOutcome> {
-    const department = { departmentId: r.departmentId, name: r.name, parentId: r.parentId || null, order: orderIn(r.order), leaderIds: r.leaderIds };
-    return this.commands.department(m, { type: 'UpsertDepartment', data: { department } }, { expectedRevision: revisionField(r.expectedRevision) });
+    const department = {
+      departmentId: r.departmentId,
+      name: r.name,
+      parentId: r.parentId || null,
+      order: orderIn(r.order),
+      leaderIds: r.leaderIds,
+    };
+    return this.commands.department(
+      m,
+      { type: 'UpsertDepartment', data: { department } },
+      { expectedRevision: revisionField(r.expectedRevision) },
+    );
   }
 
   moveDepartment(r: directoryV1.MoveDepartmentRequest, md?: Metadata): Promise<Write> {
     return this.write('MoveDepartment', r, md, (m) =>
       this.commands.department(
         m,
-        { type: 'MoveDepartment', data: { departmentId: r.departmentId, parentId: r.parentId || null, ...(r.order !== undefined ? { order: orderIn(r.order) } : {}) } },
+        {
+          type: 'MoveDepartment',
+          data: {
+            departmentId: r.departmentId,
+            parentId: r.parentId || null,
+            ...(r.order !== undefined ? { order: orderIn(r.order) } : {}),
+          },
+        },
         { expectedRevision: revisionField(r.expectedRevision) },
       ),
     );
@@ -75,8 +100,13 @@ export class DirectoryGrpcController implements directoryV1.DirectoryServiceCont
 
   removeDepartment(r: directoryV1.RemoveDepartmentRequest, md?: Metadata): Promise<Write> {
     return this.write('RemoveDepartment', r, md, async (m) => {
-      if (!(await this.commands.tree(m.tenantId)).departments[r.departmentId]) throw notFound(`department ${r.departmentId}`, 'departmentId');
-      return this.commands.department(m, { type: 'RemoveDepartment', data: { departmentId: r.departmentId } }, { expectedRevision: revisionField(r.expectedRevision) });
+      if (!(await this.commands.tree(m.tenantId)).departments[r.departmentId])
+        throw notFound(`department ${r.departmentId}`, 'departmentId');
+      return this.commands.department(
+        m,
+        { type: 'RemoveDepartment', data: { departmentId: r.departmentId } },
+        { expectedRevision: revisionField(r.expectedRevision) },
+      );
     });
   }
 
@@ -88,7 +118,11 @@ export class DirectoryGrpcController implements directoryV1.DirectoryServiceCont
   private async knownDepartments(m: WriteMeta, ids: string[], field: string): Promise<void> {
     const tree = await this.commands.tree(m.tenantId);
     const i = ids.findIndex((id) => !tree.departments[id]);
-    if (i >= 0) throw notFound(`department ${ids[i]}`, ids.length === 1 && field.endsWith('Id') ? field : `${field}[${i}]`);
+    if (i >= 0)
+      throw notFound(
+        `department ${ids[i]}`,
+        ids.length === 1 && field.endsWith('Id') ? field : `${field}[${i}]`,
+      );
   }
 
   private async upsertEmployeeAs(m: WriteMeta, r: directoryV1.UpsertEmployeeRequest): Promise<WriteOutcome> {
@@ -103,7 +137,11 @@ export class DirectoryGrpcController implements directoryV1.DirectoryServiceCont
       leaderInDepartmentIds: r.leaderInDepartmentIds,
       ...(status ? { status } : {}),
     };
-    return this.commands.employee(m, { type: 'UpsertEmployee', data: { employee } }, { expectedRevision: revisionField(r.expectedRevision) });
+    return this.commands.employee(
+      m,
+      { type: 'UpsertEmployee', data: { employee } },
+      { expectedRevision: revisionField(r.expectedRevision) },
+    );
   }
 
   moveEmployee(r: directoryV1.MoveEmployeeRequest, md?: Metadata): Promise<Write> {
@@ -111,15 +149,31 @@ export class DirectoryGrpcController implements directoryV1.DirectoryServiceCont
       await this.knownDepartments(m, [r.toDepartmentId], 'toDepartmentId');
       return this.commands.employee(
         m,
-        { type: 'MoveEmployee', data: { employeeId: r.employeeId, fromDepartmentId: r.fromDepartmentId, toDepartmentId: r.toDepartmentId } },
+        {
+          type: 'MoveEmployee',
+          data: {
+            employeeId: r.employeeId,
+            fromDepartmentId: r.fromDepartmentId,
+            toDepartmentId: r.toDepartmentId,
+          },
+        },
         { expectedRevision: revisionField(r.expectedRevision) },
       );
     });
   }
 
-  private status(rpc: string, r: { employeeId: string; expectedRevision?: string; idempotencyKey: string }, md: Metadata | undefined, status: 'active' | 'disabled' | 'left'): Promise<Write> {
+  private status(
+    rpc: string,
+    r: { employeeId: string; expectedRevision?: string; idempotencyKey: string },
+    md: Metadata | undefined,
+    status: 'active' | 'disabled' | 'left',
+  ): Promise<Write> {
     return this.write(rpc, r, md, (m) =>
-      this.commands.employee(m, { type: 'SetEmployeeStatus', data: { employeeId: r.employeeId, status } }, { expectedRevision: revisionField(r.expectedRevision) }),
+      this.commands.employee(
+        m,
+        { type: 'SetEmployeeStatus', data: { employeeId: r.employeeId, status } },
+        { expectedRevision: revisionField(r.expectedRevision) },
+      ),
     );
   }
 
@@ -141,12 +195,20 @@ export class DirectoryGrpcController implements directoryV1.DirectoryServiceCont
 
   private upsertPartnerAs(m: WriteMeta, r: directoryV1.UpsertPartnerRequest): Promise<WriteOutcome> {
     const partner = { corpId: r.corpId, name: r.name, relation: relationIn(r.relation) };
-    return this.commands.partner(m, { type: 'UpsertPartner', data: { partner } }, { expectedRevision: revisionField(r.expectedRevision) });
+    return this.commands.partner(
+      m,
+      { type: 'UpsertPartner', data: { partner } },
+      { expectedRevision: revisionField(r.expectedRevision) },
+    );
   }
 
   removePartner(r: directoryV1.RemovePartnerRequest, md?: Metadata): Promise<Write> {
     return this.write('RemovePartner', r, md, (m) =>
-      this.commands.partner(m, { type: 'RemovePartner', data: { corpId: r.corpId } }, { expectedRevision: revisionField(r.expectedRevision) }),
+      this.commands.partner(
+        m,
+        { type: 'RemovePartner', data: { corpId: r.corpId } },
+        { expectedRevision: revisionField(r.expectedRevision) },
+      ),
     );
   }
 
@@ -156,12 +218,20 @@ export class DirectoryGrpcController implements directoryV1.DirectoryServiceCont
 
   private upsertStaffAs(m: WriteMeta, r: directoryV1.UpsertPartnerStaffRequest): Promise<WriteOutcome> {
     const staff = { corpId: r.corpId, staffId: r.staffId, name: r.name };
-    return this.commands.partner(m, { type: 'UpsertPartnerStaff', data: { staff } }, { expectedRevision: revisionField(r.expectedRevision) });
+    return this.commands.partner(
+      m,
+      { type: 'UpsertPartnerStaff', data: { staff } },
+      { expectedRevision: revisionField(r.expectedRevision) },
+    );
   }
 
   removePartnerStaff(r: directoryV1.RemovePartnerStaffRequest, md?: Metadata): Promise<Write> {
     return this.write('RemovePartnerStaff', r, md, (m) =>
-      this.commands.partner(m, { type: 'RemovePartnerStaff', data: { corpId: r.corpId, staffId: r.staffId } }, { expectedRevision: revisionField(r.expectedRevision) }),
+      this.commands.partner(
+        m,
+        { type: 'RemovePartnerStaff', data: { corpId: r.corpId, staffId: r.staffId } },
+        { expectedRevision: revisionField(r.expectedRevision) },
+      ),
     );
   }
 
@@ -170,27 +240,55 @@ export class DirectoryGrpcController implements directoryV1.DirectoryServiceCont
   }
 
   private upsertCustomerAs(m: WriteMeta, r: directoryV1.UpsertCustomerRequest): Promise<WriteOutcome> {
-    const customer = { externalUserId: r.externalUserId, name: r.name, corpName: r.corpName, followers: r.followers };
-    return this.commands.customer(m, { type: 'UpsertCustomer', data: { customer } }, { expectedRevision: revisionField(r.expectedRevision) });
+    const customer = {
+      externalUserId: r.externalUserId,
+      name: r.name,
+      corpName: r.corpName,
+      followers: r.followers,
+    };
+    return this.commands.customer(
+      m,
+      { type: 'UpsertCustomer', data: { customer } },
+      { expectedRevision: revisionField(r.expectedRevision) },
+    );
   }
 
   removeCustomer(r: directoryV1.RemoveCustomerRequest, md?: Metadata): Promise<Write> {
     return this.write('RemoveCustomer', r, md, (m) =>
-      this.commands.customer(m, { type: 'RemoveCustomer', data: { externalUserId: r.externalUserId } }, { expectedRevision: revisionField(r.expectedRevision) }),
+      this.commands.customer(
+        m,
+        { type: 'RemoveCustomer', data: { externalUserId: r.externalUserId } },
+        { expectedRevision: revisionField(r.expectedRevision) },
+      ),
     );
   }
 
-  importDirectory(r: directoryV1.ImportDirectoryRequest, md?: Metadata): Promise<directoryV1.ImportDirectoryResponse> {
+  importDirectory(
+    r: directoryV1.ImportDirectoryRequest,
+    md?: Metadata,
+  ): Promise<directoryV1.ImportDirectoryResponse> {
     return edge(async () => {
       const meta = await caller(this.deps, md, 'directory.write', r.idempotencyKey);
       if (r.items.length > MAX_IMPORT_ITEMS)
-        throw new DirectoryError('DIRECTORY.INVALID_ARGUMENT', `must have at most ${MAX_IMPORT_ITEMS} items (got ${r.items.length})`, 'items');
-      return this.commands.writer.once(meta, r.idempotencyKey, { rpc: 'ImportDirectory', items: r.items }, () => this.importAs(meta, r.items));
+        throw new DirectoryError(
+          'DIRECTORY.INVALID_ARGUMENT',
+          `must have at most ${MAX_IMPORT_ITEMS} items (got ${r.items.length})`,
+          'items',
+        );
+      return this.commands.writer.once(
+        meta,
+        r.idempotencyKey,
+        { rpc: 'ImportDirectory', items: r.items },
+        () => this.importAs(meta, r.items),
+      );
     });
   }
 
   /** Departments first, in the order given (a parent before its children); then the rest, several at once. */
-  private async importAs(m: WriteMeta, items: directoryV1.ImportItem[]): Promise<directoryV1.ImportDirectoryResponse> {
+  private async importAs(
+    m: WriteMeta,
+    items: directoryV1.ImportItem[],
+  ): Promise<directoryV1.ImportDirectoryResponse> {
     const results: directoryV1.ImportItemResult[] = new Array(items.length);
     const one = async (item: directoryV1.ImportItem, index: number) => {
       const [kind, run] = this.importItem(m, item);
@@ -200,7 +298,13 @@ export class DirectoryGrpcController implements directoryV1.DirectoryServiceCont
       } catch (error) {
         const e = atField(error, kind ? `items[${index}].${kind}.` : `items[${index}]`);
         if (!(e instanceof DirectoryError)) throw error;
-        results[index] = { index, status: e.code.slice('DIRECTORY.'.length), field: e.field ?? '', message: e.message, result: undefined };
+        results[index] = {
+          index,
+          status: e.code.slice('DIRECTORY.'.length),
+          field: e.field ?? '',
+          message: e.message,
+          result: undefined,
+        };
       }
     };
     const indexed = items.map((item, index) => ({ item, index }));
@@ -227,10 +331,23 @@ export class DirectoryGrpcController implements directoryV1.DirectoryServiceCont
     if (item.partner) return ['partner', () => this.upsertPartnerAs(m, plain(item.partner!))];
     if (item.partnerStaff) return ['partner_staff', () => this.upsertStaffAs(m, plain(item.partnerStaff!))];
     if (item.customer) return ['customer', () => this.upsertCustomerAs(m, plain(item.customer!))];
-    return ['', () => Promise.reject(new DirectoryError('DIRECTORY.INVALID_ARGUMENT', 'must set one of department, employee, partner, partner_staff, customer'))];
+    return [
+      '',
+      () =>
+        Promise.reject(
+          new DirectoryError(
+            'DIRECTORY.INVALID_ARGUMENT',
+            'must set one of department, employee, partner, partner_staff, customer',
+          ),
+        ),
+    ];
   }
 
-  private read<T>(metadata: Metadata | undefined, token: string, run: (tenantId: string) => Promise<T>): Promise<T> {
+  private read<T>(
+    metadata: Metadata | undefined,
+    token: string,
+    run: (tenantId: string) => Promise<T>,
+  ): Promise<T> {
     return edge(async () => {
       const meta = await caller(this.deps, metadata, 'directory.read');
       await consistent(this.deps, token);
@@ -238,15 +355,23 @@ export class DirectoryGrpcController implements directoryV1.DirectoryServiceCont
     });
   }
 
-  getDepartment(r: directoryV1.GetDepartmentRequest, md?: Metadata): Promise<directoryV1.GetDepartmentResponse> {
+  getDepartment(
+    r: directoryV1.GetDepartmentRequest,
+    md?: Metadata,
+  ): Promise<directoryV1.GetDepartmentResponse> {
     return this.read(md, r.consistencyToken, async (tenantId) => {
-      const d = await this.db.getRepository(DepartmentView).findOneBy({ tenantId, departmentId: r.departmentId });
+      const d = await this.db
+        .getRepository(DepartmentView)
+        .findOneBy({ tenantId, departmentId: r.departmentId });
       if (!d) throw notFound(`department ${r.departmentId}`, 'departmentId');
       return { department: toDepartment(d) };
     });
   }
 
-  listDepartments(r: directoryV1.ListDepartmentsRequest, md?: Metadata): Promise<directoryV1.ListDepartmentsResponse> {
+  listDepartments(
+    r: directoryV1.ListDepartmentsRequest,
+    md?: Metadata,
+  ): Promise<directoryV1.ListDepartmentsResponse> {
     return this.read(md, r.consistencyToken, async (tenantId) => {
       const size = pageSizeField(r.pageSize);
       const after = decodeCursor(r.pageToken, 2);
@@ -258,7 +383,11 @@ export class DirectoryGrpcController implements directoryV1.DirectoryServiceCont
         .addOrderBy('d.department_id', 'ASC')
         .limit(size + 1);
       // Highest order first, then by id: the key of the last row is where the next page starts.
-      if (after) q.andWhere('(d.sort_order < :o OR (d.sort_order = :o AND d.department_id > :id))', { o: after[0], id: after[1] });
+      if (after)
+        q.andWhere('(d.sort_order < :o OR (d.sort_order = :o AND d.department_id > :id))', {
+          o: after[0],
+          id: after[1],
+        });
       const { items, next } = page(await q.getMany(), size, (d) => [d.order, d.departmentId]);
       return { departments: items.map(toDepartment), nextPageToken: next };
     });
@@ -272,17 +401,31 @@ export class DirectoryGrpcController implements directoryV1.DirectoryServiceCont
     });
   }
 
-  listEmployees(r: directoryV1.ListEmployeesRequest, md?: Metadata): Promise<directoryV1.ListEmployeesResponse> {
+  listEmployees(
+    r: directoryV1.ListEmployeesRequest,
+    md?: Metadata,
+  ): Promise<directoryV1.ListEmployeesResponse> {
     return this.read(md, r.consistencyToken, async (tenantId) => {
       const size = pageSizeField(r.pageSize);
       const after = decodeCursor(r.pageToken, 1);
       const status = statusIn(r.status);
-      const q = this.db.getRepository(EmployeeView).createQueryBuilder('e').where('e.tenant_id = :tenantId', { tenantId });
+      const q = this.db
+        .getRepository(EmployeeView)
+        .createQueryBuilder('e')
+        .where('e.tenant_id = :tenantId', { tenantId });
       if (r.departmentId)
-        q.innerJoin(EmployeeDepartmentView, 'ed', 'ed.tenant_id = e.tenant_id AND ed.employee_id = e.employee_id AND ed.department_id = :dept', { dept: r.departmentId });
+        q.innerJoin(
+          EmployeeDepartmentView,
+          'ed',
+          'ed.tenant_id = e.tenant_id AND ed.employee_id = e.employee_id AND ed.department_id = :dept',
+          { dept: r.departmentId },
+        );
       if (status) q.andWhere('e.status = :status', { status });
       if (after) q.andWhere('e.employee_id > :after', { after: after[0] });
-      const rows = await q.orderBy('e.employee_id', 'ASC').limit(size + 1).getMany();
+      const rows = await q
+        .orderBy('e.employee_id', 'ASC')
+        .limit(size + 1)
+        .getMany();
       const { items, next } = page(rows, size, (e) => [e.employeeId]);
       return { employees: items.map(toEmployee), nextPageToken: next };
     });
@@ -292,28 +435,46 @@ export class DirectoryGrpcController implements directoryV1.DirectoryServiceCont
     return this.read(md, r.consistencyToken, async (tenantId) => {
       const p = await this.db.getRepository(PartnerView).findOneBy({ tenantId, corpId: r.corpId });
       if (!p) throw notFound(`partner enterprise ${r.corpId}`, 'corpId');
-      const staff = await this.db.getRepository(PartnerStaffView).find({ where: { tenantId, corpId: r.corpId }, order: { staffId: 'ASC' } });
+      const staff = await this.db
+        .getRepository(PartnerStaffView)
+        .find({ where: { tenantId, corpId: r.corpId }, order: { staffId: 'ASC' } });
       return { partner: toPartner(p, staff) };
     });
   }
 
   getCustomer(r: directoryV1.GetCustomerRequest, md?: Metadata): Promise<directoryV1.GetCustomerResponse> {
     return this.read(md, r.consistencyToken, async (tenantId) => {
-      const c = await this.db.getRepository(CustomerView).findOneBy({ tenantId, externalUserId: r.externalUserId });
+      const c = await this.db
+        .getRepository(CustomerView)
+        .findOneBy({ tenantId, externalUserId: r.externalUserId });
       if (!c) throw notFound(`customer ${r.externalUserId}`, 'externalUserId');
       return { customer: toCustomer(c) };
     });
   }
 
-  listCustomers(r: directoryV1.ListCustomersRequest, md?: Metadata): Promise<directoryV1.ListCustomersResponse> {
+  listCustomers(
+    r: directoryV1.ListCustomersRequest,
+    md?: Metadata,
+  ): Promise<directoryV1.ListCustomersResponse> {
     return this.read(md, r.consistencyToken, async (tenantId) => {
       const size = pageSizeField(r.pageSize);
       const after = decodeCursor(r.pageToken, 1);
-      const q = this.db.getRepository(CustomerView).createQueryBuilder('c').where('c.tenant_id = :tenantId', { tenantId });
+      const q = this.db
+        .getRepository(CustomerView)
+        .createQueryBuilder('c')
+        .where('c.tenant_id = :tenantId', { tenantId });
       if (r.followerId)
-        q.innerJoin(CustomerFollowerView, 'f', 'f.tenant_id = c.tenant_id AND f.external_user_id = c.external_user_id AND f.employee_id = :follower', { follower: r.followerId });
+        q.innerJoin(
+          CustomerFollowerView,
+          'f',
+          'f.tenant_id = c.tenant_id AND f.external_user_id = c.external_user_id AND f.employee_id = :follower',
+          { follower: r.followerId },
+        );
       if (after) q.andWhere('c.external_user_id > :after', { after: after[0] });
-      const rows = await q.orderBy('c.external_user_id', 'ASC').limit(size + 1).getMany();
+      const rows = await q
+        .orderBy('c.external_user_id', 'ASC')
+        .limit(size + 1)
+        .getMany();
       const { items, next } = page(rows, size, (c) => [c.externalUserId]);
       return { customers: items.map(toCustomer), nextPageToken: next };
     });

@@ -1,9 +1,20 @@
-import { Inject, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { TokenVerifier } from '@tagguard/auth';
 import { DIRECTORY_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
 import { openEventStore, type EventStore } from '@tagguard/event-store';
 import { COMPONENT_REGISTRY } from '@tagguard/grpc-runtime';
-import { EventRelay, PostgresCheckpointStore, PostgresParkedEvents, type MessageTransport } from '@tagguard/messaging';
+import {
+  EventRelay,
+  PostgresCheckpointStore,
+  PostgresParkedEvents,
+  type MessageTransport,
+} from '@tagguard/messaging';
 import { ComponentRegistry } from '@tagguard/telemetry';
 import { DataSource } from 'typeorm';
 import type { SyncServiceConfig } from '../config/sync-service.config';
@@ -15,7 +26,10 @@ import { DirectoryGrpcController } from './directory.grpc.controller';
 import { DirectoryRuntime } from './directory-runtime';
 import { DIRECTORY_EDGE, type EdgeDeps } from './edge';
 import { toIntegrationMessage } from './integration/directory-events.translation';
-import { DIRECTORY_VIEW, DirectoryViewProjection } from './projections/directory-view/directory-view.projection';
+import {
+  DIRECTORY_VIEW,
+  DirectoryViewProjection,
+} from './projections/directory-view/directory-view.projection';
 import { openReadModel } from './projections/directory-view/read-model';
 import { DirectoryReconciler } from './reconcile/directory-ingest';
 import { DIRECTORY_INGEST } from './sources/directory-source.port';
@@ -29,7 +43,12 @@ export const DIRECTORY_RELAY_NAME = 'sync-service.directory-relay';
 type Relay = { relay: EventRelay; close(): Promise<void> } | undefined;
 
 /** The relay that publishes directory events on the transport, or undefined when the service has none. */
-async function createRelay(config: SyncServiceConfig, store: EventStore, runtime: DirectoryRuntime, events?: MessageTransport): Promise<Relay> {
+async function createRelay(
+  config: SyncServiceConfig,
+  store: EventStore,
+  runtime: DirectoryRuntime,
+  events?: MessageTransport,
+): Promise<Relay> {
   if (!events) return undefined;
   await events.ensureTopics([DIRECTORY_EVENTS_TOPIC_V1]);
   const publisher = await events.publisher();
@@ -94,13 +113,23 @@ export class DirectoryModule {
         {
           provide: EVENT_STORE,
           useFactory: () =>
-            openEventStore({ url: config.eventStoreUrl, schema: config.eventStoreSchema, listen: config.eventStoreListen, poolSize: config.poolSize }),
+            openEventStore({
+              url: config.eventStoreUrl,
+              schema: config.eventStoreSchema,
+              listen: config.eventStoreListen,
+              poolSize: config.poolSize,
+            }),
         },
-        { provide: DataSource, useFactory: () => openReadModel(config.databaseUrl, config.databaseSchema, config.poolSize) },
+        {
+          provide: DataSource,
+          useFactory: () => openReadModel(config.databaseUrl, config.databaseSchema, config.poolSize),
+        },
         {
           provide: DirectoryCommands,
           useFactory: async (store: EventStore, db: DataSource) =>
-            new DirectoryCommands(new DirectoryWriter(store, await WriteSnapshots.create(db, config.databaseSchema))),
+            new DirectoryCommands(
+              new DirectoryWriter(store, await WriteSnapshots.create(db, config.databaseSchema)),
+            ),
           inject: [EVENT_STORE, DataSource],
         },
         {
@@ -115,9 +144,23 @@ export class DirectoryModule {
         },
         {
           provide: RUNTIME,
-          useFactory: (checkpoints: PostgresCheckpointStore, parking: PostgresParkedEvents, registry?: ComponentRegistry) =>
-            new DirectoryRuntime(`sync-service@${config.databaseSchema}`, config.databaseUrl, checkpoints, parking, registry ?? new ComponentRegistry()),
-          inject: [PostgresCheckpointStore, PostgresParkedEvents, { token: COMPONENT_REGISTRY, optional: true }],
+          useFactory: (
+            checkpoints: PostgresCheckpointStore,
+            parking: PostgresParkedEvents,
+            registry?: ComponentRegistry,
+          ) =>
+            new DirectoryRuntime(
+              `sync-service@${config.databaseSchema}`,
+              config.databaseUrl,
+              checkpoints,
+              parking,
+              registry ?? new ComponentRegistry(),
+            ),
+          inject: [
+            PostgresCheckpointStore,
+            PostgresParkedEvents,
+            { token: COMPONENT_REGISTRY, optional: true },
+          ],
         },
         {
           provide: DirectoryViewProjection,
@@ -132,13 +175,18 @@ export class DirectoryModule {
         },
         {
           provide: RELAY,
-          useFactory: (store: EventStore, runtime: DirectoryRuntime) => createRelay(config, store, runtime, events),
+          useFactory: (store: EventStore, runtime: DirectoryRuntime) =>
+            createRelay(config, store, runtime, events),
           inject: [EVENT_STORE, RUNTIME],
         },
         {
           provide: DIRECTORY_EDGE,
           useFactory: (projection: DirectoryViewProjection) =>
-            ({ verifier: new TokenVerifier(config.auth.pem), authorizer: new LocalTenantAdminPolicy(), projection }) satisfies EdgeDeps,
+            ({
+              verifier: new TokenVerifier(config.auth.pem),
+              authorizer: new LocalTenantAdminPolicy(),
+              projection,
+            }) satisfies EdgeDeps,
           inject: [DirectoryViewProjection],
         },
         {

@@ -20,10 +20,16 @@ export interface EdgeDeps {
   projection: DirectoryViewProjection;
 }
 
-export async function caller(deps: EdgeDeps, metadata: Metadata | undefined, action: DirectoryAction, idempotencyKey = ''): Promise<WriteMeta> {
+export async function caller(
+  deps: EdgeDeps,
+  metadata: Metadata | undefined,
+  action: DirectoryAction,
+  idempotencyKey = '',
+): Promise<WriteMeta> {
   const principal = authenticate(metadata, deps.verifier);
   await deps.authorizer.authorize(principal, action);
-  if (idempotencyKey.length > MAX_KEY_LENGTH) throw invalid('idempotencyKey', `must be at most ${MAX_KEY_LENGTH} characters`);
+  if (idempotencyKey.length > MAX_KEY_LENGTH)
+    throw invalid('idempotencyKey', `must be at most ${MAX_KEY_LENGTH} characters`);
   return { tenantId: principal.tenantId, actorId: principal.actorId, ...currentTraceHeaders() };
 }
 
@@ -33,7 +39,11 @@ export const protoField = (field: string): string => field.replace(/[A-Z]/g, (c)
 /** A domain error as the caller sees it: the field named as in the proto, under `prefix` (an import item). */
 export function atField(error: unknown, prefix = ''): unknown {
   if (!(error instanceof DirectoryError)) return error;
-  return new DirectoryError(error.code, error.message, error.field ? `${prefix}${protoField(error.field)}` : prefix.replace(/\.$/, '') || undefined);
+  return new DirectoryError(
+    error.code,
+    error.message,
+    error.field ? `${prefix}${protoField(error.field)}` : prefix.replace(/\.$/, '') || undefined,
+  );
 }
 
 export async function edge<T>(run: () => Promise<T>): Promise<T> {
@@ -47,24 +57,28 @@ export async function edge<T>(run: () => Promise<T>): Promise<T> {
 /** int64 fields arrive as strings (undefined: not given). */
 export function revisionField(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^-?\d{1,15}$/.test(value) || Number(value) < -1) throw invalid('expectedRevision', 'must be a revision (-1: must not exist yet)');
+  if (!/^-?\d{1,15}$/.test(value) || Number(value) < -1)
+    throw invalid('expectedRevision', 'must be a revision (-1: must not exist yet)');
   return Number(value);
 }
 
 export function pageSizeField(value: number, fallback = 100, max = 1_000): number {
   const size = value === 0 ? fallback : value;
-  if (!Number.isInteger(size) || size < 1 || size > max) throw invalid('pageSize', `must be between 0 and ${max}`);
+  if (!Number.isInteger(size) || size < 1 || size > max)
+    throw invalid('pageSize', `must be between 0 and ${max}`);
   return size;
 }
 
 /** Opaque cursors: the sort key of the last row returned, base64url JSON (keyset paging: stable under inserts). */
-export const encodeCursor = (key: (string | number)[]): string => Buffer.from(JSON.stringify(key)).toString('base64url');
+export const encodeCursor = (key: (string | number)[]): string =>
+  Buffer.from(JSON.stringify(key)).toString('base64url');
 
 export function decodeCursor(token: string, arity: number): string[] | undefined {
   if (!token) return undefined;
   try {
     const key = JSON.parse(Buffer.from(token, 'base64url').toString()) as unknown;
-    if (Array.isArray(key) && key.length === arity && key.every((k) => typeof k === 'string')) return key as string[];
+    if (Array.isArray(key) && key.length === arity && key.every((k) => typeof k === 'string'))
+      return key as string[];
   } catch {
     // the error below
   }

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { loadDevPrivateKey, signToken } from '@tagguard/auth';
 import { protoRoot } from '@tagguard/grpc-runtime';
-import { freePort, startServiceProcess, tagguardClient, testInfra, type ServiceProcess } from '@tagguard/testing';
+import {
+  freePort,
+  startServiceProcess,
+  tagguardClient,
+  testInfra,
+  type ServiceProcess,
+} from '@tagguard/testing';
 
 export interface Caller {
   tenantId: string;
@@ -48,22 +54,45 @@ export class SyncServiceHarness {
   }
 
   call<T = Record<string, unknown>>(method: string, request: object, caller?: Caller): Promise<T> {
-    this.client ??= tagguardClient<grpc.Client>(this.address, 'tagguard/sync/v1/directory_service.proto', protoRoot(), ['tagguard', 'sync', 'v1', 'DirectoryService']);
-    const client = this.client as unknown as Record<string, (r: object, m: grpc.Metadata, cb: (e: grpc.ServiceError | null, v: T) => void) => void>;
+    this.client ??= tagguardClient<grpc.Client>(
+      this.address,
+      'tagguard/sync/v1/directory_service.proto',
+      protoRoot(),
+      ['tagguard', 'sync', 'v1', 'DirectoryService'],
+    );
+    const client = this.client as unknown as Record<
+      string,
+      (r: object, m: grpc.Metadata, cb: (e: grpc.ServiceError | null, v: T) => void) => void
+    >;
     const fn = client[method];
     if (!fn) throw new Error(`no method ${method}`);
     const metadata = new grpc.Metadata();
-    if (caller) metadata.set('authorization', `Bearer ${signToken({ tenantId: caller.tenantId, actorId: caller.actorId, roles: caller.roles }, loadDevPrivateKey())}`);
-    return new Promise((resolve, reject) => fn.call(client, request, metadata, (e, v) => (e ? reject(e) : resolve(v))));
+    if (caller)
+      metadata.set(
+        'authorization',
+        `Bearer ${signToken({ tenantId: caller.tenantId, actorId: caller.actorId, roles: caller.roles }, loadDevPrivateKey())}`,
+      );
+    return new Promise((resolve, reject) =>
+      fn.call(client, request, metadata, (e, v) => (e ? reject(e) : resolve(v))),
+    );
   }
 
   /** The error a call fails with (status, tg-field, tg-error-code), or a failure if it succeeds. */
-  async failure(method: string, request: object, caller?: Caller): Promise<{ code: grpc.status; field: string; errorCode: string; details: string }> {
+  async failure(
+    method: string,
+    request: object,
+    caller?: Caller,
+  ): Promise<{ code: grpc.status; field: string; errorCode: string; details: string }> {
     try {
       await this.call(method, request, caller);
     } catch (error) {
       const e = error as grpc.ServiceError;
-      return { code: e.code, field: String(e.metadata.get('tg-field')[0] ?? ''), errorCode: String(e.metadata.get('tg-error-code')[0] ?? ''), details: e.details };
+      return {
+        code: e.code,
+        field: String(e.metadata.get('tg-field')[0] ?? ''),
+        errorCode: String(e.metadata.get('tg-error-code')[0] ?? ''),
+        details: e.details,
+      };
     }
     throw new Error(`${method} succeeded, a failure was expected`);
   }

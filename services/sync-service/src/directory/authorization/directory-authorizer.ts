@@ -14,6 +14,9 @@ export const TENANT_ADMIN = 'tenant_admin';
 export class LocalTenantAdminPolicy implements DirectoryAuthorizer {
   async authorize(principal: Principal, action: DirectoryAction): Promise<void> {
     if (action === 'directory.read' || principal.roles.includes(TENANT_ADMIN)) return;
-    throw new DirectoryError('DIRECTORY.PERMISSION_DENIED', `${action} needs the ${TENANT_ADMIN} role (local policy)`);
+    throw new DirectoryError(
+      'DIRECTORY.PERMISSION_DENIED',
+      `${action} needs the ${TENANT_ADMIN} role (local policy)`,
+    );
   }
 }

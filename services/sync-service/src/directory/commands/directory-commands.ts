@@ -14,12 +14,22 @@ export class DirectoryCommands {
   constructor(readonly writer: DirectoryWriter) {}
 
   department(meta: WriteMeta, command: DepartmentTreeCommand, options?: WriteOptions): Promise<WriteOutcome> {
-    return this.writer.write({ stream: treeStream(meta.tenantId), decider: departmentTree }, command, meta, options);
+    return this.writer.write(
+      { stream: treeStream(meta.tenantId), decider: departmentTree },
+      command,
+      meta,
+      options,
+    );
   }
 
   employee(meta: WriteMeta, command: EmployeeCommand, options?: WriteOptions): Promise<WriteOutcome> {
     const id = command.type === 'UpsertEmployee' ? command.data.employee.employeeId : command.data.employeeId;
-    return this.writer.write({ stream: employeeStream(meta.tenantId, id), decider: employee }, command, meta, options);
+    return this.writer.write(
+      { stream: employeeStream(meta.tenantId, id), decider: employee },
+      command,
+      meta,
+      options,
+    );
   }
 
   partner(meta: WriteMeta, command: PartnerCommand, options?: WriteOptions): Promise<WriteOutcome> {
@@ -29,12 +39,23 @@ export class DirectoryCommands {
         : command.type === 'UpsertPartnerStaff'
           ? command.data.staff.corpId
           : command.data.corpId;
-    return this.writer.write({ stream: partnerStream(meta.tenantId, corpId), decider: partner }, command, meta, options);
+    return this.writer.write(
+      { stream: partnerStream(meta.tenantId, corpId), decider: partner },
+      command,
+      meta,
+      options,
+    );
   }
 
   customer(meta: WriteMeta, command: CustomerCommand, options?: WriteOptions): Promise<WriteOutcome> {
-    const id = command.type === 'UpsertCustomer' ? command.data.customer.externalUserId : command.data.externalUserId;
-    return this.writer.write({ stream: customerStream(meta.tenantId, id), decider: customer }, command, meta, options);
+    const id =
+      command.type === 'UpsertCustomer' ? command.data.customer.externalUserId : command.data.externalUserId;
+    return this.writer.write(
+      { stream: customerStream(meta.tenantId, id), decider: customer },
+      command,
+      meta,
+      options,
+    );
   }
 
   tree(tenantId: string): Promise<DepartmentTree> {

@@ -18,7 +18,14 @@ describe('DirectoryWriter', () => {
   });
   afterAll(() => side?.close());
   const meta = () => ({ tenantId: `t-${randomUUID().slice(0, 8)}`, actorId: 'admin' });
-  const person = (position: string) => ({ employeeId: 'a', name: 'A', departmentIds: ['1'], mainDepartmentId: '1', position, leaderInDepartmentIds: [] });
+  const person = (position: string) => ({
+    employeeId: 'a',
+    name: 'A',
+    departmentIds: ['1'],
+    mainDepartmentId: '1',
+    position,
+    leaderInDepartmentIds: [],
+  });
   const counting = (store: EventStore) => {
     const read = { events: 0 };
     const proxy = Object.create(store) as EventStore;
@@ -38,12 +45,23 @@ describe('DirectoryWriter', () => {
     await one.write(target, { type: 'UpsertEmployee', data: { employee: person('p0') } }, m);
     await two.write(target, { type: 'UpsertEmployee', data: { employee: person('p1') } }, m);
     // one's cache still says revision 0: its append conflicts, it reloads and decides again.
-    const out = await one.write(target, { type: 'SetEmployeeStatus', data: { employeeId: 'a', status: 'disabled' } }, m);
+    const out = await one.write(
+      target,
+      { type: 'SetEmployeeStatus', data: { employeeId: 'a', status: 'disabled' } },
+      m,
+    );
     expect(out).toMatchObject({ revision: 3, changed: true, eventsWritten: 2 });
-    const fresh = await new DirectoryWriter(side.store).write(target, { type: 'UpsertEmployee', data: { employee: person('p1') } }, m, { fresh: true });
+    const fresh = await new DirectoryWriter(side.store).write(
+      target,
+      { type: 'UpsertEmployee', data: { employee: person('p1') } },
+      m,
+      { fresh: true },
+    );
     expect(fresh).toMatchObject({ revision: 3, changed: false });
     const events = await side.store.readStream(target.stream);
-    expect(events.map((e) => (e.data as { employee?: { position: string; status: string } }).employee)).toEqual([
+    expect(
+      events.map((e) => (e.data as { employee?: { position: string; status: string } }).employee),
+    ).toEqual([
       expect.objectContaining({ position: 'p0' }),
       expect.objectContaining({ position: 'p1' }),
       expect.objectContaining({ position: 'p1', status: 'disabled' }),
@@ -58,7 +76,16 @@ describe('DirectoryWriter', () => {
     const target = { stream: treeStream(m.tenantId), decider: departmentTree };
     const total = WRITE_SNAPSHOT_EVERY + 20;
     for (let i = 0; i < total; i++)
-      await writer.write(target, { type: 'UpsertDepartment', data: { department: { departmentId: `d${i}`, name: `d${i}`, parentId: null, order: i, leaderIds: [] } } }, m);
+      await writer.write(
+        target,
+        {
+          type: 'UpsertDepartment',
+          data: {
+            department: { departmentId: `d${i}`, name: `d${i}`, parentId: null, order: i, leaderIds: [] },
+          },
+        },
+        m,
+      );
     const { proxy, read } = counting(side.store);
     const cold = new DirectoryWriter(proxy, await WriteSnapshots.create(side.db, schema));
     const tree = await cold.state(target);

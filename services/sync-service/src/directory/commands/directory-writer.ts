@@ -47,7 +47,11 @@ export interface Target<S, C, E extends DomainEvent> {
 }
 
 type Loaded = { state: unknown; revision?: bigint };
-type Answer<R> = { requestHash: string; result?: R; error?: { code: DirectoryError['code']; message: string; field?: string } };
+type Answer<R> = {
+  requestHash: string;
+  result?: R;
+  error?: { code: DirectoryError['code']; message: string; field?: string };
+};
 
 export const SCHEMA_VERSION = 1;
 export const MAX_CONFLICT_RETRIES = 10;
@@ -112,7 +116,8 @@ export class DirectoryWriter {
         let revision = loaded.revision ?? -1n;
         for (const e of events) next = target.decider.evolve(next, e, Number(++revision));
         this.remember(target.stream, { state: next, revision: written.nextRevision });
-        if (!this.written || comparePositions(written.position, this.written) > 0) this.written = written.position;
+        if (!this.written || comparePositions(written.position, this.written) > 0)
+          this.written = written.position;
         await this.snapshots?.maybeSave(target.stream, written.nextRevision, next);
         return {
           revision: target.decider.revisionOf(command, next),
@@ -127,7 +132,10 @@ export class DirectoryWriter {
   }
 
   /** Waits (at most `timeoutMs`, then goes on) until `view` shows every write of this process. */
-  async settled(view: { waitFor(p: GlobalPosition, ms: number): Promise<void> }, timeoutMs: number): Promise<void> {
+  async settled(
+    view: { waitFor(p: GlobalPosition, ms: number): Promise<void> },
+    timeoutMs: number,
+  ): Promise<void> {
     if (this.written) await view.waitFor(this.written, timeoutMs).catch(() => undefined);
   }
 
@@ -140,7 +148,12 @@ export class DirectoryWriter {
    * Runs `write` once per idempotency key: the key is bound tenant-wide to the request it came with (one
    * small claim stream per key); a retry gets the first answer, another request with it is refused.
    */
-  async once<R>(meta: WriteMeta, key: string | undefined, request: unknown, write: () => Promise<R>): Promise<R> {
+  async once<R>(
+    meta: WriteMeta,
+    key: string | undefined,
+    request: unknown,
+    write: () => Promise<R>,
+  ): Promise<R> {
     if (!key) return write();
     const hash = requestHash(request);
     const stream = `${REQUEST_KEY_CATEGORY}-${meta.tenantId}.${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
@@ -149,7 +162,11 @@ export class DirectoryWriter {
       const last = await this.last(stream);
       const data = last?.data as Answer<R> | undefined;
       if (data && data.requestHash !== hash)
-        throw new DirectoryError('DIRECTORY.INVALID_ARGUMENT', 'was already used for a different request', 'idempotencyKey');
+        throw new DirectoryError(
+          'DIRECTORY.INVALID_ARGUMENT',
+          'was already used for a different request',
+          'idempotencyKey',
+        );
       if (last?.type === 'RequestKeyAnswered') {
         if (data!.error) throw new DirectoryError(data!.error.code, data!.error.message, data!.error.field);
         return data!.result as R;
@@ -163,7 +180,11 @@ export class DirectoryWriter {
       try {
         claimed = last
           ? { nextRevision: last.revision }
-          : await this.store.append(stream, [this.keyEvent('RequestKeyClaimed', { requestHash: hash }, meta)], 'no_stream');
+          : await this.store.append(
+              stream,
+              [this.keyEvent('RequestKeyClaimed', { requestHash: hash }, meta)],
+              'no_stream',
+            );
       } catch (error) {
         // Another request claimed the key first: read what it is.
         if (error instanceof WrongExpectedRevisionError) continue;
@@ -172,19 +193,28 @@ export class DirectoryWriter {
       {
         // A request that waited out a stuck first one may have answered already: its answer stands.
         const answer = (a: Answer<R>) =>
-          this.store.append(stream, [this.keyEvent('RequestKeyAnswered', a, meta)], claimed.nextRevision).then(
-            () => undefined,
-            (error: unknown) => {
-              if (!(error instanceof WrongExpectedRevisionError)) throw error;
-            },
-          );
+          this.store
+            .append(stream, [this.keyEvent('RequestKeyAnswered', a, meta)], claimed.nextRevision)
+            .then(
+              () => undefined,
+              (error: unknown) => {
+                if (!(error instanceof WrongExpectedRevisionError)) throw error;
+              },
+            );
         let result: R;
         try {
           result = await write();
         } catch (error) {
           // A refusal is an answer too (the same request is refused again); an outage is not.
           if (error instanceof DirectoryError && error.code !== 'DIRECTORY.UNAVAILABLE')
-            await answer({ requestHash: hash, error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } });
+            await answer({
+              requestHash: hash,
+              error: {
+                code: error.code,
+                message: error.message,
+                ...(error.field ? { field: error.field } : {}),
+              },
+            });
           throw error;
         }
         await answer({ requestHash: hash, result });
@@ -210,7 +240,8 @@ export class DirectoryWriter {
 
   private async load<S, C, E extends DomainEvent>(target: Target<S, C, E>): Promise<Loaded> {
     const { stream, decider } = target;
-    const from = this.cache.get(stream) ?? (await this.snapshots?.latest(stream)) ?? { state: decider.initialState() };
+    const from = this.cache.get(stream) ??
+      (await this.snapshots?.latest(stream)) ?? { state: decider.initialState() };
     let history: RecordedEvent[];
     try {
       history = await this.store.readStream(
@@ -223,7 +254,8 @@ export class DirectoryWriter {
     }
     if (history.length === 0) return from;
     let state = from.state as S;
-    for (const e of history) state = decider.evolve(state, { type: e.type, data: e.data } as E, Number(e.revision));
+    for (const e of history)
+      state = decider.evolve(state, { type: e.type, data: e.data } as E, Number(e.revision));
     const loaded = { state, revision: history[history.length - 1]!.revision };
     this.remember(stream, loaded);
     return loaded;

@@ -17,7 +17,11 @@ const recorded = (type: string, data: unknown, streamId: string): RecordedEvent 
 describe('directory events translation', () => {
   it('publishes the status change with the object key, the tenant and the revision', () => {
     const m = toIntegrationMessage(
-      recorded('EmployeeStatusChanged', { employeeId: 'zs', status: 'left', previousStatus: 'active' }, 'directoryEmployee-t1.zs'),
+      recorded(
+        'EmployeeStatusChanged',
+        { employeeId: 'zs', status: 'left', previousStatus: 'active' },
+        'directoryEmployee-t1.zs',
+      ),
     );
     expect(m).toMatchObject({
       topic: DIRECTORY_EVENTS_TOPIC_V1,
@@ -29,7 +33,9 @@ describe('directory events translation', () => {
   });
 
   it('keys partner staff by corp and staff id', () => {
-    const m = toIntegrationMessage(recorded('PartnerStaffRemoved', { corpId: 'wc', staffId: 's1' }, 'directoryPartner-t1.wc'));
+    const m = toIntegrationMessage(
+      recorded('PartnerStaffRemoved', { corpId: 'wc', staffId: 's1' }, 'directoryPartner-t1.wc'),
+    );
     expect(m.key).toBe('t1/partner_staff/wc/s1');
   });
 

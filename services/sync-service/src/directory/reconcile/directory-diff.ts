@@ -34,9 +34,21 @@ const byId = <T>(items: T[], id: (t: T) => string): Map<string, T> => new Map(it
  * before its staff. Objects equal on both sides are only counted.
  */
 export function diffDirectory(mirror: DirectorySnapshot, pulled: DirectorySnapshot): DirectoryDiff {
-  const unchanged: Record<DirectoryKind, number> = { department: 0, employee: 0, partner: 0, partner_staff: 0, customer: 0 };
+  const unchanged: Record<DirectoryKind, number> = {
+    department: 0,
+    employee: 0,
+    partner: 0,
+    partner_staff: 0,
+    customer: 0,
+  };
   const changes: DirectoryChange[] = [];
-  const upserts = <T>(kind: DirectoryKind, before: Map<string, T>, after: T[], id: (t: T) => string, change: (value: T, created: boolean, old?: T) => DirectoryChange) => {
+  const upserts = <T>(
+    kind: DirectoryKind,
+    before: Map<string, T>,
+    after: T[],
+    id: (t: T) => string,
+    change: (value: T, created: boolean, old?: T) => DirectoryChange,
+  ) => {
     for (const value of after) {
       const old = before.get(id(value));
       if (old && sameValue(old, value)) unchanged[kind]++;
@@ -46,29 +58,55 @@ export function diffDirectory(mirror: DirectorySnapshot, pulled: DirectorySnapsh
 
   const departmentsBefore = byId(mirror.departments, (d) => d.departmentId);
   const departmentsAfter = byId(pulled.departments, (d) => d.departmentId);
-  upserts('department', departmentsBefore, parentsFirst(pulled.departments), (d) => d.departmentId, (value, created) => ({ kind: 'department', op: 'upsert', value, created }));
+  upserts(
+    'department',
+    departmentsBefore,
+    parentsFirst(pulled.departments),
+    (d) => d.departmentId,
+    (value, created) => ({ kind: 'department', op: 'upsert', value, created }),
+  );
   for (const d of childrenFirst(mirror.departments))
-    if (!departmentsAfter.has(d.departmentId)) changes.push({ kind: 'department', op: 'remove', id: d.departmentId });
+    if (!departmentsAfter.has(d.departmentId))
+      changes.push({ kind: 'department', op: 'remove', id: d.departmentId });
 
   const partnersAfter = byId(pulled.partners, (p) => p.corpId);
-  upserts('partner', byId(mirror.partners, (p) => p.corpId), pulled.partners, (p) => p.corpId, (value, created) => ({ kind: 'partner', op: 'upsert', value, created }));
+  upserts(
+    'partner',
+    byId(mirror.partners, (p) => p.corpId),
+    pulled.partners,
+    (p) => p.corpId,
+    (value, created) => ({ kind: 'partner', op: 'upsert', value, created }),
+  );
   const staffKey = (s: PartnerStaff) => `${s.corpId}\u0000${s.staffId}`;
   const staffAfter = byId(pulled.partnerStaff, staffKey);
-  upserts('partner_staff', byId(mirror.partnerStaff, staffKey), pulled.partnerStaff, staffKey, (value, created) => ({ kind: 'partner_staff', op: 'upsert', value, created }));
+  upserts(
+    'partner_staff',
+    byId(mirror.partnerStaff, staffKey),
+    pulled.partnerStaff,
+    staffKey,
+    (value, created) => ({ kind: 'partner_staff', op: 'upsert', value, created }),
+  );
   // Staff of a removed enterprise go with it.
   for (const s of mirror.partnerStaff)
     if (!staffAfter.has(staffKey(s)) && partnersAfter.has(s.corpId))
       changes.push({ kind: 'partner_staff', op: 'remove', corpId: s.corpId, staffId: s.staffId });
-  for (const p of mirror.partners) if (!partnersAfter.has(p.corpId)) changes.push({ kind: 'partner', op: 'remove', id: p.corpId });
+  for (const p of mirror.partners)
+    if (!partnersAfter.has(p.corpId)) changes.push({ kind: 'partner', op: 'remove', id: p.corpId });
 
   const employeesAfter = byId(pulled.employees, (e) => e.employeeId);
-  upserts('employee', byId(mirror.employees, (e) => e.employeeId), pulled.employees, (e) => e.employeeId, (value, created, old) => ({
-    kind: 'employee',
-    op: 'upsert',
-    value,
-    created,
-    statusChanged: old !== undefined && old.status !== value.status,
-  }));
+  upserts(
+    'employee',
+    byId(mirror.employees, (e) => e.employeeId),
+    pulled.employees,
+    (e) => e.employeeId,
+    (value, created, old) => ({
+      kind: 'employee',
+      op: 'upsert',
+      value,
+      created,
+      statusChanged: old !== undefined && old.status !== value.status,
+    }),
+  );
   for (const e of mirror.employees)
     if (!employeesAfter.has(e.employeeId)) {
       if (e.status === 'left') unchanged.employee++;
@@ -76,8 +114,16 @@ export function diffDirectory(mirror: DirectorySnapshot, pulled: DirectorySnapsh
     }
 
   const customersAfter = byId(pulled.customers, (c) => c.externalUserId);
-  upserts('customer', byId(mirror.customers, (c) => c.externalUserId), pulled.customers, (c) => c.externalUserId, (value, created) => ({ kind: 'customer', op: 'upsert', value, created }));
-  for (const c of mirror.customers) if (!customersAfter.has(c.externalUserId)) changes.push({ kind: 'customer', op: 'remove', id: c.externalUserId });
+  upserts(
+    'customer',
+    byId(mirror.customers, (c) => c.externalUserId),
+    pulled.customers,
+    (c) => c.externalUserId,
+    (value, created) => ({ kind: 'customer', op: 'upsert', value, created }),
+  );
+  for (const c of mirror.customers)
+    if (!customersAfter.has(c.externalUserId))
+      changes.push({ kind: 'customer', op: 'remove', id: c.externalUserId });
 
   return { changes, unchanged };
 }

@@ -44,8 +44,15 @@ describe('DirectoryIngest.reconcile', () => {
   /** The last revision of each of the tenant's streams (exact, unlike a global head position). */
   const revisions = (tenant: string) =>
     Promise.all(
-      [treeStream(tenant), employeeStream(tenant, 'a'), employeeStream(tenant, 'b'), partnerStream(tenant, 'wwp1'), customerStream(tenant, 'wm1')].map(
-        async (stream) => (await side.store.readStream(stream, { direction: 'backwards', maxCount: 1 }))[0]!.revision,
+      [
+        treeStream(tenant),
+        employeeStream(tenant, 'a'),
+        employeeStream(tenant, 'b'),
+        partnerStream(tenant, 'wwp1'),
+        customerStream(tenant, 'wm1'),
+      ].map(
+        async (stream) =>
+          (await side.store.readStream(stream, { direction: 'backwards', maxCount: 1 }))[0]!.revision,
       ),
     );
 
@@ -67,10 +74,17 @@ describe('DirectoryIngest.reconcile', () => {
 
   it('marks employees missing from the source as left, and writes only what changed', async () => {
     const tenant = `t-${randomUUID().slice(0, 8)}`;
-    await side.ingest.reconcile(tenant, { snapshot: snapshot([emp('a'), emp('b'), emp('c')]), failures: [] }, meta);
+    await side.ingest.reconcile(
+      tenant,
+      { snapshot: snapshot([emp('a'), emp('b'), emp('c')]), failures: [] },
+      meta,
+    );
     const report = await side.ingest.reconcile(
       tenant,
-      { snapshot: snapshot([emp('a', { position: 'lead' }), emp('c')]), failures: [{ ref: 'user/x', errcode: 60111, errmsg: 'no' }] },
+      {
+        snapshot: snapshot([emp('a', { position: 'lead' }), emp('c')]),
+        failures: [{ ref: 'user/x', errcode: 60111, errmsg: 'no' }],
+      },
       meta,
     );
     expect(report.byKind.employee).toMatchObject({ created: 0, updated: 1, statusChanged: 1, unchanged: 1 });
@@ -78,21 +92,47 @@ describe('DirectoryIngest.reconcile', () => {
     expect(report.eventsWritten).toBe(3);
     expect(report.failures).toEqual([{ ref: 'user/x', errcode: 60111, errmsg: 'no' }]);
     await side.commands.writer.settled(side.projection, 5_000);
-    const b = await side.db.getRepository(EmployeeView).findOneByOrFail({ tenantId: tenant, employeeId: 'b' });
+    const b = await side.db
+      .getRepository(EmployeeView)
+      .findOneByOrFail({ tenantId: tenant, employeeId: 'b' });
     expect(b.status).toBe('left');
-    const again = await side.ingest.reconcile(tenant, { snapshot: snapshot([emp('a', { position: 'lead' }), emp('c')]), failures: [] }, meta);
+    const again = await side.ingest.reconcile(
+      tenant,
+      { snapshot: snapshot([emp('a', { position: 'lead' }), emp('c')]), failures: [] },
+      meta,
+    );
     expect(again.eventsWritten).toBe(0);
   });
 
   it('applies one re-read object: absent employee → left, absent customer → removed', async () => {
     const tenant = `t-${randomUUID().slice(0, 8)}`;
     await side.ingest.reconcile(tenant, { snapshot: snapshot([emp('a')]), failures: [] }, meta);
-    expect(await side.ingest.applyObject(tenant, { kind: 'employee', employeeId: 'a', value: 'absent' }, meta)).toEqual({ changed: true });
-    expect(await side.ingest.applyObject(tenant, { kind: 'employee', employeeId: 'a', value: 'absent' }, meta)).toEqual({ changed: false });
-    expect(await side.ingest.applyObject(tenant, { kind: 'customer', externalUserId: 'wm1', value: 'absent' }, meta)).toEqual({ changed: true });
-    expect(await side.ingest.applyObject(tenant, { kind: 'employee', employeeId: 'never', value: 'absent' }, meta)).toEqual({ changed: false });
     expect(
-      await side.ingest.applyObject(tenant, { kind: 'department', departmentId: '3', value: { departmentId: '3', name: 'Ops', parentId: '1', order: 0, leaderIds: [] } }, meta),
+      await side.ingest.applyObject(tenant, { kind: 'employee', employeeId: 'a', value: 'absent' }, meta),
+    ).toEqual({ changed: true });
+    expect(
+      await side.ingest.applyObject(tenant, { kind: 'employee', employeeId: 'a', value: 'absent' }, meta),
+    ).toEqual({ changed: false });
+    expect(
+      await side.ingest.applyObject(
+        tenant,
+        { kind: 'customer', externalUserId: 'wm1', value: 'absent' },
+        meta,
+      ),
+    ).toEqual({ changed: true });
+    expect(
+      await side.ingest.applyObject(tenant, { kind: 'employee', employeeId: 'never', value: 'absent' }, meta),
+    ).toEqual({ changed: false });
+    expect(
+      await side.ingest.applyObject(
+        tenant,
+        {
+          kind: 'department',
+          departmentId: '3',
+          value: { departmentId: '3', name: 'Ops', parentId: '1', order: 0, leaderIds: [] },
+        },
+        meta,
+      ),
     ).toEqual({ changed: true });
   });
 });

@@ -47,13 +47,22 @@ export class DirectoryReconciler implements DirectoryIngest {
       try {
         record(change, await this.write(writeMeta, change));
       } catch (error) {
-        report.failures.push({ ref: refOf(change), errcode: -1, errmsg: error instanceof Error ? error.message : String(error) });
+        report.failures.push({
+          ref: refOf(change),
+          errcode: -1,
+          errmsg: error instanceof Error ? error.message : String(error),
+        });
       }
     };
     // Departments and partners in order (parents first, children moved before removals); the rest at once.
-    const inOrder = (c: DirectoryChange) => c.kind === 'department' || c.kind === 'partner' || c.kind === 'partner_staff';
+    const inOrder = (c: DirectoryChange) =>
+      c.kind === 'department' || c.kind === 'partner' || c.kind === 'partner_staff';
     for (const change of changes.filter(inOrder)) await run(change);
-    await inParallel(changes.filter((c) => !inOrder(c)), CONCURRENCY, run);
+    await inParallel(
+      changes.filter((c) => !inOrder(c)),
+      CONCURRENCY,
+      run,
+    );
     return report;
   }
 
@@ -67,29 +76,37 @@ export class DirectoryReconciler implements DirectoryIngest {
     let outcome: WriteOutcome;
     switch (state.kind) {
       case 'department':
-        outcome = state.value === 'absent'
-          ? await c.department(m, { type: 'RemoveDepartment', data: { departmentId: state.departmentId } })
-          : await c.department(m, { type: 'UpsertDepartment', data: { department: state.value } });
+        outcome =
+          state.value === 'absent'
+            ? await c.department(m, { type: 'RemoveDepartment', data: { departmentId: state.departmentId } })
+            : await c.department(m, { type: 'UpsertDepartment', data: { department: state.value } });
         break;
       case 'employee':
-        outcome = state.value === 'absent'
-          ? await this.leave(m, state.employeeId)
-          : await c.employee(m, { type: 'UpsertEmployee', data: { employee: state.value } });
+        outcome =
+          state.value === 'absent'
+            ? await this.leave(m, state.employeeId)
+            : await c.employee(m, { type: 'UpsertEmployee', data: { employee: state.value } });
         break;
       case 'customer':
-        outcome = state.value === 'absent'
-          ? await c.customer(m, { type: 'RemoveCustomer', data: { externalUserId: state.externalUserId } })
-          : await c.customer(m, { type: 'UpsertCustomer', data: { customer: state.value } });
+        outcome =
+          state.value === 'absent'
+            ? await c.customer(m, { type: 'RemoveCustomer', data: { externalUserId: state.externalUserId } })
+            : await c.customer(m, { type: 'UpsertCustomer', data: { customer: state.value } });
         break;
       case 'partner':
-        outcome = state.value === 'absent'
-          ? await c.partner(m, { type: 'RemovePartner', data: { corpId: state.corpId } })
-          : await c.partner(m, { type: 'UpsertPartner', data: { partner: state.value } });
+        outcome =
+          state.value === 'absent'
+            ? await c.partner(m, { type: 'RemovePartner', data: { corpId: state.corpId } })
+            : await c.partner(m, { type: 'UpsertPartner', data: { partner: state.value } });
         break;
       case 'partner_staff':
-        outcome = state.value === 'absent'
-          ? await c.partner(m, { type: 'RemovePartnerStaff', data: { corpId: state.corpId, staffId: state.staffId } })
-          : await c.partner(m, { type: 'UpsertPartnerStaff', data: { staff: state.value } });
+        outcome =
+          state.value === 'absent'
+            ? await c.partner(m, {
+                type: 'RemovePartnerStaff',
+                data: { corpId: state.corpId, staffId: state.staffId },
+              })
+            : await c.partner(m, { type: 'UpsertPartnerStaff', data: { staff: state.value } });
         break;
     }
     return { changed: outcome.changed };
@@ -104,7 +121,11 @@ export class DirectoryReconciler implements DirectoryIngest {
           : c.department(m, { type: 'RemoveDepartment', data: { departmentId: change.id } });
       case 'employee':
         return change.op === 'upsert'
-          ? c.employee(m, { type: 'UpsertEmployee', data: { employee: change.value } }, { fresh: change.created })
+          ? c.employee(
+              m,
+              { type: 'UpsertEmployee', data: { employee: change.value } },
+              { fresh: change.created },
+            )
           : this.leave(m, change.id);
       case 'partner':
         return change.op === 'upsert'
@@ -113,10 +134,17 @@ export class DirectoryReconciler implements DirectoryIngest {
       case 'partner_staff':
         return change.op === 'upsert'
           ? c.partner(m, { type: 'UpsertPartnerStaff', data: { staff: change.value } })
-          : c.partner(m, { type: 'RemovePartnerStaff', data: { corpId: change.corpId, staffId: change.staffId } });
+          : c.partner(m, {
+              type: 'RemovePartnerStaff',
+              data: { corpId: change.corpId, staffId: change.staffId },
+            });
       case 'customer':
         return change.op === 'upsert'
-          ? c.customer(m, { type: 'UpsertCustomer', data: { customer: change.value } }, { fresh: change.created })
+          ? c.customer(
+              m,
+              { type: 'UpsertCustomer', data: { customer: change.value } },
+              { fresh: change.created },
+            )
           : c.customer(m, { type: 'RemoveCustomer', data: { externalUserId: change.id } });
     }
   }
@@ -124,15 +152,23 @@ export class DirectoryReconciler implements DirectoryIngest {
   /** A departed employee is kept with status left; one the directory never knew stays unknown. */
   private async leave(m: WriteMeta, employeeId: string): Promise<WriteOutcome> {
     try {
-      return await this.commands.employee(m, { type: 'SetEmployeeStatus', data: { employeeId, status: 'left' } });
+      return await this.commands.employee(m, {
+        type: 'SetEmployeeStatus',
+        data: { employeeId, status: 'left' },
+      });
     } catch (error) {
-      if ((error as { code?: string }).code === 'DIRECTORY.NOT_FOUND') return { revision: -1, changed: false, eventsWritten: 0 };
+      if ((error as { code?: string }).code === 'DIRECTORY.NOT_FOUND')
+        return { revision: -1, changed: false, eventsWritten: 0 };
       throw error;
     }
   }
 
   private meta(tenantId: string, meta: { source: string; correlationId?: string }): WriteMeta {
-    return { tenantId, actorId: `source:${meta.source}`, ...(meta.correlationId ? { correlationId: meta.correlationId } : {}) };
+    return {
+      tenantId,
+      actorId: `source:${meta.source}`,
+      ...(meta.correlationId ? { correlationId: meta.correlationId } : {}),
+    };
   }
 }
 
@@ -144,8 +180,17 @@ function refOf(change: DirectoryChange): string {
   return `${change.kind}/${'id' in change ? change.id : `${change.corpId}/${change.staffId}`}`;
 }
 
-function emptyReport(unchanged: Record<DirectoryKind, number>, failures: ReconcileReport['failures']): ReconcileReport {
-  const counts = (kind: DirectoryKind) => ({ created: 0, updated: 0, removed: 0, statusChanged: 0, unchanged: unchanged[kind] });
+function emptyReport(
+  unchanged: Record<DirectoryKind, number>,
+  failures: ReconcileReport['failures'],
+): ReconcileReport {
+  const counts = (kind: DirectoryKind) => ({
+    created: 0,
+    updated: 0,
+    removed: 0,
+    statusChanged: 0,
+    unchanged: unchanged[kind],
+  });
   return {
     byKind: {
       department: counts('department'),

@@ -19,8 +19,14 @@ export interface DirectoryWriteSide {
 }
 
 /** The directory's write side, projection and ingest in the test's process, on the shared PostgreSQL. */
-export async function openDirectoryWriteSide(schema: string, startProjection = true): Promise<DirectoryWriteSide> {
-  const store = await PostgresEventStore.connect({ connectionString: testInfra().postgresUrl, schema: `${schema}_es` });
+export async function openDirectoryWriteSide(
+  schema: string,
+  startProjection = true,
+): Promise<DirectoryWriteSide> {
+  const store = await PostgresEventStore.connect({
+    connectionString: testInfra().postgresUrl,
+    schema: `${schema}_es`,
+  });
   const db = await openReadModel(testInfra().postgresUrl, schema);
   const checkpoints = await PostgresCheckpointStore.create(db, schema);
   const projection = new DirectoryViewProjection(store, db, checkpoints);

@@ -62,7 +62,9 @@ export const customer: Decider<CustomerState, CustomerCommand, CustomerEvent> = 
     switch (command.type) {
       case 'UpsertCustomer': {
         const next = validCustomer(command.data.customer);
-        return sameValue(state.customer, next) ? [] : [{ type: 'CustomerUpserted', data: { customer: next } }];
+        return sameValue(state.customer, next)
+          ? []
+          : [{ type: 'CustomerUpserted', data: { customer: next } }];
       }
       case 'RemoveCustomer':
         return state.customer

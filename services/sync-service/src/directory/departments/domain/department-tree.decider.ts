@@ -40,7 +40,8 @@ function heightOf(tree: DepartmentTree, id: string): number {
 }
 
 function isAncestorOrSelf(tree: DepartmentTree, ancestor: string, id: string | null): boolean {
-  for (let at = id; at !== null; at = tree.departments[at]?.parentId ?? null) if (at === ancestor) return true;
+  for (let at = id; at !== null; at = tree.departments[at]?.parentId ?? null)
+    if (at === ancestor) return true;
   return false;
 }
 
@@ -66,7 +67,11 @@ function placeable(tree: DepartmentTree, department: Department): void {
     return;
   }
   if (!tree.departments[parentId])
-    throw new DirectoryError('DIRECTORY.NOT_FOUND', `parent department ${parentId} does not exist`, 'parentId');
+    throw new DirectoryError(
+      'DIRECTORY.NOT_FOUND',
+      `parent department ${parentId} does not exist`,
+      'parentId',
+    );
   if (isAncestorOrSelf(tree, departmentId, parentId))
     throw invalid('parentId', `${parentId} is ${departmentId} or inside it: that would be a cycle`);
   const height = tree.departments[departmentId] ? heightOf(tree, departmentId) : 1;
@@ -76,7 +81,12 @@ function placeable(tree: DepartmentTree, department: Department): void {
 
 function existing(tree: DepartmentTree, departmentId: string): Department {
   const d = tree.departments[departmentId];
-  if (!d) throw new DirectoryError('DIRECTORY.NOT_FOUND', `department ${departmentId} does not exist`, 'departmentId');
+  if (!d)
+    throw new DirectoryError(
+      'DIRECTORY.NOT_FOUND',
+      `department ${departmentId} does not exist`,
+      'departmentId',
+    );
   return d;
 }
 

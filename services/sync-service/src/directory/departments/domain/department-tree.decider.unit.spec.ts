@@ -2,7 +2,11 @@ import type { Department } from '../../domain/directory.model';
 import { specFor } from '../../testing/decider-spec';
 import { departmentTree, MAX_DEPTH, type DepartmentTreeEvent } from './department-tree.decider';
 
-const dept = (departmentId: string, parentId: string | null, extra: Partial<Department> = {}): Department => ({
+const dept = (
+  departmentId: string,
+  parentId: string | null,
+  extra: Partial<Department> = {},
+): Department => ({
   departmentId,
   name: `d ${departmentId}`,
   parentId,
@@ -10,7 +14,10 @@ const dept = (departmentId: string, parentId: string | null, extra: Partial<Depa
   leaderIds: [],
   ...extra,
 });
-const upserted = (d: Department): DepartmentTreeEvent => ({ type: 'DepartmentUpserted', data: { department: d } });
+const upserted = (d: Department): DepartmentTreeEvent => ({
+  type: 'DepartmentUpserted',
+  data: { department: d },
+});
 const chain = (n: number): DepartmentTreeEvent[] =>
   Array.from({ length: n }, (_, i) => upserted(dept(`l${i + 1}`, i === 0 ? null : `l${i}`)));
 const { given } = specFor(departmentTree);
@@ -29,7 +36,9 @@ describe('department tree decider', () => {
   });
 
   it('refuses an unknown parent (NOT_FOUND on parentId)', () => {
-    given([]).when({ type: 'UpsertDepartment', data: { department: dept('2', '9') } }).thenFails('DIRECTORY.NOT_FOUND', 'parentId');
+    given([])
+      .when({ type: 'UpsertDepartment', data: { department: dept('2', '9') } })
+      .thenFails('DIRECTORY.NOT_FOUND', 'parentId');
   });
 
   it('refuses a move under its own subtree (a cycle)', () => {
@@ -48,7 +57,11 @@ describe('department tree decider', () => {
   });
 
   it('counts the moved subtree in the depth', () => {
-    given([...chain(10), upserted(dept('a', null)), ...[1, 2, 3, 4, 5].map((i) => upserted(dept(`a${i}`, i === 1 ? 'a' : `a${i - 1}`)))])
+    given([
+      ...chain(10),
+      upserted(dept('a', null)),
+      ...[1, 2, 3, 4, 5].map((i) => upserted(dept(`a${i}`, i === 1 ? 'a' : `a${i - 1}`))),
+    ])
       .when({ type: 'MoveDepartment', data: { departmentId: 'a', parentId: 'l10' } })
       .thenFails('DIRECTORY.INVALID_ARGUMENT', 'parentId');
   });
@@ -69,16 +82,25 @@ describe('department tree decider', () => {
   });
 
   it('names the field of bad input', () => {
-    given([]).when({ type: 'UpsertDepartment', data: { department: dept('1', null, { name: '  ' }) } }).thenFails('DIRECTORY.INVALID_ARGUMENT', 'name');
-    given([]).when({ type: 'UpsertDepartment', data: { department: dept('1', null, { leaderIds: ['a', 'a'] }) } }).thenFails('DIRECTORY.INVALID_ARGUMENT', 'leaderIds');
+    given([])
+      .when({ type: 'UpsertDepartment', data: { department: dept('1', null, { name: '  ' }) } })
+      .thenFails('DIRECTORY.INVALID_ARGUMENT', 'name');
+    given([])
+      .when({ type: 'UpsertDepartment', data: { department: dept('1', null, { leaderIds: ['a', 'a'] }) } })
+      .thenFails('DIRECTORY.INVALID_ARGUMENT', 'leaderIds');
   });
 
   it("keeps each department's own revision", () => {
-    const tree = [upserted(dept('1', null)), upserted(dept('2', null)), upserted(dept('1', null, { order: 3 }))].reduce(
-      (s, e, i) => departmentTree.evolve(s, e, i),
-      departmentTree.initialState(),
+    const tree = [
+      upserted(dept('1', null)),
+      upserted(dept('2', null)),
+      upserted(dept('1', null, { order: 3 })),
+    ].reduce((s, e, i) => departmentTree.evolve(s, e, i), departmentTree.initialState());
+    expect(departmentTree.revisionOf({ type: 'RemoveDepartment', data: { departmentId: '1' } }, tree)).toBe(
+      2,
     );
-    expect(departmentTree.revisionOf({ type: 'RemoveDepartment', data: { departmentId: '1' } }, tree)).toBe(2);
-    expect(departmentTree.revisionOf({ type: 'RemoveDepartment', data: { departmentId: '2' } }, tree)).toBe(1);
+    expect(departmentTree.revisionOf({ type: 'RemoveDepartment', data: { departmentId: '2' } }, tree)).toBe(
+      1,
+    );
   });
 });

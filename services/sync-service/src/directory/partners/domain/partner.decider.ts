@@ -40,7 +40,11 @@ export const partner: Decider<PartnerState, PartnerCommand, PartnerEvent> = {
       case 'PartnerRemoved':
         return { partner: null, staff: {}, revision };
       case 'PartnerStaffUpserted':
-        return { ...state, staff: { ...state.staff, [event.data.staff.staffId]: event.data.staff }, revision };
+        return {
+          ...state,
+          staff: { ...state.staff, [event.data.staff.staffId]: event.data.staff },
+          revision,
+        };
       case 'PartnerStaffRemoved': {
         const { [event.data.staffId]: _gone, ...staff } = state.staff;
         return { ...state, staff, revision };
@@ -52,7 +56,8 @@ export const partner: Decider<PartnerState, PartnerCommand, PartnerEvent> = {
     switch (command.type) {
       case 'UpsertPartner': {
         const p = command.data.partner;
-        if (!RELATIONS.includes(p.relation)) throw invalid('relation', `must be one of ${RELATIONS.join(', ')}`);
+        if (!RELATIONS.includes(p.relation))
+          throw invalid('relation', `must be one of ${RELATIONS.join(', ')}`);
         const next = { corpId: idOf(p.corpId, 'corpId'), name: nameOf(p.name, 'name'), relation: p.relation };
         return sameValue(state.partner, next) ? [] : [{ type: 'PartnerUpserted', data: { partner: next } }];
       }
@@ -60,9 +65,10 @@ export const partner: Decider<PartnerState, PartnerCommand, PartnerEvent> = {
         // Its staff go first, each with its own event: one domain event is one integration event.
         return state.partner
           ? [
-              ...Object.keys(state.staff).map(
-                (staffId): PartnerEvent => ({ type: 'PartnerStaffRemoved', data: { corpId: command.data.corpId, staffId } }),
-              ),
+              ...Object.keys(state.staff).map((staffId): PartnerEvent => ({
+                type: 'PartnerStaffRemoved',
+                data: { corpId: command.data.corpId, staffId },
+              })),
               { type: 'PartnerRemoved', data: { corpId: command.data.corpId } },
             ]
           : [];

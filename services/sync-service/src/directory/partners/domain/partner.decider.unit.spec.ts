@@ -6,16 +6,26 @@ const { given } = specFor(partner);
 
 describe('partner decider', () => {
   it('upserts a partner once, then its staff', () => {
-    given([]).when({ type: 'UpsertPartner', data: { partner: p } }).then([{ type: 'PartnerUpserted', data: { partner: p } }]);
-    given([{ type: 'PartnerUpserted', data: { partner: p } }]).when({ type: 'UpsertPartner', data: { partner: p } }).then([]);
+    given([])
+      .when({ type: 'UpsertPartner', data: { partner: p } })
+      .then([{ type: 'PartnerUpserted', data: { partner: p } }]);
+    given([{ type: 'PartnerUpserted', data: { partner: p } }])
+      .when({ type: 'UpsertPartner', data: { partner: p } })
+      .then([]);
     given([{ type: 'PartnerUpserted', data: { partner: p } }])
       .when({ type: 'UpsertPartnerStaff', data: { staff: { corpId: 'wwcorp1', staffId: 's1', name: 'Li' } } })
-      .then([{ type: 'PartnerStaffUpserted', data: { staff: { corpId: 'wwcorp1', staffId: 's1', name: 'Li' } } }]);
+      .then([
+        { type: 'PartnerStaffUpserted', data: { staff: { corpId: 'wwcorp1', staffId: 's1', name: 'Li' } } },
+      ]);
   });
 
   it('refuses staff of an unknown partner and an unknown relation', () => {
-    given([]).when({ type: 'UpsertPartnerStaff', data: { staff: { corpId: 'x', staffId: 's1', name: 'Li' } } }).thenFails('DIRECTORY.NOT_FOUND', 'corpId');
-    given([]).when({ type: 'UpsertPartner', data: { partner: { ...p, relation: 'sideways' as never } } }).thenFails('DIRECTORY.INVALID_ARGUMENT', 'relation');
+    given([])
+      .when({ type: 'UpsertPartnerStaff', data: { staff: { corpId: 'x', staffId: 's1', name: 'Li' } } })
+      .thenFails('DIRECTORY.NOT_FOUND', 'corpId');
+    given([])
+      .when({ type: 'UpsertPartner', data: { partner: { ...p, relation: 'sideways' as never } } })
+      .thenFails('DIRECTORY.INVALID_ARGUMENT', 'relation');
   });
 
   it('removes a partner with its staff', () => {

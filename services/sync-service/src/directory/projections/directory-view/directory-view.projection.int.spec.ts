@@ -14,21 +14,65 @@ describe('directory-view projection', () => {
   const tables = async () => {
     const out: Record<string, unknown[]> = {};
     for (const entity of DIRECTORY_VIEW_ENTITIES)
-      out[entity.name] = await side.db.getRepository(entity).createQueryBuilder('r').orderBy().getMany().then((rows) => rows.map((r) => JSON.stringify(r)).sort());
+      out[entity.name] = await side.db
+        .getRepository(entity)
+        .createQueryBuilder('r')
+        .orderBy()
+        .getMany()
+        .then((rows) => rows.map((r) => JSON.stringify(r)).sort());
     return out;
   };
 
   it('should be idempotent if run twice', async () => {
     const m = { tenantId: `t-${randomUUID().slice(0, 8)}`, actorId: 'admin' };
     const c = side.commands;
-    await c.department(m, { type: 'UpsertDepartment', data: { department: { departmentId: '1', name: 'HQ', parentId: null, order: 0, leaderIds: [] } } });
-    await c.department(m, { type: 'UpsertDepartment', data: { department: { departmentId: '2', name: 'Sales', parentId: '1', order: 0, leaderIds: [] } } });
-    await c.employee(m, { type: 'UpsertEmployee', data: { employee: { employeeId: 'a', name: 'A', departmentIds: ['1', '2'], mainDepartmentId: '2', position: '', leaderInDepartmentIds: ['2'] } } });
-    await c.employee(m, { type: 'MoveEmployee', data: { employeeId: 'a', fromDepartmentId: '1', toDepartmentId: '3' } });
+    await c.department(m, {
+      type: 'UpsertDepartment',
+      data: { department: { departmentId: '1', name: 'HQ', parentId: null, order: 0, leaderIds: [] } },
+    });
+    await c.department(m, {
+      type: 'UpsertDepartment',
+      data: { department: { departmentId: '2', name: 'Sales', parentId: '1', order: 0, leaderIds: [] } },
+    });
+    await c.employee(m, {
+      type: 'UpsertEmployee',
+      data: {
+        employee: {
+          employeeId: 'a',
+          name: 'A',
+          departmentIds: ['1', '2'],
+          mainDepartmentId: '2',
+          position: '',
+          leaderInDepartmentIds: ['2'],
+        },
+      },
+    });
+    await c.employee(m, {
+      type: 'MoveEmployee',
+      data: { employeeId: 'a', fromDepartmentId: '1', toDepartmentId: '3' },
+    });
     await c.employee(m, { type: 'SetEmployeeStatus', data: { employeeId: 'a', status: 'disabled' } });
-    await c.partner(m, { type: 'UpsertPartner', data: { partner: { corpId: 'p', name: 'P', relation: 'downstream' } } });
-    await c.partner(m, { type: 'UpsertPartnerStaff', data: { staff: { corpId: 'p', staffId: 's', name: 'S' } } });
-    await c.customer(m, { type: 'UpsertCustomer', data: { customer: { externalUserId: 'x', name: 'X', corpName: '', followers: [{ employeeId: 'a', remark: '', description: '', remarkCorpName: '', remarkMobiles: [] }] } } });
+    await c.partner(m, {
+      type: 'UpsertPartner',
+      data: { partner: { corpId: 'p', name: 'P', relation: 'downstream' } },
+    });
+    await c.partner(m, {
+      type: 'UpsertPartnerStaff',
+      data: { staff: { corpId: 'p', staffId: 's', name: 'S' } },
+    });
+    await c.customer(m, {
+      type: 'UpsertCustomer',
+      data: {
+        customer: {
+          externalUserId: 'x',
+          name: 'X',
+          corpName: '',
+          followers: [
+            { employeeId: 'a', remark: '', description: '', remarkCorpName: '', remarkMobiles: [] },
+          ],
+        },
+      },
+    });
     await c.customer(m, { type: 'RemoveCustomer', data: { externalUserId: 'x' } });
     await c.department(m, { type: 'RemoveDepartment', data: { departmentId: '2' } });
     const events = await side.store.readAll({ filter: { categories: DIRECTORY_CATEGORIES } });
@@ -36,7 +80,11 @@ describe('directory-view projection', () => {
     await side.projection.apply(events);
     const once = await tables();
     expect(once['EmployeeView']).toHaveLength(1);
-    expect(JSON.parse(once['EmployeeView']![0] as string)).toMatchObject({ status: 'disabled', departmentIds: ['3', '2'], revision: 3 });
+    expect(JSON.parse(once['EmployeeView']![0] as string)).toMatchObject({
+      status: 'disabled',
+      departmentIds: ['3', '2'],
+      revision: 3,
+    });
     expect(once['EmployeeDepartmentView']).toHaveLength(2);
     expect(once['DepartmentView']).toHaveLength(1);
     expect(once['CustomerView']).toHaveLength(0);

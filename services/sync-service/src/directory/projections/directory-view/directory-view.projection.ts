@@ -1,4 +1,9 @@
-import { comparePositions, type EventStore, type GlobalPosition, type RecordedEvent } from '@tagguard/event-store';
+import {
+  comparePositions,
+  type EventStore,
+  type GlobalPosition,
+  type RecordedEvent,
+} from '@tagguard/event-store';
 import { CheckpointedSubscriber, type CheckpointStore, type SubscriberRuntime } from '@tagguard/messaging';
 import type { ComponentLag } from '@tagguard/telemetry';
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
@@ -75,7 +80,12 @@ export class DirectoryViewProjection {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(check);
-        reject(new DirectoryError('DIRECTORY.UNAVAILABLE', `the directory view did not catch up in ${timeoutMs} ms`));
+        reject(
+          new DirectoryError(
+            'DIRECTORY.UNAVAILABLE',
+            `the directory view did not catch up in ${timeoutMs} ms`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.add(check);
     });
@@ -109,7 +119,12 @@ export class DirectoryViewProjection {
       }
       if (advanced.size > 0) {
         await save(tx, rows);
-        await upsert(tx, ProjectedStream, [...advanced].map(([streamId, revision]) => ({ streamId, revision: String(revision) })), ['streamId']);
+        await upsert(
+          tx,
+          ProjectedStream,
+          [...advanced].map(([streamId, revision]) => ({ streamId, revision: String(revision) })),
+          ['streamId'],
+        );
       }
       await this.checkpoints.save(this.name, last, tx);
     });
@@ -122,14 +137,30 @@ function table(tx: EntityManager, entity: EntityTarget<ObjectLiteral>): string {
   return `"${meta.schema ?? 'public'}"."${meta.tableName}"`;
 }
 
-async function upsert<T extends ObjectLiteral>(tx: EntityManager, entity: EntityTarget<T>, rows: T[], keys: string[]): Promise<void> {
+async function upsert<T extends ObjectLiteral>(
+  tx: EntityManager,
+  entity: EntityTarget<T>,
+  rows: T[],
+  keys: string[],
+): Promise<void> {
   for (let i = 0; i < rows.length; i += CHUNK)
-    await tx.getRepository(entity).upsert(rows.slice(i, i + CHUNK) as never, { conflictPaths: keys, skipUpdateIfNoValuesChanged: false });
+    await tx
+      .getRepository(entity)
+      .upsert(rows.slice(i, i + CHUNK) as never, { conflictPaths: keys, skipUpdateIfNoValuesChanged: false });
 }
 
-async function remove<T extends ObjectLiteral>(tx: EntityManager, entity: EntityTarget<T>, where: ObjectLiteral[]): Promise<void> {
+async function remove<T extends ObjectLiteral>(
+  tx: EntityManager,
+  entity: EntityTarget<T>,
+  where: ObjectLiteral[],
+): Promise<void> {
   for (let i = 0; i < where.length; i += CHUNK)
-    await tx.createQueryBuilder().delete().from(entity).where(where.slice(i, i + CHUNK)).execute();
+    await tx
+      .createQueryBuilder()
+      .delete()
+      .from(entity)
+      .where(where.slice(i, i + CHUNK))
+      .execute();
 }
 
 function split<T>(map: Map<string, T | null>): [T[], string[]] {
@@ -147,28 +178,62 @@ const unkey = (key: string): string[] => key.split('\u0000');
 async function save(tx: EntityManager, rows: DirectoryRows): Promise<void> {
   const [departments, departmentsGone] = split(rows.departments);
   await upsert(tx, DepartmentView, departments, ['tenantId', 'departmentId']);
-  await remove(tx, DepartmentView, departmentsGone.map(unkey).map(([tenantId, departmentId]) => ({ tenantId, departmentId })));
+  await remove(
+    tx,
+    DepartmentView,
+    departmentsGone.map(unkey).map(([tenantId, departmentId]) => ({ tenantId, departmentId })),
+  );
 
   await upsert(tx, EmployeeView, [...rows.employees.values()], ['tenantId', 'employeeId']);
   const owners = [...rows.employeeDepartments.values()];
-  await remove(tx, EmployeeDepartmentView, owners.map(({ tenantId, employeeId }) => ({ tenantId, employeeId })));
-  await upsert(tx, EmployeeDepartmentView, owners.flatMap((o) => o.rows), ['tenantId', 'employeeId', 'departmentId']);
+  await remove(
+    tx,
+    EmployeeDepartmentView,
+    owners.map(({ tenantId, employeeId }) => ({ tenantId, employeeId })),
+  );
+  await upsert(
+    tx,
+    EmployeeDepartmentView,
+    owners.flatMap((o) => o.rows),
+    ['tenantId', 'employeeId', 'departmentId'],
+  );
   for (const { tenantId, id, revision } of rows.employeeRevisions.values())
     await tx.getRepository(EmployeeView).update({ tenantId, employeeId: id }, { revision });
 
   const [partners, partnersGone] = split(rows.partners);
   await upsert(tx, PartnerView, partners, ['tenantId', 'corpId']);
-  await remove(tx, PartnerView, partnersGone.map(unkey).map(([tenantId, corpId]) => ({ tenantId, corpId })));
+  await remove(
+    tx,
+    PartnerView,
+    partnersGone.map(unkey).map(([tenantId, corpId]) => ({ tenantId, corpId })),
+  );
   const [staff, staffGone] = split(rows.partnerStaff);
   await upsert(tx, PartnerStaffView, staff, ['tenantId', 'corpId', 'staffId']);
-  await remove(tx, PartnerStaffView, staffGone.map(unkey).map(([tenantId, corpId, staffId]) => ({ tenantId, corpId, staffId })));
+  await remove(
+    tx,
+    PartnerStaffView,
+    staffGone.map(unkey).map(([tenantId, corpId, staffId]) => ({ tenantId, corpId, staffId })),
+  );
   for (const { tenantId, id, revision } of rows.partnerRevisions.values())
     await tx.getRepository(PartnerView).update({ tenantId, corpId: id }, { revision });
 
   const [customers, customersGone] = split(rows.customers);
   await upsert(tx, CustomerView, customers, ['tenantId', 'externalUserId']);
-  await remove(tx, CustomerView, customersGone.map(unkey).map(([tenantId, externalUserId]) => ({ tenantId, externalUserId })));
+  await remove(
+    tx,
+    CustomerView,
+    customersGone.map(unkey).map(([tenantId, externalUserId]) => ({ tenantId, externalUserId })),
+  );
   const followed = [...rows.followers.values()];
-  await remove(tx, CustomerFollowerView, followed.map(({ tenantId, externalUserId }) => ({ tenantId, externalUserId })));
-  await upsert(tx, CustomerFollowerView, followed.flatMap((f) => f.rows), ['tenantId', 'externalUserId', 'employeeId']);
+  await remove(
+    tx,
+    CustomerFollowerView,
+    followed.map(({ tenantId, externalUserId }) => ({ tenantId, externalUserId })),
+  );
+  await upsert(
+    tx,
+    CustomerFollowerView,
+    followed.flatMap((f) => f.rows),
+    ['tenantId', 'externalUserId', 'employeeId'],
+  );
 }

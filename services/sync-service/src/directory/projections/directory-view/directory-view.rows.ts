@@ -19,11 +19,17 @@ const k = (...parts: string[]): string => parts.join('\u0000');
 export class DirectoryRows {
   readonly departments = new Map<string, DepartmentView | null>();
   readonly employees = new Map<string, EmployeeView>();
-  readonly employeeDepartments = new Map<string, { tenantId: string; employeeId: string; rows: EmployeeDepartmentView[] }>();
+  readonly employeeDepartments = new Map<
+    string,
+    { tenantId: string; employeeId: string; rows: EmployeeDepartmentView[] }
+  >();
   readonly partners = new Map<string, PartnerView | null>();
   readonly partnerStaff = new Map<string, PartnerStaffView | null>();
   readonly customers = new Map<string, CustomerView | null>();
-  readonly followers = new Map<string, { tenantId: string; externalUserId: string; rows: CustomerFollowerView[] }>();
+  readonly followers = new Map<
+    string,
+    { tenantId: string; externalUserId: string; rows: CustomerFollowerView[] }
+  >();
 
   apply(tenantId: string, revision: number, event: DirectoryEvent): void {
     switch (event.type) {
@@ -49,14 +55,24 @@ export class DirectoryRows {
         this.employeeDepartments.set(k(tenantId, e.employeeId), {
           tenantId,
           employeeId: e.employeeId,
-          rows: e.departmentIds.map((departmentId) => ({ tenantId, employeeId: e.employeeId, departmentId, status: e.status })),
+          rows: e.departmentIds.map((departmentId) => ({
+            tenantId,
+            employeeId: e.employeeId,
+            departmentId,
+            status: e.status,
+          })),
         });
         return;
       }
       case 'EmployeeStatusChanged': {
         const row = this.employees.get(k(tenantId, event.data.employeeId));
         if (row) row.revision = revision;
-        else this.employeeRevisions.set(k(tenantId, event.data.employeeId), { tenantId, id: event.data.employeeId, revision });
+        else
+          this.employeeRevisions.set(k(tenantId, event.data.employeeId), {
+            tenantId,
+            id: event.data.employeeId,
+            revision,
+          });
         return;
       }
       case 'PartnerUpserted': {
@@ -83,13 +99,21 @@ export class DirectoryRows {
         this.followers.set(k(tenantId, c.externalUserId), {
           tenantId,
           externalUserId: c.externalUserId,
-          rows: c.followers.map((f) => ({ tenantId, externalUserId: c.externalUserId, employeeId: f.employeeId })),
+          rows: c.followers.map((f) => ({
+            tenantId,
+            externalUserId: c.externalUserId,
+            employeeId: f.employeeId,
+          })),
         });
         return;
       }
       case 'CustomerRemoved':
         this.customers.set(k(tenantId, event.data.externalUserId), null);
-        this.followers.set(k(tenantId, event.data.externalUserId), { tenantId, externalUserId: event.data.externalUserId, rows: [] });
+        this.followers.set(k(tenantId, event.data.externalUserId), {
+          tenantId,
+          externalUserId: event.data.externalUserId,
+          rows: [],
+        });
         return;
     }
   }

@@ -8,7 +8,14 @@ import { DIRECTORY_VIEW_ENTITIES } from './directory-view.entities';
  * lock so that two starting instances do not race on the DDL.
  */
 export async function openReadModel(url: string, schema: string, poolSize = 10): Promise<DataSource> {
-  const db = new DataSource({ type: 'postgres', url, schema, entities: DIRECTORY_VIEW_ENTITIES, synchronize: false, extra: { max: poolSize } });
+  const db = new DataSource({
+    type: 'postgres',
+    url,
+    schema,
+    entities: DIRECTORY_VIEW_ENTITIES,
+    synchronize: false,
+    extra: { max: poolSize },
+  });
   await db.initialize();
   const runner = db.createQueryRunner();
   const lock = `sync-service.read-model.${schema}`;
