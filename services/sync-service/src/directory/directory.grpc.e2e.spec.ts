@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { DIRECTORY_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
-import { eventually, testInfra } from '@tagguard/testing';
+import { checkHealth, eventually, testInfra } from '@tagguard/testing';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { SyncServiceHarness, type Caller } from '../testing/sync-service-harness';
 
@@ -292,6 +292,16 @@ describe('tagguard.sync.v1.DirectoryService over gRPC', () => {
     );
     expect(p3.employees.map((e) => e.employeeId)).toEqual(['e7', 'e9']);
     expect(p3.nextPageToken).toBe('');
+  });
+
+  it('reports the directory service, its projection and its relay in health', async () => {
+    for (const service of [
+      '',
+      'tagguard.sync.v1.DirectoryService',
+      'sync-service.directory-view',
+      'sync-service.directory-relay',
+    ])
+      await eventually(async () => expect(await checkHealth(svc.address, service)).toBe('SERVING'), 10_000);
   });
 
   it('refuses a write without the tenant_admin role, and a call without a token', async () => {

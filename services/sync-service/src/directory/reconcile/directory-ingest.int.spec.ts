@@ -104,6 +104,23 @@ describe('DirectoryIngest.reconcile', () => {
     expect(again.eventsWritten).toBe(0);
   });
 
+  it('reports what the deciders refuse (a cycle in the source) and writes the rest', async () => {
+    const tenant = `t-${randomUUID().slice(0, 8)}`;
+    const pulled = snapshot([emp('a'), emp('bad', { mainDepartmentId: '9' })]);
+    pulled.departments.push(
+      { departmentId: 'x', name: 'X', parentId: 'y', order: 0, leaderIds: [] },
+      { departmentId: 'y', name: 'Y', parentId: 'x', order: 0, leaderIds: [] },
+    );
+    const report = await side.ingest.reconcile(tenant, { snapshot: pulled, failures: [] }, meta);
+    expect(report.failures.map((f) => f.ref).sort()).toEqual([
+      'department/x',
+      'department/y',
+      'employee/bad',
+    ]);
+    expect(report.byKind.department.created).toBe(2);
+    expect(report.byKind.employee.created).toBe(1);
+  });
+
   it('applies one re-read object: absent employee → left, absent customer → removed', async () => {
     const tenant = `t-${randomUUID().slice(0, 8)}`;
     await side.ingest.reconcile(tenant, { snapshot: snapshot([emp('a')]), failures: [] }, meta);
