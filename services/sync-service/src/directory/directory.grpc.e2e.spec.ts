@@ -311,6 +311,18 @@ describe('tagguard.sync.v1.DirectoryService over gRPC', () => {
       status.PERMISSION_DENIED,
     );
     expect((await svc.failure('GetDepartment', { departmentId: '1' }, viewer)).code).toBe(status.NOT_FOUND);
+    // Another tenant's ids reach nothing of this one's.
+    const written = await department('1');
+    const other = SyncServiceHarness.admin();
+    expect(
+      (
+        await svc.failure(
+          'GetDepartment',
+          { departmentId: '1', consistencyToken: written.result.consistencyToken },
+          other,
+        )
+      ).code,
+    ).toBe(status.NOT_FOUND);
   });
 
   it('publishes the changes on the directory topic, the status change beside the upsert', async () => {

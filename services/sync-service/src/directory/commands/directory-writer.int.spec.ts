@@ -4,7 +4,7 @@ import { departmentTree } from '../departments/domain/department-tree.decider';
 import { employee } from '../employees/domain/employee.decider';
 import { employeeStream, treeStream } from '../streams';
 import { openDirectoryWriteSide, type DirectoryWriteSide } from '../testing/directory-write-side';
-import { DirectoryWriter } from './directory-writer';
+import { DirectoryWriter, IDEMPOTENCY_WINDOW_MS } from './directory-writer';
 import { WRITE_SNAPSHOT_EVERY, WriteSnapshots } from './write-snapshots';
 
 // The one write path on a real PostgreSQL: two writers with their own caches retry on conflict and
@@ -67,6 +67,29 @@ describe('DirectoryWriter', () => {
       expect.objectContaining({ position: 'p1', status: 'disabled' }),
       undefined,
     ]);
+  });
+
+  it('forgets an idempotency key after its window: the key then starts a new request', async () => {
+    const m = meta();
+    let now = new Date();
+    const writer = new DirectoryWriter(side.store, undefined, () => now);
+    const target = { stream: employeeStream(m.tenantId, 'a'), decider: employee };
+    const upsert = (position: string) =>
+      writer.once(m, 'k', { position }, async () => {
+        const { revision, changed } = await writer.write(
+          target,
+          { type: 'UpsertEmployee', data: { employee: person(position) } },
+          m,
+        );
+        return { revision, changed };
+      });
+    expect(await upsert('p0')).toMatchObject({ revision: 0 });
+    await expect(upsert('p1')).rejects.toMatchObject({
+      code: 'DIRECTORY.INVALID_ARGUMENT',
+      field: 'idempotencyKey',
+    });
+    now = new Date(now.getTime() + IDEMPOTENCY_WINDOW_MS + 60_000);
+    expect(await upsert('p1')).toMatchObject({ revision: 1, changed: true });
   });
 
   it('loads a long department tree cold from its snapshot and the events after it', async () => {

@@ -57,6 +57,8 @@ export const SCHEMA_VERSION = 1;
 export const MAX_CONFLICT_RETRIES = 10;
 /** Loaded states kept in memory (an import touches each stream once; the tree stream is hot). */
 const CACHE_SIZE = 20_000;
+/** How long an idempotency key is remembered, from its last use (tag-service's window, D29). */
+export const IDEMPOTENCY_WINDOW_MS = 7 * 24 * 3_600_000;
 /** A second request with a key whose first is still running waits this long for its answer. */
 const CLAIM_WAIT_MS = 5_000;
 
@@ -147,6 +149,7 @@ export class DirectoryWriter {
   /**
    * Runs `write` once per idempotency key: the key is bound tenant-wide to the request it came with (one
    * small claim stream per key); a retry gets the first answer, another request with it is refused.
+   * The answer is stored as JSON: `write` resolves to plain JSON.
    */
   async once<R>(
     meta: WriteMeta,
@@ -159,7 +162,11 @@ export class DirectoryWriter {
     const stream = `${REQUEST_KEY_CATEGORY}-${meta.tenantId}.${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
     const deadline = Date.now() + CLAIM_WAIT_MS;
     for (;;) {
-      const last = await this.last(stream);
+      const latest = await this.last(stream);
+      // A key used again after the window is a new request (as in tag-service, D29): a new claim.
+      const expired =
+        latest !== undefined && this.clock().getTime() - latest.recordedAt.getTime() > IDEMPOTENCY_WINDOW_MS;
+      const last = expired ? undefined : latest;
       const data = last?.data as Answer<R> | undefined;
       if (data && data.requestHash !== hash)
         throw new DirectoryError(
@@ -183,7 +190,7 @@ export class DirectoryWriter {
           : await this.store.append(
               stream,
               [this.keyEvent('RequestKeyClaimed', { requestHash: hash }, meta)],
-              'no_stream',
+              latest ? latest.revision : 'no_stream',
             );
       } catch (error) {
         // Another request claimed the key first: read what it is.
