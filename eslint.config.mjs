@@ -69,6 +69,18 @@ export default [
     rules: { 'no-restricted-syntax': 'off', '@nx/enforce-module-boundaries': 'off' },
   },
   {
+    // The WeCom sandbox is a library so the connector's tests and the embedded host can start it; a
+    // service's own code never talks to it (it talks to WeCom, or to the sandbox, by base URL alone).
+    files: ['services/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@tagguard/wecom-sandbox', message: 'the WeCom sandbox is for tests and the embedded host only.' }] },
+      ],
+    },
+  },
+  {
     // Domain code is pure: decide/evolve functions with no I/O, framework or transport imports.
     files: ['**/domain/**/*.ts'],
     rules: {

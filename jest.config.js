@@ -11,6 +11,7 @@ module.exports = {
     '<rootDir>/libs/*/jest.config.js',
     '<rootDir>/services/*/jest.config.js',
     '<rootDir>/deploy/local/jest.config.js',
+    '<rootDir>/deploy/wecom-sandbox/jest.config.js',
     '<rootDir>/test-e2e/jest.config.js',
   ],
   globalSetup: '<rootDir>/deploy/local/src/jest/global-setup.ts',

@@ -3,7 +3,7 @@
 // The source tree is mirrored so that the @tagguard/* path aliases (read from tsconfig.base.json, the
 // only place they are declared) become relative imports that stay valid in the output.
 import { transformFile } from '@swc/core';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { glob } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,12 @@ const { compilerOptions } = JSON.parse(readFileSync(join(workspaceRoot, 'tsconfi
 const outDir = join(workspaceRoot, 'dist', projectName);
 rmSync(outDir, { recursive: true, force: true });
 
-const patterns = [`${projectRoot}/src/**/*.ts`, 'libs/*/src/**/*.ts', ...extraRoots.map((r) => `${r}/*/src/**/*.ts`)];
+// An extra root with its own src/ (e.g. deploy/wecom-sandbox) is one project; otherwise a folder of projects.
+const patterns = [
+  `${projectRoot}/src/**/*.ts`,
+  'libs/*/src/**/*.ts',
+  ...extraRoots.map((r) => (existsSync(join(workspaceRoot, r, 'src')) ? `${r}/src/**/*.ts` : `${r}/*/src/**/*.ts`)),
+];
 let count = 0;
 for (const pattern of patterns) {
   for await (const file of glob(pattern, { cwd: workspaceRoot })) {

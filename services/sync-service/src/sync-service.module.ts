@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { MessageTransport } from '@tagguard/messaging';
 import type { SyncServiceConfig } from './config/sync-service.config';
 import { DirectoryModule } from './directory/directory.module';
+import { WeComModule } from './wecom/wecom.module';
 
 /** Downstream directory sync (WeCom contacts, enterprise email), drift detection. */
 @Module({})
@@ -12,6 +13,7 @@ export class SyncServiceModule {
       imports: [
         DirectoryModule.forRoot(config, events),
         // Sources (connectors) follow, one line each; they inject DIRECTORY_INGEST (a global export).
+        WeComModule.forRoot(config.wecom),
       ],
     };
   }

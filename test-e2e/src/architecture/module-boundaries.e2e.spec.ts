@@ -93,6 +93,16 @@ describe('module boundaries', () => {
     expect(messages.filter((m) => m.ruleId === 'no-restricted-imports')).toHaveLength(2);
   });
 
+  it("the WeCom sandbox is reachable from a service's tests and the embedded host, not from its code", () => {
+    const code =
+      "import { startWeComSandbox } from '@tagguard/wecom-sandbox';\nexport const s = startWeComSandbox;\n";
+    const restricted = (messages: LintMessage[]) =>
+      messages.filter((m) => m.ruleId === 'no-restricted-imports');
+    expect(restricted(lint('services/sync-service/src/wecom/forbidden.ts', code))).toHaveLength(1);
+    expect(lint('services/sync-service/src/wecom/allowed.int.spec.ts', code)).toEqual([]);
+    expect(lint('deploy/embedded/src/allowed.ts', code)).toEqual([]);
+  });
+
   it('a service importing a library is allowed', () => {
     const messages = lint(
       'services/tag-service/src/allowed.ts',

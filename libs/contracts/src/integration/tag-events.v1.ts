@@ -13,9 +13,10 @@ export const TAG_EVENTS_TOPIC_V1 = topicName({
   version: 1,
 });
 
-type Kind = 'member' | 'customer';
+type Kind = 'member' | 'customer' | 'partner';
 type Base = { tenantId: string; revision: string };
-type Member = { kind: 'employee' | 'department' | 'customer'; id: string };
+/** `partner`: a partner enterprise by corp id (on partner tags). */
+type Member = { kind: 'employee' | 'department' | 'customer' | 'partner'; id: string };
 type Affected = { tagId: string; name: string; memberCount: number };
 
 export type TagIntegrationEventV1 =

@@ -183,3 +183,38 @@ describe('PostgresEventStore wake-ups', () => {
     expect(notified).toBeLessThanOrEqual(Math.floor(elapsed / windowMs) + 1);
   });
 });
+
+describe('PostgresEventStore when the server ends an idle connection', () => {
+  it('reports it through onIdleConnectionError and keeps working on a new connection (no crash)', async () => {
+    const appName = `idle_${randomUUID().slice(0, 8)}`;
+    const url = new URL(testInfra().postgresUrl);
+    url.searchParams.set('application_name', appName);
+    const broken: Error[] = [];
+    const store = await PostgresEventStore.connect({
+      connectionString: url.toString(),
+      schema: schema(),
+      listen: false,
+      onIdleConnectionError: (error) => void broken.push(error),
+    });
+    try {
+      const streamId = `idle${randomUUID().slice(0, 8)}-1`;
+      await store.append(streamId, [anEvent('Before')], 'no_stream');
+
+      const admin = new Client({ connectionString: testInfra().postgresUrl });
+      await admin.connect();
+      const { rowCount } = await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+        [appName],
+      );
+      await admin.end();
+      expect(rowCount).toBeGreaterThan(0);
+
+      await eventually(() => expect(broken.length).toBeGreaterThan(0));
+      await store.append(streamId, [anEvent('After')], 0n);
+      const events = await store.readStream(streamId);
+      expect(events.map((e) => e.type)).toEqual(['Before', 'After']);
+    } finally {
+      await store.close();
+    }
+  });
+});

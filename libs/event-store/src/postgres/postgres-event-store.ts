@@ -29,6 +29,9 @@ export interface PostgresEventStoreOptions {
   listen?: boolean;
   /** Appends of this process are announced to others by at most one NOTIFY per this many ms (default 10). */
   notifyCoalesceMs?: number;
+  /** An idle pooled connection broke (server restart, admin terminate): the pool drops it and the next
+   * query opens another. Without a listener node would crash the process on it. Default: a warning. */
+  onIdleConnectionError?: (error: Error) => void;
 }
 
 interface EventRow {
@@ -68,6 +71,7 @@ export class PostgresEventStore implements EventStore {
     this.channel = notifyChannel(this.schema);
     const config: PoolConfig = { connectionString: options.connectionString, max: options.poolSize ?? 10 };
     this.pool = new Pool(config);
+    this.pool.on('error', options.onIdleConnectionError ?? warnIdleConnectionError);
     this.wake.setMaxListeners(0);
   }
 
@@ -403,4 +407,8 @@ function toRecorded(row: EventRow): RecordedEvent {
 function isUniqueViolation(error: unknown, constraint: string): boolean {
   const e = error as { code?: string; constraint?: string };
   return e?.code === '23505' && e.constraint === constraint;
+}
+
+function warnIdleConnectionError(error: Error): void {
+  process.emitWarning(`event store: an idle database connection broke (${error.message}); the next query reconnects`);
 }

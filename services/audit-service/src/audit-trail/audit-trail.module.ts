@@ -1,4 +1,4 @@
-import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { TokenVerifier } from '@tagguard/auth';
 import { Inbox } from '@tagguard/messaging';
 import { Pool } from 'pg';
@@ -28,6 +28,11 @@ export class AuditTrailModule {
           provide: Pool,
           useFactory: async () => {
             const pool = new Pool({ connectionString: config.databaseUrl, max: 5 });
+            // A broken idle connection is dropped by the pool and replaced on the next query; unheard, it
+            // would crash the process (seen: 57P01 when the embedded database restarted).
+            pool.on('error', (error) =>
+              new Logger('AuditTrail').warn(`an idle database connection broke: ${error.message}`),
+            );
             await createAuditRecordsTable(pool, config.databaseSchema);
             return pool;
           },

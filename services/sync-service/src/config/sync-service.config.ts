@@ -1,6 +1,7 @@
 import { resolveVerifierKey, type VerifierKey } from '@tagguard/auth';
 import { readEnv } from '@tagguard/config';
 import { readGrpcTls, type GrpcTls } from '@tagguard/grpc-runtime';
+import { loadWeComConfig, type WeComConfig } from './wecom.config';
 
 export interface SyncServiceConfig {
   grpcHost: string;
@@ -22,6 +23,8 @@ export interface SyncServiceConfig {
   kafkaBrokers: string[];
   /** Events the relay publishes per Kafka batch (and per checkpoint). */
   relayBatchSize: number;
+  /** The WeCom contacts connector (WECOM_*); off when WECOM_CORP_ID is unset. */
+  wecom?: WeComConfig;
 }
 
 /** Reads and validates the environment; a missing or bad variable fails the start, naming it. */
@@ -44,5 +47,6 @@ export function loadSyncServiceConfig(
     poolSize: read.integer('DATABASE_POOL_SIZE', { fallback: 10, min: 1, max: 100 }),
     kafkaBrokers: read.list('KAFKA_BROKERS'),
     relayBatchSize: read.integer('RELAY_BATCH_SIZE', { fallback: 500, min: 1, max: 5_000 }),
+    wecom: loadWeComConfig(env),
   };
 }

@@ -1,5 +1,6 @@
 import { quoteIdent } from '@tagguard/event-store';
 import { DataSource } from 'typeorm';
+import { DirectoryObjectView } from './directory-copy/directory-copy.entity';
 import { CATALOG_VIEW_ENTITIES } from './projections/catalog-view/catalog-view.entities';
 
 /**
@@ -12,7 +13,8 @@ export async function openReadModel(url: string, schema: string, poolSize = 10):
     type: 'postgres',
     url,
     schema,
-    entities: CATALOG_VIEW_ENTITIES,
+    // The directory copy is not derived from tag-service's events: a rebuild leaves it in place.
+    entities: [...CATALOG_VIEW_ENTITIES, DirectoryObjectView],
     synchronize: false,
     extra: { max: poolSize },
   });

@@ -232,5 +232,10 @@ export class TagsGrpcController implements tagV1.TagServiceController {
 function kindField(kind: tagV1.TagKind): TagKind {
   if (kind === tagV1.TagKind.TAG_KIND_MEMBER) return 'member';
   if (kind === tagV1.TagKind.TAG_KIND_CUSTOMER) return 'customer';
-  throw new TagError('TAG.INVALID_ARGUMENT', 'must be TAG_KIND_MEMBER or TAG_KIND_CUSTOMER', 'kind');
+  if (kind === tagV1.TagKind.TAG_KIND_PARTNER) return 'partner';
+  throw new TagError(
+    'TAG.INVALID_ARGUMENT',
+    'must be TAG_KIND_MEMBER, TAG_KIND_CUSTOMER or TAG_KIND_PARTNER',
+    'kind',
+  );
 }

@@ -7,7 +7,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { TokenVerifier } from '@tagguard/auth';
-import { TAG_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
+import { DIRECTORY_EVENTS_TOPIC_V1, TAG_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
 import { openEventStore, type EventStore } from '@tagguard/event-store';
 import { COMPONENT_REGISTRY } from '@tagguard/grpc-runtime';
 import {
@@ -36,6 +36,10 @@ import { TAG_EDGE, type EdgeDeps } from './edge';
 import { AutomationsGrpcController } from './automations/automations.grpc.controller';
 import { FollowUpProcess } from './automations/follow-up.process';
 import { TagCommands } from './commands/tag-commands';
+import { DepartedMembers } from './directory-copy/departed-members';
+import { DirectoryCopy } from './directory-copy/directory-copy';
+import { DirectoryEventsKafkaController } from './directory-copy/directory-events.kafka.controller';
+import { DirectoryPolicies } from './directory-copy/directory-policy';
 import { GovernanceGrpcController } from './governance/governance.grpc.controller';
 import { RevertProcess } from './governance/revert.process';
 import { toIntegrationMessage } from './integration/tag-events.translation';
@@ -231,6 +235,7 @@ export class TagsModule {
         GovernanceGrpcController,
         AutomationsGrpcController,
         TimeMachineGrpcController,
+        DirectoryEventsKafkaController,
       ],
       providers: [
         {
@@ -255,11 +260,38 @@ export class TagsModule {
         },
         {
           provide: TagCommands,
-          useFactory: (store: EventStore, snapshots: SnapshotStore) =>
-            new TagCommands(store, undefined, snapshots, (e) =>
+          useFactory: (store: EventStore, snapshots: SnapshotStore, directory: DirectoryCopy) => {
+            const commands = new TagCommands(store, undefined, snapshots, (e) =>
               new Logger('TagCommands').warn(`write-side snapshot not saved: ${String(e)}`),
-            ),
-          inject: [EVENT_STORE, SnapshotStore],
+            );
+            commands.checkMembersWith((tenantId, members) => directory.facts(tenantId, members));
+            return commands;
+          },
+          inject: [EVENT_STORE, SnapshotStore, DirectoryCopy],
+        },
+        {
+          provide: DirectoryCopy,
+          useFactory: async (db: DataSource) => {
+            // Consumed before sync-service may have published anything: the topic must exist.
+            await events?.ensureTopics([DIRECTORY_EVENTS_TOPIC_V1]);
+            return new DirectoryCopy(db, config.databaseSchema);
+          },
+          inject: [DataSource],
+        },
+        {
+          provide: DirectoryPolicies,
+          useFactory: (commands: TagCommands) => new DirectoryPolicies(commands),
+          inject: [TagCommands],
+        },
+        {
+          provide: DepartedMembers,
+          useFactory: (
+            copy: DirectoryCopy,
+            policies: DirectoryPolicies,
+            commands: TagCommands,
+            db: DataSource,
+          ) => new DepartedMembers(copy, policies, commands, db),
+          inject: [DirectoryCopy, DirectoryPolicies, TagCommands, DataSource],
         },
         // One checkpoints table for the projection, the processes and the relay, in tag-service's schema.
         {

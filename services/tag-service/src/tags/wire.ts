@@ -1,5 +1,5 @@
 import { tagMemberV1, tagV1 } from '@tagguard/contracts';
-import type { MemberKind, MemberRef, Visibility } from './domain/tag-catalog.events';
+import type { MemberKind, MemberRef, TagKind, Visibility } from './domain/tag-catalog.events';
 import type { Approval } from './domain/tag-catalog.state';
 import type { NodeResult } from './commands/tag-commands';
 import { TagError } from './domain/tag.errors';
@@ -13,7 +13,7 @@ export function toTag(row: TagNodeView): tagV1.Tag {
   return {
     tagId: row.nodeId,
     name: row.name,
-    kind: row.kind === 'member' ? tagV1.TagKind.TAG_KIND_MEMBER : tagV1.TagKind.TAG_KIND_CUSTOMER,
+    kind: tagKindToWire(row.kind),
     revision: String(row.revision),
     deleted: row.status !== 'active',
     createdAt: row.createdAt.toISOString(),
@@ -45,6 +45,14 @@ export function toTag(row: TagNodeView): tagV1.Tag {
     deletedAt: iso(row.deletedAt),
     purgeDueAt: iso(row.purgeDueAt),
   };
+}
+
+export function tagKindToWire(kind: TagKind): tagV1.TagKind {
+  return kind === 'member'
+    ? tagV1.TagKind.TAG_KIND_MEMBER
+    : kind === 'partner'
+      ? tagV1.TagKind.TAG_KIND_PARTNER
+      : tagV1.TagKind.TAG_KIND_CUSTOMER;
 }
 
 export function toApproval(a: Approval): tagV1.Approval {
@@ -100,6 +108,7 @@ const KINDS: Record<string, MemberKind> = {
   [tagMemberV1.MemberKind.MEMBER_KIND_EMPLOYEE]: 'employee',
   [tagMemberV1.MemberKind.MEMBER_KIND_DEPARTMENT]: 'department',
   [tagMemberV1.MemberKind.MEMBER_KIND_CUSTOMER]: 'customer',
+  [tagMemberV1.MemberKind.MEMBER_KIND_PARTNER]: 'partner',
 };
 
 export function memberKindToWire(kind: string): tagMemberV1.MemberKind {
@@ -107,7 +116,9 @@ export function memberKindToWire(kind: string): tagMemberV1.MemberKind {
     ? tagMemberV1.MemberKind.MEMBER_KIND_EMPLOYEE
     : kind === 'department'
       ? tagMemberV1.MemberKind.MEMBER_KIND_DEPARTMENT
-      : tagMemberV1.MemberKind.MEMBER_KIND_CUSTOMER;
+      : kind === 'partner'
+        ? tagMemberV1.MemberKind.MEMBER_KIND_PARTNER
+        : tagMemberV1.MemberKind.MEMBER_KIND_CUSTOMER;
 }
 
 /** Members of a request; an unspecified kind is an invalid item (answered per item), not a failed call. */

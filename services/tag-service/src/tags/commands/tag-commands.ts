@@ -42,6 +42,10 @@ import {
   type WriteSnapshotStore,
 } from './write-snapshots';
 import { decodeCatalog, decodeMembers, encodeCatalog, encodeMembers } from '../time-machine/state-codec';
+import type { DirectoryFacts } from '../directory-copy/domain/member-checks.decider';
+
+/** The directory facts of members about to be added, from tag-service's local copy of the directory. */
+export type DirectoryLookup = (tenantId: string, members: MemberRef[]) => Promise<DirectoryFacts>;
 
 export interface NodeResult {
   nodeId: string;
@@ -112,6 +116,7 @@ export class TagCommands {
   private readonly memberStates = new Map<string, Loaded<TagMembersState>>();
   private readonly claims: KeyClaims;
   private readonly executors = new Map<string, ApprovalExecutor>();
+  private directory?: DirectoryLookup;
 
   constructor(
     readonly store: EventStore,
@@ -129,6 +134,11 @@ export class TagCommands {
 
   onApproved(operationType: string, executor: ApprovalExecutor): void {
     this.executors.set(operationType, executor);
+  }
+
+  /** Every add, whatever its source, is checked against these facts (docs/decisions.md D-C2). */
+  checkMembersWith(lookup: DirectoryLookup): void {
+    this.directory = lookup;
   }
 
   /** The tenant's catalogue as of now (what queries of small, strongly consistent lists read). */
@@ -304,6 +314,10 @@ export class TagCommands {
         tenantId,
         context.idempotencyKey ? keyUse(context, claim) : fallbackId,
       );
+      // Read beside the stream loads (not after them): the check costs no round trip of its own.
+      const facts =
+        input.change === 'add_members' ? this.directory?.(tenantId, input.members) : undefined;
+      facts?.catch(() => undefined);
       const loaded = await this.members(tenantId, input.tagId);
       const previous = this.answered<MembersResult>(loaded, context, request);
       if (previous) return { answered: previous };
@@ -311,6 +325,7 @@ export class TagCommands {
       const previousApproval = this.answered<MembersResult>(catalog, context, request);
       if (previousApproval) return { answered: previousApproval };
       const node = catalog.state.nodes.get(input.tagId);
+      const directory = await facts;
       const command: TagMembersCommand =
         input.change === 'add_members'
           ? {
@@ -322,6 +337,7 @@ export class TagCommands {
                 actorRoles: context.principal.roles,
                 source: input.source ?? 'api',
                 ...(input.attributes ? { attributes: input.attributes } : {}),
+                ...(directory ? { directory } : {}),
               },
             }
           : {
@@ -343,9 +359,12 @@ export class TagCommands {
       const plan = planMembers(command, loaded.state);
       const changing = plan.filter((r) => r.outcome === 'ok').map((r) => r.member);
       // Approval-executed changes were guarded when they were requested; reverts restore what was there;
-      // restores are graded as a whole by the time machine.
+      // restores are graded as a whole by the time machine; the directory's removals follow a tenant policy.
       const guard =
-        input.source === 'approval' || input.source === 'revert' || input.source === 'restore'
+        input.source === 'approval' ||
+        input.source === 'revert' ||
+        input.source === 'restore' ||
+        input.source === 'directory'
           ? []
           : decideCatalog(
               {

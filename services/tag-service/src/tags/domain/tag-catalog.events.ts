@@ -3,8 +3,9 @@
 // decided against one consistent state and written in one append. Memberships live in their own streams.
 
 export type NodeType = 'group' | 'tag';
-export type TagKind = 'member' | 'customer';
-export type MemberKind = 'employee' | 'department' | 'customer';
+export type TagKind = 'member' | 'customer' | 'partner';
+/** `partner`: a partner enterprise (WeCom corp id), on partner tags only (docs/decisions.md D-C4). */
+export type MemberKind = 'employee' | 'department' | 'customer' | 'partner';
 
 export interface Visibility {
   /** everyone: all of the tenant; restricted: only the listed departments, roles and members. */

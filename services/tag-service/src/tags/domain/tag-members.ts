@@ -1,5 +1,6 @@
 import type { MemberKind, MemberRef, TagKind } from './tag-catalog.events';
 import { TagError } from './tag.errors';
+import { refusedByDirectory, type DirectoryFacts } from '../directory-copy/domain/member-checks.decider';
 
 // The members of one tag: stream `tagMembers-<tenantId>.<tagId>`, apart from the catalogue so that a
 // 700-member tag does not weigh on every catalogue decision.
@@ -7,8 +8,11 @@ import { TagError } from './tag.errors';
 export const MAX_BATCH = 1_000;
 export const MAX_MEMBER_ID_LENGTH = 128;
 
-/** Where a membership change came from; reverts and restores are not re-checked or re-automated. */
-export type ChangeSource = 'api' | 'approval' | 'sync' | 'revert' | 'restore';
+/**
+ * Where a membership change came from; reverts and restores are not re-automated. `directory`: removed by
+ * the tenant's departed-members policy when the employee was disabled or left.
+ */
+export type ChangeSource = 'api' | 'approval' | 'sync' | 'revert' | 'restore' | 'directory';
 
 export type TagMembersEvent =
   | {
@@ -65,6 +69,8 @@ export type TagMembersCommand =
         actorRoles: string[];
         source: ChangeSource;
         attributes?: Record<string, Record<string, string>>;
+        /** The directory facts of these members (from the local copy); every add is checked against them. */
+        directory?: DirectoryFacts;
       };
     }
   | {
@@ -72,7 +78,12 @@ export type TagMembersCommand =
       data: { tagId: string; members: MemberRef[]; actorRoles: string[]; source: ChangeSource };
     };
 
-const ALLOWED: Record<TagKind, MemberKind[]> = { member: ['employee', 'department'], customer: ['customer'] };
+const ALLOWED: Record<TagKind, MemberKind[]> = {
+  member: ['employee', 'department'],
+  customer: ['customer'],
+  partner: ['partner'],
+};
+const KINDS: readonly string[] = ['employee', 'department', 'customer', 'partner'];
 
 /** Per item: what happens to it. Never all-or-nothing: the valid items go through, the others say why. */
 export function planMembers(command: TagMembersCommand, state: TagMembersState): ItemResult[] {
@@ -83,15 +94,11 @@ export function planMembers(command: TagMembersCommand, state: TagMembersState):
     throw new TagError('TAG.INVALID_ARGUMENT', `at most ${MAX_BATCH} members per call`, 'members');
   const seen = new Set<string>();
   return members.map((member): ItemResult => {
-    if (
-      !member.id ||
-      member.id.length > MAX_MEMBER_ID_LENGTH ||
-      !['employee', 'department', 'customer'].includes(member.kind)
-    )
+    if (!member.id || member.id.length > MAX_MEMBER_ID_LENGTH || !KINDS.includes(member.kind))
       return {
         member,
         outcome: 'invalid',
-        reason: `id must be 1 to ${MAX_MEMBER_ID_LENGTH} characters, kind employee/department/customer`,
+        reason: `id must be 1 to ${MAX_MEMBER_ID_LENGTH} characters, kind ${KINDS.join('/')}`,
       };
     const key = memberKey(member);
     const duplicate = seen.has(key);
@@ -103,6 +110,8 @@ export function planMembers(command: TagMembersCommand, state: TagMembersState):
           outcome: 'not_allowed',
           reason: `a ${command.data.tagKind} tag takes ${ALLOWED[command.data.tagKind].join('/')}`,
         };
+      const refused = command.data.directory && refusedByDirectory(member, command.data.directory);
+      if (refused) return refused;
       return { member, outcome: duplicate || state.members.has(key) ? 'already_present' : 'ok' };
     }
     // Listed twice in one removal: the second finds it gone already.

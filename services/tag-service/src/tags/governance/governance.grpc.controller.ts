@@ -6,12 +6,18 @@ import { DataSource } from 'typeorm';
 import { TagCommands } from '../commands/tag-commands';
 import type { AffectedTag, MemberRef, RevertRule } from '../domain/tag-catalog.events';
 import { TagError } from '../domain/tag.errors';
+import type {
+  DepartedMembers,
+  DirectoryPolicyState,
+} from '../directory-copy/domain/directory-policy.decider';
+import { DirectoryPolicies } from '../directory-copy/directory-policy';
 import {
   caller,
   consistent,
   decodeCursor,
   page,
   pageSizeField,
+  revisionField,
   textField,
   uuidField,
   TAG_EDGE,
@@ -33,7 +39,33 @@ export class GovernanceGrpcController implements tagGovernanceV1.TagGovernanceSe
     @Inject(TagCommands) private readonly commands: TagCommands,
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(TAG_EDGE) private readonly edge: EdgeDeps,
+    @Inject(DirectoryPolicies) private readonly directoryPolicies: DirectoryPolicies,
   ) {}
+
+  async getDirectoryPolicy(
+    _request: tagGovernanceV1.GetDirectoryPolicyRequest,
+    metadata?: Metadata,
+  ): Promise<tagGovernanceV1.GetDirectoryPolicyResponse> {
+    const context = await caller(this.edge, metadata, 'catalog.read');
+    return { policy: toDirectoryPolicy(await this.directoryPolicies.get(context.principal.tenantId)) };
+  }
+
+  async setDirectoryPolicy(
+    request: tagGovernanceV1.SetDirectoryPolicyRequest,
+    metadata?: Metadata,
+  ): Promise<tagGovernanceV1.SetDirectoryPolicyResponse> {
+    const context = await caller(this.edge, metadata, 'governance.write', request.idempotencyKey);
+    const departed = DEPARTED[request.departedMembers];
+    if (!departed)
+      throw new TagError(
+        'TAG.INVALID_ARGUMENT',
+        'must be DEPARTED_MEMBERS_KEEP or DEPARTED_MEMBERS_REMOVE',
+        'departed_members',
+      );
+    const expectedRevision = revisionField(request.expectedRevision);
+    const result = await this.directoryPolicies.set(context, request, departed, expectedRevision);
+    return { policy: toDirectoryPolicy(result.policy), consistencyToken: result.consistencyToken };
+  }
 
   async getPolicy(
     _request: tagGovernanceV1.GetPolicyRequest,
@@ -240,6 +272,21 @@ export class GovernanceGrpcController implements tagGovernanceV1.TagGovernanceSe
       nextPageToken: next,
     };
   }
+}
+
+const DEPARTED: Record<string, DepartedMembers> = {
+  [tagGovernanceV1.DepartedMembers.DEPARTED_MEMBERS_KEEP]: 'keep',
+  [tagGovernanceV1.DepartedMembers.DEPARTED_MEMBERS_REMOVE]: 'remove',
+};
+
+function toDirectoryPolicy(state: DirectoryPolicyState): tagGovernanceV1.DirectoryPolicy {
+  return {
+    departedMembers:
+      state.departedMembers === 'remove'
+        ? tagGovernanceV1.DepartedMembers.DEPARTED_MEMBERS_REMOVE
+        : tagGovernanceV1.DepartedMembers.DEPARTED_MEMBERS_KEEP,
+    revision: String(state.revision),
+  };
 }
 
 function revertRuleField(rule: tagGovernanceV1.RevertRule | undefined): RevertRule {

@@ -60,7 +60,10 @@ export class RevertProcess {
 
   private async check(recorded: RecordedEvent): Promise<void> {
     const event = { type: recorded.type, data: recorded.data } as TagMembersEvent;
-    if (event.type !== 'MembersRemoved' || ['revert', 'approval', 'restore'].includes(event.data.source))
+    if (
+      event.type !== 'MembersRemoved' ||
+      ['revert', 'approval', 'restore', 'directory'].includes(event.data.source)
+    )
       return;
     const tenantId = recorded.metadata.tenantId;
     const tagId = entityIdOf(recorded);

@@ -3,7 +3,10 @@ import type { Metadata } from '@grpc/grpc-js';
 import { tagMemberV1 } from '@tagguard/contracts';
 import { DataSource } from 'typeorm';
 import { TagCommands, type MembersResult } from '../commands/tag-commands';
+import type { MemberKind } from '../domain/tag-catalog.events';
 import { TagError } from '../domain/tag.errors';
+import { DirectoryCopy } from '../directory-copy/directory-copy';
+import { membershipFlag } from '../directory-copy/domain/member-checks.decider';
 import {
   caller,
   consistent,
@@ -34,6 +37,7 @@ export class MembersGrpcController implements tagMemberV1.TagMemberServiceContro
     @Inject(TagCommands) private readonly commands: TagCommands,
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(TAG_EDGE) private readonly edge: EdgeDeps,
+    @Inject(DirectoryCopy) private readonly directory: DirectoryCopy,
   ) {}
 
   async addMembers(
@@ -78,12 +82,16 @@ export class MembersGrpcController implements tagMemberV1.TagMemberServiceContro
       .limit(pageSize + 1)
       .getMany();
     const { items, next } = page(rows, pageSize, (r) => [r.memberKind, r.memberId]);
+    const refs = items.map((m) => ({ kind: m.memberKind as MemberKind, id: m.memberId }));
+    // Flagged from the local copy at read time: always as current as the copy itself.
+    const facts = await this.directory.facts(tenantId, refs);
     return {
-      members: items.map((m) => ({
+      members: items.map((m, i) => ({
         kind: memberKindToWire(m.memberKind),
         id: m.memberId,
         addedBy: m.addedBy,
         addedAt: m.addedAt.toISOString(),
+        directoryFlag: membershipFlag(refs[i]!, facts),
       })),
       nextPageToken: next,
       total:

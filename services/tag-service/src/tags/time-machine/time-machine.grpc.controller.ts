@@ -8,7 +8,7 @@ import type { MemberRef } from '../domain/tag-catalog.events';
 import type { Change } from '../domain/time-machine';
 import { TagError } from '../domain/tag.errors';
 import { caller, optionalUuid, uuidField, TAG_EDGE, type EdgeDeps } from '../edge';
-import { toApproval } from '../wire';
+import { tagKindToWire, toApproval } from '../wire';
 import { ReadModelRebuilder } from '../rebuild/read-model-rebuilder';
 import { TimeMachine } from './time-machine';
 import type { AsOf } from './time-machine.reader';
@@ -171,7 +171,7 @@ function nodeToTag(n: TagNode, memberCount: number): tagV1.Tag {
   return {
     tagId: n.nodeId,
     name: n.name,
-    kind: n.kind === 'member' ? tagV1.TagKind.TAG_KIND_MEMBER : tagV1.TagKind.TAG_KIND_CUSTOMER,
+    kind: tagKindToWire(n.kind),
     revision: String(n.revision),
     deleted: n.status !== 'active',
     createdAt: '',

@@ -1,3 +1,4 @@
+import type { TagKind } from '../../domain/tag-catalog.events';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** One row per group or tag, binned and purged ones included (status says which). */
@@ -7,7 +8,7 @@ export class TagNodeView {
   @PrimaryColumn({ name: 'tenant_id', type: 'text' }) tenantId!: string;
   @PrimaryColumn({ name: 'node_id', type: 'text' }) nodeId!: string;
   @Column({ name: 'node_type', type: 'text' }) nodeType!: 'group' | 'tag';
-  @Column({ type: 'text' }) kind!: 'member' | 'customer';
+  @Column({ type: 'text' }) kind!: TagKind;
   @Column({ type: 'text' }) name!: string;
   @Column({ name: 'parent_id', type: 'text', nullable: true }) parentId!: string | null;
   @Column({ name: 'sort_order', type: 'integer' }) sortOrder!: number;
