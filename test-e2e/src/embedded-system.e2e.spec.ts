@@ -100,11 +100,33 @@ describe('embedded system (one process, PostgreSQL 18 from npm, in-process trans
     };
 
     const first = await startSystem(basePort, dataDir);
+    // sync-service turns SERVING once the WeCom connector's first pull is reconciled into the directory.
     for (let i = 0; i < SERVICE_COUNT; i++)
-      await expect(checkHealth(`127.0.0.1:${basePort + i}`)).resolves.toBe('SERVING');
+      await eventually(
+        async () => expect(await checkHealth(`127.0.0.1:${basePort + i}`)).toBe('SERVING'),
+        30_000,
+      );
     // The WeCom demo (on by default): the sandbox at base + 19, seeded, for sync-service's connector.
     const wecom = await fetch(`http://127.0.0.1:${basePort + 19}/sandbox/corps/wwtagguarddemo001/directory`);
     expect(((await wecom.json()) as { users: unknown[] }).users).toHaveLength(4);
+    // Its full pull, reconciled by sync-service's directory: the mirror serves the demo's people.
+    const directory = () => serviceClient(`127.0.0.1:${basePort + 4}`, 'directory');
+    await eventually(async () => {
+      const { employees } = await unary<{ employees: { employeeId: string }[] }>(
+        directory(),
+        'ListEmployees',
+        {},
+        caller,
+      );
+      expect(employees).toHaveLength(4);
+    }, 30_000);
+    const customers = await unary<{ customers: { externalUserId: string }[] }>(
+      directory(),
+      'ListCustomers',
+      { followerId: 'lisi' },
+      caller,
+    );
+    expect(customers.customers.map((c) => c.externalUserId)).toEqual(['wmDemoCustomer0001']);
     const tagId = randomUUID();
     const { result } = await unary<{ result: { consistencyToken: string } }>(
       tags(),

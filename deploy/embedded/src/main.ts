@@ -25,8 +25,9 @@ const services: [string, number, Start][] = [
   ['audit-service', 3, (env, rt) => startAuditService(loadAuditServiceConfig(env), rt)],
   ['permission-service', 1, (env, rt) => startPermissionService(loadPermissionServiceConfig(env), rt)],
   ['mute-service', 2, (env, rt) => startMuteService(loadMuteServiceConfig(env), rt)],
-  ['sync-service', 4, (env, rt) => startSyncService(loadSyncServiceConfig(env), rt)],
   ['tag-service', 0, (env, rt) => startTagService(loadTagServiceConfig(env), rt)],
+  // Last: tag-service consumes the directory events sync-service's relay publishes.
+  ['sync-service', 4, (env, rt) => startSyncService(loadSyncServiceConfig(env), rt)],
 ];
 
 async function main(): Promise<void> {

@@ -14,6 +14,7 @@ export {
   type TagIntegrationEventV1,
 } from './integration/tag-events.v1';
 export * as auditV1 from './generated/tagguard/audit/v1/audit_service';
+export * as directoryV1 from './generated/tagguard/sync/v1/directory_service';
 export {
   directoryEventKeyV1,
   DIRECTORY_EVENTS_TOPIC_V1,

@@ -9,6 +9,7 @@ import { SyncServiceModule } from './sync-service.module';
 
 export type { SyncServiceConfig } from './config/sync-service.config';
 export { loadSyncServiceConfig } from './config/sync-service.config';
+export { openDirectoryImport, type DirectoryImport } from './directory/directory-import';
 
 /** Starts sync-service in this process: its own process (main.ts) or beside the others (embedded mode). */
 export function startSyncService(
@@ -18,10 +19,14 @@ export function startSyncService(
   return runGrpcService({
     name: 'sync-service',
     version: workspaceVersion(),
-    module: SyncServiceModule.forRoot(config),
+    module: SyncServiceModule.forRoot(config, runtime.events),
+    packages: ['tagguard.sync.v1'],
+    protoFiles: ['tagguard/sync/v1/directory_service.proto'],
+    healthServices: ['tagguard.sync.v1.DirectoryService'],
     host: config.grpcHost,
     port: config.grpcPort,
     tls: config.grpcTls,
+    configWarnings: config.auth.warning ? [config.auth.warning] : [],
     ...runtime,
   });
 }

@@ -1,11 +1,20 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import type { MessageTransport } from '@tagguard/messaging';
 import type { SyncServiceConfig } from './config/sync-service.config';
+import { DirectoryModule } from './directory/directory.module';
 import { WeComModule } from './wecom/wecom.module';
 
-/** downstream directory sync (WeCom contacts, enterprise email), drift detection. */
+/** Downstream directory sync (WeCom contacts, enterprise email), drift detection. */
 @Module({})
 export class SyncServiceModule {
-  static forRoot(config: SyncServiceConfig): DynamicModule {
-    return { module: SyncServiceModule, imports: [WeComModule.forRoot(config.wecom)] };
+  static forRoot(config: SyncServiceConfig, events?: MessageTransport): DynamicModule {
+    return {
+      module: SyncServiceModule,
+      imports: [
+        DirectoryModule.forRoot(config, events),
+        // Sources (connectors) follow, one line each; they inject DIRECTORY_INGEST (a global export).
+        WeComModule.forRoot(config.wecom),
+      ],
+    };
   }
 }

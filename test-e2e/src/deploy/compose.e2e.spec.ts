@@ -83,6 +83,7 @@ describe('docker-compose.yml (distributed mode)', () => {
   it.each([
     ['tag-service', loadTagServiceConfig],
     ['audit-service', loadAuditServiceConfig],
+    ['sync-service', loadSyncServiceConfig],
   ] as const)('%s verifies tokens with the generated key, and without it refuses to start', (name, load) => {
     const env = containerEnv(name, secrets);
     expect(load(env).auth).toMatchObject({

@@ -18,6 +18,10 @@ const SERVICES = {
     file: 'tagguard/tag/v1/governance_service.proto',
     path: ['tagguard', 'tag', 'v1', 'TagGovernanceService'],
   },
+  directory: {
+    file: 'tagguard/sync/v1/directory_service.proto',
+    path: ['tagguard', 'sync', 'v1', 'DirectoryService'],
+  },
 } as const;
 
 /** gRPC metadata with a caller token signed by the development key, as a platform caller sends it. */

@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import type { EventStore, ReadStreamOptions } from '@tagguard/event-store';
+import { departmentTree } from '../departments/domain/department-tree.decider';
+import { employee } from '../employees/domain/employee.decider';
+import { employeeStream, treeStream } from '../streams';
+import { openDirectoryWriteSide, type DirectoryWriteSide } from '../testing/directory-write-side';
+import { DirectoryWriter, IDEMPOTENCY_WINDOW_MS } from './directory-writer';
+import { WRITE_SNAPSHOT_EVERY, WriteSnapshots } from './write-snapshots';
+
+// The one write path on a real PostgreSQL: two writers with their own caches retry on conflict and
+// decide again; a "fresh" guess that is wrong costs a retry, never a wrong event; a cold load reads the
+// snapshot and a short tail.
+describe('DirectoryWriter', () => {
+  const schema = `dir_w_${randomUUID().slice(0, 8)}`;
+  let side: DirectoryWriteSide;
+  beforeAll(async () => {
+    side = await openDirectoryWriteSide(schema, false);
+  });
+  afterAll(() => side?.close());
+  const meta = () => ({ tenantId: `t-${randomUUID().slice(0, 8)}`, actorId: 'admin' });
+  const person = (position: string) => ({
+    employeeId: 'a',
+    name: 'A',
+    departmentIds: ['1'],
+    mainDepartmentId: '1',
+    position,
+    leaderInDepartmentIds: [],
+  });
+  const counting = (store: EventStore) => {
+    const read = { events: 0 };
+    const proxy = Object.create(store) as EventStore;
+    proxy.readStream = async (stream: string, options?: ReadStreamOptions) => {
+      const events = await store.readStream(stream, options);
+      read.events += events.length;
+      return events;
+    };
+    return { proxy, read };
+  };
+
+  it('decides again on the other writer’s events after a conflict (stale cache), and a wrong fresh guess too', async () => {
+    const m = meta();
+    const target = { stream: employeeStream(m.tenantId, 'a'), decider: employee };
+    const one = new DirectoryWriter(side.store);
+    const two = new DirectoryWriter(side.store);
+    await one.write(target, { type: 'UpsertEmployee', data: { employee: person('p0') } }, m);
+    await two.write(target, { type: 'UpsertEmployee', data: { employee: person('p1') } }, m);
+    // one's cache still says revision 0: its append conflicts, it reloads and decides again.
+    const out = await one.write(
+      target,
+      { type: 'SetEmployeeStatus', data: { employeeId: 'a', status: 'disabled' } },
+      m,
+    );
+    expect(out).toMatchObject({ revision: 3, changed: true, eventsWritten: 2 });
+    const fresh = await new DirectoryWriter(side.store).write(
+      target,
+      { type: 'UpsertEmployee', data: { employee: person('p1') } },
+      m,
+      { fresh: true },
+    );
+    expect(fresh).toMatchObject({ revision: 3, changed: false });
+    const events = await side.store.readStream(target.stream);
+    expect(
+      events.map((e) => (e.data as { employee?: { position: string; status: string } }).employee),
+    ).toEqual([
+      expect.objectContaining({ position: 'p0' }),
+      expect.objectContaining({ position: 'p1' }),
+      expect.objectContaining({ position: 'p1', status: 'disabled' }),
+      undefined,
+    ]);
+  });
+
+  it('forgets an idempotency key after its window: the key then starts a new request', async () => {
+    const m = meta();
+    let now = new Date();
+    const writer = new DirectoryWriter(side.store, undefined, () => now);
+    const target = { stream: employeeStream(m.tenantId, 'a'), decider: employee };
+    const upsert = (position: string) =>
+      writer.once(m, 'k', { position }, async () => {
+        const { revision, changed } = await writer.write(
+          target,
+          { type: 'UpsertEmployee', data: { employee: person(position) } },
+          m,
+        );
+        return { revision, changed };
+      });
+    expect(await upsert('p0')).toMatchObject({ revision: 0 });
+    await expect(upsert('p1')).rejects.toMatchObject({
+      code: 'DIRECTORY.INVALID_ARGUMENT',
+      field: 'idempotencyKey',
+    });
+    now = new Date(now.getTime() + IDEMPOTENCY_WINDOW_MS + 60_000);
+    expect(await upsert('p1')).toMatchObject({ revision: 1, changed: true });
+  });
+
+  it('loads a long department tree cold from its snapshot and the events after it', async () => {
+    const m = meta();
+    const snapshots = await WriteSnapshots.create(side.db, schema);
+    const writer = new DirectoryWriter(side.store, snapshots);
+    const target = { stream: treeStream(m.tenantId), decider: departmentTree };
+    const total = WRITE_SNAPSHOT_EVERY + 20;
+    for (let i = 0; i < total; i++)
+      await writer.write(
+        target,
+        {
+          type: 'UpsertDepartment',
+          data: {
+            department: { departmentId: `d${i}`, name: `d${i}`, parentId: null, order: i, leaderIds: [] },
+          },
+        },
+        m,
+      );
+    const { proxy, read } = counting(side.store);
+    const cold = new DirectoryWriter(proxy, await WriteSnapshots.create(side.db, schema));
+    const tree = await cold.state(target);
+    expect(Object.keys(tree.departments)).toHaveLength(total);
+    expect(read.events).toBeLessThan(WRITE_SNAPSHOT_EVERY);
+    expect(read.events).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,285 @@
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  comparePositions,
+  StreamNotFoundError,
+  WrongExpectedRevisionError,
+  type EventStore,
+  type GlobalPosition,
+  type RecordedEvent,
+} from '@tagguard/event-store';
+import type { Decider, DomainEvent } from '../domain/decider';
+import { DirectoryError } from '../domain/directory.errors';
+import { REQUEST_KEY_CATEGORY } from '../streams';
+import type { WriteSnapshots } from './write-snapshots';
+
+/** Who writes and why: carried by every event (the admin API's caller, or a source such as "wecom"). */
+export interface WriteMeta {
+  tenantId: string;
+  actorId: string;
+  correlationId?: string;
+  traceparent?: string;
+  tracestate?: string;
+}
+
+export interface WriteOptions {
+  /** The revision the caller read of the object; another one is DIRECTORY.WRONG_EXPECTED_REVISION. */
+  expectedRevision?: number;
+  /**
+   * The caller believes the stream does not exist yet (a reconcile creating what its mirror lacks): the
+   * first attempt decides on the initial state without reading, and appends with `no_stream`; if the
+   * stream exists after all, that append conflicts and the write loads and decides again.
+   */
+  fresh?: boolean;
+}
+
+export interface WriteOutcome {
+  /** The object's revision after the write (-1: it does not exist). */
+  revision: number;
+  /** Where the write landed (undefined when nothing was written): the consistency token. */
+  position?: GlobalPosition;
+  changed: boolean;
+  eventsWritten: number;
+}
+
+export interface Target<S, C, E extends DomainEvent> {
+  stream: string;
+  decider: Decider<S, C, E>;
+}
+
+type Loaded = { state: unknown; revision?: bigint };
+type Answer<R> = {
+  requestHash: string;
+  result?: R;
+  error?: { code: DirectoryError['code']; message: string; field?: string };
+};
+
+export const SCHEMA_VERSION = 1;
+export const MAX_CONFLICT_RETRIES = 10;
+/** Loaded states kept in memory (an import touches each stream once; the tree stream is hot). */
+const CACHE_SIZE = 20_000;
+/** How long an idempotency key is remembered, from its last use (tag-service's window, D29). */
+export const IDEMPOTENCY_WINDOW_MS = 7 * 24 * 3_600_000;
+/** A second request with a key whose first is still running waits this long for its answer. */
+const CLAIM_WAIT_MS = 5_000;
+
+export const requestHash = (request: unknown): string =>
+  createHash('sha256').update(JSON.stringify(request)).digest('hex');
+
+/**
+ * sync-service's one write path: load (cached state or snapshot, then the stream's tail) → decide →
+ * append at the revision decided on → on a concurrent append, load the tail and decide again. Every
+ * command of every feature, from the admin API and from sources alike, goes through `write`.
+ */
+export class DirectoryWriter {
+  private readonly cache = new Map<string, Loaded>();
+  /** The last position this process wrote at: what a reader of the mirror waits for. */
+  private written?: GlobalPosition;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly snapshots?: WriteSnapshots,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async write<S, C, E extends DomainEvent>(
+    target: Target<S, C, E>,
+    command: C,
+    meta: WriteMeta,
+    options: WriteOptions = {},
+  ): Promise<WriteOutcome> {
+    for (let attempt = 0; ; attempt++) {
+      const loaded =
+        attempt === 0 && options.fresh && !this.cache.has(target.stream)
+          ? { state: target.decider.initialState() }
+          : await this.load(target);
+      const state = loaded.state as S;
+      const before = target.decider.revisionOf(command, state);
+      if (options.expectedRevision !== undefined && options.expectedRevision !== before)
+        throw new DirectoryError(
+          'DIRECTORY.WRONG_EXPECTED_REVISION',
+          `the object is at revision ${before}, not ${options.expectedRevision}`,
+          'expectedRevision',
+        );
+      const events = target.decider.decide(command, state);
+      if (events.length === 0) return { revision: before, changed: false, eventsWritten: 0 };
+      try {
+        const written = await this.store.append(
+          target.stream,
+          events.map((e) => ({
+            id: randomUUID(),
+            type: e.type,
+            schemaVersion: SCHEMA_VERSION,
+            data: e.data,
+            metadata: this.metadata(meta),
+          })),
+          loaded.revision ?? 'no_stream',
+        );
+        let next = state;
+        let revision = loaded.revision ?? -1n;
+        for (const e of events) next = target.decider.evolve(next, e, Number(++revision));
+        this.remember(target.stream, { state: next, revision: written.nextRevision });
+        if (!this.written || comparePositions(written.position, this.written) > 0)
+          this.written = written.position;
+        await this.snapshots?.maybeSave(target.stream, written.nextRevision, next);
+        return {
+          revision: target.decider.revisionOf(command, next),
+          position: written.position,
+          changed: true,
+          eventsWritten: events.length,
+        };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
+      }
+    }
+  }
+
+  /** Waits (at most `timeoutMs`, then goes on) until `view` shows every write of this process. */
+  async settled(
+    view: { waitFor(p: GlobalPosition, ms: number): Promise<void> },
+    timeoutMs: number,
+  ): Promise<void> {
+    if (this.written) await view.waitFor(this.written, timeoutMs).catch(() => undefined);
+  }
+
+  /** The current state of a stream (the edge's guards read the department tree through it). */
+  async state<S, C, E extends DomainEvent>(target: Target<S, C, E>): Promise<S> {
+    return (await this.load(target)).state as S;
+  }
+
+  /**
+   * Runs `write` once per idempotency key: the key is bound tenant-wide to the request it came with (one
+   * small claim stream per key); a retry gets the first answer, another request with it is refused.
+   * The answer is stored as JSON: `write` resolves to plain JSON.
+   */
+  async once<R>(
+    meta: WriteMeta,
+    key: string | undefined,
+    request: unknown,
+    write: () => Promise<R>,
+  ): Promise<R> {
+    if (!key) return write();
+    const hash = requestHash(request);
+    const stream = `${REQUEST_KEY_CATEGORY}-${meta.tenantId}.${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+    const deadline = Date.now() + CLAIM_WAIT_MS;
+    for (;;) {
+      const latest = await this.last(stream);
+      // A key used again after the window is a new request (as in tag-service, D29): a new claim.
+      const expired =
+        latest !== undefined && this.clock().getTime() - latest.recordedAt.getTime() > IDEMPOTENCY_WINDOW_MS;
+      const last = expired ? undefined : latest;
+      const data = last?.data as Answer<R> | undefined;
+      if (data && data.requestHash !== hash)
+        throw new DirectoryError(
+          'DIRECTORY.INVALID_ARGUMENT',
+          'was already used for a different request',
+          'idempotencyKey',
+        );
+      if (last?.type === 'RequestKeyAnswered') {
+        if (data!.error) throw new DirectoryError(data!.error.code, data!.error.message, data!.error.field);
+        return data!.result as R;
+      }
+      if (last && Date.now() < deadline) {
+        // The first request with this key is still running (or died): wait for its answer, then do it.
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      let claimed: { nextRevision: bigint };
+      try {
+        claimed = last
+          ? { nextRevision: last.revision }
+          : await this.store.append(
+              stream,
+              [this.keyEvent('RequestKeyClaimed', { requestHash: hash }, meta)],
+              latest ? latest.revision : 'no_stream',
+            );
+      } catch (error) {
+        // Another request claimed the key first: read what it is.
+        if (error instanceof WrongExpectedRevisionError) continue;
+        throw error;
+      }
+      {
+        // A request that waited out a stuck first one may have answered already: its answer stands.
+        const answer = (a: Answer<R>) =>
+          this.store
+            .append(stream, [this.keyEvent('RequestKeyAnswered', a, meta)], claimed.nextRevision)
+            .then(
+              () => undefined,
+              (error: unknown) => {
+                if (!(error instanceof WrongExpectedRevisionError)) throw error;
+              },
+            );
+        let result: R;
+        try {
+          result = await write();
+        } catch (error) {
+          // A refusal is an answer too (the same request is refused again); an outage is not.
+          if (error instanceof DirectoryError && error.code !== 'DIRECTORY.UNAVAILABLE')
+            await answer({
+              requestHash: hash,
+              error: {
+                code: error.code,
+                message: error.message,
+                ...(error.field ? { field: error.field } : {}),
+              },
+            });
+          throw error;
+        }
+        await answer({ requestHash: hash, result });
+        return result;
+      }
+    }
+  }
+
+  private keyEvent(type: string, data: unknown, meta: WriteMeta) {
+    return { id: randomUUID(), type, schemaVersion: SCHEMA_VERSION, data, metadata: this.metadata(meta) };
+  }
+
+  private metadata(meta: WriteMeta) {
+    return {
+      tenantId: meta.tenantId,
+      actorId: meta.actorId,
+      correlationId: meta.correlationId ?? randomUUID(),
+      occurredAt: this.clock().toISOString(),
+      ...(meta.traceparent ? { traceparent: meta.traceparent } : {}),
+      ...(meta.tracestate ? { tracestate: meta.tracestate } : {}),
+    };
+  }
+
+  private async load<S, C, E extends DomainEvent>(target: Target<S, C, E>): Promise<Loaded> {
+    const { stream, decider } = target;
+    const from = this.cache.get(stream) ??
+      (await this.snapshots?.latest(stream)) ?? { state: decider.initialState() };
+    let history: RecordedEvent[];
+    try {
+      history = await this.store.readStream(
+        stream,
+        from.revision !== undefined ? { fromRevision: from.revision + 1n } : {},
+      );
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return from;
+      throw error;
+    }
+    if (history.length === 0) return from;
+    let state = from.state as S;
+    for (const e of history)
+      state = decider.evolve(state, { type: e.type, data: e.data } as E, Number(e.revision));
+    const loaded = { state, revision: history[history.length - 1]!.revision };
+    this.remember(stream, loaded);
+    return loaded;
+  }
+
+  private remember(stream: string, loaded: Loaded): void {
+    this.cache.delete(stream);
+    this.cache.set(stream, loaded);
+    if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  private async last(stream: string): Promise<RecordedEvent | undefined> {
+    try {
+      return (await this.store.readStream(stream, { direction: 'backwards', maxCount: 1 }))[0];
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return undefined;
+      throw error;
+    }
+  }
+}

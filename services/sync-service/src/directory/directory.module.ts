@@ -1,0 +1,203 @@
+import {
+  Inject,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { TokenVerifier } from '@tagguard/auth';
+import { DIRECTORY_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
+import { openEventStore, type EventStore } from '@tagguard/event-store';
+import { COMPONENT_REGISTRY } from '@tagguard/grpc-runtime';
+import {
+  EventRelay,
+  PostgresCheckpointStore,
+  PostgresParkedEvents,
+  type MessageTransport,
+} from '@tagguard/messaging';
+import { ComponentRegistry } from '@tagguard/telemetry';
+import { DataSource } from 'typeorm';
+import type { SyncServiceConfig } from '../config/sync-service.config';
+import { LocalTenantAdminPolicy } from './authorization/directory-authorizer';
+import { DirectoryCommands } from './commands/directory-commands';
+import { DirectoryWriter } from './commands/directory-writer';
+import { WriteSnapshots } from './commands/write-snapshots';
+import { DirectoryGrpcController } from './directory.grpc.controller';
+import { DirectoryRuntime } from './directory-runtime';
+import { DIRECTORY_EDGE, type EdgeDeps } from './edge';
+import { toIntegrationMessage } from './integration/directory-events.translation';
+import {
+  DIRECTORY_VIEW,
+  DirectoryViewProjection,
+} from './projections/directory-view/directory-view.projection';
+import { openReadModel } from './projections/directory-view/read-model';
+import { DirectoryReconciler } from './reconcile/directory-ingest';
+import { DIRECTORY_INGEST } from './sources/directory-source.port';
+import { DIRECTORY_CATEGORIES } from './streams';
+
+const EVENT_STORE = Symbol('DIRECTORY_EVENT_STORE');
+const RUNTIME = Symbol('DIRECTORY_RUNTIME');
+const RELAY = Symbol('DIRECTORY_RELAY');
+export const DIRECTORY_RELAY_NAME = 'sync-service.directory-relay';
+
+type Relay = { relay: EventRelay; close(): Promise<void> } | undefined;
+
+/** The relay that publishes directory events on the transport, or undefined when the service has none. */
+async function createRelay(
+  config: SyncServiceConfig,
+  store: EventStore,
+  runtime: DirectoryRuntime,
+  events?: MessageTransport,
+): Promise<Relay> {
+  if (!events) return undefined;
+  await events.ensureTopics([DIRECTORY_EVENTS_TOPIC_V1]);
+  const publisher = await events.publisher();
+  const relay = runtime.supervise(
+    DIRECTORY_RELAY_NAME,
+    'relay',
+    (supervision) =>
+      new EventRelay({
+        name: DIRECTORY_RELAY_NAME,
+        store,
+        filter: { categories: DIRECTORY_CATEGORIES },
+        translate: toIntegrationMessage,
+        publisher,
+        checkpoints: runtime.fenced,
+        batchSize: config.relayBatchSize,
+        ...supervision,
+      }),
+    (r) => r.lag(),
+  );
+  return {
+    relay,
+    async close() {
+      await relay.stop();
+      await publisher.close();
+    },
+  };
+}
+
+class DirectoryLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: DirectoryRuntime,
+    @Inject(DirectoryViewProjection) private readonly projection: DirectoryViewProjection,
+    @Inject(RELAY) private readonly relay: Relay,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(DataSource) private readonly db: DataSource,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runtime.start([this.projection, ...(this.relay ? [this.relay.relay] : [])]);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.runtime.stop();
+    await this.relay?.close();
+    await this.store.close();
+    await this.db.destroy();
+  }
+}
+
+/**
+ * The enterprise directory: its admin API, the one write path, the mirror (read models), the relay to
+ * DIRECTORY_EVENTS_TOPIC_V1, and DIRECTORY_INGEST for sources (global: a connector module injects it).
+ */
+@Module({})
+export class DirectoryModule {
+  static forRoot(config: SyncServiceConfig, events?: MessageTransport): DynamicModule {
+    return {
+      module: DirectoryModule,
+      global: true,
+      controllers: [DirectoryGrpcController],
+      providers: [
+        {
+          provide: EVENT_STORE,
+          useFactory: () =>
+            openEventStore({
+              url: config.eventStoreUrl,
+              schema: config.eventStoreSchema,
+              listen: config.eventStoreListen,
+              poolSize: config.poolSize,
+            }),
+        },
+        {
+          provide: DataSource,
+          useFactory: () => openReadModel(config.databaseUrl, config.databaseSchema, config.poolSize),
+        },
+        {
+          provide: DirectoryCommands,
+          useFactory: async (store: EventStore, db: DataSource) =>
+            new DirectoryCommands(
+              new DirectoryWriter(store, await WriteSnapshots.create(db, config.databaseSchema)),
+            ),
+          inject: [EVENT_STORE, DataSource],
+        },
+        {
+          provide: PostgresCheckpointStore,
+          useFactory: (db: DataSource) => PostgresCheckpointStore.create(db, config.databaseSchema),
+          inject: [DataSource],
+        },
+        {
+          provide: PostgresParkedEvents,
+          useFactory: (db: DataSource) => PostgresParkedEvents.create(db, config.databaseSchema),
+          inject: [DataSource],
+        },
+        {
+          provide: RUNTIME,
+          useFactory: (
+            checkpoints: PostgresCheckpointStore,
+            parking: PostgresParkedEvents,
+            registry?: ComponentRegistry,
+          ) =>
+            new DirectoryRuntime(
+              `sync-service@${config.databaseSchema}`,
+              config.databaseUrl,
+              checkpoints,
+              parking,
+              registry ?? new ComponentRegistry(),
+            ),
+          inject: [
+            PostgresCheckpointStore,
+            PostgresParkedEvents,
+            { token: COMPONENT_REGISTRY, optional: true },
+          ],
+        },
+        {
+          provide: DirectoryViewProjection,
+          useFactory: (store: EventStore, db: DataSource, runtime: DirectoryRuntime) =>
+            runtime.supervise(
+              DIRECTORY_VIEW,
+              'projection',
+              (supervision) => new DirectoryViewProjection(store, db, runtime.fenced, supervision),
+              (p) => p.lag(),
+            ),
+          inject: [EVENT_STORE, DataSource, RUNTIME],
+        },
+        {
+          provide: RELAY,
+          useFactory: (store: EventStore, runtime: DirectoryRuntime) =>
+            createRelay(config, store, runtime, events),
+          inject: [EVENT_STORE, RUNTIME],
+        },
+        {
+          provide: DIRECTORY_EDGE,
+          useFactory: (projection: DirectoryViewProjection) =>
+            ({
+              verifier: new TokenVerifier(config.auth.pem),
+              authorizer: new LocalTenantAdminPolicy(),
+              projection,
+            }) satisfies EdgeDeps,
+          inject: [DirectoryViewProjection],
+        },
+        {
+          provide: DIRECTORY_INGEST,
+          useFactory: (commands: DirectoryCommands, db: DataSource, projection: DirectoryViewProjection) =>
+            new DirectoryReconciler(commands, db, projection),
+          inject: [DirectoryCommands, DataSource, DirectoryViewProjection],
+        },
+        DirectoryLifecycle,
+      ],
+      exports: [DIRECTORY_INGEST],
+    };
+  }
+}
