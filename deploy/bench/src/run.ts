@@ -26,6 +26,10 @@ async function main(): Promise<number> {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, `${name}-${result.at.replace(/[:.]/g, '-')}.json`), `${json}\n`);
     return 0;
+  } catch (error) {
+    // Said before the servers stop: a benchmark's idle pool may crash the process on their shutdown.
+    console.error(error);
+    return 1;
   } finally {
     if (started) await down();
   }
