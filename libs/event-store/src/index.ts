@@ -28,5 +28,6 @@ export type {
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store';
 export { quoteIdent } from './postgres/schema';
 export { categoryOf, idOf, streamName } from './stream-name';
+export { CallerSessions } from './caller-sessions';
 export { KurrentDbEventStore } from './kurrentdb/kurrentdb-event-store';
 export { openEventStore, type EventStoreConnection } from './open-event-store';

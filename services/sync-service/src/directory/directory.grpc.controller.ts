@@ -350,7 +350,7 @@ export class DirectoryGrpcController implements directoryV1.DirectoryServiceCont
   ): Promise<T> {
     return edge(async () => {
       const meta = await caller(this.deps, metadata, 'directory.read');
-      await consistent(this.deps, token);
+      await consistent(this.deps, token, meta);
       return run(meta.tenantId);
     });
   }

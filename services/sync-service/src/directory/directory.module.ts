@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { TokenVerifier } from '@tagguard/auth';
 import { DIRECTORY_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
-import { openEventStore, type EventStore } from '@tagguard/event-store';
+import { CallerSessions, openEventStore, type EventStore } from '@tagguard/event-store';
 import { COMPONENT_REGISTRY } from '@tagguard/grpc-runtime';
 import {
   EventRelay,
@@ -112,14 +112,20 @@ export class DirectoryModule {
       providers: [
         {
           provide: EVENT_STORE,
-          useFactory: () =>
-            openEventStore({
-              url: config.eventStoreUrl,
-              schema: config.eventStoreSchema,
-              listen: config.eventStoreListen,
-              poolSize: config.poolSize,
-            }),
+          // Every write is remembered for its caller (read-your-writes, D27).
+          useFactory: async (sessions: CallerSessions) =>
+            sessions.track(
+              await openEventStore({
+                url: config.eventStoreUrl,
+                schema: config.eventStoreSchema,
+                listen: config.eventStoreListen,
+                poolSize: config.poolSize,
+              }),
+              DIRECTORY_CATEGORIES,
+            ),
+          inject: [CallerSessions],
         },
+        { provide: CallerSessions, useFactory: () => new CallerSessions() },
         {
           provide: DataSource,
           useFactory: () => openReadModel(config.databaseUrl, config.databaseSchema, config.poolSize),
@@ -181,13 +187,14 @@ export class DirectoryModule {
         },
         {
           provide: DIRECTORY_EDGE,
-          useFactory: (projection: DirectoryViewProjection) =>
+          useFactory: (projection: DirectoryViewProjection, sessions: CallerSessions) =>
             ({
               verifier: new TokenVerifier(config.auth.pem),
               authorizer: new LocalTenantAdminPolicy(),
               projection,
+              sessions,
             }) satisfies EdgeDeps,
-          inject: [DirectoryViewProjection],
+          inject: [DirectoryViewProjection, CallerSessions],
         },
         {
           provide: DIRECTORY_INGEST,

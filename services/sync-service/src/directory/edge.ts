@@ -1,6 +1,11 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { authenticate, type TokenVerifier } from '@tagguard/auth';
-import { positionFromToken, positionToToken } from '@tagguard/event-store';
+import {
+  comparePositions,
+  positionFromToken,
+  positionToToken,
+  type CallerSessions,
+} from '@tagguard/event-store';
 import { currentTraceHeaders } from '@tagguard/telemetry';
 import type { DirectoryAction, DirectoryAuthorizer } from './authorization/directory-authorizer';
 import type { WriteMeta, WriteOutcome } from './commands/directory-writer';
@@ -18,6 +23,7 @@ export interface EdgeDeps {
   verifier: TokenVerifier;
   authorizer: DirectoryAuthorizer;
   projection: DirectoryViewProjection;
+  sessions: CallerSessions;
 }
 
 export async function caller(
@@ -90,11 +96,20 @@ export function page<T>(rows: T[], size: number, keyOf: (row: T) => string[]): {
   return { items, next: rows.length > size ? encodeCursor(keyOf(items[items.length - 1]!)) : '' };
 }
 
-export async function consistent(deps: EdgeDeps, token: string): Promise<void> {
-  if (!token) return;
-  const position = positionFromToken(token);
-  if (!position) throw invalid('consistencyToken', 'is not a token returned by a write');
-  await deps.projection.waitFor(position, CONSISTENCY_WAIT_MS);
+/**
+ * A read waits (up to CONSISTENCY_WAIT_MS, then UNAVAILABLE) until the directory view has passed the later
+ * of the consistency token and the caller's own last write in this process: read-your-writes by default.
+ */
+export async function consistent(
+  deps: EdgeDeps,
+  token: string,
+  reader: { tenantId: string; actorId: string },
+): Promise<void> {
+  let position = token ? positionFromToken(token) : undefined;
+  if (token && !position) throw invalid('consistencyToken', 'is not a token returned by a write');
+  const own = deps.sessions.lastWrite(reader.tenantId, reader.actorId);
+  if (own && (!position || comparePositions(own, position) > 0)) position = own;
+  if (position) await deps.projection.waitFor(position, CONSISTENCY_WAIT_MS);
 }
 
 export const writeResult = (o: WriteOutcome) => ({

@@ -1,11 +1,10 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { authenticate, type Principal, type TokenVerifier } from '@tagguard/auth';
-import { comparePositions, positionFromToken } from '@tagguard/event-store';
+import { comparePositions, positionFromToken, type CallerSessions } from '@tagguard/event-store';
 import { currentTraceHeaders } from '@tagguard/telemetry';
 import type { TagAction, TagAuthorizer } from './authorization/tag-authorizer.port';
 import type { CommandContext } from './commands/event-writer';
 import { TagError } from './domain/tag.errors';
-import type { CallerSessions } from './projections/catalog-view/caller-sessions';
 import type { CatalogViewProjection } from './projections/catalog-view/catalog-view.projection';
 
 // What every tag-service gRPC handler does at the edge, written once: authenticate, authorize, read

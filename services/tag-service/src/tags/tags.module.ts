@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { TokenVerifier } from '@tagguard/auth';
 import { DIRECTORY_EVENTS_TOPIC_V1, TAG_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
-import { openEventStore, type EventStore } from '@tagguard/event-store';
+import { CallerSessions, openEventStore, type EventStore } from '@tagguard/event-store';
 import { COMPONENT_REGISTRY } from '@tagguard/grpc-runtime';
 import {
   EventRelay,
@@ -44,7 +44,6 @@ import { GovernanceGrpcController } from './governance/governance.grpc.controlle
 import { RevertProcess } from './governance/revert.process';
 import { toIntegrationMessage } from './integration/tag-events.translation';
 import { MembersGrpcController } from './members/members.grpc.controller';
-import { CallerSessions } from './projections/catalog-view/caller-sessions';
 import { CATALOG_VIEW, CatalogViewProjection } from './projections/catalog-view/catalog-view.projection';
 import { openReadModel } from './read-model';
 import { PurgeTimer } from './recycle-bin/purge-timer';

@@ -1,5 +1,6 @@
-import { comparePositions, type EventStore, type GlobalPosition } from '@tagguard/event-store';
-import { categoryOfStream } from '../../streams';
+import { comparePositions, type GlobalPosition } from './envelope';
+import type { EventStore } from './event-store.port';
+import { categoryOf } from './stream-name';
 
 const CAPACITY = 10_000;
 const TTL_MS = 5 * 60_000;
@@ -7,7 +8,7 @@ const TTL_MS = 5 * 60_000;
 /**
  * Read-your-writes without a token (session consistency per caller): the global position of each
  * caller's — (tenant, actor) — last write in this process, so that caller's next read waits until the
- * catalog view has passed it. Another caller never waits on it. Bounded: beyond `capacity` callers the
+ * service's read model has passed it. Another caller never waits on it. Bounded: beyond `capacity` callers the
  * one whose last write is oldest is forgotten, and so is any write older than `ttlMs`. Per process: a
  * read served by another instance, or after a restart, sees the caller's writes only with their token.
  */
@@ -45,15 +46,15 @@ export class CallerSessions {
   }
 
   /**
-   * The store tag-service writes through: every append to a stream the view projects (`viewed`
+   * The store a service writes through: every append to a stream its read model projects (`viewed`
    * categories) is remembered for the caller its events name. Others (a request key's claim) are not:
-   * the view never passes their positions until its next event, so a read would wait for nothing.
+   * the read model never passes their positions until its next event, so a read would wait for nothing.
    */
   track<S extends EventStore>(store: S, viewed: readonly string[]): S {
     const append: EventStore['append'] = async (streamId, events, expected) => {
       const result = await store.append(streamId, events, expected);
       const metadata = events[0]?.metadata;
-      if (metadata && viewed.includes(categoryOfStream(streamId)))
+      if (metadata && viewed.includes(categoryOf(streamId)))
         this.wrote(metadata.tenantId, metadata.actorId, result.position);
       return result;
     };
