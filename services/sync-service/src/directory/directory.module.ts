@@ -197,7 +197,7 @@ export class DirectoryModule {
         },
         DirectoryLifecycle,
       ],
-      exports: [DIRECTORY_INGEST],
+      exports: [DIRECTORY_INGEST, DIRECTORY_EDGE],
     };
   }
 }
