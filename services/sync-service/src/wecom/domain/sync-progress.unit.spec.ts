@@ -38,4 +38,15 @@ describe('ProgressMeter', () => {
       etaSeconds: 0,
     });
   });
+
+  it('given a phase that sped up, then the rate is that of the last 10 s, and the ETA follows it', () => {
+    const meter = new ProgressMeter(0, 10_000);
+    // 20 s at 100/s, then 10 s at 1,000/s.
+    for (let t = 0; t <= 20; t++)
+      meter.tick({ phase: 'reconciling', done: t * 100, total: 100_000 }, t * 1000);
+    let report;
+    for (let t = 21; t <= 30; t++)
+      report = meter.tick({ phase: 'reconciling', done: 2_000 + (t - 20) * 1_000, total: 100_000 }, t * 1000);
+    expect(report).toMatchObject({ done: 12_000, ratePerSecond: 1_000, etaSeconds: 88 });
+  });
 });
