@@ -73,6 +73,10 @@ export async function directoryImport({ postgresUrl, kafkaBrokers }: BenchContex
         WECOM_BASE_URL: sandbox.url,
         WECOM_PULL_ON_START: 'false',
         WECOM_FULL_SYNC_INTERVAL_SECONDS: '0',
+        // sync-service's pool (10 unless given): the reconcile writes 32 at once, so it may wait for connections.
+        ...(process.env['BENCH_DIRECTORY_POOL_SIZE']
+          ? { DATABASE_POOL_SIZE: process.env['BENCH_DIRECTORY_POOL_SIZE'] }
+          : {}),
       },
       120_000,
     );
