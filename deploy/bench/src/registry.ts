@@ -1,4 +1,5 @@
 import { asof } from './asof.bench';
+import { directoryImport } from './directory-import.bench';
 import { eventAppend } from './event-append.bench';
 import { grpcToAudit } from './grpc-to-audit.bench';
 import { rebuild } from './rebuild.bench';
@@ -15,4 +16,5 @@ export const benchmarks: Record<string, (context: BenchContext) => Promise<Recor
   rebuild,
   asof,
   'write-scale': writeScale,
+  'directory-import': directoryImport,
 };

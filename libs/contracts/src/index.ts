@@ -15,6 +15,7 @@ export {
 } from './integration/tag-events.v1';
 export * as auditV1 from './generated/tagguard/audit/v1/audit_service';
 export * as directoryV1 from './generated/tagguard/sync/v1/directory_service';
+export * as connectorV1 from './generated/tagguard/sync/v1/connector_service';
 export {
   directoryEventKeyV1,
   DIRECTORY_EVENTS_TOPIC_V1,

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { MessageTransport } from '@tagguard/messaging';
 import type { SyncServiceConfig } from './config/sync-service.config';
 import { DirectoryModule } from './directory/directory.module';
+import { ConnectorGrpcController } from './wecom/connector.grpc.controller';
 import { WeComModule } from './wecom/wecom.module';
 
 /** Downstream directory sync (WeCom contacts, enterprise email), drift detection. */
@@ -10,6 +11,8 @@ export class SyncServiceModule {
   static forRoot(config: SyncServiceConfig, events?: MessageTransport): DynamicModule {
     return {
       module: SyncServiceModule,
+      // Always there, so "the connector is off for this tenant" is an answer (it injects the connector optionally).
+      controllers: [ConnectorGrpcController],
       imports: [
         DirectoryModule.forRoot(config, events),
         // Sources (connectors) follow, one line each; they inject DIRECTORY_INGEST (a global export).

@@ -204,7 +204,7 @@ export class DirectoryModule {
         },
         DirectoryLifecycle,
       ],
-      exports: [DIRECTORY_INGEST],
+      exports: [DIRECTORY_INGEST, DIRECTORY_EDGE],
     };
   }
 }

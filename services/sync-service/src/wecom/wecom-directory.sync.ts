@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DirectoryObjectRef } from '../directory/domain/directory.model';
+import { ProgressMeter, type SyncProgress } from './domain/sync-progress';
 import type {
   DirectoryChangeSignal,
   DirectoryIngest,
@@ -16,6 +17,19 @@ export type SyncLog = {
 };
 
 export type RefOutcome = { ref: DirectoryObjectRef; changed?: boolean; error?: string };
+
+/** A full sync that finished: when, how long, what it reconciled. */
+export type FullSyncRecord = { finishedAt: Date; seconds: number; report: ReconcileReport };
+
+/** What went wrong lately, for whoever looks at the connector's status. */
+export type ConnectorFailure = {
+  at: Date;
+  kind: 'full_sync' | 'callback_apply' | 'sync_item';
+  ref: string;
+  message: string;
+};
+
+const RECENT_FAILURES = 20;
 
 const refKey = (ref: DirectoryObjectRef): string => {
   switch (ref.kind) {
@@ -42,9 +56,15 @@ export class WeComDirectorySync {
   private queue: { tenantId: string; ref: DirectoryObjectRef; correlationId: string }[] = [];
   private queued = new Set<string>();
   private draining: Promise<void> | undefined;
-  private pulling: Promise<ReconcileReport> | undefined;
+  private pulling: Promise<FullSyncRecord> | undefined;
+  private readonly listeners = new Set<(progress: SyncProgress) => void>();
   private timer: NodeJS.Timeout | undefined;
   readonly outcomes: RefOutcome[] = [];
+  lastFullSync: FullSyncRecord | undefined;
+  lastFullSyncError: { at: Date; message: string } | undefined;
+  lastCallbackAt: Date | undefined;
+  /** Newest first. */
+  readonly recentFailures: ConnectorFailure[] = [];
 
   constructor(
     private readonly source: DirectorySource,
@@ -56,6 +76,7 @@ export class WeComDirectorySync {
   /** Queues the signal's refs; resolves when they (and everything queued before them) were applied. */
   signal(signal: DirectoryChangeSignal): Promise<void> {
     const correlationId = randomUUID();
+    this.lastCallbackAt = signal.receivedAt;
     for (const ref of signal.refs) {
       const key = `${signal.tenantId} ${refKey(ref)}`;
       if (this.queued.has(key)) continue;
@@ -88,6 +109,7 @@ export class WeComDirectorySync {
       } catch (error) {
         // The next full pull repairs what a failed re-read missed; say so where someone looks.
         outcome.error = (error as Error).message;
+        this.failed({ at: new Date(), kind: 'callback_apply', ref: refKey(ref), message: outcome.error });
         this.log.warn(
           { event: 'wecom.ref_failed', tenantId, ref: refKey(ref), error: outcome.error },
           'WeCom change not applied',
@@ -98,28 +120,77 @@ export class WeComDirectorySync {
     }
   }
 
-  /** pullAll → reconcile; a pull already running is joined, not started twice. */
-  fullSync(tenantId: string, onProgress?: (progress: PullProgress) => void): Promise<ReconcileReport> {
-    this.pulling ??= (async () => {
-      const started = Date.now();
-      const pulled = await this.source.pullAll(tenantId, onProgress);
+  /** True while a full sync runs (a new call joins it). */
+  get syncing(): boolean {
+    return this.pulling !== undefined;
+  }
+
+  /**
+   * pullAll → reconcile; a sync already running is joined, not started twice. `onProgress` hears the
+   * sync's progress (throttled, with rate and ETA) from now until it ends, whoever started it.
+   */
+  async fullSync(tenantId: string, onProgress?: (progress: SyncProgress) => void): Promise<ReconcileReport> {
+    return (await this.fullSyncRecord(tenantId, onProgress)).report;
+  }
+
+  async fullSyncRecord(
+    tenantId: string,
+    onProgress?: (progress: SyncProgress) => void,
+  ): Promise<FullSyncRecord> {
+    if (onProgress) this.listeners.add(onProgress);
+    this.pulling ??= this.run(tenantId).finally(() => (this.pulling = undefined));
+    try {
+      return await this.pulling;
+    } finally {
+      if (onProgress) this.listeners.delete(onProgress);
+    }
+  }
+
+  private async run(tenantId: string): Promise<FullSyncRecord> {
+    const started = Date.now();
+    const meter = new ProgressMeter();
+    const progress = (raw: PullProgress) => {
+      const report = meter.tick(raw, Date.now());
+      if (report) for (const listener of this.listeners) listener(report);
+    };
+    try {
+      const pulled = await this.source.pullAll(tenantId, progress);
       const report = await this.ingest.reconcile(tenantId, pulled, {
         source: WECOM_SOURCE,
         correlationId: randomUUID(),
+        onProgress: progress,
       });
+      const record = { finishedAt: new Date(), seconds: (Date.now() - started) / 1000, report };
+      this.lastFullSync = record;
+      for (const f of [...report.failures].reverse())
+        this.failed({
+          at: record.finishedAt,
+          kind: 'sync_item',
+          ref: f.ref,
+          message: `${f.errcode} ${f.errmsg}`,
+        });
       this.log.info(
         {
           event: 'wecom.full_sync',
           tenantId,
           ms: Date.now() - started,
-          failures: pulled.failures.length,
+          failures: report.failures.length,
           eventsWritten: report.eventsWritten,
         },
         'WeCom full pull reconciled',
       );
-      return report;
-    })().finally(() => (this.pulling = undefined));
-    return this.pulling;
+      return record;
+    } catch (error) {
+      const message = (error as Error).message;
+      this.lastFullSyncError = { at: new Date(), message };
+      this.failed({ at: this.lastFullSyncError.at, kind: 'full_sync', ref: '', message });
+      throw error;
+    }
+  }
+
+  private failed(failure: ConnectorFailure): void {
+    this.recentFailures.unshift(failure);
+    this.recentFailures.length = Math.min(this.recentFailures.length, RECENT_FAILURES);
   }
 
   /** Full pulls every `intervalSeconds` (0: none); failures are logged, the next tick tries again. */

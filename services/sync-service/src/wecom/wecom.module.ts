@@ -35,7 +35,7 @@ export class WeComConnector implements OnApplicationBootstrap, OnApplicationShut
   client: WeComClient | undefined;
 
   constructor(
-    @Inject(WECOM_CONFIG) private readonly config: WeComConfig,
+    @Inject(WECOM_CONFIG) readonly config: WeComConfig,
     @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
     @Optional() @Inject(COMPONENT_REGISTRY) private readonly registry?: ComponentRegistry,
   ) {}

@@ -1,7 +1,8 @@
 import type { Principal } from '@tagguard/auth';
 import { DirectoryError } from '../domain/directory.errors';
 
-export type DirectoryAction = 'directory.read' | 'directory.write';
+/** connector.*: run a source's full sync, read its status (failures name objects and errors): admins only. */
+export type DirectoryAction = 'directory.read' | 'directory.write' | 'connector.sync' | 'connector.read';
 
 /** The port asked once per call, at the edge (permission-service will answer it later). */
 export interface DirectoryAuthorizer {
@@ -10,7 +11,7 @@ export interface DirectoryAuthorizer {
 
 export const TENANT_ADMIN = 'tenant_admin';
 
-/** The local policy: tenant admins write their tenant's directory; any caller of the tenant reads it. */
+/** The local policy: tenant admins write their tenant's directory and run its connectors; any caller of the tenant reads it. */
 export class LocalTenantAdminPolicy implements DirectoryAuthorizer {
   async authorize(principal: Principal, action: DirectoryAction): Promise<void> {
     if (action === 'directory.read' || principal.roles.includes(TENANT_ADMIN)) return;

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { DirectoryCommands } from '../commands/directory-commands';
 import type { WriteMeta, WriteOutcome } from '../commands/directory-writer';
 import type { DirectoryObjectState } from '../domain/directory.model';
-import type { DirectoryIngest, PullResult, ReconcileReport } from '../sources/directory-source.port';
+import type { DirectoryIngest, PullProgress, PullResult, ReconcileReport } from '../sources/directory-source.port';
 import type { DirectoryViewProjection } from '../projections/directory-view/directory-view.projection';
 import { diffDirectory, type DirectoryChange, type DirectoryKind } from './directory-diff';
 import { loadMirror } from './mirror';
@@ -26,13 +26,16 @@ export class DirectoryReconciler implements DirectoryIngest {
   async reconcile(
     tenantId: string,
     pulled: PullResult,
-    meta: { source: string; correlationId?: string },
+    meta: { source: string; correlationId?: string; onProgress?: (progress: PullProgress) => void },
   ): Promise<ReconcileReport> {
     const writeMeta = this.meta(tenantId, meta);
     await this.commands.writer.settled(this.projection, MIRROR_WAIT_MS);
     const mirror = await loadMirror(this.db, tenantId);
     const { changes, unchanged } = diffDirectory(mirror, pulled.snapshot);
     const report = emptyReport(unchanged, pulled.failures);
+    let done = 0;
+    const progress = () => meta.onProgress?.({ phase: 'reconciling', done, total: changes.length });
+    progress();
     const record = (change: DirectoryChange, outcome: WriteOutcome) => {
       const counts = report.byKind[change.kind];
       report.eventsWritten += outcome.eventsWritten;
@@ -53,6 +56,8 @@ export class DirectoryReconciler implements DirectoryIngest {
           errmsg: error instanceof Error ? error.message : String(error),
         });
       }
+      done++;
+      progress();
     };
     // Departments and partners in order (parents first, children moved before removals); the rest at once.
     const inOrder = (c: DirectoryChange) =>

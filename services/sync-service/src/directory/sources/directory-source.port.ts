@@ -1,8 +1,4 @@
-import type {
-  DirectoryObjectRef,
-  DirectoryObjectState,
-  DirectorySnapshot,
-} from '../domain/directory.model';
+import type { DirectoryObjectRef, DirectoryObjectState, DirectorySnapshot } from '../domain/directory.model';
 
 /** Progress of a long read (a full pull): what is done of what is known so far. */
 export type PullProgress = { phase: string; done: number; total: number };
@@ -29,10 +25,11 @@ export type DirectoryChangeSignal = { tenantId: string; refs: DirectoryObjectRef
  * reconciled (only differences are written, idempotently), a re-read object is applied alone.
  */
 export interface DirectoryIngest {
+  /** `onProgress` hears phase "reconciling": the differences written of those found. */
   reconcile(
     tenantId: string,
     pulled: PullResult,
-    meta: { source: string; correlationId?: string },
+    meta: { source: string; correlationId?: string; onProgress?: (progress: PullProgress) => void },
   ): Promise<ReconcileReport>;
   applyObject(
     tenantId: string,
