@@ -73,6 +73,9 @@ export async function directoryImport({ postgresUrl, kafkaBrokers }: BenchContex
         WECOM_BASE_URL: sandbox.url,
         WECOM_PULL_ON_START: 'false',
         WECOM_FULL_SYNC_INTERVAL_SECONDS: '0',
+        // The sandbox's limits are off (above), so the connector's own budget is too.
+        WECOM_CALLS_PER_MINUTE: '1000000000',
+        WECOM_CALLS_PER_HOUR: '1000000000',
         // sync-service's pool (10 unless given): the reconcile writes 32 at once, so it may wait for connections.
         ...(process.env['BENCH_DIRECTORY_POOL_SIZE']
           ? { DATABASE_POOL_SIZE: process.env['BENCH_DIRECTORY_POOL_SIZE'] }

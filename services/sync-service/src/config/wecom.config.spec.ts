@@ -17,6 +17,8 @@ describe('loadWeComConfig', () => {
       callback: { token: 't', encodingAesKey: KEY, host: '127.0.0.1', port: 50065, path: '/wecom/callback' },
       fullSyncIntervalSeconds: 21600,
       pullOnStart: true,
+      callsPerMinute: 10_000,
+      callsPerHour: 150_000,
     });
   });
 

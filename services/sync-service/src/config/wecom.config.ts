@@ -20,6 +20,9 @@ export interface WeComConfig {
   fullSyncIntervalSeconds: number;
   /** Pull once when the connector starts. */
   pullOnStart: boolean;
+  /** Calls per API the client allows itself (WeCom documents 10,000 a minute and 150,000 an hour). */
+  callsPerMinute: number;
+  callsPerHour: number;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -66,6 +69,8 @@ export function loadWeComConfig(
       : {}),
     fullSyncIntervalSeconds: read.integer('WECOM_FULL_SYNC_INTERVAL_SECONDS', { fallback: 21_600, min: 0 }),
     pullOnStart: read.oneOf('WECOM_PULL_ON_START', ['true', 'false'] as const, 'true') === 'true',
+    callsPerMinute: read.integer('WECOM_CALLS_PER_MINUTE', { fallback: 10_000, min: 1 }),
+    callsPerHour: read.integer('WECOM_CALLS_PER_HOUR', { fallback: 150_000, min: 1 }),
   };
 }
 

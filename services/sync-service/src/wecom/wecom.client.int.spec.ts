@@ -32,6 +32,33 @@ const client = (extra: Partial<ConstructorParameters<typeof WeComClient>[0]> = {
 };
 
 describe('WeComClient against the sandbox', () => {
+  it('stays within its per-API frequency budget: the call past it waits for room instead of being sent', async () => {
+    let clock = Date.UTC(2026, 11, 1, 9, 0, 0);
+    const waits: number[] = [];
+    const c = new WeComClient({
+      baseUrl: sandbox.url,
+      corpId: CORP,
+      secret: SECRET,
+      limits: { perMinute: 3, perHour: 100 },
+      now: () => clock,
+      sleep: async (ms) => {
+        waits.push(ms);
+        clock += ms;
+      },
+    });
+    for (let i = 0; i < 3; i++) {
+      await c.get('/cgi-bin/user/get', { userid: 'lisi' });
+      clock += 1_000;
+    }
+    expect(waits).toEqual([]);
+    await c.get('/cgi-bin/user/get', { userid: 'lisi' });
+    expect(waits).toEqual([57_000]);
+    expect(c.stats.budgetWaits).toBe(1);
+    await c.get('/cgi-bin/department/list');
+    expect(waits).toHaveLength(1);
+    expect(sandbox.admin(CORP).callCount('/cgi-bin/user/get')).toBe(4);
+  });
+
   it('fetches the access_token once and reuses it across calls', async () => {
     const { c } = client();
     for (let i = 0; i < 5; i++) await c.get('/cgi-bin/user/get', { userid: 'lisi' });

@@ -1,6 +1,8 @@
 // A WeCom server-API client for one corp: caches the access_token, refreshes it once when WeCom says it is
 // invalid or expired, backs off with full jitter on frequency limits, busy answers and HTTP/network
-// errors (bounded), and reports every call's outcome (errcode per path).
+// errors (bounded), stays within WeCom's documented frequency limits per API, and reports every call's
+// outcome (errcode per path).
+import { CallBudget, WECOM_DOCUMENTED_LIMITS, type CallLimits } from './domain/call-budget';
 
 /** errcodes: https://developer.work.weixin.qq.com/document/path/90313 */
 export const WECOM_ERR = {
@@ -40,9 +42,13 @@ export type WeComClientOptions = {
   maxDelayMs?: number;
   timeoutMs?: number;
   onCall?: (report: WeComCallReport) => void;
+  /** Calls per API per minute / hour the client allows itself; WeCom's documented limits unless given. */
+  limits?: CallLimits;
   /** For tests that pin the jitter. */
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** For tests that run the frequency budget on their own clock. */
+  now?: () => number;
 };
 
 type Json = Record<string, unknown> & { errcode?: number; errmsg?: string };
@@ -53,9 +59,18 @@ const TOKEN_REJECTED = new Set<number>([WECOM_ERR.invalidToken, WECOM_ERR.expire
 export class WeComClient {
   private token: { value: string; expiresAt: number } | undefined;
   private fetchingToken: Promise<string> | undefined;
-  readonly stats = { calls: 0, tokenFetches: 0, retries: 0, byErrcode: new Map<string, number>() };
+  readonly stats = {
+    calls: 0,
+    tokenFetches: 0,
+    retries: 0,
+    budgetWaits: 0,
+    byErrcode: new Map<string, number>(),
+  };
+  private readonly budget: CallBudget;
 
-  constructor(private readonly options: WeComClientOptions) {}
+  constructor(private readonly options: WeComClientOptions) {
+    this.budget = new CallBudget(options.limits ?? WECOM_DOCUMENTED_LIMITS);
+  }
 
   get corpId(): string {
     return this.options.corpId;
@@ -112,7 +127,11 @@ export class WeComClient {
     const base = this.options.baseDelayMs ?? 200;
     const cap = Math.min(this.options.maxDelayMs ?? 10_000, base * 2 ** (attempt - 1));
     const ms = Math.round((this.options.random ?? Math.random)() * cap);
-    await (this.options.sleep ?? ((t) => new Promise((r) => setTimeout(r, t))))(ms);
+    await this.sleep(ms);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return (this.options.sleep ?? ((t) => new Promise<void>((r) => setTimeout(r, t))))(ms);
   }
 
   private async accessToken(): Promise<string> {
@@ -153,6 +172,11 @@ export class WeComClient {
     body: Record<string, unknown> | undefined,
     attempt: number,
   ): Promise<{ errcode: number; errmsg: string; http: number | null; json: Json }> {
+    const now = this.options.now ?? Date.now;
+    for (let wait = this.budget.take(path, now()); wait > 0; wait = this.budget.take(path, now())) {
+      this.stats.budgetWaits += 1;
+      await this.sleep(wait);
+    }
     const url = new URL(this.options.baseUrl + path);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, String(v));
     const started = performance.now();

@@ -58,7 +58,12 @@ export class WeComConnector implements OnApplicationBootstrap, OnApplicationShut
       info: (fields, message) => this.logger.log(`${message} ${JSON.stringify(fields)}`),
       warn: (fields, message) => this.logger.warn(`${message} ${JSON.stringify(fields)}`),
     };
-    this.client = new WeComClient({ baseUrl: config.baseUrl, corpId: config.corpId, secret: config.secret });
+    this.client = new WeComClient({
+      baseUrl: config.baseUrl,
+      corpId: config.corpId,
+      secret: config.secret,
+      limits: { perMinute: config.callsPerMinute, perHour: config.callsPerHour },
+    });
     const client = this.client;
     const source = new WeComDirectorySource((tenantId) => {
       if (tenantId !== config.tenantId)
