@@ -59,8 +59,18 @@ export const MAX_CONFLICT_RETRIES = 10;
 const CACHE_SIZE = 20_000;
 /** How long an idempotency key is remembered, from its last use (tag-service's window, D29). */
 export const IDEMPOTENCY_WINDOW_MS = 7 * 24 * 3_600_000;
-/** A second request with a key whose first is still running waits this long for its answer. */
-const CLAIM_WAIT_MS = 5_000;
+/** A claim held by heartbeats (D-H2): how often, how long without one means "gone", how long a retry waits. */
+export interface KeyLease {
+  heartbeatMs: number;
+  leaseMs: number;
+  maxWaitMs: number;
+}
+export const KEY_LEASE: KeyLease = { heartbeatMs: 1_000, leaseMs: 5_000, maxWaitMs: 30_000 };
+
+function reply<R>(answer: Answer<R>): R {
+  if (answer.error) throw new DirectoryError(answer.error.code, answer.error.message, answer.error.field);
+  return answer.result as R;
+}
 
 export const requestHash = (request: unknown): string =>
   createHash('sha256').update(JSON.stringify(request)).digest('hex');
@@ -79,6 +89,7 @@ export class DirectoryWriter {
     private readonly store: EventStore,
     private readonly snapshots?: WriteSnapshots,
     private readonly clock: () => Date = () => new Date(),
+    private readonly keys: KeyLease = KEY_LEASE,
   ) {}
 
   async write<S, C, E extends DomainEvent>(
@@ -150,6 +161,14 @@ export class DirectoryWriter {
    * Runs `write` once per idempotency key: the key is bound tenant-wide to the request it came with (one
    * small claim stream per key); a retry gets the first answer, another request with it is refused.
    * The answer is stored as JSON: `write` resolves to plain JSON.
+   *
+   * The claimant holds the key by a lease (D-H2): while `write` runs it appends a heartbeat to the claim
+   * stream every `heartbeatMs`. A second request with the key waits while the claim stream moves; it takes
+   * the key over (a conditional append, so one taker only) only once the stream has stood still for
+   * `leaseMs` (the claimant is gone) or the claimant released it after an outage. A long import is
+   * therefore never run twice at once by a retry; a retry that waits `maxWaitMs` for a live claimant is
+   * UNAVAILABLE (retry later). If a claimant that was taken over (a long pause) answers after all, the
+   * answer already in the stream is the key's answer and it returns that one, never its own.
    */
   async once<R>(
     meta: WriteMeta,
@@ -160,7 +179,10 @@ export class DirectoryWriter {
     if (!key) return write();
     const hash = requestHash(request);
     const stream = `${REQUEST_KEY_CATEGORY}-${meta.tenantId}.${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
-    const deadline = Date.now() + CLAIM_WAIT_MS;
+    const { leaseMs, maxWaitMs } = this.keys;
+    const deadline = Date.now() + maxWaitMs;
+    // The claim stream's revision as this waiter last saw it change, by this process's clock (no clock skew).
+    let seen: { revision: bigint; at: number } | undefined;
     for (;;) {
       const latest = await this.last(stream);
       // A key used again after the window is a new request (as in tag-service, D29): a new claim.
@@ -174,60 +196,113 @@ export class DirectoryWriter {
           'was already used for a different request',
           'idempotencyKey',
         );
-      if (last?.type === 'RequestKeyAnswered') {
-        if (data!.error) throw new DirectoryError(data!.error.code, data!.error.message, data!.error.field);
-        return data!.result as R;
-      }
-      if (last && Date.now() < deadline) {
-        // The first request with this key is still running (or died): wait for its answer, then do it.
-        await new Promise((r) => setTimeout(r, 50));
-        continue;
-      }
-      let claimed: { nextRevision: bigint };
-      try {
-        claimed = last
-          ? { nextRevision: last.revision }
-          : await this.store.append(
-              stream,
-              [this.keyEvent('RequestKeyClaimed', { requestHash: hash }, meta)],
-              latest ? latest.revision : 'no_stream',
+      if (last?.type === 'RequestKeyAnswered') return reply(data!);
+      if (last && last.type !== 'RequestKeyReleased') {
+        // The first request with this key is running (its heartbeats move the stream) or died.
+        const now = Date.now();
+        if (!seen || seen.revision !== last.revision) seen = { revision: last.revision, at: now };
+        if (now - seen.at < leaseMs) {
+          if (now >= deadline)
+            throw new DirectoryError(
+              'DIRECTORY.UNAVAILABLE',
+              'the first request with this idempotency key is still running; retry later',
             );
+          await new Promise((r) => setTimeout(r, Math.min(50, leaseMs / 4)));
+          continue;
+        }
+      }
+      let mine: bigint;
+      try {
+        // One claimant only: the claim (or the takeover) is appended at the revision just read.
+        mine = (
+          await this.store.append(
+            stream,
+            [this.keyEvent('RequestKeyClaimed', { requestHash: hash }, meta)],
+            latest ? latest.revision : 'no_stream',
+          )
+        ).nextRevision;
       } catch (error) {
         // Another request claimed the key first: read what it is.
         if (error instanceof WrongExpectedRevisionError) continue;
         throw error;
       }
-      {
-        // A request that waited out a stuck first one may have answered already: its answer stands.
-        const answer = (a: Answer<R>) =>
-          this.store
-            .append(stream, [this.keyEvent('RequestKeyAnswered', a, meta)], claimed.nextRevision)
-            .then(
-              () => undefined,
-              (error: unknown) => {
-                if (!(error instanceof WrongExpectedRevisionError)) throw error;
-              },
-            );
-        let result: R;
-        try {
-          result = await write();
-        } catch (error) {
-          // A refusal is an answer too (the same request is refused again); an outage is not.
-          if (error instanceof DirectoryError && error.code !== 'DIRECTORY.UNAVAILABLE')
-            await answer({
-              requestHash: hash,
-              error: {
-                code: error.code,
-                message: error.message,
-                ...(error.field ? { field: error.field } : {}),
-              },
-            });
+      const heartbeat = this.heartbeat(stream, hash, meta, mine);
+      let answer: Answer<R>;
+      try {
+        answer = { requestHash: hash, result: await write() };
+      } catch (error) {
+        // A refusal is an answer too (the same request is refused again); an outage is not: the key is
+        // released, so a retry takes it at once.
+        const refusal = error instanceof DirectoryError && error.code !== 'DIRECTORY.UNAVAILABLE';
+        mine = await heartbeat.stop();
+        if (!refusal) {
+          await this.store
+            .append(stream, [this.keyEvent('RequestKeyReleased', { requestHash: hash }, meta)], mine)
+            .catch(() => undefined);
           throw error;
         }
-        await answer({ requestHash: hash, result });
-        return result;
+        answer = {
+          requestHash: hash,
+          error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) },
+        };
       }
+      if (!answer.error) mine = await heartbeat.stop();
+      return reply(await this.answer<R>(stream, answer, meta, mine));
     }
+  }
+
+  /** Appends the answer unless one is there already; the key's answer is the first one in its stream. */
+  private async answer<R>(
+    stream: string,
+    answer: Answer<R>,
+    meta: WriteMeta,
+    at: bigint,
+  ): Promise<Answer<R>> {
+    for (;;) {
+      try {
+        await this.store.append(stream, [this.keyEvent('RequestKeyAnswered', answer, meta)], at);
+        return answer;
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+      }
+      // Taken over while this one ran: a taker's answer stands; a taker still running will find ours.
+      const last = (await this.last(stream))!;
+      if (last.type === 'RequestKeyAnswered') return last.data as Answer<R>;
+      at = last.revision;
+    }
+  }
+
+  /** Keeps a claim alive while its request runs; stops (and says where the stream is) once taken over. */
+  private heartbeat(stream: string, hash: string, meta: WriteMeta, from: bigint) {
+    let at = from;
+    let inFlight: Promise<unknown> = Promise.resolve();
+    let stopped = false;
+    const timer = setInterval(() => {
+      inFlight = inFlight.then(async () => {
+        if (stopped) return;
+        try {
+          at = (
+            await this.store.append(
+              stream,
+              [this.keyEvent('RequestKeyHeartbeat', { requestHash: hash }, meta)],
+              at,
+            )
+          ).nextRevision;
+        } catch {
+          // Taken over, or the store is down: the lease lapses; the answer sorts out who stands.
+          stopped = true;
+          clearInterval(timer);
+        }
+      });
+    }, this.keys.heartbeatMs);
+    return {
+      stop: async (): Promise<bigint> => {
+        clearInterval(timer);
+        await inFlight;
+        stopped = true;
+        return at;
+      },
+    };
   }
 
   private keyEvent(type: string, data: unknown, meta: WriteMeta) {
