@@ -93,6 +93,20 @@ describe('DirectoryWriter', () => {
     expect(await upsert('p1')).toMatchObject({ revision: 1, changed: true });
   });
 
+  it('answers a write that changes nothing with the position of the object’s current state (its token)', async () => {
+    const m = meta();
+    const target = { stream: employeeStream(m.tenantId, 'a'), decider: employee };
+    const upsert = { type: 'UpsertEmployee' as const, data: { employee: person('p0') } };
+    const writer = new DirectoryWriter(side.store, undefined);
+    const written = await writer.write(target, upsert, m);
+    // The same writer (cached state) and a cold one (reads the stream) alike.
+    const warm = await writer.write(target, upsert, m);
+    const cold = await new DirectoryWriter(side.store, undefined).write(target, upsert, m);
+    expect(written.position).toBeDefined();
+    expect(warm).toEqual({ revision: 0, position: written.position, changed: false, eventsWritten: 0 });
+    expect(cold).toEqual(warm);
+  });
+
   // An idempotency key is held by a lease (D-H2): a slow first attempt is not taken over while it lives,
   // and a key never gives two answers.
   describe('a key whose first request is still running', () => {

@@ -35,7 +35,10 @@ export interface WriteOptions {
 export interface WriteOutcome {
   /** The object's revision after the write (-1: it does not exist). */
   revision: number;
-  /** Where the write landed (undefined when nothing was written): the consistency token. */
+  /**
+   * Where the write landed, or for a write that changed nothing where the object's current state is (its
+   * stream's last event): the consistency token. Undefined only when the object never existed.
+   */
   position?: GlobalPosition;
   changed: boolean;
   eventsWritten: number;
@@ -46,7 +49,8 @@ export interface Target<S, C, E extends DomainEvent> {
   decider: Decider<S, C, E>;
 }
 
-type Loaded = { state: unknown; revision?: bigint };
+/** `position`: where the stream's last event is, when known (a snapshot alone does not say). */
+type Loaded = { state: unknown; revision?: bigint; position?: GlobalPosition };
 type Answer<R> = {
   requestHash: string;
   result?: R;
@@ -112,7 +116,10 @@ export class DirectoryWriter {
           'expectedRevision',
         );
       const events = target.decider.decide(command, state);
-      if (events.length === 0) return { revision: before, changed: false, eventsWritten: 0 };
+      if (events.length === 0) {
+        const position = loaded.position ?? (await this.positionOf(target.stream, loaded.revision));
+        return { revision: before, ...(position ? { position } : {}), changed: false, eventsWritten: 0 };
+      }
       try {
         const written = await this.store.append(
           target.stream,
@@ -128,7 +135,11 @@ export class DirectoryWriter {
         let next = state;
         let revision = loaded.revision ?? -1n;
         for (const e of events) next = target.decider.evolve(next, e, Number(++revision));
-        this.remember(target.stream, { state: next, revision: written.nextRevision });
+        this.remember(target.stream, {
+          state: next,
+          revision: written.nextRevision,
+          position: written.position,
+        });
         if (!this.written || comparePositions(written.position, this.written) > 0)
           this.written = written.position;
         await this.snapshots?.maybeSave(target.stream, written.nextRevision, next);
@@ -338,7 +349,8 @@ export class DirectoryWriter {
     let state = from.state as S;
     for (const e of history)
       state = decider.evolve(state, { type: e.type, data: e.data } as E, Number(e.revision));
-    const loaded = { state, revision: history[history.length - 1]!.revision };
+    const tail = history[history.length - 1]!;
+    const loaded = { state, revision: tail.revision, position: tail.position };
     this.remember(stream, loaded);
     return loaded;
   }
@@ -347,6 +359,15 @@ export class DirectoryWriter {
     this.cache.delete(stream);
     this.cache.set(stream, loaded);
     if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  /** The position of a stream's last event (at `revision`), for a no-op's token; undefined if none. */
+  private async positionOf(
+    stream: string,
+    revision: bigint | undefined,
+  ): Promise<GlobalPosition | undefined> {
+    if (revision === undefined) return undefined;
+    return (await this.last(stream))?.position;
   }
 
   private async last(stream: string): Promise<RecordedEvent | undefined> {
