@@ -158,6 +158,23 @@ describe('DirectoryWriter', () => {
       ]);
     });
 
+    it('given a refused request, then its key is free for the corrected request', async () => {
+      const m = meta();
+      const writer = new DirectoryWriter(side.store, undefined, undefined, lease);
+      const refused = new DirectoryError('DIRECTORY.NOT_FOUND', 'department 9 does not exist', 'parentId');
+      await expect(
+        writer.once(m, 'k', { parentId: '9' }, async () => {
+          throw refused;
+        }),
+      ).rejects.toBe(refused);
+      expect(await writer.once(m, 'k', { parentId: '1' }, async () => ({ answer: 'corrected' }))).toEqual({
+        answer: 'corrected',
+      });
+      expect(await writer.once(m, 'k', { parentId: '1' }, async () => ({ answer: 'again' }))).toEqual({
+        answer: 'corrected',
+      });
+    });
+
     it('given a first attempt that failed on an outage, then the key is released and the retry runs it', async () => {
       const m = meta();
       const writer = new DirectoryWriter(side.store, undefined, undefined, lease);

@@ -171,7 +171,8 @@ export class DirectoryWriter {
   /**
    * Runs `write` once per idempotency key: the key is bound tenant-wide to the request it came with (one
    * small claim stream per key); a retry gets the first answer, another request with it is refused.
-   * The answer is stored as JSON: `write` resolves to plain JSON.
+   * The answer is stored as JSON: `write` resolves to plain JSON. A request that fails (refused, or an
+   * outage) writes no answer and frees its key, as in tag-service (D29): a corrected request may use it.
    *
    * The claimant holds the key by a lease (D-H2): while `write` runs it appends a heartbeat to the claim
    * stream every `heartbeatMs`. A second request with the key waits while the claim stream moves; it takes
@@ -201,7 +202,8 @@ export class DirectoryWriter {
         latest !== undefined && this.clock().getTime() - latest.recordedAt.getTime() > IDEMPOTENCY_WINDOW_MS;
       const last = expired ? undefined : latest;
       const data = last?.data as Answer<R> | undefined;
-      if (data && data.requestHash !== hash)
+      // A released key (its request failed) is free for any request.
+      if (data && last!.type !== 'RequestKeyReleased' && data.requestHash !== hash)
         throw new DirectoryError(
           'DIRECTORY.INVALID_ARGUMENT',
           'was already used for a different request',
@@ -238,28 +240,37 @@ export class DirectoryWriter {
         throw error;
       }
       const heartbeat = this.heartbeat(stream, hash, meta, mine);
-      let answer: Answer<R>;
+      let result: R;
       try {
-        answer = { requestHash: hash, result: await write() };
+        result = await write();
       } catch (error) {
-        // A refusal is an answer too (the same request is refused again); an outage is not: the key is
-        // released, so a retry takes it at once.
-        const refusal = error instanceof DirectoryError && error.code !== 'DIRECTORY.UNAVAILABLE';
+        // A refused request leaves its key free, as in tag-service (D29, D-H3): the corrected request may
+        // use it. An outage frees it too, so a retry runs it at once. A taker's answer still stands.
         mine = await heartbeat.stop();
-        if (!refusal) {
-          await this.store
-            .append(stream, [this.keyEvent('RequestKeyReleased', { requestHash: hash }, meta)], mine)
-            .catch(() => undefined);
-          throw error;
-        }
-        answer = {
-          requestHash: hash,
-          error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) },
-        };
+        const answered = await this.release<R>(stream, hash, meta, mine);
+        if (answered) return reply(answered);
+        throw error;
       }
-      if (!answer.error) mine = await heartbeat.stop();
-      return reply(await this.answer<R>(stream, answer, meta, mine));
+      mine = await heartbeat.stop();
+      return reply(await this.answer<R>(stream, { requestHash: hash, result }, meta, mine));
     }
+  }
+
+  /** Frees a key whose request failed; if a taker answered meanwhile, that answer is the key's. */
+  private async release<R>(
+    stream: string,
+    hash: string,
+    meta: WriteMeta,
+    at: bigint,
+  ): Promise<Answer<R> | undefined> {
+    try {
+      await this.store.append(stream, [this.keyEvent('RequestKeyReleased', { requestHash: hash }, meta)], at);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof WrongExpectedRevisionError)) return undefined;
+    }
+    const last = await this.last(stream);
+    return last?.type === 'RequestKeyAnswered' ? (last.data as Answer<R>) : undefined;
   }
 
   /** Appends the answer unless one is there already; the key's answer is the first one in its stream. */
