@@ -27,7 +27,7 @@ export type {
 } from './event-store.port';
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store';
 export { quoteIdent } from './postgres/schema';
-export { categoryOf, idOf, streamName } from './stream-name';
+export { categoryOf, idAfterTenant, idOf, streamName, tenantScopedId } from './stream-name';
 export { CallerSessions } from './caller-sessions';
 export { KurrentDbEventStore } from './kurrentdb/kurrentdb-event-store';
 export { openEventStore, type EventStoreConnection } from './open-event-store';

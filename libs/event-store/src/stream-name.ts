@@ -14,3 +14,19 @@ export function idOf(stream: string): string {
   const dash = stream.indexOf('-');
   return dash < 0 ? '' : stream.slice(dash + 1);
 }
+
+/**
+ * `<tenant>.<id>` for a stream id scoped to a tenant, injective: '%' and '.' in the tenant are escaped
+ * (`%25`, `%2E`), so the first '.' always ends the tenant and tenant `acme` id `x.y` never meets tenant
+ * `acme.x` id `y`. An ordinary tenant id (neither character) is written as is, so existing names stay.
+ */
+export function tenantScopedId(tenantId: string, id: string): string {
+  return `${escapeTenant(tenantId)}.${id}`;
+}
+
+/** The id after the tenant part of a tenantScopedId. */
+export function idAfterTenant(tenantId: string, scopedId: string): string {
+  return scopedId.slice(escapeTenant(tenantId).length + 1);
+}
+
+const escapeTenant = (tenantId: string): string => tenantId.replace(/%/g, '%25').replace(/\./g, '%2E');

@@ -214,7 +214,10 @@ describe('tagguard.sync.v1.DirectoryService over gRPC', () => {
   it('binds an idempotency key to its request: a retry gets the first answer, another request with it is refused', async () => {
     await department('1');
     const first = await employee('a', ['1'], { idempotencyKey: 'k-1' });
-    await employee('a', ['1'], { position: 'moved on' });
+    const moved = await employee('a', ['1'], { position: 'moved on' });
+    // A write that changes nothing still answers a token: that of the object's current state.
+    const same = await employee('a', ['1'], { position: 'moved on' });
+    expect(same.result).toEqual({ ...moved.result, changed: false });
     const retry = await employee('a', ['1'], { idempotencyKey: 'k-1' });
     expect(retry).toEqual(first);
     const other = await svc.failure(
@@ -223,10 +226,13 @@ describe('tagguard.sync.v1.DirectoryService over gRPC', () => {
       admin,
     );
     expect([other.code, other.field]).toEqual([status.INVALID_ARGUMENT, 'idempotency_key']);
-    // A refusal is an answer too: the same bad request with its key is refused the same way.
+    // A refusal writes nothing and frees its key (as in tag-service): the same bad request is refused
+    // the same way, and the corrected request may use the key.
     const bad = { employeeId: 'c', name: '', departmentIds: ['1'], idempotencyKey: 'k-2' };
     expect((await svc.failure('UpsertEmployee', bad, admin)).field).toBe('name');
     expect((await svc.failure('UpsertEmployee', bad, admin)).field).toBe('name');
+    const corrected = await employee('c', ['1'], { idempotencyKey: 'k-2' });
+    expect(corrected.result).toMatchObject({ revision: '0', changed: true });
   });
 
   it('imports a batch with a result per item, and refuses more than 1,000 items naming the field', async () => {

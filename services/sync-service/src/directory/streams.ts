@@ -1,7 +1,7 @@
-import { streamName } from '@tagguard/event-store';
+import { streamName, tenantScopedId } from '@tagguard/event-store';
 
 // The directory's streams (docs/decisions.md D-A1). Each carries its tenant in the name, so an id of
-// tenant A never reaches tenant B's data. Departments share one tree stream per tenant (depth and cycle
+// tenant A never reaches tenant B's data (tenantScopedId: no two tenant/id pairs share a name). Departments share one tree stream per tenant (depth and cycle
 // checks see the whole tree); employees, customers and partner enterprises each have their own, so a
 // large import is many small independent appends.
 export const TREE_CATEGORY = 'directoryTree';
@@ -14,10 +14,10 @@ export const REQUEST_KEY_CATEGORY = 'directoryRequestKey';
 
 export const treeStream = (tenantId: string): string => streamName(TREE_CATEGORY, tenantId);
 export const employeeStream = (tenantId: string, employeeId: string): string =>
-  streamName(EMPLOYEE_CATEGORY, `${tenantId}.${employeeId}`);
+  streamName(EMPLOYEE_CATEGORY, tenantScopedId(tenantId, employeeId));
 export const partnerStream = (tenantId: string, corpId: string): string =>
-  streamName(PARTNER_CATEGORY, `${tenantId}.${corpId}`);
+  streamName(PARTNER_CATEGORY, tenantScopedId(tenantId, corpId));
 export const customerStream = (tenantId: string, externalUserId: string): string =>
-  streamName(CUSTOMER_CATEGORY, `${tenantId}.${externalUserId}`);
+  streamName(CUSTOMER_CATEGORY, tenantScopedId(tenantId, externalUserId));
 
 export const categoryOfStream = (streamId: string): string => streamId.slice(0, streamId.indexOf('-'));

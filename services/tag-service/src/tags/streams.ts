@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { idOf, streamName, type RecordedEvent } from '@tagguard/event-store';
+import { idAfterTenant, idOf, streamName, tenantScopedId, type RecordedEvent } from '@tagguard/event-store';
 
 // tag-service's streams. Each carries its tenant in the name, so an id from tenant A can never reach
 // tenant B's data: B's lookup simply finds nothing (NOT_FOUND).
@@ -12,13 +12,13 @@ export const TAG_SERVICE_CATEGORIES = [CATALOG_CATEGORY, MEMBERS_CATEGORY, TASK_
 export const catalogStream = (tenantId: string): string => streamName(CATALOG_CATEGORY, tenantId);
 /** One tag's members. */
 export const membersStream = (tenantId: string, tagId: string): string =>
-  streamName(MEMBERS_CATEGORY, `${tenantId}.${tagId}`);
+  streamName(MEMBERS_CATEGORY, tenantScopedId(tenantId, tagId));
 export const taskStream = (tenantId: string, taskId: string): string =>
-  streamName(TASK_CATEGORY, `${tenantId}.${taskId}`);
+  streamName(TASK_CATEGORY, tenantScopedId(tenantId, taskId));
 
 /** The entity id after `<tenantId>.` in a members or task stream. */
 export function entityIdOf(event: RecordedEvent): string {
-  return idOf(event.streamId).slice(event.metadata.tenantId.length + 1);
+  return idAfterTenant(event.metadata.tenantId, idOf(event.streamId));
 }
 
 export const categoryOfStream = (streamId: string): string => streamId.slice(0, streamId.indexOf('-'));

@@ -4,6 +4,7 @@ import { departmentTree } from '../departments/domain/department-tree.decider';
 import { employee } from '../employees/domain/employee.decider';
 import { employeeStream, treeStream } from '../streams';
 import { openDirectoryWriteSide, type DirectoryWriteSide } from '../testing/directory-write-side';
+import { DirectoryError } from '../domain/directory.errors';
 import { DirectoryWriter, IDEMPOTENCY_WINDOW_MS } from './directory-writer';
 import { WRITE_SNAPSHOT_EVERY, WriteSnapshots } from './write-snapshots';
 
@@ -90,6 +91,108 @@ describe('DirectoryWriter', () => {
     });
     now = new Date(now.getTime() + IDEMPOTENCY_WINDOW_MS + 60_000);
     expect(await upsert('p1')).toMatchObject({ revision: 1, changed: true });
+  });
+
+  it('answers a write that changes nothing with the position of the object’s current state (its token)', async () => {
+    const m = meta();
+    const target = { stream: employeeStream(m.tenantId, 'a'), decider: employee };
+    const upsert = { type: 'UpsertEmployee' as const, data: { employee: person('p0') } };
+    const writer = new DirectoryWriter(side.store, undefined);
+    const written = await writer.write(target, upsert, m);
+    // The same writer (cached state) and a cold one (reads the stream) alike.
+    const warm = await writer.write(target, upsert, m);
+    const cold = await new DirectoryWriter(side.store, undefined).write(target, upsert, m);
+    expect(written.position).toBeDefined();
+    expect(warm).toEqual({ revision: 0, position: written.position, changed: false, eventsWritten: 0 });
+    expect(cold).toEqual(warm);
+  });
+
+  // An idempotency key is held by a lease (D-H2): a slow first attempt is not taken over while it lives,
+  // and a key never gives two answers.
+  describe('a key whose first request is still running', () => {
+    const lease = { heartbeatMs: 50, leaseMs: 300, maxWaitMs: 10_000 };
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const keyEvents = async (tenantId: string) =>
+      (await side.store.readAll({ filter: { categories: ['directoryRequestKey'] } }))
+        .filter((e) => e.metadata.tenantId === tenantId)
+        .map((e) => e.type)
+        .filter((t) => t !== 'RequestKeyHeartbeat');
+
+    it('given a first attempt running past the lease, then a retry waits for its answer and the write runs once', async () => {
+      const m = meta();
+      const first = new DirectoryWriter(side.store, undefined, undefined, lease);
+      const retry = new DirectoryWriter(side.store, undefined, undefined, lease);
+      let runs = 0;
+      const slow = first.once(m, 'k', { import: 1 }, async () => {
+        runs++;
+        await sleep(lease.leaseMs * 4);
+        return { answer: 'first' };
+      });
+      await sleep(lease.heartbeatMs);
+      const again = retry.once(m, 'k', { import: 1 }, async () => {
+        runs++;
+        return { answer: 'retry' };
+      });
+      expect(await Promise.all([slow, again])).toEqual([{ answer: 'first' }, { answer: 'first' }]);
+      expect(runs).toBe(1);
+      expect(await keyEvents(m.tenantId)).toEqual(['RequestKeyClaimed', 'RequestKeyAnswered']);
+    });
+
+    it('given a claimant taken over after it went silent, then its late answer is the taker’s, never its own', async () => {
+      const m = meta();
+      // Its heartbeats never come in time: to the retry it looks gone (a process paused for a while).
+      const paused = new DirectoryWriter(side.store, undefined, undefined, { ...lease, heartbeatMs: 60_000 });
+      const retry = new DirectoryWriter(side.store, undefined, undefined, lease);
+      const late = paused.once(m, 'k', { import: 1 }, async () => {
+        await sleep(lease.leaseMs * 4);
+        return { answer: 'paused' };
+      });
+      await sleep(lease.heartbeatMs);
+      const taken = await retry.once(m, 'k', { import: 1 }, async () => ({ answer: 'retry' }));
+      expect(taken).toEqual({ answer: 'retry' });
+      expect(await late).toEqual({ answer: 'retry' });
+      expect(await keyEvents(m.tenantId)).toEqual([
+        'RequestKeyClaimed',
+        'RequestKeyClaimed',
+        'RequestKeyAnswered',
+      ]);
+    });
+
+    it('given a refused request, then its key is free for the corrected request', async () => {
+      const m = meta();
+      const writer = new DirectoryWriter(side.store, undefined, undefined, lease);
+      const refused = new DirectoryError('DIRECTORY.NOT_FOUND', 'department 9 does not exist', 'parentId');
+      await expect(
+        writer.once(m, 'k', { parentId: '9' }, async () => {
+          throw refused;
+        }),
+      ).rejects.toBe(refused);
+      expect(await writer.once(m, 'k', { parentId: '1' }, async () => ({ answer: 'corrected' }))).toEqual({
+        answer: 'corrected',
+      });
+      expect(await writer.once(m, 'k', { parentId: '1' }, async () => ({ answer: 'again' }))).toEqual({
+        answer: 'corrected',
+      });
+    });
+
+    it('given a first attempt that failed on an outage, then the key is released and the retry runs it', async () => {
+      const m = meta();
+      const writer = new DirectoryWriter(side.store, undefined, undefined, lease);
+      await expect(
+        writer.once(m, 'k', { import: 1 }, async () => {
+          throw new DirectoryError('DIRECTORY.UNAVAILABLE', 'the store is down');
+        }),
+      ).rejects.toMatchObject({ code: 'DIRECTORY.UNAVAILABLE' });
+      expect(await writer.once(m, 'k', { import: 1 }, async () => ({ answer: 'retry' }))).toEqual({
+        answer: 'retry',
+      });
+      expect(await keyEvents(m.tenantId)).toEqual([
+        'RequestKeyClaimed',
+        'RequestKeyReleased',
+        'RequestKeyClaimed',
+        'RequestKeyAnswered',
+      ]);
+    });
   });
 
   it('loads a long department tree cold from its snapshot and the events after it', async () => {

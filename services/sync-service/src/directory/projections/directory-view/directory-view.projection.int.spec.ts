@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { openDirectoryWriteSide, type DirectoryWriteSide } from '../../testing/directory-write-side';
 import { DIRECTORY_CATEGORIES } from '../../streams';
-import { DIRECTORY_VIEW_ENTITIES } from './directory-view.entities';
+import { DIRECTORY_VIEW_ENTITIES, EmployeeView, PartnerView } from './directory-view.entities';
 
 // The directory view on a real PostgreSQL: applying the same events twice leaves the same rows.
 describe('directory-view projection', () => {
@@ -95,5 +95,84 @@ describe('directory-view projection', () => {
     // A redelivered older stretch (a checkpoint saved late) must not roll rows back.
     await side.projection.apply(events.slice(0, 4));
     expect(await tables()).toEqual(once);
+  });
+
+  // A row's revision is the highest one seen, however the subscriber cuts its batches: a pending bump
+  // (a staff change, a status change, whose row is not in the batch) must not overwrite a later upsert.
+  it('should keep the newest revision when a bump and a later upsert share a batch', async () => {
+    const m = { tenantId: `t-${randomUUID().slice(0, 8)}`, actorId: 'admin' };
+    const c = side.commands;
+    await c.partner(m, {
+      type: 'UpsertPartner',
+      data: { partner: { corpId: 'p', name: 'P', relation: 'downstream' } },
+    });
+    await c.partner(m, {
+      type: 'UpsertPartnerStaff',
+      data: { staff: { corpId: 'p', staffId: 's', name: 'S' } },
+    });
+    await c.partner(m, {
+      type: 'UpsertPartner',
+      data: { partner: { corpId: 'p', name: 'P renamed', relation: 'downstream' } },
+    });
+    await c.employee(m, {
+      type: 'UpsertEmployee',
+      data: {
+        employee: {
+          employeeId: 'e',
+          name: 'E',
+          departmentIds: [],
+          mainDepartmentId: null,
+          position: '',
+          leaderInDepartmentIds: [],
+        },
+      },
+    });
+    // EmployeeUpserted (1) + EmployeeStatusChanged (2); then a rename (3).
+    await c.employee(m, { type: 'SetEmployeeStatus', data: { employeeId: 'e', status: 'disabled' } });
+    await c.employee(m, {
+      type: 'UpsertEmployee',
+      data: {
+        employee: {
+          employeeId: 'e',
+          name: 'E renamed',
+          departmentIds: [],
+          mainDepartmentId: null,
+          position: '',
+          leaderInDepartmentIds: [],
+        },
+      },
+    });
+    const events = (await side.store.readAll({ filter: { categories: DIRECTORY_CATEGORIES } })).filter(
+      (e) => e.metadata.tenantId === m.tenantId,
+    );
+    const partner = events.filter((e) => e.streamId.startsWith('directoryPartner-'));
+    const employee = events.filter((e) => e.streamId.startsWith('directoryEmployee-'));
+    expect(partner.map((e) => e.type)).toEqual([
+      'PartnerUpserted',
+      'PartnerStaffUpserted',
+      'PartnerUpserted',
+    ]);
+    expect(employee.map((e) => e.type)).toEqual([
+      'EmployeeUpserted',
+      'EmployeeUpserted',
+      'EmployeeStatusChanged',
+      'EmployeeUpserted',
+    ]);
+
+    // Batch 1: the partner's first upsert, the employee's upsert and status upsert.
+    await side.projection.apply([partner[0]!, ...employee.slice(0, 2)]);
+    // Batch 2: the staff bump (row not in the batch) then the rename; the status event then the rename.
+    await side.projection.apply([...partner.slice(1), ...employee.slice(2)]);
+
+    const p = await side.db.getRepository(PartnerView).findOneByOrFail({ tenantId: m.tenantId, corpId: 'p' });
+    expect({ name: p.name, revision: p.revision }).toEqual({ name: 'P renamed', revision: 2 });
+    const e = await side.db
+      .getRepository(EmployeeView)
+      .findOneByOrFail({ tenantId: m.tenantId, employeeId: 'e' });
+    expect({ name: e.name, status: e.status, revision: e.revision }).toEqual({
+      name: 'E renamed',
+      status: 'disabled',
+      revision: 3,
+    });
   });
 });

@@ -175,6 +175,25 @@ function split<T>(map: Map<string, T | null>): [T[], string[]] {
 
 const unkey = (key: string): string[] => key.split('\u0000');
 
+/** A bump only ever raises a row's revision: a row's revision is the highest seen, never older. */
+async function raiseRevisions(
+  tx: EntityManager,
+  entity: EntityTarget<ObjectLiteral>,
+  idColumn: string,
+  bumps: Map<string, { tenantId: string; id: string; revision: number }>,
+): Promise<void> {
+  const all = [...bumps.values()];
+  for (let i = 0; i < all.length; i += CHUNK) {
+    const chunk = all.slice(i, i + CHUNK);
+    await tx.query(
+      `UPDATE ${table(tx, entity)} AS r SET revision = GREATEST(r.revision, b.revision)
+         FROM unnest($1::text[], $2::text[], $3::int[]) AS b(tenant_id, id, revision)
+        WHERE r.tenant_id = b.tenant_id AND r.${idColumn} = b.id`,
+      [chunk.map((b) => b.tenantId), chunk.map((b) => b.id), chunk.map((b) => b.revision)],
+    );
+  }
+}
+
 async function save(tx: EntityManager, rows: DirectoryRows): Promise<void> {
   const [departments, departmentsGone] = split(rows.departments);
   await upsert(tx, DepartmentView, departments, ['tenantId', 'departmentId']);
@@ -197,8 +216,7 @@ async function save(tx: EntityManager, rows: DirectoryRows): Promise<void> {
     owners.flatMap((o) => o.rows),
     ['tenantId', 'employeeId', 'departmentId'],
   );
-  for (const { tenantId, id, revision } of rows.employeeRevisions.values())
-    await tx.getRepository(EmployeeView).update({ tenantId, employeeId: id }, { revision });
+  await raiseRevisions(tx, EmployeeView, 'employee_id', rows.employeeRevisions);
 
   const [partners, partnersGone] = split(rows.partners);
   await upsert(tx, PartnerView, partners, ['tenantId', 'corpId']);
@@ -214,8 +232,7 @@ async function save(tx: EntityManager, rows: DirectoryRows): Promise<void> {
     PartnerStaffView,
     staffGone.map(unkey).map(([tenantId, corpId, staffId]) => ({ tenantId, corpId, staffId })),
   );
-  for (const { tenantId, id, revision } of rows.partnerRevisions.values())
-    await tx.getRepository(PartnerView).update({ tenantId, corpId: id }, { revision });
+  await raiseRevisions(tx, PartnerView, 'corp_id', rows.partnerRevisions);
 
   const [customers, customersGone] = split(rows.customers);
   await upsert(tx, CustomerView, customers, ['tenantId', 'externalUserId']);

@@ -51,6 +51,8 @@ export class DirectoryRows {
         return;
       case 'EmployeeUpserted': {
         const e = event.data.employee;
+        // A stream's events come in order: this row is newer than any bump pending for it.
+        this.employeeRevisions.delete(k(tenantId, e.employeeId));
         this.employees.set(k(tenantId, e.employeeId), { tenantId, ...e, revision });
         this.employeeDepartments.set(k(tenantId, e.employeeId), {
           tenantId,
@@ -77,6 +79,7 @@ export class DirectoryRows {
       }
       case 'PartnerUpserted': {
         const p = event.data.partner;
+        this.partnerRevisions.delete(k(tenantId, p.corpId));
         this.partners.set(k(tenantId, p.corpId), { tenantId, ...p, revision });
         return;
       }
@@ -118,7 +121,10 @@ export class DirectoryRows {
     }
   }
 
-  /** Revisions of rows this batch did not rewrite (a staff change bumps its enterprise's, a status change its employee's). */
+  /**
+   * Revisions of rows this batch did not rewrite (a staff change bumps its enterprise's, a status change its
+   * employee's). An upsert later in the batch drops its row's entry, and save() only ever raises a revision.
+   */
   readonly partnerRevisions = new Map<string, { tenantId: string; id: string; revision: number }>();
   readonly employeeRevisions = new Map<string, { tenantId: string; id: string; revision: number }>();
 
