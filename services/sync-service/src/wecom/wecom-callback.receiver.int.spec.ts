@@ -222,7 +222,12 @@ describe('directory sync: callback → re-read → applyObject; pullAll → reco
       'zhangsan',
     ]);
     expect(a.failures).toEqual([
-      { ref: 'department/3/users', errcode: 60011, errmsg: 'sandbox: planted fault' },
+      {
+        ref: 'department/3/users',
+        covers: { kind: 'department_users', departmentId: '3' },
+        errcode: 60011,
+        errmsg: 'sandbox: planted fault',
+      },
     ]);
   });
 });

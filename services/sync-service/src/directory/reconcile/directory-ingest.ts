@@ -31,8 +31,9 @@ export class DirectoryReconciler implements DirectoryIngest {
     const writeMeta = this.meta(tenantId, meta);
     await this.commands.writer.settled(this.projection, MIRROR_WAIT_MS);
     const mirror = await loadMirror(this.db, tenantId);
-    const { changes, unchanged } = diffDirectory(mirror, pulled.snapshot);
+    const { changes, unchanged, skipped } = diffDirectory(mirror, pulled.snapshot, pulled.failures);
     const report = emptyReport(unchanged, pulled.failures);
+    report.skipped = skipped;
     const record = (change: DirectoryChange, outcome: WriteOutcome) => {
       const counts = report.byKind[change.kind];
       report.eventsWritten += outcome.eventsWritten;
@@ -199,7 +200,8 @@ function emptyReport(
       partner_staff: counts('partner_staff'),
       customer: counts('customer'),
     },
-    failures: [...failures],
+    failures: failures.map(({ ref, errcode, errmsg }) => ({ ref, errcode, errmsg })),
+    skipped: [],
     eventsWritten: 0,
   };
 }

@@ -1,14 +1,25 @@
-import type {
-  DirectoryObjectRef,
-  DirectoryObjectState,
-  DirectorySnapshot,
-} from '../domain/directory.model';
+import type { DirectoryObjectRef, DirectoryObjectState, DirectorySnapshot } from '../domain/directory.model';
 
 /** Progress of a long read (a full pull): what is done of what is known so far. */
 export type PullProgress = { phase: string; done: number; total: number };
 
-/** A per-object failure that did not stop the pull (WeCom answers errcodes per call). */
-export type PullFailure = { ref: string; errcode: number; errmsg: string };
+/**
+ * What a failed read covered, so the reconcile removes or departs nothing it could not see: the direct
+ * users of a department, one follower's customers, a whole kind's list (partners, partner staff) or one
+ * partner staff member.
+ */
+export type PullScope =
+  | { kind: 'department_users'; departmentId: string }
+  | { kind: 'follower_customers'; employeeId: string }
+  | { kind: 'partners' }
+  | { kind: 'partner_staff' }
+  | { kind: 'partner_staff_member'; corpId: string; staffId: string };
+
+/** A failure reported per item (a failed write during a reconcile, a failed read during a pull). */
+export type ItemFailure = { ref: string; errcode: number; errmsg: string };
+
+/** A per-object failure that did not stop the pull (WeCom answers errcodes per call), and what it covered. */
+export type PullFailure = ItemFailure & { covers: PullScope };
 
 export type PullResult = { snapshot: DirectorySnapshot; failures: PullFailure[] };
 
@@ -47,7 +58,9 @@ export type ReconcileReport = {
     'department' | 'employee' | 'partner' | 'partner_staff' | 'customer',
     { created: number; updated: number; removed: number; statusChanged: number; unchanged: number }
   >;
-  failures: PullFailure[];
+  failures: ItemFailure[];
+  /** Removals and departures not written because a failed read covered them (`ref`, and the failure's `cause`). */
+  skipped: { ref: string; cause: string }[];
   eventsWritten: number;
 };
 
