@@ -5,8 +5,10 @@ import type {
   DirectoryIngest,
   DirectorySource,
   PullProgress,
+  PullResult,
   ReconcileReport,
 } from '../directory/sources/directory-source.port';
+import { directoryRefKey } from '../directory/sources/directory-source.port';
 
 export const WECOM_SOURCE = 'wecom';
 
@@ -17,20 +19,7 @@ export type SyncLog = {
 
 export type RefOutcome = { ref: DirectoryObjectRef; changed?: boolean; error?: string };
 
-const refKey = (ref: DirectoryObjectRef): string => {
-  switch (ref.kind) {
-    case 'department':
-      return `department/${ref.departmentId}`;
-    case 'employee':
-      return `employee/${ref.employeeId}`;
-    case 'customer':
-      return `customer/${ref.externalUserId}`;
-    case 'partner':
-      return `partner/${ref.corpId}`;
-    case 'partner_staff':
-      return `partner_staff/${ref.corpId}/${ref.staffId}`;
-  }
-};
+const refKey = directoryRefKey;
 
 /**
  * The connector's process: each change signal's refs are re-read through the source and applied one by one
@@ -43,6 +32,8 @@ export class WeComDirectorySync {
   private queued = new Set<string>();
   private draining: Promise<void> | undefined;
   private pulling: Promise<ReconcileReport> | undefined;
+  /** Refs signalled since the running pull started: newer than its snapshot (D-G2). */
+  private signalledDuringPull: { tenantId: string; refs: Map<string, DirectoryObjectRef> } | undefined;
   private timer: NodeJS.Timeout | undefined;
   readonly outcomes: RefOutcome[] = [];
 
@@ -56,6 +47,8 @@ export class WeComDirectorySync {
   /** Queues the signal's refs; resolves when they (and everything queued before them) were applied. */
   signal(signal: DirectoryChangeSignal): Promise<void> {
     const correlationId = randomUUID();
+    const pull = this.signalledDuringPull;
+    if (pull?.tenantId === signal.tenantId) for (const ref of signal.refs) pull.refs.set(refKey(ref), ref);
     for (const ref of signal.refs) {
       const key = `${signal.tenantId} ${refKey(ref)}`;
       if (this.queued.has(key)) continue;
@@ -102,11 +95,24 @@ export class WeComDirectorySync {
   fullSync(tenantId: string, onProgress?: (progress: PullProgress) => void): Promise<ReconcileReport> {
     this.pulling ??= (async () => {
       const started = Date.now();
-      const pulled = await this.source.pullAll(tenantId, onProgress);
-      const report = await this.ingest.reconcile(tenantId, pulled, {
-        source: WECOM_SOURCE,
-        correlationId: randomUUID(),
-      });
+      const signalled = { tenantId, refs: new Map<string, DirectoryObjectRef>() };
+      this.signalledDuringPull = signalled;
+      let report: ReconcileReport;
+      let pulled: PullResult;
+      try {
+        pulled = await this.source.pullAll(tenantId, onProgress);
+        // What was signalled during the pull is newer than the snapshot: the reconcile leaves it alone...
+        report = await this.ingest.reconcile(
+          tenantId,
+          { ...pulled, superseded: [...signalled.refs.values()] },
+          { source: WECOM_SOURCE, correlationId: randomUUID() },
+        );
+      } finally {
+        this.signalledDuringPull = undefined;
+      }
+      // ...and all of it, including what arrived while the reconcile wrote, is re-read after it.
+      if (signalled.refs.size > 0)
+        await this.signal({ tenantId, refs: [...signalled.refs.values()], receivedAt: new Date() });
       this.log.info(
         {
           event: 'wecom.full_sync',

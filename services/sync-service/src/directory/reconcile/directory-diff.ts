@@ -7,7 +7,8 @@ import type {
   PartnerStaff,
 } from '../domain/directory.model';
 import { sameValue } from '../domain/directory-rules';
-import type { PullFailure } from '../sources/directory-source.port';
+import { directoryRefKey, type PullFailure } from '../sources/directory-source.port';
+import type { DirectoryObjectRef } from '../domain/directory.model';
 
 /** One difference between the mirror and a source's snapshot: what the write path is asked to do. */
 export type DirectoryChange =
@@ -43,12 +44,14 @@ const byId = <T>(items: T[], id: (t: T) => string): Map<string, T> => new Map(it
  * A partial pull is no evidence of absence: nothing a failed read covered is removed or departed
  * (an employee of a department whose users failed, the customers and follow relations of a follower
  * whose customers failed — or who was not read at all —, any partner or staff when their list failed).
- * Creations and updates of what was read still apply.
+ * Creations and updates of what was read still apply. Objects `superseded` (changed at the source while
+ * the pull ran, applied from their own re-read) are left alone: the pull's view of them is older.
  */
 export function diffDirectory(
   mirror: DirectorySnapshot,
   pulled: DirectorySnapshot,
   failures: readonly PullFailure[] = [],
+  superseded: readonly DirectoryObjectRef[] = [],
 ): DirectoryDiff {
   const unchanged: Record<DirectoryKind, number> = {
     department: 0,
@@ -157,7 +160,25 @@ export function diffDirectory(
       else changes.push({ kind: 'customer', op: 'remove', id: c.externalUserId });
     }
 
-  return { changes, unchanged, skipped };
+  if (superseded.length === 0) return { changes, unchanged, skipped };
+  const newer = new Set(superseded.map(directoryRefKey));
+  const kept = changes.filter((c) => {
+    const ref = changeRef(c);
+    if (!newer.has(ref)) return true;
+    skipped.push({ ref, cause: 'signalled during the pull' });
+    return false;
+  });
+  return { changes: kept, unchanged, skipped };
+}
+
+/** The key of the object a change writes (as `directoryRefKey` names it). */
+export function changeRef(change: DirectoryChange): string {
+  if (change.op === 'upsert') {
+    const v = change.value as unknown as Record<string, string>;
+    if (change.kind === 'partner_staff') return `partner_staff/${v['corpId']}/${v['staffId']}`;
+    return `${change.kind}/${v['departmentId'] ?? v['employeeId'] ?? v['externalUserId'] ?? v['corpId']}`;
+  }
+  return `${change.kind}/${'id' in change ? change.id : `${change.corpId}/${change.staffId}`}`;
 }
 
 type BlindSpots = {

@@ -238,4 +238,21 @@ describe('directory diff', () => {
       expect(one.skipped).toEqual([{ ref: 'partner_staff/c2/s', cause: 'partner_staff/c2/s' }]);
     });
   });
+
+  it('Given objects signalled during the pull, When diffed, Then neither their upsert nor their departure is asked for', () => {
+    const diff = diffDirectory(
+      snapshot({ employees: [emp('bob', { status: 'disabled' }), emp('new')] }),
+      snapshot({ employees: [emp('bob'), emp('other')] }),
+      [],
+      [
+        { kind: 'employee', employeeId: 'bob' },
+        { kind: 'employee', employeeId: 'new' },
+      ],
+    );
+    expect(diff.changes.map((c) => c.op)).toEqual(['upsert']);
+    expect(diff.skipped).toEqual([
+      { ref: 'employee/bob', cause: 'signalled during the pull' },
+      { ref: 'employee/new', cause: 'signalled during the pull' },
+    ]);
+  });
 });

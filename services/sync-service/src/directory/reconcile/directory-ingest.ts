@@ -4,7 +4,7 @@ import type { WriteMeta, WriteOutcome } from '../commands/directory-writer';
 import type { DirectoryObjectState } from '../domain/directory.model';
 import type { DirectoryIngest, PullResult, ReconcileReport } from '../sources/directory-source.port';
 import type { DirectoryViewProjection } from '../projections/directory-view/directory-view.projection';
-import { diffDirectory, type DirectoryChange, type DirectoryKind } from './directory-diff';
+import { changeRef, diffDirectory, type DirectoryChange, type DirectoryKind } from './directory-diff';
 import { loadMirror } from './mirror';
 
 /** Streams written at once during a reconcile (employees and customers are independent streams). */
@@ -31,7 +31,12 @@ export class DirectoryReconciler implements DirectoryIngest {
     const writeMeta = this.meta(tenantId, meta);
     await this.commands.writer.settled(this.projection, MIRROR_WAIT_MS);
     const mirror = await loadMirror(this.db, tenantId);
-    const { changes, unchanged, skipped } = diffDirectory(mirror, pulled.snapshot, pulled.failures);
+    const { changes, unchanged, skipped } = diffDirectory(
+      mirror,
+      pulled.snapshot,
+      pulled.failures,
+      pulled.superseded,
+    );
     const report = emptyReport(unchanged, pulled.failures);
     report.skipped = skipped;
     const record = (change: DirectoryChange, outcome: WriteOutcome) => {
@@ -49,7 +54,7 @@ export class DirectoryReconciler implements DirectoryIngest {
         record(change, await this.write(writeMeta, change));
       } catch (error) {
         report.failures.push({
-          ref: refOf(change),
+          ref: changeRef(change),
           errcode: -1,
           errmsg: error instanceof Error ? error.message : String(error),
         });
@@ -171,14 +176,6 @@ export class DirectoryReconciler implements DirectoryIngest {
       ...(meta.correlationId ? { correlationId: meta.correlationId } : {}),
     };
   }
-}
-
-function refOf(change: DirectoryChange): string {
-  if (change.op === 'upsert') {
-    const v = change.value as unknown as Record<string, string>;
-    return `${change.kind}/${v['departmentId'] ?? v['employeeId'] ?? v['externalUserId'] ?? (v['staffId'] ? `${v['corpId']}/${v['staffId']}` : v['corpId'])}`;
-  }
-  return `${change.kind}/${'id' in change ? change.id : `${change.corpId}/${change.staffId}`}`;
 }
 
 function emptyReport(

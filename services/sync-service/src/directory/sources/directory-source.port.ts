@@ -21,7 +21,31 @@ export type ItemFailure = { ref: string; errcode: number; errmsg: string };
 /** A per-object failure that did not stop the pull (WeCom answers errcodes per call), and what it covered. */
 export type PullFailure = ItemFailure & { covers: PullScope };
 
-export type PullResult = { snapshot: DirectorySnapshot; failures: PullFailure[] };
+export type PullResult = {
+  snapshot: DirectorySnapshot;
+  failures: PullFailure[];
+  /**
+   * Objects a source signalled as changed while the pull ran: the snapshot's view of them may be older than
+   * the mirror's, so the reconcile neither writes nor removes them (the source re-reads them instead).
+   */
+  superseded?: DirectoryObjectRef[];
+};
+
+/** One key per directory object, as reports name them (`employee/bob`, `partner_staff/corp/staff`). */
+export function directoryRefKey(ref: DirectoryObjectRef): string {
+  switch (ref.kind) {
+    case 'department':
+      return `department/${ref.departmentId}`;
+    case 'employee':
+      return `employee/${ref.employeeId}`;
+    case 'customer':
+      return `customer/${ref.externalUserId}`;
+    case 'partner':
+      return `partner/${ref.corpId}`;
+    case 'partner_staff':
+      return `partner_staff/${ref.corpId}/${ref.staffId}`;
+  }
+}
 
 /**
  * Where the directory comes from (the WeCom contacts connector; the admin API writes directly).
