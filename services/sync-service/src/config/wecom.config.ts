@@ -20,7 +20,12 @@ export interface WeComConfig {
   fullSyncIntervalSeconds: number;
   /** Pull once when the connector starts. */
   pullOnStart: boolean;
+  /** First delay before a failed pull is tried again (doubling, at most 10 min or the interval). */
+  pullRetryFirstMs: number;
 }
+
+/** Timers clamp delays above 2^31-1 ms to 1 ms (a pull every millisecond): the largest interval allowed. */
+const MAX_INTERVAL_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -64,8 +69,13 @@ export function loadWeComConfig(
           },
         }
       : {}),
-    fullSyncIntervalSeconds: read.integer('WECOM_FULL_SYNC_INTERVAL_SECONDS', { fallback: 21_600, min: 0 }),
+    fullSyncIntervalSeconds: read.integer('WECOM_FULL_SYNC_INTERVAL_SECONDS', {
+      fallback: 21_600,
+      min: 0,
+      max: MAX_INTERVAL_SECONDS,
+    }),
     pullOnStart: read.oneOf('WECOM_PULL_ON_START', ['true', 'false'] as const, 'true') === 'true',
+    pullRetryFirstMs: read.integer('WECOM_PULL_RETRY_FIRST_MS', { fallback: 5_000, min: 1, max: 600_000 }),
   };
 }
 

@@ -17,6 +17,15 @@ export type SyncLog = {
   warn(fields: Record<string, unknown>, message: string): void;
 };
 
+/** How one full pull ended; `retryInMs` is when the schedule tries again (undefined: nothing scheduled). */
+export type PullOutcome =
+  | { tenantId: string; ok: true; report: ReconcileReport }
+  | { tenantId: string; ok: false; error: Error; failedInARow: number; retryInMs: number | undefined };
+
+/** A failed pull is retried after `firstMs`, doubling, at most `maxMs` (and never later than the interval). */
+export type PullRetry = { firstMs: number; maxMs: number };
+const DEFAULT_RETRY: PullRetry = { firstMs: 5_000, maxMs: 600_000 };
+
 export type RefOutcome = { ref: DirectoryObjectRef; changed?: boolean; error?: string };
 
 const refKey = directoryRefKey;
@@ -35,6 +44,9 @@ export class WeComDirectorySync {
   /** Refs signalled since the running pull started: newer than its snapshot (D-G2). */
   private signalledDuringPull: { tenantId: string; refs: Map<string, DirectoryObjectRef> } | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private scheduled: { tenantId: string; intervalMs: number; retry: PullRetry } | undefined;
+  private failedInARow = 0;
+  private readonly pullListeners: ((outcome: PullOutcome) => void)[] = [];
   readonly outcomes: RefOutcome[] = [];
 
   constructor(
@@ -124,27 +136,87 @@ export class WeComDirectorySync {
         'WeCom full pull reconciled',
       );
       return report;
-    })().finally(() => (this.pulling = undefined));
+    })()
+      .finally(() => (this.pulling = undefined))
+      .then(
+        (report) => {
+          this.pulled({ tenantId, ok: true, report });
+          return report;
+        },
+        (error: unknown) => {
+          const failedInARow = this.failedInARow + 1;
+          this.pulled({ tenantId, ok: false, error: asError(error), failedInARow, retryInMs: undefined });
+          throw error;
+        },
+      );
     return this.pulling;
   }
 
-  /** Full pulls every `intervalSeconds` (0: none); failures are logged, the next tick tries again. */
-  schedule(tenantId: string, intervalSeconds: number): void {
-    this.stop();
-    if (intervalSeconds <= 0) return;
-    this.timer = setInterval(() => {
-      this.fullSync(tenantId).catch((error: unknown) =>
-        this.log.warn(
-          { event: 'wecom.full_sync_failed', tenantId, error: (error as Error).message },
-          'WeCom full pull failed',
-        ),
+  /** Called after every full pull, whoever started it (health follows each one). */
+  onPull(listener: (outcome: PullOutcome) => void): void {
+    this.pullListeners.push(listener);
+  }
+
+  private pulled(outcome: PullOutcome): void {
+    this.failedInARow = outcome.ok ? 0 : this.failedInARow + 1;
+    const plan = this.scheduled;
+    if (plan?.tenantId === outcome.tenantId) {
+      const ms = outcome.ok ? plan.intervalMs : retryDelay(plan, this.failedInARow);
+      this.arm(ms);
+      if (!outcome.ok && ms > 0) outcome.retryInMs = ms;
+    }
+    if (!outcome.ok)
+      this.log.warn(
+        {
+          event: 'wecom.full_sync_failed',
+          tenantId: outcome.tenantId,
+          error: outcome.error.message,
+          failedInARow: outcome.failedInARow,
+          retryInMs: outcome.retryInMs,
+        },
+        'WeCom full pull failed',
       );
-    }, intervalSeconds * 1000);
-    this.timer.unref();
+    for (const listener of this.pullListeners) listener(outcome);
+  }
+
+  /**
+   * Full pulls every `intervalSeconds` (0: none), the first now if `pullNow`; after a failed pull (scheduled
+   * or not) the next one comes sooner, with backoff (`retry`), until one succeeds.
+   */
+  schedule(
+    tenantId: string,
+    intervalSeconds: number,
+    options: { pullNow?: boolean; retry?: PullRetry } = {},
+  ): void {
+    this.stop();
+    this.scheduled = { tenantId, intervalMs: intervalSeconds * 1000, retry: options.retry ?? DEFAULT_RETRY };
+    if (options.pullNow) this.runScheduled();
+    else this.arm(this.scheduled.intervalMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.scheduled = undefined;
+    this.arm(0);
+  }
+
+  private runScheduled(): void {
+    const plan = this.scheduled;
+    // The outcome is logged and re-arms the timer in pulled().
+    if (plan) this.fullSync(plan.tenantId).catch(() => undefined);
+  }
+
+  private arm(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (ms <= 0 || !this.scheduled) return;
+    this.timer = setTimeout(() => this.runScheduled(), ms);
+    this.timer.unref();
   }
 }
+
+function retryDelay(plan: { intervalMs: number; retry: PullRetry }, failedInARow: number): number {
+  const backoff = Math.min(plan.retry.firstMs * 2 ** (failedInARow - 1), plan.retry.maxMs);
+  return plan.intervalMs > 0 ? Math.min(backoff, plan.intervalMs) : backoff;
+}
+
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
