@@ -40,6 +40,8 @@ export class WeComDirectorySync {
   private queue: { tenantId: string; ref: DirectoryObjectRef; correlationId: string }[] = [];
   private queued = new Set<string>();
   private draining: Promise<void> | undefined;
+  /** True from the drain's start to the moment its loop finds the queue empty (set and cleared synchronously). */
+  private drainRunning = false;
   private pulling: Promise<ReconcileReport> | undefined;
   /** Refs signalled since the running pull started: newer than its snapshot (D-G2). */
   private signalledDuringPull: { tenantId: string; refs: Map<string, DirectoryObjectRef> } | undefined;
@@ -67,17 +69,27 @@ export class WeComDirectorySync {
       this.queued.add(key);
       this.queue.push({ tenantId: signal.tenantId, ref, correlationId });
     }
-    this.draining ??= this.drain().finally(() => (this.draining = undefined));
-    return this.draining;
+    // Not `draining ??= drain().finally(clear)`: the clear would come a microtask after the loop's last
+    // look at the queue, and a signal queued in between would wait for the next one.
+    if (!this.drainRunning) {
+      this.drainRunning = true;
+      this.draining = this.drain();
+    }
+    return this.draining ?? Promise.resolve();
   }
 
   /** Resolves when nothing is queued. */
   async idle(): Promise<void> {
-    while (this.draining) await this.draining;
+    while (this.drainRunning) await this.draining;
   }
 
   private async drain(): Promise<void> {
-    for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+    for (;;) {
+      const next = this.queue.shift();
+      if (!next) {
+        this.drainRunning = false; // in the same synchronous step as the empty check
+        return;
+      }
       const { tenantId, ref, correlationId } = next;
       this.queued.delete(`${tenantId} ${refKey(ref)}`);
       const outcome: RefOutcome = { ref };
