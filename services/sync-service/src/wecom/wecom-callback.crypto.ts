@@ -8,7 +8,7 @@ import { getSignature } from '@wecom/crypto';
 // decrypt checks only the last padding byte and never the length field (D-B2).
 
 export class CallbackRejected extends Error {
-  constructor(readonly reason: 'signature' | 'decrypt' | 'receiveid' | 'envelope') {
+  constructor(readonly reason: 'signature' | 'decrypt' | 'receiveid' | 'envelope' | 'timestamp') {
     super(`WeCom callback rejected: ${reason}`);
     this.name = 'CallbackRejected';
   }

@@ -1,4 +1,4 @@
-import { getSignature } from '@wecom/crypto';
+import { encrypt, getSignature } from '@wecom/crypto';
 import { demoDirectory, sealEnvelope, startWeComSandbox, type WeComSandbox } from '@tagguard/wecom-sandbox';
 import type { Employee } from '../directory/domain/directory.model';
 import type { DirectoryChangeSignal } from '../directory/sources/directory-source.port';
@@ -119,6 +119,35 @@ describe('callback receiver', () => {
     expect(signals).toEqual([]);
     expect((await send(sealed.body)).status).toBe(200);
     expect(signals.map((s) => s.refs)).toEqual([[{ kind: 'employee', employeeId: 'lisi' }]]);
+  });
+
+  it('given the same callback twice, then both are answered 200 and only the first is a signal', async () => {
+    const xml =
+      '<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_contact]]></Event><ChangeType>update_user</ChangeType><UserID><![CDATA[lisi]]></UserID></xml>';
+    const sealed = sealEnvelope({ url: receiver.url, ...KEYS }, CORP, 1000002, xml);
+    const url = `${receiver.url}?msg_signature=${sealed.msgSignature}&timestamp=${sealed.timestamp}&nonce=${sealed.nonce}`;
+    expect((await fetch(url, { method: 'POST', body: sealed.body })).status).toBe(200);
+    expect((await fetch(url, { method: 'POST', body: sealed.body })).status).toBe(200);
+    expect(signals).toHaveLength(1);
+    expect(rejected).toEqual([]);
+  });
+
+  it('given a correctly signed callback 6 minutes old, then 403 (timestamp) and no signal', async () => {
+    const xml =
+      '<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_contact]]></Event><ChangeType>delete_user</ChangeType><UserID><![CDATA[lisi]]></UserID></xml>';
+    const ciphertext = encrypt(KEYS.encodingAesKey, xml, CORP);
+    const timestamp = String(Math.floor(Date.now() / 1000) - 360);
+    const signature = getSignature(KEYS.token, timestamp, '42', ciphertext);
+    const response = await fetch(
+      `${receiver.url}?msg_signature=${signature}&timestamp=${timestamp}&nonce=42`,
+      {
+        method: 'POST',
+        body: `<xml><Encrypt><![CDATA[${ciphertext}]]></Encrypt></xml>`,
+      },
+    );
+    expect(response.status).toBe(403);
+    expect(signals).toEqual([]);
+    expect(rejected).toEqual(['timestamp']);
   });
 });
 

@@ -81,6 +81,8 @@ export class WeComConnector implements OnApplicationBootstrap, OnApplicationShut
         onSignal: (signal) => void sync.signal(signal),
         onRejected: (reason, remote) =>
           log.warn({ event: 'wecom.callback_rejected', reason, remote }, 'WeCom callback refused'),
+        onReplay: (remote) =>
+          log.info({ event: 'wecom.callback_replayed', remote }, 'WeCom callback already handled'),
       });
       this.logger.log(`WeCom callbacks on ${this.receiver.url}`);
     }
