@@ -19,6 +19,8 @@ describe('loadWeComConfig', () => {
       pullOnStart: true,
       callsPerMinute: 10_000,
       callsPerHour: 150_000,
+
+      pullRetryFirstMs: 5000,
     });
   });
 
@@ -37,6 +39,9 @@ describe('loadWeComConfig', () => {
       'WECOM_CALLBACK_HOST: binds beyond loopback',
     ],
     [{ ...base, WECOM_AGENT_ID: 'x' }, 'WECOM_AGENT_ID'],
+    // Above 2^31-1 ms a timer fires after 1 ms: a pull every millisecond.
+    [{ ...base, WECOM_FULL_SYNC_INTERVAL_SECONDS: '2147484' }, 'WECOM_FULL_SYNC_INTERVAL_SECONDS'],
+    [{ ...base, WECOM_PULL_RETRY_FIRST_MS: '0' }, 'WECOM_PULL_RETRY_FIRST_MS'],
   ])('given %j, then it fails naming the variable', (env, message) => {
     expect(() => loadWeComConfig(env)).toThrow(message);
   });

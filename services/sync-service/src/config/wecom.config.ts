@@ -23,7 +23,13 @@ export interface WeComConfig {
   /** Calls per API the client allows itself (WeCom documents 10,000 a minute and 150,000 an hour). */
   callsPerMinute: number;
   callsPerHour: number;
+
+  /** First delay before a failed pull is tried again (doubling, at most 10 min or the interval). */
+  pullRetryFirstMs: number;
 }
+
+/** Timers clamp delays above 2^31-1 ms to 1 ms (a pull every millisecond): the largest interval allowed. */
+const MAX_INTERVAL_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -67,10 +73,16 @@ export function loadWeComConfig(
           },
         }
       : {}),
-    fullSyncIntervalSeconds: read.integer('WECOM_FULL_SYNC_INTERVAL_SECONDS', { fallback: 21_600, min: 0 }),
+    fullSyncIntervalSeconds: read.integer('WECOM_FULL_SYNC_INTERVAL_SECONDS', {
+      fallback: 21_600,
+      min: 0,
+      max: MAX_INTERVAL_SECONDS,
+    }),
     pullOnStart: read.oneOf('WECOM_PULL_ON_START', ['true', 'false'] as const, 'true') === 'true',
     callsPerMinute: read.integer('WECOM_CALLS_PER_MINUTE', { fallback: 10_000, min: 1 }),
     callsPerHour: read.integer('WECOM_CALLS_PER_HOUR', { fallback: 150_000, min: 1 }),
+
+    pullRetryFirstMs: read.integer('WECOM_PULL_RETRY_FIRST_MS', { fallback: 5_000, min: 1, max: 600_000 }),
   };
 }
 

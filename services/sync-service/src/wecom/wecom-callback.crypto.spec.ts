@@ -1,3 +1,4 @@
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { encrypt, getSignature } from '@wecom/crypto';
 import { CallbackRejected, openCallback, verifySignature } from './wecom-callback.crypto';
 
@@ -47,6 +48,30 @@ describe('WeCom callback crypto', () => {
 
   it('given a signed ciphertext that is not AES output, then it is refused as decrypt', () => {
     const ciphertext = Buffer.from('not a block multiple').toString('base64');
+    const signature = getSignature(SAMPLE.token, '1', '2', ciphertext);
+    expect(() =>
+      openCallback(SAMPLE, { msgSignature: signature, timestamp: '1', nonce: '2' }, ciphertext),
+    ).toThrow(new CallbackRejected('decrypt'));
+  });
+
+  // @wecom/crypto strips as many bytes as the last one says without looking at the others: this one it opens.
+  it('given a signed ciphertext whose PKCS#7 padding is wrong but whose last byte is plausible, then it is refused as decrypt', () => {
+    const key = Buffer.from(`${SAMPLE.encodingAesKey}=`, 'base64');
+    let message = 'hello';
+    const content = () =>
+      Buffer.concat([randomBytes(16), Buffer.alloc(4), Buffer.from(message), Buffer.from(SAMPLE.receiveId)]);
+    while (32 - (content().length % 32) < 3) message += '!';
+    const plain = content();
+    plain.writeUInt32BE(Buffer.byteLength(message), 16);
+    const n = 32 - (plain.length % 32);
+    const padding = Buffer.alloc(n, n);
+    padding[0] = n + 1; // a byte that PKCS#7 says must equal n
+    const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16));
+    cipher.setAutoPadding(false);
+    const ciphertext = Buffer.concat([
+      cipher.update(Buffer.concat([plain, padding])),
+      cipher.final(),
+    ]).toString('base64');
     const signature = getSignature(SAMPLE.token, '1', '2', ciphertext);
     expect(() =>
       openCallback(SAMPLE, { msgSignature: signature, timestamp: '1', nonce: '2' }, ciphertext),

@@ -1,4 +1,4 @@
-import { getSignature } from '@wecom/crypto';
+import { encrypt, getSignature } from '@wecom/crypto';
 import { demoDirectory, sealEnvelope, startWeComSandbox, type WeComSandbox } from '@tagguard/wecom-sandbox';
 import type { Employee } from '../directory/domain/directory.model';
 import type { DirectoryChangeSignal } from '../directory/sources/directory-source.port';
@@ -92,7 +92,8 @@ describe('callback receiver', () => {
     expect([byToken?.status, byKey?.status]).toEqual([403, 403]);
     await expect(admin.verifyCallbackUrl()).resolves.toMatchObject({ ok: false, status: 403 });
     expect(signals).toEqual([]);
-    expect(rejected).toEqual(expect.arrayContaining(['signature', 'receiveid']));
+    // A wrong key decrypts to noise, which fails the padding check before the receiveid is compared.
+    expect(rejected).toEqual(expect.arrayContaining(['signature', 'decrypt']));
   });
 
   it('given a tampered body or a replayed signature over other ciphertext, then 403 and nothing happens', async () => {
@@ -118,6 +119,35 @@ describe('callback receiver', () => {
     expect(signals).toEqual([]);
     expect((await send(sealed.body)).status).toBe(200);
     expect(signals.map((s) => s.refs)).toEqual([[{ kind: 'employee', employeeId: 'lisi' }]]);
+  });
+
+  it('given the same callback twice, then both are answered 200 and only the first is a signal', async () => {
+    const xml =
+      '<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_contact]]></Event><ChangeType>update_user</ChangeType><UserID><![CDATA[lisi]]></UserID></xml>';
+    const sealed = sealEnvelope({ url: receiver.url, ...KEYS }, CORP, 1000002, xml);
+    const url = `${receiver.url}?msg_signature=${sealed.msgSignature}&timestamp=${sealed.timestamp}&nonce=${sealed.nonce}`;
+    expect((await fetch(url, { method: 'POST', body: sealed.body })).status).toBe(200);
+    expect((await fetch(url, { method: 'POST', body: sealed.body })).status).toBe(200);
+    expect(signals).toHaveLength(1);
+    expect(rejected).toEqual([]);
+  });
+
+  it('given a correctly signed callback 6 minutes old, then 403 (timestamp) and no signal', async () => {
+    const xml =
+      '<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_contact]]></Event><ChangeType>delete_user</ChangeType><UserID><![CDATA[lisi]]></UserID></xml>';
+    const ciphertext = encrypt(KEYS.encodingAesKey, xml, CORP);
+    const timestamp = String(Math.floor(Date.now() / 1000) - 360);
+    const signature = getSignature(KEYS.token, timestamp, '42', ciphertext);
+    const response = await fetch(
+      `${receiver.url}?msg_signature=${signature}&timestamp=${timestamp}&nonce=42`,
+      {
+        method: 'POST',
+        body: `<xml><Encrypt><![CDATA[${ciphertext}]]></Encrypt></xml>`,
+      },
+    );
+    expect(response.status).toBe(403);
+    expect(signals).toEqual([]);
+    expect(rejected).toEqual(['timestamp']);
   });
 });
 
@@ -222,7 +252,12 @@ describe('directory sync: callback → re-read → applyObject; pullAll → reco
       'zhangsan',
     ]);
     expect(a.failures).toEqual([
-      { ref: 'department/3/users', errcode: 60011, errmsg: 'sandbox: planted fault' },
+      {
+        ref: 'department/3/users',
+        covers: { kind: 'department_users', departmentId: '3' },
+        errcode: 60011,
+        errmsg: 'sandbox: planted fault',
+      },
     ]);
   });
 });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { DirectoryChangeSignal } from '../directory/sources/directory-source.port';
 import { refsOfEvent, xmlFields } from './domain/wecom-callback-event';
 import { CallbackRejected, openCallback, type CallbackKeys } from './wecom-callback.crypto';
+import { CallbackReplayGuard } from './wecom-callback.replay-guard';
 
 export type CallbackReceiverOptions = {
   tenantId: string;
@@ -12,6 +13,10 @@ export type CallbackReceiverOptions = {
   path: string;
   onSignal: (signal: DirectoryChangeSignal) => void;
   onRejected?: (reason: string, remote: string | undefined) => void;
+  /** A verified callback already handled: answered 200 (WeCom may resend), not signalled again. */
+  onReplay?: (remote: string | undefined) => void;
+  /** Accepted distance between a callback's timestamp and now; 300 s unless given. */
+  windowSeconds?: number;
 };
 
 export type RunningCallbackReceiver = { url: string; close(): Promise<void> };
@@ -21,13 +26,15 @@ const MAX_BODY = 64 * 1024;
 /**
  * WeCom's callback URL: GET verifies the URL (answer the decrypted echostr), POST carries an encrypted
  * event. Both are signature-checked first; a request that fails any check is 403 and changes nothing.
- * A verified event is answered at once (WeCom waits 5 s, then retries) and handed on as a signal.
+ * A verified event is answered at once (WeCom waits 5 s, then retries) and handed on as a signal, once:
+ * a timestamp outside the window is 403, a copy of a callback already handled is 200 and no signal.
  */
 export async function startCallbackReceiver(
   options: CallbackReceiverOptions,
 ): Promise<RunningCallbackReceiver> {
+  const guard = new CallbackReplayGuard(options.windowSeconds);
   const server: Server = createServer((req, res) => {
-    handle(options, req, res).catch(() => {
+    handle(options, guard, req, res).catch(() => {
       if (!res.headersSent) reply(res, 500, '');
     });
   });
@@ -50,6 +57,7 @@ export async function startCallbackReceiver(
 
 async function handle(
   options: CallbackReceiverOptions,
+  guard: CallbackReplayGuard,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -75,7 +83,11 @@ async function handle(
     const ciphertext = xmlFields(body)['Encrypt'];
     if (!ciphertext) throw new CallbackRejected('envelope');
     const fields = xmlFields(openCallback(options.keys, query, ciphertext));
+    // Only after the signature held, so nobody but WeCom can fill the memory.
+    const admission = guard.admit(query.timestamp, query.msgSignature);
+    if (admission === 'stale') throw new CallbackRejected('timestamp');
     reply(res, 200, '');
+    if (admission === 'replay') return options.onReplay?.(req.socket.remoteAddress);
     const refs = refsOfEvent(fields);
     if (refs.length) options.onSignal({ tenantId: options.tenantId, refs, receivedAt: new Date() });
   } catch (error) {

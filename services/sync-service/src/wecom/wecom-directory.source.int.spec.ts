@@ -97,8 +97,18 @@ describe('WeComDirectorySource.pullAll', () => {
     });
     const { snapshot, failures } = await source.pullAll(TENANT);
     expect(failures).toEqual([
-      { ref: 'department/3/users', errcode: 60011, errmsg: 'no privilege' },
-      { ref: 'employee/lisi/customers', errcode: 60011, errmsg: 'sandbox: planted fault' },
+      {
+        ref: 'department/3/users',
+        covers: { kind: 'department_users', departmentId: '3' },
+        errcode: 60011,
+        errmsg: 'no privilege',
+      },
+      {
+        ref: 'employee/lisi/customers',
+        covers: { kind: 'follower_customers', employeeId: 'lisi' },
+        errcode: 60011,
+        errmsg: 'sandbox: planted fault',
+      },
     ]);
     // wangwu is also in department 2, so still read; zhaoliu only in 3.
     expect(snapshot.employees.map((e) => e.employeeId).sort()).toEqual(['lisi', 'wangwu', 'zhangsan']);

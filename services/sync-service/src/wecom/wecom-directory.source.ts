@@ -10,6 +10,7 @@ import type {
   DirectorySource,
   PullFailure,
   PullProgress,
+  PullScope,
   PullResult,
 } from '../directory/sources/directory-source.port';
 import {
@@ -24,6 +25,16 @@ import {
   type WeComUser,
 } from './domain/wecom-mapping';
 import { WECOM_ERR, WeComApiError, type WeComClient } from './wecom.client';
+
+type Fail = (ref: string, covers: PullScope, error: unknown) => void;
+
+/** linkedcorp userids read "corpid/userid"; one without a corp covers the whole staff list (safe side). */
+const staffScope = (userid: string): PullScope => {
+  const slash = userid.indexOf('/');
+  return slash < 0
+    ? { kind: 'partner_staff' }
+    : { kind: 'partner_staff_member', corpId: userid.slice(0, slash), staffId: userid.slice(slash + 1) };
+};
 
 export type WeComTenant = { client: WeComClient; agentId?: number };
 
@@ -49,9 +60,9 @@ export class WeComDirectorySource implements DirectorySource {
   async pullAll(tenantId: string, onProgress?: (progress: PullProgress) => void): Promise<PullResult> {
     const { client, agentId } = this.tenant(tenantId);
     const failures: PullFailure[] = [];
-    const fail = (ref: string, error: unknown) => {
+    const fail = (ref: string, covers: PullScope, error: unknown) => {
       if (!(error instanceof WeComApiError)) throw error;
-      failures.push({ ref, errcode: error.errcode, errmsg: error.errmsg });
+      failures.push({ ref, covers, errcode: error.errcode, errmsg: error.errmsg });
     };
     const progress = (phase: string, done: number, total: number) => onProgress?.({ phase, done, total });
 
@@ -69,7 +80,7 @@ export class WeComDirectorySource implements DirectorySource {
         });
         for (const u of userlist) if (!employees.has(u.userid)) employees.set(u.userid, toEmployee(u));
       } catch (error) {
-        fail(`department/${d.id}/users`, error);
+        fail(`department/${d.id}/users`, { kind: 'department_users', departmentId: String(d.id) }, error);
       }
       progress('employees', ++done, department.length);
     }
@@ -90,7 +101,7 @@ export class WeComDirectorySource implements DirectorySource {
   private async pullCustomers(
     client: WeComClient,
     followers: string[],
-    fail: (ref: string, error: unknown) => void,
+    fail: Fail,
     progress: (phase: string, done: number, total: number) => void,
   ): Promise<Customer[]> {
     const contacts = new Map<string, { contact: WeComExternalContact; follow: WeComFollowInfo[] }>();
@@ -124,7 +135,9 @@ export class WeComDirectorySource implements DirectorySource {
         if (!(error instanceof WeComApiError)) throw error;
         // One bad follower fails the whole batch: read them one by one so only that one is lost.
         for (const userid of batch)
-          await readBatch([userid]).catch((e: unknown) => fail(`employee/${userid}/customers`, e));
+          await readBatch([userid]).catch((e: unknown) =>
+            fail(`employee/${userid}/customers`, { kind: 'follower_customers', employeeId: userid }, e),
+          );
       }
       done += batch.length;
       progress('customers', done, followers.length);
@@ -135,7 +148,7 @@ export class WeComDirectorySource implements DirectorySource {
   private async pullPartners(
     client: WeComClient,
     agentId: number | undefined,
-    fail: (ref: string, error: unknown) => void,
+    fail: Fail,
     progress: (phase: string, done: number, total: number) => void,
   ): Promise<Pick<DirectorySnapshot, 'partners' | 'partnerStaff'>> {
     if (agentId === undefined) return { partners: [], partnerStaff: [] };
@@ -144,7 +157,7 @@ export class WeComDirectorySource implements DirectorySource {
       try {
         partners.push(...(await listShared(client, agentId, businessType)));
       } catch (error) {
-        fail(`partners/business_type/${businessType}`, error);
+        fail(`partners/business_type/${businessType}`, { kind: 'partners' }, error);
       }
     }
     const partnerStaff = [];
@@ -161,12 +174,12 @@ export class WeComDirectorySource implements DirectorySource {
           }>('/cgi-bin/linkedcorp/user/get', { userid });
           partnerStaff.push(toPartnerStaff(user_info));
         } catch (error) {
-          fail(`partner_staff/${userid}`, error);
+          fail(`partner_staff/${userid}`, staffScope(userid), error);
         }
         progress('partner_staff', ++done, userids.length);
       }
     } catch (error) {
-      fail('partner_staff', error);
+      fail('partner_staff', { kind: 'partner_staff' }, error);
     }
     progress('partners', partners.length, partners.length);
     return { partners, partnerStaff };

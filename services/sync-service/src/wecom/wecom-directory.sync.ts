@@ -6,8 +6,10 @@ import type {
   DirectoryIngest,
   DirectorySource,
   PullProgress,
+  PullResult,
   ReconcileReport,
 } from '../directory/sources/directory-source.port';
+import { directoryRefKey } from '../directory/sources/directory-source.port';
 
 export const WECOM_SOURCE = 'wecom';
 
@@ -16,7 +18,18 @@ export type SyncLog = {
   warn(fields: Record<string, unknown>, message: string): void;
 };
 
+/** How one full pull ended; `retryInMs` is when the schedule tries again (undefined: nothing scheduled). */
+export type PullOutcome =
+  | { tenantId: string; ok: true; report: ReconcileReport }
+  | { tenantId: string; ok: false; error: Error; failedInARow: number; retryInMs: number | undefined };
+
+/** A failed pull is retried after `firstMs`, doubling, at most `maxMs` (and never later than the interval). */
+export type PullRetry = { firstMs: number; maxMs: number };
+const DEFAULT_RETRY: PullRetry = { firstMs: 5_000, maxMs: 600_000 };
+
 export type RefOutcome = { ref: DirectoryObjectRef; changed?: boolean; error?: string };
+
+const refKey = directoryRefKey;
 
 /** A full sync that finished: when, how long, what it reconciled. */
 export type FullSyncRecord = { finishedAt: Date; seconds: number; report: ReconcileReport };
@@ -31,21 +44,6 @@ export type ConnectorFailure = {
 
 const RECENT_FAILURES = 20;
 
-const refKey = (ref: DirectoryObjectRef): string => {
-  switch (ref.kind) {
-    case 'department':
-      return `department/${ref.departmentId}`;
-    case 'employee':
-      return `employee/${ref.employeeId}`;
-    case 'customer':
-      return `customer/${ref.externalUserId}`;
-    case 'partner':
-      return `partner/${ref.corpId}`;
-    case 'partner_staff':
-      return `partner_staff/${ref.corpId}/${ref.staffId}`;
-  }
-};
-
 /**
  * The connector's process: each change signal's refs are re-read through the source and applied one by one
  * (DirectoryIngest.applyObject); a full pull is reconciled (DirectoryIngest.reconcile). Signals are handled
@@ -56,9 +54,16 @@ export class WeComDirectorySync {
   private queue: { tenantId: string; ref: DirectoryObjectRef; correlationId: string }[] = [];
   private queued = new Set<string>();
   private draining: Promise<void> | undefined;
+  /** True from the drain's start to the moment its loop finds the queue empty (set and cleared synchronously). */
+  private drainRunning = false;
   private pulling: Promise<FullSyncRecord> | undefined;
   private readonly listeners = new Set<(progress: SyncProgress) => void>();
+  /** Refs signalled since the running pull started: newer than its snapshot (D-G2). */
+  private signalledDuringPull: { tenantId: string; refs: Map<string, DirectoryObjectRef> } | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private scheduled: { tenantId: string; intervalMs: number; retry: PullRetry } | undefined;
+  private failedInARow = 0;
+  private readonly pullListeners: ((outcome: PullOutcome) => void)[] = [];
   readonly outcomes: RefOutcome[] = [];
   lastFullSync: FullSyncRecord | undefined;
   lastFullSyncError: { at: Date; message: string } | undefined;
@@ -75,25 +80,41 @@ export class WeComDirectorySync {
 
   /** Queues the signal's refs; resolves when they (and everything queued before them) were applied. */
   signal(signal: DirectoryChangeSignal): Promise<void> {
-    const correlationId = randomUUID();
     this.lastCallbackAt = signal.receivedAt;
+    return this.enqueue(signal);
+  }
+
+  private enqueue(signal: DirectoryChangeSignal): Promise<void> {
+    const correlationId = randomUUID();
+    const pull = this.signalledDuringPull;
+    if (pull?.tenantId === signal.tenantId) for (const ref of signal.refs) pull.refs.set(refKey(ref), ref);
     for (const ref of signal.refs) {
       const key = `${signal.tenantId} ${refKey(ref)}`;
       if (this.queued.has(key)) continue;
       this.queued.add(key);
       this.queue.push({ tenantId: signal.tenantId, ref, correlationId });
     }
-    this.draining ??= this.drain().finally(() => (this.draining = undefined));
-    return this.draining;
+    // Not `draining ??= drain().finally(clear)`: the clear would come a microtask after the loop's last
+    // look at the queue, and a signal queued in between would wait for the next one.
+    if (!this.drainRunning) {
+      this.drainRunning = true;
+      this.draining = this.drain();
+    }
+    return this.draining ?? Promise.resolve();
   }
 
   /** Resolves when nothing is queued. */
   async idle(): Promise<void> {
-    while (this.draining) await this.draining;
+    while (this.drainRunning) await this.draining;
   }
 
   private async drain(): Promise<void> {
-    for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+    for (;;) {
+      const next = this.queue.shift();
+      if (!next) {
+        this.drainRunning = false; // in the same synchronous step as the empty check
+        return;
+      }
       const { tenantId, ref, correlationId } = next;
       this.queued.delete(`${tenantId} ${refKey(ref)}`);
       const outcome: RefOutcome = { ref };
@@ -138,7 +159,19 @@ export class WeComDirectorySync {
     onProgress?: (progress: SyncProgress) => void,
   ): Promise<FullSyncRecord> {
     if (onProgress) this.listeners.add(onProgress);
-    this.pulling ??= this.run(tenantId).finally(() => (this.pulling = undefined));
+    this.pulling ??= this.run(tenantId)
+      .finally(() => (this.pulling = undefined))
+      .then(
+        (record) => {
+          this.pulled({ tenantId, ok: true, report: record.report });
+          return record;
+        },
+        (error: unknown) => {
+          const failedInARow = this.failedInARow + 1;
+          this.pulled({ tenantId, ok: false, error: asError(error), failedInARow, retryInMs: undefined });
+          throw error;
+        },
+      );
     try {
       return await this.pulling;
     } finally {
@@ -153,13 +186,25 @@ export class WeComDirectorySync {
       const report = meter.tick(raw, Date.now());
       if (report) for (const listener of this.listeners) listener(report);
     };
+    const signalled = { tenantId, refs: new Map<string, DirectoryObjectRef>() };
+    this.signalledDuringPull = signalled;
     try {
-      const pulled = await this.source.pullAll(tenantId, progress);
-      const report = await this.ingest.reconcile(tenantId, pulled, {
-        source: WECOM_SOURCE,
-        correlationId: randomUUID(),
-        onProgress: progress,
-      });
+      let report: ReconcileReport;
+      let pulled: PullResult;
+      try {
+        pulled = await this.source.pullAll(tenantId, progress);
+        // What was signalled during the pull is newer than the snapshot: the reconcile leaves it alone...
+        report = await this.ingest.reconcile(
+          tenantId,
+          { ...pulled, superseded: [...signalled.refs.values()] },
+          { source: WECOM_SOURCE, correlationId: randomUUID(), onProgress: progress },
+        );
+      } finally {
+        this.signalledDuringPull = undefined;
+      }
+      // ...and all of it, including what arrived while the reconcile wrote, is re-read after it.
+      if (signalled.refs.size > 0)
+        await this.enqueue({ tenantId, refs: [...signalled.refs.values()], receivedAt: new Date() });
       const record = { finishedAt: new Date(), seconds: (Date.now() - started) / 1000, report };
       this.lastFullSync = record;
       for (const f of [...report.failures].reverse())
@@ -174,7 +219,7 @@ export class WeComDirectorySync {
           event: 'wecom.full_sync',
           tenantId,
           ms: Date.now() - started,
-          failures: report.failures.length,
+          failures: pulled.failures.length,
           eventsWritten: report.eventsWritten,
         },
         'WeCom full pull reconciled',
@@ -193,23 +238,71 @@ export class WeComDirectorySync {
     this.recentFailures.length = Math.min(this.recentFailures.length, RECENT_FAILURES);
   }
 
-  /** Full pulls every `intervalSeconds` (0: none); failures are logged, the next tick tries again. */
-  schedule(tenantId: string, intervalSeconds: number): void {
-    this.stop();
-    if (intervalSeconds <= 0) return;
-    this.timer = setInterval(() => {
-      this.fullSync(tenantId).catch((error: unknown) =>
-        this.log.warn(
-          { event: 'wecom.full_sync_failed', tenantId, error: (error as Error).message },
-          'WeCom full pull failed',
-        ),
+  /** Called after every full pull, whoever started it (health follows each one). */
+  onPull(listener: (outcome: PullOutcome) => void): void {
+    this.pullListeners.push(listener);
+  }
+
+  private pulled(outcome: PullOutcome): void {
+    this.failedInARow = outcome.ok ? 0 : this.failedInARow + 1;
+    const plan = this.scheduled;
+    if (plan?.tenantId === outcome.tenantId) {
+      const ms = outcome.ok ? plan.intervalMs : retryDelay(plan, this.failedInARow);
+      this.arm(ms);
+      if (!outcome.ok && ms > 0) outcome.retryInMs = ms;
+    }
+    if (!outcome.ok)
+      this.log.warn(
+        {
+          event: 'wecom.full_sync_failed',
+          tenantId: outcome.tenantId,
+          error: outcome.error.message,
+          failedInARow: outcome.failedInARow,
+          retryInMs: outcome.retryInMs,
+        },
+        'WeCom full pull failed',
       );
-    }, intervalSeconds * 1000);
-    this.timer.unref();
+    for (const listener of this.pullListeners) listener(outcome);
+  }
+
+  /**
+   * Full pulls every `intervalSeconds` (0: none), the first now if `pullNow`; after a failed pull (scheduled
+   * or not) the next one comes sooner, with backoff (`retry`), until one succeeds.
+   */
+  schedule(
+    tenantId: string,
+    intervalSeconds: number,
+    options: { pullNow?: boolean; retry?: PullRetry } = {},
+  ): void {
+    this.stop();
+    this.scheduled = { tenantId, intervalMs: intervalSeconds * 1000, retry: options.retry ?? DEFAULT_RETRY };
+    if (options.pullNow) this.runScheduled();
+    else this.arm(this.scheduled.intervalMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.scheduled = undefined;
+    this.arm(0);
+  }
+
+  private runScheduled(): void {
+    const plan = this.scheduled;
+    // The outcome is logged and re-arms the timer in pulled().
+    if (plan) this.fullSync(plan.tenantId).catch(() => undefined);
+  }
+
+  private arm(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (ms <= 0 || !this.scheduled) return;
+    this.timer = setTimeout(() => this.runScheduled(), ms);
+    this.timer.unref();
   }
 }
+
+function retryDelay(plan: { intervalMs: number; retry: PullRetry }, failedInARow: number): number {
+  const backoff = Math.min(plan.retry.firstMs * 2 ** (failedInARow - 1), plan.retry.maxMs);
+  return plan.intervalMs > 0 ? Math.min(backoff, plan.intervalMs) : backoff;
+}
+
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));

@@ -86,17 +86,23 @@ export class WeComConnector implements OnApplicationBootstrap, OnApplicationShut
         onSignal: (signal) => void sync.signal(signal),
         onRejected: (reason, remote) =>
           log.warn({ event: 'wecom.callback_rejected', reason, remote }, 'WeCom callback refused'),
+        onReplay: (remote) =>
+          log.info({ event: 'wecom.callback_replayed', remote }, 'WeCom callback already handled'),
       });
       this.logger.log(`WeCom callbacks on ${this.receiver.url}`);
     }
-    const pull = () =>
-      sync.fullSync(config.tenantId).then(
-        () => this.component?.set('running'),
-        (error: unknown) => this.component?.set('retrying', error),
-      );
-    if (config.pullOnStart) void pull();
-    else this.component?.set('running');
-    sync.schedule(config.tenantId, config.fullSyncIntervalSeconds);
+    // Health follows every pull, whoever started it: unhealthy with the reason until one succeeds again.
+    sync.onPull((outcome) => {
+      if (outcome.ok) this.component?.set('running');
+      else if (outcome.retryInMs !== undefined)
+        this.component?.retrying(outcome.error, outcome.failedInARow, outcome.retryInMs);
+      else this.component?.set('failed', outcome.error);
+    });
+    if (!config.pullOnStart) this.component?.set('running');
+    sync.schedule(config.tenantId, config.fullSyncIntervalSeconds, {
+      pullNow: config.pullOnStart,
+      retry: { firstMs: config.pullRetryFirstMs, maxMs: 600_000 },
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {

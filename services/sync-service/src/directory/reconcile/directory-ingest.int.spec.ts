@@ -81,16 +81,12 @@ describe('DirectoryIngest.reconcile', () => {
     );
     const report = await side.ingest.reconcile(
       tenant,
-      {
-        snapshot: snapshot([emp('a', { position: 'lead' }), emp('c')]),
-        failures: [{ ref: 'user/x', errcode: 60111, errmsg: 'no' }],
-      },
+      { snapshot: snapshot([emp('a', { position: 'lead' }), emp('c')]), failures: [] },
       meta,
     );
     expect(report.byKind.employee).toMatchObject({ created: 0, updated: 1, statusChanged: 1, unchanged: 1 });
     // a's upsert (1) + b's upsert and status change (2)
     expect(report.eventsWritten).toBe(3);
-    expect(report.failures).toEqual([{ ref: 'user/x', errcode: 60111, errmsg: 'no' }]);
     await side.commands.writer.settled(side.projection, 5_000);
     const b = await side.db
       .getRepository(EmployeeView)
@@ -102,6 +98,41 @@ describe('DirectoryIngest.reconcile', () => {
       meta,
     );
     expect(again.eventsWritten).toBe(0);
+  });
+
+  it('departs nobody of a department whose users failed, still applies updates, reports the skip; a clean pull departs', async () => {
+    const tenant = `t-${randomUUID().slice(0, 8)}`;
+    await side.ingest.reconcile(tenant, { snapshot: snapshot([emp('a'), emp('b')]), failures: [] }, meta);
+    const failure = {
+      ref: 'department/2/users',
+      covers: { kind: 'department_users' as const, departmentId: '2' },
+      errcode: 45009,
+      errmsg: 'api freq out of limit',
+    };
+    const partial = await side.ingest.reconcile(
+      tenant,
+      { snapshot: snapshot([emp('a', { position: 'lead' })]), failures: [failure] },
+      meta,
+    );
+    expect(partial.byKind.employee).toMatchObject({ updated: 1, statusChanged: 0 });
+    expect(partial.eventsWritten).toBe(1);
+    expect(partial.failures).toEqual([
+      { ref: 'department/2/users', errcode: 45009, errmsg: 'api freq out of limit' },
+    ]);
+    expect(partial.skipped).toEqual([{ ref: 'employee/b', cause: 'department/2/users' }]);
+    await side.commands.writer.settled(side.projection, 5_000);
+    const status = async () =>
+      (await side.db.getRepository(EmployeeView).findOneByOrFail({ tenantId: tenant, employeeId: 'b' }))
+        .status;
+    expect(await status()).toBe('active');
+    const clean = await side.ingest.reconcile(
+      tenant,
+      { snapshot: snapshot([emp('a', { position: 'lead' })]), failures: [] },
+      meta,
+    );
+    expect(clean.byKind.employee.statusChanged).toBe(1);
+    await side.commands.writer.settled(side.projection, 5_000);
+    expect(await status()).toBe('left');
   });
 
   it('reports what the deciders refuse (a cycle in the source) and writes the rest', async () => {

@@ -4,7 +4,7 @@ import type { WriteMeta, WriteOutcome } from '../commands/directory-writer';
 import type { DirectoryObjectState } from '../domain/directory.model';
 import type { DirectoryIngest, PullProgress, PullResult, ReconcileReport } from '../sources/directory-source.port';
 import type { DirectoryViewProjection } from '../projections/directory-view/directory-view.projection';
-import { diffDirectory, type DirectoryChange, type DirectoryKind } from './directory-diff';
+import { changeRef, diffDirectory, type DirectoryChange, type DirectoryKind } from './directory-diff';
 import { loadMirror } from './mirror';
 
 /** Streams written at once during a reconcile (employees and customers are independent streams). */
@@ -31,11 +31,18 @@ export class DirectoryReconciler implements DirectoryIngest {
     const writeMeta = this.meta(tenantId, meta);
     await this.commands.writer.settled(this.projection, MIRROR_WAIT_MS);
     const mirror = await loadMirror(this.db, tenantId);
-    const { changes, unchanged } = diffDirectory(mirror, pulled.snapshot);
+    const { changes, unchanged, skipped } = diffDirectory(
+      mirror,
+      pulled.snapshot,
+      pulled.failures,
+      pulled.superseded,
+    );
     const report = emptyReport(unchanged, pulled.failures);
     let done = 0;
     const progress = () => meta.onProgress?.({ phase: 'reconciling', done, total: changes.length });
     progress();
+
+    report.skipped = skipped;
     const record = (change: DirectoryChange, outcome: WriteOutcome) => {
       const counts = report.byKind[change.kind];
       report.eventsWritten += outcome.eventsWritten;
@@ -51,7 +58,7 @@ export class DirectoryReconciler implements DirectoryIngest {
         record(change, await this.write(writeMeta, change));
       } catch (error) {
         report.failures.push({
-          ref: refOf(change),
+          ref: changeRef(change),
           errcode: -1,
           errmsg: error instanceof Error ? error.message : String(error),
         });
@@ -177,14 +184,6 @@ export class DirectoryReconciler implements DirectoryIngest {
   }
 }
 
-function refOf(change: DirectoryChange): string {
-  if (change.op === 'upsert') {
-    const v = change.value as unknown as Record<string, string>;
-    return `${change.kind}/${v['departmentId'] ?? v['employeeId'] ?? v['externalUserId'] ?? (v['staffId'] ? `${v['corpId']}/${v['staffId']}` : v['corpId'])}`;
-  }
-  return `${change.kind}/${'id' in change ? change.id : `${change.corpId}/${change.staffId}`}`;
-}
-
 function emptyReport(
   unchanged: Record<DirectoryKind, number>,
   failures: ReconcileReport['failures'],
@@ -204,7 +203,8 @@ function emptyReport(
       partner_staff: counts('partner_staff'),
       customer: counts('customer'),
     },
-    failures: [...failures],
+    failures: failures.map(({ ref, errcode, errmsg }) => ({ ref, errcode, errmsg })),
+    skipped: [],
     eventsWritten: 0,
   };
 }

@@ -40,6 +40,7 @@ export class RecordingIngest implements DirectoryIngest {
         customer: { ...zero, created: pulled.snapshot.customers.length },
       },
       failures: pulled.failures,
+      skipped: [],
       eventsWritten: 0,
     };
   }
