@@ -107,7 +107,7 @@ export async function directoryImport({ postgresUrl, kafkaBrokers }: BenchContex
     const expected = {
       created: changes.added,
       updated: changes.renamed + changes.moved,
-      // A removed employee is kept as left: a status change (D-A3).
+      // A removed employee is kept as left: a status change (D43).
       statusChanged: changes.disabled + changes.removed,
       removed: 0,
     };

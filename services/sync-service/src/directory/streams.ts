@@ -1,6 +1,6 @@
 import { streamName, tenantScopedId } from '@tagguard/event-store';
 
-// The directory's streams (docs/decisions.md D-A1). Each carries its tenant in the name, so an id of
+// The directory's streams (docs/decisions.md D41). Each carries its tenant in the name, so an id of
 // tenant A never reaches tenant B's data (tenantScopedId: no two tenant/id pairs share a name). Departments share one tree stream per tenant (depth and cycle
 // checks see the whole tree); employees, customers and partner enterprises each have their own, so a
 // large import is many small independent appends.

@@ -5,7 +5,7 @@ import { getSignature } from '@wecom/crypto';
 // sha1 of the sorted token, timestamp, nonce and ciphertext; AES-256-CBC with key = base64(EncodingAESKey
 // + '='), IV = its first 16 bytes, PKCS#7 to 32; plaintext = 16 random bytes, 4-byte length, msg, receiveid.
 // @wecom/crypto (WeCom's own package) signs (and, in the sandbox, encrypts); opening is ours, because its
-// decrypt checks only the last padding byte and never the length field (D-B2).
+// decrypt checks only the last padding byte and never the length field (D38).
 
 export class CallbackRejected extends Error {
   constructor(readonly reason: 'signature' | 'decrypt' | 'receiveid' | 'envelope' | 'timestamp') {

@@ -58,7 +58,7 @@ export class WeComDirectorySync {
   private drainRunning = false;
   private pulling: Promise<FullSyncRecord> | undefined;
   private readonly listeners = new Set<(progress: SyncProgress) => void>();
-  /** Refs signalled since the running pull started: newer than its snapshot (D-G2). */
+  /** Refs signalled since the running pull started: newer than its snapshot (D45). */
   private signalledDuringPull: { tenantId: string; refs: Map<string, DirectoryObjectRef> } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private scheduled: { tenantId: string; intervalMs: number; retry: PullRetry } | undefined;

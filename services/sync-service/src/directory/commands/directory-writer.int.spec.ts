@@ -107,7 +107,7 @@ describe('DirectoryWriter', () => {
     expect(cold).toEqual(warm);
   });
 
-  // An idempotency key is held by a lease (D-H2): a slow first attempt is not taken over while it lives,
+  // An idempotency key is held by a lease (D51): a slow first attempt is not taken over while it lives,
   // and a key never gives two answers.
   describe('a key whose first request is still running', () => {
     const lease = { heartbeatMs: 50, leaseMs: 300, maxWaitMs: 10_000 };

@@ -63,7 +63,7 @@ export const MAX_CONFLICT_RETRIES = 10;
 const CACHE_SIZE = 20_000;
 /** How long an idempotency key is remembered, from its last use (tag-service's window, D29). */
 export const IDEMPOTENCY_WINDOW_MS = 7 * 24 * 3_600_000;
-/** A claim held by heartbeats (D-H2): how often, how long without one means "gone", how long a retry waits. */
+/** A claim held by heartbeats (D51): how often, how long without one means "gone", how long a retry waits. */
 export interface KeyLease {
   heartbeatMs: number;
   leaseMs: number;
@@ -174,7 +174,7 @@ export class DirectoryWriter {
    * The answer is stored as JSON: `write` resolves to plain JSON. A request that fails (refused, or an
    * outage) writes no answer and frees its key, as in tag-service (D29): a corrected request may use it.
    *
-   * The claimant holds the key by a lease (D-H2): while `write` runs it appends a heartbeat to the claim
+   * The claimant holds the key by a lease (D51): while `write` runs it appends a heartbeat to the claim
    * stream every `heartbeatMs`. A second request with the key waits while the claim stream moves; it takes
    * the key over (a conditional append, so one taker only) only once the stream has stood still for
    * `leaseMs` (the claimant is gone) or the claimant released it after an outage. A long import is
@@ -244,7 +244,7 @@ export class DirectoryWriter {
       try {
         result = await write();
       } catch (error) {
-        // A refused request leaves its key free, as in tag-service (D29, D-H3): the corrected request may
+        // A refused request leaves its key free, as in tag-service (D29, D52): the corrected request may
         // use it. An outage frees it too, so a retry runs it at once. A taker's answer still stands.
         mine = await heartbeat.stop();
         const answered = await this.release<R>(stream, hash, meta, mine);

@@ -143,7 +143,7 @@ export class TagCommands {
     this.executors.set(operationType, executor);
   }
 
-  /** Every add, whatever its source, is checked against these facts (docs/decisions.md D-C2). */
+  /** Every add, whatever its source, is checked against these facts (docs/decisions.md D34). */
   checkMembersWith(lookup: DirectoryLookup): void {
     this.directory = lookup;
   }
@@ -558,7 +558,7 @@ export class TagCommands {
       const at = { ...loaded, answers: new Map(loaded.answers) };
       const recordedAt = loaded.recordedAt ?? this.clock();
       loaded.snapshotRevision = loaded.revision;
-      // Off the write's path (D-P1): encoded and saved after this write has answered, since encoding a
+      // Off the write's path (D40): encoded and saved after this write has answered, since encoding a
       // 10,000-tag catalogue (≈3 MB of JSON) took the event loop for tens of ms. A snapshot only shortens
       // later loads; a lost one means a longer load.
       setImmediate(() => {

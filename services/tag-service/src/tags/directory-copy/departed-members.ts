@@ -28,7 +28,7 @@ export class DepartedMembers {
     if (status !== 'disabled' && status !== 'left') return 0;
     if ((await this.policies.get(tenantId)).departedMembers !== 'remove') return 0;
     // The read model's memberships; one added in the moment before the status arrived may be missed
-    // here (it stays flagged in reads, docs/decisions.md D-C3).
+    // here (it stays flagged in reads, docs/decisions.md D35).
     const memberships = await this.db
       .getRepository(TagMemberView)
       .findBy({ tenantId, memberKind: 'employee', memberId: employeeId });

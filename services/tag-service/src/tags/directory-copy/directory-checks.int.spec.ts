@@ -9,7 +9,7 @@ import { TimeMachineReader } from '../time-machine/time-machine.reader';
 import { DirectoryCopy } from './directory-copy';
 
 // The write side in this process on real PostgreSQL, checking against the copy: the adds that do not
-// come from AddMembers (an approval executing later, a restore re-adding) are checked too (D-C2).
+// come from AddMembers (an approval executing later, a restore re-adding) are checked too (D34).
 describe('member checks on every path that adds', () => {
   const schema = `dirchk_${randomUUID().slice(0, 8)}`;
   const clock = () => new Date();

@@ -15,7 +15,7 @@ interface Positions<K> {
  * An immutable map in insertion order (like Map: a key set again keeps its place) whose `set` shares
  * almost everything with the map it came from. A write-side state is evolved once per event and every
  * older state stays valid for whoever holds it; copying a whole Map per event made each write to a
- * 10,000-tag catalogue cost O(tags) (docs/decisions.md D-P1).
+ * 10,000-tag catalogue cost O(tags) (docs/decisions.md D40).
  *
  * Entries sit in chunks of 64; `set` copies one chunk and the array of chunks (n / 64 slots). Keys are
  * never removed, so the key → position index is shared and only grows: a map sees only the positions

@@ -4,7 +4,7 @@
 
 export type NodeType = 'group' | 'tag';
 export type TagKind = 'member' | 'customer' | 'partner';
-/** `partner`: a partner enterprise (WeCom corp id), on partner tags only (docs/decisions.md D-C4). */
+/** `partner`: a partner enterprise (WeCom corp id), on partner tags only (docs/decisions.md D36). */
 export type MemberKind = 'employee' | 'department' | 'customer' | 'partner';
 
 export interface Visibility {

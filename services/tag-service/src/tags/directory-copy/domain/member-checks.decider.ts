@@ -13,7 +13,7 @@ export interface DirectoryFact {
 /**
  * The directory facts of the members a command names, loaded at the edge from the local copy.
  * `mirrored` is false while no directory event of the tenant has reached tag-service: then nothing can
- * be checked and every id passes (docs/decisions.md D-C2).
+ * be checked and every id passes (docs/decisions.md D34).
  */
 export interface DirectoryFacts {
   mirrored: boolean;

@@ -161,7 +161,7 @@ export function decideTree(command: TreeCommand, state: TagCatalogState): TagCat
 
 function nextOrder(state: TagCatalogState, parentId: string | null): number {
   let max = -1;
-  // forEach, not an iterator: this is the one scan of every node left on a create (docs/decisions.md D-P1).
+  // forEach, not an iterator: this is the one scan of every node left on a create (docs/decisions.md D40).
   state.nodes.forEach((n) => {
     if (n.parentId === parentId && n.status === 'active') max = Math.max(max, n.order);
   });
