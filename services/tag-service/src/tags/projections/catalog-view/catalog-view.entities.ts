@@ -28,6 +28,8 @@ export class TagNodeView {
 }
 
 @Entity({ name: 'tag_members' })
+// An employee's memberships across tags (the departed-members policy, member flags) without a tenant scan.
+@Index(['tenantId', 'memberKind', 'memberId'])
 export class TagMemberView {
   @PrimaryColumn({ name: 'tenant_id', type: 'text' }) tenantId!: string;
   @PrimaryColumn({ name: 'tag_id', type: 'text' }) tagId!: string;
