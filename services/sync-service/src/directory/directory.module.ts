@@ -1,5 +1,6 @@
 import {
   Inject,
+  Logger,
   Module,
   type DynamicModule,
   type OnApplicationBootstrap,
@@ -11,6 +12,7 @@ import { CallerSessions, openEventStore, type EventStore } from '@tagguard/event
 import { COMPONENT_REGISTRY } from '@tagguard/grpc-runtime';
 import {
   EventRelay,
+  LeasedRuntime,
   PostgresCheckpointStore,
   PostgresParkedEvents,
   type MessageTransport,
@@ -23,7 +25,6 @@ import { DirectoryCommands } from './commands/directory-commands';
 import { DirectoryWriter } from './commands/directory-writer';
 import { WriteSnapshots } from './commands/write-snapshots';
 import { DirectoryGrpcController } from './directory.grpc.controller';
-import { DirectoryRuntime } from './directory-runtime';
 import { DIRECTORY_EDGE, type EdgeDeps } from './edge';
 import { toIntegrationMessage } from './integration/directory-events.translation';
 import {
@@ -42,11 +43,29 @@ export const DIRECTORY_RELAY_NAME = 'sync-service.directory-relay';
 
 type Relay = { relay: EventRelay; close(): Promise<void> } | undefined;
 
+/** One lease per sync-service database schema: instances sharing it have one writer of checkpoints. */
+function directoryRuntime(
+  config: SyncServiceConfig,
+  checkpoints: PostgresCheckpointStore,
+  parking: PostgresParkedEvents,
+  registry: ComponentRegistry,
+): LeasedRuntime {
+  const name = `sync-service@${config.databaseSchema}`;
+  return new LeasedRuntime({
+    name,
+    connectionString: config.databaseUrl,
+    checkpoints,
+    parking,
+    registry,
+    onLeaseError: (error) => new Logger('DirectoryRuntime').warn(`lease ${name}: ${String(error)}`),
+  });
+}
+
 /** The relay that publishes directory events on the transport, or undefined when the service has none. */
 async function createRelay(
   config: SyncServiceConfig,
   store: EventStore,
-  runtime: DirectoryRuntime,
+  runtime: LeasedRuntime,
   events?: MessageTransport,
 ): Promise<Relay> {
   if (!events) return undefined;
@@ -79,7 +98,7 @@ async function createRelay(
 
 class DirectoryLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
-    @Inject(RUNTIME) private readonly runtime: DirectoryRuntime,
+    @Inject(RUNTIME) private readonly runtime: LeasedRuntime,
     @Inject(DirectoryViewProjection) private readonly projection: DirectoryViewProjection,
     @Inject(RELAY) private readonly relay: Relay,
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -155,13 +174,7 @@ export class DirectoryModule {
             parking: PostgresParkedEvents,
             registry?: ComponentRegistry,
           ) =>
-            new DirectoryRuntime(
-              `sync-service@${config.databaseSchema}`,
-              config.databaseUrl,
-              checkpoints,
-              parking,
-              registry ?? new ComponentRegistry(),
-            ),
+            directoryRuntime(config, checkpoints, parking, registry ?? new ComponentRegistry()),
           inject: [
             PostgresCheckpointStore,
             PostgresParkedEvents,
@@ -170,7 +183,7 @@ export class DirectoryModule {
         },
         {
           provide: DirectoryViewProjection,
-          useFactory: (store: EventStore, db: DataSource, runtime: DirectoryRuntime) =>
+          useFactory: (store: EventStore, db: DataSource, runtime: LeasedRuntime) =>
             runtime.supervise(
               DIRECTORY_VIEW,
               'projection',
@@ -181,7 +194,7 @@ export class DirectoryModule {
         },
         {
           provide: RELAY,
-          useFactory: (store: EventStore, runtime: DirectoryRuntime) =>
+          useFactory: (store: EventStore, runtime: LeasedRuntime) =>
             createRelay(config, store, runtime, events),
           inject: [EVENT_STORE, RUNTIME],
         },

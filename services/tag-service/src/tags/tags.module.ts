@@ -12,22 +12,12 @@ import { CallerSessions, openEventStore, type EventStore } from '@tagguard/event
 import { COMPONENT_REGISTRY } from '@tagguard/grpc-runtime';
 import {
   EventRelay,
-  FencedError,
-  LeasedWorkers,
+  LeasedRuntime,
   PostgresCheckpointStore,
-  PostgresLease,
   PostgresParkedEvents,
-  type CheckpointStore,
-  type LeasedWorker,
   type MessageTransport,
-  type SubscriberRuntime,
 } from '@tagguard/messaging';
-import {
-  ComponentRegistry,
-  type ComponentHandle,
-  type ComponentKind,
-  type ComponentLag,
-} from '@tagguard/telemetry';
+import { ComponentRegistry } from '@tagguard/telemetry';
 import { DataSource } from 'typeorm';
 import type { TagServiceConfig } from '../config/tag-service.config';
 import { LocalTenantAdminPolicy } from './authorization/local-tenant-admin.policy';
@@ -61,101 +51,29 @@ const EVENT_STORE = Symbol('EVENT_STORE');
 const TAG_RELAY = Symbol('TAG_RELAY');
 const RUNTIME = Symbol('TAG_RUNTIME');
 
-/**
- * What the background components run under: one lease per tag-service database schema (so instances
- * sharing a database and broker have one writer), checkpoints fenced by its epoch, the parked-events
- * table, and the registry that turns their reports into health entries, logs and metrics.
- */
-class TagsRuntime {
-  private readonly workers = new Map<object, LeasedWorker>();
-  private group?: LeasedWorkers;
-  readonly fenced: CheckpointStore;
-  readonly lease: PostgresLease;
-
-  get leading(): boolean {
-    return this.group?.isLeader ?? false;
-  }
-
-  constructor(
-    config: TagServiceConfig,
-    checkpoints: PostgresCheckpointStore,
-    private readonly parking: PostgresParkedEvents,
-    private readonly registry: ComponentRegistry,
-  ) {
-    const name = `tag-service@${config.databaseSchema}`;
-    this.lease = new PostgresLease({
-      name,
-      connectionString: config.databaseUrl,
-      checkpoints,
-      onAcquired: () => this.group!.callbacks.onAcquired(),
-      onLost: () => this.group!.callbacks.onLost(),
-      onError: (error) => new Logger('TagsRuntime').warn(`lease ${name}: ${String(error)}`),
-    });
-    this.fenced = checkpoints.fenced(name, () => this.lease.epoch);
-  }
-
-  /**
-   * Registers `owner` as a component: its health entry, its lag and parked events in ListComponents,
-   * and what its CheckpointedSubscriber needs to report, park and notice it was fenced.
-   */
-  supervise<T extends { start(): Promise<void> | void; stop(): Promise<void>; standBy?(): Promise<void> }>(
-    name: string,
-    kind: ComponentKind,
-    build: (runtime: SubscriberRuntime & { component: ComponentHandle }) => T,
-    lag?: (owner: T) => Promise<ComponentLag | undefined>,
-  ): T {
-    const built: { owner?: T } = {};
-    const component = this.registry.register({
-      name,
-      kind,
-      ...(lag ? { lag: () => (built.owner ? lag(built.owner) : Promise.resolve(undefined)) } : {}),
-      parkedEvents: async (limit) =>
-        (await this.parking.list(name, limit)).map((p) => ({
-          eventId: p.eventId,
-          what: `${p.type} on ${p.streamId} at ${p.position}`,
-          reason: p.reason,
-          attempts: p.attempts,
-          parkedAt: p.parkedAt,
-        })),
-    });
-    const owner = build({
-      component,
-      parking: this.parking,
-      isFatal: (error) => error instanceof FencedError,
-      onEnded: (error) => {
-        const worker = built.owner && this.workers.get(built.owner);
-        if (error instanceof FencedError && worker && this.group) this.group.fenced(worker);
-        else component.set('failed', error);
-      },
-    });
-    built.owner = owner;
-    this.workers.set(owner, {
-      component,
-      start: async () => owner.start(),
-      stop: () => owner.stop(),
-      ...(owner.standBy ? { standBy: () => owner.standBy!() } : {}),
-    });
-    return owner;
-  }
-
-  /** Puts the owners' workers under the lease, in this order (stopped in reverse). */
-  async start(owners: object[]): Promise<void> {
-    this.group = new LeasedWorkers(owners.map((o) => this.workers.get(o)!));
-    await this.group.initial();
-    await this.lease.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.group?.stop();
-    await this.lease.stop();
-  }
+/** One lease per tag-service database schema, so instances sharing a database and broker have one writer. */
+function tagsRuntime(
+  config: TagServiceConfig,
+  checkpoints: PostgresCheckpointStore,
+  parking: PostgresParkedEvents,
+  registry: ComponentRegistry,
+): LeasedRuntime {
+  const name = `tag-service@${config.databaseSchema}`;
+  return new LeasedRuntime({
+    name,
+    connectionString: config.databaseUrl,
+    checkpoints,
+    parking,
+    registry,
+    onLeaseError: (error) => new Logger('TagsRuntime').warn(`lease ${name}: ${String(error)}`),
+  });
 }
 
 /** The relay that publishes tag events on the transport, or undefined when the service has none. */
 async function createRelay(
   config: TagServiceConfig,
   store: EventStore,
-  runtime: TagsRuntime,
+  runtime: LeasedRuntime,
   events: MessageTransport | undefined,
 ): Promise<{ relay: EventRelay; close(): Promise<void> } | undefined> {
   if (!events) return undefined;
@@ -192,7 +110,7 @@ async function createRelay(
  */
 class TagsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
-    @Inject(RUNTIME) private readonly runtime: TagsRuntime,
+    @Inject(RUNTIME) private readonly runtime: LeasedRuntime,
     @Inject(CatalogViewProjection) private readonly projection: CatalogViewProjection,
     @Inject(FollowUpProcess) private readonly followUps: FollowUpProcess,
     @Inject(RevertProcess) private readonly reverts: RevertProcess,
@@ -309,7 +227,7 @@ export class TagsModule {
             checkpoints: PostgresCheckpointStore,
             parking: PostgresParkedEvents,
             registry: ComponentRegistry | undefined,
-          ) => new TagsRuntime(config, checkpoints, parking, registry ?? new ComponentRegistry()),
+          ) => tagsRuntime(config, checkpoints, parking, registry ?? new ComponentRegistry()),
           inject: [
             PostgresCheckpointStore,
             PostgresParkedEvents,
@@ -318,7 +236,7 @@ export class TagsModule {
         },
         {
           provide: CatalogViewProjection,
-          useFactory: (store: EventStore, db: DataSource, runtime: TagsRuntime) =>
+          useFactory: (store: EventStore, db: DataSource, runtime: LeasedRuntime) =>
             runtime.supervise(
               CATALOG_VIEW,
               'projection',
@@ -330,7 +248,7 @@ export class TagsModule {
         },
         {
           provide: FollowUpProcess,
-          useFactory: (store: EventStore, commands: TagCommands, runtime: TagsRuntime) =>
+          useFactory: (store: EventStore, commands: TagCommands, runtime: LeasedRuntime) =>
             runtime.supervise(
               'tag-service.follow-up',
               'process',
@@ -341,7 +259,7 @@ export class TagsModule {
         },
         {
           provide: RevertProcess,
-          useFactory: (store: EventStore, commands: TagCommands, runtime: TagsRuntime, db: DataSource) =>
+          useFactory: (store: EventStore, commands: TagCommands, runtime: LeasedRuntime, db: DataSource) =>
             runtime.supervise(
               'tag-service.revert',
               'process',
@@ -353,7 +271,7 @@ export class TagsModule {
         },
         {
           provide: PurgeTimer,
-          useFactory: (commands: TagCommands, db: DataSource, runtime: TagsRuntime) =>
+          useFactory: (commands: TagCommands, db: DataSource, runtime: LeasedRuntime) =>
             runtime.supervise(
               'tag-service.purge-timer',
               'timer',
@@ -384,7 +302,7 @@ export class TagsModule {
             store: EventStore,
             reader: TimeMachineReader,
             snapshots: SnapshotStore,
-            runtime: TagsRuntime,
+            runtime: LeasedRuntime,
           ) =>
             runtime.supervise(
               'tag-service.snapshots',
@@ -409,7 +327,7 @@ export class TagsModule {
             db: DataSource,
             projection: CatalogViewProjection,
             checkpoints: PostgresCheckpointStore,
-            runtime: TagsRuntime,
+            runtime: LeasedRuntime,
           ) =>
             new ReadModelRebuilder(
               store,
@@ -435,7 +353,7 @@ export class TagsModule {
         },
         {
           provide: TAG_RELAY,
-          useFactory: (store: EventStore, runtime: TagsRuntime) =>
+          useFactory: (store: EventStore, runtime: LeasedRuntime) =>
             createRelay(config, store, runtime, events),
           inject: [EVENT_STORE, RUNTIME],
         },
