@@ -17,7 +17,7 @@ export {
   type RetryPolicy,
   type SubscriberRuntime,
 } from './relay/checkpointed-subscriber';
-export { LeasedRuntime, type LeasedRuntimeOptions } from './relay/leased-runtime';
+export { LeasedRuntime, type LeasedRuntimeOptions, type SupervisedRelay } from './relay/leased-runtime';
 export { LeasedWorkers, type LeasedWorker } from './relay/leased-workers';
 export { PostgresLease, type LeaseOptions } from './relay/lease';
 export { PostgresParkedEvents, type ParkedEvent } from './relay/parked-events';

@@ -1,9 +1,16 @@
 import type { ComponentHandle, ComponentKind, ComponentLag, ComponentRegistry } from '@tagguard/telemetry';
+import type { EventStore, RecordedEvent } from '@tagguard/event-store';
+import type { IntegrationMessage } from '../message';
+import type { MessageTransport } from '../transport/message-transport';
 import { FencedError, type CheckpointStore, type PostgresCheckpointStore } from './checkpoint-store';
 import type { SubscriberRuntime } from './checkpointed-subscriber';
 import { PostgresLease } from './lease';
+import { EventRelay } from './event-relay';
 import { LeasedWorkers, type LeasedWorker } from './leased-workers';
 import type { PostgresParkedEvents } from './parked-events';
+
+/** A supervised relay and what closes it (the relay, then its publisher). */
+export type SupervisedRelay = { relay: EventRelay; close(): Promise<void> };
 
 type Owner = { start(): Promise<void> | void; stop(): Promise<void>; standBy?(): Promise<void> };
 
@@ -91,6 +98,48 @@ export class LeasedRuntime {
       ...(owner.standBy ? { standBy: () => owner.standBy!() } : {}),
     });
     return owner;
+  }
+
+  /**
+   * The service's relay from its event store to `topics` on the transport, supervised like any component
+   * (fenced checkpoints, parking, health and lag); undefined when the service has no transport.
+   */
+  async relay(options: {
+    name: string;
+    store: EventStore;
+    categories: string[];
+    translate: (event: RecordedEvent) => IntegrationMessage | undefined;
+    events: MessageTransport | undefined;
+    topics: string[];
+    batchSize?: number;
+  }): Promise<SupervisedRelay | undefined> {
+    const { events } = options;
+    if (!events) return undefined;
+    await events.ensureTopics(options.topics);
+    const publisher = await events.publisher();
+    const relay = this.supervise(
+      options.name,
+      'relay',
+      (supervision) =>
+        new EventRelay({
+          name: options.name,
+          store: options.store,
+          filter: { categories: options.categories },
+          translate: options.translate,
+          publisher,
+          checkpoints: this.fenced,
+          ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+          ...supervision,
+        }),
+      (r) => r.lag(),
+    );
+    return {
+      relay,
+      async close() {
+        await relay.stop();
+        await publisher.close();
+      },
+    };
   }
 
   /** Puts the owners' workers under the lease, in this order (stopped in reverse). */

@@ -11,11 +11,11 @@ import { DIRECTORY_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
 import { CallerSessions, openEventStore, type EventStore } from '@tagguard/event-store';
 import { COMPONENT_REGISTRY } from '@tagguard/grpc-runtime';
 import {
-  EventRelay,
   LeasedRuntime,
   PostgresCheckpointStore,
   PostgresParkedEvents,
   type MessageTransport,
+  type SupervisedRelay,
 } from '@tagguard/messaging';
 import { ComponentRegistry } from '@tagguard/telemetry';
 import { DataSource } from 'typeorm';
@@ -41,7 +41,7 @@ const RUNTIME = Symbol('DIRECTORY_RUNTIME');
 const RELAY = Symbol('DIRECTORY_RELAY');
 export const DIRECTORY_RELAY_NAME = 'sync-service.directory-relay';
 
-type Relay = { relay: EventRelay; close(): Promise<void> } | undefined;
+type Relay = SupervisedRelay | undefined;
 
 /** One lease per sync-service database schema: instances sharing it have one writer of checkpoints. */
 function directoryRuntime(
@@ -62,38 +62,21 @@ function directoryRuntime(
 }
 
 /** The relay that publishes directory events on the transport, or undefined when the service has none. */
-async function createRelay(
+function createRelay(
   config: SyncServiceConfig,
   store: EventStore,
   runtime: LeasedRuntime,
   events?: MessageTransport,
 ): Promise<Relay> {
-  if (!events) return undefined;
-  await events.ensureTopics([DIRECTORY_EVENTS_TOPIC_V1]);
-  const publisher = await events.publisher();
-  const relay = runtime.supervise(
-    DIRECTORY_RELAY_NAME,
-    'relay',
-    (supervision) =>
-      new EventRelay({
-        name: DIRECTORY_RELAY_NAME,
-        store,
-        filter: { categories: DIRECTORY_CATEGORIES },
-        translate: toIntegrationMessage,
-        publisher,
-        checkpoints: runtime.fenced,
-        batchSize: config.relayBatchSize,
-        ...supervision,
-      }),
-    (r) => r.lag(),
-  );
-  return {
-    relay,
-    async close() {
-      await relay.stop();
-      await publisher.close();
-    },
-  };
+  return runtime.relay({
+    name: DIRECTORY_RELAY_NAME,
+    store,
+    categories: DIRECTORY_CATEGORIES,
+    translate: toIntegrationMessage,
+    events,
+    topics: [DIRECTORY_EVENTS_TOPIC_V1],
+    batchSize: config.relayBatchSize,
+  });
 }
 
 class DirectoryLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {

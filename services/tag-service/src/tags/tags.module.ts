@@ -11,11 +11,11 @@ import { DIRECTORY_EVENTS_TOPIC_V1, TAG_EVENTS_TOPIC_V1 } from '@tagguard/contra
 import { CallerSessions, openEventStore, type EventStore } from '@tagguard/event-store';
 import { COMPONENT_REGISTRY } from '@tagguard/grpc-runtime';
 import {
-  EventRelay,
   LeasedRuntime,
   PostgresCheckpointStore,
   PostgresParkedEvents,
   type MessageTransport,
+  type SupervisedRelay,
 } from '@tagguard/messaging';
 import { ComponentRegistry } from '@tagguard/telemetry';
 import { DataSource } from 'typeorm';
@@ -70,38 +70,21 @@ function tagsRuntime(
 }
 
 /** The relay that publishes tag events on the transport, or undefined when the service has none. */
-async function createRelay(
+function createRelay(
   config: TagServiceConfig,
   store: EventStore,
   runtime: LeasedRuntime,
   events: MessageTransport | undefined,
-): Promise<{ relay: EventRelay; close(): Promise<void> } | undefined> {
-  if (!events) return undefined;
-  await events.ensureTopics([TAG_EVENTS_TOPIC_V1]);
-  const publisher = await events.publisher();
-  const relay = runtime.supervise(
-    'tag-service.relay',
-    'relay',
-    (supervision) =>
-      new EventRelay({
-        name: 'tag-service.relay',
-        store,
-        filter: { categories: TAG_SERVICE_CATEGORIES },
-        translate: toIntegrationMessage,
-        publisher,
-        checkpoints: runtime.fenced,
-        batchSize: config.relayBatchSize,
-        ...supervision,
-      }),
-    (r) => r.lag(),
-  );
-  return {
-    relay,
-    async close() {
-      await relay.stop();
-      await publisher.close();
-    },
-  };
+): Promise<SupervisedRelay | undefined> {
+  return runtime.relay({
+    name: 'tag-service.relay',
+    store,
+    categories: TAG_SERVICE_CATEGORIES,
+    translate: toIntegrationMessage,
+    events,
+    topics: [TAG_EVENTS_TOPIC_V1],
+    batchSize: config.relayBatchSize,
+  });
 }
 
 /**
@@ -118,7 +101,7 @@ class TagsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(SnapshotProcess) private readonly snapshots: SnapshotProcess,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(DataSource) private readonly db: DataSource,
-    @Inject(TAG_RELAY) private readonly relay: Awaited<ReturnType<typeof createRelay>>,
+    @Inject(TAG_RELAY) private readonly relay: SupervisedRelay | undefined,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
