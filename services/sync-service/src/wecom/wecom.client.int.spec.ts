@@ -6,9 +6,15 @@ import { WeComApiError, WeComClient, type WeComCallReport } from './wecom.client
 const CORP = 'wwclient000000001';
 const SECRET = 'client-secret';
 let sandbox: WeComSandbox;
+/** When set, the sandbox's frequency windows read this clock instead of the wall clock. */
+let sandboxClock: number | undefined;
 
 beforeEach(async () => {
-  sandbox = await startWeComSandbox({ corps: [{ corpId: CORP, secret: SECRET }] });
+  sandboxClock = undefined;
+  sandbox = await startWeComSandbox({
+    corps: [{ corpId: CORP, secret: SECRET }],
+    now: () => sandboxClock ?? Date.now(),
+  });
   sandbox.admin(CORP).seed(demoDirectory());
 });
 afterEach(() => sandbox.close());
@@ -90,15 +96,26 @@ describe('WeComClient against the sandbox', () => {
   });
 
   it('given the frequency limit (45009), then it backs off with jitter and succeeds once the window reopens', async () => {
-    sandbox.setLimits([{ windowMs: 300, max: 2 }]);
-    const { c, calls, sleeps } = client({ baseDelayMs: 200, maxAttempts: 8, random: () => 1 });
+    // The window only moves when the client sleeps, so the test does not depend on how fast the machine is.
+    sandboxClock = Date.UTC(2026, 11, 1, 9, 0, 0);
+    sandbox.setLimits([{ windowMs: 1_000, max: 2 }]);
+    const sleeps: number[] = [];
+    const { c, calls } = client({
+      baseDelayMs: 200,
+      maxAttempts: 8,
+      random: () => 1,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        sandboxClock! += ms;
+      },
+    });
     const answers = [];
     for (let i = 0; i < 4; i++)
       answers.push(await c.get<{ userid: string }>('/cgi-bin/user/get', { userid: 'lisi' }));
     expect(answers.map((a) => a.userid)).toEqual(['lisi', 'lisi', 'lisi', 'lisi']);
     expect(calls.some((r) => r.errcode === 45009)).toBe(true);
     expect(sleeps.length).toBe(c.stats.retries);
-    expect(sleeps[0]).toBe(200); // random()=1: the full cap of the first step; later steps double
+    expect(sleeps).toEqual([200, 400, 800]); // random()=1: the full cap of each step, doubling until the window reopens
   });
 
   it('given 45009 on every attempt, then it gives up after maxAttempts with errcode 45009', async () => {
