@@ -344,6 +344,7 @@ describe('frequency limit (90312 频率限制)', () => {
     const limited = await startWeComSandbox({
       corps: [{ corpId: CORP, secret: SECRET }],
       limits: [{ windowMs: 60_000, max: 3 }],
+      now: () => Date.UTC(2026, 11, 1, 9, 0, 30), // mid-window: a minute boundary cannot fall between the calls
     });
     try {
       limited.admin(CORP).seed(demoDirectory());
