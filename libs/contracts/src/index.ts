@@ -31,3 +31,21 @@ export {
   type PartnerRelationV1,
   type PartnerStaffV1,
 } from './integration/directory-events.v1';
+export {
+  ACTIONS_V1,
+  parsePermissionIntegrationEventV1,
+  PERMISSION_EVENTS_TOPIC_V1,
+  PERMISSION_INTEGRATION_TYPES_V1,
+  permissionEventKeyV1,
+  type FreezeV1,
+  type PermissionActionV1,
+  type PermissionGroupV1,
+  type PermissionIntegrationEventV1,
+  type PermissionRuleV1,
+  type PolicyResourceV1,
+  type PolicySubjectV1,
+  type RoleAssignmentV1,
+  type RoleV1,
+  type RuleOrderV1,
+  type SensitiveWordV1,
+} from './integration/permission-events.v1';

@@ -1,0 +1,107 @@
+import type { PermissionIntegrationEventV1 } from '@tagguard/contracts';
+import type { PolicyState } from './model';
+
+export function emptyPolicy(tenantId: string): PolicyState {
+  return {
+    tenantId,
+    roles: new Map(),
+    assignments: new Map(),
+    groups: new Map(),
+    rules: new Map(),
+    order: [],
+    words: new Map(),
+    freezes: new Map(),
+    position: 0n,
+  };
+}
+
+/** Objects' revisions folded so far, so a replayed or reordered older event is ignored (fat events). */
+export type FoldRevisions = Map<string, bigint>;
+
+function upsert<T>(map: ReadonlyMap<string, T>, id: string, value: T | null): Map<string, T> {
+  const next = new Map(map);
+  if (value === null) next.delete(id);
+  else next.set(id, value);
+  return next;
+}
+
+/**
+ * Folds one policy event into the state, copy-on-write per map (a decision in flight keeps the state it
+ * started with). Idempotent: an event at or below the object's folded revision changes nothing.
+ */
+export function applyPolicyEvent(
+  state: PolicyState,
+  event: PermissionIntegrationEventV1,
+  revisions: FoldRevisions,
+): PolicyState {
+  const d = event.data;
+  const key = objectKey(event);
+  const revision = BigInt(d.revision);
+  const held = revisions.get(key);
+  const position = BigInt(d.position) > state.position ? BigInt(d.position) : state.position;
+  if (held !== undefined && revision <= held) return state;
+  revisions.set(key, revision);
+  switch (event.type) {
+    case 'permission.role_changed.v1':
+      return {
+        ...state,
+        position,
+        roles: upsert(state.roles, event.data.roleId, event.data.removed ? null : event.data),
+      };
+    case 'permission.role_assignment_changed.v1':
+      return {
+        ...state,
+        position,
+        assignments: upsert(
+          state.assignments,
+          event.data.assignmentId,
+          event.data.removed ? null : event.data,
+        ),
+      };
+    case 'permission.group_changed.v1':
+      return {
+        ...state,
+        position,
+        groups: upsert(state.groups, event.data.groupId, event.data.removed ? null : event.data),
+      };
+    case 'permission.rule_changed.v1':
+      return {
+        ...state,
+        position,
+        rules: upsert(state.rules, event.data.ruleId, event.data.removed ? null : event.data),
+      };
+    case 'permission.rules_reordered.v1':
+      return { ...state, position, order: [...event.data.ruleIds] };
+    case 'permission.sensitive_word_changed.v1':
+      return {
+        ...state,
+        position,
+        words: upsert(state.words, event.data.wordId, event.data.removed ? null : event.data),
+      };
+    case 'permission.freeze_changed.v1':
+      return {
+        ...state,
+        position,
+        freezes: upsert(state.freezes, event.data.actorId, event.data.frozen ? event.data : null),
+      };
+  }
+}
+
+function objectKey(event: PermissionIntegrationEventV1): string {
+  switch (event.type) {
+    case 'permission.role_changed.v1':
+      return `role/${event.data.roleId}`;
+    case 'permission.role_assignment_changed.v1':
+      return `assignment/${event.data.assignmentId}`;
+    case 'permission.group_changed.v1':
+      return `group/${event.data.groupId}`;
+    case 'permission.rule_changed.v1':
+      return `rule/${event.data.ruleId}`;
+    case 'permission.rules_reordered.v1':
+      return 'rule-order';
+    case 'permission.sensitive_word_changed.v1':
+      return `word/${event.data.wordId}`;
+    case 'permission.freeze_changed.v1':
+      return `freeze/${event.data.actorId}`;
+  }
+}
