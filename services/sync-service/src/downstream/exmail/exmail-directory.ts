@@ -128,7 +128,10 @@ export class ExmailDirectory implements DownstreamDirectory {
     }
   }
 
-  async close(): Promise<void> {}
+  close(): Promise<void> {
+    // Nothing held open: each call is its own fetch (the key store belongs to the caller).
+    return Promise.resolve();
+  }
 
   private async managedUsers(): Promise<ExmailUser[]> {
     const answer = await this.call(() =>

@@ -144,7 +144,10 @@ export class ScimDirectory implements DownstreamDirectory {
       };
   }
 
-  async close(): Promise<void> {}
+  close(): Promise<void> {
+    // Nothing held open: each call is its own fetch.
+    return Promise.resolve();
+  }
 
   /** PATCH the operations computed from the resource as read; on 412 read it again and retry once. */
   private async patchWithRetry<T extends { id: string; meta?: { version?: string } }>(
