@@ -64,6 +64,14 @@ describe('ExmailDirectory, Exmail specifics', () => {
     expect(exmail.users.get('lisi@example.test')).toMatchObject({ enable: 0, name: '李四' });
   });
 
+  it('an expired Exmail token is refreshed once by WeComClient and the change still applies', async () => {
+    const { port, exmail } = fresh();
+    await port.upsertAccount(account);
+    sandbox.admin(CORP).expireTokens();
+    await port.setAccountActive('lisi', false);
+    expect(exmail.users.get('lisi@example.test')?.enable).toBe(0);
+  });
+
   it('an account upserted as disabled is created and then disabled (user/create takes no enable)', async () => {
     const { port, exmail } = fresh();
     await port.upsertAccount({ ...account, active: false });
