@@ -15,7 +15,16 @@ import {
 import { LocalCopies, type TenantCopy } from './copies/local-copies';
 import { invalid } from './domain/policy.errors';
 import { actionOf, idOf } from './domain/policy-rules';
-import { caller, decodeCursor, edge, encodeCursor, fresh, pageSizeField, POLICY_EDGE, type EdgeDeps } from './edge';
+import {
+  caller,
+  decodeCursor,
+  edge,
+  encodeCursor,
+  fresh,
+  pageSizeField,
+  POLICY_EDGE,
+  type EdgeDeps,
+} from './edge';
 import { PolicyMemory } from './engine/policy-memory';
 import { toDecision } from './wire';
 
@@ -99,18 +108,23 @@ export class CheckGrpcController implements checkV1.CheckServiceController {
     });
   }
 
-  lookupResources(r: checkV1.LookupResourcesRequest, md?: Metadata): Promise<checkV1.LookupResourcesResponse> {
+  lookupResources(
+    r: checkV1.LookupResourcesRequest,
+    md?: Metadata,
+  ): Promise<checkV1.LookupResourcesResponse> {
     return edge(async () => {
       const { principal, snapshot, copy } = await this.prepare(md, [r.subject], r.atLeastAsFresh);
       const subject = this.subjectOf(principal, r.subject, 'subject');
       const action = actionOf(r.action, 'action');
       const size = pageSizeField(r.pageSize);
       const after = decodeCursor(r.pageToken) ?? '';
-      const ids = [...copy.tags.keys()]
-        .filter((id) => id > after)
-        .sort();
+      const ids = [...copy.tags.keys()].filter((id) => id > after).sort();
       const at = Date.now();
-      const { items, next } = scan(ids, size, (tagId) => check(snapshot, { subject, action, tagId, at }).allowed);
+      const { items, next } = scan(
+        ids,
+        size,
+        (tagId) => check(snapshot, { subject, action, tagId, at }).allowed,
+      );
       return { tagIds: items, nextPageToken: next, snapshot: snapshot.policy.position.toString() };
     });
   }
@@ -122,14 +136,13 @@ export class CheckGrpcController implements checkV1.CheckServiceController {
       const action = actionOf(r.action, 'action');
       const size = pageSizeField(r.pageSize);
       const after = decodeCursor(r.pageToken) ?? '';
-      const ids = [...copy.employees.keys()]
-        .filter((id) => id > after)
-        .sort();
+      const ids = [...copy.employees.keys()].filter((id) => id > after).sort();
       const at = Date.now();
       const { items, next } = scan(
         ids,
         size,
-        (employeeId) => check(snapshot, { subject: { employeeId, tokenRoles: [] }, action, tagId, at }).allowed,
+        (employeeId) =>
+          check(snapshot, { subject: { employeeId, tokenRoles: [] }, action, tagId, at }).allowed,
       );
       return { employeeIds: items, nextPageToken: next, snapshot: snapshot.policy.position.toString() };
     });
@@ -160,7 +173,11 @@ export class CheckGrpcController implements checkV1.CheckServiceController {
 }
 
 /** The first `size` ids (sorted) that pass, and a cursor when more remain. */
-function scan(ids: string[], size: number, passes: (id: string) => boolean): { items: string[]; next: string } {
+function scan(
+  ids: string[],
+  size: number,
+  passes: (id: string) => boolean,
+): { items: string[]; next: string } {
   const items: string[] = [];
   for (const id of ids) {
     if (!passes(id)) continue;

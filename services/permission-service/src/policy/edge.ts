@@ -62,7 +62,8 @@ export function revisionField(value: string | undefined): number | undefined {
 
 export function pageSizeField(value: number, fallback = 100, max = 1_000): number {
   const size = value === 0 ? fallback : value;
-  if (!Number.isInteger(size) || size < 1 || size > max) throw invalid('pageSize', `must be between 0 and ${max}`);
+  if (!Number.isInteger(size) || size < 1 || size > max)
+    throw invalid('pageSize', `must be between 0 and ${max}`);
   return size;
 }
 

@@ -289,7 +289,10 @@ export class PolicyGrpcController implements policyV1.PolicyServiceController {
     return { freezes: items, nextPageToken: next };
   }
 
-  getPermissionTree(r: policyV1.GetPermissionTreeRequest, md?: Metadata): Promise<policyV1.GetPermissionTreeResponse> {
+  getPermissionTree(
+    r: policyV1.GetPermissionTreeRequest,
+    md?: Metadata,
+  ): Promise<policyV1.GetPermissionTreeResponse> {
     return edge(async () => {
       const who = await caller(this.deps, md, 'policy.manage');
       await fresh(this.view.folded, r.consistencyToken, 'consistencyToken');
@@ -307,7 +310,10 @@ export class PolicyGrpcController implements policyV1.PolicyServiceController {
         else if (!row.data['removed']) rules.set(row.object_id, row);
       }
       // The order names every live rule; one missing from it (never expected) sorts after, by id.
-      const ids = [...order.filter((id) => rules.has(id)), ...[...rules.keys()].filter((id) => !order.includes(id)).sort()];
+      const ids = [
+        ...order.filter((id) => rules.has(id)),
+        ...[...rules.keys()].filter((id) => !order.includes(id)).sort(),
+      ];
       return {
         rules: ids.map((id, position) => toRule(stored(rules.get(id)!), position)),
         revision: String(revision),

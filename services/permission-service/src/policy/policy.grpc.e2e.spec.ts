@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { DIRECTORY_EVENTS_TOPIC_V1, PERMISSION_EVENTS_TOPIC_V1, TAG_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
+import {
+  DIRECTORY_EVENTS_TOPIC_V1,
+  PERMISSION_EVENTS_TOPIC_V1,
+  TAG_EVENTS_TOPIC_V1,
+} from '@tagguard/contracts';
 import { KafkaTransport, type IntegrationMessage, type MessagePublisher } from '@tagguard/messaging';
 import { eventually, testInfra } from '@tagguard/testing';
 import { Kafka, logLevel } from 'kafkajs';
@@ -52,17 +56,46 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
   });
 
   it('keeps roles, assignments, groups, words and an ordered tree; a move checks the tree revision', async () => {
-    const role = await svc.call<Write>('DefineRole', { roleId: 'risk', name: 'Risk director', scopes: ['customer_tags.*'] }, admin);
+    const role = await svc.call<Write>(
+      'DefineRole',
+      { roleId: 'risk', name: 'Risk director', scopes: ['customer_tags.*'] },
+      admin,
+    );
     expect(role.result).toMatchObject({ revision: '0', changed: true });
-    await svc.call('AssignRole', { assignmentId: 'a1', roleId: 'risk', subject: { employeeId: 'zs' }, expiresAt: '2030-01-01T00:00:00+08:00' }, admin);
-    await svc.call('DefinePermissionGroup', { groupId: 'pg', name: 'VIP', tagIds: ['t1'], tagGroupIds: ['g1'] }, admin);
-    await svc.call('UpsertSensitiveWord', { wordId: 'w1', word: '身份证', category: 'pii', fields: ['remark'] }, admin);
+    await svc.call(
+      'AssignRole',
+      {
+        assignmentId: 'a1',
+        roleId: 'risk',
+        subject: { employeeId: 'zs' },
+        expiresAt: '2030-01-01T00:00:00+08:00',
+      },
+      admin,
+    );
+    await svc.call(
+      'DefinePermissionGroup',
+      { groupId: 'pg', name: 'VIP', tagIds: ['t1'], tagGroupIds: ['g1'] },
+      admin,
+    );
+    await svc.call(
+      'UpsertSensitiveWord',
+      { wordId: 'w1', word: '身份证', category: 'pii', fields: ['remark'] },
+      admin,
+    );
     await svc.call('AddRule', rule('r1'), admin);
-    await svc.call('AddRule', rule('r2', { effect: 'RULE_EFFECT_DENY', subject: { employeeId: 'zs' } }), admin);
+    await svc.call(
+      'AddRule',
+      rule('r2', { effect: 'RULE_EFFECT_DENY', subject: { employeeId: 'zs' } }),
+      admin,
+    );
     const top = await svc.call<Write>('AddRule', rule('r3', { subject: { roleId: 'risk' } }), admin);
     await svc.call('AddRule', { ...rule('r0'), position: 0 }, admin);
 
-    const tree = await svc.call<Tree>('GetPermissionTree', { consistencyToken: top.result.consistencyToken }, admin);
+    const tree = await svc.call<Tree>(
+      'GetPermissionTree',
+      { consistencyToken: top.result.consistencyToken },
+      admin,
+    );
     await eventually(async () => {
       const t = await svc.call<Tree>('GetPermissionTree', {}, admin);
       expect(t.rules.map((r) => r.ruleId)).toEqual(['r0', 'r1', 'r2', 'r3']);
@@ -71,17 +104,43 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
     expect(Number(current.revision)).toBeGreaterThanOrEqual(Number(tree.revision));
 
     // Drag r1 to the bottom at the revision read; the same move at that (now stale) revision is ABORTED.
-    const moved = await svc.call<Write>('MoveRule', { ruleId: 'r1', position: 99, expectedRevision: current.revision }, admin);
+    const moved = await svc.call<Write>(
+      'MoveRule',
+      { ruleId: 'r1', position: 99, expectedRevision: current.revision },
+      admin,
+    );
     expect(moved.result.changed).toBe(true);
-    const stale = await svc.failure('MoveRule', { ruleId: 'r2', position: 0, expectedRevision: current.revision }, admin);
+    const stale = await svc.failure(
+      'MoveRule',
+      { ruleId: 'r2', position: 0, expectedRevision: current.revision },
+      admin,
+    );
     expect([stale.code, stale.field]).toEqual([status.ABORTED, 'expected_revision']);
-    const after = await svc.call<Tree>('GetPermissionTree', { consistencyToken: moved.result.consistencyToken }, admin);
-    expect(after.rules.map((r) => [r.ruleId, r.position])).toEqual([['r0', 0], ['r2', 1], ['r3', 2], ['r1', 3]]);
+    const after = await svc.call<Tree>(
+      'GetPermissionTree',
+      { consistencyToken: moved.result.consistencyToken },
+      admin,
+    );
+    expect(after.rules.map((r) => [r.ruleId, r.position])).toEqual([
+      ['r0', 0],
+      ['r2', 1],
+      ['r3', 2],
+      ['r1', 3],
+    ]);
 
     const { assignments } = await svc.call<{ assignments: { expiresAt: string; subject: object }[] }>(
-      'ListRoleAssignments', { consistencyToken: moved.result.consistencyToken }, admin);
-    expect(assignments).toEqual([expect.objectContaining({ expiresAt: '2029-12-31T16:00:00.000Z', subject: { employeeId: 'zs' } })]);
-    const { words } = await svc.call<{ words: { word: string; fields: string[] }[] }>('ListSensitiveWords', {}, admin);
+      'ListRoleAssignments',
+      { consistencyToken: moved.result.consistencyToken },
+      admin,
+    );
+    expect(assignments).toEqual([
+      expect.objectContaining({ expiresAt: '2029-12-31T16:00:00.000Z', subject: { employeeId: 'zs' } }),
+    ]);
+    const { words } = await svc.call<{ words: { word: string; fields: string[] }[] }>(
+      'ListSensitiveWords',
+      {},
+      admin,
+    );
     expect(words).toEqual([expect.objectContaining({ word: '身份证', fields: ['remark'] })]);
   }, 60_000);
 
@@ -104,7 +163,11 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
       expect([status.INVALID_ARGUMENT, status.FAILED_PRECONDITION, status.NOT_FOUND]).toContain(failed.code);
     }
     const marker = await svc.call<Write>('DefineRole', { roleId: 'marker', name: 'M', scopes: [] }, admin);
-    const { roles } = await svc.call<{ roles: { roleId: string }[] }>('ListRoles', { consistencyToken: marker.result.consistencyToken }, admin);
+    const { roles } = await svc.call<{ roles: { roleId: string }[] }>(
+      'ListRoles',
+      { consistencyToken: marker.result.consistencyToken },
+      admin,
+    );
     expect(roles.map((r) => r.roleId)).toEqual(['marker']);
     const tree = await svc.call<Tree>('GetPermissionTree', {}, admin);
     expect(tree).toEqual({ rules: [], revision: '-1' });
@@ -133,56 +196,112 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
   it('keeps tenants apart and asks for tenant_admin or a role whose scope covers policy.manage', async () => {
     const other = PermissionServiceHarness.admin();
     const mine = await svc.call<Write>('DefineRole', { roleId: 'same', name: 'Mine', scopes: [] }, admin);
-    const theirs = await svc.call<Write>('DefineRole', { roleId: 'same', name: 'Theirs', scopes: ['policy.manage'] }, other);
+    const theirs = await svc.call<Write>(
+      'DefineRole',
+      { roleId: 'same', name: 'Theirs', scopes: ['policy.manage'] },
+      other,
+    );
     expect(theirs.result.revision).toBe('0');
-    const { roles } = await svc.call<{ roles: { name: string }[] }>('ListRoles', { consistencyToken: mine.result.consistencyToken }, admin);
+    const { roles } = await svc.call<{ roles: { name: string }[] }>(
+      'ListRoles',
+      { consistencyToken: mine.result.consistencyToken },
+      admin,
+    );
     expect(roles.map((r) => r.name)).toEqual(['Mine']);
 
     const clerk = { tenantId: other.tenantId, actorId: 'clerk', roles: [] };
-    expect((await svc.failure('DefineRole', { roleId: 'x', name: 'X', scopes: [] }, clerk)).code).toBe(status.PERMISSION_DENIED);
-    const assigned = await svc.call<Write>('AssignRole', { assignmentId: 'c', roleId: 'same', subject: { employeeId: 'clerk' } }, other);
-    await svc.check('Check', { action: 'customer_tags.view', tagId: 't', atLeastAsFresh: assigned.result.consistencyToken }, clerk);
-    expect((await svc.call<Write>('DefineRole', { roleId: 'x', name: 'X', scopes: [] }, clerk)).result.changed).toBe(true);
+    expect((await svc.failure('DefineRole', { roleId: 'x', name: 'X', scopes: [] }, clerk)).code).toBe(
+      status.PERMISSION_DENIED,
+    );
+    const assigned = await svc.call<Write>(
+      'AssignRole',
+      { assignmentId: 'c', roleId: 'same', subject: { employeeId: 'clerk' } },
+      other,
+    );
+    await svc.check(
+      'Check',
+      { action: 'customer_tags.view', tagId: 't', atLeastAsFresh: assigned.result.consistencyToken },
+      clerk,
+    );
+    expect(
+      (await svc.call<Write>('DefineRole', { roleId: 'x', name: 'X', scopes: [] }, clerk)).result.changed,
+    ).toBe(true);
     // The clerk asks about someone else only with that role, and never about another tenant's policy.
-    expect((await svc.failure('Check', { subject: { employeeId: 'zs' }, action: 'customer_tags.view', tagId: 't' },
-      { ...clerk, tenantId: admin.tenantId }, 'CheckService')).code).toBe(status.PERMISSION_DENIED);
+    expect(
+      (
+        await svc.failure(
+          'Check',
+          { subject: { employeeId: 'zs' }, action: 'customer_tags.view', tagId: 't' },
+          { ...clerk, tenantId: admin.tenantId },
+          'CheckService',
+        )
+      ).code,
+    ).toBe(status.PERMISSION_DENIED);
   }, 60_000);
 
   it('decides a check at least as fresh as a freeze (new enemy), and is UNAVAILABLE for a token it has not reached', async () => {
     const frozen = await svc.call<Write>('Freeze', { actorId: 'zs', reason: 'deleted VIP客户' }, admin);
-    const { decision } = await svc.check<{ decision: { allowed: boolean; snapshot: string; levels: { level: string }[] } }>(
+    const { decision } = await svc.check<{
+      decision: { allowed: boolean; snapshot: string; levels: { level: string }[] };
+    }>(
       'Check',
-      { subject: { employeeId: 'zs' }, action: 'customer_tags.edit', tagId: 't1', atLeastAsFresh: frozen.result.consistencyToken },
+      {
+        subject: { employeeId: 'zs' },
+        action: 'customer_tags.edit',
+        tagId: 't1',
+        atLeastAsFresh: frozen.result.consistencyToken,
+      },
       admin,
     );
     expect(decision.allowed).toBe(false);
     expect(BigInt(decision.snapshot)).toBeGreaterThanOrEqual(BigInt(frozen.result.consistencyToken));
     expect(decision.levels[0]!.level).toBe('freeze');
     const future = (BigInt(frozen.result.consistencyToken) + (1n << 80n)).toString();
-    const late = await svc.failure('Check', { action: 'customer_tags.view', tagId: 't1', atLeastAsFresh: future }, admin, 'CheckService');
+    const late = await svc.failure(
+      'Check',
+      { action: 'customer_tags.view', tagId: 't1', atLeastAsFresh: future },
+      admin,
+      'CheckService',
+    );
     expect([late.code, late.field]).toEqual([status.UNAVAILABLE, 'at_least_as_fresh']);
-    const bad = await svc.failure('Check', { action: 'customer_tags.view', tagId: 't1', atLeastAsFresh: 'x/y' }, admin, 'CheckService');
+    const bad = await svc.failure(
+      'Check',
+      { action: 'customer_tags.view', tagId: 't1', atLeastAsFresh: 'x/y' },
+      admin,
+      'CheckService',
+    );
     expect([bad.code, bad.field]).toEqual([status.INVALID_ARGUMENT, 'at_least_as_fresh']);
   }, 60_000);
 
   it('publishes fat events whose position is the write token', async () => {
-    const kafka = new Kafka({ clientId: 'permission-e2e-reader', brokers: testInfra().kafkaBrokers, logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: 'permission-e2e-reader',
+      brokers: testInfra().kafkaBrokers,
+      logLevel: logLevel.NOTHING,
+    });
     const consumer = kafka.consumer({ groupId: `permission-e2e-${randomUUID()}` });
     await consumer.connect();
     await consumer.subscribe({ topic: PERMISSION_EVENTS_TOPIC_V1, fromBeginning: true });
     const seen: { key: string; value: Record<string, unknown> }[] = [];
     await consumer.run({
       eachMessage: async ({ message: m }) => {
-        seen.push({ key: m.key!.toString(), value: JSON.parse(m.value!.toString()) as Record<string, unknown> });
+        seen.push({
+          key: m.key!.toString(),
+          value: JSON.parse(m.value!.toString()) as Record<string, unknown>,
+        });
       },
     });
     try {
       const written = await svc.call<Write>('Freeze', { actorId: 'ww', reason: 'manual' }, admin);
-      const found = await eventually(() => {
-        const hit = seen.find((s) => s.key === `${admin.tenantId}/freeze/ww`);
-        expect(hit).toBeDefined();
-        return hit!;
-      }, 30_000, 200);
+      const found = await eventually(
+        () => {
+          const hit = seen.find((s) => s.key === `${admin.tenantId}/freeze/ww`);
+          expect(hit).toBeDefined();
+          return hit!;
+        },
+        30_000,
+        200,
+      );
       expect(JSON.stringify(found.value)).toContain(`"position":"${written.result.consistencyToken}"`);
       expect(JSON.stringify(found.value)).toContain('"source":"manual"');
     } finally {
@@ -192,44 +311,103 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
 
   it('keeps local copies of the directory and the tags, and turns tag-service freezes into freezes once', async () => {
     const d = (id: string, parentId: string | null, revision: string) =>
-      message(DIRECTORY_EVENTS_TOPIC_V1, 'directory.department_upserted.v1', `${admin.tenantId}/department/${id}`, {
-        tenantId: admin.tenantId, revision, departmentId: id, name: id, parentId, order: 0, leaderIds: [],
-      });
-    const emp = message(DIRECTORY_EVENTS_TOPIC_V1, 'directory.employee_upserted.v1', `${admin.tenantId}/employee/zs`, {
-      tenantId: admin.tenantId, revision: '0', employeeId: 'zs', name: 'zs', departmentIds: ['d2'],
-      mainDepartmentId: 'd2', position: '', status: 'active', leaderInDepartmentIds: [],
-    });
+      message(
+        DIRECTORY_EVENTS_TOPIC_V1,
+        'directory.department_upserted.v1',
+        `${admin.tenantId}/department/${id}`,
+        {
+          tenantId: admin.tenantId,
+          revision,
+          departmentId: id,
+          name: id,
+          parentId,
+          order: 0,
+          leaderIds: [],
+        },
+      );
+    const emp = message(
+      DIRECTORY_EVENTS_TOPIC_V1,
+      'directory.employee_upserted.v1',
+      `${admin.tenantId}/employee/zs`,
+      {
+        tenantId: admin.tenantId,
+        revision: '0',
+        employeeId: 'zs',
+        name: 'zs',
+        departmentIds: ['d2'],
+        mainDepartmentId: 'd2',
+        position: '',
+        status: 'active',
+        leaderInDepartmentIds: [],
+      },
+    );
     const tag = (tagId: string, parentId: string | null, nodeType: string, revision: string) =>
       message(TAG_EVENTS_TOPIC_V1, 'tag.created.v1', tagId, {
-        tenantId: admin.tenantId, revision, tagId, name: tagId, kind: 'customer', nodeType, parentId,
+        tenantId: admin.tenantId,
+        revision,
+        tagId,
+        name: tagId,
+        kind: 'customer',
+        nodeType,
+        parentId,
       });
     await publisher.publish([d('d1', null, '0'), d('d2', 'd1', '1'), emp]);
     await publisher.publish([tag('g1', null, 'group', '0'), tag('t1', 'g1', 'tag', '1')]);
     const added = await svc.call<Write>('AddRule', rule('r1'), admin);
 
     // r1: starred rule of department d1 on tag group g1 — zs (in d2 below d1) on t1 (below g1) is covered.
-    const expand = await eventually(async () => {
-      const e = await svc.check<{ rules: { ruleId: string; coversSubject: boolean; via: string }[] }>(
-        'Expand', { subject: { employeeId: 'zs' }, action: 'customer_tags.view', tagId: 't1', atLeastAsFresh: added.result.consistencyToken }, admin);
-      expect(e.rules).toEqual([expect.objectContaining({ ruleId: 'r1', coversSubject: true, via: 'tag_group g1' })]);
-      return e;
-    }, 30_000, 200);
+    const expand = await eventually(
+      async () => {
+        const e = await svc.check<{ rules: { ruleId: string; coversSubject: boolean; via: string }[] }>(
+          'Expand',
+          {
+            subject: { employeeId: 'zs' },
+            action: 'customer_tags.view',
+            tagId: 't1',
+            atLeastAsFresh: added.result.consistencyToken,
+          },
+          admin,
+        );
+        expect(e.rules).toEqual([
+          expect.objectContaining({ ruleId: 'r1', coversSubject: true, via: 'tag_group g1' }),
+        ]);
+        return e;
+      },
+      30_000,
+      200,
+    );
     expect(expand.rules).toHaveLength(1);
 
     const frozen = message(TAG_EVENTS_TOPIC_V1, 'tag.operator_frozen.v1', admin.tenantId, {
-      tenantId: admin.tenantId, revision: '7', actorId: 'zs', operationId: 'op1', reason: 'bulk delete',
+      tenantId: admin.tenantId,
+      revision: '7',
+      actorId: 'zs',
+      operationId: 'op1',
+      reason: 'bulk delete',
     });
     await publisher.publish([frozen]);
-    const listed = await eventually(async () => {
-      const { freezes } = await svc.call<{ freezes: { actorId: string; source: string; revision: string }[] }>('ListFreezes', {}, admin);
-      expect(freezes).toEqual([expect.objectContaining({ actorId: 'zs', source: 'FREEZE_SOURCE_TAG_SERVICE' })]);
-      return freezes[0]!;
-    }, 30_000, 200);
+    const listed = await eventually(
+      async () => {
+        const { freezes } = await svc.call<{
+          freezes: { actorId: string; source: string; revision: string }[];
+        }>('ListFreezes', {}, admin);
+        expect(freezes).toEqual([
+          expect.objectContaining({ actorId: 'zs', source: 'FREEZE_SOURCE_TAG_SERVICE' }),
+        ]);
+        return freezes[0]!;
+      },
+      30_000,
+      200,
+    );
     // The same tag-service event again (a redelivery) writes nothing: the freeze keeps its revision.
     await publisher.publish([{ ...frozen, eventId: randomUUID() }]);
     const marker = await svc.call<Write>('Freeze', { actorId: 'marker', reason: 'x' }, admin);
     await new Promise((r) => setTimeout(r, 1_000));
-    const { freezes } = await svc.call<{ freezes: { actorId: string; revision: string }[] }>('ListFreezes', { consistencyToken: marker.result.consistencyToken }, admin);
+    const { freezes } = await svc.call<{ freezes: { actorId: string; revision: string }[] }>(
+      'ListFreezes',
+      { consistencyToken: marker.result.consistencyToken },
+      admin,
+    );
     expect(freezes.find((f) => f.actorId === 'zs')!.revision).toBe(listed.revision);
   }, 90_000);
 });

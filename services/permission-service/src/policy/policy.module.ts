@@ -129,7 +129,11 @@ export class PolicyModule {
         {
           provide: RUNTIME,
           // One lease per permission-service database schema: instances sharing it have one writer of checkpoints.
-          useFactory: (checkpoints: PostgresCheckpointStore, parking: PostgresParkedEvents, registry: ComponentRegistry) => {
+          useFactory: (
+            checkpoints: PostgresCheckpointStore,
+            parking: PostgresParkedEvents,
+            registry: ComponentRegistry,
+          ) => {
             const name = `permission-service@${config.databaseSchema}`;
             return new LeasedRuntime({
               name,

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { loadDevPrivateKey, signToken } from '@tagguard/auth';
 import { protoRoot } from '@tagguard/grpc-runtime';
-import { freePort, startServiceProcess, tagguardClient, testInfra, type ServiceProcess } from '@tagguard/testing';
+import {
+  freePort,
+  startServiceProcess,
+  tagguardClient,
+  testInfra,
+  type ServiceProcess,
+} from '@tagguard/testing';
 
 export interface Caller {
   tenantId: string;
@@ -55,10 +61,20 @@ export class PermissionServiceHarness {
     return { tenantId, actorId: 'admin-1', roles };
   }
 
-  call<T = Record<string, unknown>>(method: string, request: object, caller?: Caller, service: Service = 'PolicyService'): Promise<T> {
+  call<T = Record<string, unknown>>(
+    method: string,
+    request: object,
+    caller?: Caller,
+    service: Service = 'PolicyService',
+  ): Promise<T> {
     let client = this.clients.get(service);
     if (!client) {
-      client = tagguardClient<grpc.Client>(this.address, FILES[service], protoRoot(), ['tagguard', 'permission', 'v1', service]);
+      client = tagguardClient<grpc.Client>(this.address, FILES[service], protoRoot(), [
+        'tagguard',
+        'permission',
+        'v1',
+        service,
+      ]);
       this.clients.set(service, client);
     }
     const fns = client as unknown as Record<
@@ -73,7 +89,9 @@ export class PermissionServiceHarness {
         'authorization',
         `Bearer ${signToken({ tenantId: caller.tenantId, actorId: caller.actorId, roles: caller.roles }, loadDevPrivateKey())}`,
       );
-    return new Promise((resolve, reject) => fn.call(client, request, metadata, (e, v) => (e ? reject(e) : resolve(v))));
+    return new Promise((resolve, reject) =>
+      fn.call(client, request, metadata, (e, v) => (e ? reject(e) : resolve(v))),
+    );
   }
 
   check<T = Record<string, unknown>>(method: string, request: object, caller?: Caller): Promise<T> {

@@ -7,14 +7,7 @@ import type { GroupCommand } from '../groups/domain/permission-group.decider';
 import { permissionGroup } from '../groups/domain/permission-group.decider';
 import type { RoleCommand } from '../roles/domain/role.decider';
 import { role } from '../roles/domain/role.decider';
-import {
-  assignmentStream,
-  freezeStream,
-  groupStream,
-  roleStream,
-  treeStream,
-  wordStream,
-} from '../streams';
+import { assignmentStream, freezeStream, groupStream, roleStream, treeStream, wordStream } from '../streams';
 import type { RuleCommand, TreeState } from '../tree/domain/permission-tree.decider';
 import { permissionTree } from '../tree/domain/permission-tree.decider';
 import type { WordCommand } from '../words/domain/sensitive-word.decider';
@@ -31,11 +24,22 @@ export class PolicyCommands {
   }
 
   /** An assignment names an existing role (one read of the role's stream; a later removal voids it). */
-  async assignment(meta: WriteMeta, command: AssignmentCommand, options?: WriteOptions): Promise<WriteOutcome> {
+  async assignment(
+    meta: WriteMeta,
+    command: AssignmentCommand,
+    options?: WriteOptions,
+  ): Promise<WriteOutcome> {
     if (command.type === 'AssignRole' && command.data.roleId) {
-      const held = await this.writer.state({ stream: roleStream(meta.tenantId, command.data.roleId), decider: role });
+      const held = await this.writer.state({
+        stream: roleStream(meta.tenantId, command.data.roleId),
+        decider: role,
+      });
       if (!held.role)
-        throw new PolicyError('PERMISSION.FAILED_PRECONDITION', `role ${command.data.roleId} does not exist`, 'roleId');
+        throw new PolicyError(
+          'PERMISSION.FAILED_PRECONDITION',
+          `role ${command.data.roleId} does not exist`,
+          'roleId',
+        );
     }
     const target = {
       stream: assignmentStream(meta.tenantId, command.data.assignmentId || '?'),
@@ -45,12 +49,20 @@ export class PolicyCommands {
   }
 
   group(meta: WriteMeta, command: GroupCommand, options?: WriteOptions): Promise<WriteOutcome> {
-    const target = { stream: groupStream(meta.tenantId, command.data.groupId || '?'), decider: permissionGroup };
+    const target = {
+      stream: groupStream(meta.tenantId, command.data.groupId || '?'),
+      decider: permissionGroup,
+    };
     return this.writer.write(target, command, meta, options);
   }
 
   rule(meta: WriteMeta, command: RuleCommand, options?: WriteOptions): Promise<WriteOutcome> {
-    return this.writer.write({ stream: treeStream(meta.tenantId), decider: permissionTree }, command, meta, options);
+    return this.writer.write(
+      { stream: treeStream(meta.tenantId), decider: permissionTree },
+      command,
+      meta,
+      options,
+    );
   }
 
   word(meta: WriteMeta, command: WordCommand, options?: WriteOptions): Promise<WriteOutcome> {

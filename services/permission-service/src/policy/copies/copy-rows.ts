@@ -4,7 +4,14 @@ import type { TagFacts, TagKind, TagVisibility } from '@tagguard/permission-engi
 // Pure mappings from the other services' public events to the rows of permission-service's copies.
 
 export type DirectoryChange =
-  | { kind: 'department'; tenantId: string; id: string; revision: string; removed: boolean; parentId: string | null }
+  | {
+      kind: 'department';
+      tenantId: string;
+      id: string;
+      revision: string;
+      removed: boolean;
+      parentId: string | null;
+    }
   | {
       kind: 'employee';
       tenantId: string;
@@ -28,7 +35,14 @@ export function directoryChangeOf(event: DirectoryIntegrationEventV1): Directory
         parentId: event.data.parentId,
       };
     case 'directory.department_removed.v1':
-      return { kind: 'department', tenantId, id: event.data.departmentId, revision, removed: true, parentId: null };
+      return {
+        kind: 'department',
+        tenantId,
+        id: event.data.departmentId,
+        revision,
+        removed: true,
+        parentId: null,
+      };
     case 'directory.employee_upserted.v1':
       // The upsert always carries the current status, so employee_status_changed adds nothing.
       return {
@@ -76,7 +90,12 @@ export type TagChange =
       tenantId: string;
       revision: string;
       tagIds: string[];
-      set: Partial<{ parentId: string | null; visibility: TagVisibility; sensitive: boolean; deleted: boolean }>;
+      set: Partial<{
+        parentId: string | null;
+        visibility: TagVisibility;
+        sensitive: boolean;
+        deleted: boolean;
+      }>;
     }
   | { op: 'none' };
 
@@ -98,7 +117,13 @@ export function tagChangeOf(event: TagIntegrationEventV1): TagChange {
         },
       };
     case 'tag.moved.v1':
-      return { op: 'patch', tenantId, revision, tagIds: [event.data.tagId], set: { parentId: event.data.parentId } };
+      return {
+        op: 'patch',
+        tenantId,
+        revision,
+        tagIds: [event.data.tagId],
+        set: { parentId: event.data.parentId },
+      };
     case 'tag.visibility_changed.v1':
       return {
         op: 'patch',
@@ -128,7 +153,8 @@ export function tagChangeOf(event: TagIntegrationEventV1): TagChange {
 /** tag-service's operator freeze or unfreeze, as a freeze of source tag-service. */
 export function tagFreezeOf(
   event: TagIntegrationEventV1,
-): { tenantId: string; actorId: string; frozen: boolean; reason: string; sourceRevision: string } | undefined {
+):
+  { tenantId: string; actorId: string; frozen: boolean; reason: string; sourceRevision: string } | undefined {
   if (event.type === 'tag.operator_frozen.v1')
     return {
       tenantId: event.data.tenantId,

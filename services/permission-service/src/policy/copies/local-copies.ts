@@ -101,7 +101,16 @@ export class LocalCopies {
            deleted = false
          WHERE t.revision < EXCLUDED.revision
          RETURNING tag_id`,
-        [change.tenantId, f.tagId, change.revision, f.kind, f.isGroup, f.parentId, JSON.stringify(f.visibility), f.sensitive],
+        [
+          change.tenantId,
+          f.tagId,
+          change.revision,
+          f.kind,
+          f.isGroup,
+          f.parentId,
+          JSON.stringify(f.visibility),
+          f.sensitive,
+        ],
       )) as { tag_id: string }[];
     } else {
       const s = change.set;
@@ -150,24 +159,33 @@ export class LocalCopies {
       `SELECT kind, object_id, parent_id, department_ids, status FROM ${this.directoryTable}
         WHERE tenant_id = $1 AND NOT removed`,
       [tenantId],
-    )) as { kind: string; object_id: string; parent_id: string | null; department_ids: string[] | null; status: EmployeeStatus | null }[];
+    )) as {
+      kind: string;
+      object_id: string;
+      parent_id: string | null;
+      department_ids: string[] | null;
+      status: EmployeeStatus | null;
+    }[];
     for (const r of directory) {
       if (r.kind === 'department') copy.departments.set(r.object_id, r.parent_id);
-      else copy.employees.set(r.object_id, { departmentIds: r.department_ids ?? [], status: r.status ?? 'active' });
+      else
+        copy.employees.set(r.object_id, {
+          departmentIds: r.department_ids ?? [],
+          status: r.status ?? 'active',
+        });
     }
-    const tags = (await this.db.query(
-      `SELECT * FROM ${this.tagTable} WHERE tenant_id = $1 AND NOT deleted`,
-      [tenantId],
-    )) as TagRow[];
+    const tags = (await this.db.query(`SELECT * FROM ${this.tagTable} WHERE tenant_id = $1 AND NOT deleted`, [
+      tenantId,
+    ])) as TagRow[];
     for (const r of tags) copy.tags.set(r.tag_id, factsOf(r));
     return copy;
   }
 
   private async reloadTag(memory: TenantCopy, tenantId: string, tagId: string): Promise<void> {
-    const [row] = (await this.db.query(`SELECT * FROM ${this.tagTable} WHERE tenant_id = $1 AND tag_id = $2`, [
-      tenantId,
-      tagId,
-    ])) as TagRow[];
+    const [row] = (await this.db.query(
+      `SELECT * FROM ${this.tagTable} WHERE tenant_id = $1 AND tag_id = $2`,
+      [tenantId, tagId],
+    )) as TagRow[];
     if (!row || row.deleted) memory.tags.delete(tagId);
     else memory.tags.set(tagId, factsOf(row));
   }

@@ -29,7 +29,11 @@ export function actionOf(value: string, field: string): string {
 }
 
 /** Distinct, valid entries in the order given (a repeated entry is not an error). */
-export function listOf(values: readonly string[], field: string, each: (v: string, f: string) => string): string[] {
+export function listOf(
+  values: readonly string[],
+  field: string,
+  each: (v: string, f: string) => string,
+): string[] {
   return [...new Set(values.map((v, i) => each(v, `${field}[${i}]`)))];
 }
 

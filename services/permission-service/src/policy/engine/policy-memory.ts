@@ -1,5 +1,10 @@
 import type { EventStore, Subscription } from '@tagguard/event-store';
-import { applyPolicyEvent, emptyPolicy, type FoldRevisions, type PolicyState } from '@tagguard/permission-engine';
+import {
+  applyPolicyEvent,
+  emptyPolicy,
+  type FoldRevisions,
+  type PolicyState,
+} from '@tagguard/permission-engine';
 import type { ComponentHandle } from '@tagguard/telemetry';
 import { PositionWaiter } from '../domain/position-waiter';
 import { integrationEventOf } from '../integration/policy-events.translation';

@@ -4,13 +4,14 @@ import { invalid } from '../../domain/policy.errors';
 import { idOf, instantOf, sameValue, subjectOf } from '../../domain/policy-rules';
 
 export type AssignmentEvent =
-  | { type: 'RoleAssigned'; data: RoleAssignmentV1 }
-  | { type: 'RoleUnassigned'; data: RoleAssignmentV1 };
+  { type: 'RoleAssigned'; data: RoleAssignmentV1 } | { type: 'RoleUnassigned'; data: RoleAssignmentV1 };
 
 export type AssignmentCommand =
   | {
       type: 'AssignRole';
-      data: Omit<RoleAssignmentV1, 'removed' | 'subject'> & { subject: RoleAssignmentV1['subject'] | undefined };
+      data: Omit<RoleAssignmentV1, 'removed' | 'subject'> & {
+        subject: RoleAssignmentV1['subject'] | undefined;
+      };
     }
   | { type: 'UnassignRole'; data: { assignmentId: string } };
 
@@ -30,7 +31,8 @@ export const assignment: Decider<AssignmentState, AssignmentCommand, AssignmentE
       case 'AssignRole': {
         const d = command.data;
         const subject = subjectOf(d.subject, 'subject');
-        if (subject.kind === 'role') throw invalid('subject.roleId', 'a role is assigned to an employee or a department');
+        if (subject.kind === 'role')
+          throw invalid('subject.roleId', 'a role is assigned to an employee or a department');
         const next: RoleAssignmentV1 = {
           assignmentId: idOf(d.assignmentId, 'assignmentId'),
           roleId: idOf(d.roleId, 'roleId'),

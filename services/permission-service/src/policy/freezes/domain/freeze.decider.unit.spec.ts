@@ -8,7 +8,14 @@ const manual: FreezeEvent = {
 };
 const byTagService: FreezeEvent = {
   type: 'FreezeChanged',
-  data: { actorId: 'zs', frozen: true, source: 'tag-service', reason: 'bulk delete', until: null, sourceRevision: '7' },
+  data: {
+    actorId: 'zs',
+    frozen: true,
+    source: 'tag-service',
+    reason: 'bulk delete',
+    until: null,
+    sourceRevision: '7',
+  },
 };
 const fromTag = (frozen: boolean, sourceRevision: string) => ({
   type: 'ApplyTagServiceFreeze' as const,
@@ -17,12 +24,18 @@ const fromTag = (frozen: boolean, sourceRevision: string) => ({
 
 describe('freeze decider', () => {
   it('freezes manually once, and unfreezes', () => {
-    given([]).when({ type: 'Freeze', data: { actorId: 'zs', reason: 'audit', until: null } }).then([manual]);
-    given([manual]).when({ type: 'Freeze', data: { actorId: 'zs', reason: 'audit', until: null } }).then([]);
+    given([])
+      .when({ type: 'Freeze', data: { actorId: 'zs', reason: 'audit', until: null } })
+      .then([manual]);
+    given([manual])
+      .when({ type: 'Freeze', data: { actorId: 'zs', reason: 'audit', until: null } })
+      .then([]);
     given([manual])
       .when({ type: 'Unfreeze', data: { actorId: 'zs', reason: 'cleared' } })
       .then([{ type: 'FreezeChanged', data: { ...manual.data, frozen: false, reason: 'cleared' } }]);
-    given([]).when({ type: 'Unfreeze', data: { actorId: 'zs', reason: '' } }).then([]);
+    given([])
+      .when({ type: 'Unfreeze', data: { actorId: 'zs', reason: '' } })
+      .then([]);
   });
 
   it("applies each of tag-service's events once (a redelivered or older one is a no-op)", () => {
@@ -35,7 +48,10 @@ describe('freeze decider', () => {
     given([byTagService])
       .when(fromTag(false, '8'))
       .then([
-        { type: 'FreezeChanged', data: { ...byTagService.data, frozen: false, reason: 'unfrozen', sourceRevision: '8' } },
+        {
+          type: 'FreezeChanged',
+          data: { ...byTagService.data, frozen: false, reason: 'unfrozen', sourceRevision: '8' },
+        },
       ]);
     given([manual])
       .when(fromTag(false, '8'))
@@ -43,6 +59,8 @@ describe('freeze decider', () => {
   });
 
   it('refuses an until that is not RFC 3339', () => {
-    given([]).when({ type: 'Freeze', data: { actorId: 'zs', reason: 'x', until: 'soon' } }).thenFails('PERMISSION.INVALID_ARGUMENT', 'until');
+    given([])
+      .when({ type: 'Freeze', data: { actorId: 'zs', reason: 'x', until: 'soon' } })
+      .thenFails('PERMISSION.INVALID_ARGUMENT', 'until');
   });
 });

@@ -35,7 +35,9 @@ export const permissionGroup: Decider<GroupState, GroupCommand, GroupEvent> = {
         return sameValue(state.group, next) ? [] : [{ type: 'PermissionGroupDefined', data: next }];
       }
       case 'RemovePermissionGroup':
-        return state.group ? [{ type: 'PermissionGroupRemoved', data: { ...state.group, removed: true } }] : [];
+        return state.group
+          ? [{ type: 'PermissionGroupRemoved', data: { ...state.group, removed: true } }]
+          : [];
       default: {
         const unknown: never = command;
         throw new Error(`unknown command ${JSON.stringify(unknown)}`);

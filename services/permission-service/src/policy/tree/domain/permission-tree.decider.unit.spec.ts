@@ -18,7 +18,11 @@ const added = (r: PermissionRuleV1, order: string[]): RuleEvent[] => [
   { type: 'RulesReordered', data: { ruleIds: order, by: 'admin' } },
 ];
 const { given } = specFor(permissionTree);
-const abc = [...added(rule('a'), ['a']), ...added(rule('b'), ['a', 'b']), ...added(rule('c'), ['a', 'b', 'c'])];
+const abc = [
+  ...added(rule('a'), ['a']),
+  ...added(rule('b'), ['a', 'b']),
+  ...added(rule('c'), ['a', 'b', 'c']),
+];
 
 describe('permission tree decider', () => {
   it('adds a rule at a position (default: the bottom) in the same append as the new order', () => {
@@ -34,7 +38,9 @@ describe('permission tree decider', () => {
     given(abc)
       .when({ type: 'MoveRule', data: { ruleId: 'a', position: 99, by: 'risk-admin' } })
       .then([{ type: 'RulesReordered', data: { ruleIds: ['b', 'c', 'a'], by: 'risk-admin' } }]);
-    given(abc).when({ type: 'MoveRule', data: { ruleId: 'c', position: 2, by: 'x' } }).then([]);
+    given(abc)
+      .when({ type: 'MoveRule', data: { ruleId: 'c', position: 2, by: 'x' } })
+      .then([]);
   });
 
   it('removes a rule from the rules and the order', () => {
@@ -47,8 +53,12 @@ describe('permission tree decider', () => {
   });
 
   it('refuses a duplicate, an unknown rule, a bad effect, action or position, naming the field', () => {
-    given(abc).when({ type: 'AddRule', data: { rule: rule('a'), by: 'x' } }).thenFails('PERMISSION.ALREADY_EXISTS', 'ruleId');
-    given(abc).when({ type: 'MoveRule', data: { ruleId: 'z', position: 0, by: 'x' } }).thenFails('PERMISSION.NOT_FOUND', 'ruleId');
+    given(abc)
+      .when({ type: 'AddRule', data: { rule: rule('a'), by: 'x' } })
+      .thenFails('PERMISSION.ALREADY_EXISTS', 'ruleId');
+    given(abc)
+      .when({ type: 'MoveRule', data: { ruleId: 'z', position: 0, by: 'x' } })
+      .thenFails('PERMISSION.NOT_FOUND', 'ruleId');
     given([])
       .when({ type: 'AddRule', data: { rule: rule('x', { effect: 'maybe' as never }), by: 'x' } })
       .thenFails('PERMISSION.INVALID_ARGUMENT', 'effect');
@@ -62,7 +72,9 @@ describe('permission tree decider', () => {
 
   it('checks a move against the tree revision and an update against the rule revision', () => {
     const { state } = given(abc);
-    expect(permissionTree.revisionOf({ type: 'MoveRule', data: { ruleId: 'a', position: 0, by: 'x' } }, state)).toBe(5);
+    expect(
+      permissionTree.revisionOf({ type: 'MoveRule', data: { ruleId: 'a', position: 0, by: 'x' } }, state),
+    ).toBe(5);
     expect(permissionTree.revisionOf({ type: 'UpdateRule', data: { rule: rule('a') } }, state)).toBe(0);
   });
 });
