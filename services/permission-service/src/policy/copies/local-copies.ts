@@ -124,12 +124,13 @@ export class LocalCopies {
       if (s.visibility) put('visibility', JSON.stringify(s.visibility), '::jsonb');
       if (s.sensitive !== undefined) put('sensitive', s.sensitive);
       if (s.deleted !== undefined) put('deleted', s.deleted);
-      changed = (await this.db.query(
+      // TypeORM answers an UPDATE with [rows, affected count].
+      [changed] = (await this.db.query(
         `UPDATE ${this.tagTable} SET ${sets.join(', ')}
           WHERE tenant_id = $1 AND tag_id = ANY($2::text[]) AND revision < $3::bigint
           RETURNING tag_id`,
         params,
-      )) as { tag_id: string }[];
+      )) as [{ tag_id: string }[], number];
     }
     if (changed.length === 0) return false;
     const memory = await this.loaded(change.tenantId);
