@@ -3,12 +3,10 @@ import { Controller, Inject } from '@nestjs/common';
 import type { Principal } from '@tagguard/auth';
 import { checkV1 } from '@tagguard/contracts';
 import {
-  actionMatches,
   check,
-  orderedRules,
-  rolesOf,
-  ruleResourceCovers,
-  ruleSubjectCovers,
+  expand,
+  lookupResources,
+  lookupSubjects,
   type CheckSubject,
   type Snapshot,
 } from '@tagguard/permission-engine';
@@ -26,7 +24,7 @@ import {
   type EdgeDeps,
 } from './edge';
 import { PolicyMemory } from './engine/policy-memory';
-import { toDecision } from './wire';
+import { toDecision, toExpandNode } from './wire';
 
 export const MAX_BATCH = 100;
 
@@ -114,75 +112,45 @@ export class CheckGrpcController implements checkV1.CheckServiceController {
   ): Promise<checkV1.LookupResourcesResponse> {
     return edge(async () => {
       const { principal, snapshot, copy } = await this.prepare(md, [r.subject], r.atLeastAsFresh);
-      const subject = this.subjectOf(principal, r.subject, 'subject');
-      const action = actionOf(r.action, 'action');
-      const size = pageSizeField(r.pageSize);
-      const after = decodeCursor(r.pageToken) ?? '';
-      const ids = [...copy.tags.keys()].filter((id) => id > after).sort();
-      const at = Date.now();
-      const { items, next } = scan(
-        ids,
-        size,
-        (tagId) => check(snapshot, { subject, action, tagId, at }).allowed,
+      const { ids, next } = lookupResources(
+        snapshot,
+        this.subjectOf(principal, r.subject, 'subject'),
+        actionOf(r.action, 'action'),
+        copy.tags.keys(),
+        { after: decodeCursor(r.pageToken) ?? null, limit: pageSizeField(r.pageSize), at: Date.now() },
       );
-      return { tagIds: items, nextPageToken: next, snapshot: snapshot.policy.position.toString() };
+      return {
+        tagIds: ids,
+        nextPageToken: next === null ? '' : encodeCursor(next),
+        snapshot: snapshot.policy.position.toString(),
+      };
     });
   }
 
   lookupSubjects(r: checkV1.LookupSubjectsRequest, md?: Metadata): Promise<checkV1.LookupSubjectsResponse> {
     return edge(async () => {
       const { snapshot, copy } = await this.prepare(md, 'anyone', r.atLeastAsFresh);
-      const tagId = idOf(r.tagId, 'tagId');
-      const action = actionOf(r.action, 'action');
-      const size = pageSizeField(r.pageSize);
-      const after = decodeCursor(r.pageToken) ?? '';
-      const ids = [...copy.employees.keys()].filter((id) => id > after).sort();
-      const at = Date.now();
-      const { items, next } = scan(
-        ids,
-        size,
-        (employeeId) =>
-          check(snapshot, { subject: { employeeId, tokenRoles: [] }, action, tagId, at }).allowed,
+      const { ids, next } = lookupSubjects(
+        snapshot,
+        idOf(r.tagId, 'tagId'),
+        actionOf(r.action, 'action'),
+        copy.employees.keys(),
+        { after: decodeCursor(r.pageToken) ?? null, limit: pageSizeField(r.pageSize), at: Date.now() },
       );
-      return { employeeIds: items, nextPageToken: next, snapshot: snapshot.policy.position.toString() };
+      return {
+        employeeIds: ids,
+        nextPageToken: next === null ? '' : encodeCursor(next),
+        snapshot: snapshot.policy.position.toString(),
+      };
     });
   }
 
   expand(r: checkV1.ExpandRequest, md?: Metadata): Promise<checkV1.ExpandResponse> {
     return edge(async () => {
-      const { principal, snapshot } = await this.prepare(md, [r.subject], r.atLeastAsFresh);
-      const subject = this.subjectOf(principal, r.subject, 'subject');
-      const action = actionOf(r.action, 'action');
-      const tagId = idOf(r.tagId, 'tagId');
-      const at = Date.now();
-      const roles = rolesOf(snapshot, subject, at);
-      const rules = orderedRules(snapshot)
-        .map((rule, position) => ({ rule, position }))
-        .filter(({ rule }) => ruleResourceCovers(snapshot, rule.resource, rule.starred, tagId))
-        .map(({ rule, position }) => ({
-          ruleId: rule.ruleId,
-          position,
-          effect: rule.effect,
-          coversSubject: ruleSubjectCovers(snapshot, rule, subject, roles),
-          coversAction: rule.actions.length === 0 || rule.actions.some((a) => actionMatches(a, action)),
-          via: rule.resource.kind === 'tag' ? 'tag' : `${rule.resource.kind} ${rule.resource.id}`,
-        }));
-      return { rules, decision: toDecision(check(snapshot, { subject, action, tagId, at })) };
+      // The tree names every holder of every role: a question about everyone, authorized as such.
+      const { snapshot } = await this.prepare(md, 'anyone', r.atLeastAsFresh);
+      const tree = expand(snapshot, idOf(r.tagId, 'tagId'), actionOf(r.action, 'action'));
+      return { tree: toExpandNode(tree), snapshot: snapshot.policy.position.toString() };
     });
   }
-}
-
-/** The first `size` ids (sorted) that pass, and a cursor when more remain. */
-function scan(
-  ids: string[],
-  size: number,
-  passes: (id: string) => boolean,
-): { items: string[]; next: string } {
-  const items: string[] = [];
-  for (const id of ids) {
-    if (!passes(id)) continue;
-    if (items.length === size) return { items, next: encodeCursor(items[items.length - 1]!) };
-    items.push(id);
-  }
-  return { items, next: '' };
 }

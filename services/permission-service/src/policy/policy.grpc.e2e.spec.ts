@@ -182,8 +182,12 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
     expect([other.code, other.field]).toEqual([status.INVALID_ARGUMENT, 'idempotency_key']);
 
     await svc.call('AddRule', rule('a'), admin);
-    await svc.call('AddRule', rule('b'), admin);
-    const { revision } = await svc.call<Tree>('GetPermissionTree', {}, admin);
+    const b = await svc.call<Write>('AddRule', rule('b'), admin);
+    const { revision } = await svc.call<Tree>(
+      'GetPermissionTree',
+      { consistencyToken: b.result.consistencyToken },
+      admin,
+    );
     const outcomes = await Promise.allSettled([
       svc.call('MoveRule', { ruleId: 'a', position: 1, expectedRevision: revision }, admin),
       svc.call('MoveRule', { ruleId: 'b', position: 0, expectedRevision: revision }, admin),
@@ -240,22 +244,41 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
   }, 60_000);
 
   it('decides a check at least as fresh as a freeze (new enemy), and is UNAVAILABLE for a token it has not reached', async () => {
-    const frozen = await svc.call<Write>('Freeze', { actorId: 'zs', reason: 'deleted VIP客户' }, admin);
-    const { decision } = await svc.check<{
-      decision: { allowed: boolean; snapshot: string; levels: { level: string }[] };
-    }>(
-      'Check',
-      {
-        subject: { employeeId: 'zs' },
-        action: 'customer_tags.edit',
+    type Decided = {
+      decision: { allowed: boolean; snapshot: string; levels: { level: string; outcome: string }[] };
+    };
+    // zs acts with tenant_admin: before the freeze, an edit passes.
+    const edit = (atLeastAsFresh = '') =>
+      svc.check<Decided>(
+        'Check',
+        {
+          subject: { employeeId: 'zs', roles: ['tenant_admin'] },
+          action: 'customer_tags.edit',
+          tagId: 't1',
+          atLeastAsFresh,
+        },
+        admin,
+      );
+    await publisher.publish([
+      message(TAG_EVENTS_TOPIC_V1, 'tag.created.v1', 't1', {
+        tenantId: admin.tenantId,
+        revision: '0',
         tagId: 't1',
-        atLeastAsFresh: frozen.result.consistencyToken,
-      },
-      admin,
-    );
+        name: 'VIP客户',
+        kind: 'customer',
+        nodeType: 'tag',
+        parentId: null,
+      }),
+    ]);
+    await eventually(async () => expect((await edit()).decision.allowed).toBe(true), 30_000, 200);
+    const frozen = await svc.call<Write>('Freeze', { actorId: 'zs', reason: 'deleted VIP客户' }, admin);
+    // Asked at once with the freeze's token: never the stale copy's ALLOW.
+    const { decision } = await edit(frozen.result.consistencyToken);
     expect(decision.allowed).toBe(false);
     expect(BigInt(decision.snapshot)).toBeGreaterThanOrEqual(BigInt(frozen.result.consistencyToken));
-    expect(decision.levels[0]!.level).toBe('freeze');
+    expect(decision.levels[0]).toMatchObject({ level: 'freeze', outcome: 'OUTCOME_DENY' });
+    const thawed = await svc.call<Write>('Unfreeze', { actorId: 'zs', reason: 'reviewed' }, admin);
+    expect((await edit(thawed.result.consistencyToken)).decision.allowed).toBe(true);
     const future = (BigInt(frozen.result.consistencyToken) + (1n << 80n)).toString();
     const late = await svc.failure(
       'Check',
@@ -353,30 +376,51 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
       });
     await publisher.publish([d('d1', null, '0'), d('d2', 'd1', '1'), emp]);
     await publisher.publish([tag('g1', null, 'group', '0'), tag('t1', 'g1', 'tag', '1')]);
-    const added = await svc.call<Write>('AddRule', rule('r1'), admin);
+    const added = await svc.call<Write>('AddRule', rule('r1', { effect: 'RULE_EFFECT_DENY' }), admin);
 
-    // r1: starred rule of department d1 on tag group g1 — zs (in d2 below d1) on t1 (below g1) is covered.
-    const expand = await eventually(
+    // r1 denies department d1 (starred: and below) on tag group g1: zs (in d2, below d1) on t1 (in g1) is
+    // denied only if both copies hold those parents; ls (not in the directory's d1) is not.
+    type Decided = { decision: { allowed: boolean; levels: { level: string; decidedBy: string[] }[] } };
+    const view = (employeeId: string) =>
+      svc.check<Decided>(
+        'Check',
+        {
+          subject: { employeeId },
+          action: 'customer_tags.view',
+          tagId: 't1',
+          atLeastAsFresh: added.result.consistencyToken,
+        },
+        admin,
+      );
+    await eventually(
       async () => {
-        const e = await svc.check<{ rules: { ruleId: string; coversSubject: boolean; via: string }[] }>(
-          'Expand',
-          {
-            subject: { employeeId: 'zs' },
-            action: 'customer_tags.view',
-            tagId: 't1',
-            atLeastAsFresh: added.result.consistencyToken,
-          },
-          admin,
-        );
-        expect(e.rules).toEqual([
-          expect.objectContaining({ ruleId: 'r1', coversSubject: true, via: 'tag_group g1' }),
-        ]);
-        return e;
+        const { decision } = await view('zs');
+        expect(decision.allowed).toBe(false);
+        expect(decision.levels.find((l) => l.level === 'department_inheritance')!.decidedBy).toContain('r1');
       },
       30_000,
       200,
     );
-    expect(expand.rules).toHaveLength(1);
+    expect((await view('ls')).decision.allowed).toBe(true);
+    const { employeeIds } = await svc.check<{ employeeIds: string[] }>(
+      'LookupSubjects',
+      { tagId: 't1', action: 'customer_tags.view' },
+      admin,
+    );
+    expect(employeeIds).toEqual([]);
+    const { tagIds } = await svc.check<{ tagIds: string[] }>(
+      'LookupResources',
+      { subject: { employeeId: 'ls' }, action: 'customer_tags.view' },
+      admin,
+    );
+    expect(tagIds).toEqual(['g1', 't1']);
+    const { tree } = await svc.check<{
+      tree: { kind: string; children: { label: string; rules: { ruleId: string }[] }[] };
+    }>('Expand', { tagId: 't1', action: 'customer_tags.view' }, admin);
+    expect(tree.kind).toBe('all_of');
+    expect(
+      tree.children.find((c) => c.label === 'department inheritance')!.rules.map((r) => r.ruleId),
+    ).toEqual(['r1']);
 
     const frozen = message(TAG_EVENTS_TOPIC_V1, 'tag.operator_frozen.v1', admin.tenantId, {
       tenantId: admin.tenantId,

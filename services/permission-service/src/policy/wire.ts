@@ -9,7 +9,7 @@ import type {
   SensitiveWordV1,
 } from '@tagguard/contracts';
 import { checkV1, policyV1 } from '@tagguard/contracts';
-import type { Decision, LevelOutcome } from '@tagguard/permission-engine';
+import type { Decision, ExpandNode, LevelOutcome } from '@tagguard/permission-engine';
 import { invalid } from './domain/policy.errors';
 
 // proto ↔ domain, both ways, in one place.
@@ -149,3 +149,60 @@ export const toDecision = (d: Decision): checkV1.Decision => ({
     : undefined,
   snapshot: d.snapshot.toString(),
 });
+
+export function toExpandNode(n: ExpandNode): checkV1.ExpandNode {
+  const node: checkV1.ExpandNode = {
+    kind: n.kind,
+    label: 'label' in n ? n.label : '',
+    children: [],
+    groupId: '',
+    rules: [],
+    roleId: '',
+    scopes: [],
+    holders: [],
+    visibility: undefined,
+    ids: [],
+  };
+  switch (n.kind) {
+    case 'all_of':
+    case 'any_of':
+      return { ...node, children: n.children.map(toExpandNode) };
+    case 'first_match':
+      return {
+        ...node,
+        groupId: n.groupId ?? '',
+        rules: n.rules.map((r) => ({
+          ruleId: r.ruleId,
+          position: r.position,
+          effect: r.effect === 'grant' ? E.RULE_EFFECT_GRANT : E.RULE_EFFECT_DENY,
+          subject: subjectOut(r.subject),
+          starred: r.starred,
+          actions: [...r.actions],
+        })),
+      };
+    case 'role':
+      return {
+        ...node,
+        roleId: n.roleId,
+        scopes: [...n.scopes],
+        holders: n.holders.map((h) => ({
+          assignmentId: h.assignmentId,
+          subject: subjectOut(h.subject),
+          expiresAt: h.expiresAt ?? '',
+        })),
+      };
+    case 'visibility':
+      return {
+        ...node,
+        visibility: {
+          tagId: n.tagId,
+          restricted: n.visibility.restricted,
+          departments: n.visibility.departments.map((d) => ({ ...d })),
+          roles: [...n.visibility.roles],
+          memberIds: [...n.visibility.memberIds],
+        },
+      };
+    case 'leaf':
+      return { ...node, ids: [...n.ids] };
+  }
+}

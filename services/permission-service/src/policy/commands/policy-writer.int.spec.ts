@@ -4,7 +4,7 @@ import { PostgresCheckpointStore } from '@tagguard/messaging';
 import { testInfra } from '@tagguard/testing';
 import type { DataSource } from 'typeorm';
 import { LocalCopies } from '../copies/local-copies';
-import { tagChangeOf } from '../copies/copy-rows';
+import { tagChangeOf, type DirectoryChange } from '../copies/copy-rows';
 import { encodePosition } from '../domain/position';
 import { PolicyMemory } from '../engine/policy-memory';
 import { PolicyViewProjection } from '../projections/policy-view/policy-view.projection';
@@ -165,7 +165,14 @@ describe('permission-service write side', () => {
     const tenantId = `t-${randomUUID().slice(0, 8)}`;
     const memory = await copies.tenant(tenantId);
     const zs = (revision: string, status: 'active' | 'disabled') =>
-      ({ kind: 'employee', tenantId, id: 'zs', revision, departmentIds: ['d2'], status }) as const;
+      ({
+        kind: 'employee',
+        tenantId,
+        id: 'zs',
+        revision,
+        departmentIds: ['d2'],
+        status,
+      }) satisfies DirectoryChange;
     expect(
       await copies.applyDirectory({
         kind: 'department',
