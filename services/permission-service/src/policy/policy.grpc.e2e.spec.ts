@@ -22,7 +22,7 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
     svc = await PermissionServiceHarness.start();
     transport = new KafkaTransport({ clientId: 'permission-e2e', brokers: testInfra().kafkaBrokers });
     publisher = await transport.publisher();
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await publisher?.close();
     await transport?.close();

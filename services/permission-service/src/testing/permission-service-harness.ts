@@ -40,14 +40,18 @@ export class PermissionServiceHarness {
     return new PermissionServiceHarness(
       `127.0.0.1:${port}`,
       schema,
-      await startServiceProcess('permission-service', {
-        GRPC_PORT: String(port),
-        DATABASE_URL: testInfra().postgresUrl,
-        DATABASE_SCHEMA: schema,
-        EVENTSTORE_SCHEMA: `${schema}_es`,
-        KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
-        ...env,
-      }),
+      await startServiceProcess(
+        'permission-service',
+        {
+          GRPC_PORT: String(port),
+          DATABASE_URL: testInfra().postgresUrl,
+          DATABASE_SCHEMA: schema,
+          EVENTSTORE_SCHEMA: `${schema}_es`,
+          KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+          ...env,
+        },
+        90_000,
+      ), // a loaded CI machine: the start folds the policy and opens two schemas
     );
   }
 
