@@ -1,5 +1,6 @@
 import type { PermissionRuleV1, PolicyResourceV1, PolicySubjectV1 } from '@tagguard/contracts';
-import { PolicyWorld, restricted } from '@tagguard/permission-engine';
+// The engine's test fixture: not in the lib's runtime entry point (the build leaves testing/ out).
+import { PolicyWorld, restricted } from '@tagguard/permission-engine/testing';
 
 /**
  * The benchmark tenant of issue 12: 10,000 tags (a five-level tree of tag groups over 8,750 leaf tags),
