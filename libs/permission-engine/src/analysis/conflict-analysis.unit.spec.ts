@@ -184,3 +184,60 @@ describe('double overlay', () => {
     expect(previewMoves(u, [{ ruleId: 'deny-pg2', toPosition: 0 }]).verdict).toBe('equivalent');
   });
 });
+
+describe('redundancy', () => {
+  const other = (effect: 'grant' | 'deny') =>
+    rule(
+      `ops-${effect}-t`,
+      effect,
+      { kind: 'department', id: 'ops', includeSubDepartments: false },
+      { kind: 'tag', id: 't' },
+    );
+  const spec = (
+    between: boolean,
+    around: ReturnType<typeof other>[] = [],
+    inside: ReturnType<typeof other>[] = [],
+  ) =>
+    buildInput({
+      departments: { hq: null, ops: 'hq' },
+      employees: { a: ['ops'], b: ['ops'] },
+      tags: { g: null, t: 'g', u: 'g' },
+      rules: [
+        rule('a-t', 'grant', { kind: 'employee', id: 'a' }, { kind: 'tag', id: 't' }),
+        ...(between ? [other('deny')] : inside),
+        rule(
+          'hq-g',
+          'grant',
+          { kind: 'department', id: 'hq', includeSubDepartments: true },
+          { kind: 'tag_group', id: 'g' },
+          { starred: true },
+        ),
+        ...around,
+      ],
+    });
+
+  it('given a grant below that contains an earlier grant, then the earlier one is redundant', () => {
+    const report = analyzeConflicts(buildUniverse(spec(false)));
+    expect(report.anomalies.map((a) => [a.kind, a.redundant])).toEqual([['redundancy', 'a-t']]);
+  });
+
+  it('given a deny below both, or a grant between them, then the earlier grant is still redundant', () => {
+    for (const input of [spec(false, [other('deny')]), spec(false, [], [other('grant')])]) {
+      const report = analyzeConflicts(buildUniverse(input));
+      expect(
+        report.anomalies.filter((a) => a.rules[0] === 'a-t' && a.rules[1] === 'hq-g').map((a) => a.redundant),
+      ).toEqual(['a-t']);
+    }
+  });
+
+  it('given a deny between them that overlaps the earlier grant, then the earlier grant is needed, not redundant', () => {
+    const input = spec(true);
+    const report = analyzeConflicts(buildUniverse(input));
+    expect(report.anomalies.some((a) => a.kind === 'redundancy')).toBe(false);
+    // Proof that it is needed: without it, a would lose t.
+    expect(
+      explainAccess(input.snapshot, { employeeId: 'a', tagId: 't', action: VIEW, at: input.at }).lanes[0]!
+        .path[0]!.ruleId,
+    ).toBe('a-t');
+  });
+});

@@ -101,8 +101,8 @@ export function previewOrder(u: Universe, order: readonly string[]): ReorderPrev
     // Rules that may decide before the target in one order or the other; later rules never decide here.
     let horizon = target;
     for (let i = 0; i < n; i++) if (newPosition[i]! <= newPosition[target]! && i > horizon) horizon = i;
-    // Targets already done are asked too, so a cell they share is recognised and skipped.
-    const involved = (i: number) => i <= horizon || newPosition[i]! <= newPosition[target]! || done.has(i);
+    // Targets go top-down, so every target already done is above this one and asked: a shared cell is skipped.
+    const involved = (i: number) => i <= horizon || newPosition[i]! <= newPosition[target]!;
     const regions = partitionRule(u, target, involved, true);
     for (const region of regions) {
       if (region.applicable.some((i) => done.has(i))) continue;
