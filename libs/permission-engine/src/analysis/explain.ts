@@ -25,9 +25,9 @@ export type AccessExplanation = {
   tagId: string;
   action: PermissionActionV1;
   roles: string[];
-  /** One path per permission group the tag is in (double overlay: all must grant); one if it is in none. */
+  /** One path per permission group the tag is in (double overlay: none may deny); one if it is in none. */
   lanes: LanePath[];
-  /** What the permission tree says: deny if any lane denies, grant if every lane grants, else none. */
+  /** What the permission tree says (the check's level 1): deny if a lane denies, grant if one grants, else none. */
   outcome: 'grant' | 'deny' | 'none';
   position: bigint;
 };
@@ -74,9 +74,10 @@ export function explainAccess(
       outcome: decider ? decider.effect : 'none',
     };
   });
+  // As the check's double overlay: a deny in any group decides; otherwise a grant in one is enough.
   const outcome = lanePaths.some((l) => l.outcome === 'deny')
     ? 'deny'
-    : lanePaths.every((l) => l.outcome === 'grant')
+    : lanePaths.some((l) => l.outcome === 'grant')
       ? 'grant'
       : 'none';
   return {
