@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import type { PermissionRuleV1 } from '@tagguard/contracts';
+import { check } from '../check';
 import { groupsOfTag, orderedRules, rolesOf, ruleResourceCovers, ruleSubjectCovers } from '../matching';
 import { analyzeConflicts, relate, type Relation } from './anomalies';
 import { explainAccess } from './explain';
@@ -302,6 +303,31 @@ describe('the class-based analysis against brute force (small random tenants)', 
         },
       ),
       { numRuns: 150 },
+    );
+  });
+
+  it("the permission tree's outcome is the check's level 1 (department inheritance with double overlay)", () => {
+    const asLevel = { grant: 'allow', deny: 'deny', none: 'not_applicable' } as const;
+    fc.assert(
+      fc.property(
+        specArb,
+        fc.constantFrom('customer_tags.view', 'member_tags.view', 'custom.act'),
+        (spec, action) => {
+          const input = buildInput(spec);
+          for (const employeeId of EMPLOYEES)
+            for (const tagId of TAGS) {
+              const why = explainAccess(input.snapshot, { employeeId, tagId, action, at: input.at });
+              const level = check(input.snapshot, {
+                subject: { employeeId, tokenRoles: [] },
+                action,
+                tagId,
+                at: input.at,
+              }).levels.find((l) => l.level === 'department_inheritance');
+              expect(level?.outcome).toBe(asLevel[why.outcome]);
+            }
+        },
+      ),
+      { numRuns: 100 },
     );
   });
 });
