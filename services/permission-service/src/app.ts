@@ -18,10 +18,14 @@ export function startPermissionService(
   return runGrpcService({
     name: 'permission-service',
     version: workspaceVersion(),
-    module: PermissionServiceModule,
+    module: PermissionServiceModule.forRoot(config, runtime.events),
+    packages: ['tagguard.permission.v1'],
+    protoFiles: ['tagguard/permission/v1/policy_service.proto', 'tagguard/permission/v1/check_service.proto'],
+    healthServices: ['tagguard.permission.v1.PolicyService', 'tagguard.permission.v1.CheckService'],
     host: config.grpcHost,
     port: config.grpcPort,
     tls: config.grpcTls,
+    configWarnings: config.auth.warning ? [config.auth.warning] : [],
     ...runtime,
   });
 }

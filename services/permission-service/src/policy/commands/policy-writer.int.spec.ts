@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import { PostgresEventStore } from '@tagguard/event-store';
+import { PostgresCheckpointStore } from '@tagguard/messaging';
+import { testInfra } from '@tagguard/testing';
+import type { DataSource } from 'typeorm';
+import { LocalCopies } from '../copies/local-copies';
+import { tagChangeOf, type DirectoryChange } from '../copies/copy-rows';
+import { encodePosition } from '../domain/position';
+import { PolicyMemory } from '../engine/policy-memory';
+import { PolicyViewProjection } from '../projections/policy-view/policy-view.projection';
+import { openReadModel } from '../projections/policy-view/read-model';
+import { treeStream } from '../streams';
+import { PolicyCommands } from './policy-commands';
+import { PolicyWriter } from './policy-writer';
+
+// The one write path, the read model, the in-memory fold and the local copies on a real PostgreSQL.
+describe('permission-service write side', () => {
+  const schema = `perm_w_${randomUUID().slice(0, 8)}`;
+  let store: PostgresEventStore;
+  let db: DataSource;
+  let checkpoints: PostgresCheckpointStore;
+  beforeAll(async () => {
+    store = await PostgresEventStore.connect({
+      connectionString: testInfra().postgresUrl,
+      schema: `${schema}_es`,
+    });
+    db = await openReadModel(testInfra().postgresUrl, schema, 2);
+    checkpoints = await PostgresCheckpointStore.create(db, schema);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await db?.destroy();
+  });
+  const meta = () => ({ tenantId: `t-${randomUUID().slice(0, 8)}`, actorId: 'admin' });
+  const rule = (ruleId: string) => ({
+    ruleId,
+    effect: 'grant' as const,
+    subject: { kind: 'employee' as const, id: 'zs' },
+    resource: { kind: 'tag' as const, id: 't1' },
+    actions: [],
+    starred: false,
+    description: '',
+  });
+
+  it('decides again after a concurrent append on the tree (stale cache), and an expected revision is checked first', async () => {
+    const m = meta();
+    const one = new PolicyCommands(new PolicyWriter(store));
+    const two = new PolicyCommands(new PolicyWriter(store));
+    await one.rule(m, { type: 'AddRule', data: { rule: rule('a'), by: 'x' } });
+    await two.rule(m, { type: 'AddRule', data: { rule: rule('b'), by: 'x' } });
+    // one's cache says the tree holds [a] at revision 1: its append conflicts, it reloads and decides on [a, b].
+    const out = await one.rule(m, { type: 'AddRule', data: { rule: rule('c'), position: 1, by: 'x' } });
+    expect(out).toMatchObject({ revision: 5, changed: true, eventsWritten: 2 });
+    expect((await one.tree(m.tenantId)).order).toEqual(['a', 'c', 'b']);
+    await expect(
+      two.rule(m, { type: 'MoveRule', data: { ruleId: 'a', position: 9, by: 'x' } }, { expectedRevision: 3 }),
+    ).rejects.toMatchObject({ code: 'PERMISSION.WRONG_EXPECTED_REVISION', field: 'expectedRevision' });
+    const events = await store.readStream(treeStream(m.tenantId));
+    expect(events.map((e) => e.type)).toEqual([
+      'RuleChanged',
+      'RulesReordered',
+      'RuleChanged',
+      'RulesReordered',
+      'RuleChanged',
+      'RulesReordered',
+    ]);
+  });
+
+  it('projects into the read model and folds into memory; a replayed batch changes neither', async () => {
+    const m = meta();
+    const commands = new PolicyCommands(new PolicyWriter(store));
+    await commands.role(m, { type: 'DefineRole', data: { roleId: 'r', name: 'R', scopes: ['*'] } });
+    const last = await commands.role(m, { type: 'RemoveRole', data: { roleId: 'r' } });
+    const projection = new PolicyViewProjection(store, db, checkpoints, {}, `view-${randomUUID()}`);
+    const memory = new PolicyMemory(store);
+    await projection.start();
+    await memory.start();
+    try {
+      await projection.folded.waitFor(encodePosition(last.position!), 10_000);
+      await memory.folded.waitFor(encodePosition(last.position!), 10_000);
+      expect(memory.policy(m.tenantId).roles.size).toBe(0);
+      const rows = async () =>
+        (await db.query(
+          `SELECT kind, object_id, revision::text, data FROM "${schema}".policy_objects WHERE tenant_id = $1`,
+          [m.tenantId],
+        )) as { revision: string; data: { removed: boolean } }[];
+      expect((await rows()).map((r) => [r.revision, r.data.removed])).toEqual([['1', true]]);
+      // The older "defined" event delivered again (a replay) does not bring the role back.
+      const history = (await store.readAll({ filter: { categories: ['permissionRole'] } })).filter(
+        (e) => e.metadata.tenantId === m.tenantId,
+      );
+      await projection.apply([history[0]!]);
+      expect((await rows()).map((r) => [r.revision, r.data.removed])).toEqual([['1', true]]);
+    } finally {
+      await projection.stop();
+      await memory.stop();
+    }
+  });
+
+  it('applies each copied tag event once: a redelivered or older one changes nothing', async () => {
+    const copies = new LocalCopies(db, schema);
+    const tenantId = `t-${randomUUID().slice(0, 8)}`;
+    const created = tagChangeOf({
+      type: 'tag.created.v1',
+      data: {
+        tenantId,
+        revision: '3',
+        tagId: 't1',
+        name: 'VIP',
+        kind: 'customer',
+        nodeType: 'tag',
+        parentId: 'g1',
+      },
+    });
+    const restricted = tagChangeOf({
+      type: 'tag.visibility_changed.v1',
+      data: {
+        tenantId,
+        revision: '5',
+        tagId: 't1',
+        visibility: { scope: 'restricted', departments: [], roles: ['risk'], members: [] },
+        sensitive: true,
+      },
+    });
+    const older = tagChangeOf({
+      type: 'tag.visibility_changed.v1',
+      data: {
+        tenantId,
+        revision: '4',
+        tagId: 't1',
+        visibility: { scope: 'everyone', departments: [], roles: [], members: [] },
+        sensitive: false,
+      },
+    });
+    expect(await copies.applyTag(created)).toBe(true);
+    const memory = await copies.tenant(tenantId);
+    expect(await copies.applyTag(restricted)).toBe(true);
+    expect(await copies.applyTag(restricted)).toBe(false);
+    expect(await copies.applyTag(older)).toBe(false);
+    expect(await copies.applyTag(created)).toBe(false);
+    expect(memory.tag('t1')).toMatchObject({
+      parentId: 'g1',
+      sensitive: true,
+      visibility: { restricted: true, roles: ['risk'] },
+    });
+    const binned = tagChangeOf({
+      type: 'tag.deleted.v1',
+      data: {
+        tenantId,
+        revision: '6',
+        tagId: 't1',
+        tagIds: ['t1'],
+        deletedBy: 'x',
+        purgeDueAt: '2027-01-01T00:00:00Z',
+      },
+    });
+    expect(await copies.applyTag(binned)).toBe(true);
+    expect(memory.tag('t1')).toBeUndefined();
+    // A fresh process reads the same from the table.
+    expect((await new LocalCopies(db, schema).tenant(tenantId)).tag('t1')).toBeUndefined();
+  });
+
+  it('applies each copied directory event once', async () => {
+    const copies = new LocalCopies(db, schema);
+    const tenantId = `t-${randomUUID().slice(0, 8)}`;
+    const memory = await copies.tenant(tenantId);
+    const zs = (revision: string, status: 'active' | 'disabled') =>
+      ({
+        kind: 'employee',
+        tenantId,
+        id: 'zs',
+        revision,
+        departmentIds: ['d2'],
+        status,
+      }) satisfies DirectoryChange;
+    expect(
+      await copies.applyDirectory({
+        kind: 'department',
+        tenantId,
+        id: 'd2',
+        revision: '1',
+        removed: false,
+        parentId: 'd1',
+      }),
+    ).toBe(true);
+    expect(await copies.applyDirectory(zs('2', 'disabled'))).toBe(true);
+    expect(await copies.applyDirectory(zs('1', 'active'))).toBe(false);
+    expect(memory.employee('zs')).toEqual({ departmentIds: ['d2'], status: 'disabled' });
+    expect(memory.parentOf('d2')).toBe('d1');
+    expect(memory.mirrored).toBe(true);
+  });
+});

@@ -1,0 +1,44 @@
+import type { RoleV1 } from '@tagguard/contracts';
+import type { Decider } from '../../domain/decider';
+import { actionOf, idOf, listOf, nameOf, sameValue } from '../../domain/policy-rules';
+
+export type RoleEvent = { type: 'RoleDefined'; data: RoleV1 } | { type: 'RoleRemoved'; data: RoleV1 };
+
+export type RoleCommand =
+  | { type: 'DefineRole'; data: { roleId: string; name: string; scopes: string[] } }
+  | { type: 'RemoveRole'; data: { roleId: string } };
+
+/** One role (a function scope), one stream per role. Removed roles keep their last state in the event. */
+export type RoleState = { role: RoleV1 | null; revision: number };
+
+export const role: Decider<RoleState, RoleCommand, RoleEvent> = {
+  initialState: () => ({ role: null, revision: -1 }),
+
+  evolve: (_state, event, revision) => ({
+    role: event.type === 'RoleDefined' ? event.data : null,
+    revision,
+  }),
+
+  decide(command, state) {
+    switch (command.type) {
+      case 'DefineRole': {
+        const d = command.data;
+        const next: RoleV1 = {
+          roleId: idOf(d.roleId, 'roleId'),
+          name: nameOf(d.name, 'name'),
+          scopes: listOf(d.scopes, 'scopes', actionOf),
+          removed: false,
+        };
+        return sameValue(state.role, next) ? [] : [{ type: 'RoleDefined', data: next }];
+      }
+      case 'RemoveRole':
+        return state.role ? [{ type: 'RoleRemoved', data: { ...state.role, removed: true } }] : [];
+      default: {
+        const unknown: never = command;
+        throw new Error(`unknown command ${JSON.stringify(unknown)}`);
+      }
+    }
+  },
+
+  revisionOf: (_command, state) => (state.role ? state.revision : -1),
+};

@@ -1,0 +1,39 @@
+import { specFor } from '../../testing/decider-spec';
+import { role } from './role.decider';
+
+const { given } = specFor(role);
+const risk = {
+  roleId: 'risk',
+  name: 'Risk director',
+  scopes: ['customer_tags.*', 'customer_fields.view'],
+  removed: false,
+};
+
+describe('role decider', () => {
+  it('defines a role once (repeated scopes collapse), and removes it with its last state', () => {
+    given([])
+      .when({
+        type: 'DefineRole',
+        data: { roleId: 'risk', name: ' Risk director ', scopes: [...risk.scopes, 'customer_tags.*'] },
+      })
+      .then([{ type: 'RoleDefined', data: risk }]);
+    given([{ type: 'RoleDefined', data: risk }])
+      .when({ type: 'DefineRole', data: { roleId: 'risk', name: 'Risk director', scopes: risk.scopes } })
+      .then([]);
+    given([{ type: 'RoleDefined', data: risk }])
+      .when({ type: 'RemoveRole', data: { roleId: 'risk' } })
+      .then([{ type: 'RoleRemoved', data: { ...risk, removed: true } }]);
+    given([])
+      .when({ type: 'RemoveRole', data: { roleId: 'risk' } })
+      .then([]);
+  });
+
+  it('refuses a scope outside the action catalogue and an empty name', () => {
+    given([])
+      .when({ type: 'DefineRole', data: { roleId: 'r', name: 'R', scopes: ['*', 'tags.*'] } })
+      .thenFails('PERMISSION.INVALID_ARGUMENT', 'scopes[1]');
+    given([])
+      .when({ type: 'DefineRole', data: { roleId: 'r', name: ' ', scopes: [] } })
+      .thenFails('PERMISSION.INVALID_ARGUMENT', 'name');
+  });
+});
