@@ -144,11 +144,25 @@ describe('reorder preview', () => {
     expect([preview.granted, preview.revoked]).toEqual([12, 3]);
   });
 
-  it('given an unknown rule or a position outside the tree, then the field is named', () => {
+  it('given an unknown rule or a negative position, then the field is named', () => {
     expect(() => previewMoves(u, [{ ruleId: 'nope', toPosition: 0 }])).toThrow(
-      expect.objectContaining({ field: 'rule_id' }),
+      expect.objectContaining({ field: 'moves[0].ruleId', code: 'ANALYSIS.UNKNOWN_RULE' }),
     );
-    expect(() => previewMoves(u, [{ ruleId: 'analyst-east-1', toPosition: 6 }])).toThrow(ReorderError);
+    expect(() =>
+      previewMoves(u, [
+        { ruleId: 'analyst-east-1', toPosition: 0 },
+        { ruleId: 'analyst-east-1', toPosition: -1 },
+      ]),
+    ).toThrow(
+      expect.objectContaining({ field: 'moves[1].position', code: 'ANALYSIS.POSITION_OUT_OF_RANGE' }),
+    );
+    expect(() => previewMoves(u, [{ ruleId: 'x', toPosition: 0 }])).toThrow(ReorderError);
+  });
+
+  it('given a position past the end, then the rule goes to the bottom (as MoveRule)', () => {
+    const preview = previewMoves(u, [{ ruleId: 'interns-no-customers', toPosition: 99 }]);
+    expect(preview.order.at(-1)).toBe('interns-no-customers');
+    expect(preview.verdict).toBe('more_permissive');
   });
 });
 

@@ -34,25 +34,32 @@ export class ReorderError extends Error {
   }
 }
 
-/** The order after moving each rule, in turn, to its target position (0 = top, n − 1 = bottom). */
+/**
+ * The order after moving each rule, in turn, to its target position (0 = top; at or past the end: the
+ * bottom, as MoveRule). Errors name the domain field (`moves[i].ruleId`, `moves[i].position`).
+ */
 export function orderAfterMoves(
   u: Universe,
   moves: readonly { ruleId: string; toPosition: number }[],
 ): string[] {
   const order = u.rules.map((r) => r.ruleId);
-  for (const m of moves) {
+  moves.forEach((m, i) => {
     const from = order.indexOf(m.ruleId);
     if (from < 0)
-      throw new ReorderError('ANALYSIS.UNKNOWN_RULE', 'rule_id', `no rule "${m.ruleId}" in the tree`);
-    if (!Number.isInteger(m.toPosition) || m.toPosition < 0 || m.toPosition >= order.length)
+      throw new ReorderError(
+        'ANALYSIS.UNKNOWN_RULE',
+        `moves[${i}].ruleId`,
+        `no rule "${m.ruleId}" in the tree`,
+      );
+    if (!Number.isInteger(m.toPosition) || m.toPosition < 0)
       throw new ReorderError(
         'ANALYSIS.POSITION_OUT_OF_RANGE',
-        'to_position',
-        `position ${m.toPosition} is outside 0..${order.length - 1}`,
+        `moves[${i}].position`,
+        `position ${m.toPosition} is not 0 or more`,
       );
     order.splice(from, 1);
-    order.splice(m.toPosition, 0, m.ruleId);
-  }
+    order.splice(Math.min(m.toPosition, order.length), 0, m.ruleId);
+  });
   return order;
 }
 
