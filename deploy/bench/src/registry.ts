@@ -3,6 +3,7 @@ import { directoryImport } from './directory-import.bench';
 import { eventAppend } from './event-append.bench';
 import { grpcToAudit } from './grpc-to-audit.bench';
 import { permissionAnalysis } from './permission-analysis.bench';
+import { permissionCheck } from './permission-check.bench';
 import { rebuild } from './rebuild.bench';
 import { writeScale } from './write-scale.bench';
 
@@ -19,4 +20,5 @@ export const benchmarks: Record<string, (context: BenchContext) => Promise<Recor
   'write-scale': writeScale,
   'directory-import': directoryImport,
   'permission-analysis': permissionAnalysis,
+  'permission-check': permissionCheck,
 };

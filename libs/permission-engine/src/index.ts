@@ -31,3 +31,4 @@ export type {
 } from './model';
 export { applyPolicyEvent, emptyPolicy, type FoldRevisions } from './policy-fold';
 export * from './analysis';
+export { OPEN, PolicyWorld, restricted } from './testing/policy-fixture';
