@@ -125,7 +125,7 @@ export async function permissionAnalysis() {
     buildUniverseMs: universeMs,
     analyzeConflicts: {
       ms: conflictsMs,
-      comparedPairs: report.comparedPairs,
+      overlappingPairs: report.overlappingPairs,
       anomalies: report.anomalies.length,
       byKind: kinds,
       emptyRules: report.emptyRules.length,

@@ -112,13 +112,27 @@ function subjectClasses(
     const s = r.subject;
     multiMap(s.kind === 'employee' ? byEmployee : s.kind === 'department' ? byDepartment : byRole, s.id, i);
   });
-  const named = new Set(byEmployee.keys());
+  const assigned = new Set<string>();
   for (const a of snapshot.policy.assignments.values())
-    if (a.subject.kind === 'employee') named.add(a.subject.id);
+    if (a.subject.kind === 'employee') assigned.add(a.subject.id);
+  const profileOf = (employeeId: string): string => {
+    const e = snapshot.directory.employee(employeeId);
+    return e ? [...e.departmentIds].sort().join('\u0000') : '\u0001unknown';
+  };
+  // Roles depend on the employee's id only through assignments naming it; otherwise on its departments.
+  const profileRoles = new Map<string, Set<string>>();
+  const rolesFor = (employeeId: string, profile: string): Set<string> => {
+    if (assigned.has(employeeId)) return rolesOf(snapshot, { employeeId, tokenRoles: [] }, at);
+    let roles = profileRoles.get(profile);
+    if (!roles) {
+      roles = rolesOf(snapshot, { employeeId, tokenRoles: [] }, at);
+      profileRoles.set(profile, roles);
+    }
+    return roles;
+  };
 
-  const signature = (employeeId: string): number[] => {
+  const signature = (employeeId: string, roles: ReadonlySet<string>): number[] => {
     const subject = { employeeId, tokenRoles: [] as string[] };
-    const roles = rolesOf(snapshot, subject, at);
     const candidates = new Set<number>(byEmployee.get(employeeId) ?? []);
     const employee = snapshot.directory.employee(employeeId);
     for (const d of employee?.departmentIds ?? [])
@@ -133,15 +147,12 @@ function subjectClasses(
   const classes = new Classes<string>();
   const byProfile = new Map<string, string[]>();
   for (const id of employeeIds) {
-    if (named.has(id)) {
-      classes.add(signature(id), [id]);
-      continue;
-    }
-    const e = snapshot.directory.employee(id);
-    const profile = e ? [...e.departmentIds].sort().join('\u0000') : '\u0001unknown';
-    multiMap(byProfile, profile, id);
+    const profile = profileOf(id);
+    if (byEmployee.has(id) || assigned.has(id)) classes.add(signature(id, rolesFor(id, profile)), [id]);
+    else multiMap(byProfile, profile, id);
   }
-  for (const members of byProfile.values()) classes.add(signature(members[0]!), members);
+  for (const [profile, members] of byProfile)
+    classes.add(signature(members[0]!, rolesFor(members[0]!, profile)), members);
   return classes.list;
 }
 

@@ -66,7 +66,7 @@ export const toConflicts = (r: ConflictReport, ruleId: string): analysisV1.Analy
   subjectClasses: r.classes.subjects,
   resourceClasses: r.classes.resources,
   actionClasses: r.classes.actions,
-  comparedPairs: String(r.comparedPairs),
+  overlappingPairs: String(r.overlappingPairs),
   snapshot: r.position.toString(),
 });
 
