@@ -6,7 +6,14 @@ import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { check, lookupResources, type Snapshot } from '@tagguard/permission-engine';
 import { round } from './measure';
 import { cedarEntities, cedarIndex, cedarPolicies } from './permission-cedar';
-import { BENCH_ACTIONS, benchRequests, generateTenant, type BenchRequest } from './permission-tenant';
+import { permissionServiceGrpc } from './permission-grpc';
+import {
+  BENCH_ACTIONS,
+  benchRequests,
+  generateTenant,
+  type BenchRequest,
+  type PermissionTenant,
+} from './permission-tenant';
 import type { BenchContext } from './registry';
 
 const SAMPLE = Number(process.env['BENCH_PERMISSION_REQUESTS'] ?? 20_000);
@@ -222,7 +229,7 @@ export async function permissionCheck(context: BenchContext) {
       engineP99ToTarget: round(engine.latencyMicros.p99 / 50),
       engineWithConflictsP99ToTarget: round(engineWithConflicts.latencyMicros.p99 / 50),
     },
-    grpc: await grpcSection(context),
+    grpc: await grpcSection(context, conflicting, requestsC),
   };
 }
 
@@ -230,9 +237,13 @@ export async function permissionCheck(context: BenchContext) {
  * HOOK for the gRPC side of issue 12 item 6: permission-service's Check over gRPC at 1,000 req/s (engineer B)
  * and OpenFGA's Check over gRPC beside a plain gRPC echo baseline. Each returns its figures or says why not.
  */
-async function grpcSection(_context: BenchContext): Promise<Record<string, unknown>> {
+async function grpcSection(
+  context: BenchContext,
+  tenant: PermissionTenant,
+  requests: BenchRequest[],
+): Promise<Record<string, unknown>> {
   return {
-    permissionService: { status: 'not measured here yet (engineer B)' },
+    permissionService: await permissionServiceGrpc(context, tenant, requests),
     openfga: { status: 'not measured here yet' },
   };
 }

@@ -414,6 +414,36 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
       admin,
     );
     expect(tagIds).toEqual(['g1', 't1']);
+    const first = await svc.check<{ tagIds: string[]; nextPageToken: string }>(
+      'LookupResources',
+      { subject: { employeeId: 'ls' }, action: 'customer_tags.view', pageSize: 1 },
+      admin,
+    );
+    const second = await svc.check<{ tagIds: string[]; nextPageToken: string }>(
+      'LookupResources',
+      {
+        subject: { employeeId: 'ls' },
+        action: 'customer_tags.view',
+        pageSize: 1,
+        pageToken: first.nextPageToken,
+      },
+      admin,
+    );
+    expect([first.tagIds, second.tagIds, second.nextPageToken]).toEqual([['g1'], ['t1'], '']);
+    const batch = await svc.check<{ decisions: { allowed: boolean }[] }>(
+      'BatchCheck',
+      {
+        items: ['zs', 'ls'].map((employeeId) => ({
+          subject: { employeeId },
+          action: 'customer_tags.view',
+          tagId: 't1',
+        })),
+      },
+      admin,
+    );
+    expect(batch.decisions.map((d) => d.allowed)).toEqual([false, true]);
+    const empty = await svc.failure('BatchCheck', { items: [] }, admin, 'CheckService');
+    expect([empty.code, empty.field]).toEqual([status.INVALID_ARGUMENT, 'items']);
     const { tree } = await svc.check<{
       tree: { kind: string; children: { label: string; rules: { ruleId: string }[] }[] };
     }>('Expand', { tagId: 't1', action: 'customer_tags.view' }, admin);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PostgresEventStore } from '@tagguard/event-store';
 import { PostgresCheckpointStore } from '@tagguard/messaging';
-import { testInfra } from '@tagguard/testing';
+import { eventually, testInfra } from '@tagguard/testing';
 import type { DataSource } from 'typeorm';
 import { LocalCopies } from '../copies/local-copies';
 import { tagChangeOf, type DirectoryChange } from '../copies/copy-rows';
@@ -188,5 +188,27 @@ describe('permission-service write side', () => {
     expect(memory.employee('zs')).toEqual({ departmentIds: ['d2'], status: 'disabled' });
     expect(memory.parentOf('d2')).toBe('d1');
     expect(memory.mirrored).toBe(true);
+  });
+
+  it("refreshes another instance's memory with the rows the consumer wrote there", async () => {
+    const tenantId = `t-${randomUUID().slice(0, 8)}`;
+    const consuming = new LocalCopies(db, schema);
+    const other = new LocalCopies(db, schema, 0);
+    const before = await other.tenant(tenantId);
+    expect(before.employee('zs')).toBeUndefined();
+    await consuming.applyDirectory({
+      kind: 'employee',
+      tenantId,
+      id: 'zs',
+      revision: '0',
+      departmentIds: ['d1'],
+      status: 'active',
+    });
+    await eventually(async () => {
+      expect((await other.tenant(tenantId)).employee('zs')).toEqual({
+        departmentIds: ['d1'],
+        status: 'active',
+      });
+    });
   });
 });

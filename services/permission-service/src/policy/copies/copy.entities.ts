@@ -1,4 +1,7 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/** The sequence every copy write takes a number from (`seq`): what an instance's memory has read up to. */
+export const COPY_SEQUENCE = 'copy_seq';
 
 /**
  * permission-service's copy of the directory (sync-service's public events, never its tables): the
@@ -6,6 +9,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
  * events, so a read-model rebuild leaves it alone.
  */
 @Entity({ name: 'directory_copy' })
+@Index(['tenantId', 'seq'])
 export class DirectoryCopyRow {
   @PrimaryColumn({ name: 'tenant_id', type: 'text' }) tenantId!: string;
   /** department / employee. */
@@ -18,10 +22,13 @@ export class DirectoryCopyRow {
   @Column({ name: 'parent_id', type: 'text', nullable: true }) parentId!: string | null;
   @Column({ name: 'department_ids', type: 'jsonb', nullable: true }) departmentIds!: string[] | null;
   @Column({ type: 'text', nullable: true }) status!: string | null;
+  /** From COPY_SEQUENCE at each write: instances refresh their memory with the rows after what they hold. */
+  @Column({ type: 'bigint', default: 0 }) seq!: string;
 }
 
 /** permission-service's copy of the tag catalogue (tag-service's public events): what the engine's TagView needs. */
 @Entity({ name: 'tag_copy' })
+@Index(['tenantId', 'seq'])
 export class TagCopyRow {
   @PrimaryColumn({ name: 'tenant_id', type: 'text' }) tenantId!: string;
   @PrimaryColumn({ name: 'tag_id', type: 'text' }) tagId!: string;
@@ -34,4 +41,5 @@ export class TagCopyRow {
   @Column({ type: 'boolean' }) sensitive!: boolean;
   /** In the recycle bin or purged: the engine does not see it. */
   @Column({ type: 'boolean' }) deleted!: boolean;
+  @Column({ type: 'bigint', default: 0 }) seq!: string;
 }

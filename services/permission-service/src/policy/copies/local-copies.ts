@@ -7,7 +7,7 @@ import type {
   TagVisibility,
 } from '@tagguard/permission-engine';
 import type { DataSource } from 'typeorm';
-import { DirectoryCopyRow, TagCopyRow } from './copy.entities';
+import { COPY_SEQUENCE, DirectoryCopyRow, TagCopyRow } from './copy.entities';
 import type { DirectoryChange, TagChange } from './copy-rows';
 
 type Employee = { departmentIds: readonly string[]; status: EmployeeStatus };
@@ -17,6 +17,9 @@ export class TenantCopy implements DirectoryView, TagView {
   readonly departments = new Map<string, string | null>();
   readonly employees = new Map<string, Employee>();
   readonly tags = new Map<string, TagFacts>();
+  /** The highest COPY_SEQUENCE number read into this memory. */
+  seq = 0n;
+  refreshedAt = 0;
 
   get mirrored(): boolean {
     return this.departments.size > 0 || this.employees.size > 0;
@@ -35,22 +38,52 @@ export class TenantCopy implements DirectoryView, TagView {
   }
 }
 
+/** How stale an instance's memory of another instance's consumer writes may get (it re-reads after). */
+export const COPY_REFRESH_MS = 500;
+const SEQ_OVERLAP = 256n;
+
+type DirectoryRow = {
+  kind: string;
+  object_id: string;
+  removed: boolean;
+  parent_id: string | null;
+  department_ids: string[] | null;
+  status: EmployeeStatus | null;
+  seq: string;
+};
+type TagRow = {
+  tag_id: string;
+  kind: string;
+  is_group: boolean;
+  parent_id: string | null;
+  visibility: TagVisibility;
+  sensitive: boolean;
+  deleted: boolean;
+  seq: string;
+};
+
 /**
  * permission-service's local copies of the directory and the tags (tables `directory_copy`, `tag_copy`),
- * written by the two consumers and held in memory per tenant (loaded on first use, then kept in step by
- * every change this process applies). Never asks sync-service or tag-service.
+ * written by the two consumers (whichever instance holds the partition) and held in memory per tenant by
+ * every instance: loaded on first use, then refreshed with the rows written after what it holds (`seq`),
+ * at once after this process's own writes and at most COPY_REFRESH_MS later for another instance's. Never
+ * asks sync-service or tag-service.
  */
 export class LocalCopies {
   private readonly tenants = new Map<string, Promise<TenantCopy>>();
+  private readonly refreshing = new Map<string, Promise<void>>();
   private readonly directoryTable: string;
   private readonly tagTable: string;
+  private readonly sequence: string;
 
   constructor(
     private readonly db: DataSource,
     schema: string,
+    private readonly refreshMs = COPY_REFRESH_MS,
   ) {
     this.directoryTable = `${quoteIdent(schema)}.${quoteIdent(db.getMetadata(DirectoryCopyRow).tableName)}`;
     this.tagTable = `${quoteIdent(schema)}.${quoteIdent(db.getMetadata(TagCopyRow).tableName)}`;
+    this.sequence = `${quoteIdent(schema)}.${quoteIdent(COPY_SEQUENCE)}`;
   }
 
   /** Applies one directory change if it is newer than the copy's; false for a replay or a late event. */
@@ -58,11 +91,11 @@ export class LocalCopies {
     const isDepartment = change.kind === 'department';
     const rows = (await this.db.query(
       `INSERT INTO ${this.directoryTable} AS t
-         (tenant_id, kind, object_id, revision, removed, parent_id, department_ids, status)
-       VALUES ($1, $2, $3, $4::bigint, $5, $6, $7::jsonb, $8)
+         (tenant_id, kind, object_id, revision, removed, parent_id, department_ids, status, seq)
+       VALUES ($1, $2, $3, $4::bigint, $5, $6, $7::jsonb, $8, nextval('${this.sequence}'))
        ON CONFLICT (tenant_id, kind, object_id) DO UPDATE SET
          revision = EXCLUDED.revision, removed = EXCLUDED.removed, parent_id = EXCLUDED.parent_id,
-         department_ids = EXCLUDED.department_ids, status = EXCLUDED.status
+         department_ids = EXCLUDED.department_ids, status = EXCLUDED.status, seq = EXCLUDED.seq
        WHERE t.revision < EXCLUDED.revision
        RETURNING 1`,
       [
@@ -77,28 +110,24 @@ export class LocalCopies {
       ],
     )) as unknown[];
     if (rows.length === 0) return false;
-    const memory = await this.loaded(change.tenantId);
-    if (change.kind === 'department') {
-      if (change.removed) memory?.departments.delete(change.id);
-      else memory?.departments.set(change.id, change.parentId);
-    } else memory?.employees.set(change.id, { departmentIds: change.departmentIds, status: change.status });
+    await this.refreshLoaded(change.tenantId);
     return true;
   }
 
   /** Applies one tag change to the rows it names whose revision is older; false when none changed. */
   async applyTag(change: TagChange): Promise<boolean> {
     if (change.op === 'none') return false;
-    let changed: { tag_id: string }[];
+    let changed: unknown[];
     if (change.op === 'create') {
       const f = change.facts;
       changed = (await this.db.query(
         `INSERT INTO ${this.tagTable} AS t
-           (tenant_id, tag_id, revision, kind, is_group, parent_id, visibility, sensitive, deleted)
-         VALUES ($1, $2, $3::bigint, $4, $5, $6, $7::jsonb, $8, false)
+           (tenant_id, tag_id, revision, kind, is_group, parent_id, visibility, sensitive, deleted, seq)
+         VALUES ($1, $2, $3::bigint, $4, $5, $6, $7::jsonb, $8, false, nextval('${this.sequence}'))
          ON CONFLICT (tenant_id, tag_id) DO UPDATE SET
            revision = EXCLUDED.revision, kind = EXCLUDED.kind, is_group = EXCLUDED.is_group,
            parent_id = EXCLUDED.parent_id, visibility = EXCLUDED.visibility, sensitive = EXCLUDED.sensitive,
-           deleted = false
+           deleted = false, seq = EXCLUDED.seq
          WHERE t.revision < EXCLUDED.revision
          RETURNING tag_id`,
         [
@@ -111,10 +140,10 @@ export class LocalCopies {
           JSON.stringify(f.visibility),
           f.sensitive,
         ],
-      )) as { tag_id: string }[];
+      )) as unknown[];
     } else {
       const s = change.set;
-      const sets = ['revision = $3::bigint'];
+      const sets = ['revision = $3::bigint', `seq = nextval('${this.sequence}')`];
       const params: unknown[] = [change.tenantId, change.tagIds, change.revision];
       const put = (column: string, value: unknown, cast = ''): void => {
         params.push(value);
@@ -130,83 +159,92 @@ export class LocalCopies {
           WHERE tenant_id = $1 AND tag_id = ANY($2::text[]) AND revision < $3::bigint
           RETURNING tag_id`,
         params,
-      )) as [{ tag_id: string }[], number];
+      )) as [unknown[], number];
     }
     if (changed.length === 0) return false;
-    const memory = await this.loaded(change.tenantId);
-    if (memory) for (const { tag_id } of changed) await this.reloadTag(memory, change.tenantId, tag_id);
+    await this.refreshLoaded(change.tenantId);
     return true;
   }
 
-  /** The tenant's copy in memory (loaded from the tables the first time it is asked for). */
-  tenant(tenantId: string): Promise<TenantCopy> {
+  /**
+   * The tenant's copy in memory (read whole the first time). A copy older than the refresh interval is
+   * brought up to date in the background; the caller decides on what is there now (the latest local copy).
+   */
+  async tenant(tenantId: string): Promise<TenantCopy> {
     let held = this.tenants.get(tenantId);
     if (!held) {
-      held = this.load(tenantId);
+      const copy = new TenantCopy();
+      held = this.refresh(tenantId, copy).then(() => copy);
       this.tenants.set(tenantId, held);
       held.catch(() => this.tenants.delete(tenantId));
+      return held;
     }
-    return held;
+    const copy = await held;
+    if (Date.now() - copy.refreshedAt > this.refreshMs)
+      void this.refresh(tenantId, copy).catch(() => undefined);
+    return copy;
   }
 
-  /** Only a tenant already in memory is kept in step (others are read whole when first asked for). */
-  private loaded(tenantId: string): Promise<TenantCopy | undefined> {
-    return this.tenants.get(tenantId) ?? Promise.resolve(undefined);
+  private async refreshLoaded(tenantId: string): Promise<void> {
+    const held = this.tenants.get(tenantId);
+    if (held) await this.refresh(tenantId, await held);
   }
 
-  private async load(tenantId: string): Promise<TenantCopy> {
-    const copy = new TenantCopy();
+  /** Reads the rows written after `copy.seq` into it; one refresh per tenant at a time (the next one waits). */
+  private refresh(tenantId: string, copy: TenantCopy): Promise<void> {
+    const previous = this.refreshing.get(tenantId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.readInto(tenantId, copy));
+    this.refreshing.set(tenantId, next);
+    void next
+      .finally(() => {
+        if (this.refreshing.get(tenantId) === next) this.refreshing.delete(tenantId);
+      })
+      .catch(() => undefined);
+    return next;
+  }
+
+  private async readInto(tenantId: string, copy: TenantCopy): Promise<void> {
+    const startedAt = Date.now();
+    // Sequence numbers are taken before commit: a write holding a lower number may commit after a higher
+    // one was read. The consumers write one row per statement, a few at a time, so re-reading the last
+    // SEQ_OVERLAP numbers catches such a late commit (re-applying a row is harmless: rows are whole states).
+    const after = (copy.seq > SEQ_OVERLAP ? copy.seq - SEQ_OVERLAP : -1n).toString();
     const directory = (await this.db.query(
-      `SELECT kind, object_id, parent_id, department_ids, status FROM ${this.directoryTable}
-        WHERE tenant_id = $1 AND NOT removed`,
-      [tenantId],
-    )) as {
-      kind: string;
-      object_id: string;
-      parent_id: string | null;
-      department_ids: string[] | null;
-      status: EmployeeStatus | null;
-    }[];
+      `SELECT kind, object_id, removed, parent_id, department_ids, status, seq::text FROM ${this.directoryTable}
+        WHERE tenant_id = $1 AND seq > $2::bigint ORDER BY seq`,
+      [tenantId, after],
+    )) as DirectoryRow[];
+    const tags = (await this.db.query(
+      `SELECT tag_id, kind, is_group, parent_id, visibility, sensitive, deleted, seq::text FROM ${this.tagTable}
+        WHERE tenant_id = $1 AND seq > $2::bigint ORDER BY seq`,
+      [tenantId, after],
+    )) as TagRow[];
+    let seq = copy.seq;
     for (const r of directory) {
-      if (r.kind === 'department') copy.departments.set(r.object_id, r.parent_id);
-      else
+      if (r.kind === 'department') {
+        if (r.removed) copy.departments.delete(r.object_id);
+        else copy.departments.set(r.object_id, r.parent_id);
+      } else
         copy.employees.set(r.object_id, {
           departmentIds: r.department_ids ?? [],
           status: r.status ?? 'active',
         });
+      if (BigInt(r.seq) > seq) seq = BigInt(r.seq);
     }
-    const tags = (await this.db.query(`SELECT * FROM ${this.tagTable} WHERE tenant_id = $1 AND NOT deleted`, [
-      tenantId,
-    ])) as TagRow[];
-    for (const r of tags) copy.tags.set(r.tag_id, factsOf(r));
-    return copy;
-  }
-
-  private async reloadTag(memory: TenantCopy, tenantId: string, tagId: string): Promise<void> {
-    const [row] = (await this.db.query(
-      `SELECT * FROM ${this.tagTable} WHERE tenant_id = $1 AND tag_id = $2`,
-      [tenantId, tagId],
-    )) as TagRow[];
-    if (!row || row.deleted) memory.tags.delete(tagId);
-    else memory.tags.set(tagId, factsOf(row));
+    for (const r of tags) {
+      if (r.deleted) copy.tags.delete(r.tag_id);
+      else
+        copy.tags.set(r.tag_id, {
+          tagId: r.tag_id,
+          kind: r.kind as TagFacts['kind'],
+          isGroup: r.is_group,
+          parentId: r.parent_id,
+          visibility: r.visibility,
+          sensitive: r.sensitive,
+        });
+      if (BigInt(r.seq) > seq) seq = BigInt(r.seq);
+    }
+    copy.seq = seq;
+    copy.refreshedAt = startedAt;
   }
 }
-
-type TagRow = {
-  tag_id: string;
-  kind: string;
-  is_group: boolean;
-  parent_id: string | null;
-  visibility: unknown;
-  sensitive: boolean;
-  deleted: boolean;
-};
-
-const factsOf = (r: TagRow): TagFacts => ({
-  tagId: r.tag_id,
-  kind: r.kind as TagFacts['kind'],
-  isGroup: r.is_group,
-  parentId: r.parent_id,
-  visibility: r.visibility as TagVisibility,
-  sensitive: r.sensitive,
-});
