@@ -14,6 +14,7 @@ import { LocalCopies, type TenantCopy } from './copies/local-copies';
 import { invalid } from './domain/policy.errors';
 import { actionOf, idOf } from './domain/policy-rules';
 import {
+  authorized,
   caller,
   decodeCursor,
   edge,
@@ -51,7 +52,7 @@ export class CheckGrpcController implements checkV1.CheckServiceController {
     const others =
       subjects === 'anyone' ||
       subjects.some((s) => (s?.employeeId ?? '') !== '' && s!.employeeId !== principal.actorId);
-    if (others) await caller(this.deps, md, 'check.others');
+    if (others) await authorized(this.deps, principal, 'check.others');
     await fresh(this.policy.folded, token, 'atLeastAsFresh');
     const copy = await this.copies.tenant(principal.tenantId);
     return {

@@ -31,13 +31,17 @@ export async function caller(
   idempotencyKey = '',
 ): Promise<WriteMeta & { principal: Principal }> {
   const principal = authenticate(metadata, deps.verifier);
-  if (action) {
-    const snapshot = await deps.snapshot(principal.tenantId);
-    deps.authorizer.authorize(principal, action, () => snapshot);
-  }
+  if (action) await authorized(deps, principal, action);
   if (idempotencyKey.length > MAX_KEY_LENGTH)
     throw invalid('idempotencyKey', `must be at most ${MAX_KEY_LENGTH} characters`);
   return { tenantId: principal.tenantId, actorId: principal.actorId, principal, ...currentTraceHeaders() };
+}
+
+/** The one authorization question, for a caller already authenticated (a snapshot only when a role must be looked up). */
+export async function authorized(deps: EdgeDeps, principal: Principal, action: PolicyAction): Promise<void> {
+  if (deps.authorizer.grantsByToken(principal, action)) return;
+  const snapshot = await deps.snapshot(principal.tenantId);
+  deps.authorizer.authorize(principal, action, () => snapshot);
 }
 
 /** camelCase domain path → the proto's snake_case path ("subject.department.departmentId" → "subject.department.department_id"). */
