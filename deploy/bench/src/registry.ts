@@ -2,6 +2,7 @@ import { asof } from './asof.bench';
 import { directoryImport } from './directory-import.bench';
 import { eventAppend } from './event-append.bench';
 import { grpcToAudit } from './grpc-to-audit.bench';
+import { permissionAnalysis } from './permission-analysis.bench';
 import { permissionCheck } from './permission-check.bench';
 import { rebuild } from './rebuild.bench';
 import { writeScale } from './write-scale.bench';
@@ -18,5 +19,6 @@ export const benchmarks: Record<string, (context: BenchContext) => Promise<Recor
   asof,
   'write-scale': writeScale,
   'directory-import': directoryImport,
+  'permission-analysis': permissionAnalysis,
   'permission-check': permissionCheck,
 };

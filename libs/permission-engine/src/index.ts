@@ -30,3 +30,4 @@ export type {
   TagVisibility,
 } from './model';
 export { applyPolicyEvent, emptyPolicy, type FoldRevisions } from './policy-fold';
+export * from './analysis';

@@ -20,8 +20,16 @@ export function startPermissionService(
     version: workspaceVersion(),
     module: PermissionServiceModule.forRoot(config, runtime.events),
     packages: ['tagguard.permission.v1'],
-    protoFiles: ['tagguard/permission/v1/policy_service.proto', 'tagguard/permission/v1/check_service.proto'],
-    healthServices: ['tagguard.permission.v1.PolicyService', 'tagguard.permission.v1.CheckService'],
+    protoFiles: [
+      'tagguard/permission/v1/policy_service.proto',
+      'tagguard/permission/v1/check_service.proto',
+      'tagguard/permission/v1/analysis_service.proto',
+    ],
+    healthServices: [
+      'tagguard.permission.v1.PolicyService',
+      'tagguard.permission.v1.CheckService',
+      'tagguard.permission.v1.AnalysisService',
+    ],
     host: config.grpcHost,
     port: config.grpcPort,
     tls: config.grpcTls,

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { MessageTransport } from '@tagguard/messaging';
+import { AnalysisGrpcController } from './analysis/analysis.grpc.controller';
 import type { PermissionServiceConfig } from './config/permission-service.config';
 import { PolicyModule } from './policy/policy.module';
 
@@ -13,7 +14,7 @@ export class PermissionServiceModule {
   static forRoot(config: PermissionServiceConfig, events?: MessageTransport): DynamicModule {
     return {
       module: PermissionServiceModule,
-      controllers: [],
+      controllers: [AnalysisGrpcController],
       imports: [PolicyModule.forRoot(config, events)],
     };
   }

@@ -16,10 +16,11 @@ export interface Caller {
   roles: string[];
 }
 
-type Service = 'PolicyService' | 'CheckService';
+type Service = 'PolicyService' | 'CheckService' | 'AnalysisService';
 const FILES: Record<Service, string> = {
   PolicyService: 'tagguard/permission/v1/policy_service.proto',
   CheckService: 'tagguard/permission/v1/check_service.proto',
+  AnalysisService: 'tagguard/permission/v1/analysis_service.proto',
 };
 
 /**
