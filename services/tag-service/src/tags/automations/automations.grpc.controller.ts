@@ -3,7 +3,7 @@ import { Controller, Inject } from '@nestjs/common';
 import type { Metadata } from '@grpc/grpc-js';
 import { tagAutomationV1 } from '@tagguard/contracts';
 import { DataSource } from 'typeorm';
-import { TENANT_ADMIN } from '../authorization/local-tenant-admin.policy';
+import { TENANT_ADMIN } from '../authorization/engine.authorizer';
 import { TagCommands } from '../commands/tag-commands';
 import { decideCompleteTask, evolveTask, initialTaskState } from '../domain/automation';
 import { TagError } from '../domain/tag.errors';
