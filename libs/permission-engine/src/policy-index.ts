@@ -1,0 +1,108 @@
+import type { PermissionGroupV1, PermissionRuleV1, RoleAssignmentV1, RoleV1 } from '@tagguard/contracts';
+import { orderedRules } from './matching';
+import type { PolicyState, Snapshot } from './model';
+
+/**
+ * The policy compiled for checks: rules by resource in permission-tree order, groups by member, assignments
+ * by holder. Each part is cached by the identity of the maps it reads (the fold copies a map only when it
+ * changes), so a new PolicyState recompiles only what its event touched. Matching semantics stay those of
+ * matching.ts; check.spec's property test compares the two.
+ */
+export type IndexedRule = { rule: PermissionRuleV1; position: number };
+
+export type RuleIndex = {
+  ordered: readonly PermissionRuleV1[];
+  byTag: ReadonlyMap<string, readonly IndexedRule[]>;
+  byTagGroup: ReadonlyMap<string, readonly IndexedRule[]>;
+  byGroup: ReadonlyMap<string, readonly IndexedRule[]>;
+};
+
+export type GroupIndex = {
+  byTag: ReadonlyMap<string, readonly string[]>;
+  byTagGroup: ReadonlyMap<string, readonly string[]>;
+};
+
+export type AssignmentIndex = {
+  byEmployee: ReadonlyMap<string, readonly RoleAssignmentV1[]>;
+  byDepartment: ReadonlyMap<string, readonly RoleAssignmentV1[]>;
+};
+
+export type CompiledPolicy = {
+  rules: RuleIndex;
+  groups: GroupIndex;
+  assignments: AssignmentIndex;
+  roles: ReadonlyMap<string, RoleV1>;
+};
+
+const ruleCache = new WeakMap<
+  ReadonlyMap<string, PermissionRuleV1>,
+  { order: readonly string[]; index: RuleIndex }
+>();
+const groupCache = new WeakMap<ReadonlyMap<string, PermissionGroupV1>, GroupIndex>();
+const assignmentCache = new WeakMap<ReadonlyMap<string, RoleAssignmentV1>, AssignmentIndex>();
+const compiledCache = new WeakMap<PolicyState, CompiledPolicy>();
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function compileRules(snapshot: Snapshot): RuleIndex {
+  const { rules, order } = snapshot.policy;
+  const cached = ruleCache.get(rules);
+  if (cached && cached.order === order) return cached.index;
+  const ordered = orderedRules(snapshot);
+  const byTag = new Map<string, IndexedRule[]>();
+  const byTagGroup = new Map<string, IndexedRule[]>();
+  const byGroup = new Map<string, IndexedRule[]>();
+  ordered.forEach((rule, position) => {
+    const entry = { rule, position };
+    const r = rule.resource;
+    push(r.kind === 'tag' ? byTag : r.kind === 'tag_group' ? byTagGroup : byGroup, r.id, entry);
+  });
+  const index = { ordered, byTag, byTagGroup, byGroup };
+  ruleCache.set(rules, { order, index });
+  return index;
+}
+
+function compileGroups(groups: ReadonlyMap<string, PermissionGroupV1>): GroupIndex {
+  const cached = groupCache.get(groups);
+  if (cached) return cached;
+  const byTag = new Map<string, string[]>();
+  const byTagGroup = new Map<string, string[]>();
+  for (const g of groups.values()) {
+    for (const id of new Set(g.tagIds)) push(byTag, id, g.groupId);
+    for (const id of new Set(g.tagGroupIds)) push(byTagGroup, id, g.groupId);
+  }
+  const index = { byTag, byTagGroup };
+  groupCache.set(groups, index);
+  return index;
+}
+
+function compileAssignments(assignments: ReadonlyMap<string, RoleAssignmentV1>): AssignmentIndex {
+  const cached = assignmentCache.get(assignments);
+  if (cached) return cached;
+  const byEmployee = new Map<string, RoleAssignmentV1[]>();
+  const byDepartment = new Map<string, RoleAssignmentV1[]>();
+  for (const a of assignments.values()) {
+    push(a.subject.kind === 'employee' ? byEmployee : byDepartment, a.subject.id, a);
+  }
+  const index = { byEmployee, byDepartment };
+  assignmentCache.set(assignments, index);
+  return index;
+}
+
+/** The compiled policy of this snapshot, built once per PolicyState. */
+export function compiledPolicy(snapshot: Snapshot): CompiledPolicy {
+  const cached = compiledCache.get(snapshot.policy);
+  if (cached) return cached;
+  const compiled = {
+    rules: compileRules(snapshot),
+    groups: compileGroups(snapshot.policy.groups),
+    assignments: compileAssignments(snapshot.policy.assignments),
+    roles: snapshot.policy.roles,
+  };
+  compiledCache.set(snapshot.policy, compiled);
+  return compiled;
+}
