@@ -227,4 +227,12 @@ describe('tag-service enforces the permission policy on every tag read (Kafka �
     const restore = (tagId: string) => svc.failure('bin', 'RestoreTag', { tagId }, guest);
     expect(await restore(vip)).toEqual(await restore(absent));
   });
+
+  it('does not start blind: right after a restart (before its consumer has rejoined the group) the policy is enforced from its table', async () => {
+    await svc.restart();
+    // Read at once: the sensitive word and the roles come from policy_objects, not from Kafka.
+    expect(await get(vip, seller)).toMatchObject({ name: '***' });
+    expect(await get(vip, director)).toMatchObject({ name: 'VIP客户' });
+    expect((await svc.failure('tags', 'GetTag', { tagId: vip }, guest)).code).toBe(status.NOT_FOUND);
+  }, 60_000);
 });
