@@ -3,6 +3,7 @@ import { directoryImport } from './directory-import.bench';
 import { eventAppend } from './event-append.bench';
 import { grpcToAudit } from './grpc-to-audit.bench';
 import { rebuild } from './rebuild.bench';
+import { tagListFilter } from './tag-list-filter.bench';
 import { writeScale } from './write-scale.bench';
 
 export interface BenchContext {
@@ -17,4 +18,5 @@ export const benchmarks: Record<string, (context: BenchContext) => Promise<Recor
   asof,
   'write-scale': writeScale,
   'directory-import': directoryImport,
+  'tag-list-filter': tagListFilter,
 };
