@@ -258,8 +258,10 @@ export class TagsGrpcController implements tagV1.TagServiceController {
 
 /**
  * Reads keyset chunks until `wanted` rows the caller may see are found or the rows run out: a page of a
- * restricted caller skips what it may not see instead of coming back short. Chunks grow (×4, at most
- * 4,000 rows), so a caller who sees little scans a large catalogue in a few queries.
+ * restricted caller skips what it may not see instead of coming back short. After the first chunk the
+ * next one is sized by the share of rows seen so far that were visible (×4 when none was), at most
+ * 4,000 rows, so a caller who sees little scans a large catalogue in a few queries and one who sees
+ * almost everything reads little more than the page.
  */
 async function visibleRows(
   chunk: (after: string, size: number) => Promise<TagNodeView[]>,
@@ -268,14 +270,21 @@ async function visibleRows(
   reader: TagReader,
 ): Promise<TagNodeView[]> {
   const out: TagNodeView[] = [];
-  for (let from = after, size = wanted; ; size = Math.min(size * 4, 4_000)) {
+  let scanned = 0;
+  for (let from = after, size = wanted; ; ) {
     const rows = await chunk(from, size);
     for (const r of rows) {
+      scanned++;
       if (reader.see(r.nodeId)) out.push(r);
       if (out.length === wanted) return out;
     }
     if (rows.length < size) return out;
     from = rows[rows.length - 1]!.nodeId;
+    const missing = wanted - out.length;
+    size =
+      out.length === 0
+        ? Math.min(size * 4, 4_000)
+        : Math.min(Math.ceil((missing * scanned * 1.25) / out.length) + 8, 4_000);
   }
 }
 
