@@ -33,7 +33,11 @@ export async function tagListFilter({ postgresUrl }: BenchContext) {
   const clients: TagServiceClient[] = [];
   try {
     // Opened first, so its tables exist before the service subscribes and the bulk insert lands.
-    const store = await PostgresEventStore.connect({ connectionString: postgresUrl, schema: es, listen: false });
+    const store = await PostgresEventStore.connect({
+      connectionString: postgresUrl,
+      schema: es,
+      listen: false,
+    });
     await store.close();
     const port = await freePort();
     service = await startServiceProcess(
@@ -46,7 +50,9 @@ export async function tagListFilter({ postgresUrl }: BenchContext) {
     await seedCopies(pool, rm, tenant, policy);
     const projected = Date.now();
     for (;;) {
-      const [{ n }] = (await pool.query(`SELECT count(*)::int AS n FROM "${rm}".tag_nodes WHERE tenant_id = $1`, [tenant])).rows;
+      const [{ n }] = (
+        await pool.query(`SELECT count(*)::int AS n FROM "${rm}".tag_nodes WHERE tenant_id = $1`, [tenant])
+      ).rows;
       if (n >= TAGS) break;
       if (Date.now() - projected > 300_000) throw new Error(`projection stuck at ${n} of ${TAGS} tags`);
       await new Promise((r) => setTimeout(r, 200));
@@ -101,22 +107,38 @@ export async function tagListFilter({ postgresUrl }: BenchContext) {
       { total: LISTINGS, rounds: 6, warmup: 2, concurrency: 1 },
     );
     const inProcess = engineOnly(tenant, policy);
-    const ratio = (side: keyof typeof sides) => round(sides[side].latencyMs.p50 / sides.unfilteredAdmin.latencyMs.p50);
-    const ratioP99 = (side: keyof typeof sides) => round(sides[side].latencyMs.p99 / sides.unfilteredAdmin.latencyMs.p99);
+    const ratio = (side: keyof typeof sides) =>
+      round(sides[side].latencyMs.p50 / sides.unfilteredAdmin.latencyMs.p50);
+    const ratioP99 = (side: keyof typeof sides) =>
+      round(sides[side].latencyMs.p99 / sides.unfilteredAdmin.latencyMs.p99);
     return {
       description:
         'ListTags of a whole 10,000-tag tenant (pages of 500) over gRPC: filtered by the engine for restricted callers vs the tenant admin (unfiltered answer), interleaved in one run, beside the raw keyset SQL',
-      tenant: { tags: TAGS, restrictedToSales: TAGS - Math.ceil(TAGS / 10), rules: RULES, bulkInsertSeconds: generated.seconds, projectionSeconds },
+      tenant: {
+        tags: TAGS,
+        restrictedToSales: TAGS - Math.ceil(TAGS / 10),
+        rules: RULES,
+        bulkInsertSeconds: generated.seconds,
+        projectionSeconds,
+      },
       tagsListed: counts,
       listingsPerSide: LISTINGS,
       wholeListingMs: Object.fromEntries(Object.entries(sides).map(([k, v]) => [k, v.latencyMs])),
       sides,
       ratioToUnfiltered: {
-        p50: { filteredSeller: ratio('filteredSeller'), filteredGuest: ratio('filteredGuest'), rawSql: ratio('rawSql') },
-        p99: { filteredSeller: ratioP99('filteredSeller'), filteredGuest: ratioP99('filteredGuest'), rawSql: ratioP99('rawSql') },
+        p50: {
+          filteredSeller: ratio('filteredSeller'),
+          filteredGuest: ratio('filteredGuest'),
+          rawSql: ratio('rawSql'),
+        },
+        p99: {
+          filteredSeller: ratioP99('filteredSeller'),
+          filteredGuest: ratioP99('filteredGuest'),
+          rawSql: ratioP99('rawSql'),
+        },
       },
       engineInProcess: inProcess,
-      goal: 'a restricted caller\'s filtered ListTags within 2× of the unfiltered call',
+      goal: "a restricted caller's filtered ListTags within 2× of the unfiltered call",
       met: ratioP99('filteredSeller') <= 2 && ratioP99('filteredGuest') <= 2,
     };
   } finally {
@@ -161,12 +183,32 @@ function policyEvents(tenant: string): PermissionIntegrationEventV1[] {
   let position = 0;
   const base = () => ({ tenantId: tenant, revision: '0', position: String(++position) });
   const events: PermissionIntegrationEventV1[] = [
-    { type: 'permission.role_changed.v1', data: { ...base(), roleId: 'viewer', name: 'viewer', scopes: ['customer_tags.view'], removed: false } },
+    {
+      type: 'permission.role_changed.v1',
+      data: { ...base(), roleId: 'viewer', name: 'viewer', scopes: ['customer_tags.view'], removed: false },
+    },
     {
       type: 'permission.role_assignment_changed.v1',
-      data: { ...base(), assignmentId: 'a-hq', roleId: 'viewer', subject: { kind: 'department', id: 'hq', includeSubDepartments: true }, expiresAt: null, removed: false },
+      data: {
+        ...base(),
+        assignmentId: 'a-hq',
+        roleId: 'viewer',
+        subject: { kind: 'department', id: 'hq', includeSubDepartments: true },
+        expiresAt: null,
+        removed: false,
+      },
     },
-    { type: 'permission.sensitive_word_changed.v1', data: { ...base(), wordId: 'w-vip', word: 'vip', category: 'customer', fields: ['name'], removed: false } },
+    {
+      type: 'permission.sensitive_word_changed.v1',
+      data: {
+        ...base(),
+        wordId: 'w-vip',
+        word: 'vip',
+        category: 'customer',
+        fields: ['name'],
+        removed: false,
+      },
+    },
   ];
   const ruleIds: string[] = [];
   for (let r = 0; r < RULES; r++) {
@@ -208,7 +250,14 @@ async function seedCopies(pool: Pool, rm: string, tenant: string, policy: Permis
     await pool.query(
       `INSERT INTO "${rm}".policy_objects (tenant_id, object_key, revision, position, type, data, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6::jsonb, now())`,
-      [tenant, permissionEventKeyV1(e).slice(tenant.length + 1), e.data.revision, e.data.position, e.type, JSON.stringify(e.data)],
+      [
+        tenant,
+        permissionEventKeyV1(e).slice(tenant.length + 1),
+        e.data.revision,
+        e.data.position,
+        e.type,
+        JSON.stringify(e.data),
+      ],
     );
 }
 
@@ -238,7 +287,10 @@ function engineOnly(tenant: string, events: PermissionIntegrationEventV1[]) {
       ];
     }),
   );
-  const parents = new Map<string, string | null>([['ops', 'hq'], ['hq', null]]);
+  const parents = new Map<string, string | null>([
+    ['ops', 'hq'],
+    ['hq', null],
+  ]);
   const snapshot: Snapshot = {
     policy: state,
     tags: { tag: (id) => tags.get(id) },
@@ -252,7 +304,15 @@ function engineOnly(tenant: string, events: PermissionIntegrationEventV1[]) {
   const pass = () => {
     let visible = 0;
     for (const [i, id] of ids.entries())
-      if (check(snapshot, { subject: { employeeId: 'guest', tokenRoles: [] }, action: 'customer_tags.view', tagId: id, fields: { name: `客户-${i}`, description: '' }, at: Date.now() }).allowed)
+      if (
+        check(snapshot, {
+          subject: { employeeId: 'guest', tokenRoles: [] },
+          action: 'customer_tags.view',
+          tagId: id,
+          fields: { name: `客户-${i}`, description: '' },
+          at: Date.now(),
+        }).allowed
+      )
         visible++;
     return visible;
   };
@@ -262,7 +322,12 @@ function engineOnly(tenant: string, events: PermissionIntegrationEventV1[]) {
   let visible = 0;
   for (let p = 0; p < passes; p++) visible = pass();
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
-  return { checksPerPass: TAGS, visibleToGuest: visible, msPerPass: round((seconds * 1000) / passes), microsPerCheck: round((seconds * 1e6) / (passes * TAGS)) };
+  return {
+    checksPerPass: TAGS,
+    visibleToGuest: visible,
+    msPerPass: round((seconds * 1000) / passes),
+    microsPerCheck: round((seconds * 1e6) / (passes * TAGS)),
+  };
 }
 
 /** The same uuid PostgreSQL's md5(text)::uuid gives. */

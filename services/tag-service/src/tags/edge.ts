@@ -2,12 +2,7 @@ import type { Metadata } from '@grpc/grpc-js';
 import { authenticate, type Principal, type TokenVerifier } from '@tagguard/auth';
 import { comparePositions, positionFromToken, type CallerSessions } from '@tagguard/event-store';
 import { currentTraceHeaders } from '@tagguard/telemetry';
-import type {
-  TagAction,
-  TagAuthorizer,
-  TagReader,
-  TagTarget,
-} from './authorization/tag-authorizer.port';
+import type { TagAction, TagAuthorizer, TagReader, TagTarget } from './authorization/tag-authorizer.port';
 import type { CommandContext } from './commands/event-writer';
 import { TagError } from './domain/tag.errors';
 import type { CatalogViewProjection } from './projections/catalog-view/catalog-view.projection';

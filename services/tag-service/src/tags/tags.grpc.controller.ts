@@ -271,7 +271,7 @@ async function visibleRows(
 ): Promise<TagNodeView[]> {
   const out: TagNodeView[] = [];
   let scanned = 0;
-  for (let from = after, size = wanted; ; ) {
+  for (let from = after, size = wanted; ;) {
     const rows = await chunk(from, size);
     for (const r of rows) {
       scanned++;

@@ -351,8 +351,10 @@ export class TagsModule {
         {
           provide: TAG_AUTHORIZER,
           useFactory: (policies: PolicyCopy, directory: DirectoryCopy, commands: TagCommands) =>
-            new EngineTagAuthorizer(policies, directory, async (tenantId) =>
-              (await commands.catalog(tenantId)).state,
+            new EngineTagAuthorizer(
+              policies,
+              directory,
+              async (tenantId) => (await commands.catalog(tenantId)).state,
             ),
           inject: [PolicyCopy, DirectoryCopy, TagCommands],
         },

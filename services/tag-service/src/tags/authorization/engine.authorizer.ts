@@ -161,7 +161,8 @@ export class EngineTagAuthorizer implements TagAuthorizer {
 const subjectOf = (principal: Principal) => ({ employeeId: principal.actorId, tokenRoles: principal.roles });
 
 /** The same answer as for a tag that does not exist (catalog-guards' message). */
-const absent = (tagId: string, field: string) => new TagError('TAG.NOT_FOUND', `tag ${tagId} not found`, field);
+const absent = (tagId: string, field: string) =>
+  new TagError('TAG.NOT_FOUND', `tag ${tagId} not found`, field);
 
 function refusal(action: TagAction, decision: Decision): TagError {
   const last = decision.levels[decision.levels.length - 1];

@@ -8,7 +8,6 @@ export const MASK = '***';
 export function maskTag(tag: tagV1.Tag, sight: TagSight): tagV1.Tag {
   if (sight.maskedFields.length === 0) return tag;
   const out = { ...tag };
-  for (const field of sight.maskedFields)
-    if (field === 'name' || field === 'description') out[field] = MASK;
+  for (const field of sight.maskedFields) if (field === 'name' || field === 'description') out[field] = MASK;
   return out;
 }

@@ -36,12 +36,21 @@ describe('tag-service enforces the permission policy on every tag read (Kafka �
     type,
     schemaVersion: 1,
     data,
-    metadata: { tenantId, actorId: 'system:test', correlationId: randomUUID(), occurredAt: new Date().toISOString() },
+    metadata: {
+      tenantId,
+      actorId: 'system:test',
+      correlationId: randomUUID(),
+      occurredAt: new Date().toISOString(),
+    },
   });
   const directory = (...events: DirectoryIntegrationEventV1[]) =>
-    publisher.publish(events.map((e) => envelope(DIRECTORY_EVENTS_TOPIC_V1, directoryEventKeyV1(e), e.type, e.data)));
+    publisher.publish(
+      events.map((e) => envelope(DIRECTORY_EVENTS_TOPIC_V1, directoryEventKeyV1(e), e.type, e.data)),
+    );
   const policy = (...events: PermissionIntegrationEventV1[]) =>
-    publisher.publish(events.map((e) => envelope(PERMISSION_EVENTS_TOPIC_V1, permissionEventKeyV1(e), e.type, e.data)));
+    publisher.publish(
+      events.map((e) => envelope(PERMISSION_EVENTS_TOPIC_V1, permissionEventKeyV1(e), e.type, e.data)),
+    );
   const base = (revision = 0) => ({ tenantId, revision: String(revision), position: String(++position) });
   const department = (departmentId: string, parentId: string | null) =>
     ({
@@ -64,7 +73,8 @@ describe('tag-service enforces the permission policy on every tag read (Kafka �
       },
     }) satisfies DirectoryIntegrationEventV1;
 
-  const get = (id: string, who: Caller) => svc.call<{ tag: Tag }>('tags', 'GetTag', { tagId: id }, who).then((r) => r.tag);
+  const get = (id: string, who: Caller) =>
+    svc.call<{ tag: Tag }>('tags', 'GetTag', { tagId: id }, who).then((r) => r.tag);
   const listAll = async (who: Caller, request: object = {}) => {
     const out: Tag[] = [];
     let pageToken = '';
@@ -82,7 +92,13 @@ describe('tag-service enforces the permission policy on every tag read (Kafka �
   };
   const ids = (tags: { tagId: string }[]) => tags.map((t) => t.tagId).sort();
   /** The failure of a read, with the tag id taken out of the message: an invisible and an absent id must match. */
-  const notFound = async (service: 'tags' | 'members' | 'timeMachine', method: string, request: object, who: Caller, id: string) => {
+  const notFound = async (
+    service: 'tags' | 'members' | 'timeMachine',
+    method: string,
+    request: object,
+    who: Caller,
+    id: string,
+  ) => {
     const f = await svc.failure(service, method, request, who);
     return { ...f, details: f.details.replace(id, '<id>') };
   };
@@ -106,15 +122,45 @@ describe('tag-service enforces the permission policy on every tag read (Kafka �
     group = randomUUID();
     vip = randomUUID();
     open = randomUUID();
-    await svc.call('tags', 'CreateTag', { tagId: group, name: '客户', kind: 'TAG_KIND_CUSTOMER', nodeType: 'TAG_NODE_TYPE_GROUP' }, admin);
-    await svc.call('tags', 'CreateTag', { tagId: vip, name: 'VIP客户', kind: 'TAG_KIND_CUSTOMER', parentId: group, description: '高净值名单' }, admin);
-    await svc.call('tags', 'CreateTag', { tagId: open, name: '普通客户', kind: 'TAG_KIND_CUSTOMER', parentId: group }, admin);
-    await svc.call('tags', 'SetTagVisibility', {
-      tagId: vip,
-      visibility: { restricted: true, departments: [{ departmentId: 'sales', includeSubDepartments: true }], roles: ['risk_view'], memberIds: [] },
-      sensitive: true,
-    }, admin);
-    await svc.call('members', 'AddMembers', { tagId: vip, members: [customer('wm-1'), customer('wm-2')] }, admin);
+    await svc.call(
+      'tags',
+      'CreateTag',
+      { tagId: group, name: '客户', kind: 'TAG_KIND_CUSTOMER', nodeType: 'TAG_NODE_TYPE_GROUP' },
+      admin,
+    );
+    await svc.call(
+      'tags',
+      'CreateTag',
+      { tagId: vip, name: 'VIP客户', kind: 'TAG_KIND_CUSTOMER', parentId: group, description: '高净值名单' },
+      admin,
+    );
+    await svc.call(
+      'tags',
+      'CreateTag',
+      { tagId: open, name: '普通客户', kind: 'TAG_KIND_CUSTOMER', parentId: group },
+      admin,
+    );
+    await svc.call(
+      'tags',
+      'SetTagVisibility',
+      {
+        tagId: vip,
+        visibility: {
+          restricted: true,
+          departments: [{ departmentId: 'sales', includeSubDepartments: true }],
+          roles: ['risk_view'],
+          memberIds: [],
+        },
+        sensitive: true,
+      },
+      admin,
+    );
+    await svc.call(
+      'members',
+      'AddMembers',
+      { tagId: vip, members: [customer('wm-1'), customer('wm-2')] },
+      admin,
+    );
 
     await directory(
       department('hq', null),
@@ -126,11 +172,59 @@ describe('tag-service enforces the permission policy on every tag read (Kafka �
       employee('director', 'risk'),
     );
     await policy(
-      { type: 'permission.role_changed.v1', data: { ...base(), roleId: 'viewer', name: '查看客户标签', scopes: ['customer_tags.view'], removed: false } },
-      { type: 'permission.role_changed.v1', data: { ...base(), roleId: 'risk_view', name: '风控', scopes: ['customer_tags.view', 'customer_fields.view'], removed: false } },
-      { type: 'permission.role_assignment_changed.v1', data: { ...base(), assignmentId: 'a-hq', roleId: 'viewer', subject: { kind: 'department', id: 'hq', includeSubDepartments: true }, expiresAt: null, removed: false } },
-      { type: 'permission.role_assignment_changed.v1', data: { ...base(), assignmentId: 'a-dir', roleId: 'risk_view', subject: { kind: 'employee', id: 'director' }, expiresAt: null, removed: false } },
-      { type: 'permission.sensitive_word_changed.v1', data: { ...base(), wordId: 'w-vip', word: 'vip', category: 'customer', fields: ['name'], removed: false } },
+      {
+        type: 'permission.role_changed.v1',
+        data: {
+          ...base(),
+          roleId: 'viewer',
+          name: '查看客户标签',
+          scopes: ['customer_tags.view'],
+          removed: false,
+        },
+      },
+      {
+        type: 'permission.role_changed.v1',
+        data: {
+          ...base(),
+          roleId: 'risk_view',
+          name: '风控',
+          scopes: ['customer_tags.view', 'customer_fields.view'],
+          removed: false,
+        },
+      },
+      {
+        type: 'permission.role_assignment_changed.v1',
+        data: {
+          ...base(),
+          assignmentId: 'a-hq',
+          roleId: 'viewer',
+          subject: { kind: 'department', id: 'hq', includeSubDepartments: true },
+          expiresAt: null,
+          removed: false,
+        },
+      },
+      {
+        type: 'permission.role_assignment_changed.v1',
+        data: {
+          ...base(),
+          assignmentId: 'a-dir',
+          roleId: 'risk_view',
+          subject: { kind: 'employee', id: 'director' },
+          expiresAt: null,
+          removed: false,
+        },
+      },
+      {
+        type: 'permission.sensitive_word_changed.v1',
+        data: {
+          ...base(),
+          wordId: 'w-vip',
+          word: 'vip',
+          category: 'customer',
+          fields: ['name'],
+          removed: false,
+        },
+      },
     );
     // The copy has the policy once the seller sees the VIP tag's name masked (the word arrived last or not).
     await eventually(async () => expect((await get(vip, seller)).name).toBe('***'), 30_000, 100);
@@ -160,12 +254,17 @@ describe('tag-service enforces the permission policy on every tag read (Kafka �
     expect(sellers.find((t) => t.tagId === vip)).toMatchObject({ name: '***' });
   });
 
-  it('members: listing the restricted tag\'s members is NOT_FOUND for the guest (as for an absent tag); the seller lists them', async () => {
+  it("members: listing the restricted tag's members is NOT_FOUND for the guest (as for an absent tag); the seller lists them", async () => {
     const absent = randomUUID();
     const invisible = await notFound('members', 'ListMembers', { tagId: vip }, guest, vip);
     expect(invisible.code).toBe(status.NOT_FOUND);
     expect(invisible).toEqual(await notFound('members', 'ListMembers', { tagId: absent }, guest, absent));
-    const page = await svc.call<{ members: { id: string }[] }>('members', 'ListMembers', { tagId: vip }, seller);
+    const page = await svc.call<{ members: { id: string }[] }>(
+      'members',
+      'ListMembers',
+      { tagId: vip },
+      seller,
+    );
     expect(page.members.map((m) => m.id)).toEqual(['wm-1', 'wm-2']);
   });
 
@@ -174,16 +273,36 @@ describe('tag-service enforces the permission policy on every tag read (Kafka �
     const invisible = await notFound('timeMachine', 'GetTagAsOf', { tagId: vip }, guest, vip);
     expect(invisible.code).toBe(status.NOT_FOUND);
     expect(invisible).toEqual(await notFound('timeMachine', 'GetTagAsOf', { tagId: absent }, guest, absent));
-    const tree = await svc.call<{ nodes: { tag: Tag; members: string[] }[] }>('timeMachine', 'GetTreeAsOf', { includeMembers: true }, guest);
+    const tree = await svc.call<{ nodes: { tag: Tag; members: string[] }[] }>(
+      'timeMachine',
+      'GetTreeAsOf',
+      { includeMembers: true },
+      guest,
+    );
     expect(ids(tree.nodes.map((n) => n.tag))).toEqual(ids([{ tagId: group }, { tagId: open }]));
     expect(tree.nodes.flatMap((n) => n.members)).toEqual([]);
-    const diff = await svc.call<{ changes: { tagId: string; members: string[] }[] }>('timeMachine', 'DiffTags', { from: { timestamp: created } }, guest);
+    const diff = await svc.call<{ changes: { tagId: string; members: string[] }[] }>(
+      'timeMachine',
+      'DiffTags',
+      { from: { timestamp: created } },
+      guest,
+    );
     expect(diff.changes.length).toBeGreaterThan(0);
     expect(diff.changes.filter((c) => c.tagId === vip)).toEqual([]);
-    const sellers = await svc.call<{ changes: { tagId: string; name: string; members: string[] }[] }>('timeMachine', 'DiffTags', { from: { timestamp: created } }, seller);
+    const sellers = await svc.call<{ changes: { tagId: string; name: string; members: string[] }[] }>(
+      'timeMachine',
+      'DiffTags',
+      { from: { timestamp: created } },
+      seller,
+    );
     expect(sellers.changes.filter((c) => c.tagId === vip).map((c) => c.name)).toContain('***');
     expect(sellers.changes.flatMap((c) => c.members)).toEqual(expect.arrayContaining(['customer:wm-1']));
-    const asOf = await svc.call<{ tag: { tag: Tag; members: string[] } }>('timeMachine', 'GetTagAsOf', { tagId: vip }, director);
+    const asOf = await svc.call<{ tag: { tag: Tag; members: string[] } }>(
+      'timeMachine',
+      'GetTagAsOf',
+      { tagId: vip },
+      director,
+    );
     expect(asOf.tag).toMatchObject({ tag: { name: 'VIP客户' }, members: ['customer:wm-1', 'customer:wm-2'] });
   });
 
@@ -209,17 +328,29 @@ describe('tag-service enforces the permission policy on every tag read (Kafka �
       },
     });
     await policy(rule(0, false));
-    await eventually(async () => expect((await svc.failure('tags', 'GetTag', { tagId: open }, guest)).code).toBe(status.NOT_FOUND), 30_000, 100);
+    await eventually(
+      async () =>
+        expect((await svc.failure('tags', 'GetTag', { tagId: open }, guest)).code).toBe(status.NOT_FOUND),
+      30_000,
+      100,
+    );
     expect(ids(await listAll(guest))).toEqual([group]);
     await policy(rule(1, true));
     await eventually(async () => expect(await get(open, guest)).toMatchObject({ tagId: open }), 30_000, 100);
   });
 
   it('recycle bin: the deleted restricted tag is never listed to the guest; the seller sees the entry masked', async () => {
-    const { result } = await svc.call<Result>('tags', 'DeleteTag', { tagId: vip, expectedRevision: '1' }, admin);
+    const { result } = await svc.call<Result>(
+      'tags',
+      'DeleteTag',
+      { tagId: vip, expectedRevision: '1' },
+      admin,
+    );
     type Bin = { entries: { tag: Tag }[] };
     const bin = (who: Caller) =>
-      svc.call<Bin>('bin', 'ListRecycleBin', { consistencyToken: result.consistencyToken }, who).then((b) => b.entries.map((e) => e.tag));
+      svc
+        .call<Bin>('bin', 'ListRecycleBin', { consistencyToken: result.consistencyToken }, who)
+        .then((b) => b.entries.map((e) => e.tag));
     expect(ids(await bin(admin))).toEqual([vip]);
     expect(await bin(seller)).toEqual([expect.objectContaining({ tagId: vip, name: '***' })]);
     expect(await bin(guest)).toEqual([]);

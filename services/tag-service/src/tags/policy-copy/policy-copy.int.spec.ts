@@ -26,7 +26,15 @@ const rule = (tenantId: string, revision: number, effect: 'grant' | 'deny', remo
 const role = (tenantId: string, revision: number, scopes: string[]) =>
   ({
     type: 'permission.role_changed.v1',
-    data: { tenantId, revision: String(revision), position: String(10 + revision), roleId: 'risk', name: 'risk', scopes, removed: false },
+    data: {
+      tenantId,
+      revision: String(revision),
+      position: String(10 + revision),
+      roleId: 'risk',
+      name: 'risk',
+      scopes,
+      removed: false,
+    },
   }) satisfies PermissionIntegrationEventV1;
 const order = (tenantId: string, revision: number, ruleIds: string[]) =>
   ({
@@ -38,7 +46,8 @@ describe('the policy copy on real PostgreSQL', () => {
   const schema = `polcopy_${randomUUID().slice(0, 8)}`;
   let db: DataSource;
   let tenantId: string;
-  const apply = (copy: PolicyCopy, e: PermissionIntegrationEventV1) => copy.apply(toPolicyRow(e.type, e.data));
+  const apply = (copy: PolicyCopy, e: PermissionIntegrationEventV1) =>
+    copy.apply(toPolicyRow(e.type, e.data));
   const rows = () =>
     db.query(
       `SELECT object_key, revision, position, type, data FROM "${schema}".policy_objects WHERE tenant_id = $1 ORDER BY object_key`,
@@ -58,7 +67,11 @@ describe('the policy copy on real PostgreSQL', () => {
 
   it('is idempotent: the same events applied twice leave the same rows and the same policy, and the second pass changes nothing', async () => {
     const copy = new PolicyCopy(db, schema);
-    const events = [role(tenantId, 0, ['customer_tags.view']), rule(tenantId, 0, 'grant'), order(tenantId, 0, ['r1'])];
+    const events = [
+      role(tenantId, 0, ['customer_tags.view']),
+      rule(tenantId, 0, 'grant'),
+      order(tenantId, 0, ['r1']),
+    ];
     const first = [];
     for (const e of events) first.push(await apply(copy, e));
     expect(first).toEqual([true, true, true]);
@@ -69,7 +82,11 @@ describe('the policy copy on real PostgreSQL', () => {
     expect(second).toEqual([false, false, false]);
     expect(await rows()).toEqual(once);
     expect(await copy.policy(tenantId)).toBe(policy);
-    expect(once.map((r: { object_key: string }) => r.object_key)).toEqual(['role/risk', 'rule-order/tree', 'rule/r1']);
+    expect(once.map((r: { object_key: string }) => r.object_key)).toEqual([
+      'role/risk',
+      'rule-order/tree',
+      'rule/r1',
+    ]);
     expect(policy.rules.get('r1')).toMatchObject({ effect: 'grant' });
     expect(policy.order).toEqual(['r1']);
     expect(policy.position).toBe(200n);
@@ -118,7 +135,8 @@ describe('the policy copy on real PostgreSQL', () => {
   });
 
   it('refuses a message missing what the fold needs, naming the field', () => {
-    const bad = (data: object) => () => toPolicyRow('permission.rule_changed.v1', { ...rule(tenantId, 0, 'grant').data, ...data });
+    const bad = (data: object) => () =>
+      toPolicyRow('permission.rule_changed.v1', { ...rule(tenantId, 0, 'grant').data, ...data });
     expect(bad({ revision: 'x' })).toThrow('"revision"');
     expect(bad({ position: 7 })).toThrow('"position"');
     expect(bad({ ruleId: '' })).toThrow('"ruleId"');

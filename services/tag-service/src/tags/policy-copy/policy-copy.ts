@@ -1,6 +1,11 @@
 import type { PermissionIntegrationEventV1 } from '@tagguard/contracts';
 import { quoteIdent } from '@tagguard/event-store';
-import { applyPolicyEvent, emptyPolicy, type FoldRevisions, type PolicyState } from '@tagguard/permission-engine';
+import {
+  applyPolicyEvent,
+  emptyPolicy,
+  type FoldRevisions,
+  type PolicyState,
+} from '@tagguard/permission-engine';
 import type { DataSource } from 'typeorm';
 import type { PolicyRow } from './domain/policy-copy.rows';
 import { PolicyObjectView } from './policy-copy.entity';
@@ -48,7 +53,14 @@ export class PolicyCopy {
          data = EXCLUDED.data, updated_at = EXCLUDED.updated_at
        WHERE t.revision < EXCLUDED.revision
        RETURNING 1`,
-      [row.tenantId, row.objectKey, row.revision, row.position, row.event.type, JSON.stringify(row.event.data)],
+      [
+        row.tenantId,
+        row.objectKey,
+        row.revision,
+        row.position,
+        row.event.type,
+        JSON.stringify(row.event.data),
+      ],
     )) as unknown[];
     const held = this.tenants.get(row.tenantId) ?? (await this.loading.get(row.tenantId));
     if (held) fold(held, row.event);

@@ -55,9 +55,17 @@ export function toPolicyRow(type: string, data: unknown): PolicyRow {
   if (event.type === 'permission.rule_changed.v1' && !d['removed']) {
     const subject = d['subject'] as { kind?: unknown; id?: unknown } | undefined;
     const resource = d['resource'] as { kind?: unknown; id?: unknown } | undefined;
-    if (!subject || !['employee', 'department', 'role'].includes(String(subject.kind)) || typeof subject.id !== 'string')
+    if (
+      !subject ||
+      !['employee', 'department', 'role'].includes(String(subject.kind)) ||
+      typeof subject.id !== 'string'
+    )
       throw new Error(`${type}: field "subject" must name an employee, a department or a role`);
-    if (!resource || !['permission_group', 'tag', 'tag_group'].includes(String(resource.kind)) || typeof resource.id !== 'string')
+    if (
+      !resource ||
+      !['permission_group', 'tag', 'tag_group'].includes(String(resource.kind)) ||
+      typeof resource.id !== 'string'
+    )
       throw new Error(`${type}: field "resource" must name a permission group, a tag or a tag group`);
     if (d['effect'] !== 'grant' && d['effect'] !== 'deny')
       throw new Error(`${type}: field "effect" must be grant or deny`);
