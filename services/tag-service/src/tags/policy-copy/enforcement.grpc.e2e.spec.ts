@@ -359,6 +359,98 @@ describe('tag-service enforces the permission policy on every tag read (Kafka �
     expect(await restore(vip)).toEqual(await restore(absent));
   });
 
+  it('governance lists: sensitive operations, approvals and revert rules of restricted tags are never listed to the guest', async () => {
+    const restrictedTag = async (name: string) => {
+      const tagId = randomUUID();
+      await svc.call('tags', 'CreateTag', { tagId, name, kind: 'TAG_KIND_CUSTOMER' }, admin);
+      await svc.call(
+        'tags',
+        'SetTagVisibility',
+        {
+          tagId,
+          visibility: {
+            restricted: true,
+            departments: [{ departmentId: 'sales', includeSubDepartments: true }],
+            roles: [],
+            memberIds: [],
+          },
+          sensitive: true,
+        },
+        admin,
+      );
+      return tagId;
+    };
+    const big = await restrictedTag('大客户');
+    // The tenant is mirrored by now: the customers must be in the directory copy to be added.
+    const people = Array.from({ length: 60 }, (_, i) => `big-${i}`);
+    await directory(
+      ...people.map(
+        (externalUserId) =>
+          ({
+            type: 'directory.customer_upserted.v1',
+            data: {
+              tenantId,
+              revision: '0',
+              externalUserId,
+              name: externalUserId,
+              corpName: '',
+              followers: [],
+            },
+          }) as DirectoryIntegrationEventV1,
+      ),
+    );
+    await eventually(
+      async () => {
+        const added = await svc.call<{ result: { items: { outcome: string }[] } }>(
+          'members',
+          'AddMembers',
+          { tagId: big, members: people.map((id) => customer(id)) },
+          admin,
+        );
+        for (const item of added.result.items)
+          expect(['ITEM_OUTCOME_OK', 'ITEM_OUTCOME_ALREADY_PRESENT']).toContain(item.outcome);
+      },
+      30_000,
+      200,
+    );
+    await svc.call('tags', 'DeleteTag', { tagId: big, expectedRevision: '1' }, admin);
+    const guarded = await restrictedTag('受保护客户');
+    await svc.call(
+      'tags',
+      'SetTagProtection',
+      { tagId: guarded, protected: true, expectedRevision: '1' },
+      admin,
+    );
+    await svc.call('tags', 'DeleteTag', { tagId: guarded, expectedRevision: '2' }, admin);
+    await svc.call(
+      'governance',
+      'DefineRevertRule',
+      { rule: { tagId: guarded, type: 'REVERT_RULE_TYPE_REMOVAL_REQUIRES_ROLE', role: 'key_account' } },
+      admin,
+    );
+
+    type Ops = { operations: { affected: { tagId: string }[] }[] };
+    const operationsOn = (who: Caller) =>
+      svc
+        .call<Ops>('governance', 'ListSensitiveOperations', {}, who)
+        .then((r) => r.operations.flatMap((o) => o.affected.map((t) => t.tagId)));
+    await eventually(async () => expect(await operationsOn(admin)).toContain(big), 30_000, 100);
+    expect(await operationsOn(seller)).toContain(big);
+    expect(await operationsOn(guest)).not.toContain(big);
+    const approvalsOn = (who: Caller) =>
+      svc
+        .call<{ approvals: { tagId: string }[] }>('governance', 'ListApprovals', {}, who)
+        .then((r) => r.approvals.map((a) => a.tagId));
+    expect(await approvalsOn(admin)).toEqual([guarded]);
+    expect(await approvalsOn(guest)).toEqual([]);
+    const rulesOn = (who: Caller) =>
+      svc
+        .call<{ rules: { tagId: string }[] }>('governance', 'ListRevertRules', {}, who)
+        .then((r) => r.rules.map((x) => x.tagId));
+    expect(await rulesOn(seller)).toEqual([guarded]);
+    expect(await rulesOn(guest)).toEqual([]);
+  });
+
   it('does not start blind: right after a restart (before its consumer has rejoined the group) the policy is enforced from its table', async () => {
     await svc.restart();
     // Read at once: the sensitive word and the roles come from policy_objects, not from Kafka.
