@@ -2,6 +2,7 @@ import { asof } from './asof.bench';
 import { directoryImport } from './directory-import.bench';
 import { eventAppend } from './event-append.bench';
 import { grpcToAudit } from './grpc-to-audit.bench';
+import { permissionCheck } from './permission-check.bench';
 import { rebuild } from './rebuild.bench';
 import { tagListFilter } from './tag-list-filter.bench';
 import { writeScale } from './write-scale.bench';
@@ -19,4 +20,5 @@ export const benchmarks: Record<string, (context: BenchContext) => Promise<Recor
   'write-scale': writeScale,
   'directory-import': directoryImport,
   'tag-list-filter': tagListFilter,
+  'permission-check': permissionCheck,
 };

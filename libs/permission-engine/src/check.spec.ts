@@ -365,3 +365,21 @@ describe('check: the trace', () => {
     expect(denied.levels.map((l) => l.level)).toEqual(['freeze', 'department_inheritance', 'role_scope']);
   });
 });
+
+describe('check: the per-tag plan cache follows the tag view', () => {
+  it('Given a checked tag, When it moves under another group of the same copy, Then the next check uses its new ancestors', () => {
+    const w = tenant(new PolicyWorld()).rule({
+      ruleId: 'r1',
+      effect: 'deny',
+      starred: true,
+      subject: { kind: 'employee', id: 'alice' },
+      resource: { kind: 'tag_group', id: 'vip-group' },
+    });
+    const snapshot = w.snapshot();
+    const ask = () =>
+      check(snapshot, { subject: as('alice'), action: 'customer_tags.view', tagId: 'plain', at: NOW });
+    expect(ask().allowed).toBe(true);
+    w.tag('plain', 'vip-group');
+    expect(ask().levels[1]).toMatchObject({ outcome: 'deny', decidedBy: ['r1'] });
+  });
+});

@@ -1,5 +1,7 @@
-import type { PermissionActionV1, PermissionRuleV1 } from '@tagguard/contracts';
-import { actionMatches, departmentChain, tagAncestors } from './matching';
+import type { PermissionActionV1, PermissionRuleV1, RoleAssignmentV1 } from '@tagguard/contracts';
+import { actionMatches, tagAncestors } from './matching';
+
+const MAX_DEPTH = 64; // as matching.ts: guards a cyclic copy
 import type {
   CheckRequest,
   CheckSubject,
@@ -9,7 +11,7 @@ import type {
   Snapshot,
   TagVisibility,
 } from './model';
-import { compiledPolicy, type CompiledPolicy, type IndexedRule } from './policy-index';
+import { compiledPolicy, ruleCoversAction, type CompiledPolicy, type IndexedRule } from './policy-index';
 import { sensitiveHits } from './sensitive-words';
 
 export const TENANT_ADMIN = 'tenant_admin';
@@ -28,35 +30,37 @@ export type SubjectContext = {
   chain: ReadonlySet<string>;
   /** Role ids held (unexpired assignments and token roles), as matching.rolesOf. */
   roles: ReadonlySet<string>;
-  /** The function scopes of the roles held; tenant_admin's token role counts as `*`. */
-  scopes: readonly { roleId: string; scope: PermissionActionV1 }[];
+  compiled: CompiledPolicy;
 };
 
 export function subjectContext(snapshot: Snapshot, subject: CheckSubject, at: number): SubjectContext {
   const compiled = compiledPolicy(snapshot);
-  const employee = snapshot.directory.employee(subject.employeeId);
+  const { directory } = snapshot;
+  const employee = directory.employee(subject.employeeId);
   const own = new Set<string>(employee?.departmentIds ?? []);
+  // Every department of the employee and its ancestors (matching.departmentChain, as one set).
   const chain = new Set<string>();
-  for (const d of own) for (const c of departmentChain(snapshot.directory, d)) chain.add(c);
-  const roles = new Set<string>(subject.tokenRoles);
-  const hold = (a: { roleId: string; expiresAt: string | null }) => {
-    if (!compiled.roles.has(a.roleId)) return;
-    if (a.expiresAt !== null && Date.parse(a.expiresAt) <= at) return;
-    roles.add(a.roleId);
-  };
-  for (const a of compiled.assignments.byEmployee.get(subject.employeeId) ?? []) hold(a);
-  for (const d of chain) {
-    for (const a of compiled.assignments.byDepartment.get(d) ?? []) {
-      if (a.subject.kind !== 'department') continue;
-      if (own.has(d) || a.subject.includeSubDepartments) hold(a);
+  for (const d of own) {
+    let current: string | null | undefined = d;
+    for (let depth = 0; current && depth < MAX_DEPTH && !chain.has(current); depth++) {
+      chain.add(current);
+      current = directory.parentOf(current);
     }
   }
-  const isAdmin = subject.tokenRoles.includes(TENANT_ADMIN);
-  const scopes: { roleId: string; scope: PermissionActionV1 }[] = [];
-  if (isAdmin) scopes.push({ roleId: TENANT_ADMIN, scope: '*' });
-  for (const r of roles)
-    for (const scope of compiled.roles.get(r)?.scopes ?? []) scopes.push({ roleId: r, scope });
-  return { subject, at, isAdmin, own, chain, roles, scopes };
+  const roles = new Set<string>(subject.tokenRoles);
+  const live = (a: RoleAssignmentV1) =>
+    compiled.roles.has(a.roleId) && (a.expiresAt === null || Date.parse(a.expiresAt) > at);
+  for (const a of compiled.assignments.byEmployee.get(subject.employeeId) ?? [])
+    if (live(a)) roles.add(a.roleId);
+  for (const d of chain) {
+    const list = compiled.assignments.byDepartment.get(d);
+    if (!list) continue;
+    for (const a of list) {
+      if (a.subject.kind === 'department' && (own.has(d) || a.subject.includeSubDepartments) && live(a))
+        roles.add(a.roleId);
+    }
+  }
+  return { subject, at, isAdmin: subject.tokenRoles.includes(TENANT_ADMIN), own, chain, roles, compiled };
 }
 
 function subjectCovers(ctx: SubjectContext, rule: PermissionRuleV1): boolean {
@@ -71,17 +75,15 @@ function subjectCovers(ctx: SubjectContext, rule: PermissionRuleV1): boolean {
   }
 }
 
-function actionsCover(rule: PermissionRuleV1, action: PermissionActionV1): boolean {
-  if (rule.actions.length === 0) return true;
-  for (const p of rule.actions) if (actionMatches(p, action)) return true;
-  return false;
-}
-
 /** The tag's facts the rule index needs: its ancestors (nearest first) and its permission groups. */
 export type TagPlace = { ancestors: readonly string[]; groups: readonly string[] };
 
-export function tagPlace(snapshot: Snapshot, compiled: CompiledPolicy, tagId: string): TagPlace {
-  const ancestors = tagAncestors(snapshot.tags, tagId);
+export function tagPlace(
+  snapshot: Snapshot,
+  compiled: CompiledPolicy,
+  tagId: string,
+  ancestors: readonly string[] = tagAncestors(snapshot.tags, tagId),
+): TagPlace {
   const groups = new Set<string>(compiled.groups.byTag.get(tagId) ?? []);
   for (const g of compiled.groups.byTagGroup.get(tagId) ?? []) groups.add(g);
   for (const a of ancestors) for (const g of compiled.groups.byTagGroup.get(a) ?? []) groups.add(g);
@@ -115,27 +117,49 @@ export function candidateLists(
   return lists;
 }
 
-/** The first rule, in tree order, over the candidate lists that applies to the caller and action. */
-export function firstApplicable(
-  lists: (readonly IndexedRule[])[],
-  applies: (rule: PermissionRuleV1) => boolean,
-): PermissionRuleV1 | null {
-  const at = lists.map(() => 0);
-  for (;;) {
-    let best = -1;
-    let bestPosition = Infinity;
-    for (let i = 0; i < lists.length; i++) {
-      const e = lists[i]![at[i]!];
-      if (e && e.position < bestPosition) {
-        best = i;
-        bestPosition = e.position;
-      }
-    }
-    if (best < 0) return null;
-    const rule = lists[best]![at[best]!]!.rule;
-    at[best]!++;
-    if (applies(rule)) return rule;
+/** The candidate lists merged into one, in tree order (a rule has one resource, so no duplicates). */
+export function mergedCandidates(lists: (readonly IndexedRule[])[]): readonly IndexedRule[] {
+  if (lists.length === 1) return lists[0]!;
+  return lists.flat().sort((a, b) => a.position - b.position);
+}
+
+/**
+ * One tag's evaluation plan for a compiled policy: its ancestors, permission groups and, per group (or
+ * for no group), the merged candidate rules. Cached per compiled policy and tag; the tag view is not
+ * versioned, so a cached plan is used only while the tag's ancestors are the ones it was built for.
+ */
+type TagPlan = TagPlace & { evaluations: { groupId: string | null; rules: readonly IndexedRule[] }[] };
+const plans = new WeakMap<CompiledPolicy, Map<string, TagPlan>>();
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function tagPlan(snapshot: Snapshot, compiled: CompiledPolicy, tagId: string): TagPlan {
+  let byTag = plans.get(compiled);
+  if (!byTag) plans.set(compiled, (byTag = new Map()));
+  const ancestors = tagAncestors(snapshot.tags, tagId);
+  const cached = byTag.get(tagId);
+  if (cached && sameList(cached.ancestors, ancestors)) return cached;
+  const place = tagPlace(snapshot, compiled, tagId, ancestors);
+  const evaluations = (place.groups.length ? place.groups : [null]).map((groupId) => ({
+    groupId,
+    rules: mergedCandidates(candidateLists(compiled, tagId, place, groupId)),
+  }));
+  const plan = { ...place, evaluations };
+  byTag.set(tagId, plan);
+  return plan;
+}
+
+/** The first rule of the merged candidates that covers the action and the caller. */
+function firstApplicable(rules: readonly IndexedRule[], ctx: SubjectContext, action: PermissionActionV1) {
+  for (let i = 0; i < rules.length; i++) {
+    const e = rules[i]!;
+    if (ruleCoversAction(e, action) && subjectCovers(ctx, e.rule)) return e.rule;
   }
+  return null;
 }
 
 type GroupOutcome = 'allow' | 'deny' | 'not_applicable';
@@ -143,31 +167,27 @@ const outcomeOf = (rule: PermissionRuleV1 | null): GroupOutcome =>
   rule === null ? 'not_applicable' : rule.effect === 'grant' ? 'allow' : 'deny';
 
 function departmentLevel(
-  snapshot: Snapshot,
+  plan: TagPlan,
   ctx: SubjectContext,
   action: PermissionActionV1,
-  tagId: string,
 ): { trace: LevelTrace; overlay: OverlayTrace | null } {
-  const compiled = compiledPolicy(snapshot);
-  const place = tagPlace(snapshot, compiled, tagId);
-  const applies = (rule: PermissionRuleV1) => actionsCover(rule, action) && subjectCovers(ctx, rule);
-  const describe = (rule: PermissionRuleV1) => `rule ${rule.ruleId} (${rule.effect})`;
-  if (place.groups.length === 0) {
-    const rule = firstApplicable(candidateLists(compiled, tagId, place, null), applies);
-    const outcome = outcomeOf(rule);
+  if (plan.groups.length === 0) {
+    const rule = firstApplicable(plan.evaluations[0]!.rules, ctx, action);
     return {
       overlay: null,
       trace: {
         level: 'department_inheritance',
-        outcome,
+        outcome: outcomeOf(rule),
         decidedBy: rule ? [rule.ruleId] : [],
-        reason: rule ? `first applicable ${describe(rule)}` : 'no rule of the permission tree applies',
+        reason: rule
+          ? `first applicable rule ${rule.ruleId} (${rule.effect})`
+          : 'no rule of the permission tree applies',
       },
     };
   }
-  const groups = place.groups.map((groupId) => {
-    const rule = firstApplicable(candidateLists(compiled, tagId, place, groupId), applies);
-    return { groupId, outcome: outcomeOf(rule), ruleId: rule?.ruleId ?? null };
+  const groups = plan.evaluations.map(({ groupId, rules }) => {
+    const rule = firstApplicable(rules, ctx, action);
+    return { groupId: groupId!, outcome: outcomeOf(rule), ruleId: rule?.ruleId ?? null };
   });
   const denied = groups.filter((g) => g.outcome === 'deny');
   const outcome: GroupOutcome = denied.length
@@ -190,10 +210,14 @@ function departmentLevel(
   };
 }
 
+/** The roles held whose function scope covers the action; tenant_admin's token role counts as scope `*`. */
 function scopesFor(ctx: SubjectContext, action: PermissionActionV1): string[] {
-  const out = new Set<string>();
-  for (const s of ctx.scopes) if (actionMatches(s.scope, action)) out.add(s.roleId);
-  return [...out];
+  const out: string[] = ctx.isAdmin ? [TENANT_ADMIN] : [];
+  for (const r of ctx.roles) {
+    const scopes = ctx.compiled.roles.get(r)?.scopes;
+    if (scopes && scopes.some((scope) => actionMatches(scope, action)) && !out.includes(r)) out.push(r);
+  }
+  return out;
 }
 
 function roleLevel(snapshot: Snapshot, ctx: SubjectContext, action: PermissionActionV1): LevelTrace {
@@ -244,7 +268,12 @@ export function visibilityAdmits(ctx: SubjectContext, tagId: string, v: TagVisib
   return null;
 }
 
-function visibilityLevel(snapshot: Snapshot, ctx: SubjectContext, tagId: string): LevelTrace {
+function visibilityLevel(
+  snapshot: Snapshot,
+  ctx: SubjectContext,
+  tagId: string,
+  ancestors: readonly string[],
+): LevelTrace {
   const level = 'tag_visibility';
   const tag = snapshot.tags.tag(tagId);
   // Fail closed: a copy that does not know the tag cannot tell whether it is restricted.
@@ -252,8 +281,9 @@ function visibilityLevel(snapshot: Snapshot, ctx: SubjectContext, tagId: string)
   if (ctx.isAdmin)
     return { level, outcome: 'allow', decidedBy: [TENANT_ADMIN], reason: 'tenant_admin sees every tag' };
   const decidedBy: string[] = [];
-  for (const id of [tagId, ...tagAncestors(snapshot.tags, tagId)]) {
-    const facts = id === tagId ? tag : snapshot.tags.tag(id);
+  for (let i = -1; i < ancestors.length; i++) {
+    const id = i < 0 ? tagId : ancestors[i]!;
+    const facts = i < 0 ? tag : snapshot.tags.tag(id);
     if (!facts || !facts.visibility.restricted) continue;
     const entry = visibilityAdmits(ctx, id, facts.visibility);
     if (!entry)
@@ -372,13 +402,14 @@ export function checkWith(
   const freeze = freezeLevel(snapshot, ctx, action);
   levels.push(freeze);
   if (freeze.outcome === 'deny') return done(false, null);
-  const dept = departmentLevel(snapshot, ctx, action, tagId);
+  const plan = tagPlan(snapshot, compiledPolicy(snapshot), tagId);
+  const dept = departmentLevel(plan, ctx, action);
   levels.push(dept.trace);
   if (dept.trace.outcome === 'deny') return done(false, dept.overlay);
   const role = roleLevel(snapshot, ctx, action);
   levels.push(role);
   if (role.outcome === 'deny') return done(false, dept.overlay);
-  const visibility = visibilityLevel(snapshot, ctx, tagId);
+  const visibility = visibilityLevel(snapshot, ctx, tagId, plan.ancestors);
   levels.push(visibility);
   if (visibility.outcome === 'deny') return done(false, dept.overlay);
   const words = wordsLevel(snapshot, ctx, fields);

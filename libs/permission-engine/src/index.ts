@@ -1,4 +1,7 @@
-export { check } from './check';
+export { check, isWriteAction, TENANT_ADMIN } from './check';
+export { expand, type ExpandNode, type ExpandRule } from './expand';
+export { lookupResources, lookupSubjects, type LookupPage, type LookupResult } from './lookup';
+export { normaliseText, sensitiveHits } from './sensitive-words';
 export {
   actionMatches,
   departmentChain,
@@ -27,3 +30,4 @@ export type {
   TagVisibility,
 } from './model';
 export { applyPolicyEvent, emptyPolicy, type FoldRevisions } from './policy-fold';
+export { OPEN, PolicyWorld, restricted } from './testing/policy-fixture';

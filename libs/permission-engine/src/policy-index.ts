@@ -8,7 +8,21 @@ import type { PolicyState, Snapshot } from './model';
  * changes), so a new PolicyState recompiles only what its event touched. Matching semantics stay those of
  * matching.ts; check.spec's property test compares the two.
  */
-export type IndexedRule = { rule: PermissionRuleV1; position: number };
+export type IndexedRule = {
+  rule: PermissionRuleV1;
+  position: number;
+  /** The rule's actions precompiled (matching.actionMatches): every action, exact ones, `<kind>.` prefixes. */
+  anyAction: boolean;
+  exact: ReadonlySet<string>;
+  prefixes: readonly string[];
+};
+
+/** matching.actionMatches over the rule's actions, without allocating per call. */
+export function ruleCoversAction(e: IndexedRule, action: string): boolean {
+  if (e.anyAction || e.exact.has(action)) return true;
+  for (const p of e.prefixes) if (action.startsWith(p)) return true;
+  return false;
+}
 
 export type RuleIndex = {
   ordered: readonly PermissionRuleV1[];
@@ -57,7 +71,14 @@ function compileRules(snapshot: Snapshot): RuleIndex {
   const byTagGroup = new Map<string, IndexedRule[]>();
   const byGroup = new Map<string, IndexedRule[]>();
   ordered.forEach((rule, position) => {
-    const entry = { rule, position };
+    const prefixes = rule.actions.filter((a) => a.endsWith('.*')).map((a) => a.slice(0, -1));
+    const entry = {
+      rule,
+      position,
+      anyAction: rule.actions.length === 0 || rule.actions.includes('*'),
+      exact: new Set(rule.actions),
+      prefixes,
+    };
     const r = rule.resource;
     push(r.kind === 'tag' ? byTag : r.kind === 'tag_group' ? byTagGroup : byGroup, r.id, entry);
   });

@@ -90,14 +90,18 @@ export class PolicyWorld {
     return this.apply({ type: 'permission.group_changed.v1', data: { ...this.base(), ...data } });
   }
 
-  /** Adds the rule at the bottom of the tree (a rule missing from `order` sorts after it, by id). */
+  /**
+   * Adds the rule at the bottom of the tree; `append: false` leaves the order alone (a rule missing from
+   * `order` sorts after it, by id), for bulk loads that reorder once at the end.
+   */
   rule(
     rule: Omit<PermissionRuleV1, 'description' | 'removed' | 'actions' | 'starred'> &
       Partial<PermissionRuleV1>,
+    { append = true }: { append?: boolean } = {},
   ): this {
     const data: PermissionRuleV1 = { description: '', removed: false, actions: [], starred: false, ...rule };
     this.apply({ type: 'permission.rule_changed.v1', data: { ...this.base(), ...data } });
-    if (!this.policy.order.includes(rule.ruleId)) this.order([...this.policy.order, rule.ruleId]);
+    if (append && !this.policy.order.includes(rule.ruleId)) this.order([...this.policy.order, rule.ruleId]);
     return this;
   }
 
