@@ -1,5 +1,6 @@
 import type { PermissionRuleV1, PolicyResourceV1, PolicySubjectV1 } from '@tagguard/contracts';
-import { PolicyWorld, restricted } from '@tagguard/permission-engine';
+// Test fixtures are not in the lib's index: the service builds leave testing/ out (deploy/build).
+import { PolicyWorld, restricted } from '@tagguard/permission-engine/testing';
 
 /**
  * The benchmark tenant of issue 12: 10,000 tags (a five-level tree of tag groups over 8,750 leaf tags),

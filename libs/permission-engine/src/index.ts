@@ -30,4 +30,3 @@ export type {
   TagVisibility,
 } from './model';
 export { applyPolicyEvent, emptyPolicy, type FoldRevisions } from './policy-fold';
-export { OPEN, PolicyWorld, restricted } from './testing/policy-fixture';
