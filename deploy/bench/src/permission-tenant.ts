@@ -1,5 +1,5 @@
 import type { PermissionRuleV1, PolicyResourceV1, PolicySubjectV1 } from '@tagguard/contracts';
-// The engine's test fixture: not in the lib's runtime entry point (the build leaves testing/ out).
+// Test fixtures are not in the lib's index: the service builds leave testing/ out (deploy/build).
 import { PolicyWorld, restricted } from '@tagguard/permission-engine/testing';
 
 /**

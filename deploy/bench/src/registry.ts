@@ -5,6 +5,7 @@ import { grpcToAudit } from './grpc-to-audit.bench';
 import { permissionAnalysis } from './permission-analysis.bench';
 import { permissionCheck } from './permission-check.bench';
 import { rebuild } from './rebuild.bench';
+import { tagListFilter } from './tag-list-filter.bench';
 import { writeScale } from './write-scale.bench';
 
 export interface BenchContext {
@@ -20,5 +21,6 @@ export const benchmarks: Record<string, (context: BenchContext) => Promise<Recor
   'write-scale': writeScale,
   'directory-import': directoryImport,
   'permission-analysis': permissionAnalysis,
+  'tag-list-filter': tagListFilter,
   'permission-check': permissionCheck,
 };

@@ -29,6 +29,8 @@ export interface TagServiceConfig {
   purgeIntervalMs: number;
   /** A snapshot of a catalogue or members stream every this many events (time-machine reads). */
   snapshotEvery: number;
+  /** How often an instance folds in the policy rows other instances' consumers wrote. */
+  policyRefreshMs: number;
 }
 
 export function loadTagServiceConfig(
@@ -53,5 +55,6 @@ export function loadTagServiceConfig(
     relayBatchSize: read.integer('RELAY_BATCH_SIZE', { fallback: 200, min: 1, max: 5_000 }),
     purgeIntervalMs: read.integer('PURGE_INTERVAL_MS', { fallback: 30_000, min: 100, max: 3_600_000 }),
     snapshotEvery: read.integer('SNAPSHOT_EVERY', { fallback: 500, min: 10, max: 1_000_000 }),
+    policyRefreshMs: read.integer('POLICY_REFRESH_MS', { fallback: 500, min: 50, max: 60_000 }),
   };
 }

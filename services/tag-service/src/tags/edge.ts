@@ -2,7 +2,7 @@ import type { Metadata } from '@grpc/grpc-js';
 import { authenticate, type Principal, type TokenVerifier } from '@tagguard/auth';
 import { comparePositions, positionFromToken, type CallerSessions } from '@tagguard/event-store';
 import { currentTraceHeaders } from '@tagguard/telemetry';
-import type { TagAction, TagAuthorizer } from './authorization/tag-authorizer.port';
+import type { TagAction, TagAuthorizer, TagReader, TagTarget } from './authorization/tag-authorizer.port';
 import type { CommandContext } from './commands/event-writer';
 import { TagError } from './domain/tag.errors';
 import type { CatalogViewProjection } from './projections/catalog-view/catalog-view.projection';
@@ -25,14 +25,19 @@ export interface EdgeDeps {
   sessions: CallerSessions;
 }
 
+/**
+ * Authenticates and authorizes the call. `target` names the tag it is about (read from the request
+ * after authentication, so a bad field is INVALID_ARGUMENT only for an authenticated caller).
+ */
 export async function caller(
   deps: EdgeDeps,
   metadata: Metadata | undefined,
   action: TagAction,
   idempotencyKey = '',
+  target?: () => TagTarget,
 ): Promise<CommandContext> {
   const principal: Principal = authenticate(metadata, deps.verifier);
-  await deps.authorizer.authorize(principal, action);
+  await deps.authorizer.authorize(principal, action, target?.());
   if (idempotencyKey.length > MAX_KEY_LENGTH)
     throw new TagError(
       'TAG.INVALID_ARGUMENT',
@@ -116,3 +121,7 @@ export async function consistent(deps: EdgeDeps, token: string, context: Command
 }
 
 export const iso = (d: Date | null | undefined): string => (d ? d.toISOString() : '');
+
+/** What this caller may see of the tenant's tags, on one policy snapshot (after `consistent`). */
+export const readerFor = (deps: EdgeDeps, context: CommandContext): Promise<TagReader> =>
+  deps.authorizer.reader(context.principal);

@@ -1,6 +1,7 @@
 import { quoteIdent } from '@tagguard/event-store';
 import { DataSource } from 'typeorm';
 import { DirectoryObjectView } from './directory-copy/directory-copy.entity';
+import { PolicyObjectView } from './policy-copy/policy-copy.entity';
 import { CATALOG_VIEW_ENTITIES } from './projections/catalog-view/catalog-view.entities';
 
 /**
@@ -13,8 +14,8 @@ export async function openReadModel(url: string, schema: string, poolSize = 10):
     type: 'postgres',
     url,
     schema,
-    // The directory copy is not derived from tag-service's events: a rebuild leaves it in place.
-    entities: [...CATALOG_VIEW_ENTITIES, DirectoryObjectView],
+    // The directory and policy copies are not derived from tag-service's events: a rebuild leaves them.
+    entities: [...CATALOG_VIEW_ENTITIES, DirectoryObjectView, PolicyObjectView],
     synchronize: false,
     extra: { max: poolSize },
   });

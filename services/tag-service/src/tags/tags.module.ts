@@ -7,7 +7,11 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { TokenVerifier } from '@tagguard/auth';
-import { DIRECTORY_EVENTS_TOPIC_V1, TAG_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
+import {
+  DIRECTORY_EVENTS_TOPIC_V1,
+  PERMISSION_EVENTS_TOPIC_V1,
+  TAG_EVENTS_TOPIC_V1,
+} from '@tagguard/contracts';
 import { CallerSessions, openEventStore, type EventStore } from '@tagguard/event-store';
 import { COMPONENT_REGISTRY } from '@tagguard/grpc-runtime';
 import {
@@ -20,7 +24,7 @@ import {
 import { ComponentRegistry } from '@tagguard/telemetry';
 import { DataSource } from 'typeorm';
 import type { TagServiceConfig } from '../config/tag-service.config';
-import { LocalTenantAdminPolicy } from './authorization/local-tenant-admin.policy';
+import { EngineTagAuthorizer } from './authorization/engine.authorizer';
 import { TAG_AUTHORIZER, type TagAuthorizer } from './authorization/tag-authorizer.port';
 import { TAG_EDGE, type EdgeDeps } from './edge';
 import { AutomationsGrpcController } from './automations/automations.grpc.controller';
@@ -34,6 +38,8 @@ import { GovernanceGrpcController } from './governance/governance.grpc.controlle
 import { RevertProcess } from './governance/revert.process';
 import { toIntegrationMessage } from './integration/tag-events.translation';
 import { MembersGrpcController } from './members/members.grpc.controller';
+import { PolicyCopy } from './policy-copy/policy-copy';
+import { PolicyEventsKafkaController } from './policy-copy/policy-events.kafka.controller';
 import { CATALOG_VIEW, CatalogViewProjection } from './projections/catalog-view/catalog-view.projection';
 import { openReadModel } from './read-model';
 import { PurgeTimer } from './recycle-bin/purge-timer';
@@ -50,6 +56,7 @@ import { TimeMachineReader } from './time-machine/time-machine.reader';
 const EVENT_STORE = Symbol('EVENT_STORE');
 const TAG_RELAY = Symbol('TAG_RELAY');
 const RUNTIME = Symbol('TAG_RUNTIME');
+const POLICY_REFRESH_MS = Symbol('POLICY_REFRESH_MS');
 
 /** One lease per tag-service database schema, so instances sharing a database and broker have one writer. */
 function tagsRuntime(
@@ -102,9 +109,13 @@ class TagsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(TAG_RELAY) private readonly relay: SupervisedRelay | undefined,
+    @Inject(PolicyCopy) private readonly policies: PolicyCopy,
+    @Inject(POLICY_REFRESH_MS) private readonly policyRefreshMs: number,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    // Every instance refreshes its in-memory policy (readers are on every instance, not only the leader).
+    this.policies.start(this.policyRefreshMs);
     await this.runtime.start([
       this.projection,
       this.followUps,
@@ -116,6 +127,7 @@ class TagsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.policies.stop();
     await this.runtime.stop();
     await this.relay?.close();
     await this.store.close();
@@ -136,6 +148,7 @@ export class TagsModule {
         AutomationsGrpcController,
         TimeMachineGrpcController,
         DirectoryEventsKafkaController,
+        PolicyEventsKafkaController,
       ],
       providers: [
         {
@@ -178,6 +191,18 @@ export class TagsModule {
           },
           inject: [DataSource],
         },
+        {
+          provide: PolicyCopy,
+          useFactory: async (db: DataSource) => {
+            // Consumed before permission-service may have published anything: the topic must exist.
+            await events?.ensureTopics([PERMISSION_EVENTS_TOPIC_V1]);
+            return new PolicyCopy(db, config.databaseSchema, (e) =>
+              new Logger('PolicyCopy').warn(`policy refresh failed (retried): ${String(e)}`),
+            );
+          },
+          inject: [DataSource],
+        },
+        { provide: POLICY_REFRESH_MS, useValue: config.policyRefreshMs },
         {
           provide: DirectoryPolicies,
           useFactory: (commands: TagCommands) => new DirectoryPolicies(commands),
@@ -323,7 +348,16 @@ export class TagsModule {
           inject: [EVENT_STORE, DataSource, CatalogViewProjection, PostgresCheckpointStore, RUNTIME],
         },
         { provide: TokenVerifier, useFactory: () => new TokenVerifier(config.auth.pem) },
-        { provide: TAG_AUTHORIZER, useFactory: () => new LocalTenantAdminPolicy() },
+        {
+          provide: TAG_AUTHORIZER,
+          useFactory: (policies: PolicyCopy, directory: DirectoryCopy, commands: TagCommands) =>
+            new EngineTagAuthorizer(
+              policies,
+              directory,
+              async (tenantId) => (await commands.catalog(tenantId)).state,
+            ),
+          inject: [PolicyCopy, DirectoryCopy, TagCommands],
+        },
         {
           provide: TAG_EDGE,
           useFactory: (

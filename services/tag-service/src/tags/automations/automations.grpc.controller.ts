@@ -3,7 +3,7 @@ import { Controller, Inject } from '@nestjs/common';
 import type { Metadata } from '@grpc/grpc-js';
 import { tagAutomationV1 } from '@tagguard/contracts';
 import { DataSource } from 'typeorm';
-import { TENANT_ADMIN } from '../authorization/local-tenant-admin.policy';
+import { TENANT_ADMIN } from '../authorization/engine.authorizer';
 import { TagCommands } from '../commands/tag-commands';
 import { decideCompleteTask, evolveTask, initialTaskState } from '../domain/automation';
 import { TagError } from '../domain/tag.errors';
@@ -18,6 +18,7 @@ import {
   uuidField,
   TAG_EDGE,
   type EdgeDeps,
+  readerFor,
 } from '../edge';
 import { FollowUpTaskView } from '../projections/catalog-view/catalog-view.entities';
 import { taskStream } from '../streams';
@@ -104,7 +105,10 @@ export class AutomationsGrpcController implements tagAutomationV1.TagAutomationS
       .addOrderBy('t.task_id', 'ASC')
       .limit(pageSize + 1)
       .getMany();
-    const { items, next } = page(rows, pageSize, (r) => [r.dueAt.toISOString(), r.taskId]);
+    const { items: all, next } = page(rows, pageSize, (r) => [r.dueAt.toISOString(), r.taskId]);
+    // A task names its tag and customer: listed only to callers who may see the tag (a short page is possible).
+    const reader = await readerFor(this.edge, context);
+    const items = all.filter((t) => reader.see(t.tagId));
     return {
       tasks: items.map((t) => ({
         taskId: t.taskId,

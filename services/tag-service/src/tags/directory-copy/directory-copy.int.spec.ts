@@ -126,6 +126,47 @@ describe('the directory copy on real PostgreSQL', () => {
     expect((await copy.facts('tenant-b', members)).mirrored).toBe(false);
   });
 
+  it("answers a caller's facts for the permission engine: its departments and status, and every ancestor of them (removed departments end the chain)", async () => {
+    const department = (departmentId: string, parentId: string | null, revision = '0') =>
+      ({
+        type: 'directory.department_upserted.v1',
+        data: { tenantId, revision, departmentId, name: departmentId, parentId, order: 0 },
+      }) as DirectoryIntegrationEventV1;
+    expect(await copy.callerFacts('tenant-b', 'alice')).toEqual({
+      mirrored: false,
+      employeeId: 'alice',
+      parents: new Map(),
+    });
+    for (const d of [
+      department('hq', null),
+      department('sales', 'hq'),
+      department('d1', 'sales'),
+      department('ops', 'hq'),
+    ])
+      await apply(d);
+    await apply(employee('0', 'disabled'));
+    expect(await copy.callerFacts(tenantId, 'alice')).toEqual({
+      mirrored: true,
+      employeeId: 'alice',
+      employee: { departmentIds: ['d1'], status: 'disabled' },
+      parents: new Map([
+        ['d1', 'sales'],
+        ['sales', 'hq'],
+        ['hq', null],
+      ]),
+    });
+    expect(await copy.callerFacts(tenantId, 'nobody')).toEqual({
+      mirrored: true,
+      employeeId: 'nobody',
+      parents: new Map(),
+    });
+    await apply({
+      type: 'directory.department_removed.v1',
+      data: { tenantId, revision: '1', departmentId: 'sales' },
+    });
+    expect((await copy.callerFacts(tenantId, 'alice')).parents).toEqual(new Map([['d1', 'sales']]));
+  });
+
   it('refuses a payload missing the object id or with a status it does not know, naming the field', () => {
     expect(() =>
       toCopyRow({ type: 'directory.customer_removed.v1', data: { tenantId, revision: '1' } } as never),

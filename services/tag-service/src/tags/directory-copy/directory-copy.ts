@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { MemberRef } from '../domain/tag-catalog.events';
 import type { CopyRow } from './domain/directory-copy.rows';
 import { directoryKey, type DirectoryFacts, type EmployeeStatus } from './domain/member-checks.decider';
+import type { CallerDirectoryFacts } from '../policy-copy/domain/caller-directory-view';
 import { DirectoryObjectView } from './directory-copy.entity';
 
 /**
@@ -89,5 +90,40 @@ export class DirectoryCopy {
       [tenantId, employeeId],
     )) as { status: EmployeeStatus | null }[];
     return row?.status ?? undefined;
+  }
+
+  /**
+   * What a permission check of this caller needs from the copy (two queries): the employee's departments
+   * and status, and the parent of each of those departments and of every ancestor.
+   */
+  async callerFacts(tenantId: string, employeeId: string): Promise<CallerDirectoryFacts> {
+    const parents = new Map<string, string | null>();
+    if (!(await this.isMirrored(tenantId))) return { mirrored: false, employeeId, parents };
+    const [row] = (await this.db.query(
+      `SELECT status, data->'departmentIds' AS departments FROM ${this.table}
+        WHERE tenant_id = $1 AND kind = 'employee' AND object_id = $2 AND NOT removed`,
+      [tenantId, employeeId],
+    )) as { status: EmployeeStatus | null; departments: unknown }[];
+    if (!row) return { mirrored: true, employeeId, parents };
+    const departmentIds = Array.isArray(row.departments)
+      ? row.departments.filter((d): d is string => typeof d === 'string')
+      : [];
+    const chain = (await this.db.query(
+      `WITH RECURSIVE chain(id, parent, depth) AS (
+         SELECT object_id, data->>'parentId', 0 FROM ${this.table}
+          WHERE tenant_id = $1 AND kind = 'department' AND NOT removed AND object_id = ANY($2::text[])
+         UNION
+         SELECT d.object_id, d.data->>'parentId', c.depth + 1 FROM ${this.table} d JOIN chain c ON d.object_id = c.parent
+          WHERE d.tenant_id = $1 AND d.kind = 'department' AND NOT d.removed AND c.depth < 64
+       ) SELECT DISTINCT id, parent FROM chain`,
+      [tenantId, departmentIds],
+    )) as { id: string; parent: string | null }[];
+    for (const c of chain) parents.set(c.id, c.parent ?? null);
+    return {
+      mirrored: true,
+      employeeId,
+      employee: { departmentIds, status: row.status ?? 'active' },
+      parents,
+    };
   }
 }

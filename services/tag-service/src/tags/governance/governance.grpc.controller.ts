@@ -17,6 +17,7 @@ import {
   decodeCursor,
   page,
   pageSizeField,
+  readerFor,
   revisionField,
   textField,
   uuidField,
@@ -111,7 +112,11 @@ export class GovernanceGrpcController implements tagGovernanceV1.TagGovernanceSe
       .addOrderBy('s.operation_id', 'ASC')
       .limit(pageSize + 1)
       .getMany();
-    const { items, next } = page(rows, pageSize, (r) => [r.detectedAt.toISOString(), r.operationId]);
+    const { items: all, next } = page(rows, pageSize, (r) => [r.detectedAt.toISOString(), r.operationId]);
+    // An operation names its tags (and their state before): listed only if the caller may see them all.
+    // Filtered after the page is cut, so a page may come back short; the cursor still moves on.
+    const reader = await readerFor(this.edge, context);
+    const items = all.filter((s) => (s.affected as AffectedTag[]).every((t) => reader.see(t.tagId)));
     return {
       operations: items.map((s) => ({
         operationId: s.operationId,
@@ -159,8 +164,11 @@ export class GovernanceGrpcController implements tagGovernanceV1.TagGovernanceSe
   ): Promise<tagGovernanceV1.ListApprovalsResponse> {
     const context = await caller(this.edge, metadata, 'catalog.read');
     const { state } = await this.commands.catalog(context.principal.tenantId);
+    const reader = await readerFor(this.edge, context);
     const approvals = [...state.approvals.values()].filter(
-      (a) => request.includeDecided || a.status === 'pending',
+      (a) =>
+        (request.includeDecided || a.status === 'pending') &&
+        reader.see(a.operation.type === 'delete' ? a.operation.nodeId : a.operation.tagId),
     );
     return { approvals: approvals.map(toApproval) };
   }
@@ -225,17 +233,20 @@ export class GovernanceGrpcController implements tagGovernanceV1.TagGovernanceSe
   ): Promise<tagGovernanceV1.ListRevertRulesResponse> {
     const context = await caller(this.edge, metadata, 'catalog.read');
     const { state } = await this.commands.catalog(context.principal.tenantId);
+    const reader = await readerFor(this.edge, context);
     return {
-      rules: [...state.revertRules.values()].map((r) => ({
-        ruleId: r.ruleId,
-        tagId: r.tagId,
-        type:
-          r.type === 'removal_requires_role'
-            ? tagGovernanceV1.RevertRuleType.REVERT_RULE_TYPE_REMOVAL_REQUIRES_ROLE
-            : tagGovernanceV1.RevertRuleType.REVERT_RULE_TYPE_REMOVAL_RATE_LIMIT,
-        role: r.type === 'removal_requires_role' ? r.role : '',
-        maxPerHour: r.type === 'removal_rate_limit' ? r.maxPerHour : 0,
-      })),
+      rules: [...state.revertRules.values()]
+        .filter((r) => reader.see(r.tagId))
+        .map((r) => ({
+          ruleId: r.ruleId,
+          tagId: r.tagId,
+          type:
+            r.type === 'removal_requires_role'
+              ? tagGovernanceV1.RevertRuleType.REVERT_RULE_TYPE_REMOVAL_REQUIRES_ROLE
+              : tagGovernanceV1.RevertRuleType.REVERT_RULE_TYPE_REMOVAL_RATE_LIMIT,
+          role: r.type === 'removal_requires_role' ? r.role : '',
+          maxPerHour: r.type === 'removal_rate_limit' ? r.maxPerHour : 0,
+        })),
     };
   }
 
@@ -259,7 +270,9 @@ export class GovernanceGrpcController implements tagGovernanceV1.TagGovernanceSe
       .addOrderBy('r.event_id', 'ASC')
       .limit(pageSize + 1)
       .getMany();
-    const { items, next } = page(rows, pageSize, (r) => [r.revertedAt.toISOString(), r.eventId]);
+    const { items: all, next } = page(rows, pageSize, (r) => [r.revertedAt.toISOString(), r.eventId]);
+    const reader = await readerFor(this.edge, context);
+    const items = all.filter((r) => reader.see(r.tagId));
     return {
       changes: items.map((r) => ({
         ruleId: r.ruleId,

@@ -13,6 +13,7 @@ import {
   decodeCursor,
   page,
   pageSizeField,
+  readerFor,
   revisionField,
   uuidField,
   TAG_EDGE,
@@ -66,7 +67,8 @@ export class MembersGrpcController implements tagMemberV1.TagMemberServiceContro
     await consistent(this.edge, request.consistencyToken, context);
     // Existence from the catalogue itself: a tag created a moment ago is never NOT_FOUND here.
     const tag = (await this.commands.catalog(tenantId)).state.nodes.get(tagId);
-    if (!tag || tag.status === 'purged')
+    // The members of a tag the caller may not see are never listed: the tag is answered as absent.
+    if (!tag || tag.status === 'purged' || !(await readerFor(this.edge, context)).see(tagId))
       throw new TagError('TAG.NOT_FOUND', `tag ${tagId} not found`, 'tag_id');
     // Keyset paging on the primary key: a page never shifts when members are added or removed meanwhile.
     const rows = await this.db
@@ -104,7 +106,9 @@ export class MembersGrpcController implements tagMemberV1.TagMemberServiceContro
     request: tagMemberV1.AddMembersRequest,
     metadata: Metadata | undefined,
   ): Promise<tagMemberV1.MembersWriteResult> {
-    const context = await caller(this.edge, metadata, 'members.write', request.idempotencyKey);
+    const context = await caller(this.edge, metadata, 'members.write', request.idempotencyKey, () => ({
+      tagId: uuidField(request.tagId, 'tag_id'),
+    }));
     const tagId = uuidField(request.tagId, 'tag_id');
     const expectedRevision = revisionField(request.expectedRevision);
     const { refs, attributes } = membersField(request.members);

@@ -10,12 +10,14 @@ import {
   iso,
   page,
   pageSizeField,
+  readerFor,
   uuidField,
   TAG_EDGE,
   type EdgeDeps,
 } from '../edge';
 import { TagNodeView } from '../projections/catalog-view/catalog-view.entities';
 import { toTag, toWriteResult } from '../wire';
+import { maskTag } from '../authorization/masking';
 
 /** tagguard.tag.v1.RecycleBinService: what was deleted, by whom, until when it can come back. */
 @Controller()
@@ -36,6 +38,7 @@ export class RecycleBinGrpcController implements recycleBinV1.RecycleBinServiceC
     const pageSize = pageSizeField(request.pageSize, 100, 500);
     const after = decodeCursor(request.pageToken, 1) as [string] | undefined;
     await consistent(this.edge, request.consistencyToken, context);
+    const reader = await readerFor(this.edge, context);
     const rows = await this.db
       .getRepository(TagNodeView)
       .createQueryBuilder('t')
@@ -46,7 +49,10 @@ export class RecycleBinGrpcController implements recycleBinV1.RecycleBinServiceC
       .orderBy('t.node_id', 'ASC')
       .limit(pageSize + 1)
       .getMany();
-    const { items, next } = page(rows, pageSize, (r) => [r.nodeId]);
+    // Filtered after the page is cut, so a restricted caller's page may come back short (the cursor
+    // still moves on): the bin holds few roots.
+    const { items: all, next } = page(rows, pageSize, (r) => [r.nodeId]);
+    const items = all.filter((r) => reader.see(r.nodeId));
     const counts = await Promise.all(
       items.map((r) =>
         this.db.getRepository(TagNodeView).countBy({ tenantId, binRootId: r.nodeId, status: 'binned' }),
@@ -54,7 +60,7 @@ export class RecycleBinGrpcController implements recycleBinV1.RecycleBinServiceC
     );
     return {
       entries: items.map((r, i) => ({
-        tag: toTag(r),
+        tag: maskTag(toTag(r), reader.see(r.nodeId)!),
         nodeCount: counts[i]!,
         deletedBy: r.deletedBy ?? '',
         deletedAt: iso(r.deletedAt),
@@ -68,7 +74,9 @@ export class RecycleBinGrpcController implements recycleBinV1.RecycleBinServiceC
     request: recycleBinV1.RestoreTagRequest,
     metadata?: Metadata,
   ): Promise<recycleBinV1.RestoreTagResponse> {
-    const context = await caller(this.edge, metadata, 'catalog.write', request.idempotencyKey);
+    const context = await caller(this.edge, metadata, 'catalog.write', request.idempotencyKey, () => ({
+      tagId: uuidField(request.tagId, 'tag_id'),
+    }));
     const nodeId = uuidField(request.tagId, 'tag_id');
     const result = await this.commands.onCatalog(
       context,

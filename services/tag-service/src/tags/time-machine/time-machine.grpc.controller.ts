@@ -7,7 +7,9 @@ import type { TagNode } from '../domain/tag-catalog.state';
 import type { MemberRef } from '../domain/tag-catalog.events';
 import type { Change } from '../domain/time-machine';
 import { TagError } from '../domain/tag.errors';
-import { caller, optionalUuid, uuidField, TAG_EDGE, type EdgeDeps } from '../edge';
+import { caller, optionalUuid, readerFor, uuidField, TAG_EDGE, type EdgeDeps } from '../edge';
+import { MASK, maskTag } from '../authorization/masking';
+import type { TagSight } from '../authorization/tag-authorizer.port';
 import { tagKindToWire, toApproval } from '../wire';
 import { ReadModelRebuilder } from '../rebuild/read-model-rebuilder';
 import { TimeMachine } from './time-machine';
@@ -29,12 +31,12 @@ export class TimeMachineGrpcController implements timeMachineV1.TimeMachineServi
   ): Promise<timeMachineV1.GetTagAsOfResponse> {
     const context = await caller(this.edge, metadata, 'catalog.read');
     const tagId = uuidField(request.tagId, 'tag_id');
-    const { node, members } = await this.machine.tagAsOf(
-      context.principal.tenantId,
-      tagId,
-      asOfField(request.asOf, 'as_of'),
-    );
-    return { tag: { tag: nodeToTag(node, members.length), members: members.map(ref) } };
+    const at = asOfField(request.asOf, 'as_of');
+    const sight = (await readerFor(this.edge, context)).see(tagId);
+    // The same answer as for a tag that did not exist then.
+    if (!sight) throw new TagError('TAG.NOT_FOUND', `tag ${tagId} did not exist then`, 'tag_id');
+    const { node, members } = await this.machine.tagAsOf(context.principal.tenantId, tagId, at);
+    return { tag: { tag: maskTag(nodeToTag(node, members.length), sight), members: members.map(ref) } };
   }
 
   async getTreeAsOf(
@@ -43,18 +45,18 @@ export class TimeMachineGrpcController implements timeMachineV1.TimeMachineServi
   ): Promise<timeMachineV1.GetTreeAsOfResponse> {
     const context = await caller(this.edge, metadata, 'catalog.read');
     const rootId = optionalUuid(request.rootId, 'root_id');
-    const { nodes, view } = await this.machine.treeAsOf(
-      context.principal.tenantId,
-      rootId,
-      asOfField(request.asOf, 'as_of'),
-    );
+    const at = asOfField(request.asOf, 'as_of');
+    const reader = await readerFor(this.edge, context);
+    if (rootId && !reader.see(rootId))
+      throw new TagError('TAG.NOT_FOUND', `tag ${rootId} did not exist then`, 'root_id');
+    const { nodes, view } = await this.machine.treeAsOf(context.principal.tenantId, rootId, at);
     return {
       nodes: nodes
-        .filter((n) => request.includeDeleted || n.status === 'active')
+        .filter((n) => (request.includeDeleted || n.status === 'active') && reader.see(n.nodeId))
         .map((n) => {
           const members = [...(view.members.get(n.nodeId)?.values() ?? [])];
           return {
-            tag: nodeToTag(n, members.length),
+            tag: maskTag(nodeToTag(n, members.length), reader.see(n.nodeId)!),
             members: request.includeMembers ? members.map(ref) : [],
           };
         }),
@@ -67,13 +69,18 @@ export class TimeMachineGrpcController implements timeMachineV1.TimeMachineServi
   ): Promise<timeMachineV1.DiffTagsResponse> {
     const context = await caller(this.edge, metadata, 'catalog.read');
     const rootId = optionalUuid(request.rootId, 'root_id');
-    const changes = await this.machine.diff(
-      context.principal.tenantId,
-      rootId,
-      asOfField(request.from, 'from'),
-      asOfField(request.to, 'to'),
-    );
-    return { changes: changes.map(toChange) };
+    const from = asOfField(request.from, 'from');
+    const to = asOfField(request.to, 'to');
+    const reader = await readerFor(this.edge, context);
+    if (rootId && !reader.see(rootId))
+      throw new TagError('TAG.NOT_FOUND', `tag ${rootId} not found`, 'tag_id');
+    const changes = await this.machine.diff(context.principal.tenantId, rootId, from, to);
+    return {
+      changes: changes.flatMap((c) => {
+        const sight = reader.see(c.nodeId);
+        return sight ? [maskChange(toChange(c), sight)] : [];
+      }),
+    };
   }
 
   async planRestore(
@@ -213,4 +220,10 @@ function toChange(c: Change): timeMachineV1.TagChange {
     fields: c.change === 'configured' ? c.fields : [],
     members: c.change === 'members_added' || c.change === 'members_removed' ? c.members.map(ref) : [],
   };
+}
+
+/** A change of a tag whose name is masked for this caller names it masked too. */
+function maskChange(change: timeMachineV1.TagChange, sight: TagSight): timeMachineV1.TagChange {
+  if (!sight.maskedFields.includes('name')) return change;
+  return { ...change, name: MASK, previousName: change.previousName ? MASK : '' };
 }

@@ -1,0 +1,461 @@
+import { randomUUID } from 'node:crypto';
+import { status } from '@grpc/grpc-js';
+import {
+  DIRECTORY_EVENTS_TOPIC_V1,
+  directoryEventKeyV1,
+  PERMISSION_EVENTS_TOPIC_V1,
+  permissionEventKeyV1,
+  type DirectoryIntegrationEventV1,
+  type PermissionIntegrationEventV1,
+} from '@tagguard/contracts';
+import { KafkaTransport, type MessagePublisher } from '@tagguard/messaging';
+import { eventually, testInfra } from '@tagguard/testing';
+import { customer, TagServiceHarness, type Caller } from '../../testing/tag-service-harness';
+
+type Tag = { tagId: string; name: string; description: string; visibility: { restricted: boolean } };
+type Result = { result: { consistencyToken: string } };
+
+// tag-service as its own process on real Kafka and PostgreSQL. The test publishes directory events (as
+// sync-service does) and permission events on permission-service's public topic (as permission-service
+// does), then reads over gRPC as a guest of an unrelated department, a permitted seller and a director.
+describe('tag-service enforces the permission policy on every tag read (Kafka → policy copy → engine → gRPC)', () => {
+  let svc: TagServiceHarness;
+  let transport: KafkaTransport;
+  let publisher: MessagePublisher;
+  let admin: Caller;
+  let guest: Caller;
+  let seller: Caller;
+  let director: Caller;
+  let tenantId: string;
+  let position = 0;
+
+  const envelope = (topic: string, key: string, type: string, data: object) => ({
+    topic,
+    key,
+    eventId: randomUUID(),
+    type,
+    schemaVersion: 1,
+    data,
+    metadata: {
+      tenantId,
+      actorId: 'system:test',
+      correlationId: randomUUID(),
+      occurredAt: new Date().toISOString(),
+    },
+  });
+  const directory = (...events: DirectoryIntegrationEventV1[]) =>
+    publisher.publish(
+      events.map((e) => envelope(DIRECTORY_EVENTS_TOPIC_V1, directoryEventKeyV1(e), e.type, e.data)),
+    );
+  const policy = (...events: PermissionIntegrationEventV1[]) =>
+    publisher.publish(
+      events.map((e) => envelope(PERMISSION_EVENTS_TOPIC_V1, permissionEventKeyV1(e), e.type, e.data)),
+    );
+  const base = (revision = 0) => ({ tenantId, revision: String(revision), position: String(++position) });
+  const department = (departmentId: string, parentId: string | null) =>
+    ({
+      type: 'directory.department_upserted.v1',
+      data: { tenantId, revision: '0', departmentId, name: departmentId, parentId, order: 0 },
+    }) as DirectoryIntegrationEventV1;
+  const employee = (employeeId: string, departmentId: string) =>
+    ({
+      type: 'directory.employee_upserted.v1',
+      data: {
+        tenantId,
+        revision: '0',
+        employeeId,
+        name: employeeId,
+        departmentIds: [departmentId],
+        mainDepartmentId: departmentId,
+        position: '',
+        status: 'active',
+        leaderInDepartmentIds: [],
+      },
+    }) satisfies DirectoryIntegrationEventV1;
+
+  const get = (id: string, who: Caller) =>
+    svc.call<{ tag: Tag }>('tags', 'GetTag', { tagId: id }, who).then((r) => r.tag);
+  const listAll = async (who: Caller, request: object = {}) => {
+    const out: Tag[] = [];
+    let pageToken = '';
+    do {
+      const page = await svc.call<{ tags: Tag[]; nextPageToken: string }>(
+        'tags',
+        'ListTags',
+        { pageSize: 2, pageToken, includeDeleted: true, ...request },
+        who,
+      );
+      out.push(...page.tags);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return out;
+  };
+  const ids = (tags: { tagId: string }[]) => tags.map((t) => t.tagId).sort();
+  /** The failure of a read, with the tag id taken out of the message: an invisible and an absent id must match. */
+  const notFound = async (
+    service: 'tags' | 'members' | 'timeMachine',
+    method: string,
+    request: object,
+    who: Caller,
+    id: string,
+  ) => {
+    const f = await svc.failure(service, method, request, who);
+    return { ...f, details: f.details.replace(id, '<id>') };
+  };
+
+  let group: string;
+  let vip: string;
+  let open: string;
+  let created: string;
+
+  beforeAll(async () => {
+    svc = await TagServiceHarness.start({ POLICY_REFRESH_MS: '100' });
+    transport = new KafkaTransport({ clientId: 'enforcement-e2e', brokers: testInfra().kafkaBrokers });
+    publisher = await transport.publisher();
+    admin = TagServiceHarness.admin();
+    tenantId = admin.tenantId;
+    guest = { tenantId, actorId: 'guest', roles: [] };
+    seller = { tenantId, actorId: 'seller', roles: [] };
+    director = { tenantId, actorId: 'director', roles: [] };
+
+    created = new Date(Date.now() - 1_000).toISOString();
+    group = randomUUID();
+    vip = randomUUID();
+    open = randomUUID();
+    await svc.call(
+      'tags',
+      'CreateTag',
+      { tagId: group, name: '客户', kind: 'TAG_KIND_CUSTOMER', nodeType: 'TAG_NODE_TYPE_GROUP' },
+      admin,
+    );
+    await svc.call(
+      'tags',
+      'CreateTag',
+      { tagId: vip, name: 'VIP客户', kind: 'TAG_KIND_CUSTOMER', parentId: group, description: '高净值名单' },
+      admin,
+    );
+    await svc.call(
+      'tags',
+      'CreateTag',
+      { tagId: open, name: '普通客户', kind: 'TAG_KIND_CUSTOMER', parentId: group },
+      admin,
+    );
+    await svc.call(
+      'tags',
+      'SetTagVisibility',
+      {
+        tagId: vip,
+        visibility: {
+          restricted: true,
+          departments: [{ departmentId: 'sales', includeSubDepartments: true }],
+          roles: ['risk_view'],
+          memberIds: [],
+        },
+        sensitive: true,
+      },
+      admin,
+    );
+    await svc.call(
+      'members',
+      'AddMembers',
+      { tagId: vip, members: [customer('wm-1'), customer('wm-2')] },
+      admin,
+    );
+
+    await directory(
+      department('hq', null),
+      department('sales', 'hq'),
+      department('ops', 'hq'),
+      department('risk', 'hq'),
+      employee('guest', 'ops'),
+      employee('seller', 'sales'),
+      employee('director', 'risk'),
+    );
+    await policy(
+      {
+        type: 'permission.role_changed.v1',
+        data: {
+          ...base(),
+          roleId: 'viewer',
+          name: '查看客户标签',
+          scopes: ['customer_tags.view'],
+          removed: false,
+        },
+      },
+      {
+        type: 'permission.role_changed.v1',
+        data: {
+          ...base(),
+          roleId: 'risk_view',
+          name: '风控',
+          scopes: ['customer_tags.view', 'customer_fields.view'],
+          removed: false,
+        },
+      },
+      {
+        type: 'permission.role_assignment_changed.v1',
+        data: {
+          ...base(),
+          assignmentId: 'a-hq',
+          roleId: 'viewer',
+          subject: { kind: 'department', id: 'hq', includeSubDepartments: true },
+          expiresAt: null,
+          removed: false,
+        },
+      },
+      {
+        type: 'permission.role_assignment_changed.v1',
+        data: {
+          ...base(),
+          assignmentId: 'a-dir',
+          roleId: 'risk_view',
+          subject: { kind: 'employee', id: 'director' },
+          expiresAt: null,
+          removed: false,
+        },
+      },
+      {
+        type: 'permission.sensitive_word_changed.v1',
+        data: {
+          ...base(),
+          wordId: 'w-vip',
+          word: 'vip',
+          category: 'customer',
+          fields: ['name'],
+          removed: false,
+        },
+      },
+    );
+    // The copy has the policy once the seller sees the VIP tag's name masked (the word arrived last or not).
+    await eventually(async () => expect((await get(vip, seller)).name).toBe('***'), 30_000, 100);
+  }, 90_000);
+  afterAll(async () => {
+    await publisher?.close();
+    await transport?.close();
+    await svc?.stop();
+  });
+
+  it('GetTag: the guest gets NOT_FOUND for the restricted tag, exactly as for an absent id; the seller sees it masked, the director unmasked', async () => {
+    const absent = randomUUID();
+    const invisible = await notFound('tags', 'GetTag', { tagId: vip }, guest, vip);
+    expect(invisible).toMatchObject({ code: status.NOT_FOUND, field: 'tag_id', errorCode: 'TAG.NOT_FOUND' });
+    expect(invisible).toEqual(await notFound('tags', 'GetTag', { tagId: absent }, guest, absent));
+    expect(await get(open, guest)).toMatchObject({ name: '普通客户' });
+    expect(await get(vip, seller)).toMatchObject({ name: '***', description: '高净值名单' });
+    expect(await get(vip, director)).toMatchObject({ name: 'VIP客户', description: '高净值名单' });
+    expect(await get(vip, admin)).toMatchObject({ name: 'VIP客户' });
+  });
+
+  it('ListTags: never lists the restricted tag to the guest, on any page, at the root or under its group; the seller gets it masked', async () => {
+    expect(ids(await listAll(guest))).toEqual(ids([{ tagId: group }, { tagId: open }]));
+    expect(ids(await listAll(guest, { parentId: group }))).toEqual([open]);
+    expect(ids(await listAll(admin))).toEqual(ids([{ tagId: group }, { tagId: open }, { tagId: vip }]));
+    const sellers = await listAll(seller, { parentId: group });
+    expect(sellers.find((t) => t.tagId === vip)).toMatchObject({ name: '***' });
+  });
+
+  it("members: listing the restricted tag's members is NOT_FOUND for the guest (as for an absent tag); the seller lists them", async () => {
+    const absent = randomUUID();
+    const invisible = await notFound('members', 'ListMembers', { tagId: vip }, guest, vip);
+    expect(invisible.code).toBe(status.NOT_FOUND);
+    expect(invisible).toEqual(await notFound('members', 'ListMembers', { tagId: absent }, guest, absent));
+    const page = await svc.call<{ members: { id: string }[] }>(
+      'members',
+      'ListMembers',
+      { tagId: vip },
+      seller,
+    );
+    expect(page.members.map((m) => m.id)).toEqual(['wm-1', 'wm-2']);
+  });
+
+  it('time machine: the as-of view, the tree and the diff leave the restricted tag and its members out for the guest', async () => {
+    const absent = randomUUID();
+    const invisible = await notFound('timeMachine', 'GetTagAsOf', { tagId: vip }, guest, vip);
+    expect(invisible.code).toBe(status.NOT_FOUND);
+    expect(invisible).toEqual(await notFound('timeMachine', 'GetTagAsOf', { tagId: absent }, guest, absent));
+    const tree = await svc.call<{ nodes: { tag: Tag; members: string[] }[] }>(
+      'timeMachine',
+      'GetTreeAsOf',
+      { includeMembers: true },
+      guest,
+    );
+    expect(ids(tree.nodes.map((n) => n.tag))).toEqual(ids([{ tagId: group }, { tagId: open }]));
+    expect(tree.nodes.flatMap((n) => n.members)).toEqual([]);
+    const diff = await svc.call<{ changes: { tagId: string; members: string[] }[] }>(
+      'timeMachine',
+      'DiffTags',
+      { from: { timestamp: created } },
+      guest,
+    );
+    expect(diff.changes.length).toBeGreaterThan(0);
+    expect(diff.changes.filter((c) => c.tagId === vip)).toEqual([]);
+    const sellers = await svc.call<{ changes: { tagId: string; name: string; members: string[] }[] }>(
+      'timeMachine',
+      'DiffTags',
+      { from: { timestamp: created } },
+      seller,
+    );
+    expect(sellers.changes.filter((c) => c.tagId === vip).map((c) => c.name)).toContain('***');
+    expect(sellers.changes.flatMap((c) => c.members)).toEqual(expect.arrayContaining(['customer:wm-1']));
+    const asOf = await svc.call<{ tag: { tag: Tag; members: string[] } }>(
+      'timeMachine',
+      'GetTagAsOf',
+      { tagId: vip },
+      director,
+    );
+    expect(asOf.tag).toMatchObject({ tag: { name: 'VIP客户' }, members: ['customer:wm-1', 'customer:wm-2'] });
+  });
+
+  it('writes: the guest is refused a write on the restricted tag exactly as on an absent one; a policy change reaches reads (a deny rule hides the open tag, its removal shows it again)', async () => {
+    const absent = randomUUID();
+    const rename = (tagId: string) => svc.failure('tags', 'RenameTag', { tagId, name: 'x' }, guest);
+    const onInvisible = await rename(vip);
+    expect(onInvisible.code).toBe(status.PERMISSION_DENIED);
+    expect(onInvisible).toEqual(await rename(absent));
+
+    const rule = (revision: number, removed: boolean): PermissionIntegrationEventV1 => ({
+      type: 'permission.rule_changed.v1',
+      data: {
+        ...base(revision),
+        ruleId: 'deny-ops',
+        effect: 'deny',
+        subject: { kind: 'department', id: 'ops', includeSubDepartments: false },
+        resource: { kind: 'tag', id: open },
+        actions: [],
+        starred: false,
+        description: 'ops may not see 普通客户',
+        removed,
+      },
+    });
+    await policy(rule(0, false));
+    await eventually(
+      async () =>
+        expect((await svc.failure('tags', 'GetTag', { tagId: open }, guest)).code).toBe(status.NOT_FOUND),
+      30_000,
+      100,
+    );
+    expect(ids(await listAll(guest))).toEqual([group]);
+    await policy(rule(1, true));
+    await eventually(async () => expect(await get(open, guest)).toMatchObject({ tagId: open }), 30_000, 100);
+  });
+
+  it('recycle bin: the deleted restricted tag is never listed to the guest; the seller sees the entry masked', async () => {
+    const { result } = await svc.call<Result>(
+      'tags',
+      'DeleteTag',
+      { tagId: vip, expectedRevision: '1' },
+      admin,
+    );
+    type Bin = { entries: { tag: Tag }[] };
+    const bin = (who: Caller) =>
+      svc
+        .call<Bin>('bin', 'ListRecycleBin', { consistencyToken: result.consistencyToken }, who)
+        .then((b) => b.entries.map((e) => e.tag));
+    expect(ids(await bin(admin))).toEqual([vip]);
+    expect(await bin(seller)).toEqual([expect.objectContaining({ tagId: vip, name: '***' })]);
+    expect(await bin(guest)).toEqual([]);
+    const absent = randomUUID();
+    const restore = (tagId: string) => svc.failure('bin', 'RestoreTag', { tagId }, guest);
+    expect(await restore(vip)).toEqual(await restore(absent));
+  });
+
+  it('governance lists: sensitive operations, approvals and revert rules of restricted tags are never listed to the guest', async () => {
+    const restrictedTag = async (name: string) => {
+      const tagId = randomUUID();
+      await svc.call('tags', 'CreateTag', { tagId, name, kind: 'TAG_KIND_CUSTOMER' }, admin);
+      await svc.call(
+        'tags',
+        'SetTagVisibility',
+        {
+          tagId,
+          visibility: {
+            restricted: true,
+            departments: [{ departmentId: 'sales', includeSubDepartments: true }],
+            roles: [],
+            memberIds: [],
+          },
+          sensitive: true,
+        },
+        admin,
+      );
+      return tagId;
+    };
+    const big = await restrictedTag('大客户');
+    // The tenant is mirrored by now: the customers must be in the directory copy to be added.
+    const people = Array.from({ length: 60 }, (_, i) => `big-${i}`);
+    await directory(
+      ...people.map(
+        (externalUserId) =>
+          ({
+            type: 'directory.customer_upserted.v1',
+            data: {
+              tenantId,
+              revision: '0',
+              externalUserId,
+              name: externalUserId,
+              corpName: '',
+              followers: [],
+            },
+          }) as DirectoryIntegrationEventV1,
+      ),
+    );
+    await eventually(
+      async () => {
+        const added = await svc.call<{ result: { items: { outcome: string }[] } }>(
+          'members',
+          'AddMembers',
+          { tagId: big, members: people.map((id) => customer(id)) },
+          admin,
+        );
+        for (const item of added.result.items)
+          expect(['ITEM_OUTCOME_OK', 'ITEM_OUTCOME_ALREADY_PRESENT']).toContain(item.outcome);
+      },
+      30_000,
+      200,
+    );
+    await svc.call('tags', 'DeleteTag', { tagId: big, expectedRevision: '1' }, admin);
+    const guarded = await restrictedTag('受保护客户');
+    await svc.call(
+      'tags',
+      'SetTagProtection',
+      { tagId: guarded, protected: true, expectedRevision: '1' },
+      admin,
+    );
+    await svc.call('tags', 'DeleteTag', { tagId: guarded, expectedRevision: '2' }, admin);
+    await svc.call(
+      'governance',
+      'DefineRevertRule',
+      { rule: { tagId: guarded, type: 'REVERT_RULE_TYPE_REMOVAL_REQUIRES_ROLE', role: 'key_account' } },
+      admin,
+    );
+
+    type Ops = { operations: { affected: { tagId: string }[] }[] };
+    const operationsOn = (who: Caller) =>
+      svc
+        .call<Ops>('governance', 'ListSensitiveOperations', {}, who)
+        .then((r) => r.operations.flatMap((o) => o.affected.map((t) => t.tagId)));
+    await eventually(async () => expect(await operationsOn(admin)).toContain(big), 30_000, 100);
+    expect(await operationsOn(seller)).toContain(big);
+    expect(await operationsOn(guest)).not.toContain(big);
+    const approvalsOn = (who: Caller) =>
+      svc
+        .call<{ approvals: { tagId: string }[] }>('governance', 'ListApprovals', {}, who)
+        .then((r) => r.approvals.map((a) => a.tagId));
+    expect(await approvalsOn(admin)).toEqual([guarded]);
+    expect(await approvalsOn(guest)).toEqual([]);
+    const rulesOn = (who: Caller) =>
+      svc
+        .call<{ rules: { tagId: string }[] }>('governance', 'ListRevertRules', {}, who)
+        .then((r) => r.rules.map((x) => x.tagId));
+    expect(await rulesOn(seller)).toEqual([guarded]);
+    expect(await rulesOn(guest)).toEqual([]);
+  });
+
+  it('does not start blind: right after a restart (before its consumer has rejoined the group) the policy is enforced from its table', async () => {
+    await svc.restart();
+    // Read at once: the sensitive word and the roles come from policy_objects, not from Kafka.
+    expect(await get(vip, seller)).toMatchObject({ name: '***' });
+    expect(await get(vip, director)).toMatchObject({ name: 'VIP客户' });
+    expect((await svc.failure('tags', 'GetTag', { tagId: vip }, guest)).code).toBe(status.NOT_FOUND);
+  }, 60_000);
+});
