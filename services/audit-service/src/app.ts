@@ -25,7 +25,7 @@ export function startAuditService(
     host: config.grpcHost,
     port: config.grpcPort,
     tls: config.grpcTls,
-    configWarnings: config.auth.warning ? [config.auth.warning] : [],
+    configWarnings: [config.auth.warning, config.treeHeadKey.warning].filter((w) => w !== undefined),
     ...runtime,
   });
 }
