@@ -99,6 +99,18 @@ export function canonicalOf(record: IncomingRecord, leafIndex: number): Canonica
 export const splitFrontier = (bytes: Buffer): Hash[] =>
   Array.from({ length: bytes.length / 32 }, (_, i) => bytes.subarray(i * 32, i * 32 + 32));
 
+type LockedTree = { tree_id: number; size: string; frontier: Buffer };
+
+/** Locks the tenant's tree row (created on its first record): appends to one tree run one at a time. */
+async function lockTree(tx: PoolClient, s: string, tenantId: string): Promise<LockedTree> {
+  // SELECT … FOR UPDATE leaves no row version behind (an upsert would, on every append).
+  const lock = `SELECT tree_id, size, frontier FROM ${s}.merkle_trees WHERE tenant_id = $1 FOR UPDATE`;
+  const found = await tx.query<LockedTree>(lock, [tenantId]);
+  if (found.rows[0]) return found.rows[0];
+  await tx.query(`INSERT INTO ${s}.merkle_trees (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING`, [tenantId]);
+  return (await tx.query<LockedTree>(lock, [tenantId])).rows[0]!;
+}
+
 /**
  * Appends records to their tenants' trees inside the caller's transaction (the inbox's): each tenant's
  * tree row is locked, the records get the next leaf indexes, and the subtrees they close are written
@@ -116,16 +128,10 @@ export async function insertAuditRecords(
   // Tenants in a fixed order: two batches never wait on each other's tree rows in a cycle.
   for (const tenantId of [...byTenant.keys()].sort()) {
     const batch = byTenant.get(tenantId)!;
-    const {
-      rows: [tree],
-    } = await tx.query<{ tree_id: number; size: string; frontier: Buffer }>(
-      `INSERT INTO ${s}.merkle_trees (tenant_id) VALUES ($1)
-       ON CONFLICT (tenant_id) DO UPDATE SET size = merkle_trees.size RETURNING tree_id, size, frontier`,
-      [tenantId],
-    );
-    const size = Number(tree!.size);
+    const tree = await lockTree(tx, s, tenantId);
+    const size = Number(tree.size);
     const leaves = batch.map((r, i) => leafHash(canonicalRecordBytes(canonicalOf(r, size + i))));
-    const grown = appendLeaves(size, splitFrontier(tree!.frontier), leaves);
+    const grown = appendLeaves(size, splitFrontier(tree.frontier), leaves);
     await tx.query(
       `WITH records AS (
          INSERT INTO ${s}.audit_records (event_id, tenant_id, event_type, actor_id, subject_id, correlation_id,
@@ -152,7 +158,7 @@ export async function insertAuditRecords(
         batch.map((r) => JSON.stringify(r.data)),
         batch.map((_, i) => size + i),
         leaves,
-        tree!.tree_id,
+        tree.tree_id,
         grown.nodes.map((n) => n.level),
         grown.nodes.map((n) => n.index),
         grown.nodes.map((n) => n.hash),
