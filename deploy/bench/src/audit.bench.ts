@@ -39,7 +39,15 @@ const record = (tenantId: string, i: number, now = new Date().toISOString()): In
     correlationId: randomUUID(),
     occurredAt: now,
     recordedAt: now,
-    data: { tenantId, revision: '0', tagId, name: `bench${i}`, kind: 'member', nodeType: 'tag', parentId: null },
+    data: {
+      tenantId,
+      revision: '0',
+      tagId,
+      name: `bench${i}`,
+      kind: 'member',
+      nodeType: 'tag',
+      parentId: null,
+    },
   };
 };
 
@@ -105,7 +113,17 @@ async function ingestBench(pool: Pool, schema: string, schemas: string[]) {
           await tx.query(
             `INSERT INTO "${schema}".plain_records (event_id, tenant_id, event_type, actor_id, subject_id, correlation_id, occurred_at, recorded_at, data)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-            [r.eventId, r.tenantId, r.eventType, r.actorId, r.subjectId, r.correlationId, r.occurredAt, r.recordedAt, JSON.stringify(r.data)],
+            [
+              r.eventId,
+              r.tenantId,
+              r.eventType,
+              r.actorId,
+              r.subjectId,
+              r.correlationId,
+              r.occurredAt,
+              r.recordedAt,
+              JSON.stringify(r.data),
+            ],
           );
         });
       },
@@ -141,7 +159,9 @@ async function ingestBench(pool: Pool, schema: string, schemas: string[]) {
     const batch = Array.from({ length: BATCH }, (_, i) => record('batched', b * BATCH + i));
     const plain = Array.from({ length: BATCH }, (_, i) => record('batched', b * BATCH + i));
     let t = performance.now();
-    await inTransaction(async (tx) => void (await insertAuditRecords(tx, schema, await claim(tx, 'bench-batch', batch))));
+    await inTransaction(
+      async (tx) => void (await insertAuditRecords(tx, schema, await claim(tx, 'bench-batch', batch))),
+    );
     treeSeconds += (performance.now() - t) / 1000;
     t = performance.now();
     await inTransaction(async (tx) => {
@@ -190,7 +210,11 @@ async function ingestBench(pool: Pool, schema: string, schemas: string[]) {
 /** COPY text format: bytea as \\x hex. */
 const hex = (b: Buffer) => `\\\\x${b.toString('hex')}`;
 
-async function copyInto(client: PoolClient, sql: string, produce: (write: (line: string) => Promise<void>) => Promise<void>) {
+async function copyInto(
+  client: PoolClient,
+  sql: string,
+  produce: (write: (line: string) => Promise<void>) => Promise<void>,
+) {
   const stream = client.query(copyFrom(sql));
   const done = new Promise<void>((resolve, reject) => {
     stream.on('finish', resolve);
@@ -217,14 +241,19 @@ async function proofBench(context: BenchContext, pool: Pool, schema: string, sch
   const t0 = performance.now();
   await createAuditRecordsTable(pool, schema);
   // Load without indexes (built after) and without WAL: this is the benchmark's fixture, not the service.
-  await pool.query(`ALTER TABLE ${s}.audit_records DROP CONSTRAINT audit_records_pkey, DROP CONSTRAINT audit_records_event_id_key`);
+  await pool.query(
+    `ALTER TABLE ${s}.audit_records DROP CONSTRAINT audit_records_pkey, DROP CONSTRAINT audit_records_event_id_key`,
+  );
   await pool.query(`DROP INDEX ${s}.audit_records_tenant, ${s}.audit_records_leaf`);
   await pool.query(`ALTER TABLE ${s}.merkle_nodes DROP CONSTRAINT merkle_nodes_pkey`);
   await pool.query(`ALTER TABLE ${s}.audit_records SET UNLOGGED`);
   await pool.query(`ALTER TABLE ${s}.merkle_nodes SET UNLOGGED`);
   const {
     rows: [tree],
-  } = await pool.query<{ tree_id: number }>(`INSERT INTO ${s}.merkle_trees (tenant_id) VALUES ($1) RETURNING tree_id`, [tenantId]);
+  } = await pool.query<{ tree_id: number }>(
+    `INSERT INTO ${s}.merkle_trees (tenant_id) VALUES ($1) RETURNING tree_id`,
+    [tenantId],
+  );
   const [records, nodes] = [await pool.connect(), await pool.connect()];
   let size = 0;
   let frontier: Buffer[] = [];
@@ -236,11 +265,15 @@ async function proofBench(context: BenchContext, pool: Pool, schema: string, sch
     const nodesWriterReady = new Promise<void>((r) => (nodesReady = r));
     let finishNodes!: () => void;
     const nodesFinished = new Promise<void>((r) => (finishNodes = r));
-    const nodeCopy = copyInto(nodes, `COPY ${s}.merkle_nodes (tree_id, level, idx, hash) FROM STDIN`, async (write) => {
-      writeNode = write;
-      nodesReady();
-      await nodesFinished;
-    });
+    const nodeCopy = copyInto(
+      nodes,
+      `COPY ${s}.merkle_nodes (tree_id, level, idx, hash) FROM STDIN`,
+      async (write) => {
+        writeNode = write;
+        nodesReady();
+        await nodesFinished;
+      },
+    );
     await nodesWriterReady;
     await copyInto(
       records,
@@ -256,7 +289,8 @@ async function proofBench(context: BenchContext, pool: Pool, schema: string, sch
           );
           const grown = appendLeaves(size, frontier, [leaf]);
           ({ size, frontier } = grown);
-          for (const n of grown.nodes) nodeLines.push(`${tree!.tree_id}\t${n.level}\t${n.index}\t${hex(n.hash)}\n`);
+          for (const n of grown.nodes)
+            nodeLines.push(`${tree!.tree_id}\t${n.level}\t${n.index}\t${hex(n.hash)}\n`);
           if (nodeLines.length >= 1_000) {
             for (const l of nodeLines) await writeNode!(l);
             nodeLines = [];
@@ -272,13 +306,19 @@ async function proofBench(context: BenchContext, pool: Pool, schema: string, sch
     nodes.release();
   }
   const loadedSeconds = (performance.now() - t0) / 1000;
-  await pool.query(`UPDATE ${s}.merkle_trees SET size = $2, frontier = $3 WHERE tree_id = $1`, [tree!.tree_id, size, Buffer.concat(frontier)]);
+  await pool.query(`UPDATE ${s}.merkle_trees SET size = $2, frontier = $3 WHERE tree_id = $1`, [
+    tree!.tree_id,
+    size,
+    Buffer.concat(frontier),
+  ]);
   const t1 = performance.now();
   // The service's own indexes, built once over the loaded rows (CREATE … IF NOT EXISTS at its start finds them).
   await Promise.all([
     pool.query(`ALTER TABLE ${s}.merkle_nodes ADD PRIMARY KEY (tree_id, level, idx)`),
     (async () => {
-      await pool.query(`CREATE UNIQUE INDEX audit_records_leaf ON ${s}.audit_records (tenant_id, leaf_index)`);
+      await pool.query(
+        `CREATE UNIQUE INDEX audit_records_leaf ON ${s}.audit_records (tenant_id, leaf_index)`,
+      );
       await pool.query(`ALTER TABLE ${s}.audit_records ADD PRIMARY KEY (seq), ADD UNIQUE (event_id)`);
       await pool.query(`CREATE INDEX audit_records_tenant ON ${s}.audit_records (tenant_id, seq)`);
     })(),
@@ -302,31 +342,48 @@ async function proofBench(context: BenchContext, pool: Pool, schema: string, sch
     storeMs.push(performance.now() - t);
     pathLength = Math.max(pathLength, path.length);
     t = performance.now();
-    await pool.query(`SELECT leaf_hash FROM ${s}.audit_records WHERE tenant_id = $1 AND leaf_index = $2`, [tenantId, randomLeaf()]);
+    await pool.query(`SELECT leaf_hash FROM ${s}.audit_records WHERE tenant_id = $1 AND leaf_index = $2`, [
+      tenantId,
+      randomLeaf(),
+    ]);
     pkMs.push(performance.now() - t);
   }
   for (const { index, leaf } of sample)
-    if (!verifyInclusion(index, size, leaf, await reader.inclusionProof(tenantId, treeRow, index, size), root))
+    if (
+      !verifyInclusion(index, size, leaf, await reader.inclusionProof(tenantId, treeRow, index, size), root)
+    )
       throw new Error(`the proof of leaf ${index} does not verify`);
 
   const port = await freePort();
   const service = await startServiceProcess(
     'audit-service',
-    { DATABASE_URL: context.postgresUrl, DATABASE_SCHEMA: schema, GRPC_PORT: String(port), AUDIT_TREE_HEAD_INTERVAL_MS: '3600000' },
+    {
+      DATABASE_URL: context.postgresUrl,
+      DATABASE_SCHEMA: schema,
+      GRPC_PORT: String(port),
+      AUDIT_TREE_HEAD_INTERVAL_MS: '3600000',
+    },
     120_000,
   );
   const grpcMs: number[] = [];
   const consistencyMs: number[] = [];
   try {
-    type Unary = (r: object, m: grpc.Metadata, cb: (e: grpc.ServiceError | null, v: Record<string, unknown>) => void) => void;
-    const client = tagguardClient<grpc.Client & Record<string, Unary>>(`127.0.0.1:${port}`, 'tagguard/audit/v1/audit_service.proto', protoRoot(), [
-      'tagguard',
-      'audit',
-      'v1',
-      'AuditService',
-    ]);
+    type Unary = (
+      r: object,
+      m: grpc.Metadata,
+      cb: (e: grpc.ServiceError | null, v: Record<string, unknown>) => void,
+    ) => void;
+    const client = tagguardClient<grpc.Client & Record<string, Unary>>(
+      `127.0.0.1:${port}`,
+      'tagguard/audit/v1/audit_service.proto',
+      protoRoot(),
+      ['tagguard', 'audit', 'v1', 'AuditService'],
+    );
     const metadata = new grpc.Metadata();
-    metadata.set('authorization', `Bearer ${signToken({ tenantId, actorId: 'bench', roles: ['auditor'] }, loadDevPrivateKey())}`);
+    metadata.set(
+      'authorization',
+      `Bearer ${signToken({ tenantId, actorId: 'bench', roles: ['auditor'] }, loadDevPrivateKey())}`,
+    );
     const call = (method: string, request: object) =>
       new Promise<Record<string, unknown>>((resolve, reject) =>
         client[method]!.call(client, request, metadata, (e, v) => (e ? reject(e) : resolve(v))),
@@ -339,12 +396,18 @@ async function proofBench(context: BenchContext, pool: Pool, schema: string, sch
       const t = performance.now();
       const proof = await call('GetInclusionProof', { leafIndex: String(leaf) });
       grpcMs.push(performance.now() - t);
-      if (i % 100 === 0 && !verifyInclusion(leaf, size, proof['leafHash'] as Buffer, proof['auditPath'] as Buffer[], root))
+      if (
+        i % 100 === 0 &&
+        !verifyInclusion(leaf, size, proof['leafHash'] as Buffer, proof['auditPath'] as Buffer[], root)
+      )
         throw new Error(`the gRPC proof of leaf ${leaf} does not verify`);
     }
     for (let i = 0; i < Math.min(PROOFS, 500); i++) {
       const t = performance.now();
-      await call('GetConsistencyProof', { firstTreeSize: String(1 + randomLeaf()), secondTreeSize: String(size) });
+      await call('GetConsistencyProof', {
+        firstTreeSize: String(1 + randomLeaf()),
+        secondTreeSize: String(size),
+      });
       consistencyMs.push(performance.now() - t);
     }
     client.close();

@@ -66,7 +66,12 @@ export async function grpcToAudit({ postgresUrl, kafkaBrokers }: BenchContext) {
   );
   const audit = await startServiceProcess(
     'audit-service',
-    { ...common, GRPC_PORT: String(auditPort), DATABASE_SCHEMA: schemas[2]!, AUDIT_TREE_HEAD_INTERVAL_MS: '3600000' },
+    {
+      ...common,
+      GRPC_PORT: String(auditPort),
+      DATABASE_SCHEMA: schemas[2]!,
+      AUDIT_TREE_HEAD_INTERVAL_MS: '3600000',
+    },
     60_000,
   ).catch(async (error: unknown) => {
     await tag.stop('SIGTERM');
@@ -147,7 +152,10 @@ export async function grpcToAudit({ postgresUrl, kafkaBrokers }: BenchContext) {
     await Promise.all([tag.stop('SIGTERM'), audit.stop('SIGTERM')]);
     listener.release();
     const admin = kafka.admin();
-    await admin.connect().then(() => admin.deleteTopics({ topics: [topic] })).catch(() => undefined);
+    await admin
+      .connect()
+      .then(() => admin.deleteTopics({ topics: [topic] }))
+      .catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
     for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await pool.end();

@@ -6,10 +6,7 @@ export const TRAIL_READER_ROLES = ['auditor', 'security_officer', 'tenant_admin'
 export class AuditError extends Error {
   constructor(
     readonly code:
-      | 'AUDIT.INVALID_ARGUMENT'
-      | 'AUDIT.PERMISSION_DENIED'
-      | 'AUDIT.NOT_FOUND'
-      | 'AUDIT.FAILED_PRECONDITION',
+      'AUDIT.INVALID_ARGUMENT' | 'AUDIT.PERMISSION_DENIED' | 'AUDIT.NOT_FOUND' | 'AUDIT.FAILED_PRECONDITION',
     message: string,
     readonly field?: string,
   ) {

@@ -61,11 +61,7 @@ export interface BadRecord {
   leafIndex: number;
   eventId: string;
   problem:
-    | 'RECORD_MISSING'
-    | 'RECORD_ALTERED'
-    | 'SUBTREE_ALTERED'
-    | 'TREE_HEAD_MISMATCH'
-    | 'TREE_SIZE_MISMATCH';
+    'RECORD_MISSING' | 'RECORD_ALTERED' | 'SUBTREE_ALTERED' | 'TREE_HEAD_MISMATCH' | 'TREE_SIZE_MISMATCH';
   detail: string;
 }
 
@@ -202,7 +198,8 @@ export class AuditLogReader {
    */
   async verify(tenantId: string, publicKeyPem: string): Promise<TrailVerdict> {
     const tree = await this.tree(tenantId);
-    if (!tree) return { ok: true, treeSize: 0, rootHash: rootOfFrontier([]), recordsChecked: 0, treeHeadsChecked: 0 };
+    if (!tree)
+      return { ok: true, treeSize: 0, rootHash: rootOfFrontier([]), recordsChecked: 0, treeHeadsChecked: 0 };
     const heads = await this.treeHeads(tree.treeId);
     let headAt = 0;
     let size = 0;
@@ -306,7 +303,10 @@ export class AuditLogReader {
       // Subtree i ends at leaf (i+1)·width − 1.
       const first = Math.ceil((from + 1) / width) - 1;
       const last = Math.floor(to / width) - 1;
-      if (last >= first) levels.push(level), lo.push(first), hi.push(last);
+      if (last < first) continue;
+      levels.push(level);
+      lo.push(first);
+      hi.push(last);
     }
     const { rows } = await this.pool.query<{ level: number; idx: string; hash: Buffer }>(
       `SELECT n.level, n.idx, n.hash FROM ${this.s}.merkle_nodes n

@@ -107,7 +107,9 @@ async function lockTree(tx: PoolClient, s: string, tenantId: string): Promise<Lo
   const lock = `SELECT tree_id, size, frontier FROM ${s}.merkle_trees WHERE tenant_id = $1 FOR UPDATE`;
   const found = await tx.query<LockedTree>(lock, [tenantId]);
   if (found.rows[0]) return found.rows[0];
-  await tx.query(`INSERT INTO ${s}.merkle_trees (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING`, [tenantId]);
+  await tx.query(`INSERT INTO ${s}.merkle_trees (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING`, [
+    tenantId,
+  ]);
   return (await tx.query<LockedTree>(lock, [tenantId])).rows[0]!;
 }
 

@@ -53,7 +53,13 @@ export class AuditTrailModule {
           provide: TreeHeads,
           useFactory: (pool: Pool) => {
             const logger = new Logger('TreeHeads');
-            const heads = new TreeHeads(pool, config.databaseSchema, config.treeHeadKey, config.witnessUrls, logger);
+            const heads = new TreeHeads(
+              pool,
+              config.databaseSchema,
+              config.treeHeadKey,
+              config.witnessUrls,
+              logger,
+            );
             heads.start(config.treeHeadIntervalMs);
             return heads;
           },

@@ -90,7 +90,9 @@ export class AuditGrpcController implements auditV1.AuditServiceController {
     if (!head)
       throw new AuditError(
         'AUDIT.NOT_FOUND',
-        treeSize === 0 ? 'no tree head has been issued yet (IssueTreeHead)' : `no tree head was issued for size ${treeSize}`,
+        treeSize === 0
+          ? 'no tree head has been issued yet (IssueTreeHead)'
+          : `no tree head was issued for size ${treeSize}`,
         'tree_size',
       );
     return { treeHead: this.toHead(head) };
@@ -111,16 +113,23 @@ export class AuditGrpcController implements auditV1.AuditServiceController {
     const { tenantId } = authorizeTrailReader(metadata, this.verifier);
     const byLeaf = request.leafIndex !== undefined;
     if (byLeaf === (request.eventId !== ''))
-      throw new AuditError('AUDIT.INVALID_ARGUMENT', 'exactly one of event_id and leaf_index is required', 'event_id');
+      throw new AuditError(
+        'AUDIT.INVALID_ARGUMENT',
+        'exactly one of event_id and leaf_index is required',
+        'event_id',
+      );
     if (!byLeaf && !UUID.test(request.eventId))
       throw new AuditError('AUDIT.INVALID_ARGUMENT', 'must be a UUID', 'event_id');
     const leafIndex = byLeaf ? size(request.leafIndex, 'leaf_index') : undefined;
     const { tree, treeSize, head } = await this.sizedTree(tenantId, request.treeSize, 'tree_size');
-    const row = await this.log.record(tenantId, byLeaf ? { leafIndex: leafIndex! } : { eventId: request.eventId });
+    const row = await this.log.record(
+      tenantId,
+      byLeaf ? { leafIndex: leafIndex! } : { eventId: request.eventId },
+    );
     if (!row || row.leaf_index === null)
       throw new AuditError(
         'AUDIT.NOT_FOUND',
-        'no such record in this tenant\'s trail',
+        "no such record in this tenant's trail",
         byLeaf ? 'leaf_index' : 'event_id',
       );
     const index = Number(row.leaf_index);
@@ -149,9 +158,17 @@ export class AuditGrpcController implements auditV1.AuditServiceController {
   ): Promise<auditV1.GetConsistencyProofResponse> {
     const { tenantId } = authorizeTrailReader(metadata, this.verifier);
     const first = size(request.firstTreeSize, 'first_tree_size', 1);
-    const { tree, treeSize: second } = await this.sizedTree(tenantId, request.secondTreeSize, 'second_tree_size');
+    const { tree, treeSize: second } = await this.sizedTree(
+      tenantId,
+      request.secondTreeSize,
+      'second_tree_size',
+    );
     if (first > second)
-      throw new AuditError('AUDIT.INVALID_ARGUMENT', `must not exceed the second tree size ${second}`, 'first_tree_size');
+      throw new AuditError(
+        'AUDIT.INVALID_ARGUMENT',
+        `must not exceed the second tree size ${second}`,
+        'first_tree_size',
+      );
     const { proof, firstRoot, secondRoot } = await this.log.consistencyProof(tenantId, tree, first, second);
     return {
       firstTreeSize: String(first),
@@ -178,7 +195,10 @@ export class AuditGrpcController implements auditV1.AuditServiceController {
     };
   }
 
-  exportRecords(request: auditV1.ExportRecordsRequest, metadata?: Metadata): Observable<auditV1.ExportRecordsResponse> {
+  exportRecords(
+    request: auditV1.ExportRecordsRequest,
+    metadata?: Metadata,
+  ): Observable<auditV1.ExportRecordsResponse> {
     return new Observable((subscriber) => {
       let cancelled = false;
       void (async () => {
@@ -208,16 +228,24 @@ export class AuditGrpcController implements auditV1.AuditServiceController {
   ): Promise<{ tree: TreeRow; treeSize: number; head?: IssuedTreeHead }> {
     const wanted = size(requested, field);
     const tree = await this.log.tree(tenantId);
-    if (!tree) throw new AuditError('AUDIT.NOT_FOUND', 'this tenant\'s trail is empty', field);
+    if (!tree) throw new AuditError('AUDIT.NOT_FOUND', "this tenant's trail is empty", field);
     if (wanted > tree.size)
       throw new AuditError('AUDIT.INVALID_ARGUMENT', `must not exceed the log's size ${tree.size}`, field);
     const head = await this.headOf(tenantId, wanted === 0 ? undefined : wanted, tree.treeId);
     if (wanted === 0 && !head)
-      throw new AuditError('AUDIT.FAILED_PRECONDITION', 'no tree head has been issued yet (IssueTreeHead), name a size', field);
+      throw new AuditError(
+        'AUDIT.FAILED_PRECONDITION',
+        'no tree head has been issued yet (IssueTreeHead), name a size',
+        field,
+      );
     return { tree, treeSize: wanted === 0 ? head!.treeSize : wanted, ...(head ? { head } : {}) };
   }
 
-  private async headOf(tenantId: string, treeSize?: number, treeId?: number): Promise<IssuedTreeHead | undefined> {
+  private async headOf(
+    tenantId: string,
+    treeSize?: number,
+    treeId?: number,
+  ): Promise<IssuedTreeHead | undefined> {
     const id = treeId ?? (await this.log.tree(tenantId))?.treeId;
     if (id === undefined) return undefined;
     const heads = await this.log.treeHeads(id);

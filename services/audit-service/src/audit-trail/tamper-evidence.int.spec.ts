@@ -30,7 +30,10 @@ const tenant = (name: string) => `${name}-${run}`;
 
 function caller(tenantId: string, roles = ['auditor']): grpc.Metadata {
   const metadata = new grpc.Metadata();
-  metadata.set('authorization', `Bearer ${signToken({ tenantId, actorId: 'auditor-1', roles }, loadDevPrivateKey())}`);
+  metadata.set(
+    'authorization',
+    `Bearer ${signToken({ tenantId, actorId: 'auditor-1', roles }, loadDevPrivateKey())}`,
+  );
   return metadata;
 }
 
@@ -58,9 +61,9 @@ describe('the tamper-evident audit trail (RFC 9162 tree, signed heads, witness)'
   const exportLines = (tenantId: string, treeSize = '0'): Promise<string[]> =>
     new Promise((resolve, reject) => {
       const lines: string[] = [];
-      const stream = (client as unknown as Record<string, (...a: unknown[]) => grpc.ClientReadableStream<Obj>>)[
-        'ExportRecords'
-      ]!.call(client, { treeSize }, caller(tenantId));
+      const stream = (
+        client as unknown as Record<string, (...a: unknown[]) => grpc.ClientReadableStream<Obj>>
+      )['ExportRecords']!.call(client, { treeSize }, caller(tenantId));
       stream.on('data', (m: Obj) => lines.push(m['line'] as string));
       stream.on('error', reject);
       stream.on('end', () => resolve(lines));
@@ -74,8 +77,21 @@ describe('the tamper-evident audit trail (RFC 9162 tree, signed heads, witness)'
         eventId: randomUUID(),
         type: 'tag.created.v1',
         schemaVersion: 1,
-        data: { tenantId, revision: '0', tagId, name: `VIP客户${i}`, kind: 'customer', nodeType: 'tag', parentId: null },
-        metadata: { tenantId, actorId: 'admin-1', correlationId: randomUUID(), occurredAt: new Date().toISOString() },
+        data: {
+          tenantId,
+          revision: '0',
+          tagId,
+          name: `VIP客户${i}`,
+          kind: 'customer',
+          nodeType: 'tag',
+          parentId: null,
+        },
+        metadata: {
+          tenantId,
+          actorId: 'admin-1',
+          correlationId: randomUUID(),
+          occurredAt: new Date().toISOString(),
+        },
       };
     });
   const ingest = async (tenantId: string, n: number) => {
@@ -134,7 +150,11 @@ describe('the tamper-evident audit trail (RFC 9162 tree, signed heads, witness)'
     const page = await call('ListAuditRecords', { pageSize: 500 }, caller(tenant('a')));
     expect(page['records'].map((r: Obj) => r['leafIndex'])).toEqual(a.map((_, i) => String(i)));
     expect(page['records'].map((r: Obj) => r['eventId'])).toEqual(a.map((m) => m.eventId));
-    await expect(verify(tenant('a'))).resolves.toMatchObject({ ok: true, treeSize: '12', recordsChecked: '12' });
+    await expect(verify(tenant('a'))).resolves.toMatchObject({
+      ok: true,
+      treeSize: '12',
+      recordsChecked: '12',
+    });
     await expect(verify(tenant('b'))).resolves.toMatchObject({ ok: true, treeSize: '3' });
   });
 
@@ -168,7 +188,11 @@ describe('the tamper-evident audit trail (RFC 9162 tree, signed heads, witness)'
       [33, head2],
     ] as const)
       for (let i = 0; i < size; i++) {
-        const proof = await call('GetInclusionProof', { leafIndex: String(i), treeSize: String(size) }, caller(t));
+        const proof = await call(
+          'GetInclusionProof',
+          { leafIndex: String(i), treeSize: String(size) },
+          caller(t),
+        );
         expect(proof['record']['eventId']).toBe(all[i]!.eventId);
         expect(hashLeaf(Buffer.from(proof['canonicalRecord'], 'utf8'))).toEqual(proof['leafHash']);
         expect(verifyInclusion(i, size, proof['leafHash'], proof['auditPath'], head['rootHash'])).toBe(true);
@@ -176,10 +200,16 @@ describe('the tamper-evident audit trail (RFC 9162 tree, signed heads, witness)'
     // By event id, against the latest signed head (tree_size 0), which comes with the proof.
     const byId = await call('GetInclusionProof', { eventId: all[7]!.eventId }, caller(t, ['tenant_admin']));
     expect(byId).toMatchObject({ leafIndex: '7', treeSize: '33' });
-    expect(verifyInclusion(7, 33, byId['leafHash'], byId['auditPath'], byId['treeHead']['rootHash'])).toBe(true);
+    expect(verifyInclusion(7, 33, byId['leafHash'], byId['auditPath'], byId['treeHead']['rootHash'])).toBe(
+      true,
+    );
 
     for (let m = 1; m <= 33; m++) {
-      const c = await call('GetConsistencyProof', { firstTreeSize: String(m), secondTreeSize: '33' }, caller(t));
+      const c = await call(
+        'GetConsistencyProof',
+        { firstTreeSize: String(m), secondTreeSize: '33' },
+        caller(t),
+      );
       expect(verifyConsistency(m, 33, c['firstRootHash'], head2['rootHash'], c['proof'])).toBe(true);
     }
     const c = await call('GetConsistencyProof', { firstTreeSize: '21' }, caller(t));
@@ -193,7 +223,14 @@ describe('the tamper-evident audit trail (RFC 9162 tree, signed heads, witness)'
     const t = tenant('access');
     const [m] = await ingest(t, 3);
     await call('IssueTreeHead', {}, caller(t));
-    for (const method of ['ListAuditRecords', 'GetSignedTreeHead', 'IssueTreeHead', 'GetInclusionProof', 'GetConsistencyProof', 'VerifyTrail'])
+    for (const method of [
+      'ListAuditRecords',
+      'GetSignedTreeHead',
+      'IssueTreeHead',
+      'GetInclusionProof',
+      'GetConsistencyProof',
+      'VerifyTrail',
+    ])
       await expect(call(method, {}, caller(t, ['tag_editor']))).rejects.toMatchObject({
         code: grpc.status.PERMISSION_DENIED,
         metadata: expect.objectContaining({}),
@@ -203,12 +240,20 @@ describe('the tamper-evident audit trail (RFC 9162 tree, signed heads, witness)'
     ).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
     const list = await call('ListAuditRecords', { pageSize: 500 }, caller(tenant('other'), ['tenant_admin']));
     expect(list['records']).toEqual([]);
-    const bad = await call('GetInclusionProof', { leafIndex: '3', treeSize: '9' }, caller(t)).catch((e: grpc.ServiceError) => e);
+    const bad = await call('GetInclusionProof', { leafIndex: '3', treeSize: '9' }, caller(t)).catch(
+      (e: grpc.ServiceError) => e,
+    );
     expect(bad).toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
     expect((bad as grpc.ServiceError).metadata.get('tg-field')).toEqual(['tree_size']);
-    const both = await call('GetInclusionProof', { leafIndex: '0', eventId: m!.eventId }, caller(t)).catch((e: grpc.ServiceError) => e);
+    const both = await call('GetInclusionProof', { leafIndex: '0', eventId: m!.eventId }, caller(t)).catch(
+      (e: grpc.ServiceError) => e,
+    );
     expect((both as grpc.ServiceError).metadata.get('tg-field')).toEqual(['event_id']);
-    const zero = await call('GetConsistencyProof', { firstTreeSize: '0', secondTreeSize: '3' }, caller(t)).catch((e: grpc.ServiceError) => e);
+    const zero = await call(
+      'GetConsistencyProof',
+      { firstTreeSize: '0', secondTreeSize: '3' },
+      caller(t),
+    ).catch((e: grpc.ServiceError) => e);
     expect((zero as grpc.ServiceError).metadata.get('tg-field')).toEqual(['first_tree_size']);
   });
 
@@ -220,27 +265,48 @@ describe('the tamper-evident audit trail (RFC 9162 tree, signed heads, witness)'
     const lines = await exportLines(t);
     expect(lines).toHaveLength(17);
     const dir = mkdtempSync(join(tmpdir(), 'audit-verify-'));
-    const files = { records: join(dir, 'export.jsonl'), head: join(dir, 'sth.json'), key: join(dir, 'key.pem') };
+    const files = {
+      records: join(dir, 'export.jsonl'),
+      head: join(dir, 'sth.json'),
+      key: join(dir, 'key.pem'),
+    };
     writeFileSync(files.records, lines.join('\n') + '\n');
     // As grpcurl prints it: bytes in base64.
     const head = sth['treeHead'] as Obj;
     writeFileSync(
       files.head,
       JSON.stringify({
-        treeHead: { ...head, rootHash: head['rootHash'].toString('base64'), signature: head['signature'].toString('base64') },
+        treeHead: {
+          ...head,
+          rootHash: head['rootHash'].toString('base64'),
+          signature: head['signature'].toString('base64'),
+        },
       }),
     );
     writeFileSync(files.key, head['publicKeyPem']);
     const cli = (records: string) =>
       promisify(execFile)(
         process.execPath,
-        ['-r', '@swc-node/register', 'services/audit-service/src/cli/audit-verify.ts', '--records', records, '--tree-head', files.head, '--public-key', files.key],
+        [
+          '-r',
+          '@swc-node/register',
+          'services/audit-service/src/cli/audit-verify.ts',
+          '--records',
+          records,
+          '--tree-head',
+          files.head,
+          '--public-key',
+          files.key,
+        ],
         { cwd: join(__dirname, '../../../..') },
       ).then(
         ({ stdout }) => ({ code: 0, out: JSON.parse(stdout) as Obj }),
         (e: { code: number; stdout: string }) => ({ code: e.code, out: JSON.parse(e.stdout) as Obj }),
       );
-    await expect(cli(files.records)).resolves.toMatchObject({ code: 0, out: { ok: true, treeSize: 17, recordsRead: 17 } });
+    await expect(cli(files.records)).resolves.toMatchObject({
+      code: 0,
+      out: { ok: true, treeSize: 17, recordsRead: 17 },
+    });
     const edited = lines.map((l, i) => (i === 5 ? l.replace('VIP客户5', 'VIP客户X') : l));
     writeFileSync(join(dir, 'edited.jsonl'), edited.join('\n'));
     await expect(cli(join(dir, 'edited.jsonl'))).resolves.toMatchObject({ code: 1, out: { ok: false } });
@@ -270,13 +336,19 @@ describe('the tamper-evident audit trail (RFC 9162 tree, signed heads, witness)'
       [t],
     );
     const verdict = await verify(t);
-    expect(verdict).toMatchObject({ ok: false, firstBad: { leafIndex: '13', eventId: '', problem: 'RECORD_MISSING' } });
+    expect(verdict).toMatchObject({
+      ok: false,
+      firstBad: { leafIndex: '13', eventId: '', problem: 'RECORD_MISSING' },
+    });
     expect(verdict['firstBad']['detail']).toContain(batch[14]!.eventId);
     // A deleted tail is missed by no gap: the tree's size still counts it.
     const tail = tenant('tail');
     await ingest(tail, 5);
     await pool.query(`DELETE FROM "${schema}".audit_records WHERE tenant_id = $1 AND leaf_index = 4`, [tail]);
-    await expect(verify(tail)).resolves.toMatchObject({ ok: false, firstBad: { leafIndex: '4', problem: 'RECORD_MISSING' } });
+    await expect(verify(tail)).resolves.toMatchObject({
+      ok: false,
+      firstBad: { leafIndex: '4', problem: 'RECORD_MISSING' },
+    });
   });
 
   it('catches a consistent rewrite of rows AND hashes by the consistency proof against the witnessed head', async () => {
@@ -296,25 +368,46 @@ describe('the tamper-evident audit trail (RFC 9162 tree, signed heads, witness)'
       const all = await rows(t);
       const leaves: Hash[] = all.map((r) => leafHash(leafBytesOfRow(r)));
       for (const [i, r] of all.entries())
-        await pool.query(`UPDATE "${schema}".audit_records SET leaf_hash = $3 WHERE tenant_id = $1 AND leaf_index = $2`, [t, r.leaf_index, leaves[i]]);
-      const { rows: [tree] } = await pool.query<{ tree_id: number }>(`SELECT tree_id FROM "${schema}".merkle_trees WHERE tenant_id = $1`, [t]);
+        await pool.query(
+          `UPDATE "${schema}".audit_records SET leaf_hash = $3 WHERE tenant_id = $1 AND leaf_index = $2`,
+          [t, r.leaf_index, leaves[i]],
+        );
+      const {
+        rows: [tree],
+      } = await pool.query<{ tree_id: number }>(
+        `SELECT tree_id FROM "${schema}".merkle_trees WHERE tenant_id = $1`,
+        [t],
+      );
       const rebuilt = appendLeaves(0, [], leaves);
       await pool.query(`DELETE FROM "${schema}".merkle_nodes WHERE tree_id = $1`, [tree!.tree_id]);
       for (const n of rebuilt.nodes)
-        await pool.query(`INSERT INTO "${schema}".merkle_nodes VALUES ($1, $2, $3, $4)`, [tree!.tree_id, n.level, n.index, n.hash]);
-      await pool.query(`UPDATE "${schema}".merkle_trees SET frontier = $2 WHERE tree_id = $1`, [tree!.tree_id, Buffer.concat(rebuilt.frontier)]);
+        await pool.query(`INSERT INTO "${schema}".merkle_nodes VALUES ($1, $2, $3, $4)`, [
+          tree!.tree_id,
+          n.level,
+          n.index,
+          n.hash,
+        ]);
+      await pool.query(`UPDATE "${schema}".merkle_trees SET frontier = $2 WHERE tree_id = $1`, [
+        tree!.tree_id,
+        Buffer.concat(rebuilt.frontier),
+      ]);
       return tree!.tree_id;
     };
     const treeId = await rewrite();
     // The signed head kept in the database no longer matches; VerifyTrail says so...
-    await expect(verify(t)).resolves.toMatchObject({ ok: false, firstBad: { problem: 'TREE_HEAD_MISMATCH', leafIndex: '15' } });
+    await expect(verify(t)).resolves.toMatchObject({
+      ok: false,
+      firstBad: { problem: 'TREE_HEAD_MISMATCH', leafIndex: '15' },
+    });
     // ...so the administrator deletes the heads too: now the database agrees with itself.
     await pool.query(`DELETE FROM "${schema}".tree_heads WHERE tree_id = $1`, [treeId]);
     await expect(verify(t)).resolves.toMatchObject({ ok: true, treeSize: '21' });
     // But the witness still holds the head of size 16, which the server cannot re-sign or take back.
     const fresh = (await call('IssueTreeHead', {}, caller(t)))['treeHead'] as Obj;
     const proof = await call('GetConsistencyProof', { firstTreeSize: '16', secondTreeSize: '21' }, caller(t));
-    expect(verifyConsistency(16, 21, Buffer.from(held.root_hash, 'base64'), fresh['rootHash'], proof['proof'])).toBe(false);
+    expect(
+      verifyConsistency(16, 21, Buffer.from(held.root_hash, 'base64'), fresh['rootHash'], proof['proof']),
+    ).toBe(false);
     // (The same proof checks against the rewritten prefix: it is the witness that catches the rewrite.)
     expect(verifyConsistency(16, 21, proof['firstRootHash'], fresh['rootHash'], proof['proof'])).toBe(true);
   });
@@ -336,7 +429,9 @@ describe('the tamper-evident audit trail (RFC 9162 tree, signed heads, witness)'
     await expect(status()).resolves.toEqual([{ tree_size: '4', witness_status: 'FAILED' }]);
     await heads.issueDue(); // nothing grew: no new head, but the failed delivery is retried
     await expect(status()).resolves.toEqual([{ tree_size: '4', witness_status: 'ACCEPTED' }]);
-    expect(witness.received.filter((w) => w.log_id === `tagguard/audit/${t}`).map((w) => w.tree_size)).toEqual([4]);
+    expect(
+      witness.received.filter((w) => w.log_id === `tagguard/audit/${t}`).map((w) => w.tree_size),
+    ).toEqual([4]);
     expect(readFileSync(keyFile, 'utf8')).toContain('PRIVATE KEY');
   });
 });

@@ -78,7 +78,15 @@ export class TreeHeads {
     await this.pool.query(
       `INSERT INTO ${this.s}.tree_heads (tree_id, tree_size, timestamp_ms, root_hash, signature, key_id, witness_status)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-      [tree!.tree_id, head.treeSize, head.timestampMs, head.rootHash, head.signature, head.keyId, head.witnessStatus],
+      [
+        tree!.tree_id,
+        head.treeSize,
+        head.timestampMs,
+        head.rootHash,
+        head.signature,
+        head.keyId,
+        head.witnessStatus,
+      ],
     );
     if (witness) head.witnessStatus = await this.sendToWitness(tree!.tree_id, head, witness);
     return head;
@@ -101,7 +109,9 @@ export class TreeHeads {
       detail = (error as Error).message;
     }
     if (status === 'FAILED')
-      this.logger.warn(`the witness ${url} did not take the tree head of ${head.logId} at ${head.treeSize}: ${detail}`);
+      this.logger.warn(
+        `the witness ${url} did not take the tree head of ${head.logId} at ${head.treeSize}: ${detail}`,
+      );
     await this.pool.query(
       `UPDATE ${this.s}.tree_heads SET witness_status = $4, witness_detail = $5
        WHERE tree_id = $1 AND tree_size = $2 AND timestamp_ms = $3`,

@@ -39,7 +39,11 @@ export interface OfflineVerdict {
   problem?: string;
 }
 
-export async function verifyExport(records: string, head: SignedTreeHead, publicKeyPem: string): Promise<OfflineVerdict> {
+export async function verifyExport(
+  records: string,
+  head: SignedTreeHead,
+  publicKeyPem: string,
+): Promise<OfflineVerdict> {
   const verdict = (problem?: string, recordsRead = 0, root = ''): OfflineVerdict => ({
     ok: !problem,
     treeSize: head.treeSize,
@@ -47,7 +51,8 @@ export async function verifyExport(records: string, head: SignedTreeHead, public
     rootHash: root,
     ...(problem ? { problem } : {}),
   });
-  if (!verifyTreeHead(head, publicKeyPem)) return verdict('the tree head signature does not verify under the public key');
+  if (!verifyTreeHead(head, publicKeyPem))
+    return verdict('the tree head signature does not verify under the public key');
   let size = 0;
   let frontier: Hash[] = [];
   const lines = createInterface({ input: createReadStream(records, 'utf8'), crlfDelay: Infinity });
@@ -60,18 +65,34 @@ export async function verifyExport(records: string, head: SignedTreeHead, public
     } catch {
       return verdict(`line ${size + 1} is not JSON`, size);
     }
-    if (canonicalJson(record) !== line) return verdict(`record at leaf ${size} is not in canonical form`, size);
+    if (canonicalJson(record) !== line)
+      return verdict(`record at leaf ${size} is not in canonical form`, size);
     if (record['leaf_index'] !== size)
-      return verdict(`record at line ${size + 1} says leaf ${String(record['leaf_index'])}, expected leaf ${size}`, size);
+      return verdict(
+        `record at line ${size + 1} says leaf ${String(record['leaf_index'])}, expected leaf ${size}`,
+        size,
+      );
     if (logIdOf(String(record['tenant_id'])) !== head.logId)
-      return verdict(`record at leaf ${size} (event ${String(record['event_id'])}) belongs to another log than ${head.logId}`, size);
+      return verdict(
+        `record at leaf ${size} (event ${String(record['event_id'])}) belongs to another log than ${head.logId}`,
+        size,
+      );
     ({ frontier, size } = appendLeaves(size, frontier, [hashLeaf(Buffer.from(line, 'utf8'))]));
   }
   lines.close();
   const root = rootOfFrontier(frontier);
-  if (size < head.treeSize) return verdict(`the export has ${size} records, the tree head commits to ${head.treeSize}`, size, root.toString('hex'));
+  if (size < head.treeSize)
+    return verdict(
+      `the export has ${size} records, the tree head commits to ${head.treeSize}`,
+      size,
+      root.toString('hex'),
+    );
   if (!root.equals(head.rootHash))
-    return verdict('the records do not hash to the signed root: at least one was changed, removed or inserted', size, root.toString('hex'));
+    return verdict(
+      'the records do not hash to the signed root: at least one was changed, removed or inserted',
+      size,
+      root.toString('hex'),
+    );
   return verdict(undefined, size, root.toString('hex'));
 }
 

@@ -31,7 +31,10 @@ export interface AuditServiceConfig {
 
 export function readWitnessUrls(value: string | undefined): Map<string, string> {
   const urls = new Map<string, string>();
-  for (const entry of (value ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of (value ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const at = entry.indexOf('=');
     const [tenant, url] = [entry.slice(0, at).trim(), entry.slice(at + 1).trim()];
     if (at < 1 || !/^https?:\/\//.test(url))
@@ -61,7 +64,11 @@ export function loadAuditServiceConfig(
       max: 300_000,
     }),
     treeHeadKey: resolveTreeHeadKey(env),
-    treeHeadIntervalMs: read.integer('AUDIT_TREE_HEAD_INTERVAL_MS', { fallback: 60_000, min: 200, max: 86_400_000 }),
+    treeHeadIntervalMs: read.integer('AUDIT_TREE_HEAD_INTERVAL_MS', {
+      fallback: 60_000,
+      min: 200,
+      max: 86_400_000,
+    }),
     witnessUrls: readWitnessUrls(read.optional('AUDIT_WITNESS_URLS')),
   };
 }

@@ -24,14 +24,18 @@ export function resolveTreeHeadKey(env: Record<string, string | undefined>): Tre
   const production = env['TAGGUARD_ENV'] === 'production';
   if (!file) {
     if (production)
-      throw new ConfigError('AUDIT_TREE_HEAD_KEY_FILE', 'must name the Ed25519 key that signs tree heads when TAGGUARD_ENV=production');
+      throw new ConfigError(
+        'AUDIT_TREE_HEAD_KEY_FILE',
+        'must name the Ed25519 key that signs tree heads when TAGGUARD_ENV=production',
+      );
     const { privateKey } = generateKeyPairSync('ed25519');
     return {
       ...describe(privateKey),
       source: 'generated for this process',
       warning: {
         variable: 'AUDIT_TREE_HEAD_KEY_FILE',
-        message: 'AUDIT_TREE_HEAD_KEY_FILE is not set: tree heads are signed with a key that dies with this process',
+        message:
+          'AUDIT_TREE_HEAD_KEY_FILE is not set: tree heads are signed with a key that dies with this process',
       },
     };
   }
@@ -44,10 +48,14 @@ export function resolveTreeHeadKey(env: Record<string, string | undefined>): Tre
   }
   try {
     const privateKey = createPrivateKey(readFileSync(file, 'utf8'));
-    if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`a ${privateKey.asymmetricKeyType} key, not Ed25519`);
+    if (privateKey.asymmetricKeyType !== 'ed25519')
+      throw new Error(`a ${privateKey.asymmetricKeyType} key, not Ed25519`);
     return { ...describe(privateKey), source: file };
   } catch (error) {
-    throw new ConfigError('AUDIT_TREE_HEAD_KEY_FILE', `must be a readable PEM Ed25519 private key (${file}): ${(error as Error).message}`);
+    throw new ConfigError(
+      'AUDIT_TREE_HEAD_KEY_FILE',
+      `must be a readable PEM Ed25519 private key (${file}): ${(error as Error).message}`,
+    );
   }
 }
 

@@ -111,7 +111,8 @@ function isPowerOfTwo(n: number): boolean {
 /** MTH(D[start : start+size]) from the stored complete subtrees (RFC 9162 §2.1.1). */
 export function subtreeHash(get: NodeSource, start: number, size: number): Hash {
   if (size < 1) throw new RangeError(`empty subtree at ${start}`);
-  if (isPowerOfTwo(size) && start % size === 0) return get({ level: Math.round(Math.log2(size)), index: start / size });
+  if (isPowerOfTwo(size) && start % size === 0)
+    return get({ level: Math.round(Math.log2(size)), index: start / size });
   const k = largestPowerOfTwoBelow(size);
   return nodeHash(subtreeHash(get, start, k), subtreeHash(get, start + k, size - k));
 }
@@ -131,7 +132,8 @@ export function inclusionPath(get: NodeSource, index: number, size: number): Has
 
 /** PROOF(m, D[n]) of RFC 9162 §2.1.4.1: consistency of the first `first` leaves with `second`. */
 export function consistencyProof(get: NodeSource, first: number, second: number): Hash[] {
-  if (!(first > 0 && first <= second)) throw new RangeError(`no consistency proof from ${first} to ${second}`);
+  if (!(first > 0 && first <= second))
+    throw new RangeError(`no consistency proof from ${first} to ${second}`);
   const subproof = (m: number, start: number, n: number, whole: boolean): Hash[] => {
     if (m === n) return whole ? [] : [subtreeHash(get, start, n)];
     const k = largestPowerOfTwoBelow(n);

@@ -6,11 +6,18 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  * property test that checks one against the other proves both. The offline CLI and clients use it too.
  */
 export function hashLeaf(leaf: Buffer): Buffer {
-  return createHash('sha256').update(Buffer.from([0])).update(leaf).digest();
+  return createHash('sha256')
+    .update(Buffer.from([0]))
+    .update(leaf)
+    .digest();
 }
 
 function hashChildren(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256').update(Buffer.from([1])).update(left).update(right).digest();
+  return createHash('sha256')
+    .update(Buffer.from([1]))
+    .update(left)
+    .update(right)
+    .digest();
 }
 
 const same = (a: Buffer, b: Buffer) => a.length === b.length && timingSafeEqual(a, b);

@@ -29,7 +29,14 @@ export function treeHeadBytes(head: TreeHead): Buffer {
   const numbers = Buffer.alloc(16);
   numbers.writeBigUInt64BE(BigInt(head.timestampMs), 0);
   numbers.writeBigUInt64BE(BigInt(head.treeSize), 8);
-  return Buffer.concat([Buffer.from([logId.length]), logId, numbers, Buffer.from([32]), head.rootHash, Buffer.alloc(2)]);
+  return Buffer.concat([
+    Buffer.from([logId.length]),
+    logId,
+    numbers,
+    Buffer.from([32]),
+    head.rootHash,
+    Buffer.alloc(2),
+  ]);
 }
 
 export function signTreeHead(head: TreeHead, privateKey: KeyObject): SignedTreeHead {
@@ -48,7 +55,9 @@ export function verifyTreeHead(head: SignedTreeHead, publicKey: KeyObject | stri
 /** The key id a verifier can check a public key against: SHA-256 of its SPKI DER, hex. */
 export function keyIdOf(key: KeyObject): string {
   const pub = key.type === 'private' ? createPublicKey(key) : key;
-  return createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(pub.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 export const privateKeyFromPem = (pem: string) => createPrivateKey(pem);
