@@ -58,12 +58,12 @@ describe('the tamper-evident audit trail (RFC 9162 tree, signed heads, witness)'
         (e: grpc.ServiceError | null, v: Obj) => (e ? reject(e) : resolve(v)),
       ),
     );
-  const exportLines = (tenantId: string, treeSize = '0'): Promise<string[]> =>
+  const exportLines = (tenantId: string, treeSize = '0', roles = ['auditor']): Promise<string[]> =>
     new Promise((resolve, reject) => {
       const lines: string[] = [];
       const stream = (
         client as unknown as Record<string, (...a: unknown[]) => grpc.ClientReadableStream<Obj>>
-      )['ExportRecords']!.call(client, { treeSize }, caller(tenantId));
+      )['ExportRecords']!.call(client, { treeSize }, caller(tenantId, roles));
       stream.on('data', (m: Obj) => lines.push(m['line'] as string));
       stream.on('error', reject);
       stream.on('end', () => resolve(lines));
@@ -235,6 +235,10 @@ describe('the tamper-evident audit trail (RFC 9162 tree, signed heads, witness)'
         code: grpc.status.PERMISSION_DENIED,
         metadata: expect.objectContaining({}),
       });
+    await expect(exportLines(t, '0', ['tag_editor'])).rejects.toMatchObject({
+      code: grpc.status.PERMISSION_DENIED,
+    });
+    await expect(exportLines(tenant('other'), '-1')).resolves.toEqual([]);
     await expect(
       call('GetInclusionProof', { eventId: m!.eventId }, caller(tenant('other'))),
     ).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
