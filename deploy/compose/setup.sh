@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What docker-compose.yml needs and the repository must never hold, generated on this machine with openssl:
 #   <dir>/signing-key.pem          Ed25519 private key that signs caller tokens (AUTH_PRIVATE_KEY_FILE for `npm run token`)
+#   <dir>/services/audit-tree-head-key.pem  Ed25519 key audit-service signs tree heads with (AUDIT_TREE_HEAD_KEY_FILE)
 #   <dir>/ca.key, client.pem/.key  the development CA's key; an operator client certificate (grpcurl, mTLS)
 #   <dir>/compose.env              read by every service container (GRPC_TLS_CLIENT_CA_FILE: mTLS on or off)
 #   <dir>/services/                mounted read-only at /run/tagguard: signing-key.pub.pem, ca.pem,
@@ -35,6 +36,12 @@ if $force || [ ! -f "$out/signing-key.pem" ]; then
   openssl genpkey -algorithm ed25519 -out "$out/signing-key.pem" 2>/dev/null
   openssl pkey -in "$out/signing-key.pem" -pubout -out "$s/signing-key.pub.pem"
   echo "setup.sh: new token-signing key pair"
+fi
+
+# Kept across runs even with --force: a new key would leave every tree head already witnessed unverifiable.
+if [ ! -f "$s/audit-tree-head-key.pem" ]; then
+  openssl genpkey -algorithm ed25519 -out "$s/audit-tree-head-key.pem" 2>/dev/null
+  echo "setup.sh: new audit tree-head signing key"
 fi
 
 if $force || [ ! -f "$out/ca.key" ]; then

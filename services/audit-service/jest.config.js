@@ -1,3 +1,3 @@
 const { projectConfig } = require('../../jest.preset');
 
-module.exports = projectConfig(__dirname, 'audit-service');
+module.exports = projectConfig(__dirname, 'audit-service', { infra: true });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
@@ -31,33 +32,74 @@ async function offer(total: number, rate: number, op: (i: number) => Promise<voi
   await Promise.all(pending);
 }
 
+/** Wall-clock milliseconds with sub-millisecond precision, on one clock for both sides. */
+const nowMs = () => performance.timeOrigin + performance.now();
+
 /**
  * (b) gRPC CreateTag in tag-service → event store → relay → Kafka → audit-service consumer → audit record
- * committed, at a fixed offered rate; beside it, a plain kafkajs produce → consume round trip at the
- * same rate on the same broker. Latency of the pipeline = audit row's commit-side time minus send time.
+ * committed, at a fixed offered rate; interleaved with it (same seconds, same rate, same broker), a plain
+ * kafkajs produce → consume round trip. Fair by construction (issue 14 item 6):
+ * - the pipeline ends when the inbox transaction COMMITS: a trigger this benchmark puts on the trail's
+ *   table sends NOTIFY, which PostgreSQL delivers only after commit, and the bench stamps its arrival
+ *   (not the row's now(), which is the start of the transaction);
+ * - both sides are timed with performance.now() (sub-millisecond), on the same clock;
+ * - the baseline runs at the same time as the pipeline, not after it;
+ * - its schemas and the baseline topic are dropped at the end.
  */
 export async function grpcToAudit({ postgresUrl, kafkaBrokers }: BenchContext) {
   const run = randomUUID().replace(/-/g, '').slice(0, 8);
   const total = RATE * SECONDS;
   const pool = new Pool({ connectionString: postgresUrl });
+  const schemas = [`bench_tag_${run}`, `bench_es_${run}`, `bench_audit_${run}`];
   const [tagPort, auditPort] = [await freePort(), await freePort()];
   const common = { DATABASE_URL: postgresUrl, KAFKA_BROKERS: kafkaBrokers.join(',') };
+  const kafka = new Kafka({ clientId: 'bench-baseline', brokers: kafkaBrokers, logLevel: logLevel.NOTHING });
+  const topic = `bench.internal.roundtrip.events.v${Date.now() % 100000}`;
+  pool.on('error', () => undefined);
+  const listener = await pool.connect();
+  listener.on('error', () => undefined);
+  // One after the other: two fresh processes creating the same topics at once race on a new broker.
   const tag = await startServiceProcess(
     'tag-service',
-    {
-      ...common,
-      GRPC_PORT: String(tagPort),
-      DATABASE_SCHEMA: `bench_tag_${run}`,
-      EVENTSTORE_SCHEMA: `bench_es_${run}`,
-    },
+    { ...common, GRPC_PORT: String(tagPort), DATABASE_SCHEMA: schemas[0]!, EVENTSTORE_SCHEMA: schemas[1]! },
     60_000,
   );
   const audit = await startServiceProcess(
     'audit-service',
-    { ...common, GRPC_PORT: String(auditPort), DATABASE_SCHEMA: `bench_audit_${run}` },
+    {
+      ...common,
+      GRPC_PORT: String(auditPort),
+      DATABASE_SCHEMA: schemas[2]!,
+      AUDIT_TREE_HEAD_INTERVAL_MS: '3600000',
+    },
     60_000,
-  );
+  ).catch(async (error: unknown) => {
+    await tag.stop('SIGTERM');
+    throw error;
+  });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const consumer = kafka.consumer({ groupId: `bench.${run}`, maxWaitTimeInMs: 100 });
   try {
+    // The commit signal: NOTIFY from a row trigger is delivered to listeners when the transaction commits.
+    const channel = `bench_commit_${run}`;
+    await pool.query(`CREATE FUNCTION "${schemas[2]}".bench_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_notify('${channel}', NEW.subject_id); RETURN NEW; END $$`);
+    await pool.query(`CREATE TRIGGER bench_notify AFTER INSERT ON "${schemas[2]}".audit_records
+      FOR EACH ROW EXECUTE FUNCTION "${schemas[2]}".bench_notify()`);
+    const committedAt = new Map<string, number>();
+    listener.on('notification', (n) => void (n.payload && committedAt.set(n.payload, nowMs())));
+    await listener.query(`LISTEN ${channel}`);
+
+    await ensureTopics(kafka, [topic]);
+    await Promise.all([producer.connect(), consumer.connect()]);
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const roundTrip: number[] = [];
+    await consumer.run({
+      eachMessage: async ({ message }) => void roundTrip.push(nowMs() - Number(message.value!.toString())),
+    });
+    // Warm both paths (connections, the consumer group's assignment) before anything is timed.
+    await new Promise((r) => setTimeout(r, 3_000));
+
     const metadata = new grpc.Metadata();
     metadata.set(
       'authorization',
@@ -71,69 +113,51 @@ export async function grpcToAudit({ postgresUrl, kafkaBrokers }: BenchContext) {
     );
     const sentAt = new Map<string, number>();
     const commandLatency: number[] = [];
+    // Interleaved: the i-th CreateTag and the i-th baseline message leave at the same moment.
     await offer(total, RATE, async (i) => {
       const tagId = randomUUID();
-      const t = Date.now();
+      const t = nowMs();
       sentAt.set(tagId, t);
-      await new Promise<void>((resolve, reject) =>
-        client.CreateTag({ tagId, name: `bench${i}`, kind: 'TAG_KIND_MEMBER' }, metadata, (e) =>
-          e ? reject(e) : resolve(),
-        ),
-      );
-      commandLatency.push(Date.now() - t);
+      await Promise.all([
+        new Promise<void>((resolve, reject) =>
+          client.CreateTag({ tagId, name: `bench${i}`, kind: 'TAG_KIND_MEMBER' }, metadata, (e) =>
+            e ? reject(e) : resolve(),
+          ),
+        ).then(() => void commandLatency.push(nowMs() - t)),
+        producer.send({ topic, acks: -1, messages: [{ key: String(i), value: String(nowMs()) }] }),
+      ]);
     });
     client.close();
     const deadline = Date.now() + 60_000;
-    let rows: { subject_id: string; recorded_ms: string }[] = [];
-    while (Date.now() < deadline) {
-      rows = (
-        await pool.query<{ subject_id: string; recorded_ms: string }>(
-          `SELECT subject_id, (extract(epoch FROM recorded_at) * 1000)::text AS recorded_ms FROM "bench_audit_${run}".audit_records`,
-        )
-      ).rows;
-      if (rows.length >= total) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const pipeline = rows.map((r) => Number(r.recorded_ms) - sentAt.get(r.subject_id)!);
-
-    // Baseline: produce → consume through the same broker, same rate, one partition key per message.
-    const kafka = new Kafka({
-      clientId: 'bench-baseline',
-      brokers: kafkaBrokers,
-      logLevel: logLevel.NOTHING,
-    });
-    const topic = `bench.internal.roundtrip.events.v${Date.now() % 100000}`;
-    await ensureTopics(kafka, [topic]);
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    const consumer = kafka.consumer({ groupId: `bench.${run}`, maxWaitTimeInMs: 100 });
-    await Promise.all([producer.connect(), consumer.connect()]);
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const roundTrip: number[] = [];
-    await consumer.run({
-      eachMessage: async ({ message }) => void roundTrip.push(Date.now() - Number(message.value!.toString())),
-    });
-    await new Promise((r) => setTimeout(r, 3_000));
-    await offer(total, RATE, async (i) => {
-      await producer.send({ topic, acks: -1, messages: [{ key: String(i), value: String(Date.now()) }] });
-    });
-    const until = Date.now() + 30_000;
-    while (roundTrip.length < total && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-    await Promise.all([producer.disconnect(), consumer.disconnect()]);
-
+    while ((committedAt.size < total || roundTrip.length < total) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    const pipeline = [...committedAt].map(([tagId, at]) => at - sentAt.get(tagId)!);
+    const p = percentiles(pipeline);
+    const b = percentiles(roundTrip);
     return {
       description:
-        'gRPC CreateTag → audit record committed, vs kafkajs produce → consume, same offered rate and broker',
+        'gRPC CreateTag → audit record committed (NOTIFY on commit), interleaved with kafkajs produce → consume, same offered rate and broker, sub-millisecond clock',
       offeredRatePerSecond: RATE,
       seconds: SECONDS,
       commands: total,
-      auditRecords: rows.length,
+      auditRecordsCommitted: committedAt.size,
       grpcCommandLatencyMs: percentiles(commandLatency),
-      pipelineLatencyMs: percentiles(pipeline),
-      baselineKafkaRoundTripMs: { messages: roundTrip.length, ...percentiles(roundTrip) },
-      pipelineToBaselineP50: round(percentiles(pipeline).p50 / Math.max(percentiles(roundTrip).p50, 0.01)),
+      pipelineLatencyMs: p,
+      baselineKafkaRoundTripMs: { messages: roundTrip.length, ...b },
+      pipelineToBaselineP50: round(p.p50 / Math.max(b.p50, 0.01)),
+      pipelineToBaselineP99: round(p.p99 / Math.max(b.p99, 0.01)),
     };
   } finally {
+    await Promise.all([producer.disconnect(), consumer.disconnect()]).catch(() => undefined);
     await Promise.all([tag.stop('SIGTERM'), audit.stop('SIGTERM')]);
+    listener.release();
+    const admin = kafka.admin();
+    await admin
+      .connect()
+      .then(() => admin.deleteTopics({ topics: [topic] }))
+      .catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+    for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await pool.end();
   }
 }

@@ -1,4 +1,5 @@
 import { asof } from './asof.bench';
+import { audit } from './audit.bench';
 import { directoryImport } from './directory-import.bench';
 import { eventAppend } from './event-append.bench';
 import { grpcToAudit } from './grpc-to-audit.bench';
@@ -23,4 +24,5 @@ export const benchmarks: Record<string, (context: BenchContext) => Promise<Recor
   'permission-analysis': permissionAnalysis,
   'tag-list-filter': tagListFilter,
   'permission-check': permissionCheck,
+  audit,
 };

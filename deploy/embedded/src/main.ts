@@ -74,6 +74,8 @@ async function main(): Promise<void> {
         GRPC_PORT: String(basePort + offset),
         DATABASE_URL: database.url,
         DATABASE_POOL_SIZE: '2',
+        // Generated on the first start (0600) beside the database password; audit-service signs tree heads with it.
+        AUDIT_TREE_HEAD_KEY_FILE: process.env['AUDIT_TREE_HEAD_KEY_FILE'] ?? join(root, 'audit-tree-head-key.pem'),
         ...wecom?.syncServiceEnv,
       };
       running.push(await start(env, { events }));

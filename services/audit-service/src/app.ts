@@ -25,7 +25,20 @@ export function startAuditService(
     host: config.grpcHost,
     port: config.grpcPort,
     tls: config.grpcTls,
-    configWarnings: config.auth.warning ? [config.auth.warning] : [],
+    configWarnings: [config.auth.warning, config.treeHeadKey.warning].filter((w) => w !== undefined),
     ...runtime,
   });
 }
+
+// The log's storage and tree as audit-service writes them, for the benchmark (deploy/bench) and tools.
+export {
+  canonicalOf,
+  createAuditRecordsTable,
+  incomingRecord,
+  insertAuditRecords,
+  type IncomingRecord,
+} from './audit-trail/audit-records.table';
+export { AuditLogReader } from './audit-trail/audit-log.reader';
+export { canonicalRecordBytes } from './audit-trail/tree/canonical-record';
+export { appendLeaves, leafHash, rootOfFrontier } from './audit-trail/tree/rfc9162';
+export { verifyInclusion, verifyConsistency } from './audit-trail/tree/rfc9162.verify';

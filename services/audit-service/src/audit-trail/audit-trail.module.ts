@@ -4,14 +4,19 @@ import { Inbox } from '@tagguard/messaging';
 import { Pool } from 'pg';
 import type { AuditServiceConfig } from '../config/audit-service.config';
 import { createAuditRecordsTable } from './audit-records.table';
-import { AUDIT_SCHEMA } from './audit-trail.tokens';
+import { AUDIT_SCHEMA, TREE_HEAD_KEY } from './audit-trail.tokens';
+import { TreeHeads } from './tree-heads';
 import { AuditTrailEventsController } from './audit-trail.events.controller';
 import { AuditGrpcController } from './audit.grpc.controller';
 
 class AuditTrailLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(Pool) private readonly pool: Pool) {}
+  constructor(
+    @Inject(Pool) private readonly pool: Pool,
+    @Inject(TreeHeads) private readonly heads: TreeHeads,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    await this.heads.stop();
     await this.pool.end();
   }
 }
@@ -43,6 +48,23 @@ export class AuditTrailModule {
           inject: [Pool],
         },
         { provide: TokenVerifier, useFactory: () => new TokenVerifier(config.auth.pem) },
+        { provide: TREE_HEAD_KEY, useValue: config.treeHeadKey },
+        {
+          provide: TreeHeads,
+          useFactory: (pool: Pool) => {
+            const logger = new Logger('TreeHeads');
+            const heads = new TreeHeads(
+              pool,
+              config.databaseSchema,
+              config.treeHeadKey,
+              config.witnessUrls,
+              logger,
+            );
+            heads.start(config.treeHeadIntervalMs);
+            return heads;
+          },
+          inject: [Pool],
+        },
         AuditTrailLifecycle,
       ],
     };

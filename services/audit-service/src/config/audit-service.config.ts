@@ -1,6 +1,8 @@
 import { resolveVerifierKey, type VerifierKey } from '@tagguard/auth';
 import { readEnv } from '@tagguard/config';
 import { readGrpcTls, type GrpcTls } from '@tagguard/grpc-runtime';
+import { ConfigError } from '@tagguard/config';
+import { resolveTreeHeadKey, type TreeHeadKey } from './tree-head-key';
 
 export interface AuditServiceConfig {
   grpcHost: string;
@@ -16,6 +18,30 @@ export interface AuditServiceConfig {
   kafkaBrokers: string[];
   /** Kafka group session timeout: how soon a crashed instance's partitions move to a live one. */
   kafkaSessionTimeoutMs: number;
+  /** AUDIT_TREE_HEAD_KEY_FILE: the Ed25519 key that signs tree heads. */
+  treeHeadKey: TreeHeadKey;
+  /** AUDIT_TREE_HEAD_INTERVAL_MS: how often a tree head is signed for every log that grew. */
+  treeHeadIntervalMs: number;
+  /**
+   * AUDIT_WITNESS_URLS: `tenant=https://hq.example/sth,*=https://…` — where each tenant's tree heads are
+   * sent (its HQ audit endpoint); `*` is every other tenant.
+   */
+  witnessUrls: Map<string, string>;
+}
+
+export function readWitnessUrls(value: string | undefined): Map<string, string> {
+  const urls = new Map<string, string>();
+  for (const entry of (value ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const at = entry.indexOf('=');
+    const [tenant, url] = [entry.slice(0, at).trim(), entry.slice(at + 1).trim()];
+    if (at < 1 || !/^https?:\/\//.test(url))
+      throw new ConfigError('AUDIT_WITNESS_URLS', `"${entry}" must be <tenant or *>=<http(s) URL>`);
+    urls.set(tenant, url);
+  }
+  return urls;
 }
 
 export function loadAuditServiceConfig(
@@ -37,5 +63,12 @@ export function loadAuditServiceConfig(
       min: 6_000,
       max: 300_000,
     }),
+    treeHeadKey: resolveTreeHeadKey(env),
+    treeHeadIntervalMs: read.integer('AUDIT_TREE_HEAD_INTERVAL_MS', {
+      fallback: 60_000,
+      min: 200,
+      max: 86_400_000,
+    }),
+    witnessUrls: readWitnessUrls(read.optional('AUDIT_WITNESS_URLS')),
   };
 }
