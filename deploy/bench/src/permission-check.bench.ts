@@ -6,12 +6,21 @@ import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { check, lookupResources, type Snapshot } from '@tagguard/permission-engine';
 import { round } from './measure';
 import { cedarEntities, cedarIndex, cedarPolicies } from './permission-cedar';
-import { BENCH_ACTIONS, benchRequests, generateTenant, type BenchRequest } from './permission-tenant';
+import { openfgaSection } from './permission-openfga';
+import {
+  BENCH_ACTIONS,
+  benchRequests,
+  generateTenant,
+  type BenchRequest,
+  type PermissionTenant,
+} from './permission-tenant';
 import type { BenchContext } from './registry';
 
 const SAMPLE = Number(process.env['BENCH_PERMISSION_REQUESTS'] ?? 20_000);
 const THROUGHPUT = Number(process.env['BENCH_PERMISSION_THROUGHPUT'] ?? 300_000);
 const CEDAR_REQUESTS = Number(process.env['BENCH_PERMISSION_CEDAR'] ?? 300);
+const GRPC_RATE = Number(process.env['BENCH_PERMISSION_GRPC_RATE'] ?? 1_000);
+const GRPC_CALLS = Number(process.env['BENCH_PERMISSION_GRPC_CALLS'] ?? 10_000);
 const AT = Date.parse('2026-12-01T12:00:00Z');
 
 /** Per-operation latencies in µs of a synchronous op over `n` calls, and the summary. */
@@ -222,17 +231,25 @@ export async function permissionCheck(context: BenchContext) {
       engineP99ToTarget: round(engine.latencyMicros.p99 / 50),
       engineWithConflictsP99ToTarget: round(engineWithConflicts.latencyMicros.p99 / 50),
     },
-    grpc: await grpcSection(context),
+    grpc: await grpcSection(context, { tenant: conflictFree, requests: requestsF, answers }),
   };
 }
 
 /**
- * HOOK for the gRPC side of issue 12 item 6: permission-service's Check over gRPC at 1,000 req/s (engineer B)
- * and OpenFGA's Check over gRPC beside a plain gRPC echo baseline. Each returns its figures or says why not.
+ * HOOK for the gRPC side of issue 12 item 6, at GRPC_RATE requests/s: permission-service's Check over gRPC
+ * (engineer B: start the service on the same tenant and measure it here, beside the OpenFGA figures) and
+ * OpenFGA's Check over gRPC beside a plain gRPC baseline on the same server (permission-openfga.ts).
  */
-async function grpcSection(_context: BenchContext): Promise<Record<string, unknown>> {
+async function grpcSection(
+  _context: BenchContext,
+  input: { tenant: PermissionTenant; requests: BenchRequest[]; answers: boolean[] },
+): Promise<Record<string, unknown>> {
   return {
-    permissionService: { status: 'not measured here yet (engineer B)' },
-    openfga: { status: 'not measured here yet' },
+    targets: { p99Millis: 2, offeredPerSecond: GRPC_RATE },
+    permissionService: { status: 'not measured here yet (engineer B: permission-service Check over gRPC)' },
+    openfga: await openfgaSection(input.tenant, input.requests, input.answers, {
+      rate: GRPC_RATE,
+      total: GRPC_CALLS,
+    }),
   };
 }
