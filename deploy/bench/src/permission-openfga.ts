@@ -35,18 +35,47 @@ function openfgaBinary(): string | null {
   return existsSync(bin) ? bin : null;
 }
 
+type Unary = (
+  request: unknown,
+  options: grpc.CallOptions,
+  callback: (error: grpc.ServiceError | null, response: unknown) => void,
+) => void;
+type DynamicClient = grpc.Client & Record<string, Unary>;
+type ClientConstructor = new (
+  address: string,
+  credentials: grpc.ChannelCredentials,
+  options?: grpc.ChannelOptions,
+) => DynamicClient;
+type ReflectionResponse = {
+  error_response?: { error_message: string };
+  file_descriptor_response?: { file_descriptor_proto: Uint8Array[] };
+};
+
+/** The client constructor of a fully qualified service in a loaded package definition. */
+function serviceClient(definition: grpc.GrpcObject, service: string): ClientConstructor {
+  let node: unknown = definition;
+  for (const part of service.split('.')) node = (node as Record<string, unknown>)[part];
+  if (typeof node !== 'function') throw new Error(`no service ${service}`);
+  return node as ClientConstructor;
+}
+
 /** The descriptors of a service, read through gRPC server reflection (OpenFGA ships no .proto files). */
 async function reflect(address: string, symbol: string): Promise<Buffer> {
   const reflectionProto =
     require.resolve('@grpc/reflection/build/proto/grpc/reflection/v1alpha/reflection.proto');
-  const def = grpc.loadPackageDefinition(loadSync(reflectionProto, { keepCase: true })) as any;
-  const client = new def.grpc.reflection.v1alpha.ServerReflection(address, grpc.credentials.createInsecure());
+  const def = grpc.loadPackageDefinition(loadSync(reflectionProto, { keepCase: true }));
+  const client = new (serviceClient(def, 'grpc.reflection.v1alpha.ServerReflection'))(
+    address,
+    grpc.credentials.createInsecure(),
+  ) as unknown as grpc.Client & {
+    ServerReflectionInfo(): grpc.ClientDuplexStream<object, ReflectionResponse>;
+  };
   const files = new Map<string, Buffer>();
   const call = client.ServerReflectionInfo();
   const pending = new Set<string>();
   const ask = (req: Record<string, string>) => call.write({ host: '', ...req });
   const done = new Promise<void>((resolve, reject) => {
-    call.on('data', (res: any) => {
+    call.on('data', (res: ReflectionResponse) => {
       if (res.error_response) return reject(new Error(`reflection: ${res.error_response.error_message}`));
       for (const bytes of res.file_descriptor_response?.file_descriptor_proto ?? []) {
         const buf = Buffer.from(bytes);
@@ -286,14 +315,14 @@ function tuples(tenant: PermissionTenant, employees: ReadonlySet<string>): Tuple
   return out;
 }
 
-const unary = <T>(client: any, method: string, request: unknown, deadlineMs = 30_000): Promise<T> =>
+const unary = <T>(client: DynamicClient, method: string, request: unknown, deadlineMs = 30_000): Promise<T> =>
   new Promise((resolve, reject) =>
-    client[method](request, { deadline: Date.now() + deadlineMs }, (error: Error | null, response: T) =>
-      error ? reject(error) : resolve(response),
+    client[method]!(request, { deadline: Date.now() + deadlineMs }, (error, response) =>
+      error ? reject(error) : resolve(response as T),
     ),
   );
 
-async function waitServing(health: any): Promise<void> {
+async function waitServing(health: DynamicClient): Promise<void> {
   for (let waited = 0; ; waited += 200) {
     try {
       const r = await unary<{ status: string }>(health, 'Check', { service: '' }, 1000);
@@ -378,17 +407,20 @@ export async function openfgaSection(
   const address = `127.0.0.1:${grpcPort}`;
   let stage = 'start';
   try {
-    const healthDef = grpc.loadPackageDefinition(
-      await reflectionPackage(address, 'grpc.health.v1.Health'),
-    ) as any;
-    const health = new healthDef.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
+    const healthDef = grpc.loadPackageDefinition(await reflectionPackage(address, 'grpc.health.v1.Health'));
+    const health = new (serviceClient(healthDef, 'grpc.health.v1.Health'))(
+      address,
+      grpc.credentials.createInsecure(),
+    );
     await waitServing(health);
-    const fgaDef = grpc.loadPackageDefinition(
-      await reflectionPackage(address, 'openfga.v1.OpenFGAService'),
-    ) as any;
-    const fga = new fgaDef.openfga.v1.OpenFGAService(address, grpc.credentials.createInsecure(), {
-      'grpc.max_receive_message_length': 64 * 1024 * 1024,
-    });
+    const fgaDef = grpc.loadPackageDefinition(await reflectionPackage(address, 'openfga.v1.OpenFGAService'));
+    const fga = new (serviceClient(fgaDef, 'openfga.v1.OpenFGAService'))(
+      address,
+      grpc.credentials.createInsecure(),
+      {
+        'grpc.max_receive_message_length': 64 * 1024 * 1024,
+      },
+    );
     stage = 'load';
     process.stderr.write(`[openfga] ${stage} ${new Date().toISOString()}\n`);
     const loadStarted = performance.now();
