@@ -7,6 +7,7 @@ import { check, lookupResources, type Snapshot } from '@tagguard/permission-engi
 import { round } from './measure';
 import { cedarEntities, cedarIndex, cedarPolicies } from './permission-cedar';
 import { permissionServiceGrpc } from './permission-grpc';
+import { openfgaSection } from './permission-openfga';
 import {
   BENCH_ACTIONS,
   benchRequests,
@@ -19,6 +20,8 @@ import type { BenchContext } from './registry';
 const SAMPLE = Number(process.env['BENCH_PERMISSION_REQUESTS'] ?? 20_000);
 const THROUGHPUT = Number(process.env['BENCH_PERMISSION_THROUGHPUT'] ?? 300_000);
 const CEDAR_REQUESTS = Number(process.env['BENCH_PERMISSION_CEDAR'] ?? 300);
+const GRPC_RATE = Number(process.env['BENCH_PERMISSION_GRPC_RATE'] ?? 1_000);
+const GRPC_CALLS = Number(process.env['BENCH_PERMISSION_GRPC_CALLS'] ?? 10_000);
 const AT = Date.parse('2026-12-01T12:00:00Z');
 
 /** Per-operation latencies in µs of a synchronous op over `n` calls, and the summary. */
@@ -229,21 +232,31 @@ export async function permissionCheck(context: BenchContext) {
       engineP99ToTarget: round(engine.latencyMicros.p99 / 50),
       engineWithConflictsP99ToTarget: round(engineWithConflicts.latencyMicros.p99 / 50),
     },
-    grpc: await grpcSection(context, conflicting, requestsC),
+    grpc: await grpcSection(context, conflicting, requestsC, {
+      tenant: conflictFree,
+      requests: requestsF,
+      answers,
+    }),
   };
 }
 
 /**
- * HOOK for the gRPC side of issue 12 item 6: permission-service's Check over gRPC at 1,000 req/s (engineer B)
- * and OpenFGA's Check over gRPC beside a plain gRPC echo baseline. Each returns its figures or says why not.
+ * HOOK for the gRPC side of issue 12 item 6, at GRPC_RATE requests/s: permission-service's Check over gRPC
+ * (engineer B: start the service on the same tenant and measure it here, beside the OpenFGA figures) and
+ * OpenFGA's Check over gRPC beside a plain gRPC baseline on the same server (permission-openfga.ts).
  */
 async function grpcSection(
   context: BenchContext,
   tenant: PermissionTenant,
   requests: BenchRequest[],
+  openfgaInput: { tenant: PermissionTenant; requests: BenchRequest[]; answers: boolean[] },
 ): Promise<Record<string, unknown>> {
   return {
+    targets: { p99Millis: 2, offeredPerSecond: GRPC_RATE },
     permissionService: await permissionServiceGrpc(context, tenant, requests),
-    openfga: { status: 'not measured here yet' },
+    openfga: await openfgaSection(openfgaInput.tenant, openfgaInput.requests, openfgaInput.answers, {
+      rate: GRPC_RATE,
+      total: GRPC_CALLS,
+    }),
   };
 }
