@@ -2,6 +2,7 @@ import { asof } from './asof.bench';
 import { directoryImport } from './directory-import.bench';
 import { eventAppend } from './event-append.bench';
 import { grpcToAudit } from './grpc-to-audit.bench';
+import { muteDecide } from './mute-decide.bench';
 import { rebuild } from './rebuild.bench';
 import { writeScale } from './write-scale.bench';
 
@@ -17,4 +18,8 @@ export const benchmarks: Record<string, (context: BenchContext) => Promise<Recor
   asof,
   'write-scale': writeScale,
   'directory-import': directoryImport,
+  'mute-decide': muteDecide,
 };
+
+/** Benchmarks that run in-process only: run.ts does not start PostgreSQL and Kafka for them. */
+export const withoutInfra: ReadonlySet<string> = new Set(['mute-decide']);

@@ -8,9 +8,9 @@ import {
 
 /**
  * The rule index of one MuteRuleSet, built once per rules-state identity (a WeakMap on the object) so a decision
- * looks up only the rules that can concern its message: each rule sits in the bucket of its most selective
- * effective dimension (recipient > sender enterprise > recipient department > sender tag > recipient tag), or in
- * the small generic list when it names none of them.
+ * looks up only the rules that can concern its message: each rule sits in the bucket of one of its effective
+ * dimensions (recipient, sender enterprise, recipient department, sender tag, recipient tag) — the most selective
+ * one in this rule set — or in the small generic list when it names none of them.
  */
 
 /** The specificity dimensions, most significant first (D-I1). The last one, nesting depth, is a number. */
@@ -35,6 +35,8 @@ export type CompiledCondition = {
   includeSubDepartments: boolean;
   recipientTagIds: readonly string[] | null;
   schedule: CompiledSchedule | null;
+  /** Equal schedules share one id, so a decision evaluates each distinct schedule once. -1: none. */
+  scheduleId: number;
 };
 
 export type CompiledRule = {
@@ -75,6 +77,9 @@ export type RuleIndex = {
   /** De-duplication stamps, one per rule (a decision bumps `stamp`). */
   seen: Int32Array;
   stamp: { value: number };
+  /** Per distinct schedule: the stamp of the decision that evaluated it, and the answer (1 active, 0 not). */
+  scheduleSeen: Int32Array;
+  scheduleValue: Uint8Array;
 };
 
 const cache = new WeakMap<MuteRuleSet, RuleIndex>();
@@ -96,7 +101,26 @@ function setOf<T>(values: readonly T[] | undefined): ReadonlySet<T> | null {
   return values && values.length > 0 ? new Set(values) : null;
 }
 
-function compileCondition(rule: MuteRule, scope: RuleScope, defaultCalendar: string | null): CompiledCondition {
+type Schedules = Map<string, { schedule: CompiledSchedule; id: number }>;
+
+function compileCondition(
+  rule: MuteRule,
+  scope: RuleScope,
+  defaultCalendar: string | null,
+  schedules: Schedules,
+): CompiledCondition {
+  let scheduleId = -1;
+  let schedule: CompiledSchedule | null = null;
+  if (rule.schedule) {
+    const key = JSON.stringify([rule.schedule, defaultCalendar]);
+    let interned = schedules.get(key);
+    if (!interned) {
+      interned = { schedule: compileSchedule(rule.schedule, defaultCalendar), id: schedules.size };
+      schedules.set(key, interned);
+    }
+    scheduleId = interned.id;
+    schedule = interned.schedule;
+  }
   return {
     rule,
     senderKinds: setOf(scope.senderKinds),
@@ -106,7 +130,8 @@ function compileCondition(rule: MuteRule, scope: RuleScope, defaultCalendar: str
     recipientDepartmentIds: nonEmpty(scope.recipientDepartmentIds),
     includeSubDepartments: scope.includeSubDepartments ?? false,
     recipientTagIds: nonEmpty(scope.recipientTagIds),
-    schedule: rule.schedule ? compileSchedule(rule.schedule, defaultCalendar) : null,
+    schedule,
+    scheduleId,
   };
 }
 
@@ -120,12 +145,13 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
   const calendar = ruleSet.settings.calendar;
   const conditions = new Map<string, CompiledCondition>();
   const brokenSchedules = new Map<string, string>();
+  const schedules: Schedules = new Map();
   for (const rule of ruleSet.rules.values()) {
     try {
-      conditions.set(rule.ruleId, compileCondition(rule, rule.scope, calendar));
+      conditions.set(rule.ruleId, compileCondition(rule, rule.scope, calendar, schedules));
     } catch (error) {
       brokenSchedules.set(rule.ruleId, (error as Error).message);
-      conditions.set(rule.ruleId, compileCondition({ ...rule, schedule: null }, rule.scope, calendar));
+      conditions.set(rule.ruleId, compileCondition({ ...rule, schedule: null }, rule.scope, calendar, schedules));
     }
   }
   const rules: CompiledRule[] = [];
@@ -185,28 +211,55 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
       broken: problem,
     };
     rules.push(compiled);
-    if (problem !== null || !chain.every((c) => c.rule.enabled) || urgency === 'none') {
-      if (problem !== null) broken.push(compiled);
-      continue;
-    }
-    const pick = <T>(f: (c: CompiledCondition) => T | null): T | null => {
-      for (const c of chain) {
+    if (problem !== null) broken.push(compiled);
+  }
+  // Each indexable rule goes to the bucket dimension whose fullest key holds the fewest rules (the most
+  // selective one for this rule set); ties go by the fixed order recipient > enterprise > department > sender tag
+  // > recipient tag.
+  type Dim = 'recipient' | 'corp' | 'department' | 'senderTag' | 'recipientTag';
+  const dimsOf = (r: CompiledRule): [Dim, readonly string[]][] => {
+    const pick = (f: (c: CompiledCondition) => Iterable<string> | null): readonly string[] | null => {
+      for (const c of r.chain) {
         const v = f(c);
-        if (v !== null) return v;
+        if (v !== null) return [...v];
       }
       return null;
     };
-    const recipients = pick((c) => c.recipientIds);
-    const corps = pick((c) => c.senderCorpIds);
-    const departments = pick((c) => c.recipientDepartmentIds);
-    const senderTags = pick((c) => c.senderTagIds);
-    const recipientTags = pick((c) => c.recipientTagIds);
-    if (recipients) for (const id of recipients) push(byRecipient, id, compiled);
-    else if (corps) for (const id of corps) push(bySenderCorp, id, compiled);
-    else if (departments) for (const id of departments) push(byDepartment, id, compiled);
-    else if (senderTags) for (const id of senderTags) push(bySenderTag, id, compiled);
-    else if (recipientTags) for (const id of recipientTags) push(byRecipientTag, id, compiled);
-    else generic.push(compiled);
+    const out: [Dim, readonly string[]][] = [];
+    const add = (dim: Dim, values: readonly string[] | null): void => {
+      if (values) out.push([dim, values]);
+    };
+    add('recipient', pick((c) => c.recipientIds));
+    add('corp', pick((c) => c.senderCorpIds));
+    add('department', pick((c) => c.recipientDepartmentIds));
+    add('senderTag', pick((c) => c.senderTagIds));
+    add('recipientTag', pick((c) => c.recipientTagIds));
+    return out;
+  };
+  const indexable = rules.filter((r) => r.broken === null && r.chain.every((c) => c.rule.enabled) && r.urgency !== 'none');
+  const dims = new Map(indexable.map((r) => [r, dimsOf(r)] as const));
+  const load = new Map<string, number>();
+  for (const list of dims.values())
+    for (const [dim, values] of list) for (const v of values) load.set(`${dim}\u0000${v}`, (load.get(`${dim}\u0000${v}`) ?? 0) + 1);
+  const buckets: Record<Dim, Map<string, CompiledRule[]>> = {
+    recipient: byRecipient,
+    corp: bySenderCorp,
+    department: byDepartment,
+    senderTag: bySenderTag,
+    recipientTag: byRecipientTag,
+  };
+  for (const r of indexable) {
+    let best: [Dim, readonly string[]] | null = null;
+    let bestLoad = Number.POSITIVE_INFINITY;
+    for (const entry of dims.get(r) ?? []) {
+      const worst = Math.max(...entry[1].map((v) => load.get(`${entry[0]}\u0000${v}`) ?? 0));
+      if (worst < bestLoad) {
+        best = entry;
+        bestLoad = worst;
+      }
+    }
+    if (best) for (const v of best[1]) push(buckets[best[0]], v, r);
+    else generic.push(r);
   }
   const greenByGroup = new Map<string, CompiledGreenChannel[]>();
   for (const channel of [...ruleSet.greenChannels.values()].sort((a, b) => (a.channelId < b.channelId ? -1 : 1))) {
@@ -229,6 +282,7 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
             },
             scope,
             calendar,
+            schedules,
           )
         : null;
     const list = greenByGroup.get(channel.tagGroupId);
@@ -249,5 +303,7 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     broken,
     seen: new Int32Array(rules.length),
     stamp: { value: 0 },
+    scheduleSeen: new Int32Array(schedules.size),
+    scheduleValue: new Uint8Array(schedules.size),
   };
 }

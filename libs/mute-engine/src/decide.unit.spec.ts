@@ -428,7 +428,7 @@ describe('rule index', () => {
     expect(ruleIndex(b)).not.toBe(ruleIndex(a));
   });
 
-  it('Given rules by enterprise, department, tags and recipients, When indexed, Then each sits in the bucket of its narrowest dimension', () => {
+  it('Given rules by enterprise, department, tags and recipients, When indexed, Then each sits in one bucket (all loads equal: by the fixed order), a nested rule too', () => {
     const idx = ruleIndex(
       ruleSet([
         rule({ ruleId: 'a', effect: 'silent', scope: { recipientIds: ['alice'], senderCorpIds: ['x'] } }),

@@ -2,9 +2,21 @@ import type { MuteDirectoryView, MuteRule, MuteTagView, TagMemberKind, ThrottleC
 
 /** In-memory views (tests, benchmarks, and a service that keeps its copies in maps). */
 
+const NONE: readonly string[] = [];
+
 export class MemoryTagView implements MuteTagView {
-  private readonly members = new Map<string, string[]>();
+  // One map per member kind: a lookup is two Map gets, no key string built per call.
+  private readonly members = new Map<TagMemberKind, Map<string, string[]>>();
   private readonly parents = new Map<string, string | null>();
+
+  private of(kind: TagMemberKind): Map<string, string[]> {
+    let m = this.members.get(kind);
+    if (!m) {
+      m = new Map();
+      this.members.set(kind, m);
+    }
+    return m;
+  }
 
   /** Declares a tag (or tag group) and its parent. */
   tag(tagId: string, parentId: string | null = null): this {
@@ -14,23 +26,23 @@ export class MemoryTagView implements MuteTagView {
 
   add(tagId: string, kind: TagMemberKind, id: string): this {
     if (!this.parents.has(tagId)) this.parents.set(tagId, null);
-    const key = `${kind}:${id}`;
-    const list = this.members.get(key);
+    const members = this.of(kind);
+    const list = members.get(id);
     if (list) {
       if (!list.includes(tagId)) list.push(tagId);
-    } else this.members.set(key, [tagId]);
+    } else members.set(id, [tagId]);
     return this;
   }
 
   remove(tagId: string, kind: TagMemberKind, id: string): this {
-    const list = this.members.get(`${kind}:${id}`);
+    const list = this.of(kind).get(id);
     const at = list ? list.indexOf(tagId) : -1;
     if (list && at >= 0) list.splice(at, 1);
     return this;
   }
 
   tagsOf(kind: TagMemberKind, id: string): readonly string[] {
-    return this.members.get(`${kind}:${id}`) ?? [];
+    return this.members.get(kind)?.get(id) ?? NONE;
   }
 
   parentOf(tagId: string): string | null | undefined {

@@ -109,11 +109,21 @@ export function localDay(zone: string, instant: number): number {
   return Math.floor((instant + offsetAt(zone, instant)) / DAY_MS);
 }
 
-/** Local day, minute of day and ISO weekday of an instant. */
-export function localFields(zone: string, instant: number): { day: number; minute: number; weekday: Weekday } {
+type Fields = { day: number; minute: number; weekday: Weekday };
+let lastZone = '';
+let lastInstant = Number.NaN;
+let lastFields: Fields = { day: 0, minute: 0, weekday: 4 };
+
+/** Local day, minute of day and ISO weekday of an instant (the last answer is kept: a decision asks for the
+ * same instant once per schedule part). The result must not be mutated. */
+export function localFields(zone: string, instant: number): Fields {
+  if (instant === lastInstant && zone === lastZone) return lastFields;
   const local = instant + offsetAt(zone, instant);
   const day = Math.floor(local / DAY_MS);
-  return { day, minute: Math.floor((local - day * DAY_MS) / MINUTE_MS), weekday: weekdayOf(day) };
+  lastFields = { day, minute: Math.floor((local - day * DAY_MS) / MINUTE_MS), weekday: weekdayOf(day) };
+  lastZone = zone;
+  lastInstant = instant;
+  return lastFields;
 }
 
 /** ISO weekday of an epoch day (1970-01-01 was a Thursday). */
@@ -162,6 +172,10 @@ export function parseLocalDate(value: string): number {
   return Math.floor(ms / DAY_MS);
 }
 
+/** The (proleptic Gregorian) year of an epoch day, without allocating a Date. */
 export function yearOfDay(epochDay: number): number {
-  return new Date(epochDay * DAY_MS).getUTCFullYear();
+  let year = 1970 + Math.floor(epochDay / 365.2425);
+  if (Date.UTC(year, 0, 1) > epochDay * DAY_MS) year -= 1;
+  else if (Date.UTC(year + 1, 0, 1) <= epochDay * DAY_MS) year += 1;
+  return year;
 }
