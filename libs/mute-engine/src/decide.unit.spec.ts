@@ -209,6 +209,33 @@ describe('mute decision: rule kinds', () => {
     expect(given({ rules: [orphan] }).when(message({ sender: staff('supplier-x') })).outcome).toBe('NOTIFY');
   });
 
+  it('Given a night rule with a nested exception for alice, When a partner writes at night and by day, Then alice is notified at night; the child never applies by day', () => {
+    const aliceAtNight = rule({ ruleId: 'r-night-alice', parentId: 'r-night', name: 'alice on call', effect: 'notify', scope: { recipientIds: ['alice'] } });
+    const g = given({ rules: [night, aliceAtNight] });
+    const atNight = g.when(message({ sender: staff('brand-y'), sentAt: sh('2026-03-10T22:00:00') }));
+    expect([atNight.outcome, atNight.winner.id]).toEqual(['NOTIFY', 'r-night-alice']);
+    expect(atNight.reasons.find((r) => r.id === 'r-night-alice')?.detail).toBe(
+      "recipient in [alice]; sender kind in [partner_staff]; schedule of '19:00-09:00 non-urgent partners' active; urgency normal (nested 1 deep)",
+    );
+    expect(g.when(message({ sender: staff('brand-y'), recipientId: 'bob', sentAt: sh('2026-03-10T22:00:00') })).outcome).toBe('SILENT');
+    expect(g.when(message({ sender: staff('brand-y'), sentAt: sh('2026-03-10T10:00:00') })).reasons).toEqual([]);
+  });
+
+  it('Given three levels (enterprise silent > department notify > one member hold), When each recipient gets a message, Then the deepest applicable level decides', () => {
+    const dept = rule({ ruleId: 'r-x-sales', parentId: 'r-x', effect: 'notify', scope: { recipientDepartmentIds: ['sales'], includeSubDepartments: true } });
+    const carol = rule({ ruleId: 'r-x-sales-carol', parentId: 'r-x-sales', effect: 'hold', scope: { recipientIds: ['carol'] } });
+    const g = given({ rules: [muteSupplierX, dept, carol] });
+    const of = (recipientId: string) => g.when(message({ sender: staff('supplier-x'), recipientId }));
+    expect([of('alice').outcome, of('bob').outcome, of('carol').outcome]).toEqual(['SILENT', 'NOTIFY', 'HOLD']);
+    expect(of('carol').reasons.map((r) => r.id)).toEqual(['r-x-sales-carol', 'r-x-sales', 'r-x']);
+  });
+
+  it('Given a rule with a malformed schedule, When indexed, Then it is reported broken and never applies', () => {
+    const bad = rule({ ruleId: 'r-bad', effect: 'silent', schedule: { parts: [{ kind: 'weekly', start: '7pm', end: '09:00' }] } });
+    expect(ruleIndex(ruleSet([bad])).broken.map((r) => r.broken)).toEqual(['not a local time HH:MM: 7pm']);
+    expect(given({ rules: [bad] }).when(message({ sender: staff('brand-y') })).outcome).toBe('NOTIFY');
+  });
+
   it('Given a disabled parent, When its enabled child would match, Then neither applies', () => {
     const parent = rule({ ...muteSupplierX, enabled: false });
     const child = rule({ ruleId: 'r-child', parentId: 'r-x', effect: 'silent', scope: { recipientIds: ['alice'] } });
@@ -448,5 +475,12 @@ describe('rule index', () => {
     expect(ids(idx.bySenderTag)).toEqual({ t: ['d'] });
     expect(ids(idx.byRecipientTag)).toEqual({ rt: ['e'] });
     expect(idx.generic.map((r) => r.rule.ruleId)).toEqual(['f']);
+  });
+
+  it('Given 50 rules on one department each naming its own sender tag, When indexed, Then they go to the sender-tag buckets (the more selective)', () => {
+    const many = Array.from({ length: 50 }, (_, i) => rule({ ruleId: `r${i}`, effect: 'silent', scope: { recipientDepartmentIds: ['purchasing'], senderTagIds: [`t${i}`] } }));
+    const idx = ruleIndex(ruleSet(many));
+    expect(idx.byDepartment.size).toBe(0);
+    expect(idx.bySenderTag.size).toBe(50);
   });
 });
