@@ -10,7 +10,11 @@ module.exports = {
     ...base.transform,
     '/node_modules/temporal-(polyfill|utils)/.+\\.js$': [
       '@swc/jest',
-      { swcrc: false, jsc: { parser: { syntax: 'ecmascript' }, target: 'es2023' }, module: { type: 'commonjs' } },
+      {
+        swcrc: false,
+        jsc: { parser: { syntax: 'ecmascript' }, target: 'es2023' },
+        module: { type: 'commonjs' },
+      },
     ],
   },
   transformIgnorePatterns: ['/node_modules/(?!temporal-(polyfill|utils)/)'],

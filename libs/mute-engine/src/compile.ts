@@ -1,4 +1,12 @@
-import type { GreenChannel, MuteRule, MuteRuleSet, RuleEffect, RuleScope, SenderKind, Throttle } from './model';
+import type {
+  GreenChannel,
+  MuteRule,
+  MuteRuleSet,
+  RuleEffect,
+  RuleScope,
+  SenderKind,
+  Throttle,
+} from './model';
 import {
   type CompiledSchedule,
   type CompiledWorkingTime,
@@ -27,6 +35,12 @@ export const SPECIFICITY_DIMENSIONS = [
 
 export type CompiledCondition = {
   rule: MuteRule;
+  // The rule's scalars copied here: MuteRule objects come in many shapes (spreads, decoders), and reading them
+  // on the hot path would be megamorphic.
+  enabled: boolean;
+  activeFrom: number;
+  activeUntil: number;
+  urgency: 'any' | 'normal' | 'urgent';
   senderKinds: ReadonlySet<SenderKind> | null;
   senderCorpIds: ReadonlySet<string> | null;
   senderTagIds: readonly string[] | null;
@@ -123,6 +137,10 @@ function compileCondition(
   }
   return {
     rule,
+    enabled: rule.enabled,
+    activeFrom: rule.activeFrom ?? Number.NEGATIVE_INFINITY,
+    activeUntil: rule.activeUntil ?? Number.POSITIVE_INFINITY,
+    urgency: rule.urgency,
     senderKinds: setOf(scope.senderKinds),
     senderCorpIds: setOf(scope.senderCorpIds),
     senderTagIds: nonEmpty(scope.senderTagIds),
@@ -151,7 +169,10 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
       conditions.set(rule.ruleId, compileCondition(rule, rule.scope, calendar, schedules));
     } catch (error) {
       brokenSchedules.set(rule.ruleId, (error as Error).message);
-      conditions.set(rule.ruleId, compileCondition({ ...rule, schedule: null }, rule.scope, calendar, schedules));
+      conditions.set(
+        rule.ruleId,
+        compileCondition({ ...rule, schedule: null }, rule.scope, calendar, schedules),
+      );
     }
   }
   const rules: CompiledRule[] = [];
@@ -182,11 +203,19 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
       if (!parent) problem = `parent rule ${current.parentId} does not exist`;
       current = parent;
     }
-    if (rule.effect === 'throttle' && !(rule.throttle && rule.throttle.limit >= 0)) problem = 'throttle rule without a limit';
+    if (rule.effect === 'throttle' && !(rule.throttle && rule.throttle.limit >= 0))
+      problem = 'throttle rule without a limit';
     const has = (f: (c: CompiledCondition) => unknown): number => (chain.some((c) => f(c)) ? 1 : 0);
     const depth = chain.length - 1;
     const urgencies = new Set(chain.map((c) => c.rule.urgency).filter((u) => u !== 'any'));
-    const urgency = urgencies.size === 0 ? 'any' : urgencies.size === 2 ? 'none' : urgencies.has('urgent') ? 'urgent' : 'normal';
+    const urgency =
+      urgencies.size === 0
+        ? 'any'
+        : urgencies.size === 2
+          ? 'none'
+          : urgencies.has('urgent')
+            ? 'urgent'
+            : 'normal';
     const flags = [
       has((c) => c.recipientIds),
       has((c) => c.recipientDepartmentIds || c.recipientTagIds),
@@ -229,18 +258,36 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     const add = (dim: Dim, values: readonly string[] | null): void => {
       if (values) out.push([dim, values]);
     };
-    add('recipient', pick((c) => c.recipientIds));
-    add('corp', pick((c) => c.senderCorpIds));
-    add('department', pick((c) => c.recipientDepartmentIds));
-    add('senderTag', pick((c) => c.senderTagIds));
-    add('recipientTag', pick((c) => c.recipientTagIds));
+    add(
+      'recipient',
+      pick((c) => c.recipientIds),
+    );
+    add(
+      'corp',
+      pick((c) => c.senderCorpIds),
+    );
+    add(
+      'department',
+      pick((c) => c.recipientDepartmentIds),
+    );
+    add(
+      'senderTag',
+      pick((c) => c.senderTagIds),
+    );
+    add(
+      'recipientTag',
+      pick((c) => c.recipientTagIds),
+    );
     return out;
   };
-  const indexable = rules.filter((r) => r.broken === null && r.chain.every((c) => c.rule.enabled) && r.urgency !== 'none');
+  const indexable = rules.filter(
+    (r) => r.broken === null && r.chain.every((c) => c.rule.enabled) && r.urgency !== 'none',
+  );
   const dims = new Map(indexable.map((r) => [r, dimsOf(r)] as const));
   const load = new Map<string, number>();
   for (const list of dims.values())
-    for (const [dim, values] of list) for (const v of values) load.set(`${dim}\u0000${v}`, (load.get(`${dim}\u0000${v}`) ?? 0) + 1);
+    for (const [dim, values] of list)
+      for (const v of values) load.set(`${dim}\u0000${v}`, (load.get(`${dim}\u0000${v}`) ?? 0) + 1);
   const buckets: Record<Dim, Map<string, CompiledRule[]>> = {
     recipient: byRecipient,
     corp: bySenderCorp,
@@ -262,11 +309,16 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     else generic.push(r);
   }
   const greenByGroup = new Map<string, CompiledGreenChannel[]>();
-  for (const channel of [...ruleSet.greenChannels.values()].sort((a, b) => (a.channelId < b.channelId ? -1 : 1))) {
+  for (const channel of [...ruleSet.greenChannels.values()].sort((a, b) =>
+    a.channelId < b.channelId ? -1 : 1,
+  )) {
     if (!channel.enabled) continue;
     const scope = channel.recipientScope;
     const recipient =
-      scope && (nonEmpty(scope.recipientIds) || nonEmpty(scope.recipientDepartmentIds) || nonEmpty(scope.recipientTagIds))
+      scope &&
+      (nonEmpty(scope.recipientIds) ||
+        nonEmpty(scope.recipientDepartmentIds) ||
+        nonEmpty(scope.recipientTagIds))
         ? compileCondition(
             {
               ruleId: channel.channelId,

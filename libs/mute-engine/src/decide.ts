@@ -16,7 +16,13 @@ import type {
   TemporaryUnmute,
   ThrottleNote,
 } from './model';
-import { type CalendarContext, nextWorkingInstant, nextWorkingStart, scheduleEnd, scheduleActive } from './schedule';
+import {
+  type CalendarContext,
+  nextWorkingInstant,
+  nextWorkingStart,
+  scheduleEnd,
+  scheduleActive,
+} from './schedule';
 import { HOUR_MS, localDay, offsetAt, resolveLocal } from './zone';
 
 /**
@@ -44,11 +50,16 @@ export function decide(input: DecideInput): MuteDecision {
   const greens: CompiledGreenChannel[] = [];
   for (const tag of ctx.senderTags) {
     const channels = index.greenByGroup.get(tag);
-    if (channels) for (const g of channels) if (!g.recipient || conditionHolds(g.recipient, ctx)) greens.push(g);
+    if (channels)
+      for (const g of channels) if (!g.recipient || conditionHolds(g.recipient, ctx)) greens.push(g);
   }
   const unmutes: TemporaryUnmute[] = [];
   for (const u of input.unmutes) {
-    if (u.startsAt <= t && t < u.endsAt && (ctx.senderTags.includes(u.tagId) || ctx.recipientTags.includes(u.tagId)))
+    if (
+      u.startsAt <= t &&
+      t < u.endsAt &&
+      (ctx.senderTags.includes(u.tagId) || ctx.recipientTags.includes(u.tagId))
+    )
       unmutes.push(u);
   }
 
@@ -210,9 +221,13 @@ function messageContext(input: DecideInput, zone: string, index: RuleIndex): Mes
   const senderTags: string[] = [];
   const sender = message.sender;
   if (sender.kind === 'partner_staff') withAncestors(tags, tags.tagsOf('partner', sender.corpId), senderTags);
-  else if (sender.kind === 'external_customer') withAncestors(tags, tags.tagsOf('customer', sender.customerId), senderTags);
+  else if (sender.kind === 'external_customer')
+    withAncestors(tags, tags.tagsOf('customer', sender.customerId), senderTags);
   else withAncestors(tags, tags.tagsOf('employee', sender.employeeId), senderTags);
-  if (message.senderCorpId !== null && !(sender.kind === 'partner_staff' && sender.corpId === message.senderCorpId))
+  if (
+    message.senderCorpId !== null &&
+    !(sender.kind === 'partner_staff' && sender.corpId === message.senderCorpId)
+  )
     withAncestors(tags, tags.tagsOf('partner', message.senderCorpId), senderTags);
 
   const employee = directory.employee(message.recipientId);
@@ -254,7 +269,12 @@ function candidates(index: RuleIndex, ctx: MessageContext): CompiledRule[] {
   return out;
 }
 
-function addNew(out: CompiledRule[], list: readonly CompiledRule[] | undefined, seen: Int32Array, stamp: number): void {
+function addNew(
+  out: CompiledRule[],
+  list: readonly CompiledRule[] | undefined,
+  seen: Int32Array,
+  stamp: number,
+): void {
   if (!list) return;
   for (let i = 0; i < list.length; i += 1) {
     const r = list[i] as CompiledRule;
@@ -271,18 +291,19 @@ function anyIn(wanted: readonly string[], have: readonly string[]): boolean {
 
 function conditionHolds(c: CompiledCondition, ctx: MessageContext): boolean {
   const m = ctx.message;
-  const rule = c.rule;
-  if (!rule.enabled) return false;
-  if (rule.activeFrom !== null && m.sentAt < rule.activeFrom) return false;
-  if (rule.activeUntil !== null && m.sentAt >= rule.activeUntil) return false;
-  if (rule.urgency !== 'any' && rule.urgency !== m.urgency) return false;
+  if (!c.enabled) return false;
+  if (m.sentAt < c.activeFrom || m.sentAt >= c.activeUntil) return false;
+  if (c.urgency !== 'any' && c.urgency !== m.urgency) return false;
   if (c.senderKinds && !c.senderKinds.has(m.sender.kind)) return false;
   if (c.senderCorpIds && (m.senderCorpId === null || !c.senderCorpIds.has(m.senderCorpId))) return false;
   if (c.recipientIds && !c.recipientIds.has(m.recipientId)) return false;
   if (c.senderTagIds && !anyIn(c.senderTagIds, ctx.senderTags)) return false;
   if (
     c.recipientDepartmentIds &&
-    !anyIn(c.recipientDepartmentIds, c.includeSubDepartments ? ctx.recipientDepartmentTree : ctx.recipientDepartments)
+    !anyIn(
+      c.recipientDepartmentIds,
+      c.includeSubDepartments ? ctx.recipientDepartmentTree : ctx.recipientDepartments,
+    )
   )
     return false;
   if (c.recipientTagIds && !anyIn(c.recipientTagIds, ctx.recipientTags)) return false;
@@ -302,7 +323,8 @@ function conditionHolds(c: CompiledCondition, ctx: MessageContext): boolean {
 function ruleApplies(r: CompiledRule, ctx: MessageContext): boolean {
   if (r.broken !== null) return false;
   const chain = r.chain;
-  for (let i = 0; i < chain.length; i += 1) if (!conditionHolds(chain[i] as CompiledCondition, ctx)) return false;
+  for (let i = 0; i < chain.length; i += 1)
+    if (!conditionHolds(chain[i] as CompiledCondition, ctx)) return false;
   return true;
 }
 
@@ -348,7 +370,9 @@ function describe(r: CompiledRule): string {
     for (const c of r.chain) {
       if (c.recipientIds) parts.push(`recipient in [${[...c.recipientIds].join(', ')}]`);
       if (c.recipientDepartmentIds)
-        parts.push(`recipient department in [${c.recipientDepartmentIds.join(', ')}]${c.includeSubDepartments ? ' (and below)' : ''}`);
+        parts.push(
+          `recipient department in [${c.recipientDepartmentIds.join(', ')}]${c.includeSubDepartments ? ' (and below)' : ''}`,
+        );
       if (c.recipientTagIds) parts.push(`recipient tag in [${c.recipientTagIds.join(', ')}]`);
       if (c.senderCorpIds) parts.push(`sender enterprise in [${[...c.senderCorpIds].join(', ')}]`);
       if (c.senderTagIds) parts.push(`sender tag in [${c.senderTagIds.join(', ')}]`);
@@ -381,7 +405,11 @@ function throttleKey(r: CompiledRule, m: MuteMessage): string {
   if (m.senderCorpId !== null) return `${r.rule.ruleId}|${m.senderCorpId}`;
   const s = m.sender;
   const who =
-    s.kind === 'partner_staff' ? `partner:${s.corpId}` : s.kind === 'external_customer' ? `customer:${s.customerId}` : `employee:${s.employeeId}`;
+    s.kind === 'partner_staff'
+      ? `partner:${s.corpId}`
+      : s.kind === 'external_customer'
+        ? `customer:${s.customerId}`
+        : `employee:${s.employeeId}`;
   return `${r.rule.ruleId}|${who}`;
 }
 
@@ -422,6 +450,7 @@ function iso(ms: number): string {
 /** How many rules the index hands a decision for this message (benchmarks report it: no scan of all rules). */
 export function countCandidates(input: DecideInput): number {
   const index = ruleIndex(input.rules);
-  const zone = input.rules.settings.timeZones.get(input.message.recipientId) ?? input.rules.settings.defaultTimeZone;
+  const zone =
+    input.rules.settings.timeZones.get(input.message.recipientId) ?? input.rules.settings.defaultTimeZone;
   return candidates(index, messageContext(input, zone, index)).length;
 }

@@ -37,5 +37,11 @@ export type {
 export { PRECEDENCE } from './model';
 export { MemoryDirectoryView, MemoryTagView, MemoryThrottleCounts, rule } from './memory';
 export { SPECIFICITY_DIMENSIONS, ruleIndex } from './compile';
-export { scheduleActive, compileSchedule, nextWorkingInstant, nextWorkingStart, compileWorkingTime } from './schedule';
+export {
+  scheduleActive,
+  compileSchedule,
+  nextWorkingInstant,
+  nextWorkingStart,
+  compileWorkingTime,
+} from './schedule';
 export { offsetAt, resolveLocal, localFields, assertZone } from './zone';

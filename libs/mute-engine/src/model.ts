@@ -123,7 +123,10 @@ export type GreenChannel = {
   channelId: string;
   name: string;
   tagGroupId: string;
-  recipientScope?: Pick<RuleScope, 'recipientIds' | 'recipientDepartmentIds' | 'includeSubDepartments' | 'recipientTagIds'>;
+  recipientScope?: Pick<
+    RuleScope,
+    'recipientIds' | 'recipientDepartmentIds' | 'includeSubDepartments' | 'recipientTagIds'
+  >;
   enabled: boolean;
 };
 
@@ -222,12 +225,7 @@ export type MuteOutcome = 'NOTIFY' | 'SILENT' | 'HOLD';
 
 /** The precedence tiers, strongest first (D-I1). */
 export type PrecedenceTier =
-  | 'green_channel'
-  | 'temporary_unmute'
-  | 'urgent_override'
-  | 'most_specific_rule'
-  | 'throttle'
-  | 'default';
+  'green_channel' | 'temporary_unmute' | 'urgent_override' | 'most_specific_rule' | 'throttle' | 'default';
 
 export const PRECEDENCE: readonly PrecedenceTier[] = [
   'green_channel',

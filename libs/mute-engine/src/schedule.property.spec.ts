@@ -35,7 +35,13 @@ function at(date: Temporal.PlainDate, minutes: number, zone: string): number {
   return d.toZonedDateTime({ timeZone: zone, plainTime: t }).epochMilliseconds;
 }
 
-function weeklyReference(days: readonly Weekday[], start: number, end: number, instant: number, zone: string): boolean {
+function weeklyReference(
+  days: readonly Weekday[],
+  start: number,
+  end: number,
+  instant: number,
+  zone: string,
+): boolean {
   const local = Temporal.Instant.fromEpochMilliseconds(instant).toZonedDateTimeISO(zone).toPlainDate();
   const crosses = end <= start;
   for (const startDate of crosses ? [local, local.subtract({ days: 1 })] : [local]) {
@@ -49,7 +55,10 @@ function weeklyReference(days: readonly Weekday[], start: number, end: number, i
 
 function datesReference(from: string, to: string, instant: number, zone: string): boolean {
   const local = Temporal.Instant.fromEpochMilliseconds(instant).toZonedDateTimeISO(zone).toPlainDate();
-  return Temporal.PlainDate.compare(local, Temporal.PlainDate.from(from)) >= 0 && Temporal.PlainDate.compare(local, Temporal.PlainDate.from(to)) <= 0;
+  return (
+    Temporal.PlainDate.compare(local, Temporal.PlainDate.from(from)) >= 0 &&
+    Temporal.PlainDate.compare(local, Temporal.PlainDate.from(to)) <= 0
+  );
 }
 
 const MIN = Date.UTC(2024, 0, 1);
@@ -58,10 +67,17 @@ const MAX = Date.UTC(2029, 0, 1);
 /** Random instants, half of them within three hours of one of the zone's DST transitions. */
 function instantIn(zone: string): fc.Arbitrary<number> {
   const anywhere = fc.integer({ min: MIN, max: MAX });
-  const nearTransition = fc.tuple(fc.integer({ min: MIN, max: MAX - 400 * 86_400_000 }), fc.integer({ min: -3 * 3_600_000, max: 3 * 3_600_000 })).map(([from, delta]) => {
-    const next = Temporal.Instant.fromEpochMilliseconds(from).toZonedDateTimeISO(zone).getTimeZoneTransition('next');
-    return next ? next.epochMilliseconds + delta : from + delta;
-  });
+  const nearTransition = fc
+    .tuple(
+      fc.integer({ min: MIN, max: MAX - 400 * 86_400_000 }),
+      fc.integer({ min: -3 * 3_600_000, max: 3 * 3_600_000 }),
+    )
+    .map(([from, delta]) => {
+      const next = Temporal.Instant.fromEpochMilliseconds(from)
+        .toZonedDateTimeISO(zone)
+        .getTimeZoneTransition('next');
+      return next ? next.epochMilliseconds + delta : from + delta;
+    });
   return fc.oneof(anywhere, nearTransition);
 }
 
@@ -81,7 +97,10 @@ describe('schedule evaluation agrees with Temporal (property)', () => {
           fc.record({
             zone: fc.constant(zone),
             instant: instantIn(zone),
-            days: fc.uniqueArray(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 7 }) as fc.Arbitrary<Weekday[]>,
+            days: fc.uniqueArray(fc.integer({ min: 1, max: 7 }), {
+              minLength: 1,
+              maxLength: 7,
+            }) as fc.Arbitrary<Weekday[]>,
             start: minuteOfDay,
             end: fc.oneof(minuteOfDay, fc.constant(1440)),
           }),

@@ -12,12 +12,22 @@ import { localFields, parseLocalDate, parseLocalTime, resolveLocal, weekdayOf, y
 export type CalendarContext = { calendars: HolidayCalendars; gaps: Set<string> };
 
 type CompiledPart =
-  | { kind: 'weekly'; days: number; on: 'working_days' | 'non_working_days' | null; start: number; end: number }
+  | {
+      kind: 'weekly';
+      days: number;
+      on: 'working_days' | 'non_working_days' | null;
+      start: number;
+      end: number;
+    }
   | { kind: 'dates'; from: number; to: number }
   | { kind: 'holidays' }
   | { kind: 'non_working_days' };
 
-export type CompiledSchedule = { parts: readonly CompiledPart[]; calendar: string | null; timeZone: string | null };
+export type CompiledSchedule = {
+  parts: readonly CompiledPart[];
+  calendar: string | null;
+  timeZone: string | null;
+};
 
 const ALL_DAYS = 0b1111111;
 
@@ -32,7 +42,8 @@ export function compileSchedule(schedule: Schedule, defaultCalendar: string | nu
 function compilePart(part: SchedulePart): CompiledPart {
   switch (part.kind) {
     case 'weekly': {
-      const days = part.days && part.days.length > 0 ? part.days.reduce((m, d) => m | (1 << (d - 1)), 0) : ALL_DAYS;
+      const days =
+        part.days && part.days.length > 0 ? part.days.reduce((m, d) => m | (1 << (d - 1)), 0) : ALL_DAYS;
       const start = parseLocalTime(part.start);
       const end = parseLocalTime(part.end);
       if (start === 1440) throw new RangeError('a weekly window cannot start at 24:00');
@@ -103,14 +114,24 @@ function occurrence(
   }
 }
 
-export function scheduleActive(s: CompiledSchedule, instant: number, zone: string, ctx: CalendarContext): boolean {
+export function scheduleActive(
+  s: CompiledSchedule,
+  instant: number,
+  zone: string,
+  ctx: CalendarContext,
+): boolean {
   const z = s.timeZone ?? zone;
   for (const part of s.parts) if (occurrence(part, instant, z, s.calendar, ctx)) return true;
   return false;
 }
 
 /** The first instant at or after `instant` at which the schedule is not active (chained occurrences followed). */
-export function scheduleEnd(s: CompiledSchedule, instant: number, zone: string, ctx: CalendarContext): number {
+export function scheduleEnd(
+  s: CompiledSchedule,
+  instant: number,
+  zone: string,
+  ctx: CalendarContext,
+): number {
   const z = s.timeZone ?? zone;
   let at = instant;
   for (let guard = 0; guard < 1000; guard += 1) {
@@ -125,7 +146,10 @@ export function scheduleEnd(s: CompiledSchedule, instant: number, zone: string, 
   return at;
 }
 
-export type CompiledWorkingTime = { hours: readonly { start: number; end: number }[]; calendar: string | null };
+export type CompiledWorkingTime = {
+  hours: readonly { start: number; end: number }[];
+  calendar: string | null;
+};
 
 export function compileWorkingTime(w: WorkingTime): CompiledWorkingTime {
   const hours = w.hours
@@ -159,7 +183,12 @@ export function nextWorkingInstant(
 }
 
 /** The start of the next working window after `instant` (a window already open does not count). */
-export function nextWorkingStart(w: CompiledWorkingTime, instant: number, zone: string, ctx: CalendarContext): number {
+export function nextWorkingStart(
+  w: CompiledWorkingTime,
+  instant: number,
+  zone: string,
+  ctx: CalendarContext,
+): number {
   if (w.hours.length === 0) return instant;
   const first = localFields(zone, instant).day;
   for (let day = first; day < first + 400; day += 1) {

@@ -87,19 +87,35 @@ describe('schedules across midnight and by day', () => {
   });
 
   it('Given chained parts (non-working days and a night window), When the end is computed from Friday night, Then it runs to the make-up workday morning', () => {
-    const s: Schedule = { parts: [{ kind: 'non_working_days' }, { kind: 'weekly', start: '19:00', end: '09:00' }] };
+    const s: Schedule = {
+      parts: [{ kind: 'non_working_days' }, { kind: 'weekly', start: '19:00', end: '09:00' }],
+    };
     // Friday 2026-01-02 is a holiday, Saturday 01-03 too, Sunday 01-04 is a make-up working day.
     const end = scheduleEnd(compileSchedule(s, 'CN'), z('2026-01-01T20:00:00+08:00'), sh, ctx());
     expect(end).toBe(z('2026-01-04T09:00:00+08:00'));
   });
 
   it('Given working hours 09:00-12:00 and 13:30-18:00, When something waits from lunch, from the evening, and from a holiday week, Then the next working instants are right', () => {
-    const w: WorkingTime = { hours: [{ start: '13:30', end: '18:00' }, { start: '09:00', end: '12:00' }], calendar: 'CN' };
+    const w: WorkingTime = {
+      hours: [
+        { start: '13:30', end: '18:00' },
+        { start: '09:00', end: '12:00' },
+      ],
+      calendar: 'CN',
+    };
     const cw = compileWorkingTime(w);
-    expect(nextWorkingInstant(cw, z('2026-03-10T12:10:00+08:00'), sh, ctx())).toBe(z('2026-03-10T13:30:00+08:00'));
-    expect(nextWorkingInstant(cw, z('2026-03-10T10:10:00+08:00'), sh, ctx())).toBe(z('2026-03-10T10:10:00+08:00'));
-    expect(nextWorkingInstant(cw, z('2026-03-10T18:00:00+08:00'), sh, ctx())).toBe(z('2026-03-11T09:00:00+08:00'));
-    expect(nextWorkingInstant(cw, z('2026-02-14T20:00:00+08:00'), sh, ctx())).toBe(z('2026-02-24T09:00:00+08:00'));
+    expect(nextWorkingInstant(cw, z('2026-03-10T12:10:00+08:00'), sh, ctx())).toBe(
+      z('2026-03-10T13:30:00+08:00'),
+    );
+    expect(nextWorkingInstant(cw, z('2026-03-10T10:10:00+08:00'), sh, ctx())).toBe(
+      z('2026-03-10T10:10:00+08:00'),
+    );
+    expect(nextWorkingInstant(cw, z('2026-03-10T18:00:00+08:00'), sh, ctx())).toBe(
+      z('2026-03-11T09:00:00+08:00'),
+    );
+    expect(nextWorkingInstant(cw, z('2026-02-14T20:00:00+08:00'), sh, ctx())).toBe(
+      z('2026-02-24T09:00:00+08:00'),
+    );
   });
 
   it('Given a malformed time, When the schedule is compiled, Then it is refused', () => {

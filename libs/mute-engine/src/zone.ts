@@ -128,7 +128,7 @@ export function localFields(zone: string, instant: number): Fields {
 
 /** ISO weekday of an epoch day (1970-01-01 was a Thursday). */
 export function weekdayOf(epochDay: number): Weekday {
-  return ((((epochDay + 3) % 7) + 7) % 7) + 1 as Weekday;
+  return (((((epochDay + 3) % 7) + 7) % 7) + 1) as Weekday;
 }
 
 /**
@@ -166,7 +166,8 @@ export function parseLocalTime(value: string): number {
 
 /** "YYYY-MM-DD" → epoch day. */
 export function parseLocalDate(value: string): number {
-  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(value)) throw new RangeError(`not a local date YYYY-MM-DD: ${value}`);
+  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(value))
+    throw new RangeError(`not a local date YYYY-MM-DD: ${value}`);
   const ms = Date.parse(`${value}T00:00:00Z`);
   if (Number.isNaN(ms)) throw new RangeError(`not a local date YYYY-MM-DD: ${value}`);
   return Math.floor(ms / DAY_MS);
