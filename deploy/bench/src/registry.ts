@@ -5,6 +5,7 @@ import { eventAppend } from './event-append.bench';
 import { grpcToAudit } from './grpc-to-audit.bench';
 import { permissionAnalysis } from './permission-analysis.bench';
 import { permissionCheck } from './permission-check.bench';
+import { muteDecide } from './mute-decide.bench';
 import { rebuild } from './rebuild.bench';
 import { tagListFilter } from './tag-list-filter.bench';
 import { writeScale } from './write-scale.bench';
@@ -25,4 +26,8 @@ export const benchmarks: Record<string, (context: BenchContext) => Promise<Recor
   'tag-list-filter': tagListFilter,
   'permission-check': permissionCheck,
   audit,
+  'mute-decide': muteDecide,
 };
+
+/** Benchmarks that run in-process only: run.ts does not start PostgreSQL and Kafka for them. */
+export const withoutInfra: ReadonlySet<string> = new Set(['mute-decide']);

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { down, up, workspaceRoot } from '@tagguard/local-infra';
-import { benchmarks } from './registry';
+import { benchmarks, withoutInfra } from './registry';
 
 // `npm run bench -- <name>`: runs one benchmark against the real local servers, prints its JSON and
 // writes it to bench-results/<name>-<timestamp>.json. Each benchmark measures its raw baseline in the same run.
@@ -12,7 +12,10 @@ async function main(): Promise<number> {
     console.error(`usage: npm run bench -- <${Object.keys(benchmarks).join(' | ')}>`);
     return 2;
   }
-  const { state, started } = await up((line) => process.stderr.write(`[infra] ${line}\n`));
+  const servers = !withoutInfra.has(name as string);
+  const { state, started } = servers
+    ? await up((line) => process.stderr.write(`[infra] ${line}\n`))
+    : { state: { postgres: { url: '' }, kafka: { brokers: [] as string[] } }, started: false };
   try {
     const result = {
       benchmark: name,

@@ -1,0 +1,361 @@
+import type {
+  GreenChannel,
+  MuteRule,
+  MuteRuleSet,
+  RuleEffect,
+  RuleScope,
+  SenderKind,
+  Throttle,
+} from './model';
+import {
+  type CompiledSchedule,
+  type CompiledWorkingTime,
+  compileSchedule,
+  compileWorkingTime,
+} from './schedule';
+
+/**
+ * The rule index of one MuteRuleSet, built once per rules-state identity (a WeakMap on the object) so a decision
+ * looks up only the rules that can concern its message: each rule sits in the bucket of one of its effective
+ * dimensions (recipient, sender enterprise, recipient department, sender tag, recipient tag) — the most selective
+ * one in this rule set — or in the small generic list when it names none of them.
+ */
+
+/** The specificity dimensions, most significant first (D-I1). The last one, nesting depth, is a number. */
+export const SPECIFICITY_DIMENSIONS = [
+  'recipient',
+  'recipient department or tag',
+  'sender enterprise',
+  'sender tag',
+  'sender kind',
+  'schedule',
+  'urgency',
+  'nesting depth',
+] as const;
+
+export type CompiledCondition = {
+  rule: MuteRule;
+  // The rule's scalars copied here: MuteRule objects come in many shapes (spreads, decoders), and reading them
+  // on the hot path would be megamorphic.
+  enabled: boolean;
+  activeFrom: number;
+  activeUntil: number;
+  urgency: 'any' | 'normal' | 'urgent';
+  senderKinds: ReadonlySet<SenderKind> | null;
+  senderCorpIds: ReadonlySet<string> | null;
+  senderTagIds: readonly string[] | null;
+  recipientIds: ReadonlySet<string> | null;
+  recipientDepartmentIds: readonly string[] | null;
+  includeSubDepartments: boolean;
+  recipientTagIds: readonly string[] | null;
+  schedule: CompiledSchedule | null;
+  /** Equal schedules share one id, so a decision evaluates each distinct schedule once. -1: none. */
+  scheduleId: number;
+};
+
+export type CompiledRule = {
+  /** Dense index, for de-duplication stamps. */
+  index: number;
+  rule: MuteRule;
+  /** The rule's own condition first, then its ancestors' up to the root: all must hold. */
+  chain: readonly CompiledCondition[];
+  depth: number;
+  specificity: readonly number[];
+  /** The specificity vector packed into one comparable number (bits of the 7 flags, then depth). */
+  rank: number;
+  effect: RuleEffect;
+  throttle: Throttle | null;
+  /** Effective urgency: 'urgent' when the rule or an ancestor only covers urgent messages. */
+  urgency: 'any' | 'normal' | 'urgent' | 'none';
+  /** Broken rules (a missing parent, a cycle, a throttle without limits) never match; listed for health checks. */
+  broken: string | null;
+};
+
+export type CompiledGreenChannel = {
+  channel: GreenChannel;
+  recipient: CompiledCondition | null;
+};
+
+export type RuleIndex = {
+  ruleSet: MuteRuleSet;
+  rules: readonly CompiledRule[];
+  byRecipient: ReadonlyMap<string, CompiledRule[]>;
+  bySenderCorp: ReadonlyMap<string, CompiledRule[]>;
+  byDepartment: ReadonlyMap<string, CompiledRule[]>;
+  bySenderTag: ReadonlyMap<string, CompiledRule[]>;
+  byRecipientTag: ReadonlyMap<string, CompiledRule[]>;
+  generic: readonly CompiledRule[];
+  greenByGroup: ReadonlyMap<string, CompiledGreenChannel[]>;
+  workingTime: CompiledWorkingTime;
+  broken: readonly CompiledRule[];
+  /** De-duplication stamps, one per rule (a decision bumps `stamp`). */
+  seen: Int32Array;
+  stamp: { value: number };
+  /** Per distinct schedule: the stamp of the decision that evaluated it, and the answer (1 active, 0 not). */
+  scheduleSeen: Int32Array;
+  scheduleValue: Uint8Array;
+};
+
+const cache = new WeakMap<MuteRuleSet, RuleIndex>();
+
+export function ruleIndex(ruleSet: MuteRuleSet): RuleIndex {
+  let index = cache.get(ruleSet);
+  if (!index) {
+    index = buildIndex(ruleSet);
+    cache.set(ruleSet, index);
+  }
+  return index;
+}
+
+function nonEmpty<T>(values: readonly T[] | undefined): readonly T[] | null {
+  return values && values.length > 0 ? values : null;
+}
+
+function setOf<T>(values: readonly T[] | undefined): ReadonlySet<T> | null {
+  return values && values.length > 0 ? new Set(values) : null;
+}
+
+type Schedules = Map<string, { schedule: CompiledSchedule; id: number }>;
+
+function compileCondition(
+  rule: MuteRule,
+  scope: RuleScope,
+  defaultCalendar: string | null,
+  schedules: Schedules,
+): CompiledCondition {
+  let scheduleId = -1;
+  let schedule: CompiledSchedule | null = null;
+  if (rule.schedule) {
+    const key = JSON.stringify([rule.schedule, defaultCalendar]);
+    let interned = schedules.get(key);
+    if (!interned) {
+      interned = { schedule: compileSchedule(rule.schedule, defaultCalendar), id: schedules.size };
+      schedules.set(key, interned);
+    }
+    scheduleId = interned.id;
+    schedule = interned.schedule;
+  }
+  return {
+    rule,
+    enabled: rule.enabled,
+    activeFrom: rule.activeFrom ?? Number.NEGATIVE_INFINITY,
+    activeUntil: rule.activeUntil ?? Number.POSITIVE_INFINITY,
+    urgency: rule.urgency,
+    senderKinds: setOf(scope.senderKinds),
+    senderCorpIds: setOf(scope.senderCorpIds),
+    senderTagIds: nonEmpty(scope.senderTagIds),
+    recipientIds: setOf(scope.recipientIds),
+    recipientDepartmentIds: nonEmpty(scope.recipientDepartmentIds),
+    includeSubDepartments: scope.includeSubDepartments ?? false,
+    recipientTagIds: nonEmpty(scope.recipientTagIds),
+    schedule,
+    scheduleId,
+  };
+}
+
+function push<K>(map: Map<K, CompiledRule[]>, key: K, rule: CompiledRule): void {
+  const list = map.get(key);
+  if (list) list.push(rule);
+  else map.set(key, [rule]);
+}
+
+function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
+  const calendar = ruleSet.settings.calendar;
+  const conditions = new Map<string, CompiledCondition>();
+  const brokenSchedules = new Map<string, string>();
+  const schedules: Schedules = new Map();
+  for (const rule of ruleSet.rules.values()) {
+    try {
+      conditions.set(rule.ruleId, compileCondition(rule, rule.scope, calendar, schedules));
+    } catch (error) {
+      brokenSchedules.set(rule.ruleId, (error as Error).message);
+      conditions.set(
+        rule.ruleId,
+        compileCondition({ ...rule, schedule: null }, rule.scope, calendar, schedules),
+      );
+    }
+  }
+  const rules: CompiledRule[] = [];
+  const byRecipient = new Map<string, CompiledRule[]>();
+  const bySenderCorp = new Map<string, CompiledRule[]>();
+  const byDepartment = new Map<string, CompiledRule[]>();
+  const bySenderTag = new Map<string, CompiledRule[]>();
+  const byRecipientTag = new Map<string, CompiledRule[]>();
+  const generic: CompiledRule[] = [];
+  const broken: CompiledRule[] = [];
+  // Sorted by id so the index (and the order of equal rules) does not depend on Map insertion order.
+  const ids = [...ruleSet.rules.keys()].sort();
+  for (const ruleId of ids) {
+    const rule = ruleSet.rules.get(ruleId) as MuteRule;
+    const chain: CompiledCondition[] = [];
+    let problem: string | null = brokenSchedules.get(ruleId) ?? null;
+    const visited = new Set<string>();
+    let current: MuteRule | undefined = rule;
+    while (current) {
+      if (visited.has(current.ruleId)) {
+        problem = `rule nesting has a cycle through ${current.ruleId}`;
+        break;
+      }
+      visited.add(current.ruleId);
+      chain.push(conditions.get(current.ruleId) as CompiledCondition);
+      if (current.parentId === null) break;
+      const parent = ruleSet.rules.get(current.parentId);
+      if (!parent) problem = `parent rule ${current.parentId} does not exist`;
+      current = parent;
+    }
+    if (rule.effect === 'throttle' && !(rule.throttle && rule.throttle.limit >= 0))
+      problem = 'throttle rule without a limit';
+    const has = (f: (c: CompiledCondition) => unknown): number => (chain.some((c) => f(c)) ? 1 : 0);
+    const depth = chain.length - 1;
+    const urgencies = new Set(chain.map((c) => c.rule.urgency).filter((u) => u !== 'any'));
+    const urgency =
+      urgencies.size === 0
+        ? 'any'
+        : urgencies.size === 2
+          ? 'none'
+          : urgencies.has('urgent')
+            ? 'urgent'
+            : 'normal';
+    const flags = [
+      has((c) => c.recipientIds),
+      has((c) => c.recipientDepartmentIds || c.recipientTagIds),
+      has((c) => c.senderCorpIds),
+      has((c) => c.senderTagIds),
+      has((c) => c.senderKinds),
+      has((c) => c.schedule),
+      urgency === 'any' ? 0 : 1,
+    ];
+    const specificity = [...flags, depth];
+    const rank = flags.reduce((r, f) => r * 2 + f, 0) * 1024 + Math.min(depth, 1023);
+    const compiled: CompiledRule = {
+      index: rules.length,
+      rule,
+      chain,
+      depth,
+      specificity,
+      rank,
+      effect: rule.effect,
+      throttle: rule.throttle ?? null,
+      urgency,
+      broken: problem,
+    };
+    rules.push(compiled);
+    if (problem !== null) broken.push(compiled);
+  }
+  // Each indexable rule goes to the bucket dimension whose fullest key holds the fewest rules (the most
+  // selective one for this rule set); ties go by the fixed order recipient > enterprise > department > sender tag
+  // > recipient tag.
+  type Dim = 'recipient' | 'corp' | 'department' | 'senderTag' | 'recipientTag';
+  const dimsOf = (r: CompiledRule): [Dim, readonly string[]][] => {
+    const pick = (f: (c: CompiledCondition) => Iterable<string> | null): readonly string[] | null => {
+      for (const c of r.chain) {
+        const v = f(c);
+        if (v !== null) return [...v];
+      }
+      return null;
+    };
+    const out: [Dim, readonly string[]][] = [];
+    const add = (dim: Dim, values: readonly string[] | null): void => {
+      if (values) out.push([dim, values]);
+    };
+    add(
+      'recipient',
+      pick((c) => c.recipientIds),
+    );
+    add(
+      'corp',
+      pick((c) => c.senderCorpIds),
+    );
+    add(
+      'department',
+      pick((c) => c.recipientDepartmentIds),
+    );
+    add(
+      'senderTag',
+      pick((c) => c.senderTagIds),
+    );
+    add(
+      'recipientTag',
+      pick((c) => c.recipientTagIds),
+    );
+    return out;
+  };
+  const indexable = rules.filter(
+    (r) => r.broken === null && r.chain.every((c) => c.rule.enabled) && r.urgency !== 'none',
+  );
+  const dims = new Map(indexable.map((r) => [r, dimsOf(r)] as const));
+  const load = new Map<string, number>();
+  for (const list of dims.values())
+    for (const [dim, values] of list)
+      for (const v of values) load.set(`${dim}\u0000${v}`, (load.get(`${dim}\u0000${v}`) ?? 0) + 1);
+  const buckets: Record<Dim, Map<string, CompiledRule[]>> = {
+    recipient: byRecipient,
+    corp: bySenderCorp,
+    department: byDepartment,
+    senderTag: bySenderTag,
+    recipientTag: byRecipientTag,
+  };
+  for (const r of indexable) {
+    let best: [Dim, readonly string[]] | null = null;
+    let bestLoad = Number.POSITIVE_INFINITY;
+    for (const entry of dims.get(r) ?? []) {
+      const worst = Math.max(...entry[1].map((v) => load.get(`${entry[0]}\u0000${v}`) ?? 0));
+      if (worst < bestLoad) {
+        best = entry;
+        bestLoad = worst;
+      }
+    }
+    if (best) for (const v of best[1]) push(buckets[best[0]], v, r);
+    else generic.push(r);
+  }
+  const greenByGroup = new Map<string, CompiledGreenChannel[]>();
+  for (const channel of [...ruleSet.greenChannels.values()].sort((a, b) =>
+    a.channelId < b.channelId ? -1 : 1,
+  )) {
+    if (!channel.enabled) continue;
+    const scope = channel.recipientScope;
+    const recipient =
+      scope &&
+      (nonEmpty(scope.recipientIds) ||
+        nonEmpty(scope.recipientDepartmentIds) ||
+        nonEmpty(scope.recipientTagIds))
+        ? compileCondition(
+            {
+              ruleId: channel.channelId,
+              parentId: null,
+              name: channel.name,
+              scope,
+              urgency: 'any',
+              schedule: null,
+              activeFrom: null,
+              activeUntil: null,
+              effect: 'notify',
+              enabled: true,
+            },
+            scope,
+            calendar,
+            schedules,
+          )
+        : null;
+    const list = greenByGroup.get(channel.tagGroupId);
+    if (list) list.push({ channel, recipient });
+    else greenByGroup.set(channel.tagGroupId, [{ channel, recipient }]);
+  }
+  return {
+    ruleSet,
+    rules,
+    byRecipient,
+    bySenderCorp,
+    byDepartment,
+    bySenderTag,
+    byRecipientTag,
+    generic,
+    greenByGroup,
+    workingTime: compileWorkingTime(ruleSet.settings.workingTime),
+    broken,
+    seen: new Int32Array(rules.length),
+    stamp: { value: 0 },
+    scheduleSeen: new Int32Array(schedules.size),
+    scheduleValue: new Uint8Array(schedules.size),
+  };
+}

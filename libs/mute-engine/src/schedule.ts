@@ -1,0 +1,202 @@
+import type { DayType, HolidayCalendars, Schedule, SchedulePart, Weekday, WorkingTime } from './model';
+import { localFields, parseLocalDate, parseLocalTime, resolveLocal, weekdayOf, yearOfDay } from './zone';
+
+/**
+ * Schedule evaluation in a recipient's zone. A schedule part is a set of occurrences, each an interval of instants
+ * [start, end) whose ends are wall-clock times resolved as Temporal's 'compatible' does (zone.ts); whole-day parts
+ * cover the instants whose local date qualifies. A schedule is active when one of its parts has an occurrence
+ * containing the instant.
+ */
+
+/** Where the evaluation consults a calendar for a year its data does not cover, the year lands here. */
+export type CalendarContext = { calendars: HolidayCalendars; gaps: Set<string> };
+
+type CompiledPart =
+  | {
+      kind: 'weekly';
+      days: number;
+      on: 'working_days' | 'non_working_days' | null;
+      start: number;
+      end: number;
+    }
+  | { kind: 'dates'; from: number; to: number }
+  | { kind: 'holidays' }
+  | { kind: 'non_working_days' };
+
+export type CompiledSchedule = {
+  parts: readonly CompiledPart[];
+  calendar: string | null;
+  timeZone: string | null;
+};
+
+const ALL_DAYS = 0b1111111;
+
+export function compileSchedule(schedule: Schedule, defaultCalendar: string | null): CompiledSchedule {
+  return {
+    parts: schedule.parts.map(compilePart),
+    calendar: schedule.calendar === undefined ? defaultCalendar : schedule.calendar,
+    timeZone: schedule.timeZone ?? null,
+  };
+}
+
+function compilePart(part: SchedulePart): CompiledPart {
+  switch (part.kind) {
+    case 'weekly': {
+      const days =
+        part.days && part.days.length > 0 ? part.days.reduce((m, d) => m | (1 << (d - 1)), 0) : ALL_DAYS;
+      const start = parseLocalTime(part.start);
+      const end = parseLocalTime(part.end);
+      if (start === 1440) throw new RangeError('a weekly window cannot start at 24:00');
+      return { kind: 'weekly', days, on: part.on ?? null, start, end };
+    }
+    case 'dates':
+      return { kind: 'dates', from: parseLocalDate(part.from), to: parseLocalDate(part.to) };
+    case 'holidays':
+      return { kind: 'holidays' };
+    case 'non_working_days':
+      return { kind: 'non_working_days' };
+  }
+}
+
+/** The calendar's view of a local day; without a calendar (or outside its data) only Saturday and Sunday rest. */
+export function dayTypeOf(epochDay: number, calendarId: string | null, ctx: CalendarContext): DayType {
+  const weekday = weekdayOf(epochDay);
+  const calendar = calendarId === null ? undefined : ctx.calendars.get(calendarId);
+  if (calendarId !== null && calendar === undefined) ctx.gaps.add(`${calendarId}:unknown`);
+  if (!calendar) return weekday >= 6 ? 'weekend' : 'workday';
+  const year = yearOfDay(epochDay);
+  if (!calendar.covers(year)) ctx.gaps.add(`${calendar.id}:${year}`);
+  return calendar.dayType(epochDay, weekday);
+}
+
+export function isWorkingDay(type: DayType): boolean {
+  return type === 'workday' || type === 'makeup_workday';
+}
+
+/** The occurrence of `part` containing `instant`, as [start, end), or null. */
+function occurrence(
+  part: CompiledPart,
+  instant: number,
+  zone: string,
+  calendar: string | null,
+  ctx: CalendarContext,
+): { start: number; end: number } | null {
+  const { day, minute, weekday } = localFields(zone, instant);
+  switch (part.kind) {
+    case 'weekly': {
+      const crosses = part.end <= part.start;
+      // An occurrence that started today, or (crossing midnight) yesterday. 'compatible' only moves times
+      // forward, so no occurrence of an earlier day reaches into today.
+      for (const startDay of crosses ? [day, day - 1] : [day]) {
+        const startWeekday: Weekday = startDay === day ? weekday : weekdayOf(startDay);
+        if ((part.days & (1 << (startWeekday - 1))) === 0) continue;
+        // Cheap wall-clock pre-check before resolving instants (exact below).
+        if (startDay === day && !crosses && (minute < part.start - 180 || minute >= part.end + 180)) continue;
+        if (part.on !== null) {
+          const working = isWorkingDay(dayTypeOf(startDay, calendar, ctx));
+          if (working !== (part.on === 'working_days')) continue;
+        }
+        const start = resolveLocal(zone, startDay, part.start);
+        const end = resolveLocal(zone, crosses ? startDay + 1 : startDay, part.end);
+        if (start <= instant && instant < end) return { start, end };
+      }
+      return null;
+    }
+    case 'dates':
+      if (day < part.from || day > part.to) return null;
+      return { start: resolveLocal(zone, part.from, 0), end: resolveLocal(zone, part.to + 1, 0) };
+    case 'holidays':
+      if (dayTypeOf(day, calendar, ctx) !== 'holiday') return null;
+      return { start: resolveLocal(zone, day, 0), end: resolveLocal(zone, day + 1, 0) };
+    case 'non_working_days':
+      if (isWorkingDay(dayTypeOf(day, calendar, ctx))) return null;
+      return { start: resolveLocal(zone, day, 0), end: resolveLocal(zone, day + 1, 0) };
+  }
+}
+
+export function scheduleActive(
+  s: CompiledSchedule,
+  instant: number,
+  zone: string,
+  ctx: CalendarContext,
+): boolean {
+  const z = s.timeZone ?? zone;
+  for (const part of s.parts) if (occurrence(part, instant, z, s.calendar, ctx)) return true;
+  return false;
+}
+
+/** The first instant at or after `instant` at which the schedule is not active (chained occurrences followed). */
+export function scheduleEnd(
+  s: CompiledSchedule,
+  instant: number,
+  zone: string,
+  ctx: CalendarContext,
+): number {
+  const z = s.timeZone ?? zone;
+  let at = instant;
+  for (let guard = 0; guard < 1000; guard += 1) {
+    let next = at;
+    for (const part of s.parts) {
+      const o = occurrence(part, at, z, s.calendar, ctx);
+      if (o && o.end > next) next = o.end;
+    }
+    if (next === at) return at;
+    at = next;
+  }
+  return at;
+}
+
+export type CompiledWorkingTime = {
+  hours: readonly { start: number; end: number }[];
+  calendar: string | null;
+};
+
+export function compileWorkingTime(w: WorkingTime): CompiledWorkingTime {
+  const hours = w.hours
+    .map((h) => ({ start: parseLocalTime(h.start), end: parseLocalTime(h.end) }))
+    .sort((a, b) => a.start - b.start);
+  for (const h of hours) if (h.end <= h.start) throw new RangeError('working hours must not cross midnight');
+  return { hours, calendar: w.calendar };
+}
+
+/**
+ * The first instant at or after `instant` inside a working window (a working-hours range on a working day: a
+ * weekday that is not a holiday, or a make-up working day). With no hours configured, `instant` itself.
+ */
+export function nextWorkingInstant(
+  w: CompiledWorkingTime,
+  instant: number,
+  zone: string,
+  ctx: CalendarContext,
+): number {
+  if (w.hours.length === 0) return instant;
+  const first = localFields(zone, instant).day;
+  // 400 days: longer than any run of non-working days a calendar can hold.
+  for (let day = first; day < first + 400; day += 1) {
+    if (!isWorkingDay(dayTypeOf(day, w.calendar, ctx))) continue;
+    for (const h of w.hours) {
+      const end = resolveLocal(zone, day, h.end);
+      if (instant < end) return Math.max(instant, resolveLocal(zone, day, h.start));
+    }
+  }
+  return instant;
+}
+
+/** The start of the next working window after `instant` (a window already open does not count). */
+export function nextWorkingStart(
+  w: CompiledWorkingTime,
+  instant: number,
+  zone: string,
+  ctx: CalendarContext,
+): number {
+  if (w.hours.length === 0) return instant;
+  const first = localFields(zone, instant).day;
+  for (let day = first; day < first + 400; day += 1) {
+    if (!isWorkingDay(dayTypeOf(day, w.calendar, ctx))) continue;
+    for (const h of w.hours) {
+      const start = resolveLocal(zone, day, h.start);
+      if (start > instant) return start;
+    }
+  }
+  return instant;
+}

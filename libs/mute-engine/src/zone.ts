@@ -1,0 +1,182 @@
+import type { Weekday } from './model';
+
+/**
+ * Time-zone arithmetic on epoch milliseconds, without allocating per call: the zone's UTC offset comes from Intl
+ * (the platform's tz database) once per 15-minute bucket and is cached; local fields are plain arithmetic on
+ * instant + offset. Every DST transition in the tz database falls on a quarter hour, so a bucket whose two ends
+ * agree has one offset throughout; a bucket that contains a transition is computed exactly, never cached.
+ */
+
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+const BUCKET_MS = 15 * MINUTE_MS;
+const MAX_CACHED = 200_000;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const offsetCaches = new Map<string, Map<number, number>>();
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      era: 'short',
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+/** Throws a RangeError for a zone the platform does not know (mute-service validates zones on input). */
+export function assertZone(zone: string): void {
+  formatter(zone);
+}
+
+function exactOffset(zone: string, instant: number): number {
+  const parts = formatter(zone).formatToParts(new Date(instant));
+  let year = 0;
+  let month = 0;
+  let day = 0;
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
+  let bc = false;
+  for (const p of parts) {
+    switch (p.type) {
+      case 'year':
+        year = Number(p.value);
+        break;
+      case 'month':
+        month = Number(p.value);
+        break;
+      case 'day':
+        day = Number(p.value);
+        break;
+      case 'hour':
+        hour = Number(p.value);
+        break;
+      case 'minute':
+        minute = Number(p.value);
+        break;
+      case 'second':
+        second = Number(p.value);
+        break;
+      case 'era':
+        bc = p.value === 'BC' || p.value === 'B';
+        break;
+    }
+  }
+  if (bc) year = 1 - year;
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, minute, second, 0);
+  const truncated = instant - (((instant % 1000) + 1000) % 1000);
+  return d.getTime() - truncated;
+}
+
+/** The zone's UTC offset in ms at `instant` (local = instant + offset). */
+export function offsetAt(zone: string, instant: number): number {
+  let cache = offsetCaches.get(zone);
+  if (!cache) {
+    cache = new Map();
+    offsetCaches.set(zone, cache);
+  }
+  const bucket = Math.floor(instant / BUCKET_MS);
+  const cached = cache.get(bucket);
+  if (cached !== undefined) return Number.isNaN(cached) ? exactOffset(zone, instant) : cached;
+  const start = bucket * BUCKET_MS;
+  const first = exactOffset(zone, start);
+  const last = exactOffset(zone, start + BUCKET_MS - 1000);
+  if (cache.size >= MAX_CACHED) cache.clear();
+  if (first === last) {
+    cache.set(bucket, first);
+    return first;
+  }
+  cache.set(bucket, Number.NaN);
+  return exactOffset(zone, instant);
+}
+
+/** The local calendar day (days since 1970-01-01) of an instant. */
+export function localDay(zone: string, instant: number): number {
+  return Math.floor((instant + offsetAt(zone, instant)) / DAY_MS);
+}
+
+type Fields = { day: number; minute: number; weekday: Weekday };
+let lastZone = '';
+let lastInstant = Number.NaN;
+let lastFields: Fields = { day: 0, minute: 0, weekday: 4 };
+
+/** Local day, minute of day and ISO weekday of an instant (the last answer is kept: a decision asks for the
+ * same instant once per schedule part). The result must not be mutated. */
+export function localFields(zone: string, instant: number): Fields {
+  if (instant === lastInstant && zone === lastZone) return lastFields;
+  const local = instant + offsetAt(zone, instant);
+  const day = Math.floor(local / DAY_MS);
+  lastFields = { day, minute: Math.floor((local - day * DAY_MS) / MINUTE_MS), weekday: weekdayOf(day) };
+  lastZone = zone;
+  lastInstant = instant;
+  return lastFields;
+}
+
+/** ISO weekday of an epoch day (1970-01-01 was a Thursday). */
+export function weekdayOf(epochDay: number): Weekday {
+  return (((((epochDay + 3) % 7) + 7) % 7) + 1) as Weekday;
+}
+
+/**
+ * The instant of a local wall-clock time, disambiguated as Temporal's 'compatible' (RFC 5545): in a DST gap the
+ * time moves forward by the gap's length (02:30 on a spring-forward day in New York is 03:30 EDT); in a fold it is
+ * the earlier of the two instants. `minute` may be 1440 (the next day's midnight).
+ */
+export function resolveLocal(zone: string, epochDay: number, minute: number): number {
+  const local = epochDay * DAY_MS + minute * MINUTE_MS;
+  const before = offsetAt(zone, local - DAY_MS);
+  const after = offsetAt(zone, local + DAY_MS);
+  const a = local - before;
+  const aValid = offsetAt(zone, a) === before;
+  if (before === after) {
+    if (aValid) return a;
+  } else {
+    const b = local - after;
+    const bValid = offsetAt(zone, b) === after;
+    if (aValid && bValid) return Math.min(a, b);
+    if (aValid) return a;
+    if (bValid) return b;
+  }
+  // A gap: the wall time with the offset in force before the transition, i.e. moved forward by the gap.
+  return a;
+}
+
+/** "HH:MM" → minutes of day (0–1440). */
+export function parseLocalTime(value: string): number {
+  const match = /^([0-9]{2}):([0-9]{2})$/.exec(value);
+  if (!match) throw new RangeError(`not a local time HH:MM: ${value}`);
+  const minutes = Number(match[1]) * 60 + Number(match[2]);
+  if (Number(match[2]) > 59 || minutes > 1440) throw new RangeError(`not a local time HH:MM: ${value}`);
+  return minutes;
+}
+
+/** "YYYY-MM-DD" → epoch day. */
+export function parseLocalDate(value: string): number {
+  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(value))
+    throw new RangeError(`not a local date YYYY-MM-DD: ${value}`);
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  if (Number.isNaN(ms)) throw new RangeError(`not a local date YYYY-MM-DD: ${value}`);
+  return Math.floor(ms / DAY_MS);
+}
+
+/** The (proleptic Gregorian) year of an epoch day, without allocating a Date. */
+export function yearOfDay(epochDay: number): number {
+  let year = 1970 + Math.floor(epochDay / 365.2425);
+  if (Date.UTC(year, 0, 1) > epochDay * DAY_MS) year -= 1;
+  else if (Date.UTC(year + 1, 0, 1) <= epochDay * DAY_MS) year += 1;
+  return year;
+}
