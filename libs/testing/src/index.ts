@@ -7,6 +7,7 @@ export {
   tagguardClient,
 } from './grpc/platform-clients';
 export { testInfra } from './infra/endpoints';
+export { testLdap, type TestLdap } from './infra/ldap';
 export { startServiceProcess, type ServiceProcess } from './process/service-process';
 export { freePort } from './net/free-port';
 export { dockerEngineAvailable } from './docker';
