@@ -109,6 +109,17 @@ describe('LdapDirectory against slapd', () => {
     expect(await all(dir.listAccounts())).toEqual([{ ...account('zhaoliu'), displayName: '赵六' }]);
   });
 
+  it('given entries that exist (replace goes first) and then a new one (add goes first), then both land exactly', async () => {
+    await dir.upsertAccount(account('old'));
+    await dir.upsertAccount({ ...account('old'), displayName: '老' });
+    await dir.upsertAccount(account('new'));
+    await dir.upsertAccount({ ...account('old'), displayName: '老员工' });
+    expect((await all(dir.listAccounts())).sort((a, b) => a.employeeId.localeCompare(b.employeeId))).toEqual([
+      account('new'),
+      { ...account('old'), displayName: '老员工' },
+    ]);
+  });
+
   it('given a new account upserted as disabled, then it is created locked', async () => {
     await dir.upsertAccount(account('departed', false));
     expect(await all(dir.listAccounts())).toEqual([account('departed', false)]);

@@ -40,9 +40,9 @@ const LOCK_ATTRIBUTE = 'pwdAccountLockedTime';
  * `uid=<employeeId>,ou=people,ou=<tenant>,<base>`, locked with ppolicy's pwdAccountLockedTime (D-E1) so
  * any mail server that checks passwords by binding (Dovecot auth_bind, Postfix SASL via saslauthd/ldap)
  * refuses the login; groups are groupOfNames `cn=<groupId>,ou=groups,ou=<tenant>,<base>` (D-E2).
- * Writes never read first: add, and on "already exists" replace the managed attributes — one round trip
- * for a new entry, two for an existing one, and nothing outside the managed attributes (a mailbox
- * password set by the mail admin) is touched.
+ * Writes never read first: add, or replace the managed attributes when the entry exists (whichever
+ * worked last is tried first), and nothing outside the managed attributes (a mailbox password set by
+ * the mail admin) is touched.
  */
 export class LdapDirectory implements DownstreamDirectory {
   readonly kind = 'ldap';
@@ -55,6 +55,7 @@ export class LdapDirectory implements DownstreamDirectory {
   private next = 0;
   private tree?: Promise<void>;
   private closed = false;
+  private entriesExist = false;
 
   constructor(private readonly options: LdapDirectoryOptions) {
     this.tenantDn = `${new DN({ ou: options.tenantId }).toString()},${options.baseDn}`;
@@ -183,10 +184,22 @@ export class LdapDirectory implements DownstreamDirectory {
   private async upsert(dn: string, entry: Record<string, string | string[]>, changes: Change[]) {
     await this.ensureTree();
     await this.run(async (client) => {
+      // Whichever of add / replace worked last goes first: a first load adds, a resync over a synced
+      // directory replaces, each in one round trip; the other order costs one more, never a read.
+      if (this.entriesExist) {
+        try {
+          await client.modify(dn, changes);
+          return;
+        } catch (error) {
+          if (!(error instanceof NoSuchObjectError)) throw error;
+          this.entriesExist = false;
+        }
+      }
       try {
         await client.add(dn, entry);
       } catch (error) {
         if (!(error instanceof AlreadyExistsError)) throw error;
+        this.entriesExist = true;
         await client.modify(dn, changes);
       }
     });
