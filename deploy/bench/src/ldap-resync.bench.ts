@@ -122,8 +122,8 @@ async function workers(count: number, total: number, op: (i: number) => Promise<
 /**
  * (a) A resync of EMPLOYEES accounts and GROUPS groups into slapd through the LDAP connector
  * (LdapDirectory: CONNECTIONS connections, CONCURRENCY operations in flight, no read before a write),
- * against a raw bulk load of exactly the same entries with OpenLDAP's own `ldapadd` into another OU of the
- * same server, in ROUNDS alternating turns. Then the same resync over the existing entries (every write
+ * against a raw bulk load of exactly the same entries with OpenLDAP's own `ldapadd` (one process, and
+ * CONNECTIONS processes at once) into other OUs of the same server, in ROUNDS rotating turns. Then the same resync over the existing entries (every write
  * takes the "already exists → replace" path). (b) Time from "employee disabled" (connector call) to "IMAP
  * login refused" by a real Dovecot authenticating against that slapd, for DISABLES employees.
  */
@@ -140,48 +140,68 @@ export async function ldapResync({ ldap }: BenchContext) {
       tenantId,
       connections,
     });
-  const rawTenant = `bench-raw-${runId}`;
-  const raw = connect(rawTenant);
+  const raw = connect(`bench-raw-${runId}`);
+  const rawParallel = connect(`bench-raw-parallel-${runId}`);
   const connector = connect(`bench-resync-${runId}`);
   const tmp = mkdtempSync(join(tmpdir(), 'tagguard-ldap-bench-'));
   const items = directory();
   const perRound = Math.ceil(items.length / ROUNDS);
-  const rawFiles = Array.from({ length: ROUNDS }, (_, r) => {
-    const file = join(tmp, `round-${r}.ldif`);
-    writeFileSync(file, ldif(raw, items.slice(r * perRound, (r + 1) * perRound)));
-    return file;
-  });
-  const treeFile = join(tmp, 'tree.ldif');
-  writeFileSync(treeFile, treeLdif(raw, rawTenant));
-  const ldapadd = (file: string) =>
-    run('ldapadd', ['-x', '-H', ldap.url, '-D', ldap.adminDn, '-y', ldap.passwordFile, '-f', file], {
+  const slice = (r: number) => items.slice(r * perRound, (r + 1) * perRound);
+  const file = (name: string, content: string) => {
+    const path = join(tmp, name);
+    writeFileSync(path, content);
+    return path;
+  };
+  // One ldapadd per round; and CONNECTIONS ldapadd processes at once per round (every k-th entry each),
+  // the client tools' best with as many connections as the connector uses.
+  const rawFiles = Array.from({ length: ROUNDS }, (_, r) => file(`raw-${r}.ldif`, ldif(raw, slice(r))));
+  const parallelFiles = Array.from({ length: ROUNDS }, (_, r) =>
+    Array.from({ length: CONNECTIONS }, (_, k) =>
+      file(
+        `parallel-${r}-${k}.ldif`,
+        ldif(
+          rawParallel,
+          slice(r).filter((_, i) => i % CONNECTIONS === k),
+        ),
+      ),
+    ),
+  );
+  const ldapadd = (path: string) =>
+    run('ldapadd', ['-x', '-H', ldap.url, '-D', ldap.adminDn, '-y', ldap.passwordFile, '-f', path], {
       maxBuffer: 256 * 1024 * 1024,
     });
   const write = (dir: LdapDirectory) => (item: Item) =>
     item.kind === 'account' ? dir.upsertAccount(item.account) : dir.upsertGroup(item.group);
 
   try {
-    await ldapadd(treeFile);
-    const seconds = { raw: 0, connector: 0 };
-    const rounds: { raw: number[]; connector: number[] } = { raw: [], connector: [] };
-    const sides = {
-      raw: async (r: number) => {
+    await ldapadd(file('tree-raw.ldif', treeLdif(raw, `bench-raw-${runId}`)));
+    await ldapadd(file('tree-parallel.ldif', treeLdif(rawParallel, `bench-raw-parallel-${runId}`)));
+    type Side = 'raw' | 'rawParallel' | 'connector';
+    const seconds: Record<Side, number> = { raw: 0, rawParallel: 0, connector: 0 };
+    const rounds: Record<Side, number[]> = { raw: [], rawParallel: [], connector: [] };
+    const sides: Record<Side, (r: number) => Promise<void>> = {
+      raw: async (r) => {
         await ldapadd(rawFiles[r]!);
       },
-      connector: async (r: number) => {
-        const slice = items.slice(r * perRound, (r + 1) * perRound);
+      rawParallel: async (r) => {
+        await Promise.all(parallelFiles[r]!.map((path) => ldapadd(path)));
+      },
+      connector: async (r) => {
+        const entries = slice(r);
         const upsert = write(connector);
-        await workers(CONCURRENCY, slice.length, (i) => upsert(slice[i]!));
+        await workers(CONCURRENCY, entries.length, (i) => upsert(entries[i]!));
       },
     };
+    const names: Side[] = ['raw', 'rawParallel', 'connector'];
     for (let r = 0; r < ROUNDS; r++) {
-      const order = (r % 2 === 0 ? ['raw', 'connector'] : ['connector', 'raw']) as ('raw' | 'connector')[];
+      // The order rotates every round, so each side goes first, in the middle and last alike.
+      const order = names.map((_, k) => names[(k + r) % names.length]!);
       for (const side of order) {
         const started = process.hrtime.bigint();
         await sides[side](r);
         const s = Number(process.hrtime.bigint() - started) / 1e9;
         seconds[side] += s;
-        rounds[side].push(round(Math.min(perRound, items.length - r * perRound) / s));
+        rounds[side].push(round(slice(r).length / s));
       }
     }
     const count = async (dir: LdapDirectory) => {
@@ -191,7 +211,11 @@ export async function ldapResync({ ldap }: BenchContext) {
       for await (const _ of dir.listGroups()) groups++;
       return { accounts, groups };
     };
-    const written = { raw: await count(raw), connector: await count(connector) };
+    const written = {
+      raw: await count(raw),
+      rawParallel: await count(rawParallel),
+      connector: await count(connector),
+    };
     if (written.connector.accounts !== EMPLOYEES || written.connector.groups !== GROUPS)
       throw new Error(`the connector wrote ${JSON.stringify(written.connector)}`);
 
@@ -203,10 +227,11 @@ export async function ldapResync({ ldap }: BenchContext) {
     const againSeconds = Number(process.hrtime.bigint() - againStarted) / 1e9;
 
     const disable = await disableToImapRefused(ldap, password, connect(`bench-imap-${runId}`, 1));
-    const rate = (side: 'raw' | 'connector') => round(items.length / seconds[side]);
+    const rate = (side: Side) => round(items.length / seconds[side]);
+    const bestRaw = Math.max(rate('raw'), rate('rawParallel'));
     return {
       description:
-        'entries written into slapd: the LDAP connector (pooled connections, operations in flight, no read-before-write) vs ldapadd of the same LDIF into another OU of the same server, alternating turns; then disable → IMAP login refused through Dovecot',
+        'entries written into slapd: the LDAP connector (pooled connections, operations in flight, no read-before-write) vs ldapadd of the same LDIF (one process, and one process per connection) into other OUs of the same server, in rotating turns; then disable → IMAP login refused through Dovecot',
       slapd: ldap.version,
       employees: EMPLOYEES,
       groups: GROUPS,
@@ -229,7 +254,16 @@ export async function ldapResync({ ldap }: BenchContext) {
         roundEntriesPerSecond: rounds.raw,
         written: written.raw,
       },
-      ratioToRaw: round(rate('connector') / rate('raw')),
+      baselineLdapaddParallel: {
+        processes: CONNECTIONS,
+        seconds: round(seconds.rawParallel),
+        entriesPerSecond: rate('rawParallel'),
+        roundEntriesPerSecond: rounds.rawParallel,
+        written: written.rawParallel,
+      },
+      // Against the faster of the two raw loads.
+      ratioToRaw: round(rate('connector') / bestRaw),
+      ratioToSingleLdapadd: round(rate('connector') / rate('raw')),
       goalRatio: 0.5,
       resyncOverExisting: {
         entries: again,
@@ -239,7 +273,7 @@ export async function ldapResync({ ldap }: BenchContext) {
       disableToImapRefused: disable,
     };
   } finally {
-    await Promise.all([raw.close(), connector.close()]);
+    await Promise.all([raw.close(), rawParallel.close(), connector.close()]);
     rmSync(tmp, { recursive: true, force: true });
   }
 }
