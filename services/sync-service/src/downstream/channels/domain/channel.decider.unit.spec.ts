@@ -1,5 +1,5 @@
 import { specFor } from '../../../directory/testing/decider-spec';
-import { channel, type ChannelConfig, type ChannelEvent } from './channel.decider';
+import { channel, type ChannelConfig, type ChannelEvent, type ChannelSettings } from './channel.decider';
 
 const config = (extra: Partial<ChannelConfig> = {}): ChannelConfig => ({
   channelId: 'mail-accounts',
@@ -10,7 +10,7 @@ const config = (extra: Partial<ChannelConfig> = {}): ChannelConfig => ({
 });
 const configured = (c: ChannelConfig): ChannelEvent => ({ type: 'ChannelConfigured', data: { channel: c } });
 const enabled: ChannelEvent = { type: 'ChannelEnabled', data: { channelId: 'mail-accounts' } };
-const configure = (c: Partial<ChannelConfig> & { settings?: Partial<ChannelConfig['settings']> } = {}) => ({
+const configure = (c: Partial<Omit<ChannelConfig, 'settings'>> & { settings?: Partial<ChannelSettings> } = {}) => ({
   type: 'ConfigureChannel' as const,
   data: {
     channel: { ...config(), ...c, settings: { mailDomain: 'corp.example', ...c.settings } },
