@@ -38,6 +38,7 @@ export class ChannelApplier {
   private readonly ports = new Map<string, { config: string; port: DownstreamDirectory }>();
   private readonly backoff = new Map<string, { until: number; ms: number }>();
   private readonly draining = new Map<string, Promise<void>>();
+  private readonly paused = new Map<string, number>();
   private readonly log = new Logger('DownstreamApplier');
 
   constructor(
@@ -114,6 +115,7 @@ export class ChannelApplier {
       const id = `${channel.tenantId}/${channel.channelId}`;
       const wait = this.backoff.get(id);
       if (this.draining.has(id) || (wait && wait.until > this.clock())) continue;
+      if ((this.paused.get(id) ?? 0) > this.clock()) continue;
       const run = this.drain(channel)
         .catch((error: unknown) => this.log.warn(`channel ${id}: ${String(error)}`))
         .finally(() => this.draining.delete(id));
@@ -149,7 +151,12 @@ export class ChannelApplier {
         return;
       }
       this.backoff.delete(id);
-      if (outcome.retry.length > 0) return;
+      if (outcome.retry.length > 0) {
+        // A refused change is tried again a little later (e.g. a group waiting for a member's account).
+        const attempts = Math.max(...outcome.retry.map((r) => r.row.attempts + 1));
+        this.paused.set(id, this.clock() + 250 * attempts);
+        return;
+      }
     }
   }
 

@@ -1,4 +1,4 @@
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   DownstreamRejectedError,
@@ -100,6 +100,8 @@ class MemoryDownstreamDirectory implements DownstreamDirectory {
  */
 export class MemoryDownstreamServer {
   private server?: Server;
+  /** Each write waits this long first (a slow downstream, so a test can kill sync-service mid-way). */
+  delayMs = 0;
   private constructor(
     readonly downstream: MemoryDownstream,
     private port: number,
@@ -119,26 +121,29 @@ export class MemoryDownstreamServer {
     const server = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        try {
-          if (req.url === '/write') this.downstream.apply(JSON.parse(body) as DownstreamWrite);
-          const out =
-            req.url === '/accounts'
-              ? [...this.downstream.accounts.values()]
-              : req.url === '/groups'
-                ? [...this.downstream.groups.values()]
-                : {};
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(out));
-        } catch (error) {
-          const e = error as DownstreamRejectedError;
-          res.writeHead(409, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ code: e.code ?? 'other', message: e.message }));
-        }
-      });
+      req.on('end', () => void this.answer(req.url ?? '', body, res));
     });
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
     this.port = (server.address() as AddressInfo).port;
     this.server = server;
+  }
+
+  private async answer(url: string, body: string, res: ServerResponse): Promise<void> {
+    if (url === '/write' && this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    try {
+      if (url === '/write') this.downstream.apply(JSON.parse(body) as DownstreamWrite);
+      const out =
+        url === '/accounts'
+          ? [...this.downstream.accounts.values()]
+          : url === '/groups'
+            ? [...this.downstream.groups.values()]
+            : {};
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(out));
+    } catch (error) {
+      const e = error as DownstreamRejectedError;
+      res.writeHead(409, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: e.code ?? 'other', message: e.message }));
+    }
   }
 
   /** An outage: the port refuses connections until listen() again (same port). */
