@@ -16,6 +16,7 @@ export {
 export * as auditV1 from './generated/tagguard/audit/v1/audit_service';
 export * as directoryV1 from './generated/tagguard/sync/v1/directory_service';
 export * as connectorV1 from './generated/tagguard/sync/v1/connector_service';
+export * as downstreamV1 from './generated/tagguard/sync/v1/downstream_service';
 export {
   directoryEventKeyV1,
   DIRECTORY_EVENTS_TOPIC_V1,
