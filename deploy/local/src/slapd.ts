@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'ldapts';
 import { freePort } from '@tagguard/testing';
@@ -16,6 +16,8 @@ export interface SlapdEndpoint {
   adminDn: string;
   /** The generated admin password, owner-only (0600) like PostgreSQL's. */
   passwordFile: string;
+  /** Its folder: slapd.conf, db/, password. */
+  home: string;
   version: string;
 }
 
@@ -110,12 +112,14 @@ function baseLdif(): string {
  * Debian's slapd as a local process: a fresh database each start (tests must not see yesterday's
  * entries), a generated slapd.conf (core, cosine, inetorgperson, nis schemas; mdb; the ppolicy overlay
  * with a default policy that honours account locks) loaded offline with slapadd, then slapd in the
- * foreground (-d 0, so its pid is the one we stop) on a free loopback port.
+ * foreground (-d 0, so its pid is the one we stop) on a free loopback port. `home`: another folder than
+ * the infrastructure's (a test's private server, e.g. one it stops and starts again).
  */
-export async function startSlapd(log: (line: string) => void = () => undefined): Promise<SlapdEndpoint> {
-  const binary = slapdBinary();
+export async function startSlapd(
+  log: (line: string) => void = () => undefined,
+  home = join(stateDir, 'slapd'),
+): Promise<SlapdEndpoint> {
   const slapadd = findBinary('slapadd');
-  const home = join(stateDir, 'slapd');
   rmSync(home, { recursive: true, force: true });
   mkdirSync(join(home, 'db'), { recursive: true, mode: 0o700 });
   const password = randomBytes(18).toString('base64url');
@@ -130,16 +134,30 @@ export async function startSlapd(log: (line: string) => void = () => undefined):
   const ldifFile = join(home, 'base.ldif');
   writeFileSync(ldifFile, baseLdif());
   execFileSync(slapadd, ['-q', '-f', confFile, '-l', ldifFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return launch(home, await freePort(), log);
+}
 
-  const port = await freePort();
+/** Starts a stopped slapd again on its folder, data and port (an outage that ends). */
+export function restartSlapd(endpoint: SlapdEndpoint): Promise<SlapdEndpoint> {
+  return launch(endpoint.home, endpoint.port);
+}
+
+async function launch(
+  home: string,
+  port: number,
+  log: (line: string) => void = () => undefined,
+): Promise<SlapdEndpoint> {
+  const binary = slapdBinary();
   const url = `ldap://127.0.0.1:${port}`;
-  const logFile = join(stateDir, 'slapd.log');
-  rmSync(logFile, { force: true });
+  const infra = home === join(stateDir, 'slapd');
+  const logFile = infra ? join(stateDir, 'slapd.log') : join(home, 'slapd.log');
+  if (infra) rmSync(logFile, { force: true });
   log(`starting slapd ${slapdVersion(binary)} on ${url}`);
-  const pid = startDetached(binary, ['-d', '0', '-f', confFile, '-h', `${url}/`], {
+  const pid = startDetached(binary, ['-d', '0', '-f', join(home, 'slapd.conf'), '-h', `${url}/`], {
     logFile,
-    pidFile: join(stateDir, 'slapd.pid'),
+    pidFile: infra ? join(stateDir, 'slapd.pid') : join(home, 'slapd.run.pid'),
   });
+  const passwordFile = join(home, 'password');
   const endpoint: SlapdEndpoint = {
     url,
     port,
@@ -147,9 +165,10 @@ export async function startSlapd(log: (line: string) => void = () => undefined):
     baseDn: ldapBaseDn,
     adminDn,
     passwordFile,
+    home,
     version: slapdVersion(binary),
   };
-  await waitUntil('slapd', () => probeSlapd(endpoint, password), {
+  await waitUntil('slapd', () => probeSlapd(endpoint, readFileSync(passwordFile, 'utf8')), {
     timeoutMs: 30_000,
     logFile,
     stillRunning: () => isAlive(pid),

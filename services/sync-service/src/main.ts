@@ -1,7 +1,7 @@
 import './tracing';
 import { runServiceProcess } from '@tagguard/grpc-runtime';
 import { KafkaTransport } from '@tagguard/messaging';
-import { loadSyncServiceConfig, startSyncService } from './app';
+import { ldapConnectorsFromEnv, loadSyncServiceConfig, startSyncService } from './app';
 
 runServiceProcess('sync-service', async () => {
   const config = loadSyncServiceConfig();
@@ -10,7 +10,8 @@ runServiceProcess('sync-service', async () => {
     config.kafkaBrokers.length > 0
       ? new KafkaTransport({ clientId: 'sync-service', brokers: config.kafkaBrokers })
       : undefined;
-  const service = await startSyncService(config, events ? { events } : {});
+  // The downstream connectors this process offers: LDAP when LDAP_URL is set.
+  const service = await startSyncService(config, events ? { events } : {}, ldapConnectorsFromEnv());
   if (!events)
     service.logger.warn(
       { event: 'events.off' },
