@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { Attribute, Change, Client } from 'ldapts';
 import { restartSlapd, startSlapd, stopSlapd, type SlapdEndpoint } from '@tagguard/local-infra';
-import { LdapDirectory } from '@tagguard/sync-service';
 import {
   eventually,
   freePort,
@@ -28,7 +27,6 @@ describe('an employee disabled in the directory can no longer log in to IMAP (sl
   const caller = signedMetadata(tenantId);
   const slapdHome = mkdtempSync(join(tmpdir(), 'tagguard-e2e-slapd-'));
   let slapd: SlapdEndpoint;
-  let ldap: LdapDirectory;
   let dovecot: DovecotServer;
   let sync: ServiceProcess;
   let directory: grpc.Client;
@@ -37,14 +35,7 @@ describe('an employee disabled in the directory can no longer log in to IMAP (sl
   beforeAll(async () => {
     // Its own slapd, so stopping it cannot disturb the other tests of the run.
     slapd = await startSlapd(undefined, slapdHome);
-    ldap = new LdapDirectory({
-      url: slapd.url,
-      bindDn: slapd.adminDn,
-      bindPassword: readFileSync(slapd.passwordFile, 'utf8'),
-      baseDn: slapd.baseDn,
-      tenantId,
-    });
-    dovecot = await startDovecot({ ldapUrl: slapd.url, userDnTemplate: `uid=%u,${ldap.peopleDn}` });
+    dovecot = await startDovecot({ ldapUrl: slapd.url, userDnTemplate: `uid=%u,${peopleDn()}` });
     const port = await freePort();
     const { postgresUrl, kafkaBrokers } = testInfra();
     sync = await startServiceProcess(
@@ -71,38 +62,51 @@ describe('an employee disabled in the directory can no longer log in to IMAP (sl
     directory?.close();
     downstream?.close();
     await sync?.stop('SIGTERM');
-    await ldap?.close();
     await dovecot?.stop();
     if (slapd) await stopSlapd(slapd);
     rmSync(slapdHome, { recursive: true, force: true });
   });
 
-  const call = <T = Record<string, any>>(client: grpc.Client, method: string, request: object) =>
+  const call = <T = Record<string, unknown>>(client: grpc.Client, method: string, request: object) =>
     unary<T>(client, method, request, caller);
-  const accounts = async () => {
-    const out = new Map<string, { email: string; active: boolean }>();
-    for await (const a of ldap.listAccounts()) out.set(a.employeeId, a);
-    return out;
-  };
-  /** What the mail administrator does outside TagGuard: give the mailbox a password. */
-  const giveMailboxPassword = async (employeeId: string) => {
+  // Where the LDAP connector keeps this tenant's accounts (D-E2), read here as the mail server sees them.
+  const peopleDn = () => `ou=people,ou=${tenantId},${slapd.baseDn}`;
+  const asAdmin = async <T>(work: (admin: Client) => Promise<T>): Promise<T> => {
     const admin = new Client({ url: slapd.url });
     await admin.bind(slapd.adminDn, readFileSync(slapd.passwordFile, 'utf8'));
     try {
+      return await work(admin);
+    } finally {
+      await admin.unbind();
+    }
+  };
+  const accounts = () =>
+    asAdmin(async (admin) => {
+      const { searchEntries } = await admin
+        .search(peopleDn(), { scope: 'one', attributes: ['uid', 'mail', 'pwdAccountLockedTime'] })
+        .catch(() => ({ searchEntries: [] }));
+      return new Map(
+        searchEntries.map((e) => [
+          String(e['uid']),
+          { email: String(e['mail']), active: [e['pwdAccountLockedTime'] ?? []].flat().length === 0 },
+        ]),
+      );
+    });
+  /** What the mail administrator does outside TagGuard: give the mailbox a password. */
+  const giveMailboxPassword = (employeeId: string) =>
+    asAdmin(async (admin) => {
       await admin.modify(
-        ldap.accountDn(employeeId),
+        `uid=${employeeId},${peopleDn()}`,
         new Change({
           operation: 'replace',
           modification: new Attribute({ type: 'userPassword', values: [`pw-${employeeId}`] }),
         }),
       );
-    } finally {
-      await admin.unbind();
-    }
-  };
+    });
   const login = (employeeId: string) => imapLogin(dovecot, employeeId, `pw-${employeeId}`);
   const state = async () =>
-    (await call<{ state: Record<string, any> }>(downstream, 'GetChannelState', { channelId: 'mail' })).state;
+    (await call<{ state: Record<string, unknown> }>(downstream, 'GetChannelState', { channelId: 'mail' }))
+      .state;
 
   it('given employees with mailboxes, when one is disabled over gRPC, then her IMAP login is refused; enabled, accepted; departed, refused and her account kept', async () => {
     await call(directory, 'UpsertDepartment', { departmentId: 'd1', name: '销售部' });
