@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { Attribute, Change, Client } from 'ldapts';
 import { imapLogin, startDovecot } from '@tagguard/testing';
 import { LdapDirectory, type DownstreamAccount, type DownstreamGroup } from '@tagguard/sync-service';
+import { throughChannels } from './ldap-channel';
 import { percentiles, round } from './measure';
 import type { BenchContext } from './registry';
 
@@ -18,6 +19,8 @@ const CONCURRENCY = Number(process.env['BENCH_LDAP_CONCURRENCY'] ?? 32);
 /** Turns each side takes (raw, connector, connector, raw, …) so load from elsewhere hits both alike. */
 const ROUNDS = Number(process.env['BENCH_LDAP_ROUNDS'] ?? 4);
 const DISABLES = Number(process.env['BENCH_LDAP_DISABLES'] ?? 100);
+/** The directory written through sync-service's channels: smaller, its ImportDirectory being the slow part. */
+const CHANNEL_EMPLOYEES = Number(process.env['BENCH_LDAP_CHANNEL_EMPLOYEES'] ?? 10_000);
 
 const run = promisify(execFile);
 
@@ -125,9 +128,11 @@ async function workers(count: number, total: number, op: (i: number) => Promise<
  * against a raw bulk load of exactly the same entries with OpenLDAP's own `ldapadd` (one process, and
  * CONNECTIONS processes at once) into other OUs of the same server, in ROUNDS rotating turns. Then the same resync over the existing entries (every write
  * takes the "already exists → replace" path). (b) Time from "employee disabled" (connector call) to "IMAP
- * login refused" by a real Dovecot authenticating against that slapd, for DISABLES employees.
+ * login refused" by a real Dovecot authenticating against that slapd, for DISABLES employees. (c) The same
+ * through sync-service's channels (ldap-channel.ts; BENCH_LDAP_CHANNELS=0 skips it).
  */
-export async function ldapResync({ ldap }: BenchContext) {
+export async function ldapResync(context: BenchContext) {
+  const { ldap } = context;
   if (!ldap) throw new Error('the infrastructure has no slapd (npm run infra -- up starts it)');
   const password = readFileSync(ldap.passwordFile, 'utf8').trim();
   const runId = randomUUID().slice(0, 8);
@@ -227,6 +232,14 @@ export async function ldapResync({ ldap }: BenchContext) {
     const againSeconds = Number(process.hrtime.bigint() - againStarted) / 1e9;
 
     const disable = await disableToImapRefused(ldap, password, connect(`bench-imap-${runId}`, 1));
+    const channels =
+      process.env['BENCH_LDAP_CHANNELS'] === '0'
+        ? undefined
+        : await throughChannels(context, ldap, {
+            employees: CHANNEL_EMPLOYEES,
+            groups: Math.max(1, Math.round((GROUPS * CHANNEL_EMPLOYEES) / EMPLOYEES)),
+            disables: DISABLES,
+          });
     const rate = (side: Side) => round(items.length / seconds[side]);
     const bestRaw = Math.max(rate('raw'), rate('rawParallel'));
     return {
@@ -271,6 +284,7 @@ export async function ldapResync({ ldap }: BenchContext) {
         entriesPerSecond: round(again / againSeconds),
       },
       disableToImapRefused: disable,
+      ...(channels ? { throughSyncServiceChannels: channels } : {}),
     };
   } finally {
     await Promise.all([raw.close(), rawParallel.close(), connector.close()]);
