@@ -21,6 +21,9 @@ const BATCH = 500;
 const CONCURRENCY = 16;
 const TICK_MS = 100;
 const BACKOFF = { firstMs: 200, maxMs: 10_000 };
+/** Applied changes are marked every FLUSH_ROWS or FLUSH_MS: a crash applies at most that many (plus those in flight) again. */
+export const FLUSH_ROWS = 32;
+const FLUSH_MS = 100;
 
 type Row = { seq: string; key: string; change: DownstreamChange; attempts: number };
 
@@ -29,8 +32,8 @@ type Row = { seq: string; key: string; change: DownstreamChange; attempts: numbe
  * concurrently (accounts before groups, so members exist), each key's changes one after the other. An
  * unreachable downstream stops the channel's batch where it is and retries with backoff (nothing is lost,
  * nothing skipped); a refused change is retried MAX_ATTEMPTS times, then kept as failed with its error and
- * its key moves on. A change is marked applied after the downstream took it: a crash in between applies it
- * again, which the port's idempotent writes make harmless.
+ * its key moves on. A change is marked applied after the downstream took it (in small groups, FLUSH_ROWS):
+ * a crash in between applies those again, which the port's idempotent writes make harmless.
  */
 export class ChannelApplier {
   private timer?: NodeJS.Timeout;
@@ -164,6 +167,23 @@ export class ChannelApplier {
     const byKey = new Map<string, Row[]>();
     for (const r of batch) byKey.set(r.key, [...(byKey.get(r.key) ?? []), r]);
     const applied: Row[] = [];
+    let marked = 0;
+    let lastFlush = this.clock();
+    let flushing: Promise<void> = Promise.resolve();
+    const flush = (): Promise<void> => {
+      const rows = applied.slice(marked);
+      marked = applied.length;
+      lastFlush = this.clock();
+      if (rows.length === 0) return flushing;
+      flushing = flushing.then(() =>
+        this.db
+          .query(`UPDATE ${this.t.outbox} SET state = 'applied', applied_at = now() WHERE seq = ANY($1::bigint[])`, [
+            rows.map((r) => r.seq),
+          ])
+          .then(() => undefined),
+      );
+      return flushing;
+    };
     const failed: { row: Row; error: string }[] = [];
     const retry: { row: Row; error: string }[] = [];
     let unavailable: string | undefined;
@@ -173,6 +193,7 @@ export class ChannelApplier {
         try {
           await applyTo(port, row.change);
           applied.push(row);
+          if (applied.length - marked >= FLUSH_ROWS || this.clock() - lastFlush >= FLUSH_MS) await flush();
         } catch (error) {
           if (error instanceof DownstreamUnavailableError) {
             unavailable = error.message;
@@ -199,6 +220,7 @@ export class ChannelApplier {
       );
       if (unavailable) break;
     }
+    await flush();
     return { applied, failed, retry, unavailable };
   }
 
@@ -212,10 +234,6 @@ export class ChannelApplier {
     );
     const error = o.unavailable ?? o.failed[0]?.error ?? o.retry[0]?.error;
     await this.db.transaction(async (tx) => {
-      if (o.applied.length > 0)
-        await tx.query(`UPDATE ${this.t.outbox} SET state = 'applied', applied_at = now() WHERE seq = ANY($1::bigint[])`, [
-          o.applied.map((r) => r.seq),
-        ]);
       for (const [list, state] of [
         [o.failed, 'failed'],
         [o.retry, 'pending'],
