@@ -12,6 +12,9 @@ export type { SyncServiceConfig } from './config/sync-service.config';
 export { loadSyncServiceConfig } from './config/sync-service.config';
 export { openDirectoryImport, type DirectoryImport } from './directory/directory-import';
 export type { DownstreamConnectors, DownstreamConnectorFactory } from './downstream/queue/channel-applier';
+// The LDAP connector on its own, for the ldap-resync benchmark (deploy/bench).
+export { LdapDirectory, type LdapDirectoryOptions } from './downstream/ldap';
+export type { DownstreamAccount, DownstreamGroup } from './downstream/port/downstream-directory.port';
 
 /** Starts sync-service in this process: its own process (main.ts) or beside the others (embedded mode). */
 export function startSyncService(
