@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'ldapts';
 import { freePort } from '@tagguard/testing';
@@ -112,10 +112,14 @@ function baseLdif(): string {
  * with a default policy that honours account locks) loaded offline with slapadd, then slapd in the
  * foreground (-d 0, so its pid is the one we stop) on a free loopback port.
  */
-export async function startSlapd(log: (line: string) => void = () => undefined): Promise<SlapdEndpoint> {
+export async function startSlapd(
+  log: (line: string) => void = () => undefined,
+  /** Another instance than the infrastructure's (a test that stops and starts its own). */
+  name = 'slapd',
+): Promise<SlapdEndpoint> {
   const binary = slapdBinary();
   const slapadd = findBinary('slapadd');
-  const home = join(stateDir, 'slapd');
+  const home = join(stateDir, name);
   rmSync(home, { recursive: true, force: true });
   mkdirSync(join(home, 'db'), { recursive: true, mode: 0o700 });
   const password = randomBytes(18).toString('base64url');
@@ -132,13 +136,23 @@ export async function startSlapd(log: (line: string) => void = () => undefined):
   execFileSync(slapadd, ['-q', '-f', confFile, '-l', ldifFile], { stdio: ['ignore', 'pipe', 'pipe'] });
 
   const port = await freePort();
+  rmSync(join(stateDir, `${name}.log`), { force: true });
+  log(`starting slapd ${slapdVersion(binary)} on ldap://127.0.0.1:${port}`);
+  return runSlapd(name, port, passwordFile);
+}
+
+/** Starts a stopped instance again on its port, with its database as it was (an outage that ends). */
+export function restartSlapd(name: string, endpoint: Pick<SlapdEndpoint, 'port' | 'passwordFile'>): Promise<SlapdEndpoint> {
+  return runSlapd(name, endpoint.port, endpoint.passwordFile);
+}
+
+async function runSlapd(name: string, port: number, passwordFile: string): Promise<SlapdEndpoint> {
+  const binary = slapdBinary();
   const url = `ldap://127.0.0.1:${port}`;
-  const logFile = join(stateDir, 'slapd.log');
-  rmSync(logFile, { force: true });
-  log(`starting slapd ${slapdVersion(binary)} on ${url}`);
-  const pid = startDetached(binary, ['-d', '0', '-f', confFile, '-h', `${url}/`], {
+  const logFile = join(stateDir, `${name}.log`);
+  const pid = startDetached(binary, ['-d', '0', '-f', join(stateDir, name, 'slapd.conf'), '-h', `${url}/`], {
     logFile,
-    pidFile: join(stateDir, 'slapd.pid'),
+    pidFile: join(stateDir, `${name}.pid`),
   });
   const endpoint: SlapdEndpoint = {
     url,
@@ -149,6 +163,7 @@ export async function startSlapd(log: (line: string) => void = () => undefined):
     passwordFile,
     version: slapdVersion(binary),
   };
+  const password = readFileSync(passwordFile, 'utf8');
   await waitUntil('slapd', () => probeSlapd(endpoint, password), {
     timeoutMs: 30_000,
     logFile,

@@ -12,6 +12,7 @@ export type { SyncServiceConfig } from './config/sync-service.config';
 export { loadSyncServiceConfig } from './config/sync-service.config';
 export { openDirectoryImport, type DirectoryImport } from './directory/directory-import';
 export type { DownstreamConnectors, DownstreamConnectorFactory } from './downstream/queue/channel-applier';
+export { downstreamConnectors } from './downstream/connectors';
 // The LDAP connector on its own, for the ldap-resync benchmark (deploy/bench).
 export { LdapDirectory, type LdapDirectoryOptions } from './downstream/ldap';
 export type { DownstreamAccount, DownstreamGroup } from './downstream/port/downstream-directory.port';
