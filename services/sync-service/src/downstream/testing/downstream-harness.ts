@@ -33,8 +33,12 @@ export class DownstreamHarness {
 
   private constructor(readonly downstream: MemoryDownstreamServer) {}
 
-  static async start(env: Record<string, string> = {}): Promise<DownstreamHarness> {
+  /** `production`: the service's own main.ts (its production connectors only, e.g. "ldap" from LDAP_*). */
+  private production = false;
+
+  static async start(env: Record<string, string> = {}, options: { production?: boolean } = {}): Promise<DownstreamHarness> {
     const h = new DownstreamHarness(await MemoryDownstreamServer.start());
+    h.production = options.production ?? false;
     await h.startService(env);
     return h;
   }
@@ -59,7 +63,9 @@ export class DownstreamHarness {
       'sync-service',
       this.env({ GRPC_PORT: port, ...env }),
       60_000,
-      join('services', 'sync-service', 'src', 'downstream', 'testing', 'sync-service-with-test-downstream.main.ts'),
+      this.production
+        ? join('services', 'sync-service', 'src', 'main.ts')
+        : join('services', 'sync-service', 'src', 'downstream', 'testing', 'sync-service-with-test-downstream.main.ts'),
     );
   }
 
