@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client } from 'ldapts';
+// A slapd of this spec's own, stopped and restarted (the run's shared one must stay up): only the local
+// infrastructure's tooling starts one; a spec may use it, sync-service's code never does.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { restartSlapd, startSlapd, stopSlapd, type SlapdEndpoint } from '@tagguard/local-infra';
 import { eventually } from '@tagguard/testing';
 import { LOCKED_BY_ADMINISTRATOR } from './ldap';
@@ -70,15 +73,26 @@ describe('employees → LDAP accounts over the real slapd: disable locks, an out
     await stopSlapd(slapd);
     await h.directory('EnableEmployee', { employeeId: 'lisi' });
     await h.directory('MarkEmployeeLeft', { employeeId: 'zhangsan' });
-    await eventually(async () => expect(await state()).toMatchObject({ status: 'retrying', queueDepth: '2' }), 30_000, 200);
+    await eventually(
+      async () => expect(await state()).toMatchObject({ status: 'retrying', queueDepth: '2' }),
+      30_000,
+      200,
+    );
     expect((await state()).lastError).toMatch(/unavailable/);
 
     slapd = await restartSlapd(name, slapd);
-    await eventually(async () => {
-      expect(await ldapAccount('lisi')).toEqual({ locked: false });
-      expect(await ldapAccount('zhangsan')).toEqual({ locked: true });
-    }, 30_000, 200);
-    await eventually(async () => expect(await state()).toMatchObject({ status: 'ok', queueDepth: '0' }), 10_000);
+    await eventually(
+      async () => {
+        expect(await ldapAccount('lisi')).toEqual({ locked: false });
+        expect(await ldapAccount('zhangsan')).toEqual({ locked: true });
+      },
+      30_000,
+      200,
+    );
+    await eventually(
+      async () => expect(await state()).toMatchObject({ status: 'ok', queueDepth: '0' }),
+      10_000,
+    );
     const drift = await h.downstreamCall('DetectDrift', { channelId: 'mail' });
     expect(drift.itemCount).toBe('0');
   }, 120_000);

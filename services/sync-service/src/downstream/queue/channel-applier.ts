@@ -3,10 +3,7 @@ import type { ComponentHandle, ComponentLag } from '@tagguard/telemetry';
 import type { DataSource } from 'typeorm';
 import type { ChannelRow } from '../desired/desired-state';
 import { rows, type DownstreamTables } from '../downstream.tables';
-import {
-  DownstreamUnavailableError,
-  type DownstreamDirectory,
-} from '../port/downstream-directory.port';
+import { DownstreamUnavailableError, type DownstreamDirectory } from '../port/downstream-directory.port';
 import { applyTo, type DownstreamChange } from './change';
 import { toChannelRow } from './directory-planner';
 
@@ -75,7 +72,10 @@ export class ChannelApplier {
         WHERE state = 'pending' AND EXISTS (SELECT 1 FROM ${this.t.channels} c
           WHERE c.tenant_id = o.tenant_id AND c.channel_id = o.channel_id AND c.enabled)`,
     );
-    return { events: r!.n, seconds: r!.oldest ? Math.max(0, (this.clock() - r!.oldest.getTime()) / 1000) : 0 };
+    return {
+      events: r!.n,
+      seconds: r!.oldest ? Math.max(0, (this.clock() - r!.oldest.getTime()) / 1000) : 0,
+    };
   }
 
   /** The channel's port (built once per configuration), or undefined when its connector is not offered. */
@@ -177,9 +177,10 @@ export class ChannelApplier {
       if (rows.length === 0) return flushing;
       flushing = flushing.then(() =>
         this.db
-          .query(`UPDATE ${this.t.outbox} SET state = 'applied', applied_at = now() WHERE seq = ANY($1::bigint[])`, [
-            rows.map((r) => r.seq),
-          ])
+          .query(
+            `UPDATE ${this.t.outbox} SET state = 'applied', applied_at = now() WHERE seq = ANY($1::bigint[])`,
+            [rows.map((r) => r.seq)],
+          )
           .then(() => undefined),
       );
       return flushing;
@@ -211,7 +212,10 @@ export class ChannelApplier {
     };
     const keys = [...byKey.values()];
     // Accounts first: a group's members must exist downstream.
-    for (const part of [keys.filter((k) => k[0]!.key.startsWith('account/')), keys.filter((k) => !k[0]!.key.startsWith('account/'))]) {
+    for (const part of [
+      keys.filter((k) => k[0]!.key.startsWith('account/')),
+      keys.filter((k) => !k[0]!.key.startsWith('account/')),
+    ]) {
       let next = 0;
       await Promise.all(
         Array.from({ length: Math.min(CONCURRENCY, part.length) }, async () => {
@@ -226,7 +230,12 @@ export class ChannelApplier {
 
   private async record(
     channel: ChannelRow,
-    o: { applied: Row[]; failed: { row: Row; error: string }[]; retry: { row: Row; error: string }[]; unavailable?: string },
+    o: {
+      applied: Row[];
+      failed: { row: Row; error: string }[];
+      retry: { row: Row; error: string }[];
+      unavailable?: string;
+    },
   ): Promise<void> {
     const lastApplied = o.applied.reduce<Row | undefined>(
       (a, r) => (!a || BigInt(r.seq) > BigInt(a.seq) ? r : a),
@@ -255,7 +264,14 @@ export class ChannelApplier {
            failed_total = s.failed_total + EXCLUDED.failed_total,
            last_error = COALESCE(EXCLUDED.last_error, s.last_error),
            last_error_at = COALESCE(EXCLUDED.last_error_at, s.last_error_at)`,
-        [channel.tenantId, channel.channelId, lastApplied?.key ?? null, o.applied.length, o.failed.length, error ?? null],
+        [
+          channel.tenantId,
+          channel.channelId,
+          lastApplied?.key ?? null,
+          o.applied.length,
+          o.failed.length,
+          error ?? null,
+        ],
       );
     });
   }

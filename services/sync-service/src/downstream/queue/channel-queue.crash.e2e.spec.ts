@@ -19,7 +19,11 @@ describe('channel queue: SIGKILL of sync-service mid-way', () => {
       for (let i = 0; i < EMPLOYEES; i += 200)
         await h.directory('ImportDirectory', {
           items: Array.from({ length: 200 }, (_, j) => ({
-            employee: { employeeId: `e${String(i + j).padStart(4, '0')}`, name: `员工 ${i + j}`, departmentIds: ['d1'] },
+            employee: {
+              employeeId: `e${String(i + j).padStart(4, '0')}`,
+              name: `员工 ${i + j}`,
+              departmentIds: ['d1'],
+            },
           })),
         });
       await h.downstreamCall('ConfigureChannel', {
@@ -40,12 +44,16 @@ describe('channel queue: SIGKILL of sync-service mid-way', () => {
       await h.directory('DisableEmployee', { employeeId: 'e0001' });
       await h.directory('EnableEmployee', { employeeId: 'e0001' });
       await h.directory('DisableEmployee', { employeeId: 'e0001' });
-      await eventually(async () => {
-        const { state } = await h.downstreamCall('GetChannelState', { channelId: 'mail' });
-        expect(state.queueDepth).toBe('0');
-        expect(accounts.size).toBe(EMPLOYEES);
-        expect(accounts.get('e0001')?.active).toBe(false);
-      }, 90_000, 250);
+      await eventually(
+        async () => {
+          const { state } = await h.downstreamCall('GetChannelState', { channelId: 'mail' });
+          expect(state.queueDepth).toBe('0');
+          expect(accounts.size).toBe(EMPLOYEES);
+          expect(accounts.get('e0001')?.active).toBe(false);
+        },
+        90_000,
+        250,
+      );
 
       const { rows } = await pool.query<{ key: string; n: number; applied: number }>(
         `SELECT key, count(*)::int AS n, count(*) FILTER (WHERE state = 'applied')::int AS applied
@@ -55,14 +63,18 @@ describe('channel queue: SIGKILL of sync-service mid-way', () => {
       const byKey = new Map(rows.map((r) => [r.key, r]));
       // One change per employee from the enable; e0001's three changes follow it (those the planner read in
       // one batch are one state: the latest); every one applied.
-      expect(rows.filter((r) => r.key !== 'account/e0001').every((r) => r.n === 1 && r.applied === 1)).toBe(true);
+      expect(rows.filter((r) => r.key !== 'account/e0001').every((r) => r.n === 1 && r.applied === 1)).toBe(
+        true,
+      );
       const e = byKey.get('account/e0001')!;
       expect(e.n).toBeGreaterThanOrEqual(2);
       expect(e.applied).toBe(e.n);
       // At-least-once with idempotent writes: only what was in flight or not yet marked (FLUSH_ROWS) went twice.
       const writes = h.downstream.downstream.writes;
       const perEmployee = new Map<string, number>();
-      for (const w of writes) if (w.op === 'upsertAccount') perEmployee.set(w.account.employeeId, (perEmployee.get(w.account.employeeId) ?? 0) + 1);
+      for (const w of writes)
+        if (w.op === 'upsertAccount')
+          perEmployee.set(w.account.employeeId, (perEmployee.get(w.account.employeeId) ?? 0) + 1);
       const twice = [...perEmployee].filter(([id, n]) => id !== 'e0001' && n > 1);
       expect(twice.length).toBeLessThanOrEqual(FLUSH_ROWS + 16);
       const e0001 = writes.filter((w) => w.op === 'upsertAccount' && w.account.employeeId === 'e0001');
