@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { eventually } from '@tagguard/testing';
+import { checkHealth, eventually } from '@tagguard/testing';
 import { DownstreamHarness } from './testing/downstream-harness';
 
 // sync-service as its own OS process (with the test-only "test-http" connector) on real PostgreSQL and
@@ -61,33 +61,53 @@ describe('downstream channels over gRPC (employees → accounts, tags → groups
       status: 'ok',
       queueDepth: '0',
       lagSeconds: 0,
-      lastAppliedKey: 'account/zhangsan',
-      appliedTotal: '8',
       channel: { enabled: true, kind: 'CHANNEL_KIND_EMPLOYEE_ACCOUNTS', connector: 'test-http' },
     });
     expect(state.lastAppliedAt).not.toBe('');
+    expect(state.lastAppliedKey).toMatch(/^account\//);
+    // 6 pushed by the enable, then one per change (changes the planner reads in one batch are one state, D-G1).
+    expect(Number(state.appliedTotal)).toBeGreaterThanOrEqual(7);
   }, 60_000);
 
   it('given the downstream unreachable, then changes wait in the queue (state shows it) and apply in order when it returns', async () => {
     await h.downstream.stop();
-    await h.directory('EnableEmployee', { employeeId: 'lisi' });
-    await h.directory('DisableEmployee', { employeeId: 'lisi' });
-    await h.directory('EnableEmployee', { employeeId: 'lisi' });
-    await eventually(async () => {
-      const { state } = await h.downstreamCall('GetChannelState', { channelId: 'mail-accounts' });
-      expect(state).toMatchObject({ status: 'retrying', queueDepth: '3' });
-      expect(state.lastError).toMatch(/unavailable/);
-      expect(state.lagSeconds).toBeGreaterThan(0);
-    }, 15_000);
+    try {
+      await h.directory('EnableEmployee', { employeeId: 'lisi' });
+      await h.directory('DisableEmployee', { employeeId: 'lisi' });
+      await h.directory('EnableEmployee', { employeeId: 'lisi' });
+      await eventually(async () => {
+        const { state } = await h.downstreamCall('GetChannelState', { channelId: 'mail-accounts' });
+        expect(state).toMatchObject({ status: 'retrying' });
+        expect(Number(state.queueDepth)).toBeGreaterThanOrEqual(1);
+        expect(state.lastError).toMatch(/unavailable/);
+        expect(state.lagSeconds).toBeGreaterThan(0);
+      }, 15_000);
+    } catch (error) {
+      // The next tests need the downstream back.
+      await h.downstream.listen();
+      throw error;
+    }
     const before = h.downstream.downstream.writes.length;
+    expect(account('lisi')?.active).toBe(false);
     await h.downstream.listen();
     await eventually(async () => {
       const { state } = await h.downstreamCall('GetChannelState', { channelId: 'mail-accounts' });
       expect(state).toMatchObject({ status: 'ok', queueDepth: '0' });
     }, 20_000);
-    // The three changes of lisi, in the order they happened: the last one (active) stands.
-    const lisi = h.downstream.downstream.writes.slice(before).filter((w) => w.op === 'upsertAccount');
-    expect(lisi.map((w) => w.op === 'upsertAccount' && w.account.active)).toEqual([true, false, true]);
+    const lisi = h.downstream.downstream.writes
+      .slice(before)
+      .flatMap((w) =>
+        w.op === 'upsertAccount' && w.account.employeeId === 'lisi' ? [w.account.active] : [],
+      );
+    // Each write is a state at or after the one before it in lisi's history (active, disabled, active):
+    // never an older state after a newer one; the last is the last state.
+    const history = [true, false, true];
+    let at = 0;
+    for (const active of lisi) {
+      while (at < history.length && history[at] !== active) at++;
+      expect(at).toBeLessThan(history.length);
+    }
+    expect(lisi[lisi.length - 1]).toBe(true);
     expect(account('lisi')?.active).toBe(true);
   }, 60_000);
 
@@ -250,12 +270,14 @@ describe('downstream channels over gRPC (employees → accounts, tags → groups
   }, 60_000);
 
   it('given the AUTO policy, then a periodic detection repairs drift by itself', async () => {
+    const pushedBefore = h.downstream.downstream.writes.length;
     await configure('mail-accounts', 'CHANNEL_KIND_EMPLOYEE_ACCOUNTS', {
       driftRepair: 'DRIFT_REPAIR_AUTO',
       driftIntervalSeconds: 10,
     });
-    // Reconfiguring pushes everything once; tamper only after that has been applied.
+    // Reconfiguring pushes every account once (7 employees); tamper only after that has been applied.
     await eventually(async () => {
+      expect(h.downstream.downstream.writes.length - pushedBefore).toBeGreaterThanOrEqual(7);
       const { state } = await h.downstreamCall('GetChannelState', { channelId: 'mail-accounts' });
       expect(state.queueDepth).toBe('0');
     }, 20_000);
@@ -303,6 +325,18 @@ describe('downstream channels over gRPC (employees → accounts, tags → groups
     const detected = await h.downstreamCall('DetectDrift', { channelId: 'mail-accounts' });
     expect(detected.items.map((i: Record<string, string>) => i.subject)).toEqual(['ghost']);
   }, 60_000);
+
+  it('reports the downstream service, the planner, the applier, the drift timer and the tag consumer in health', async () => {
+    for (const service of [
+      '',
+      'tagguard.sync.v1.DownstreamService',
+      'sync-service.downstream-planner',
+      'sync-service.downstream-applier',
+      'sync-service.downstream-drift',
+      'sync-service.downstream-tags',
+    ])
+      await eventually(async () => expect(await checkHealth(h.address, service)).toBe('SERVING'), 10_000);
+  });
 
   it('refuses bad input naming the field, stale revisions, non-admins and other tenants', async () => {
     const fail = (method: string, request: object, caller?: DownstreamHarness['tenant']) =>
@@ -355,6 +389,10 @@ describe('downstream channels over gRPC (employees → accounts, tags → groups
       code: status.INVALID_ARGUMENT,
       field: 'idempotency_key',
     });
+    // ListChannels reads the channels' table, which follows their streams within moments.
+    await eventually(async () =>
+      expect((await h.downstreamCall('ListChannels', {})).channels).toHaveLength(3),
+    );
     const { channels, connectors } = await h.downstreamCall('ListChannels', {});
     expect(connectors).toEqual(['test-http']);
     expect(channels.map((c: { channel: { channelId: string } }) => c.channel.channelId)).toEqual([

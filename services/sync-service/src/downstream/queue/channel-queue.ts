@@ -133,6 +133,17 @@ export class ChannelQueue {
   }
 }
 
+/** JSON with keys sorted: jsonb gives keys back in its own order, so plain JSON.stringify would never match. */
+export function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}
+
 /** Members sorted, so the same state compares equal whatever order it was read in. */
 function normalized(change: DownstreamChange): DownstreamChange {
   if (change.op !== 'upsertGroup') return change;

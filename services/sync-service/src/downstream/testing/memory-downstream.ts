@@ -124,6 +124,7 @@ export class MemoryDownstreamServer {
   }
 
   async listen(): Promise<void> {
+    if (this.server) return;
     const server = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
