@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type * as grpc from '@grpc/grpc-js';
 import { Attribute, Change, Client } from 'ldapts';
 import { restartSlapd, startSlapd, stopSlapd, type SlapdEndpoint } from '@tagguard/local-infra';
@@ -25,7 +23,7 @@ describe('an employee disabled in the directory can no longer log in to IMAP (sl
   const run = randomUUID().slice(0, 8);
   const tenantId = `tenant-${run}`;
   const caller = signedMetadata(tenantId);
-  const slapdHome = mkdtempSync(join(tmpdir(), 'tagguard-e2e-slapd-'));
+  const slapdName = `slapd-imap-${run}`;
   let slapd: SlapdEndpoint;
   let dovecot: DovecotServer;
   let sync: ServiceProcess;
@@ -34,7 +32,7 @@ describe('an employee disabled in the directory can no longer log in to IMAP (sl
 
   beforeAll(async () => {
     // Its own slapd, so stopping it cannot disturb the other tests of the run.
-    slapd = await startSlapd(undefined, slapdHome);
+    slapd = await startSlapd(undefined, slapdName);
     dovecot = await startDovecot({ ldapUrl: slapd.url, userDnTemplate: `uid=%u,${peopleDn()}` });
     const port = await freePort();
     const { postgresUrl, kafkaBrokers } = testInfra();
@@ -64,7 +62,6 @@ describe('an employee disabled in the directory can no longer log in to IMAP (sl
     await sync?.stop('SIGTERM');
     await dovecot?.stop();
     if (slapd) await stopSlapd(slapd);
-    rmSync(slapdHome, { recursive: true, force: true });
   });
 
   const call = <T = Record<string, unknown>>(client: grpc.Client, method: string, request: object) =>
@@ -151,7 +148,7 @@ describe('an employee disabled in the directory can no longer log in to IMAP (sl
       expect(s['lastError']).toMatch(/unavailable/);
     }, 20_000);
 
-    slapd = await restartSlapd(slapd);
+    slapd = await restartSlapd(slapdName, slapd);
     await eventually(
       async () => expect(await state()).toMatchObject({ status: 'ok', queueDepth: '0' }),
       30_000,

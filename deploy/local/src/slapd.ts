@@ -16,8 +16,6 @@ export interface SlapdEndpoint {
   adminDn: string;
   /** The generated admin password, owner-only (0600) like PostgreSQL's. */
   passwordFile: string;
-  /** Its folder: slapd.conf, db/, password. */
-  home: string;
   version: string;
 }
 
@@ -112,14 +110,16 @@ function baseLdif(): string {
  * Debian's slapd as a local process: a fresh database each start (tests must not see yesterday's
  * entries), a generated slapd.conf (core, cosine, inetorgperson, nis schemas; mdb; the ppolicy overlay
  * with a default policy that honours account locks) loaded offline with slapadd, then slapd in the
- * foreground (-d 0, so its pid is the one we stop) on a free loopback port. `home`: another folder than
- * the infrastructure's (a test's private server, e.g. one it stops and starts again).
+ * foreground (-d 0, so its pid is the one we stop) on a free loopback port.
  */
 export async function startSlapd(
   log: (line: string) => void = () => undefined,
-  home = join(stateDir, 'slapd'),
+  /** Another instance than the infrastructure's (a test that stops and starts its own). */
+  name = 'slapd',
 ): Promise<SlapdEndpoint> {
+  const binary = slapdBinary();
   const slapadd = findBinary('slapadd');
+  const home = join(stateDir, name);
   rmSync(home, { recursive: true, force: true });
   mkdirSync(join(home, 'db'), { recursive: true, mode: 0o700 });
   const password = randomBytes(18).toString('base64url');
@@ -134,30 +134,26 @@ export async function startSlapd(
   const ldifFile = join(home, 'base.ldif');
   writeFileSync(ldifFile, baseLdif());
   execFileSync(slapadd, ['-q', '-f', confFile, '-l', ldifFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return launch(home, await freePort(), log);
+
+  const port = await freePort();
+  rmSync(join(stateDir, `${name}.log`), { force: true });
+  log(`starting slapd ${slapdVersion(binary)} on ldap://127.0.0.1:${port}`);
+  return runSlapd(name, port, passwordFile);
 }
 
-/** Starts a stopped slapd again on its folder, data and port (an outage that ends). */
-export function restartSlapd(endpoint: SlapdEndpoint): Promise<SlapdEndpoint> {
-  return launch(endpoint.home, endpoint.port);
+/** Starts a stopped instance again on its port, with its database as it was (an outage that ends). */
+export function restartSlapd(name: string, endpoint: Pick<SlapdEndpoint, 'port' | 'passwordFile'>): Promise<SlapdEndpoint> {
+  return runSlapd(name, endpoint.port, endpoint.passwordFile);
 }
 
-async function launch(
-  home: string,
-  port: number,
-  log: (line: string) => void = () => undefined,
-): Promise<SlapdEndpoint> {
+async function runSlapd(name: string, port: number, passwordFile: string): Promise<SlapdEndpoint> {
   const binary = slapdBinary();
   const url = `ldap://127.0.0.1:${port}`;
-  const infra = home === join(stateDir, 'slapd');
-  const logFile = infra ? join(stateDir, 'slapd.log') : join(home, 'slapd.log');
-  if (infra) rmSync(logFile, { force: true });
-  log(`starting slapd ${slapdVersion(binary)} on ${url}`);
-  const pid = startDetached(binary, ['-d', '0', '-f', join(home, 'slapd.conf'), '-h', `${url}/`], {
+  const logFile = join(stateDir, `${name}.log`);
+  const pid = startDetached(binary, ['-d', '0', '-f', join(stateDir, name, 'slapd.conf'), '-h', `${url}/`], {
     logFile,
-    pidFile: infra ? join(stateDir, 'slapd.pid') : join(home, 'slapd.run.pid'),
+    pidFile: join(stateDir, `${name}.pid`),
   });
-  const passwordFile = join(home, 'password');
   const endpoint: SlapdEndpoint = {
     url,
     port,
@@ -165,10 +161,10 @@ async function launch(
     baseDn: ldapBaseDn,
     adminDn,
     passwordFile,
-    home,
     version: slapdVersion(binary),
   };
-  await waitUntil('slapd', () => probeSlapd(endpoint, readFileSync(passwordFile, 'utf8')), {
+  const password = readFileSync(passwordFile, 'utf8');
+  await waitUntil('slapd', () => probeSlapd(endpoint, password), {
     timeoutMs: 30_000,
     logFile,
     stillRunning: () => isAlive(pid),

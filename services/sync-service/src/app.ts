@@ -12,8 +12,9 @@ export type { SyncServiceConfig } from './config/sync-service.config';
 export { loadSyncServiceConfig } from './config/sync-service.config';
 export { openDirectoryImport, type DirectoryImport } from './directory/directory-import';
 export type { DownstreamConnectors, DownstreamConnectorFactory } from './downstream/queue/channel-applier';
-// The LDAP connector: offered when LDAP_* are set (main.ts, the embedded host), and on its own for the bench.
-export { LdapDirectory, ldapConnectorsFromEnv, type LdapDirectoryOptions } from './downstream/ldap';
+export { downstreamConnectors } from './downstream/connectors';
+// The LDAP connector on its own, for the ldap-resync benchmark (deploy/bench).
+export { LdapDirectory, type LdapDirectoryOptions } from './downstream/ldap';
 export type { DownstreamAccount, DownstreamGroup } from './downstream/port/downstream-directory.port';
 
 /** Starts sync-service in this process: its own process (main.ts) or beside the others (embedded mode). */

@@ -37,7 +37,10 @@ const KIND_OUT: Record<ChannelKind, downstreamV1.ChannelKind> = {
   customer_corp_tags: K.CHANNEL_KIND_CUSTOMER_CORP_TAGS,
 };
 const R = downstreamV1.DriftRepair;
-const REPAIR_IN: Partial<Record<string, DriftRepair>> = { [R.DRIFT_REPAIR_MANUAL]: 'manual', [R.DRIFT_REPAIR_AUTO]: 'auto' };
+const REPAIR_IN: Partial<Record<string, DriftRepair>> = {
+  [R.DRIFT_REPAIR_MANUAL]: 'manual',
+  [R.DRIFT_REPAIR_AUTO]: 'auto',
+};
 const D = downstreamV1.DriftKind;
 const DRIFT_OUT: Record<DriftItem['kind'], downstreamV1.DriftKind> = {
   missing_account: D.MISSING_ACCOUNT,
@@ -53,7 +56,8 @@ const DRIFT_OUT: Record<DriftItem['kind'], downstreamV1.DriftKind> = {
 const CHANNEL_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 function channelIdField(value: string): string {
-  if (!CHANNEL_ID.test(value)) throw invalid('channelId', 'must be 1–64 of [a-z0-9-], starting with a letter or digit');
+  if (!CHANNEL_ID.test(value))
+    throw invalid('channelId', 'must be 1–64 of [a-z0-9-], starting with a letter or digit');
   return value;
 }
 
@@ -137,7 +141,9 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
         if (!kind) throw invalid('kind', 'must be EMPLOYEE_ACCOUNTS, TAG_GROUPS or CUSTOMER_CORP_TAGS');
         const s = r.settings;
         const driftRepair =
-          !s?.driftRepair || s.driftRepair === R.DRIFT_REPAIR_UNSPECIFIED ? 'manual' : REPAIR_IN[s.driftRepair];
+          !s?.driftRepair || s.driftRepair === R.DRIFT_REPAIR_UNSPECIFIED
+            ? 'manual'
+            : REPAIR_IN[s.driftRepair];
         if (!driftRepair) throw invalid('settings.driftRepair', 'must be MANUAL or AUTO');
         return {
           type: 'ConfigureChannel',
@@ -161,18 +167,35 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
   }
 
   enableChannel(r: downstreamV1.EnableChannelRequest, md?: Metadata) {
-    return this.write('EnableChannel', r, md, () => ({ type: 'EnableChannel', data: { channelId: r.channelId } }), r.expectedRevision);
+    return this.write(
+      'EnableChannel',
+      r,
+      md,
+      () => ({ type: 'EnableChannel', data: { channelId: r.channelId } }),
+      r.expectedRevision,
+    );
   }
 
   disableChannel(r: downstreamV1.DisableChannelRequest, md?: Metadata) {
-    return this.write('DisableChannel', r, md, () => ({ type: 'DisableChannel', data: { channelId: r.channelId } }), r.expectedRevision);
+    return this.write(
+      'DisableChannel',
+      r,
+      md,
+      () => ({ type: 'DisableChannel', data: { channelId: r.channelId } }),
+      r.expectedRevision,
+    );
   }
 
   /** The channel as its stream says (read-your-writes), for the caller's tenant only. */
-  private async channel(metadata: Metadata | undefined, channelId: string, action: 'downstream.read' | 'downstream.write') {
+  private async channel(
+    metadata: Metadata | undefined,
+    channelId: string,
+    action: 'downstream.read' | 'downstream.write',
+  ) {
     const { tenantId } = await caller(this.deps, metadata, action);
     const state = await this.commands.state(tenantId, channelIdField(channelId));
-    if (!state.channel) throw new DirectoryError('DIRECTORY.NOT_FOUND', `channel ${channelId} does not exist`, 'channelId');
+    if (!state.channel)
+      throw new DirectoryError('DIRECTORY.NOT_FOUND', `channel ${channelId} does not exist`, 'channelId');
     const row: ChannelRow = { ...state.channel, tenantId, enabled: state.enabled, revision: state.revision };
     return { tenantId, state, row };
   }
@@ -193,7 +216,10 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
       last_error_at: Date | null;
       last_drift_at: Date | null;
       drift_items: number;
-    }>(this.db, `SELECT * FROM ${this.t.status} WHERE tenant_id = $1 AND channel_id = $2`, [row.tenantId, row.channelId]);
+    }>(this.db, `SELECT * FROM ${this.t.status} WHERE tenant_id = $1 AND channel_id = $2`, [
+      row.tenantId,
+      row.channelId,
+    ]);
     const status = !row.enabled
       ? 'disabled'
       : !this.commands.connectors.includes(row.connector)
@@ -280,22 +306,35 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
       const meta = await caller(this.deps, md, 'downstream.write', r.idempotencyKey);
       const { row } = await this.channel(md, r.channelId, 'downstream.write');
       this.workingKind(row);
-      return this.commands.writer.once(meta, r.idempotencyKey, { rpc: 'RepairDrift', channelId: r.channelId }, async () => ({
-        repairsQueued: String(await this.drift.repair(row)),
-      }));
+      return this.commands.writer.once(
+        meta,
+        r.idempotencyKey,
+        { rpc: 'RepairDrift', channelId: r.channelId },
+        async () => ({
+          repairsQueued: String(await this.drift.repair(row)),
+        }),
+      );
     });
   }
 
-  forceResync(r: downstreamV1.ForceResyncRequest, md?: Metadata): Observable<downstreamV1.ForceResyncResponse> {
+  forceResync(
+    r: downstreamV1.ForceResyncRequest,
+    md?: Metadata,
+  ): Observable<downstreamV1.ForceResyncResponse> {
     return new Observable((subscriber) => {
       let open = true;
       void (async () => {
         const { row } = await this.channel(md, r.channelId, 'downstream.write');
         this.workingKind(row);
         if (r.idempotencyKey.length > 128) throw invalid('idempotencyKey', 'must be at most 128 characters');
-        if (r.resyncId && !/^[0-9a-f-]{36}$/.test(r.resyncId)) throw invalid('resyncId', 'is not a resync id');
+        if (r.resyncId && !/^[0-9a-f-]{36}$/.test(r.resyncId))
+          throw invalid('resyncId', 'is not a resync id');
         if (!row.enabled)
-          throw new DirectoryError('DIRECTORY.FAILED_PRECONDITION', `channel ${row.channelId} is disabled; enable it first`, 'channelId');
+          throw new DirectoryError(
+            'DIRECTORY.FAILED_PRECONDITION',
+            `channel ${row.channelId} is disabled; enable it first`,
+            'channelId',
+          );
         const run = await this.resync.begin(row, r.idempotencyKey, r.resyncId);
         const report = await this.resync.run(row, run, (p) => {
           if (open)
@@ -315,6 +354,10 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
 
   private workingKind(row: ChannelRow): void {
     if (row.kind === 'customer_corp_tags')
-      throw new DirectoryError('DIRECTORY.FAILED_PRECONDITION', 'the customer tags → WeCom corp tags channel is not available yet', 'kind');
+      throw new DirectoryError(
+        'DIRECTORY.FAILED_PRECONDITION',
+        'the customer tags → WeCom corp tags channel is not available yet',
+        'kind',
+      );
   }
 }

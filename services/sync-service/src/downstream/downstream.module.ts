@@ -39,7 +39,11 @@ class DownstreamLifecycle implements OnApplicationShutdown {
  */
 @Module({})
 export class DownstreamModule {
-  static forRoot(config: SyncServiceConfig, connectors: DownstreamConnectors, events?: MessageTransport): DynamicModule {
+  static forRoot(
+    config: SyncServiceConfig,
+    connectors: DownstreamConnectors,
+    events?: MessageTransport,
+  ): DynamicModule {
     return {
       module: DownstreamModule,
       controllers: [DownstreamGrpcController, ...(events ? [TagEventsKafkaController] : [])],
@@ -65,7 +69,8 @@ export class DownstreamModule {
         },
         {
           provide: ChannelCommands,
-          useFactory: (commands: DirectoryCommands) => new ChannelCommands(commands.writer, Object.keys(connectors)),
+          useFactory: (commands: DirectoryCommands) =>
+            new ChannelCommands(commands.writer, Object.keys(connectors)),
           inject: [DirectoryCommands],
         },
         {
@@ -143,8 +148,13 @@ export class DownstreamModule {
         },
         {
           provide: ForceResync,
-          useFactory: (db: DataSource, t: DownstreamTables, d: DesiredState, q: ChannelQueue, a: ChannelApplier) =>
-            new ForceResync(db, t, d, q, a),
+          useFactory: (
+            db: DataSource,
+            t: DownstreamTables,
+            d: DesiredState,
+            q: ChannelQueue,
+            a: ChannelApplier,
+          ) => new ForceResync(db, t, d, q, a),
           inject: [DataSource, DownstreamTables, DesiredState, ChannelQueue, ChannelApplier],
         },
         {

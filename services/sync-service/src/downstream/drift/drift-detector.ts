@@ -106,7 +106,10 @@ export class DriftDetector {
       }
     } catch (error) {
       if (error instanceof DownstreamUnavailableError)
-        throw new DirectoryError('DIRECTORY.UNAVAILABLE', `the downstream cannot be listed: ${error.message}`);
+        throw new DirectoryError(
+          'DIRECTORY.UNAVAILABLE',
+          `the downstream cannot be listed: ${error.message}`,
+        );
       throw error;
     }
     input.pending = await this.queue.pendingKeys(this.db, channel);
@@ -154,10 +157,19 @@ export class DriftDetector {
   /** Queues the repairs of the channel's last detection (recomputed against the desired state now). */
   async repair(channel: ChannelRow): Promise<number> {
     const items = await this.lastItems(channel);
-    if (!items) throw new DirectoryError('DIRECTORY.FAILED_PRECONDITION', 'no drift was detected on this channel yet', 'channelId');
+    if (!items)
+      throw new DirectoryError(
+        'DIRECTORY.FAILED_PRECONDITION',
+        'no drift was detected on this channel yet',
+        'channelId',
+      );
     const desired =
       channel.kind === 'employee_accounts'
-        ? { accounts: await this.desired.accounts(this.db, channel, [...new Set(items.map((i) => i.subject))]) }
+        ? {
+            accounts: await this.desired.accounts(this.db, channel, [
+              ...new Set(items.map((i) => i.subject)),
+            ]),
+          }
         : { groups: await this.desired.groups(this.db, channel, [...new Set(items.map((i) => i.subject))]) };
     return this.db.transaction((tx) => this.queue.queueChanges(tx, channel, repairsFor(items, desired)));
   }
@@ -169,13 +181,25 @@ export class DriftDetector {
       [channel.tenantId, channel.channelId],
     );
     if (!status?.last_drift_at) return undefined;
-    const found = await rows<{ kind: DriftItem['kind']; subject: string; member_id: string; expected: string; actual: string }>(
+    const found = await rows<{
+      kind: DriftItem['kind'];
+      subject: string;
+      member_id: string;
+      expected: string;
+      actual: string;
+    }>(
       this.db,
       `SELECT kind, subject, member_id, expected, actual FROM ${this.t.drift}
         WHERE tenant_id = $1 AND channel_id = $2 ORDER BY n OFFSET $3 LIMIT $4`,
       [channel.tenantId, channel.channelId, offset, limit],
     );
-    return found.map((r) => ({ kind: r.kind, subject: r.subject, memberId: r.member_id, expected: r.expected, actual: r.actual }));
+    return found.map((r) => ({
+      kind: r.kind,
+      subject: r.subject,
+      memberId: r.member_id,
+      expected: r.expected,
+      actual: r.actual,
+    }));
   }
 
   private port(channel: ChannelRow): DownstreamDirectory {

@@ -1,4 +1,8 @@
-import type { DownstreamAccount, DownstreamDirectory, DownstreamGroup } from '../port/downstream-directory.port';
+import type {
+  DownstreamAccount,
+  DownstreamDirectory,
+  DownstreamGroup,
+} from '../port/downstream-directory.port';
 
 /** One queued change: a whole desired state (idempotent), so a retried or replayed change is harmless. */
 export type DownstreamChange =

@@ -3,10 +3,7 @@ import type { ComponentHandle, ComponentLag } from '@tagguard/telemetry';
 import type { DataSource } from 'typeorm';
 import type { ChannelRow } from '../desired/desired-state';
 import { rows, type DownstreamTables } from '../downstream.tables';
-import {
-  DownstreamUnavailableError,
-  type DownstreamDirectory,
-} from '../port/downstream-directory.port';
+import { DownstreamUnavailableError, type DownstreamDirectory } from '../port/downstream-directory.port';
 import { applyTo, type DownstreamChange } from './change';
 import { toChannelRow } from './directory-planner';
 
@@ -21,6 +18,9 @@ const BATCH = 500;
 const CONCURRENCY = 16;
 const TICK_MS = 100;
 const BACKOFF = { firstMs: 200, maxMs: 10_000 };
+/** Applied changes are marked every FLUSH_ROWS or FLUSH_MS: a crash applies at most that many (plus those in flight) again. */
+export const FLUSH_ROWS = 32;
+const FLUSH_MS = 100;
 
 type Row = { seq: string; key: string; change: DownstreamChange; attempts: number };
 
@@ -29,8 +29,8 @@ type Row = { seq: string; key: string; change: DownstreamChange; attempts: numbe
  * concurrently (accounts before groups, so members exist), each key's changes one after the other. An
  * unreachable downstream stops the channel's batch where it is and retries with backoff (nothing is lost,
  * nothing skipped); a refused change is retried MAX_ATTEMPTS times, then kept as failed with its error and
- * its key moves on. A change is marked applied after the downstream took it: a crash in between applies it
- * again, which the port's idempotent writes make harmless.
+ * its key moves on. A change is marked applied after the downstream took it (in small groups, FLUSH_ROWS):
+ * a crash in between applies those again, which the port's idempotent writes make harmless.
  */
 export class ChannelApplier {
   private timer?: NodeJS.Timeout;
@@ -72,7 +72,10 @@ export class ChannelApplier {
         WHERE state = 'pending' AND EXISTS (SELECT 1 FROM ${this.t.channels} c
           WHERE c.tenant_id = o.tenant_id AND c.channel_id = o.channel_id AND c.enabled)`,
     );
-    return { events: r!.n, seconds: r!.oldest ? Math.max(0, (this.clock() - r!.oldest.getTime()) / 1000) : 0 };
+    return {
+      events: r!.n,
+      seconds: r!.oldest ? Math.max(0, (this.clock() - r!.oldest.getTime()) / 1000) : 0,
+    };
   }
 
   /** The channel's port (built once per configuration), or undefined when its connector is not offered. */
@@ -164,6 +167,24 @@ export class ChannelApplier {
     const byKey = new Map<string, Row[]>();
     for (const r of batch) byKey.set(r.key, [...(byKey.get(r.key) ?? []), r]);
     const applied: Row[] = [];
+    let marked = 0;
+    let lastFlush = this.clock();
+    let flushing: Promise<void> = Promise.resolve();
+    const flush = (): Promise<void> => {
+      const rows = applied.slice(marked);
+      marked = applied.length;
+      lastFlush = this.clock();
+      if (rows.length === 0) return flushing;
+      flushing = flushing.then(() =>
+        this.db
+          .query(
+            `UPDATE ${this.t.outbox} SET state = 'applied', applied_at = now() WHERE seq = ANY($1::bigint[])`,
+            [rows.map((r) => r.seq)],
+          )
+          .then(() => undefined),
+      );
+      return flushing;
+    };
     const failed: { row: Row; error: string }[] = [];
     const retry: { row: Row; error: string }[] = [];
     let unavailable: string | undefined;
@@ -173,6 +194,7 @@ export class ChannelApplier {
         try {
           await applyTo(port, row.change);
           applied.push(row);
+          if (applied.length - marked >= FLUSH_ROWS || this.clock() - lastFlush >= FLUSH_MS) await flush();
         } catch (error) {
           if (error instanceof DownstreamUnavailableError) {
             unavailable = error.message;
@@ -190,7 +212,10 @@ export class ChannelApplier {
     };
     const keys = [...byKey.values()];
     // Accounts first: a group's members must exist downstream.
-    for (const part of [keys.filter((k) => k[0]!.key.startsWith('account/')), keys.filter((k) => !k[0]!.key.startsWith('account/'))]) {
+    for (const part of [
+      keys.filter((k) => k[0]!.key.startsWith('account/')),
+      keys.filter((k) => !k[0]!.key.startsWith('account/')),
+    ]) {
       let next = 0;
       await Promise.all(
         Array.from({ length: Math.min(CONCURRENCY, part.length) }, async () => {
@@ -199,12 +224,18 @@ export class ChannelApplier {
       );
       if (unavailable) break;
     }
+    await flush();
     return { applied, failed, retry, unavailable };
   }
 
   private async record(
     channel: ChannelRow,
-    o: { applied: Row[]; failed: { row: Row; error: string }[]; retry: { row: Row; error: string }[]; unavailable?: string },
+    o: {
+      applied: Row[];
+      failed: { row: Row; error: string }[];
+      retry: { row: Row; error: string }[];
+      unavailable?: string;
+    },
   ): Promise<void> {
     const lastApplied = o.applied.reduce<Row | undefined>(
       (a, r) => (!a || BigInt(r.seq) > BigInt(a.seq) ? r : a),
@@ -212,10 +243,6 @@ export class ChannelApplier {
     );
     const error = o.unavailable ?? o.failed[0]?.error ?? o.retry[0]?.error;
     await this.db.transaction(async (tx) => {
-      if (o.applied.length > 0)
-        await tx.query(`UPDATE ${this.t.outbox} SET state = 'applied', applied_at = now() WHERE seq = ANY($1::bigint[])`, [
-          o.applied.map((r) => r.seq),
-        ]);
       for (const [list, state] of [
         [o.failed, 'failed'],
         [o.retry, 'pending'],
@@ -237,7 +264,14 @@ export class ChannelApplier {
            failed_total = s.failed_total + EXCLUDED.failed_total,
            last_error = COALESCE(EXCLUDED.last_error, s.last_error),
            last_error_at = COALESCE(EXCLUDED.last_error_at, s.last_error_at)`,
-        [channel.tenantId, channel.channelId, lastApplied?.key ?? null, o.applied.length, o.failed.length, error ?? null],
+        [
+          channel.tenantId,
+          channel.channelId,
+          lastApplied?.key ?? null,
+          o.applied.length,
+          o.failed.length,
+          error ?? null,
+        ],
       );
     });
   }

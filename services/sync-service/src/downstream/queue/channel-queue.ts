@@ -68,12 +68,22 @@ export class ChannelQueue {
   }
 
   /** Queues these changes as they are (drift repairs), under the channel's lock. */
-  async queueChanges(tx: Sql, channel: ChannelRow, changes: DownstreamChange[], options: PlanOptions = {}): Promise<number> {
+  async queueChanges(
+    tx: Sql,
+    channel: ChannelRow,
+    changes: DownstreamChange[],
+    options: PlanOptions = {},
+  ): Promise<number> {
     await this.lock(tx, channel);
     return this.queue(tx, channel, changes, { ...options, force: true });
   }
 
-  private async queue(tx: Sql, channel: ChannelRow, changes: DownstreamChange[], options: PlanOptions): Promise<number> {
+  private async queue(
+    tx: Sql,
+    channel: ChannelRow,
+    changes: DownstreamChange[],
+    options: PlanOptions,
+  ): Promise<number> {
     let queued = 0;
     for (let i = 0; i < changes.length; i += CHUNK) {
       const chunk = changes.slice(i, i + CHUNK);
@@ -87,7 +97,9 @@ export class ChannelQueue {
           )
         ).map((r) => [r.key, JSON.stringify(r.change)]),
       );
-      const fresh = chunk.filter((c, j) => options.force || last.get(keys[j]!) !== JSON.stringify(normalized(c)));
+      const fresh = chunk.filter(
+        (c, j) => options.force || last.get(keys[j]!) !== JSON.stringify(normalized(c)),
+      );
       if (fresh.length === 0) continue;
       const freshKeys = fresh.map(keyOf);
       const json = fresh.map((c) => JSON.stringify(normalized(c)));
@@ -121,8 +133,22 @@ export class ChannelQueue {
   }
 }
 
+/** JSON with keys sorted: jsonb gives keys back in its own order, so plain JSON.stringify would never match. */
+export function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}
+
 /** Members sorted, so the same state compares equal whatever order it was read in. */
 function normalized(change: DownstreamChange): DownstreamChange {
   if (change.op !== 'upsertGroup') return change;
-  return { ...change, group: { ...change.group, memberEmployeeIds: [...change.group.memberEmployeeIds].sort() } };
+  return {
+    ...change,
+    group: { ...change.group, memberEmployeeIds: [...change.group.memberEmployeeIds].sort() },
+  };
 }

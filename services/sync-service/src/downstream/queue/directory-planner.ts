@@ -2,7 +2,12 @@ import type { EventStore, GlobalPosition, RecordedEvent } from '@tagguard/event-
 import { CheckpointedSubscriber, type CheckpointStore, type SubscriberRuntime } from '@tagguard/messaging';
 import type { ComponentLag } from '@tagguard/telemetry';
 import type { DataSource } from 'typeorm';
-import { categoryOfStream, DIRECTORY_CATEGORIES, EMPLOYEE_CATEGORY, TREE_CATEGORY } from '../../directory/streams';
+import {
+  categoryOfStream,
+  DIRECTORY_CATEGORIES,
+  EMPLOYEE_CATEGORY,
+  TREE_CATEGORY,
+} from '../../directory/streams';
 import type { ChannelEvent } from '../channels/domain/channel.decider';
 import { CHANNEL_CATEGORY } from '../channels/channel-streams';
 import type { ChannelRow } from '../desired/desired-state';
@@ -58,7 +63,8 @@ export class DirectoryPlanner {
   async apply(events: RecordedEvent[]): Promise<void> {
     const last = events[events.length - 1]!.position;
     const directory = events.filter((e) => categoryOfStream(e.streamId) !== CHANNEL_CATEGORY);
-    if (directory.length > 0) await this.view.waitFor(directory[directory.length - 1]!.position, VIEW_WAIT_MS);
+    if (directory.length > 0)
+      await this.view.waitFor(directory[directory.length - 1]!.position, VIEW_WAIT_MS);
     await this.db.transaction(async (tx) => {
       const touched = new Map<string, { employees: Set<string>; tree: boolean; pushAll: Set<string> }>();
       const of = (tenantId: string) => {
@@ -79,7 +85,8 @@ export class DirectoryPlanner {
       }
       for (const [tenantId, t] of touched) {
         for (const channel of await enabledChannels(tx, this.t, tenantId)) {
-          if (t.pushAll.has(channel.channelId)) await this.queue.plan(tx, channel, { all: true }, { force: true });
+          if (t.pushAll.has(channel.channelId))
+            await this.queue.plan(tx, channel, { all: true }, { force: true });
           else if (t.employees.size > 0 || t.tree)
             await this.queue.plan(tx, channel, {
               employeeIds: [...t.employees],
@@ -141,16 +148,19 @@ export const toChannelRow = (r: ChannelDbRow): ChannelRow => ({
 
 export async function enabledChannels(q: Sql, t: DownstreamTables, tenantId: string): Promise<ChannelRow[]> {
   return (
-    await rows<ChannelDbRow>(q, `SELECT * FROM ${t.channels} WHERE tenant_id = $1 AND enabled ORDER BY channel_id`, [
-      tenantId,
-    ])
+    await rows<ChannelDbRow>(
+      q,
+      `SELECT * FROM ${t.channels} WHERE tenant_id = $1 AND enabled ORDER BY channel_id`,
+      [tenantId],
+    )
   ).map(toChannelRow);
 }
 
 export async function channelRow(q: Sql, t: DownstreamTables, tenantId: string, channelId: string) {
-  const found = await rows<ChannelDbRow>(q, `SELECT * FROM ${t.channels} WHERE tenant_id = $1 AND channel_id = $2`, [
-    tenantId,
-    channelId,
-  ]);
+  const found = await rows<ChannelDbRow>(
+    q,
+    `SELECT * FROM ${t.channels} WHERE tenant_id = $1 AND channel_id = $2`,
+    [tenantId, channelId],
+  );
   return found[0] ? toChannelRow(found[0]) : undefined;
 }

@@ -64,7 +64,12 @@ export class ForceResync {
         `SELECT * FROM ${this.t.resyncs} WHERE resync_id = $1::uuid AND tenant_id = $2 AND channel_id = $3`,
         [resyncId, channel.tenantId, channel.channelId],
       ).catch(() => []);
-      if (!run) throw new DirectoryError('DIRECTORY.NOT_FOUND', `resync ${resyncId} does not exist on this channel`, 'resyncId');
+      if (!run)
+        throw new DirectoryError(
+          'DIRECTORY.NOT_FOUND',
+          `resync ${resyncId} does not exist on this channel`,
+          'resyncId',
+        );
       return run;
     }
     const [known] = await rows<Run>(
@@ -87,7 +92,14 @@ export class ForceResync {
   async run(channel: ChannelRow, run: Run, progress: (p: ResyncProgress) => void): Promise<ResyncReport> {
     if (run.state === 'done' && run.report) return run.report;
     if (run.state === 'planning') {
-      progress({ resyncId: run.resync_id, phase: 'planning', done: 0, total: 0, ratePerSecond: 0, etaSeconds: 0 });
+      progress({
+        resyncId: run.resync_id,
+        phase: 'planning',
+        done: 0,
+        total: 0,
+        ratePerSecond: 0,
+        etaSeconds: 0,
+      });
       run = await this.plan(channel, run);
     }
     const joinedAt = Date.now();
@@ -132,7 +144,9 @@ export class ForceResync {
             WHERE resync_id = $1 AND state <> 'done'`,
           [run.resync_id, JSON.stringify(report)],
         );
-        const [final] = await rows<Run>(this.db, `SELECT * FROM ${this.t.resyncs} WHERE resync_id = $1`, [run.resync_id]);
+        const [final] = await rows<Run>(this.db, `SELECT * FROM ${this.t.resyncs} WHERE resync_id = $1`, [
+          run.resync_id,
+        ]);
         return final!.report ?? report;
       }
       await new Promise((r) => setTimeout(r, POLL_MS));
@@ -143,26 +157,42 @@ export class ForceResync {
   private async plan(channel: ChannelRow, run: Run): Promise<Run> {
     const port = this.applier.portFor(channel);
     if (!port)
-      throw new DirectoryError('DIRECTORY.FAILED_PRECONDITION', `connector "${channel.connector}" is not offered by this sync-service`, 'connector');
+      throw new DirectoryError(
+        'DIRECTORY.FAILED_PRECONDITION',
+        `connector "${channel.connector}" is not offered by this sync-service`,
+        'connector',
+      );
     let changes: DownstreamChange[];
     let counts: ResyncCounts;
     try {
       if (channel.kind === 'employee_accounts') {
         const accounts = await this.desired.accounts(this.db, channel);
-        const found = classifyDrift({ desiredAccounts: accounts, actualAccounts: await all(port.listAccounts()) });
-        const extra = repairsFor(found.items.filter((i) => i.kind === 'extra_account'), {});
+        const found = classifyDrift({
+          desiredAccounts: accounts,
+          actualAccounts: await all(port.listAccounts()),
+        });
+        const extra = repairsFor(
+          found.items.filter((i) => i.kind === 'extra_account'),
+          {},
+        );
         changes = [...accounts.map((account) => ({ op: 'upsertAccount' as const, account })), ...extra];
         counts = resyncCounts(found.items, changes.length);
       } else {
         const groups = await this.desired.groups(this.db, channel);
         const found = classifyDrift({ desiredGroups: groups, actualGroups: await all(port.listGroups()) });
-        const extra = repairsFor(found.items.filter((i) => i.kind === 'extra_group'), {});
+        const extra = repairsFor(
+          found.items.filter((i) => i.kind === 'extra_group'),
+          {},
+        );
         changes = [...groups.map((group) => ({ op: 'upsertGroup' as const, group })), ...extra];
         counts = resyncCounts(found.items, changes.length);
       }
     } catch (error) {
       if (error instanceof DownstreamUnavailableError)
-        throw new DirectoryError('DIRECTORY.UNAVAILABLE', `the downstream cannot be listed: ${error.message}`);
+        throw new DirectoryError(
+          'DIRECTORY.UNAVAILABLE',
+          `the downstream cannot be listed: ${error.message}`,
+        );
       throw error;
     }
     await this.db.transaction(async (tx) => {
@@ -174,7 +204,9 @@ export class ForceResync {
         [run.resync_id, JSON.stringify(counts)],
       );
     });
-    const [next] = await rows<Run>(this.db, `SELECT * FROM ${this.t.resyncs} WHERE resync_id = $1`, [run.resync_id]);
+    const [next] = await rows<Run>(this.db, `SELECT * FROM ${this.t.resyncs} WHERE resync_id = $1`, [
+      run.resync_id,
+    ]);
     return next!;
   }
 }

@@ -67,12 +67,10 @@ export class TagCopy {
       case 'tag.restored.v1':
         return setStatus(event.data.tagIds, 'active');
       case 'tag.restored_to_point.v1':
-        await tx.query(`UPDATE ${this.t.tags} SET name = $3, status = $4 WHERE tenant_id = $1 AND tag_id = $2`, [
-          tenantId,
-          event.data.tagId,
-          event.data.name,
-          event.data.status,
-        ]);
+        await tx.query(
+          `UPDATE ${this.t.tags} SET name = $3, status = $4 WHERE tenant_id = $1 AND tag_id = $2`,
+          [tenantId, event.data.tagId, event.data.name, event.data.status],
+        );
         return [event.data.tagId];
       case 'tag.purged.v1':
         await tx.query(`DELETE FROM ${this.t.tagMembers} WHERE tenant_id = $1 AND tag_id = ANY($2)`, [

@@ -5,7 +5,13 @@ import { loadDevPrivateKey, signToken } from '@tagguard/auth';
 import { TAG_EVENTS_TOPIC_V1, type TagIntegrationEventV1 } from '@tagguard/contracts';
 import { protoRoot } from '@tagguard/grpc-runtime';
 import { KafkaTransport, type MessagePublisher } from '@tagguard/messaging';
-import { freePort, startServiceProcess, tagguardClient, testInfra, type ServiceProcess } from '@tagguard/testing';
+import {
+  freePort,
+  startServiceProcess,
+  tagguardClient,
+  testInfra,
+  type ServiceProcess,
+} from '@tagguard/testing';
 import { MemoryDownstreamServer } from './memory-downstream';
 
 export interface Caller {
@@ -14,6 +20,9 @@ export interface Caller {
   roles: string[];
 }
 
+// Answers are read loosely in specs (deep fields of generated messages).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = Record<string, any>;
 type Unary = (r: object, m: grpc.Metadata, cb: (e: grpc.ServiceError | null, v: unknown) => void) => void;
 type Streaming = (r: object, m: grpc.Metadata) => grpc.ClientReadableStream<unknown>;
 
@@ -28,13 +37,24 @@ export class DownstreamHarness {
   private publisher?: MessagePublisher;
   private transport?: KafkaTransport;
   readonly schema = `sync_ds_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
-  readonly tenant: Caller = { tenantId: `t-${randomUUID().slice(0, 8)}`, actorId: 'admin-1', roles: ['tenant_admin'] };
+  readonly tenant: Caller = {
+    tenantId: `t-${randomUUID().slice(0, 8)}`,
+    actorId: 'admin-1',
+    roles: ['tenant_admin'],
+  };
   address = '';
 
   private constructor(readonly downstream: MemoryDownstreamServer) {}
 
-  static async start(env: Record<string, string> = {}): Promise<DownstreamHarness> {
+  /** `production`: the service's own main.ts (its production connectors only, e.g. "ldap" from LDAP_*). */
+  private production = false;
+
+  static async start(
+    env: Record<string, string> = {},
+    options: { production?: boolean } = {},
+  ): Promise<DownstreamHarness> {
     const h = new DownstreamHarness(await MemoryDownstreamServer.start());
+    h.production = options.production ?? false;
     await h.startService(env);
     return h;
   }
@@ -59,7 +79,16 @@ export class DownstreamHarness {
       'sync-service',
       this.env({ GRPC_PORT: port, ...env }),
       60_000,
-      join('services', 'sync-service', 'src', 'downstream', 'testing', 'sync-service-with-test-downstream.main.ts'),
+      this.production
+        ? join('services', 'sync-service', 'src', 'main.ts')
+        : join(
+            'services',
+            'sync-service',
+            'src',
+            'downstream',
+            'testing',
+            'sync-service-with-test-downstream.main.ts',
+          ),
     );
   }
 
@@ -92,7 +121,7 @@ export class DownstreamHarness {
     return m;
   }
 
-  call<T = Record<string, any>>(
+  call<T = Loose>(
     service: 'DirectoryService' | 'DownstreamService',
     method: string,
     request: object,
@@ -100,24 +129,31 @@ export class DownstreamHarness {
   ): Promise<T> {
     const client = this.client(service);
     return new Promise((resolve, reject) =>
-      (client[method] as Unary).call(client, request, this.metadata(caller), (e: grpc.ServiceError | null, v: unknown) =>
-        e ? reject(e) : resolve(v as T),
+      (client[method] as Unary).call(
+        client,
+        request,
+        this.metadata(caller),
+        (e: grpc.ServiceError | null, v: unknown) => (e ? reject(e) : resolve(v as T)),
       ),
     );
   }
 
-  directory<T = Record<string, any>>(method: string, request: object): Promise<T> {
+  directory<T = Loose>(method: string, request: object): Promise<T> {
     return this.call<T>('DirectoryService', method, request);
   }
 
-  downstreamCall<T = Record<string, any>>(method: string, request: object, caller?: Caller): Promise<T> {
+  downstreamCall<T = Loose>(method: string, request: object, caller?: Caller): Promise<T> {
     return this.call<T>('DownstreamService', method, request, caller);
   }
 
   /** Every message of a server stream (rejects with the stream's error). */
-  stream<T = Record<string, any>>(method: string, request: object): Promise<T[]> {
+  stream<T = Loose>(method: string, request: object): Promise<T[]> {
     const client = this.client('DownstreamService');
-    const s = (client[method] as Streaming).call(client, request, this.metadata()) as grpc.ClientReadableStream<T>;
+    const s = (client[method] as Streaming).call(
+      client,
+      request,
+      this.metadata(),
+    ) as grpc.ClientReadableStream<T>;
     const out: T[] = [];
     return new Promise((resolve, reject) => {
       s.on('data', (m: T) => out.push(m));
@@ -126,7 +162,12 @@ export class DownstreamHarness {
     });
   }
 
-  async failure(service: 'DirectoryService' | 'DownstreamService', method: string, request: object, caller?: Caller) {
+  async failure(
+    service: 'DirectoryService' | 'DownstreamService',
+    method: string,
+    request: object,
+    caller?: Caller,
+  ) {
     try {
       await this.call(service, method, request, caller);
     } catch (error) {
@@ -139,7 +180,10 @@ export class DownstreamHarness {
   /** Publishes tag events on tag-service's topic, keyed by tag as its relay does. */
   async publishTagEvents(events: TagIntegrationEventV1[]): Promise<void> {
     if (!this.publisher) {
-      this.transport = new KafkaTransport({ clientId: 'test-tag-service', brokers: testInfra().kafkaBrokers });
+      this.transport = new KafkaTransport({
+        clientId: 'test-tag-service',
+        brokers: testInfra().kafkaBrokers,
+      });
       await this.transport.ensureTopics([TAG_EVENTS_TOPIC_V1]);
       this.publisher = await this.transport.publisher();
     }

@@ -66,7 +66,8 @@ class MemoryDownstreamDirectory implements DownstreamDirectory {
 
   private async call(write: DownstreamWrite): Promise<void> {
     await Promise.resolve();
-    if (!this.server.reachable) throw new DownstreamUnavailableError(this.kind, 'the test downstream is down');
+    if (!this.server.reachable)
+      throw new DownstreamUnavailableError(this.kind, 'the test downstream is down');
     this.server.apply(write);
   }
 
@@ -83,14 +84,19 @@ class MemoryDownstreamDirectory implements DownstreamDirectory {
     return this.call({ op: 'removeGroup', groupId });
   }
   async *listAccounts(): AsyncIterable<DownstreamAccount> {
-    if (!this.server.reachable) throw new DownstreamUnavailableError(this.kind, 'the test downstream is down');
+    if (!this.server.reachable)
+      throw new DownstreamUnavailableError(this.kind, 'the test downstream is down');
     for (const a of [...this.server.accounts.values()]) yield { ...a };
   }
   async *listGroups(): AsyncIterable<DownstreamGroup> {
-    if (!this.server.reachable) throw new DownstreamUnavailableError(this.kind, 'the test downstream is down');
-    for (const g of [...this.server.groups.values()]) yield { ...g, memberEmployeeIds: [...g.memberEmployeeIds] };
+    if (!this.server.reachable)
+      throw new DownstreamUnavailableError(this.kind, 'the test downstream is down');
+    for (const g of [...this.server.groups.values()])
+      yield { ...g, memberEmployeeIds: [...g.memberEmployeeIds] };
   }
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    // Nothing to release: no connection is kept.
+  }
 }
 
 /**
@@ -118,6 +124,7 @@ export class MemoryDownstreamServer {
   }
 
   async listen(): Promise<void> {
+    if (this.server) return;
     const server = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
@@ -196,5 +203,7 @@ export class HttpMemoryDownstreamDirectory implements DownstreamDirectory {
   async *listGroups(): AsyncIterable<DownstreamGroup> {
     yield* await this.post<DownstreamGroup[]>('/groups', {});
   }
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    // Nothing to release: no connection is kept.
+  }
 }

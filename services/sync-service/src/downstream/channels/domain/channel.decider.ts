@@ -45,7 +45,8 @@ function validConfig(
   c: Omit<ChannelConfig, 'settings'> & { settings: Partial<ChannelSettings> },
   connectors: readonly string[],
 ): ChannelConfig {
-  if (!CHANNEL_ID.test(c.channelId)) throw invalid('channelId', 'must be 1–64 of [a-z0-9-], starting with a letter or digit');
+  if (!CHANNEL_ID.test(c.channelId))
+    throw invalid('channelId', 'must be 1–64 of [a-z0-9-], starting with a letter or digit');
   if (c.kind === 'customer_corp_tags')
     throw new DirectoryError(
       'DIRECTORY.FAILED_PRECONDITION',
@@ -59,7 +60,8 @@ function validConfig(
       `is not offered by this sync-service (offered: ${connectors.join(', ') || 'none'})`,
     );
   const mailDomain = (c.settings.mailDomain ?? '').toLowerCase();
-  if (!DOMAIN.test(mailDomain)) throw invalid('settings.mailDomain', 'must be a domain name such as corp.example');
+  if (!DOMAIN.test(mailDomain))
+    throw invalid('settings.mailDomain', 'must be a domain name such as corp.example');
   const interval = c.settings.driftIntervalSeconds || DEFAULT_DRIFT_INTERVAL_SECONDS;
   if (!Number.isInteger(interval) || interval < 10 || interval > 86_400)
     throw invalid('settings.driftIntervalSeconds', 'must be between 10 and 86400 (0: 300)');
@@ -97,7 +99,10 @@ export const channel: Decider<ChannelState, ChannelCommand, ChannelEvent> = {
       case 'ConfigureChannel': {
         const next = validConfig(command.data.channel, command.data.connectors);
         if (state.channel && state.channel.kind !== next.kind)
-          throw invalid('kind', `channel ${next.channelId} is a ${state.channel.kind} channel; its kind cannot change`);
+          throw invalid(
+            'kind',
+            `channel ${next.channelId} is a ${state.channel.kind} channel; its kind cannot change`,
+          );
         if (JSON.stringify(state.channel) === JSON.stringify(next)) return [];
         return [{ type: 'ChannelConfigured', data: { channel: next } }];
       }
@@ -106,7 +111,9 @@ export const channel: Decider<ChannelState, ChannelCommand, ChannelEvent> = {
         return state.enabled ? [] : [{ type: 'ChannelEnabled', data: { channelId: command.data.channelId } }];
       case 'DisableChannel':
         existing(state, command.data.channelId);
-        return state.enabled ? [{ type: 'ChannelDisabled', data: { channelId: command.data.channelId } }] : [];
+        return state.enabled
+          ? [{ type: 'ChannelDisabled', data: { channelId: command.data.channelId } }]
+          : [];
       default: {
         const never: never = command;
         return never;

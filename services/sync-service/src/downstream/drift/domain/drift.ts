@@ -57,7 +57,8 @@ export function classifyDrift(input: DriftInput): { items: DriftItem[]; pendingS
       if (skip(`account/${want.employeeId}`)) continue;
       const have = actual.get(want.employeeId);
       if (!have) item('missing_account', want.employeeId, status(want), 'absent');
-      else if (have.active !== want.active) item('status_mismatch', want.employeeId, status(want), status(have));
+      else if (have.active !== want.active)
+        item('status_mismatch', want.employeeId, status(want), status(have));
       else if (have.email !== want.email || have.displayName !== want.displayName)
         item('account_details_mismatch', want.employeeId, details(want), details(have));
     }
@@ -146,7 +147,9 @@ export function resyncCounts(items: DriftItem[], pushed: number): ResyncCounts {
   const count = (kind: DriftKind) => items.filter((i) => i.kind === kind).length;
   const groupsUpdated = new Set(
     items
-      .filter((i) => ['group_member_missing', 'group_member_extra', 'group_details_mismatch'].includes(i.kind))
+      .filter((i) =>
+        ['group_member_missing', 'group_member_extra', 'group_details_mismatch'].includes(i.kind),
+      )
       .map((i) => i.subject),
   ).size;
   const counts = {

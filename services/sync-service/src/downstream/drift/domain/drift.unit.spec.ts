@@ -16,7 +16,10 @@ const grp = (id: string, members: string[]): DownstreamGroup => ({
 
 describe('drift classification', () => {
   it('given a disabled employee whose mailbox is still active (the article), then it is a status mismatch', () => {
-    const { items } = classifyDrift({ desiredAccounts: [acc('lisi', false)], actualAccounts: [acc('lisi', true)] });
+    const { items } = classifyDrift({
+      desiredAccounts: [acc('lisi', false)],
+      actualAccounts: [acc('lisi', true)],
+    });
     expect(items).toEqual([
       { kind: 'status_mismatch', subject: 'lisi', memberId: '', expected: 'disabled', actual: 'active' },
     ]);
@@ -57,7 +60,12 @@ describe('drift classification', () => {
       { op: 'upsertGroup', group: grp('g2', ['a']) },
       { op: 'removeGroup', groupId: 'g3' },
     ]);
-    expect(resyncCounts(items, 3)).toMatchObject({ groupsCreated: 1, groupsUpdated: 1, groupsRemoved: 1, unchanged: 0 });
+    expect(resyncCounts(items, 3)).toMatchObject({
+      groupsCreated: 1,
+      groupsUpdated: 1,
+      groupsRemoved: 1,
+      unchanged: 0,
+    });
   });
 
   it('given a subject with a queued change, then it is skipped and counted, not reported', () => {
