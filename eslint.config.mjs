@@ -11,17 +11,12 @@ const depConstraints = [
   { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
   { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
   { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling'] },
-  {
-    sourceTag: 'type:e2e',
-    onlyDependOnLibsWithTags: ['type:lib', 'type:tooling', 'type:service', 'type:host'],
-  },
+  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling', 'type:service', 'type:host'] },
   // The embedded host runs the five services in one process: the only code that may import services.
   { sourceTag: 'type:host', onlyDependOnLibsWithTags: ['type:lib', 'type:service'] },
 ];
 
-const SERVICE_ENTRY_POINTS = ['tag', 'permission', 'mute', 'audit', 'sync'].map(
-  (s) => `@tagguard/${s}-service`,
-);
+const SERVICE_ENTRY_POINTS = ['tag', 'permission', 'mute', 'audit', 'sync'].map((s) => `@tagguard/${s}-service`);
 
 export default [
   {
@@ -61,11 +56,7 @@ export default [
     // Nx forbids importing an application; the embedded host and the deployment checks are the two
     // places that must (each service's start function in its app.ts), and the ldap-resync benchmark
     // drives sync-service's LDAP connector directly. Everywhere else the rule stands.
-    files: [
-      'deploy/embedded/src/**/*.ts',
-      'test-e2e/src/deploy/**/*.ts',
-      'deploy/bench/src/ldap-resync.bench.ts',
-    ],
+    files: ['deploy/embedded/src/**/*.ts', 'test-e2e/src/deploy/**/*.ts', 'deploy/bench/src/ldap-resync.bench.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
@@ -86,14 +77,7 @@ export default [
     rules: {
       'no-restricted-imports': [
         'error',
-        {
-          paths: [
-            {
-              name: '@tagguard/wecom-sandbox',
-              message: 'the WeCom sandbox is for tests and the embedded host only.',
-            },
-          ],
-        },
+        { paths: [{ name: '@tagguard/wecom-sandbox', message: 'the WeCom sandbox is for tests and the embedded host only.' }] },
       ],
     },
   },
