@@ -6,6 +6,7 @@ import { grpcToAudit } from './grpc-to-audit.bench';
 import { permissionAnalysis } from './permission-analysis.bench';
 import { permissionCheck } from './permission-check.bench';
 import { muteDecide } from './mute-decide.bench';
+import { ldapResync } from './ldap-resync.bench';
 import { rebuild } from './rebuild.bench';
 import { tagListFilter } from './tag-list-filter.bench';
 import { writeScale } from './write-scale.bench';
@@ -13,6 +14,8 @@ import { writeScale } from './write-scale.bench';
 export interface BenchContext {
   postgresUrl: string;
   kafkaBrokers: string[];
+  /** The infrastructure's slapd (deploy/local). */
+  ldap?: { url: string; baseDn: string; adminDn: string; passwordFile: string; version: string };
 }
 
 export const benchmarks: Record<string, (context: BenchContext) => Promise<Record<string, unknown>>> = {
@@ -27,6 +30,7 @@ export const benchmarks: Record<string, (context: BenchContext) => Promise<Recor
   'permission-check': permissionCheck,
   audit,
   'mute-decide': muteDecide,
+  'ldap-resync': ldapResync,
 };
 
 /** Benchmarks that run in-process only: run.ts does not start PostgreSQL and Kafka for them. */

@@ -21,7 +21,11 @@ async function main(): Promise<number> {
       benchmark: name,
       at: new Date().toISOString(),
       machine: { node: process.version, cpus: (await import('node:os')).cpus().length },
-      ...(await bench({ postgresUrl: state.postgres.url, kafkaBrokers: state.kafka.brokers })),
+      ...(await bench({
+        postgresUrl: state.postgres.url,
+        kafkaBrokers: state.kafka.brokers,
+        ldap: state.slapd,
+      })),
     };
     const json = JSON.stringify(result, null, 2);
     console.log(json);

@@ -6,7 +6,7 @@ import { InProcessTransport } from '@tagguard/messaging';
 import { loadMuteServiceConfig, startMuteService } from '@tagguard/mute-service';
 import { loadPermissionServiceConfig, startPermissionService } from '@tagguard/permission-service';
 import { startPostgresServer } from '@tagguard/postgres-server';
-import { loadSyncServiceConfig, startSyncService } from '@tagguard/sync-service';
+import { downstreamConnectors, loadSyncServiceConfig, startSyncService } from '@tagguard/sync-service';
 import { loadTagServiceConfig, startTagService } from '@tagguard/tag-service';
 import { stopTelemetry } from '@tagguard/telemetry';
 import { startWeComDemo } from './wecom-demo';
@@ -27,7 +27,8 @@ const services: [string, number, Start][] = [
   ['mute-service', 2, (env, rt) => startMuteService(loadMuteServiceConfig(env), rt)],
   ['tag-service', 0, (env, rt) => startTagService(loadTagServiceConfig(env), rt)],
   // Last: tag-service consumes the directory events sync-service's relay publishes.
-  ['sync-service', 4, (env, rt) => startSyncService(loadSyncServiceConfig(env), rt)],
+  // LDAP_* point the downstream channels at an LDAP (none by default: the embedded mode has no LDAP).
+  ['sync-service', 4, (env, rt) => startSyncService(loadSyncServiceConfig(env), rt, downstreamConnectors(env))],
 ];
 
 async function main(): Promise<void> {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,13 +24,17 @@ describe('npm run infra -- up | status | down', () => {
     rmSync(stateDir, { recursive: true, force: true });
   });
 
-  it('starts both servers, reports them, and stops exactly those processes', async () => {
+  it('starts the three servers, reports them, and stops exactly those processes', async () => {
     const up = JSON.parse((await cli('up', '--json')).stdout) as {
       postgres: { pid: number; port: number };
       kafka: { pid: number };
+      slapd: { pid: number; url: string; passwordFile: string };
     };
     expect(isAlive(up.postgres.pid)).toBe(true);
     expect(isAlive(up.kafka.pid)).toBe(true);
+    expect(isAlive(up.slapd.pid)).toBe(true);
+    expect(up.slapd.url).not.toBe(process.env['TAGGUARD_LDAP_URL']);
+    expect(statSync(up.slapd.passwordFile).mode & 0o777).toBe(0o600);
     expect(up.postgres.port).not.toBe(Number(new URL(process.env['TAGGUARD_PG_URL']!).port));
 
     const status = JSON.parse((await cli('status', '--json')).stdout) as Record<
@@ -39,6 +43,7 @@ describe('npm run infra -- up | status | down', () => {
     >;
     expect(status['postgres']).toMatchObject({ running: true, pid: up.postgres.pid });
     expect(status['kafka']).toMatchObject({ running: true, pid: up.kafka.pid });
+    expect(status['slapd']).toMatchObject({ running: true, pid: up.slapd.pid, url: up.slapd.url });
 
     const again = JSON.parse((await cli('up', '--json')).stdout) as { kafka: { pid: number } };
     expect(again.kafka.pid).toBe(up.kafka.pid);
@@ -46,6 +51,7 @@ describe('npm run infra -- up | status | down', () => {
     await cli('down');
     expect(isAlive(up.postgres.pid)).toBe(false);
     expect(isAlive(up.kafka.pid)).toBe(false);
+    expect(isAlive(up.slapd.pid)).toBe(false);
     await expect(cli('status')).rejects.toMatchObject({ code: 3 });
   }, 180_000);
 });

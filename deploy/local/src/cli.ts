@@ -18,6 +18,9 @@ async function main(argv: string[]): Promise<number> {
         say(
           `  kafka     ${state.kafka.brokers.join(',')}  (pid ${state.kafka.pid}, Apache Kafka ${state.kafka.version})`,
         );
+        say(
+          `  slapd     ${state.slapd.url}  (pid ${state.slapd.pid}, OpenLDAP ${state.slapd.version}, ${state.slapd.baseDn}, admin ${state.slapd.adminDn}, password in ${state.slapd.passwordFile})`,
+        );
       }
       return 0;
     }
@@ -34,6 +37,9 @@ async function main(argv: string[]): Promise<number> {
         );
         say(
           `kafka     ${s.kafka.running ? `running  ${s.kafka.brokers?.join(',')}  pid ${s.kafka.pid}  ${s.kafka.version}` : 'stopped'}`,
+        );
+        say(
+          `slapd     ${s.slapd.running ? `running  ${s.slapd.url}  pid ${s.slapd.pid}  ${s.slapd.version}  ${s.slapd.baseDn}` : 'stopped'}`,
         );
         say(`docker    ${s.dockerEngine ? 'engine available' : 'no engine (local processes are used)'}`);
       }

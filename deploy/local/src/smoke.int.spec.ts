@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { eventually, testInfra } from '@tagguard/testing';
+import { InvalidCredentialsError, Client as LdapClient } from 'ldapts';
+import { eventually, testInfra, testLdap } from '@tagguard/testing';
 import { status } from './infra';
 
 // Proves the servers the test run depends on are real: a broker with consumer groups and a database
@@ -14,6 +15,26 @@ describe('local infrastructure smoke test', () => {
     expect(s.postgres).toMatchObject({ running: true, url: postgresUrl });
     expect(s.kafka).toMatchObject({ running: true, brokers: kafkaBrokers });
     expect(s.postgres.pid).not.toBe(process.pid);
+    expect(s.slapd).toMatchObject({ running: true, url: testLdap().url });
+  });
+
+  it('runs slapd on loopback: the generated admin password binds, a wrong one and anonymous reads do not', async () => {
+    const ldap = testLdap();
+    expect(new URL(ldap.url).hostname).toBe('127.0.0.1');
+    const client = new LdapClient({ url: ldap.url });
+    try {
+      await client.bind(ldap.adminDn, ldap.adminPassword);
+      const { searchEntries } = await client.search(ldap.baseDn, { scope: 'base' });
+      expect(searchEntries.map((e) => e.dn)).toEqual([ldap.baseDn]);
+      await client.unbind();
+      await expect(client.bind(ldap.adminDn, `${ldap.adminPassword}x`)).rejects.toBeInstanceOf(
+        InvalidCredentialsError,
+      );
+      const anonymous = await client.search(ldap.baseDn, { scope: 'sub' }).catch((e: Error) => e);
+      expect(anonymous instanceof Error ? [] : anonymous.searchEntries).toEqual([]);
+    } finally {
+      await client.unbind().catch(() => undefined);
+    }
   });
 
   it('produces a message and consumes it through a consumer group that commits its offset', async () => {

@@ -19,6 +19,7 @@ export * as connectorV1 from './generated/tagguard/sync/v1/connector_service';
 export * as policyV1 from './generated/tagguard/permission/v1/policy_service';
 export * as checkV1 from './generated/tagguard/permission/v1/check_service';
 export * as analysisV1 from './generated/tagguard/permission/v1/analysis_service';
+export * as downstreamV1 from './generated/tagguard/sync/v1/downstream_service';
 export {
   directoryEventKeyV1,
   DIRECTORY_EVENTS_TOPIC_V1,

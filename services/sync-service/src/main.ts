@@ -1,7 +1,7 @@
 import './tracing';
 import { runServiceProcess } from '@tagguard/grpc-runtime';
 import { KafkaTransport } from '@tagguard/messaging';
-import { loadSyncServiceConfig, startSyncService } from './app';
+import { downstreamConnectors, loadSyncServiceConfig, startSyncService } from './app';
 
 runServiceProcess('sync-service', async () => {
   const config = loadSyncServiceConfig();
@@ -10,7 +10,7 @@ runServiceProcess('sync-service', async () => {
     config.kafkaBrokers.length > 0
       ? new KafkaTransport({ clientId: 'sync-service', brokers: config.kafkaBrokers })
       : undefined;
-  const service = await startSyncService(config, events ? { events } : {});
+  const service = await startSyncService(config, events ? { events } : {}, downstreamConnectors());
   if (!events)
     service.logger.warn(
       { event: 'events.off' },

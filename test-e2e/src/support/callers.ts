@@ -22,6 +22,10 @@ const SERVICES = {
     file: 'tagguard/sync/v1/directory_service.proto',
     path: ['tagguard', 'sync', 'v1', 'DirectoryService'],
   },
+  downstream: {
+    file: 'tagguard/sync/v1/downstream_service.proto',
+    path: ['tagguard', 'sync', 'v1', 'DownstreamService'],
+  },
 } as const;
 
 /** gRPC metadata with a caller token signed by the development key, as a platform caller sends it. */

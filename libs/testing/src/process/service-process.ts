@@ -20,10 +20,12 @@ export async function startServiceProcess(
   service: string,
   env: Record<string, string>,
   timeoutMs = 30_000,
+  /** Another entry than the service's main.ts (a test's own, e.g. with a test downstream), from the root. */
+  entry = join('services', service, 'src', 'main.ts'),
 ): Promise<ServiceProcess> {
   const child = spawn(
     process.execPath,
-    ['-r', '@swc-node/register', join('services', service, 'src', 'main.ts')],
+    ['-r', '@swc-node/register', entry],
     {
       cwd: workspaceRoot,
       env: { ...process.env, ...env },

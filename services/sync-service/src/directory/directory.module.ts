@@ -38,6 +38,9 @@ import { DIRECTORY_CATEGORIES } from './streams';
 
 const EVENT_STORE = Symbol('DIRECTORY_EVENT_STORE');
 const RUNTIME = Symbol('DIRECTORY_RUNTIME');
+/** For the downstream channels (same store, same lease); RUNTIME_OWNERS: their components, started after the directory's. */
+export { EVENT_STORE as DIRECTORY_EVENT_STORE, RUNTIME as DIRECTORY_RUNTIME };
+export const DIRECTORY_RUNTIME_OWNERS = Symbol('DIRECTORY_RUNTIME_OWNERS');
 const RELAY = Symbol('DIRECTORY_RELAY');
 export const DIRECTORY_RELAY_NAME = 'sync-service.directory-relay';
 
@@ -86,10 +89,11 @@ class DirectoryLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(RELAY) private readonly relay: Relay,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(DataSource) private readonly db: DataSource,
+    @Inject(DIRECTORY_RUNTIME_OWNERS) private readonly owners: object[],
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.runtime.start([this.projection, ...(this.relay ? [this.relay.relay] : [])]);
+    await this.runtime.start([this.projection, ...(this.relay ? [this.relay.relay] : []), ...this.owners]);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -198,9 +202,19 @@ export class DirectoryModule {
             new DirectoryReconciler(commands, db, projection),
           inject: [DirectoryCommands, DataSource, DirectoryViewProjection],
         },
+        { provide: DIRECTORY_RUNTIME_OWNERS, useValue: [] },
         DirectoryLifecycle,
       ],
-      exports: [DIRECTORY_INGEST, DIRECTORY_EDGE],
+      exports: [
+        DIRECTORY_INGEST,
+        DIRECTORY_EDGE,
+        EVENT_STORE,
+        RUNTIME,
+        DIRECTORY_RUNTIME_OWNERS,
+        DataSource,
+        DirectoryCommands,
+        DirectoryViewProjection,
+      ],
     };
   }
 }

@@ -2,7 +2,14 @@ import type { Principal } from '@tagguard/auth';
 import { DirectoryError } from '../domain/directory.errors';
 
 /** connector.*: run a source's full sync, read its status (failures name objects and errors): admins only. */
-export type DirectoryAction = 'directory.read' | 'directory.write' | 'connector.sync' | 'connector.read';
+export type DirectoryAction =
+  | 'directory.read'
+  | 'directory.write'
+  | 'connector.sync'
+  | 'connector.read'
+  /** The downstream channels: configure, repair, resync, and read their state (admins only). */
+  | 'downstream.write'
+  | 'downstream.read';
 
 /** The port asked once per call, at the edge (permission-service will answer it later). */
 export interface DirectoryAuthorizer {

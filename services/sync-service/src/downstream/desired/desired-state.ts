@@ -1,0 +1,91 @@
+import { quoteIdent } from '@tagguard/event-store';
+import type { ChannelConfig } from '../channels/domain/channel.decider';
+import type { DownstreamTables, Sql } from '../downstream.tables';
+import { rows } from '../downstream.tables';
+import type { DownstreamAccount, DownstreamGroup } from '../port/downstream-directory.port';
+
+/** A channel as the downstream side keeps it (downstream_channels). */
+export type ChannelRow = ChannelConfig & { tenantId: string; enabled: boolean; revision: number };
+
+/**
+ * What a channel wants downstream, read from sync-service's own directory mirror and the local tag copy
+ * (never from another service). Addresses are derived (the directory has no email field, D-G1):
+ * `<employeeId>@<mailDomain>`, `<tagId>@<mailDomain>`.
+ */
+export class DesiredState {
+  private readonly employees: string;
+  private readonly employeeDepartments: string;
+  private readonly departments: string;
+
+  constructor(
+    private readonly t: DownstreamTables,
+    schema: string,
+  ) {
+    this.employees = `${quoteIdent(schema)}.employees`;
+    this.employeeDepartments = `${quoteIdent(schema)}.employee_departments`;
+    this.departments = `${quoteIdent(schema)}.departments`;
+  }
+
+  /** Every employee has an account (a departed or disabled one a disabled account: never deleted). */
+  async accounts(q: Sql, channel: ChannelRow, employeeIds?: string[]): Promise<DownstreamAccount[]> {
+    const found = await rows<{ employee_id: string; name: string; status: string }>(
+      q,
+      `SELECT employee_id, name, status FROM ${this.employees}
+        WHERE tenant_id = $1 ${employeeIds ? 'AND employee_id = ANY($2)' : ''} ORDER BY employee_id`,
+      employeeIds ? [channel.tenantId, employeeIds] : [channel.tenantId],
+    );
+    return found.map((e) => ({
+      employeeId: e.employee_id,
+      email: `${e.employee_id}@${channel.settings.mailDomain}`,
+      displayName: e.name,
+      active: e.status === 'active',
+    }));
+  }
+
+  /**
+   * One group per active member tag: its employee members and every employee of its department members
+   * and their sub-departments, active employees only (a disabled or departed employee leaves the group and
+   * is back when enabled again, D-G1).
+   */
+  async groups(q: Sql, channel: ChannelRow, tagIds?: string[]): Promise<DownstreamGroup[]> {
+    const params: unknown[] = tagIds ? [channel.tenantId, tagIds] : [channel.tenantId];
+    const only = tagIds ? 'AND t.tag_id = ANY($2)' : '';
+    const tags = await rows<{ tag_id: string; name: string }>(
+      q,
+      `SELECT tag_id, name FROM ${this.t.tags} t
+        WHERE tenant_id = $1 AND kind = 'member' AND node_type = 'tag' AND status = 'active' ${only}
+        ORDER BY tag_id`,
+      params,
+    );
+    if (tags.length === 0) return [];
+    const members = await rows<{ tag_id: string; employee_id: string }>(
+      q,
+      `WITH RECURSIVE dep(tag_id, department_id) AS (
+         SELECT m.tag_id, m.member_id FROM ${this.t.tagMembers} m JOIN ${this.t.tags} t
+             ON t.tenant_id = m.tenant_id AND t.tag_id = m.tag_id
+          WHERE m.tenant_id = $1 AND m.member_kind = 'department' ${only}
+         UNION
+         SELECT dep.tag_id, d.department_id FROM ${this.departments} d JOIN dep
+             ON d.tenant_id = $1 AND d.parent_id = dep.department_id
+       )
+       SELECT DISTINCT tag_id, employee_id FROM (
+         SELECT dep.tag_id, ed.employee_id FROM dep JOIN ${this.employeeDepartments} ed
+             ON ed.tenant_id = $1 AND ed.department_id = dep.department_id AND ed.status = 'active'
+         UNION ALL
+         SELECT m.tag_id, m.member_id FROM ${this.t.tagMembers} m
+           JOIN ${this.t.tags} t ON t.tenant_id = m.tenant_id AND t.tag_id = m.tag_id
+           JOIN ${this.employees} e ON e.tenant_id = m.tenant_id AND e.employee_id = m.member_id AND e.status = 'active'
+          WHERE m.tenant_id = $1 AND m.member_kind = 'employee' ${only}
+       ) x ORDER BY tag_id, employee_id`,
+      params,
+    );
+    const byTag = new Map<string, string[]>(tags.map((t) => [t.tag_id, []]));
+    for (const m of members) byTag.get(m.tag_id)?.push(m.employee_id);
+    return tags.map((t) => ({
+      groupId: t.tag_id,
+      displayName: t.name,
+      email: `${t.tag_id}@${channel.settings.mailDomain}`,
+      memberEmployeeIds: byTag.get(t.tag_id)!,
+    }));
+  }
+}
