@@ -15,6 +15,8 @@ import {
   type SandboxPartner,
   type SandboxUser,
 } from './sandbox-directory';
+import { CorpTagState } from './corp-tags';
+import { ExmailState } from './exmail';
 
 /** A fault a test plants: the next `times` calls of `path` (matching `when`, if given) answer `errcode`. */
 export type PlantedFault = {
@@ -31,6 +33,8 @@ export type CorpConfig = {
   /** The application's agentid (callback envelopes, corpgroup); 1000002 unless given. */
   agentId?: number;
   callback?: CallbackTarget;
+  /** Exmail's 通讯录管理 application secret: its gettoken (under /exmail) takes this, not `secret`. */
+  exmailSecret?: string;
 };
 
 /**
@@ -39,6 +43,10 @@ export type CorpConfig = {
  */
 export class CorpAdmin {
   readonly state = new DirectoryState();
+  /** The corp's Exmail (腾讯企业邮) mailboxes and mail groups, behind /exmail/cgi-bin/…. */
+  readonly exmail = new ExmailState();
+  /** The corp's customer tags (企业客户标签). */
+  readonly corpTags = new CorpTagState();
   readonly deliveries: CallbackDelivery[] = [];
   /** Calls answered, per API path (errors included). */
   readonly calls = new Map<string, number>();
@@ -173,6 +181,31 @@ export class CorpAdmin {
       UserID: userid,
       ExternalUserID: externalUserId,
     });
+  }
+
+  /** A tag group made in the admin console (not by the sandbox's application: the API may not edit it, 81011). */
+  addConsoleCorpTags(groupName: string, tagNames: string[]): ReturnType<CorpTagState['add']> {
+    return this.corpTags.add(
+      { name: groupName },
+      tagNames.map((name) => ({ name })),
+      'console',
+    );
+  }
+
+  /** Keeps the names on customers' follow_user.tags in step with an edited corp tag. */
+  renameMarkedTag(tagId: string, tagName: string, groupName: string): void {
+    for (const c of this.state.externalContacts.values())
+      for (const f of c.follow_user)
+        for (const t of f.tags)
+          if (t.tag_id === tagId) Object.assign(t, { tag_name: tagName, group_name: groupName });
+  }
+
+  /** Deleted corp tags leave every customer they were on. */
+  unmarkTags(tagIds: string[]): void {
+    const gone = new Set(tagIds);
+    for (const c of this.state.externalContacts.values())
+      for (const f of c.follow_user) f.tags = f.tags.filter((t) => !t.tag_id || !gone.has(t.tag_id));
+    this.state.touch();
   }
 
   // WeCom documents no callback for partner lists changing; the connector's periodic pull sees them.

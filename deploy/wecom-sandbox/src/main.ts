@@ -2,7 +2,8 @@ import { demoDirectory } from './demo-directory';
 import { generateDirectory } from './generate-directory';
 import { startWeComSandbox } from './wecom-sandbox.server';
 
-// Standalone: WECOM_SANDBOX_PORT (default 50070), one corp WECOM_CORP_ID / WECOM_SECRET, seeded with the
+// Standalone: WECOM_SANDBOX_PORT (default 50070), one corp WECOM_CORP_ID / WECOM_SECRET (Exmail under
+// /exmail with EXMAIL_SECRET), seeded with the
 // demo directory or, with WECOM_SANDBOX_EMPLOYEES, a generated one; callbacks to WECOM_SANDBOX_CALLBACK_URL
 // with WECOM_CALLBACK_TOKEN / WECOM_CALLBACK_AES_KEY when all three are set.
 async function main(): Promise<void> {
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
       {
         corpId,
         secret: env['WECOM_SECRET'] ?? 'sandbox-secret',
+        exmailSecret: env['EXMAIL_SECRET'] ?? 'sandbox-exmail-secret',
         ...(callbackUrl && token && encodingAesKey
           ? { callback: { url: callbackUrl, token, encodingAesKey } }
           : {}),

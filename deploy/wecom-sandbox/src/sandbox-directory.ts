@@ -41,7 +41,8 @@ export type SandboxFollowUser = {
   remark_mobiles: string[];
   add_way: number;
   oper_userid: string;
-  tags: { group_name: string; tag_name: string; type: 1 | 2 | 3 }[];
+  /** type 1 企业标签 (then tag_id, see corp-tags.ts), 2 用户自定义, 3 规则组标签. */
+  tags: { group_name: string; tag_name: string; type: 1 | 2 | 3; tag_id?: string }[];
 };
 
 export type SandboxExternalContact = {

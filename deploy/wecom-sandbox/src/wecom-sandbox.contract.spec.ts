@@ -435,3 +435,344 @@ describe('admin over HTTP (/sandbox/..., not WeCom)', () => {
     sandbox.admin(CORP).seed(demoDirectory());
   });
 });
+
+// Exmail (腾讯企业邮), https://exmail.qq.com/qy_mng_logic/doc#10001: 成员 #10014 create, #10015 update,
+// #10016 delete, #10017 get, #10018 simplelist, #10019 list; 邮件群组 #10022 create, #10023 update,
+// #10024 delete, #10025 get. Errcodes the documentation does not give are WeCom's (90313), see README.
+describe('Exmail (under /exmail, its own corpsecret and tokens)', () => {
+  const EXMAIL_SECRET = 'contract-exmail-secret';
+  let ex: WeComSandbox;
+  let t: string;
+  beforeAll(async () => {
+    ex = await startWeComSandbox({ corps: [{ corpId: CORP, secret: SECRET, exmailSecret: EXMAIL_SECRET }] });
+    t = String(
+      (
+        (await (
+          await fetch(`${ex.url}/exmail/cgi-bin/gettoken?corpid=${CORP}&corpsecret=${EXMAIL_SECRET}`)
+        ).json()) as Record<string, unknown>
+      )['access_token'],
+    );
+  });
+  afterAll(() => ex.close());
+  beforeEach(() => ex.admin(CORP).exmail.clear());
+  const call = async (path: string, query: Record<string, string> = {}, body?: unknown) => {
+    const url = new URL(`${ex.url}/exmail/cgi-bin${path}`);
+    url.searchParams.set('access_token', t);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    const response = await fetch(
+      url,
+      body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) },
+    );
+    expect(response.status).toBe(200);
+    return (await response.json()) as Record<string, unknown>;
+  };
+  const zhangsan = {
+    userid: 'zhangsan@gzdev.com',
+    name: '张三',
+    department: [1],
+    position: '产品经理',
+    extid: '01',
+    gender: '1',
+    password: 'Passw0rd',
+  };
+
+  it('gettoken takes the Exmail secret only; an Exmail token is refused by WeCom and the other way round', async () => {
+    const wrong = await fetch(`${ex.url}/exmail/cgi-bin/gettoken?corpid=${CORP}&corpsecret=${SECRET}`);
+    expect(((await wrong.json()) as { errcode: number }).errcode).toBe(40001);
+    const wecomToken = String(
+      (
+        (await (
+          await fetch(`${ex.url}/cgi-bin/gettoken?corpid=${CORP}&corpsecret=${SECRET}`)
+        ).json()) as Record<string, unknown>
+      )['access_token'],
+    );
+    const onExmail = await fetch(
+      `${ex.url}/exmail/cgi-bin/user/get?access_token=${wecomToken}&userid=x@gzdev.com`,
+    );
+    expect(((await onExmail.json()) as { errcode: number }).errcode).toBe(40014);
+    const onWeCom = await fetch(`${ex.url}/cgi-bin/department/list?access_token=${t}`);
+    expect(((await onWeCom.json()) as { errcode: number }).errcode).toBe(40014);
+  });
+
+  it('user/create → "created"; user/get answers the documented fields with enable 1; 60102 for a second create', async () => {
+    expect(await call('/user/create', {}, zhangsan)).toEqual({ errcode: 0, errmsg: 'created' });
+    const user = await call('/user/get', { userid: zhangsan.userid });
+    expectShape(user, {
+      errcode: 'number',
+      errmsg: 'string',
+      userid: 'string',
+      name: 'string',
+      department: 'array',
+      position: 'string',
+      mobile: 'string',
+      tel: 'string',
+      extid: 'string',
+      gender: 'string',
+      enable: 'number',
+      slaves: 'array',
+      cpwd_login: 'number',
+    });
+    expect(user).toMatchObject({
+      userid: zhangsan.userid,
+      name: '张三',
+      department: [1],
+      extid: '01',
+      enable: 1,
+    });
+    expect(user).not.toHaveProperty('password');
+    expect((await call('/user/create', {}, zhangsan))['errcode']).toBe(60102);
+  });
+
+  it('user/create refuses a userid that is no address, no password, or an unknown department', async () => {
+    expect((await call('/user/create', {}, { ...zhangsan, userid: 'zhangsan' }))['errcode']).toBe(40058);
+    expect((await call('/user/create', {}, { ...zhangsan, password: undefined }))['errcode']).toBe(40058);
+    expect((await call('/user/create', {}, { ...zhangsan, department: [99] }))['errcode']).toBe(60003);
+    expect((await call('/user/get', { userid: zhangsan.userid }))['errcode']).toBe(60111);
+  });
+
+  it('user/update changes only the fields given; enable 0 disables, 1 enables; 60111 for an unknown userid', async () => {
+    await call('/user/create', {}, zhangsan);
+    expect(await call('/user/update', {}, { userid: zhangsan.userid, enable: 0 })).toEqual({
+      errcode: 0,
+      errmsg: 'updated',
+    });
+    expect(await call('/user/get', { userid: zhangsan.userid })).toMatchObject({
+      enable: 0,
+      name: '张三',
+      extid: '01',
+    });
+    await call('/user/update', {}, { userid: zhangsan.userid, enable: 1, name: '张三丰' });
+    expect(await call('/user/get', { userid: zhangsan.userid })).toMatchObject({ enable: 1, name: '张三丰' });
+    expect((await call('/user/update', {}, { userid: zhangsan.userid, enable: 2 }))['errcode']).toBe(40058);
+    expect((await call('/user/update', {}, { userid: 'nobody@gzdev.com', enable: 0 }))['errcode']).toBe(
+      60111,
+    );
+  });
+
+  it('user/simplelist and user/list: a department, fetch_child=1 with its sub-departments; user/delete', async () => {
+    const sub = ex.admin(CORP).exmail.addDepartment('广州研发中心');
+    await call('/user/create', {}, zhangsan);
+    await call(
+      '/user/create',
+      {},
+      { ...zhangsan, userid: 'lisi@gzdev.com', name: '李四', department: [sub.id] },
+    );
+    const ids = (answer: Record<string, unknown>) =>
+      (answer['userlist'] as { userid: string }[]).map((u) => u.userid);
+    expect(ids(await call('/user/simplelist', { department_id: '1' }))).toEqual([zhangsan.userid]);
+    const all = await call('/user/simplelist', { department_id: '1', fetch_child: '1' });
+    expect(ids(all)).toEqual([zhangsan.userid, 'lisi@gzdev.com']);
+    for (const u of all['userlist'] as unknown[])
+      expectShape(u, { userid: 'string', name: 'string', department: 'array' });
+    const detailed = await call('/user/list', { department_id: '1', fetch_child: '1' });
+    expect((detailed['userlist'] as Record<string, unknown>[])[0]).toMatchObject({ extid: '01', enable: 1 });
+    expect((await call('/user/simplelist', { department_id: '99' }))['errcode']).toBe(60003);
+    expect(await call('/user/delete', { userid: 'lisi@gzdev.com' })).toEqual({
+      errcode: 0,
+      errmsg: 'deleted',
+    });
+    expect((await call('/user/delete', { userid: 'lisi@gzdev.com' }))['errcode']).toBe(60111);
+  });
+
+  it('group/create with groupid = its address and userlist; group/get; update replaces the lists given', async () => {
+    await call('/user/create', {}, zhangsan);
+    await call('/user/create', {}, { ...zhangsan, userid: 'lisi@gzdev.com', name: '李四' });
+    const group = {
+      groupid: 'zhangsangroup@gzdev.com',
+      groupname: 'zhangsangroup',
+      userlist: [zhangsan.userid, 'lisi@gzdev.com'],
+      allow_type: 0,
+    };
+    expect(await call('/group/create', {}, group)).toEqual({ errcode: 0, errmsg: 'created' });
+    const got = await call('/group/get', { groupid: group.groupid });
+    expectShape(got, {
+      errcode: 'number',
+      errmsg: 'string',
+      groupid: 'string',
+      groupname: 'string',
+      userlist: 'array',
+      grouplist: 'array',
+      department: 'array',
+      allow_type: 'number',
+      allow_userlist: 'array',
+    });
+    expect(got).toMatchObject({ ...group, grouplist: [], department: [] });
+    expect(await call('/group/update', {}, { groupid: group.groupid, userlist: ['lisi@gzdev.com'] })).toEqual(
+      {
+        errcode: 0,
+        errmsg: 'updated',
+      },
+    );
+    expect(await call('/group/get', { groupid: group.groupid })).toMatchObject({
+      groupname: 'zhangsangroup',
+      userlist: ['lisi@gzdev.com'],
+    });
+    await call('/user/delete', { userid: 'lisi@gzdev.com' });
+    // The member's deletion empties the user list; the group stays (it is no longer valid to update as empty).
+    expect(await call('/group/get', { groupid: group.groupid })).toMatchObject({ userlist: [] });
+  });
+
+  it('group rules: members must exist, at least one of userlist/grouplist/department, allow_type 0..3, unknown groups', async () => {
+    await call('/user/create', {}, zhangsan);
+    const base = { groupid: 'g@gzdev.com', groupname: 'g', allow_type: 0 };
+    expect((await call('/group/create', {}, { ...base, userlist: ['ghost@gzdev.com'] }))['errcode']).toBe(
+      60111,
+    );
+    expect((await call('/group/create', {}, { ...base, userlist: [] }))['errcode']).toBe(40058);
+    expect(
+      (await call('/group/create', {}, { ...base, userlist: [zhangsan.userid], allow_type: 5 }))['errcode'],
+    ).toBe(40058);
+    expect(
+      (await call('/group/create', {}, { ...base, groupid: 'g', userlist: [zhangsan.userid] }))['errcode'],
+    ).toBe(40058);
+    expect((await call('/group/create', {}, { ...base, department: [1] }))['errcode']).toBe(0);
+    expect((await call('/group/create', {}, { ...base, department: [1] }))['errcode']).toBe(60302);
+    expect((await call('/group/update', {}, { groupid: base.groupid, department: [] }))['errcode']).toBe(
+      40058,
+    );
+    expect((await call('/group/get', { groupid: 'none@gzdev.com' }))['errcode']).toBe(60301);
+    expect(await call('/group/delete', { groupid: base.groupid })).toEqual({ errcode: 0, errmsg: 'deleted' });
+    expect((await call('/group/delete', { groupid: base.groupid }))['errcode']).toBe(60301);
+  });
+});
+
+// Customer tags (企业客户标签): https://developer.work.weixin.qq.com/document/path/92117 (get_corp_tag_list,
+// add_corp_tag, edit_corp_tag, del_corp_tag), /92118 (mark_tag).
+describe('corp tags (92117, 92118)', () => {
+  let tags: WeComSandbox;
+  let t: string;
+  beforeEach(async () => {
+    tags = await startWeComSandbox({ corps: [{ corpId: CORP, secret: SECRET }] });
+    tags.admin(CORP).seed(demoDirectory());
+    t = String(
+      (
+        (await (
+          await fetch(`${tags.url}/cgi-bin/gettoken?corpid=${CORP}&corpsecret=${SECRET}`)
+        ).json()) as Record<string, unknown>
+      )['access_token'],
+    );
+  });
+  afterEach(() => tags.close());
+  const call = async (path: string, body: unknown) => {
+    const response = await fetch(`${tags.url}/cgi-bin/externalcontact/${path}?access_token=${t}`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(200);
+    return (await response.json()) as Record<string, unknown>;
+  };
+  type Group = { group_id: string; group_name: string; tag: { id: string; name: string }[] };
+
+  it('add_corp_tag creates a group by group_name (or adds to it) and answers tag_group with the new tags', async () => {
+    const added = await call('add_corp_tag', {
+      group_name: '客户等级',
+      order: 1,
+      tag: [{ name: 'VIP' }, { name: '普通', order: 2 }],
+    });
+    expect(added['errcode']).toBe(0);
+    const group = added['tag_group'] as Group;
+    expectShape(group, {
+      group_id: 'string',
+      group_name: 'string',
+      create_time: 'number',
+      order: 'number',
+      tag: 'array',
+    });
+    for (const tag of group.tag)
+      expectShape(tag, { id: 'string', name: 'string', create_time: 'number', order: 'number' });
+    expect(group.group_name).toBe('客户等级');
+    expect(group.tag.map((x) => x.name)).toEqual(['VIP', '普通']);
+    const more = (await call('add_corp_tag', { group_name: '客户等级', tag: [{ name: '流失' }] }))[
+      'tag_group'
+    ] as Group;
+    expect(more.group_id).toBe(group.group_id);
+    expect(more.tag.map((x) => x.name)).toEqual(['流失']);
+    const byId = (await call('add_corp_tag', { group_id: group.group_id, tag: [{ name: '潜在' }] }))[
+      'tag_group'
+    ] as Group;
+    expect(byId.group_id).toBe(group.group_id);
+    expect(
+      (await call('add_corp_tag', { group_id: group.group_id, tag: [{ name: 'VIP' }] }))['errcode'],
+    ).toBe(40071);
+    expect((await call('add_corp_tag', { group_id: 'etnosuchgroup', tag: [{ name: 'x' }] }))['errcode']).toBe(
+      40068,
+    );
+    expect(
+      (await call('add_corp_tag', { group_name: 'g', tag: [{ name: 'x'.repeat(31) }] }))['errcode'],
+    ).toBe(40058);
+  });
+
+  it('get_corp_tag_list: all, by tag_id, by group_id (group_id wins when both are given)', async () => {
+    const a = (await call('add_corp_tag', { group_name: 'A', tag: [{ name: 'a1' }, { name: 'a2' }] }))[
+      'tag_group'
+    ] as Group;
+    const b = (await call('add_corp_tag', { group_name: 'B', tag: [{ name: 'b1' }] }))['tag_group'] as Group;
+    const list = async (body: unknown) => (await call('get_corp_tag_list', body))['tag_group'] as Group[];
+    expect((await list({})).map((g) => g.group_name)).toEqual(['A', 'B']);
+    expect((await list({ tag_id: [a.tag[1]!.id] })).map((g) => g.tag.map((x) => x.name))).toEqual([['a2']]);
+    expect((await list({ tag_id: [a.tag[0]!.id], group_id: [b.group_id] })).map((g) => g.group_name)).toEqual(
+      ['B'],
+    );
+  });
+
+  it('edit_corp_tag renames a tag or a group; del_corp_tag deletes, and a group left empty goes too', async () => {
+    const a = (await call('add_corp_tag', { group_name: 'A', tag: [{ name: 'a1' }, { name: 'a2' }] }))[
+      'tag_group'
+    ] as Group;
+    expect((await call('edit_corp_tag', { id: a.tag[0]!.id, name: 'a1-renamed' }))['errcode']).toBe(0);
+    expect((await call('edit_corp_tag', { id: a.group_id, name: 'A2' }))['errcode']).toBe(0);
+    expect((await call('edit_corp_tag', { id: a.tag[1]!.id, name: 'a1-renamed' }))['errcode']).toBe(40071);
+    expect((await call('edit_corp_tag', { id: 'etnone', name: 'x' }))['errcode']).toBe(40068);
+    const [group] = (await call('get_corp_tag_list', {}))['tag_group'] as Group[];
+    expect(group).toMatchObject({ group_name: 'A2', tag: [{ name: 'a1-renamed' }, { name: 'a2' }] });
+    expect((await call('del_corp_tag', { tag_id: [a.tag[0]!.id] }))['errcode']).toBe(0);
+    expect(
+      ((await call('get_corp_tag_list', {}))['tag_group'] as Group[])[0]!.tag.map((x) => x.name),
+    ).toEqual(['a2']);
+    await call('del_corp_tag', { tag_id: [a.tag[1]!.id] });
+    expect((await call('get_corp_tag_list', {}))['tag_group']).toEqual([]);
+    expect((await call('del_corp_tag', { tag_id: [a.tag[1]!.id] }))['errcode']).toBe(40068);
+    expect((await call('del_corp_tag', {}))['errcode']).toBe(40058);
+  });
+
+  it('only the creating application may edit or delete (81011): a group made in the admin console is read-only', async () => {
+    const console = tags.admin(CORP).addConsoleCorpTags('后台标签', ['t1']);
+    expect((await call('edit_corp_tag', { id: console.tag[0]!.id, name: 'x' }))['errcode']).toBe(81011);
+    expect((await call('del_corp_tag', { group_id: [console.group_id] }))['errcode']).toBe(81011);
+    expect(
+      (await call('add_corp_tag', { group_id: console.group_id, tag: [{ name: 'x' }] }))['errcode'],
+    ).toBe(81011);
+    expect(((await call('get_corp_tag_list', {}))['tag_group'] as Group[]).map((g) => g.group_name)).toEqual([
+      '后台标签',
+    ]);
+  });
+
+  it('mark_tag adds and removes corp tags on a member’s customer; they show in follow_user.tags; 84061, 60111, 40068', async () => {
+    const a = (await call('add_corp_tag', { group_name: '等级', tag: [{ name: 'VIP' }, { name: '普通' }] }))[
+      'tag_group'
+    ] as Group;
+    const mark = (body: Record<string, unknown>) =>
+      call('mark_tag', { userid: 'lisi', external_userid: 'wmDemoCustomer0001', ...body });
+    expect((await mark({ add_tag: [a.tag[0]!.id, a.tag[1]!.id] }))['errcode']).toBe(0);
+    expect((await mark({ remove_tag: [a.tag[1]!.id] }))['errcode']).toBe(0);
+    const answer = (await (
+      await fetch(
+        `${tags.url}/cgi-bin/externalcontact/get?access_token=${t}&external_userid=wmDemoCustomer0001`,
+      )
+    ).json()) as { follow_user: { tags: unknown[] }[] };
+    expect(answer.follow_user[0]!.tags).toEqual([
+      { group_name: '等级', tag_name: 'VIP', type: 1, tag_id: a.tag[0]!.id },
+    ]);
+    expect((await mark({ userid: 'wangwu', add_tag: [a.tag[0]!.id] }))['errcode']).toBe(84061);
+    expect((await mark({ userid: 'nobody', add_tag: [a.tag[0]!.id] }))['errcode']).toBe(60111);
+    expect((await mark({ add_tag: ['etnone'] }))['errcode']).toBe(40068);
+    expect((await mark({}))['errcode']).toBe(40058);
+    await call('del_corp_tag', { group_id: [a.group_id] });
+    const after = (await (
+      await fetch(
+        `${tags.url}/cgi-bin/externalcontact/get?access_token=${t}&external_userid=wmDemoCustomer0001`,
+      )
+    ).json()) as { follow_user: { tags: unknown[] }[] };
+    expect(after.follow_user[0]!.tags).toEqual([]);
+  });
+});

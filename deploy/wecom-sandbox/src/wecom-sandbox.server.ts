@@ -4,6 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { CorpAdmin, type CorpConfig } from './corp-admin';
 import { RateLimiter, WECOM_DOCUMENTED_LIMITS, type RateWindow } from './rate-limiter';
 import type { SandboxDirectory, SandboxExternalContact, SandboxUser } from './sandbox-directory';
+import { CORP_TAG_ROUTES } from './corp-tags';
+import { E, WeComError } from './errors';
+import { EXMAIL_ROUTES } from './exmail';
+import { str, type Answer, type Params, type Route } from './route';
 
 export type WeComSandboxOptions = {
   host?: string;
@@ -22,35 +26,6 @@ export type WeComSandbox = {
   admin(corpId: string): CorpAdmin;
   setLimits(limits: RateWindow[]): void;
   close(): Promise<void>;
-};
-
-type Params = Record<string, unknown>;
-type Answer = Record<string, unknown>;
-/** An errcode answer (HTTP 200, as WeCom answers its errors). */
-class WeComError extends Error {
-  constructor(
-    readonly errcode: number,
-    readonly errmsg: string,
-  ) {
-    super(errmsg);
-  }
-}
-
-// errcodes: https://developer.work.weixin.qq.com/document/path/90313 (全局错误码)
-const E = {
-  invalidCredential: () => new WeComError(40001, 'invalid credential, access_token is invalid or not latest'),
-  invalidCorpId: () => new WeComError(40013, 'invalid corpid'),
-  invalidToken: () => new WeComError(40014, 'invalid access_token'),
-  invalidParam: (what: string) => new WeComError(40058, `invalid Request Parameter: ${what}`),
-  missingToken: () => new WeComError(41001, 'access_token missing'),
-  missingCorpId: () => new WeComError(41002, 'corpid missing'),
-  missingSecret: () => new WeComError(41004, 'corpsecret missing'),
-  missingAgentId: () => new WeComError(41011, 'missing agentid'),
-  expired: () => new WeComError(42001, 'access_token expired'),
-  rateLimited: () => new WeComError(45009, 'api freq out of limit'),
-  noUser: (id: string) => new WeComError(60111, `userid not found: ${id}`),
-  noDepartment: (id: unknown) => new WeComError(60123, `invalid party id: ${String(id)}`),
-  noRelation: (id: string) => new WeComError(84061, `not external contact: ${id}`),
 };
 
 // Cursors are opaque to clients; here an offset into the stable (insertion-ordered) list.
@@ -73,7 +48,6 @@ function limitOf(value: unknown, fallback: number, max: number): number {
   if (!Number.isInteger(n) || n < 1 || n > max) throw E.invalidParam(`limit must be 1..${max}`);
   return n;
 }
-const str = (value: unknown): string | undefined => (value === undefined ? undefined : String(value));
 
 const userView = (u: SandboxUser) => ({
   userid: u.userid,
@@ -106,8 +80,6 @@ const contactView = (c: SandboxExternalContact) => ({
     : {}),
 });
 
-type Route = { method: 'GET' | 'POST'; auth: boolean; handle: (corp: CorpAdmin, p: Params) => Answer };
-
 /**
  * A local stand-in for WeCom's server API (qyapi.weixin.qq.com): the documented subset the contacts
  * connector uses, with WeCom's paths, field names, errcodes, cursors, token expiry and frequency limits.
@@ -133,7 +105,8 @@ export async function startWeComSandbox(options: WeComSandboxOptions): Promise<W
   const limiter = new RateLimiter(options.limits ?? WECOM_DOCUMENTED_LIMITS);
   const now = options.now ?? Date.now;
   const ttl = options.tokenTtlSeconds ?? 7200;
-  const tokenOwner = new Map<string, CorpAdmin>();
+  // Which corp, and which API (WeCom or Exmail: separate secrets, separate tokens), each token was issued for.
+  const tokenOwner = new Map<string, { corp: CorpAdmin; api: 'wecom' | 'exmail' }>();
 
   const routes: Record<string, Route> = {
     '/cgi-bin/department/list': {
@@ -232,7 +205,7 @@ export async function startWeComSandbox(options: WeComSandboxOptions): Promise<W
                   remark: f.remark,
                   description: f.description,
                   createtime: f.createtime,
-                  tag_id: f.tags.map((_, i) => `et${c.external_userid}${i}`),
+                  tag_id: f.tags.map((t, i) => t.tag_id ?? `et${c.external_userid}${i}`),
                   remark_corp_name: f.remark_corp_name ?? '',
                   remark_mobiles: f.remark_mobiles,
                   oper_userid: f.oper_userid,
@@ -275,6 +248,9 @@ export async function startWeComSandbox(options: WeComSandboxOptions): Promise<W
     },
   };
 
+  Object.assign(routes, CORP_TAG_ROUTES);
+  for (const [path, route] of Object.entries(EXMAIL_ROUTES)) routes[`/exmail${path}`] = route;
+
   function usersOf(corp: CorpAdmin, p: Params): SandboxUser[] {
     const id = Number(p['department_id']);
     if (!corp.state.departments.has(id)) throw E.noDepartment(p['department_id']);
@@ -283,35 +259,39 @@ export async function startWeComSandbox(options: WeComSandboxOptions): Promise<W
     return [...corp.state.users.values()].filter((u) => u.department.some((d) => inScope.has(d)));
   }
 
-  function gettoken(p: Params): Answer {
+  function gettoken(p: Params, api: 'wecom' | 'exmail'): Answer {
     const corpId = str(p['corpid']);
     const secret = str(p['corpsecret']);
     if (!corpId) throw E.missingCorpId();
     if (!secret) throw E.missingSecret();
     const corp = corps.get(corpId);
     if (!corp) throw E.invalidCorpId();
-    if (corp.config.secret !== secret) throw E.invalidCredential();
+    const expected = api === 'exmail' ? corp.config.exmailSecret : corp.config.secret;
+    if (expected === undefined || expected !== secret) throw E.invalidCredential();
     const token = randomBytes(48).toString('base64url');
     corp.tokens.set(token, Date.now() + ttl * 1000);
-    tokenOwner.set(token, corp);
+    tokenOwner.set(token, { corp, api });
     return { access_token: token, expires_in: ttl };
   }
 
-  function authenticate(p: Params): CorpAdmin {
+  function authenticate(p: Params, api: 'wecom' | 'exmail'): CorpAdmin {
     const token = str(p['access_token']);
     if (!token) throw E.missingToken();
-    const corp = tokenOwner.get(token);
-    const expiry = corp?.tokens.get(token);
-    if (!corp || expiry === undefined) throw E.invalidToken();
+    const owner = tokenOwner.get(token);
+    const expiry = owner?.corp.tokens.get(token);
+    // A WeCom token means nothing to Exmail and the other way round: another host, another secret.
+    if (!owner || expiry === undefined || owner.api !== api) throw E.invalidToken();
     if (expiry <= Date.now()) throw E.expired();
-    return corp;
+    return owner.corp;
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     if (url.pathname.startsWith('/sandbox/')) return adminHttp(url, req, res);
-    const route = url.pathname === '/cgi-bin/gettoken' ? undefined : routes[url.pathname];
-    if (url.pathname !== '/cgi-bin/gettoken' && !route)
+    const api = url.pathname.startsWith('/exmail/') ? 'exmail' : 'wecom';
+    const isGettoken = url.pathname === '/cgi-bin/gettoken' || url.pathname === '/exmail/cgi-bin/gettoken';
+    const route = isGettoken ? undefined : routes[url.pathname];
+    if (!isGettoken && !route)
       return json(res, 404, { errcode: 404, errmsg: `sandbox: no API ${url.pathname}` });
     const params: Params = Object.fromEntries(url.searchParams);
     const body = req.method === 'POST' ? await readBody(req) : '';
@@ -332,9 +312,9 @@ export async function startWeComSandbox(options: WeComSandboxOptions): Promise<W
         corp = corps.get(str(params['corpid']) ?? '');
         if (corp) count(corp, url.pathname);
         if (corp && !limiter.take(`${corp.config.corpId} ${url.pathname}`, now())) throw E.rateLimited();
-        return json(res, 200, { errcode: 0, errmsg: 'ok', ...gettoken(params) });
+        return json(res, 200, { errcode: 0, errmsg: 'ok', ...gettoken(params, api) });
       }
-      corp = authenticate(params);
+      corp = authenticate(params, api);
       count(corp, url.pathname);
       if (!limiter.take(`${corp.config.corpId} ${url.pathname}`, now())) throw E.rateLimited();
       const fault = corp.faults.find(
@@ -359,6 +339,12 @@ export async function startWeComSandbox(options: WeComSandboxOptions): Promise<W
     const corp = kind === 'corps' ? corps.get(decodeURIComponent(corpId ?? '')) : undefined;
     if (!corp) return json(res, 404, { error: 'unknown corp' });
     if (req.method === 'GET' && action === 'directory') return json(res, 200, corp.snapshot());
+    if (req.method === 'GET' && action === 'exmail')
+      return json(res, 200, {
+        users: [...corp.exmail.users.values()],
+        groups: [...corp.exmail.groups.values()],
+      });
+    if (req.method === 'GET' && action === 'corp-tags') return json(res, 200, corp.corpTags.groups);
     if (req.method !== 'POST') return json(res, 405, { error: 'POST' });
     const input = JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>;
     const actions: Record<string, () => unknown> = {

@@ -1,0 +1,70 @@
+import type { Pool } from 'pg';
+
+/**
+ * What Exmail cannot hold for TagGuard (D-F1): a mail group has no free field for the tag id and Exmail
+ * lists no mail groups, so the connector keeps tag id → group address here, and employee id → mailbox
+ * address so that setAccountActive needs no scan. One namespace per Exmail corp.
+ */
+export interface ExmailKeyStore {
+  get(kind: 'account' | 'group', key: string): Promise<string | undefined>;
+  put(kind: 'account' | 'group', key: string, address: string): Promise<void>;
+  delete(kind: 'account' | 'group', key: string): Promise<void>;
+  list(kind: 'account' | 'group'): Promise<{ key: string; address: string }[]>;
+}
+
+/** The key store in sync-service's PostgreSQL schema (one small table, created when absent). */
+export class PostgresExmailKeyStore implements ExmailKeyStore {
+  private ready: Promise<void> | undefined;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly namespace: string,
+    private readonly table = 'exmail_keys',
+  ) {}
+
+  private init(): Promise<void> {
+    this.ready ??= this.pool
+      .query(
+        `CREATE TABLE IF NOT EXISTS ${this.table} (namespace text NOT NULL, kind text NOT NULL, key text NOT NULL,
+           address text NOT NULL, PRIMARY KEY (namespace, kind, key))`,
+      )
+      .then(() => undefined);
+    return this.ready;
+  }
+
+  async get(kind: 'account' | 'group', key: string): Promise<string | undefined> {
+    await this.init();
+    const { rows } = await this.pool.query<{ address: string }>(
+      `SELECT address FROM ${this.table} WHERE namespace = $1 AND kind = $2 AND key = $3`,
+      [this.namespace, kind, key],
+    );
+    return rows[0]?.address;
+  }
+
+  async put(kind: 'account' | 'group', key: string, address: string): Promise<void> {
+    await this.init();
+    await this.pool.query(
+      `INSERT INTO ${this.table} (namespace, kind, key, address) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (namespace, kind, key) DO UPDATE SET address = EXCLUDED.address`,
+      [this.namespace, kind, key, address],
+    );
+  }
+
+  async delete(kind: 'account' | 'group', key: string): Promise<void> {
+    await this.init();
+    await this.pool.query(`DELETE FROM ${this.table} WHERE namespace = $1 AND kind = $2 AND key = $3`, [
+      this.namespace,
+      kind,
+      key,
+    ]);
+  }
+
+  async list(kind: 'account' | 'group'): Promise<{ key: string; address: string }[]> {
+    await this.init();
+    const { rows } = await this.pool.query<{ key: string; address: string }>(
+      `SELECT key, address FROM ${this.table} WHERE namespace = $1 AND kind = $2 ORDER BY key`,
+      [this.namespace, kind],
+    );
+    return rows;
+  }
+}
