@@ -13,7 +13,8 @@ import {
 export const CORP_TAG_GROUP = 'TagGuard';
 
 /** A member of a customer tag's "group": `<follower userid>/<external_userid>` (mark_tag needs both, D-G2). */
-export const corpTagMember = (followerId: string, externalUserId: string) => `${followerId}/${externalUserId}`;
+export const corpTagMember = (followerId: string, externalUserId: string) =>
+  `${followerId}/${externalUserId}`;
 
 /**
  * The customer tags → WeCom corp tags channel's side of the port (D-G2): a "group" is one customer tag

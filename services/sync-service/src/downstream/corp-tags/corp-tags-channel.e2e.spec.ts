@@ -1,0 +1,104 @@
+import { demoDirectory, startWeComSandbox, type WeComSandbox } from '@tagguard/wecom-sandbox';
+import type { TagIntegrationEventV1 } from '@tagguard/contracts';
+import { eventually } from '@tagguard/testing';
+import { DownstreamHarness } from '../testing/downstream-harness';
+
+// sync-service as its own OS process on real PostgreSQL and Kafka, its WeCom connector and its
+// "wecom-corp-tags" downstream connector both pointed at the WeCom sandbox (HTTP, in this process): the
+// sandbox's demo directory is pulled on start (customer wmDemoCustomer0001, followed by lisi), customer
+// tags come on tag-service's topic, and the marks are read back through the sandbox's admin handle.
+const CORP = 'wwcorptagschan001';
+const CUSTOMER = 'wmDemoCustomer0001';
+
+describe('customer tags → WeCom corp tags channel, through the sandbox', () => {
+  let sandbox: WeComSandbox;
+  let h: DownstreamHarness;
+  beforeAll(async () => {
+    sandbox = await startWeComSandbox({ corps: [{ corpId: CORP, secret: 'sec' }] });
+    sandbox.admin(CORP).seed(demoDirectory());
+    h = await DownstreamHarness.start((harness) => ({
+      WECOM_TENANT_ID: harness.tenant.tenantId,
+      WECOM_CORP_ID: CORP,
+      WECOM_SECRET: 'sec',
+      WECOM_BASE_URL: sandbox.url,
+      WECOM_FULL_SYNC_INTERVAL_SECONDS: '0',
+    }));
+  }, 90_000);
+  afterAll(async () => {
+    await h?.stop();
+    await sandbox?.close();
+  });
+
+  const tenantId = () => h.tenant.tenantId;
+  /** The corp tags on the customer as lisi (its follower) sees them, in the sandbox. */
+  const marks = () =>
+    sandbox
+      .admin(CORP)
+      .snapshot()
+      .externalContacts.find((c) => c.external_userid === CUSTOMER)!
+      .follow_user.find((f) => f.userid === 'lisi')!
+      .tags.map((t) => `${t.group_name}/${t.tag_name}`);
+  const library = () =>
+    sandbox.admin(CORP).corpTags.groups.flatMap((g) => g.tag.map((t) => `${g.group_name}/${t.name}`));
+  let revision = 0;
+  /** tag-service's public events, each with the next revision of its tag. */
+  const publish = (events: { type: string; data: object }[]) =>
+    h.publishTagEvents(
+      events.map((e) => ({
+        type: e.type,
+        data: { tenantId: tenantId(), revision: String(revision++), ...e.data },
+      })) as TagIntegrationEventV1[],
+    );
+  const member = { kind: 'customer', id: CUSTOMER };
+
+  it('given a customer tag, when a customer is added, its follower marks it in WeCom; removed, unmarked; deleted, the corp tag goes', async () => {
+    const configured = await h.downstreamCall('ConfigureChannel', {
+      channelId: 'corp-tags',
+      kind: 'CHANNEL_KIND_CUSTOMER_CORP_TAGS',
+      connector: 'wecom-corp-tags',
+      settings: {},
+    });
+    expect(configured.result).toMatchObject({ changed: true });
+    await h.downstreamCall('EnableChannel', { channelId: 'corp-tags' });
+    await publish([
+      {
+        type: 'tag.created.v1',
+        data: { tagId: 'vip', name: '重点客户', kind: 'customer', nodeType: 'tag', parentId: null },
+      },
+      {
+        type: 'tag.members_added.v1',
+        data: { tagId: 'vip', source: 'admin', members: [member] },
+      },
+    ]);
+    await eventually(() => expect(marks()).toEqual(['TagGuard/重点客户']), 30_000);
+
+    await publish([
+      {
+        type: 'tag.members_removed.v1',
+        data: { tagId: 'vip', source: 'admin', members: [member] },
+      },
+    ]);
+    await eventually(() => expect(marks()).toEqual([]), 20_000);
+    expect(library()).toEqual(['TagGuard/重点客户']);
+
+    await publish([
+      {
+        type: 'tag.members_added.v1',
+        data: { tagId: 'vip', source: 'admin', members: [member] },
+      },
+    ]);
+    await eventually(() => expect(marks()).toEqual(['TagGuard/重点客户']), 20_000);
+    await publish([
+      {
+        type: 'tag.deleted.v1',
+        data: { tagId: 'vip', tagIds: ['vip'], deletedBy: 'admin-1', purgeDueAt: new Date().toISOString() },
+      },
+    ]);
+    await eventually(() => expect(library()).toEqual([]), 20_000);
+    expect(marks()).toEqual([]);
+
+    const { state } = await h.downstreamCall('GetChannelState', { channelId: 'corp-tags' });
+    expect(state).toMatchObject({ status: 'ok', queueDepth: '0' });
+    expect(state.lastAppliedKey).toBe('group/vip');
+  }, 120_000);
+});
