@@ -1,3 +1,4 @@
+import { status } from '@grpc/grpc-js';
 import { demoDirectory, startWeComSandbox, type WeComSandbox } from '@tagguard/wecom-sandbox';
 import type { TagIntegrationEventV1 } from '@tagguard/contracts';
 import { eventually } from '@tagguard/testing';
@@ -88,6 +89,29 @@ describe('customer tags → WeCom corp tags channel, through the sandbox', () =>
       },
     ]);
     await eventually(() => expect(marks()).toEqual(['TagGuard/重点客户']), 20_000);
+
+    // WeCom unreachable (every mark_tag answers -1, far more often than the client and the applier's
+    // MAX_ATTEMPTS for a refusal would retry): the change waits, the channel says retrying, then it applies.
+    sandbox.admin(CORP).plantFault({ path: '/cgi-bin/externalcontact/mark_tag', errcode: -1, times: 1_000 });
+    await publish([
+      { type: 'tag.members_removed.v1', data: { tagId: 'vip', source: 'admin', members: [member] } },
+    ]);
+    await eventually(async () => {
+      const { state } = await h.downstreamCall('GetChannelState', { channelId: 'corp-tags' });
+      expect(state).toMatchObject({ status: 'retrying', queueDepth: '1' });
+      expect(sandbox.admin(CORP).callCount('/cgi-bin/externalcontact/mark_tag')).toBeGreaterThan(30);
+    }, 60_000);
+    expect(marks()).toEqual(['TagGuard/重点客户']);
+    sandbox.admin(CORP).faults.length = 0;
+    await eventually(() => expect(marks()).toEqual([]), 30_000);
+    expect((await h.downstreamCall('GetChannelState', { channelId: 'corp-tags' })).state).toMatchObject({
+      failedTotal: '0',
+    });
+    await publish([
+      { type: 'tag.members_added.v1', data: { tagId: 'vip', source: 'admin', members: [member] } },
+    ]);
+    await eventually(() => expect(marks()).toEqual(['TagGuard/重点客户']), 20_000);
+
     await publish([
       {
         type: 'tag.deleted.v1',
@@ -100,5 +124,10 @@ describe('customer tags → WeCom corp tags channel, through the sandbox', () =>
     const { state } = await h.downstreamCall('GetChannelState', { channelId: 'corp-tags' });
     expect(state).toMatchObject({ status: 'ok', queueDepth: '0' });
     expect(state.lastAppliedKey).toBe('group/vip');
+    // Drift and resync read the marks from the connector's own record, not from WeCom: refused (D-G2).
+    expect(await h.failure('DownstreamService', 'DetectDrift', { channelId: 'corp-tags' })).toMatchObject({
+      code: status.FAILED_PRECONDITION,
+      field: 'kind',
+    });
   }, 120_000);
 });

@@ -114,18 +114,23 @@ export class CorpTagsDirectory implements DownstreamDirectory {
     });
   }
 
-  /** WeCom's refusals are rejections; anything else (connection refused, timeouts, 5xx) means unreachable. */
+  /**
+   * WeCom's refusals are rejections; "busy / no answer" (-1: also connection refused, timeouts, 5xx, after
+   * the client's own retries) and the frequency limit (45009) mean unreachable: the change waits, in order.
+   */
   private async call<T>(run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (error) {
       if (error instanceof DownstreamRejectedError) throw error;
-      if (error instanceof WeComApiError)
+      if (error instanceof WeComApiError && !UNREACHABLE.has(error.errcode))
         throw new DownstreamRejectedError(this.kind, 'other', error.message);
       throw new DownstreamUnavailableError(this.kind, String(error), error);
     }
   }
 }
+
+const UNREACHABLE = new Set([-1, 45009]);
 
 function split(member: string): [string, string] {
   const at = member.indexOf('/');
