@@ -102,7 +102,9 @@ export class CorpTagsDirectory implements DownstreamDirectory {
     }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    // Nothing of its own: the WeCom client holds no connection and the key store's pool is the process's.
+  }
 
   private async marks(tagId: string) {
     return (await this.keys.list('account')).filter((m) => m.key.startsWith(`${tagId}|`));
