@@ -130,4 +130,38 @@ describe('customer tags → WeCom corp tags channel, through the sandbox', () =>
       field: 'kind',
     });
   }, 120_000);
+
+  it('given a tagged customer the directory does not know yet, when it arrives with its follower, then that follower marks it', async () => {
+    const contact = sandbox.admin(CORP).snapshot().externalContacts[0]!;
+    await sandbox.admin(CORP).upsertExternalContact({
+      ...contact,
+      external_userid: 'wmLateCustomer001',
+      follow_user: contact.follow_user.map((f) => ({ ...f, tags: [] })),
+    });
+    const lateTags = () =>
+      sandbox
+        .admin(CORP)
+        .snapshot()
+        .externalContacts.find((c) => c.external_userid === 'wmLateCustomer001')!
+        .follow_user[0]!.tags.map((t) => t.tag_name);
+    await publish([
+      {
+        type: 'tag.created.v1',
+        data: { tagId: 'late', name: '后到客户', kind: 'customer', nodeType: 'tag', parentId: null },
+      },
+      {
+        type: 'tag.members_added.v1',
+        data: { tagId: 'late', source: 'admin', members: [{ kind: 'customer', id: 'wmLateCustomer001' }] },
+      },
+    ]);
+    // The corp tag is made (the tag is wanted), but nobody can mark a customer without a known follower.
+    await eventually(() => expect(library()).toContain('TagGuard/后到客户'), 20_000);
+    expect(lateTags()).toEqual([]);
+    await h.directory('UpsertCustomer', {
+      externalUserId: 'wmLateCustomer001',
+      name: '晚到',
+      followers: [{ employeeId: contact.follow_user[0]!.userid }],
+    });
+    await eventually(() => expect(lateTags()).toEqual(['后到客户']), 20_000);
+  }, 60_000);
 });
