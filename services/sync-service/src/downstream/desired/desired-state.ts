@@ -16,6 +16,7 @@ export class DesiredState {
   private readonly employees: string;
   private readonly employeeDepartments: string;
   private readonly departments: string;
+  private readonly followers: string;
 
   constructor(
     private readonly t: DownstreamTables,
@@ -24,6 +25,7 @@ export class DesiredState {
     this.employees = `${quoteIdent(schema)}.employees`;
     this.employeeDepartments = `${quoteIdent(schema)}.employee_departments`;
     this.departments = `${quoteIdent(schema)}.departments`;
+    this.followers = `${quoteIdent(schema)}.customer_followers`;
   }
 
   /** Every employee has an account (a departed or disabled one a disabled account: never deleted). */
@@ -86,6 +88,41 @@ export class DesiredState {
       displayName: t.name,
       email: `${t.tag_id}@${channel.settings.mailDomain}`,
       memberEmployeeIds: byTag.get(t.tag_id)!,
+    }));
+  }
+
+  /**
+   * One corp tag per active customer tag (D-G2): its customer members that the directory knows, each with
+   * one follower (the first by employee id; mark_tag needs a member who follows the customer). A customer
+   * without a follower in the directory cannot be marked and is left out.
+   */
+  async customerTags(q: Sql, channel: ChannelRow, tagIds?: string[]): Promise<DownstreamGroup[]> {
+    const params: unknown[] = tagIds ? [channel.tenantId, tagIds] : [channel.tenantId];
+    const only = tagIds ? 'AND t.tag_id = ANY($2)' : '';
+    const tags = await rows<{ tag_id: string; name: string }>(
+      q,
+      `SELECT tag_id, name FROM ${this.t.tags} t
+        WHERE tenant_id = $1 AND kind = 'customer' AND node_type = 'tag' AND status = 'active' ${only}
+        ORDER BY tag_id`,
+      params,
+    );
+    if (tags.length === 0) return [];
+    const members = await rows<{ tag_id: string; member: string }>(
+      q,
+      `SELECT DISTINCT ON (m.tag_id, m.member_id) m.tag_id, f.employee_id || '/' || m.member_id AS member
+         FROM ${this.t.tagMembers} m JOIN ${this.t.tags} t ON t.tenant_id = m.tenant_id AND t.tag_id = m.tag_id
+         JOIN ${this.followers} f ON f.tenant_id = m.tenant_id AND f.external_user_id = m.member_id
+        WHERE m.tenant_id = $1 AND m.member_kind = 'customer' ${only}
+        ORDER BY m.tag_id, m.member_id, f.employee_id`,
+      params,
+    );
+    const byTag = new Map<string, string[]>(tags.map((t) => [t.tag_id, []]));
+    for (const m of members) byTag.get(m.tag_id)?.push(m.member);
+    return tags.map((t) => ({
+      groupId: t.tag_id,
+      displayName: t.name,
+      email: '',
+      memberEmployeeIds: byTag.get(t.tag_id)!.sort(),
     }));
   }
 }

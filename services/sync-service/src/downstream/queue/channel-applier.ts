@@ -15,10 +15,13 @@ export type DownstreamConnectors = Readonly<Record<string, DownstreamConnectorFa
 
 export const MAX_ATTEMPTS = 5;
 const BATCH = 500;
-const CONCURRENCY = 16;
+export const CONCURRENCY = 16;
 const TICK_MS = 100;
 const BACKOFF = { firstMs: 200, maxMs: 10_000 };
-/** Applied changes are marked every FLUSH_ROWS or FLUSH_MS: a crash applies at most that many (plus those in flight) again. */
+/**
+ * Applied changes are marked every FLUSH_ROWS or FLUSH_MS, and nothing is applied while they are: a crash
+ * applies again at most FLUSH_ROWS + 2 × CONCURRENCY changes (those not marked yet and those in flight).
+ */
 export const FLUSH_ROWS = 32;
 const FLUSH_MS = 100;
 
@@ -190,6 +193,8 @@ export class ChannelApplier {
     let unavailable: string | undefined;
     const runKey = async (changes: Row[]): Promise<void> => {
       for (const row of changes) {
+        // While applied changes are being marked, none is applied (bounds what a crash applies again).
+        await flushing;
         if (unavailable || !this.running) return;
         try {
           await applyTo(port, row.change);

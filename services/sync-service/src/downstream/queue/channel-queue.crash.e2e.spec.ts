@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import { eventually, testInfra } from '@tagguard/testing';
 import { DownstreamHarness } from '../testing/downstream-harness';
-import { FLUSH_ROWS } from './channel-applier';
+import { CONCURRENCY, FLUSH_ROWS } from './channel-applier';
 
 const EMPLOYEES = 400;
 
@@ -76,7 +76,7 @@ describe('channel queue: SIGKILL of sync-service mid-way', () => {
         if (w.op === 'upsertAccount')
           perEmployee.set(w.account.employeeId, (perEmployee.get(w.account.employeeId) ?? 0) + 1);
       const twice = [...perEmployee].filter(([id, n]) => id !== 'e0001' && n > 1);
-      expect(twice.length).toBeLessThanOrEqual(FLUSH_ROWS + 16);
+      expect(twice.length).toBeLessThanOrEqual(FLUSH_ROWS + 2 * CONCURRENCY);
       const e0001 = writes.filter((w) => w.op === 'upsertAccount' && w.account.employeeId === 'e0001');
       expect(e0001.length).toBeGreaterThanOrEqual(e.n);
       expect(e0001[e0001.length - 1]).toMatchObject({ account: { active: false } });

@@ -43,11 +43,15 @@ export class ChannelQueue {
       if (!('all' in scope) && !ids) return 0;
       for (const account of await this.desired.accounts(tx, channel, ids))
         changes.push({ op: 'upsertAccount', account });
-    } else if (channel.kind === 'tag_groups') {
+    } else {
+      // tags → mail groups, customer tags → corp tags (D-G2): both whole groups keyed by tag id.
       const everything = 'all' in scope || scope.allGroups === true;
       const tagIds = everything ? undefined : scope.tagIds;
       if (!everything && !tagIds?.length) return 0;
-      const groups = await this.desired.groups(tx, channel, tagIds);
+      const groups =
+        channel.kind === 'tag_groups'
+          ? await this.desired.groups(tx, channel, tagIds)
+          : await this.desired.customerTags(tx, channel, tagIds);
       for (const group of groups) changes.push({ op: 'upsertGroup', group });
       // Groups queued before that are no longer wanted (tag deleted, no longer a member tag): removed.
       const wanted = new Set(groups.map((g) => `group/${g.groupId}`));

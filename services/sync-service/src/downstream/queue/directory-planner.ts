@@ -4,6 +4,7 @@ import type { ComponentLag } from '@tagguard/telemetry';
 import type { DataSource } from 'typeorm';
 import {
   categoryOfStream,
+  CUSTOMER_CATEGORY,
   DIRECTORY_CATEGORIES,
   EMPLOYEE_CATEGORY,
   TREE_CATEGORY,
@@ -81,7 +82,9 @@ export class DirectoryPlanner {
         } else if (category === EMPLOYEE_CATEGORY) {
           const data = e.data as { employee?: { employeeId: string }; employeeId?: string };
           tenant.employees.add(data.employee?.employeeId ?? data.employeeId!);
-        } else if (category === TREE_CATEGORY) tenant.tree = true;
+        } else if (category === TREE_CATEGORY || category === CUSTOMER_CATEGORY)
+          // A customer's followers decide who marks it (D-G2): its corp tags are planned again.
+          tenant.tree = true;
       }
       for (const [tenantId, t] of touched) {
         for (const channel of await enabledChannels(tx, this.t, tenantId)) {

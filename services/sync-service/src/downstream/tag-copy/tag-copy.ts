@@ -29,7 +29,7 @@ export class TagCopy {
       const tagIds = await this.keep(tx, tenantId, event);
       if (tagIds.length > 0)
         for (const channel of await enabledChannels(tx, this.t, tenantId))
-          if (channel.kind === 'tag_groups') await this.queue.plan(tx, channel, { tagIds });
+          if (channel.kind !== 'employee_accounts') await this.queue.plan(tx, channel, { tagIds });
       return true;
     });
   }

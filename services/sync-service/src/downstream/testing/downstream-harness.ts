@@ -49,13 +49,14 @@ export class DownstreamHarness {
   /** `production`: the service's own main.ts (its production connectors only, e.g. "ldap" from LDAP_*). */
   private production = false;
 
+  /** `env` may depend on the harness (e.g. WECOM_TENANT_ID: its tenant). */
   static async start(
-    env: Record<string, string> = {},
+    env: Record<string, string> | ((h: DownstreamHarness) => Record<string, string>) = {},
     options: { production?: boolean } = {},
   ): Promise<DownstreamHarness> {
     const h = new DownstreamHarness(await MemoryDownstreamServer.start());
     h.production = options.production ?? false;
-    await h.startService(env);
+    await h.startService(typeof env === 'function' ? env(h) : env);
     return h;
   }
 

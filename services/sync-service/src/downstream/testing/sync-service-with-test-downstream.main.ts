@@ -1,7 +1,7 @@
 import '../../tracing';
 import { runServiceProcess } from '@tagguard/grpc-runtime';
 import { KafkaTransport } from '@tagguard/messaging';
-import { loadSyncServiceConfig, startSyncService } from '../../app';
+import { downstreamConnectors, loadSyncServiceConfig, startSyncService } from '../../app';
 import { HttpMemoryDownstreamDirectory } from './memory-downstream';
 
 // TEST SUPPORT ONLY: sync-service as its own process, offering one extra connector, "test-http", that
@@ -16,6 +16,7 @@ runServiceProcess('sync-service', async () => {
       ? new KafkaTransport({ clientId: 'sync-service', brokers: config.kafkaBrokers })
       : undefined;
   const service = await startSyncService(config, events ? { events } : {}, {
+    ...downstreamConnectors(),
     'test-http': () => new HttpMemoryDownstreamDirectory(url),
   });
   return { service, closeAfterStop: events ? [events] : [] };

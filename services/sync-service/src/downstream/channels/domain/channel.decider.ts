@@ -47,12 +47,6 @@ function validConfig(
 ): ChannelConfig {
   if (!CHANNEL_ID.test(c.channelId))
     throw invalid('channelId', 'must be 1–64 of [a-z0-9-], starting with a letter or digit');
-  if (c.kind === 'customer_corp_tags')
-    throw new DirectoryError(
-      'DIRECTORY.FAILED_PRECONDITION',
-      'the customer tags → WeCom corp tags channel is not available yet',
-      'kind',
-    );
   if (!c.connector) throw invalid('connector', 'is required');
   if (!connectors.includes(c.connector))
     throw invalid(
@@ -60,7 +54,8 @@ function validConfig(
       `is not offered by this sync-service (offered: ${connectors.join(', ') || 'none'})`,
     );
   const mailDomain = (c.settings.mailDomain ?? '').toLowerCase();
-  if (!DOMAIN.test(mailDomain))
+  // Corp tags have no addresses (D-G2): the mail domain is optional there.
+  if (!(c.kind === 'customer_corp_tags' && mailDomain === '') && !DOMAIN.test(mailDomain))
     throw invalid('settings.mailDomain', 'must be a domain name such as corp.example');
   const interval = c.settings.driftIntervalSeconds || DEFAULT_DRIFT_INTERVAL_SECONDS;
   if (!Number.isInteger(interval) || interval < 10 || interval > 86_400)

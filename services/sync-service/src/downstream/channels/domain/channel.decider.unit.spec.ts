@@ -65,10 +65,20 @@ describe('channel decider', () => {
       .thenFails('DIRECTORY.INVALID_ARGUMENT', 'channelId');
   });
 
-  it('says the corp-tags channel is not available yet', () => {
+  it('configures a corp-tags channel without a mail domain (corp tags have no addresses); a mail channel needs one', () => {
     given([])
-      .when(configure({ kind: 'customer_corp_tags' }))
-      .thenFails('DIRECTORY.FAILED_PRECONDITION', 'kind');
+      .when(configure({ kind: 'customer_corp_tags', settings: { mailDomain: '' } }))
+      .then([
+        configured(
+          config({
+            kind: 'customer_corp_tags',
+            settings: { mailDomain: '', driftRepair: 'manual', driftIntervalSeconds: 300 },
+          }),
+        ),
+      ]);
+    given([])
+      .when(configure({ kind: 'tag_groups', settings: { mailDomain: '' } }))
+      .thenFails('DIRECTORY.INVALID_ARGUMENT', 'settings.mailDomain');
   });
 
   it('enables and disables once each; repeating is a no-op', () => {

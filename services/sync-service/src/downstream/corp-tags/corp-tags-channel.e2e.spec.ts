@@ -1,0 +1,167 @@
+import { status } from '@grpc/grpc-js';
+import { demoDirectory, startWeComSandbox, type WeComSandbox } from '@tagguard/wecom-sandbox';
+import type { TagIntegrationEventV1 } from '@tagguard/contracts';
+import { eventually } from '@tagguard/testing';
+import { DownstreamHarness } from '../testing/downstream-harness';
+
+// sync-service as its own OS process on real PostgreSQL and Kafka, its WeCom connector and its
+// "wecom-corp-tags" downstream connector both pointed at the WeCom sandbox (HTTP, in this process): the
+// sandbox's demo directory is pulled on start (customer wmDemoCustomer0001, followed by lisi), customer
+// tags come on tag-service's topic, and the marks are read back through the sandbox's admin handle.
+const CORP = 'wwcorptagschan001';
+const CUSTOMER = 'wmDemoCustomer0001';
+
+describe('customer tags → WeCom corp tags channel, through the sandbox', () => {
+  let sandbox: WeComSandbox;
+  let h: DownstreamHarness;
+  beforeAll(async () => {
+    sandbox = await startWeComSandbox({ corps: [{ corpId: CORP, secret: 'sec' }] });
+    sandbox.admin(CORP).seed(demoDirectory());
+    h = await DownstreamHarness.start((harness) => ({
+      WECOM_TENANT_ID: harness.tenant.tenantId,
+      WECOM_CORP_ID: CORP,
+      WECOM_SECRET: 'sec',
+      WECOM_BASE_URL: sandbox.url,
+      WECOM_FULL_SYNC_INTERVAL_SECONDS: '0',
+    }));
+  }, 90_000);
+  afterAll(async () => {
+    await h?.stop();
+    await sandbox?.close();
+  });
+
+  const tenantId = () => h.tenant.tenantId;
+  /** The corp tags on the customer as lisi (its follower) sees them, in the sandbox. */
+  const marks = () =>
+    sandbox
+      .admin(CORP)
+      .snapshot()
+      .externalContacts.find((c) => c.external_userid === CUSTOMER)!
+      .follow_user.find((f) => f.userid === 'lisi')!
+      .tags.map((t) => `${t.group_name}/${t.tag_name}`);
+  const library = () =>
+    sandbox.admin(CORP).corpTags.groups.flatMap((g) => g.tag.map((t) => `${g.group_name}/${t.name}`));
+  let revision = 0;
+  /** tag-service's public events, each with the next revision of its tag. */
+  const publish = (events: { type: string; data: object }[]) =>
+    h.publishTagEvents(
+      events.map((e) => ({
+        type: e.type,
+        data: { tenantId: tenantId(), revision: String(revision++), ...e.data },
+      })) as TagIntegrationEventV1[],
+    );
+  const member = { kind: 'customer', id: CUSTOMER };
+
+  it('given a customer tag, when a customer is added, its follower marks it in WeCom; removed, unmarked; deleted, the corp tag goes', async () => {
+    const configured = await h.downstreamCall('ConfigureChannel', {
+      channelId: 'corp-tags',
+      kind: 'CHANNEL_KIND_CUSTOMER_CORP_TAGS',
+      connector: 'wecom-corp-tags',
+      settings: {},
+    });
+    expect(configured.result).toMatchObject({ changed: true });
+    await h.downstreamCall('EnableChannel', { channelId: 'corp-tags' });
+    await publish([
+      {
+        type: 'tag.created.v1',
+        data: { tagId: 'vip', name: '重点客户', kind: 'customer', nodeType: 'tag', parentId: null },
+      },
+      {
+        type: 'tag.members_added.v1',
+        data: { tagId: 'vip', source: 'admin', members: [member] },
+      },
+    ]);
+    await eventually(() => expect(marks()).toEqual(['TagGuard/重点客户']), 30_000);
+
+    await publish([
+      {
+        type: 'tag.members_removed.v1',
+        data: { tagId: 'vip', source: 'admin', members: [member] },
+      },
+    ]);
+    await eventually(() => expect(marks()).toEqual([]), 20_000);
+    expect(library()).toEqual(['TagGuard/重点客户']);
+
+    await publish([
+      {
+        type: 'tag.members_added.v1',
+        data: { tagId: 'vip', source: 'admin', members: [member] },
+      },
+    ]);
+    await eventually(() => expect(marks()).toEqual(['TagGuard/重点客户']), 20_000);
+
+    // WeCom unreachable (every mark_tag answers -1, far more often than the client and the applier's
+    // MAX_ATTEMPTS for a refusal would retry): the change waits, the channel says retrying, then it applies.
+    sandbox.admin(CORP).plantFault({ path: '/cgi-bin/externalcontact/mark_tag', errcode: -1, times: 1_000 });
+    await publish([
+      { type: 'tag.members_removed.v1', data: { tagId: 'vip', source: 'admin', members: [member] } },
+    ]);
+    await eventually(async () => {
+      const { state } = await h.downstreamCall('GetChannelState', { channelId: 'corp-tags' });
+      expect(state).toMatchObject({ status: 'retrying', queueDepth: '1' });
+      expect(sandbox.admin(CORP).callCount('/cgi-bin/externalcontact/mark_tag')).toBeGreaterThan(30);
+    }, 60_000);
+    expect(marks()).toEqual(['TagGuard/重点客户']);
+    sandbox.admin(CORP).faults.length = 0;
+    await eventually(() => expect(marks()).toEqual([]), 30_000);
+    expect((await h.downstreamCall('GetChannelState', { channelId: 'corp-tags' })).state).toMatchObject({
+      failedTotal: '0',
+    });
+    await publish([
+      { type: 'tag.members_added.v1', data: { tagId: 'vip', source: 'admin', members: [member] } },
+    ]);
+    await eventually(() => expect(marks()).toEqual(['TagGuard/重点客户']), 20_000);
+
+    await publish([
+      {
+        type: 'tag.deleted.v1',
+        data: { tagId: 'vip', tagIds: ['vip'], deletedBy: 'admin-1', purgeDueAt: new Date().toISOString() },
+      },
+    ]);
+    await eventually(() => expect(library()).toEqual([]), 20_000);
+    expect(marks()).toEqual([]);
+
+    const { state } = await h.downstreamCall('GetChannelState', { channelId: 'corp-tags' });
+    expect(state).toMatchObject({ status: 'ok', queueDepth: '0' });
+    expect(state.lastAppliedKey).toBe('group/vip');
+    // Drift and resync read the marks from the connector's own record, not from WeCom: refused (D-G2).
+    expect(await h.failure('DownstreamService', 'DetectDrift', { channelId: 'corp-tags' })).toMatchObject({
+      code: status.FAILED_PRECONDITION,
+      field: 'kind',
+    });
+  }, 120_000);
+
+  it('given a tagged customer the directory does not know yet, when it arrives with its follower, then that follower marks it', async () => {
+    const contact = sandbox.admin(CORP).snapshot().externalContacts[0]!;
+    await sandbox.admin(CORP).upsertExternalContact({
+      ...contact,
+      external_userid: 'wmLateCustomer001',
+      follow_user: contact.follow_user.map((f) => ({ ...f, tags: [] })),
+    });
+    const lateTags = () =>
+      sandbox
+        .admin(CORP)
+        .snapshot()
+        .externalContacts.find((c) => c.external_userid === 'wmLateCustomer001')!
+        .follow_user[0]!.tags.map((t) => t.tag_name);
+    await publish([
+      {
+        type: 'tag.created.v1',
+        data: { tagId: 'late', name: '后到客户', kind: 'customer', nodeType: 'tag', parentId: null },
+      },
+      {
+        type: 'tag.members_added.v1',
+        data: { tagId: 'late', source: 'admin', members: [{ kind: 'customer', id: 'wmLateCustomer001' }] },
+      },
+    ]);
+    // The corp tag is made (the tag is wanted), but nobody can mark a customer without a known follower.
+    await eventually(() => expect(library()).toContain('TagGuard/后到客户'), 20_000);
+    expect(lateTags()).toEqual([]);
+    await h.directory('UpsertCustomer', {
+      externalUserId: 'wmLateCustomer001',
+      name: '晚到',
+      followers: [{ employeeId: contact.follow_user[0]!.userid }],
+    });
+    await eventually(() => expect(lateTags()).toEqual(['后到客户']), 20_000);
+  }, 60_000);
+});

@@ -1,0 +1,140 @@
+import { CORP_TAG_ERR, type WeComCorpTagsClient } from '../../wecom/corp-tags.client';
+import { WeComApiError } from '../../wecom/wecom.client';
+import type { ExmailKeyStore } from '../exmail/exmail-keys';
+import {
+  DownstreamRejectedError,
+  DownstreamUnavailableError,
+  type DownstreamAccount,
+  type DownstreamDirectory,
+  type DownstreamGroup,
+} from '../port/downstream-directory.port';
+
+/** The fixed corp tag group every TagGuard customer tag lives in (D-G2): this application creates it, so it may edit it (81011). */
+export const CORP_TAG_GROUP = 'TagGuard';
+
+/** A member of a customer tag's "group": `<follower userid>/<external_userid>` (mark_tag needs both, D-G2). */
+export const corpTagMember = (followerId: string, externalUserId: string) =>
+  `${followerId}/${externalUserId}`;
+
+/**
+ * The customer tags → WeCom corp tags channel's side of the port (D-G2): a "group" is one customer tag
+ * (groupId = the tag id, displayName = its name), made a corp tag in the group CORP_TAG_GROUP; its members
+ * are customers, each marked by one follower. WeCom lists no "customers carrying a tag" cheaply, so the
+ * connector keeps tag id → corp tag id and the marks it made in PostgreSQL (the key store of D-F1): an
+ * upsert marks the members not marked yet and unmarks the ones no longer wanted. There are no accounts.
+ */
+export class CorpTagsDirectory implements DownstreamDirectory {
+  readonly kind = 'wecom-corp-tags';
+
+  constructor(
+    private readonly tags: WeComCorpTagsClient,
+    private readonly keys: ExmailKeyStore,
+  ) {}
+
+  upsertAccount(_account: DownstreamAccount): Promise<void> {
+    return Promise.reject(new DownstreamRejectedError(this.kind, 'invalid', 'corp tags have no accounts'));
+  }
+
+  setAccountActive(_employeeId: string, _active: boolean): Promise<void> {
+    return this.upsertAccount({} as DownstreamAccount);
+  }
+
+  async upsertGroup(group: DownstreamGroup): Promise<void> {
+    await this.call(async () => {
+      const corpTagId = await this.tags.ensureTag(CORP_TAG_GROUP, group.displayName);
+      const known = await this.keys.get('group', group.groupId);
+      if (known && known !== corpTagId) {
+        // Renamed: the new name is a new corp tag; the old one goes (and leaves its customers).
+        await this.removeCorpTag(known);
+        for (const m of await this.marks(group.groupId)) await this.keys.delete('account', m.key);
+      }
+      await this.keys.put('group', group.groupId, corpTagId);
+      const marked = new Set((await this.marks(group.groupId)).map((m) => m.address));
+      const wanted = new Set(group.memberEmployeeIds);
+      for (const member of wanted) {
+        if (marked.has(member)) continue;
+        const [followerId, externalUserId] = split(member);
+        await this.tags.mark(followerId, externalUserId, { add: [corpTagId] });
+        await this.keys.put('account', `${group.groupId}|${member}`, member);
+      }
+      for (const member of marked) {
+        if (wanted.has(member)) continue;
+        const [followerId, externalUserId] = split(member);
+        await this.tags.mark(followerId, externalUserId, { remove: [corpTagId] }).catch((error: unknown) => {
+          // The customer or the follow relation is gone: nothing left to unmark.
+          if (!(error instanceof WeComApiError) || error.errcode !== CORP_TAG_ERR.notFollower) throw error;
+        });
+        await this.keys.delete('account', `${group.groupId}|${member}`);
+      }
+    });
+  }
+
+  async removeGroup(groupId: string): Promise<void> {
+    await this.call(async () => {
+      const corpTagId = await this.keys.get('group', groupId);
+      if (corpTagId) await this.removeCorpTag(corpTagId);
+      for (const m of await this.marks(groupId)) await this.keys.delete('account', m.key);
+      await this.keys.delete('group', groupId);
+    });
+  }
+
+  // eslint-disable-next-line require-yield
+  async *listAccounts(): AsyncIterable<DownstreamAccount> {
+    return;
+  }
+
+  /** The customer tags as this connector marked them (its key store, not a scan of WeCom's customers). */
+  async *listGroups(): AsyncIterable<DownstreamGroup> {
+    const library = new Map(
+      (await this.call(() => this.tags.list()))
+        .filter((g) => g.groupName === CORP_TAG_GROUP)
+        .flatMap((g) => g.tags.map((t) => [t.id, t.name] as const)),
+    );
+    for (const g of await this.keys.list('group')) {
+      const name = library.get(g.address);
+      if (name === undefined) continue;
+      yield {
+        groupId: g.key,
+        displayName: name,
+        email: '',
+        memberEmployeeIds: (await this.marks(g.key)).map((m) => m.address).sort(),
+      };
+    }
+  }
+
+  async close(): Promise<void> {
+    // Nothing of its own: the WeCom client holds no connection and the key store's pool is the process's.
+  }
+
+  private async marks(tagId: string) {
+    return (await this.keys.list('account')).filter((m) => m.key.startsWith(`${tagId}|`));
+  }
+
+  private async removeCorpTag(corpTagId: string): Promise<void> {
+    await this.tags.remove({ tagIds: [corpTagId] }).catch((error: unknown) => {
+      if (!(error instanceof WeComApiError) || error.errcode !== CORP_TAG_ERR.unknownTag) throw error;
+    });
+  }
+
+  /**
+   * WeCom's refusals are rejections; "busy / no answer" (-1: also connection refused, timeouts, 5xx, after
+   * the client's own retries) and the frequency limit (45009) mean unreachable: the change waits, in order.
+   */
+  private async call<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof DownstreamRejectedError) throw error;
+      if (error instanceof WeComApiError && !UNREACHABLE.has(error.errcode))
+        throw new DownstreamRejectedError(this.kind, 'other', error.message);
+      throw new DownstreamUnavailableError(this.kind, String(error), error);
+    }
+  }
+}
+
+const UNREACHABLE = new Set([-1, 45009]);
+
+function split(member: string): [string, string] {
+  const at = member.indexOf('/');
+  return [member.slice(0, at), member.slice(at + 1)];
+}
