@@ -99,11 +99,9 @@ export class ChannelQueue {
             `SELECT key, change FROM ${this.t.planned} WHERE tenant_id = $1 AND channel_id = $2 AND key = ANY($3)`,
             [channel.tenantId, channel.channelId, keys],
           )
-        ).map((r) => [r.key, JSON.stringify(r.change)]),
+        ).map((r) => [r.key, canonical(r.change)]),
       );
-      const fresh = chunk.filter(
-        (c, j) => options.force || last.get(keys[j]!) !== JSON.stringify(normalized(c)),
-      );
+      const fresh = chunk.filter((c, j) => options.force || last.get(keys[j]!) !== canonical(normalized(c)));
       if (fresh.length === 0) continue;
       const freshKeys = fresh.map(keyOf);
       const json = fresh.map((c) => JSON.stringify(normalized(c)));
