@@ -242,9 +242,9 @@ describe('downstream channels over gRPC (employees → accounts, tags → groups
       i.actual,
     ]);
     expect(items).toEqual([
-      ['STATUS_MISMATCH', 'lisi', 'disabled', 'active'],
-      ['MISSING_ACCOUNT', 'wangwu', 'active', 'absent'],
-      ['EXTRA_ACCOUNT', 'ghost', 'absent', 'active'],
+      ['DRIFT_KIND_STATUS_MISMATCH', 'lisi', 'disabled', 'active'],
+      ['DRIFT_KIND_MISSING_ACCOUNT', 'wangwu', 'active', 'absent'],
+      ['DRIFT_KIND_EXTRA_ACCOUNT', 'ghost', 'absent', 'active'],
     ]);
     expect(next.nextPageToken).toBe('');
     expect(account('lisi')?.active).toBe(true);
@@ -265,7 +265,7 @@ describe('downstream channels over gRPC (employees → accounts, tags → groups
     // The extra account is disabled, never deleted: it stays an extra (disabled) account.
     const again = await h.downstreamCall('DetectDrift', { channelId: 'mail-accounts' });
     expect(again.items.map((i: Record<string, string>) => [i.kind, i.subject, i.actual])).toEqual([
-      ['EXTRA_ACCOUNT', 'ghost', 'disabled'],
+      ['DRIFT_KIND_EXTRA_ACCOUNT', 'ghost', 'disabled'],
     ]);
   }, 60_000);
 

@@ -43,15 +43,15 @@ const REPAIR_IN: Partial<Record<string, DriftRepair>> = {
 };
 const D = downstreamV1.DriftKind;
 const DRIFT_OUT: Record<DriftItem['kind'], downstreamV1.DriftKind> = {
-  missing_account: D.MISSING_ACCOUNT,
-  extra_account: D.EXTRA_ACCOUNT,
-  status_mismatch: D.STATUS_MISMATCH,
-  account_details_mismatch: D.ACCOUNT_DETAILS_MISMATCH,
-  group_member_missing: D.GROUP_MEMBER_MISSING,
-  group_member_extra: D.GROUP_MEMBER_EXTRA,
-  missing_group: D.MISSING_GROUP,
-  extra_group: D.EXTRA_GROUP,
-  group_details_mismatch: D.GROUP_DETAILS_MISMATCH,
+  missing_account: D.DRIFT_KIND_MISSING_ACCOUNT,
+  extra_account: D.DRIFT_KIND_EXTRA_ACCOUNT,
+  status_mismatch: D.DRIFT_KIND_STATUS_MISMATCH,
+  account_details_mismatch: D.DRIFT_KIND_ACCOUNT_DETAILS_MISMATCH,
+  group_member_missing: D.DRIFT_KIND_GROUP_MEMBER_MISSING,
+  group_member_extra: D.DRIFT_KIND_GROUP_MEMBER_EXTRA,
+  missing_group: D.DRIFT_KIND_MISSING_GROUP,
+  extra_group: D.DRIFT_KIND_EXTRA_GROUP,
+  group_details_mismatch: D.DRIFT_KIND_GROUP_DETAILS_MISMATCH,
 };
 const CHANNEL_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
