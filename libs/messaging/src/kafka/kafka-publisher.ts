@@ -34,18 +34,38 @@ export class KafkaPublisher implements MessagePublisher {
   }
 }
 
-/** Creates the topics a service declares, with the partition count given; existing ones are left as they are. */
-export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions = 3): Promise<void> {
+/**
+ * Creates the topics a service declares, with the partition count given; existing ones are left as they
+ * are. On a broker that has just started, or while another service creates the same topics, Kafka answers
+ * with transient errors (UNKNOWN_TOPIC_OR_PARTITION, TOPIC_ALREADY_EXISTS, no leader yet): those are
+ * retried, and the call returns only once every topic's metadata is served, so a consumer or producer that
+ * starts right after does not fail on a topic Kafka has not finished creating.
+ */
+export async function ensureTopics(
+  kafka: Kafka,
+  topics: string[],
+  numPartitions = 3,
+  { attempts = 10, delayMs = 200 }: { attempts?: number; delayMs?: number } = {},
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((t) => !existing.has(t));
-    if (missing.length)
-      await admin.createTopics({
-        topics: missing.map((topic) => ({ topic, numPartitions })),
-        waitForLeaders: true,
-      });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const existing = new Set(await admin.listTopics());
+        const missing = topics.filter((t) => !existing.has(t));
+        if (missing.length)
+          await admin.createTopics({
+            topics: missing.map((topic) => ({ topic, numPartitions })),
+            waitForLeaders: true,
+          });
+        if (topics.length) await admin.fetchTopicMetadata({ topics });
+        return;
+      } catch (error) {
+        if (attempt >= attempts) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delayMs * attempt));
+      }
+    }
   } finally {
     await admin.disconnect();
   }
