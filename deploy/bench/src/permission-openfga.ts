@@ -22,8 +22,9 @@ import type { BenchRequest, PermissionTenant } from './permission-tenant';
  * that userset makes every Check walk the whole sub-tree below a department (2,000 departments here) and hit
  * OpenFGA's request deadline, while the closure makes each department membership one tuple read. Tags keep
  * the `parent` relation, OpenFGA's hierarchy pattern (`x from parent`), which walks up at most the 5 tag
- * levels; role `member` = employees or department members assigned; a tag is `blocked_<a>`
- * for action a by a deny rule on it, on a permission group containing it, or on any tag group above it;
+ * levels. Role membership is a closure as well (employee → role, through its departments' assignments): a
+ * `department#member` userset on a role makes Check visit every department assigned to it. A tag is
+ * `blocked_<a>` for action a by a deny rule on it, on a permission group containing it, or on any tag group above it;
  * `can_<a>` = the role scope for a (from the tenant object, reached through the root tag group) but not
  * `blocked_<a>`, and not `not_listed` (a restricted tag — `restricted: employee:*` — whose listed
  * departments and members do not include the caller). Grant rules never change a decision in a
@@ -244,7 +245,7 @@ function model() {
         {
           type: 'role',
           relations: { member: THIS },
-          metadata: { relations: { member: direct('employee', { type: 'department', relation: 'member' }) } },
+          metadata: { relations: { member: direct('employee') } },
         },
         { type: 'tenant', relations: tenantRelations, metadata: { relations: tenantMeta } },
         { type: 'permission_group', relations: groupRelations, metadata: { relations: groupMeta } },
@@ -259,18 +260,20 @@ type Tuple = { user: string; relation: string; object: string };
 function tuples(tenant: PermissionTenant, employees: ReadonlySet<string>): Tuple[] {
   const out: Tuple[] = [];
   const dept = (id: string) => `department:${id}`;
-  // The closure from the engine's own directory view: each department of the employee and its ancestors.
+  // The closures from the engine's own directory view: each department of the employee and its ancestors,
+  // and each role assigned to the employee or (with sub-departments) to one of those departments.
   const directory = tenant.world.snapshot().directory;
   for (const e of employees) {
-    const chains = (directory.employee(e)?.departmentIds ?? []).flatMap((d) => departmentChain(directory, d));
-    for (const d of new Set(chains)) out.push({ user: `employee:${e}`, relation: 'member', object: dept(d) });
+    const chain = new Set(
+      (directory.employee(e)?.departmentIds ?? []).flatMap((d) => departmentChain(directory, d)),
+    );
+    for (const d of chain) out.push({ user: `employee:${e}`, relation: 'member', object: dept(d) });
+    const roles = new Set([
+      ...(tenant.employeeRoles.get(e) ?? []),
+      ...[...chain].flatMap((d) => tenant.departmentRoles.get(d) ?? []),
+    ]);
+    for (const r of roles) out.push({ user: `employee:${e}`, relation: 'member', object: `role:${r}` });
   }
-  for (const [e, roles] of tenant.employeeRoles)
-    for (const r of new Set(roles))
-      out.push({ user: `employee:${e}`, relation: 'member', object: `role:${r}` });
-  for (const [d, roles] of tenant.departmentRoles)
-    for (const r of new Set(roles))
-      out.push({ user: `${dept(d)}#member`, relation: 'member', object: `role:${r}` });
   const covers = (scope: string, action: string) =>
     scope === '*' || scope === action || (scope.endsWith('.*') && action.startsWith(scope.slice(0, -1)));
   for (const [role, scopes] of tenant.roleScopes)
@@ -460,8 +463,9 @@ export async function openfgaSection(
     let agree = 0;
     const disagreements: unknown[] = [];
     for (let i = 0; i < Math.min(sample.length, 1000); i++) {
-      const r = await unary<{ allowed: boolean }>(fga, 'Check', checkOf(sample[i]!));
-      if (r.allowed === answers[i]) agree++;
+      const r = await unary<{ allowed?: boolean }>(fga, 'Check', checkOf(sample[i]!));
+      // Loaded with `defaults: false`: a false `allowed` is absent from the decoded answer.
+      if ((r.allowed === true) === answers[i]) agree++;
       else if (disagreements.length < 5) disagreements.push({ request: sample[i], engine: answers[i] });
     }
     // Sides interleaved in halves (A B B A) so drift in the machine's load hits both alike.
