@@ -256,6 +256,7 @@ async function grpcSection(
   const openfga = await openfgaSection(openfgaInput.tenant, openfgaInput.requests, openfgaInput.answers, {
     rate: GRPC_RATE,
     total: GRPC_CALLS,
+    postgresUrl: context.postgresUrl || undefined,
   });
   // Side by side at the same offered rate: each Check's p99 over its own server's no-op baseline, and
   // OpenFGA's over permission-service's (absent when either side was not measured).
