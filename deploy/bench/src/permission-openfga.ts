@@ -494,12 +494,15 @@ export async function openfgaSection(
     process.stderr.write(`[openfga] ${stage} ${new Date().toISOString()}\n`);
     let agree = 0;
     const disagreements: unknown[] = [];
+    const serialStarted = performance.now();
     for (let i = 0; i < Math.min(sample.length, 1000); i++) {
       const r = await unary<{ allowed?: boolean }>(fga, 'Check', checkOf(sample[i]!));
       // Loaded with `defaults: false`: a false `allowed` is absent from the decoded answer.
       if ((r.allowed === true) === answers[i]) agree++;
       else if (disagreements.length < 5) disagreements.push({ request: sample[i], engine: answers[i] });
     }
+    // One call at a time: the unqueued cost of a Check, which the offered-rate runs cannot show once saturated.
+    const serialMeanMs = round((performance.now() - serialStarted) / Math.min(sample.length, 1000));
     // Sides interleaved in halves (A B B A) so drift in the machine's load hits both alike.
     stage = 'measure';
     process.stderr.write(`[openfga] ${stage} ${new Date().toISOString()}\n`);
@@ -540,6 +543,7 @@ export async function openfgaSection(
       employeesWritten: employees.size,
       loadSeconds,
       agreementWithEngine: `${agree}/${Math.min(sample.length, 1000)}`,
+      agreementSerialMeanCheckMs: serialMeanMs,
       allowedInSample: answers.slice(0, Math.min(sample.length, 1000)).filter(Boolean).length,
       disagreements,
       check: [check1, check2],
