@@ -266,8 +266,12 @@ async function grpcSection(
   const ratios =
     ps.check && fga.summary
       ? {
-          openfgaToPermissionServiceCheckP50: round(fga.summary.check.p50 / Math.max(ps.check.latencyMs.p50, 0.01)),
-          openfgaToPermissionServiceCheckP99: round(fga.summary.check.p99 / Math.max(ps.check.latencyMs.p99, 0.01)),
+          openfgaToPermissionServiceCheckP50: round(
+            fga.summary.check.p50 / Math.max(ps.check.latencyMs.p50, 0.01),
+          ),
+          openfgaToPermissionServiceCheckP99: round(
+            fga.summary.check.p99 / Math.max(ps.check.latencyMs.p99, 0.01),
+          ),
           openfgaToPermissionServiceAchievedRate: round(
             fga.summary.check.achievedPerSecond / Math.max(ps.check.achievedRate, 0.01),
           ),
