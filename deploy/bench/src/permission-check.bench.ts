@@ -21,7 +21,8 @@ const SAMPLE = Number(process.env['BENCH_PERMISSION_REQUESTS'] ?? 20_000);
 const THROUGHPUT = Number(process.env['BENCH_PERMISSION_THROUGHPUT'] ?? 300_000);
 const CEDAR_REQUESTS = Number(process.env['BENCH_PERMISSION_CEDAR'] ?? 300);
 const GRPC_RATE = Number(process.env['BENCH_PERMISSION_GRPC_RATE'] ?? 1_000);
-const GRPC_CALLS = Number(process.env['BENCH_PERMISSION_GRPC_CALLS'] ?? 10_000);
+// The same number of calls as permission-service's section (its rate × BENCH_PERMISSION_GRPC_SECONDS).
+const GRPC_CALLS = GRPC_RATE * Number(process.env['BENCH_PERMISSION_GRPC_SECONDS'] ?? 10);
 const AT = Date.parse('2026-12-01T12:00:00Z');
 
 /** Per-operation latencies in µs of a synchronous op over `n` calls, and the summary. */
@@ -251,12 +252,35 @@ async function grpcSection(
   requests: BenchRequest[],
   openfgaInput: { tenant: PermissionTenant; requests: BenchRequest[]; answers: boolean[] },
 ): Promise<Record<string, unknown>> {
+  const permissionService = await permissionServiceGrpc(context, tenant, requests);
+  const openfga = await openfgaSection(openfgaInput.tenant, openfgaInput.requests, openfgaInput.answers, {
+    rate: GRPC_RATE,
+    total: GRPC_CALLS,
+    postgresUrl: context.postgresUrl || undefined,
+  });
+  // Side by side at the same offered rate: each Check's p99 over its own server's no-op baseline, and
+  // OpenFGA's over permission-service's (absent when either side was not measured).
+  type Latency = { latencyMs: { p50: number; p99: number }; achievedRate: number };
+  const ps = permissionService as { check?: Latency; baselineGetServiceInfo?: Latency };
+  const fga = openfga as { summary?: { check: { p50: number; p99: number; achievedPerSecond: number } } };
+  const ratios =
+    ps.check && fga.summary
+      ? {
+          openfgaToPermissionServiceCheckP50: round(
+            fga.summary.check.p50 / Math.max(ps.check.latencyMs.p50, 0.01),
+          ),
+          openfgaToPermissionServiceCheckP99: round(
+            fga.summary.check.p99 / Math.max(ps.check.latencyMs.p99, 0.01),
+          ),
+          openfgaToPermissionServiceAchievedRate: round(
+            fga.summary.check.achievedPerSecond / Math.max(ps.check.achievedRate, 0.01),
+          ),
+        }
+      : { status: 'not computed: a side was not measured' };
   return {
     targets: { p99Millis: 2, offeredPerSecond: GRPC_RATE },
-    permissionService: await permissionServiceGrpc(context, tenant, requests),
-    openfga: await openfgaSection(openfgaInput.tenant, openfgaInput.requests, openfgaInput.answers, {
-      rate: GRPC_RATE,
-      total: GRPC_CALLS,
-    }),
+    permissionService,
+    openfga,
+    ratios,
   };
 }
