@@ -100,6 +100,9 @@ export class TagsGrpcController implements tagV1.TagServiceController {
     }));
     const nodeId = uuidField(request.tagId, 'tag_id');
     const parentId = optionalUuid(request.parentId, 'parent_id');
+    // The destination is authorized like CreateTag's parent: an invisible one answers as an absent one.
+    if (parentId && !(await readerFor(this.edge, context)).see(parentId))
+      throw new TagError('TAG.NOT_FOUND', `tag ${parentId} not found`, 'parent_id');
     const expectedRevision = revisionField(request.expectedRevision);
     const result = await this.commands.onCatalog(
       context,
