@@ -618,6 +618,61 @@ describe('tag-service enforces the permission policy on every tag read (Kafka �
     );
   }, 120_000);
 
+  it('a tenant-wide restore approval (no tag) is decided on the tenant resource: listed to a tenant admin, not to the guest', async () => {
+    type Policy = { policy: Record<string, number> };
+    const { policy: defaults } = await svc.call<Policy>('governance', 'GetPolicy', {}, admin);
+    await svc.call(
+      'governance',
+      'ConfigurePolicy',
+      { policy: { ...defaults, warningThreshold: 1, criticalThreshold: 1 } },
+      admin,
+    );
+    const crowd = randomUUID();
+    await svc.call('tags', 'CreateTag', { tagId: crowd, name: '人群', kind: 'TAG_KIND_CUSTOMER' }, admin);
+    await new Promise((r) => setTimeout(r, 50));
+    const mark = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 50));
+    await directory({
+      type: 'directory.customer_upserted.v1',
+      data: {
+        tenantId,
+        revision: '0',
+        externalUserId: 'crowd-1',
+        name: 'crowd-1',
+        corpName: '',
+        followers: [],
+      },
+    } as DirectoryIntegrationEventV1);
+    await eventually(
+      async () => {
+        const added = await svc.call<{ result: { items: { outcome: string }[] } }>(
+          'members',
+          'AddMembers',
+          { tagId: crowd, members: [customer('crowd-1')] },
+          admin,
+        );
+        expect(['ITEM_OUTCOME_OK', 'ITEM_OUTCOME_ALREADY_PRESENT']).toContain(added.result.items[0]!.outcome);
+      },
+      30_000,
+      200,
+    );
+    // Back to the tag's state at the mark, tenant-wide: one member removed, critical under this policy.
+    const restore = await svc.call<{ pendingApproval?: { approvalId: string; tagId: string } }>(
+      'timeMachine',
+      'RestoreToPoint',
+      { asOf: { timestamp: mark } },
+      admin,
+    );
+    await svc.call('governance', 'ConfigurePolicy', { policy: defaults }, admin);
+    expect(restore.pendingApproval).toMatchObject({ tagId: '' });
+    const pending = (who: Caller) =>
+      svc
+        .call<{ approvals: { approvalId: string }[] }>('governance', 'ListApprovals', {}, who)
+        .then((r) => r.approvals.map((a) => a.approvalId));
+    expect(await pending(admin)).toContain(restore.pendingApproval!.approvalId);
+    expect(await pending(guest)).not.toContain(restore.pendingApproval!.approvalId);
+  });
+
   it('does not start blind: right after a restart (before its consumer has rejoined the group) the policy is enforced from its table', async () => {
     await svc.restart();
     // Read at once: the sensitive word and the roles come from policy_objects, not from Kafka.
