@@ -4,6 +4,7 @@ import type { Metadata } from '@grpc/grpc-js';
 import { tagV1 } from '@tagguard/contracts';
 import { DataSource } from 'typeorm';
 import { maskTag } from './authorization/masking';
+import { assertSeesSubtree } from './authorization/subtree-sight';
 import type { TagReader } from './authorization/tag-authorizer.port';
 import { requestHash } from './commands/event-writer';
 import { TagCommands } from './commands/tag-commands';
@@ -100,6 +101,9 @@ export class TagsGrpcController implements tagV1.TagServiceController {
     }));
     const nodeId = uuidField(request.tagId, 'tag_id');
     const parentId = optionalUuid(request.parentId, 'parent_id');
+    // The destination is authorized like CreateTag's parent: an invisible one answers as an absent one.
+    if (parentId && !(await readerFor(this.edge, context)).see(parentId))
+      throw new TagError('TAG.NOT_FOUND', `tag ${parentId} not found`, 'parent_id');
     const expectedRevision = revisionField(request.expectedRevision);
     const result = await this.commands.onCatalog(
       context,
@@ -200,17 +204,20 @@ export class TagsGrpcController implements tagV1.TagServiceController {
     const result = await this.commands.onCatalog(
       context,
       request,
-      async (base, state) => ({
-        type: 'DeleteNode',
-        data: {
-          ...base,
-          nodeId,
-          expectedRevision,
-          memberCounts: await this.commands.memberCounts(tenantId, state, nodeId),
-          operationId,
-          approvalId: operationId,
-        },
-      }),
+      async (base, state) => {
+        assertSeesSubtree(await readerFor(this.edge, context), state, nodeId);
+        return {
+          type: 'DeleteNode',
+          data: {
+            ...base,
+            nodeId,
+            expectedRevision,
+            memberCounts: await this.commands.memberCounts(tenantId, state, nodeId),
+            operationId,
+            approvalId: operationId,
+          },
+        };
+      },
       touched(nodeId),
     );
     return { result: toWriteResult(result) };

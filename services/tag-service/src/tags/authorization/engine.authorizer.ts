@@ -37,8 +37,21 @@ export class EngineTagAuthorizer implements TagAuthorizer {
         `${action} is a platform operation: it needs the ${PLATFORM_OPERATOR} role`,
       );
     }
-    // The assignee (or a tenant admin) completes a task: the task's decider knows the assignee.
-    if (action === 'tasks.write') return;
+    // The assignee (or a tenant admin) completes a task: the task's decider knows the assignee. A frozen
+    // actor's writes are denied everywhere, so the engine's freeze level still runs (on the tenant resource).
+    if (action === 'tasks.write') {
+      const { snapshot } = await this.snapshot(principal);
+      const resource = tenantResource(principal.tenantId);
+      const decision = check(snapshot, {
+        subject: subjectOf(principal),
+        action: engineAction('catalog.write', resource.kind),
+        tagId: resource.tagId,
+        at: this.clock(),
+      });
+      const freeze = decision.levels.find((l) => l.level === 'freeze');
+      if (freeze?.outcome === 'deny') throw refusal(action, { ...decision, levels: [freeze] });
+      return;
+    }
     const reads = action === 'catalog.read' || action === 'members.read';
     // A list is filtered tag by tag (reader); there is nothing to refuse before it.
     if (reads && !target) return;

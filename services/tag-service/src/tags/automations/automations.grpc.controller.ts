@@ -79,7 +79,9 @@ export class AutomationsGrpcController implements tagAutomationV1.TagAutomationS
   ): Promise<tagAutomationV1.ListAutomationsResponse> {
     const context = await caller(this.edge, metadata, 'catalog.read');
     const { state } = await this.commands.catalog(context.principal.tenantId);
-    return { automations: [...state.automations.values()] };
+    // A rule names its tag: listed only to callers who may see the tag, like the other governance lists.
+    const reader = await readerFor(this.edge, context);
+    return { automations: [...state.automations.values()].filter((r) => reader.see(r.tagId)) };
   }
 
   async listFollowUpTasks(

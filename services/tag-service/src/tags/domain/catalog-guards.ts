@@ -58,7 +58,8 @@ export function assertUniqueName(
   name: string,
   exceptId?: string,
 ): void {
-  const clash = siblingNamed(state, parentId, name, exceptId);
-  if (clash)
-    throw new TagError('TAG.ALREADY_EXISTS', `"${clash.name}" already exists here (${clash.nodeId})`, 'name');
+  // The sibling may be a tag the caller cannot see (this decider does not know the caller's sight), so the
+  // answer names neither its id nor its spelling: the same words for every caller (D-D1).
+  if (siblingNamed(state, parentId, name, exceptId))
+    throw new TagError('TAG.ALREADY_EXISTS', 'a tag with this name already exists here', 'name');
 }

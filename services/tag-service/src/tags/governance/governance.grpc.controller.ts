@@ -165,11 +165,19 @@ export class GovernanceGrpcController implements tagGovernanceV1.TagGovernanceSe
     const context = await caller(this.edge, metadata, 'catalog.read');
     const { state } = await this.commands.catalog(context.principal.tenantId);
     const reader = await readerFor(this.edge, context);
-    const approvals = [...state.approvals.values()].filter(
-      (a) =>
-        (request.includeDecided || a.status === 'pending') &&
-        reader.see(a.operation.type === 'delete' ? a.operation.nodeId : a.operation.tagId),
-    );
+    // A tenant-wide restore (no tag) is decided on the tenant resource: listed to callers allowed the
+    // tenant-wide restore or the approval decision (a tenant admin), hidden from the others (D-D1).
+    const allowed = (action: 'catalog.write' | 'approval.decide') =>
+      this.edge.authorizer.authorize(context.principal, action).then(
+        () => true,
+        () => false,
+      );
+    const tenantWide = (await allowed('approval.decide')) || (await allowed('catalog.write'));
+    const approvals = [...state.approvals.values()].filter((a) => {
+      if (!request.includeDecided && a.status !== 'pending') return false;
+      const tagId = a.operation.type === 'delete' ? a.operation.nodeId : a.operation.tagId;
+      return tagId ? reader.see(tagId) !== undefined : tenantWide;
+    });
     return { approvals: approvals.map(toApproval) };
   }
 

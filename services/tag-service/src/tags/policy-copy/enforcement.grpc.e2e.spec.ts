@@ -451,6 +451,228 @@ describe('tag-service enforces the permission policy on every tag read (Kafka �
     expect(await rulesOn(guest)).toEqual([]);
   });
 
+  it('writes by an editor who may not see every tag (issue 12 item 3): move, name clash, bin, restore plans, automations, a frozen editor', async () => {
+    const editor: Caller = { tenantId, actorId: 'editor', roles: [] };
+    await directory(employee('editor', 'ops'));
+    await policy(
+      {
+        type: 'permission.role_changed.v1',
+        data: {
+          ...base(),
+          roleId: 'editor',
+          name: '编辑客户标签',
+          // A restore needs the edit scope of every kind (a tenant-wide write at the edge).
+          scopes: ['customer_tags.edit', 'member_tags.edit', 'partner_tags.edit'],
+          removed: false,
+        },
+      },
+      {
+        type: 'permission.role_assignment_changed.v1',
+        data: {
+          ...base(),
+          assignmentId: 'a-editor',
+          roleId: 'editor',
+          subject: { kind: 'employee', id: 'editor' },
+          expiresAt: null,
+          removed: false,
+        },
+      },
+    );
+    const before = new Date().toISOString();
+    const [room, secret, hidden, mine] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const make = (tagId: string, name: string, parentId: string, nodeType = 'TAG_NODE_TYPE_TAG') =>
+      svc.call('tags', 'CreateTag', { tagId, name, kind: 'TAG_KIND_CUSTOMER', parentId, nodeType }, admin);
+    await svc.call(
+      'tags',
+      'CreateTag',
+      { tagId: room, name: '客户分区', kind: 'TAG_KIND_CUSTOMER', nodeType: 'TAG_NODE_TYPE_GROUP' },
+      admin,
+    );
+    await make(secret, '机密分组', room, 'TAG_NODE_TYPE_GROUP');
+    await make(hidden, '机密客户', room);
+    for (const tagId of [secret, hidden])
+      await svc.call(
+        'tags',
+        'SetTagVisibility',
+        {
+          tagId,
+          visibility: {
+            restricted: true,
+            departments: [{ departmentId: 'sales', includeSubDepartments: true }],
+            roles: [],
+            memberIds: [],
+          },
+          sensitive: false,
+        },
+        admin,
+      );
+    // The editor's role has arrived once they may create a tag.
+    await eventually(
+      () =>
+        svc.call(
+          'tags',
+          'CreateTag',
+          { tagId: mine, name: '我的客户', kind: 'TAG_KIND_CUSTOMER', parentId: room },
+          editor,
+        ),
+      30_000,
+      200,
+    );
+    const without = (f: { details: string }, ...hide: string[]) =>
+      hide.reduce((d, id) => d.replace(id, '<id>'), f.details);
+    const absent = randomUUID();
+
+    // MoveTag: an invisible destination answers as an absent one.
+    const move = (parentId: string) => svc.failure('tags', 'MoveTag', { tagId: mine, parentId }, editor);
+    const intoSecret = await move(secret);
+    expect(intoSecret).toMatchObject({ code: status.NOT_FOUND, field: 'parent_id' });
+    expect({ ...intoSecret, details: without(intoSecret, secret) }).toEqual({
+      ...(await move(absent)),
+      details: without(await move(absent), absent),
+    });
+    // A clash with an invisible sibling is refused without its id or its name.
+    const clash = await svc.failure(
+      'tags',
+      'CreateTag',
+      { tagId: randomUUID(), name: '机密客户', kind: 'TAG_KIND_CUSTOMER', parentId: room },
+      editor,
+    );
+    expect(clash).toMatchObject({ code: status.ALREADY_EXISTS, field: 'name' });
+    expect(clash.details).not.toContain(hidden);
+
+    // Time machine: an invisible root is NOT_FOUND like an absent one; a restore that would change an
+    // invisible tag is refused as a whole, naming none of them; one of visible tags only is planned.
+    const plan = (rootId: string, method = 'PlanRestore') =>
+      svc.failure('timeMachine', method, { rootId, asOf: { timestamp: before } }, editor);
+    const onSecret = await plan(secret);
+    expect(onSecret.code).toBe(status.NOT_FOUND);
+    expect(without(onSecret, secret)).toEqual(without(await plan(absent), absent));
+    for (const method of ['PlanRestore', 'RestoreToPoint']) {
+      const refused = await plan(room, method);
+      expect(refused.code).toBe(status.PERMISSION_DENIED);
+      expect(refused.details).not.toContain(hidden);
+      expect(refused.details).not.toContain('机密');
+    }
+    const own = await svc.call<{ changes: { tagId: string }[] }>(
+      'timeMachine',
+      'PlanRestore',
+      { rootId: mine, asOf: { timestamp: before } },
+      editor,
+    );
+    expect(own.changes.map((c) => c.tagId)).toEqual([mine]);
+
+    // Recycle bin: the editor may not bin (or restore) a subtree holding tags they cannot see; the entry
+    // the admin binned counts only the nodes the caller may see.
+    const refusedDelete = await svc.failure('tags', 'DeleteTag', { tagId: room }, editor);
+    expect(refusedDelete.code).toBe(status.PERMISSION_DENIED);
+    expect(refusedDelete.details).not.toContain(hidden);
+    const { result } = await svc.call<Result>('tags', 'DeleteTag', { tagId: room }, admin);
+    type Bin = { entries: { tag: Tag; nodeCount: number }[] };
+    const count = (who: Caller) =>
+      svc
+        .call<Bin>('bin', 'ListRecycleBin', { consistencyToken: result.consistencyToken }, who)
+        .then((b) => b.entries.find((e) => e.tag.tagId === room)?.nodeCount);
+    expect(await count(admin)).toBe(4);
+    expect(await count(editor)).toBe(2);
+    const refusedRestore = await svc.failure('bin', 'RestoreTag', { tagId: room }, editor);
+    expect(refusedRestore.code).toBe(status.PERMISSION_DENIED);
+    expect(refusedRestore.details).not.toContain(hidden);
+    await svc.call('bin', 'RestoreTag', { tagId: room }, admin);
+
+    // ListAutomations: a rule on an invisible tag is not listed.
+    for (const tagId of [hidden, mine])
+      await svc.call(
+        'automations',
+        'DefineAutomation',
+        {
+          automation: {
+            ruleId: `follow-${tagId}`,
+            tagId,
+            assigneeId: 'editor',
+            dueInHours: 1,
+            guideTemplate: 'x',
+          },
+        },
+        admin,
+      );
+    const rules = (who: Caller) =>
+      svc
+        .call<{ automations: { tagId: string }[] }>('automations', 'ListAutomations', {}, who)
+        .then((r) => r.automations.map((a) => a.tagId));
+    expect(await rules(admin)).toEqual(expect.arrayContaining([hidden, mine]));
+    expect(await rules(editor)).toContain(mine);
+    expect(await rules(editor)).not.toContain(hidden);
+
+    // A manually frozen editor may not complete a follow-up task either (the freeze level runs for tasks.write).
+    await policy({
+      type: 'permission.freeze_changed.v1',
+      data: { ...base(), actorId: 'editor', frozen: true, source: 'manual', reason: 'audit', until: null },
+    });
+    await eventually(
+      async () =>
+        expect(
+          (await svc.failure('automations', 'CompleteFollowUpTask', { taskId: randomUUID() }, editor)).code,
+        ).toBe(status.PERMISSION_DENIED),
+      30_000,
+      200,
+    );
+  }, 120_000);
+
+  it('a tenant-wide restore approval (no tag) is decided on the tenant resource: listed to a tenant admin, not to the guest', async () => {
+    type Policy = { policy: Record<string, number> };
+    const { policy: defaults } = await svc.call<Policy>('governance', 'GetPolicy', {}, admin);
+    await svc.call(
+      'governance',
+      'ConfigurePolicy',
+      { policy: { ...defaults, warningThreshold: 1, criticalThreshold: 1 } },
+      admin,
+    );
+    const crowd = randomUUID();
+    await svc.call('tags', 'CreateTag', { tagId: crowd, name: '人群', kind: 'TAG_KIND_CUSTOMER' }, admin);
+    await new Promise((r) => setTimeout(r, 50));
+    const mark = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 50));
+    await directory({
+      type: 'directory.customer_upserted.v1',
+      data: {
+        tenantId,
+        revision: '0',
+        externalUserId: 'crowd-1',
+        name: 'crowd-1',
+        corpName: '',
+        followers: [],
+      },
+    } as DirectoryIntegrationEventV1);
+    await eventually(
+      async () => {
+        const added = await svc.call<{ result: { items: { outcome: string }[] } }>(
+          'members',
+          'AddMembers',
+          { tagId: crowd, members: [customer('crowd-1')] },
+          admin,
+        );
+        expect(['ITEM_OUTCOME_OK', 'ITEM_OUTCOME_ALREADY_PRESENT']).toContain(added.result.items[0]!.outcome);
+      },
+      30_000,
+      200,
+    );
+    // Back to the tag's state at the mark, tenant-wide: one member removed, critical under this policy.
+    const restore = await svc.call<{ pendingApproval?: { approvalId: string; tagId: string } }>(
+      'timeMachine',
+      'RestoreToPoint',
+      { asOf: { timestamp: mark } },
+      admin,
+    );
+    await svc.call('governance', 'ConfigurePolicy', { policy: defaults }, admin);
+    expect(restore.pendingApproval).toMatchObject({ tagId: '' });
+    const pending = (who: Caller) =>
+      svc
+        .call<{ approvals: { approvalId: string }[] }>('governance', 'ListApprovals', {}, who)
+        .then((r) => r.approvals.map((a) => a.approvalId));
+    expect(await pending(admin)).toContain(restore.pendingApproval!.approvalId);
+    expect(await pending(guest)).not.toContain(restore.pendingApproval!.approvalId);
+  });
+
   it('does not start blind: right after a restart (before its consumer has rejoined the group) the policy is enforced from its table', async () => {
     await svc.restart();
     // Read at once: the sensitive word and the roles come from policy_objects, not from Kafka.

@@ -18,6 +18,7 @@ import {
 import { TagNodeView } from '../projections/catalog-view/catalog-view.entities';
 import { toTag, toWriteResult } from '../wire';
 import { maskTag } from '../authorization/masking';
+import { assertSeesSubtree } from '../authorization/subtree-sight';
 
 /** tagguard.tag.v1.RecycleBinService: what was deleted, by whom, until when it can come back. */
 @Controller()
@@ -53,10 +54,14 @@ export class RecycleBinGrpcController implements recycleBinV1.RecycleBinServiceC
     // still moves on): the bin holds few roots.
     const { items: all, next } = page(rows, pageSize, (r) => [r.nodeId]);
     const items = all.filter((r) => reader.see(r.nodeId));
+    // Only the nodes the caller may see are counted: an invisible one is as if it did not exist (D-D1).
     const counts = await Promise.all(
-      items.map((r) =>
-        this.db.getRepository(TagNodeView).countBy({ tenantId, binRootId: r.nodeId, status: 'binned' }),
-      ),
+      items.map(async (r) => {
+        const nodes = await this.db
+          .getRepository(TagNodeView)
+          .find({ select: { nodeId: true }, where: { tenantId, binRootId: r.nodeId, status: 'binned' } });
+        return nodes.filter((n) => reader.see(n.nodeId)).length;
+      }),
     );
     return {
       entries: items.map((r, i) => ({
@@ -81,7 +86,10 @@ export class RecycleBinGrpcController implements recycleBinV1.RecycleBinServiceC
     const result = await this.commands.onCatalog(
       context,
       request,
-      (base) => ({ type: 'RestoreNode', data: { ...base, nodeId } }),
+      async (base, state) => {
+        assertSeesSubtree(await readerFor(this.edge, context), state, nodeId);
+        return { type: 'RestoreNode', data: { ...base, nodeId } };
+      },
       () => nodeId,
     );
     return { result: toWriteResult(result) };

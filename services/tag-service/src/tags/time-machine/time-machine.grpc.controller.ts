@@ -14,6 +14,7 @@ import { tagKindToWire, toApproval } from '../wire';
 import { ReadModelRebuilder } from '../rebuild/read-model-rebuilder';
 import { TimeMachine } from './time-machine';
 import type { AsOf } from './time-machine.reader';
+import type { CommandContext } from '../commands/event-writer';
 
 /** tagguard.tag.v1.TimeMachineService: as-of views, diffs, point-in-time restore, forced re-initialization. */
 @Controller()
@@ -89,7 +90,7 @@ export class TimeMachineGrpcController implements timeMachineV1.TimeMachineServi
   ): Promise<timeMachineV1.PlanRestoreResponse> {
     const context = await caller(this.edge, metadata, 'catalog.write');
     const rootId = optionalUuid(request.rootId, 'root_id');
-    const plan = await this.machine.plan(context, rootId, requiredAsOf(request.asOf));
+    const plan = await this.visiblePlan(context, rootId, requiredAsOf(request.asOf));
     return {
       changes: plan.changes.map(toChange),
       unpurged: plan.unpurged,
@@ -105,6 +106,7 @@ export class TimeMachineGrpcController implements timeMachineV1.TimeMachineServi
   ): Promise<timeMachineV1.RestoreToPointResponse> {
     const context = await caller(this.edge, metadata, 'catalog.write', request.idempotencyKey);
     const rootId = optionalUuid(request.rootId, 'root_id');
+    await this.visiblePlan(context, rootId, requiredAsOf(request.asOf));
     const result = await this.machine.restore(context, rootId, requiredAsOf(request.asOf), request);
     return {
       restoreId: result.restoreId,
@@ -113,6 +115,24 @@ export class TimeMachineGrpcController implements timeMachineV1.TimeMachineServi
       pendingApproval: result.approval ? toApproval(result.approval) : undefined,
       sensitivityLevel: result.level,
     };
+  }
+
+  /**
+   * The plan of a restore the caller may see all of. An invisible root answers as an absent one; a restore
+   * that would change a tag the caller may not see is refused as a whole, naming none of them (D-D1): the
+   * safe choice — a partial restore would leave the catalogue in a state that never existed.
+   */
+  private async visiblePlan(context: CommandContext, rootId: string | null, at: AsOf) {
+    const reader = await readerFor(this.edge, context);
+    if (rootId && !reader.see(rootId))
+      throw new TagError('TAG.NOT_FOUND', `tag ${rootId} not found`, 'tag_id'); // as domain/time-machine.ts says for an absent one
+    const plan = await this.machine.plan(context, rootId, at);
+    if (plan.changes.some((c) => !reader.see(c.nodeId)))
+      throw new TagError(
+        'TAG.PERMISSION_DENIED',
+        'the restore would change tags you may not see: ask someone who may see all of them',
+      );
+    return plan;
   }
 
   rebuildReadModels(
