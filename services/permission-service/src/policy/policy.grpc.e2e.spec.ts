@@ -296,6 +296,71 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
     expect([bad.code, bad.field]).toEqual([status.INVALID_ARGUMENT, 'at_least_as_fresh']);
   }, 60_000);
 
+  it('never takes the roles a caller claims for itself: claiming tenant_admin lists no restricted tag', async () => {
+    const tag = (tagId: string, revision: string) =>
+      message(TAG_EVENTS_TOPIC_V1, 'tag.created.v1', tagId, {
+        tenantId: admin.tenantId,
+        revision,
+        tagId,
+        name: tagId,
+        kind: 'customer',
+        nodeType: 'tag',
+        parentId: null,
+      });
+    const restricted = message(TAG_EVENTS_TOPIC_V1, 'tag.visibility_changed.v1', 'secret', {
+      tenantId: admin.tenantId,
+      revision: '2',
+      tagId: 'secret',
+      visibility: { scope: 'restricted', departments: [], roles: [], members: [] },
+      sensitive: false,
+    });
+    await publisher.publish([tag('open', '0'), tag('secret', '1'), restricted]);
+    const list = (caller: Caller, subject: object) =>
+      svc.check<{ tagIds: string[] }>('LookupResources', { subject, action: 'customer_tags.view' }, caller);
+    // tenant_admin sees the restricted tag once the copy holds its visibility.
+    await eventually(
+      async () =>
+        expect((await list(admin, { employeeId: 'zs', roles: ['tenant_admin'] })).tagIds).toEqual([
+          'open',
+          'secret',
+        ]),
+      30_000,
+      200,
+    );
+    const clerk = { tenantId: admin.tenantId, actorId: 'clerk', roles: [] };
+    expect((await list(clerk, { employeeId: 'clerk' })).tagIds).toEqual(['open']);
+    expect((await list(clerk, {})).tagIds).toEqual(['open']);
+    // The escalation: the clerk about itself, claiming tenant_admin, is refused, for every CheckService call.
+    for (const [method, request] of [
+      [
+        'LookupResources',
+        { subject: { employeeId: 'clerk', roles: ['tenant_admin'] }, action: 'customer_tags.view' },
+      ],
+      ['LookupResources', { subject: { roles: ['tenant_admin'] }, action: 'customer_tags.view' }],
+      [
+        'Check',
+        {
+          subject: { employeeId: 'clerk', roles: ['tenant_admin'] },
+          action: 'customer_tags.view',
+          tagId: 'secret',
+        },
+      ],
+      [
+        'BatchCheck',
+        {
+          items: [
+            {
+              subject: { employeeId: 'clerk', roles: ['tenant_admin'] },
+              action: 'customer_tags.view',
+              tagId: 'secret',
+            },
+          ],
+        },
+      ],
+    ] as const)
+      expect((await svc.failure(method, request, clerk, 'CheckService')).code).toBe(status.PERMISSION_DENIED);
+  }, 60_000);
+
   it('publishes fat events whose position is the write token', async () => {
     const kafka = new Kafka({
       clientId: 'permission-e2e-reader',
