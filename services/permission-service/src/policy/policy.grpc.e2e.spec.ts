@@ -539,15 +539,34 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
       30_000,
       200,
     );
-    // The same tag-service event again (a redelivery) writes nothing: the freeze keeps its revision.
+    // The same tag-service event again (a redelivery) writes nothing: the freeze keeps its revision. A
+    // marker on the same key (so the same partition, consumed after the duplicate) shows it was consumed.
     await publisher.publish([{ ...frozen, eventId: randomUUID() }]);
-    const marker = await svc.call<Write>('Freeze', { actorId: 'marker', reason: 'x' }, admin);
-    await new Promise((r) => setTimeout(r, 1_000));
-    const { freezes } = await svc.call<{ freezes: { actorId: string; revision: string }[] }>(
-      'ListFreezes',
-      { consistencyToken: marker.result.consistencyToken },
-      admin,
+    await publisher.publish([
+      message(TAG_EVENTS_TOPIC_V1, 'tag.operator_frozen.v1', admin.tenantId, {
+        tenantId: admin.tenantId,
+        revision: '8',
+        actorId: 'marker',
+        operationId: 'op2',
+        reason: 'marker',
+      }),
+    ]);
+    const freezes = await eventually(
+      async () => {
+        const { freezes } = await svc.call<{ freezes: { actorId: string; revision: string }[] }>(
+          'ListFreezes',
+          {},
+          admin,
+        );
+        expect(freezes.map((f) => f.actorId)).toContain('marker');
+        return freezes;
+      },
+      30_000,
+      100,
     );
     expect(freezes.find((f) => f.actorId === 'zs')!.revision).toBe(listed.revision);
+    // Nor anything unlisted: the next write to zs's freeze stream comes right after tag-service's one.
+    const next = await svc.call<Write>('Freeze', { actorId: 'zs', reason: 'reviewed' }, admin);
+    expect(next.result.revision).toBe(String(BigInt(listed.revision) + 1n));
   }, 90_000);
 });
