@@ -1,17 +1,22 @@
 import type { PermissionRuleV1 } from '@tagguard/contracts';
 import { partitionRule } from './regions';
-import type { Lane, Universe } from './universe';
+import { laneKey, type Lane, type Universe } from './universe';
 
 export type Verdict = 'equivalent' | 'more_permissive' | 'less_permissive' | 'incomparable';
 
-/** A product of (employees × lanes × actions) whose deciding rule changes, and how. */
+/**
+ * A product of (employees × tags × actions) whose combined outcome (all the tags' lanes by the overlay rule,
+ * the check's level 1) changes, and how; from/to: the rule deciding it (a deny: the first denying lane's).
+ */
 export type OutcomeChange = {
   employeeIds: string[];
+  /** The lanes of the tags (every permission group of each), for the why-path; not counted separately. */
   lanes: Lane[];
+  tagIds: string[];
   actions: string[];
   from: { effect: PermissionRuleV1['effect']; ruleId: string };
   to: { effect: PermissionRuleV1['effect']; ruleId: string };
-  /** employeeIds × lanes × actions */
+  /** employeeIds × tagIds × actions (a tag in two groups counts once) */
   pairs: number;
 };
 
@@ -19,7 +24,7 @@ export type ReorderPreview = {
   verdict: Verdict;
   order: string[];
   changes: OutcomeChange[];
-  /** Pairs that go from deny to grant, and from grant to deny. */
+  /** (employee, tag, action) that go from deny to grant, and from grant to deny. */
   granted: number;
   revoked: number;
 };
@@ -86,10 +91,13 @@ function movedRules(newPosition: number[]): number[] {
 }
 
 /**
- * What a new order of the same rules changes, exactly. A (subject, lane, action) can change only where two
- * rules that swapped both apply, so only the moved rules' sets are partitioned, each against the rules
- * that can decide before it in either order; a cell shared by two moved rules is counted once (by the
- * first). Verdict: no change → equivalent; only deny→grant → more permissive; only grant→deny → less.
+ * What a new order of the same rules changes, exactly, per (employee, tag, action) — the check's level 1,
+ * not per lane. A lane (tag × permission group) can change only where two rules that swapped both apply,
+ * so only the moved rules' sets are partitioned, each against the rules that can decide before it in
+ * either order. The lanes of each tag touched are then combined by the overlay rule (check.ts, D-P1: any
+ * group's deny denies; else any grant grants), so a tag in two groups counts once, and a lane flipping to
+ * grant while another group still denies changes nothing. Verdict: no change → equivalent; only
+ * deny→grant → more permissive; only grant→deny → less.
  */
 export function previewOrder(u: Universe, order: readonly string[]): ReorderPreview {
   const n = u.rules.length;
@@ -102,7 +110,8 @@ export function previewOrder(u: Universe, order: readonly string[]): ReorderPrev
   const newPosition = new Array<number>(n);
   order.forEach((id, k) => (newPosition[u.positionOf.get(id)!] = k));
   const moved = movedRules(newPosition);
-  const changes: OutcomeChange[] = [];
+  // (subject class, tag, action class) where some lane's deciding effect changes.
+  const touched = new Map<string, { subject: number; tagId: string; action: number }>();
   const done = new Set<number>();
   for (const target of moved) {
     // Rules that may decide before the target in one order or the other; later rules never decide here.
@@ -115,22 +124,58 @@ export function previewOrder(u: Universe, order: readonly string[]): ReorderPrev
       if (region.applicable.some((i) => done.has(i))) continue;
       const before = region.applicable[0]!;
       const after = region.applicable.reduce((a, b) => (newPosition[b]! < newPosition[a]! ? b : a));
-      const from = u.rules[before]!;
-      const to = u.rules[after]!;
-      if (from.effect === to.effect) continue;
-      const employeeIds = region.subjects.flatMap((c) => u.subjects[c]!.employeeIds);
-      const lanes = region.resources.flatMap((c) => u.resources[c]!.lanes);
-      const actions = region.actions.flatMap((c) => u.actions[c]!.actions);
-      changes.push({
-        employeeIds,
-        lanes,
-        actions,
-        from: { effect: from.effect, ruleId: from.ruleId },
-        to: { effect: to.effect, ruleId: to.ruleId },
-        pairs: employeeIds.length * lanes.length * actions.length,
-      });
+      if (u.rules[before]!.effect === u.rules[after]!.effect) continue;
+      for (const subject of region.subjects)
+        for (const rc of region.resources)
+          for (const lane of u.resources[rc]!.lanes)
+            for (const action of region.actions)
+              touched.set(`${subject}|${lane.tagId}|${action}`, { subject, tagId: lane.tagId, action });
     }
     done.add(target);
+  }
+
+  const lanesOf = new Map<string, Lane[]>();
+  for (const c of u.resources)
+    for (const l of c.lanes) lanesOf.set(l.tagId, [...(lanesOf.get(l.tagId) ?? []), l]);
+  for (const lanes of lanesOf.values())
+    lanes.sort((a, b) => (a.groupId ?? '').localeCompare(b.groupId ?? ''));
+  /** The tag's combined outcome in an order (rank: rule index → position), with the rule that decides it. */
+  const combined = (subject: number, tagId: string, action: number, rank: (i: number) => number) => {
+    let deny: number | null = null;
+    let grant: number | null = null;
+    for (const lane of lanesOf.get(tagId) ?? []) {
+      const rc = u.resourceClassOf.get(laneKey(lane))!;
+      let first = -1;
+      for (let i = 0; i < n; i++) {
+        const set = u.sets[i]!;
+        if (!set.subjects.has(subject) || !set.resources.has(rc) || !set.actions.has(action)) continue;
+        if (first < 0 || rank(i) < rank(first)) first = i;
+      }
+      if (first < 0) continue;
+      if (u.rules[first]!.effect === 'deny') deny ??= first;
+      else grant ??= first;
+    }
+    return deny ?? grant;
+  };
+  const changes: OutcomeChange[] = [];
+  for (const { subject, tagId, action } of touched.values()) {
+    const before = combined(subject, tagId, action, (i) => i);
+    const after = combined(subject, tagId, action, (i) => newPosition[i]!);
+    if (before === null || after === null) continue; // a lane that changed has a rule in both orders
+    const from = u.rules[before]!;
+    const to = u.rules[after]!;
+    if (from.effect === to.effect) continue;
+    const employeeIds = u.subjects[subject]!.employeeIds;
+    const actions = u.actions[action]!.actions;
+    changes.push({
+      employeeIds,
+      lanes: lanesOf.get(tagId)!,
+      tagIds: [tagId],
+      actions,
+      from: { effect: from.effect, ruleId: from.ruleId },
+      to: { effect: to.effect, ruleId: to.ruleId },
+      pairs: employeeIds.length * actions.length,
+    });
   }
   const granted = changes.filter((c) => c.to.effect === 'grant').reduce((s, c) => s + c.pairs, 0);
   const revoked = changes.filter((c) => c.to.effect === 'deny').reduce((s, c) => s + c.pairs, 0);

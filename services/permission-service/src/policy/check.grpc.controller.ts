@@ -49,9 +49,15 @@ export class CheckGrpcController implements checkV1.CheckServiceController {
     token: string,
   ): Promise<{ principal: Principal; snapshot: Snapshot; copy: TenantCopy }> {
     const { principal } = await caller(this.deps, md, undefined);
+    // Roles in the request are a claim about someone ("what may X with these roles do"), never proof about
+    // the caller: any claimed roles, like any other employee, need check.others (tenant_admin / policy.manage
+    // / permission.check). Otherwise a caller could list restricted tags by claiming tenant_admin for itself.
     const others =
       subjects === 'anyone' ||
-      subjects.some((s) => (s?.employeeId ?? '') !== '' && s!.employeeId !== principal.actorId);
+      subjects.some(
+        (s) =>
+          (s?.roles.length ?? 0) > 0 || ((s?.employeeId ?? '') !== '' && s!.employeeId !== principal.actorId),
+      );
     if (others) await authorized(this.deps, principal, 'check.others');
     await fresh(this.policy.folded, token, 'atLeastAsFresh');
     const copy = await this.copies.tenant(principal.tenantId);
@@ -63,7 +69,10 @@ export class CheckGrpcController implements checkV1.CheckServiceController {
   }
 
   private subjectOf(principal: Principal, s: checkV1.CheckSubject | undefined, field: string): CheckSubject {
-    if (!s?.employeeId) return { employeeId: principal.actorId, tokenRoles: principal.roles };
+    // The caller about itself acts with its token's roles; claimed roles were authorized in `prepare`.
+    const claimed = (s?.roles.length ?? 0) > 0;
+    if (!s?.employeeId || (s.employeeId === principal.actorId && !claimed))
+      return { employeeId: principal.actorId, tokenRoles: claimed ? [...s!.roles] : principal.roles };
     return { employeeId: idOf(s.employeeId, `${field}.employeeId`), tokenRoles: [...s.roles] };
   }
 

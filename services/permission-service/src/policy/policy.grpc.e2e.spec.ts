@@ -296,6 +296,72 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
     expect([bad.code, bad.field]).toEqual([status.INVALID_ARGUMENT, 'at_least_as_fresh']);
   }, 60_000);
 
+  it('never takes the roles a caller claims for itself: claiming tenant_admin lists no restricted tag', async () => {
+    const tag = (tagId: string, revision: string) =>
+      message(TAG_EVENTS_TOPIC_V1, 'tag.created.v1', tagId, {
+        tenantId: admin.tenantId,
+        revision,
+        tagId,
+        name: tagId,
+        kind: 'customer',
+        nodeType: 'tag',
+        parentId: null,
+      });
+    const restricted = message(TAG_EVENTS_TOPIC_V1, 'tag.visibility_changed.v1', 'secret', {
+      tenantId: admin.tenantId,
+      revision: '2',
+      tagId: 'secret',
+      visibility: { scope: 'restricted', departments: [], roles: [], members: [] },
+      sensitive: false,
+    });
+    await publisher.publish([tag('open', '0'), tag('secret', '1'), restricted]);
+    const list = (caller: Caller, subject: object) =>
+      svc.check<{ tagIds: string[] }>('LookupResources', { subject, action: 'customer_tags.view' }, caller);
+    const clerk = { tenantId: admin.tenantId, actorId: 'clerk', roles: [] };
+    // Both tags are in the copy (tenant_admin sees them) and the visibility too (the clerk does not).
+    await eventually(
+      async () => {
+        expect((await list(admin, { employeeId: 'zs', roles: ['tenant_admin'] })).tagIds).toEqual([
+          'open',
+          'secret',
+        ]);
+        expect((await list(clerk, { employeeId: 'clerk' })).tagIds).toEqual(['open']);
+      },
+      30_000,
+      200,
+    );
+    expect((await list(clerk, {})).tagIds).toEqual(['open']);
+    // The escalation: the clerk about itself, claiming tenant_admin, is refused, for every CheckService call.
+    for (const [method, request] of [
+      [
+        'LookupResources',
+        { subject: { employeeId: 'clerk', roles: ['tenant_admin'] }, action: 'customer_tags.view' },
+      ],
+      ['LookupResources', { subject: { roles: ['tenant_admin'] }, action: 'customer_tags.view' }],
+      [
+        'Check',
+        {
+          subject: { employeeId: 'clerk', roles: ['tenant_admin'] },
+          action: 'customer_tags.view',
+          tagId: 'secret',
+        },
+      ],
+      [
+        'BatchCheck',
+        {
+          items: [
+            {
+              subject: { employeeId: 'clerk', roles: ['tenant_admin'] },
+              action: 'customer_tags.view',
+              tagId: 'secret',
+            },
+          ],
+        },
+      ],
+    ] as const)
+      expect((await svc.failure(method, request, clerk, 'CheckService')).code).toBe(status.PERMISSION_DENIED);
+  }, 60_000);
+
   it('publishes fat events whose position is the write token', async () => {
     const kafka = new Kafka({
       clientId: 'permission-e2e-reader',
@@ -473,15 +539,34 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
       30_000,
       200,
     );
-    // The same tag-service event again (a redelivery) writes nothing: the freeze keeps its revision.
+    // The same tag-service event again (a redelivery) writes nothing: the freeze keeps its revision. A
+    // marker on the same key (so the same partition, consumed after the duplicate) shows it was consumed.
     await publisher.publish([{ ...frozen, eventId: randomUUID() }]);
-    const marker = await svc.call<Write>('Freeze', { actorId: 'marker', reason: 'x' }, admin);
-    await new Promise((r) => setTimeout(r, 1_000));
-    const { freezes } = await svc.call<{ freezes: { actorId: string; revision: string }[] }>(
-      'ListFreezes',
-      { consistencyToken: marker.result.consistencyToken },
-      admin,
+    await publisher.publish([
+      message(TAG_EVENTS_TOPIC_V1, 'tag.operator_frozen.v1', admin.tenantId, {
+        tenantId: admin.tenantId,
+        revision: '8',
+        actorId: 'marker',
+        operationId: 'op2',
+        reason: 'marker',
+      }),
+    ]);
+    const freezes = await eventually(
+      async () => {
+        const { freezes } = await svc.call<{ freezes: { actorId: string; revision: string }[] }>(
+          'ListFreezes',
+          {},
+          admin,
+        );
+        expect(freezes.map((f) => f.actorId)).toContain('marker');
+        return freezes;
+      },
+      30_000,
+      100,
     );
     expect(freezes.find((f) => f.actorId === 'zs')!.revision).toBe(listed.revision);
+    // Nor anything unlisted: the next write to zs's freeze stream comes right after tag-service's one.
+    const next = await svc.call<Write>('Freeze', { actorId: 'zs', reason: 'reviewed' }, admin);
+    expect(next.result.revision).toBe(String(BigInt(listed.revision) + 1n));
   }, 90_000);
 });

@@ -4,7 +4,14 @@ import { freeze, type FreezeEvent } from './freeze.decider';
 const { given } = specFor(freeze);
 const manual: FreezeEvent = {
   type: 'FreezeChanged',
-  data: { actorId: 'zs', frozen: true, source: 'manual', reason: 'audit', until: null },
+  data: {
+    actorId: 'zs',
+    frozen: true,
+    source: 'manual',
+    reason: 'audit',
+    until: null,
+    holds: { manual: { reason: 'audit', until: null }, tagService: null },
+  },
 };
 const byTagService: FreezeEvent = {
   type: 'FreezeChanged',
@@ -15,8 +22,10 @@ const byTagService: FreezeEvent = {
     reason: 'bulk delete',
     until: null,
     sourceRevision: '7',
+    holds: { manual: null, tagService: { reason: 'bulk delete', until: null } },
   },
 };
+const NONE = { manual: null, tagService: null };
 const fromTag = (frozen: boolean, sourceRevision: string) => ({
   type: 'ApplyTagServiceFreeze' as const,
   data: { actorId: 'zs', frozen, reason: frozen ? 'bulk delete' : 'unfrozen', sourceRevision },
@@ -32,7 +41,9 @@ describe('freeze decider', () => {
       .then([]);
     given([manual])
       .when({ type: 'Unfreeze', data: { actorId: 'zs', reason: 'cleared' } })
-      .then([{ type: 'FreezeChanged', data: { ...manual.data, frozen: false, reason: 'cleared' } }]);
+      .then([
+        { type: 'FreezeChanged', data: { ...manual.data, frozen: false, reason: 'cleared', holds: NONE } },
+      ]);
     given([])
       .when({ type: 'Unfreeze', data: { actorId: 'zs', reason: '' } })
       .then([]);
@@ -50,12 +61,67 @@ describe('freeze decider', () => {
       .then([
         {
           type: 'FreezeChanged',
-          data: { ...byTagService.data, frozen: false, reason: 'unfrozen', sourceRevision: '8' },
+          data: { ...byTagService.data, frozen: false, reason: 'unfrozen', sourceRevision: '8', holds: NONE },
         },
       ]);
     given([manual])
       .when(fromTag(false, '8'))
-      .then([{ type: 'FreezeChanged', data: { ...manual.data, frozen: true, sourceRevision: '8' } }]);
+      .then([
+        {
+          type: 'FreezeHoldRecorded',
+          data: { actorId: 'zs', holds: manual.data.holds!, sourceRevision: '8' },
+        },
+      ]);
+  });
+
+  const both = { manual: manual.data.holds!.manual, tagService: byTagService.data.holds!.tagService };
+  it('Given a manual freeze, When tag-service freezes and then unfreezes, Then the manual freeze still holds', () => {
+    const held: FreezeEvent = {
+      type: 'FreezeHoldRecorded',
+      data: { actorId: 'zs', holds: both, sourceRevision: '7' },
+    };
+    // The combined freeze does not change: nothing published, the manual one is what FreezeV1 shows.
+    given([manual]).when(fromTag(true, '7')).then([held]);
+    given([manual, held])
+      .when(fromTag(false, '8'))
+      .then([
+        {
+          type: 'FreezeHoldRecorded',
+          data: { actorId: 'zs', holds: manual.data.holds!, sourceRevision: '8' },
+        },
+      ]);
+    given([manual, held]).when(fromTag(true, '7')).then([]);
+  });
+  it("Given tag-service's freeze, When an admin freezes, Then the manual one shows and outlives tag-service's unfreeze", () => {
+    const admin: FreezeEvent = { type: 'FreezeChanged', data: { ...manual.data, holds: both } };
+    given([byTagService])
+      .when({ type: 'Freeze', data: { actorId: 'zs', reason: 'audit', until: null } })
+      .then([admin]);
+    given([byTagService, admin])
+      .when(fromTag(false, '8'))
+      .then([
+        {
+          type: 'FreezeHoldRecorded',
+          data: { actorId: 'zs', holds: manual.data.holds!, sourceRevision: '8' },
+        },
+      ]);
+    // A manual unfreeze lifts both (the admin's override).
+    given([byTagService, admin])
+      .when({ type: 'Unfreeze', data: { actorId: 'zs', reason: 'cleared' } })
+      .then([
+        { type: 'FreezeChanged', data: { ...manual.data, frozen: false, reason: 'cleared', holds: NONE } },
+      ]);
+  });
+  it('Given events written before holds were recorded, When tag-service unfreezes, Then a manual freeze holds', () => {
+    const { holds: _h, ...legacy } = manual.data;
+    given([{ type: 'FreezeChanged', data: legacy }])
+      .when(fromTag(false, '8'))
+      .then([
+        {
+          type: 'FreezeHoldRecorded',
+          data: { actorId: 'zs', holds: manual.data.holds!, sourceRevision: '8' },
+        },
+      ]);
   });
 
   it('refuses an until that is not RFC 3339', () => {
