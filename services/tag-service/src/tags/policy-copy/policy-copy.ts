@@ -47,7 +47,7 @@ export class PolicyCopy {
   async apply(row: PolicyRow): Promise<boolean> {
     const changed = (await this.db.query(
       `INSERT INTO ${this.table} AS t (tenant_id, object_key, revision, position, type, data, updated_at)
-       VALUES ($1, $2, $3::bigint, $4::bigint, $5, $6::jsonb, clock_timestamp())
+       VALUES ($1, $2, $3::bigint, $4::numeric, $5, $6::jsonb, clock_timestamp())
        ON CONFLICT (tenant_id, object_key) DO UPDATE SET
          revision = EXCLUDED.revision, position = EXCLUDED.position, type = EXCLUDED.type,
          data = EXCLUDED.data, updated_at = EXCLUDED.updated_at
