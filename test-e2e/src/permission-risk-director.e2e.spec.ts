@@ -45,6 +45,7 @@ describe('the new risk director across sync-service, tag-service and permission-
   let policy: grpc.Client;
   let check: grpc.Client;
   let analysis: grpc.Client;
+  let rulesToken = '';
 
   // Customers (1) › 华东 (2) › 重点客户 (3) › VIP (4) › customer tags (5); and a western region beside it.
   const t = {
@@ -281,7 +282,9 @@ describe('the new risk director across sync-service, tag-service and permission-
         starred: true,
       },
     ];
-    for (const r of rules) await unary<Write>(policy, 'AddRule', { ...r, description: r.ruleId }, admin);
+    for (const r of rules)
+      rulesToken = (await unary<Write>(policy, 'AddRule', { ...r, description: r.ruleId }, admin)).result
+        .consistencyToken;
   }, 180_000);
 
   afterAll(async () => {
@@ -335,7 +338,7 @@ describe('the new risk director across sync-service, tag-service and permission-
     const { anomalies } = await unary<{ anomalies: Anomaly[] }>(
       analysis,
       'AnalyzeConflicts',
-      { ruleId: 'director-no-vip' },
+      { ruleId: 'director-no-vip', consistencyToken: rulesToken },
       admin,
     );
     expect(anomalies.map((a) => [a.kind, a.upperRuleId, a.lowerRuleId]).sort()).toEqual([
@@ -348,7 +351,12 @@ describe('the new risk director across sync-service, tag-service and permission-
       { ruleId: 'group-sees-customers', position: 99 },
       { ruleId: 'risk-sees-east', position: 99 },
     ];
-    const preview = await unary<Preview>(analysis, 'PreviewReorder', { moves }, admin);
+    const preview = await unary<Preview>(
+      analysis,
+      'PreviewReorder',
+      { moves, consistencyToken: rulesToken },
+      admin,
+    );
     expect(preview.verdict).toBe('REORDER_VERDICT_LESS_PERMISSIVE');
     const pairs = preview.changes.flatMap((c) =>
       c.employeeIds.flatMap((e) =>
@@ -382,4 +390,53 @@ describe('the new risk director across sync-service, tag-service and permission-
     expect((await getTag(t.vip1, analyst)).tag.tagId).toBe(t.vip1);
     expect(await listIds(admin)).toEqual(Object.values(t).sort());
   }, 120_000);
+
+  // The new-enemy problem across services: a revocation in permission-service, then at once a read in
+  // tag-service carrying the revocation's token (metadata `tg-policy-token`) is decided on a policy copy
+  // that has folded it — never on the copy from before.
+  it('a read carrying permission-service’s token is decided after the revocation; a token not reached is UNAVAILABLE', async () => {
+    await eventually(async () => expect((await getTag(t.vip1, analyst)).tag.tagId).toBe(t.vip1), 30_000, 100);
+    const revoked = await unary<Write>(
+      policy,
+      'AddRule',
+      {
+        ruleId: 'analyst-revoked',
+        effect: 'RULE_EFFECT_DENY',
+        subject: { employeeId: 'risk-analyst' },
+        resource: { tagId: t.vip1 },
+        actions: [VIEW],
+        starred: false,
+        description: 'revoked',
+        position: 0,
+      },
+      admin,
+    );
+    const withToken = (md: grpc.Metadata, token: string) => {
+      const m = md.clone();
+      m.set('tg-policy-token', token);
+      return m;
+    };
+    const token = revoked.result.consistencyToken;
+    expect((await decide('risk-analyst', t.vip1, { atLeastAsFresh: token })).allowed).toBe(false);
+    expect(await code(getTag(t.vip1, withToken(analyst, token)))).toBe(grpc.status.NOT_FOUND);
+    expect(await code(unary(members, 'ListMembers', { tagId: t.vip1 }, withToken(analyst, token)))).toBe(
+      grpc.status.NOT_FOUND,
+    );
+    expect((await getTag(t.vip2, withToken(analyst, token))).tag.tagId).toBe(t.vip2);
+
+    const failure = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: grpc.ServiceError) => [e.code, e.metadata.get('tg-field')[0]],
+      );
+    const far = (BigInt(token) + (1n << 70n)).toString();
+    expect(await failure(getTag(t.vip2, withToken(analyst, far)))).toEqual([
+      grpc.status.UNAVAILABLE,
+      'tg-policy-token',
+    ]);
+    expect(await failure(getTag(t.vip2, withToken(analyst, 'not-a-token')))).toEqual([
+      grpc.status.INVALID_ARGUMENT,
+      'tg-policy-token',
+    ]);
+  }, 60_000);
 });
