@@ -26,6 +26,18 @@ const SERVICES = {
     file: 'tagguard/sync/v1/downstream_service.proto',
     path: ['tagguard', 'sync', 'v1', 'DownstreamService'],
   },
+  policy: {
+    file: 'tagguard/permission/v1/policy_service.proto',
+    path: ['tagguard', 'permission', 'v1', 'PolicyService'],
+  },
+  check: {
+    file: 'tagguard/permission/v1/check_service.proto',
+    path: ['tagguard', 'permission', 'v1', 'CheckService'],
+  },
+  analysis: {
+    file: 'tagguard/permission/v1/analysis_service.proto',
+    path: ['tagguard', 'permission', 'v1', 'AnalysisService'],
+  },
 } as const;
 
 /** gRPC metadata with a caller token signed by the development key, as a platform caller sends it. */

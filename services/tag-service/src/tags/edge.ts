@@ -14,6 +14,12 @@ import type { CatalogViewProjection } from './projections/catalog-view/catalog-v
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CONSISTENCY_WAIT_MS = 5_000;
 const MAX_KEY_LENGTH = 128;
+/**
+ * gRPC metadata key: a permission-service write's consistency token. The call is decided only once
+ * tag-service's policy copy has folded it (at most CONSISTENCY_WAIT_MS, then UNAVAILABLE naming the key);
+ * without it a call is decided on the copy as it is (D-D1, D-K1).
+ */
+export const POLICY_TOKEN_METADATA = 'tg-policy-token';
 
 /** The one EdgeDeps every controller shares (provided by the tags module). */
 export const TAG_EDGE = Symbol('TAG_EDGE');
@@ -23,6 +29,8 @@ export interface EdgeDeps {
   authorizer: TagAuthorizer;
   projection: CatalogViewProjection;
   sessions: CallerSessions;
+  /** Waits for tag-service's copy of the policy to reach a permission-service token. */
+  policies: { waitFor(tenantId: string, position: bigint, timeoutMs: number, key: string): Promise<void> };
 }
 
 /**
@@ -37,6 +45,18 @@ export async function caller(
   target?: () => TagTarget,
 ): Promise<CommandContext> {
   const principal: Principal = authenticate(metadata, deps.verifier);
+  const token = metadata?.get(POLICY_TOKEN_METADATA)[0];
+  if (token !== undefined) {
+    // A position is commit·2^64 + prepare (D-B1): one decimal of up to 39 digits.
+    if (typeof token !== 'string' || !/^\d{1,39}$/.test(token))
+      throw new TagError('TAG.INVALID_ARGUMENT', 'is not a permission-service token', POLICY_TOKEN_METADATA);
+    await deps.policies.waitFor(
+      principal.tenantId,
+      BigInt(token),
+      CONSISTENCY_WAIT_MS,
+      POLICY_TOKEN_METADATA,
+    );
+  }
   await deps.authorizer.authorize(principal, action, target?.());
   if (idempotencyKey.length > MAX_KEY_LENGTH)
     throw new TagError(

@@ -365,8 +365,9 @@ export class TagsModule {
             authorizer: TagAuthorizer,
             projection: CatalogViewProjection,
             sessions: CallerSessions,
-          ) => ({ verifier, authorizer, projection, sessions }) satisfies EdgeDeps,
-          inject: [TokenVerifier, TAG_AUTHORIZER, CatalogViewProjection, CallerSessions],
+            policies: PolicyCopy,
+          ) => ({ verifier, authorizer, projection, sessions, policies }) satisfies EdgeDeps,
+          inject: [TokenVerifier, TAG_AUTHORIZER, CatalogViewProjection, CallerSessions, PolicyCopy],
         },
         {
           provide: TAG_RELAY,

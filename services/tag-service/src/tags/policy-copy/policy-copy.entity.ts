@@ -14,8 +14,11 @@ export class PolicyObjectView {
   @PrimaryColumn({ name: 'object_key', type: 'text' }) objectKey!: string;
   /** The object's stream revision in permission-service: an event at or below it is ignored. */
   @Column({ type: 'bigint' }) revision!: string;
-  /** permission-service's global position of that event (the snapshot a decision is made at). */
-  @Column({ type: 'bigint' }) position!: string;
+  /**
+   * permission-service's global position of that event (the snapshot a decision is made at): one decimal,
+   * commit·2^64 + prepare (D-B1), so wider than a bigint.
+   */
+  @Column({ type: 'numeric', precision: 40, scale: 0 }) position!: string;
   @Column({ type: 'text' }) type!: string;
   /** The event's data; a removal stays as a tombstone, so an older upsert arriving late cannot revive it. */
   @Column({ type: 'jsonb' }) data!: object;

@@ -134,6 +134,20 @@ describe('the policy copy on real PostgreSQL', () => {
     expect((await other.policy(tenantId)).rules.get('r1')).toMatchObject({ effect: 'deny' });
   });
 
+  it('holds the positions permission-service really publishes (commit·2^64 + prepare, wider than a bigint)', async () => {
+    const copy = new PolicyCopy(db, schema);
+    const position = ((123_456n << 64n) + 7n).toString();
+    expect(
+      await apply(copy, {
+        ...rule(tenantId, 0, 'deny'),
+        data: { ...rule(tenantId, 0, 'deny').data, position },
+      }),
+    ).toBe(true);
+    expect((await rows())[0]).toMatchObject({ position });
+    expect((await copy.policy(tenantId)).position).toBe(BigInt(position));
+    expect((await new PolicyCopy(db, schema).policy(tenantId)).position).toBe(BigInt(position));
+  });
+
   it('refuses a message missing what the fold needs, naming the field', () => {
     const bad = (data: object) => () =>
       toPolicyRow('permission.rule_changed.v1', { ...rule(tenantId, 0, 'grant').data, ...data });

@@ -47,7 +47,7 @@ export class PolicyCopy {
   async apply(row: PolicyRow): Promise<boolean> {
     const changed = (await this.db.query(
       `INSERT INTO ${this.table} AS t (tenant_id, object_key, revision, position, type, data, updated_at)
-       VALUES ($1, $2, $3::bigint, $4::bigint, $5, $6::jsonb, clock_timestamp())
+       VALUES ($1, $2, $3::bigint, $4::numeric, $5, $6::jsonb, clock_timestamp())
        ON CONFLICT (tenant_id, object_key) DO UPDATE SET
          revision = EXCLUDED.revision, position = EXCLUDED.position, type = EXCLUDED.type,
          data = EXCLUDED.data, updated_at = EXCLUDED.updated_at
@@ -70,6 +70,22 @@ export class PolicyCopy {
   /** The tenant's policy as this process holds it (loaded from the table on first use). */
   async policy(tenantId: string): Promise<PolicyState> {
     return (this.tenants.get(tenantId) ?? (await this.load(tenantId))).state;
+  }
+
+  /**
+   * Resolves once this process's copy of the tenant's policy has folded permission-service's position
+   * `position` (a write's consistency token), polling memory: this instance's consumer folds at once,
+   * another instance's rows arrive by `refresh`. Rejects after `timeoutMs` (UNAVAILABLE, naming the key).
+   */
+  async waitFor(tenantId: string, position: bigint, timeoutMs: number, key: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    // The copy's position is the highest it folded; the events of one append travel on different
+    // partitions (a rule and the order naming it), so an order naming a rule not yet here is not "there".
+    const reached = (p: PolicyState) => p.position >= position && p.order.every((id) => p.rules.has(id));
+    while (!reached(await this.policy(tenantId))) {
+      if (Date.now() >= deadline) throw new PolicyTokenTimeoutError(key, position, timeoutMs);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   /** Folds in the rows other instances wrote since the last refresh, for the tenants held here. */
@@ -120,6 +136,17 @@ export class PolicyCopy {
       this.loading.set(tenantId, pending);
     }
     return pending;
+  }
+}
+
+export class PolicyTokenTimeoutError extends Error {
+  readonly code = 'TAG.CONSISTENCY_TIMEOUT';
+  constructor(
+    readonly field: string,
+    position: bigint,
+    timeoutMs: number,
+  ) {
+    super(`the policy copy did not reach permission-service's token ${position} within ${timeoutMs} ms`);
   }
 }
 

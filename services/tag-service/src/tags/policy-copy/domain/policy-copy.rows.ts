@@ -32,8 +32,9 @@ export function toPolicyRow(type: string, data: unknown): PolicyRow {
   const d = event.data as unknown as Record<string, unknown>;
   if (!event.data.tenantId || event.data.tenantId.length > 128)
     throw new Error(`${type}: field "tenantId" must be 1 to 128 characters`);
-  for (const field of ['revision', 'position'] as const)
-    if (!/^\d{1,19}$/.test(event.data[field])) throw new Error(`${type}: field "${field}" must be a number`);
+  if (!/^\d{1,19}$/.test(event.data.revision)) throw new Error(`${type}: field "revision" must be a number`);
+  // A position is commit·2^64 + prepare (D-B1): up to 39 digits, not a bigint.
+  if (!/^\d{1,39}$/.test(event.data.position)) throw new Error(`${type}: field "position" must be a number`);
   for (const field of ID_FIELDS[event.type]) {
     const value = d[field];
     if (typeof value !== 'string' || value === '' || value.length > 256)
