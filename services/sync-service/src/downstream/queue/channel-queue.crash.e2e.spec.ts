@@ -50,6 +50,15 @@ describe('channel queue: SIGKILL of sync-service mid-way', () => {
           expect(state.queueDepth).toBe('0');
           expect(accounts.size).toBe(EMPLOYEES);
           expect(accounts.get('e0001')?.active).toBe(false);
+          // The planner reads the three directory events asynchronously: an empty queue after the first
+          // disable is not the end. Done when e0001's latest queued change is the final disable, applied.
+          const { rows: last } = await pool.query<{ n: number; active: boolean; state: string }>(
+            `SELECT (SELECT count(*)::int FROM "${h.schema}".downstream_outbox WHERE key = 'account/e0001') AS n,
+                    (change->'account'->>'active')::boolean AS active, state
+               FROM "${h.schema}".downstream_outbox WHERE key = 'account/e0001' ORDER BY seq DESC LIMIT 1`,
+          );
+          expect(last[0]).toMatchObject({ active: false, state: 'applied' });
+          expect(last[0]!.n).toBeGreaterThanOrEqual(2);
         },
         90_000,
         250,
