@@ -66,7 +66,7 @@ describe('an employee disabled in the directory can no longer log in to IMAP (sl
 
   const call = <T = Record<string, unknown>>(client: grpc.Client, method: string, request: object) =>
     unary<T>(client, method, request, caller);
-  // Where the LDAP connector keeps this tenant's accounts (D-E2), read here as the mail server sees them.
+  // Where the LDAP connector keeps this tenant's accounts (D71), read here as the mail server sees them.
   const peopleDn = () => `ou=people,ou=${tenantId},${slapd.baseDn}`;
   const asAdmin = async <T>(work: (admin: Client) => Promise<T>): Promise<T> => {
     const admin = new Client({ url: slapd.url });

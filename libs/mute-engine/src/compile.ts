@@ -21,7 +21,7 @@ import {
  * one in this rule set — or in the small generic list when it names none of them.
  */
 
-/** The specificity dimensions, most significant first (D-I1). The last one, nesting depth, is a number. */
+/** The specificity dimensions, most significant first (D66). The last one, nesting depth, is a number. */
 export const SPECIFICITY_DIMENSIONS = [
   'recipient',
   'recipient department or tag',

@@ -26,7 +26,7 @@ import {
 import { HOUR_MS, localDay, offsetAt, resolveLocal } from './zone';
 
 /**
- * The mute decision (D-I1). One precedence, strongest first:
+ * The mute decision (D66). One precedence, strongest first:
  *   1. green channel        — a sender in a whitelisted tag group is notified; bypasses every mute and throttle;
  *   2. temporary unmute     — a tag unmuted until an instant: notified, and the unmute is named for its report;
  *   3. urgent override      — a rule that covers only urgent messages with effect notify (urgency is a rule

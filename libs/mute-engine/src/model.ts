@@ -1,5 +1,5 @@
 /**
- * The pure mute engine's inputs and outputs. No I/O: mute-service feeds it from its own copies (D-P1, D-I1):
+ * The pure mute engine's inputs and outputs. No I/O: mute-service feeds it from its own copies (D56, D66):
  * its event-sourced rules (MuteRuleSet), its copies of the directory and of tags (the two views below), the
  * holiday calendars (chinese-days data, holidays.ts), the temporary unmutes in force and the recipient's recent
  * alert counts for throttling. Instants are epoch milliseconds (UTC); local dates and times are wall-clock values
@@ -96,7 +96,7 @@ export type Throttle = {
 /**
  * A mute rule. Rules nest: a child applies only where all its ancestors' conditions hold too, and its effective
  * conditions are its own plus its ancestors' (so it is always at least as specific as its parent and wins over
- * it; D-I1). The effect of a parent does not leak into its children.
+ * it; D66). The effect of a parent does not leak into its children.
  */
 export type MuteRule = {
   ruleId: string;
@@ -223,7 +223,7 @@ export type DecideInput = {
 
 export type MuteOutcome = 'NOTIFY' | 'SILENT' | 'HOLD';
 
-/** The precedence tiers, strongest first (D-I1). */
+/** The precedence tiers, strongest first (D66). */
 export type PrecedenceTier =
   'green_channel' | 'temporary_unmute' | 'urgent_override' | 'most_specific_rule' | 'throttle' | 'default';
 

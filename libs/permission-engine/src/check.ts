@@ -419,7 +419,7 @@ export function checkWith(
 
 /**
  * The four-level check (freeze first for writes, then department inheritance → role scope → tag
- * visibility → sensitive words), with double overlay and a trace. Pure; see README and D-P1.
+ * visibility → sensitive words), with double overlay and a trace. Pure; see README and D56.
  */
 export function check(snapshot: Snapshot, request: CheckRequest): Decision {
   const ctx = subjectContext(snapshot, request.subject, request.at);

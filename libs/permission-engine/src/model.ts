@@ -10,7 +10,7 @@ import type {
 
 /**
  * The pure permission engine's inputs. No I/O: permission-service and tag-service each feed it from their
- * own local copies (D-P1). The policy half is folded from permission-service's events (policy-fold.ts);
+ * own local copies (D56). The policy half is folded from permission-service's events (policy-fold.ts);
  * the directory and tag halves are read through the two views below, so a service adapts the copy it
  * already keeps instead of building a second one.
  */

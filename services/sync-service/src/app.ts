@@ -21,7 +21,7 @@ export type { DownstreamAccount, DownstreamGroup } from './downstream/port/downs
 export function startSyncService(
   config: SyncServiceConfig,
   runtime: ServiceRuntime = {},
-  /** The downstream connectors this process offers (D-G1); none unless configured. */
+  /** The downstream connectors this process offers (D73); none unless configured. */
   connectors: DownstreamConnectors = {},
 ): Promise<RunningGrpcService> {
   return runGrpcService({

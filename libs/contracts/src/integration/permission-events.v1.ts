@@ -3,7 +3,7 @@ import { topicName } from '@tagguard/messaging';
 /**
  * What other services may know about the tenant's permission policy, published by permission-service on
  * one topic. Like the directory's, events carry the object's whole current state ("fat"): a local copy
- * (tag-service's in-process policy, D-P1) is an upsert by id, a replay is harmless, and an older revision
+ * (tag-service's in-process policy, D56) is an upsert by id, a replay is harmless, and an older revision
  * than the one held is ignored. The Kafka key is `<tenantId>/<kind>/<id>` (permissionEventKeyV1).
  * Version 1; a breaking change gets a new topic.
  */

@@ -94,7 +94,7 @@ function movedRules(newPosition: number[]): number[] {
  * What a new order of the same rules changes, exactly, per (employee, tag, action) — the check's level 1,
  * not per lane. A lane (tag × permission group) can change only where two rules that swapped both apply,
  * so only the moved rules' sets are partitioned, each against the rules that can decide before it in
- * either order. The lanes of each tag touched are then combined by the overlay rule (check.ts, D-P1: any
+ * either order. The lanes of each tag touched are then combined by the overlay rule (check.ts, D56: any
  * group's deny denies; else any grant grants), so a tag in two groups counts once, and a lane flipping to
  * grant while another group still denies changes nothing. Verdict: no change → equivalent; only
  * deny→grant → more permissive; only grant→deny → less.

@@ -5,7 +5,7 @@ import { canonicalRecordBytes, type CanonicalRecord } from './tree/canonical-rec
 import { appendLeaves, leafHash, type Hash } from './tree/rfc9162';
 
 /**
- * The tables of the audit log (decision D-H1):
+ * The tables of the audit log (decision D65):
  * - audit_records: one row per audited event (event_id unique), in arrival order (seq); `leaf_index` is
  *   its position in its tenant's Merkle tree and `leaf_hash` = SHA-256(0x00 || canonical record bytes).
  * - merkle_trees: one row per tenant: the tree's size and right edge (frontier), locked by each append so

@@ -65,7 +65,7 @@ describe('downstream channels over gRPC (employees → accounts, tags → groups
     });
     expect(state.lastAppliedAt).not.toBe('');
     expect(state.lastAppliedKey).toMatch(/^account\//);
-    // 6 pushed by the enable, then one per change (changes the planner reads in one batch are one state, D-G1).
+    // 6 pushed by the enable, then one per change (changes the planner reads in one batch are one state, D73).
     expect(Number(state.appliedTotal)).toBeGreaterThanOrEqual(7);
   }, 60_000);
 
@@ -166,7 +166,7 @@ describe('downstream channels over gRPC (employees → accounts, tags → groups
     });
     expect(groups().has('vip')).toBe(false);
 
-    // A disabled employee leaves the group (D-G1); a new employee of the department joins it.
+    // A disabled employee leaves the group (D73); a new employee of the department joins it.
     await h.directory('DisableEmployee', { employeeId: 'e1' });
     await employee('e4', ['d3']);
     await eventually(

@@ -11,7 +11,7 @@ import { quoteIdent } from '@tagguard/event-store';
 /**
  * The production connectors this process offers, from its configuration: "ldap" when LDAP_URL is set (one
  * LdapDirectory per channel, under ou=<tenant>); "wecom-corp-tags" when the WeCom connector is configured
- * (WECOM_*: the same corp, for customer tags → corp tags channels of WECOM_TENANT_ID, D-G2). Nothing else:
+ * (WECOM_*: the same corp, for customer tags → corp tags channels of WECOM_TENANT_ID, D74). Nothing else:
  * the in-memory test directory is never one.
  */
 export function downstreamConnectors(

@@ -356,7 +356,7 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
     if (row.kind === 'customer_corp_tags')
       throw new DirectoryError(
         'DIRECTORY.FAILED_PRECONDITION',
-        'drift detection and forced resync are not available on a customer tags → corp tags channel yet (D-G2)',
+        'drift detection and forced resync are not available on a customer tags → corp tags channel yet (D74)',
         'kind',
       );
   }

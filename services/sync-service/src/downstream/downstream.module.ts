@@ -31,7 +31,7 @@ class DownstreamLifecycle implements OnApplicationShutdown {
 }
 
 /**
- * The downstream channels (D-G1): their configuration (event-sourced, through the directory's write
+ * The downstream channels (D73): their configuration (event-sourced, through the directory's write
  * path), the planner from the directory's events, the local tag copy from tag-service's events, the
  * per-channel queue and its applier, drift detection and forced resync. Its components run under the
  * directory's lease, started after the directory's own. `connectors`: the connectors this process offers

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import SCIMMYRouters, { SCIMMY } from 'scimmy-routers';
 
-/** Where the client keeps a group's address: core Group has no email attribute (D-F1). */
+/** Where the client keeps a group's address: core Group has no email attribute (D53). */
 export const TAGGUARD_GROUP_EXTENSION = 'urn:ietf:params:scim:schemas:extension:tagguard:2.0:Group';
 
 type Stored = Record<string, unknown> & { id: string; version: number; created: Date; lastModified: Date };

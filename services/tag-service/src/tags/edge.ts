@@ -17,7 +17,7 @@ const MAX_KEY_LENGTH = 128;
 /**
  * gRPC metadata key: a permission-service write's consistency token. The call is decided only once
  * tag-service's policy copy has folded it (at most CONSISTENCY_WAIT_MS, then UNAVAILABLE naming the key);
- * without it a call is decided on the copy as it is (D-D1, D-K1).
+ * without it a call is decided on the copy as it is (D54, D55).
  */
 export const POLICY_TOKEN_METADATA = 'tg-policy-token';
 
@@ -47,7 +47,7 @@ export async function caller(
   const principal: Principal = authenticate(metadata, deps.verifier);
   const token = metadata?.get(POLICY_TOKEN_METADATA)[0];
   if (token !== undefined) {
-    // A position is commit·2^64 + prepare (D-B1): one decimal of up to 39 digits.
+    // A position is commit·2^64 + prepare (D57): one decimal of up to 39 digits.
     if (typeof token !== 'string' || !/^\d{1,39}$/.test(token))
       throw new TagError('TAG.INVALID_ARGUMENT', 'is not a permission-service token', POLICY_TOKEN_METADATA);
     await deps.policies.waitFor(

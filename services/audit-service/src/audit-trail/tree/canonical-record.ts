@@ -1,5 +1,5 @@
 /**
- * The bytes of an audit record as a leaf of the tenant's Merkle tree (decision D-H1): the RFC 8785 (JCS)
+ * The bytes of an audit record as a leaf of the tenant's Merkle tree (decision D65): the RFC 8785 (JCS)
  * canonical JSON of the record object below, UTF-8. ExportRecords writes exactly these bytes, one record
  * a line, so an offline verifier hashes each line as it is: leaf hash = SHA-256(0x00 || line).
  *

@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 
 /**
- * A signed tree head (decision D-H1): the tenant's log id, the time, the size and the root, signed with
+ * A signed tree head (decision D65): the tenant's log id, the time, the size and the root, signed with
  * Ed25519. The signed bytes follow RFC 9162 §4.10's TreeHeadDataV2 (timestamp, tree_size, root_hash,
  * empty extensions) behind the log id, big-endian:
  *

@@ -129,7 +129,7 @@ export function integrationEventOf(recorded: RecordedEvent): PermissionIntegrati
 /** What the relay publishes for one recorded policy event. */
 export function toIntegrationMessage(recorded: RecordedEvent): IntegrationMessage | undefined {
   const event = integrationEventOf(recorded);
-  // A freeze hold that leaves the combined freeze unchanged is internal (D-B7): nothing to publish.
+  // A freeze hold that leaves the combined freeze unchanged is internal (D62): nothing to publish.
   if (recorded.type === 'FreezeHoldRecorded') return undefined;
   // Every other event of a policy stream has a public counterpart: an unknown one is parked by the relay.
   if (!event) throw new Error(`no integration event for ${recorded.type}`);

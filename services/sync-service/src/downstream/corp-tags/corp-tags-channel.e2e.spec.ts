@@ -124,7 +124,7 @@ describe('customer tags → WeCom corp tags channel, through the sandbox', () =>
     const { state } = await h.downstreamCall('GetChannelState', { channelId: 'corp-tags' });
     expect(state).toMatchObject({ status: 'ok', queueDepth: '0' });
     expect(state.lastAppliedKey).toBe('group/vip');
-    // Drift and resync read the marks from the connector's own record, not from WeCom: refused (D-G2).
+    // Drift and resync read the marks from the connector's own record, not from WeCom: refused (D74).
     expect(await h.failure('DownstreamService', 'DetectDrift', { channelId: 'corp-tags' })).toMatchObject({
       code: status.FAILED_PRECONDITION,
       field: 'kind',

@@ -9,18 +9,18 @@ import {
   type DownstreamGroup,
 } from '../port/downstream-directory.port';
 
-/** The fixed corp tag group every TagGuard customer tag lives in (D-G2): this application creates it, so it may edit it (81011). */
+/** The fixed corp tag group every TagGuard customer tag lives in (D74): this application creates it, so it may edit it (81011). */
 export const CORP_TAG_GROUP = 'TagGuard';
 
-/** A member of a customer tag's "group": `<follower userid>/<external_userid>` (mark_tag needs both, D-G2). */
+/** A member of a customer tag's "group": `<follower userid>/<external_userid>` (mark_tag needs both, D74). */
 export const corpTagMember = (followerId: string, externalUserId: string) =>
   `${followerId}/${externalUserId}`;
 
 /**
- * The customer tags → WeCom corp tags channel's side of the port (D-G2): a "group" is one customer tag
+ * The customer tags → WeCom corp tags channel's side of the port (D74): a "group" is one customer tag
  * (groupId = the tag id, displayName = its name), made a corp tag in the group CORP_TAG_GROUP; its members
  * are customers, each marked by one follower. WeCom lists no "customers carrying a tag" cheaply, so the
- * connector keeps tag id → corp tag id and the marks it made in PostgreSQL (the key store of D-F1): an
+ * connector keeps tag id → corp tag id and the marks it made in PostgreSQL (the key store of D53): an
  * upsert marks the members not marked yet and unmarks the ones no longer wanted. There are no accounts.
  */
 export class CorpTagsDirectory implements DownstreamDirectory {

@@ -9,7 +9,7 @@ export type ChannelRow = ChannelConfig & { tenantId: string; enabled: boolean; r
 
 /**
  * What a channel wants downstream, read from sync-service's own directory mirror and the local tag copy
- * (never from another service). Addresses are derived (the directory has no email field, D-G1):
+ * (never from another service). Addresses are derived (the directory has no email field, D73):
  * `<employeeId>@<mailDomain>`, `<tagId>@<mailDomain>`.
  */
 export class DesiredState {
@@ -47,7 +47,7 @@ export class DesiredState {
   /**
    * One group per active member tag: its employee members and every employee of its department members
    * and their sub-departments, active employees only (a disabled or departed employee leaves the group and
-   * is back when enabled again, D-G1).
+   * is back when enabled again, D73).
    */
   async groups(q: Sql, channel: ChannelRow, tagIds?: string[]): Promise<DownstreamGroup[]> {
     const params: unknown[] = tagIds ? [channel.tenantId, tagIds] : [channel.tenantId];
@@ -92,7 +92,7 @@ export class DesiredState {
   }
 
   /**
-   * One corp tag per active customer tag (D-G2): its customer members that the directory knows, each with
+   * One corp tag per active customer tag (D74): its customer members that the directory knows, each with
    * one follower (the first by employee id; mark_tag needs a member who follows the customer). A customer
    * without a follower in the directory cannot be marked and is left out.
    */

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 
 /**
- * What Exmail cannot hold for TagGuard (D-F1): a mail group has no free field for the tag id and Exmail
+ * What Exmail cannot hold for TagGuard (D53): a mail group has no free field for the tag id and Exmail
  * lists no mail groups, so the connector keeps tag id → group address here, and employee id → mailbox
  * address so that setAccountActive needs no scan. One namespace per Exmail corp.
  */

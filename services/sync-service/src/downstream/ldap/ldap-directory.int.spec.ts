@@ -128,7 +128,7 @@ describe('LdapDirectory against slapd', () => {
   it('given a locked account, when the mail admin resets its password, then ppolicy unlocks it: the listing shows it (drift) and a re-lock holds', async () => {
     await dir.upsertAccount(account('reset', false));
     await setPassword('reset', 'new-pw');
-    // slapo-ppolicy clears pwdAccountLockedTime on an administrative password change (D-E1).
+    // slapo-ppolicy clears pwdAccountLockedTime on an administrative password change (D70).
     expect(await all(dir.listAccounts())).toEqual([account('reset', true)]);
     expect(await canBind('reset', 'new-pw')).toBe(true);
     await dir.upsertAccount(account('reset', false));

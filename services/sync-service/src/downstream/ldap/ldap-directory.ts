@@ -31,15 +31,15 @@ export type LdapDirectoryOptions = {
   timeoutMs?: number;
 };
 
-/** D-E1: the ppolicy overlay refuses any bind of an entry with this value ("locked by an administrator"). */
+/** D70: the ppolicy overlay refuses any bind of an entry with this value ("locked by an administrator"). */
 export const LOCKED_BY_ADMINISTRATOR = '000001010000Z';
 const LOCK_ATTRIBUTE = 'pwdAccountLockedTime';
 
 /**
  * The LDAP connector (OpenLDAP with the ppolicy overlay): accounts are inetOrgPerson entries
- * `uid=<employeeId>,ou=people,ou=<tenant>,<base>`, locked with ppolicy's pwdAccountLockedTime (D-E1) so
+ * `uid=<employeeId>,ou=people,ou=<tenant>,<base>`, locked with ppolicy's pwdAccountLockedTime (D70) so
  * any mail server that checks passwords by binding (Dovecot auth_bind, Postfix SASL via saslauthd/ldap)
- * refuses the login; groups are groupOfNames `cn=<groupId>,ou=groups,ou=<tenant>,<base>` (D-E2).
+ * refuses the login; groups are groupOfNames `cn=<groupId>,ou=groups,ou=<tenant>,<base>` (D71).
  * Writes never read first: add, or replace the managed attributes when the entry exists (whichever
  * worked last is tried first), and nothing outside the managed attributes (a mailbox password set by
  * the mail admin) is touched.
@@ -49,7 +49,7 @@ export class LdapDirectory implements DownstreamDirectory {
   readonly tenantDn: string;
   readonly peopleDn: string;
   readonly groupsDn: string;
-  /** A member value for a group with no members (groupOfNames requires one): never an account (D-E2). */
+  /** A member value for a group with no members (groupOfNames requires one): never an account (D71). */
   readonly emptyGroupMember: string;
   private readonly slots: (Promise<Client> | undefined)[];
   private next = 0;
@@ -117,7 +117,7 @@ export class LdapDirectory implements DownstreamDirectory {
     await this.upsert(
       this.groupDn(group.groupId),
       {
-        // extensibleObject: groupOfNames has no mail/displayName, and a mail group needs its address (D-E2).
+        // extensibleObject: groupOfNames has no mail/displayName, and a mail group needs its address (D71).
         objectClass: ['groupOfNames', 'extensibleObject'],
         cn: group.groupId,
         ...managed,

@@ -44,7 +44,7 @@ export class ChannelQueue {
       for (const account of await this.desired.accounts(tx, channel, ids))
         changes.push({ op: 'upsertAccount', account });
     } else {
-      // tags → mail groups, customer tags → corp tags (D-G2): both whole groups keyed by tag id.
+      // tags → mail groups, customer tags → corp tags (D74): both whole groups keyed by tag id.
       const everything = 'all' in scope || scope.allGroups === true;
       const tagIds = everything ? undefined : scope.tagIds;
       if (!everything && !tagIds?.length) return 0;

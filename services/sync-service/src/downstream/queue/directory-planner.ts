@@ -83,7 +83,7 @@ export class DirectoryPlanner {
           const data = e.data as { employee?: { employeeId: string }; employeeId?: string };
           tenant.employees.add(data.employee?.employeeId ?? data.employeeId!);
         } else if (category === TREE_CATEGORY || category === CUSTOMER_CATEGORY)
-          // A customer's followers decide who marks it (D-G2): its corp tags are planned again.
+          // A customer's followers decide who marks it (D74): its corp tags are planned again.
           tenant.tree = true;
       }
       for (const [tenantId, t] of touched) {

@@ -14,7 +14,7 @@ import { ScimHttp, ScimHttpError, type ScimHttpOptions } from './scim-http';
 export const SCIM_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const SCIM_GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 export const SCIM_PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-/** Core Group has no address; TagGuard keeps the mail group's in this extension (D-F1). */
+/** Core Group has no address; TagGuard keeps the mail group's in this extension (D53). */
 export const TAGGUARD_GROUP_EXTENSION = 'urn:ietf:params:scim:schemas:extension:tagguard:2.0:Group';
 
 export type ScimDirectoryOptions = ScimHttpOptions & {

@@ -4,7 +4,7 @@ import type { TagReader } from './tag-authorizer.port';
 
 /**
  * A write that takes a whole subtree along (delete to the bin, restore from it) is refused when the subtree
- * holds a tag the caller may not see: nobody bins what they cannot see. The refusal names none of them (D-D1).
+ * holds a tag the caller may not see: nobody bins what they cannot see. The refusal names none of them (D54).
  */
 export function assertSeesSubtree(reader: TagReader, state: TagCatalogState, rootId: string): void {
   if (subtreeOf(state, rootId).some((n) => !reader.see(n.nodeId)))

@@ -59,7 +59,7 @@ export function assertUniqueName(
   exceptId?: string,
 ): void {
   // The sibling may be a tag the caller cannot see (this decider does not know the caller's sight), so the
-  // answer names neither its id nor its spelling: the same words for every caller (D-D1).
+  // answer names neither its id nor its spelling: the same words for every caller (D54).
   if (siblingNamed(state, parentId, name, exceptId))
     throw new TagError('TAG.ALREADY_EXISTS', 'a tag with this name already exists here', 'name');
 }

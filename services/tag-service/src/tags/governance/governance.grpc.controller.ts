@@ -166,7 +166,7 @@ export class GovernanceGrpcController implements tagGovernanceV1.TagGovernanceSe
     const { state } = await this.commands.catalog(context.principal.tenantId);
     const reader = await readerFor(this.edge, context);
     // A tenant-wide restore (no tag) is decided on the tenant resource: listed to callers allowed the
-    // tenant-wide restore or the approval decision (a tenant admin), hidden from the others (D-D1).
+    // tenant-wide restore or the approval decision (a tenant admin), hidden from the others (D54).
     const allowed = (action: 'catalog.write' | 'approval.decide') =>
       this.edge.authorizer.authorize(context.principal, action).then(
         () => true,

@@ -16,7 +16,7 @@ export class PolicyObjectView {
   @Column({ type: 'bigint' }) revision!: string;
   /**
    * permission-service's global position of that event (the snapshot a decision is made at): one decimal,
-   * commit·2^64 + prepare (D-B1), so wider than a bigint.
+   * commit·2^64 + prepare (D57), so wider than a bigint.
    */
   @Column({ type: 'numeric', precision: 40, scale: 0 }) position!: string;
   @Column({ type: 'text' }) type!: string;

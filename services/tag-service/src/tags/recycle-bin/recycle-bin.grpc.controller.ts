@@ -54,7 +54,7 @@ export class RecycleBinGrpcController implements recycleBinV1.RecycleBinServiceC
     // still moves on): the bin holds few roots.
     const { items: all, next } = page(rows, pageSize, (r) => [r.nodeId]);
     const items = all.filter((r) => reader.see(r.nodeId));
-    // Only the nodes the caller may see are counted: an invisible one is as if it did not exist (D-D1).
+    // Only the nodes the caller may see are counted: an invisible one is as if it did not exist (D54).
     const counts = await Promise.all(
       items.map(async (r) => {
         const nodes = await this.db

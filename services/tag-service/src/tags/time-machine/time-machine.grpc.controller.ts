@@ -119,7 +119,7 @@ export class TimeMachineGrpcController implements timeMachineV1.TimeMachineServi
 
   /**
    * The plan of a restore the caller may see all of. An invisible root answers as an absent one; a restore
-   * that would change a tag the caller may not see is refused as a whole, naming none of them (D-D1): the
+   * that would change a tag the caller may not see is refused as a whole, naming none of them (D54): the
    * safe choice — a partial restore would leave the catalogue in a state that never existed.
    */
   private async visiblePlan(context: CommandContext, rootId: string | null, at: AsOf) {

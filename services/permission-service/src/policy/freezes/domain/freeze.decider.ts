@@ -9,7 +9,7 @@ export type FreezeHolds = { manual: FreezeHold | null; tagService: FreezeHold | 
 export type FreezeEvent =
   /**
    * The actor's combined freeze changed (published as permission.freeze_changed.v1). `holds`: both sources
-   * after it (absent in events written before D-B7: derived from `source`/`frozen`).
+   * after it (absent in events written before D62: derived from `source`/`frozen`).
    */
   | {
       type: 'FreezeChanged';
@@ -29,7 +29,7 @@ export type FreezeCommand =
     };
 
 /**
- * One actor's freeze, one stream per actor (D-B7). Manual and tag-service freezes are held apart; the actor
+ * One actor's freeze, one stream per actor (D62). Manual and tag-service freezes are held apart; the actor
  * is frozen while either holds. A manual unfreeze lifts both (an admin's override); tag-service's unfreeze
  * lifts only its own. The published FreezeV1 is one object per actor: while both hold it shows the manual
  * one (only an admin can lift it). tag-service's events apply once each, in order.

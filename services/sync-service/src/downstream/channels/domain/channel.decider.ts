@@ -54,7 +54,7 @@ function validConfig(
       `is not offered by this sync-service (offered: ${connectors.join(', ') || 'none'})`,
     );
   const mailDomain = (c.settings.mailDomain ?? '').toLowerCase();
-  // Corp tags have no addresses (D-G2): the mail domain is optional there.
+  // Corp tags have no addresses (D74): the mail domain is optional there.
   if (!(c.kind === 'customer_corp_tags' && mailDomain === '') && !DOMAIN.test(mailDomain))
     throw invalid('settings.mailDomain', 'must be a domain name such as corp.example');
   const interval = c.settings.driftIntervalSeconds || DEFAULT_DRIFT_INTERVAL_SECONDS;

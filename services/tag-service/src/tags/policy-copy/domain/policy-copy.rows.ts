@@ -33,7 +33,7 @@ export function toPolicyRow(type: string, data: unknown): PolicyRow {
   if (!event.data.tenantId || event.data.tenantId.length > 128)
     throw new Error(`${type}: field "tenantId" must be 1 to 128 characters`);
   if (!/^\d{1,19}$/.test(event.data.revision)) throw new Error(`${type}: field "revision" must be a number`);
-  // A position is commit·2^64 + prepare (D-B1): up to 39 digits, not a bigint.
+  // A position is commit·2^64 + prepare (D57): up to 39 digits, not a bigint.
   if (!/^\d{1,39}$/.test(event.data.position)) throw new Error(`${type}: field "position" must be a number`);
   for (const field of ID_FIELDS[event.type]) {
     const value = d[field];
