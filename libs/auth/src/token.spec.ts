@@ -75,3 +75,29 @@ describe('signed tokens', () => {
     ).toEqual(['missing_claim', 'tid']);
   });
 });
+
+describe('remembered tokens', () => {
+  it('given a token verified once, when it is verified again after it expired, then it is refused as expired', () => {
+    const verifier = new TokenVerifier(keys.publicPem);
+    const token = signToken(principal, keys.privatePem, 60);
+    expect(verifier.verify(token)).toEqual(principal);
+    expect(problem(() => verifier.verify(token, new Date(Date.now() + 3_600_000)))).toEqual([
+      'expired',
+      undefined,
+    ]);
+  });
+
+  it('given a remembered token, when a caller changes the principal it got, then the next call gets the original', () => {
+    const verifier = new TokenVerifier(keys.publicPem);
+    const token = signToken(principal, keys.privatePem);
+    verifier.verify(token).roles.push('platform_admin');
+    expect(verifier.verify(token).roles).toEqual(['tenant_admin']);
+  });
+
+  it('given a token that failed verification, when it is presented again, then it fails again', () => {
+    const verifier = new TokenVerifier(keys.publicPem);
+    const forged = signToken(principal, pair().privatePem);
+    expect(problem(() => verifier.verify(forged))).toEqual(['bad_signature', undefined]);
+    expect(problem(() => verifier.verify(forged))).toEqual(['bad_signature', undefined]);
+  });
+});
