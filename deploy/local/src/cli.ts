@@ -1,4 +1,4 @@
-import { down, status, up } from './infra';
+import { down, status, up, withoutPassword } from './infra';
 
 const usage = 'usage: npm run infra -- up | down | status [--json]';
 
@@ -14,7 +14,9 @@ async function main(argv: string[]): Promise<number> {
       if (json) console.log(JSON.stringify(state));
       else {
         say(started ? 'infrastructure started' : 'infrastructure already running');
-        say(`  postgres  ${state.postgres.url}  (pid ${state.postgres.pid})`);
+        say(
+          `  postgres  ${withoutPassword(state.postgres.url)}  (pid ${state.postgres.pid}; the URL with its password: status --json)`,
+        );
         say(
           `  kafka     ${state.kafka.brokers.join(',')}  (pid ${state.kafka.pid}, Apache Kafka ${state.kafka.version})`,
         );
@@ -33,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
       if (json) console.log(JSON.stringify(s));
       else {
         say(
-          `postgres  ${s.postgres.running ? `running  ${s.postgres.url}  pid ${s.postgres.pid}` : 'stopped'}`,
+          `postgres  ${s.postgres.running ? `running  ${withoutPassword(s.postgres.url!)}  pid ${s.postgres.pid}` : 'stopped'}`,
         );
         say(
           `kafka     ${s.kafka.running ? `running  ${s.kafka.brokers?.join(',')}  pid ${s.kafka.pid}  ${s.kafka.version}` : 'stopped'}`,

@@ -27,6 +27,13 @@ export interface InfraStatus {
 
 const stateFile = join(stateDir, 'state.json');
 
+/** A URL fit for a log line: the password is in the state file (`npm run infra -- status --json`), not in logs. */
+export function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
 export function readState(): InfraState | undefined {
   if (!existsSync(stateFile)) return undefined;
   return JSON.parse(readFileSync(stateFile, 'utf8')) as InfraState;
@@ -51,7 +58,7 @@ export async function up(
 
   log('starting PostgreSQL');
   const postgres = await startPostgres();
-  log(`PostgreSQL ready at ${postgres.url}`);
+  log(`PostgreSQL ready at ${withoutPassword(postgres.url)}`);
   let kafka: KafkaEndpoint;
   try {
     log('starting Kafka');
