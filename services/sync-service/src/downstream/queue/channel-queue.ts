@@ -1,3 +1,4 @@
+import { canonical } from '../../directory/domain/directory-rules';
 import type { DownstreamTables, Sql } from '../downstream.tables';
 import { rows } from '../downstream.tables';
 import type { ChannelRow, DesiredState } from '../desired/desired-state';
@@ -133,17 +134,6 @@ export class ChannelQueue {
     );
     return new Set(found.map((r) => r.key));
   }
-}
-
-/** JSON with keys sorted: jsonb gives keys back in its own order, so plain JSON.stringify would never match. */
-export function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object')
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(value);
 }
 
 /** Members sorted, so the same state compares equal whatever order it was read in. */
