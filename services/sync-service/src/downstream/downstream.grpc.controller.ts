@@ -116,7 +116,7 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
     rpc: string,
     request: { idempotencyKey: string; channelId: string },
     metadata: Metadata | undefined,
-    command: () => Parameters<ChannelCommands['write']>[1],
+    command: (tenantId: string) => Parameters<ChannelCommands['write']>[1],
     expectedRevision?: string,
   ): Promise<{ result: downstreamV1.ChannelWriteResult }> {
     return edge(async () => {
@@ -125,7 +125,7 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
       const expected = revisionField(expectedRevision);
       const { idempotencyKey, ...rest } = request;
       return this.commands.writer.once(meta, idempotencyKey, { rpc, ...rest }, async () => {
-        const { outcome, state } = await this.commands.write(meta, command(), expected);
+        const { outcome, state } = await this.commands.write(meta, command(meta.tenantId), expected);
         return { result: { channel: toChannel(state), changed: outcome.changed } };
       });
     });
@@ -136,7 +136,7 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
       'ConfigureChannel',
       r,
       md,
-      () => {
+      (tenantId) => {
         const kind = KIND_IN[r.kind];
         if (!kind) throw invalid('kind', 'must be EMPLOYEE_ACCOUNTS, TAG_GROUPS or CUSTOMER_CORP_TAGS');
         const s = r.settings;
@@ -158,7 +158,8 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
                 driftIntervalSeconds: s?.driftIntervalSeconds ?? 0,
               },
             },
-            connectors: this.commands.connectors,
+            connectors: this.commands.connectorsFor(tenantId),
+            otherTenantsConnectors: this.commands.otherTenantsConnectors(tenantId),
           },
         };
       },
@@ -222,7 +223,7 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
     ]);
     const status = !row.enabled
       ? 'disabled'
-      : !this.commands.connectors.includes(row.connector)
+      : !this.commands.connectorsFor(row.tenantId).includes(row.connector)
         ? 'unknown_connector'
         : this.applier.isRetrying(row)
           ? 'retrying'
@@ -263,7 +264,7 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
       const channels = await Promise.all(
         found.map(async (row) => this.stateOf(row, await this.commands.state(tenantId, row.channelId))),
       );
-      return { channels, connectors: [...this.commands.connectors] };
+      return { channels, connectors: this.commands.connectorsFor(tenantId) };
     });
   }
 

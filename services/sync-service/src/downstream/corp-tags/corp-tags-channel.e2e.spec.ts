@@ -131,6 +131,32 @@ describe('customer tags → WeCom corp tags channel, through the sandbox', () =>
     });
   }, 120_000);
 
+  it('given another tenant, then wecom-corp-tags is not listed for it and its channel is refused when configured', async () => {
+    const other = { ...h.tenant, tenantId: `${tenantId()}-other` };
+    expect((await h.downstreamCall('ListChannels', {}, other)).connectors ?? []).not.toContain(
+      'wecom-corp-tags',
+    );
+    expect((await h.downstreamCall('ListChannels', {})).connectors).toContain('wecom-corp-tags');
+    expect(
+      await h.failure(
+        'DownstreamService',
+        'ConfigureChannel',
+        {
+          channelId: 'corp-tags',
+          kind: 'CHANNEL_KIND_CUSTOMER_CORP_TAGS',
+          connector: 'wecom-corp-tags',
+          settings: {},
+        },
+        other,
+      ),
+    ).toMatchObject({ code: status.FAILED_PRECONDITION, field: 'connector' });
+    expect(
+      await h.failure('DownstreamService', 'GetChannelState', { channelId: 'corp-tags' }, other),
+    ).toMatchObject({
+      code: status.NOT_FOUND,
+    });
+  }, 30_000);
+
   it('given a tagged customer the directory does not know yet, when it arrives with its follower, then that follower marks it', async () => {
     const contact = sandbox.admin(CORP).snapshot().externalContacts[0]!;
     await sandbox.admin(CORP).upsertExternalContact({
