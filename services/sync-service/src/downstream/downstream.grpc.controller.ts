@@ -271,7 +271,6 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
   detectDrift(r: downstreamV1.DetectDriftRequest, md?: Metadata) {
     return edge(async () => {
       const { row } = await this.channel(md, r.channelId, 'downstream.write');
-      this.workingKind(row);
       const d = await this.drift.detect(row);
       return {
         detectedAt: d.detectedAt.toISOString(),
@@ -306,7 +305,6 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
     return edge(async () => {
       const meta = await caller(this.deps, md, 'downstream.write', r.idempotencyKey);
       const { row } = await this.channel(md, r.channelId, 'downstream.write');
-      this.workingKind(row);
       return this.commands.writer.once(
         meta,
         r.idempotencyKey,
@@ -326,7 +324,6 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
       let open = true;
       void (async () => {
         const { row } = await this.channel(md, r.channelId, 'downstream.write');
-        this.workingKind(row);
         if (r.idempotencyKey.length > 128) throw invalid('idempotencyKey', 'must be at most 128 characters');
         if (r.resyncId && !/^[0-9a-f-]{36}$/.test(r.resyncId))
           throw invalid('resyncId', 'is not a resync id');
@@ -351,14 +348,5 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
         open = false;
       };
     });
-  }
-
-  private workingKind(row: ChannelRow): void {
-    if (row.kind === 'customer_corp_tags')
-      throw new DirectoryError(
-        'DIRECTORY.FAILED_PRECONDITION',
-        'drift detection and forced resync are not available on a customer tags → corp tags channel yet (D74)',
-        'kind',
-      );
   }
 }

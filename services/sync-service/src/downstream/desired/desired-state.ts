@@ -44,6 +44,13 @@ export class DesiredState {
     }));
   }
 
+  /** The groups of a tags → mail groups or a customer tags → corp tags channel. */
+  groupsOf(q: Sql, channel: ChannelRow, tagIds?: string[]): Promise<DownstreamGroup[]> {
+    return channel.kind === 'customer_corp_tags'
+      ? this.customerTags(q, channel, tagIds)
+      : this.groups(q, channel, tagIds);
+  }
+
   /**
    * One group per active member tag: its employee members and every employee of its department members
    * and their sub-departments, active employees only (a disabled or departed employee leaves the group and

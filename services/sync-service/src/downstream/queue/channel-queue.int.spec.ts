@@ -29,8 +29,7 @@ describe('ChannelQueue on real PostgreSQL', () => {
   // The desired state stands in for the directory mirror and the tag copy; the queue is what is tested.
   const desired = {
     accounts: async () => accounts.map((a) => ({ ...a })),
-    groups: async () => groups.map((g) => ({ ...g, memberEmployeeIds: [...g.memberEmployeeIds] })),
-    customerTags: async () => [],
+    groupsOf: async () => groups.map((g) => ({ ...g, memberEmployeeIds: [...g.memberEmployeeIds] })),
   } as unknown as DesiredState;
   const channel = (kind: ChannelRow['kind']): ChannelRow => ({
     tenantId: 'tenant-q',

@@ -49,10 +49,7 @@ export class ChannelQueue {
       const everything = 'all' in scope || scope.allGroups === true;
       const tagIds = everything ? undefined : scope.tagIds;
       if (!everything && !tagIds?.length) return 0;
-      const groups =
-        channel.kind === 'tag_groups'
-          ? await this.desired.groups(tx, channel, tagIds)
-          : await this.desired.customerTags(tx, channel, tagIds);
+      const groups = await this.desired.groupsOf(tx, channel, tagIds);
       for (const group of groups) changes.push({ op: 'upsertGroup', group });
       // Groups queued before that are no longer wanted (tag deleted, no longer a member tag): removed.
       const wanted = new Set(groups.map((g) => `group/${g.groupId}`));
