@@ -23,10 +23,17 @@ const CHUNK = 1_000;
  * a later entry never carries an older state.
  */
 export class ChannelQueue {
+  /** Groups read from the desired state to plan them (what a batch recomputed, for tests and metrics). */
+  readonly stats = { groupsRecomputed: 0 };
+
   constructor(
     private readonly t: DownstreamTables,
     private readonly desired: DesiredState,
   ) {}
+
+  get desiredState(): DesiredState {
+    return this.desired;
+  }
 
   async lock(tx: Sql, channel: { tenantId: string; channelId: string }): Promise<void> {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
@@ -50,6 +57,7 @@ export class ChannelQueue {
       const tagIds = everything ? undefined : scope.tagIds;
       if (!everything && !tagIds?.length) return 0;
       const groups = await this.desired.groupsOf(tx, channel, tagIds);
+      this.stats.groupsRecomputed += groups.length;
       for (const group of groups) changes.push({ op: 'upsertGroup', group });
       // Groups queued before that are no longer wanted (tag deleted, no longer a member tag): removed.
       const wanted = new Set(groups.map((g) => `group/${g.groupId}`));
