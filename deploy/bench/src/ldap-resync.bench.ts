@@ -19,8 +19,8 @@ const CONCURRENCY = Number(process.env['BENCH_LDAP_CONCURRENCY'] ?? 32);
 /** Turns each side takes (raw, connector, connector, raw, …) so load from elsewhere hits both alike. */
 const ROUNDS = Number(process.env['BENCH_LDAP_ROUNDS'] ?? 4);
 const DISABLES = Number(process.env['BENCH_LDAP_DISABLES'] ?? 100);
-/** The directory written through sync-service's channels: smaller, its ImportDirectory being the slow part. */
-const CHANNEL_EMPLOYEES = Number(process.env['BENCH_LDAP_CHANNEL_EMPLOYEES'] ?? 10_000);
+/** The directory written through sync-service's channels (loaded in bulk, ldap-channel.ts). */
+const CHANNEL_EMPLOYEES = Number(process.env['BENCH_LDAP_CHANNEL_EMPLOYEES'] ?? 100_000);
 
 const run = promisify(execFile);
 

@@ -24,7 +24,7 @@ export function downstreamConnectors(
   if (wecom && env['DATABASE_URL']) {
     let pool: Pool | undefined;
     const table = `${quoteIdent(env['DATABASE_SCHEMA'] ?? 'public')}.corp_tag_keys`;
-    connectors['wecom-corp-tags'] = (channel) => {
+    const corpTags = (channel: Parameters<DownstreamConnectors[string]>[0]) => {
       if (channel.tenantId !== wecom.tenantId)
         throw new Error(`the WeCom corp is tenant ${wecom.tenantId}'s, not ${channel.tenantId}'s`);
       pool ??= new Pool({ connectionString: env['DATABASE_URL'], max: 2 });
@@ -34,6 +34,8 @@ export function downstreamConnectors(
         new PostgresExmailKeyStore(pool, `${channel.tenantId}/${channel.channelId}`, table),
       );
     };
+    // Offered to that tenant only: another tenant's channel is refused when configured (D-B1).
+    connectors['wecom-corp-tags'] = Object.assign(corpTags, { onlyTenant: wecom.tenantId });
   }
   return connectors;
 }

@@ -116,7 +116,7 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
     rpc: string,
     request: { idempotencyKey: string; channelId: string },
     metadata: Metadata | undefined,
-    command: () => Parameters<ChannelCommands['write']>[1],
+    command: (tenantId: string) => Parameters<ChannelCommands['write']>[1],
     expectedRevision?: string,
   ): Promise<{ result: downstreamV1.ChannelWriteResult }> {
     return edge(async () => {
@@ -125,7 +125,7 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
       const expected = revisionField(expectedRevision);
       const { idempotencyKey, ...rest } = request;
       return this.commands.writer.once(meta, idempotencyKey, { rpc, ...rest }, async () => {
-        const { outcome, state } = await this.commands.write(meta, command(), expected);
+        const { outcome, state } = await this.commands.write(meta, command(meta.tenantId), expected);
         return { result: { channel: toChannel(state), changed: outcome.changed } };
       });
     });
@@ -136,7 +136,7 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
       'ConfigureChannel',
       r,
       md,
-      () => {
+      (tenantId) => {
         const kind = KIND_IN[r.kind];
         if (!kind) throw invalid('kind', 'must be EMPLOYEE_ACCOUNTS, TAG_GROUPS or CUSTOMER_CORP_TAGS');
         const s = r.settings;
@@ -158,7 +158,8 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
                 driftIntervalSeconds: s?.driftIntervalSeconds ?? 0,
               },
             },
-            connectors: this.commands.connectors,
+            connectors: this.commands.connectorsFor(tenantId),
+            otherTenantsConnectors: this.commands.otherTenantsConnectors(tenantId),
           },
         };
       },
@@ -222,7 +223,7 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
     ]);
     const status = !row.enabled
       ? 'disabled'
-      : !this.commands.connectors.includes(row.connector)
+      : !this.commands.connectorsFor(row.tenantId).includes(row.connector)
         ? 'unknown_connector'
         : this.applier.isRetrying(row)
           ? 'retrying'
@@ -263,14 +264,13 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
       const channels = await Promise.all(
         found.map(async (row) => this.stateOf(row, await this.commands.state(tenantId, row.channelId))),
       );
-      return { channels, connectors: [...this.commands.connectors] };
+      return { channels, connectors: this.commands.connectorsFor(tenantId) };
     });
   }
 
   detectDrift(r: downstreamV1.DetectDriftRequest, md?: Metadata) {
     return edge(async () => {
       const { row } = await this.channel(md, r.channelId, 'downstream.write');
-      this.workingKind(row);
       const d = await this.drift.detect(row);
       return {
         detectedAt: d.detectedAt.toISOString(),
@@ -305,7 +305,6 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
     return edge(async () => {
       const meta = await caller(this.deps, md, 'downstream.write', r.idempotencyKey);
       const { row } = await this.channel(md, r.channelId, 'downstream.write');
-      this.workingKind(row);
       return this.commands.writer.once(
         meta,
         r.idempotencyKey,
@@ -325,7 +324,6 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
       let open = true;
       void (async () => {
         const { row } = await this.channel(md, r.channelId, 'downstream.write');
-        this.workingKind(row);
         if (r.idempotencyKey.length > 128) throw invalid('idempotencyKey', 'must be at most 128 characters');
         if (r.resyncId && !/^[0-9a-f-]{36}$/.test(r.resyncId))
           throw invalid('resyncId', 'is not a resync id');
@@ -350,14 +348,5 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
         open = false;
       };
     });
-  }
-
-  private workingKind(row: ChannelRow): void {
-    if (row.kind === 'customer_corp_tags')
-      throw new DirectoryError(
-        'DIRECTORY.FAILED_PRECONDITION',
-        'drift detection and forced resync are not available on a customer tags → corp tags channel yet (D74)',
-        'kind',
-      );
   }
 }

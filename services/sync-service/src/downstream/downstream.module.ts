@@ -69,8 +69,7 @@ export class DownstreamModule {
         },
         {
           provide: ChannelCommands,
-          useFactory: (commands: DirectoryCommands) =>
-            new ChannelCommands(commands.writer, Object.keys(connectors)),
+          useFactory: (commands: DirectoryCommands) => new ChannelCommands(commands.writer, connectors),
           inject: [DirectoryCommands],
         },
         {

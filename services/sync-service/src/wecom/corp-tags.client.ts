@@ -108,6 +108,48 @@ export class WeComCorpTagsClient {
   }
 
   /**
+   * Every (member, customer) follow relation with the corp tag ids on it, as WeCom has them: the members
+   * from user/list_id, their customers from batch/get_by_user (100 members a call, paged). For drift
+   * detection: WeCom has no "customers carrying tag X" listing.
+   */
+  async *marks(): AsyncIterable<{ userid: string; externalUserId: string; tagIds: string[] }> {
+    const userids = new Set<string>();
+    let cursor = '';
+    do {
+      const page = await this.wecom.post<{ dept_user?: { userid: string }[]; next_cursor?: string }>(
+        '/cgi-bin/user/list_id',
+        { cursor, limit: 10_000 },
+      );
+      for (const u of page.dept_user ?? []) userids.add(u.userid);
+      cursor = page.next_cursor ?? '';
+    } while (cursor);
+    const all = [...userids];
+    for (let i = 0; i < all.length; i += 100) {
+      cursor = '';
+      do {
+        const page = await this.wecom.post<{
+          external_contact_list: {
+            external_contact: { external_userid: string };
+            follow_info: { userid: string; tag_id?: string[] };
+          }[];
+          next_cursor?: string;
+        }>('/cgi-bin/externalcontact/batch/get_by_user', {
+          userid_list: all.slice(i, i + 100),
+          cursor,
+          limit: 100,
+        });
+        for (const r of page.external_contact_list)
+          yield {
+            userid: r.follow_info.userid,
+            externalUserId: r.external_contact.external_userid,
+            tagIds: r.follow_info.tag_id ?? [],
+          };
+        cursor = page.next_cursor ?? '';
+      } while (cursor);
+    }
+  }
+
+  /**
    * Puts tags on / takes tags off the customer `externalUserId` as followed by member `userid`
    * (each member sees their own customer's tags). A no-op when both lists are empty.
    */

@@ -35,7 +35,11 @@ export function sameValue(a: unknown, b: unknown): boolean {
   return canonical(a) === canonical(b);
 }
 
-function canonical(value: unknown): string {
+/**
+ * Canonical JSON text: keys sorted (jsonb gives them back in its own order) and undefined-valued keys
+ * dropped (jsonb never stores them), so a value and its jsonb row read back compare equal.
+ */
+export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object')
     return `{${Object.keys(value)

@@ -2,6 +2,8 @@ import { status } from '@grpc/grpc-js';
 import { demoDirectory, startWeComSandbox, type WeComSandbox } from '@tagguard/wecom-sandbox';
 import type { TagIntegrationEventV1 } from '@tagguard/contracts';
 import { eventually } from '@tagguard/testing';
+import { WeComCorpTagsClient } from '../../wecom/corp-tags.client';
+import { WeComClient } from '../../wecom/wecom.client';
 import { DownstreamHarness } from '../testing/downstream-harness';
 
 // sync-service as its own OS process on real PostgreSQL and Kafka, its WeCom connector and its
@@ -124,12 +126,37 @@ describe('customer tags → WeCom corp tags channel, through the sandbox', () =>
     const { state } = await h.downstreamCall('GetChannelState', { channelId: 'corp-tags' });
     expect(state).toMatchObject({ status: 'ok', queueDepth: '0' });
     expect(state.lastAppliedKey).toBe('group/vip');
-    // Drift and resync read the marks from the connector's own record, not from WeCom: refused (D74).
-    expect(await h.failure('DownstreamService', 'DetectDrift', { channelId: 'corp-tags' })).toMatchObject({
-      code: status.FAILED_PRECONDITION,
-      field: 'kind',
+    // Converged: drift (read from WeCom itself, D-B2) finds nothing.
+    expect(await h.downstreamCall('DetectDrift', { channelId: 'corp-tags' })).toMatchObject({
+      itemCount: '0',
     });
   }, 120_000);
+
+  it('given another tenant, then wecom-corp-tags is not listed for it and its channel is refused when configured', async () => {
+    const other = { ...h.tenant, tenantId: `${tenantId()}-other` };
+    expect((await h.downstreamCall('ListChannels', {}, other)).connectors ?? []).not.toContain(
+      'wecom-corp-tags',
+    );
+    expect((await h.downstreamCall('ListChannels', {})).connectors).toContain('wecom-corp-tags');
+    expect(
+      await h.failure(
+        'DownstreamService',
+        'ConfigureChannel',
+        {
+          channelId: 'corp-tags',
+          kind: 'CHANNEL_KIND_CUSTOMER_CORP_TAGS',
+          connector: 'wecom-corp-tags',
+          settings: {},
+        },
+        other,
+      ),
+    ).toMatchObject({ code: status.FAILED_PRECONDITION, field: 'connector' });
+    expect(
+      await h.failure('DownstreamService', 'GetChannelState', { channelId: 'corp-tags' }, other),
+    ).toMatchObject({
+      code: status.NOT_FOUND,
+    });
+  }, 30_000);
 
   it('given a tagged customer the directory does not know yet, when it arrives with its follower, then that follower marks it', async () => {
     const contact = sandbox.admin(CORP).snapshot().externalContacts[0]!;
@@ -164,4 +191,95 @@ describe('customer tags → WeCom corp tags channel, through the sandbox', () =>
     });
     await eventually(() => expect(lateTags()).toEqual(['后到客户']), 20_000);
   }, 60_000);
+
+  it('given corp tags changed in WeCom behind TagGuard, then drift names each item, RepairDrift sets them right, and ForceResync converges', async () => {
+    // Someone else's application, through the real API: unmarks, marks, deletes and adds corp tags.
+    const wecom = new WeComCorpTagsClient(
+      new WeComClient({ baseUrl: sandbox.url, corpId: CORP, secret: 'sec' }),
+    );
+    const contact = sandbox
+      .admin(CORP)
+      .snapshot()
+      .externalContacts.find((c) => c.external_userid === CUSTOMER)!;
+    const lisi = contact.follow_user.find((f) => f.userid === 'lisi')!;
+    // wangwu follows the customer too (the directory does not know: lisi stays its marker).
+    await sandbox.admin(CORP).upsertExternalContact({
+      ...contact,
+      follow_user: [...contact.follow_user, { ...lisi, userid: 'wangwu', oper_userid: 'wangwu', tags: [] }],
+    });
+    const marksOf = (userid: string) =>
+      sandbox
+        .admin(CORP)
+        .snapshot()
+        .externalContacts.find((c) => c.external_userid === CUSTOMER)!
+        .follow_user.find((f) => f.userid === userid)!
+        .tags.map((t) => t.tag_name)
+        .sort();
+    const corpTagId = async (name: string) =>
+      (await wecom.list()).find((g) => g.groupName === 'TagGuard')?.tags.find((t) => t.name === name)?.id;
+    await publish(
+      ['da', 'db'].flatMap((tagId) => [
+        {
+          type: 'tag.created.v1',
+          data: { tagId, name: `漂移${tagId}`, kind: 'customer', nodeType: 'tag', parentId: null },
+        },
+        { type: 'tag.members_added.v1', data: { tagId, source: 'admin', members: [member] } },
+      ]),
+    );
+    await eventually(() => expect(marksOf('lisi')).toEqual(['漂移da', '漂移db']), 30_000);
+    await eventually(async () => {
+      const { state } = await h.downstreamCall('GetChannelState', { channelId: 'corp-tags' });
+      expect(state.queueDepth).toBe('0');
+    }, 20_000);
+
+    const da = (await corpTagId('漂移da'))!;
+    await wecom.mark('lisi', CUSTOMER, { remove: [da] });
+    await wecom.mark('wangwu', CUSTOMER, { add: [da] });
+    await wecom.remove({ tagIds: [(await corpTagId('漂移db'))!] });
+    const stranger = (await wecom.addTags({ groupName: 'TagGuard' }, [{ name: '陌生标签' }])).tags[0]!.id;
+
+    const detected = await h.downstreamCall('DetectDrift', { channelId: 'corp-tags' });
+    const items = (detected.items as Record<string, string>[])
+      .map((i) => `${i.kind} ${i.subject} ${i.memberId ?? ''}`.trim())
+      .sort();
+    expect(items).toEqual(
+      [
+        `DRIFT_KIND_GROUP_MEMBER_MISSING da lisi/${CUSTOMER}`,
+        `DRIFT_KIND_GROUP_MEMBER_EXTRA da wangwu/${CUSTOMER}`,
+        'DRIFT_KIND_MISSING_GROUP db',
+        `DRIFT_KIND_EXTRA_GROUP wecom:${stranger}`,
+      ].sort(),
+    );
+    expect(
+      await h.downstreamCall('RepairDrift', { channelId: 'corp-tags', idempotencyKey: 'corp-repair-1' }),
+    ).toMatchObject({ repairsQueued: '3' });
+    await eventually(async () => {
+      expect(marksOf('lisi')).toEqual(['漂移da', '漂移db']);
+      expect(marksOf('wangwu')).toEqual([]);
+      expect(library()).not.toContain('TagGuard/陌生标签');
+      expect(library()).toContain('TagGuard/漂移db');
+    }, 30_000);
+    await eventually(
+      async () =>
+        expect(await h.downstreamCall('DetectDrift', { channelId: 'corp-tags' })).toMatchObject({
+          itemCount: '0',
+        }),
+      20_000,
+    );
+
+    // Unmarked again behind its back: one ForceResync converges and reports the group it set right.
+    await wecom.mark('lisi', CUSTOMER, { remove: [(await corpTagId('漂移da'))!] });
+    const messages = await h.stream('ForceResync', {
+      channelId: 'corp-tags',
+      idempotencyKey: 'corp-resync-1',
+    });
+    const progress = messages.filter((m) => m.progress).map((m) => m.progress);
+    expect(progress[0]).toMatchObject({ phase: 'planning' });
+    expect(progress[progress.length - 1]).toMatchObject({ phase: 'done' });
+    expect(messages[messages.length - 1]!.report).toMatchObject({ groupsUpdated: '1', failed: '0' });
+    expect(marksOf('lisi')).toEqual(['漂移da', '漂移db']);
+    expect(await h.downstreamCall('DetectDrift', { channelId: 'corp-tags' })).toMatchObject({
+      itemCount: '0',
+    });
+  }, 120_000);
 });

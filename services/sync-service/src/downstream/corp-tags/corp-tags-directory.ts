@@ -12,6 +12,9 @@ import {
 /** The fixed corp tag group every TagGuard customer tag lives in (D74): this application creates it, so it may edit it (81011). */
 export const CORP_TAG_GROUP = 'TagGuard';
 
+/** The group id drift gives a corp tag in CORP_TAG_GROUP that no TagGuard tag maps to (an extra group). */
+export const UNMAPPED_CORP_TAG = 'wecom:';
+
 /** A member of a customer tag's "group": `<follower userid>/<external_userid>` (mark_tag needs both, D74). */
 export const corpTagMember = (followerId: string, externalUserId: string) =>
   `${followerId}/${externalUserId}`;
@@ -71,6 +74,8 @@ export class CorpTagsDirectory implements DownstreamDirectory {
 
   async removeGroup(groupId: string): Promise<void> {
     await this.call(async () => {
+      if (groupId.startsWith(UNMAPPED_CORP_TAG))
+        return this.removeCorpTag(groupId.slice(UNMAPPED_CORP_TAG.length));
       const corpTagId = await this.keys.get('group', groupId);
       if (corpTagId) await this.removeCorpTag(corpTagId);
       for (const m of await this.marks(groupId)) await this.keys.delete('account', m.key);
@@ -83,23 +88,41 @@ export class CorpTagsDirectory implements DownstreamDirectory {
     return;
   }
 
-  /** The customer tags as this connector marked them (its key store, not a scan of WeCom's customers). */
+  /**
+   * The corp tags of CORP_TAG_GROUP as WeCom has them (D-B2): the library, and the marks read from every
+   * member's customers (WeCom's truth, not the connector's record). A corp tag no TagGuard tag maps to is a
+   * group `wecom:<corp tag id>`. What was seen becomes the connector's record of its marks, so the upsert
+   * that repairs drift unmarks an extra mark and marks a missing one.
+   */
   async *listGroups(): AsyncIterable<DownstreamGroup> {
-    const library = new Map(
-      (await this.call(() => this.tags.list()))
+    const groups = await this.call(async () => {
+      const library = (await this.tags.list())
         .filter((g) => g.groupName === CORP_TAG_GROUP)
-        .flatMap((g) => g.tags.map((t) => [t.id, t.name] as const)),
-    );
-    for (const g of await this.keys.list('group')) {
-      const name = library.get(g.address);
-      if (name === undefined) continue;
-      yield {
-        groupId: g.key,
-        displayName: name,
+        .flatMap((g) => g.tags);
+      const tagOf = new Map((await this.keys.list('group')).map((g) => [g.address, g.key]));
+      const members = new Map<string, string[]>(library.map((t) => [t.id, []]));
+      for await (const m of this.tags.marks())
+        for (const id of m.tagIds) members.get(id)?.push(corpTagMember(m.userid, m.externalUserId));
+      const recorded = await this.keys.list('account');
+      for (const t of library) {
+        const tagId = tagOf.get(t.id);
+        if (tagId === undefined) continue;
+        const seen = new Set(members.get(t.id));
+        const had = new Set<string>();
+        for (const r of recorded.filter((r) => r.key.startsWith(`${tagId}|`)))
+          if (seen.has(r.address)) had.add(r.address);
+          else await this.keys.delete('account', r.key);
+        for (const member of seen)
+          if (!had.has(member)) await this.keys.put('account', `${tagId}|${member}`, member);
+      }
+      return library.map((t) => ({
+        groupId: tagOf.get(t.id) ?? `${UNMAPPED_CORP_TAG}${t.id}`,
+        displayName: t.name,
         email: '',
-        memberEmployeeIds: (await this.marks(g.key)).map((m) => m.address).sort(),
-      };
-    }
+        memberEmployeeIds: [...new Set(members.get(t.id))].sort(),
+      }));
+    });
+    yield* groups;
   }
 
   async close(): Promise<void> {

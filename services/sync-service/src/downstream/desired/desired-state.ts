@@ -45,6 +45,70 @@ export class DesiredState {
   }
 
   /**
+   * The tags whose group a directory batch may have changed (D-B3), instead of every group of the tenant:
+   * for mail groups, the tags with a touched employee as a member, or with a member department that is, or
+   * is an ancestor of, a touched department or a touched employee's department; for corp tags, the tags
+   * with a touched customer, or a customer a touched employee follows. Plus, either way, the groups whose
+   * last queued state holds a touched member (an employee moved out, a department moved away, a follower
+   * gone: the group must lose them, and the mirror no longer links them).
+   */
+  async groupsTouching(
+    q: Sql,
+    channel: ChannelRow,
+    touched: { employeeIds: string[]; departmentIds: string[]; customerIds: string[] },
+  ): Promise<string[]> {
+    const { employeeIds, departmentIds, customerIds } = touched;
+    if (channel.kind === 'customer_corp_tags') {
+      if (employeeIds.length === 0 && customerIds.length === 0) return [];
+      const found = await rows<{ tag_id: string }>(
+        q,
+        `SELECT m.tag_id FROM ${this.t.tagMembers} m
+          WHERE m.tenant_id = $1 AND m.member_kind = 'customer' AND (m.member_id = ANY($3)
+            OR m.member_id IN (SELECT external_user_id FROM ${this.followers} WHERE tenant_id = $1 AND employee_id = ANY($2)))
+         UNION
+         SELECT substr(p.key, 7) FROM ${this.t.planned} p
+          WHERE p.tenant_id = $1 AND p.channel_id = $4 AND p.change->>'op' = 'upsertGroup'
+            AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(p.change->'group'->'memberEmployeeIds') x
+                         WHERE split_part(x, '/', 1) = ANY($2) OR split_part(x, '/', 2) = ANY($3))`,
+        [channel.tenantId, employeeIds, customerIds, channel.channelId],
+      );
+      return found.map((r) => r.tag_id);
+    }
+    if (employeeIds.length === 0 && departmentIds.length === 0) return [];
+    const found = await rows<{ tag_id: string }>(
+      q,
+      `WITH RECURSIVE up(department_id) AS (
+         SELECT unnest($3::text[])
+         UNION SELECT department_id FROM ${this.employeeDepartments} WHERE tenant_id = $1 AND employee_id = ANY($2)
+         UNION SELECT d.parent_id FROM ${this.departments} d JOIN up ON d.tenant_id = $1 AND d.department_id = up.department_id
+       ), down(department_id) AS (
+         SELECT unnest($3::text[])
+         UNION SELECT d.department_id FROM ${this.departments} d JOIN down ON d.tenant_id = $1 AND d.parent_id = down.department_id
+       ), moved(employee_id) AS (
+         SELECT unnest($2::text[])
+         UNION SELECT employee_id FROM ${this.employeeDepartments}
+          WHERE tenant_id = $1 AND department_id IN (SELECT department_id FROM down)
+       )
+       SELECT m.tag_id FROM ${this.t.tagMembers} m
+        WHERE m.tenant_id = $1 AND ((m.member_kind = 'employee' AND m.member_id = ANY($2))
+          OR (m.member_kind = 'department' AND m.member_id IN (SELECT department_id FROM up)))
+       UNION
+       SELECT substr(p.key, 7) FROM ${this.t.planned} p
+        WHERE p.tenant_id = $1 AND p.channel_id = $4 AND p.change->>'op' = 'upsertGroup'
+          AND p.change->'group'->'memberEmployeeIds' ?| (SELECT array_agg(employee_id) FROM moved)`,
+      [channel.tenantId, employeeIds, departmentIds, channel.channelId],
+    );
+    return found.map((r) => r.tag_id);
+  }
+
+  /** The groups of a tags → mail groups or a customer tags → corp tags channel. */
+  groupsOf(q: Sql, channel: ChannelRow, tagIds?: string[]): Promise<DownstreamGroup[]> {
+    return channel.kind === 'customer_corp_tags'
+      ? this.customerTags(q, channel, tagIds)
+      : this.groups(q, channel, tagIds);
+  }
+
+  /**
    * One group per active member tag: its employee members and every employee of its department members
    * and their sub-departments, active employees only (a disabled or departed employee leaves the group and
    * is back when enabled again, D73).

@@ -75,7 +75,7 @@ export class DriftDetector {
       this.db,
       `SELECT c.* FROM ${this.t.channels} c LEFT JOIN ${this.t.status} s
           ON s.tenant_id = c.tenant_id AND s.channel_id = c.channel_id
-        WHERE c.enabled AND c.kind IN ('employee_accounts', 'tag_groups') AND (s.last_drift_at IS NULL
+        WHERE c.enabled AND (s.last_drift_at IS NULL
           OR s.last_drift_at < now() - make_interval(secs => (c.settings->>'driftIntervalSeconds')::int))`,
     ).catch((error: unknown) => {
       this.component?.set('retrying', error);
@@ -101,7 +101,7 @@ export class DriftDetector {
         input.desiredAccounts = await this.desired.accounts(this.db, channel);
         input.actualAccounts = await all(port.listAccounts());
       } else {
-        input.desiredGroups = await this.desired.groups(this.db, channel);
+        input.desiredGroups = await this.desired.groupsOf(this.db, channel);
         input.actualGroups = await all(port.listGroups());
       }
     } catch (error) {
@@ -170,7 +170,9 @@ export class DriftDetector {
               ...new Set(items.map((i) => i.subject)),
             ]),
           }
-        : { groups: await this.desired.groups(this.db, channel, [...new Set(items.map((i) => i.subject))]) };
+        : {
+            groups: await this.desired.groupsOf(this.db, channel, [...new Set(items.map((i) => i.subject))]),
+          };
     return this.db.transaction((tx) => this.queue.queueChanges(tx, channel, repairsFor(items, desired)));
   }
 

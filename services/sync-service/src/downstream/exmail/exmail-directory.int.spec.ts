@@ -64,6 +64,22 @@ describe('ExmailDirectory, Exmail specifics', () => {
     expect(exmail.users.get('lisi@example.test')).toMatchObject({ enable: 0, name: '李四' });
   });
 
+  it("given an employee's address changed, then the new mailbox is active and the old one disabled and released (no active old mailbox)", async () => {
+    const { port, exmail } = fresh();
+    await port.upsertAccount(account);
+    await port.upsertAccount({ ...account, email: 'lisi@mail.example.test' });
+    expect(exmail.users.get('lisi@mail.example.test')).toMatchObject({ extid: 'lisi', enable: 1 });
+    expect(exmail.users.get('lisi@example.test')).toMatchObject({ extid: '', enable: 0 });
+    const listed = [];
+    for await (const a of port.listAccounts()) listed.push(a);
+    expect(listed).toEqual([{ ...account, email: 'lisi@mail.example.test' }]);
+    // Applied again (a replayed change): nothing else moves.
+    await port.upsertAccount({ ...account, email: 'lisi@mail.example.test' });
+    expect([...exmail.users.values()].filter((u) => u.enable === 1).map((u) => u.userid)).toEqual([
+      'lisi@mail.example.test',
+    ]);
+  });
+
   it('an expired Exmail token is refreshed once by WeComClient and the change still applies', async () => {
     const { port, exmail } = fresh();
     await port.upsertAccount(account);

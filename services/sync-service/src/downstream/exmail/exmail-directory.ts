@@ -64,7 +64,23 @@ export class ExmailDirectory implements DownstreamDirectory {
       current.enable !== enable
     )
       await this.update(account.email, { name: account.displayName, extid: account.employeeId, enable });
+    const previous = await this.options.keys.get('account', account.employeeId);
+    if (previous && previous !== account.email) await this.retire(previous);
     await this.options.keys.put('account', account.employeeId, account.email);
+  }
+
+  /**
+   * The employee's address changed (D-B4): Exmail cannot rename a mailbox (user/update has no new userid),
+   * and deleting one deletes its mail. So the new mailbox is created (above) and the old one disabled and
+   * released (extid cleared: it is no longer this employee's account, drift no longer lists it). Kept, not
+   * deleted: an administrator may still move its mail. Idempotent; an old mailbox already gone is fine.
+   */
+  private async retire(address: string): Promise<void> {
+    try {
+      await this.update(address, { enable: 0, extid: '' });
+    } catch (error) {
+      if (!(error instanceof DownstreamRejectedError && error.code === 'not_found')) throw error;
+    }
   }
 
   async setAccountActive(employeeId: string, active: boolean): Promise<void> {

@@ -9,8 +9,14 @@ import { toChannelRow } from './directory-planner';
 
 export const DOWNSTREAM_APPLIER = 'sync-service.downstream-applier';
 
-/** Builds a channel's port from its configuration; the service is given the connectors it offers. */
-export type DownstreamConnectorFactory = (channel: ChannelRow) => DownstreamDirectory;
+/**
+ * Builds a channel's port from its configuration; the service is given the connectors it offers.
+ * `onlyTenant`: the connector reaches one tenant's system (the WeCom corp of WECOM_TENANT_ID), so it is
+ * offered to that tenant alone.
+ */
+export type DownstreamConnectorFactory = ((channel: ChannelRow) => DownstreamDirectory) & {
+  readonly onlyTenant?: string;
+};
 export type DownstreamConnectors = Readonly<Record<string, DownstreamConnectorFactory>>;
 
 export const MAX_ATTEMPTS = 5;

@@ -29,8 +29,7 @@ describe('ChannelQueue on real PostgreSQL', () => {
   // The desired state stands in for the directory mirror and the tag copy; the queue is what is tested.
   const desired = {
     accounts: async () => accounts.map((a) => ({ ...a })),
-    groups: async () => groups.map((g) => ({ ...g, memberEmployeeIds: [...g.memberEmployeeIds] })),
-    customerTags: async () => [],
+    groupsOf: async () => groups.map((g) => ({ ...g, memberEmployeeIds: [...g.memberEmployeeIds] })),
   } as unknown as DesiredState;
   const channel = (kind: ChannelRow['kind']): ChannelRow => ({
     tenantId: 'tenant-q',
@@ -62,4 +61,15 @@ describe('ChannelQueue on real PostgreSQL', () => {
       expect(second).toBe(0);
     },
   );
+
+  it('given a change with an undefined field, when planned again, then it is not queued again (jsonb drops the key)', async () => {
+    // e.g. an optional field a connector's desired state leaves out: JSON.stringify drops it, jsonb never has it.
+    const withUndefined = {
+      accounts: async () => accounts.map((a) => ({ ...a, displayName: a.displayName, alias: undefined })),
+    } as unknown as DesiredState;
+    const queue = new ChannelQueue(tables, withUndefined);
+    const accountsChannel = { ...channel('employee_accounts'), channelId: 'mail-accounts-u' };
+    expect(await db.transaction((tx) => queue.plan(tx, accountsChannel, { all: true }))).toBe(2);
+    expect(await db.transaction((tx) => queue.plan(tx, accountsChannel, { all: true }))).toBe(0);
+  });
 });

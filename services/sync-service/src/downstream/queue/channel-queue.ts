@@ -1,3 +1,4 @@
+import { canonical } from '../../directory/domain/directory-rules';
 import type { DownstreamTables, Sql } from '../downstream.tables';
 import { rows } from '../downstream.tables';
 import type { ChannelRow, DesiredState } from '../desired/desired-state';
@@ -22,10 +23,17 @@ const CHUNK = 1_000;
  * a later entry never carries an older state.
  */
 export class ChannelQueue {
+  /** Groups read from the desired state to plan them (what a batch recomputed, for tests and metrics). */
+  readonly stats = { groupsRecomputed: 0 };
+
   constructor(
     private readonly t: DownstreamTables,
     private readonly desired: DesiredState,
   ) {}
+
+  get desiredState(): DesiredState {
+    return this.desired;
+  }
 
   async lock(tx: Sql, channel: { tenantId: string; channelId: string }): Promise<void> {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
@@ -48,10 +56,8 @@ export class ChannelQueue {
       const everything = 'all' in scope || scope.allGroups === true;
       const tagIds = everything ? undefined : scope.tagIds;
       if (!everything && !tagIds?.length) return 0;
-      const groups =
-        channel.kind === 'tag_groups'
-          ? await this.desired.groups(tx, channel, tagIds)
-          : await this.desired.customerTags(tx, channel, tagIds);
+      const groups = await this.desired.groupsOf(tx, channel, tagIds);
+      this.stats.groupsRecomputed += groups.length;
       for (const group of groups) changes.push({ op: 'upsertGroup', group });
       // Groups queued before that are no longer wanted (tag deleted, no longer a member tag): removed.
       const wanted = new Set(groups.map((g) => `group/${g.groupId}`));
@@ -133,17 +139,6 @@ export class ChannelQueue {
     );
     return new Set(found.map((r) => r.key));
   }
-}
-
-/** JSON with keys sorted: jsonb gives keys back in its own order, so plain JSON.stringify would never match. */
-export function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object')
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(value);
 }
 
 /** Members sorted, so the same state compares equal whatever order it was read in. */

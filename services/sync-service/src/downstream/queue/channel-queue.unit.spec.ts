@@ -1,4 +1,4 @@
-import { canonical } from './channel-queue';
+import { canonical } from '../../directory/domain/directory-rules';
 
 describe('canonical JSON (what was last queued compares equal to the same state read back from jsonb)', () => {
   it('given the same object with its keys in another order, then the text is the same', () => {

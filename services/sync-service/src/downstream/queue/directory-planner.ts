@@ -23,8 +23,9 @@ type View = { waitFor(position: GlobalPosition, timeoutMs: number): Promise<void
 /**
  * Turns the directory's events and the channels' own events into queued changes: each batch, in one
  * transaction with its checkpoint, keeps downstream_channels, and plans what the batch touched for every
- * enabled channel of its tenants (an employee: their account and every group; the department tree: every
- * group; a channel enabled: everything, pushed once). It reads the directory mirror only after the mirror
+ * enabled channel of its tenants (an employee: their account and the groups they are or were in; a
+ * department: the groups holding it or an ancestor, or its employees; a customer: its corp tags; a channel
+ * enabled: everything, pushed once). It reads the directory mirror only after the mirror
  * has passed the batch, so the desired state it reads includes the batch.
  */
 export class DirectoryPlanner {
@@ -67,10 +68,20 @@ export class DirectoryPlanner {
     if (directory.length > 0)
       await this.view.waitFor(directory[directory.length - 1]!.position, VIEW_WAIT_MS);
     await this.db.transaction(async (tx) => {
-      const touched = new Map<string, { employees: Set<string>; tree: boolean; pushAll: Set<string> }>();
+      type Touched = {
+        employees: Set<string>;
+        departments: Set<string>;
+        customers: Set<string>;
+        pushAll: Set<string>;
+      };
+      const touched = new Map<string, Touched>();
       const of = (tenantId: string) => {
         let t = touched.get(tenantId);
-        if (!t) touched.set(tenantId, (t = { employees: new Set(), tree: false, pushAll: new Set() }));
+        if (!t)
+          touched.set(
+            tenantId,
+            (t = { employees: new Set(), departments: new Set(), customers: new Set(), pushAll: new Set() }),
+          );
         return t;
       };
       for (const e of events) {
@@ -82,19 +93,31 @@ export class DirectoryPlanner {
         } else if (category === EMPLOYEE_CATEGORY) {
           const data = e.data as { employee?: { employeeId: string }; employeeId?: string };
           tenant.employees.add(data.employee?.employeeId ?? data.employeeId!);
-        } else if (category === TREE_CATEGORY || category === CUSTOMER_CATEGORY)
+        } else if (category === TREE_CATEGORY) {
+          const data = e.data as { department?: { departmentId: string }; departmentId?: string };
+          tenant.departments.add(data.department?.departmentId ?? data.departmentId!);
+        } else if (category === CUSTOMER_CATEGORY) {
           // A customer's followers decide who marks it (D74): its corp tags are planned again.
-          tenant.tree = true;
+          const data = e.data as { customer?: { externalUserId: string }; externalUserId?: string };
+          tenant.customers.add(data.customer?.externalUserId ?? data.externalUserId!);
+        }
       }
       for (const [tenantId, t] of touched) {
         for (const channel of await enabledChannels(tx, this.t, tenantId)) {
           if (t.pushAll.has(channel.channelId))
             await this.queue.plan(tx, channel, { all: true }, { force: true });
-          else if (t.employees.size > 0 || t.tree)
-            await this.queue.plan(tx, channel, {
-              employeeIds: [...t.employees],
-              allGroups: true,
-            });
+          else if (t.employees.size > 0 || t.departments.size > 0 || t.customers.size > 0) {
+            // Only the groups this batch can have changed (D-B3), not every group of the tenant.
+            const tagIds =
+              channel.kind === 'employee_accounts'
+                ? []
+                : await this.queue.desiredState.groupsTouching(tx, channel, {
+                    employeeIds: [...t.employees],
+                    departmentIds: [...t.departments],
+                    customerIds: [...t.customers],
+                  });
+            await this.queue.plan(tx, channel, { employeeIds: [...t.employees], tagIds });
+          }
         }
       }
       await this.checkpoints.save(DOWNSTREAM_PLANNER, last, tx);

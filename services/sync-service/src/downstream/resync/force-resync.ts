@@ -178,7 +178,7 @@ export class ForceResync {
         changes = [...accounts.map((account) => ({ op: 'upsertAccount' as const, account })), ...extra];
         counts = resyncCounts(found.items, changes.length);
       } else {
-        const groups = await this.desired.groups(this.db, channel);
+        const groups = await this.desired.groupsOf(this.db, channel);
         const found = classifyDrift({ desiredGroups: groups, actualGroups: await all(port.listGroups()) });
         const extra = repairsFor(
           found.items.filter((i) => i.kind === 'extra_group'),

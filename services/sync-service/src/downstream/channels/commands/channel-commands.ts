@@ -1,4 +1,5 @@
 import type { DirectoryWriter, WriteMeta, WriteOutcome } from '../../../directory/commands/directory-writer';
+import type { DownstreamConnectors } from '../../queue/channel-applier';
 import { channelStream } from '../channel-streams';
 import { channel, type ChannelCommand, type ChannelState } from '../domain/channel.decider';
 
@@ -6,8 +7,22 @@ import { channel, type ChannelCommand, type ChannelState } from '../domain/chann
 export class ChannelCommands {
   constructor(
     readonly writer: DirectoryWriter,
-    readonly connectors: readonly string[],
+    private readonly all: DownstreamConnectors,
   ) {}
+
+  /** The connectors offered to this tenant (a connector bound to one tenant's system to that tenant only). */
+  connectorsFor(tenantId: string): string[] {
+    return Object.entries(this.all)
+      .filter(([, f]) => f.onlyTenant === undefined || f.onlyTenant === tenantId)
+      .map(([name]) => name);
+  }
+
+  /** The connectors this process offers only to other tenants. */
+  otherTenantsConnectors(tenantId: string): string[] {
+    return Object.entries(this.all)
+      .filter(([, f]) => f.onlyTenant !== undefined && f.onlyTenant !== tenantId)
+      .map(([name]) => name);
+  }
 
   private target(tenantId: string, channelId: string) {
     return { stream: channelStream(tenantId, channelId), decider: channel };

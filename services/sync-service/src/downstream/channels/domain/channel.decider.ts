@@ -27,8 +27,10 @@ export type ChannelCommand =
       type: 'ConfigureChannel';
       data: {
         channel: Omit<ChannelConfig, 'settings'> & { settings: Partial<ChannelSettings> };
-        /** The connectors this service offers: an unknown one is refused. */
+        /** The connectors this service offers the tenant: an unknown one is refused. */
         connectors: readonly string[];
+        /** Offered to another tenant only (bound to that tenant's system): refused as a precondition. */
+        otherTenantsConnectors?: readonly string[];
       };
     }
   | { type: 'EnableChannel'; data: { channelId: string } }
@@ -44,10 +46,17 @@ const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}
 function validConfig(
   c: Omit<ChannelConfig, 'settings'> & { settings: Partial<ChannelSettings> },
   connectors: readonly string[],
+  otherTenantsConnectors: readonly string[] = [],
 ): ChannelConfig {
   if (!CHANNEL_ID.test(c.channelId))
     throw invalid('channelId', 'must be 1–64 of [a-z0-9-], starting with a letter or digit');
   if (!c.connector) throw invalid('connector', 'is required');
+  if (!connectors.includes(c.connector) && otherTenantsConnectors.includes(c.connector))
+    throw new DirectoryError(
+      'DIRECTORY.FAILED_PRECONDITION',
+      `connector: ${c.connector} reaches another tenant's system here; it is not offered to this tenant`,
+      'connector',
+    );
   if (!connectors.includes(c.connector))
     throw invalid(
       'connector',
@@ -92,7 +101,11 @@ export const channel: Decider<ChannelState, ChannelCommand, ChannelEvent> = {
   decide(command, state) {
     switch (command.type) {
       case 'ConfigureChannel': {
-        const next = validConfig(command.data.channel, command.data.connectors);
+        const next = validConfig(
+          command.data.channel,
+          command.data.connectors,
+          command.data.otherTenantsConnectors,
+        );
         if (state.channel && state.channel.kind !== next.kind)
           throw invalid(
             'kind',

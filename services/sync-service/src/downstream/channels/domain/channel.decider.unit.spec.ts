@@ -81,6 +81,17 @@ describe('channel decider', () => {
       .thenFails('DIRECTORY.INVALID_ARGUMENT', 'settings.mailDomain');
   });
 
+  it('refuses a connector offered only to another tenant as a precondition, naming connector', () => {
+    const c = configure({
+      kind: 'customer_corp_tags',
+      connector: 'wecom-corp-tags',
+      settings: { mailDomain: '' },
+    });
+    given([])
+      .when({ ...c, data: { ...c.data, otherTenantsConnectors: ['wecom-corp-tags'] } })
+      .thenFails('DIRECTORY.FAILED_PRECONDITION', 'connector');
+  });
+
   it('enables and disables once each; repeating is a no-op', () => {
     given([configured(config())])
       .when({ type: 'EnableChannel', data: { channelId: 'mail-accounts' } })
