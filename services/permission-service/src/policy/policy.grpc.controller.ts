@@ -74,9 +74,9 @@ export class PolicyGrpcController implements policyV1.PolicyServiceController {
 
   removeRole(r: policyV1.RemoveRoleRequest, md?: Metadata): Promise<Write> {
     return this.write('RemoveRole', r, md, (m) =>
-      this.commands.role(
+      this.commands.removeRole(
         m,
-        { type: 'RemoveRole', data: { roleId: r.roleId } },
+        { roleId: r.roleId, cascade: r.cascade },
         { expectedRevision: revisionField(r.expectedRevision) },
       ),
     );
