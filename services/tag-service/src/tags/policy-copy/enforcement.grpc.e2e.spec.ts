@@ -103,6 +103,16 @@ describe('tag-service enforces the permission policy on every tag read (Kafka â†
     return { ...f, details: f.details.replace(id, '<id>') };
   };
 
+  /** One member taken away is critical (a restore waits for a second person); returns the undo. */
+  const criticalAtOneMember = async () => {
+    type Policy = { policy: Record<string, number> };
+    const { policy: defaults } = await svc.call<Policy>('governance', 'GetPolicy', {}, admin);
+    const set = (policy: Record<string, number>) =>
+      svc.call('governance', 'ConfigurePolicy', { policy }, admin);
+    await set({ ...defaults, warningThreshold: 1, criticalThreshold: 1 });
+    return () => set(defaults);
+  };
+
   let group: string;
   let vip: string;
   let open: string;
@@ -667,14 +677,7 @@ describe('tag-service enforces the permission policy on every tag read (Kafka â†
       200,
     );
     // Under a policy where one member is critical, the restorer's restore waits for a second person.
-    type Policy = { policy: Record<string, number> };
-    const { policy: defaults } = await svc.call<Policy>('governance', 'GetPolicy', {}, admin);
-    await svc.call(
-      'governance',
-      'ConfigurePolicy',
-      { policy: { ...defaults, warningThreshold: 1, criticalThreshold: 1 } },
-      admin,
-    );
+    const undoPolicy = await criticalAtOneMember();
     const pending = await eventually(
       async () => {
         const r = await svc.call<{ pendingApproval?: { approvalId: string } }>(
@@ -689,7 +692,7 @@ describe('tag-service enforces the permission policy on every tag read (Kafka â†
       30_000,
       200,
     );
-    await svc.call('governance', 'ConfigurePolicy', { policy: defaults }, admin);
+    await undoPolicy();
     // Meanwhile a rule hides the tag from the restorer.
     await policy({
       type: 'permission.rule_changed.v1',
@@ -729,14 +732,7 @@ describe('tag-service enforces the permission policy on every tag read (Kafka â†
   }, 120_000);
 
   it('a tenant-wide restore approval (no tag) is decided on the tenant resource: listed to a tenant admin, not to the guest', async () => {
-    type Policy = { policy: Record<string, number> };
-    const { policy: defaults } = await svc.call<Policy>('governance', 'GetPolicy', {}, admin);
-    await svc.call(
-      'governance',
-      'ConfigurePolicy',
-      { policy: { ...defaults, warningThreshold: 1, criticalThreshold: 1 } },
-      admin,
-    );
+    const undoPolicy = await criticalAtOneMember();
     const crowd = randomUUID();
     await svc.call('tags', 'CreateTag', { tagId: crowd, name: 'äººç¾¤', kind: 'TAG_KIND_CUSTOMER' }, admin);
     await new Promise((r) => setTimeout(r, 50));
@@ -773,7 +769,7 @@ describe('tag-service enforces the permission policy on every tag read (Kafka â†
       { asOf: { timestamp: mark } },
       admin,
     );
-    await svc.call('governance', 'ConfigurePolicy', { policy: defaults }, admin);
+    await undoPolicy();
     expect(restore.pendingApproval).toMatchObject({ tagId: '' });
     const pending = (who: Caller) =>
       svc
