@@ -41,6 +41,7 @@ export {
   PERMISSION_EVENTS_TOPIC_V1,
   PERMISSION_INTEGRATION_TYPES_V1,
   permissionEventKeyV1,
+  permissionPartitionKeyV1,
   type FreezeV1,
   type PermissionActionV1,
   type PermissionGroupV1,

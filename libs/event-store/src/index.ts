@@ -31,3 +31,21 @@ export { categoryOf, idAfterTenant, idOf, streamName, tenantScopedId } from './s
 export { CallerSessions } from './caller-sessions';
 export { KurrentDbEventStore } from './kurrentdb/kurrentdb-event-store';
 export { openEventStore, type EventStoreConnection } from './open-event-store';
+export {
+  IDEMPOTENCY_WINDOW_MS,
+  KEY_LEASE,
+  KeyedStreamWriter,
+  MAX_CONFLICT_RETRIES,
+  requestHash,
+  SCHEMA_VERSION,
+  type KeyedStreamWriterOptions,
+  type KeyLease,
+  type Target,
+  type WriteMeta,
+  type WriteOptions,
+  type WriteOutcome,
+  type Decider,
+  type DomainEvent,
+  type WriterErrorKind,
+  type WriteSnapshotStore,
+} from './keyed-stream-writer';

@@ -1,6 +1,14 @@
 export { check, isWriteAction, TENANT_ADMIN } from './check';
 export { expand, type ExpandNode, type ExpandRule } from './expand';
-export { lookupResources, lookupSubjects, type LookupPage, type LookupResult } from './lookup';
+export {
+  lookupResources,
+  lookupSubjects,
+  sortedCandidates,
+  type LookupCandidates,
+  type LookupPage,
+  type LookupResult,
+  type SortedIdSource,
+} from './lookup';
 export { normaliseText, sensitiveHits } from './sensitive-words';
 export {
   actionMatches,

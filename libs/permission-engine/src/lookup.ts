@@ -9,17 +9,39 @@ export type LookupPage = { after?: string | null; limit: number; at: number };
 export type LookupResult = { ids: string[]; next: string | null };
 
 /**
+ * Candidates the engine keeps sorted between calls: `source` is the collection's identity, `version` must
+ * change whenever its set of ids does (an added or removed id). A plain iterable is sorted on every call.
+ */
+export type SortedIdSource = { readonly source: object; readonly version: number; ids(): Iterable<string> };
+export type LookupCandidates = Iterable<string> | SortedIdSource;
+
+const sortedCache = new WeakMap<object, { version: number; sorted: readonly string[] }>();
+
+const isSource = (c: LookupCandidates): c is SortedIdSource =>
+  typeof (c as SortedIdSource).ids === 'function' && 'source' in c;
+
+/** The candidates in id order, deduplicated; a SortedIdSource's order is reused until its version moves. */
+export function sortedCandidates(candidates: LookupCandidates): readonly string[] {
+  if (!isSource(candidates)) return [...new Set(candidates)].sort();
+  const held = sortedCache.get(candidates.source);
+  if (held && held.version === candidates.version) return held.sorted;
+  const sorted = [...new Set(candidates.ids())].sort();
+  sortedCache.set(candidates.source, { version: candidates.version, sorted });
+  return sorted;
+}
+
+/**
  * Walks the candidates in id order (a cursor is an id, so a page is stable while tags come and go) and keeps
  * those `allowed` admits; it looks one allowed id past the page so `next` is null on the last page.
  */
 function page(
-  candidates: Iterable<string>,
+  candidates: LookupCandidates,
   { after, limit }: LookupPage,
   allowed: (id: string) => boolean,
 ): LookupResult {
   if (!Number.isInteger(limit) || limit < 1)
     throw new RangeError(`limit must be a positive integer, got ${limit}`);
-  const sorted = [...new Set(candidates)].sort();
+  const sorted = sortedCandidates(candidates);
   let i = 0;
   if (after != null) {
     let lo = 0;
@@ -45,7 +67,7 @@ export function lookupResources(
   snapshot: Snapshot,
   subject: CheckSubject,
   action: PermissionActionV1,
-  tagIds: Iterable<string>,
+  tagIds: LookupCandidates,
   options: LookupPage,
 ): LookupResult {
   const ctx = subjectContext(snapshot, subject, options.at);
@@ -60,7 +82,7 @@ export function lookupSubjects(
   snapshot: Snapshot,
   tagId: string,
   action: PermissionActionV1,
-  employeeIds: Iterable<string>,
+  employeeIds: LookupCandidates,
   options: LookupPage,
 ): LookupResult {
   return page(employeeIds, options, (employeeId) => {

@@ -42,12 +42,27 @@ export function applyPolicyEvent(
   if (held !== undefined && revision <= held) return state;
   revisions.set(key, revision);
   switch (event.type) {
-    case 'permission.role_changed.v1':
+    case 'permission.role_changed.v1': {
+      const roleId = event.data.roleId;
+      // A removed role takes its assignments with it (D-A1): permission-service ends them with events,
+      // but one written concurrently with the removal, or before it cascaded, must not revive with a
+      // role later defined again under the same id.
+      const orphaned = event.data.removed
+        ? [...state.assignments.values()].filter((a) => a.roleId === roleId)
+        : [];
+      let assignments = state.assignments;
+      if (orphaned.length > 0) {
+        const next = new Map(assignments);
+        for (const a of orphaned) next.delete(a.assignmentId);
+        assignments = next;
+      }
       return {
         ...state,
         position,
-        roles: upsert(state.roles, event.data.roleId, event.data.removed ? null : event.data),
+        roles: upsert(state.roles, roleId, event.data.removed ? null : event.data),
+        assignments,
       };
+    }
     case 'permission.role_assignment_changed.v1':
       return {
         ...state,

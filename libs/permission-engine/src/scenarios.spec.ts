@@ -117,6 +117,22 @@ describe('lookups, paged by a stable cursor', () => {
     } while (after !== null);
     expect(pages).toEqual([['bank-a', 'bank-b', 'customers'], ['east', 'finance', 'key-accounts'], ['shop']]);
   });
+  it('Given a versioned candidate set, When paged, Then it is sorted once per version, and a new id shows after a bump', () => {
+    const snapshot = world().snapshot();
+    const seller: CheckSubject = { employeeId: 'seller', tokenRoles: [] };
+    const tags = new Set(['shop', 'bank-a', 'customers', 'east']);
+    let reads = 0;
+    const source = { source: tags, version: 1, ids: () => (reads++, tags.values()) };
+    const first = lookupResources(snapshot, seller, VIEW, source, { limit: 2, at: NOW });
+    const second = lookupResources(snapshot, seller, VIEW, source, { after: first.next, limit: 2, at: NOW });
+    expect([...first.ids, ...second.ids]).toEqual(['bank-a', 'customers', 'east', 'shop']);
+    expect(reads).toBe(1);
+    tags.add('bank-b');
+    const stale = lookupResources(snapshot, seller, VIEW, source, { limit: 10, at: NOW });
+    expect([stale.ids, reads]).toEqual([['bank-a', 'customers', 'east', 'shop'], 1]);
+    const fresh = lookupResources(snapshot, seller, VIEW, { ...source, version: 2 }, { limit: 10, at: NOW });
+    expect([fresh.ids, reads]).toEqual([['bank-a', 'bank-b', 'customers', 'east', 'shop'], 2]);
+  });
   it('Given a restricted tag, When asked who may see it, Then only the listed department and its sub-departments', () => {
     const r = lookupSubjects(
       world().snapshot(),

@@ -4,7 +4,8 @@ import { topicName } from '@tagguard/messaging';
  * What other services may know about the tenant's permission policy, published by permission-service on
  * one topic. Like the directory's, events carry the object's whole current state ("fat"): a local copy
  * (tag-service's in-process policy, D56) is an upsert by id, a replay is harmless, and an older revision
- * than the one held is ignored. The Kafka key is `<tenantId>/<kind>/<id>` (permissionEventKeyV1).
+ * than the one held is ignored. An object is `<tenantId>/<kind>/<id>` (permissionEventKeyV1); the Kafka key
+ * is the tenant (permissionPartitionKeyV1).
  * Version 1; a breaking change gets a new topic.
  */
 export const PERMISSION_EVENTS_TOPIC_V1 = topicName({
@@ -149,7 +150,14 @@ export function parsePermissionIntegrationEventV1(type: string, data: unknown): 
   return { type, data: d } as PermissionIntegrationEventV1;
 }
 
-/** The Kafka key of a policy event: one object's events stay on one partition, in order. */
+/**
+ * The Kafka key of a policy event: its tenant. A tenant's events stay on one partition in the order of
+ * permission-service's store, so a copy that has folded position P has folded every earlier event of the
+ * tenant, and waiting for a write's token is exact (D-A4).
+ */
+export const permissionPartitionKeyV1 = (event: PermissionIntegrationEventV1): string => event.data.tenantId;
+
+/** The object a policy event is about (`<tenantId>/<kind>/<id>`): a copy keeps one row per object. */
 export function permissionEventKeyV1(event: PermissionIntegrationEventV1): string {
   const t = event.data.tenantId;
   switch (event.type) {

@@ -126,7 +126,7 @@ export class CheckGrpcController implements checkV1.CheckServiceController {
         snapshot,
         this.subjectOf(principal, r.subject, 'subject'),
         actionOf(r.action, 'action'),
-        copy.tags.keys(),
+        { source: copy.tags, version: copy.tagIdsVersion, ids: () => copy.tags.keys() },
         { after: decodeCursor(r.pageToken) ?? null, limit: pageSizeField(r.pageSize), at: Date.now() },
       );
       return {
@@ -144,7 +144,7 @@ export class CheckGrpcController implements checkV1.CheckServiceController {
         snapshot,
         idOf(r.tagId, 'tagId'),
         actionOf(r.action, 'action'),
-        copy.employees.keys(),
+        { source: copy.employees, version: copy.employeeIdsVersion, ids: () => copy.employees.keys() },
         { after: decodeCursor(r.pageToken) ?? null, limit: pageSizeField(r.pageSize), at: Date.now() },
       );
       return {

@@ -33,6 +33,8 @@ import {
 type Write = { result: policyV1.WriteResult };
 type Page = { pageSize: number; pageToken: string; consistencyToken: string };
 type Row = { object_id: string; revision: string; data: Record<string, unknown> };
+/** The field holding when an object stops holding, per listed kind that expires. */
+const EXPIRES: Record<string, string> = { freeze: 'until', assignment: 'expiresAt' };
 
 /** tagguard.permission.v1.PolicyService: the admin API of the tenant's permission policy. */
 @Controller()
@@ -74,9 +76,9 @@ export class PolicyGrpcController implements policyV1.PolicyServiceController {
 
   removeRole(r: policyV1.RemoveRoleRequest, md?: Metadata): Promise<Write> {
     return this.write('RemoveRole', r, md, (m) =>
-      this.commands.role(
+      this.commands.removeRole(
         m,
-        { type: 'RemoveRole', data: { roleId: r.roleId } },
+        { roleId: r.roleId, cascade: r.cascade },
         { expectedRevision: revisionField(r.expectedRevision) },
       ),
     );
@@ -243,11 +245,14 @@ export class PolicyGrpcController implements policyV1.PolicyServiceController {
       const size = pageSizeField(r.pageSize);
       const after = decodeCursor(r.pageToken);
       await fresh(this.view.folded, r.consistencyToken, 'consistencyToken');
+      // A freeze or an assignment past its expiry no longer holds (the engine ignores it): not listed (D-A3).
+      const expiry = EXPIRES[kind];
+      const live = expiry ? `AND (data->>'${expiry}' IS NULL OR (data->>'${expiry}')::timestamptz > $5)` : '';
       const rows = (await this.db.query(
         `SELECT object_id, revision::text, data FROM ${this.table()}
-          WHERE tenant_id = $1 AND kind = $2 AND NOT (data->>'removed')::boolean AND object_id > $3
+          WHERE tenant_id = $1 AND kind = $2 AND NOT (data->>'removed')::boolean AND object_id > $3 ${live}
           ORDER BY object_id LIMIT $4`,
-        [who.tenantId, kind, after ?? '', size + 1],
+        [who.tenantId, kind, after ?? '', size + 1, ...(expiry ? [new Date().toISOString()] : [])],
       )) as Row[];
       const items = rows.slice(0, size).map(map);
       const next = rows.length > size ? encodeCursor(rows[size - 1]!.object_id) : '';

@@ -296,6 +296,53 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
     expect([bad.code, bad.field]).toEqual([status.INVALID_ARGUMENT, 'at_least_as_fresh']);
   }, 60_000);
 
+  it('lists only the freezes and assignments that still hold at the request time (D-A3)', async () => {
+    const soon = new Date(Date.now() + 1_500).toISOString();
+    await svc.call<Write>(
+      'DefineRole',
+      { roleId: 'viewer', name: 'V', scopes: ['customer_tags.view'] },
+      admin,
+    );
+    for (const [assignmentId, expiresAt] of [
+      ['a-soon', soon],
+      ['a-kept', ''],
+    ])
+      await svc.call<Write>(
+        'AssignRole',
+        { assignmentId, roleId: 'viewer', subject: { employeeId: 'zs' }, expiresAt },
+        admin,
+      );
+    await svc.call<Write>('Freeze', { actorId: 'zs', reason: 'until soon', until: soon }, admin);
+    const last = await svc.call<Write>('Freeze', { actorId: 'ls', reason: 'open-ended' }, admin);
+    const listed = async () => {
+      const at = { consistencyToken: last.result.consistencyToken };
+      const { freezes } = await svc.call<{ freezes: { actorId: string }[] }>('ListFreezes', at, admin);
+      const { assignments } = await svc.call<{ assignments: { assignmentId: string }[] }>(
+        'ListRoleAssignments',
+        at,
+        admin,
+      );
+      return [freezes.map((f) => f.actorId), assignments.map((a) => a.assignmentId)];
+    };
+    expect(await listed()).toEqual([
+      ['ls', 'zs'],
+      ['a-kept', 'a-soon'],
+    ]);
+    await new Promise((r) => setTimeout(r, Date.parse(soon) - Date.now() + 100));
+    expect(await listed()).toEqual([['ls'], ['a-kept']]);
+
+    // RemoveRole (D-A1): refused while a rule names the role; with cascade the rule and a-kept go too.
+    await svc.call<Write>('AddRule', rule('by-viewer', { subject: { roleId: 'viewer' } }), admin);
+    const refused = await svc.failure('RemoveRole', { roleId: 'viewer' }, admin);
+    expect([refused.code, refused.field]).toEqual([status.FAILED_PRECONDITION, 'cascade']);
+    expect(refused.details).toContain('by-viewer');
+    const removed = await svc.call<Write>('RemoveRole', { roleId: 'viewer', cascade: true }, admin);
+    const at = { consistencyToken: removed.result.consistencyToken };
+    const after = await svc.call<{ assignments: unknown[] }>('ListRoleAssignments', at, admin);
+    const tree = await svc.call<{ rules: unknown[] }>('GetPermissionTree', at, admin);
+    expect([after.assignments, tree.rules]).toEqual([[], []]);
+  }, 60_000);
+
   it('never takes the roles a caller claims for itself: claiming tenant_admin lists no restricted tag', async () => {
     const tag = (tagId: string, revision: string) =>
       message(TAG_EVENTS_TOPIC_V1, 'tag.created.v1', tagId, {
@@ -371,11 +418,12 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
     const consumer = kafka.consumer({ groupId: `permission-e2e-${randomUUID()}` });
     await consumer.connect();
     await consumer.subscribe({ topic: PERMISSION_EVENTS_TOPIC_V1, fromBeginning: true });
-    const seen: { key: string; value: Record<string, unknown> }[] = [];
+    const seen: { key: string; partition: number; value: Record<string, unknown> }[] = [];
     await consumer.run({
-      eachMessage: async ({ message: m }) => {
+      eachMessage: async ({ partition, message: m }) => {
         seen.push({
           key: m.key!.toString(),
+          partition,
           value: JSON.parse(m.value!.toString()) as Record<string, unknown>,
         });
       },
@@ -384,7 +432,7 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
       const written = await svc.call<Write>('Freeze', { actorId: 'ww', reason: 'manual' }, admin);
       const found = await eventually(
         () => {
-          const hit = seen.find((s) => s.key === `${admin.tenantId}/freeze/ww`);
+          const hit = seen.find((s) => s.value['tenantId'] === admin.tenantId && s.value['actorId'] === 'ww');
           expect(hit).toBeDefined();
           return hit!;
         },
@@ -393,6 +441,27 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
       );
       expect(JSON.stringify(found.value)).toContain(`"position":"${written.result.consistencyToken}"`);
       expect(JSON.stringify(found.value)).toContain('"source":"manual"');
+
+      // D-A4: every event of a tenant (a freeze, a role, an assignment, a rule and the order) travels on
+      // one partition in store order, so a copy's highest folded position is a watermark for all of them.
+      await svc.call<Write>('DefineRole', { roleId: 'viewer', name: 'V', scopes: ['*'] }, admin);
+      const assignment = { assignmentId: 'a1', roleId: 'viewer', subject: { employeeId: 'ww' } };
+      await svc.call<Write>('AssignRole', assignment, admin);
+      const last = await svc.call<Write>('AddRule', rule('r1'), admin);
+      const mine = await eventually(
+        () => {
+          const list = seen.filter((s) => s.value['tenantId'] === admin.tenantId);
+          expect(list.map((s) => s.value['position'])).toContain(last.result.consistencyToken);
+          return list;
+        },
+        30_000,
+        200,
+      );
+      expect(mine).toHaveLength(5);
+      expect(new Set(mine.map((s) => s.partition)).size).toBe(1);
+      expect(new Set(mine.map((s) => s.key))).toEqual(new Set([admin.tenantId]));
+      const positions = mine.map((s) => BigInt(String(s.value['position'])));
+      expect(positions).toEqual([...positions].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
     } finally {
       await consumer.disconnect();
     }

@@ -22,7 +22,7 @@ import { DataSource } from 'typeorm';
 import type { PermissionServiceConfig } from '../config/permission-service.config';
 import { PolicyAuthorizer } from './authorization/policy-authorizer';
 import { CheckGrpcController } from './check.grpc.controller';
-import { PolicyCommands } from './commands/policy-commands';
+import { assignmentsInMemory, PolicyCommands } from './commands/policy-commands';
 import { PolicyWriter } from './commands/policy-writer';
 import { CopyEventsKafkaController } from './copies/copy-events.kafka.controller';
 import { LocalCopies } from './copies/local-copies';
@@ -97,8 +97,11 @@ export class PolicyModule {
         },
         {
           provide: PolicyCommands,
-          useFactory: (store: EventStore) => new PolicyCommands(new PolicyWriter(store)),
-          inject: [POLICY_EVENT_STORE],
+          useFactory: (store: EventStore, memory: PolicyMemory) => {
+            const writer = new PolicyWriter(store);
+            return new PolicyCommands(writer, assignmentsInMemory(writer, memory));
+          },
+          inject: [POLICY_EVENT_STORE, PolicyMemory],
         },
         {
           provide: LocalCopies,

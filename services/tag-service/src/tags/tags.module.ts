@@ -301,8 +301,9 @@ export class TagsModule {
         },
         {
           provide: TimeMachine,
-          useFactory: (reader: TimeMachineReader, commands: TagCommands) => new TimeMachine(reader, commands),
-          inject: [TimeMachineReader, TagCommands],
+          useFactory: (reader: TimeMachineReader, commands: TagCommands, authorizer: TagAuthorizer) =>
+            new TimeMachine(reader, commands, undefined, (principal) => authorizer.reader(principal)),
+          inject: [TimeMachineReader, TagCommands, TAG_AUTHORIZER],
         },
         {
           provide: SnapshotProcess,

@@ -1,6 +1,10 @@
+import { comparePositions } from '@tagguard/event-store';
 import type { AssignmentCommand } from '../assignments/domain/assignment.decider';
 import { assignment } from '../assignments/domain/assignment.decider';
 import { PolicyError } from '../domain/policy.errors';
+import { encodePosition } from '../domain/position';
+import { CONSISTENCY_WAIT_MS } from '../edge';
+import type { PolicyMemory } from '../engine/policy-memory';
 import type { FreezeCommand } from '../freezes/domain/freeze.decider';
 import { freeze } from '../freezes/domain/freeze.decider';
 import type { GroupCommand } from '../groups/domain/permission-group.decider';
@@ -9,14 +13,60 @@ import type { RoleCommand } from '../roles/domain/role.decider';
 import { role } from '../roles/domain/role.decider';
 import { assignmentStream, freezeStream, groupStream, roleStream, treeStream, wordStream } from '../streams';
 import type { RuleCommand, TreeState } from '../tree/domain/permission-tree.decider';
-import { permissionTree } from '../tree/domain/permission-tree.decider';
+import { permissionTree, rulesNamingRole } from '../tree/domain/permission-tree.decider';
 import type { WordCommand } from '../words/domain/sensitive-word.decider';
 import { sensitiveWord } from '../words/domain/sensitive-word.decider';
 import type { PolicyWriter, WriteMeta, WriteOptions, WriteOutcome } from './policy-writer';
 
+/** The assignment ids of a role as the latest policy shows them (after this process's own writes). */
+export type AssignmentsOfRole = (tenantId: string, roleId: string) => Promise<string[]>;
+
+/** A role's assignments as the in-memory fold shows them, once it shows this process's own writes. */
+export const assignmentsInMemory =
+  (writer: PolicyWriter, memory: PolicyMemory): AssignmentsOfRole =>
+  async (tenantId, roleId) => {
+    await writer.settled(
+      { waitFor: (p, ms) => memory.folded.waitFor(encodePosition(p), ms) },
+      CONSISTENCY_WAIT_MS,
+    );
+    const held = [...memory.policy(tenantId).assignments.values()];
+    return held.filter((a) => a.roleId === roleId).map((a) => a.assignmentId);
+  };
+
+const later = (a: WriteOutcome, b: WriteOutcome): WriteOutcome =>
+  !a.position || (b.position && comparePositions(b.position, a.position) > 0)
+    ? { ...a, position: b.position! }
+    : a;
+
 /** Which stream and decider answer a command: the only routing between the features and the write path. */
 export class PolicyCommands {
-  constructor(readonly writer: PolicyWriter) {}
+  constructor(
+    readonly writer: PolicyWriter,
+    private readonly assignmentsOf: AssignmentsOfRole = async () => [],
+  ) {}
+
+  /**
+   * RemoveRole (D-A1): refused while rules name the role, unless `cascade` removes them (one tree append);
+   * the role's assignments end (one UnassignRole each). Each step is idempotent, so a retry after a
+   * failure part-way finishes the cascade. The token returned is the cascade's last write.
+   */
+  async removeRole(
+    meta: WriteMeta,
+    data: { roleId: string; cascade: boolean },
+    options?: WriteOptions,
+  ): Promise<WriteOutcome> {
+    const namedBy = data.roleId ? rulesNamingRole(await this.tree(meta.tenantId), data.roleId) : [];
+    const holders = data.roleId ? await this.assignmentsOf(meta.tenantId, data.roleId) : [];
+    let outcome = await this.role(meta, { type: 'RemoveRole', data: { ...data, namedBy } }, options);
+    if (data.cascade && namedBy.length > 0)
+      outcome = later(
+        outcome,
+        await this.rule(meta, { type: 'RemoveRulesOfRole', data: { roleId: data.roleId, by: meta.actorId } }),
+      );
+    for (const assignmentId of holders)
+      outcome = later(outcome, await this.assignment(meta, { type: 'UnassignRole', data: { assignmentId } }));
+    return outcome;
+  }
 
   role(meta: WriteMeta, command: RoleCommand, options?: WriteOptions): Promise<WriteOutcome> {
     const target = { stream: roleStream(meta.tenantId, command.data.roleId || '?'), decider: role };

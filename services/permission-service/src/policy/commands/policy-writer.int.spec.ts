@@ -9,8 +9,8 @@ import { encodePosition } from '../domain/position';
 import { PolicyMemory } from '../engine/policy-memory';
 import { PolicyViewProjection } from '../projections/policy-view/policy-view.projection';
 import { openReadModel } from '../projections/policy-view/read-model';
-import { treeStream } from '../streams';
-import { PolicyCommands } from './policy-commands';
+import { assignmentStream, roleStream, treeStream } from '../streams';
+import { assignmentsInMemory, PolicyCommands } from './policy-commands';
 import { PolicyWriter } from './policy-writer';
 
 // The one write path, the read model, the in-memory fold and the local copies on a real PostgreSQL.
@@ -64,6 +64,60 @@ describe('permission-service write side', () => {
       'RuleChanged',
       'RulesReordered',
     ]);
+  });
+
+  it('removes a role with its assignments, refusing while rules name it unless with cascade (D-A1)', async () => {
+    const m = meta();
+    const writer = new PolicyWriter(store);
+    const memory = new PolicyMemory(store);
+    await memory.start();
+    try {
+      const commands = new PolicyCommands(writer, assignmentsInMemory(writer, memory));
+      await commands.role(m, { type: 'DefineRole', data: { roleId: 'risk', name: 'Risk', scopes: ['*'] } });
+      await commands.role(m, { type: 'DefineRole', data: { roleId: 'other', name: 'O', scopes: ['*'] } });
+      const zs = { kind: 'employee' as const, id: 'zs' };
+      for (const [assignmentId, roleId] of [
+        ['a1', 'risk'],
+        ['a2', 'risk'],
+        ['a3', 'other'],
+      ] as const)
+        await commands.assignment(m, {
+          type: 'AssignRole',
+          data: { assignmentId, roleId, subject: zs, expiresAt: null },
+        });
+      const byRole = {
+        ...rule('r1'),
+        subject: { kind: 'role' as const, id: 'risk' },
+      };
+      await commands.rule(m, { type: 'AddRule', data: { rule: byRole, by: 'x' } });
+      await commands.rule(m, { type: 'AddRule', data: { rule: rule('keep'), by: 'x' } });
+
+      await expect(commands.removeRole(m, { roleId: 'risk', cascade: false })).rejects.toMatchObject({
+        code: 'PERMISSION.FAILED_PRECONDITION',
+        field: 'cascade',
+        message: expect.stringContaining('r1'),
+      });
+      // Refused: nothing written anywhere.
+      expect((await store.readStream(roleStream(m.tenantId, 'risk'))).map((e) => e.type)).toEqual([
+        'RoleDefined',
+      ]);
+      expect((await store.readStream(assignmentStream(m.tenantId, 'a1'))).length).toBe(1);
+
+      const out = await commands.removeRole(m, { roleId: 'risk', cascade: true });
+      expect((await commands.tree(m.tenantId)).order).toEqual(['keep']);
+      const ended = await store.readStream(assignmentStream(m.tenantId, 'a2'));
+      expect(ended.map((e) => e.type)).toEqual(['RoleAssigned', 'RoleUnassigned']);
+      expect((ended[1]!.data as { removed: boolean }).removed).toBe(true);
+      expect((await store.readStream(assignmentStream(m.tenantId, 'a3'))).length).toBe(1);
+      // The token is the cascade's last write: a check at it sees the role, its rules and holders gone.
+      expect(encodePosition(out.position!)).toBe(encodePosition(ended[1]!.position));
+      await memory.folded.waitFor(encodePosition(out.position!), 10_000);
+      const policy = memory.policy(m.tenantId);
+      expect([...policy.assignments.keys()]).toEqual(['a3']);
+      expect([...policy.rules.keys()]).toEqual(['keep']);
+    } finally {
+      await memory.stop();
+    }
   });
 
   it('projects into the read model and folds into memory; a replayed batch changes neither', async () => {

@@ -19,6 +19,9 @@ export class TenantCopy implements DirectoryView, TagView {
   readonly tags = new Map<string, TagFacts>();
   /** The highest COPY_SEQUENCE number read into this memory. */
   seq = 0n;
+  /** Moves when an employee or a tag id comes or goes: the lookups keep their sorted ids until then. */
+  employeeIdsVersion = 0;
+  tagIdsVersion = 0;
   refreshedAt = 0;
 
   get mirrored(): boolean {
@@ -224,14 +227,17 @@ export class LocalCopies {
       if (r.kind === 'department') {
         if (r.removed) copy.departments.delete(r.object_id);
         else copy.departments.set(r.object_id, r.parent_id);
-      } else
+      } else {
+        if (!copy.employees.has(r.object_id)) copy.employeeIdsVersion++;
         copy.employees.set(r.object_id, {
           departmentIds: r.department_ids ?? [],
           status: r.status ?? 'active',
         });
+      }
       if (BigInt(r.seq) > seq) seq = BigInt(r.seq);
     }
     for (const r of tags) {
+      if (!r.deleted !== copy.tags.has(r.tag_id)) copy.tagIdsVersion++;
       if (r.deleted) copy.tags.delete(r.tag_id);
       else
         copy.tags.set(r.tag_id, {

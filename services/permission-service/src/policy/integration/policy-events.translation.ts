@@ -1,6 +1,6 @@
 import {
   PERMISSION_EVENTS_TOPIC_V1,
-  permissionEventKeyV1,
+  permissionPartitionKeyV1,
   type PermissionIntegrationEventV1,
 } from '@tagguard/contracts';
 import type { RecordedEvent } from '@tagguard/event-store';
@@ -135,7 +135,7 @@ export function toIntegrationMessage(recorded: RecordedEvent): IntegrationMessag
   if (!event) throw new Error(`no integration event for ${recorded.type}`);
   return {
     topic: PERMISSION_EVENTS_TOPIC_V1,
-    key: permissionEventKeyV1(event),
+    key: permissionPartitionKeyV1(event),
     eventId: recorded.id,
     type: event.type,
     schemaVersion: 1,

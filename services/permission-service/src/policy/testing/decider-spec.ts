@@ -11,7 +11,7 @@ export function specFor<S, C, E extends DomainEvent>(decider: Decider<S, C, E>) 
           const run = () => decider.decide(command, state);
           return {
             then: (expected: E[]) => expect(run()).toEqual(expected),
-            thenFails: (code: string, field?: string) => {
+            thenFails: (code: string, field?: string, message?: RegExp) => {
               let thrown: unknown;
               try {
                 run();
@@ -19,6 +19,7 @@ export function specFor<S, C, E extends DomainEvent>(decider: Decider<S, C, E>) 
                 thrown = error;
               }
               expect(thrown).toMatchObject({ code, ...(field ? { field } : {}) });
+              if (message) expect((thrown as Error).message).toMatch(message);
             },
           };
         },

@@ -1,15 +1,2 @@
-/** An event as a decider produces it and as the write path appends it. */
-export type DomainEvent = { type: string; data: unknown };
-
-/**
- * One feature's pure decision: `decide` answers a command on a state with the events to append (none
- * when the state already is as asked), `evolve` folds one event in. `revision` is the event's stream
- * revision, kept where an object's own revision differs from its stream's (the department tree).
- */
-export interface Decider<State, Command, Event extends DomainEvent> {
-  initialState(): State;
-  evolve(state: State, event: Event, revision: number): State;
-  decide(command: Command, state: State): Event[];
-  /** The revision of the object the command addresses (-1: it does not exist), checked against expected_revision. */
-  revisionOf(command: Command, state: State): number;
-}
+// One Decider shape for every write path: the shared keyed-stream writer's (types only, no I/O).
+export type { Decider, DomainEvent } from '@tagguard/event-store';

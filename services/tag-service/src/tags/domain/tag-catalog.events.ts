@@ -65,6 +65,11 @@ export type RestoreOperation = {
   mayUnpurge: boolean;
   /** Members the restore would take away when it was requested: what the approver agrees to. */
   totalMembers?: number;
+  /**
+   * The requester's token roles when they asked: the execution re-checks the requester's sight with them
+   * and the policy of that moment (D-A5). Absent in approvals requested before: directory roles only.
+   */
+  requesterRoles?: string[];
 };
 
 /** The moment a restore goes back to: an RFC 3339 time or a consistency token. */

@@ -220,6 +220,8 @@ export interface RestoreRequest {
   /** The moment as written in the events ("2030-01-01T00:00:00.000Z" or "<commit>/<prepare>"). */
   asOfLabel: string;
   actor: { actorId: string; departmentId: string | null };
+  /** The requester's token roles, kept in a requested approval (D-A5). */
+  actorRoles?: readonly string[];
   now: string;
   /** Set when a second person approved this restore: it runs now, reported with the approver. */
   approvedBy: string | null;
@@ -262,6 +264,7 @@ export function decideRestore(
             restoreId,
             mayUnpurge: request.mayUnpurge,
             totalMembers: grade.totalMembers,
+            ...(request.actorRoles ? { requesterRoles: [...request.actorRoles] } : {}),
           },
           requestedBy: actor.actorId,
           requestedByDepartment: actor.departmentId,

@@ -103,6 +103,16 @@ describe('tag-service enforces the permission policy on every tag read (Kafka �
     return { ...f, details: f.details.replace(id, '<id>') };
   };
 
+  /** One member taken away is critical (a restore waits for a second person); returns the undo. */
+  const criticalAtOneMember = async () => {
+    type Policy = { policy: Record<string, number> };
+    const { policy: defaults } = await svc.call<Policy>('governance', 'GetPolicy', {}, admin);
+    const set = (policy: Record<string, number>) =>
+      svc.call('governance', 'ConfigurePolicy', { policy }, admin);
+    await set({ ...defaults, warningThreshold: 1, criticalThreshold: 1 });
+    return () => set(defaults);
+  };
+
   let group: string;
   let vip: string;
   let open: string;
@@ -618,15 +628,111 @@ describe('tag-service enforces the permission policy on every tag read (Kafka �
     );
   }, 120_000);
 
-  it('a tenant-wide restore approval (no tag) is decided on the tenant resource: listed to a tenant admin, not to the guest', async () => {
-    type Policy = { policy: Record<string, number> };
-    const { policy: defaults } = await svc.call<Policy>('governance', 'GetPolicy', {}, admin);
-    await svc.call(
+  it('an approved restore runs only if its requester still sees every tag it changes (D-A5)', async () => {
+    const restorer: Caller = { tenantId, actorId: 'restorer', roles: [] };
+    await directory(employee('restorer', 'ops'), {
+      type: 'directory.customer_upserted.v1',
+      data: { tenantId, revision: '0', externalUserId: 'rs-1', name: 'rs-1', corpName: '', followers: [] },
+    } as DirectoryIntegrationEventV1);
+    await policy(
+      {
+        type: 'permission.role_changed.v1',
+        data: {
+          ...base(),
+          roleId: 'restorer',
+          name: '恢复',
+          scopes: ['customer_tags.*', 'member_tags.edit', 'partner_tags.edit'],
+          removed: false,
+        },
+      },
+      {
+        type: 'permission.role_assignment_changed.v1',
+        data: {
+          ...base(),
+          assignmentId: 'a-restorer',
+          roleId: 'restorer',
+          subject: { kind: 'employee', id: 'restorer' },
+          expiresAt: null,
+          removed: false,
+        },
+      },
+    );
+    const tag = randomUUID();
+    await svc.call('tags', 'CreateTag', { tagId: tag, name: '待恢复', kind: 'TAG_KIND_CUSTOMER' }, admin);
+    await new Promise((r) => setTimeout(r, 50));
+    const mark = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 50));
+    const added = await eventually(
+      async () => {
+        const r = await svc.call<{ result: { consistencyToken: string; items: { outcome: string }[] } }>(
+          'members',
+          'AddMembers',
+          { tagId: tag, members: [customer('rs-1')] },
+          admin,
+        );
+        expect(['ITEM_OUTCOME_OK', 'ITEM_OUTCOME_ALREADY_PRESENT']).toContain(r.result.items[0]!.outcome);
+        return r;
+      },
+      30_000,
+      200,
+    );
+    // Under a policy where one member is critical, the restorer's restore waits for a second person.
+    const undoPolicy = await criticalAtOneMember();
+    const pending = await eventually(
+      async () => {
+        const r = await svc.call<{ pendingApproval?: { approvalId: string } }>(
+          'timeMachine',
+          'RestoreToPoint',
+          { rootId: tag, asOf: { timestamp: mark } },
+          restorer,
+        );
+        expect(r.pendingApproval).toBeDefined();
+        return r.pendingApproval!;
+      },
+      30_000,
+      200,
+    );
+    await undoPolicy();
+    // Meanwhile a rule hides the tag from the restorer.
+    await policy({
+      type: 'permission.rule_changed.v1',
+      data: {
+        ...base(),
+        ruleId: 'deny-restorer',
+        effect: 'deny',
+        subject: { kind: 'employee', id: 'restorer' },
+        resource: { kind: 'tag', id: tag },
+        actions: [],
+        starred: false,
+        description: '',
+        removed: false,
+      },
+    });
+    await eventually(
+      async () =>
+        expect((await svc.failure('tags', 'GetTag', { tagId: tag }, restorer)).code).toBe(status.NOT_FOUND),
+      30_000,
+      100,
+    );
+    const approved = await svc.failure(
       'governance',
-      'ConfigurePolicy',
-      { policy: { ...defaults, warningThreshold: 1, criticalThreshold: 1 } },
+      'ApproveOperation',
+      { approvalId: pending.approvalId },
       admin,
     );
+    expect(approved.code).toBe(status.PERMISSION_DENIED);
+    expect(approved.details).not.toContain('待恢复');
+    const { total } = await svc.call<{ total: number }>(
+      'members',
+      'ListMembers',
+      { tagId: tag, consistencyToken: added.result.consistencyToken },
+      admin,
+    );
+    expect(total).toBe(1);
+  }, 120_000);
+
+  it('a tenant-wide restore approval (no tag) is decided on the tenant resource: listed to a tenant admin, not to the guest', async () => {
+    const undoPolicy = await criticalAtOneMember();
     const crowd = randomUUID();
     await svc.call('tags', 'CreateTag', { tagId: crowd, name: '人群', kind: 'TAG_KIND_CUSTOMER' }, admin);
     await new Promise((r) => setTimeout(r, 50));
@@ -663,7 +769,7 @@ describe('tag-service enforces the permission policy on every tag read (Kafka �
       { asOf: { timestamp: mark } },
       admin,
     );
-    await svc.call('governance', 'ConfigurePolicy', { policy: defaults }, admin);
+    await undoPolicy();
     expect(restore.pendingApproval).toMatchObject({ tagId: '' });
     const pending = (who: Caller) =>
       svc

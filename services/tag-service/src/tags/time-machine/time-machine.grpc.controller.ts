@@ -106,8 +106,11 @@ export class TimeMachineGrpcController implements timeMachineV1.TimeMachineServi
   ): Promise<timeMachineV1.RestoreToPointResponse> {
     const context = await caller(this.edge, metadata, 'catalog.write', request.idempotencyKey);
     const rootId = optionalUuid(request.rootId, 'root_id');
-    await this.visiblePlan(context, rootId, requiredAsOf(request.asOf));
-    const result = await this.machine.restore(context, rootId, requiredAsOf(request.asOf), request);
+    const at = requiredAsOf(request.asOf);
+    // The plan's tags are checked inside the restore's write (TimeMachine.requireSight): one step, not two.
+    if (rootId && !(await readerFor(this.edge, context)).see(rootId))
+      throw new TagError('TAG.NOT_FOUND', `tag ${rootId} not found`, 'tag_id');
+    const result = await this.machine.restore(context, rootId, at, request);
     return {
       restoreId: result.restoreId,
       changes: result.changes.map(toChange),

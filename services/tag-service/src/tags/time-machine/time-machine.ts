@@ -5,6 +5,7 @@ import {
   positionToToken,
   type GlobalPosition,
 } from '@tagguard/event-store';
+import type { Principal } from '@tagguard/auth';
 import type { CommandContext } from '../commands/event-writer';
 import { keyUse, type NodeResult, type TagCommands } from '../commands/tag-commands';
 import { decideCatalog } from '../domain/tag-catalog.decider';
@@ -52,12 +53,16 @@ export interface RestoreResult {
   approval?: Approval;
 }
 
+/** What a principal may see now (the edge's TagReader): a restore changes only tags its requester sees. */
+export type RestoreSight = (principal: Principal) => Promise<{ see(tagId: string): unknown }>;
+
 /** As-of views, diffs and point-in-time restores: reads through the reader, writes through TagCommands. */
 export class TimeMachine {
   constructor(
     private readonly reader: TimeMachineReader,
     private readonly commands: TagCommands,
     private readonly clock: () => Date = () => commands.now(),
+    private readonly sight?: RestoreSight,
   ) {
     commands.onApproved('restore', (approver, approval) => this.executeApproved(approver, approval));
   }
@@ -127,6 +132,8 @@ export class TimeMachine {
       approvalId: string;
       mayUnpurge: boolean;
       approvedMembers?: number;
+      /** The requester's token roles when they asked (absent in older approvals: none). */
+      requesterRoles?: readonly string[];
     },
   ): Promise<RestoreResult> {
     const tenantId = context.principal.tenantId;
@@ -142,6 +149,7 @@ export class TimeMachine {
           approved?.restoreId ??
           (context.idempotencyKey ? derivedId('restore', tenantId, keyUse(context, claim)) : randomUUID());
         const { plan, grade } = await this.planAgainst(context, loaded.state, rootId, at, restoreId, now);
+        await this.requireSight(context, plan, approved);
         const events = decideRestore(
           plan,
           grade,
@@ -154,6 +162,7 @@ export class TimeMachine {
                 : { position: positionToToken((at as { position: GlobalPosition }).position) },
             asOfLabel: describe(at),
             actor: base.actor,
+            actorRoles: context.principal.roles,
             now: base.now,
             approvedBy: approved?.approvedBy ?? null,
             approvalId: derivedId('approval', tenantId, restoreId),
@@ -225,6 +234,30 @@ export class TimeMachine {
     };
   }
 
+  /**
+   * The requester must see every tag the plan changes, decided with the policy as it is now and inside the
+   * write (D54, D-A5): on the plan of the catalogue state this attempt appends at, so a policy change since
+   * PlanRestore, or since the approval was requested, is not slipped past. An approved restore is decided
+   * on the requester's sight (their roles as they asked), never the approver's. Refused as a whole, naming
+   * none of the tags.
+   */
+  private async requireSight(
+    context: CommandContext,
+    plan: RestorePlan,
+    approved: { requesterRoles?: readonly string[] } | undefined,
+  ): Promise<void> {
+    if (!this.sight) return;
+    const principal = approved
+      ? { ...context.principal, roles: [...(approved.requesterRoles ?? [])] }
+      : context.principal;
+    const reader = await this.sight(principal);
+    if (plan.changes.some((c) => !reader.see(c.nodeId)))
+      throw new TagError(
+        'TAG.PERMISSION_DENIED',
+        'the restore would change tags you may not see: ask someone who may see all of them',
+      );
+  }
+
   /** A second person granted a critical restore: it runs now as the requester's, reported with the approver. */
   private async executeApproved(approver: CommandContext, approval: Approval): Promise<NodeResult> {
     const op = approval.operation as RestoreOperation;
@@ -254,6 +287,7 @@ export class TimeMachine {
         approvalId: approval.approvalId,
         mayUnpurge: op.mayUnpurge,
         ...(op.totalMembers !== undefined ? { approvedMembers: op.totalMembers } : {}),
+        ...(op.requesterRoles ? { requesterRoles: op.requesterRoles } : {}),
       },
     );
     return { nodeId: op.tagId, revision: 0, approval, consistencyToken: result.consistencyToken };

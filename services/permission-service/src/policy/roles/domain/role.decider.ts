@@ -1,12 +1,17 @@
 import type { RoleV1 } from '@tagguard/contracts';
 import type { Decider } from '../../domain/decider';
+import { PolicyError } from '../../domain/policy.errors';
 import { actionOf, idOf, listOf, nameOf, sameValue } from '../../domain/policy-rules';
 
 export type RoleEvent = { type: 'RoleDefined'; data: RoleV1 } | { type: 'RoleRemoved'; data: RoleV1 };
 
 export type RoleCommand =
   | { type: 'DefineRole'; data: { roleId: string; name: string; scopes: string[] } }
-  | { type: 'RemoveRole'; data: { roleId: string } };
+  /**
+   * `namedBy`: the rules of the tree whose subject is the role, as the edge read them. A removal is
+   * refused while any rule names the role, unless `cascade` (which removes those rules first; D-A1).
+   */
+  | { type: 'RemoveRole'; data: { roleId: string; namedBy?: string[]; cascade?: boolean } };
 
 /** One role (a function scope), one stream per role. Removed roles keep their last state in the event. */
 export type RoleState = { role: RoleV1 | null; revision: number };
@@ -31,8 +36,17 @@ export const role: Decider<RoleState, RoleCommand, RoleEvent> = {
         };
         return sameValue(state.role, next) ? [] : [{ type: 'RoleDefined', data: next }];
       }
-      case 'RemoveRole':
-        return state.role ? [{ type: 'RoleRemoved', data: { ...state.role, removed: true } }] : [];
+      case 'RemoveRole': {
+        if (!state.role) return [];
+        const namedBy = command.data.namedBy ?? [];
+        if (namedBy.length > 0 && !command.data.cascade)
+          throw new PolicyError(
+            'PERMISSION.FAILED_PRECONDITION',
+            `role ${state.role.roleId} is the subject of rules ${namedBy.join(', ')}: remove them first, or remove the role with cascade`,
+            'cascade',
+          );
+        return [{ type: 'RoleRemoved', data: { ...state.role, removed: true } }];
+      }
       default: {
         const unknown: never = command;
         throw new Error(`unknown command ${JSON.stringify(unknown)}`);

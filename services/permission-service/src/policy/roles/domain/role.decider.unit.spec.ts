@@ -28,6 +28,15 @@ describe('role decider', () => {
       .then([]);
   });
 
+  it('refuses to remove a role rules still name, naming them, unless with cascade (D-A1)', () => {
+    given([{ type: 'RoleDefined', data: risk }])
+      .when({ type: 'RemoveRole', data: { roleId: 'risk', namedBy: ['r1', 'r2'] } })
+      .thenFails('PERMISSION.FAILED_PRECONDITION', 'cascade', /rules r1, r2/);
+    given([{ type: 'RoleDefined', data: risk }])
+      .when({ type: 'RemoveRole', data: { roleId: 'risk', namedBy: ['r1'], cascade: true } })
+      .then([{ type: 'RoleRemoved', data: { ...risk, removed: true } }]);
+  });
+
   it('refuses a scope outside the action catalogue and an empty name', () => {
     given([])
       .when({ type: 'DefineRole', data: { roleId: 'r', name: 'R', scopes: ['*', 'tags.*'] } })

@@ -17,7 +17,16 @@ export type RuleCommand =
   | { type: 'AddRule'; data: { rule: RuleInput; position?: number; by: string } }
   | { type: 'UpdateRule'; data: { rule: RuleInput } }
   | { type: 'RemoveRule'; data: { ruleId: string; by: string } }
-  | { type: 'MoveRule'; data: { ruleId: string; position: number; by: string } };
+  | { type: 'MoveRule'; data: { ruleId: string; position: number; by: string } }
+  /** A role's removal with cascade: every rule whose subject is the role goes, in one append (D-A1). */
+  | { type: 'RemoveRulesOfRole'; data: { roleId: string; by: string } };
+
+/** The rules whose subject is the role, in tree order. */
+export const rulesNamingRole = (state: TreeState, roleId: string): string[] =>
+  state.order.filter((id) => {
+    const s = state.rules[id]?.rule.subject;
+    return s?.kind === 'role' && s.id === roleId;
+  });
 
 /**
  * The tenant's ordered permission tree, one stream: rules and their order change together (an added rule
@@ -114,6 +123,20 @@ export const permissionTree: Decider<TreeState, RuleCommand, RuleEvent> = {
         const ruleIds = [...rest.slice(0, at), ruleId, ...rest.slice(at)];
         return sameValue(ruleIds, state.order) ? [] : [{ type: 'RulesReordered', data: { ruleIds, by } }];
       }
+      case 'RemoveRulesOfRole': {
+        const gone = new Set(rulesNamingRole(state, command.data.roleId));
+        if (gone.size === 0) return [];
+        return [
+          ...[...gone].map((id): RuleEvent => ({
+            type: 'RuleChanged',
+            data: { ...state.rules[id]!.rule, removed: true },
+          })),
+          {
+            type: 'RulesReordered',
+            data: { ruleIds: state.order.filter((id) => !gone.has(id)), by: command.data.by },
+          },
+        ];
+      }
       default: {
         const unknown: never = command;
         throw new Error(`unknown command ${JSON.stringify(unknown)}`);
@@ -126,6 +149,7 @@ export const permissionTree: Decider<TreeState, RuleCommand, RuleEvent> = {
     switch (command.type) {
       case 'AddRule':
       case 'MoveRule':
+      case 'RemoveRulesOfRole':
         return state.revision;
       case 'UpdateRule':
         return state.rules[command.data.rule.ruleId]?.revision ?? -1;

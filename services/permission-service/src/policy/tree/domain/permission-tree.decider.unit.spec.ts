@@ -52,6 +52,25 @@ describe('permission tree decider', () => {
       ]);
   });
 
+  it("removes every rule naming a role as subject in one append, for a role's cascade removal (D-A1)", () => {
+    const asRole = (id: string) => rule(id, { subject: { kind: 'role', id: 'risk' } });
+    const mixed = [
+      ...abc,
+      ...added(asRole('r1'), ['a', 'b', 'c', 'r1']),
+      ...added(asRole('r2'), ['r2', 'a', 'b', 'c', 'r1']),
+    ];
+    given(mixed)
+      .when({ type: 'RemoveRulesOfRole', data: { roleId: 'risk', by: 'admin' } })
+      .then([
+        { type: 'RuleChanged', data: { ...asRole('r2'), removed: true } },
+        { type: 'RuleChanged', data: { ...asRole('r1'), removed: true } },
+        { type: 'RulesReordered', data: { ruleIds: ['a', 'b', 'c'], by: 'admin' } },
+      ]);
+    given(abc)
+      .when({ type: 'RemoveRulesOfRole', data: { roleId: 'risk', by: 'admin' } })
+      .then([]);
+  });
+
   it('refuses a duplicate, an unknown rule, a bad effect, action or position, naming the field', () => {
     given(abc)
       .when({ type: 'AddRule', data: { rule: rule('a'), by: 'x' } })
