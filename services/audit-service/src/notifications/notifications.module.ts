@@ -7,6 +7,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { TokenVerifier } from '@tagguard/auth';
+import { quoteIdent } from '@tagguard/event-store';
 import { Inbox } from '@tagguard/messaging';
 import { Pool } from 'pg';
 import type { AuditServiceConfig } from '../config/audit-service.config';
@@ -24,18 +25,18 @@ import { EmailSender } from './senders/email.sender';
 import { WebhookSender } from './senders/webhook.sender';
 import { WeComSender } from './senders/wecom.sender';
 
-// The audit trail's module creates the same schema and inbox table at the same moment; CREATE … IF NOT
-// EXISTS racing another session fails with a unique violation on the catalog, so try again once it exists.
-async function withDdlRetry(run: () => Promise<void>): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (attempt >= 5 || !['23505', '42P07', '42710'].includes(code ?? '')) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
-    }
+// The audit trail's module creates the schema and the inbox table during the same start; two sessions
+// running CREATE … IF NOT EXISTS for one name at once fail on the catalog's unique index. So this module
+// waits until the trail's inbox exists, then creates only its own tables (its inbox is then a no-op).
+async function afterTrailTables(pool: Pool, schema: string, run: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  const inbox = `${quoteIdent(schema)}.inbox`;
+  while (Date.now() < deadline) {
+    const { rows } = await pool.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [inbox]);
+    if (rows[0]?.t) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  await run();
 }
 
 class NotificationsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -75,18 +76,16 @@ export class NotificationsModule {
             pool.on('error', (error) =>
               new Logger('Notifications').warn(`an idle database connection broke: ${error.message}`),
             );
-            await withDdlRetry(() => createNotificationTables(pool, config.databaseSchema));
+            await afterTrailTables(pool, config.databaseSchema, () =>
+              createNotificationTables(pool, config.databaseSchema),
+            );
             return pool;
           },
         },
         {
           provide: NOTIFICATION_INBOX,
           useFactory: async (pool: Pool) => {
-            let inbox: Inbox | undefined;
-            await withDdlRetry(async () => {
-              inbox = await Inbox.create(pool, config.databaseSchema);
-            });
-            return inbox!;
+            return Inbox.create(pool, config.databaseSchema);
           },
           inject: [NOTIFICATION_POOL],
         },
