@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { parseTagIntegrationEventV1, TAG_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
-import { Inbox, type IntegrationMessage } from '@tagguard/messaging';
+import type { Inbox, IntegrationMessage } from '@tagguard/messaging';
 import { enqueueDeliveries } from './delivery-outbox';
 import { requestsOf } from './domain/routing';
 import { DIGEST_PERIOD_MS, NOTIFICATION_INBOX, NOTIFICATION_SCHEMA } from './notifications.tokens';

@@ -75,7 +75,7 @@ export function requestsOf(
     ];
   if (type === 'tag.sensitive_operation_detected.v1' && data['level'] === 'warning') {
     const department = text('actorDepartment');
-    const summary = `${text('actorId')}${department ? ` (${department})` : ''} ${text('operation')}: ${text('beforeState')} (${String(data['totalMembers'] ?? 0)} members)`;
+    const summary = `${text('actorId')}${department ? ` (${department})` : ''} ${text('operation')}: ${text('beforeState')}`;
     return WARNING_TARGETS.map((target) => ({
       notificationId: `${text('operationId')}:${target}`,
       tenantId: envelope.tenantId,
