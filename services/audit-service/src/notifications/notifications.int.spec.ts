@@ -310,6 +310,12 @@ describe('notification delivery (webhooks, SMTP, WeCom; retries, dead letters, d
       );
       expect(rows.map((r) => r.data.channelId).sort()).toEqual(['hq', 'so-mail', 'so-wecom']);
       expect(rows.every((r) => r.data.attempt === 1 && r.data.status === 'delivered')).toBe(true);
+      // The trail's own consumer group reads the same topic beside this one: the requests are recorded too.
+      const requested = await pool.query(
+        `SELECT count(*)::int AS n FROM "${schema}".audit_records WHERE tenant_id = $1 AND event_type = 'tag.notification_requested.v1'`,
+        [t],
+      );
+      expect(requested.rows[0].n).toBe(2);
     });
   });
 
