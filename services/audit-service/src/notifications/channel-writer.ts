@@ -72,7 +72,9 @@ export class ChannelWriter {
         ...(input.config.kind === 'webhook' ? { createdSecret: secret } : {}),
       };
     }
-    // A webhook keeps its secret (receivers hold it); a WeCom channel keeps it unless a new one is given.
+    // A webhook keeps its secret (receivers hold it); a WeCom channel keeps it unless a new one is given;
+    // a channel that becomes a webhook gets a new one, answered like at creation.
+    const fresh = input.config.kind === 'webhook' ? newWebhookSecret() : '';
     const { rows } = await this.pool.query<ChannelRow>(
       `UPDATE ${this.table} SET kind = $3, targets = $4, config = $5, revision = revision + 1, updated_at = now(),
          secret = CASE WHEN $3 = 'wecom' AND $7 <> '' THEN $7 WHEN kind = $3 THEN secret ELSE $8 END
@@ -85,11 +87,14 @@ export class ChannelWriter {
         input.config,
         expectedRevision,
         input.wecomSecret ?? '',
-        input.config.kind === 'webhook' ? newWebhookSecret() : '',
+        fresh,
       ],
     );
     if (!rows[0]) throw await this.conflict(tenantId, input.channelId, expectedRevision);
-    return { channel: toChannel(rows[0]) };
+    return {
+      channel: toChannel(rows[0]),
+      ...(fresh && rows[0].secret === fresh ? { createdSecret: fresh } : {}),
+    };
   }
 
   async remove(tenantId: string, channelId: string, expectedRevision: number): Promise<void> {

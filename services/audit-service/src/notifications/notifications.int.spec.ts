@@ -249,6 +249,53 @@ describe('notification delivery (webhooks, SMTP, WeCom; retries, dead letters, d
     expect(listed.map((c) => c['channelId'])).toEqual(['hq', 'so-mail', 'so-wecom']);
     expect(listed[2]!['wecom']['secret']).toBe(''); // write-only
     expect((await call('ListChannels', {}, caller(tenant('other'), ['auditor'])))['channels']).toEqual([]);
+    // Replace at the current revision, remove at it; a stale one aborts and changes nothing.
+    const tmp = {
+      channelId: 'tmp',
+      targets: ['custom:risk-team'],
+      email: { recipients: ['risk@corp.example'] },
+    };
+    await call('PutChannel', { channel: tmp }, caller(t));
+    const replaced = await call(
+      'PutChannel',
+      { channel: { ...tmp, targets: ['hq_audit'] }, expectedRevision: '1' },
+      caller(t),
+    );
+    expect(replaced['channel']).toMatchObject({ revision: '2', targets: ['hq_audit'] });
+    expect(replaced['webhookSecret']).toBe('');
+    const asWebhook = await call(
+      'PutChannel',
+      {
+        channel: { channelId: 'tmp', targets: ['hq_audit'], webhook: { url: hq.url } },
+        expectedRevision: '2',
+      },
+      caller(t),
+    );
+    expect(asWebhook).toMatchObject({
+      channel: { revision: '3' },
+      webhookSecret: expect.stringMatching(/^whsec_/),
+    });
+    const again2 = await call(
+      'PutChannel',
+      {
+        channel: { channelId: 'tmp', targets: ['hq_audit'], webhook: { url: hq.url } },
+        expectedRevision: '3',
+      },
+      caller(t),
+    );
+    expect(again2['webhookSecret']).toBe(''); // kept: its receivers hold it
+    const stale = await call('RemoveChannel', { channelId: 'tmp', expectedRevision: '2' }, caller(t)).catch(
+      (e: grpc.ServiceError) => e,
+    );
+    expect(stale).toMatchObject({ code: grpc.status.ABORTED });
+    await call('RemoveChannel', { channelId: 'tmp', expectedRevision: '4' }, caller(t));
+    const gone = await call('RemoveChannel', { channelId: 'tmp', expectedRevision: '4' }, caller(t)).catch(
+      (e: grpc.ServiceError) => e,
+    );
+    expect(gone).toMatchObject({ code: grpc.status.NOT_FOUND });
+    expect(
+      ((await call('ListChannels', {}, caller(t)))['channels'] as Obj[]).map((c) => c['channelId']),
+    ).toEqual(['hq', 'so-mail', 'so-wecom']);
   });
 
   it('delivers a critical notification at once on every channel of its target, once, even when the event is redelivered', async () => {
