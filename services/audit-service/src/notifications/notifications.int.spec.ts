@@ -462,6 +462,60 @@ describe('notification delivery (webhooks, SMTP, WeCom; retries, dead letters, d
     }
   });
 
+  it('dead-letters a WeCom message at once when no recipient is valid (81013: not worth retrying), and an e-mail the relay refuses (5xx)', async () => {
+    const t = tenant('w');
+    await call(
+      'PutChannel',
+      {
+        channel: {
+          channelId: 'ghosts',
+          targets: ['security_officer'],
+          wecom: {
+            corpId: CORP,
+            agentId: '1000007',
+            secret: 'notify-secret',
+            toUser: ['nobody'],
+            toParty: [],
+          },
+        },
+      },
+      caller(t),
+    );
+    await call(
+      'PutChannel',
+      {
+        channel: {
+          channelId: 'refused',
+          targets: ['security_officer'],
+          email: { recipients: ['blocked@refused.example'] },
+        },
+      },
+      caller(t),
+    );
+    await publisher.publish([critical(t, 'op-ghost', 'security_officer')]);
+    await eventually(
+      async () => {
+        const list = await deliveries(t);
+        expect(list.map((d) => [d['channelId'], d['status'], d['attempts'], d['lastError']]).sort()).toEqual([
+          [
+            'ghosts',
+            'DELIVERY_STATUS_DEAD',
+            1,
+            'permanent failure: WeCom errcode 81013: user & party & tag all invalid',
+          ],
+          [
+            'refused',
+            'DELIVERY_STATUS_DEAD',
+            1,
+            expect.stringMatching(/^permanent failure: SMTP EENVELOPE 550/),
+          ],
+        ]);
+      },
+      30_000,
+      100,
+    );
+  });
+
   it('records a notification no channel serves as dead with the reason; ListNotifications is tenant-scoped, paged, readers only', async () => {
     const t = tenant('none');
     await publisher.publish([critical(t, 'op-lost', 'security_officer')]);

@@ -10,6 +10,12 @@ export async function startSmtpSink() {
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    // A domain this relay refuses, permanently (550), for the dead-letter path.
+    onRcptTo(address, _session, callback) {
+      if (address.address.endsWith('@refused.example'))
+        return callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
+      callback();
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
