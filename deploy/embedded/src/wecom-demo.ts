@@ -46,6 +46,8 @@ export async function startWeComDemo(
       WECOM_CALLBACK_AES_KEY: DEMO.encodingAesKey,
       WECOM_CALLBACK_HOST: host,
       WECOM_CALLBACK_PORT: String(basePort + CALLBACK_OFFSET),
+      // audit-service sends WeCom application messages (notification channels) to the same sandbox.
+      AUDIT_WECOM_API_URL: sandbox.url,
     },
   };
 }

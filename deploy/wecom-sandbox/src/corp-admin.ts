@@ -15,6 +15,7 @@ import {
   type SandboxPartner,
   type SandboxUser,
 } from './sandbox-directory';
+import type { SentAppMessage } from './app-messages';
 import { CorpTagState } from './corp-tags';
 import { ExmailState } from './exmail';
 
@@ -48,6 +49,8 @@ export class CorpAdmin {
   /** The corp's customer tags (企业客户标签). */
   readonly corpTags = new CorpTagState();
   readonly deliveries: CallbackDelivery[] = [];
+  /** Application messages delivered by /cgi-bin/message/send, in order. */
+  readonly appMessages: SentAppMessage[] = [];
   /** Calls answered, per API path (errors included). */
   readonly calls = new Map<string, number>();
   readonly faults: (PlantedFault & { left: number })[] = [];

@@ -776,3 +776,62 @@ describe('corp tags (92117, 92118)', () => {
     expect(after.follow_user[0]!.tags).toEqual([]);
   });
 });
+
+describe('application messages (90236 发送应用消息)', () => {
+  const AGENT = 1000002; // the corp's default agentid
+  const text = (extra: Record<string, unknown>) => ({
+    msgtype: 'text',
+    agentid: AGENT,
+    text: { content: '风险日志: lisi deleted VIP客户' },
+    ...extra,
+  });
+
+  it('answers errcode 0, msgid and invaliduser/invalidparty/invalidtag/unlicenseduser; delivers to the valid ones only', async () => {
+    const t = await token();
+    const sent = await post(
+      '/cgi-bin/message/send',
+      t,
+      text({ touser: 'zhangsan|Nobody|lisi', toparty: '2|999' }),
+    );
+    expect(sent).toMatchObject({ errcode: 0, errmsg: 'ok', invaliduser: 'nobody', invalidparty: '999' });
+    const { errcode: _e, errmsg: _m, ...fields } = sent;
+    expectShape(fields, {
+      invaliduser: 'string',
+      invalidparty: 'string',
+      invalidtag: 'string',
+      unlicenseduser: 'string',
+      msgid: 'string',
+      response_code: 'string',
+    });
+    const delivered = sandbox.admin(CORP).appMessages.find((m) => m.msgid === sent['msgid']);
+    expect(delivered).toMatchObject({
+      touser: ['zhangsan', 'lisi'],
+      toparty: ['2'],
+      content: '风险日志: lisi deleted VIP客户',
+    });
+  });
+
+  it('81013 when no recipient is valid (nothing delivered); 40056/41011 agentid; 44004 empty text; 40008 other msgtype', async () => {
+    const t = await token();
+    const before = sandbox.admin(CORP).appMessages.length;
+    expect((await post('/cgi-bin/message/send', t, text({ touser: 'nobody|ghost' })))['errcode']).toBe(81013);
+    expect(sandbox.admin(CORP).appMessages.length).toBe(before);
+    expect(
+      (await post('/cgi-bin/message/send', t, text({ touser: 'zhangsan', agentid: 42 })))['errcode'],
+    ).toBe(40056);
+    expect(
+      (await post('/cgi-bin/message/send', t, text({ touser: 'zhangsan', agentid: undefined })))['errcode'],
+    ).toBe(41011);
+    expect(
+      (await post('/cgi-bin/message/send', t, text({ touser: 'zhangsan', text: { content: '' } })))[
+        'errcode'
+      ],
+    ).toBe(44004);
+    expect(
+      (await post('/cgi-bin/message/send', t, text({ touser: 'zhangsan', msgtype: 'voice' })))['errcode'],
+    ).toBe(40008);
+    expect((await post('/cgi-bin/message/send', 'nope', text({ touser: 'zhangsan' })))['errcode']).toBe(
+      40014,
+    );
+  });
+});

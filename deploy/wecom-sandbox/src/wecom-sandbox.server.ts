@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { CorpAdmin, type CorpConfig } from './corp-admin';
 import { RateLimiter, WECOM_DOCUMENTED_LIMITS, type RateWindow } from './rate-limiter';
 import type { SandboxDirectory, SandboxExternalContact, SandboxUser } from './sandbox-directory';
+import { APP_MESSAGE_ROUTES } from './app-messages';
 import { CORP_TAG_ROUTES } from './corp-tags';
 import { E, WeComError } from './errors';
 import { EXMAIL_ROUTES } from './exmail';
@@ -98,6 +99,7 @@ const contactView = (c: SandboxExternalContact) => ({
  *   POST /cgi-bin/corpgroup/corp/list_app_share_info {agentid, business_type, cursor, limit≤100}  93403
  *   POST /cgi-bin/linkedcorp/agent/get_perm_list {}        93172
  *   POST /cgi-bin/linkedcorp/user/get {userid: "CORPID/USERID"}  93171
+ *   POST /cgi-bin/message/send     {touser, toparty, totag, msgtype text, agentid}  90236 (app-messages.ts)
  * Not WeCom: /sandbox/... admin endpoints (seed, change, expire tokens) for the demo and scripts.
  */
 export async function startWeComSandbox(options: WeComSandboxOptions): Promise<WeComSandbox> {
@@ -248,7 +250,7 @@ export async function startWeComSandbox(options: WeComSandboxOptions): Promise<W
     },
   };
 
-  Object.assign(routes, CORP_TAG_ROUTES);
+  Object.assign(routes, CORP_TAG_ROUTES, APP_MESSAGE_ROUTES);
   for (const [path, route] of Object.entries(EXMAIL_ROUTES)) routes[`/exmail${path}`] = route;
 
   function usersOf(corp: CorpAdmin, p: Params): SandboxUser[] {
@@ -345,6 +347,7 @@ export async function startWeComSandbox(options: WeComSandboxOptions): Promise<W
         groups: [...corp.exmail.groups.values()],
       });
     if (req.method === 'GET' && action === 'corp-tags') return json(res, 200, corp.corpTags.groups);
+    if (req.method === 'GET' && action === 'app-messages') return json(res, 200, corp.appMessages);
     if (req.method !== 'POST') return json(res, 405, { error: 'POST' });
     const input = JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>;
     const actions: Record<string, () => unknown> = {

@@ -18,13 +18,27 @@ export class GrpcAndEventsServer extends ServerGrpc {
     super(options);
   }
 
-  /** Nest's ServerGrpc drops a handler's extras; @EventPattern's `{ group }` lives there. */
+  /**
+   * Nest's ServerGrpc drops a handler's extras (@EventPattern's `{ group }` lives there) and replaces an
+   * earlier handler of the same pattern; event handlers of one topic are chained instead (`next`, as
+   * Nest's base server does), so two consumer groups of one service may read the same topic.
+   */
   override addHandler(
     pattern: unknown,
     callback: MessageHandler,
     isEventHandler = false,
     extras: Record<string, unknown> = {},
   ): void {
+    const head =
+      isEventHandler && typeof pattern === 'string' ? this.messageHandlers.get(pattern) : undefined;
+    if (head?.isEventHandler) {
+      let tail = head;
+      while (tail.next) tail = tail.next;
+      callback.isEventHandler = true;
+      callback.extras = extras;
+      tail.next = callback;
+      return;
+    }
     super.addHandler(pattern, callback, isEventHandler);
     callback.extras = extras;
   }

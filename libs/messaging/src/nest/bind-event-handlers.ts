@@ -23,13 +23,23 @@ export async function bindEventHandlers(
   components?: ComponentRegistry,
 ): Promise<MessageSubscription[]> {
   const groups = new Map<string, Map<string, MessageHandler>>();
-  for (const [topic, handler] of handlers) {
-    if (!handler.isEventHandler) continue;
-    if (handler.next)
-      throw new Error(`topic ${topic} has two @EventPattern handlers; give each its own group`);
-    const extras = (handler.extras ?? {}) as EventHandlerExtras;
-    const groupId = `${serviceName}.${extras.group ?? 'events'}`;
-    groups.set(groupId, (groups.get(groupId) ?? new Map()).set(topic, handler));
+  for (const [topic, head] of handlers) {
+    if (!head.isEventHandler) continue;
+    // Handlers of one topic are chained (`next`); each must be in a group of its own. The chain is cut:
+    // Nest would run `next` along with its head, i.e. in the head's group too.
+    const chain: MessageHandler[] = [];
+    for (let h: MessageHandler | undefined = head; h; h = h.next) chain.push(h);
+    for (const handler of chain) {
+      handler.next = undefined;
+      const extras = (handler.extras ?? {}) as EventHandlerExtras;
+      const groupId = `${serviceName}.${extras.group ?? 'events'}`;
+      const byTopic = groups.get(groupId) ?? new Map<string, MessageHandler>();
+      if (byTopic.has(topic))
+        throw new Error(
+          `topic ${topic} has two @EventPattern handlers in ${groupId}; give each its own group`,
+        );
+      groups.set(groupId, byTopic.set(topic, handler));
+    }
   }
   const subscriptions: MessageSubscription[] = [];
   for (const [groupId, byTopic] of groups) {

@@ -27,6 +27,25 @@ export interface AuditServiceConfig {
    * sent (its HQ audit endpoint); `*` is every other tenant.
    */
   witnessUrls: Map<string, string>;
+  notifications: NotificationsConfig;
+}
+
+/** Notification delivery (src/notifications); every value has a default. */
+export interface NotificationsConfig {
+  /** AUDIT_SMTP_URL (smtp://user:pass@host:port, smtps://…): the relay e-mail channels send through. */
+  smtpUrl?: string;
+  /** AUDIT_SMTP_FROM. */
+  smtpFrom: string;
+  /** AUDIT_WECOM_API_URL: WeCom's server API (a sandbox's URL in tests and the demo). */
+  wecomApiUrl: string;
+  /** AUDIT_NOTIFY_POLL_MS: how often the outbox is polled for due deliveries. */
+  pollMs: number;
+  /** AUDIT_NOTIFY_MAX_ATTEMPTS, AUDIT_NOTIFY_RETRY_BASE_MS, AUDIT_NOTIFY_RETRY_MAX_MS: the retry schedule. */
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** AUDIT_DIGEST_PERIOD_MS: warnings are batched into one digest per channel per period. */
+  digestPeriodMs: number;
 }
 
 export function readWitnessUrls(value: string | undefined): Map<string, string> {
@@ -70,5 +89,15 @@ export function loadAuditServiceConfig(
       max: 86_400_000,
     }),
     witnessUrls: readWitnessUrls(read.optional('AUDIT_WITNESS_URLS')),
+    notifications: {
+      ...(read.optional('AUDIT_SMTP_URL') ? { smtpUrl: read.optional('AUDIT_SMTP_URL')! } : {}),
+      smtpFrom: read.string('AUDIT_SMTP_FROM', 'TagGuard <tagguard@localhost>'),
+      wecomApiUrl: read.string('AUDIT_WECOM_API_URL', 'https://qyapi.weixin.qq.com'),
+      pollMs: read.integer('AUDIT_NOTIFY_POLL_MS', { fallback: 1_000, min: 50, max: 60_000 }),
+      maxAttempts: read.integer('AUDIT_NOTIFY_MAX_ATTEMPTS', { fallback: 8, min: 1, max: 50 }),
+      retryBaseMs: read.integer('AUDIT_NOTIFY_RETRY_BASE_MS', { fallback: 5_000, min: 10, max: 3_600_000 }),
+      retryMaxMs: read.integer('AUDIT_NOTIFY_RETRY_MAX_MS', { fallback: 3_600_000, min: 10, max: 86_400_000 }),
+      digestPeriodMs: read.integer('AUDIT_DIGEST_PERIOD_MS', { fallback: 3_600_000, min: 200, max: 604_800_000 }),
+    },
   };
 }
