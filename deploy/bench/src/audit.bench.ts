@@ -324,9 +324,6 @@ async function proofBench(context: BenchContext, pool: Pool, schema: string, sch
       );
       await pool.query(`ALTER TABLE ${s}.audit_records ADD PRIMARY KEY (seq), ADD UNIQUE (event_id)`);
       await pool.query(`CREATE INDEX audit_records_tenant ON ${s}.audit_records (tenant_id, seq)`);
-      await pool.query(
-        `CREATE INDEX audit_records_unplaced ON ${s}.audit_records (tenant_id, seq) WHERE leaf_index IS NULL`,
-      );
     })(),
   ]);
   await pool.query(`ANALYZE ${s}.audit_records`);
