@@ -9,6 +9,8 @@ import { AUDIT_SCHEMA, TREE_HEAD_KEY } from './audit-trail.tokens';
 import { TreeHeads } from './tree-heads';
 import { AuditTrailEventsController } from './audit-trail.events.controller';
 import { AuditGrpcController } from './audit.grpc.controller';
+import { ReportStore } from '../reports/report-store';
+import { ReportsGrpcController } from '../reports/reports.grpc.controller';
 
 class AuditTrailLifecycle implements OnApplicationShutdown {
   constructor(
@@ -27,7 +29,7 @@ export class AuditTrailModule {
   static forRoot(config: AuditServiceConfig): DynamicModule {
     return {
       module: AuditTrailModule,
-      controllers: [AuditGrpcController, AuditTrailEventsController],
+      controllers: [AuditGrpcController, AuditTrailEventsController, ReportsGrpcController],
       providers: [
         { provide: AUDIT_SCHEMA, useValue: config.databaseSchema },
         {
@@ -41,6 +43,7 @@ export class AuditTrailModule {
             );
             await createAuditRecordsTable(pool, config.databaseSchema);
             const placed = await backfillLeaves(pool, config.databaseSchema);
+            await new ReportStore(pool, config.databaseSchema).ensureIndexes();
             if (placed > 0)
               new Logger('AuditTrail').log(`${placed} records written before the tree became leaves`);
             return pool;
