@@ -27,6 +27,7 @@ export {
   accessDeniedMessage,
   EventStoreDenialRecorder,
   resourceOf,
+  withAccessDenials,
   type AccessDeniedEvent,
   type DenialRecorder,
   type RefusedCall,

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { authenticate, type MetadataLike, type TokenVerifier } from '@tagguard/auth';
-import { streamName, tenantScopedId, type EventStore, type RecordedEvent } from '@tagguard/event-store';
+import {
+  categoryOf,
+  streamName,
+  tenantScopedId,
+  type EventStore,
+  type RecordedEvent,
+} from '@tagguard/event-store';
 import type { IntegrationMessage } from '@tagguard/messaging';
 import type { GrpcError } from './grpc-error';
 
@@ -120,4 +126,18 @@ export function accessDeniedMessage(topic: string, recorded: RecordedEvent): Int
     },
     metadata: recorded.metadata,
   };
+}
+
+/**
+ * A relay translation that also publishes the service's denials (ACCESS_DENIAL_CATEGORY) on `topic`:
+ * relay categories `[...own, ACCESS_DENIAL_CATEGORY]`, topics `[...own, topic]`.
+ */
+export function withAccessDenials(
+  topic: string,
+  translate: (recorded: RecordedEvent) => IntegrationMessage | undefined,
+): (recorded: RecordedEvent) => IntegrationMessage | undefined {
+  return (recorded) =>
+    categoryOf(recorded.streamId) === ACCESS_DENIAL_CATEGORY
+      ? accessDeniedMessage(topic, recorded)
+      : translate(recorded);
 }

@@ -22,6 +22,8 @@ export interface StoredRecordRow {
   tenant_id: string;
   event_type: string;
   actor_id: string;
+  /** Absent from rows selected without it (older queries): then the record had none. */
+  actor_department_id?: string | null;
   subject_id: string;
   correlation_id: string;
   occurred_at: Date;
@@ -30,7 +32,7 @@ export interface StoredRecordRow {
   leaf_hash: Buffer | null;
 }
 
-const RECORD_COLUMNS = `leaf_index, event_id::text, tenant_id, event_type, actor_id, subject_id, correlation_id,
+const RECORD_COLUMNS = `leaf_index, event_id::text, tenant_id, event_type, actor_id, actor_department_id, subject_id, correlation_id,
   occurred_at, recorded_at, data, leaf_hash`;
 
 export function recordOfRow(row: StoredRecordRow): IncomingRecord {
@@ -39,6 +41,7 @@ export function recordOfRow(row: StoredRecordRow): IncomingRecord {
     tenantId: row.tenant_id,
     eventType: row.event_type,
     actorId: row.actor_id,
+    actorDepartmentId: row.actor_department_id ?? null,
     subjectId: row.subject_id,
     correlationId: row.correlation_id,
     occurredAt: row.occurred_at.toISOString(),

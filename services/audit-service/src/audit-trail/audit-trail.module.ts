@@ -1,9 +1,12 @@
 import { Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { TokenVerifier } from '@tagguard/auth';
+import { AuditAccessGuard } from './audit-access';
 import { Inbox } from '@tagguard/messaging';
 import { Pool } from 'pg';
 import type { AuditServiceConfig } from '../config/audit-service.config';
 import { createAuditRecordsTable } from './audit-records.table';
+import { createDirectoryCopyTable } from './directory-copy';
 import { AUDIT_SCHEMA, TREE_HEAD_KEY } from './audit-trail.tokens';
 import { TreeHeads } from './tree-heads';
 import { AuditTrailEventsController } from './audit-trail.events.controller';
@@ -39,6 +42,7 @@ export class AuditTrailModule {
               new Logger('AuditTrail').warn(`an idle database connection broke: ${error.message}`),
             );
             await createAuditRecordsTable(pool, config.databaseSchema);
+            await createDirectoryCopyTable(pool, config.databaseSchema);
             return pool;
           },
         },
@@ -66,6 +70,7 @@ export class AuditTrailModule {
           inject: [Pool],
         },
         AuditTrailLifecycle,
+        { provide: APP_GUARD, useClass: AuditAccessGuard },
       ],
     };
   }

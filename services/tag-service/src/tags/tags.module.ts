@@ -14,7 +14,12 @@ import {
   TAG_EVENTS_TOPIC_V1,
 } from '@tagguard/contracts';
 import { CallerSessions, openEventStore, type EventStore } from '@tagguard/event-store';
-import { COMPONENT_REGISTRY, DENIAL_RECORDER, EventStoreDenialRecorder } from '@tagguard/grpc-runtime';
+import {
+  COMPONENT_REGISTRY,
+  DENIAL_RECORDER,
+  EventStoreDenialRecorder,
+  withAccessDenials,
+} from '@tagguard/grpc-runtime';
 import {
   LeasedRuntime,
   PostgresCheckpointStore,
@@ -88,7 +93,7 @@ function createRelay(
     name: 'tag-service.relay',
     store,
     categories: TAG_RELAYED_CATEGORIES,
-    translate: toIntegrationMessage,
+    translate: withAccessDenials(TAG_ACCESS_DENIED_TOPIC_V1, toIntegrationMessage),
     events,
     topics: [TAG_EVENTS_TOPIC_V1, TAG_ACCESS_DENIED_TOPIC_V1],
     batchSize: config.relayBatchSize,

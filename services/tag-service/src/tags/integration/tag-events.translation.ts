@@ -1,10 +1,9 @@
-import { TAG_ACCESS_DENIED_TOPIC_V1, TAG_EVENTS_TOPIC_V1, type TagIntegrationEventV1 } from '@tagguard/contracts';
+import { TAG_EVENTS_TOPIC_V1, type TagIntegrationEventV1 } from '@tagguard/contracts';
 import type { RecordedEvent } from '@tagguard/event-store';
 import type { IntegrationMessage } from '@tagguard/messaging';
 import type { FollowUpTaskEvent } from '../domain/automation';
 import type { TagCatalogEvent } from '../domain/tag-catalog.events';
 import type { TagMembersEvent } from '../domain/tag-members';
-import { ACCESS_DENIAL_CATEGORY, accessDeniedMessage } from '@tagguard/grpc-runtime';
 import type { DirectoryPolicyEvent } from '../directory-copy/domain/directory-policy.decider';
 import type { ReadModelsRebuiltEvent } from '../rebuild/read-models-rebuilt';
 import {
@@ -26,10 +25,9 @@ type Out = { key: string; event: TagIntegrationEventV1 } | undefined;
  */
 export function toIntegrationMessage(
   recorded: RecordedEvent,
-): IntegrationMessage | undefined {
+): IntegrationMessage<TagIntegrationEventV1['data']> | undefined {
   const base = { tenantId: recorded.metadata.tenantId, revision: String(recorded.revision) };
   const category = categoryOfStream(recorded.streamId);
-  if (category === ACCESS_DENIAL_CATEGORY) return accessDeniedMessage(TAG_ACCESS_DENIED_TOPIC_V1, recorded);
   const event = { type: recorded.type, data: recorded.data };
   const out =
     category === CATALOG_CATEGORY
