@@ -1,7 +1,9 @@
 import { Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TokenVerifier } from '@tagguard/auth';
+import { DENIAL_RECORDER } from '@tagguard/grpc-runtime';
 import { AuditAccessGuard } from './audit-access';
+import { AuditDenialRecorder } from './audit-denials';
 import { Inbox } from '@tagguard/messaging';
 import { Pool } from 'pg';
 import type { AuditServiceConfig } from '../config/audit-service.config';
@@ -71,6 +73,12 @@ export class AuditTrailModule {
         },
         AuditTrailLifecycle,
         { provide: APP_GUARD, useClass: AuditAccessGuard },
+        {
+          provide: DENIAL_RECORDER,
+          useFactory: (pool: Pool, verifier: TokenVerifier) =>
+            new AuditDenialRecorder(pool, config.databaseSchema, verifier),
+          inject: [Pool, TokenVerifier],
+        },
       ],
     };
   }
