@@ -35,7 +35,10 @@ export const ACCESS_DENIED_INTEGRATION_TYPES_V1: readonly AccessDeniedIntegratio
 ];
 
 /** Validates an inbound message's type and fields; consumers call it before trusting the payload. */
-export function parseAccessDeniedIntegrationEventV1(type: string, data: unknown): AccessDeniedIntegrationEventV1 {
+export function parseAccessDeniedIntegrationEventV1(
+  type: string,
+  data: unknown,
+): AccessDeniedIntegrationEventV1 {
   if (type !== 'access.denied.v1') throw new Error(`unknown access-denied integration event type "${type}"`);
   const d = data as Record<string, unknown>;
   for (const field of ['tenantId', 'actorId', 'rpc', 'code', 'reason']) {

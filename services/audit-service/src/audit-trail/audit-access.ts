@@ -41,7 +41,8 @@ export class AuditAccessGuard implements CanActivate {
   constructor(@Inject(TokenVerifier) private readonly verifier: TokenVerifier) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (context.getType() !== 'rpc' || context.switchToRpc().getContext() instanceof EventContext) return true;
+    if (context.getType() !== 'rpc' || context.switchToRpc().getContext() instanceof EventContext)
+      return true;
     const path = context.getArgByIndex<{ getPath?: () => string } | undefined>(2)?.getPath?.() ?? '';
     if (path.startsWith(AUDIT_PACKAGE_PATH))
       authorizeTrailReader(context.getArgByIndex<MetadataLike | undefined>(1), this.verifier);

@@ -21,10 +21,7 @@ export class AuditTrailEventsController {
     @Inject(AUDIT_SCHEMA) private readonly schema: string,
   ) {}
 
-  @EventPattern(
-    AUDITED_TOPICS.map((t) => t.topic),
-    { group: 'audit-trail' },
-  )
+  @EventPattern(AUDITED_TOPICS.map((t) => t.topic), { group: 'audit-trail' })
   async onAuditedEvent(@Payload() message: IntegrationMessage): Promise<void> {
     parseAudited(message.topic, message.type, message.data);
     await this.inbox.processOnce(AUDIT_TRAIL_GROUP, message.eventId, async (tx) => {

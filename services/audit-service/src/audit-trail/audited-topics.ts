@@ -29,11 +29,31 @@ export interface AuditedTopic {
  */
 export const AUDITED_TOPICS: readonly AuditedTopic[] = [
   { topic: TAG_EVENTS_TOPIC_V1, types: TAG_INTEGRATION_TYPES_V1, parse: parseTagIntegrationEventV1 },
-  { topic: PERMISSION_EVENTS_TOPIC_V1, types: PERMISSION_INTEGRATION_TYPES_V1, parse: parsePermissionIntegrationEventV1 },
-  { topic: DIRECTORY_EVENTS_TOPIC_V1, types: DIRECTORY_INTEGRATION_TYPES_V1, parse: parseDirectoryIntegrationEventV1 },
-  { topic: TAG_ACCESS_DENIED_TOPIC_V1, types: ACCESS_DENIED_INTEGRATION_TYPES_V1, parse: parseAccessDeniedIntegrationEventV1 },
-  { topic: PERMISSION_ACCESS_DENIED_TOPIC_V1, types: ACCESS_DENIED_INTEGRATION_TYPES_V1, parse: parseAccessDeniedIntegrationEventV1 },
-  { topic: DIRECTORY_ACCESS_DENIED_TOPIC_V1, types: ACCESS_DENIED_INTEGRATION_TYPES_V1, parse: parseAccessDeniedIntegrationEventV1 },
+  {
+    topic: PERMISSION_EVENTS_TOPIC_V1,
+    types: PERMISSION_INTEGRATION_TYPES_V1,
+    parse: parsePermissionIntegrationEventV1,
+  },
+  {
+    topic: DIRECTORY_EVENTS_TOPIC_V1,
+    types: DIRECTORY_INTEGRATION_TYPES_V1,
+    parse: parseDirectoryIntegrationEventV1,
+  },
+  {
+    topic: TAG_ACCESS_DENIED_TOPIC_V1,
+    types: ACCESS_DENIED_INTEGRATION_TYPES_V1,
+    parse: parseAccessDeniedIntegrationEventV1,
+  },
+  {
+    topic: PERMISSION_ACCESS_DENIED_TOPIC_V1,
+    types: ACCESS_DENIED_INTEGRATION_TYPES_V1,
+    parse: parseAccessDeniedIntegrationEventV1,
+  },
+  {
+    topic: DIRECTORY_ACCESS_DENIED_TOPIC_V1,
+    types: ACCESS_DENIED_INTEGRATION_TYPES_V1,
+    parse: parseAccessDeniedIntegrationEventV1,
+  },
 ];
 
 const BY_TOPIC = new Map(AUDITED_TOPICS.map((t) => [t.topic, t]));

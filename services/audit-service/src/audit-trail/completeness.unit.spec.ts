@@ -59,7 +59,10 @@ describe('the audit trail is complete', () => {
 
   it.each(contracts)('every topic %s declares is consumed by the trail handler', (_file, m) => {
     for (const [name, topic] of declared(m, '_TOPIC_V1')) {
-      expect({ name, audited: AUDITED_TOPICS.some((t) => t.topic === topic) }).toEqual({ name, audited: true });
+      expect({ name, audited: AUDITED_TOPICS.some((t) => t.topic === topic) }).toEqual({
+        name,
+        audited: true,
+      });
       expect(handled).toEqual(expect.arrayContaining([topic]));
     }
   });
@@ -92,7 +95,10 @@ describe('the audit trail is complete', () => {
     for (const { pkg, method } of protoMethods()) {
       const denial = DENIAL_BY_PACKAGE[pkg];
       if (!denial) problems.push(`${method}: no service records its denials`);
-      else if (denial.via === 'topic' && !AUDITED_TOPICS.some((t) => t.topic === accessDeniedTopicV1(denial.service)))
+      else if (
+        denial.via === 'topic' &&
+        !AUDITED_TOPICS.some((t) => t.topic === accessDeniedTopicV1(denial.service))
+      )
         problems.push(`${method}: ${denial.service}'s denial topic is not audited`);
     }
     expect(problems).toEqual([]);

@@ -15,8 +15,13 @@ export async function createDirectoryCopyTable(pool: Pool, schema: string): Prom
 }
 
 /** Folds a directory event into the copy; an older revision than the one held changes nothing. */
-export async function applyDirectoryEvent(tx: PoolClient, schema: string, message: IntegrationMessage): Promise<void> {
-  if (message.topic !== DIRECTORY_EVENTS_TOPIC_V1 || message.type !== 'directory.employee_upserted.v1') return;
+export async function applyDirectoryEvent(
+  tx: PoolClient,
+  schema: string,
+  message: IntegrationMessage,
+): Promise<void> {
+  if (message.topic !== DIRECTORY_EVENTS_TOPIC_V1 || message.type !== 'directory.employee_upserted.v1')
+    return;
   const d = message.data as EmployeeV1 & { tenantId: string; revision: string };
   await tx.query(
     `INSERT INTO ${quoteIdent(schema)}.directory_employees AS e (tenant_id, employee_id, department_id, revision)

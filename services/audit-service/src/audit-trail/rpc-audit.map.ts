@@ -30,7 +30,9 @@ const DIRECTORY_ALL = [
   'directory.customer_upserted.v1',
   'directory.customer_removed.v1',
 ];
-const DOWNSTREAM_GAP = gap('sync-service downstream state is kept in its own tables and published on no topic');
+const DOWNSTREAM_GAP = gap(
+  'sync-service downstream state is kept in its own tables and published on no topic',
+);
 
 export const RPC_AUDIT: Record<string, RpcAudit> = {
   'tagguard.tag.v1.TagService/CreateTag': writes('tag.created.v1'),
@@ -62,7 +64,10 @@ export const RPC_AUDIT: Record<string, RpcAudit> = {
   'tagguard.tag.v1.TagGovernanceService/ListFrozenOperators': READ,
   'tagguard.tag.v1.TagGovernanceService/UnfreezeOperator': writes('tag.operator_unfrozen.v1'),
   'tagguard.tag.v1.TagGovernanceService/ListApprovals': READ,
-  'tagguard.tag.v1.TagGovernanceService/ApproveOperation': writes('tag.approval_decided.v1', 'tag.deleted.v1'),
+  'tagguard.tag.v1.TagGovernanceService/ApproveOperation': writes(
+    'tag.approval_decided.v1',
+    'tag.deleted.v1',
+  ),
   'tagguard.tag.v1.TagGovernanceService/RejectOperation': writes('tag.approval_decided.v1'),
   'tagguard.tag.v1.TagGovernanceService/DefineRevertRule': writes('tag.revert_rule_defined.v1'),
   'tagguard.tag.v1.TagGovernanceService/RemoveRevertRule': writes('tag.revert_rule_removed.v1'),
@@ -95,9 +100,15 @@ export const RPC_AUDIT: Record<string, RpcAudit> = {
   'tagguard.permission.v1.PolicyService/DefinePermissionGroup': writes('permission.group_changed.v1'),
   'tagguard.permission.v1.PolicyService/RemovePermissionGroup': writes('permission.group_changed.v1'),
   'tagguard.permission.v1.PolicyService/ListPermissionGroups': READ,
-  'tagguard.permission.v1.PolicyService/AddRule': writes('permission.rule_changed.v1', 'permission.rules_reordered.v1'),
+  'tagguard.permission.v1.PolicyService/AddRule': writes(
+    'permission.rule_changed.v1',
+    'permission.rules_reordered.v1',
+  ),
   'tagguard.permission.v1.PolicyService/UpdateRule': writes('permission.rule_changed.v1'),
-  'tagguard.permission.v1.PolicyService/RemoveRule': writes('permission.rule_changed.v1', 'permission.rules_reordered.v1'),
+  'tagguard.permission.v1.PolicyService/RemoveRule': writes(
+    'permission.rule_changed.v1',
+    'permission.rules_reordered.v1',
+  ),
   'tagguard.permission.v1.PolicyService/MoveRule': writes('permission.rules_reordered.v1'),
   'tagguard.permission.v1.PolicyService/GetPermissionTree': READ,
   'tagguard.permission.v1.PolicyService/UpsertSensitiveWord': writes('permission.sensitive_word_changed.v1'),

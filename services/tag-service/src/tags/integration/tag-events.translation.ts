@@ -248,7 +248,10 @@ function fromCatalog(base: { tenantId: string; revision: string }, event: TagCat
     case 'NodeReordered':
       return {
         key: event.data.nodeId,
-        event: { type: 'tag.reordered.v1', data: { ...base, tagId: event.data.nodeId, order: event.data.order } },
+        event: {
+          type: 'tag.reordered.v1',
+          data: { ...base, tagId: event.data.nodeId, order: event.data.order },
+        },
       };
     case 'NodeDescribed':
       return {
@@ -292,7 +295,10 @@ function fromCatalog(base: { tenantId: string; revision: string }, event: TagCat
       };
     }
     case 'AutomationRuleRemoved':
-      return { key: tenant, event: { type: 'tag.automation_removed.v1', data: { ...base, ruleId: event.data.ruleId } } };
+      return {
+        key: tenant,
+        event: { type: 'tag.automation_removed.v1', data: { ...base, ruleId: event.data.ruleId } },
+      };
     case 'RevertRuleDefined': {
       const d = event.data;
       return {
@@ -311,7 +317,10 @@ function fromCatalog(base: { tenantId: string; revision: string }, event: TagCat
       };
     }
     case 'RevertRuleRemoved':
-      return { key: tenant, event: { type: 'tag.revert_rule_removed.v1', data: { ...base, ruleId: event.data.ruleId } } };
+      return {
+        key: tenant,
+        event: { type: 'tag.revert_rule_removed.v1', data: { ...base, ruleId: event.data.ruleId } },
+      };
     case 'RestoreApplied': {
       const d = event.data;
       return {
@@ -387,5 +396,8 @@ function fromDirectoryPolicy(base: { tenantId: string; revision: string }, event
 }
 
 function fromRebuild(base: { tenantId: string; revision: string }, event: ReadModelsRebuiltEvent): Out {
-  return { key: base.tenantId, event: { type: 'tag.read_models_rebuilt.v1', data: { ...base, ...event.data } } };
+  return {
+    key: base.tenantId,
+    event: { type: 'tag.read_models_rebuilt.v1', data: { ...base, ...event.data } },
+  };
 }
