@@ -24,6 +24,8 @@ export { GrpcRequestValidationInterceptor } from './validation/request-validatio
 export {
   ACCESS_DENIAL_CATEGORY,
   DENIAL_RECORDER,
+  DenialRecorders,
+  denialRecorderProvider,
   accessDeniedMessage,
   EventStoreDenialRecorder,
   resourceOf,

@@ -12,11 +12,28 @@ import type { IntegrationMessage } from '@tagguard/messaging';
 import type { GrpcError } from './grpc-error';
 
 /**
- * Nest token of a service's DenialRecorder. When the service's module provides one, the error filter
- * hands it every call refused with PERMISSION_DENIED (the one place a refusal becomes a status), and the
- * caller hears the refusal only once it is recorded (decision D-D2).
+ * Nest token of a service's DenialRecorder. When the service's module provides one (through
+ * `denialRecorderProvider`), the error filter hands it every call refused with PERMISSION_DENIED (the one
+ * place a refusal becomes a status), and the caller hears the refusal only once it is recorded (D-D2).
  */
 export const DENIAL_RECORDER = Symbol('DENIAL_RECORDER');
+
+/** Where a service's recorder registers itself; provided by the runtime to every service (global). */
+export class DenialRecorders {
+  recorder?: DenialRecorder;
+}
+
+/** The provider a service adds: its recorder, built from the given dependencies and registered. */
+export function denialRecorderProvider(
+  build: (...deps: never[]) => DenialRecorder,
+  inject: (string | symbol | (abstract new (...a: never[]) => unknown))[],
+) {
+  return {
+    provide: DENIAL_RECORDER,
+    useFactory: (recorders: DenialRecorders, ...deps: never[]) => (recorders.recorder = build(...deps)),
+    inject: [DenialRecorders, ...inject],
+  };
+}
 
 export interface RefusedCall {
   /** `/<package>.<Service>/<Method>`. */

@@ -3,7 +3,7 @@ import { type ArgumentsHost, Catch, type RpcExceptionFilter } from '@nestjs/comm
 import type { Logger } from '@tagguard/logging';
 import { EventContext } from '@tagguard/messaging';
 import { from, mergeMap, type Observable, throwError } from 'rxjs';
-import type { DenialRecorder } from './denials';
+import type { DenialRecorders } from './denials';
 import { toGrpcError } from './grpc-error';
 
 /**
@@ -15,7 +15,7 @@ import { toGrpcError } from './grpc-error';
 export class GrpcErrorFilter implements RpcExceptionFilter<unknown> {
   constructor(
     private readonly logger: Logger,
-    private readonly denials?: DenialRecorder,
+    private readonly denials?: DenialRecorders,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): Observable<never> {
@@ -36,9 +36,10 @@ export class GrpcErrorFilter implements RpcExceptionFilter<unknown> {
         `unhandled error in ${method ?? 'a gRPC handler'}`,
       );
     }
-    if (this.denials && error.code === status.PERMISSION_DENIED) {
+    const recorder = this.denials?.recorder;
+    if (recorder && error.code === status.PERMISSION_DENIED) {
       const call = host.getArgByIndex<{ getPath?: () => string } | undefined>(2);
-      const recorded = this.denials.record({
+      const recorded = recorder.record({
         rpc: call?.getPath?.() ?? '',
         metadata: host.getArgByIndex(1),
         request: host.getArgByIndex(0),

@@ -1,7 +1,7 @@
 import { Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TokenVerifier } from '@tagguard/auth';
-import { DENIAL_RECORDER } from '@tagguard/grpc-runtime';
+import { denialRecorderProvider } from '@tagguard/grpc-runtime';
 import { AuditAccessGuard } from './audit-access';
 import { AuditDenialRecorder } from './audit-denials';
 import { Inbox } from '@tagguard/messaging';
@@ -73,12 +73,11 @@ export class AuditTrailModule {
         },
         AuditTrailLifecycle,
         { provide: APP_GUARD, useClass: AuditAccessGuard },
-        {
-          provide: DENIAL_RECORDER,
-          useFactory: (pool: Pool, verifier: TokenVerifier) =>
+        denialRecorderProvider(
+          (pool: Pool, verifier: TokenVerifier) =>
             new AuditDenialRecorder(pool, config.databaseSchema, verifier),
-          inject: [Pool, TokenVerifier],
-        },
+          [Pool, TokenVerifier],
+        ),
       ],
     };
   }

@@ -28,7 +28,9 @@ describe('permission-service publishes its denied attempts', () => {
       });
       const found = await eventually(
         () => {
-          const hit = topic.seen.find((s) => JSON.stringify(s.value).includes('"clerk-7"'));
+          const hit = topic.seen.find(
+            (s) => s.key === admin.tenantId && JSON.stringify(s.value).includes('"clerk-7"'),
+          );
           expect(hit).toBeDefined();
           return hit!;
         },

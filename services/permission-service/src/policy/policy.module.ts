@@ -12,7 +12,7 @@ import { openEventStore, type EventStore } from '@tagguard/event-store';
 import {
   ACCESS_DENIAL_CATEGORY,
   COMPONENT_REGISTRY,
-  DENIAL_RECORDER,
+  denialRecorderProvider,
   EventStoreDenialRecorder,
   withAccessDenials,
 } from '@tagguard/grpc-runtime';
@@ -87,12 +87,10 @@ export class PolicyModule {
       global: true,
       controllers: [PolicyGrpcController, CheckGrpcController, CopyEventsKafkaController],
       providers: [
-        {
-          provide: DENIAL_RECORDER,
-          useFactory: (store: EventStore) =>
-            new EventStoreDenialRecorder(store, new TokenVerifier(config.auth.pem)),
-          inject: [POLICY_EVENT_STORE],
-        },
+        denialRecorderProvider(
+          (store: EventStore) => new EventStoreDenialRecorder(store, new TokenVerifier(config.auth.pem)),
+          [POLICY_EVENT_STORE],
+        ),
         {
           provide: POLICY_EVENT_STORE,
           useFactory: () =>

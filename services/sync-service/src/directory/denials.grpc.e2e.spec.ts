@@ -24,7 +24,9 @@ describe('sync-service publishes its denied attempts', () => {
       });
       const found = await eventually(
         () => {
-          const hit = topic.seen.find((s) => JSON.stringify(s.value).includes('"clerk-9"'));
+          const hit = topic.seen.find(
+            (s) => s.key === admin.tenantId && JSON.stringify(s.value).includes('"clerk-9"'),
+          );
           expect(hit).toBeDefined();
           return hit!;
         },

@@ -12,7 +12,7 @@ import { CallerSessions, openEventStore, type EventStore } from '@tagguard/event
 import {
   ACCESS_DENIAL_CATEGORY,
   COMPONENT_REGISTRY,
-  DENIAL_RECORDER,
+  denialRecorderProvider,
   EventStoreDenialRecorder,
   withAccessDenials,
 } from '@tagguard/grpc-runtime';
@@ -122,12 +122,10 @@ export class DirectoryModule {
       global: true,
       controllers: [DirectoryGrpcController],
       providers: [
-        {
-          provide: DENIAL_RECORDER,
-          useFactory: (store: EventStore) =>
-            new EventStoreDenialRecorder(store, new TokenVerifier(config.auth.pem)),
-          inject: [EVENT_STORE],
-        },
+        denialRecorderProvider(
+          (store: EventStore) => new EventStoreDenialRecorder(store, new TokenVerifier(config.auth.pem)),
+          [EVENT_STORE],
+        ),
         {
           provide: EVENT_STORE,
           // Every write is remembered for its caller (read-your-writes, D27).
@@ -172,8 +170,7 @@ export class DirectoryModule {
             checkpoints: PostgresCheckpointStore,
             parking: PostgresParkedEvents,
             registry?: ComponentRegistry,
-          ) =>
-            directoryRuntime(config, checkpoints, parking, registry ?? new ComponentRegistry()),
+          ) => directoryRuntime(config, checkpoints, parking, registry ?? new ComponentRegistry()),
           inject: [
             PostgresCheckpointStore,
             PostgresParkedEvents,

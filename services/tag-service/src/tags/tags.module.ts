@@ -16,7 +16,7 @@ import {
 import { CallerSessions, openEventStore, type EventStore } from '@tagguard/event-store';
 import {
   COMPONENT_REGISTRY,
-  DENIAL_RECORDER,
+  denialRecorderProvider,
   EventStoreDenialRecorder,
   withAccessDenials,
 } from '@tagguard/grpc-runtime';
@@ -354,11 +354,10 @@ export class TagsModule {
           inject: [EVENT_STORE, DataSource, CatalogViewProjection, PostgresCheckpointStore, RUNTIME],
         },
         { provide: TokenVerifier, useFactory: () => new TokenVerifier(config.auth.pem) },
-        {
-          provide: DENIAL_RECORDER,
-          useFactory: (store: EventStore, verifier: TokenVerifier) => new EventStoreDenialRecorder(store, verifier),
-          inject: [EVENT_STORE, TokenVerifier],
-        },
+        denialRecorderProvider(
+          (store: EventStore) => new EventStoreDenialRecorder(store, new TokenVerifier(config.auth.pem)),
+          [EVENT_STORE],
+        ),
         {
           provide: TAG_AUTHORIZER,
           useFactory: (policies: PolicyCopy, directory: DirectoryCopy, commands: TagCommands) =>
