@@ -54,3 +54,13 @@ export {
   type RuleOrderV1,
   type SensitiveWordV1,
 } from './integration/permission-events.v1';
+export {
+  ACCESS_DENIED_INTEGRATION_TYPES_V1,
+  accessDeniedTopicV1,
+  DIRECTORY_ACCESS_DENIED_TOPIC_V1,
+  parseAccessDeniedIntegrationEventV1,
+  PERMISSION_ACCESS_DENIED_TOPIC_V1,
+  TAG_ACCESS_DENIED_TOPIC_V1,
+  type AccessDeniedIntegrationEventV1,
+  type AccessDeniedV1,
+} from './integration/access-denied.v1';

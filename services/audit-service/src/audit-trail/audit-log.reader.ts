@@ -25,6 +25,8 @@ export interface StoredRecordRow {
   tenant_id: string;
   event_type: string;
   actor_id: string;
+  /** Absent from rows selected without it (older queries): then the record had none. */
+  actor_department_id?: string | null;
   subject_id: string;
   correlation_id: string;
   occurred_at: Date;
@@ -33,7 +35,7 @@ export interface StoredRecordRow {
   leaf_hash: Buffer | null;
 }
 
-const RECORD_COLUMNS = `leaf_index, event_id::text, tenant_id, event_type, actor_id, subject_id, correlation_id,
+const RECORD_COLUMNS = `leaf_index, event_id::text, tenant_id, event_type, actor_id, actor_department_id, subject_id, correlation_id,
   occurred_at, recorded_at, data, leaf_hash`;
 
 export function recordOfRow(row: StoredRecordRow): IncomingRecord {
@@ -42,6 +44,7 @@ export function recordOfRow(row: StoredRecordRow): IncomingRecord {
     tenantId: row.tenant_id,
     eventType: row.event_type,
     actorId: row.actor_id,
+    actorDepartmentId: row.actor_department_id ?? null,
     subjectId: row.subject_id,
     correlationId: row.correlation_id,
     occurredAt: row.occurred_at.toISOString(),
@@ -225,7 +228,7 @@ export class AuditLogReader {
                ORDER BY h.tree_size DESC, h.timestamp_ms DESC LIMIT 1),
              'record', (SELECT jsonb_build_object('leaf_index', r.leaf_index::text, 'event_id', r.event_id::text,
                  'tenant_id', r.tenant_id, 'event_type', r.event_type, 'actor_id', r.actor_id,
-                 'subject_id', r.subject_id, 'correlation_id', r.correlation_id,
+                 'subject_id', r.subject_id, 'actor_department_id', r.actor_department_id, 'correlation_id', r.correlation_id,
                  'occurred_ms', floor(extract(epoch FROM r.occurred_at) * 1000)::text,
                  'recorded_ms', floor(extract(epoch FROM r.recorded_at) * 1000)::text, 'data', r.data,
                  'leaf_hash', encode(r.leaf_hash, 'base64'))
@@ -288,6 +291,7 @@ export class AuditLogReader {
           tenant_id: r['tenant_id']!,
           event_type: r['event_type']!,
           actor_id: r['actor_id']!,
+          actor_department_id: r['actor_department_id'] ?? null,
           subject_id: r['subject_id']!,
           correlation_id: r['correlation_id']!,
           occurred_at: new Date(Number(r['occurred_ms'])),

@@ -31,6 +31,8 @@ export async function createAuditRecordsTable(pool: Pool, schema: string): Promi
   // Records written before the tree existed keep a NULL leaf index: they are not in the tree.
   await pool.query(`ALTER TABLE ${s}.audit_records ADD COLUMN IF NOT EXISTS leaf_index bigint,
     ADD COLUMN IF NOT EXISTS leaf_hash bytea`);
+  // The actor's department as the directory copy knew it (D-D1); NULL when unknown, and then not in the leaf.
+  await pool.query(`ALTER TABLE ${s}.audit_records ADD COLUMN IF NOT EXISTS actor_department_id text`);
   await pool.query(`CREATE INDEX IF NOT EXISTS audit_records_tenant ON ${s}.audit_records (tenant_id, seq)`);
   await pool.query(
     `CREATE UNIQUE INDEX IF NOT EXISTS audit_records_leaf ON ${s}.audit_records (tenant_id, leaf_index)`,
@@ -60,6 +62,8 @@ export interface IncomingRecord {
   tenantId: string;
   eventType: string;
   actorId: string;
+  /** The actor's department (from the directory copy), when known. */
+  actorDepartmentId?: string | null;
   subjectId: string;
   correlationId: string;
   /** RFC 3339 with milliseconds, UTC: exactly what the leaf bytes and the row hold. */
@@ -68,12 +72,17 @@ export interface IncomingRecord {
   data: unknown;
 }
 
-export function incomingRecord(message: IntegrationMessage, now = new Date()): IncomingRecord {
+export function incomingRecord(
+  message: IntegrationMessage,
+  now = new Date(),
+  actorDepartmentId: string | null = null,
+): IncomingRecord {
   return {
     eventId: message.eventId,
     tenantId: message.metadata.tenantId,
     eventType: message.type,
     actorId: message.metadata.actorId,
+    actorDepartmentId,
     subjectId: message.key,
     correlationId: message.metadata.correlationId,
     // Normalised to milliseconds: timestamptz keeps them exactly, so the row recomputes the same bytes.
@@ -92,6 +101,8 @@ export function canonicalOf(record: IncomingRecord, leafIndex: number): Canonica
     event_id: record.eventId,
     event_type: record.eventType,
     actor_id: record.actorId,
+    // Absent (not null) when unknown: records without a department keep the bytes they always had.
+    actor_department_id: record.actorDepartmentId ?? undefined,
     subject_id: record.subjectId,
     correlation_id: record.correlationId,
     occurred_at: record.occurredAt,
@@ -167,13 +178,13 @@ async function appendIfUnchanged(
        WHERE tree_id = $12 AND size = $18 AND frontier = $19 RETURNING tree_id),
      records AS (
        INSERT INTO ${s}.audit_records (event_id, tenant_id, event_type, actor_id, subject_id, correlation_id,
-         occurred_at, recorded_at, data, leaf_index, leaf_hash)
+         occurred_at, recorded_at, data, leaf_index, leaf_hash, actor_department_id)
        SELECT r.event_id, $1, r.event_type, r.actor_id, r.subject_id, r.correlation_id, r.occurred_at,
-         r.recorded_at, r.data, r.leaf_index, r.leaf_hash
+         r.recorded_at, r.data, r.leaf_index, r.leaf_hash, r.actor_department_id
        FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[],
-         $8::timestamptz[], $9::jsonb[], $10::bigint[], $11::bytea[])
+         $8::timestamptz[], $9::jsonb[], $10::bigint[], $11::bytea[], $20::text[])
          AS r(event_id, event_type, actor_id, subject_id, correlation_id, occurred_at, recorded_at, data,
-           leaf_index, leaf_hash)
+           leaf_index, leaf_hash, actor_department_id)
        WHERE EXISTS (SELECT 1 FROM tree)),
      nodes AS (
        INSERT INTO ${s}.merkle_nodes (tree_id, level, idx, hash)
@@ -200,6 +211,7 @@ async function appendIfUnchanged(
       frontier,
       size,
       tree.frontier,
+      batch.map((r) => r.actorDepartmentId ?? null),
     ],
   );
   return rows[0]!.appended === 1 ? { treeId: tree.treeId, size: grown.size, frontier } : undefined;

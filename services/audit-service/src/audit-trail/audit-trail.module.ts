@@ -1,10 +1,15 @@
 import { Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { TokenVerifier } from '@tagguard/auth';
+import { denialRecorderProvider } from '@tagguard/grpc-runtime';
+import { AuditAccessGuard } from './audit-access';
+import { AuditDenialRecorder } from './audit-denials';
 import { Inbox } from '@tagguard/messaging';
 import { Pool } from 'pg';
 import type { AuditServiceConfig } from '../config/audit-service.config';
 import { createAuditRecordsTable } from './audit-records.table';
 import { backfillLeaves } from './leaf-backfill';
+import { createDirectoryCopyTable } from './directory-copy';
 import { AUDIT_SCHEMA, TREE_HEAD_KEY } from './audit-trail.tokens';
 import { TreeHeads } from './tree-heads';
 import { AuditTrailEventsController } from './audit-trail.events.controller';
@@ -46,6 +51,7 @@ export class AuditTrailModule {
             await new ReportStore(pool, config.databaseSchema).ensureIndexes();
             if (placed > 0)
               new Logger('AuditTrail').log(`${placed} records written before the tree became leaves`);
+            await createDirectoryCopyTable(pool, config.databaseSchema);
             return pool;
           },
         },
@@ -73,6 +79,12 @@ export class AuditTrailModule {
           inject: [Pool],
         },
         AuditTrailLifecycle,
+        { provide: APP_GUARD, useClass: AuditAccessGuard },
+        denialRecorderProvider(
+          (pool: Pool, verifier: TokenVerifier) =>
+            new AuditDenialRecorder(pool, config.databaseSchema, verifier),
+          [Pool, TokenVerifier],
+        ),
       ],
     };
   }

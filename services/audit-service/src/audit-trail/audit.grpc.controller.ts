@@ -17,6 +17,7 @@ interface Row {
   event_id: string;
   event_type: string;
   actor_id: string;
+  actor_department_id: string | null;
   subject_id: string;
   correlation_id: string;
   occurred_at: Date;
@@ -66,7 +67,7 @@ export class AuditGrpcController implements auditV1.AuditServiceController {
         'page_token',
       );
     const { rows } = await this.pool.query<Row>(
-      `SELECT seq, event_id::text, event_type, actor_id, subject_id, correlation_id, occurred_at, recorded_at, data, leaf_index
+      `SELECT seq, event_id::text, event_type, actor_id, actor_department_id, subject_id, correlation_id, occurred_at, recorded_at, data, leaf_index
        FROM ${quoteIdent(this.schema)}.audit_records
        WHERE tenant_id = $1 AND seq > $2 AND ($3 = '' OR subject_id = $3)
        ORDER BY seq LIMIT $4`,
@@ -276,6 +277,7 @@ function toRecord(r: Row | (StoredRecordRow & { seq: string })): auditV1.AuditRe
     eventId: r.event_id,
     eventType: r.event_type,
     actorId: r.actor_id,
+    actorDepartmentId: r.actor_department_id ?? '',
     subjectId: r.subject_id,
     correlationId: r.correlation_id,
     occurredAt: r.occurred_at.toISOString(),

@@ -25,7 +25,7 @@ export async function backfillLeaves(pool: Pool, schema: string, batchSize = 1_0
         await tx.query('BEGIN');
         const tree = await lockTree(tx, s, tenantId);
         const { rows } = await tx.query<StoredRecordRow & { seq: string }>(
-          `SELECT seq, leaf_index, event_id::text, tenant_id, event_type, actor_id, subject_id, correlation_id,
+          `SELECT seq, leaf_index, event_id::text, tenant_id, event_type, actor_id, actor_department_id, subject_id, correlation_id,
              occurred_at, recorded_at, data, leaf_hash
            FROM ${s}.audit_records WHERE tenant_id = $1 AND leaf_index IS NULL ORDER BY seq LIMIT $2`,
           [tenantId, batchSize],

@@ -69,7 +69,7 @@ export class ReportStore {
     );
     await this.pool.query(
       `CREATE INDEX IF NOT EXISTS audit_records_restore_id ON ${this.s}.audit_records (tenant_id, (data->>'restoreId'), seq)
-       WHERE event_type = 'tag.restored_to_point.v1'`,
+       WHERE event_type IN ('tag.restored_to_point.v1', 'tag.restore_applied.v1')`,
     );
     await this.pool.query(
       `CREATE INDEX IF NOT EXISTS audit_records_recorded_brin ON ${this.s}.audit_records USING brin (recorded_at)`,
@@ -90,8 +90,9 @@ export class ReportStore {
          AND (r.event_type <> 'tag.sensitive_operation_detected.v1' OR r.data->>'level' = 'critical')
          AND (r.event_type <> 'tag.restored_to_point.v1' OR NOT EXISTS (
            SELECT 1 FROM ${this.s}.audit_records p
-           WHERE p.tenant_id = r.tenant_id AND p.event_type = 'tag.restored_to_point.v1'
-             AND p.data->>'restoreId' = r.data->>'restoreId' AND p.seq < r.seq))
+           WHERE p.tenant_id = r.tenant_id AND p.event_type IN ('tag.restored_to_point.v1', 'tag.restore_applied.v1')
+             AND p.data->>'restoreId' = r.data->>'restoreId'
+             AND (p.event_type = 'tag.restore_applied.v1' OR p.seq < r.seq)))
        ORDER BY r.seq LIMIT $4`,
       [tenantId, types, afterSeq, limit],
     );
@@ -106,11 +107,12 @@ export class ReportStore {
     return rows[0] && toRecord(rows[0]);
   }
 
-  /** Every record of one point-in-time restore. */
+  /** Every record of one point-in-time restore: its tag.restore_applied.v1 (if any) and per-tag effects. */
   async restoreGroup(tenantId: string, restoreId: string): Promise<SeqRecord[]> {
     const { rows } = await this.pool.query<Row>(
       `SELECT ${COLUMNS} FROM ${this.s}.audit_records
-       WHERE tenant_id = $1 AND event_type = 'tag.restored_to_point.v1' AND data->>'restoreId' = $2 ORDER BY seq`,
+       WHERE tenant_id = $1 AND event_type IN ('tag.restored_to_point.v1', 'tag.restore_applied.v1')
+         AND data->>'restoreId' = $2 ORDER BY seq`,
       [tenantId, restoreId],
     );
     return rows.map(toRecord);

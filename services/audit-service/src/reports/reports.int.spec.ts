@@ -147,8 +147,63 @@ describe('operation reports from the trail (ReportService over gRPC, records fro
       tagId,
     ),
   );
+  const appliedCorrelation = randomUUID();
+  const applied = event(
+    tenantA,
+    'tag.restore_applied.v1',
+    {
+      restoreId: 'r-2',
+      rootId: 't3',
+      asOf: '2026-11-30T09:00:00.000Z',
+      level: 'none',
+      approvedBy: null,
+      changes: 1,
+    },
+    appliedCorrelation,
+    tenantA,
+  );
+  const appliedEffect = event(
+    tenantA,
+    'tag.restored_to_point.v1',
+    {
+      tagId: 't3',
+      restoreId: 'r-2',
+      asOf: '2026-11-30T09:00:00.000Z',
+      name: 't3',
+      parentId: null,
+      status: 'active',
+    },
+    appliedCorrelation,
+    't3',
+  );
+  const rebuilt = event(
+    tenantA,
+    'tag.read_models_rebuilt.v1',
+    {
+      rebuildId: randomUUID(),
+      verifyOnly: false,
+      acceptDifferences: false,
+      outcome: 'swapped',
+      differences: 0,
+    },
+    randomUUID(),
+    tenantA,
+  );
   const otherTenant = event(tenantB, 'tag.restored.v1', { tagId: 'x', tagIds: ['x'], restoredBy: 'admin-b' });
-  const all = [critical, deleted, frozen, hq, so, warning, restored, ...toPoint, otherTenant];
+  const all = [
+    critical,
+    deleted,
+    frozen,
+    hq,
+    so,
+    warning,
+    restored,
+    ...toPoint,
+    appliedEffect,
+    applied,
+    rebuilt,
+    otherTenant,
+  ];
 
   beforeAll(async () => {
     const { postgresUrl, kafkaBrokers } = testInfra();
@@ -196,10 +251,10 @@ describe('operation reports from the trail (ReportService over gRPC, records fro
   });
 
   it('lists the tenant’s operation reports, oldest first and paged: one per restore and per critical operation, none for a warning', async () => {
-    const first = await call('ListReports', { pageSize: 2 }, caller(tenantA));
+    const first = await call('ListReports', { pageSize: 3 }, caller(tenantA));
     const second = await call(
       'ListReports',
-      { pageSize: 2, pageToken: first['nextPageToken'] },
+      { pageSize: 3, pageToken: first['nextPageToken'] },
       caller(tenantA),
     );
     expect(second['nextPageToken']).toBe('');
@@ -209,6 +264,8 @@ describe('operation reports from the trail (ReportService over gRPC, records fro
         `critical_operation:${critical.eventId}`,
         `restore:${restored.eventId}`,
         `restore:${toPoint[0]!.eventId}`,
+        `restore:${applied.eventId}`,
+        `rebuild:${rebuilt.eventId}`,
       ].sort(),
     );
     const restores = await call(
@@ -217,6 +274,7 @@ describe('operation reports from the trail (ReportService over gRPC, records fro
       caller(tenantA, ['security_officer']),
     );
     expect(restores['reports'].map((r: Obj) => r['kind'])).toEqual([
+      'REPORT_KIND_RESTORE',
       'REPORT_KIND_RESTORE',
       'REPORT_KIND_RESTORE',
     ]);
@@ -259,6 +317,16 @@ describe('operation reports from the trail (ReportService over gRPC, records fro
       (await call('GetReport', { reportId: `restore:${toPoint[0]!.eventId}` }, caller(tenantA)))['content'],
     );
     expect(restore.sections[0].rows.map((r: string[]) => r[0])).toEqual(['t1', 't2']);
+    // Published effect first, then the whole: the report is still the restore_applied record's, and the
+    // effect's own id is not a second report.
+    const whole = JSON.parse(
+      (await call('GetReport', { reportId: `restore:${applied.eventId}` }, caller(tenantA)))['content'],
+    );
+    expect(Object.fromEntries(whole.facts)).toMatchObject({ root: 't3', level: 'none', changes: '1' });
+    expect(whole.sections[0].rows.map((r: string[]) => r[0])).toEqual(['t3']);
+    await expect(
+      call('GetReport', { reportId: `restore:${appliedEffect.eventId}` }, caller(tenantA)),
+    ).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
     const week = weekId(weekStart(new Date()));
     const weeks = await call('ListReports', { kind: 'REPORT_KIND_WEEKLY' }, caller(tenantA));
     expect(weeks['reports'].map((r: Obj) => r['reportId'])).toEqual([`weekly:${week}`]);
@@ -267,12 +335,12 @@ describe('operation reports from the trail (ReportService over gRPC, records fro
     );
     const facts = Object.fromEntries(weekly.facts);
     expect(facts).toMatchObject({
-      'trail records': '9',
+      'trail records': '12',
       'critical operations': '1',
       warnings: '1',
       'notifications requested': '2',
     });
-    expect(weekly.sections[0].rows).toContainEqual(['tag.restored_to_point.v1', '2']);
+    expect(weekly.sections[0].rows).toContainEqual(['tag.restored_to_point.v1', '3']);
   });
 
   it('is read only by auditors, security officers and tenant admins, each only in its own tenant, and names bad fields', async () => {

@@ -81,12 +81,15 @@ export class Reports {
     const trigger = await this.store.byEventId(tenantId, key);
     if (!trigger || reportKindOf(trigger) !== kind)
       throw new ReportError('REPORT.NOT_FOUND', `no ${kind} report ${key} in this tenant's trail`);
-    const group =
-      trigger.eventType === 'tag.restored_to_point.v1'
-        ? await this.store.restoreGroup(tenantId, String(trigger.data['restoreId']))
-        : [trigger];
-    if (group[0]!.eventId !== trigger.eventId)
-      throw new ReportError('REPORT.NOT_FOUND', `restore ${key} is reported as restore:${group[0]!.eventId}`);
+    // A point-in-time restore is one report: of its tag.restore_applied.v1, or (recorded before that
+    // event existed) of its first tag.restored_to_point.v1.
+    const pointInTime = ['tag.restored_to_point.v1', 'tag.restore_applied.v1'].includes(trigger.eventType);
+    const group = pointInTime
+      ? await this.store.restoreGroup(tenantId, String(trigger.data['restoreId']))
+      : [trigger];
+    const head = group.find((g) => g.eventType === 'tag.restore_applied.v1') ?? group[0]!;
+    if (head.eventId !== trigger.eventId)
+      throw new ReportError('REPORT.NOT_FOUND', `restore ${key} is reported as restore:${head.eventId}`);
     const siblings = await this.store.siblings(tenantId, trigger);
     const operationId = kind === 'critical_operation' ? String(trigger.data['operationId'] ?? '') : '';
     const ofOperation = operationId ? await this.store.ofOperation(tenantId, operationId) : [];

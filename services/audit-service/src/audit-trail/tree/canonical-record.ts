@@ -3,7 +3,7 @@
  * canonical JSON of the record object below, UTF-8. ExportRecords writes exactly these bytes, one record
  * a line, so an offline verifier hashes each line as it is: leaf hash = SHA-256(0x00 || line).
  *
- *   { "actor_id", "correlation_id", "data" (the event's data, as JSON), "event_id", "event_type",
+ *   { "actor_department_id" (only when known), "actor_id", "correlation_id", "data" (the event's data, as JSON), "event_id", "event_type",
  *     "leaf_index" (number), "occurred_at", "recorded_at" (RFC 3339 UTC with milliseconds),
  *     "subject_id", "tenant_id", "v": 1 }
  *
@@ -17,6 +17,8 @@ export interface CanonicalRecord {
   event_id: string;
   event_type: string;
   actor_id: string;
+  /** The actor's department (D-D1); absent when the directory copy did not know it. */
+  actor_department_id?: string;
   subject_id: string;
   correlation_id: string;
   occurred_at: string;

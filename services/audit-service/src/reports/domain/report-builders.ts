@@ -29,15 +29,17 @@ const byOrder = (records: TrailRecord[]) =>
 
 /**
  * A restore: a recycle-bin restore (one tag.restored.v1, its subtree in `tagIds`) or a point-in-time
- * restore (every tag.restored_to_point.v1 of one restore id). `related`: the other records of the same
+ * restore (its tag.restore_applied.v1, if recorded, and every tag.restored_to_point.v1 of its restore id). `related`: the other records of the same
  * command (same correlation id).
  */
 export function buildRestoreReport(tenantId: string, trigger: TrailRecord[], related: TrailRecord[]): Report {
-  const first = trigger[0]!;
-  const toPoint = first.eventType === 'tag.restored_to_point.v1';
+  const applied = trigger.find((r) => r.eventType === 'tag.restore_applied.v1');
+  const perTag = trigger.filter((r) => r.eventType === 'tag.restored_to_point.v1');
+  const first = applied ?? trigger[0]!;
+  const toPoint = first.eventType !== 'tag.restored.v1';
   const all = byOrder([...trigger, ...related.filter((r) => !trigger.some((t) => t.eventId === r.eventId))]);
   const tags = toPoint
-    ? trigger.map((r) => [
+    ? perTag.map((r) => [
         str(r.data['tagId']),
         str(r.data['name']),
         str(r.data['status']),
@@ -49,6 +51,22 @@ export function buildRestoreReport(tenantId: string, trigger: TrailRecord[], rel
         'active',
         '',
       ]);
+  const facts: [string, string][] = [
+    ['restore', toPoint ? `point in time (restore ${str(first.data['restoreId'])})` : 'from the recycle bin'],
+  ];
+  if (toPoint) facts.push(['as of', str(first.data['asOf'])]);
+  if (applied)
+    facts.push(
+      ['root', str(applied.data['rootId']) || '(the whole tenant)'],
+      ['level', str(applied.data['level'])],
+      ['approved by', str(applied.data['approvedBy']) || '(no approval)'],
+      ['changes', str(applied.data['changes'])],
+    );
+  facts.push(
+    ['restored by', toPoint ? first.actorId : str(first.data['restoredBy']) || first.actorId],
+    ['tags restored', String(tags.length)],
+    ['correlation id', first.correlationId],
+  );
   return {
     id: `restore:${first.eventId}`,
     kind: 'restore',
@@ -58,16 +76,7 @@ export function buildRestoreReport(tenantId: string, trigger: TrailRecord[], rel
       : `Recycle-bin restore of tag ${str(first.data['tagId'])}`,
     ...span(trigger),
     sourceEventId: first.eventId,
-    facts: [
-      [
-        'restore',
-        toPoint ? `point in time (restore ${str(first.data['restoreId'])})` : 'from the recycle bin',
-      ],
-      ...(toPoint ? ([['as of', str(first.data['asOf'])]] as [string, string][]) : []),
-      ['restored by', toPoint ? first.actorId : str(first.data['restoredBy']) || first.actorId],
-      ['tags restored', String(tags.length)],
-      ['correlation id', first.correlationId],
-    ],
+    facts,
     sections: [
       { title: 'Tags restored', columns: ['tag id', 'name', 'status after', 'parent id'], rows: tags },
       recordsSection(all),

@@ -75,6 +75,34 @@ describe('operation report builders', () => {
     });
   });
 
+  describe('given a point-in-time restore recorded as a whole (tag.restore_applied.v1) with its per-tag effect', () => {
+    const applied = rec('tag.restore_applied.v1', {
+      restoreId: 'r2',
+      rootId: 'g1',
+      asOf: '2026-11-29T10:00:00Z',
+      level: 'critical',
+      approvedBy: 'so-1',
+      changes: 1,
+    });
+    const effect = rec('tag.restored_to_point.v1', {
+      tagId: 't1',
+      restoreId: 'r2',
+      asOf: '2026-11-29T10:00:00Z',
+      name: 'VIP客户',
+      parentId: 'g1',
+      status: 'active',
+    });
+    it('when the report is built, then it is the restore_applied record’s, with its level, approval and the tag it reset', () => {
+      const r = buildRestoreReport('tenant-a', [effect, applied], []);
+      expect(r.id).toBe(`restore:${applied.eventId}`);
+      expect(fact(r.facts, 'level')).toBe('critical');
+      expect(fact(r.facts, 'approved by')).toBe('so-1');
+      expect(fact(r.facts, 'root')).toBe('g1');
+      expect(r.sections[0]!.rows).toEqual([['t1', 'VIP客户', 'active', 'g1']]);
+      expect(reportKindOf(applied)).toBe('restore');
+    });
+  });
+
   describe('given a critical delete with its notifications, a freeze and an approval', () => {
     const detected = rec('tag.sensitive_operation_detected.v1', {
       operationId: 'op-1',

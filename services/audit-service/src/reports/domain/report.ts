@@ -43,16 +43,19 @@ export interface Report {
 
 /**
  * The trail records that make an operation report, by kind. `fedToday: false` marks a contract in
- * waiting: no service publishes that event type yet (tag-service has no rebuild event; mute-service has
- * no topic audit-service consumes), so no such report exists until one does — none is invented.
+ * waiting: no service publishes that event type yet (mute-service has no topic audit-service consumes),
+ * so no such report exists until one does — none is invented.
  */
 export const REPORT_SOURCES: Record<
   Exclude<ReportKind, 'weekly'>,
   { eventTypes: readonly string[]; fedToday: boolean }
 > = {
-  restore: { eventTypes: ['tag.restored.v1', 'tag.restored_to_point.v1'], fedToday: true },
+  restore: {
+    eventTypes: ['tag.restored.v1', 'tag.restore_applied.v1', 'tag.restored_to_point.v1'],
+    fedToday: true,
+  },
   critical_operation: { eventTypes: ['tag.sensitive_operation_detected.v1'], fedToday: true },
-  rebuild: { eventTypes: ['tag.read_models_rebuilt.v1'], fedToday: false },
+  rebuild: { eventTypes: ['tag.read_models_rebuilt.v1'], fedToday: true },
   temporary_unmute: { eventTypes: ['mute.temporary_unmute_ended.v1'], fedToday: false },
 };
 
