@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
 import { testInfra } from '@tagguard/testing';
-import { AuditLogReader } from './audit-log.reader';
+import { AuditLogReader, leafBytesOfRow } from './audit-log.reader';
+import { leafHash, rootOfFrontier } from './tree/rfc9162';
+import { verifyInclusion } from './tree/rfc9162.verify';
 import {
   createAuditRecordsTable,
   insertAuditRecords,
@@ -146,5 +148,21 @@ describe('audit records as leaves of their tenant tree', () => {
     // New appends go on after them (the process's guess of size 1 is stale: it retries under the lock).
     await inTx((tx) => insertAuditRecords(tx, schema, [record(tenant, 6)]));
     expect(await reader.verify(tenant, '')).toMatchObject({ ok: true, treeSize: 7, recordsChecked: 7 });
+  });
+
+  it('given records with and without an actor department, when a proof is read in one query, then its record recomputes the stored leaf and the path verifies', async () => {
+    const tenant = `proof-${run}`;
+    const records = [0, 1, 2, 3, 4].map((i) => ({
+      ...record(tenant, i),
+      actorDepartmentId: i % 2 ? 'dept-east' : null,
+    }));
+    await inTx((tx) => insertAuditRecords(tx, schema, records, new KnownTrees()));
+    const tree = (await reader.tree(tenant))!;
+    for (const i of [0, 1, 4]) {
+      const bundle = await reader.inclusionBundle(tenant, { leafIndex: i }, 5);
+      const leaf = leafHash(leafBytesOfRow(bundle.row!));
+      expect(leaf).toEqual(bundle.row!.leaf_hash);
+      expect(verifyInclusion(i, 5, leaf, await bundle.proofFor(5), rootOfFrontier(tree.frontier))).toBe(true);
+    }
   });
 });
