@@ -62,9 +62,10 @@ export class ReportStore {
     this.s = quoteIdent(schema);
   }
 
+  /** A type added to INDEXED_TYPES needs a new index name: IF NOT EXISTS would keep the old predicate. */
   async ensureIndexes(): Promise<void> {
     await this.pool.query(
-      `CREATE INDEX IF NOT EXISTS audit_records_reportable ON ${this.s}.audit_records (tenant_id, seq)
+      `CREATE INDEX IF NOT EXISTS audit_records_reportable_v1 ON ${this.s}.audit_records (tenant_id, seq)
        WHERE event_type IN (${INDEXED_LIST})`,
     );
     await this.pool.query(

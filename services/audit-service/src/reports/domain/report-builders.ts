@@ -1,4 +1,4 @@
-import { NOTIFICATION_DELIVERY_EVENT_TYPES, type Report, type TrailRecord } from './report';
+import type { Report, TrailRecord } from './report';
 import { weekId } from './iso-week';
 
 const str = (value: unknown): string =>
@@ -210,18 +210,25 @@ export interface WeekOfTrail {
 export function buildWeeklyReport(tenantId: string, week: WeekOfTrail): Report {
   const total = [...week.countsByType.values()].reduce((a, b) => a + b, 0);
   const critical = week.detections.filter((r) => r.data['level'] === 'critical');
-  const deliveryRecorded = NOTIFICATION_DELIVERY_EVENT_TYPES.length > 0 || week.deliveries.length > 0;
-  const lastStatus = new Map<string, string>();
-  for (const d of byOrder(week.deliveries))
-    lastStatus.set(str(d.data['notificationId']), str(d.data['status']));
+  const deliveryRecorded = week.deliveries.length > 0;
+  // The last status of each (notification, channel): an attempt record names every notification it carried.
+  const lastStatus = new Map<string, Map<string, string>>();
+  for (const d of byOrder(week.deliveries)) {
+    const ids = (d.data['notificationIds'] as unknown[] | undefined) ?? [d.data['notificationId']];
+    for (const id of ids.map(str)) {
+      const perChannel = lastStatus.get(id) ?? new Map<string, string>();
+      perChannel.set(str(d.data['channelId']), str(d.data['status']));
+      lastStatus.set(id, perChannel);
+    }
+  }
   const channels = new Map<string, { requested: number; byStatus: Map<string, number> }>();
   for (const n of week.notifications) {
     const channel = str(n.data['channel']);
     const entry = channels.get(channel) ?? { requested: 0, byStatus: new Map<string, number>() };
     entry.requested += 1;
-    const status =
-      lastStatus.get(str(n.data['notificationId'])) ?? (deliveryRecorded ? 'no attempt recorded' : 'pending');
-    entry.byStatus.set(status, (entry.byStatus.get(status) ?? 0) + 1);
+    const statuses = [...(lastStatus.get(str(n.data['notificationId']))?.values() ?? [])];
+    for (const status of statuses.length > 0 ? statuses : ['pending'])
+      entry.byStatus.set(status, (entry.byStatus.get(status) ?? 0) + 1);
     channels.set(channel, entry);
   }
   const id = weekId(week.start);
@@ -243,8 +250,8 @@ export function buildWeeklyReport(tenantId: string, week: WeekOfTrail): Report {
       [
         'notification delivery',
         deliveryRecorded
-          ? 'from the delivery attempts audited in the trail'
-          : 'pending: notification delivery records no attempts in the trail yet, so only requests are counted',
+          ? `from the ${week.deliveries.length} delivery attempts audited in the trail this week`
+          : 'pending: no delivery attempt is recorded in the trail this week, so only requests are counted',
       ],
     ],
     sections: [

@@ -216,19 +216,23 @@ describe('operation report builders', () => {
         ['security_officer', '1', 'pending: 1'],
       ]);
     });
-    it('when delivery attempts are audited, then each notification shows its last status', () => {
-      const failed = rec('audit.notification_delivery_attempted.v1', {
-        notificationId: 'n1',
-        status: 'failed',
+    it('when delivery attempts are audited, then each notification shows its last status per channel', () => {
+      const attempt = (ids: string[], channelId: string, status: string) =>
+        rec('audit.notification_delivery_attempted.v1', { notificationIds: ids, channelId, status });
+      const r = buildWeeklyReport('tenant-a', {
+        ...week,
+        deliveries: [
+          attempt(['n1'], 'hq-webhook', 'retrying'),
+          attempt(['n1', 'n2'], 'so-mail', 'delivered'),
+          attempt(['n1'], 'hq-webhook', 'dead'),
+        ],
       });
-      const delivered = rec('audit.notification_delivery_attempted.v1', {
-        notificationId: 'n1',
-        status: 'delivered',
-      });
-      const r = buildWeeklyReport('tenant-a', { ...week, deliveries: [failed, delivered] });
+      expect(fact(r.facts, 'notification delivery')).toBe(
+        'from the 3 delivery attempts audited in the trail this week',
+      );
       expect(r.sections[2]!.rows).toEqual([
-        ['hq_audit', '1', 'delivered: 1'],
-        ['security_officer', '1', 'no attempt recorded: 1'],
+        ['hq_audit', '1', 'dead: 1, delivered: 1'],
+        ['security_officer', '1', 'delivered: 1'],
       ]);
     });
   });

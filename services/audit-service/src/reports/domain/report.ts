@@ -68,10 +68,13 @@ export const RELATED_EVENT_TYPES: readonly string[] = [
 ];
 
 /**
- * Delivery attempts of notifications, if notification delivery audits them into the trail. Empty
- * today: the weekly report then counts the requests and says delivery is not recorded.
+ * Delivery attempts of notifications, as notification delivery (src/notifications/, engineer C) audits
+ * them into the trail: `data.notificationIds` (a digest carries several), `data.channelId`, `data.status`.
+ * A week without any is reported as delivery pending.
  */
-export const NOTIFICATION_DELIVERY_EVENT_TYPES: readonly string[] = [];
+export const NOTIFICATION_DELIVERY_EVENT_TYPES: readonly string[] = [
+  'audit.notification_delivery_attempted.v1',
+];
 
 /** The kind an operation report's triggering record makes, or undefined if it starts none. */
 export function reportKindOf(
