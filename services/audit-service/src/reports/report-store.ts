@@ -121,6 +121,8 @@ export class ReportStore {
 
   /** The other records of the same command (same correlation id), near it in arrival order. */
   async siblings(tenantId: string, of: SeqRecord): Promise<SeqRecord[]> {
+    // No correlation id names no command: an empty one would join unrelated records.
+    if (of.correlationId === '') return [];
     const { rows } = await this.pool.query<Row>(
       `SELECT ${COLUMNS} FROM ${this.s}.audit_records
        WHERE tenant_id = $1 AND seq BETWEEN $2 AND $3 AND correlation_id = $4 AND event_id <> $5::uuid ORDER BY seq`,
