@@ -15,6 +15,8 @@ export {
 } from './integration/tag-events.v1';
 export * as auditV1 from './generated/tagguard/audit/v1/audit_service';
 export * as auditNotificationV1 from './generated/tagguard/audit/v1/notification_service';
+
+export * as auditReportsV1 from './generated/tagguard/audit/v1/report_service';
 export * as directoryV1 from './generated/tagguard/sync/v1/directory_service';
 export * as connectorV1 from './generated/tagguard/sync/v1/connector_service';
 export * as policyV1 from './generated/tagguard/permission/v1/policy_service';
@@ -55,3 +57,13 @@ export {
   type RuleOrderV1,
   type SensitiveWordV1,
 } from './integration/permission-events.v1';
+export {
+  ACCESS_DENIED_INTEGRATION_TYPES_V1,
+  accessDeniedTopicV1,
+  DIRECTORY_ACCESS_DENIED_TOPIC_V1,
+  parseAccessDeniedIntegrationEventV1,
+  PERMISSION_ACCESS_DENIED_TOPIC_V1,
+  TAG_ACCESS_DENIED_TOPIC_V1,
+  type AccessDeniedIntegrationEventV1,
+  type AccessDeniedV1,
+} from './integration/access-denied.v1';

@@ -21,3 +21,16 @@ export { toGrpcError, type GrpcError } from './errors/grpc-error';
 export { GrpcErrorFilter } from './errors/grpc-error.filter';
 export { RequestFieldError, RequestSchema, isFreeTextField } from './validation/request-fields';
 export { GrpcRequestValidationInterceptor } from './validation/request-validation.interceptor';
+export {
+  ACCESS_DENIAL_CATEGORY,
+  DENIAL_RECORDER,
+  DenialRecorders,
+  denialRecorderProvider,
+  accessDeniedMessage,
+  EventStoreDenialRecorder,
+  resourceOf,
+  withAccessDenials,
+  type AccessDeniedEvent,
+  type DenialRecorder,
+  type RefusedCall,
+} from './errors/denials';

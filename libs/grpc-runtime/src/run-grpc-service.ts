@@ -7,6 +7,7 @@ import type { MessageTransport } from '@tagguard/messaging';
 import { ComponentRegistry, isHealthy, stopTelemetry, traceLogFields } from '@tagguard/telemetry';
 import { COMPONENT_REGISTRY, ComponentsGrpcController } from './components.grpc.controller';
 import { GrpcAndEventsServer } from './grpc-and-events.server';
+import { DenialRecorders } from './errors/denials';
 import { GrpcErrorFilter } from './errors/grpc-error.filter';
 import { GrpcAccessLogInterceptor } from './grpc-access-log.interceptor';
 import { grpcServerCredentials, grpcTlsMode, type GrpcTls } from './grpc-credentials';
@@ -62,8 +63,9 @@ class GrpcRuntimeModule {
       providers: [
         { provide: SERVICE_IDENTITY, useValue: identity },
         { provide: COMPONENT_REGISTRY, useValue: components },
+        DenialRecorders,
       ],
-      exports: [SERVICE_IDENTITY, COMPONENT_REGISTRY],
+      exports: [SERVICE_IDENTITY, COMPONENT_REGISTRY, DenialRecorders],
     };
   }
 }
@@ -131,7 +133,7 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
       bufferLogs: false,
     },
   );
-  app.useGlobalFilters(new GrpcErrorFilter(logger));
+  app.useGlobalFilters(new GrpcErrorFilter(logger, app.get(DenialRecorders)));
   app.useGlobalInterceptors(
     new GrpcAccessLogInterceptor(logger),
     new GrpcRequestValidationInterceptor(RequestSchema.load(protoRoot(), definition.protoFiles ?? [])),

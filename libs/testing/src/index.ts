@@ -14,3 +14,4 @@ export { imapLogin, startDovecot, type DovecotLdapPassdb, type DovecotServer } f
 export { dockerEngineAvailable } from './docker';
 export { given } from './specification';
 export { generateComposeSecrets, type ComposeSecrets } from './tls/compose-secrets';
+export { readTopic } from './kafka/topic-reader';

@@ -20,8 +20,16 @@ export function startAuditService(
     version: workspaceVersion(),
     module: AuditServiceModule.forRoot(config),
     packages: ['tagguard.audit.v1'],
-    protoFiles: ['tagguard/audit/v1/audit_service.proto', 'tagguard/audit/v1/notification_service.proto'],
-    healthServices: ['tagguard.audit.v1.AuditService', 'tagguard.audit.v1.NotificationService'],
+    protoFiles: [
+      'tagguard/audit/v1/audit_service.proto',
+      'tagguard/audit/v1/notification_service.proto',
+      'tagguard/audit/v1/report_service.proto',
+    ],
+    healthServices: [
+      'tagguard.audit.v1.AuditService',
+      'tagguard.audit.v1.NotificationService',
+      'tagguard.audit.v1.ReportService',
+    ],
     host: config.grpcHost,
     port: config.grpcPort,
     tls: config.grpcTls,

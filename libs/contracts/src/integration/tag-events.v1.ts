@@ -110,7 +110,70 @@ export type TagIntegrationEventV1 =
       type: 'tag.follow_up_task_created.v1';
       data: Base & { taskId: string; tagId: string; customerId: string; assigneeId: string; dueAt: string };
     }
-  | { type: 'tag.follow_up_task_completed.v1'; data: Base & { taskId: string; completedBy: string } };
+  | { type: 'tag.follow_up_task_completed.v1'; data: Base & { taskId: string; completedBy: string } }
+  /** Its place among its siblings (ReorderTag). */
+  | { type: 'tag.reordered.v1'; data: Base & { tagId: string; order: number } }
+  | { type: 'tag.described.v1'; data: Base & { tagId: string; description: string } }
+  /** The tenant's sensitive-operation policy as it now is (ConfigurePolicy). */
+  | {
+      type: 'tag.policy_configured.v1';
+      data: Base & {
+        warningThreshold: number;
+        criticalThreshold: number;
+        retentionHours: number;
+        approvalTtlHours: number;
+      };
+    }
+  /** What happens to a departed employee's memberships (SetDirectoryPolicy). */
+  | {
+      type: 'tag.directory_policy_set.v1';
+      data: Base & { departedMembers: 'keep' | 'remove'; setBy: string };
+    }
+  | {
+      type: 'tag.automation_defined.v1';
+      data: Base & {
+        ruleId: string;
+        tagId: string;
+        assigneeId: string;
+        dueInHours: number;
+        guideTemplate: string;
+      };
+    }
+  | { type: 'tag.automation_removed.v1'; data: Base & { ruleId: string } }
+  | {
+      type: 'tag.revert_rule_defined.v1';
+      data: Base & {
+        ruleId: string;
+        tagId: string;
+        ruleType: 'removal_requires_role' | 'removal_rate_limit';
+        role: string | null;
+        maxPerHour: number | null;
+      };
+    }
+  | { type: 'tag.revert_rule_removed.v1'; data: Base & { ruleId: string } }
+  /** A point-in-time restore as a whole (its per-tag effects are tag.restored_to_point.v1). */
+  | {
+      type: 'tag.restore_applied.v1';
+      data: Base & {
+        restoreId: string;
+        rootId: string | null;
+        asOf: string;
+        level: 'none' | 'warning' | 'critical';
+        approvedBy: string | null;
+        changes: number;
+      };
+    }
+  /** A read-model rebuild (RebuildReadModels) that ran to its end: verified only, or swapped in. */
+  | {
+      type: 'tag.read_models_rebuilt.v1';
+      data: Base & {
+        rebuildId: string;
+        verifyOnly: boolean;
+        acceptDifferences: boolean;
+        outcome: string;
+        differences: number;
+      };
+    };
 
 export const TAG_INTEGRATION_TYPES_V1: readonly TagIntegrationEventV1['type'][] = [
   'tag.created.v1',
@@ -133,6 +196,16 @@ export const TAG_INTEGRATION_TYPES_V1: readonly TagIntegrationEventV1['type'][] 
   'tag.abnormal_change_reverted.v1',
   'tag.follow_up_task_created.v1',
   'tag.follow_up_task_completed.v1',
+  'tag.reordered.v1',
+  'tag.described.v1',
+  'tag.policy_configured.v1',
+  'tag.directory_policy_set.v1',
+  'tag.automation_defined.v1',
+  'tag.automation_removed.v1',
+  'tag.revert_rule_defined.v1',
+  'tag.revert_rule_removed.v1',
+  'tag.restore_applied.v1',
+  'tag.read_models_rebuilt.v1',
 ];
 
 const TYPES = new Set<string>(TAG_INTEGRATION_TYPES_V1);

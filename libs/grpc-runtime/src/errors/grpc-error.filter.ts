@@ -1,7 +1,9 @@
+import { status } from '@grpc/grpc-js';
 import { type ArgumentsHost, Catch, type RpcExceptionFilter } from '@nestjs/common';
 import type { Logger } from '@tagguard/logging';
 import { EventContext } from '@tagguard/messaging';
-import { type Observable, throwError } from 'rxjs';
+import { from, mergeMap, type Observable, throwError } from 'rxjs';
+import type { DenialRecorders } from './denials';
 import { toGrpcError } from './grpc-error';
 
 /**
@@ -11,7 +13,10 @@ import { toGrpcError } from './grpc-error';
  */
 @Catch()
 export class GrpcErrorFilter implements RpcExceptionFilter<unknown> {
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly denials?: DenialRecorders,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): Observable<never> {
     const ctx: unknown = host.switchToRpc().getContext();
@@ -30,6 +35,22 @@ export class GrpcErrorFilter implements RpcExceptionFilter<unknown> {
         { err: exception, ...(method ? { method } : {}) },
         `unhandled error in ${method ?? 'a gRPC handler'}`,
       );
+    }
+    const recorder = this.denials?.recorder;
+    if (recorder && error.code === status.PERMISSION_DENIED) {
+      const call = host.getArgByIndex<{ getPath?: () => string } | undefined>(2);
+      const recorded = recorder.record({
+        rpc: call?.getPath?.() ?? '',
+        metadata: host.getArgByIndex(1),
+        request: host.getArgByIndex(0),
+        error,
+      });
+      // A refusal that could not be recorded is still a refusal: the caller hears it, the log says why.
+      return from(
+        recorded.catch((failure: unknown) =>
+          this.logger.error({ err: failure }, 'a denied attempt could not be recorded'),
+        ),
+      ).pipe(mergeMap(() => throwError(() => error)));
     }
     return throwError(() => error);
   }

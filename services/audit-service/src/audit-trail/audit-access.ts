@@ -1,4 +1,6 @@
-import { authenticate, type MetadataLike, type Principal, type TokenVerifier } from '@tagguard/auth';
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { authenticate, TokenVerifier, type MetadataLike, type Principal } from '@tagguard/auth';
+import { EventContext } from '@tagguard/messaging';
 
 /** Who may read a tenant's trail, its proofs and tree heads (issue 14, item 5). */
 export const TRAIL_READER_ROLES = ['auditor', 'security_officer', 'tenant_admin'] as const;
@@ -24,4 +26,26 @@ export function authorizeTrailReader(metadata: MetadataLike | undefined, verifie
       'authorization.roles',
     );
   return principal;
+}
+
+/** Every RPC of the audit package (trail, notifications, reports — whoever adds one) is guarded here. */
+export const AUDIT_PACKAGE_PATH = '/tagguard.audit.v1.';
+
+/**
+ * The one place the trail's readers are checked (issue 14 item 5): before any handler of a tagguard.audit.v1
+ * service runs, the caller must hold a reader role; its handler then reads only the caller's tenant.
+ * Health, reflection and service info stay open; event handlers are not calls.
+ */
+@Injectable()
+export class AuditAccessGuard implements CanActivate {
+  constructor(@Inject(TokenVerifier) private readonly verifier: TokenVerifier) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'rpc' || context.switchToRpc().getContext() instanceof EventContext)
+      return true;
+    const path = context.getArgByIndex<{ getPath?: () => string } | undefined>(2)?.getPath?.() ?? '';
+    if (path.startsWith(AUDIT_PACKAGE_PATH))
+      authorizeTrailReader(context.getArgByIndex<MetadataLike | undefined>(1), this.verifier);
+    return true;
+  }
 }

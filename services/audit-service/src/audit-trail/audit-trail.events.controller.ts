@@ -1,16 +1,18 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { parseTagIntegrationEventV1, TAG_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
 import { Inbox, type IntegrationMessage } from '@tagguard/messaging';
 import { incomingRecord, insertAuditRecords } from './audit-records.table';
 import { AUDIT_SCHEMA } from './audit-trail.tokens';
+import { AUDITED_TOPICS, parseAudited } from './audited-topics';
+import { applyDirectoryEvent, departmentOf } from './directory-copy';
 
 /** Consumer group `audit-service.audit-trail`: the purpose part is declared on the handler. */
 export const AUDIT_TRAIL_GROUP = 'audit-service.audit-trail';
 
 /**
- * Records every tag event exactly once: the inbox row, the audit record and its leaf in the tenant's
- * Merkle tree commit together, so a redelivered event never becomes a second leaf.
+ * Records every event of every audited topic exactly once: the inbox row, the audit record (with its
+ * actor's department from the local directory copy) and its leaf in the tenant's Merkle tree commit
+ * together, so a redelivered event never becomes a second leaf.
  */
 @Controller()
 export class AuditTrailEventsController {
@@ -19,11 +21,14 @@ export class AuditTrailEventsController {
     @Inject(AUDIT_SCHEMA) private readonly schema: string,
   ) {}
 
-  @EventPattern(TAG_EVENTS_TOPIC_V1, { group: 'audit-trail' })
-  async onTagEvent(@Payload() message: IntegrationMessage): Promise<void> {
-    parseTagIntegrationEventV1(message.type, message.data);
+  @EventPattern(AUDITED_TOPICS.map((t) => t.topic), { group: 'audit-trail' })
+  async onAuditedEvent(@Payload() message: IntegrationMessage): Promise<void> {
+    parseAudited(message.topic, message.type, message.data);
     await this.inbox.processOnce(AUDIT_TRAIL_GROUP, message.eventId, async (tx) => {
-      await insertAuditRecords(tx, this.schema, [incomingRecord(message)]);
+      await applyDirectoryEvent(tx, this.schema, message);
+      const { tenantId, actorId } = message.metadata;
+      const department = await departmentOf(tx, this.schema, tenantId, actorId);
+      await insertAuditRecords(tx, this.schema, [incomingRecord(message, new Date(), department)]);
     });
   }
 }

@@ -1,13 +1,21 @@
 import { Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { TokenVerifier } from '@tagguard/auth';
+import { denialRecorderProvider } from '@tagguard/grpc-runtime';
+import { AuditAccessGuard } from './audit-access';
+import { AuditDenialRecorder } from './audit-denials';
 import { Inbox } from '@tagguard/messaging';
 import { Pool } from 'pg';
 import type { AuditServiceConfig } from '../config/audit-service.config';
 import { createAuditRecordsTable } from './audit-records.table';
+import { backfillLeaves } from './leaf-backfill';
+import { createDirectoryCopyTable } from './directory-copy';
 import { AUDIT_SCHEMA, TREE_HEAD_KEY } from './audit-trail.tokens';
 import { TreeHeads } from './tree-heads';
 import { AuditTrailEventsController } from './audit-trail.events.controller';
 import { AuditGrpcController } from './audit.grpc.controller';
+import { ReportStore } from '../reports/report-store';
+import { ReportsGrpcController } from '../reports/reports.grpc.controller';
 
 class AuditTrailLifecycle implements OnApplicationShutdown {
   constructor(
@@ -26,7 +34,7 @@ export class AuditTrailModule {
   static forRoot(config: AuditServiceConfig): DynamicModule {
     return {
       module: AuditTrailModule,
-      controllers: [AuditGrpcController, AuditTrailEventsController],
+      controllers: [AuditGrpcController, AuditTrailEventsController, ReportsGrpcController],
       providers: [
         { provide: AUDIT_SCHEMA, useValue: config.databaseSchema },
         {
@@ -39,6 +47,11 @@ export class AuditTrailModule {
               new Logger('AuditTrail').warn(`an idle database connection broke: ${error.message}`),
             );
             await createAuditRecordsTable(pool, config.databaseSchema);
+            const placed = await backfillLeaves(pool, config.databaseSchema);
+            await new ReportStore(pool, config.databaseSchema).ensureIndexes();
+            if (placed > 0)
+              new Logger('AuditTrail').log(`${placed} records written before the tree became leaves`);
+            await createDirectoryCopyTable(pool, config.databaseSchema);
             return pool;
           },
         },
@@ -66,6 +79,12 @@ export class AuditTrailModule {
           inject: [Pool],
         },
         AuditTrailLifecycle,
+        { provide: APP_GUARD, useClass: AuditAccessGuard },
+        denialRecorderProvider(
+          (pool: Pool, verifier: TokenVerifier) =>
+            new AuditDenialRecorder(pool, config.databaseSchema, verifier),
+          [Pool, TokenVerifier],
+        ),
       ],
     };
   }

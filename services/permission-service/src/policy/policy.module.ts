@@ -7,9 +7,15 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { TokenVerifier } from '@tagguard/auth';
-import { PERMISSION_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
+import { PERMISSION_ACCESS_DENIED_TOPIC_V1, PERMISSION_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
 import { openEventStore, type EventStore } from '@tagguard/event-store';
-import { COMPONENT_REGISTRY } from '@tagguard/grpc-runtime';
+import {
+  ACCESS_DENIAL_CATEGORY,
+  COMPONENT_REGISTRY,
+  denialRecorderProvider,
+  EventStoreDenialRecorder,
+  withAccessDenials,
+} from '@tagguard/grpc-runtime';
 import {
   LeasedRuntime,
   PostgresCheckpointStore,
@@ -81,6 +87,10 @@ export class PolicyModule {
       global: true,
       controllers: [PolicyGrpcController, CheckGrpcController, CopyEventsKafkaController],
       providers: [
+        denialRecorderProvider(
+          (store: EventStore) => new EventStoreDenialRecorder(store, new TokenVerifier(config.auth.pem)),
+          [POLICY_EVENT_STORE],
+        ),
         {
           provide: POLICY_EVENT_STORE,
           useFactory: () =>
@@ -166,10 +176,10 @@ export class PolicyModule {
             runtime.relay({
               name: POLICY_RELAY_NAME,
               store,
-              categories: POLICY_CATEGORIES,
-              translate: toIntegrationMessage,
+              categories: [...POLICY_CATEGORIES, ACCESS_DENIAL_CATEGORY],
+              translate: withAccessDenials(PERMISSION_ACCESS_DENIED_TOPIC_V1, toIntegrationMessage),
               events,
-              topics: [PERMISSION_EVENTS_TOPIC_V1],
+              topics: [PERMISSION_EVENTS_TOPIC_V1, PERMISSION_ACCESS_DENIED_TOPIC_V1],
               batchSize: config.relayBatchSize,
             }),
           inject: [POLICY_EVENT_STORE, RUNTIME],

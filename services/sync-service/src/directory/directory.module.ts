@@ -7,9 +7,15 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { TokenVerifier } from '@tagguard/auth';
-import { DIRECTORY_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
+import { DIRECTORY_ACCESS_DENIED_TOPIC_V1, DIRECTORY_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
 import { CallerSessions, openEventStore, type EventStore } from '@tagguard/event-store';
-import { COMPONENT_REGISTRY } from '@tagguard/grpc-runtime';
+import {
+  ACCESS_DENIAL_CATEGORY,
+  COMPONENT_REGISTRY,
+  denialRecorderProvider,
+  EventStoreDenialRecorder,
+  withAccessDenials,
+} from '@tagguard/grpc-runtime';
 import {
   LeasedRuntime,
   PostgresCheckpointStore,
@@ -74,10 +80,10 @@ function createRelay(
   return runtime.relay({
     name: DIRECTORY_RELAY_NAME,
     store,
-    categories: DIRECTORY_CATEGORIES,
-    translate: toIntegrationMessage,
+    categories: [...DIRECTORY_CATEGORIES, ACCESS_DENIAL_CATEGORY],
+    translate: withAccessDenials(DIRECTORY_ACCESS_DENIED_TOPIC_V1, toIntegrationMessage),
     events,
-    topics: [DIRECTORY_EVENTS_TOPIC_V1],
+    topics: [DIRECTORY_EVENTS_TOPIC_V1, DIRECTORY_ACCESS_DENIED_TOPIC_V1],
     batchSize: config.relayBatchSize,
   });
 }
@@ -116,6 +122,10 @@ export class DirectoryModule {
       global: true,
       controllers: [DirectoryGrpcController],
       providers: [
+        denialRecorderProvider(
+          (store: EventStore) => new EventStoreDenialRecorder(store, new TokenVerifier(config.auth.pem)),
+          [EVENT_STORE],
+        ),
         {
           provide: EVENT_STORE,
           // Every write is remembered for its caller (read-your-writes, D27).
@@ -160,8 +170,7 @@ export class DirectoryModule {
             checkpoints: PostgresCheckpointStore,
             parking: PostgresParkedEvents,
             registry?: ComponentRegistry,
-          ) =>
-            directoryRuntime(config, checkpoints, parking, registry ?? new ComponentRegistry()),
+          ) => directoryRuntime(config, checkpoints, parking, registry ?? new ComponentRegistry()),
           inject: [
             PostgresCheckpointStore,
             PostgresParkedEvents,

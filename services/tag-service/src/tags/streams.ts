@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ACCESS_DENIAL_CATEGORY } from '@tagguard/grpc-runtime';
 import { idAfterTenant, idOf, streamName, tenantScopedId, type RecordedEvent } from '@tagguard/event-store';
 
 // tag-service's streams. Each carries its tenant in the name, so an id from tenant A can never reach
@@ -7,6 +8,22 @@ export const CATALOG_CATEGORY = 'tagCatalog';
 export const MEMBERS_CATEGORY = 'tagMembers';
 export const TASK_CATEGORY = 'followUpTask';
 export const TAG_SERVICE_CATEGORIES = [CATALOG_CATEGORY, MEMBERS_CATEGORY, TASK_CATEGORY];
+/** The directory policy, one stream per tenant (read by the directory consumer only). */
+export const DIRECTORY_POLICY_CATEGORY = 'tagDirectoryPolicy';
+/** One stream per read-model rebuild that ran to its end: its outcome, for the audit trail. */
+export const REBUILD_CATEGORY = 'tagRebuild';
+/**
+ * What the relay publishes: the read models' categories, and the facts no read model folds — the
+ * directory policy, rebuilds, and denied attempts (ACCESS_DENIAL_CATEGORY, on their own topic).
+ */
+export const TAG_RELAYED_CATEGORIES = [
+  ...TAG_SERVICE_CATEGORIES,
+  DIRECTORY_POLICY_CATEGORY,
+  REBUILD_CATEGORY,
+  ACCESS_DENIAL_CATEGORY,
+];
+export const rebuildStream = (tenantId: string, rebuildId: string): string =>
+  streamName(REBUILD_CATEGORY, tenantScopedId(tenantId, rebuildId));
 
 /** The tenant's catalogue: structure, bin, visibility, policy, freezes, approvals, rules. */
 export const catalogStream = (tenantId: string): string => streamName(CATALOG_CATEGORY, tenantId);

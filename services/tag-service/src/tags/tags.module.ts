@@ -10,10 +10,16 @@ import { TokenVerifier } from '@tagguard/auth';
 import {
   DIRECTORY_EVENTS_TOPIC_V1,
   PERMISSION_EVENTS_TOPIC_V1,
+  TAG_ACCESS_DENIED_TOPIC_V1,
   TAG_EVENTS_TOPIC_V1,
 } from '@tagguard/contracts';
 import { CallerSessions, openEventStore, type EventStore } from '@tagguard/event-store';
-import { COMPONENT_REGISTRY } from '@tagguard/grpc-runtime';
+import {
+  COMPONENT_REGISTRY,
+  denialRecorderProvider,
+  EventStoreDenialRecorder,
+  withAccessDenials,
+} from '@tagguard/grpc-runtime';
 import {
   LeasedRuntime,
   PostgresCheckpointStore,
@@ -44,7 +50,7 @@ import { CATALOG_VIEW, CatalogViewProjection } from './projections/catalog-view/
 import { openReadModel } from './read-model';
 import { PurgeTimer } from './recycle-bin/purge-timer';
 import { RecycleBinGrpcController } from './recycle-bin/recycle-bin.grpc.controller';
-import { TAG_SERVICE_CATEGORIES } from './streams';
+import { TAG_RELAYED_CATEGORIES, TAG_SERVICE_CATEGORIES } from './streams';
 import { ReadModelRebuilder } from './rebuild/read-model-rebuilder';
 import { TagsGrpcController } from './tags.grpc.controller';
 import { SnapshotStore } from './time-machine/snapshot-store';
@@ -86,10 +92,10 @@ function createRelay(
   return runtime.relay({
     name: 'tag-service.relay',
     store,
-    categories: TAG_SERVICE_CATEGORIES,
-    translate: toIntegrationMessage,
+    categories: TAG_RELAYED_CATEGORIES,
+    translate: withAccessDenials(TAG_ACCESS_DENIED_TOPIC_V1, toIntegrationMessage),
     events,
-    topics: [TAG_EVENTS_TOPIC_V1],
+    topics: [TAG_EVENTS_TOPIC_V1, TAG_ACCESS_DENIED_TOPIC_V1],
     batchSize: config.relayBatchSize,
   });
 }
@@ -349,6 +355,10 @@ export class TagsModule {
           inject: [EVENT_STORE, DataSource, CatalogViewProjection, PostgresCheckpointStore, RUNTIME],
         },
         { provide: TokenVerifier, useFactory: () => new TokenVerifier(config.auth.pem) },
+        denialRecorderProvider(
+          (store: EventStore) => new EventStoreDenialRecorder(store, new TokenVerifier(config.auth.pem)),
+          [EVENT_STORE],
+        ),
         {
           provide: TAG_AUTHORIZER,
           useFactory: (policies: PolicyCopy, directory: DirectoryCopy, commands: TagCommands) =>

@@ -1,4 +1,5 @@
 import { streamName } from '@tagguard/event-store';
+import { DIRECTORY_POLICY_CATEGORY } from '../streams';
 import type { CommandContext, Fold } from '../commands/event-writer';
 import type { TagCommands } from '../commands/tag-commands';
 import {
@@ -10,7 +11,7 @@ import {
   type DirectoryPolicyState,
 } from './domain/directory-policy.decider';
 
-export const DIRECTORY_POLICY_CATEGORY = 'tagDirectoryPolicy';
+export { DIRECTORY_POLICY_CATEGORY };
 export const directoryPolicyStream = (tenantId: string): string =>
   streamName(DIRECTORY_POLICY_CATEGORY, tenantId);
 

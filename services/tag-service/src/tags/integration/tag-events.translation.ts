@@ -4,28 +4,43 @@ import type { IntegrationMessage } from '@tagguard/messaging';
 import type { FollowUpTaskEvent } from '../domain/automation';
 import type { TagCatalogEvent } from '../domain/tag-catalog.events';
 import type { TagMembersEvent } from '../domain/tag-members';
-import { CATALOG_CATEGORY, categoryOfStream, entityIdOf, MEMBERS_CATEGORY } from '../streams';
+import type { DirectoryPolicyEvent } from '../directory-copy/domain/directory-policy.decider';
+import type { ReadModelsRebuiltEvent } from '../rebuild/read-models-rebuilt';
+import {
+  CATALOG_CATEGORY,
+  categoryOfStream,
+  DIRECTORY_POLICY_CATEGORY,
+  entityIdOf,
+  MEMBERS_CATEGORY,
+  REBUILD_CATEGORY,
+  TASK_CATEGORY,
+} from '../streams';
 
 type Out = { key: string; event: TagIntegrationEventV1 } | undefined;
 
 /**
  * Domain event → integration event, explicitly: what leaves tag-service is chosen here, field by field.
- * Rules (automations, revert rules) and the policy stay private; their effects are published.
+ * Every accepted change is published (the audit trail holds them all, issue 14); denied attempts go to
+ * their own topic (D-D2).
  */
 export function toIntegrationMessage(
   recorded: RecordedEvent,
 ): IntegrationMessage<TagIntegrationEventV1['data']> | undefined {
   const base = { tenantId: recorded.metadata.tenantId, revision: String(recorded.revision) };
   const category = categoryOfStream(recorded.streamId);
+  const event = { type: recorded.type, data: recorded.data };
   const out =
     category === CATALOG_CATEGORY
-      ? fromCatalog(base, { type: recorded.type, data: recorded.data } as TagCatalogEvent)
+      ? fromCatalog(base, event as TagCatalogEvent)
       : category === MEMBERS_CATEGORY
-        ? fromMembers(base, entityIdOf(recorded), {
-            type: recorded.type,
-            data: recorded.data,
-          } as TagMembersEvent)
-        : fromTask(base, { type: recorded.type, data: recorded.data } as FollowUpTaskEvent);
+        ? fromMembers(base, entityIdOf(recorded), event as TagMembersEvent)
+        : category === TASK_CATEGORY
+          ? fromTask(base, event as FollowUpTaskEvent)
+          : category === DIRECTORY_POLICY_CATEGORY
+            ? fromDirectoryPolicy(base, event as DirectoryPolicyEvent)
+            : category === REBUILD_CATEGORY
+              ? fromRebuild(base, event as ReadModelsRebuiltEvent)
+              : undefined;
   if (!out) return undefined;
   return {
     topic: TAG_EVENTS_TOPIC_V1,
@@ -231,14 +246,99 @@ function fromCatalog(base: { tenantId: string; revision: string }, event: TagCat
         },
       };
     case 'NodeReordered':
+      return {
+        key: event.data.nodeId,
+        event: {
+          type: 'tag.reordered.v1',
+          data: { ...base, tagId: event.data.nodeId, order: event.data.order },
+        },
+      };
     case 'NodeDescribed':
-    case 'PolicyConfigured':
-    case 'AutomationRuleDefined':
+      return {
+        key: event.data.nodeId,
+        event: {
+          type: 'tag.described.v1',
+          data: { ...base, tagId: event.data.nodeId, description: event.data.description },
+        },
+      };
+    case 'PolicyConfigured': {
+      const d = event.data;
+      return {
+        key: tenant,
+        event: {
+          type: 'tag.policy_configured.v1',
+          data: {
+            ...base,
+            warningThreshold: d.warningThreshold,
+            criticalThreshold: d.criticalThreshold,
+            retentionHours: d.retentionHours,
+            approvalTtlHours: d.approvalTtlHours,
+          },
+        },
+      };
+    }
+    case 'AutomationRuleDefined': {
+      const d = event.data;
+      return {
+        key: tenant,
+        event: {
+          type: 'tag.automation_defined.v1',
+          data: {
+            ...base,
+            ruleId: d.ruleId,
+            tagId: d.tagId,
+            assigneeId: d.assigneeId,
+            dueInHours: d.dueInHours,
+            guideTemplate: d.guideTemplate,
+          },
+        },
+      };
+    }
     case 'AutomationRuleRemoved':
-    case 'RevertRuleDefined':
+      return {
+        key: tenant,
+        event: { type: 'tag.automation_removed.v1', data: { ...base, ruleId: event.data.ruleId } },
+      };
+    case 'RevertRuleDefined': {
+      const d = event.data;
+      return {
+        key: tenant,
+        event: {
+          type: 'tag.revert_rule_defined.v1',
+          data: {
+            ...base,
+            ruleId: d.ruleId,
+            tagId: d.tagId,
+            ruleType: d.type,
+            role: d.type === 'removal_requires_role' ? d.role : null,
+            maxPerHour: d.type === 'removal_rate_limit' ? d.maxPerHour : null,
+          },
+        },
+      };
+    }
     case 'RevertRuleRemoved':
-    case 'RestoreApplied':
-      return undefined;
+      return {
+        key: tenant,
+        event: { type: 'tag.revert_rule_removed.v1', data: { ...base, ruleId: event.data.ruleId } },
+      };
+    case 'RestoreApplied': {
+      const d = event.data;
+      return {
+        key: d.rootId ?? tenant,
+        event: {
+          type: 'tag.restore_applied.v1',
+          data: {
+            ...base,
+            restoreId: d.restoreId,
+            rootId: d.rootId,
+            asOf: d.asOf,
+            level: d.level,
+            approvedBy: d.approvedBy,
+            changes: d.changes,
+          },
+        },
+      };
+    }
     default: {
       const unknown: never = event;
       return unknown;
@@ -282,5 +382,22 @@ function fromTask(base: { tenantId: string; revision: string }, event: FollowUpT
       type: 'tag.follow_up_task_completed.v1',
       data: { ...base, taskId: event.data.taskId, completedBy: event.data.completedBy },
     },
+  };
+}
+
+function fromDirectoryPolicy(base: { tenantId: string; revision: string }, event: DirectoryPolicyEvent): Out {
+  return {
+    key: base.tenantId,
+    event: {
+      type: 'tag.directory_policy_set.v1',
+      data: { ...base, departedMembers: event.data.departedMembers, setBy: event.data.setBy },
+    },
+  };
+}
+
+function fromRebuild(base: { tenantId: string; revision: string }, event: ReadModelsRebuiltEvent): Out {
+  return {
+    key: base.tenantId,
+    event: { type: 'tag.read_models_rebuilt.v1', data: { ...base, ...event.data } },
   };
 }

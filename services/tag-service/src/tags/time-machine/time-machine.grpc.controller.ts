@@ -12,6 +12,8 @@ import { MASK, maskTag } from '../authorization/masking';
 import type { TagSight } from '../authorization/tag-authorizer.port';
 import { tagKindToWire, toApproval } from '../wire';
 import { ReadModelRebuilder } from '../rebuild/read-model-rebuilder';
+import { recordRebuild } from '../rebuild/read-models-rebuilt';
+import { TagCommands } from '../commands/tag-commands';
 import { TimeMachine } from './time-machine';
 import type { AsOf } from './time-machine.reader';
 import type { CommandContext } from '../commands/event-writer';
@@ -24,6 +26,7 @@ export class TimeMachineGrpcController implements timeMachineV1.TimeMachineServi
     @Inject(TimeMachine) private readonly machine: TimeMachine,
     @Inject(ReadModelRebuilder) private readonly rebuilder: ReadModelRebuilder,
     @Inject(TAG_EDGE) private readonly edge: EdgeDeps,
+    @Inject(TagCommands) private readonly commands: TagCommands,
   ) {}
 
   async getTagAsOf(
@@ -146,9 +149,10 @@ export class TimeMachineGrpcController implements timeMachineV1.TimeMachineServi
       const abort = new AbortController();
       void (async () => {
         // Shared by every tenant, so the answer counts every tenant's rows: a platform action.
-        await caller(this.edge, metadata, 'readmodels.rebuild');
-        await this.rebuilder.rebuild(
-          { verifyOnly: request.verifyOnly, acceptDifferences: request.acceptDifferences },
+        const context = await caller(this.edge, metadata, 'readmodels.rebuild');
+        const options = { verifyOnly: request.verifyOnly, acceptDifferences: request.acceptDifferences };
+        const last = await this.rebuilder.rebuild(
+          options,
           (p) =>
             subscriber.next({
               ...p,
@@ -162,6 +166,7 @@ export class TimeMachineGrpcController implements timeMachineV1.TimeMachineServi
             }),
           abort.signal,
         );
+        await recordRebuild(this.commands.store, context, options, last);
         subscriber.complete();
       })().catch((error: unknown) => subscriber.error(error));
       // The caller hung up or cancelled: stop and drop the shadow.
