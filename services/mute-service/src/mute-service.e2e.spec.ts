@@ -316,6 +316,86 @@ describe('mute-service (PostgreSQL + Kafka + gRPC)', () => {
     expect(mine()[0]!.key).toBe(`${t}/e1`);
   }, 90_000);
 
+  it('dead-letters an ingest message that does not validate, naming the field, and delivers nothing for it', async () => {
+    const admin = MuteServiceHarness.admin();
+    const t = admin.tenantId;
+    const kafka = new Kafka({
+      clientId: 'mute-e2e-dlt',
+      brokers: testInfra().kafkaBrokers,
+      logLevel: logLevel.NOTHING,
+    });
+    const dlt = kafka.consumer({ groupId: `mute-e2e-dlt-${randomUUID()}` });
+    const parked: { reason: string; value: string }[] = [];
+    await transport.ensureTopics(['mute-service.ingest.dlt']);
+    await dlt.connect();
+    await dlt.subscribe({ topic: 'mute-service.ingest.dlt', fromBeginning: true });
+    await dlt.run({
+      eachMessage: async ({ message: m }) => {
+        parked.push({ reason: String(m.headers?.['tg-dlt-reason'] ?? ''), value: m.value!.toString() });
+      },
+    });
+    try {
+      const ingest = (messageId: string, over: object = {}) =>
+        message(t, MUTE_MESSAGES_TOPIC_V1, MUTE_MESSAGE_RECEIVED_V1, `${t}/e1`, {
+          messageId,
+          recipientId: 'e1',
+          sender: { kind: 'employee', employeeId: 'x' },
+          senderCorpId: null,
+          urgency: 'normal',
+          sentAt: '2026-12-01T03:00:00Z',
+          ...over,
+        });
+      await publisher.publish([ingest('bad-1', { urgency: 'very' }), ingest('good-1')]);
+      const mine = () => delivered.filter((d) => (d.value.data ?? d.value).tenantId === t);
+      await eventually(
+        () => expect(mine().map((d) => (d.value.data ?? d.value).messageId)).toEqual(['good-1']),
+        30_000,
+        200,
+      );
+      const hit = await eventually(
+        () => {
+          const found = parked.find((p) => p.value.includes(t));
+          expect(found).toBeDefined();
+          return found!;
+        },
+        30_000,
+        200,
+      );
+      expect(hit.reason).toContain('urgency');
+      // Nothing was recorded for it: deciding bad-1 now is a first decision.
+      const now = await svc.decide<{ decision: Decision }>(
+        'Decide',
+        { message: { ...fromPartner('bad-1', 'e1') } },
+        admin,
+      );
+      expect(now.decision).toMatchObject({ recorded: true, replayed: false });
+    } finally {
+      await dlt.disconnect();
+    }
+  }, 90_000);
+
+  it('asks for a role: none is PERMISSION_DENIED; mute.decide may decide but not write rules', async () => {
+    const nobody = MuteServiceHarness.admin(undefined, []);
+    const gateway = MuteServiceHarness.admin(undefined, ['mute.decide']);
+    expect(await svc.failure('CreateRule', rule('r1'), nobody)).toMatchObject({
+      code: status.PERMISSION_DENIED,
+    });
+    expect(
+      await svc.failure('Decide', { message: fromPartner('m1', 'e1') }, nobody, 'DecideService'),
+    ).toMatchObject({
+      code: status.PERMISSION_DENIED,
+    });
+    expect(await svc.failure('CreateRule', rule('r1'), gateway)).toMatchObject({
+      code: status.PERMISSION_DENIED,
+    });
+    const d = await svc.decide<{ decision: Decision }>(
+      'Decide',
+      { message: fromPartner('m1', 'e1'), dryRun: true },
+      gateway,
+    );
+    expect(d.decision.outcome).toBe('OUTCOME_NOTIFY');
+  }, 30_000);
+
   it('refuses bad input with INVALID_ARGUMENT naming the field, and writes nothing', async () => {
     const admin = MuteServiceHarness.admin();
     const bad = await svc.failure(
