@@ -435,6 +435,47 @@ describe('mute-service (PostgreSQL + Kafka + gRPC)', () => {
     expect(now.decision).toMatchObject({ recorded: true, replayed: false });
   }, 60_000);
 
+  it("reads schedules in the recipient's own time zone once set", async () => {
+    const admin = MuteServiceHarness.admin();
+    await svc.call<Write>(
+      'CreateRule',
+      rule('night', {
+        scope: {},
+        effect: 'RULE_EFFECT_HOLD',
+        schedule: { parts: [{ weekly: { start: '19:00', end: '09:00' } }] },
+      }),
+      admin,
+    );
+    // 13:30 UTC: 21:30 in Shanghai (the default, held), 14:30 in Berlin.
+    const m = { ...fromPartner('tz', 'e1'), sentAt: '2026-12-01T13:30:00Z' };
+    const at = async () =>
+      (
+        await svc.decide<{ decision: Decision & { timeZone: string } }>(
+          'Decide',
+          { message: m, dryRun: true },
+          admin,
+        )
+      ).decision;
+    expect(await at()).toMatchObject({ outcome: 'OUTCOME_HOLD', timeZone: 'Asia/Shanghai' });
+    const set = await svc.call<Write>('SetTimeZone', { employeeId: 'e1', timeZone: 'Europe/Berlin' }, admin);
+    expect(set.result.changed).toBe(true);
+    await eventually(
+      async () => expect(await at()).toMatchObject({ outcome: 'OUTCOME_NOTIFY', timeZone: 'Europe/Berlin' }),
+      10_000,
+      100,
+    );
+    const listed = await svc.call<{ timeZones: { employeeId: string; timeZone: string }[] }>(
+      'ListRules',
+      {},
+      admin,
+    );
+    expect(listed.timeZones).toEqual([
+      expect.objectContaining({ employeeId: 'e1', timeZone: 'Europe/Berlin' }),
+    ]);
+    const bad = await svc.failure('SetTimeZone', { employeeId: 'e1', timeZone: 'Berlin' }, admin);
+    expect(bad).toMatchObject({ code: status.INVALID_ARGUMENT, field: 'time_zone' });
+  }, 30_000);
+
   it('answers a stale expected_revision ABORTED naming the field: one of two concurrent writers wins', async () => {
     const admin = MuteServiceHarness.admin();
     const created = await svc.call<Write>('CreateRule', rule('r1'), admin);
