@@ -233,6 +233,19 @@ describe('mute-service (PostgreSQL + Kafka + gRPC)', () => {
     ]);
   }, 20_000);
 
+  it('ends DecideStream at the first bad request with INVALID_ARGUMENT naming the field', async () => {
+    const admin = MuteServiceHarness.admin();
+    const ended = await svc.streamFailure<{ decision: Decision }>(
+      [
+        { message: fromPartner('s1', 'x'), dryRun: true },
+        { message: { messageId: 's2', recipientId: 'x' }, dryRun: true },
+      ],
+      admin,
+    );
+    expect(ended.answers.map((a) => a.decision.messageId)).toEqual(['s1']);
+    expect(ended).toMatchObject({ code: status.INVALID_ARGUMENT, field: 'message.sender' });
+  }, 20_000);
+
   it('keeps the tag copy idempotent: a replayed members event does not undo a later removal', async () => {
     const admin = MuteServiceHarness.admin();
     const t = admin.tenantId;
