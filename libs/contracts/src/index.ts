@@ -53,3 +53,13 @@ export {
   type RuleOrderV1,
   type SensitiveWordV1,
 } from './integration/permission-events.v1';
+export {
+  CommerceEventError,
+  MUTE_COMMERCE_EVENTS_TOPIC_V1,
+  MUTE_COMMERCE_TYPES_V1,
+  muteCommerceEventKeyV1,
+  parseMuteCommerceEventV1,
+  type MuteCommerceEventV1,
+  type PurchaseCompletedV1,
+  type StoreVisitedV1,
+} from './integration/mute-commerce-events.v1';
