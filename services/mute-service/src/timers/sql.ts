@@ -4,19 +4,30 @@ import type { Pool, PoolClient } from 'pg';
 /** A query runner: the pool, or a transaction's client. */
 export type Sql = Pick<PoolClient, 'query'>;
 
+const guarded = new WeakSet<PoolClient>();
+
 /** Runs `work` in one transaction on its own connection; rolled back when it throws. */
 export async function inTransaction<T>(pool: Pool, work: (tx: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A session that breaks while checked out (a terminated backend) must fail the query, not the process.
+  if (!guarded.has(client)) {
+    guarded.add(client);
+    client.on('error', () => undefined);
+  }
   try {
     await client.query('BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
+    client.release();
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    const rolledBack = await client.query('ROLLBACK').then(
+      () => true,
+      () => false,
+    );
+    // A client that could not even roll back is broken: destroyed, not returned to the pool.
+    client.release(rolledBack ? undefined : true);
     throw error;
-  } finally {
-    client.release();
   }
 }
 
