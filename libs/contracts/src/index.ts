@@ -63,3 +63,23 @@ export {
   type PurchaseCompletedV1,
   type StoreVisitedV1,
 } from './integration/mute-commerce-events.v1';
+export * as muteTypesV1 from './generated/tagguard/mute/v1/mute_types';
+export * as muteRuleV1 from './generated/tagguard/mute/v1/rule_service';
+export * as muteDecideV1 from './generated/tagguard/mute/v1/decide_service';
+export {
+  MUTE_DELIVERIES_TOPIC_V1,
+  MUTE_DELIVERY_V1,
+  MUTE_EVENTS_TOPIC_V1,
+  MUTE_INTEGRATION_TYPES_V1,
+  MUTE_MESSAGE_RECEIVED_V1,
+  MUTE_MESSAGES_TOPIC_V1,
+  MuteMessageInvalidError,
+  parseMuteIntegrationEventV1,
+  parseMuteMessageV1,
+  type MuteDeliveryV1,
+  type MuteIntegrationEventV1,
+  type MuteMessageV1,
+  type MuteOutcomeV1,
+  type MuteReasonV1,
+  type MuteSenderV1,
+} from './integration/mute-events.v1';

@@ -18,10 +18,14 @@ export function startMuteService(
   return runGrpcService({
     name: 'mute-service',
     version: workspaceVersion(),
-    module: MuteServiceModule,
+    module: MuteServiceModule.forRoot(config, runtime.events),
+    packages: ['tagguard.mute.v1'],
+    protoFiles: ['tagguard/mute/v1/rule_service.proto', 'tagguard/mute/v1/decide_service.proto'],
+    healthServices: ['tagguard.mute.v1.RuleService', 'tagguard.mute.v1.DecideService'],
     host: config.grpcHost,
     port: config.grpcPort,
     tls: config.grpcTls,
+    configWarnings: config.auth.warning ? [config.auth.warning] : [],
     ...runtime,
   });
 }

@@ -15,14 +15,19 @@ export class GrpcRequestValidationInterceptor implements NestInterceptor {
     const path = grpcPath(context);
     if (!path) return next.handle();
     const args = context.getArgs<unknown[]>();
-    if (isObservable(args[0]))
-      args[0] = args[0].pipe(
+    if (isObservable(args[0])) {
+      const source = args[0] as Observable<unknown> & { drainBuffer?: () => void };
+      const checked = source.pipe(
         map((message) => {
           this.schema.check(path, message);
           return message;
         }),
       );
-    else this.schema.check(path, args[0]);
+      // Nest replays a stream's first messages and its end through `drainBuffer` on the observable it passed
+      // (GrpcStreamMethod calls it on the handler's first argument): without it a bidi stream never completes.
+      if (source.drainBuffer) Object.defineProperty(checked, 'drainBuffer', { value: source.drainBuffer });
+      args[0] = checked;
+    } else this.schema.check(path, args[0]);
     return next.handle();
   }
 }

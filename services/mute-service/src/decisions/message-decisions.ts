@@ -1,0 +1,78 @@
+import {
+  decide,
+  defaultCalendars,
+  type HolidayCalendars,
+  type MuteDecision,
+  type MuteMessage,
+} from '@tagguard/mute-engine';
+import type { LocalCopies } from '../copies/local-copies';
+import type { MuteMemory } from '../memory/mute-memory';
+import { messageDecider, type RecordedDecision } from '../messages/domain/message.decider';
+import { messageStream } from '../streams';
+import type { MuteWriter, WriteMeta } from '../write/mute-writer';
+import type { UnmuteSource } from './unmute-source';
+
+export type DecisionAnswer = { decision: RecordedDecision; replayed: boolean; recorded: boolean };
+
+export function recordedOf(message: MuteMessage, d: MuteDecision, decidedAt: number): RecordedDecision {
+  return {
+    message,
+    outcome: d.outcome,
+    releaseAt: d.releaseAt,
+    reasons: d.reasons.map((r) => ({ ...r, specificity: r.specificity ? [...r.specificity] : null })),
+    winner: { ...d.winner },
+    throttles: d.throttles.map((t) => ({ ...t })),
+    unmuteId: d.unmuteId,
+    timeZone: d.timeZone,
+    calendarGaps: [...d.calendarGaps],
+    snapshot: d.snapshot.toString(),
+    decidedAt,
+  };
+}
+
+/**
+ * A message's decision, from gRPC and from the Kafka ingest alike: the engine over the folded rules and the
+ * local copies (no call to another service), then — unless a dry run — recorded once per message through the
+ * one write path. A message decided before answers with its recorded decision (replayed), so a retry or a
+ * redelivery never decides (or delivers) twice. HOLD decisions wait in their stream for the release loop
+ * (messageDecider's ReleaseHeld).
+ */
+export class MessageDecisions {
+  private readonly holidays: HolidayCalendars = defaultCalendars();
+
+  constructor(
+    private readonly memory: MuteMemory,
+    private readonly copies: LocalCopies,
+    private readonly writer: MuteWriter,
+    private readonly unmutes: UnmuteSource,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async evaluate(message: MuteMessage): Promise<MuteDecision> {
+    const copy = await this.copies.tenant(message.tenantId);
+    return decide({
+      message,
+      rules: this.memory.ruleSet(message.tenantId),
+      directory: copy.directory,
+      tags: copy,
+      holidays: this.holidays,
+      unmutes: this.unmutes.active(message.tenantId, message.sentAt),
+      throttle: this.memory.throttle,
+    });
+  }
+
+  async decide(message: MuteMessage, meta: WriteMeta, dryRun = false): Promise<DecisionAnswer> {
+    const decision = recordedOf(message, await this.evaluate(message), this.clock());
+    if (dryRun) return { decision, replayed: false, recorded: false };
+    const outcome = await this.writer.write(
+      { stream: messageStream(message.tenantId, message.messageId), decider: messageDecider },
+      { type: 'RecordDecision', data: decision },
+      meta,
+      { fresh: true },
+    );
+    const recorded = outcome.state.decision!;
+    // Counted at once (the memory's fold counts it again under the same message id: no double count).
+    this.memory.throttle.record(recorded);
+    return { decision: recorded, replayed: !outcome.changed, recorded: true };
+  }
+}

@@ -1,0 +1,127 @@
+import {
+  MUTE_DELIVERIES_TOPIC_V1,
+  MUTE_DELIVERY_V1,
+  MUTE_EVENTS_TOPIC_V1,
+  type MuteDeliveryV1,
+  type MuteIntegrationEventV1,
+} from '@tagguard/contracts';
+import type { RecordedEvent } from '@tagguard/event-store';
+import type { IntegrationMessage } from '@tagguard/messaging';
+import type { MessageEvent } from '../messages/domain/message.decider';
+import type { RulesEvent } from '../rules/domain/rules.decider';
+import { positionString } from '../write/position';
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * Domain event → what the relay publishes, explicitly: a delivery on MUTE_DELIVERIES_TOPIC_V1 (one per
+ * message, MessageDelivered), everything else as the audit's integration event on MUTE_EVENTS_TOPIC_V1.
+ */
+export function toIntegrationMessage(recorded: RecordedEvent): IntegrationMessage | undefined {
+  const tenantId = recorded.metadata.tenantId;
+  const base = { tenantId, revision: String(recorded.revision), position: positionString(recorded.position) };
+  const by = recorded.metadata.actorId;
+  const event = { type: recorded.type, data: recorded.data } as RulesEvent | MessageEvent;
+  const publish = (e: MuteIntegrationEventV1, key: string): IntegrationMessage => ({
+    topic: MUTE_EVENTS_TOPIC_V1,
+    key: `${tenantId}/${key}`,
+    eventId: recorded.id,
+    type: e.type,
+    schemaVersion: 1,
+    data: e.data,
+    metadata: recorded.metadata,
+  });
+  switch (event.type) {
+    case 'MuteRuleCreated':
+    case 'MuteRuleUpdated':
+    case 'MuteRuleRemoved': {
+      const rule = event.data.rule;
+      return publish(
+        {
+          type: 'mute.rule_changed.v1',
+          data: { ...base, ruleId: rule.ruleId, rule, removed: event.type === 'MuteRuleRemoved', by },
+        },
+        `rule/${rule.ruleId}`,
+      );
+    }
+    case 'GreenChannelCreated':
+    case 'GreenChannelUpdated':
+    case 'GreenChannelRemoved': {
+      const channel = event.data.channel;
+      return publish(
+        {
+          type: 'mute.green_channel_changed.v1',
+          data: {
+            ...base,
+            channelId: channel.channelId,
+            channel,
+            removed: event.type === 'GreenChannelRemoved',
+            by,
+          },
+        },
+        `green-channel/${channel.channelId}`,
+      );
+    }
+    case 'MessageDecided': {
+      const d = event.data;
+      return publish(
+        {
+          type: 'mute.message_decided.v1',
+          data: {
+            ...base,
+            messageId: d.message.messageId,
+            recipientId: d.message.recipientId,
+            outcome: d.outcome,
+            releaseAt: iso(d.releaseAt),
+            winner: d.winner,
+            reasons: d.reasons.map((r) => ({ ...r, specificity: r.specificity ? [...r.specificity] : null })),
+            unmuteId: d.unmuteId,
+            snapshot: d.snapshot,
+          },
+        },
+        `message/${d.message.messageId}`,
+      );
+    }
+    case 'HeldMessageReleased': {
+      const d = event.data;
+      return publish(
+        {
+          type: 'mute.message_released.v1',
+          data: {
+            ...base,
+            messageId: d.messageId,
+            recipientId: d.recipientId,
+            releaseId: d.releaseId,
+            releasedAt: iso(d.releasedAt)!,
+          },
+        },
+        `message/${d.messageId}`,
+      );
+    }
+    case 'MessageDelivered': {
+      const d = event.data;
+      const delivery: MuteDeliveryV1 = {
+        tenantId,
+        messageId: d.messageId,
+        recipientId: d.recipientId,
+        alert: d.alert,
+        outcome: d.outcome,
+        decidedAt: iso(d.decidedAt)!,
+        deliveredAt: iso(d.deliveredAt)!,
+        releaseId: d.releaseId,
+      };
+      return {
+        topic: MUTE_DELIVERIES_TOPIC_V1,
+        key: `${tenantId}/${d.recipientId}`,
+        eventId: recorded.id,
+        type: MUTE_DELIVERY_V1,
+        schemaVersion: 1,
+        data: delivery,
+        metadata: recorded.metadata,
+      };
+    }
+    default:
+      // Every event of a relayed stream has a public counterpart: an unknown one is parked by the relay.
+      throw new Error(`no integration event for ${recorded.type}`);
+  }
+}

@@ -1,0 +1,325 @@
+import { randomUUID } from 'node:crypto';
+import { status } from '@grpc/grpc-js';
+import {
+  DIRECTORY_EVENTS_TOPIC_V1,
+  MUTE_DELIVERIES_TOPIC_V1,
+  MUTE_MESSAGE_RECEIVED_V1,
+  MUTE_MESSAGES_TOPIC_V1,
+  TAG_EVENTS_TOPIC_V1,
+} from '@tagguard/contracts';
+import { KafkaTransport, type IntegrationMessage, type MessagePublisher } from '@tagguard/messaging';
+import { eventually, testInfra } from '@tagguard/testing';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { MuteServiceHarness } from './testing/mute-service-harness';
+
+type Delivery = { tenantId: string; messageId: string; alert: boolean };
+type Write = { result: { revision: string; consistencyToken: string; changed: boolean } };
+type Decision = {
+  messageId: string;
+  outcome: string;
+  releaseAt: string;
+  reasons: { source: string; id: string; tier: string; won: boolean }[];
+  winner: { tier: string; id: string; why: string };
+  replayed: boolean;
+  recorded: boolean;
+};
+
+// mute-service as an OS process on real PostgreSQL, Kafka and gRPC: rules through RuleService, the copies
+// fed from real tag-service / sync-service event shapes on their topics, decisions with their reasons, the
+// Kafka ingest delivering exactly once, refused input writing nothing, concurrent writers ABORTED.
+describe('mute-service (PostgreSQL + Kafka + gRPC)', () => {
+  let svc: MuteServiceHarness;
+  let transport: KafkaTransport;
+  let publisher: MessagePublisher;
+  let deliveries: Consumer;
+  const delivered: {
+    key: string;
+    value: { data?: Delivery } & Delivery;
+  }[] = [];
+
+  beforeAll(async () => {
+    svc = await MuteServiceHarness.start();
+    transport = new KafkaTransport({ clientId: 'mute-e2e', brokers: testInfra().kafkaBrokers });
+    publisher = await transport.publisher();
+    const kafka = new Kafka({
+      clientId: 'mute-e2e-reader',
+      brokers: testInfra().kafkaBrokers,
+      logLevel: logLevel.NOTHING,
+    });
+    deliveries = kafka.consumer({ groupId: `mute-e2e-${randomUUID()}` });
+    await deliveries.connect();
+    await deliveries.subscribe({ topic: MUTE_DELIVERIES_TOPIC_V1, fromBeginning: true });
+    await deliveries.run({
+      eachMessage: async ({ message: m }) => {
+        delivered.push({ key: m.key!.toString(), value: JSON.parse(m.value!.toString()) as never });
+      },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await deliveries?.disconnect();
+    await publisher?.close();
+    await transport?.close();
+    await svc?.stop();
+  });
+
+  const message = (
+    tenantId: string,
+    topic: string,
+    type: string,
+    key: string,
+    data: object,
+  ): IntegrationMessage => ({
+    topic,
+    key,
+    eventId: randomUUID(),
+    type,
+    schemaVersion: 1,
+    data: { tenantId, ...data },
+    metadata: {
+      tenantId,
+      actorId: 'test',
+      correlationId: randomUUID(),
+      occurredAt: new Date().toISOString(),
+    },
+  });
+
+  const rule = (ruleId: string, over: object = {}) => ({
+    rule: {
+      ruleId,
+      name: ruleId,
+      effect: 'RULE_EFFECT_SILENT',
+      scope: { senderCorpIds: ['corp-x'] },
+      ...over,
+    },
+  });
+  const fromPartner = (messageId: string, recipientId: string, corpId = 'corp-x') => ({
+    messageId,
+    recipientId,
+    sender: { partnerStaff: { corpId, staffId: 's1' } },
+    senderCorpId: corpId,
+    sentAt: '2026-12-01T03:00:00Z',
+  });
+
+  it('decides from its rules and the copies fed by tag and directory events, with the reasons', async () => {
+    const admin = MuteServiceHarness.admin();
+    const t = admin.tenantId;
+    await publisher.publish([
+      message(
+        t,
+        DIRECTORY_EVENTS_TOPIC_V1,
+        'directory.department_upserted.v1',
+        `${t}/department/purchasing`,
+        {
+          revision: '0',
+          departmentId: 'purchasing',
+          name: '采购部',
+          parentId: null,
+          order: 0,
+          leaderIds: [],
+        },
+      ),
+      message(t, DIRECTORY_EVENTS_TOPIC_V1, 'directory.employee_upserted.v1', `${t}/employee/buyer`, {
+        revision: '0',
+        employeeId: 'buyer',
+        name: 'buyer',
+        departmentIds: ['purchasing'],
+        mainDepartmentId: 'purchasing',
+        position: '',
+        status: 'active',
+        leaderInDepartmentIds: [],
+      }),
+      message(t, TAG_EVENTS_TOPIC_V1, 'tag.created.v1', 'g-vip', {
+        revision: '0',
+        tagId: 'g-vip',
+        name: 'A级客户',
+        kind: 'partner',
+        nodeType: 'group',
+        parentId: null,
+      }),
+      message(t, TAG_EVENTS_TOPIC_V1, 'tag.created.v1', 'vip', {
+        revision: '1',
+        tagId: 'vip',
+        name: 'A',
+        kind: 'partner',
+        nodeType: 'tag',
+        parentId: 'g-vip',
+      }),
+      message(t, TAG_EVENTS_TOPIC_V1, 'tag.members_added.v1', 'vip', {
+        revision: '0',
+        tagId: 'vip',
+        members: [{ kind: 'partner', id: 'corp-vip' }],
+        source: 'api',
+      }),
+    ]);
+    // Supplier X is muted (silent); only purchasing is alerted (a nested rule); corp-vip is muted too but is
+    // whitelisted by the A-grade tag group.
+    await svc.call<Write>('CreateRule', rule('mute-x'), admin);
+    await svc.call<Write>(
+      'CreateRule',
+      rule('purchasing', {
+        parentId: 'mute-x',
+        effect: 'RULE_EFFECT_NOTIFY',
+        scope: { recipientDepartmentIds: ['purchasing'] },
+      }),
+      admin,
+    );
+    await svc.call<Write>('CreateRule', rule('mute-vip', { scope: { senderCorpIds: ['corp-vip'] } }), admin);
+    await svc.call<Write>(
+      'CreateGreenChannel',
+      { channel: { channelId: 'a-grade', name: 'A级客户', tagGroupId: 'g-vip' } },
+      admin,
+    );
+
+    const decide = (m: object, dryRun = true) =>
+      svc.decide<{ decision: Decision }>('Decide', { message: m, dryRun }, admin);
+    const buyer = await eventually(
+      async () => {
+        const d = (await decide(fromPartner('m1', 'buyer'))).decision;
+        expect(d.outcome).toBe('OUTCOME_NOTIFY');
+        return d;
+      },
+      30_000,
+      200,
+    );
+    expect(buyer.winner).toMatchObject({ tier: 'most_specific_rule', id: 'purchasing' });
+    expect(buyer.reasons.map((r) => [r.id, r.won])).toEqual([
+      ['purchasing', true],
+      ['mute-x', false],
+    ]);
+
+    const other = (await decide(fromPartner('m2', 'someone-else'))).decision;
+    expect(other).toMatchObject({ outcome: 'OUTCOME_SILENT', winner: { id: 'mute-x' } });
+
+    const vip = await eventually(
+      async () => {
+        const d = (await decide(fromPartner('m3', 'someone-else', 'corp-vip'))).decision;
+        expect(d.outcome).toBe('OUTCOME_NOTIFY');
+        return d;
+      },
+      30_000,
+      200,
+    );
+    expect(vip.winner).toMatchObject({ tier: 'green_channel', id: 'a-grade' });
+
+    // Recorded once per message id: the second Decide is the recorded answer, not a new decision.
+    const first = (await decide(fromPartner('m4', 'someone-else'), false)).decision;
+    expect(first).toMatchObject({ outcome: 'OUTCOME_SILENT', recorded: true, replayed: false });
+    const again = (await decide({ ...fromPartner('m4', 'buyer') }, false)).decision;
+    expect(again).toMatchObject({ outcome: 'OUTCOME_SILENT', recorded: true, replayed: true });
+
+    // The batch and the stream answer as Decide does, in order.
+    const batch = await svc.decide<{ decisions: Decision[] }>(
+      'BatchDecide',
+      { messages: [fromPartner('b1', 'buyer'), fromPartner('b2', 'x')], dryRun: true },
+      admin,
+    );
+    expect(batch.decisions.map((d) => d.outcome)).toEqual(['OUTCOME_NOTIFY', 'OUTCOME_SILENT']);
+  }, 180_000);
+
+  it('answers DecideStream in order, one answer per request', async () => {
+    const admin = MuteServiceHarness.admin();
+    await svc.call<Write>('CreateRule', rule('mute-x'), admin);
+    const streamed = await svc.stream<{ decision: Decision }>(
+      [
+        { message: fromPartner('s1', 'x'), dryRun: true },
+        { message: fromPartner('s2', 'y', 'corp-other'), dryRun: true },
+      ],
+      admin,
+    );
+    expect(streamed.map((s) => [s.decision.messageId, s.decision.outcome])).toEqual([
+      ['s1', 'OUTCOME_SILENT'],
+      ['s2', 'OUTCOME_NOTIFY'],
+    ]);
+  }, 20_000);
+
+  it('delivers a Kafka-ingested message exactly once on the deliveries topic, redelivery included', async () => {
+    const admin = MuteServiceHarness.admin();
+    const t = admin.tenantId;
+    await svc.call<Write>('CreateRule', rule('mute-x'), admin);
+    const ingest = () =>
+      message(t, MUTE_MESSAGES_TOPIC_V1, MUTE_MESSAGE_RECEIVED_V1, `${t}/e1`, {
+        messageId: 'k1',
+        recipientId: 'e1',
+        sender: { kind: 'partner_staff', corpId: 'corp-x', staffId: 's1' },
+        senderCorpId: 'corp-x',
+        urgency: 'normal',
+        sentAt: '2026-12-01T03:00:00Z',
+      });
+    await publisher.publish([ingest()]);
+    await publisher.publish([ingest()]); // the same message again (a producer's retry): a new event id
+    const mine = () => delivered.filter((d) => (d.value.data ?? d.value).tenantId === t);
+    await eventually(() => expect(mine()).toHaveLength(1), 30_000, 200);
+    // A gRPC Decide of a later message lands after the ingested ones: once it is delivered, the duplicate had its turn.
+    await svc.decide('Decide', { message: fromPartner('k2', 'e1') }, admin);
+    await eventually(
+      () => expect(mine().map((d) => (d.value.data ?? d.value).messageId)).toEqual(['k1', 'k2']),
+      30_000,
+      200,
+    );
+    expect((mine()[0]!.value.data ?? mine()[0]!.value).alert).toBe(false);
+    expect(mine()[0]!.key).toBe(`${t}/e1`);
+  }, 90_000);
+
+  it('refuses bad input with INVALID_ARGUMENT naming the field, and writes nothing', async () => {
+    const admin = MuteServiceHarness.admin();
+    const bad = await svc.failure(
+      'CreateRule',
+      rule('r1', { schedule: { parts: [{ weekly: { start: '19:00', end: '25:00' } }] } }),
+      admin,
+    );
+    expect(bad).toMatchObject({ code: status.INVALID_ARGUMENT, field: 'rule.schedule.parts[0].weekly.end' });
+    const zone = await svc.failure(
+      'CreateRule',
+      rule('r1', { schedule: { parts: [{ holidays: {} }], timeZone: 'Mars/Olympus' } }),
+      admin,
+    );
+    expect(zone).toMatchObject({ code: status.INVALID_ARGUMENT, field: 'rule.schedule.time_zone' });
+    expect((await svc.call<{ rules: unknown[] }>('ListRules', {}, admin)).rules).toEqual([]);
+
+    const noSender = await svc.failure(
+      'Decide',
+      { message: { messageId: 'm1', recipientId: 'e1' } },
+      admin,
+      'DecideService',
+    );
+    expect(noSender).toMatchObject({ code: status.INVALID_ARGUMENT, field: 'message.sender' });
+    const batch = await svc.failure(
+      'BatchDecide',
+      { messages: [fromPartner('m1', 'e1'), { ...fromPartner('m2', ''), recipientId: '' }] },
+      admin,
+      'DecideService',
+    );
+    expect(batch).toMatchObject({ code: status.INVALID_ARGUMENT, field: 'messages[1].recipient_id' });
+    // m1 of the refused batch was not recorded: deciding it now is a first decision.
+    const now = await svc.decide<{ decision: Decision }>(
+      'Decide',
+      { message: fromPartner('m1', 'e1') },
+      admin,
+    );
+    expect(now.decision).toMatchObject({ recorded: true, replayed: false });
+  }, 60_000);
+
+  it('answers a stale expected_revision ABORTED naming the field: one of two concurrent writers wins', async () => {
+    const admin = MuteServiceHarness.admin();
+    const created = await svc.call<Write>('CreateRule', rule('r1'), admin);
+    const update = (effect: string) =>
+      svc
+        .call<Write>(
+          'UpdateRule',
+          { ...rule('r1', { effect }), expectedRevision: created.result.revision },
+          admin,
+        )
+        .then(
+          () => 'ok',
+          (e: { code: number; metadata: { get(k: string): unknown[] } }) =>
+            `${e.code}:${String(e.metadata.get('tg-field')[0])}`,
+        );
+    const outcomes = await Promise.all([update('RULE_EFFECT_HOLD'), update('RULE_EFFECT_NOTIFY')]);
+    expect(outcomes.sort()).toEqual([`${status.ABORTED}:expected_revision`, 'ok']);
+    const dup = await svc.failure('CreateRule', rule('r1'), admin);
+    expect(dup).toMatchObject({ code: status.ALREADY_EXISTS, field: 'rule.rule_id' });
+    const parent = await svc.failure('CreateRule', rule('r2', { parentId: 'nope' }), admin);
+    expect(parent).toMatchObject({ code: status.NOT_FOUND, field: 'rule.parent_id' });
+  }, 60_000);
+});

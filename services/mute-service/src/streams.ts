@@ -1,0 +1,16 @@
+import { streamName, tenantScopedId } from '@tagguard/event-store';
+
+// mute-service's streams. The rules and green channels of a tenant are one stream (a rule and its parent
+// are checked against each other in one append); each decided message is a stream of its own, holding its
+// decision, its release (a HOLD) and its one delivery.
+export const RULES_CATEGORY = 'muteRules';
+export const MESSAGE_CATEGORY = 'muteMessage';
+/** The write side's own: the memory and the relay never read it. */
+export const REQUEST_KEY_CATEGORY = 'muteRequestKey';
+/** What the relay publishes and the memory folds. */
+export const MUTE_CATEGORIES = [RULES_CATEGORY, MESSAGE_CATEGORY];
+
+export const rulesStream = (tenantId: string): string =>
+  streamName(RULES_CATEGORY, tenantScopedId(tenantId, 'rules'));
+export const messageStream = (tenantId: string, messageId: string): string =>
+  streamName(MESSAGE_CATEGORY, tenantScopedId(tenantId, messageId));
