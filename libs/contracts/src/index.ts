@@ -66,6 +66,7 @@ export {
 export * as muteTypesV1 from './generated/tagguard/mute/v1/mute_types';
 export * as muteRuleV1 from './generated/tagguard/mute/v1/rule_service';
 export * as muteDecideV1 from './generated/tagguard/mute/v1/decide_service';
+export * as muteFlowV1 from './generated/tagguard/mute/v1/flow_service';
 export {
   MUTE_DELIVERIES_TOPIC_V1,
   MUTE_DELIVERY_V1,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MuteCommerceEventV1 } from '@tagguard/contracts';
 import type { Pool, PoolClient } from 'pg';
-import { MUTE_FLOW_EVENTS_TOPIC } from '../holds/flow-topics';
+import { MUTE_EVENTS_TOPIC_V1 as MUTE_FLOW_EVENTS_TOPIC } from '@tagguard/contracts';
 import type { Outbox } from '../timers/outbox';
 import { createTables, inTransaction, table, type Sql } from '../timers/sql';
 import type { DueTimer, TimerStore } from '../timers/timer-store';
@@ -57,7 +57,7 @@ const fromState = (s: StoreVisitState): Stored => ({
  */
 export class StoreVisitAutomation {
   private constructor(
-    private readonly pool: Pool,
+    readonly pool: Pool,
     private readonly settingsTable: string,
     private readonly states: string,
     private readonly mutes: string,
@@ -182,7 +182,7 @@ export class StoreVisitAutomation {
         key: `${tenantId}/customer/${customerId}`,
         eventId: randomUUID(),
         type,
-        data: { tenantId, customerId, ...data },
+        data: { tenantId, revision: '0', position: '0', customerId, ...data },
         tenantId,
         actorId: 'mute-service.automation',
       });
@@ -270,6 +270,27 @@ export class StoreVisitAutomation {
       [tenantId, at],
     );
     return new Set(rows.map((r) => r.customer_id));
+  }
+
+  /** Every tenant's settings and mutes not lifted (the decision path's memory, AutomationView). */
+  async snapshot(): Promise<{
+    settings: Map<string, AutomationSettings>;
+    mutes: Map<string, { customerId: string; from: number; until: number }[]>;
+  }> {
+    const { rows: s } = await this.pool.query<{ tenant_id: string; enabled: boolean; wait_ms: string; mute_ms: string; effect: 'silent' | 'hold' }>(
+      `SELECT tenant_id, enabled, wait_ms, mute_ms, effect FROM ${this.settingsTable}`,
+    );
+    const { rows: m } = await this.pool.query<{ tenant_id: string; customer_id: string; from_ms: string; until_ms: string }>(
+      `SELECT tenant_id, customer_id, (extract(epoch FROM from_at) * 1000)::bigint AS from_ms,
+              (extract(epoch FROM until_at) * 1000)::bigint AS until_ms FROM ${this.mutes} WHERE lifted_at IS NULL`,
+    );
+    const settings = new Map(
+      s.map((r) => [r.tenant_id, { enabled: r.enabled, waitMs: Number(r.wait_ms), muteMs: Number(r.mute_ms), effect: r.effect }]),
+    );
+    const mutes = new Map<string, { customerId: string; from: number; until: number }[]>();
+    for (const r of m)
+      mutes.set(r.tenant_id, [...(mutes.get(r.tenant_id) ?? []), { customerId: r.customer_id, from: Number(r.from_ms), until: Number(r.until_ms) }]);
+    return { settings, mutes };
   }
 
   async listMutes(tenantId: string, customerId?: string): Promise<AutomationMuteView[]> {

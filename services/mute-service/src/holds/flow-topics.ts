@@ -1,9 +1,8 @@
 /**
- * What the flow features publish (D-G1). Deliveries go on mute-service's deliveries topic (issue 13 item 1);
- * unmute reports and automation mutes on its public events topic, for the audit trail.
+ * A digest as the outbox sink writes it (hold-store's default sink, used where no event store delivers: the
+ * hold store's own specs). In the service each message's delivery is its MessageDelivered (D-G1).
  */
-export const MUTE_DELIVERIES_TOPIC = 'mute-service.public.deliveries.v1';
-export const MUTE_FLOW_EVENTS_TOPIC = 'mute-service.public.mute.events.v1';
+export { MUTE_DELIVERIES_TOPIC_V1 as MUTE_DELIVERIES_TOPIC } from '@tagguard/contracts';
 
 /** One digest: a recipient's held messages released together, in the order they were held. */
 export type MessagesReleasedV1 = {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { Outbox } from '../timers/outbox';
 import { createTables, inTransaction, table, type Sql } from '../timers/sql';
@@ -31,6 +31,38 @@ export type Digest = {
   messageIds: string[];
 };
 
+/**
+ * Where a digest goes, inside the release transaction (before COMMIT): mute-service appends each message's
+ * release to its stream (EventStoreDigestSink); the default writes the digest to the outbox. Must be
+ * idempotent per message: after a crash the same digest (same id) is delivered again from its first message.
+ */
+export interface DigestSink {
+  deliver(tx: PoolClient, digest: Digest, data: MessagesReleasedV1): Promise<void>;
+}
+
+export class OutboxDigestSink implements DigestSink {
+  constructor(private readonly outbox: Outbox) {}
+
+  async deliver(tx: PoolClient, digest: Digest, data: MessagesReleasedV1): Promise<void> {
+    await this.outbox.add(tx, {
+      topic: MUTE_DELIVERIES_TOPIC,
+      key: `${digest.tenantId}/${digest.recipientId}`,
+      eventId: digest.digestId,
+      type: 'MessagesReleased',
+      data,
+      tenantId: digest.tenantId,
+      actorId: 'mute-service',
+    });
+  }
+}
+
+/** A digest's id follows from its place (tenant, recipient, number): a release retried after a crash, which
+ * gets the same number, delivers under the same id. */
+export function digestIdOf(schema: string, tenantId: string, recipientId: string, digestNo: number): string {
+  const h = createHash('sha256').update(`${schema}\u0000${tenantId}\u0000${recipientId}\u0000${digestNo}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
+}
+
 export type ReleaseOptions = {
   /** Who asked (the sweeper, a gRPC call, a test). */
   trigger?: string;
@@ -53,11 +85,16 @@ export class HoldStore {
     private readonly schema: string,
     readonly holds: string,
     readonly digests: string,
-    private readonly outbox: Outbox,
+    private readonly sink: DigestSink,
     private readonly alerts?: ThrottleAlerts,
   ) {}
 
-  static async create(pool: Pool, schema: string, outbox: Outbox, alerts?: ThrottleAlerts): Promise<HoldStore> {
+  static async create(
+    pool: Pool,
+    schema: string,
+    sink: DigestSink | Outbox,
+    alerts?: ThrottleAlerts,
+  ): Promise<HoldStore> {
     const holds = table(schema, 'mute_holds');
     const digests = table(schema, 'mute_digests');
     await createTables(pool, schema, 'mute-holds', [
@@ -75,7 +112,7 @@ export class HoldStore {
       `CREATE UNIQUE INDEX IF NOT EXISTS mute_digests_release_key ON ${digests} (tenant_id, recipient_id, release_key)
          WHERE release_key IS NOT NULL`,
     ]);
-    return new HoldStore(pool, schema, holds, digests, outbox, alerts);
+    return new HoldStore(pool, schema, holds, digests, sink instanceof Outbox ? new OutboxDigestSink(sink) : sink, alerts);
   }
 
   /** Holds a message (in the caller's transaction or on the pool). A retried hold of the same message is one. */
@@ -142,11 +179,12 @@ export class HoldStore {
         `SELECT coalesce(max(digest_no), 0)::int AS n FROM ${this.digests} WHERE tenant_id = $1 AND recipient_id = $2`,
         [tenantId, recipientId],
       );
+      const digestNo = last[0]!.n + 1;
       const digest: Digest = {
-        digestId: randomUUID(),
+        digestId: digestIdOf(this.schema, tenantId, recipientId, digestNo),
         tenantId,
         recipientId,
-        digestNo: last[0]!.n + 1,
+        digestNo,
         releasedAt: now,
         trigger: options.trigger ?? 'sweep',
         messageIds: plan.release.map((h) => h.messageId),
@@ -179,15 +217,7 @@ export class HoldStore {
           };
         }),
       };
-      await this.outbox.add(tx, {
-        topic: MUTE_DELIVERIES_TOPIC,
-        key: `${tenantId}/${recipientId}`,
-        eventId: digest.digestId,
-        type: 'MessagesReleased',
-        data,
-        tenantId,
-        actorId: 'mute-service',
-      });
+      await this.sink.deliver(tx, digest, data);
       if (this.alerts)
         for (const key of plan.throttleKeys)
           await this.alerts.record(tx, { tenantId, recipientId, key, at: now, ref: digest.digestId });

@@ -84,11 +84,11 @@ describe('temporary unmute: durable timer and operation report', () => {
     }
     expect(await unmutes.inForce('t1')).toEqual([]);
     expect(await deliver(message(4, T0 + 5 * H))).toBe('SILENT');
-    const { rows } = await pool.query<{ type: string; data: { messageCount?: number; endedAt?: string } }>(
+    const { rows } = await pool.query<{ type: string; data: Record<string, unknown> }>(
       `SELECT type, data FROM ${outbox.table} ORDER BY seq`,
     );
-    expect(rows.map((r) => r.type)).toEqual(['mute.temporary_unmute_started.v1', 'mute.temporary_unmute_reported.v1']);
-    expect(rows[1]!.data).toMatchObject({ messageCount: 2, endedAt: new Date(T0 + 4 * H).toISOString() });
+    expect(rows.map((r) => r.type)).toEqual(['mute.temporary_unmute_started.v1', 'mute.temporary_unmute_ended.v1']);
+    expect(rows[1]!.data).toMatchObject({ messagesLetThrough: 2, endedAt: new Date(T0 + 4 * H).toISOString(), report: { messageCount: 2 } });
   });
 
   it('Given an active unmute, When an admin stops it after one hour, Then the report says so, the timer is cancelled, and stopping again answers the same report', async () => {

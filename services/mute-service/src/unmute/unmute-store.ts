@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TemporaryUnmute } from '@tagguard/mute-engine';
 import type { Pool, PoolClient } from 'pg';
-import { MUTE_FLOW_EVENTS_TOPIC } from '../holds/flow-topics';
+import { MUTE_EVENTS_TOPIC_V1 as MUTE_FLOW_EVENTS_TOPIC } from '@tagguard/contracts';
 import type { Outbox } from '../timers/outbox';
 import { createTables, inTransaction, table, type Sql } from '../timers/sql';
 import type { DueTimer, TimerStore } from '../timers/timer-store';
@@ -168,7 +168,18 @@ export class UnmuteStore {
         key: `${c.tenantId}/unmute/${unmuteId}`,
         eventId: randomUUID(),
         type: 'mute.temporary_unmute_started.v1',
-        data: { ...started, startsAt: iso(started.startsAt), endsAt: iso(started.endsAt), hours: c.hours },
+        data: {
+          tenantId: c.tenantId,
+          revision: '0',
+          position: '0',
+          unmuteId,
+          tagId: c.tagId,
+          tagName: c.tagName,
+          actorId: c.actorId,
+          startsAt: iso(started.startsAt),
+          endsAt: iso(started.endsAt),
+          hours: c.hours,
+        },
         tenantId: c.tenantId,
         actorId: c.actorId,
       });
@@ -213,8 +224,18 @@ export class UnmuteStore {
       topic: MUTE_FLOW_EVENTS_TOPIC,
       key: `${tenantId}/unmute/${unmuteId}`,
       eventId: randomUUID(),
-      type: 'mute.temporary_unmute_reported.v1',
-      data: reportV1(report),
+      // The contract's "ended" event, with the whole operation report in it.
+      type: 'mute.temporary_unmute_ended.v1',
+      data: {
+        tenantId,
+        revision: '1',
+        position: '0',
+        unmuteId,
+        tagId: report.tagId,
+        endedAt: iso(report.endedAt),
+        messagesLetThrough: report.messageCount,
+        report: reportV1(report),
+      },
       tenantId,
       actorId: ended.endedBy,
     });
@@ -262,6 +283,15 @@ export class UnmuteStore {
       actorId: r.actor_id,
       startsAt: Number(r.starts_ms),
       endsAt: Number(r.ends_ms),
+    }));
+  }
+
+  /** Every tenant's unmutes not yet ended (the decision path's memory, ActiveUnmutes). */
+  async allActive(): Promise<{ tenantId: string; unmute: TemporaryUnmute }[]> {
+    const { rows } = await this.pool.query<Row>(this.select('u.ended_at IS NULL'));
+    return rows.map((r) => ({
+      tenantId: r.tenant_id,
+      unmute: { unmuteId: r.unmute_id, tagId: r.tag_id, actorId: r.actor_id, startsAt: Number(r.starts_ms), endsAt: Number(r.ends_ms) },
     }));
   }
 
