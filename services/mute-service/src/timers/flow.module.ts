@@ -1,6 +1,7 @@
 import { Inject, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { MUTE_COMMERCE_EVENTS_TOPIC_V1, MUTE_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
 import type { EventStore } from '@tagguard/event-store';
+import { TokenVerifier } from '@tagguard/auth';
 import { COMPONENT_REGISTRY } from '@tagguard/grpc-runtime';
 import { Inbox, type MessageTransport } from '@tagguard/messaging';
 import { ComponentRegistry } from '@tagguard/telemetry';
@@ -10,6 +11,7 @@ import type { AutomationView } from '../automations/automation-view';
 import { CommerceEventsKafkaController } from '../automations/integration/commerce-events.kafka.controller';
 import { StoreVisitAutomation } from '../automations/store-visit-automation';
 import type { MuteServiceConfig } from '../config/mute-service.config';
+import { MUTE_EDGE, type EdgeDeps } from '../edge';
 import { EventStoreDigestSink } from '../holds/event-store-digest-sink';
 import { HoldFeed } from '../holds/hold-feed';
 import { HoldGrpcController } from '../holds/hold.grpc.controller';
@@ -128,6 +130,7 @@ export class MuteFlowModule {
           },
           inject: [TimerStore, HoldStore, UnmuteStore, StoreVisitAutomation, Outbox, { token: COMPONENT_REGISTRY, optional: true }],
         },
+        { provide: MUTE_EDGE, useFactory: () => ({ verifier: new TokenVerifier(config.auth.pem) }) satisfies EdgeDeps },
         FlowLifecycle,
       ],
     };
