@@ -26,6 +26,18 @@ describe('digest release: SIGKILL of mute-service mid-release', () => {
       await h.call('RuleService', 'CreateRule', {
         rule: { ruleId: 'hold-brand-y', name: '活动期 品牌 Y 汇总', effect: 'RULE_EFFECT_HOLD', scope: { senderCorpIds: ['brand-y'] } },
       });
+      // The rule is folded into every instance's memory asynchronously: decide once it holds.
+      const probe = {
+        messageId: 'probe',
+        recipientId: 'probe',
+        sender: { partnerStaff: { corpId: 'brand-y', staffId: 's1' } },
+        senderCorpId: 'brand-y',
+        sentAt: new Date(SENT).toISOString(),
+      };
+      await eventually(async () => {
+        const { decision } = await h.call('DecideService', 'Decide', { message: probe, dryRun: true });
+        expect(decision.outcome).toBe('OUTCOME_HOLD');
+      }, 30_000, 100);
       const ids = Array.from({ length: MESSAGES }, (_, i) => `m${String(i).padStart(4, '0')}`);
       for (let i = 0; i < MESSAGES; i += 200) {
         const { decisions } = await h.call('DecideService', 'BatchDecide', {
@@ -56,14 +68,21 @@ describe('digest release: SIGKILL of mute-service mid-release', () => {
       await eventually(async () => expect((await deliveries()).length).toBe(MESSAGES), 60_000, 200);
       await new Promise((r) => setTimeout(r, 1_000)); // a late duplicate would show by now
 
+      // In the order held: the order their HOLD decisions were recorded (BatchDecide records concurrently).
+      const { rows: decided } = await pool.query<{ message_id: string }>(
+        `SELECT data->'message'->>'messageId' AS message_id FROM ${es}
+          WHERE event_type = 'MessageDecided' ORDER BY transaction_id, global_position`,
+      );
+      const heldOrder = decided.map((r) => r.message_id);
+      expect([...heldOrder].sort()).toEqual(ids);
       const delivered = await deliveries();
-      expect(delivered.map((d) => d.message_id)).toEqual(ids);
+      expect(delivered.map((d) => d.message_id)).toEqual(heldOrder);
       const { digests } = await h.call('HoldService', 'ListDigests', { recipientId: 'alice' });
       expect(digests).toHaveLength(1);
-      expect(digests[0]).toMatchObject({ digestNo: 1, messageIds: ids });
+      expect(digests[0]).toMatchObject({ digestNo: 1, messageIds: heldOrder });
       // One digest: every delivery under its id (the killed attempt had the same one), one alert for it.
       expect(new Set(delivered.map((d) => d.release_id))).toEqual(new Set([digests[0].digestId]));
-      expect(delivered.filter((d) => d.alert).map((d) => d.message_id)).toEqual([ids[0]]);
+      expect(delivered.filter((d) => d.alert).map((d) => d.message_id)).toEqual([heldOrder[0]]);
       expect((await h.call('HoldService', 'ListHeld', { recipientId: 'alice' })).held).toEqual([]);
     } finally {
       await h.stop();
