@@ -4,7 +4,7 @@ import type { EventStore } from '@tagguard/event-store';
 import { TokenVerifier } from '@tagguard/auth';
 import { COMPONENT_REGISTRY } from '@tagguard/grpc-runtime';
 import { Inbox, type MessageTransport } from '@tagguard/messaging';
-import { ComponentRegistry } from '@tagguard/telemetry';
+import type { ComponentRegistry } from '@tagguard/telemetry';
 import { Pool } from 'pg';
 import { AutomationGrpcController } from '../automations/automation.grpc.controller';
 import type { AutomationView } from '../automations/automation-view';
