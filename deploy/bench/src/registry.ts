@@ -34,4 +34,4 @@ export const benchmarks: Record<string, (context: BenchContext) => Promise<Recor
 };
 
 /** Benchmarks that run in-process only: run.ts does not start PostgreSQL and Kafka for them. */
-export const withoutInfra: ReadonlySet<string> = new Set(['mute-decide']);
+export const withoutInfra: ReadonlySet<string> = new Set([]);

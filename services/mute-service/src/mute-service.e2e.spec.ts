@@ -233,6 +233,61 @@ describe('mute-service (PostgreSQL + Kafka + gRPC)', () => {
     ]);
   }, 20_000);
 
+  it('keeps the tag copy idempotent: a replayed members event does not undo a later removal', async () => {
+    const admin = MuteServiceHarness.admin();
+    const t = admin.tenantId;
+    const members = (type: string, revision: string, id: string) =>
+      message(t, TAG_EVENTS_TOPIC_V1, type, 'vip', {
+        revision,
+        tagId: 'vip',
+        members: [{ kind: 'partner', id }],
+        source: 'api',
+      });
+    const added = members('tag.members_added.v1', '0', 'corp-a');
+    await publisher.publish([
+      message(t, TAG_EVENTS_TOPIC_V1, 'tag.created.v1', 'g-vip', {
+        revision: '0',
+        tagId: 'g-vip',
+        name: 'A',
+        kind: 'partner',
+        nodeType: 'group',
+        parentId: null,
+      }),
+      message(t, TAG_EVENTS_TOPIC_V1, 'tag.created.v1', 'vip', {
+        revision: '1',
+        tagId: 'vip',
+        name: 'A1',
+        kind: 'partner',
+        nodeType: 'tag',
+        parentId: 'g-vip',
+      }),
+      added,
+      members('tag.members_removed.v1', '1', 'corp-a'),
+      { ...added, eventId: randomUUID() }, // redelivered late, after the removal
+      members('tag.members_added.v1', '2', 'corp-b'), // the marker: same key, so applied after the replay
+    ]);
+    await svc.call<Write>(
+      'CreateRule',
+      rule('mute-all', { scope: { senderKinds: ['SENDER_KIND_PARTNER_STAFF'] } }),
+      admin,
+    );
+    await svc.call<Write>(
+      'CreateGreenChannel',
+      { channel: { channelId: 'a', name: 'A', tagGroupId: 'g-vip' } },
+      admin,
+    );
+    const outcome = async (corp: string) =>
+      (
+        await svc.decide<{ decision: Decision }>(
+          'Decide',
+          { message: fromPartner(`m-${corp}`, 'e1', corp), dryRun: true },
+          admin,
+        )
+      ).decision.outcome;
+    await eventually(async () => expect(await outcome('corp-b')).toBe('OUTCOME_NOTIFY'), 30_000, 200);
+    expect(await outcome('corp-a')).toBe('OUTCOME_SILENT');
+  }, 60_000);
+
   it('delivers a Kafka-ingested message exactly once on the deliveries topic, redelivery included', async () => {
     const admin = MuteServiceHarness.admin();
     const t = admin.tenantId;
@@ -319,6 +374,12 @@ describe('mute-service (PostgreSQL + Kafka + gRPC)', () => {
     expect(outcomes.sort()).toEqual([`${status.ABORTED}:expected_revision`, 'ok']);
     const dup = await svc.failure('CreateRule', rule('r1'), admin);
     expect(dup).toMatchObject({ code: status.ALREADY_EXISTS, field: 'rule.rule_id' });
+    // An idempotency key: a retry gets the first answer; the key with another request is refused.
+    const keyed = { ...rule('r3'), idempotencyKey: 'k-1' };
+    const once = await svc.call<Write>('CreateRule', keyed, admin);
+    await expect(svc.call<Write>('CreateRule', keyed, admin)).resolves.toEqual(once);
+    const reused = await svc.failure('CreateRule', { ...rule('r4'), idempotencyKey: 'k-1' }, admin);
+    expect(reused).toMatchObject({ code: status.INVALID_ARGUMENT, field: 'idempotency_key' });
     const parent = await svc.failure('CreateRule', rule('r2', { parentId: 'nope' }), admin);
     expect(parent).toMatchObject({ code: status.NOT_FOUND, field: 'rule.parent_id' });
   }, 60_000);

@@ -69,7 +69,7 @@ export class LocalCopies {
     schema: string,
     private readonly refreshMs = COPY_REFRESH_MS,
   ) {
-    const table = (entity: Function) =>
+    const table = (entity: typeof DirectoryCopyRow | typeof TagCopyRow | typeof TagMemberCopyRow) =>
       `${quoteIdent(schema)}.${quoteIdent(db.getMetadata(entity).tableName)}`;
     this.directoryTable = table(DirectoryCopyRow);
     this.tagTable = table(TagCopyRow);
