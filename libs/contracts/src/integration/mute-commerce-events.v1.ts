@@ -38,7 +38,10 @@ export type MuteCommerceEventV1 =
   | { type: 'commerce.store_visited.v1'; data: StoreVisitedV1 }
   | { type: 'commerce.purchase_completed.v1'; data: PurchaseCompletedV1 };
 
-export const MUTE_COMMERCE_TYPES_V1 = ['commerce.store_visited.v1', 'commerce.purchase_completed.v1'] as const;
+export const MUTE_COMMERCE_TYPES_V1 = [
+  'commerce.store_visited.v1',
+  'commerce.purchase_completed.v1',
+] as const;
 
 export class CommerceEventError extends Error {
   constructor(
@@ -53,7 +56,10 @@ export class CommerceEventError extends Error {
 function text(d: Record<string, unknown>, field: string, type: string): string {
   const v = d[field];
   if (typeof v !== 'string' || v.length === 0 || v.length > 256)
-    throw new CommerceEventError(`${type}: "${field}" must be a non-empty string of at most 256 characters`, field);
+    throw new CommerceEventError(
+      `${type}: "${field}" must be a non-empty string of at most 256 characters`,
+      field,
+    );
   return v;
 }
 
@@ -66,7 +72,8 @@ function instant(d: Record<string, unknown>, field: string, type: string): strin
 
 /** Validates a message of the topic; throws CommerceEventError naming the field (the consumer parks it). */
 export function parseMuteCommerceEventV1(type: string, data: unknown): MuteCommerceEventV1 {
-  if (!data || typeof data !== 'object') throw new CommerceEventError(`${type}: data must be an object`, 'data');
+  if (!data || typeof data !== 'object')
+    throw new CommerceEventError(`${type}: data must be an object`, 'data');
   const d = data as Record<string, unknown>;
   if (type === 'commerce.store_visited.v1')
     return {
@@ -93,4 +100,5 @@ export function parseMuteCommerceEventV1(type: string, data: unknown): MuteComme
   throw new CommerceEventError(`unknown commerce event type "${type}"`, 'type');
 }
 
-export const muteCommerceEventKeyV1 = (e: MuteCommerceEventV1): string => `${e.data.tenantId}/${e.data.customerId}`;
+export const muteCommerceEventKeyV1 = (e: MuteCommerceEventV1): string =>
+  `${e.data.tenantId}/${e.data.customerId}`;

@@ -114,7 +114,13 @@ export type MuteIntegrationEventV1 =
   | {
       type: 'mute.temporary_unmute_ended.v1';
       /** `report`: the operation report (who, what, when, how long, the messages let through). */
-      data: Base & { unmuteId: string; tagId: string; endedAt: string; messagesLetThrough: number; report?: unknown };
+      data: Base & {
+        unmuteId: string;
+        tagId: string;
+        endedAt: string;
+        messagesLetThrough: number;
+        report?: unknown;
+      };
     }
   /** The store-visit automation muted a customer who did not buy within the wait (its `from`/`until`). */
   | {

@@ -3,7 +3,12 @@ import { storeVisitRule, withAutomationTags, type AutomationSettings } from './a
 
 /** What the decision path lets the flow features add to a decision's inputs (the rules and the tag view). */
 export interface DecisionOverlay {
-  apply(tenantId: string, at: number, rules: MuteRuleSet, tags: MuteTagView): { rules: MuteRuleSet; tags: MuteTagView };
+  apply(
+    tenantId: string,
+    at: number,
+    rules: MuteRuleSet,
+    tags: MuteTagView,
+  ): { rules: MuteRuleSet; tags: MuteTagView };
 }
 
 type Mute = { customerId: string; from: number; until: number };
@@ -17,7 +22,10 @@ type Mute = { customerId: string; from: number; until: number };
 export class AutomationView implements DecisionOverlay {
   private settings = new Map<string, AutomationSettings>();
   private mutes = new Map<string, Mute[]>();
-  private readonly withRule = new WeakMap<MuteRuleSet, { settings: AutomationSettings; rules: MuteRuleSet }>();
+  private readonly withRule = new WeakMap<
+    MuteRuleSet,
+    { settings: AutomationSettings; rules: MuteRuleSet }
+  >();
 
   replace(settings: Map<string, AutomationSettings>, mutes: Map<string, Mute[]>): void {
     this.settings = settings;

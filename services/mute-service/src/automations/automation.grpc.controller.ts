@@ -48,7 +48,12 @@ export class AutomationGrpcController implements muteFlowV1.AutomationServiceCon
       const meta = caller(this.deps, md, 'rules.manage');
       const s = await this.automation.configure(
         meta.tenantId,
-        { enabled: !!r.enabled, waitHours: r.waitHours, muteHours: r.muteHours, effect: r.effect as 'silent' | 'hold' },
+        {
+          enabled: !!r.enabled,
+          waitHours: r.waitHours,
+          muteHours: r.muteHours,
+          effect: r.effect as 'silent' | 'hold',
+        },
         meta.actorId,
       );
       await this.runner.refresh();

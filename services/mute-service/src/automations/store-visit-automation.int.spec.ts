@@ -30,20 +30,32 @@ describe('store-visit automation on PostgreSQL: 48 h wait and mute are durable t
     outbox = await Outbox.create(pool, schema);
     timers = await TimerStore.create(pool, schema);
     automation = await StoreVisitAutomation.create(pool, schema, timers, outbox);
-    await automation.configure('t1', { enabled: true, waitHours: 48, muteHours: 168, effect: 'silent' }, 'admin-1');
+    await automation.configure(
+      't1',
+      { enabled: true, waitHours: 48, muteHours: 168, effect: 'silent' },
+      'admin-1',
+    );
   });
   afterAll(() => pool.end());
 
   const visit = (customerId: string, visitId: string, at: number) =>
     automation.onCommerceEvent(
       parseMuteCommerceEventV1('commerce.store_visited.v1', {
-        tenantId: 't1', customerId, visitId, storeId: 'store-徐汇', visitedAt: new Date(at).toISOString(),
+        tenantId: 't1',
+        customerId,
+        visitId,
+        storeId: 'store-徐汇',
+        visitedAt: new Date(at).toISOString(),
       }),
     );
   const purchase = (customerId: string, purchaseId: string, at: number) =>
     automation.onCommerceEvent(
       parseMuteCommerceEventV1('commerce.purchase_completed.v1', {
-        tenantId: 't1', customerId, purchaseId, storeId: 'store-徐汇', purchasedAt: new Date(at).toISOString(),
+        tenantId: 't1',
+        customerId,
+        purchaseId,
+        storeId: 'store-徐汇',
+        purchasedAt: new Date(at).toISOString(),
       }),
     );
   const fire = (now: number) => timers.fireDue(now, automation.timerHandlers);
@@ -51,14 +63,31 @@ describe('store-visit automation on PostgreSQL: 48 h wait and mute are durable t
   /** The decision path: the tenant's automation rule and the muted customers' automation tag. */
   async function outcomeFor(customerId: string, at: number, extra: { greens?: boolean } = {}) {
     const rule = storeVisitRule(await automation.settings(pool, 't1'));
-    const rules = { ...emptyRuleSet('t1'), rules: new Map<string, MuteRule>(rule ? [[rule.ruleId, rule]] : []) };
+    const rules = {
+      ...emptyRuleSet('t1'),
+      rules: new Map<string, MuteRule>(rule ? [[rule.ruleId, rule]] : []),
+    };
     if (extra.greens)
-      rules.greenChannels = new Map([['g1', { channelId: 'g1', name: 'A级客户', tagGroupId: 'grade', enabled: true }]]);
+      rules.greenChannels = new Map([
+        ['g1', { channelId: 'g1', name: 'A级客户', tagGroupId: 'grade', enabled: true }],
+      ]);
     const base = new MemoryTagView().tag('grade').tag('grade-a', 'grade').add('grade-a', 'customer', 'vip');
     const d = decide({
-      message: { tenantId: 't1', messageId: randomUUID(), recipientId: 'alice', sender: { kind: 'external_customer', customerId }, senderCorpId: null, urgency: 'normal', sentAt: at },
-      rules, tags: withAutomationTags(base, await automation.mutedCustomers('t1', at)),
-      directory: new MemoryDirectoryView(), holidays: defaultCalendars(), unmutes: [], throttle: new MemoryThrottleCounts(),
+      message: {
+        tenantId: 't1',
+        messageId: randomUUID(),
+        recipientId: 'alice',
+        sender: { kind: 'external_customer', customerId },
+        senderCorpId: null,
+        urgency: 'normal',
+        sentAt: at,
+      },
+      rules,
+      tags: withAutomationTags(base, await automation.mutedCustomers('t1', at)),
+      directory: new MemoryDirectoryView(),
+      holidays: defaultCalendars(),
+      unmutes: [],
+      throttle: new MemoryThrottleCounts(),
     });
     return [d.outcome, d.winner.id];
   }
@@ -74,11 +103,20 @@ describe('store-visit automation on PostgreSQL: 48 h wait and mute are durable t
     await purchase('wm-1', 'p1', T0 + 60 * H);
     expect(await outcomeFor('wm-1', T0 + 61 * H)).toEqual(['NOTIFY', null]);
     expect(await automation.listMutes('t1', 'wm-1')).toEqual([
-      expect.objectContaining({ muteId: 'visit:v1', from: T0 + 48 * H, until: T0 + 216 * H, liftedAt: T0 + 60 * H, liftedReason: 'purchase' }),
+      expect.objectContaining({
+        muteId: 'visit:v1',
+        from: T0 + 48 * H,
+        until: T0 + 216 * H,
+        liftedAt: T0 + 60 * H,
+        liftedReason: 'purchase',
+      }),
     ]);
     expect((await timers.get(`${AUTOMATION_MUTE_END_TIMER}:t1/visit:v1`))!.state).toBe('cancelled');
     const { rows } = await pool.query<{ type: string }>(`SELECT type FROM ${outbox.table} ORDER BY seq`);
-    expect(rows.map((r) => r.type)).toEqual(['mute.customer_muted_by_automation.v1', 'mute.automation_mute_lifted.v1']);
+    expect(rows.map((r) => r.type)).toEqual([
+      'mute.customer_muted_by_automation.v1',
+      'mute.automation_mute_lifted.v1',
+    ]);
   });
 
   it('Given a visit and a purchase within 48 h, When the timer fires, Then no mute', async () => {
@@ -94,7 +132,9 @@ describe('store-visit automation on PostgreSQL: 48 h wait and mute are durable t
     await fire(T0 + 48 * H);
     expect(await fire(T0 + 215 * H)).toEqual({ fired: 0, failed: 0 });
     expect(await fire(T0 + 216 * H)).toEqual({ fired: 1, failed: 0 });
-    expect(await automation.listMutes('t1')).toEqual([expect.objectContaining({ liftedReason: 'expired', liftedAt: T0 + 216 * H })]);
+    expect(await automation.listMutes('t1')).toEqual([
+      expect.objectContaining({ liftedReason: 'expired', liftedAt: T0 + 216 * H }),
+    ]);
     expect(await outcomeFor('wm-1', T0 + 217 * H)).toEqual(['NOTIFY', null]);
   });
 
@@ -108,10 +148,18 @@ describe('store-visit automation on PostgreSQL: 48 h wait and mute are durable t
   it('Given the same visit delivered twice and a disabled automation, When visits arrive, Then one timer, and none while disabled', async () => {
     await visit('wm-1', 'v1', T0);
     await visit('wm-1', 'v1', T0);
-    const { rows } = await pool.query(`SELECT timer_id FROM ${timers.table} WHERE kind = $1`, [VISIT_CHECK_TIMER]);
+    const { rows } = await pool.query(`SELECT timer_id FROM ${timers.table} WHERE kind = $1`, [
+      VISIT_CHECK_TIMER,
+    ]);
     expect(rows).toHaveLength(1);
-    await automation.configure('t1', { enabled: false, waitHours: 48, muteHours: 168, effect: 'silent' }, 'admin-1');
+    await automation.configure(
+      't1',
+      { enabled: false, waitHours: 48, muteHours: 168, effect: 'silent' },
+      'admin-1',
+    );
     expect(await visit('wm-3', 'v3', T0)).toEqual([]);
-    await expect(automation.configure('t1', { enabled: true, waitHours: 0, muteHours: 1, effect: 'silent' }, 'a')).rejects.toMatchObject({ field: 'waitHours' });
+    await expect(
+      automation.configure('t1', { enabled: true, waitHours: 0, muteHours: 1, effect: 'silent' }, 'a'),
+    ).rejects.toMatchObject({ field: 'waitHours' });
   });
 });

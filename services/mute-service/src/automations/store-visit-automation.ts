@@ -65,7 +65,12 @@ export class StoreVisitAutomation {
     private readonly outbox: Outbox,
   ) {}
 
-  static async create(pool: Pool, schema: string, timers: TimerStore, outbox: Outbox): Promise<StoreVisitAutomation> {
+  static async create(
+    pool: Pool,
+    schema: string,
+    timers: TimerStore,
+    outbox: Outbox,
+  ): Promise<StoreVisitAutomation> {
     const settings = table(schema, 'mute_automation_settings');
     const states = table(schema, 'mute_store_visit_states');
     const mutes = table(schema, 'mute_automation_mutes');
@@ -92,7 +97,8 @@ export class StoreVisitAutomation {
       throw invalid('waitHours', 'waitHours must be a whole number from 1 to 720');
     if (!Number.isInteger(input.muteHours) || input.muteHours < 1 || input.muteHours > 24 * 365)
       throw invalid('muteHours', 'muteHours must be a whole number from 1 to 8760');
-    if (input.effect !== 'silent' && input.effect !== 'hold') throw invalid('effect', 'effect is silent or hold');
+    if (input.effect !== 'silent' && input.effect !== 'hold')
+      throw invalid('effect', 'effect is silent or hold');
     const s: AutomationSettings = {
       enabled: input.enabled,
       waitMs: input.waitHours * 3_600_000,
@@ -108,12 +114,18 @@ export class StoreVisitAutomation {
   }
 
   async settings(q: Sql, tenantId: string): Promise<AutomationSettings> {
-    const { rows } = await q.query<{ enabled: boolean; wait_ms: string; mute_ms: string; effect: 'silent' | 'hold' }>(
-      `SELECT enabled, wait_ms, mute_ms, effect FROM ${this.settingsTable} WHERE tenant_id = $1`,
-      [tenantId],
-    );
+    const { rows } = await q.query<{
+      enabled: boolean;
+      wait_ms: string;
+      mute_ms: string;
+      effect: 'silent' | 'hold';
+    }>(`SELECT enabled, wait_ms, mute_ms, effect FROM ${this.settingsTable} WHERE tenant_id = $1`, [
+      tenantId,
+    ]);
     const r = rows[0];
-    return r ? { enabled: r.enabled, waitMs: Number(r.wait_ms), muteMs: Number(r.mute_ms), effect: r.effect } : DEFAULT_AUTOMATION;
+    return r
+      ? { enabled: r.enabled, waitMs: Number(r.wait_ms), muteMs: Number(r.mute_ms), effect: r.effect }
+      : DEFAULT_AUTOMATION;
   }
 
   /** A fact from Kafka or gRPC, in its own transaction (or the inbox's). */
@@ -277,19 +289,34 @@ export class StoreVisitAutomation {
     settings: Map<string, AutomationSettings>;
     mutes: Map<string, { customerId: string; from: number; until: number }[]>;
   }> {
-    const { rows: s } = await this.pool.query<{ tenant_id: string; enabled: boolean; wait_ms: string; mute_ms: string; effect: 'silent' | 'hold' }>(
-      `SELECT tenant_id, enabled, wait_ms, mute_ms, effect FROM ${this.settingsTable}`,
-    );
-    const { rows: m } = await this.pool.query<{ tenant_id: string; customer_id: string; from_ms: string; until_ms: string }>(
+    const { rows: s } = await this.pool.query<{
+      tenant_id: string;
+      enabled: boolean;
+      wait_ms: string;
+      mute_ms: string;
+      effect: 'silent' | 'hold';
+    }>(`SELECT tenant_id, enabled, wait_ms, mute_ms, effect FROM ${this.settingsTable}`);
+    const { rows: m } = await this.pool.query<{
+      tenant_id: string;
+      customer_id: string;
+      from_ms: string;
+      until_ms: string;
+    }>(
       `SELECT tenant_id, customer_id, (extract(epoch FROM from_at) * 1000)::bigint AS from_ms,
               (extract(epoch FROM until_at) * 1000)::bigint AS until_ms FROM ${this.mutes} WHERE lifted_at IS NULL`,
     );
     const settings = new Map(
-      s.map((r) => [r.tenant_id, { enabled: r.enabled, waitMs: Number(r.wait_ms), muteMs: Number(r.mute_ms), effect: r.effect }]),
+      s.map((r) => [
+        r.tenant_id,
+        { enabled: r.enabled, waitMs: Number(r.wait_ms), muteMs: Number(r.mute_ms), effect: r.effect },
+      ]),
     );
     const mutes = new Map<string, { customerId: string; from: number; until: number }[]>();
     for (const r of m)
-      mutes.set(r.tenant_id, [...(mutes.get(r.tenant_id) ?? []), { customerId: r.customer_id, from: Number(r.from_ms), until: Number(r.until_ms) }]);
+      mutes.set(r.tenant_id, [
+        ...(mutes.get(r.tenant_id) ?? []),
+        { customerId: r.customer_id, from: Number(r.from_ms), until: Number(r.until_ms) },
+      ]);
     return { settings, mutes };
   }
 

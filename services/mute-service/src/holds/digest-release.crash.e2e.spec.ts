@@ -24,7 +24,12 @@ describe('digest release: SIGKILL of mute-service mid-release', () => {
       ).rows;
     try {
       await h.call('RuleService', 'CreateRule', {
-        rule: { ruleId: 'hold-brand-y', name: '活动期 品牌 Y 汇总', effect: 'RULE_EFFECT_HOLD', scope: { senderCorpIds: ['brand-y'] } },
+        rule: {
+          ruleId: 'hold-brand-y',
+          name: '活动期 品牌 Y 汇总',
+          effect: 'RULE_EFFECT_HOLD',
+          scope: { senderCorpIds: ['brand-y'] },
+        },
       });
       // The rule is folded into every instance's memory asynchronously: decide once it holds.
       const probe = {
@@ -34,10 +39,14 @@ describe('digest release: SIGKILL of mute-service mid-release', () => {
         senderCorpId: 'brand-y',
         sentAt: new Date(SENT).toISOString(),
       };
-      await eventually(async () => {
-        const { decision } = await h.call('DecideService', 'Decide', { message: probe, dryRun: true });
-        expect(decision.outcome).toBe('OUTCOME_HOLD');
-      }, 30_000, 100);
+      await eventually(
+        async () => {
+          const { decision } = await h.call('DecideService', 'Decide', { message: probe, dryRun: true });
+          expect(decision.outcome).toBe('OUTCOME_HOLD');
+        },
+        30_000,
+        100,
+      );
       const ids = Array.from({ length: MESSAGES }, (_, i) => `m${String(i).padStart(4, '0')}`);
       for (let i = 0; i < MESSAGES; i += 200) {
         const { decisions } = await h.call('DecideService', 'BatchDecide', {
@@ -51,10 +60,14 @@ describe('digest release: SIGKILL of mute-service mid-release', () => {
         });
         expect(decisions.every((d: { outcome: string }) => d.outcome === 'OUTCOME_HOLD')).toBe(true);
       }
-      await eventually(async () => {
-        const { held } = await h.call('HoldService', 'ListHeld', { recipientId: 'alice' });
-        expect(held).toHaveLength(MESSAGES);
-      }, 30_000, 100);
+      await eventually(
+        async () => {
+          const { held } = await h.call('HoldService', 'ListHeld', { recipientId: 'alice' });
+          expect(held).toHaveLength(MESSAGES);
+        },
+        30_000,
+        100,
+      );
 
       // Release, and kill the process once part of the digest is delivered.
       void h.call('HoldService', 'ReleaseDue', { recipientId: 'alice' }).catch(() => undefined);

@@ -20,7 +20,10 @@ export class EventStoreDigestSink implements DigestSink {
     for (const [i, messageId] of digest.messageIds.entries())
       await this.writer.write(
         { stream: messageStream(digest.tenantId, messageId), decider: messageDecider },
-        { type: 'ReleaseHeld', data: { releaseId: digest.digestId, releasedAt: digest.releasedAt, alert: i === 0 } },
+        {
+          type: 'ReleaseHeld',
+          data: { releaseId: digest.digestId, releasedAt: digest.releasedAt, alert: i === 0 },
+        },
         { tenantId: digest.tenantId, actorId: 'mute-service.release', correlationId: data.digestId },
       );
   }

@@ -40,9 +40,10 @@ describe('hold store: a release is one transaction', () => {
   });
 
   async function outboxRows() {
-    const { rows } = await pool.query<{ event_id: string; data: { digestNo: number; messages: { messageId: string }[] } }>(
-      `SELECT event_id, data FROM ${outbox.table} ORDER BY seq`,
-    );
+    const { rows } = await pool.query<{
+      event_id: string;
+      data: { digestNo: number; messages: { messageId: string }[] };
+    }>(`SELECT event_id, data FROM ${outbox.table} ORDER BY seq`);
     return rows;
   }
 

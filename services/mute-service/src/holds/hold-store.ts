@@ -59,7 +59,9 @@ export class OutboxDigestSink implements DigestSink {
 /** A digest's id follows from its place (tenant, recipient, number): a release retried after a crash, which
  * gets the same number, delivers under the same id. */
 export function digestIdOf(schema: string, tenantId: string, recipientId: string, digestNo: number): string {
-  const h = createHash('sha256').update(`${schema}\u0000${tenantId}\u0000${recipientId}\u0000${digestNo}`).digest('hex');
+  const h = createHash('sha256')
+    .update(`${schema}\u0000${tenantId}\u0000${recipientId}\u0000${digestNo}`)
+    .digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
 }
 
@@ -112,7 +114,14 @@ export class HoldStore {
       `CREATE UNIQUE INDEX IF NOT EXISTS mute_digests_release_key ON ${digests} (tenant_id, recipient_id, release_key)
          WHERE release_key IS NOT NULL`,
     ]);
-    return new HoldStore(pool, schema, holds, digests, sink instanceof Outbox ? new OutboxDigestSink(sink) : sink, alerts);
+    return new HoldStore(
+      pool,
+      schema,
+      holds,
+      digests,
+      sink instanceof Outbox ? new OutboxDigestSink(sink) : sink,
+      alerts,
+    );
   }
 
   /** Holds a message (in the caller's transaction or on the pool). A retried hold of the same message is one. */
@@ -125,7 +134,16 @@ export class HoldStore {
        SELECT seq, true AS created FROM ins
        UNION ALL SELECT seq, false FROM ${this.holds} WHERE tenant_id = $1 AND message_id = $2
        LIMIT 1`,
-      [h.tenantId, h.messageId, h.recipientId, h.releaseAt, h.sentAt, JSON.stringify(h.message), h.reason, h.throttleKeys],
+      [
+        h.tenantId,
+        h.messageId,
+        h.recipientId,
+        h.releaseAt,
+        h.sentAt,
+        JSON.stringify(h.message),
+        h.reason,
+        h.throttleKeys,
+      ],
     );
     return { seq: BigInt(rows[0]!.seq), created: rows[0]!.created };
   }
@@ -163,15 +181,13 @@ export class HoldStore {
       );
       const bySeq = new Map(rows.map((r) => [r.seq, r]));
       const plan = planRelease(
-        rows.map(
-          (r): HeldItem => ({
-            seq: BigInt(r.seq),
-            messageId: r.message_id,
-            recipientId,
-            releaseAt: Number(r.release_ms),
-            throttleKeys: r.throttle_keys,
-          }),
-        ),
+        rows.map((r): HeldItem => ({
+          seq: BigInt(r.seq),
+          messageId: r.message_id,
+          recipientId,
+          releaseAt: Number(r.release_ms),
+          throttleKeys: r.throttle_keys,
+        })),
         now,
       );
       if (plan.release.length === 0) return null;
@@ -192,14 +208,24 @@ export class HoldStore {
       await tx.query(
         `INSERT INTO ${this.digests} (digest_id, tenant_id, recipient_id, digest_no, released_at, trigger, release_key, message_ids)
          VALUES ($1, $2, $3, $4, to_timestamp($5 / 1000.0), $6, $7, $8)`,
-        [digest.digestId, tenantId, recipientId, digest.digestNo, now, digest.trigger, options.releaseKey ?? null, digest.messageIds],
+        [
+          digest.digestId,
+          tenantId,
+          recipientId,
+          digest.digestNo,
+          now,
+          digest.trigger,
+          options.releaseKey ?? null,
+          digest.messageIds,
+        ],
       );
       const updated = await tx.query(
         `UPDATE ${this.holds} SET state = 'released', digest_id = $1 WHERE seq = ANY($2::bigint[]) AND state = 'held'`,
         [digest.digestId, plan.release.map((h) => String(h.seq))],
       );
       // The lock makes this impossible; if it ever is not, nothing commits rather than a digest with a hole.
-      if (updated.rowCount !== plan.release.length) throw new Error('a held message changed under the digest lock');
+      if (updated.rowCount !== plan.release.length)
+        throw new Error('a held message changed under the digest lock');
       const data: MessagesReleasedV1 = {
         tenantId,
         recipientId,
@@ -241,7 +267,12 @@ export class HoldStore {
     return out;
   }
 
-  private async byKey(tx: Sql, tenantId: string, recipientId: string, key: string): Promise<Digest | undefined> {
+  private async byKey(
+    tx: Sql,
+    tenantId: string,
+    recipientId: string,
+    key: string,
+  ): Promise<Digest | undefined> {
     const { rows } = await tx.query<DigestRow>(
       `SELECT ${DIGEST_COLUMNS} FROM ${this.digests} WHERE tenant_id = $1 AND recipient_id = $2 AND release_key = $3`,
       [tenantId, recipientId, key],
@@ -257,13 +288,20 @@ export class HoldStore {
     return rows.map(toDigest);
   }
 
-  async held(tenantId: string, recipientId?: string): Promise<{ messageId: string; recipientId: string; releaseAt: number }[]> {
+  async held(
+    tenantId: string,
+    recipientId?: string,
+  ): Promise<{ messageId: string; recipientId: string; releaseAt: number }[]> {
     const { rows } = await this.pool.query<{ message_id: string; recipient_id: string; ms: string }>(
       `SELECT message_id, recipient_id, (extract(epoch FROM release_at) * 1000)::bigint AS ms FROM ${this.holds}
         WHERE tenant_id = $1 AND state = 'held' AND ($2::text IS NULL OR recipient_id = $2) ORDER BY seq`,
       [tenantId, recipientId ?? null],
     );
-    return rows.map((r) => ({ messageId: r.message_id, recipientId: r.recipient_id, releaseAt: Number(r.ms) }));
+    return rows.map((r) => ({
+      messageId: r.message_id,
+      recipientId: r.recipient_id,
+      releaseAt: Number(r.ms),
+    }));
   }
 }
 

@@ -34,7 +34,13 @@ export class HoldGrpcController implements muteFlowV1.HoldServiceController {
     return edge(async () => {
       const meta = caller(this.deps, md, 'rules.manage');
       const held = await this.holds.held(meta.tenantId, r.recipientId || undefined);
-      return { held: held.map((h) => ({ messageId: h.messageId, recipientId: h.recipientId, releaseAt: isoOut(h.releaseAt) })) };
+      return {
+        held: held.map((h) => ({
+          messageId: h.messageId,
+          recipientId: h.recipientId,
+          releaseAt: isoOut(h.releaseAt),
+        })),
+      };
     });
   }
 
@@ -42,7 +48,8 @@ export class HoldGrpcController implements muteFlowV1.HoldServiceController {
     return edge(async () => {
       const meta = caller(this.deps, md, 'rules.manage');
       const recipientId = recipientIn(r.recipientId);
-      if (r.releaseKey && r.releaseKey.length > 128) throw invalid('releaseKey', 'must be at most 128 characters');
+      if (r.releaseKey && r.releaseKey.length > 128)
+        throw invalid('releaseKey', 'must be at most 128 characters');
       const digest = await this.holds.release(meta.tenantId, recipientId, Date.now(), {
         trigger: `grpc:${meta.actorId}`,
         ...(r.releaseKey ? { releaseKey: r.releaseKey } : {}),
@@ -54,7 +61,9 @@ export class HoldGrpcController implements muteFlowV1.HoldServiceController {
   listDigests(r: muteFlowV1.ListDigestsRequest, md?: Metadata) {
     return edge(async () => {
       const meta = caller(this.deps, md, 'rules.manage');
-      return { digests: (await this.holds.listDigests(meta.tenantId, recipientIn(r.recipientId))).map(digestOut) };
+      return {
+        digests: (await this.holds.listDigests(meta.tenantId, recipientIn(r.recipientId))).map(digestOut),
+      };
     });
   }
 }

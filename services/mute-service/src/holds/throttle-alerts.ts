@@ -35,7 +35,12 @@ export class ThrottleAlerts {
   }
 
   async load(now: number): Promise<void> {
-    const { rows } = await this.pool.query<{ tenant_id: string; recipient_id: string; key: string; ms: string }>(
+    const { rows } = await this.pool.query<{
+      tenant_id: string;
+      recipient_id: string;
+      key: string;
+      ms: string;
+    }>(
       `SELECT tenant_id, recipient_id, key, (extract(epoch FROM at) * 1000)::bigint AS ms FROM ${this.table}
         WHERE at >= to_timestamp($1 / 1000.0) ORDER BY at`,
       [now - KEEP_MS],
@@ -53,7 +58,10 @@ export class ThrottleAlerts {
   }
 
   /** Records an alert (idempotent by `ref`: a message id, a digest id) in the caller's transaction. */
-  async record(tx: Sql, a: { tenantId: string; recipientId: string; key: string; at: number; ref: string }): Promise<void> {
+  async record(
+    tx: Sql,
+    a: { tenantId: string; recipientId: string; key: string; at: number; ref: string },
+  ): Promise<void> {
     const r = await tx.query(
       `INSERT INTO ${this.table} (tenant_id, recipient_id, key, at, ref) VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), $5)
        ON CONFLICT DO NOTHING`,

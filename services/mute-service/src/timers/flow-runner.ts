@@ -64,7 +64,10 @@ export class FlowRunner {
 
   async tick(now = Date.now()): Promise<void> {
     try {
-      const handlers = { [UNMUTE_END_TIMER]: this.deps.unmutes.onTimer, ...this.deps.automation.timerHandlers };
+      const handlers = {
+        [UNMUTE_END_TIMER]: this.deps.unmutes.onTimer,
+        ...this.deps.automation.timerHandlers,
+      };
       const fired = await this.deps.timers.fireDue(now, handlers);
       if (fired.failed > 0) this.log.warn(`${fired.failed} timer(s) failed; retried with backoff`);
       if (this.options.sweep) await this.deps.holds.releaseDue(now);

@@ -1,4 +1,11 @@
-import { Inject, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Logger,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { MUTE_COMMERCE_EVENTS_TOPIC_V1, MUTE_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
 import type { EventStore } from '@tagguard/event-store';
 import { TokenVerifier } from '@tagguard/auth';
@@ -55,22 +62,38 @@ class FlowLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
  */
 @Module({})
 export class MuteFlowModule {
-  static forRoot(config: MuteServiceConfig, flow: FlowConfig, seams: FlowSeams, events?: MessageTransport): DynamicModule {
+  static forRoot(
+    config: MuteServiceConfig,
+    flow: FlowConfig,
+    seams: FlowSeams,
+    events?: MessageTransport,
+  ): DynamicModule {
     const schema = config.databaseSchema;
     return {
       module: MuteFlowModule,
-      controllers: [UnmuteGrpcController, HoldGrpcController, AutomationGrpcController, CommerceEventsKafkaController],
+      controllers: [
+        UnmuteGrpcController,
+        HoldGrpcController,
+        AutomationGrpcController,
+        CommerceEventsKafkaController,
+      ],
       providers: [
         {
           provide: FLOW_POOL,
           useFactory: () => {
             const pool = new Pool({ connectionString: config.databaseUrl, max: 5 });
-            pool.on('error', (e) => new Logger('MuteFlow').warn(`an idle database connection broke: ${e.message}`));
+            pool.on('error', (e) =>
+              new Logger('MuteFlow').warn(`an idle database connection broke: ${e.message}`),
+            );
             return pool;
           },
         },
         { provide: Outbox, useFactory: (pool: Pool) => Outbox.create(pool, schema), inject: [FLOW_POOL] },
-        { provide: TimerStore, useFactory: (pool: Pool) => TimerStore.create(pool, schema), inject: [FLOW_POOL] },
+        {
+          provide: TimerStore,
+          useFactory: (pool: Pool) => TimerStore.create(pool, schema),
+          inject: [FLOW_POOL],
+        },
         {
           provide: Inbox,
           useFactory: (pool: Pool) => Inbox.create(pool, schema),
@@ -78,12 +101,14 @@ export class MuteFlowModule {
         },
         {
           provide: HoldStore,
-          useFactory: (pool: Pool, writer: MuteWriter) => HoldStore.create(pool, schema, new EventStoreDigestSink(writer)),
+          useFactory: (pool: Pool, writer: MuteWriter) =>
+            HoldStore.create(pool, schema, new EventStoreDigestSink(writer)),
           inject: [FLOW_POOL, MuteWriter],
         },
         {
           provide: UnmuteStore,
-          useFactory: (pool: Pool, timers: TimerStore, outbox: Outbox) => UnmuteStore.create(pool, schema, timers, outbox),
+          useFactory: (pool: Pool, timers: TimerStore, outbox: Outbox) =>
+            UnmuteStore.create(pool, schema, timers, outbox),
           inject: [FLOW_POOL, TimerStore, Outbox],
         },
         {
@@ -94,9 +119,28 @@ export class MuteFlowModule {
         },
         {
           provide: HoldFeed,
-          useFactory: (pool: Pool, store: EventStore, holds: HoldStore, unmutes: UnmuteStore, registry?: ComponentRegistry) =>
-            HoldFeed.create(pool, schema, store, holds, unmutes, registry?.register({ name: 'mute-service.hold-feed', kind: 'projection' })),
-          inject: [FLOW_POOL, MUTE_EVENT_STORE, HoldStore, UnmuteStore, { token: COMPONENT_REGISTRY, optional: true }],
+          useFactory: (
+            pool: Pool,
+            store: EventStore,
+            holds: HoldStore,
+            unmutes: UnmuteStore,
+            registry?: ComponentRegistry,
+          ) =>
+            HoldFeed.create(
+              pool,
+              schema,
+              store,
+              holds,
+              unmutes,
+              registry?.register({ name: 'mute-service.hold-feed', kind: 'projection' }),
+            ),
+          inject: [
+            FLOW_POOL,
+            MUTE_EVENT_STORE,
+            HoldStore,
+            UnmuteStore,
+            { token: COMPONENT_REGISTRY, optional: true },
+          ],
         },
         {
           provide: FLOW_RUNNER,
@@ -123,14 +167,26 @@ export class MuteFlowModule {
                 activeUnmutes: seams.unmutes,
                 automationView: seams.automation,
                 ...(publisher ? { publisher } : {}),
-                ...(registry ? { component: registry.register({ name: 'mute-service.flow', kind: 'process' }) } : {}),
+                ...(registry
+                  ? { component: registry.register({ name: 'mute-service.flow', kind: 'process' }) }
+                  : {}),
               },
               { tickMs: flow.tickMs, sweep: flow.sweep },
             );
           },
-          inject: [TimerStore, HoldStore, UnmuteStore, StoreVisitAutomation, Outbox, { token: COMPONENT_REGISTRY, optional: true }],
+          inject: [
+            TimerStore,
+            HoldStore,
+            UnmuteStore,
+            StoreVisitAutomation,
+            Outbox,
+            { token: COMPONENT_REGISTRY, optional: true },
+          ],
         },
-        { provide: MUTE_EDGE, useFactory: () => ({ verifier: new TokenVerifier(config.auth.pem) }) satisfies EdgeDeps },
+        {
+          provide: MUTE_EDGE,
+          useFactory: () => ({ verifier: new TokenVerifier(config.auth.pem) }) satisfies EdgeDeps,
+        },
         FlowLifecycle,
       ],
     };

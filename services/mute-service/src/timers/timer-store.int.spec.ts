@@ -15,7 +15,9 @@ describe('durable timers', () => {
     schema = `mute_timers_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
     timers = await TimerStore.create(pool, schema);
     effects = table(schema, 'effects');
-    await pool.query(`CREATE TABLE ${effects} (timer_id text NOT NULL, at timestamptz NOT NULL DEFAULT now())`);
+    await pool.query(
+      `CREATE TABLE ${effects} (timer_id text NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
+    );
   });
   afterAll(() => pool.end());
   beforeAll(() => Promise.all(Array.from({ length: 16 }, () => pool.query('SELECT pg_sleep(0.05)'))));
@@ -25,11 +27,19 @@ describe('durable timers', () => {
     await tx.query(`INSERT INTO ${effects} (timer_id) VALUES ($1)`, [t.timerId]);
   };
   const fired = async () =>
-    (await pool.query<{ timer_id: string }>(`SELECT timer_id FROM ${effects} ORDER BY timer_id`)).rows.map((r) => r.timer_id);
+    (await pool.query<{ timer_id: string }>(`SELECT timer_id FROM ${effects} ORDER BY timer_id`)).rows.map(
+      (r) => r.timer_id,
+    );
 
   it('Given 40 due timers, When 6 firers run at once, Then each timer fires exactly once', async () => {
     for (let i = 0; i < 40; i += 1)
-      await timers.schedule(pool, { timerId: `t${String(i).padStart(2, '0')}`, tenantId: 'x', kind: 'k', dueAt: T, payload: {} });
+      await timers.schedule(pool, {
+        timerId: `t${String(i).padStart(2, '0')}`,
+        tenantId: 'x',
+        kind: 'k',
+        dueAt: T,
+        payload: {},
+      });
     const handler = async (tx: PoolClient, t: DueTimer) => {
       await record(tx, t);
       await new Promise((r) => setTimeout(r, 5));
@@ -41,7 +51,13 @@ describe('durable timers', () => {
   });
 
   it('Given a timer not yet due, When the firer runs, Then it waits; at its due time it fires', async () => {
-    await timers.schedule(pool, { timerId: 'later', tenantId: 'x', kind: 'k', dueAt: T + 60_000, payload: { a: 1 } });
+    await timers.schedule(pool, {
+      timerId: 'later',
+      tenantId: 'x',
+      kind: 'k',
+      dueAt: T + 60_000,
+      payload: { a: 1 },
+    });
     expect(await timers.fireDue(T, { k: record })).toEqual({ fired: 0, failed: 0 });
     expect(await timers.nextDue()).toBe(T + 60_000);
     expect(await timers.fireDue(T + 60_000, { k: record })).toEqual({ fired: 1, failed: 0 });

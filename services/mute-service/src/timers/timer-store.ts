@@ -127,8 +127,15 @@ export class TimerStore {
     return { fired, failed };
   }
 
-  async get(timerId: string): Promise<{ state: string; attempts: number; dueAt: number; lastError: string | null } | undefined> {
-    const { rows } = await this.pool.query<{ state: string; attempts: number; due_ms: string; last_error: string | null }>(
+  async get(
+    timerId: string,
+  ): Promise<{ state: string; attempts: number; dueAt: number; lastError: string | null } | undefined> {
+    const { rows } = await this.pool.query<{
+      state: string;
+      attempts: number;
+      due_ms: string;
+      last_error: string | null;
+    }>(
       `SELECT state, attempts, (extract(epoch FROM due_at) * 1000)::bigint AS due_ms, last_error FROM ${this.table} WHERE timer_id = $1`,
       [timerId],
     );

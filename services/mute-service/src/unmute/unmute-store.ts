@@ -149,7 +149,10 @@ export class UnmuteStore {
     const unmuteId = c.unmuteId ?? randomUUID();
     return inTransaction(this.pool, async (tx) => {
       const existing = await this.load(tx, c.tenantId, unmuteId, true);
-      const [started] = decideUnmute({ type: 'StartTemporaryUnmute', ...c, unmuteId }, UnmuteStore.state(existing));
+      const [started] = decideUnmute(
+        { type: 'StartTemporaryUnmute', ...c, unmuteId },
+        UnmuteStore.state(existing),
+      );
       if (started?.type !== 'TemporaryUnmuteStarted') throw new Error('unreachable');
       await tx.query(
         `INSERT INTO ${this.unmutes} (tenant_id, unmute_id, tag_id, tag_name, actor_id, starts_at, ends_at)
@@ -202,7 +205,12 @@ export class UnmuteStore {
     });
   };
 
-  private async end(tx: PoolClient, tenantId: string, unmuteId: string, command: UnmuteCommand): Promise<UnmuteReport> {
+  private async end(
+    tx: PoolClient,
+    tenantId: string,
+    unmuteId: string,
+    command: UnmuteCommand,
+  ): Promise<UnmuteReport> {
     const row = await this.load(tx, tenantId, unmuteId, true);
     if (!row) throw new FlowError('MUTE.NOT_FOUND', `no unmute ${unmuteId}`, 'unmuteId');
     let state = UnmuteStore.state(row);
@@ -276,7 +284,9 @@ export class UnmuteStore {
 
   /** The unmutes the engine is given for a tenant's decisions (it checks their bounds against sentAt). */
   async inForce(tenantId: string): Promise<TemporaryUnmute[]> {
-    const { rows } = await this.pool.query<Row>(this.select('u.tenant_id = $1 AND u.ended_at IS NULL'), [tenantId]);
+    const { rows } = await this.pool.query<Row>(this.select('u.tenant_id = $1 AND u.ended_at IS NULL'), [
+      tenantId,
+    ]);
     return rows.map((r) => ({
       unmuteId: r.unmute_id,
       tagId: r.tag_id,
@@ -291,7 +301,13 @@ export class UnmuteStore {
     const { rows } = await this.pool.query<Row>(this.select('u.ended_at IS NULL'));
     return rows.map((r) => ({
       tenantId: r.tenant_id,
-      unmute: { unmuteId: r.unmute_id, tagId: r.tag_id, actorId: r.actor_id, startsAt: Number(r.starts_ms), endsAt: Number(r.ends_ms) },
+      unmute: {
+        unmuteId: r.unmute_id,
+        tagId: r.tag_id,
+        actorId: r.actor_id,
+        startsAt: Number(r.starts_ms),
+        endsAt: Number(r.ends_ms),
+      },
     }));
   }
 
@@ -313,7 +329,11 @@ export class UnmuteStore {
     const row = await this.load(this.pool, tenantId, unmuteId, false);
     if (!row) throw new FlowError('MUTE.NOT_FOUND', `no unmute ${unmuteId}`, 'unmuteId');
     if (!row.report)
-      throw new FlowError('MUTE.FAILED_PRECONDITION', `unmute ${unmuteId} is still in force until ${iso(Number(row.ends_ms))}`, 'unmuteId');
+      throw new FlowError(
+        'MUTE.FAILED_PRECONDITION',
+        `unmute ${unmuteId} is still in force until ${iso(Number(row.ends_ms))}`,
+        'unmuteId',
+      );
     return row.report;
   }
 }

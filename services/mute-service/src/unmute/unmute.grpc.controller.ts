@@ -69,7 +69,11 @@ export class UnmuteGrpcController implements muteFlowV1.UnmuteServiceController 
       // Find by tag: the tag must be one mute-service's copy of tag-service knows.
       const copy = await this.copies.tenant(meta.tenantId);
       if (copy.parentOf(tagId) === undefined)
-        throw new FlowError('MUTE.NOT_FOUND', `tag ${tagId} is not in mute-service's copy of the tags`, 'tagId');
+        throw new FlowError(
+          'MUTE.NOT_FOUND',
+          `tag ${tagId} is not in mute-service's copy of the tags`,
+          'tagId',
+        );
       if (r.unmuteId && r.unmuteId.length > 128) throw invalid('unmuteId', 'must be at most 128 characters');
       const unmute = await this.unmutes.start({
         tenantId: meta.tenantId,

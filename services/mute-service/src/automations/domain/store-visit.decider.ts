@@ -98,7 +98,12 @@ export function decideStoreVisit(command: StoreVisitCommand, state: StoreVisitSt
         { type: 'PurchaseRecorded', purchaseId: command.purchaseId, at: command.at },
       ];
       if (state.mute && command.at >= state.mute.from)
-        events.push({ type: 'AutomationMuteLifted', muteId: state.mute.muteId, at: command.at, reason: 'purchase' });
+        events.push({
+          type: 'AutomationMuteLifted',
+          muteId: state.mute.muteId,
+          at: command.at,
+          reason: 'purchase',
+        });
       return events;
     }
     case 'CheckVisit': {
@@ -119,7 +124,9 @@ export function decideStoreVisit(command: StoreVisitCommand, state: StoreVisitSt
     }
     case 'ExpireAutomationMute':
       if (!state.mute || state.mute.muteId !== command.muteId || command.now < state.mute.until) return [];
-      return [{ type: 'AutomationMuteLifted', muteId: command.muteId, at: state.mute.until, reason: 'expired' }];
+      return [
+        { type: 'AutomationMuteLifted', muteId: command.muteId, at: state.mute.until, reason: 'expired' },
+      ];
     default: {
       const never: never = command;
       throw new Error(`unknown command ${JSON.stringify(never)}`);

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { loadDevPrivateKey, signToken } from '@tagguard/auth';
 import { protoRoot } from '@tagguard/grpc-runtime';
-import { freePort, startServiceProcess, tagguardClient, testInfra, type ServiceProcess } from '@tagguard/testing';
+import {
+  freePort,
+  startServiceProcess,
+  tagguardClient,
+  testInfra,
+  type ServiceProcess,
+} from '@tagguard/testing';
 import type { Caller } from '../../testing/mute-service-harness';
 
 type Service = 'RuleService' | 'DecideService' | 'UnmuteService' | 'HoldService' | 'AutomationService';
@@ -25,7 +31,11 @@ export class FlowHarness {
   private readonly clients = new Map<Service, grpc.Client>();
   proc!: ServiceProcess;
   readonly schema: string;
-  readonly tenant: Caller = { tenantId: `t-${randomUUID().slice(0, 8)}`, actorId: 'admin-1', roles: ['tenant_admin'] };
+  readonly tenant: Caller = {
+    tenantId: `t-${randomUUID().slice(0, 8)}`,
+    actorId: 'admin-1',
+    roles: ['tenant_admin'],
+  };
 
   private constructor(readonly port: number) {
     this.schema = `mute_flow_${port}_${randomUUID().slice(0, 6)}`;
@@ -67,7 +77,12 @@ export class FlowHarness {
   private client(service: Service): grpc.Client {
     let c = this.clients.get(service);
     if (!c) {
-      c = tagguardClient<grpc.Client>(this.address, FILES[service], protoRoot(), ['tagguard', 'mute', 'v1', service]);
+      c = tagguardClient<grpc.Client>(this.address, FILES[service], protoRoot(), [
+        'tagguard',
+        'mute',
+        'v1',
+        service,
+      ]);
       this.clients.set(service, c);
     }
     return c;
@@ -79,7 +94,12 @@ export class FlowHarness {
     return m;
   }
 
-  call<T = Loose>(service: Service, method: string, request: object, caller: Caller = this.tenant): Promise<T> {
+  call<T = Loose>(
+    service: Service,
+    method: string,
+    request: object,
+    caller: Caller = this.tenant,
+  ): Promise<T> {
     const client = this.client(service) as unknown as Record<
       string,
       (r: object, m: grpc.Metadata, cb: (e: grpc.ServiceError | null, v: T) => void) => void
