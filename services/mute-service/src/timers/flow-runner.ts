@@ -84,6 +84,7 @@ export class FlowRunner {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
+    await this.deps.publisher?.close();
     this.deps.component?.set('stopped');
   }
 }
