@@ -4,7 +4,6 @@ import { Outbox } from '../timers/outbox';
 import { createTables, inTransaction, table, type Sql } from '../timers/sql';
 import { planRelease, type HeldItem } from './domain/digest';
 import { MUTE_DELIVERIES_TOPIC, type MessagesReleasedV1 } from './flow-topics';
-import type { ThrottleAlerts } from './throttle-alerts';
 
 export type HoldInput = {
   tenantId: string;
@@ -88,15 +87,9 @@ export class HoldStore {
     readonly holds: string,
     readonly digests: string,
     private readonly sink: DigestSink,
-    private readonly alerts?: ThrottleAlerts,
   ) {}
 
-  static async create(
-    pool: Pool,
-    schema: string,
-    sink: DigestSink | Outbox,
-    alerts?: ThrottleAlerts,
-  ): Promise<HoldStore> {
+  static async create(pool: Pool, schema: string, sink: DigestSink | Outbox): Promise<HoldStore> {
     const holds = table(schema, 'mute_holds');
     const digests = table(schema, 'mute_digests');
     await createTables(pool, schema, 'mute-holds', [
@@ -120,7 +113,6 @@ export class HoldStore {
       holds,
       digests,
       sink instanceof Outbox ? new OutboxDigestSink(sink) : sink,
-      alerts,
     );
   }
 
@@ -244,9 +236,6 @@ export class HoldStore {
         }),
       };
       await this.sink.deliver(tx, digest, data);
-      if (this.alerts)
-        for (const key of plan.throttleKeys)
-          await this.alerts.record(tx, { tenantId, recipientId, key, at: now, ref: digest.digestId });
       await options.beforeCommit?.(tx);
       return digest;
     });
