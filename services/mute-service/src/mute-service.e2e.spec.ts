@@ -233,6 +233,19 @@ describe('mute-service (PostgreSQL + Kafka + gRPC)', () => {
     ]);
   }, 20_000);
 
+  it('ends DecideStream at the first bad request with INVALID_ARGUMENT naming the field', async () => {
+    const admin = MuteServiceHarness.admin();
+    const ended = await svc.streamFailure<{ decision: Decision }>(
+      [
+        { message: fromPartner('s1', 'x'), dryRun: true },
+        { message: { messageId: 's2', recipientId: 'x' }, dryRun: true },
+      ],
+      admin,
+    );
+    expect(ended.answers.map((a) => a.decision.messageId)).toEqual(['s1']);
+    expect(ended).toMatchObject({ code: status.INVALID_ARGUMENT, field: 'message.sender' });
+  }, 20_000);
+
   it('keeps the tag copy idempotent: a replayed members event does not undo a later removal', async () => {
     const admin = MuteServiceHarness.admin();
     const t = admin.tenantId;
@@ -316,6 +329,86 @@ describe('mute-service (PostgreSQL + Kafka + gRPC)', () => {
     expect(mine()[0]!.key).toBe(`${t}/e1`);
   }, 90_000);
 
+  it('dead-letters an ingest message that does not validate, naming the field, and delivers nothing for it', async () => {
+    const admin = MuteServiceHarness.admin();
+    const t = admin.tenantId;
+    const kafka = new Kafka({
+      clientId: 'mute-e2e-dlt',
+      brokers: testInfra().kafkaBrokers,
+      logLevel: logLevel.NOTHING,
+    });
+    const dlt = kafka.consumer({ groupId: `mute-e2e-dlt-${randomUUID()}` });
+    const parked: { reason: string; value: string }[] = [];
+    await transport.ensureTopics(['mute-service.ingest.dlt']);
+    await dlt.connect();
+    await dlt.subscribe({ topic: 'mute-service.ingest.dlt', fromBeginning: true });
+    await dlt.run({
+      eachMessage: async ({ message: m }) => {
+        parked.push({ reason: String(m.headers?.['tg-dlt-reason'] ?? ''), value: m.value!.toString() });
+      },
+    });
+    try {
+      const ingest = (messageId: string, over: object = {}) =>
+        message(t, MUTE_MESSAGES_TOPIC_V1, MUTE_MESSAGE_RECEIVED_V1, `${t}/e1`, {
+          messageId,
+          recipientId: 'e1',
+          sender: { kind: 'employee', employeeId: 'x' },
+          senderCorpId: null,
+          urgency: 'normal',
+          sentAt: '2026-12-01T03:00:00Z',
+          ...over,
+        });
+      await publisher.publish([ingest('bad-1', { urgency: 'very' }), ingest('good-1')]);
+      const mine = () => delivered.filter((d) => (d.value.data ?? d.value).tenantId === t);
+      await eventually(
+        () => expect(mine().map((d) => (d.value.data ?? d.value).messageId)).toEqual(['good-1']),
+        30_000,
+        200,
+      );
+      const hit = await eventually(
+        () => {
+          const found = parked.find((p) => p.value.includes(t));
+          expect(found).toBeDefined();
+          return found!;
+        },
+        30_000,
+        200,
+      );
+      expect(hit.reason).toContain('urgency');
+      // Nothing was recorded for it: deciding bad-1 now is a first decision.
+      const now = await svc.decide<{ decision: Decision }>(
+        'Decide',
+        { message: { ...fromPartner('bad-1', 'e1') } },
+        admin,
+      );
+      expect(now.decision).toMatchObject({ recorded: true, replayed: false });
+    } finally {
+      await dlt.disconnect();
+    }
+  }, 90_000);
+
+  it('asks for a role: none is PERMISSION_DENIED; mute.decide may decide but not write rules', async () => {
+    const nobody = MuteServiceHarness.admin(undefined, []);
+    const gateway = MuteServiceHarness.admin(undefined, ['mute.decide']);
+    expect(await svc.failure('CreateRule', rule('r1'), nobody)).toMatchObject({
+      code: status.PERMISSION_DENIED,
+    });
+    expect(
+      await svc.failure('Decide', { message: fromPartner('m1', 'e1') }, nobody, 'DecideService'),
+    ).toMatchObject({
+      code: status.PERMISSION_DENIED,
+    });
+    expect(await svc.failure('CreateRule', rule('r1'), gateway)).toMatchObject({
+      code: status.PERMISSION_DENIED,
+    });
+    const d = await svc.decide<{ decision: Decision }>(
+      'Decide',
+      { message: fromPartner('m1', 'e1'), dryRun: true },
+      gateway,
+    );
+    expect(d.decision.outcome).toBe('OUTCOME_NOTIFY');
+  }, 30_000);
+
   it('refuses bad input with INVALID_ARGUMENT naming the field, and writes nothing', async () => {
     const admin = MuteServiceHarness.admin();
     const bad = await svc.failure(
@@ -354,6 +447,47 @@ describe('mute-service (PostgreSQL + Kafka + gRPC)', () => {
     );
     expect(now.decision).toMatchObject({ recorded: true, replayed: false });
   }, 60_000);
+
+  it("reads schedules in the recipient's own time zone once set", async () => {
+    const admin = MuteServiceHarness.admin();
+    await svc.call<Write>(
+      'CreateRule',
+      rule('night', {
+        scope: {},
+        effect: 'RULE_EFFECT_HOLD',
+        schedule: { parts: [{ weekly: { start: '19:00', end: '09:00' } }] },
+      }),
+      admin,
+    );
+    // 13:30 UTC: 21:30 in Shanghai (the default, held), 14:30 in Berlin.
+    const m = { ...fromPartner('tz', 'e1'), sentAt: '2026-12-01T13:30:00Z' };
+    const at = async () =>
+      (
+        await svc.decide<{ decision: Decision & { timeZone: string } }>(
+          'Decide',
+          { message: m, dryRun: true },
+          admin,
+        )
+      ).decision;
+    expect(await at()).toMatchObject({ outcome: 'OUTCOME_HOLD', timeZone: 'Asia/Shanghai' });
+    const set = await svc.call<Write>('SetTimeZone', { employeeId: 'e1', timeZone: 'Europe/Berlin' }, admin);
+    expect(set.result.changed).toBe(true);
+    await eventually(
+      async () => expect(await at()).toMatchObject({ outcome: 'OUTCOME_NOTIFY', timeZone: 'Europe/Berlin' }),
+      10_000,
+      100,
+    );
+    const listed = await svc.call<{ timeZones: { employeeId: string; timeZone: string }[] }>(
+      'ListRules',
+      {},
+      admin,
+    );
+    expect(listed.timeZones).toEqual([
+      expect.objectContaining({ employeeId: 'e1', timeZone: 'Europe/Berlin' }),
+    ]);
+    const bad = await svc.failure('SetTimeZone', { employeeId: 'e1', timeZone: 'Berlin' }, admin);
+    expect(bad).toMatchObject({ code: status.INVALID_ARGUMENT, field: 'time_zone' });
+  }, 30_000);
 
   it('answers a stale expected_revision ABORTED naming the field: one of two concurrent writers wins', async () => {
     const admin = MuteServiceHarness.admin();

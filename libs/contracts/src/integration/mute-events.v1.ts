@@ -90,6 +90,11 @@ export type MuteIntegrationEventV1 =
       type: 'mute.green_channel_changed.v1';
       data: Base & { channelId: string; channel: unknown; removed: boolean; by: string };
     }
+  /** A recipient's own IANA zone (null: back to the tenant's default, Asia/Shanghai). */
+  | {
+      type: 'mute.recipient_time_zone_changed.v1';
+      data: Base & { employeeId: string; timeZone: string | null; by: string };
+    }
   | {
       type: 'mute.message_decided.v1';
       data: Base & {
@@ -135,6 +140,7 @@ export type MuteIntegrationEventV1 =
 export const MUTE_INTEGRATION_TYPES_V1: readonly MuteIntegrationEventV1['type'][] = [
   'mute.rule_changed.v1',
   'mute.green_channel_changed.v1',
+  'mute.recipient_time_zone_changed.v1',
   'mute.message_decided.v1',
   'mute.message_released.v1',
   'mute.temporary_unmute_started.v1',

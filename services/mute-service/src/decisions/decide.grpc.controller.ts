@@ -1,8 +1,7 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { Controller, Inject } from '@nestjs/common';
 import { muteDecideV1 } from '@tagguard/contracts';
-import { toGrpcError } from '@tagguard/grpc-runtime';
-import { concatMap, from, Observable } from 'rxjs';
+import { concatMap, from, type Observable } from 'rxjs';
 import { caller, edge, MUTE_EDGE, type EdgeDeps } from '../edge';
 import { invalid } from '../write/mute.errors';
 import { decisionOut, messageIn } from '../wire';
@@ -47,32 +46,24 @@ export class DecideGrpcController implements muteDecideV1.DecideServiceControlle
     });
   }
 
-  /** One answer per request, in order; the first bad request ends the stream with its error. */
+  /** One answer per request, in order; the first bad request ends the stream with its error (mapped by the
+   * service's error filter, as a unary call's). */
   decideStream(
     requests: Observable<muteDecideV1.DecideStreamRequest>,
     md?: Metadata,
   ): Observable<muteDecideV1.DecideStreamResponse> {
     let meta: ReturnType<typeof caller> | undefined;
-    return new Observable((subscriber) => {
-      const inner = requests
-        .pipe(
-          concatMap((r) =>
-            from(
-              edge(async () => {
-                meta ??= caller(this.deps, md, 'decide');
-                const message = messageIn(r.message, meta.tenantId, Date.now());
-                const answer = await this.decisions.decide(message, meta, r.dryRun);
-                return { decision: decisionOut(answer.decision, answer.replayed, answer.recorded) };
-              }),
-            ),
-          ),
-        )
-        .subscribe({
-          next: (v) => subscriber.next(v),
-          error: (e: unknown) => subscriber.error(toGrpcError(e)),
-          complete: () => subscriber.complete(),
-        });
-      return () => inner.unsubscribe();
-    });
+    return requests.pipe(
+      concatMap((r) =>
+        from(
+          edge(async () => {
+            meta ??= caller(this.deps, md, 'decide');
+            const message = messageIn(r.message, meta.tenantId, Date.now());
+            const answer = await this.decisions.decide(message, meta, r.dryRun);
+            return { decision: decisionOut(answer.decision, answer.replayed, answer.recorded) };
+          }),
+        ),
+      ),
+    );
   }
 }

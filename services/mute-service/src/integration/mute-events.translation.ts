@@ -62,6 +62,14 @@ export function toIntegrationMessage(recorded: RecordedEvent): IntegrationMessag
         `green-channel/${channel.channelId}`,
       );
     }
+    case 'RecipientTimeZoneSet':
+      return publish(
+        {
+          type: 'mute.recipient_time_zone_changed.v1',
+          data: { ...base, employeeId: event.data.employeeId, timeZone: event.data.timeZone, by },
+        },
+        `time-zone/${event.data.employeeId}`,
+      );
     case 'MessageDecided': {
       const d = event.data;
       return publish(

@@ -62,7 +62,10 @@ export function ruleSetOf(tenantId: string, state: RulesState, position: bigint)
   const greenChannels = new Map(
     [...state.channels].filter(([, h]) => !h.removed).map(([id, h]) => [id, h.value]),
   );
-  return { tenantId, rules, greenChannels, settings: defaultSettings(), position };
+  const timeZones = new Map(
+    [...state.timeZones].filter(([, h]) => !h.removed).map(([id, h]) => [id, h.value]),
+  );
+  return { tenantId, rules, greenChannels, settings: { ...defaultSettings(), timeZones }, position };
 }
 
 /**

@@ -82,6 +82,13 @@ export class RuleGrpcController implements muteRuleV1.RuleServiceController {
     }));
   }
 
+  setTimeZone(r: muteRuleV1.SetTimeZoneRequest, md?: Metadata): Promise<Write> {
+    return this.write('SetTimeZone', r, md, () => ({
+      type: 'SetTimeZone',
+      data: { employeeId: r.employeeId, timeZone: r.timeZone || null },
+    }));
+  }
+
   /** From the write side's state (this process's cache, then the stream's tail): a write is listed at once. */
   listRules(_r: muteRuleV1.ListRulesRequest, md?: Metadata): Promise<muteRuleV1.ListRulesResponse> {
     return edge(async () => {
@@ -96,6 +103,10 @@ export class RuleGrpcController implements muteRuleV1.RuleServiceController {
       );
       return {
         rules: live.map((h) => ({ rule: ruleOut(h.value), revision: String(h.revision) })),
+        timeZones: [...state.timeZones]
+          .filter(([, h]) => !h.removed)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([employeeId, h]) => ({ employeeId, timeZone: h.value, revision: String(h.revision) })),
         snapshot: this.memory.position.toString(),
       };
     });

@@ -124,6 +124,24 @@ export class MuteServiceHarness {
     });
   }
 
+  /** DecideStream that is expected to end with an error: the answers before it, and its status and field. */
+  streamFailure<T = Record<string, unknown>>(requests: object[], caller: Caller) {
+    const client = this.client('DecideService') as unknown as {
+      decideStream(m: grpc.Metadata): grpc.ClientDuplexStream<object, T>;
+    };
+    const call = client.decideStream(this.metadata(caller));
+    const answers: T[] = [];
+    return new Promise<{ answers: T[]; code: grpc.status; field: string }>((resolve, reject) => {
+      call.on('data', (d: T) => answers.push(d));
+      call.on('error', (e: grpc.ServiceError) =>
+        resolve({ answers, code: e.code, field: String(e.metadata.get('tg-field')[0] ?? '') }),
+      );
+      call.on('end', () => reject(new Error('the stream ended without an error')));
+      for (const r of requests) call.write(r);
+      call.end();
+    });
+  }
+
   async failure(method: string, request: object, caller?: Caller, service: Service = 'RuleService') {
     try {
       await this.call(method, request, caller, service);

@@ -72,6 +72,14 @@ function checkPart(part: SchedulePart, field: string): void {
   }
 }
 
+export function checkZone(zone: string, field: string): void {
+  try {
+    assertZone(zone);
+  } catch {
+    throw invalid(field, `"${zone}" is not an IANA time zone`);
+  }
+}
+
 export function checkRule(rule: MuteRule): void {
   checkId(rule.ruleId, 'rule.ruleId');
   if (rule.parentId !== null) checkId(rule.parentId, 'rule.parentId');
@@ -85,13 +93,7 @@ export function checkRule(rule: MuteRule): void {
     s.parts.forEach((p, i) => checkPart(p, `rule.schedule.parts[${i}]`));
     if (s.calendar && !CALENDARS.has(s.calendar))
       throw invalid('rule.schedule.calendar', `must be one of ${[...CALENDARS].join(', ')}`);
-    if (s.timeZone) {
-      try {
-        assertZone(s.timeZone);
-      } catch {
-        throw invalid('rule.schedule.timeZone', `"${s.timeZone}" is not an IANA time zone`);
-      }
-    }
+    if (s.timeZone) checkZone(s.timeZone, 'rule.schedule.timeZone');
   }
   if (rule.activeFrom !== null && rule.activeUntil !== null && rule.activeUntil <= rule.activeFrom)
     throw invalid('rule.activeUntil', 'must be after activeFrom');

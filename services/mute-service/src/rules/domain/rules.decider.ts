@@ -1,7 +1,7 @@
 import type { GreenChannel, MuteRule } from '@tagguard/mute-engine';
 import type { Decider } from '../../write/decider';
 import { MuteError } from '../../write/mute.errors';
-import { checkChannel, checkId, checkRule } from './rule-validation';
+import { checkChannel, checkId, checkRule, checkZone } from './rule-validation';
 
 /** An object of the tenant's rules stream and the stream revision it last changed at (kept when removed). */
 type Held<T> = { value: T; revision: number; removed: boolean };
@@ -9,6 +9,8 @@ type Held<T> = { value: T; revision: number; removed: boolean };
 export type RulesState = {
   rules: ReadonlyMap<string, Held<MuteRule>>;
   channels: ReadonlyMap<string, Held<GreenChannel>>;
+  /** Recipients' own IANA zones (removed: back to the tenant's default). */
+  timeZones: ReadonlyMap<string, Held<string>>;
 };
 
 // Fat events: each carries the object's whole state, so the relay and the memory need nothing else.
@@ -18,7 +20,8 @@ export type RulesEvent =
   | { type: 'MuteRuleRemoved'; data: { rule: MuteRule } }
   | { type: 'GreenChannelCreated'; data: { channel: GreenChannel } }
   | { type: 'GreenChannelUpdated'; data: { channel: GreenChannel } }
-  | { type: 'GreenChannelRemoved'; data: { channel: GreenChannel } };
+  | { type: 'GreenChannelRemoved'; data: { channel: GreenChannel } }
+  | { type: 'RecipientTimeZoneSet'; data: { employeeId: string; timeZone: string | null } };
 
 export type RulesCommand =
   | { type: 'CreateRule'; data: { rule: MuteRule } }
@@ -26,7 +29,8 @@ export type RulesCommand =
   | { type: 'RemoveRule'; data: { ruleId: string } }
   | { type: 'CreateGreenChannel'; data: { channel: GreenChannel } }
   | { type: 'UpdateGreenChannel'; data: { channel: GreenChannel } }
-  | { type: 'RemoveGreenChannel'; data: { channelId: string } };
+  | { type: 'RemoveGreenChannel'; data: { channelId: string } }
+  | { type: 'SetTimeZone'; data: { employeeId: string; timeZone: string | null } };
 
 const live = <T>(held: Held<T> | undefined): T | undefined =>
   held && !held.removed ? held.value : undefined;
@@ -58,7 +62,7 @@ function childrenOf(ruleId: string, state: RulesState): string[] {
  * a rule with nested rules cannot be removed.
  */
 export const rulesDecider: Decider<RulesState, RulesCommand, RulesEvent> = {
-  initialState: () => ({ rules: new Map(), channels: new Map() }),
+  initialState: () => ({ rules: new Map(), channels: new Map(), timeZones: new Map() }),
 
   evolve(state, event, revision) {
     switch (event.type) {
@@ -81,6 +85,12 @@ export const rulesDecider: Decider<RulesState, RulesCommand, RulesEvent> = {
           removed: event.type === 'GreenChannelRemoved',
         });
         return { ...state, channels };
+      }
+      case 'RecipientTimeZoneSet': {
+        const timeZones = new Map(state.timeZones);
+        const { employeeId, timeZone } = event.data;
+        timeZones.set(employeeId, { value: timeZone ?? '', revision, removed: timeZone === null });
+        return { ...state, timeZones };
       }
     }
   },
@@ -149,6 +159,13 @@ export const rulesDecider: Decider<RulesState, RulesCommand, RulesEvent> = {
           throw new MuteError('MUTE.NOT_FOUND', `green channel "${channelId}" does not exist`, 'channelId');
         return [{ type: 'GreenChannelRemoved', data: { channel: current } }];
       }
+      case 'SetTimeZone': {
+        const { employeeId, timeZone } = command.data;
+        checkId(employeeId, 'employeeId');
+        if (timeZone !== null) checkZone(timeZone, 'timeZone');
+        const current = live(state.timeZones.get(employeeId)) ?? null;
+        return current === timeZone ? [] : [{ type: 'RecipientTimeZoneSet', data: { employeeId, timeZone } }];
+      }
       default: {
         const never: never = command;
         throw new Error(`unknown command ${JSON.stringify(never)}`);
@@ -157,6 +174,10 @@ export const rulesDecider: Decider<RulesState, RulesCommand, RulesEvent> = {
   },
 
   revisionOf(command, state) {
+    if (command.type === 'SetTimeZone') {
+      const zone = state.timeZones.get(command.data.employeeId);
+      return zone && !zone.removed ? zone.revision : -1;
+    }
     const held =
       command.type === 'CreateRule' || command.type === 'UpdateRule'
         ? state.rules.get(command.data.rule.ruleId)

@@ -162,6 +162,37 @@ describe('rules decider', () => {
         .then([{ type: 'GreenChannelRemoved', data: { channel } }]));
   });
 
+  describe('recipient time zones', () => {
+    const set = (timeZone: string | null): RulesEvent => ({
+      type: 'RecipientTimeZoneSet',
+      data: { employeeId: 'e1', timeZone },
+    });
+
+    it('Given none, When a recipient gets Europe/Berlin, Then it is set', () =>
+      spec
+        .given([])
+        .when({ type: 'SetTimeZone', data: { employeeId: 'e1', timeZone: 'Europe/Berlin' } })
+        .then([set('Europe/Berlin')]));
+
+    it('Given Europe/Berlin, When it is set again, Then nothing is written', () =>
+      spec
+        .given([set('Europe/Berlin')])
+        .when({ type: 'SetTimeZone', data: { employeeId: 'e1', timeZone: 'Europe/Berlin' } })
+        .then([]));
+
+    it('Given Europe/Berlin, When it is cleared, Then the recipient is back to the default', () =>
+      spec
+        .given([set('Europe/Berlin')])
+        .when({ type: 'SetTimeZone', data: { employeeId: 'e1', timeZone: null } })
+        .then([set(null)]));
+
+    it('When the zone is not an IANA zone, Then INVALID_ARGUMENT on timeZone', () =>
+      spec
+        .given([])
+        .when({ type: 'SetTimeZone', data: { employeeId: 'e1', timeZone: 'Berlin' } })
+        .thenFails('MUTE.INVALID_ARGUMENT', 'timeZone'));
+  });
+
   it('revisionOf: the stream revision the object last changed at', () => {
     const { state } = spec.given([
       created(rule('r1')),
