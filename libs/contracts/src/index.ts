@@ -67,10 +67,20 @@ export {
   type AccessDeniedIntegrationEventV1,
   type AccessDeniedV1,
 } from './integration/access-denied.v1';
-
+export {
+  CommerceEventError,
+  MUTE_COMMERCE_EVENTS_TOPIC_V1,
+  MUTE_COMMERCE_TYPES_V1,
+  muteCommerceEventKeyV1,
+  parseMuteCommerceEventV1,
+  type MuteCommerceEventV1,
+  type PurchaseCompletedV1,
+  type StoreVisitedV1,
+} from './integration/mute-commerce-events.v1';
 export * as muteTypesV1 from './generated/tagguard/mute/v1/mute_types';
 export * as muteRuleV1 from './generated/tagguard/mute/v1/rule_service';
 export * as muteDecideV1 from './generated/tagguard/mute/v1/decide_service';
+export * as muteFlowV1 from './generated/tagguard/mute/v1/flow_service';
 export {
   MUTE_DELIVERIES_TOPIC_V1,
   MUTE_DELIVERY_V1,

@@ -19,6 +19,7 @@ import {
 } from '@tagguard/messaging';
 import { ComponentRegistry } from '@tagguard/telemetry';
 import { DataSource } from 'typeorm';
+import type { DecisionOverlay } from './automations/automation-view';
 import type { MuteServiceConfig } from './config/mute-service.config';
 import { CopyEventsKafkaController } from './copies/copy-events.kafka.controller';
 import { LocalCopies } from './copies/local-copies';
@@ -78,6 +79,7 @@ export class MuteServiceModule {
     config: MuteServiceConfig,
     events?: MessageTransport,
     unmutes: UnmuteSource = NO_UNMUTES,
+    overlay?: DecisionOverlay,
   ): DynamicModule {
     return {
       module: MuteServiceModule,
@@ -128,7 +130,7 @@ export class MuteServiceModule {
         {
           provide: MessageDecisions,
           useFactory: (memory: MuteMemory, copies: LocalCopies, writer: MuteWriter, source: UnmuteSource) =>
-            new MessageDecisions(memory, copies, writer, source),
+            new MessageDecisions(memory, copies, writer, source, Date.now, overlay),
           inject: [MuteMemory, LocalCopies, MuteWriter, UNMUTE_SOURCE],
         },
         {

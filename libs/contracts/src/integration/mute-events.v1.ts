@@ -118,7 +118,23 @@ export type MuteIntegrationEventV1 =
     }
   | {
       type: 'mute.temporary_unmute_ended.v1';
-      data: Base & { unmuteId: string; tagId: string; endedAt: string; messagesLetThrough: number };
+      /** `report`: the operation report (who, what, when, how long, the messages let through). */
+      data: Base & {
+        unmuteId: string;
+        tagId: string;
+        endedAt: string;
+        messagesLetThrough: number;
+        report?: unknown;
+      };
+    }
+  /** The store-visit automation muted a customer who did not buy within the wait (its `from`/`until`). */
+  | {
+      type: 'mute.customer_muted_by_automation.v1';
+      data: Base & { customerId: string; muteId: string; visitId: string; from: string; until: string };
+    }
+  | {
+      type: 'mute.automation_mute_lifted.v1';
+      data: Base & { customerId: string; muteId: string; at: string; reason: 'purchase' | 'expired' };
     };
 
 export const MUTE_INTEGRATION_TYPES_V1: readonly MuteIntegrationEventV1['type'][] = [
@@ -129,6 +145,8 @@ export const MUTE_INTEGRATION_TYPES_V1: readonly MuteIntegrationEventV1['type'][
   'mute.message_released.v1',
   'mute.temporary_unmute_started.v1',
   'mute.temporary_unmute_ended.v1',
+  'mute.customer_muted_by_automation.v1',
+  'mute.automation_mute_lifted.v1',
 ];
 
 const TYPES = new Set<string>(MUTE_INTEGRATION_TYPES_V1);

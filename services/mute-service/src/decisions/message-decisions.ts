@@ -5,6 +5,7 @@ import {
   type MuteDecision,
   type MuteMessage,
 } from '@tagguard/mute-engine';
+import type { DecisionOverlay } from '../automations/automation-view';
 import type { LocalCopies } from '../copies/local-copies';
 import type { MuteMemory } from '../memory/mute-memory';
 import { messageDecider, type RecordedDecision } from '../messages/domain/message.decider';
@@ -46,15 +47,21 @@ export class MessageDecisions {
     private readonly writer: MuteWriter,
     private readonly unmutes: UnmuteSource,
     private readonly clock: () => number = Date.now,
+    /** The flow features' additions (the store-visit automation's rule and tag). */
+    private readonly overlay?: DecisionOverlay,
   ) {}
 
   async evaluate(message: MuteMessage): Promise<MuteDecision> {
     const copy = await this.copies.tenant(message.tenantId);
+    const base = { rules: this.memory.ruleSet(message.tenantId), tags: copy };
+    const { rules, tags } = this.overlay
+      ? this.overlay.apply(message.tenantId, message.sentAt, base.rules, base.tags)
+      : base;
     return decide({
       message,
-      rules: this.memory.ruleSet(message.tenantId),
+      rules,
       directory: copy.directory,
-      tags: copy,
+      tags,
       holidays: this.holidays,
       unmutes: this.unmutes.active(message.tenantId, message.sentAt),
       throttle: this.memory.throttle,

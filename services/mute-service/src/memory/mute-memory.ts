@@ -13,18 +13,38 @@ const DAY_MS = 86_400_000;
 export class DecisionThrottleCounts implements ThrottleCounts {
   private readonly alertsBy = new Map<string, Map<string, number>>();
 
+  /** Held messages' throttle keys, until their release (a digest's alert counts under them). */
+  private readonly held = new Map<string, { recipientId: string; keys: string[] }>();
+
   record(decision: RecordedDecision): void {
-    if (decision.outcome !== 'NOTIFY') return;
     const { recipientId, messageId, sentAt } = decision.message;
-    for (const t of decision.throttles) {
-      const key = `${recipientId}|${t.key}`;
-      let byMessage = this.alertsBy.get(key);
-      if (!byMessage) this.alertsBy.set(key, (byMessage = new Map()));
-      byMessage.set(messageId, sentAt);
-      // A day is the longest throttle period: older alerts never count again.
-      if (byMessage.size > 1_000)
-        for (const [id, at] of byMessage) if (at < sentAt - 2 * DAY_MS) byMessage.delete(id);
-    }
+    if (decision.outcome === 'HOLD' && decision.throttles.length > 0)
+      this.held.set(messageId, { recipientId, keys: decision.throttles.map((t) => t.key) });
+    if (decision.outcome !== 'NOTIFY') return;
+    for (const t of decision.throttles) this.count(`${recipientId}|${t.key}`, messageId, sentAt);
+  }
+
+  /** A released digest alerts once (D69, D-G1: on its first message): one alert under that message's keys. */
+  recordRelease(delivery: {
+    messageId: string;
+    alert: boolean;
+    deliveredAt: number;
+    releaseId: string | null;
+  }): void {
+    const held = this.held.get(delivery.messageId);
+    if (!held || delivery.releaseId === null) return;
+    this.held.delete(delivery.messageId);
+    if (!delivery.alert) return;
+    for (const k of held.keys)
+      this.count(`${held.recipientId}|${k}`, `release:${delivery.releaseId}`, delivery.deliveredAt);
+  }
+
+  private count(key: string, id: string, at: number): void {
+    let byId = this.alertsBy.get(key);
+    if (!byId) this.alertsBy.set(key, (byId = new Map()));
+    byId.set(id, at);
+    // A day is the longest throttle period: older alerts never count again.
+    if (byId.size > 1_000) for (const [old, when] of byId) if (when < at - 2 * DAY_MS) byId.delete(old);
   }
 
   alerts(recipientId: string, key: string, periodStart: number): number {
@@ -86,7 +106,9 @@ export class MuteMemory {
               held.position = encodePosition(e.position);
               delete held.ruleSet;
               this.tenants.set(tenantId, held);
-            } else if (category === MESSAGE_CATEGORY && e.type === 'MessageDecided')
+            } else if (category === MESSAGE_CATEGORY && e.type === 'MessageDelivered')
+              this.throttle.recordRelease(e.data as Parameters<DecisionThrottleCounts['recordRelease']>[0]);
+            else if (category === MESSAGE_CATEGORY && e.type === 'MessageDecided')
               this.throttle.record(e.data as RecordedDecision);
           }
           this.folded = encodePosition(events[events.length - 1]!.position);

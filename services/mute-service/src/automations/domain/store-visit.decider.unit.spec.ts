@@ -1,0 +1,116 @@
+import { given } from '@tagguard/testing';
+import {
+  evolveStoreVisit,
+  initialStoreVisitState,
+  mutedAt,
+  storeVisitDecider,
+  type StoreVisitEvent,
+} from './store-visit.decider';
+
+const H = 3_600_000;
+const T0 = Date.parse('2026-03-10T02:00:00Z');
+const policy = { waitMs: 48 * H, muteMs: 7 * 24 * H };
+const spec = given(storeVisitDecider);
+const visited: StoreVisitEvent = {
+  type: 'StoreVisitRecorded',
+  visitId: 'v1',
+  storeId: 's-shanghai-1',
+  at: T0,
+  checkAt: T0 + 48 * H,
+};
+const muted: StoreVisitEvent = {
+  type: 'CustomerMutedForNoPurchase',
+  muteId: 'visit:v1',
+  visitId: 'v1',
+  from: T0 + 48 * H,
+  until: T0 + 48 * H + 7 * 24 * H,
+};
+
+describe('store visit automation', () => {
+  it('Given a customer, When they scan in a store, Then the visit waits 48 h for a purchase', () => {
+    spec([])
+      .when({ type: 'RecordStoreVisit', visitId: 'v1', storeId: 's-shanghai-1', at: T0, policy })
+      .then([visited]);
+  });
+
+  it('Given a recorded visit, When the same visit arrives again, Then nothing new', () => {
+    spec([visited])
+      .when({ type: 'RecordStoreVisit', visitId: 'v1', storeId: 's-shanghai-1', at: T0, policy })
+      .then([]);
+  });
+
+  it('Given a visit and no purchase, When the 48 h timer fires, Then the customer is muted from then for the period', () => {
+    spec([visited])
+      .when({ type: 'CheckVisit', visitId: 'v1', now: T0 + 48 * H + 20, policy })
+      .then([muted]);
+  });
+
+  it('Given a visit, When the timer fires before 48 h have passed, Then nothing', () => {
+    spec([visited])
+      .when({ type: 'CheckVisit', visitId: 'v1', now: T0 + 47 * H, policy })
+      .then([]);
+  });
+
+  it('Given a visit then a purchase within 48 h, When the timer fires, Then the customer is not muted', () => {
+    spec([visited, { type: 'PurchaseRecorded', purchaseId: 'p1', at: T0 + 5 * H }])
+      .when({ type: 'CheckVisit', visitId: 'v1', now: T0 + 48 * H, policy })
+      .then([]);
+  });
+
+  it('Given a muted customer, When they complete a purchase, Then the mute is lifted', () => {
+    spec([visited, muted])
+      .when({ type: 'RecordPurchase', purchaseId: 'p1', at: T0 + 60 * H })
+      .then([
+        { type: 'PurchaseRecorded', purchaseId: 'p1', at: T0 + 60 * H },
+        { type: 'AutomationMuteLifted', muteId: 'visit:v1', at: T0 + 60 * H, reason: 'purchase' },
+      ]);
+  });
+
+  it('Given a purchase already recorded, When it is delivered again, Then nothing', () => {
+    spec([{ type: 'PurchaseRecorded', purchaseId: 'p1', at: T0 }])
+      .when({ type: 'RecordPurchase', purchaseId: 'p1', at: T0 })
+      .then([]);
+  });
+
+  it('Given a muted customer, When the mute timer fires at its end, Then it is lifted as expired; fired again, nothing', () => {
+    spec([visited, muted])
+      .when({ type: 'ExpireAutomationMute', muteId: 'visit:v1', now: T0 + 300 * H })
+      .then([
+        { type: 'AutomationMuteLifted', muteId: 'visit:v1', at: T0 + 48 * H + 7 * 24 * H, reason: 'expired' },
+      ]);
+    spec([
+      visited,
+      muted,
+      { type: 'AutomationMuteLifted', muteId: 'visit:v1', at: T0 + 60 * H, reason: 'purchase' },
+    ])
+      .when({ type: 'ExpireAutomationMute', muteId: 'visit:v1', now: T0 + 300 * H })
+      .then([]);
+  });
+
+  it('Given a purchase that arrived before the visit it answers (out of order), When the visit arrives, Then it waits for nothing', () => {
+    spec([{ type: 'PurchaseRecorded', purchaseId: 'p1', at: T0 + H }])
+      .when({ type: 'RecordStoreVisit', visitId: 'v1', storeId: 's1', at: T0, policy })
+      .then([]);
+  });
+
+  it('Given a wait of zero hours, When a visit is recorded, Then INVALID_ARGUMENT names waitHours', () => {
+    spec([])
+      .when({
+        type: 'RecordStoreVisit',
+        visitId: 'v1',
+        storeId: 's1',
+        at: T0,
+        policy: { ...policy, waitMs: 0 },
+      })
+      .thenThrows({ code: 'MUTE.INVALID_ARGUMENT', field: 'waitHours' });
+  });
+
+  it('Given a mute, When asked at instants, Then muted only inside [from, until)', () => {
+    const s = [visited, muted].reduce(evolveStoreVisit, initialStoreVisitState);
+    expect([mutedAt(s, T0), mutedAt(s, T0 + 48 * H), mutedAt(s, T0 + 48 * H + 7 * 24 * H)]).toEqual([
+      false,
+      true,
+      false,
+    ]);
+  });
+});

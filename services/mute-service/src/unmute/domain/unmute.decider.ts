@@ -1,0 +1,176 @@
+import { FlowError, invalid } from './unmute.errors';
+
+/** The longest one-click unmute: a week. Longer is a rule change, not a temporary unmute. */
+export const MAX_UNMUTE_HOURS = 168;
+const HOUR_MS = 3_600_000;
+
+export type UnmuteEvent =
+  | {
+      type: 'TemporaryUnmuteStarted';
+      unmuteId: string;
+      tenantId: string;
+      tagId: string;
+      tagName: string;
+      actorId: string;
+      startsAt: number;
+      endsAt: number;
+    }
+  | {
+      type: 'TemporaryUnmuteEnded';
+      unmuteId: string;
+      endedAt: number;
+      /** Who ended it: the actor who stopped it early, or `system` when its timer ran out. */
+      endedBy: string;
+      reason: 'expired' | 'stopped';
+    };
+
+export type UnmuteCommand =
+  | {
+      type: 'StartTemporaryUnmute';
+      unmuteId: string;
+      tenantId: string;
+      tagId: string;
+      tagName: string;
+      actorId: string;
+      hours: number;
+      now: number;
+    }
+  /** The durable timer at endsAt (may fire late, or twice after a crash: a second end is a no-op). */
+  | { type: 'ExpireTemporaryUnmute'; now: number }
+  | { type: 'StopTemporaryUnmute'; actorId: string; now: number };
+
+export type UnmuteState =
+  | { status: 'none' }
+  | {
+      status: 'active' | 'ended';
+      started: Extract<UnmuteEvent, { type: 'TemporaryUnmuteStarted' }>;
+      ended: Extract<UnmuteEvent, { type: 'TemporaryUnmuteEnded' }> | null;
+    };
+
+export const initialUnmuteState: UnmuteState = { status: 'none' };
+
+export function evolveUnmute(state: UnmuteState, event: UnmuteEvent): UnmuteState {
+  switch (event.type) {
+    case 'TemporaryUnmuteStarted':
+      return { status: 'active', started: event, ended: null };
+    case 'TemporaryUnmuteEnded':
+      return state.status === 'none' ? state : { ...state, status: 'ended', ended: event };
+  }
+}
+
+export function decideUnmute(command: UnmuteCommand, state: UnmuteState): UnmuteEvent[] {
+  switch (command.type) {
+    case 'StartTemporaryUnmute': {
+      if (state.status !== 'none')
+        throw new FlowError('MUTE.ALREADY_EXISTS', `unmute ${command.unmuteId} exists`, 'unmuteId');
+      if (!command.tagId) throw invalid('tagId', 'a temporary unmute names a tag');
+      if (!Number.isInteger(command.hours) || command.hours < 1 || command.hours > MAX_UNMUTE_HOURS)
+        throw invalid('hours', `hours must be a whole number from 1 to ${MAX_UNMUTE_HOURS}`);
+      return [
+        {
+          type: 'TemporaryUnmuteStarted',
+          unmuteId: command.unmuteId,
+          tenantId: command.tenantId,
+          tagId: command.tagId,
+          tagName: command.tagName,
+          actorId: command.actorId,
+          startsAt: command.now,
+          endsAt: command.now + command.hours * HOUR_MS,
+        },
+      ];
+    }
+    case 'ExpireTemporaryUnmute':
+      if (state.status !== 'active') return [];
+      // A timer firing early (clock skew between instances) must not cut the unmute short.
+      if (command.now < state.started.endsAt) return [];
+      return [
+        {
+          type: 'TemporaryUnmuteEnded',
+          unmuteId: state.started.unmuteId,
+          endedAt: state.started.endsAt,
+          endedBy: 'system',
+          reason: 'expired',
+        },
+      ];
+    case 'StopTemporaryUnmute':
+      if (state.status === 'none') throw new FlowError('MUTE.NOT_FOUND', 'no such unmute', 'unmuteId');
+      if (state.status === 'ended') return [];
+      return [
+        {
+          type: 'TemporaryUnmuteEnded',
+          unmuteId: state.started.unmuteId,
+          endedAt: Math.min(command.now, state.started.endsAt),
+          endedBy: command.actorId,
+          reason: 'stopped',
+        },
+      ];
+    default: {
+      const never: never = command;
+      throw new Error(`unknown command ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+export const unmuteDecider = {
+  decide: decideUnmute,
+  evolve: evolveUnmute,
+  initialState: initialUnmuteState,
+};
+
+/** A message the unmute let through: its decision's winner was this unmute. */
+export type PassedMessage = {
+  messageId: string;
+  recipientId: string;
+  /** `partner_staff:corp/staff`, `external_customer:id`, `employee:id`. */
+  sender: string;
+  senderCorpId: string | null;
+  sentAt: number;
+  /** What the message would have been without the unmute (the runner-up's effect), when known. */
+  otherwise: 'NOTIFY' | 'SILENT' | 'HOLD' | null;
+};
+
+export type UnmuteReport = {
+  unmuteId: string;
+  tenantId: string;
+  tagId: string;
+  tagName: string;
+  unmutedBy: string;
+  startedAt: number;
+  plannedEndAt: number;
+  endedAt: number;
+  endedBy: string;
+  reason: 'expired' | 'stopped';
+  durationMs: number;
+  /** In the order they were sent. */
+  messages: PassedMessage[];
+  messageCount: number;
+  recipientCount: number;
+  senderCount: number;
+};
+
+/** The operation report of an ended unmute (who unmuted what, when, how long, what got through because of it). */
+export function unmuteReport(state: UnmuteState, passed: readonly PassedMessage[]): UnmuteReport {
+  if (state.status !== 'ended' || !state.ended)
+    throw new FlowError('MUTE.FAILED_PRECONDITION', 'the unmute has not ended', 'unmuteId');
+  const { started, ended } = state;
+  const messages = passed
+    .filter((m) => m.sentAt >= started.startsAt && m.sentAt < ended.endedAt)
+    .sort((a, b) => a.sentAt - b.sentAt || (a.messageId < b.messageId ? -1 : 1));
+  return {
+    unmuteId: started.unmuteId,
+    tenantId: started.tenantId,
+    tagId: started.tagId,
+    tagName: started.tagName,
+    unmutedBy: started.actorId,
+    startedAt: started.startsAt,
+    plannedEndAt: started.endsAt,
+    endedAt: ended.endedAt,
+    endedBy: ended.endedBy,
+    reason: ended.reason,
+    durationMs: ended.endedAt - started.startsAt,
+    messages,
+    messageCount: messages.length,
+    recipientCount: new Set(messages.map((m) => m.recipientId)).size,
+    senderCount: new Set(messages.map((m) => m.sender)).size,
+  };
+}
