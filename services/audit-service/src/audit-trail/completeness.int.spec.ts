@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadDevPrivateKey, signToken } from '@tagguard/auth';
 import {
@@ -65,7 +65,7 @@ const denial = (topic: string, rpc: string) =>
   });
 
 /** Every method of every service in tagguard.audit.v1, from the .proto files (C's and E's included). */
-function auditMethods(): { service: string; method: string; serverStream: boolean }[] {
+function auditMethods(): { service: string; file: string; method: string; serverStream: boolean }[] {
   const root = new protobuf.Root();
   root.resolvePath = (_o, target) => (target.startsWith('/') ? target : join(protoRoot(), target));
   const dir = join(protoRoot(), 'tagguard/audit/v1');
@@ -80,9 +80,16 @@ function auditMethods(): { service: string; method: string; serverStream: boolea
   return pkg.nestedArray
     .filter((n): n is protobuf.Service => n instanceof protobuf.Service)
     .flatMap((s) =>
-      s.methodsArray.map((m) => ({ service: s.name, method: m.name, serverStream: !!m.responseStream })),
+      s.methodsArray.map((m) => ({
+        service: s.name,
+        file: relative(protoRoot(), s.filename!),
+        method: m.name,
+        serverStream: !!m.responseStream,
+      })),
     );
 }
+
+const AUDIT_METHODS = auditMethods();
 
 describe('the trail holds every service’s changes and denied attempts; only its readers read it', () => {
   let service: RunningGrpcService;
@@ -94,10 +101,7 @@ describe('the trail holds every service’s changes and denied attempts; only it
 
   const client = (serviceName: string): grpc.Client => {
     if (!clients.has(serviceName)) {
-      const file = `tagguard/audit/v1/${serviceName
-        .replace(/Service$/, '')
-        .replace(/([a-z])([A-Z])/g, '$1_$2')
-        .toLowerCase()}_service.proto`;
+      const file = AUDIT_METHODS.find((m) => m.service === serviceName)!.file;
       clients.set(
         serviceName,
         tagguardClient(`127.0.0.1:${port}`, file, protoRoot(), ['tagguard', 'audit', 'v1', serviceName]),
@@ -208,7 +212,7 @@ describe('the trail holds every service’s changes and denied attempts; only it
     ).resolves.toMatchObject({ ok: true });
   }, 180_000);
 
-  it.each(auditMethods())(
+  it.each(AUDIT_METHODS)(
     '$service/$method refuses a caller without a reader role, and the refusal is in its trail',
     async ({ service: s, method, serverStream }) => {
       const denied = call(s, method, {}, token(tenantB, `intruder-${method}`, ['employee']), serverStream);
