@@ -14,6 +14,7 @@ export {
   type TagIntegrationEventV1,
 } from './integration/tag-events.v1';
 export * as auditV1 from './generated/tagguard/audit/v1/audit_service';
+export * as auditReportsV1 from './generated/tagguard/audit/v1/report_service';
 export * as directoryV1 from './generated/tagguard/sync/v1/directory_service';
 export * as connectorV1 from './generated/tagguard/sync/v1/connector_service';
 export * as policyV1 from './generated/tagguard/permission/v1/policy_service';

@@ -5,9 +5,11 @@ import { canonicalOf, splitFrontier, type IncomingRecord } from './audit-records
 import {
   appendLeaves,
   consistencyProof,
+  fromNodes,
   inclusionPath,
   leafHash,
   nodeId,
+  nodesRead,
   rootOfFrontier,
   subtreeHash,
   withStoredNodes,
@@ -15,6 +17,7 @@ import {
   type NodeKey,
 } from './tree/rfc9162';
 import { logIdOf, verifyTreeHead, type SignedTreeHead } from './tree/tree-head';
+import type { IssuedTreeHead } from './tree-heads';
 
 export interface StoredRecordRow {
   leaf_index: string;
@@ -80,6 +83,8 @@ export interface TrailVerdict {
 /** Reads one schema's audit log: trees, stored subtrees, records; proofs and the full re-verification. */
 export class AuditLogReader {
   private readonly s: string;
+  /** The size of the latest head each tenant's proofs were last made against: the next proof's guess. */
+  private readonly latestHeadSize = new Map<string, number>();
 
   constructor(
     private readonly pool: Pool,
@@ -98,6 +103,10 @@ export class AuditLogReader {
   }
 
   /** Every stored node (level 0 from the records) among `keys`, in one round trip. */
+  private fetchNodesOf(tenantId: string) {
+    return (treeId: number) => this.fetchNodes(tenantId, treeId);
+  }
+
   private fetchNodes(tenantId: string, treeId: number) {
     return async (keys: NodeKey[]): Promise<Map<string, Hash>> => {
       const leaves = keys.filter((k) => k.level === 0).map((k) => k.index);
@@ -138,6 +147,170 @@ export class AuditLogReader {
       }),
       fetch,
     );
+  }
+
+  /**
+   * The tree row and one signed head — the latest, or the latest issued for `size` (> 0) — in one query.
+   */
+  async treeAndHead(tenantId: string, size: number): Promise<{ tree?: TreeRow; head?: IssuedTreeHead }> {
+    const { rows } = await this.pool.query<{
+      tree_id: number;
+      size: string;
+      frontier: Buffer;
+      tree_size: string | null;
+      timestamp_ms: string | null;
+      root_hash: Buffer | null;
+      signature: Buffer | null;
+      key_id: string | null;
+      witness_status: string | null;
+    }>(
+      `SELECT t.tree_id, t.size, t.frontier, h.tree_size, h.timestamp_ms, h.root_hash, h.signature, h.key_id,
+         h.witness_status
+       FROM ${this.s}.merkle_trees t LEFT JOIN LATERAL (
+         SELECT * FROM ${this.s}.tree_heads h WHERE h.tree_id = t.tree_id AND ($2::bigint = 0 OR h.tree_size = $2)
+         ORDER BY h.tree_size DESC, h.timestamp_ms DESC LIMIT 1) h ON true
+       WHERE t.tenant_id = $1`,
+      [tenantId, size],
+    );
+    const row = rows[0];
+    if (!row) return {};
+    const tree = { treeId: row.tree_id, size: Number(row.size), frontier: splitFrontier(row.frontier) };
+    if (row.tree_size === null) return { tree };
+    return {
+      tree,
+      head: {
+        logId: logIdOf(tenantId),
+        treeSize: Number(row.tree_size),
+        timestampMs: Number(row.timestamp_ms),
+        rootHash: row.root_hash!,
+        signature: row.signature!,
+        keyId: row.key_id!,
+        witnessStatus: row.witness_status!,
+      },
+    };
+  }
+
+  /**
+   * Everything GetInclusionProof needs — tree, head, record and the audit path's stored nodes — in ONE
+   * query when the leaf index is named and the proof's tree size is known or guessed right (the size
+   * asked for, else the latest head's size this reader last saw); otherwise a second query for the path.
+   */
+  async inclusionBundle(
+    tenantId: string,
+    by: { eventId: string } | { leafIndex: number },
+    size: number,
+  ): Promise<{
+    tree?: TreeRow;
+    head?: IssuedTreeHead;
+    row?: StoredRecordRow;
+    proofFor: (n: number) => Promise<Hash[]>;
+  }> {
+    const guess = size || this.latestHeadSize.get(tenantId) || 0;
+    const planned =
+      'leafIndex' in by && by.leafIndex < guess ? { index: by.leafIndex, size: guess } : undefined;
+    const keys = planned ? nodesRead((get) => inclusionPath(get, planned.index, planned.size)) : [];
+    const leaves = keys.filter((k) => k.level === 0).map((k) => k.index);
+    const inner = keys.filter((k) => k.level > 0);
+    const result = await this.pool.query<{
+      part: string;
+      j: Record<string, unknown> | null;
+      level: number;
+      idx: string;
+      hash: Buffer;
+    }>(
+      `WITH t AS (SELECT tree_id, size, frontier FROM ${this.s}.merkle_trees WHERE tenant_id = $1)
+         SELECT 'tree' AS part, jsonb_build_object('tree_id', t.tree_id, 'size', t.size::text,
+             'frontier', encode(t.frontier, 'base64'),
+             'head', (SELECT jsonb_build_object('tree_size', h.tree_size::text, 'timestamp_ms', h.timestamp_ms::text,
+                 'root_hash', encode(h.root_hash, 'base64'), 'signature', encode(h.signature, 'base64'),
+                 'key_id', h.key_id, 'witness_status', h.witness_status)
+               FROM ${this.s}.tree_heads h WHERE h.tree_id = t.tree_id AND ($2::bigint = 0 OR h.tree_size = $2)
+               ORDER BY h.tree_size DESC, h.timestamp_ms DESC LIMIT 1),
+             'record', (SELECT jsonb_build_object('leaf_index', r.leaf_index::text, 'event_id', r.event_id::text,
+                 'tenant_id', r.tenant_id, 'event_type', r.event_type, 'actor_id', r.actor_id,
+                 'subject_id', r.subject_id, 'correlation_id', r.correlation_id,
+                 'occurred_ms', floor(extract(epoch FROM r.occurred_at) * 1000)::text,
+                 'recorded_ms', floor(extract(epoch FROM r.recorded_at) * 1000)::text, 'data', r.data,
+                 'leaf_hash', encode(r.leaf_hash, 'base64'))
+               FROM ${this.s}.audit_records r
+               WHERE r.tenant_id = $1 AND ${'leafIndex' in by ? 'r.leaf_index = $3::bigint' : 'r.event_id = $3::uuid'})) AS j,
+           NULL::smallint AS level, NULL::bigint AS idx, NULL::bytea AS hash
+         FROM t
+         UNION ALL
+         SELECT 'node', NULL, 0, leaf_index, leaf_hash FROM ${this.s}.audit_records
+         WHERE tenant_id = $1 AND leaf_index = ANY($4::bigint[]) AND leaf_hash IS NOT NULL
+         UNION ALL
+         SELECT 'node', NULL, n.level, n.idx, n.hash FROM ${this.s}.merkle_nodes n
+         JOIN unnest($5::smallint[], $6::bigint[]) AS k(level, idx) ON n.level = k.level AND n.idx = k.idx
+         WHERE n.tree_id = (SELECT tree_id FROM t)`,
+      [
+        tenantId,
+        size,
+        'leafIndex' in by ? by.leafIndex : by.eventId,
+        leaves,
+        inner.map((k) => k.level),
+        inner.map((k) => k.index),
+      ],
+    );
+    const treePart = result.rows.find((r) => r.part === 'tree')?.j;
+    const nodeRows = result.rows.filter((r) => r.part === 'node');
+    const fetch = this.fetchNodesOf(tenantId);
+    if (!treePart) return { proofFor: () => Promise.reject(new Error('no tree')) };
+    const j = treePart as {
+      tree_id: number;
+      size: string;
+      frontier: string;
+      head: Record<string, string> | null;
+      record: (Record<string, string> & { data: unknown }) | null;
+    };
+    const tree: TreeRow = {
+      treeId: j.tree_id,
+      size: Number(j.size),
+      frontier: splitFrontier(Buffer.from(j.frontier, 'base64')),
+    };
+    const head: IssuedTreeHead | undefined = j.head
+      ? {
+          logId: logIdOf(tenantId),
+          treeSize: Number(j.head['tree_size']),
+          timestampMs: Number(j.head['timestamp_ms']),
+          rootHash: Buffer.from(j.head['root_hash']!, 'base64'),
+          signature: Buffer.from(j.head['signature']!, 'base64'),
+          keyId: j.head['key_id']!,
+          witnessStatus: j.head['witness_status']!,
+        }
+      : undefined;
+    if (size === 0 && head) {
+      if (this.latestHeadSize.size >= 10_000) this.latestHeadSize.clear();
+      this.latestHeadSize.set(tenantId, head.treeSize);
+    }
+    const r = j.record;
+    const row: StoredRecordRow | undefined = r
+      ? {
+          leaf_index: r['leaf_index']!,
+          event_id: r['event_id']!,
+          tenant_id: r['tenant_id']!,
+          event_type: r['event_type']!,
+          actor_id: r['actor_id']!,
+          subject_id: r['subject_id']!,
+          correlation_id: r['correlation_id']!,
+          occurred_at: new Date(Number(r['occurred_ms'])),
+          recorded_at: new Date(Number(r['recorded_ms'])),
+          data: r.data,
+          leaf_hash: r['leaf_hash'] ? Buffer.from(r['leaf_hash'], 'base64') : null,
+        }
+      : undefined;
+    const found = new Map(nodeRows.map((n) => [nodeId({ level: n.level, index: Number(n.idx) }), n.hash]));
+    return {
+      tree,
+      ...(head ? { head } : {}),
+      ...(row ? { row } : {}),
+      proofFor: async (n: number) => {
+        const index = Number(row!.leaf_index);
+        const compute = (get: Parameters<typeof inclusionPath>[0]) => inclusionPath(get, index, n);
+        if (planned && planned.index === index && planned.size === n) return fromNodes(compute, found);
+        return withStoredNodes(compute, fetch(tree.treeId));
+      },
+    };
   }
 
   async record(

@@ -37,6 +37,10 @@ export async function createAuditRecordsTable(pool: Pool, schema: string): Promi
   await pool.query(
     `CREATE UNIQUE INDEX IF NOT EXISTS audit_records_leaf ON ${s}.audit_records (tenant_id, leaf_index)`,
   );
+  // Empty once every record is a leaf: the start-up backfill (leaf-backfill.ts) finds the rest by it.
+  await pool.query(
+    `CREATE INDEX IF NOT EXISTS audit_records_unplaced ON ${s}.audit_records (tenant_id, seq) WHERE leaf_index IS NULL`,
+  );
   await pool.query(`CREATE TABLE IF NOT EXISTS ${s}.merkle_trees (
     tree_id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     tenant_id text NOT NULL UNIQUE,
@@ -111,76 +115,142 @@ export const splitFrontier = (bytes: Buffer): Hash[] =>
   Array.from({ length: bytes.length / 32 }, (_, i) => bytes.subarray(i * 32, i * 32 + 32));
 
 type LockedTree = { tree_id: number; size: string; frontier: Buffer };
+export type TreeState = { treeId: number; size: number; frontier: Buffer };
+
+/**
+ * The last (size, right edge) this process wrote per tenant tree. Only a guess: an append writes on it
+ * only if the row still holds exactly that size and edge (compared in the same statement), so a stale
+ * entry (another instance appended, or our transaction rolled back) costs one retry under the row lock,
+ * never a wrong node.
+ */
+export class KnownTrees {
+  private readonly trees = new Map<string, TreeState>();
+
+  constructor(private readonly max = 10_000) {}
+
+  get(key: string): TreeState | undefined {
+    return this.trees.get(key);
+  }
+
+  remember(key: string, state: TreeState): void {
+    this.trees.delete(key);
+    this.trees.set(key, state);
+    if (this.trees.size > this.max) this.trees.delete(this.trees.keys().next().value!);
+  }
+}
+
+const processTrees = new KnownTrees();
 
 /** Locks the tenant's tree row (created on its first record): appends to one tree run one at a time. */
-async function lockTree(tx: PoolClient, s: string, tenantId: string): Promise<LockedTree> {
+export async function lockTree(tx: PoolClient, s: string, tenantId: string): Promise<TreeState> {
   // SELECT … FOR UPDATE leaves no row version behind (an upsert would, on every append).
   const lock = `SELECT tree_id, size, frontier FROM ${s}.merkle_trees WHERE tenant_id = $1 FOR UPDATE`;
-  const found = await tx.query<LockedTree>(lock, [tenantId]);
-  if (found.rows[0]) return found.rows[0];
-  await tx.query(`INSERT INTO ${s}.merkle_trees (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING`, [
-    tenantId,
-  ]);
-  return (await tx.query<LockedTree>(lock, [tenantId])).rows[0]!;
+  let found = (await tx.query<LockedTree>(lock, [tenantId])).rows[0];
+  if (!found) {
+    await tx.query(
+      `INSERT INTO ${s}.merkle_trees (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING`,
+      [tenantId],
+    );
+    found = (await tx.query<LockedTree>(lock, [tenantId])).rows[0]!;
+  }
+  return { treeId: found.tree_id, size: Number(found.size), frontier: found.frontier };
 }
 
 /**
- * Appends records to their tenants' trees inside the caller's transaction (the inbox's): each tenant's
- * tree row is locked, the records get the next leaf indexes, and the subtrees they close are written
- * with them — one round trip to lock and one to write per tenant, however many records.
+ * Writes `batch` as the next leaves of a tree believed to be `tree`, with the subtrees they close and
+ * the new right edge, in ONE statement — or writes nothing (and answers undefined) if the tree row no
+ * longer holds that size and edge. The row's UPDATE comes first, so it also takes the row lock.
+ */
+async function appendIfUnchanged(
+  tx: PoolClient,
+  s: string,
+  tenantId: string,
+  tree: TreeState,
+  batch: IncomingRecord[],
+): Promise<TreeState | undefined> {
+  const size = tree.size;
+  const leaves = batch.map((r, i) => leafHash(canonicalRecordBytes(canonicalOf(r, size + i))));
+  const grown = appendLeaves(size, splitFrontier(tree.frontier), leaves);
+  const frontier = Buffer.concat(grown.frontier);
+  const { rows } = await tx.query<{ appended: number }>(
+    `WITH tree AS (
+       UPDATE ${s}.merkle_trees SET size = $16, frontier = $17
+       WHERE tree_id = $12 AND size = $18 AND frontier = $19 RETURNING tree_id),
+     records AS (
+       INSERT INTO ${s}.audit_records (event_id, tenant_id, event_type, actor_id, subject_id, correlation_id,
+         occurred_at, recorded_at, data, leaf_index, leaf_hash, actor_department_id)
+       SELECT r.event_id, $1, r.event_type, r.actor_id, r.subject_id, r.correlation_id, r.occurred_at,
+         r.recorded_at, r.data, r.leaf_index, r.leaf_hash, r.actor_department_id
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[],
+         $8::timestamptz[], $9::jsonb[], $10::bigint[], $11::bytea[], $20::text[])
+         AS r(event_id, event_type, actor_id, subject_id, correlation_id, occurred_at, recorded_at, data,
+           leaf_index, leaf_hash, actor_department_id)
+       WHERE EXISTS (SELECT 1 FROM tree)),
+     nodes AS (
+       INSERT INTO ${s}.merkle_nodes (tree_id, level, idx, hash)
+       SELECT $12, n.level, n.idx, n.hash FROM unnest($13::smallint[], $14::bigint[], $15::bytea[]) AS n(level, idx, hash)
+       WHERE EXISTS (SELECT 1 FROM tree))
+     SELECT count(*)::int AS appended FROM tree`,
+    [
+      tenantId,
+      batch.map((r) => r.eventId),
+      batch.map((r) => r.eventType),
+      batch.map((r) => r.actorId),
+      batch.map((r) => r.subjectId),
+      batch.map((r) => r.correlationId),
+      batch.map((r) => r.occurredAt),
+      batch.map((r) => r.recordedAt),
+      batch.map((r) => JSON.stringify(r.data)),
+      batch.map((_, i) => size + i),
+      leaves,
+      tree.treeId,
+      grown.nodes.map((n) => n.level),
+      grown.nodes.map((n) => n.index),
+      grown.nodes.map((n) => n.hash),
+      grown.size,
+      frontier,
+      size,
+      tree.frontier,
+      batch.map((r) => r.actorDepartmentId ?? null),
+    ],
+  );
+  return rows[0]!.appended === 1 ? { treeId: tree.treeId, size: grown.size, frontier } : undefined;
+}
+
+/**
+ * Appends records to their tenants' trees inside the caller's transaction (the inbox's): the records
+ * get the next leaf indexes of their tenant's tree, and the subtrees they close are written with them.
+ * One statement per tenant when this process knows the tree's right edge (it wrote the last append);
+ * otherwise the row is locked and read first, then the same statement.
  */
 export async function insertAuditRecords(
   tx: PoolClient,
   schema: string,
   records: IncomingRecord[],
+  knownTrees: KnownTrees = processTrees,
 ): Promise<{ tenantId: string; leafIndex: number }[]> {
   const s = quoteIdent(schema);
   const byTenant = new Map<string, IncomingRecord[]>();
-  for (const r of records) byTenant.set(r.tenantId, [...(byTenant.get(r.tenantId) ?? []), r]);
+  for (const r of records) {
+    const list = byTenant.get(r.tenantId);
+    if (list) list.push(r);
+    else byTenant.set(r.tenantId, [r]);
+  }
   const placed: { tenantId: string; leafIndex: number }[] = [];
   // Tenants in a fixed order: two batches never wait on each other's tree rows in a cycle.
   for (const tenantId of [...byTenant.keys()].sort()) {
     const batch = byTenant.get(tenantId)!;
-    const tree = await lockTree(tx, s, tenantId);
-    const size = Number(tree.size);
-    const leaves = batch.map((r, i) => leafHash(canonicalRecordBytes(canonicalOf(r, size + i))));
-    const grown = appendLeaves(size, splitFrontier(tree.frontier), leaves);
-    await tx.query(
-      `WITH records AS (
-         INSERT INTO ${s}.audit_records (event_id, tenant_id, event_type, actor_id, subject_id, correlation_id,
-           occurred_at, recorded_at, data, leaf_index, leaf_hash, actor_department_id)
-         SELECT r.event_id, $1, r.event_type, r.actor_id, r.subject_id, r.correlation_id, r.occurred_at,
-           r.recorded_at, r.data, r.leaf_index, r.leaf_hash, r.actor_department_id
-         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[],
-           $8::timestamptz[], $9::jsonb[], $10::bigint[], $11::bytea[], $18::text[])
-           AS r(event_id, event_type, actor_id, subject_id, correlation_id, occurred_at, recorded_at, data,
-             leaf_index, leaf_hash, actor_department_id)),
-       nodes AS (
-         INSERT INTO ${s}.merkle_nodes (tree_id, level, idx, hash)
-         SELECT $12, n.level, n.idx, n.hash FROM unnest($13::smallint[], $14::bigint[], $15::bytea[]) AS n(level, idx, hash))
-       UPDATE ${s}.merkle_trees SET size = $16, frontier = $17 WHERE tree_id = $12`,
-      [
-        tenantId,
-        batch.map((r) => r.eventId),
-        batch.map((r) => r.eventType),
-        batch.map((r) => r.actorId),
-        batch.map((r) => r.subjectId),
-        batch.map((r) => r.correlationId),
-        batch.map((r) => r.occurredAt),
-        batch.map((r) => r.recordedAt),
-        batch.map((r) => JSON.stringify(r.data)),
-        batch.map((_, i) => size + i),
-        leaves,
-        tree.tree_id,
-        grown.nodes.map((n) => n.level),
-        grown.nodes.map((n) => n.index),
-        grown.nodes.map((n) => n.hash),
-        grown.size,
-        Buffer.concat(grown.frontier),
-        batch.map((r) => r.actorDepartmentId ?? null),
-      ],
-    );
-    batch.forEach((_, i) => placed.push({ tenantId, leafIndex: size + i }));
+    const key = `${schema}\u0000${tenantId}`;
+    const known = knownTrees.get(key);
+    let before = known;
+    let after = known && (await appendIfUnchanged(tx, s, tenantId, known, batch));
+    if (!after) {
+      before = await lockTree(tx, s, tenantId);
+      after = await appendIfUnchanged(tx, s, tenantId, before, batch);
+      if (!after) throw new Error(`the locked tree of tenant ${tenantId} changed under its lock`);
+    }
+    knownTrees.remember(key, after);
+    batch.forEach((_, i) => placed.push({ tenantId, leafIndex: before!.size + i }));
   }
   return placed;
 }

@@ -9,10 +9,13 @@ import { Pool } from 'pg';
 import type { AuditServiceConfig } from '../config/audit-service.config';
 import { createAuditRecordsTable } from './audit-records.table';
 import { createDirectoryCopyTable } from './directory-copy';
+import { backfillLeaves } from './leaf-backfill';
 import { AUDIT_SCHEMA, TREE_HEAD_KEY } from './audit-trail.tokens';
 import { TreeHeads } from './tree-heads';
 import { AuditTrailEventsController } from './audit-trail.events.controller';
 import { AuditGrpcController } from './audit.grpc.controller';
+import { ReportStore } from '../reports/report-store';
+import { ReportsGrpcController } from '../reports/reports.grpc.controller';
 
 class AuditTrailLifecycle implements OnApplicationShutdown {
   constructor(
@@ -31,7 +34,7 @@ export class AuditTrailModule {
   static forRoot(config: AuditServiceConfig): DynamicModule {
     return {
       module: AuditTrailModule,
-      controllers: [AuditGrpcController, AuditTrailEventsController],
+      controllers: [AuditGrpcController, AuditTrailEventsController, ReportsGrpcController],
       providers: [
         { provide: AUDIT_SCHEMA, useValue: config.databaseSchema },
         {
@@ -45,6 +48,10 @@ export class AuditTrailModule {
             );
             await createAuditRecordsTable(pool, config.databaseSchema);
             await createDirectoryCopyTable(pool, config.databaseSchema);
+            const placed = await backfillLeaves(pool, config.databaseSchema);
+            await new ReportStore(pool, config.databaseSchema).ensureIndexes();
+            if (placed > 0)
+              new Logger('AuditTrail').log(`${placed} records written before the tree became leaves`);
             return pool;
           },
         },

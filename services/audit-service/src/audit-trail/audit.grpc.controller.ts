@@ -122,11 +122,15 @@ export class AuditGrpcController implements auditV1.AuditServiceController {
     if (!byLeaf && !UUID.test(request.eventId))
       throw new AuditError('AUDIT.INVALID_ARGUMENT', 'must be a UUID', 'event_id');
     const leafIndex = byLeaf ? size(request.leafIndex, 'leaf_index') : undefined;
-    const { tree, treeSize, head } = await this.sizedTree(tenantId, request.treeSize, 'tree_size');
-    const row = await this.log.record(
+    const wanted = size(request.treeSize, 'tree_size');
+    // One round trip in the usual case (the leaf named, the head's size known): see inclusionBundle.
+    const bundle = await this.log.inclusionBundle(
       tenantId,
       byLeaf ? { leafIndex: leafIndex! } : { eventId: request.eventId },
+      wanted,
     );
+    const { treeSize, head } = this.checkSized(bundle.tree, bundle.head, wanted, 'tree_size');
+    const row = bundle.row;
     if (!row || row.leaf_index === null)
       throw new AuditError(
         'AUDIT.NOT_FOUND',
@@ -140,7 +144,7 @@ export class AuditGrpcController implements auditV1.AuditServiceController {
         `the record is leaf ${index}, not in the tree of ${treeSize} (ask for a later tree head)`,
         'tree_size',
       );
-    const path = await this.log.inclusionProof(tenantId, tree, index, treeSize);
+    const path = await bundle.proofFor(treeSize);
     const leaf = leafBytesOfRow(row);
     return {
       leafIndex: String(index),
@@ -228,11 +232,19 @@ export class AuditGrpcController implements auditV1.AuditServiceController {
     field: string,
   ): Promise<{ tree: TreeRow; treeSize: number; head?: IssuedTreeHead }> {
     const wanted = size(requested, field);
-    const tree = await this.log.tree(tenantId);
+    const { tree, head } = await this.log.treeAndHead(tenantId, wanted);
+    return this.checkSized(tree, head, wanted, field);
+  }
+
+  private checkSized(
+    tree: TreeRow | undefined,
+    head: IssuedTreeHead | undefined,
+    wanted: number,
+    field: string,
+  ): { tree: TreeRow; treeSize: number; head?: IssuedTreeHead } {
     if (!tree) throw new AuditError('AUDIT.NOT_FOUND', "this tenant's trail is empty", field);
     if (wanted > tree.size)
       throw new AuditError('AUDIT.INVALID_ARGUMENT', `must not exceed the log's size ${tree.size}`, field);
-    const head = await this.headOf(tenantId, wanted === 0 ? undefined : wanted, tree.treeId);
     if (wanted === 0 && !head)
       throw new AuditError(
         'AUDIT.FAILED_PRECONDITION',
@@ -242,17 +254,8 @@ export class AuditGrpcController implements auditV1.AuditServiceController {
     return { tree, treeSize: wanted === 0 ? head!.treeSize : wanted, ...(head ? { head } : {}) };
   }
 
-  private async headOf(
-    tenantId: string,
-    treeSize?: number,
-    treeId?: number,
-  ): Promise<IssuedTreeHead | undefined> {
-    const id = treeId ?? (await this.log.tree(tenantId))?.treeId;
-    if (id === undefined) return undefined;
-    const heads = await this.log.treeHeads(id);
-    const matching = treeSize === undefined ? heads : heads.filter((h) => h.treeSize === treeSize);
-    // The latest: largest size, then latest time (heads are ordered by both).
-    return matching[matching.length - 1];
+  private async headOf(tenantId: string, treeSize?: number): Promise<IssuedTreeHead | undefined> {
+    return (await this.log.treeAndHead(tenantId, treeSize ?? 0)).head;
   }
 
   private toHead(head: IssuedTreeHead): auditV1.SignedTreeHead {

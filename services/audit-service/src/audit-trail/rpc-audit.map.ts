@@ -178,6 +178,9 @@ export const RPC_AUDIT: Record<string, RpcAudit> = {
   'tagguard.audit.v1.AuditService/GetConsistencyProof': READ,
   'tagguard.audit.v1.AuditService/VerifyTrail': READ,
   'tagguard.audit.v1.AuditService/ExportRecords': READ,
+  // Reports are built from the trail on request (D-E1): reading them changes nothing.
+  'tagguard.audit.v1.ReportService/ListReports': READ,
+  'tagguard.audit.v1.ReportService/GetReport': READ,
 
   'tagguard.runtime.v1.ServiceInfoService/GetServiceInfo': READ,
   'tagguard.runtime.v1.ComponentsService/ListComponents': READ,

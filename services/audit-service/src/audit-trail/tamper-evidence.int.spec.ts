@@ -217,6 +217,16 @@ describe('the tamper-evident audit trail (RFC 9162 tree, signed heads, witness)'
     await expect(call('GetSignedTreeHead', { treeSize: '21' }, caller(t))).resolves.toMatchObject({
       treeHead: { treeSize: '21', rootHash: head1['rootHash'] },
     });
+    // By leaf index against the latest head: the path is planned for the head size last seen (33); a new
+    // head makes that guess wrong, and the proof must follow the new head.
+    await call('GetInclusionProof', { leafIndex: '30' }, caller(t));
+    await ingest(t, 3);
+    const head3 = (await call('IssueTreeHead', {}, caller(t)))['treeHead'] as Obj;
+    for (const i of [30, 35]) {
+      const p = await call('GetInclusionProof', { leafIndex: String(i) }, caller(t));
+      expect(p).toMatchObject({ treeSize: '36', treeHead: { treeSize: '36' } });
+      expect(verifyInclusion(i, 36, p['leafHash'], p['auditPath'], head3['rootHash'])).toBe(true);
+    }
   });
 
   it('lets only auditors, security officers and tenant admins read, each only its own tenant, and names bad fields', async () => {

@@ -30,19 +30,39 @@ export function canonicalRecordBytes(record: CanonicalRecord): Buffer {
   return Buffer.from(canonicalJson(record), 'utf8');
 }
 
-/** RFC 8785 JSON Canonicalization Scheme for the JSON values an event carries. */
+/**
+ * RFC 8785 JSON Canonicalization Scheme for the JSON values an event carries. Written as plain loops and
+ * string appends: it runs once per record on the ingest path. `sort()` without a comparator orders by
+ * UTF-16 code units, as JCS asks.
+ */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new TypeError('JSON has no NaN or Infinity');
-    return JSON.stringify(value);
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError('JSON has no NaN or Infinity');
+      return JSON.stringify(value);
+    case 'object': {
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+        return `${out}]`;
+      }
+      const object = value as Record<string, unknown>;
+      let out = '{';
+      let first = true;
+      for (const key of Object.keys(object).sort()) {
+        const v = object[key];
+        if (v === undefined) continue;
+        out += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalJson(v)}`;
+        first = false;
+      }
+      return `${out}}`;
+    }
+    default:
+      throw new TypeError(`not a JSON value: ${typeof value}`);
   }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  throw new TypeError(`not a JSON value: ${typeof value}`);
 }

@@ -144,26 +144,32 @@ export function consistencyProof(get: NodeSource, first: number, second: number)
   return subproof(first, 0, second, true);
 }
 
-/**
- * Runs `compute` twice: once to learn which stored nodes it reads (a proof's shape depends only on the
- * sizes, never on the hashes), then with those nodes fetched in one round trip.
- */
-export async function withStoredNodes<T>(
-  compute: (get: NodeSource) => T,
-  fetch: (keys: NodeKey[]) => Promise<Map<string, Hash>>,
-): Promise<T> {
+/** The stored nodes `compute` reads: a proof's shape depends only on the sizes, never on the hashes. */
+export function nodesRead<T>(compute: (get: NodeSource) => T): NodeKey[] {
   const wanted = new Map<string, NodeKey>();
   const placeholder = Buffer.alloc(32);
   compute((key) => {
     wanted.set(nodeId(key), key);
     return placeholder;
   });
-  const found = await fetch([...wanted.values()]);
+  return [...wanted.values()];
+}
+
+/** Runs `compute` over nodes fetched beforehand (by `nodesRead`); a missing one is MissingNodeError. */
+export function fromNodes<T>(compute: (get: NodeSource) => T, found: Map<string, Hash>): T {
   return compute((key) => {
     const hash = found.get(nodeId(key));
     if (!hash) throw new MissingNodeError(key);
     return hash;
   });
+}
+
+/** Runs `compute` twice: once to learn which stored nodes it reads, then with them fetched in one round trip. */
+export async function withStoredNodes<T>(
+  compute: (get: NodeSource) => T,
+  fetch: (keys: NodeKey[]) => Promise<Map<string, Hash>>,
+): Promise<T> {
+  return fromNodes(compute, await fetch(nodesRead(compute)));
 }
 
 export const nodeId = (key: NodeKey): string => `${key.level}:${key.index}`;

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { Pool, type PoolClient } from 'pg';
+import { testInfra } from '@tagguard/testing';
+import { AuditLogReader } from './audit-log.reader';
+import {
+  createAuditRecordsTable,
+  insertAuditRecords,
+  KnownTrees,
+  type IncomingRecord,
+} from './audit-records.table';
+import { backfillLeaves } from './leaf-backfill';
+
+// The append path on a real PostgreSQL: one statement per tenant when this process knows the tree's
+// right edge, and still exactly right when it does not (another instance appended, or a rolled-back
+// transaction left the guess ahead); records from before the tree are backfilled once, in seq order.
+const run = randomUUID().slice(0, 8);
+const schema = `audit_rec_${run}`;
+
+const record = (tenantId: string, i: number): IncomingRecord => {
+  const now = new Date().toISOString();
+  return {
+    eventId: randomUUID(),
+    tenantId,
+    eventType: 'tag.created.v1',
+    actorId: 'a1',
+    subjectId: `tag-${i}`,
+    correlationId: randomUUID(),
+    occurredAt: now,
+    recordedAt: now,
+    data: { tenantId, name: `t${i}`, n: i },
+  };
+};
+
+describe('audit records as leaves of their tenant tree', () => {
+  let pool: Pool;
+  let reader: AuditLogReader;
+
+  const inTx = async <T>(work: (tx: PoolClient) => Promise<T>, commit = true): Promise<T> => {
+    const tx = await pool.connect();
+    try {
+      await tx.query('BEGIN');
+      const result = await work(tx);
+      await tx.query(commit ? 'COMMIT' : 'ROLLBACK');
+      return result;
+    } catch (error) {
+      await tx.query('ROLLBACK');
+      throw error;
+    } finally {
+      tx.release();
+    }
+  };
+
+  beforeAll(async () => {
+    pool = new Pool({ connectionString: testInfra().postgresUrl });
+    await createAuditRecordsTable(pool, schema);
+    reader = new AuditLogReader(pool, schema);
+  });
+
+  afterAll(async () => {
+    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await pool.end();
+  });
+
+  it('given two instances appending to one tenant, and a rolled-back append, when they go on, then leaves stay dense and the log verifies', async () => {
+    const tenant = `two-${run}`;
+    const [a, b] = [new KnownTrees(), new KnownTrees()];
+    const placedA = await inTx((tx) =>
+      insertAuditRecords(
+        tx,
+        schema,
+        [0, 1, 2].map((i) => record(tenant, i)),
+        a,
+      ),
+    );
+    // b has never seen the tree: its first append locks and reads it.
+    const placedB = await inTx((tx) =>
+      insertAuditRecords(
+        tx,
+        schema,
+        [3, 4].map((i) => record(tenant, i)),
+        b,
+      ),
+    );
+    // a's guess (size 3) is stale now; a rolled-back append of b leaves b's guess ahead (size 7).
+    await inTx(
+      (tx) =>
+        insertAuditRecords(
+          tx,
+          schema,
+          [5, 6].map((i) => record(tenant, i)),
+          b,
+        ),
+      false,
+    );
+    const placedA2 = await inTx((tx) =>
+      insertAuditRecords(
+        tx,
+        schema,
+        [7, 8].map((i) => record(tenant, i)),
+        a,
+      ),
+    );
+    // Same size as b's rolled-back guess (7), but another right edge: b must not write on its guess.
+    const placedB2 = await inTx((tx) =>
+      insertAuditRecords(
+        tx,
+        schema,
+        [9].map((i) => record(tenant, i)),
+        b,
+      ),
+    );
+    expect([...placedA, ...placedB, ...placedA2, ...placedB2].map((p) => p.leafIndex)).toEqual([
+      0, 1, 2, 3, 4, 5, 6, 7,
+    ]);
+    const verdict = await reader.verify(tenant, '');
+    expect(verdict).toMatchObject({ ok: true, treeSize: 8, recordsChecked: 8 });
+  });
+
+  it('given records written before the tree existed, when the backfill runs twice, then they become leaves once, in seq order, after the existing ones', async () => {
+    const tenant = `old-${run}`;
+    await inTx((tx) => insertAuditRecords(tx, schema, [record(tenant, 0)]));
+    const old = [1, 2, 3, 4, 5].map((i) => record(tenant, i));
+    for (const r of old)
+      await pool.query(
+        `INSERT INTO "${schema}".audit_records (event_id, tenant_id, event_type, actor_id, subject_id, correlation_id, occurred_at, recorded_at, data)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          r.eventId,
+          r.tenantId,
+          r.eventType,
+          r.actorId,
+          r.subjectId,
+          r.correlationId,
+          r.occurredAt,
+          r.recordedAt,
+          JSON.stringify(r.data),
+        ],
+      );
+    expect(await backfillLeaves(pool, schema, 2)).toBe(5);
+    expect(await backfillLeaves(pool, schema, 2)).toBe(0);
+    const { rows } = await pool.query<{ event_id: string; leaf_index: string }>(
+      `SELECT event_id::text, leaf_index FROM "${schema}".audit_records WHERE tenant_id = $1 ORDER BY seq`,
+      [tenant],
+    );
+    expect(rows.slice(1)).toEqual(old.map((r, i) => ({ event_id: r.eventId, leaf_index: String(i + 1) })));
+    // New appends go on after them (the process's guess of size 1 is stale: it retries under the lock).
+    await inTx((tx) => insertAuditRecords(tx, schema, [record(tenant, 6)]));
+    expect(await reader.verify(tenant, '')).toMatchObject({ ok: true, treeSize: 7, recordsChecked: 7 });
+  });
+});
