@@ -64,3 +64,10 @@ export {
   type AccessDeniedIntegrationEventV1,
   type AccessDeniedV1,
 } from './integration/access-denied.v1';
+export {
+  DOWNSTREAM_EVENTS_TOPIC_V1,
+  DOWNSTREAM_INTEGRATION_TYPES_V1,
+  parseDownstreamIntegrationEventV1,
+  type DownstreamChannelV1,
+  type DownstreamIntegrationEventV1,
+} from './integration/downstream-events.v1';

@@ -7,6 +7,7 @@ import { loadDevPrivateKey, signToken } from '@tagguard/auth';
 import {
   DIRECTORY_ACCESS_DENIED_TOPIC_V1,
   DIRECTORY_EVENTS_TOPIC_V1,
+  DOWNSTREAM_EVENTS_TOPIC_V1,
   PERMISSION_ACCESS_DENIED_TOPIC_V1,
   PERMISSION_EVENTS_TOPIC_V1,
   TAG_ACCESS_DENIED_TOPIC_V1,
@@ -184,27 +185,35 @@ describe('the trail holds every service’s changes and denied attempts; only it
         ruleIds: ['r2', 'r1'],
         by: 'e-zhang',
       }),
+      message(DOWNSTREAM_EVENTS_TOPIC_V1, 'downstream.channel_enabled.v1', 'e-zhang', {
+        revision: '1',
+        channelId: 'mail-accounts',
+      }),
       denial(TAG_ACCESS_DENIED_TOPIC_V1, '/tagguard.tag.v1.TagService/DeleteTag'),
       denial(PERMISSION_ACCESS_DENIED_TOPIC_V1, '/tagguard.permission.v1.PolicyService/MoveRule'),
       denial(DIRECTORY_ACCESS_DENIED_TOPIC_V1, '/tagguard.sync.v1.DirectoryService/DisableEmployee'),
     ];
     for (const m of changes) await publisher.publish([m]);
-    await publisher.publish([changes[2]!]); // redelivered: no second record
+    await publisher.publish([changes[3]!]); // redelivered: no second record
     const ids = changes.map((m) => m.eventId);
     await eventually(
-      async () => expect((await records(tenantA)).filter((r) => ids.includes(r['eventId']))).toHaveLength(5),
+      async () => expect((await records(tenantA)).filter((r) => ids.includes(r['eventId']))).toHaveLength(6),
       60_000,
     );
     await new Promise((r) => setTimeout(r, 1_000));
     const trail = (await records(tenantA)).filter((r) => ids.includes(r['eventId']));
-    expect(trail).toHaveLength(5);
+    expect(trail).toHaveLength(6);
     for (const r of trail) expect(r).toMatchObject({ actorId: 'e-zhang', actorDepartmentId: 'd-market-2' });
     expect(
-      trail.filter((r) => r['eventType'] === 'access.denied.v1').map((r) => JSON.parse(r['dataJson']).rpc),
+      // Three topics: no order between them.
+      trail
+        .filter((r) => r['eventType'] === 'access.denied.v1')
+        .map((r) => JSON.parse(r['dataJson']).rpc)
+        .sort(),
     ).toEqual([
-      '/tagguard.tag.v1.TagService/DeleteTag',
       '/tagguard.permission.v1.PolicyService/MoveRule',
       '/tagguard.sync.v1.DirectoryService/DisableEmployee',
+      '/tagguard.tag.v1.TagService/DeleteTag',
     ]);
     // The department is part of the leaf: the stored log still verifies.
     await expect(
