@@ -98,3 +98,10 @@ export {
   type MuteReasonV1,
   type MuteSenderV1,
 } from './integration/mute-events.v1';
+export {
+  DOWNSTREAM_EVENTS_TOPIC_V1,
+  DOWNSTREAM_INTEGRATION_TYPES_V1,
+  parseDownstreamIntegrationEventV1,
+  type DownstreamChannelV1,
+  type DownstreamIntegrationEventV1,
+} from './integration/downstream-events.v1';

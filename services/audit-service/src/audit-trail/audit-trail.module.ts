@@ -8,8 +8,8 @@ import { Inbox } from '@tagguard/messaging';
 import { Pool } from 'pg';
 import type { AuditServiceConfig } from '../config/audit-service.config';
 import { createAuditRecordsTable } from './audit-records.table';
-import { backfillLeaves } from './leaf-backfill';
 import { createDirectoryCopyTable } from './directory-copy';
+import { backfillLeaves } from './leaf-backfill';
 import { AUDIT_SCHEMA, TREE_HEAD_KEY } from './audit-trail.tokens';
 import { TreeHeads } from './tree-heads';
 import { AuditTrailEventsController } from './audit-trail.events.controller';
@@ -47,11 +47,11 @@ export class AuditTrailModule {
               new Logger('AuditTrail').warn(`an idle database connection broke: ${error.message}`),
             );
             await createAuditRecordsTable(pool, config.databaseSchema);
+            await createDirectoryCopyTable(pool, config.databaseSchema);
             const placed = await backfillLeaves(pool, config.databaseSchema);
             await new ReportStore(pool, config.databaseSchema).ensureIndexes();
             if (placed > 0)
               new Logger('AuditTrail').log(`${placed} records written before the tree became leaves`);
-            await createDirectoryCopyTable(pool, config.databaseSchema);
             return pool;
           },
         },

@@ -3,6 +3,9 @@ import {
   DIRECTORY_ACCESS_DENIED_TOPIC_V1,
   DIRECTORY_EVENTS_TOPIC_V1,
   DIRECTORY_INTEGRATION_TYPES_V1,
+  DOWNSTREAM_EVENTS_TOPIC_V1,
+  DOWNSTREAM_INTEGRATION_TYPES_V1,
+  parseDownstreamIntegrationEventV1,
   parseAccessDeniedIntegrationEventV1,
   parseDirectoryIntegrationEventV1,
   parsePermissionIntegrationEventV1,
@@ -38,6 +41,11 @@ export const AUDITED_TOPICS: readonly AuditedTopic[] = [
     topic: DIRECTORY_EVENTS_TOPIC_V1,
     types: DIRECTORY_INTEGRATION_TYPES_V1,
     parse: parseDirectoryIntegrationEventV1,
+  },
+  {
+    topic: DOWNSTREAM_EVENTS_TOPIC_V1,
+    types: DOWNSTREAM_INTEGRATION_TYPES_V1,
+    parse: parseDownstreamIntegrationEventV1,
   },
   {
     topic: TAG_ACCESS_DENIED_TOPIC_V1,

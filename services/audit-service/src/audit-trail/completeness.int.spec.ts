@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadDevPrivateKey, signToken } from '@tagguard/auth';
 import {
   DIRECTORY_ACCESS_DENIED_TOPIC_V1,
   DIRECTORY_EVENTS_TOPIC_V1,
+  DOWNSTREAM_EVENTS_TOPIC_V1,
   PERMISSION_ACCESS_DENIED_TOPIC_V1,
   PERMISSION_EVENTS_TOPIC_V1,
   TAG_ACCESS_DENIED_TOPIC_V1,
@@ -65,7 +66,7 @@ const denial = (topic: string, rpc: string) =>
   });
 
 /** Every method of every service in tagguard.audit.v1, from the .proto files (C's and E's included). */
-function auditMethods(): { service: string; method: string; serverStream: boolean }[] {
+function auditMethods(): { service: string; file: string; method: string; serverStream: boolean }[] {
   const root = new protobuf.Root();
   root.resolvePath = (_o, target) => (target.startsWith('/') ? target : join(protoRoot(), target));
   const dir = join(protoRoot(), 'tagguard/audit/v1');
@@ -80,9 +81,16 @@ function auditMethods(): { service: string; method: string; serverStream: boolea
   return pkg.nestedArray
     .filter((n): n is protobuf.Service => n instanceof protobuf.Service)
     .flatMap((s) =>
-      s.methodsArray.map((m) => ({ service: s.name, method: m.name, serverStream: !!m.responseStream })),
+      s.methodsArray.map((m) => ({
+        service: s.name,
+        file: relative(protoRoot(), s.filename!),
+        method: m.name,
+        serverStream: !!m.responseStream,
+      })),
     );
 }
+
+const AUDIT_METHODS = auditMethods();
 
 describe('the trail holds every service’s changes and denied attempts; only its readers read it', () => {
   let service: RunningGrpcService;
@@ -94,10 +102,7 @@ describe('the trail holds every service’s changes and denied attempts; only it
 
   const client = (serviceName: string): grpc.Client => {
     if (!clients.has(serviceName)) {
-      const file = `tagguard/audit/v1/${serviceName
-        .replace(/Service$/, '')
-        .replace(/([a-z])([A-Z])/g, '$1_$2')
-        .toLowerCase()}_service.proto`;
+      const file = AUDIT_METHODS.find((m) => m.service === serviceName)!.file;
       clients.set(
         serviceName,
         tagguardClient(`127.0.0.1:${port}`, file, protoRoot(), ['tagguard', 'audit', 'v1', serviceName]),
@@ -180,27 +185,35 @@ describe('the trail holds every service’s changes and denied attempts; only it
         ruleIds: ['r2', 'r1'],
         by: 'e-zhang',
       }),
+      message(DOWNSTREAM_EVENTS_TOPIC_V1, 'downstream.channel_enabled.v1', 'e-zhang', {
+        revision: '1',
+        channelId: 'mail-accounts',
+      }),
       denial(TAG_ACCESS_DENIED_TOPIC_V1, '/tagguard.tag.v1.TagService/DeleteTag'),
       denial(PERMISSION_ACCESS_DENIED_TOPIC_V1, '/tagguard.permission.v1.PolicyService/MoveRule'),
       denial(DIRECTORY_ACCESS_DENIED_TOPIC_V1, '/tagguard.sync.v1.DirectoryService/DisableEmployee'),
     ];
     for (const m of changes) await publisher.publish([m]);
-    await publisher.publish([changes[2]!]); // redelivered: no second record
+    await publisher.publish([changes[3]!]); // redelivered: no second record
     const ids = changes.map((m) => m.eventId);
     await eventually(
-      async () => expect((await records(tenantA)).filter((r) => ids.includes(r['eventId']))).toHaveLength(5),
+      async () => expect((await records(tenantA)).filter((r) => ids.includes(r['eventId']))).toHaveLength(6),
       60_000,
     );
     await new Promise((r) => setTimeout(r, 1_000));
     const trail = (await records(tenantA)).filter((r) => ids.includes(r['eventId']));
-    expect(trail).toHaveLength(5);
+    expect(trail).toHaveLength(6);
     for (const r of trail) expect(r).toMatchObject({ actorId: 'e-zhang', actorDepartmentId: 'd-market-2' });
     expect(
-      trail.filter((r) => r['eventType'] === 'access.denied.v1').map((r) => JSON.parse(r['dataJson']).rpc),
+      // Three topics: no order between them.
+      trail
+        .filter((r) => r['eventType'] === 'access.denied.v1')
+        .map((r) => JSON.parse(r['dataJson']).rpc)
+        .sort(),
     ).toEqual([
-      '/tagguard.tag.v1.TagService/DeleteTag',
       '/tagguard.permission.v1.PolicyService/MoveRule',
       '/tagguard.sync.v1.DirectoryService/DisableEmployee',
+      '/tagguard.tag.v1.TagService/DeleteTag',
     ]);
     // The department is part of the leaf: the stored log still verifies.
     await expect(
@@ -208,7 +221,7 @@ describe('the trail holds every service’s changes and denied attempts; only it
     ).resolves.toMatchObject({ ok: true });
   }, 180_000);
 
-  it.each(auditMethods())(
+  it.each(AUDIT_METHODS)(
     '$service/$method refuses a caller without a reader role, and the refusal is in its trail',
     async ({ service: s, method, serverStream }) => {
       const denied = call(s, method, {}, token(tenantB, `intruder-${method}`, ['employee']), serverStream);

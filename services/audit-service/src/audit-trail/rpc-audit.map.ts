@@ -160,9 +160,9 @@ export const RPC_AUDIT: Record<string, RpcAudit> = {
   'tagguard.sync.v1.DirectoryService/ImportDirectory': writes(...DIRECTORY_ALL),
   'tagguard.sync.v1.ConnectorService/RunFullSync': writes(...DIRECTORY_ALL),
   'tagguard.sync.v1.ConnectorService/GetConnectorStatus': READ,
-  'tagguard.sync.v1.DownstreamService/ConfigureChannel': DOWNSTREAM_GAP,
-  'tagguard.sync.v1.DownstreamService/EnableChannel': DOWNSTREAM_GAP,
-  'tagguard.sync.v1.DownstreamService/DisableChannel': DOWNSTREAM_GAP,
+  'tagguard.sync.v1.DownstreamService/ConfigureChannel': writes('downstream.channel_configured.v1'),
+  'tagguard.sync.v1.DownstreamService/EnableChannel': writes('downstream.channel_enabled.v1'),
+  'tagguard.sync.v1.DownstreamService/DisableChannel': writes('downstream.channel_disabled.v1'),
   'tagguard.sync.v1.DownstreamService/GetChannelState': READ,
   'tagguard.sync.v1.DownstreamService/ListChannels': READ,
   'tagguard.sync.v1.DownstreamService/DetectDrift': DOWNSTREAM_GAP,
@@ -178,6 +178,7 @@ export const RPC_AUDIT: Record<string, RpcAudit> = {
   'tagguard.audit.v1.AuditService/GetConsistencyProof': READ,
   'tagguard.audit.v1.AuditService/VerifyTrail': READ,
   'tagguard.audit.v1.AuditService/ExportRecords': READ,
+  // Reports are built from the trail on request (D-E1): reading them changes nothing.
   'tagguard.audit.v1.ReportService/ListReports': READ,
   'tagguard.audit.v1.ReportService/GetReport': READ,
 

@@ -7,8 +7,14 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { TokenVerifier } from '@tagguard/auth';
-import { DIRECTORY_ACCESS_DENIED_TOPIC_V1, DIRECTORY_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
-import { CallerSessions, openEventStore, type EventStore } from '@tagguard/event-store';
+import {
+  DIRECTORY_ACCESS_DENIED_TOPIC_V1,
+  DIRECTORY_EVENTS_TOPIC_V1,
+  DOWNSTREAM_EVENTS_TOPIC_V1,
+} from '@tagguard/contracts';
+import { CHANNEL_CATEGORY } from '../downstream/channels/channel-streams';
+import { channelIntegrationMessage } from '../downstream/channels/channel-events.translation';
+import { CallerSessions, categoryOf, openEventStore, type EventStore } from '@tagguard/event-store';
 import {
   ACCESS_DENIAL_CATEGORY,
   COMPONENT_REGISTRY,
@@ -80,10 +86,15 @@ function createRelay(
   return runtime.relay({
     name: DIRECTORY_RELAY_NAME,
     store,
-    categories: [...DIRECTORY_CATEGORIES, ACCESS_DENIAL_CATEGORY],
-    translate: withAccessDenials(DIRECTORY_ACCESS_DENIED_TOPIC_V1, toIntegrationMessage),
+    // The downstream channels' changes ride on this relay too (their own topic): one relay per store.
+    categories: [...DIRECTORY_CATEGORIES, CHANNEL_CATEGORY, ACCESS_DENIAL_CATEGORY],
+    translate: withAccessDenials(DIRECTORY_ACCESS_DENIED_TOPIC_V1, (recorded) =>
+      categoryOf(recorded.streamId) === CHANNEL_CATEGORY
+        ? channelIntegrationMessage(recorded)
+        : toIntegrationMessage(recorded),
+    ),
     events,
-    topics: [DIRECTORY_EVENTS_TOPIC_V1, DIRECTORY_ACCESS_DENIED_TOPIC_V1],
+    topics: [DIRECTORY_EVENTS_TOPIC_V1, DOWNSTREAM_EVENTS_TOPIC_V1, DIRECTORY_ACCESS_DENIED_TOPIC_V1],
     batchSize: config.relayBatchSize,
   });
 }
