@@ -47,25 +47,39 @@ export class PolicyCommands {
 
   /**
    * RemoveRole (D-A1): refused while rules name the role, unless `cascade` removes them (one tree append);
-   * the role's assignments end (one UnassignRole each). Each step is idempotent, so a retry after a
-   * failure part-way finishes the cascade. The token returned is the cascade's last write.
+   * the role's assignments end (one UnassignRole each); the role's own RoleRemoved comes LAST. So a failure
+   * part-way leaves the role standing with its remaining assignments still folded, and a retry (even with the
+   * same expected_revision: only the role's stream carries it, and it is untouched until the end) finishes
+   * the cascade. The token returned is the cascade's last write.
    */
   async removeRole(
     meta: WriteMeta,
     data: { roleId: string; cascade: boolean },
     options?: WriteOptions,
   ): Promise<WriteOutcome> {
-    const namedBy = data.roleId ? rulesNamingRole(await this.tree(meta.tenantId), data.roleId) : [];
-    const holders = data.roleId ? await this.assignmentsOf(meta.tenantId, data.roleId) : [];
-    let outcome = await this.role(meta, { type: 'RemoveRole', data: { ...data, namedBy } }, options);
+    const command: RoleCommand = { type: 'RemoveRole', data: { ...data } };
+    if (!data.roleId) return this.role(meta, command, options);
+    const target = { stream: roleStream(meta.tenantId, data.roleId), decider: role };
+    const held = await this.writer.state(target);
+    const namedBy = held.role ? rulesNamingRole(await this.tree(meta.tenantId), data.roleId) : [];
+    const removal: RoleCommand = { type: 'RemoveRole', data: { ...data, namedBy } };
+    // The refusals first, writing nothing: a wrong expected revision (the write path's own answer) and
+    // rules naming the role without cascade (the decider's).
+    const stale = options?.expectedRevision !== undefined && options.expectedRevision !== held.revision;
+    if (!held.role || stale) return this.role(meta, removal, options);
+    role.decide(removal, held);
+    let outcome: WriteOutcome | undefined;
     if (data.cascade && namedBy.length > 0)
-      outcome = later(
-        outcome,
-        await this.rule(meta, { type: 'RemoveRulesOfRole', data: { roleId: data.roleId, by: meta.actorId } }),
-      );
-    for (const assignmentId of holders)
-      outcome = later(outcome, await this.assignment(meta, { type: 'UnassignRole', data: { assignmentId } }));
-    return outcome;
+      outcome = await this.rule(meta, {
+        type: 'RemoveRulesOfRole',
+        data: { roleId: data.roleId, by: meta.actorId },
+      });
+    for (const assignmentId of await this.assignmentsOf(meta.tenantId, data.roleId)) {
+      const ended = await this.assignment(meta, { type: 'UnassignRole', data: { assignmentId } });
+      outcome = outcome ? later(outcome, ended) : ended;
+    }
+    const removed = await this.role(meta, removal, options);
+    return outcome ? later(removed, outcome) : removed;
   }
 
   role(meta: WriteMeta, command: RoleCommand, options?: WriteOptions): Promise<WriteOutcome> {

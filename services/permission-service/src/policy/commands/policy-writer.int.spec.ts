@@ -109,12 +109,63 @@ describe('permission-service write side', () => {
       expect(ended.map((e) => e.type)).toEqual(['RoleAssigned', 'RoleUnassigned']);
       expect((ended[1]!.data as { removed: boolean }).removed).toBe(true);
       expect((await store.readStream(assignmentStream(m.tenantId, 'a3'))).length).toBe(1);
-      // The token is the cascade's last write: a check at it sees the role, its rules and holders gone.
-      expect(encodePosition(out.position!)).toBe(encodePosition(ended[1]!.position));
+      // The role's removal is the cascade's last write, and its token: a check at it sees the role, its
+      // rules and holders gone.
+      const removed = await store.readStream(roleStream(m.tenantId, 'risk'));
+      expect(removed.map((e) => e.type)).toEqual(['RoleDefined', 'RoleRemoved']);
+      expect(encodePosition(out.position!)).toBe(encodePosition(removed[1]!.position));
       await memory.folded.waitFor(encodePosition(out.position!), 10_000);
       const policy = memory.policy(m.tenantId);
       expect([...policy.assignments.keys()]).toEqual(['a3']);
       expect([...policy.rules.keys()]).toEqual(['keep']);
+    } finally {
+      await memory.stop();
+    }
+  });
+
+  it('finishes a cascade cut short when retried with the same expected revision (D-A1)', async () => {
+    const m = meta();
+    const writer = new PolicyWriter(store);
+    const memory = new PolicyMemory(store);
+    await memory.start();
+    try {
+      const commands = new PolicyCommands(writer, assignmentsInMemory(writer, memory));
+      // The process "fails" part-way: the first assignment's end is lost.
+      const assign = commands.assignment.bind(commands);
+      let failOnce = true;
+      commands.assignment = async (meta, command, options) => {
+        if (command.type === 'UnassignRole' && failOnce) {
+          failOnce = false;
+          throw new Error('connection lost');
+        }
+        return assign(meta, command, options);
+      };
+      const defined = await commands.role(m, {
+        type: 'DefineRole',
+        data: { roleId: 'risk', name: 'Risk', scopes: ['*'] },
+      });
+      await commands.assignment(m, {
+        type: 'AssignRole',
+        data: { assignmentId: 'a1', roleId: 'risk', subject: { kind: 'employee', id: 'zs' }, expiresAt: null },
+      });
+      await commands.rule(m, {
+        type: 'AddRule',
+        data: { rule: { ...rule('r1'), subject: { kind: 'role', id: 'risk' } }, by: 'x' },
+      });
+      const asked = { roleId: 'risk', cascade: true };
+      const expected = { expectedRevision: defined.revision };
+      await expect(commands.removeRole(m, asked, expected)).rejects.toThrow('connection lost');
+      // The role still stands, so the same request is not stale: the retry finishes the cascade.
+      await commands.removeRole(m, asked, expected);
+      expect((await store.readStream(roleStream(m.tenantId, 'risk'))).map((e) => e.type)).toEqual([
+        'RoleDefined',
+        'RoleRemoved',
+      ]);
+      expect((await store.readStream(assignmentStream(m.tenantId, 'a1'))).map((e) => e.type)).toEqual([
+        'RoleAssigned',
+        'RoleUnassigned',
+      ]);
+      expect((await commands.tree(m.tenantId)).order).toEqual([]);
     } finally {
       await memory.stop();
     }
