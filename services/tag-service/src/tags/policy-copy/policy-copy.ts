@@ -80,8 +80,10 @@ export class PolicyCopy {
   async waitFor(tenantId: string, position: bigint, timeoutMs: number, key: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     // The copy's position is the highest it folded; a tenant's events travel on one partition in store
-    // order (the Kafka key is the tenant, D-A4), so having folded `position` means every earlier event too.
-    const reached = (p: PolicyState) => p.position >= position;
+    // order (the Kafka key is the tenant, D-A4), so having folded `position` means every earlier event too —
+    // unless one was parked (dead-lettered) or came before the key change: an order naming a rule the copy
+    // does not hold is therefore still "not there" (a parked deny must not be skipped silently).
+    const reached = (p: PolicyState) => p.position >= position && p.order.every((id) => p.rules.has(id));
     while (!reached(await this.policy(tenantId))) {
       if (Date.now() >= deadline) throw new PolicyTokenTimeoutError(key, position, timeoutMs);
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -125,10 +127,12 @@ export class PolicyCopy {
     let pending = this.loading.get(tenantId);
     if (!pending) {
       pending = (async () => {
-        const rows = (await this.db.query(`SELECT type, data FROM ${this.table} WHERE tenant_id = $1`, [
+        const rows = (await this.db.query(`SELECT type, data FROM ${this.table} WHERE tenant_id = $1 ORDER BY position`, [
           tenantId,
         ])) as { type: string; data: PermissionIntegrationEventV1['data'] }[];
         const held: Held = { state: emptyPolicy(tenantId), revisions: new Map() };
+        // In store order, as permission-service folds them: what a fold drops (a removed role's
+        // assignments) depends on the order, and both copies must agree.
         for (const r of rows) fold(held, { type: r.type, data: r.data } as PermissionIntegrationEventV1);
         this.tenants.set(tenantId, held);
         return held;
