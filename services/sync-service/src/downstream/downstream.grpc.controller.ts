@@ -116,7 +116,9 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
     rpc: string,
     request: { idempotencyKey: string; channelId: string },
     metadata: Metadata | undefined,
-    command: (tenantId: string) => Parameters<ChannelCommands['write']>[1],
+    command: (
+      tenantId: string,
+    ) => Parameters<ChannelCommands['write']>[1] | Promise<Parameters<ChannelCommands['write']>[1]>,
     expectedRevision?: string,
   ): Promise<{ result: downstreamV1.ChannelWriteResult }> {
     return edge(async () => {
@@ -125,7 +127,7 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
       const expected = revisionField(expectedRevision);
       const { idempotencyKey, ...rest } = request;
       return this.commands.writer.once(meta, idempotencyKey, { rpc, ...rest }, async () => {
-        const { outcome, state } = await this.commands.write(meta, command(meta.tenantId), expected);
+        const { outcome, state } = await this.commands.write(meta, await command(meta.tenantId), expected);
         return { result: { channel: toChannel(state), changed: outcome.changed } };
       });
     });
@@ -136,7 +138,7 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
       'ConfigureChannel',
       r,
       md,
-      (tenantId) => {
+      async (tenantId) => {
         const kind = KIND_IN[r.kind];
         if (!kind) throw invalid('kind', 'must be EMPLOYEE_ACCOUNTS, TAG_GROUPS or CUSTOMER_CORP_TAGS');
         const s = r.settings;
@@ -160,6 +162,18 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
             },
             connectors: this.commands.connectorsFor(tenantId),
             otherTenantsConnectors: this.commands.otherTenantsConnectors(tenantId),
+            // From the channels read model: two configured at the same instant can both pass (named in D-B2).
+            otherCorpTagChannels:
+              kind === 'customer_corp_tags'
+                ? (
+                    await rows<{ channel_id: string }>(
+                      this.db,
+                      `SELECT channel_id FROM ${this.t.channels}
+                        WHERE tenant_id = $1 AND kind = 'customer_corp_tags' AND channel_id <> $2`,
+                      [tenantId, r.channelId],
+                    )
+                  ).map((c) => c.channel_id)
+                : [],
           },
         };
       },

@@ -31,6 +31,11 @@ export type ChannelCommand =
         connectors: readonly string[];
         /** Offered to another tenant only (bound to that tenant's system): refused as a precondition. */
         otherTenantsConnectors?: readonly string[];
+        /**
+         * The tenant's other customer-corp-tags channels: a second one is refused, since each would take the
+         * other's corp tags in the one group `TagGuard` for drift and delete them (D-B2).
+         */
+        otherCorpTagChannels?: readonly string[];
       };
     }
   | { type: 'EnableChannel'; data: { channelId: string } }
@@ -106,6 +111,13 @@ export const channel: Decider<ChannelState, ChannelCommand, ChannelEvent> = {
           command.data.connectors,
           command.data.otherTenantsConnectors,
         );
+        const rivals = command.data.otherCorpTagChannels ?? [];
+        if (next.kind === 'customer_corp_tags' && rivals.length > 0)
+          throw new DirectoryError(
+            'DIRECTORY.FAILED_PRECONDITION',
+            `kind: the tenant already has a customer corp tags channel (${rivals.join(', ')}); it owns the WeCom group TagGuard`,
+            'kind',
+          );
         if (state.channel && state.channel.kind !== next.kind)
           throw invalid(
             'kind',

@@ -92,6 +92,18 @@ describe('channel decider', () => {
       .thenFails('DIRECTORY.FAILED_PRECONDITION', 'connector');
   });
 
+  it("refuses a tenant's second customer corp tags channel, naming kind (each would delete the other's corp tags)", () => {
+    const c = configure({
+      channelId: 'corp-tags-2',
+      kind: 'customer_corp_tags',
+      connector: 'ldap',
+      settings: { mailDomain: '' },
+    });
+    given([])
+      .when({ ...c, data: { ...c.data, otherCorpTagChannels: ['corp-tags'] } })
+      .thenFails('DIRECTORY.FAILED_PRECONDITION', 'kind');
+  });
+
   it('enables and disables once each; repeating is a no-op', () => {
     given([configured(config())])
       .when({ type: 'EnableChannel', data: { channelId: 'mail-accounts' } })
