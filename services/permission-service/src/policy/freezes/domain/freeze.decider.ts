@@ -45,8 +45,22 @@ export type FreezeState = {
 
 const NONE: FreezeHolds = { manual: null, tagService: null };
 
+/** The later of two ends (null: no end). */
+const longest = (a: string | null, b: string | null): string | null =>
+  a === null || b === null ? null : Date.parse(a) >= Date.parse(b) ? a : b;
+
 /** The combined freeze the holds give (null: not frozen). */
 function shown(actorId: string, holds: FreezeHolds): FreezeV1 | null {
+  // While both hold, the manual one shows (only an admin lifts it) but for as long as the longer of the two:
+  // an expiring manual freeze must not end tag-service's open-ended one when it passes.
+  if (holds.manual && holds.tagService)
+    return {
+      actorId,
+      frozen: true,
+      source: 'manual',
+      reason: holds.manual.reason,
+      until: longest(holds.manual.until, holds.tagService.until),
+    };
   if (holds.manual) return { actorId, frozen: true, source: 'manual', ...holds.manual };
   if (holds.tagService) return { actorId, frozen: true, source: 'tag-service', ...holds.tagService };
   return null;

@@ -112,6 +112,21 @@ describe('freeze decider', () => {
         { type: 'FreezeChanged', data: { ...manual.data, frozen: false, reason: 'cleared', holds: NONE } },
       ]);
   });
+  it("Given tag-service's open-ended freeze, When an admin freezes until a date, Then the shown freeze has no end", () => {
+    const until = '2026-12-02T00:00:00.000Z';
+    given([byTagService])
+      .when({ type: 'Freeze', data: { actorId: 'zs', reason: 'audit', until } })
+      .then([
+        {
+          type: 'FreezeChanged',
+          data: {
+            ...manual.data,
+            until: null,
+            holds: { manual: { reason: 'audit', until }, tagService: { reason: 'bulk delete', until: null } },
+          },
+        },
+      ]);
+  });
   it('Given events written before holds were recorded, When tag-service unfreezes, Then a manual freeze holds', () => {
     const { holds: _h, ...legacy } = manual.data;
     given([{ type: 'FreezeChanged', data: legacy }])
