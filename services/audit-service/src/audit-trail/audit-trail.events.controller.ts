@@ -28,9 +28,7 @@ export class AuditTrailEventsController {
       await applyDirectoryEvent(tx, this.schema, message);
       const { tenantId, actorId } = message.metadata;
       const department = await departmentOf(tx, this.schema, tenantId, actorId);
-      await insertAuditRecords(tx, this.schema, [
-        incomingRecord(message, new Date(), department, subjectId),
-      ]);
+      await insertAuditRecords(tx, this.schema, [incomingRecord(message, new Date(), department, subjectId)]);
     });
   }
 }

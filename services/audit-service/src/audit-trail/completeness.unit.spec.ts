@@ -55,7 +55,9 @@ describe('the audit trail is complete', () => {
   );
 
   it('lists exactly the types audit-service writes itself', () => {
-    expect([...DIRECTLY_RECORDED_TYPES].sort()).toEqual([CHANNEL_CHANGED_TYPE, DELIVERY_ATTEMPTED_TYPE].sort());
+    expect([...DIRECTLY_RECORDED_TYPES].sort()).toEqual(
+      [CHANNEL_CHANGED_TYPE, DELIVERY_ATTEMPTED_TYPE].sort(),
+    );
   });
 
   it('finds the contracts and the proto services it enumerates', () => {

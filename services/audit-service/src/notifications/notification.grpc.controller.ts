@@ -103,7 +103,8 @@ function toChannel(c: StoredChannel): v1.Channel {
 /** The caller's trace id (traceparent) ties the change to what it did; without one the change is its own. */
 const changeBy = (actorId: string, metadata?: Metadata): ChannelChangeBy => {
   const traceparent = metadata?.get('traceparent')[0];
-  const traceId = typeof traceparent === 'string' ? /^[0-9a-f]{2}-([0-9a-f]{32})-/.exec(traceparent)?.[1] : undefined;
+  const traceId =
+    typeof traceparent === 'string' ? /^[0-9a-f]{2}-([0-9a-f]{32})-/.exec(traceparent)?.[1] : undefined;
   return { actorId, correlationId: traceId ?? randomUUID() };
 };
 
