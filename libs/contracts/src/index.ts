@@ -62,6 +62,7 @@ export {
   accessDeniedTopicV1,
   DIRECTORY_ACCESS_DENIED_TOPIC_V1,
   parseAccessDeniedIntegrationEventV1,
+  MUTE_ACCESS_DENIED_TOPIC_V1,
   PERMISSION_ACCESS_DENIED_TOPIC_V1,
   TAG_ACCESS_DENIED_TOPIC_V1,
   type AccessDeniedIntegrationEventV1,

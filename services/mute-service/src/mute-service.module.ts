@@ -7,9 +7,20 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { TokenVerifier } from '@tagguard/auth';
-import { MUTE_DELIVERIES_TOPIC_V1, MUTE_EVENTS_TOPIC_V1, MUTE_MESSAGES_TOPIC_V1 } from '@tagguard/contracts';
+import {
+  MUTE_ACCESS_DENIED_TOPIC_V1,
+  MUTE_DELIVERIES_TOPIC_V1,
+  MUTE_EVENTS_TOPIC_V1,
+  MUTE_MESSAGES_TOPIC_V1,
+} from '@tagguard/contracts';
 import { openEventStore, type EventStore } from '@tagguard/event-store';
-import { COMPONENT_REGISTRY } from '@tagguard/grpc-runtime';
+import {
+  ACCESS_DENIAL_CATEGORY,
+  COMPONENT_REGISTRY,
+  denialRecorderProvider,
+  EventStoreDenialRecorder,
+  withAccessDenials,
+} from '@tagguard/grpc-runtime';
 import {
   LeasedRuntime,
   PostgresCheckpointStore,
@@ -91,6 +102,11 @@ export class MuteServiceModule {
         IngestKafkaController,
       ],
       providers: [
+        // Refusals (PERMISSION_DENIED) are appended to this store and relayed to the denial topic (D-D2).
+        denialRecorderProvider(
+          (store: EventStore) => new EventStoreDenialRecorder(store, new TokenVerifier(config.auth.pem)),
+          [MUTE_EVENT_STORE],
+        ),
         {
           provide: MUTE_EVENT_STORE,
           useFactory: () =>
@@ -171,10 +187,10 @@ export class MuteServiceModule {
             return runtime.relay({
               name: MUTE_RELAY_NAME,
               store,
-              categories: MUTE_CATEGORIES,
-              translate: toIntegrationMessage,
+              categories: [...MUTE_CATEGORIES, ACCESS_DENIAL_CATEGORY],
+              translate: withAccessDenials(MUTE_ACCESS_DENIED_TOPIC_V1, toIntegrationMessage),
               events,
-              topics: [MUTE_EVENTS_TOPIC_V1, MUTE_DELIVERIES_TOPIC_V1],
+              topics: [MUTE_EVENTS_TOPIC_V1, MUTE_DELIVERIES_TOPIC_V1, MUTE_ACCESS_DENIED_TOPIC_V1],
               batchSize: config.relayBatchSize,
             });
           },

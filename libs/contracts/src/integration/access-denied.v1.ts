@@ -13,6 +13,7 @@ export const accessDeniedTopicV1 = (service: string): string =>
 export const TAG_ACCESS_DENIED_TOPIC_V1 = accessDeniedTopicV1('tag-service');
 export const PERMISSION_ACCESS_DENIED_TOPIC_V1 = accessDeniedTopicV1('permission-service');
 export const DIRECTORY_ACCESS_DENIED_TOPIC_V1 = accessDeniedTopicV1('sync-service');
+export const MUTE_ACCESS_DENIED_TOPIC_V1 = accessDeniedTopicV1('mute-service');
 
 export type AccessDeniedV1 = {
   tenantId: string;

@@ -76,6 +76,8 @@ export function incomingRecord(
   message: IntegrationMessage,
   now = new Date(),
   actorDepartmentId: string | null = null,
+  /** The object the event is about (parseAudited); the Kafka key where the topic is keyed by object. */
+  subjectId: string = message.key,
 ): IncomingRecord {
   return {
     eventId: message.eventId,
@@ -83,7 +85,7 @@ export function incomingRecord(
     eventType: message.type,
     actorId: message.metadata.actorId,
     actorDepartmentId,
-    subjectId: message.key,
+    subjectId,
     correlationId: message.metadata.correlationId,
     // Normalised to milliseconds: timestamptz keeps them exactly, so the row recomputes the same bytes.
     occurredAt: new Date(message.metadata.occurredAt).toISOString(),

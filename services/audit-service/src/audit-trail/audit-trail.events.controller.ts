@@ -23,12 +23,12 @@ export class AuditTrailEventsController {
 
   @EventPattern(AUDITED_TOPICS.map((t) => t.topic), { group: 'audit-trail' })
   async onAuditedEvent(@Payload() message: IntegrationMessage): Promise<void> {
-    parseAudited(message.topic, message.type, message.data);
+    const subjectId = parseAudited(message.topic, message.type, message.data, message.key);
     await this.inbox.processOnce(AUDIT_TRAIL_GROUP, message.eventId, async (tx) => {
       await applyDirectoryEvent(tx, this.schema, message);
       const { tenantId, actorId } = message.metadata;
       const department = await departmentOf(tx, this.schema, tenantId, actorId);
-      await insertAuditRecords(tx, this.schema, [incomingRecord(message, new Date(), department)]);
+      await insertAuditRecords(tx, this.schema, [incomingRecord(message, new Date(), department, subjectId)]);
     });
   }
 }

@@ -8,6 +8,9 @@ import {
   DIRECTORY_ACCESS_DENIED_TOPIC_V1,
   DIRECTORY_EVENTS_TOPIC_V1,
   DOWNSTREAM_EVENTS_TOPIC_V1,
+  MUTE_ACCESS_DENIED_TOPIC_V1,
+  MUTE_COMMERCE_EVENTS_TOPIC_V1,
+  MUTE_EVENTS_TOPIC_V1,
   PERMISSION_ACCESS_DENIED_TOPIC_V1,
   PERMISSION_EVENTS_TOPIC_V1,
   TAG_ACCESS_DENIED_TOPIC_V1,
@@ -43,10 +46,11 @@ function message(
   actorId: string,
   data: object,
   tenantId = tenantA,
+  key = `${tenantId}/${type}`,
 ): IntegrationMessage {
   return {
     topic,
-    key: `${tenantId}/${type}`,
+    key,
     eventId: randomUUID(),
     type,
     schemaVersion: 1,
@@ -179,12 +183,38 @@ describe('the trail holds every service’s changes and denied attempts; only it
     );
     const changes = [
       message(TAG_EVENTS_TOPIC_V1, 'tag.reordered.v1', 'e-zhang', { revision: '4', tagId: 't-1', order: 2 }),
-      message(PERMISSION_EVENTS_TOPIC_V1, 'permission.rules_reordered.v1', 'e-zhang', {
-        revision: '1',
-        position: '42',
-        ruleIds: ['r2', 'r1'],
-        by: 'e-zhang',
-      }),
+      // Keyed by tenant, as permission-service publishes (permissionPartitionKeyV1).
+      message(
+        PERMISSION_EVENTS_TOPIC_V1,
+        'permission.rules_reordered.v1',
+        'e-zhang',
+        { revision: '1', position: '42', ruleIds: ['r2', 'r1'], by: 'e-zhang' },
+        tenantA,
+        tenantA,
+      ),
+      message(
+        MUTE_EVENTS_TOPIC_V1,
+        'mute.rule_changed.v1',
+        'e-zhang',
+        {
+          revision: '1',
+          position: '7',
+          ruleId: 'r-night',
+          rule: { ruleId: 'r-night' },
+          removed: false,
+          by: 'e-zhang',
+        },
+        tenantA,
+        `${tenantA}/rule/r-night`,
+      ),
+      message(
+        MUTE_COMMERCE_EVENTS_TOPIC_V1,
+        'commerce.store_visited.v1',
+        'e-zhang',
+        { customerId: 'wm-1', visitId: 'v-1', storeId: 's-1', visitedAt: '2026-12-01T10:00:00Z' },
+        tenantA,
+        `${tenantA}/wm-1`,
+      ),
       message(DOWNSTREAM_EVENTS_TOPIC_V1, 'downstream.channel_enabled.v1', 'e-zhang', {
         revision: '1',
         channelId: 'mail-accounts',
@@ -192,34 +222,79 @@ describe('the trail holds every service’s changes and denied attempts; only it
       denial(TAG_ACCESS_DENIED_TOPIC_V1, '/tagguard.tag.v1.TagService/DeleteTag'),
       denial(PERMISSION_ACCESS_DENIED_TOPIC_V1, '/tagguard.permission.v1.PolicyService/MoveRule'),
       denial(DIRECTORY_ACCESS_DENIED_TOPIC_V1, '/tagguard.sync.v1.DirectoryService/DisableEmployee'),
+      denial(MUTE_ACCESS_DENIED_TOPIC_V1, '/tagguard.mute.v1.RuleService/CreateRule'),
     ];
     for (const m of changes) await publisher.publish([m]);
-    await publisher.publish([changes[3]!]); // redelivered: no second record
+    await publisher.publish([changes[6]!]); // redelivered: no second record
     const ids = changes.map((m) => m.eventId);
     await eventually(
-      async () => expect((await records(tenantA)).filter((r) => ids.includes(r['eventId']))).toHaveLength(6),
+      async () =>
+        expect((await records(tenantA)).filter((r) => ids.includes(r['eventId']))).toHaveLength(
+          changes.length,
+        ),
       60_000,
     );
     await new Promise((r) => setTimeout(r, 1_000));
     const trail = (await records(tenantA)).filter((r) => ids.includes(r['eventId']));
-    expect(trail).toHaveLength(6);
+    expect(trail).toHaveLength(changes.length);
     for (const r of trail) expect(r).toMatchObject({ actorId: 'e-zhang', actorDepartmentId: 'd-market-2' });
     expect(
-      // Three topics: no order between them.
+      // Four topics: no order between them.
       trail
         .filter((r) => r['eventType'] === 'access.denied.v1')
         .map((r) => JSON.parse(r['dataJson']).rpc)
         .sort(),
     ).toEqual([
+      '/tagguard.mute.v1.RuleService/CreateRule',
       '/tagguard.permission.v1.PolicyService/MoveRule',
       '/tagguard.sync.v1.DirectoryService/DisableEmployee',
       '/tagguard.tag.v1.TagService/DeleteTag',
     ]);
+    // The subject is the object, not the Kafka key: permission-service keys its events by tenant.
+    const subjectOf = (type: string) => trail.find((r) => r['eventType'] === type)!['subjectId'];
+    expect(subjectOf('permission.rules_reordered.v1')).toBe(`${tenantA}/rule-order/tree`);
+    expect(subjectOf('mute.rule_changed.v1')).toBe(`${tenantA}/rule/r-night`);
+    expect(subjectOf('commerce.store_visited.v1')).toBe(`${tenantA}/wm-1`);
     // The department is part of the leaf: the stored log still verifies.
     await expect(
       call('AuditService', 'VerifyTrail', {}, token(tenantA, 'aud-1', ['auditor'])),
     ).resolves.toMatchObject({ ok: true });
   }, 180_000);
+
+  it('records a tenant admin’s channel changes in its trail, with the row, never the secret', async () => {
+    const admin = token(tenantA, 'e-zhang', ['tenant_admin']);
+    const channel = {
+      channelId: 'hq-hook',
+      targets: ['hq_audit'],
+      webhook: { url: 'https://hq.example/hook' },
+    };
+    const put = await call('NotificationService', 'PutChannel', { channel, expectedRevision: '0' }, admin);
+    // A refused write (stale revision) writes neither the row nor a record.
+    await expect(
+      call('NotificationService', 'PutChannel', { channel, expectedRevision: '0' }, admin),
+    ).rejects.toMatchObject({ code: grpc.status.ABORTED });
+    await call(
+      'NotificationService',
+      'RemoveChannel',
+      { channelId: 'hq-hook', expectedRevision: '1' },
+      admin,
+    );
+    const changes = (await records(tenantA)).filter(
+      (r) => r['eventType'] === 'audit.notification_channel_changed.v1',
+    );
+    expect(changes.map((r) => [r['actorId'], r['actorDepartmentId'], r['subjectId']])).toEqual([
+      ['e-zhang', 'd-market-2', `${tenantA}/notification-channel/hq-hook`],
+      ['e-zhang', 'd-market-2', `${tenantA}/notification-channel/hq-hook`],
+    ]);
+    expect(changes.map((r) => JSON.parse(r['dataJson']))).toEqual([
+      expect.objectContaining({ channelId: 'hq-hook', revision: 1, removed: false, targets: ['hq_audit'] }),
+      expect.objectContaining({ channelId: 'hq-hook', revision: 1, removed: true }),
+    ]);
+    expect(changes.some((r) => String(r['dataJson']).includes(put['webhookSecret']))).toBe(false);
+    await expect(
+      call('AuditService', 'VerifyTrail', {}, token(tenantA, 'aud-1', ['auditor'])),
+    ).resolves.toMatchObject({ ok: true });
+  }, 60_000);
 
   it.each(AUDIT_METHODS)(
     '$service/$method refuses a caller without a reader role, and the refusal is in its trail',

@@ -170,6 +170,39 @@ export const RPC_AUDIT: Record<string, RpcAudit> = {
   'tagguard.sync.v1.DownstreamService/RepairDrift': DOWNSTREAM_GAP,
   'tagguard.sync.v1.DownstreamService/ForceResync': DOWNSTREAM_GAP,
 
+  'tagguard.mute.v1.RuleService/CreateRule': writes('mute.rule_changed.v1'),
+  'tagguard.mute.v1.RuleService/UpdateRule': writes('mute.rule_changed.v1'),
+  'tagguard.mute.v1.RuleService/RemoveRule': writes('mute.rule_changed.v1'),
+  'tagguard.mute.v1.RuleService/ListRules': READ,
+  'tagguard.mute.v1.RuleService/CreateGreenChannel': writes('mute.green_channel_changed.v1'),
+  'tagguard.mute.v1.RuleService/UpdateGreenChannel': writes('mute.green_channel_changed.v1'),
+  'tagguard.mute.v1.RuleService/RemoveGreenChannel': writes('mute.green_channel_changed.v1'),
+  'tagguard.mute.v1.RuleService/ListGreenChannels': READ,
+  'tagguard.mute.v1.RuleService/SetTimeZone': writes('mute.recipient_time_zone_changed.v1'),
+  // A decision is recorded once per message (a dry run records nothing); its delivery is not audited (D-H1).
+  'tagguard.mute.v1.DecideService/Decide': writes('mute.message_decided.v1'),
+  'tagguard.mute.v1.DecideService/BatchDecide': writes('mute.message_decided.v1'),
+  'tagguard.mute.v1.DecideService/DecideStream': writes('mute.message_decided.v1'),
+  'tagguard.mute.v1.UnmuteService/StartTemporaryUnmute': writes('mute.temporary_unmute_started.v1'),
+  'tagguard.mute.v1.UnmuteService/StopTemporaryUnmute': writes('mute.temporary_unmute_ended.v1'),
+  'tagguard.mute.v1.UnmuteService/GetTemporaryUnmute': READ,
+  'tagguard.mute.v1.UnmuteService/ListTemporaryUnmutes': READ,
+  'tagguard.mute.v1.UnmuteService/GetUnmuteReport': READ,
+  'tagguard.mute.v1.HoldService/ListHeld': READ,
+  'tagguard.mute.v1.HoldService/ReleaseDue': writes('mute.message_released.v1'),
+  'tagguard.mute.v1.HoldService/ListDigests': READ,
+  'tagguard.mute.v1.AutomationService/ConfigureStoreVisitAutomation': gap(
+    "mute-service keeps the automation's settings in its own table and publishes them on no topic",
+  ),
+  'tagguard.mute.v1.AutomationService/GetStoreVisitAutomation': READ,
+  // Over gRPC the fact goes straight to the automation, not through the commerce topic: only the mute it
+  // leads to (mute.customer_muted_by_automation.v1, later) or lifts is published.
+  'tagguard.mute.v1.AutomationService/RecordStoreVisit': gap(
+    'a visit recorded over gRPC is published on no topic; the mute it may lead to is, when it starts',
+  ),
+  'tagguard.mute.v1.AutomationService/RecordPurchase': writes('mute.automation_mute_lifted.v1'),
+  'tagguard.mute.v1.AutomationService/ListAutomationMutes': READ,
+
   'tagguard.audit.v1.AuditService/ListAuditRecords': READ,
   'tagguard.audit.v1.AuditService/GetSignedTreeHead': READ,
   // Signs the log as it is: the head is the trail's own artefact (tree_heads), not a change to audit.
@@ -181,6 +214,11 @@ export const RPC_AUDIT: Record<string, RpcAudit> = {
   // Reports are built from the trail on request (D-E1): reading them changes nothing.
   'tagguard.audit.v1.ReportService/ListReports': READ,
   'tagguard.audit.v1.ReportService/GetReport': READ,
+  // audit-service writes its own channel changes into the trail with the channel row (ChannelWriter).
+  'tagguard.audit.v1.NotificationService/PutChannel': writes('audit.notification_channel_changed.v1'),
+  'tagguard.audit.v1.NotificationService/RemoveChannel': writes('audit.notification_channel_changed.v1'),
+  'tagguard.audit.v1.NotificationService/ListChannels': READ,
+  'tagguard.audit.v1.NotificationService/ListNotifications': READ,
 
   'tagguard.runtime.v1.ServiceInfoService/GetServiceInfo': READ,
   'tagguard.runtime.v1.ComponentsService/ListComponents': READ,
@@ -195,6 +233,7 @@ export const DENIAL_BY_PACKAGE: Record<string, { service: string; via: 'topic' |
   'tagguard.tag.v1': { service: 'tag-service', via: 'topic' },
   'tagguard.permission.v1': { service: 'permission-service', via: 'topic' },
   'tagguard.sync.v1': { service: 'sync-service', via: 'topic' },
+  'tagguard.mute.v1': { service: 'mute-service', via: 'topic' },
   'tagguard.audit.v1': { service: 'audit-service', via: 'direct' },
   'tagguard.runtime.v1': { service: '(the serving service)', via: 'serving' },
 };

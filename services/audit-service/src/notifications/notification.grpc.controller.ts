@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
 import type { Metadata } from '@grpc/grpc-js';
 import { authenticate, TokenVerifier } from '@tagguard/auth';
@@ -5,7 +6,7 @@ import { auditNotificationV1 as v1 } from '@tagguard/contracts';
 import { quoteIdent } from '@tagguard/event-store';
 import type { Pool } from 'pg';
 import { authorizeTrailReader } from '../audit-trail/audit-access';
-import { ChannelWriter, type StoredChannel } from './channel-writer';
+import { ChannelWriter, type ChannelChangeBy, type StoredChannel } from './channel-writer';
 import type { ChannelInput } from './domain/channel';
 import { NotificationError } from './domain/notification.errors';
 import type { OutboxItem } from './delivery-outbox';
@@ -99,6 +100,14 @@ function toChannel(c: StoredChannel): v1.Channel {
   }
 }
 
+/** The caller's trace id (traceparent) ties the change to what it did; without one the change is its own. */
+const changeBy = (actorId: string, metadata?: Metadata): ChannelChangeBy => {
+  const traceparent = metadata?.get('traceparent')[0];
+  const traceId =
+    typeof traceparent === 'string' ? /^[0-9a-f]{2}-([0-9a-f]{32})-/.exec(traceparent)?.[1] : undefined;
+  return { actorId, correlationId: traceId ?? randomUUID() };
+};
+
 const iso = (d: Date | null) => (d ? d.toISOString() : '');
 
 @Controller()
@@ -115,11 +124,12 @@ export class NotificationGrpcController implements v1.NotificationServiceControl
   }
 
   async putChannel(request: v1.PutChannelRequest, metadata?: Metadata): Promise<v1.PutChannelResponse> {
-    const { tenantId } = authorizeChannelAdmin(metadata, this.verifier);
+    const { tenantId, actorId } = authorizeChannelAdmin(metadata, this.verifier);
     const { channel, createdSecret } = await this.channels.put(
       tenantId,
       inputOf(request.channel),
       revisionOf(request.expectedRevision, 'expected_revision'),
+      changeBy(actorId, metadata),
     );
     return { channel: toChannel(channel), webhookSecret: createdSecret ?? '' };
   }
@@ -128,11 +138,12 @@ export class NotificationGrpcController implements v1.NotificationServiceControl
     request: v1.RemoveChannelRequest,
     metadata?: Metadata,
   ): Promise<v1.RemoveChannelResponse> {
-    const { tenantId } = authorizeChannelAdmin(metadata, this.verifier);
+    const { tenantId, actorId } = authorizeChannelAdmin(metadata, this.verifier);
     await this.channels.remove(
       tenantId,
       request.channelId,
       revisionOf(request.expectedRevision, 'expected_revision'),
+      changeBy(actorId, metadata),
     );
     return {};
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { Pool } from 'pg';
 import { loadDevPrivateKey, signToken } from '@tagguard/auth';
-import { TAG_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
+import { MUTE_EVENTS_TOPIC_V1, TAG_EVENTS_TOPIC_V1 } from '@tagguard/contracts';
 import { protoRoot, type RunningGrpcService } from '@tagguard/grpc-runtime';
 import { KafkaTransport, type IntegrationMessage, type MessagePublisher } from '@tagguard/messaging';
 import { eventually, freePort, tagguardClient, testInfra } from '@tagguard/testing';
@@ -189,6 +189,49 @@ describe('operation reports from the trail (ReportService over gRPC, records fro
     randomUUID(),
     tenantA,
   );
+  // As mute-service's unmute store publishes it when an unmute ends (unmute-store.ts), report included.
+  const unmuteEnded: IntegrationMessage = {
+    ...event(
+      tenantA,
+      'mute.temporary_unmute_ended.v1',
+      {
+        position: '0',
+        unmuteId: 'u-1',
+        tagId: 'tag-vip',
+        endedAt: '2026-11-30T14:00:00.000Z',
+        messagesLetThrough: 1,
+        report: {
+          unmuteId: 'u-1',
+          tenantId: tenantA,
+          tagId: 'tag-vip',
+          tagName: 'VIP客户',
+          unmutedBy: 'manager-1',
+          startedAt: '2026-11-30T10:00:00.000Z',
+          plannedEndAt: '2026-11-30T14:00:00.000Z',
+          endedAt: '2026-11-30T14:00:00.000Z',
+          endedBy: 'system',
+          reason: 'expired',
+          durationMs: 14_400_000,
+          messages: [
+            {
+              messageId: 'm-1',
+              recipientId: 'e-1',
+              sender: 'external_customer:wm-1',
+              senderCorpId: null,
+              sentAt: '2026-11-30T11:00:00.000Z',
+              otherwise: 'SILENT',
+            },
+          ],
+          messageCount: 1,
+          recipientCount: 1,
+          senderCount: 1,
+        },
+      },
+      randomUUID(),
+      `${tenantA}/unmute/u-1`,
+    ),
+    topic: MUTE_EVENTS_TOPIC_V1,
+  };
   const otherTenant = event(tenantB, 'tag.restored.v1', { tagId: 'x', tagIds: ['x'], restoredBy: 'admin-b' });
   const all = [
     critical,
@@ -202,6 +245,7 @@ describe('operation reports from the trail (ReportService over gRPC, records fro
     appliedEffect,
     applied,
     rebuilt,
+    unmuteEnded,
     otherTenant,
   ];
 
@@ -266,6 +310,7 @@ describe('operation reports from the trail (ReportService over gRPC, records fro
         `restore:${toPoint[0]!.eventId}`,
         `restore:${applied.eventId}`,
         `rebuild:${rebuilt.eventId}`,
+        `temporary_unmute:${unmuteEnded.eventId}`,
       ].sort(),
     );
     const restores = await call(
@@ -278,10 +323,29 @@ describe('operation reports from the trail (ReportService over gRPC, records fro
       'REPORT_KIND_RESTORE',
       'REPORT_KIND_RESTORE',
     ]);
-    // Nothing feeds the contracts in waiting yet: no report is invented for them.
-    await expect(
-      call('ListReports', { kind: 'REPORT_KIND_TEMPORARY_UNMUTE' }, caller(tenantA)),
-    ).resolves.toMatchObject({ reports: [] });
+    // An ended temporary unmute recorded from mute-service's topic is its report.
+    const unmutes = await call('ListReports', { kind: 'REPORT_KIND_TEMPORARY_UNMUTE' }, caller(tenantA));
+    expect(unmutes['reports'].map((r: Obj) => r['reportId'])).toEqual([
+      `temporary_unmute:${unmuteEnded.eventId}`,
+    ]);
+    const unmute = JSON.parse(
+      (
+        await call(
+          'GetReport',
+          { reportId: `temporary_unmute:${unmuteEnded.eventId}`, format: 'REPORT_FORMAT_JSON' },
+          caller(tenantA),
+        )
+      )['content'],
+    );
+    expect(Object.fromEntries(unmute.facts)).toMatchObject({
+      tag: 'VIP客户 (tag-vip)',
+      'unmuted by': 'manager-1',
+      lasted: '4 h 0 min',
+      'messages let through': '1',
+    });
+    expect(unmute.sections[0].rows).toEqual([
+      ['2026-11-30T11:00:00.000Z', 'm-1', 'e-1', 'external_customer:wm-1', '', 'SILENT'],
+    ]);
   });
 
   it('downloads the critical operation as JSON, CSV and a printable HTML page, with its freeze and notifications', async () => {
@@ -335,7 +399,7 @@ describe('operation reports from the trail (ReportService over gRPC, records fro
     );
     const facts = Object.fromEntries(weekly.facts);
     expect(facts).toMatchObject({
-      'trail records': '12',
+      'trail records': '13', // tenant A's 13 records, the unmute's included
       'critical operations': '1',
       warnings: '1',
       'notifications requested': '2',

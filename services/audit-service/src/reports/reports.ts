@@ -2,6 +2,7 @@ import {
   buildCriticalOperationReport,
   buildRestoreReport,
   buildSingleRecordReport,
+  buildTemporaryUnmuteReport,
   buildWeeklyReport,
 } from './domain/report-builders';
 import { nextWeek, startOfWeekId, weekId, weekStart } from './domain/iso-week';
@@ -107,8 +108,9 @@ export class Reports {
       case 'critical_operation':
         return buildCriticalOperationReport(tenantId, trigger, related);
       case 'rebuild':
-      case 'temporary_unmute':
         return buildSingleRecordReport(tenantId, kind, trigger, related);
+      case 'temporary_unmute':
+        return buildTemporaryUnmuteReport(tenantId, trigger, related);
       default: {
         const never: never = kind;
         throw new Error(`no builder for ${String(never)}`);

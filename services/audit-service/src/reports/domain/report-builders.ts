@@ -155,13 +155,79 @@ export function buildCriticalOperationReport(
   };
 }
 
+const durationText = (ms: number): string => {
+  const minutes = Math.round(ms / 60_000);
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+};
+
 /**
- * A report from an event type that is a contract in waiting (rebuilds, temporary unmutes): built from
- * the record as it arrives — its facts and every field of its data — with no assumption on its shape.
+ * A temporary unmute, from its mute.temporary_unmute_ended.v1 record: mute-service puts the whole
+ * operation report in `data.report` (who unmuted which tag, when, for how long, and each message let
+ * through because of it). A record without one (none is published so today) still reports the envelope
+ * fields it has, and says the list is not in the trail rather than showing none.
+ */
+export function buildTemporaryUnmuteReport(
+  tenantId: string,
+  trigger: TrailRecord,
+  related: TrailRecord[],
+): Report {
+  const all = byOrder([trigger, ...related]);
+  const d = trigger.data;
+  const r = (d['report'] && typeof d['report'] === 'object' ? d['report'] : {}) as Record<string, unknown>;
+  const has = Object.keys(r).length > 0;
+  const messages = Array.isArray(r['messages']) ? (r['messages'] as Record<string, unknown>[]) : [];
+  const tag = str(r['tagName']) || str(r['tagId'] ?? d['tagId']);
+  const unmutedBy = str(r['unmutedBy']) || '(not in the record)';
+  const startedAt = str(r['startedAt']);
+  const endedAt = str(r['endedAt'] ?? d['endedAt']);
+  return {
+    id: `temporary_unmute:${trigger.eventId}`,
+    kind: 'temporary_unmute',
+    tenantId,
+    title: `Temporary unmute of ${tag} by ${unmutedBy}`,
+    periodStart: startedAt || span(all).periodStart,
+    periodEnd: endedAt || span(all).periodEnd,
+    sourceEventId: trigger.eventId,
+    facts: [
+      ['unmute', str(d['unmuteId'] ?? r['unmuteId'])],
+      ['tag', `${tag} (${str(r['tagId'] ?? d['tagId'])})`],
+      ['unmuted by', unmutedBy],
+      ['started at', startedAt],
+      ['planned end', str(r['plannedEndAt'])],
+      ['ended at', endedAt],
+      ['ended by', str(r['endedBy']) || trigger.actorId],
+      ['ended because', str(r['reason'])],
+      ['lasted', typeof r['durationMs'] === 'number' ? durationText(r['durationMs']) : ''],
+      ['messages let through', str(r['messageCount'] ?? d['messagesLetThrough'])],
+      ['recipients', str(r['recipientCount'])],
+      ['senders', str(r['senderCount'])],
+    ],
+    sections: [
+      {
+        title: has ? 'Messages let through' : 'Messages let through (not in the record)',
+        columns: ['sent at', 'message id', 'recipient', 'sender', 'sender enterprise', 'otherwise'],
+        rows: messages.map((m) => [
+          str(m['sentAt']),
+          str(m['messageId']),
+          str(m['recipientId']),
+          str(m['sender']),
+          str(m['senderCorpId']),
+          str(m['otherwise']),
+        ]),
+      },
+      recordsSection(all),
+    ],
+    basedOn: cited(all),
+  };
+}
+
+/**
+ * A report from an event type whose shape the builders do not assume (rebuilds): built from the record
+ * as it arrives — its facts and every field of its data.
  */
 export function buildSingleRecordReport(
   tenantId: string,
-  kind: 'rebuild' | 'temporary_unmute',
+  kind: 'rebuild',
   trigger: TrailRecord,
   related: TrailRecord[],
 ): Report {
@@ -170,7 +236,7 @@ export function buildSingleRecordReport(
     id: `${kind}:${trigger.eventId}`,
     kind,
     tenantId,
-    title: `${kind === 'rebuild' ? 'Read-model rebuild' : 'Temporary unmute'} by ${trigger.actorId} (${trigger.subjectId})`,
+    title: `Read-model rebuild by ${trigger.actorId} (${trigger.subjectId})`,
     ...span(all),
     sourceEventId: trigger.eventId,
     facts: [

@@ -1,7 +1,7 @@
 import {
   buildCriticalOperationReport,
   buildRestoreReport,
-  buildSingleRecordReport,
+  buildTemporaryUnmuteReport,
   buildWeeklyReport,
 } from './report-builders';
 import { startOfWeekId, weekId, weekStart } from './iso-week';
@@ -159,16 +159,82 @@ describe('operation report builders', () => {
     });
   });
 
-  describe('given a record of a source that is a contract in waiting (temporary unmute ended)', () => {
-    const ended = rec('mute.temporary_unmute_ended.v1', { ruleId: 'm1', unmutedFor: 'PT4H' });
-    it('when the report is built, then it shows the record and every field of its data, assuming no shape', () => {
-      const r = buildSingleRecordReport('tenant-a', 'temporary_unmute', ended, []);
-      expect(r.id).toBe(`temporary_unmute:${ended.eventId}`);
-      expect(r.sections[0]!.rows).toEqual([
-        ['ruleId', 'm1'],
-        ['unmutedFor', 'PT4H'],
-      ]);
+  // The record as mute-service's unmute store publishes it (unmute-store.ts: data.report = reportV1(report)).
+  describe('given a recorded mute.temporary_unmute_ended.v1 carrying its operation report', () => {
+    const ended = rec(
+      'mute.temporary_unmute_ended.v1',
+      {
+        tenantId: 'tenant-a',
+        revision: '1',
+        position: '0',
+        unmuteId: 'u-1',
+        tagId: 'tag-vip',
+        endedAt: '2026-11-30T14:00:00.000Z',
+        messagesLetThrough: 2,
+        report: {
+          unmuteId: 'u-1',
+          tenantId: 'tenant-a',
+          tagId: 'tag-vip',
+          tagName: 'VIP 客户',
+          unmutedBy: 'manager-1',
+          startedAt: '2026-11-30T10:00:00.000Z',
+          plannedEndAt: '2026-11-30T14:00:00.000Z',
+          endedAt: '2026-11-30T14:00:00.000Z',
+          endedBy: 'system',
+          reason: 'expired',
+          durationMs: 4 * 3_600_000,
+          messages: [
+            {
+              messageId: 'm-1',
+              recipientId: 'e-1',
+              sender: 'external_customer:wm-1',
+              senderCorpId: null,
+              sentAt: '2026-11-30T11:00:00.000Z',
+              otherwise: 'SILENT',
+            },
+            {
+              messageId: 'm-2',
+              recipientId: 'e-2',
+              sender: 'partner_staff:corp-x/s-1',
+              senderCorpId: 'corp-x',
+              sentAt: '2026-11-30T12:30:00.000Z',
+              otherwise: 'HOLD',
+            },
+          ],
+          messageCount: 2,
+          recipientCount: 2,
+          senderCount: 2,
+        },
+      },
+      { actorId: 'system', subjectId: 'tenant-a/unmute/u-1' },
+    );
+    it('when the report is built, then it says who unmuted which tag, when, how long, and each message let through', () => {
+      const r = buildTemporaryUnmuteReport('tenant-a', ended, []);
       expect(reportKindOf(ended)).toBe('temporary_unmute');
+      expect(r.id).toBe(`temporary_unmute:${ended.eventId}`);
+      expect(r.title).toBe('Temporary unmute of VIP 客户 by manager-1');
+      expect([r.periodStart, r.periodEnd]).toEqual(['2026-11-30T10:00:00.000Z', '2026-11-30T14:00:00.000Z']);
+      expect(fact(r.facts, 'tag')).toBe('VIP 客户 (tag-vip)');
+      expect(fact(r.facts, 'unmuted by')).toBe('manager-1');
+      expect(fact(r.facts, 'lasted')).toBe('4 h 0 min');
+      expect(fact(r.facts, 'ended because')).toBe('expired');
+      expect(fact(r.facts, 'messages let through')).toBe('2');
+      expect(r.sections[0]).toEqual({
+        title: 'Messages let through',
+        columns: ['sent at', 'message id', 'recipient', 'sender', 'sender enterprise', 'otherwise'],
+        rows: [
+          ['2026-11-30T11:00:00.000Z', 'm-1', 'e-1', 'external_customer:wm-1', '', 'SILENT'],
+          ['2026-11-30T12:30:00.000Z', 'm-2', 'e-2', 'partner_staff:corp-x/s-1', 'corp-x', 'HOLD'],
+        ],
+      });
+      expect(r.basedOn.map((b) => b.eventId)).toEqual([ended.eventId]);
+    });
+    it('when the record carries no report, then it shows what the record has and says the list is not in it', () => {
+      const { report: _none, ...bare } = ended.data;
+      const r = buildTemporaryUnmuteReport('tenant-a', { ...ended, data: bare }, []);
+      expect(fact(r.facts, 'messages let through')).toBe('2');
+      expect(fact(r.facts, 'ended at')).toBe('2026-11-30T14:00:00.000Z');
+      expect(r.sections[0]).toMatchObject({ title: 'Messages let through (not in the record)', rows: [] });
     });
   });
 

@@ -42,9 +42,9 @@ export interface Report {
 }
 
 /**
- * The trail records that make an operation report, by kind. `fedToday: false` marks a contract in
- * waiting: no service publishes that event type yet (mute-service has no topic audit-service consumes),
- * so no such report exists until one does — none is invented.
+ * The trail records that make an operation report, by kind. `fedToday: false` would mark a contract in
+ * waiting (no audited topic carries that event type yet, so no such report exists — none is invented);
+ * every kind is fed today: temporary unmutes since the trail records MUTE_EVENTS_TOPIC_V1.
  */
 export const REPORT_SOURCES: Record<
   Exclude<ReportKind, 'weekly'>,
@@ -56,7 +56,7 @@ export const REPORT_SOURCES: Record<
   },
   critical_operation: { eventTypes: ['tag.sensitive_operation_detected.v1'], fedToday: true },
   rebuild: { eventTypes: ['tag.read_models_rebuilt.v1'], fedToday: true },
-  temporary_unmute: { eventTypes: ['mute.temporary_unmute_ended.v1'], fedToday: false },
+  temporary_unmute: { eventTypes: ['mute.temporary_unmute_ended.v1'], fedToday: true },
 };
 
 /** Records that belong to an operation report without starting one (joined by operation or correlation). */
