@@ -10,7 +10,7 @@ import type { StoreVisitEvent } from './domain/store-visit.decider';
 import { StoreVisitAutomation } from './store-visit-automation';
 
 const H = 3_600_000;
-const settingsOut = (s: AutomationSettings): muteFlowV1.StoreVisitAutomation => ({
+const settingsOut = (s: AutomationSettings): muteFlowV1.GetStoreVisitAutomationResponse => ({
   enabled: s.enabled,
   waitHours: Math.round(s.waitMs / H),
   muteHours: Math.round(s.muteMs / H),
