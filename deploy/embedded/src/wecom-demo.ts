@@ -37,7 +37,7 @@ export async function startWeComDemo(
   sandbox.admin(DEMO.corpId).seed(demoDirectory());
   // The sandbox also serves Exmail's API (/exmail): the "exmail" downstream connector, for the same tenant.
   const emptyGroups = sandbox.admin(DEMO.corpId).exmail.addDepartment('TagGuard 空群组');
-  const exmail = env['EXMAIL_BASE_URL']
+  const exmail: Record<string, string> = env['EXMAIL_BASE_URL']
     ? {}
     : {
         EXMAIL_TENANT_ID: env['TAGGUARD_WECOM_DEMO_TENANT'] ?? DEMO.tenantId,
