@@ -71,7 +71,7 @@ describe('employees → Exmail mailboxes and tags → mail groups, through the W
     await sandbox?.close();
   });
 
-  it('is offered to EXMAIL_TENANT_ID only; DisableEmployee → the mailbox has enable 0; the tag is a mail group of the addresses', async () => {
+  it('is offered to EXMAIL_TENANT_ID only; DisableEmployee → enable 0; the tag is a mail group of the addresses, following an address change', async () => {
     expect((await h.downstreamCall('ListChannels', {})).connectors).toEqual(['exmail']);
     const other = { ...h.tenant, tenantId: 't-other' };
     expect((await h.downstreamCall('ListChannels', {}, other)).connectors).toEqual([]);
@@ -92,6 +92,24 @@ describe('employees → Exmail mailboxes and tags → mail groups, through the W
       expect(exmail().groups.get('market-2@corp.example')?.userlist).toEqual(['zhangsan@corp.example']);
     }, 20_000);
     expect(exmail().users.get('zhangsan@corp.example')).toMatchObject({ enable: 1 });
+    await driftFree(h);
+
+    // The accounts channel's mail domain changes: new mailboxes, the old ones disabled, and the mail group
+    // (whose planned members, employee ids, did not change) follows the new address (D-I2).
+    await h.downstreamCall('ConfigureChannel', {
+      channelId: 'mail',
+      kind: 'CHANNEL_KIND_EMPLOYEE_ACCOUNTS',
+      connector: 'exmail',
+      settings: { mailDomain: 'mail.corp.example' },
+    });
+    await eventually(() => {
+      expect(exmail().users.get('zhangsan@mail.corp.example')).toMatchObject({
+        extid: 'zhangsan',
+        enable: 1,
+      });
+      expect(exmail().users.get('zhangsan@corp.example')).toMatchObject({ extid: '', enable: 0 });
+      expect(exmail().groups.get('market-2@corp.example')?.userlist).toEqual(['zhangsan@mail.corp.example']);
+    }, 20_000);
     await driftFree(h);
   }, 90_000);
 });
