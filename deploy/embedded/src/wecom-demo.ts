@@ -6,6 +6,7 @@ import { demoDirectory, startWeComSandbox, type WeComSandbox } from '@tagguard/w
 const DEMO = {
   corpId: 'wwtagguarddemo001',
   secret: 'demo-secret',
+  exmailSecret: 'demo-exmail-secret',
   token: 'tagguardDemoToken',
   encodingAesKey: 'TagGuardDemoEncodingAesKey0123456789abcdefg',
   tenantId: 'tenant-a',
@@ -28,11 +29,23 @@ export async function startWeComDemo(
       {
         corpId: DEMO.corpId,
         secret: DEMO.secret,
+        exmailSecret: DEMO.exmailSecret,
         callback: { url: callbackUrl, token: DEMO.token, encodingAesKey: DEMO.encodingAesKey },
       },
     ],
   });
   sandbox.admin(DEMO.corpId).seed(demoDirectory());
+  // The sandbox also serves Exmail's API (/exmail): the "exmail" downstream connector, for the same tenant.
+  const emptyGroups = sandbox.admin(DEMO.corpId).exmail.addDepartment('TagGuard 空群组');
+  const exmail: Record<string, string> = env['EXMAIL_BASE_URL']
+    ? {}
+    : {
+        EXMAIL_TENANT_ID: env['TAGGUARD_WECOM_DEMO_TENANT'] ?? DEMO.tenantId,
+        EXMAIL_BASE_URL: `${sandbox.url}/exmail`,
+        EXMAIL_CORP_ID: DEMO.corpId,
+        EXMAIL_SECRET: DEMO.exmailSecret,
+        EXMAIL_EMPTY_GROUP_DEPARTMENT_ID: String(emptyGroups.id),
+      };
   return {
     sandbox,
     adminUrl: `${sandbox.url}/sandbox/corps/${DEMO.corpId}/`,
@@ -48,6 +61,7 @@ export async function startWeComDemo(
       WECOM_CALLBACK_PORT: String(basePort + CALLBACK_OFFSET),
       // audit-service sends WeCom application messages (notification channels) to the same sandbox.
       AUDIT_WECOM_API_URL: sandbox.url,
+      ...exmail,
     },
   };
 }

@@ -64,6 +64,22 @@ describe('ExmailDirectory, Exmail specifics', () => {
     expect(exmail.users.get('lisi@example.test')).toMatchObject({ enable: 0, name: '李四' });
   });
 
+  it("given an employee's address changed, then the mail groups holding the old address hold the new one", async () => {
+    const { port, exmail } = fresh();
+    await port.upsertAccount(account);
+    await port.upsertAccount({ ...account, employeeId: 'wangwu', email: 'wangwu@example.test' });
+    const group = { groupId: 'market-2', displayName: '市场二组', email: 'market-2@example.test' };
+    await port.upsertGroup({ ...group, memberEmployeeIds: ['lisi', 'wangwu'] });
+    await port.upsertAccount({ ...account, email: 'lisi@mail.example.test' });
+    expect([...exmail.groups.get('market-2@example.test')!.userlist].sort()).toEqual([
+      'lisi@mail.example.test',
+      'wangwu@example.test',
+    ]);
+    const listed = [];
+    for await (const g of port.listGroups()) listed.push(g);
+    expect(listed).toEqual([{ ...group, memberEmployeeIds: ['lisi', 'wangwu'] }]);
+  });
+
   it("given an employee's address changed, then the new mailbox is active and the old one disabled and released (no active old mailbox)", async () => {
     const { port, exmail } = fresh();
     await port.upsertAccount(account);

@@ -65,8 +65,32 @@ export class ExmailDirectory implements DownstreamDirectory {
     )
       await this.update(account.email, { name: account.displayName, extid: account.employeeId, enable });
     const previous = await this.options.keys.get('account', account.employeeId);
-    if (previous && previous !== account.email) await this.retire(previous);
+    if (previous && previous !== account.email) {
+      await this.moveGroupMembership(previous, account.email);
+      await this.retire(previous);
+    }
     await this.options.keys.put('account', account.employeeId, account.email);
+  }
+
+  /**
+   * The mail groups holding the old address get the new one (D-I2): a planned group holds employee ids,
+   * which an address change leaves as they are, so no group change is queued for it. Every kept group is
+   * read (Exmail lists none by member): address changes are rare. Idempotent, so a replay is harmless.
+   */
+  private async moveGroupMembership(from: string, to: string): Promise<void> {
+    for (const { address } of await this.options.keys.list('group')) {
+      const group = await this.group(address);
+      if (!group?.userlist.includes(from)) continue;
+      const userlist = [...new Set(group.userlist.map((a) => (a === from ? to : a)))];
+      await this.call(() =>
+        this.options.client.post('/cgi-bin/group/update', {
+          groupid: address,
+          groupname: group.groupname,
+          userlist,
+          department: group.department,
+        }),
+      );
+    }
   }
 
   /**
