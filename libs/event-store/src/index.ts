@@ -26,7 +26,7 @@ export type {
   Subscription,
 } from './event-store.port';
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store';
-export { quoteIdent } from './postgres/schema';
+export { createSchemaIfMissing, quoteIdent } from './postgres/schema';
 export { categoryOf, idAfterTenant, idOf, streamName, tenantScopedId } from './stream-name';
 export { CallerSessions } from './caller-sessions';
 export { KurrentDbEventStore } from './kurrentdb/kurrentdb-event-store';

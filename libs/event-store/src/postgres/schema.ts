@@ -85,3 +85,21 @@ export function quoteIdent(name: string): string {
 export function notifyChannel(schema: string): string {
   return `${schema}_appended`;
 }
+
+/**
+ * CREATE SCHEMA IF NOT EXISTS that two starters can run at once: PostgreSQL checks "exists" and then inserts
+ * into pg_namespace, so the loser of a race fails on its unique index (23505) — seen when one service's
+ * components created their schema together at start. The schema exists then, which is all the caller asked.
+ * Not for use inside a transaction (the failed statement would abort it).
+ */
+export async function createSchemaIfMissing(
+  db: { query(sql: string): Promise<unknown> },
+  schema: string,
+): Promise<void> {
+  try {
+    await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== '23505' && code !== '42P06') throw error;
+  }
+}

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { quoteIdent } from '@tagguard/event-store';
+import { createSchemaIfMissing, quoteIdent } from '@tagguard/event-store';
 
 export type InboxOutcome = 'processed' | 'duplicate';
 
@@ -15,7 +15,7 @@ export class Inbox {
 
   static async create(pool: Pool, schema: string): Promise<Inbox> {
     const table = `${quoteIdent(schema)}.inbox`;
-    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    await createSchemaIfMissing(pool, schema);
     await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (
       consumer_group text NOT NULL, event_id uuid NOT NULL, processed_at timestamptz NOT NULL DEFAULT now(),
       PRIMARY KEY (consumer_group, event_id))`);

@@ -1,4 +1,4 @@
-import { quoteIdent, type GlobalPosition } from '@tagguard/event-store';
+import { createSchemaIfMissing, quoteIdent, type GlobalPosition } from '@tagguard/event-store';
 
 /** Anything that runs SQL with $n parameters: a pg Pool or PoolClient, a TypeORM DataSource or EntityManager. */
 export interface SqlExecutor {
@@ -54,7 +54,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
   static async create(db: SqlExecutor, schema: string): Promise<PostgresCheckpointStore> {
     const table = `${quoteIdent(schema)}.checkpoints`;
     const leases = `${quoteIdent(schema)}.leases`;
-    await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    await createSchemaIfMissing(db, schema);
     await db.query(`CREATE TABLE IF NOT EXISTS ${table} (
       name text PRIMARY KEY, commit_position numeric(20) NOT NULL, prepare_position numeric(20) NOT NULL,
       updated_at timestamptz NOT NULL DEFAULT now())`);

@@ -1,4 +1,4 @@
-import { quoteIdent, type RecordedEvent } from '@tagguard/event-store';
+import { createSchemaIfMissing, quoteIdent, type RecordedEvent } from '@tagguard/event-store';
 import type { SqlExecutor } from './checkpoint-store';
 
 /** An event a component gave up on: kept with the reason, for a person to read and replay or discard. */
@@ -33,7 +33,7 @@ export class PostgresParkedEvents {
 
   static async create(db: SqlExecutor, schema: string): Promise<PostgresParkedEvents> {
     const table = `${quoteIdent(schema)}.parked_events`;
-    await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    await createSchemaIfMissing(db, schema);
     await db.query(`CREATE TABLE IF NOT EXISTS ${table} (
       component text NOT NULL, event_id text NOT NULL, stream_id text NOT NULL, type text NOT NULL,
       position text NOT NULL, reason text NOT NULL, attempts integer NOT NULL,

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { quoteIdent } from '@tagguard/event-store';
+import { createSchemaIfMissing, quoteIdent } from '@tagguard/event-store';
 import type { IntegrationMessage } from '@tagguard/messaging';
 import { canonicalRecordBytes, type CanonicalRecord } from './tree/canonical-record';
 import { appendLeaves, leafHash, type Hash } from './tree/rfc9162';
@@ -16,7 +16,7 @@ import { appendLeaves, leafHash, type Hash } from './tree/rfc9162';
  */
 export async function createAuditRecordsTable(pool: Pool, schema: string): Promise<void> {
   const s = quoteIdent(schema);
-  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+  await createSchemaIfMissing(pool, schema);
   await pool.query(`CREATE TABLE IF NOT EXISTS ${s}.audit_records (
     seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     event_id uuid NOT NULL UNIQUE,

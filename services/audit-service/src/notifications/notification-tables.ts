@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { quoteIdent } from '@tagguard/event-store';
+import { createSchemaIfMissing, quoteIdent } from '@tagguard/event-store';
 
 /**
  * Notification delivery's tables (decision D-C2):
@@ -11,7 +11,7 @@ import { quoteIdent } from '@tagguard/event-store';
  */
 export async function createNotificationTables(pool: Pool, schema: string): Promise<void> {
   const s = quoteIdent(schema);
-  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+  await createSchemaIfMissing(pool, schema);
   await pool.query(`CREATE TABLE IF NOT EXISTS ${s}.notification_channels (
     tenant_id text NOT NULL, channel_id text NOT NULL, kind text NOT NULL, targets text[] NOT NULL,
     config jsonb NOT NULL, secret text NOT NULL, revision bigint NOT NULL,

@@ -1,4 +1,4 @@
-import { quoteIdent } from '@tagguard/event-store';
+import { createSchemaIfMissing, quoteIdent } from '@tagguard/event-store';
 import type { Pool, PoolClient } from 'pg';
 
 /** A query runner: the pool, or a transaction's client. */
@@ -35,7 +35,7 @@ export const table = (schema: string, name: string): string => `${quoteIdent(sch
 
 /** Creates tables once per schema even when several instances start together. */
 export async function createTables(pool: Pool, schema: string, lock: string, ddl: string[]): Promise<void> {
-  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+  await createSchemaIfMissing(pool, schema);
   await inTransaction(pool, async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${schema}.${lock}`]);
     for (const statement of ddl) await tx.query(statement);

@@ -1,4 +1,4 @@
-import { quoteIdent } from '@tagguard/event-store';
+import { createSchemaIfMissing, quoteIdent } from '@tagguard/event-store';
 import type { DataSource } from 'typeorm';
 
 /** Runs SQL on the pool or inside a transaction (TypeORM's DataSource and EntityManager both do). */
@@ -37,7 +37,7 @@ export class DownstreamTables {
 
   static async create(db: DataSource, schema: string): Promise<DownstreamTables> {
     const t = new DownstreamTables(schema);
-    await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    await createSchemaIfMissing(db, schema);
     // One transaction and a lock, so two instances starting at once do not race on CREATE.
     await db.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${schema}.downstream-ddl`]);

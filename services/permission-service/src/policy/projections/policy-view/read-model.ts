@@ -1,4 +1,4 @@
-import { quoteIdent } from '@tagguard/event-store';
+import { createSchemaIfMissing, quoteIdent } from '@tagguard/event-store';
 import { DataSource } from 'typeorm';
 import { COPY_SEQUENCE, DirectoryCopyRow, TagCopyRow } from '../../copies/copy.entities';
 import { PolicyObjectView } from './policy-view.entities';
@@ -23,7 +23,7 @@ export async function openReadModel(url: string, schema: string, poolSize = 10):
   try {
     await runner.connect();
     await runner.query(`SELECT pg_advisory_lock(hashtext($1))`, [lock]);
-    await runner.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    await createSchemaIfMissing(runner, schema);
     await runner.query(`CREATE SEQUENCE IF NOT EXISTS ${quoteIdent(schema)}.${quoteIdent(COPY_SEQUENCE)}`);
     await db.synchronize();
     await runner.query(`SELECT pg_advisory_unlock(hashtext($1))`, [lock]);

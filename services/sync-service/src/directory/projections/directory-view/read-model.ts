@@ -1,4 +1,4 @@
-import { quoteIdent } from '@tagguard/event-store';
+import { createSchemaIfMissing } from '@tagguard/event-store';
 import { DataSource } from 'typeorm';
 import { DIRECTORY_VIEW_ENTITIES } from './directory-view.entities';
 
@@ -22,7 +22,7 @@ export async function openReadModel(url: string, schema: string, poolSize = 10):
   try {
     await runner.connect();
     await runner.query(`SELECT pg_advisory_lock(hashtext($1))`, [lock]);
-    await runner.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    await createSchemaIfMissing(runner, schema);
     await db.synchronize();
     await runner.query(`SELECT pg_advisory_unlock(hashtext($1))`, [lock]);
   } finally {
