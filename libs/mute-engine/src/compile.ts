@@ -85,6 +85,12 @@ export type RuleIndex = {
   bySenderTag: ReadonlyMap<string, CompiledRule[]>;
   byRecipientTag: ReadonlyMap<string, CompiledRule[]>;
   generic: readonly CompiledRule[];
+  /**
+   * The same buckets split into one lane per (sender kind, message urgency) — LANE_KINDS × [normal, urgent] — each
+   * holding only the rules whose chain admits that kind and urgency, so a decision's candidates skip the rules
+   * that its sender kind or urgency already rules out (D-J1). The maps above stay the unsplit view.
+   */
+  lanes: readonly RuleLane[];
   greenByGroup: ReadonlyMap<string, CompiledGreenChannel[]>;
   workingTime: CompiledWorkingTime;
   broken: readonly CompiledRule[];
@@ -95,6 +101,31 @@ export type RuleIndex = {
   scheduleSeen: Int32Array;
   scheduleValue: Uint8Array;
 };
+
+export type RuleLane = {
+  byRecipient: ReadonlyMap<string, CompiledRule[]>;
+  bySenderCorp: ReadonlyMap<string, CompiledRule[]>;
+  byDepartment: ReadonlyMap<string, CompiledRule[]>;
+  bySenderTag: ReadonlyMap<string, CompiledRule[]>;
+  byRecipientTag: ReadonlyMap<string, CompiledRule[]>;
+  generic: readonly CompiledRule[];
+};
+
+export const LANE_KINDS: readonly SenderKind[] = ['partner_staff', 'external_customer', 'employee'];
+
+/** The lane of a message: its sender kind's position in LANE_KINDS, times two, plus one when urgent. */
+export function laneOf(kind: SenderKind, urgency: 'normal' | 'urgent'): number {
+  const k = kind === 'partner_staff' ? 0 : kind === 'external_customer' ? 1 : 2;
+  return k * 2 + (urgency === 'urgent' ? 1 : 0);
+}
+
+function admits(r: CompiledRule, kind: SenderKind, urgency: 'normal' | 'urgent'): boolean {
+  for (const c of r.chain) {
+    if (c.senderKinds && !c.senderKinds.has(kind)) return false;
+    if (c.urgency !== 'any' && c.urgency !== urgency) return false;
+  }
+  return true;
+}
 
 const cache = new WeakMap<MuteRuleSet, RuleIndex>();
 
@@ -295,6 +326,24 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     senderTag: bySenderTag,
     recipientTag: byRecipientTag,
   };
+  const lanes: RuleLane[] = [];
+  for (const kind of LANE_KINDS)
+    for (const urgency of ['normal', 'urgent'] as const)
+      lanes[laneOf(kind, urgency)] = {
+        byRecipient: new Map(),
+        bySenderCorp: new Map(),
+        byDepartment: new Map(),
+        bySenderTag: new Map(),
+        byRecipientTag: new Map(),
+        generic: [],
+      };
+  const laneBuckets = (lane: RuleLane): Record<Dim, Map<string, CompiledRule[]>> => ({
+    recipient: lane.byRecipient as Map<string, CompiledRule[]>,
+    corp: lane.bySenderCorp as Map<string, CompiledRule[]>,
+    department: lane.byDepartment as Map<string, CompiledRule[]>,
+    senderTag: lane.bySenderTag as Map<string, CompiledRule[]>,
+    recipientTag: lane.byRecipientTag as Map<string, CompiledRule[]>,
+  });
   for (const r of indexable) {
     let best: [Dim, readonly string[]] | null = null;
     let bestLoad = Number.POSITIVE_INFINITY;
@@ -307,6 +356,13 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     }
     if (best) for (const v of best[1]) push(buckets[best[0]], v, r);
     else generic.push(r);
+    for (const kind of LANE_KINDS)
+      for (const urgency of ['normal', 'urgent'] as const) {
+        if (!admits(r, kind, urgency)) continue;
+        const lane = lanes[laneOf(kind, urgency)] as RuleLane;
+        if (best) for (const v of best[1]) push(laneBuckets(lane)[best[0]], v, r);
+        else (lane.generic as CompiledRule[]).push(r);
+      }
   }
   const greenByGroup = new Map<string, CompiledGreenChannel[]>();
   for (const channel of [...ruleSet.greenChannels.values()].sort((a, b) =>
@@ -350,6 +406,7 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     bySenderTag,
     byRecipientTag,
     generic,
+    lanes,
     greenByGroup,
     workingTime: compileWorkingTime(ruleSet.settings.workingTime),
     broken,

@@ -2,7 +2,9 @@ import {
   type CompiledCondition,
   type CompiledGreenChannel,
   type CompiledRule,
+  laneOf,
   type RuleIndex,
+  type RuleLane,
   ruleIndex,
   SPECIFICITY_DIMENSIONS,
 } from './compile';
@@ -41,6 +43,21 @@ import { HOUR_MS, localDay, offsetAt, resolveLocal } from './zone';
  *   6. default              — nothing applies: NOTIFY.
  */
 export function decide(input: DecideInput): MuteDecision {
+  return decideOver(input, candidates);
+}
+
+/**
+ * The same decision with every compiled rule a candidate: the oracle the index's equivalence property
+ * (decide.property.spec.ts) compares decide() against. Not for production: it scans the whole rule set.
+ */
+export function decideScanningEveryRule(input: DecideInput): MuteDecision {
+  return decideOver(input, (index) => index.rules.slice());
+}
+
+function decideOver(
+  input: DecideInput,
+  candidatesOf: (index: RuleIndex, ctx: MessageContext) => CompiledRule[],
+): MuteDecision {
   const { message, rules } = input;
   const index = ruleIndex(rules);
   const zone = rules.settings.timeZones.get(message.recipientId) ?? rules.settings.defaultTimeZone;
@@ -63,7 +80,7 @@ export function decide(input: DecideInput): MuteDecision {
       unmutes.push(u);
   }
 
-  const found = candidates(index, ctx);
+  const found = candidatesOf(index, ctx);
   const applied: CompiledRule[] = [];
   for (let i = 0; i < found.length; i += 1) {
     const r = found[i] as CompiledRule;
@@ -260,12 +277,14 @@ function messageContext(input: DecideInput, zone: string, index: RuleIndex): Mes
 function candidates(index: RuleIndex, ctx: MessageContext): CompiledRule[] {
   const out: CompiledRule[] = [];
   const m = ctx.message;
-  addNew(out, index.byRecipient.get(m.recipientId), index.seen, ctx.stamp);
-  if (m.senderCorpId !== null) addNew(out, index.bySenderCorp.get(m.senderCorpId), index.seen, ctx.stamp);
-  for (const d of ctx.recipientDepartmentTree) addNew(out, index.byDepartment.get(d), index.seen, ctx.stamp);
-  for (const tag of ctx.senderTags) addNew(out, index.bySenderTag.get(tag), index.seen, ctx.stamp);
-  for (const tag of ctx.recipientTags) addNew(out, index.byRecipientTag.get(tag), index.seen, ctx.stamp);
-  addNew(out, index.generic, index.seen, ctx.stamp);
+  // Only the lane of this message's sender kind and urgency: the rules the others hold cannot apply.
+  const lane = index.lanes[laneOf(m.sender.kind, m.urgency)] as RuleLane;
+  addNew(out, lane.byRecipient.get(m.recipientId), index.seen, ctx.stamp);
+  if (m.senderCorpId !== null) addNew(out, lane.bySenderCorp.get(m.senderCorpId), index.seen, ctx.stamp);
+  for (const d of ctx.recipientDepartmentTree) addNew(out, lane.byDepartment.get(d), index.seen, ctx.stamp);
+  for (const tag of ctx.senderTags) addNew(out, lane.bySenderTag.get(tag), index.seen, ctx.stamp);
+  for (const tag of ctx.recipientTags) addNew(out, lane.byRecipientTag.get(tag), index.seen, ctx.stamp);
+  addNew(out, lane.generic, index.seen, ctx.stamp);
   return out;
 }
 
