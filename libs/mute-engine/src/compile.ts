@@ -69,6 +69,8 @@ export type CompiledRule = {
   urgency: 'any' | 'normal' | 'urgent' | 'none';
   /** Broken rules (a missing parent, a cycle, a throttle without limits) never match; listed for health checks. */
   broken: string | null;
+  /** The reason text describing its conditions, built the first time the rule applies (decide.ts). */
+  detail: string | null;
 };
 
 export type CompiledGreenChannel = {
@@ -269,6 +271,7 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
       throttle: rule.throttle ?? null,
       urgency,
       broken: problem,
+      detail: null,
     };
     rules.push(compiled);
     if (problem !== null) broken.push(compiled);

@@ -273,9 +273,13 @@ function messageContext(input: DecideInput, zone: string, index: RuleIndex): Mes
   };
 }
 
+const scratch: CompiledRule[] = [];
+
 /** The rules that can concern the message: its buckets and the generic list, each rule once. */
 function candidates(index: RuleIndex, ctx: MessageContext): CompiledRule[] {
-  const out: CompiledRule[] = [];
+  // One array reused by every decision (decide is synchronous and does not keep it): no garbage per message.
+  const out = scratch;
+  out.length = 0;
   const m = ctx.message;
   // Only the lane of this message's sender kind and urgency: the rules the others hold cannot apply.
   const lane = index.lanes[laneOf(m.sender.kind, m.urgency)] as RuleLane;
@@ -380,11 +384,9 @@ function overridden(rules: readonly CompiledRule[]): string {
   return muting.length === 0 ? '' : ` (overrides ${muting.map((r) => `'${r.rule.name}'`).join(', ')})`;
 }
 
-const descriptions = new WeakMap<CompiledRule, string>();
-
 function describe(r: CompiledRule): string {
-  let text = descriptions.get(r);
-  if (text === undefined) {
+  let text = r.detail;
+  if (text === null) {
     const parts: string[] = [];
     for (const c of r.chain) {
       if (c.recipientIds) parts.push(`recipient in [${[...c.recipientIds].join(', ')}]`);
@@ -402,7 +404,7 @@ function describe(r: CompiledRule): string {
     }
     const nesting = r.depth > 0 ? ` (nested ${r.depth} deep)` : '';
     text = `${parts.length > 0 ? parts.join('; ') : 'every message'}${nesting}`;
-    descriptions.set(r, text);
+    r.detail = text;
   }
   return text;
 }
