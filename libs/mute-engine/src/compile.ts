@@ -69,6 +69,8 @@ export type CompiledRule = {
   urgency: 'any' | 'normal' | 'urgent' | 'none';
   /** Broken rules (a missing parent, a cycle, a throttle without limits) never match; listed for health checks. */
   broken: string | null;
+  /** Its position in the rule set sorted by byPrecedence (strongest first): decide sorts applying rules by it. */
+  precedence: number;
   /** The reason text describing its conditions, built the first time the rule applies (decide.ts). */
   detail: string | null;
 };
@@ -127,6 +129,17 @@ function admits(r: CompiledRule, kind: SenderKind, urgency: 'normal' | 'urgent')
     if (c.urgency !== 'any' && c.urgency !== urgency) return false;
   }
   return true;
+}
+
+const QUIETNESS = { hold: 2, silent: 1, notify: 0, throttle: 0 } as const;
+
+/** The precedence among applying rules (D66): the more specific rank, then the quieter effect, then the lower id.
+ * A total order (rule ids are unique). */
+export function byPrecedence(a: CompiledRule, b: CompiledRule): number {
+  if (a.rank !== b.rank) return b.rank - a.rank;
+  const q = QUIETNESS[b.effect] - QUIETNESS[a.effect];
+  if (q !== 0) return q;
+  return a.rule.ruleId < b.rule.ruleId ? -1 : a.rule.ruleId > b.rule.ruleId ? 1 : 0;
 }
 
 const cache = new WeakMap<MuteRuleSet, RuleIndex>();
@@ -271,11 +284,15 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
       throttle: rule.throttle ?? null,
       urgency,
       broken: problem,
+      precedence: 0,
       detail: null,
     };
     rules.push(compiled);
     if (problem !== null) broken.push(compiled);
   }
+  [...rules].sort(byPrecedence).forEach((r, i) => {
+    r.precedence = i;
+  });
   // Each indexable rule goes to the bucket dimension whose fullest key holds the fewest rules (the most
   // selective one for this rule set); ties go by the fixed order recipient > enterprise > department > sender tag
   // > recipient tag.

@@ -86,7 +86,17 @@ function decideOver(
     const r = found[i] as CompiledRule;
     if (ruleApplies(r, ctx)) applied.push(r);
   }
-  if (applied.length > 1) applied.sort(byPrecedence);
+  // Insertion sort on each rule's place in the precomputed precedence order (compile.ts byPrecedence): the
+  // same order as sorting with the comparator, without a comparator call per pair.
+  for (let i = 1; i < applied.length; i += 1) {
+    const r = applied[i] as CompiledRule;
+    let j = i - 1;
+    while (j >= 0 && (applied[j] as CompiledRule).precedence > r.precedence) {
+      applied[j + 1] = applied[j] as CompiledRule;
+      j -= 1;
+    }
+    applied[j + 1] = r;
+  }
   const urgentOverrides: CompiledRule[] = [];
   const throttles: CompiledRule[] = [];
   const scoped: CompiledRule[] = [];
@@ -349,15 +359,6 @@ function ruleApplies(r: CompiledRule, ctx: MessageContext): boolean {
   for (let i = 0; i < chain.length; i += 1)
     if (!conditionHolds(chain[i] as CompiledCondition, ctx)) return false;
   return true;
-}
-
-const QUIETNESS = { hold: 2, silent: 1, notify: 0, throttle: 0 } as const;
-
-function byPrecedence(a: CompiledRule, b: CompiledRule): number {
-  if (a.rank !== b.rank) return b.rank - a.rank;
-  const q = QUIETNESS[b.effect] - QUIETNESS[a.effect];
-  if (q !== 0) return q;
-  return a.rule.ruleId < b.rule.ruleId ? -1 : a.rule.ruleId > b.rule.ruleId ? 1 : 0;
 }
 
 function explainSpecific(winner: CompiledRule, runnerUp: CompiledRule | undefined): string {
