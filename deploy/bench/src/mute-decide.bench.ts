@@ -65,7 +65,7 @@ const sh = (local: string): number => Date.parse(`${local}+08:00`);
  * holiday rules, urgent overrides and campaign throttles; 2,000 partner enterprises, 3,000 employees in 300
  * departments, customers in graded tag groups, and 5 green channels.
  */
-function buildTenant(ruleCount: number, seed: number): Tenant {
+export function buildTenant(ruleCount: number, seed: number): Tenant {
   const random = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
   const directory = new MemoryDirectoryView().department('root', null);
@@ -241,7 +241,7 @@ function buildTenant(ruleCount: number, seed: number): Tenant {
   return { rules: ruleSet, directory, tags, messages, unmutes };
 }
 
-function inputs(t: Tenant): DecideInput[] {
+export function inputs(t: Tenant): DecideInput[] {
   const holidays = defaultCalendars();
   const throttle = new MemoryThrottleCounts();
   return t.messages.map((message) => ({
@@ -286,9 +286,10 @@ function measureLoop(all: readonly DecideInput[], total: number, fn: (input: Dec
   };
 }
 
-function inProcess() {
+/** The CPU-only in-process section (exported so a profile driver can run it alone, without the gRPC servers). */
+export function inProcess(counts: readonly number[] = [1_000, RULES]) {
   const sections: Record<string, unknown> = {};
-  for (const count of [1_000, RULES]) {
+  for (const count of counts) {
     const tenant = buildTenant(count, 7);
     const all = inputs(tenant);
     const buildStarted = process.hrtime.bigint();

@@ -69,6 +69,10 @@ export type CompiledRule = {
   urgency: 'any' | 'normal' | 'urgent' | 'none';
   /** Broken rules (a missing parent, a cycle, a throttle without limits) never match; listed for health checks. */
   broken: string | null;
+  /** Its position in the rule set sorted by byPrecedence (strongest first): decide sorts applying rules by it. */
+  precedence: number;
+  /** The reason text describing its conditions, built the first time the rule applies (decide.ts). */
+  detail: string | null;
 };
 
 export type CompiledGreenChannel = {
@@ -85,6 +89,12 @@ export type RuleIndex = {
   bySenderTag: ReadonlyMap<string, CompiledRule[]>;
   byRecipientTag: ReadonlyMap<string, CompiledRule[]>;
   generic: readonly CompiledRule[];
+  /**
+   * The same buckets split into one lane per (sender kind, message urgency) — LANE_KINDS × [normal, urgent] — each
+   * holding only the rules whose chain admits that kind and urgency, so a decision's candidates skip the rules
+   * that its sender kind or urgency already rules out (D-J1). The maps above stay the unsplit view.
+   */
+  lanes: readonly RuleLane[];
   greenByGroup: ReadonlyMap<string, CompiledGreenChannel[]>;
   workingTime: CompiledWorkingTime;
   broken: readonly CompiledRule[];
@@ -95,6 +105,42 @@ export type RuleIndex = {
   scheduleSeen: Int32Array;
   scheduleValue: Uint8Array;
 };
+
+export type RuleLane = {
+  byRecipient: ReadonlyMap<string, CompiledRule[]>;
+  bySenderCorp: ReadonlyMap<string, CompiledRule[]>;
+  byDepartment: ReadonlyMap<string, CompiledRule[]>;
+  bySenderTag: ReadonlyMap<string, CompiledRule[]>;
+  byRecipientTag: ReadonlyMap<string, CompiledRule[]>;
+  generic: readonly CompiledRule[];
+};
+
+export const LANE_KINDS: readonly SenderKind[] = ['partner_staff', 'external_customer', 'employee'];
+
+/** The lane of a message: its sender kind's position in LANE_KINDS, times two, plus one when urgent. */
+export function laneOf(kind: SenderKind, urgency: 'normal' | 'urgent'): number {
+  const k = kind === 'partner_staff' ? 0 : kind === 'external_customer' ? 1 : 2;
+  return k * 2 + (urgency === 'urgent' ? 1 : 0);
+}
+
+function admits(r: CompiledRule, kind: SenderKind, urgency: 'normal' | 'urgent'): boolean {
+  for (const c of r.chain) {
+    if (c.senderKinds && !c.senderKinds.has(kind)) return false;
+    if (c.urgency !== 'any' && c.urgency !== urgency) return false;
+  }
+  return true;
+}
+
+const QUIETNESS = { hold: 2, silent: 1, notify: 0, throttle: 0 } as const;
+
+/** The precedence among applying rules (D66): the more specific rank, then the quieter effect, then the lower id.
+ * A total order (rule ids are unique). */
+export function byPrecedence(a: CompiledRule, b: CompiledRule): number {
+  if (a.rank !== b.rank) return b.rank - a.rank;
+  const q = QUIETNESS[b.effect] - QUIETNESS[a.effect];
+  if (q !== 0) return q;
+  return a.rule.ruleId < b.rule.ruleId ? -1 : a.rule.ruleId > b.rule.ruleId ? 1 : 0;
+}
 
 const cache = new WeakMap<MuteRuleSet, RuleIndex>();
 
@@ -238,10 +284,15 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
       throttle: rule.throttle ?? null,
       urgency,
       broken: problem,
+      precedence: 0,
+      detail: null,
     };
     rules.push(compiled);
     if (problem !== null) broken.push(compiled);
   }
+  [...rules].sort(byPrecedence).forEach((r, i) => {
+    r.precedence = i;
+  });
   // Each indexable rule goes to the bucket dimension whose fullest key holds the fewest rules (the most
   // selective one for this rule set); ties go by the fixed order recipient > enterprise > department > sender tag
   // > recipient tag.
@@ -295,6 +346,24 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     senderTag: bySenderTag,
     recipientTag: byRecipientTag,
   };
+  const lanes: RuleLane[] = [];
+  for (const kind of LANE_KINDS)
+    for (const urgency of ['normal', 'urgent'] as const)
+      lanes[laneOf(kind, urgency)] = {
+        byRecipient: new Map(),
+        bySenderCorp: new Map(),
+        byDepartment: new Map(),
+        bySenderTag: new Map(),
+        byRecipientTag: new Map(),
+        generic: [],
+      };
+  const laneBuckets = (lane: RuleLane): Record<Dim, Map<string, CompiledRule[]>> => ({
+    recipient: lane.byRecipient as Map<string, CompiledRule[]>,
+    corp: lane.bySenderCorp as Map<string, CompiledRule[]>,
+    department: lane.byDepartment as Map<string, CompiledRule[]>,
+    senderTag: lane.bySenderTag as Map<string, CompiledRule[]>,
+    recipientTag: lane.byRecipientTag as Map<string, CompiledRule[]>,
+  });
   for (const r of indexable) {
     let best: [Dim, readonly string[]] | null = null;
     let bestLoad = Number.POSITIVE_INFINITY;
@@ -307,6 +376,13 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     }
     if (best) for (const v of best[1]) push(buckets[best[0]], v, r);
     else generic.push(r);
+    for (const kind of LANE_KINDS)
+      for (const urgency of ['normal', 'urgent'] as const) {
+        if (!admits(r, kind, urgency)) continue;
+        const lane = lanes[laneOf(kind, urgency)] as RuleLane;
+        if (best) for (const v of best[1]) push(laneBuckets(lane)[best[0]], v, r);
+        else (lane.generic as CompiledRule[]).push(r);
+      }
   }
   const greenByGroup = new Map<string, CompiledGreenChannel[]>();
   for (const channel of [...ruleSet.greenChannels.values()].sort((a, b) =>
@@ -350,6 +426,7 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     bySenderTag,
     byRecipientTag,
     generic,
+    lanes,
     greenByGroup,
     workingTime: compileWorkingTime(ruleSet.settings.workingTime),
     broken,

@@ -2,7 +2,9 @@ import {
   type CompiledCondition,
   type CompiledGreenChannel,
   type CompiledRule,
+  laneOf,
   type RuleIndex,
+  type RuleLane,
   ruleIndex,
   SPECIFICITY_DIMENSIONS,
 } from './compile';
@@ -41,6 +43,21 @@ import { HOUR_MS, localDay, offsetAt, resolveLocal } from './zone';
  *   6. default              — nothing applies: NOTIFY.
  */
 export function decide(input: DecideInput): MuteDecision {
+  return decideOver(input, candidates);
+}
+
+/**
+ * The same decision with every compiled rule a candidate: the oracle the index's equivalence property
+ * (decide.property.spec.ts) compares decide() against. Not for production: it scans the whole rule set.
+ */
+export function decideScanningEveryRule(input: DecideInput): MuteDecision {
+  return decideOver(input, (index) => index.rules.slice());
+}
+
+function decideOver(
+  input: DecideInput,
+  candidatesOf: (index: RuleIndex, ctx: MessageContext) => CompiledRule[],
+): MuteDecision {
   const { message, rules } = input;
   const index = ruleIndex(rules);
   const zone = rules.settings.timeZones.get(message.recipientId) ?? rules.settings.defaultTimeZone;
@@ -63,13 +80,23 @@ export function decide(input: DecideInput): MuteDecision {
       unmutes.push(u);
   }
 
-  const found = candidates(index, ctx);
+  const found = candidatesOf(index, ctx);
   const applied: CompiledRule[] = [];
   for (let i = 0; i < found.length; i += 1) {
     const r = found[i] as CompiledRule;
     if (ruleApplies(r, ctx)) applied.push(r);
   }
-  if (applied.length > 1) applied.sort(byPrecedence);
+  // Insertion sort on each rule's place in the precomputed precedence order (compile.ts byPrecedence): the
+  // same order as sorting with the comparator, without a comparator call per pair.
+  for (let i = 1; i < applied.length; i += 1) {
+    const r = applied[i] as CompiledRule;
+    let j = i - 1;
+    while (j >= 0 && (applied[j] as CompiledRule).precedence > r.precedence) {
+      applied[j + 1] = applied[j] as CompiledRule;
+      j -= 1;
+    }
+    applied[j + 1] = r;
+  }
   const urgentOverrides: CompiledRule[] = [];
   const throttles: CompiledRule[] = [];
   const scoped: CompiledRule[] = [];
@@ -256,16 +283,22 @@ function messageContext(input: DecideInput, zone: string, index: RuleIndex): Mes
   };
 }
 
+const scratch: CompiledRule[] = [];
+
 /** The rules that can concern the message: its buckets and the generic list, each rule once. */
 function candidates(index: RuleIndex, ctx: MessageContext): CompiledRule[] {
-  const out: CompiledRule[] = [];
+  // One array reused by every decision (decide is synchronous and does not keep it): no garbage per message.
+  const out = scratch;
+  out.length = 0;
   const m = ctx.message;
-  addNew(out, index.byRecipient.get(m.recipientId), index.seen, ctx.stamp);
-  if (m.senderCorpId !== null) addNew(out, index.bySenderCorp.get(m.senderCorpId), index.seen, ctx.stamp);
-  for (const d of ctx.recipientDepartmentTree) addNew(out, index.byDepartment.get(d), index.seen, ctx.stamp);
-  for (const tag of ctx.senderTags) addNew(out, index.bySenderTag.get(tag), index.seen, ctx.stamp);
-  for (const tag of ctx.recipientTags) addNew(out, index.byRecipientTag.get(tag), index.seen, ctx.stamp);
-  addNew(out, index.generic, index.seen, ctx.stamp);
+  // Only the lane of this message's sender kind and urgency: the rules the others hold cannot apply.
+  const lane = index.lanes[laneOf(m.sender.kind, m.urgency)] as RuleLane;
+  addNew(out, lane.byRecipient.get(m.recipientId), index.seen, ctx.stamp);
+  if (m.senderCorpId !== null) addNew(out, lane.bySenderCorp.get(m.senderCorpId), index.seen, ctx.stamp);
+  for (const d of ctx.recipientDepartmentTree) addNew(out, lane.byDepartment.get(d), index.seen, ctx.stamp);
+  for (const tag of ctx.senderTags) addNew(out, lane.bySenderTag.get(tag), index.seen, ctx.stamp);
+  for (const tag of ctx.recipientTags) addNew(out, lane.byRecipientTag.get(tag), index.seen, ctx.stamp);
+  addNew(out, lane.generic, index.seen, ctx.stamp);
   return out;
 }
 
@@ -328,15 +361,6 @@ function ruleApplies(r: CompiledRule, ctx: MessageContext): boolean {
   return true;
 }
 
-const QUIETNESS = { hold: 2, silent: 1, notify: 0, throttle: 0 } as const;
-
-function byPrecedence(a: CompiledRule, b: CompiledRule): number {
-  if (a.rank !== b.rank) return b.rank - a.rank;
-  const q = QUIETNESS[b.effect] - QUIETNESS[a.effect];
-  if (q !== 0) return q;
-  return a.rule.ruleId < b.rule.ruleId ? -1 : a.rule.ruleId > b.rule.ruleId ? 1 : 0;
-}
-
 function explainSpecific(winner: CompiledRule, runnerUp: CompiledRule | undefined): string {
   const head = `rule '${winner.rule.name}' (${winner.effect})`;
   if (!runnerUp) return `${head} is the only mute rule that applies`;
@@ -361,11 +385,9 @@ function overridden(rules: readonly CompiledRule[]): string {
   return muting.length === 0 ? '' : ` (overrides ${muting.map((r) => `'${r.rule.name}'`).join(', ')})`;
 }
 
-const descriptions = new WeakMap<CompiledRule, string>();
-
 function describe(r: CompiledRule): string {
-  let text = descriptions.get(r);
-  if (text === undefined) {
+  let text = r.detail;
+  if (text === null) {
     const parts: string[] = [];
     for (const c of r.chain) {
       if (c.recipientIds) parts.push(`recipient in [${[...c.recipientIds].join(', ')}]`);
@@ -383,7 +405,7 @@ function describe(r: CompiledRule): string {
     }
     const nesting = r.depth > 0 ? ` (nested ${r.depth} deep)` : '';
     text = `${parts.length > 0 ? parts.join('; ') : 'every message'}${nesting}`;
-    descriptions.set(r, text);
+    r.detail = text;
   }
   return text;
 }

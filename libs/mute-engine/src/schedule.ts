@@ -87,7 +87,9 @@ function occurrence(
       const crosses = part.end <= part.start;
       // An occurrence that started today, or (crossing midnight) yesterday. 'compatible' only moves times
       // forward, so no occurrence of an earlier day reaches into today.
-      for (const startDay of crosses ? [day, day - 1] : [day]) {
+      // (Two plain iterations, not a loop over [day, day - 1]: this runs per schedule part per decision.)
+      for (let k = 0; k < (crosses ? 2 : 1); k += 1) {
+        const startDay = day - k;
         const startWeekday: Weekday = startDay === day ? weekday : weekdayOf(startDay);
         if ((part.days & (1 << (startWeekday - 1))) === 0) continue;
         // Cheap wall-clock pre-check before resolving instants (exact below).
