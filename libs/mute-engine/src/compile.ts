@@ -92,7 +92,7 @@ export type RuleIndex = {
   /**
    * The same buckets split into one lane per (sender kind, message urgency) — LANE_KINDS × [normal, urgent] — each
    * holding only the rules whose chain admits that kind and urgency, so a decision's candidates skip the rules
-   * that its sender kind or urgency already rules out (D-J1). The maps above stay the unsplit view.
+   * that its sender kind or urgency already rules out (D107). The maps above stay the unsplit view.
    */
   lanes: readonly RuleLane[];
   greenByGroup: ReadonlyMap<string, CompiledGreenChannel[]>;

@@ -6,7 +6,7 @@ import type { MuteMessage, MuteRule, MuteRuleSet, RuleScope, Schedule, Sender, S
 import { defaultSettings } from './settings';
 
 // The rule index hands a decision only some rules (buckets by its most selective dimension, lanes by sender kind
-// and urgency: D-J1). Property: on random rule sets and messages, decide() equals the decision made with EVERY
+// and urgency: D107). Property: on random rule sets and messages, decide() equals the decision made with EVERY
 // compiled rule as a candidate — same outcome, winner, reasons (and their order), throttle notes, releaseAt.
 // Messages are sent in 2026–2027, so the CN calendar's end (gaps) is exercised too.
 

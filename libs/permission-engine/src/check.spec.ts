@@ -249,7 +249,7 @@ describe('check: level 2, role scope', () => {
       .when(as('bob'), 'customer_tags.edit', 'plain', undefined, Date.parse('2026-12-01T13:00:00Z'))
       .thenDeniedAt('role_scope');
   });
-  it('Given a role removed and later defined again, When its old holder asks, Then the old assignment is gone (D-A1)', () => {
+  it('Given a role removed and later defined again, When its old holder asks, Then the old assignment is gone (D80)', () => {
     const again = (w: PolicyWorld) => roles(w).role('editor', [], true).role('editor', ['customer_tags.*']);
     expect(again(new PolicyWorld()).snapshot().policy.assignments.has('a2')).toBe(false);
     given(again).when(as('bob'), 'customer_tags.edit', 'plain').thenDeniedAt('role_scope');

@@ -44,7 +44,7 @@ export function applyPolicyEvent(
   switch (event.type) {
     case 'permission.role_changed.v1': {
       const roleId = event.data.roleId;
-      // A removed role takes its assignments with it (D-A1): permission-service ends them with events,
+      // A removed role takes its assignments with it (D80): permission-service ends them with events,
       // but one written concurrently with the removal, or before it cascaded, must not revive with a
       // role later defined again under the same id.
       const orphaned = event.data.removed

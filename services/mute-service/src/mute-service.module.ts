@@ -102,7 +102,7 @@ export class MuteServiceModule {
         IngestKafkaController,
       ],
       providers: [
-        // Refusals (PERMISSION_DENIED) are appended to this store and relayed to the denial topic (D-D2).
+        // Refusals (PERMISSION_DENIED) are appended to this store and relayed to the denial topic (D103).
         denialRecorderProvider(
           (store: EventStore) => new EventStoreDenialRecorder(store, new TokenVerifier(config.auth.pem)),
           [MUTE_EVENT_STORE],

@@ -3,7 +3,7 @@ import { topicName } from '@tagguard/messaging';
 /**
  * A refused attempt (gRPC PERMISSION_DENIED: not authorized, or a frozen operator), published by the
  * service that refused it on its own topic `<service>.public.access.denied.v1` — apart from the service's
- * change topic, so that the local copies fed by those never see it (decision D-D2). The refusal wrote no
+ * change topic, so that the local copies fed by those never see it (decision D103). The refusal wrote no
  * domain state; this fact is the only trace it leaves, and audit-service records it. The Kafka key is the
  * tenant. Version 1; a breaking change gets a new topic.
  */

@@ -153,7 +153,7 @@ export function parsePermissionIntegrationEventV1(type: string, data: unknown): 
 /**
  * The Kafka key of a policy event: its tenant. A tenant's events stay on one partition in the order of
  * permission-service's store, so a copy that has folded position P has folded every earlier event of the
- * tenant, and waiting for a write's token is exact (D-A4).
+ * tenant, and waiting for a write's token is exact (D83).
  */
 export const permissionPartitionKeyV1 = (event: PermissionIntegrationEventV1): string => event.data.tenantId;
 

@@ -14,7 +14,7 @@ import type { GrpcError } from './grpc-error';
 /**
  * Nest token of a service's DenialRecorder. When the service's module provides one (through
  * `denialRecorderProvider`), the error filter hands it every call refused with PERMISSION_DENIED (the one
- * place a refusal becomes a status), and the caller hears the refusal only once it is recorded (D-D2).
+ * place a refusal becomes a status), and the caller hears the refusal only once it is recorded (D103).
  */
 export const DENIAL_RECORDER = Symbol('DENIAL_RECORDER');
 

@@ -7,7 +7,7 @@ import { departmentOf } from './directory-copy';
 
 /**
  * audit-service's own refusals (a caller without a reader role) go straight into the caller's trail: the
- * trail is this service's store, so the record is written here rather than relayed (D-D2).
+ * trail is this service's store, so the record is written here rather than relayed (D103).
  */
 export class AuditDenialRecorder implements DenialRecorder {
   constructor(

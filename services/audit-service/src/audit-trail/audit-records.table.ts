@@ -31,7 +31,7 @@ export async function createAuditRecordsTable(pool: Pool, schema: string): Promi
   // Records written before the tree existed keep a NULL leaf index: they are not in the tree.
   await pool.query(`ALTER TABLE ${s}.audit_records ADD COLUMN IF NOT EXISTS leaf_index bigint,
     ADD COLUMN IF NOT EXISTS leaf_hash bytea`);
-  // The actor's department as the directory copy knew it (D-D1); NULL when unknown, and then not in the leaf.
+  // The actor's department as the directory copy knew it (D102); NULL when unknown, and then not in the leaf.
   await pool.query(`ALTER TABLE ${s}.audit_records ADD COLUMN IF NOT EXISTS actor_department_id text`);
   await pool.query(`CREATE INDEX IF NOT EXISTS audit_records_tenant ON ${s}.audit_records (tenant_id, seq)`);
   await pool.query(

@@ -36,7 +36,7 @@ export interface AuditedTopic {
   parse: (type: string, data: unknown) => unknown;
   /**
    * The record's subject, from the parsed event; by default the Kafka key, which is the object on every
-   * topic but permission-service's (keyed by tenant for its order, D-A4).
+   * topic but permission-service's (keyed by tenant for its order, D83).
    */
   subjectOf?: (parsed: never) => string;
 }
@@ -65,7 +65,7 @@ export const AUDITED_TOPICS: readonly AuditedTopic[] = [
   },
   // Rules, green channels, zones, decisions (with their reasons), releases, unmutes and automation mutes.
   { topic: MUTE_EVENTS_TOPIC_V1, types: MUTE_INTEGRATION_TYPES_V1, parse: parseMuteIntegrationEventV1 },
-  // Store visits and purchases: inputs from outside TagGuard that change who is muted (D-H1).
+  // Store visits and purchases: inputs from outside TagGuard that change who is muted (D104).
   {
     topic: MUTE_COMMERCE_EVENTS_TOPIC_V1,
     types: MUTE_COMMERCE_TYPES_V1,
@@ -94,7 +94,7 @@ export const AUDITED_TOPICS: readonly AuditedTopic[] = [
 ];
 
 /**
- * Public topics the trail deliberately does not record, with the reason (D-H1): the completeness test
+ * Public topics the trail deliberately does not record, with the reason (D104): the completeness test
  * accepts a declared topic that is audited or named here, and this list is exactly them.
  */
 export const UNAUDITED_TOPICS: Readonly<Record<string, string>> = {

@@ -128,7 +128,7 @@ describe('the audit trail is complete', () => {
     ]);
   });
 
-  // Topics left out of the trail on purpose (with the reason, D-H1): exactly these, and none audited too.
+  // Topics left out of the trail on purpose (with the reason, D104): exactly these, and none audited too.
   it('names the topics not audited', () => {
     expect(Object.keys(UNAUDITED_TOPICS).sort()).toEqual([
       'mute-service.public.deliveries.v1',

@@ -4,7 +4,7 @@ import { quoteIdent } from '@tagguard/event-store';
 import type { IntegrationMessage } from '@tagguard/messaging';
 
 /**
- * audit-service's local copy of the directory, employee → department (decision D-D1), fed by sync-service's
+ * audit-service's local copy of the directory, employee → department (decision D102), fed by sync-service's
  * directory events in the same transaction as their own records: a record is enriched with its actor's
  * department as the trail knew it when the record was written, without asking sync-service.
  */

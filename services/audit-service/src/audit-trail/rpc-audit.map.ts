@@ -179,7 +179,7 @@ export const RPC_AUDIT: Record<string, RpcAudit> = {
   'tagguard.mute.v1.RuleService/RemoveGreenChannel': writes('mute.green_channel_changed.v1'),
   'tagguard.mute.v1.RuleService/ListGreenChannels': READ,
   'tagguard.mute.v1.RuleService/SetTimeZone': writes('mute.recipient_time_zone_changed.v1'),
-  // A decision is recorded once per message (a dry run records nothing); its delivery is not audited (D-H1).
+  // A decision is recorded once per message (a dry run records nothing); its delivery is not audited (D104).
   'tagguard.mute.v1.DecideService/Decide': writes('mute.message_decided.v1'),
   'tagguard.mute.v1.DecideService/BatchDecide': writes('mute.message_decided.v1'),
   'tagguard.mute.v1.DecideService/DecideStream': writes('mute.message_decided.v1'),
@@ -211,7 +211,7 @@ export const RPC_AUDIT: Record<string, RpcAudit> = {
   'tagguard.audit.v1.AuditService/GetConsistencyProof': READ,
   'tagguard.audit.v1.AuditService/VerifyTrail': READ,
   'tagguard.audit.v1.AuditService/ExportRecords': READ,
-  // Reports are built from the trail on request (D-E1): reading them changes nothing.
+  // Reports are built from the trail on request (D89): reading them changes nothing.
   'tagguard.audit.v1.ReportService/ListReports': READ,
   'tagguard.audit.v1.ReportService/GetReport': READ,
   // audit-service writes its own channel changes into the trail with the channel row (ChannelWriter).

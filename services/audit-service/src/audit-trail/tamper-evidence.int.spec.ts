@@ -254,7 +254,7 @@ describe('the tamper-evident audit trail (RFC 9162 tree, signed heads, witness)'
     ).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
     const list = await call('ListAuditRecords', { pageSize: 500 }, caller(tenant('other'), ['tenant_admin']));
     expect(list['records']).toEqual([]);
-    // Beyond the log: its 3 records and the 7 refusals above (denied reads are recorded, D-D2).
+    // Beyond the log: its 3 records and the 7 refusals above (denied reads are recorded, D103).
     const bad = await call('GetInclusionProof', { leafIndex: '3', treeSize: '99' }, caller(t)).catch(
       (e: grpc.ServiceError) => e,
     );

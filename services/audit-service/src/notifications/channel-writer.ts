@@ -46,7 +46,7 @@ export const newWebhookSecret = (): string => `whsec_${randomBytes(32).toString(
  * The one write path of notification_channels: validate, then insert (expected revision 0) or update
  * where the stored revision is the expected one; anything else is WRONG_EXPECTED_REVISION (ABORTED).
  * Each accepted change is recorded in the tenant's trail in the same transaction as the row (never the
- * secret): audit-service's own changes reach the trail the way its own denials do (D-D2).
+ * secret): audit-service's own changes reach the trail the way its own denials do (D103).
  */
 export class ChannelWriter {
   private readonly table: string;

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { createSchemaIfMissing, quoteIdent } from '@tagguard/event-store';
 
 /**
- * Notification delivery's tables (decision D-C2):
+ * Notification delivery's tables (decision D86):
  * - notification_channels: a tenant's channels, written only by ChannelWriter (optimistic revision);
  *   `secret` is the webhook signing secret or the WeCom application secret, never read back over gRPC.
  * - notification_deliveries: the durable outbox, one row per (notification or digest, channel), written

@@ -1,7 +1,7 @@
 import type { MuteRule, MuteTagView, TagMemberKind } from '@tagguard/mute-engine';
 
 /**
- * How an automation's mute reaches the engine (D-G4): a muted customer carries a tag only mute-service knows,
+ * How an automation's mute reaches the engine (D101): a muted customer carries a tag only mute-service knows,
  * and the tenant's automation is one rule on that tag. So the automation goes through the one precedence (D66)
  * like any rule: a green channel or a more specific rule still wins over it, and every decision explains it.
  */

@@ -50,7 +50,7 @@ const fromState = (s: StoreVisitState): Stored => ({
 });
 
 /**
- * The store-visit automation (issue 13 item 6, D-G4): per (tenant, customer) a state row changed only through
+ * The store-visit automation (issue 13 item 6, D101): per (tenant, customer) a state row changed only through
  * the decider, under the row's lock; the 48 h wait and the mute's end are durable timers; the mute itself is a
  * read-model row the decision path turns into the automation's tag (automation-overlay.ts). Visits and
  * purchases arrive over Kafka (MUTE_COMMERCE_EVENTS_TOPIC_V1) or gRPC; both end here.

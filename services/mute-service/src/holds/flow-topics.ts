@@ -1,6 +1,6 @@
 /**
  * A digest as the outbox sink writes it (hold-store's default sink, used where no event store delivers: the
- * hold store's own specs). In the service each message's delivery is its MessageDelivered (D-G1).
+ * hold store's own specs). In the service each message's delivery is its MessageDelivered (D98).
  */
 export { MUTE_DELIVERIES_TOPIC_V1 as MUTE_DELIVERIES_TOPIC } from '@tagguard/contracts';
 

@@ -74,7 +74,7 @@ export type ReleaseOptions = {
 };
 
 /**
- * The durable hold store (D-G1). A held message is a row; releasing a recipient's due holds is ONE transaction:
+ * The durable hold store (D98). A held message is a row; releasing a recipient's due holds is ONE transaction:
  * the recipient's lock (a transaction-scoped advisory lock), its held rows read in hold order, the digest row,
  * the holds marked released with the digest's id, the delivery written to the outbox and the digest counted as
  * one alert per throttle key. Concurrent triggers wait for the lock and then find nothing due (no duplicate); a

@@ -24,7 +24,7 @@ export class DecisionThrottleCounts implements ThrottleCounts {
     for (const t of decision.throttles) this.count(`${recipientId}|${t.key}`, messageId, sentAt);
   }
 
-  /** A released digest alerts once (D69, D-G1: on its first message): one alert under that message's keys. */
+  /** A released digest alerts once (D69, D98: on its first message): one alert under that message's keys. */
   recordRelease(delivery: {
     messageId: string;
     alert: boolean;

@@ -57,7 +57,7 @@ class FlowLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 
 /**
  * Holds and digests, durable timers, temporary unmutes with their reports and the store-visit automation
- * (issue 13 items 4–6; D-G1…D-G4), on mute-service's database schema, beside the core module whose writer,
+ * (issue 13 items 4–6; D98…D101), on mute-service's database schema, beside the core module whose writer,
  * event store and copies it uses.
  */
 @Module({})

@@ -17,7 +17,7 @@ export type OutboxMessage = {
 };
 
 /**
- * The flow features' outbox (D-G1): a release, an unmute report or an automation's mute is written here in the
+ * The flow features' outbox (D98): a release, an unmute report or an automation's mute is written here in the
  * transaction that makes it true, and published afterwards in outbox order, at least once, under one stable
  * event id. Nothing is published that did not commit; nothing that committed is left unpublished.
  */

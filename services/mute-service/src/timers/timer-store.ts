@@ -17,7 +17,7 @@ const RETRY_BASE_MS = 1_000;
 const RETRY_MAX_MS = 5 * 60_000;
 
 /**
- * Durable timers (D-G2): a row per timer in PostgreSQL. A due timer is claimed by locking its row
+ * Durable timers (D99): a row per timer in PostgreSQL. A due timer is claimed by locking its row
  * (FOR UPDATE SKIP LOCKED: concurrent firers take different timers, never the same one), its handler runs in
  * that transaction, and the same transaction marks it fired. A crash before COMMIT leaves it pending and
  * unlocked, so it fires after the restart; after COMMIT it never fires again. Handlers are idempotent

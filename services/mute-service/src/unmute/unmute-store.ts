@@ -50,7 +50,7 @@ type Row = {
 };
 
 /**
- * Temporary unmutes (issue 13 item 4, D-G3): the one-click "unmute this tag for N hours". Its state is a row
+ * Temporary unmutes (issue 13 item 4, D100): the one-click "unmute this tag for N hours". Its state is a row
  * changed only through the decider; its end is a durable timer (timers/), so it ends after a restart too; the
  * end writes the operation report and publishes it (outbox → mute-service's public events topic, for the audit
  * trail) in the transaction that ends it. The decision path records each message the unmute let through.

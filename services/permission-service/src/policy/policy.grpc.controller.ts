@@ -245,7 +245,7 @@ export class PolicyGrpcController implements policyV1.PolicyServiceController {
       const size = pageSizeField(r.pageSize);
       const after = decodeCursor(r.pageToken);
       await fresh(this.view.folded, r.consistencyToken, 'consistencyToken');
-      // A freeze or an assignment past its expiry no longer holds (the engine ignores it): not listed (D-A3).
+      // A freeze or an assignment past its expiry no longer holds (the engine ignores it): not listed (D82).
       const expiry = EXPIRES[kind];
       const live = expiry ? `AND (data->>'${expiry}' IS NULL OR (data->>'${expiry}')::timestamptz > $5)` : '';
       const rows = (await this.db.query(

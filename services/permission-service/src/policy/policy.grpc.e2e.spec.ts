@@ -296,7 +296,7 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
     expect([bad.code, bad.field]).toEqual([status.INVALID_ARGUMENT, 'at_least_as_fresh']);
   }, 60_000);
 
-  it('lists only the freezes and assignments that still hold at the request time (D-A3)', async () => {
+  it('lists only the freezes and assignments that still hold at the request time (D82)', async () => {
     const soon = new Date(Date.now() + 1_500).toISOString();
     await svc.call<Write>(
       'DefineRole',
@@ -331,7 +331,7 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
     await new Promise((r) => setTimeout(r, Date.parse(soon) - Date.now() + 100));
     expect(await listed()).toEqual([['ls'], ['a-kept']]);
 
-    // RemoveRole (D-A1): refused while a rule names the role; with cascade the rule and a-kept go too.
+    // RemoveRole (D80): refused while a rule names the role; with cascade the rule and a-kept go too.
     await svc.call<Write>('AddRule', rule('by-viewer', { subject: { roleId: 'viewer' } }), admin);
     const refused = await svc.failure('RemoveRole', { roleId: 'viewer' }, admin);
     expect([refused.code, refused.field]).toEqual([status.FAILED_PRECONDITION, 'cascade']);
@@ -442,7 +442,7 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
       expect(JSON.stringify(found.value)).toContain(`"position":"${written.result.consistencyToken}"`);
       expect(JSON.stringify(found.value)).toContain('"source":"manual"');
 
-      // D-A4: every event of a tenant (a freeze, a role, an assignment, a rule and the order) travels on
+      // D83: every event of a tenant (a freeze, a role, an assignment, a rule and the order) travels on
       // one partition in store order, so a copy's highest folded position is a watermark for all of them.
       await svc.call<Write>('DefineRole', { roleId: 'viewer', name: 'V', scopes: ['*'] }, admin);
       const assignment = { assignmentId: 'a1', roleId: 'viewer', subject: { employeeId: 'ww' } };

@@ -17,7 +17,7 @@ import { quoteIdent } from '@tagguard/event-store';
  * The production connectors this process offers, from its configuration: "ldap" when LDAP_URL is set (one
  * LdapDirectory per channel, under ou=<tenant>); "wecom-corp-tags" when the WeCom connector is configured
  * (WECOM_*: the same corp, for customer tags → corp tags channels of WECOM_TENANT_ID, D74); "exmail" when
- * EXMAIL_BASE_URL is set (that corp's mailboxes, EXMAIL_TENANT_ID's channels only, D-I1); "scim" when SCIM_URL
+ * EXMAIL_BASE_URL is set (that corp's mailboxes, EXMAIL_TENANT_ID's channels only, D105); "scim" when SCIM_URL
  * is set (SCIM_TENANT_ID's channels only when given). Nothing else: the in-memory test directory is never one.
  */
 export function downstreamConnectors(
@@ -42,7 +42,7 @@ export function downstreamConnectors(
         new PostgresExmailKeyStore(pool, `${channel.tenantId}/${channel.channelId}`, table),
       );
     };
-    // Offered to that tenant only: another tenant's channel is refused when configured (D-B1).
+    // Offered to that tenant only: another tenant's channel is refused when configured (D76).
     connectors['wecom-corp-tags'] = Object.assign(corpTags, { onlyTenant: wecom.tenantId });
   }
   if (exmail) {

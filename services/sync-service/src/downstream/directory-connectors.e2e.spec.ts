@@ -95,7 +95,7 @@ describe('employees → Exmail mailboxes and tags → mail groups, through the W
     await driftFree(h);
 
     // The accounts channel's mail domain changes: new mailboxes, the old ones disabled, and the mail group
-    // (whose planned members, employee ids, did not change) follows the new address (D-I2).
+    // (whose planned members, employee ids, did not change) follows the new address (D106).
     await h.downstreamCall('ConfigureChannel', {
       channelId: 'mail',
       kind: 'CHANNEL_KIND_EMPLOYEE_ACCOUNTS',

@@ -162,7 +162,7 @@ export class DownstreamGrpcController implements downstreamV1.DownstreamServiceC
             },
             connectors: this.commands.connectorsFor(tenantId),
             otherTenantsConnectors: this.commands.otherTenantsConnectors(tenantId),
-            // From the channels read model: two configured at the same instant can both pass (named in D-B2).
+            // From the channels read model: two configured at the same instant can both pass (named in D77).
             otherCorpTagChannels:
               kind === 'customer_corp_tags'
                 ? (

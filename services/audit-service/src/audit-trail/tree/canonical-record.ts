@@ -17,7 +17,7 @@ export interface CanonicalRecord {
   event_id: string;
   event_type: string;
   actor_id: string;
-  /** The actor's department (D-D1); absent when the directory copy did not know it. */
+  /** The actor's department (D102); absent when the directory copy did not know it. */
   actor_department_id?: string;
   subject_id: string;
   correlation_id: string;

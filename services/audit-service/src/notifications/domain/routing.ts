@@ -53,7 +53,7 @@ type Envelope = { tenantId: string; occurredAt: string };
 /**
  * The requests an integration event makes: `tag.notification_requested.v1` is one (tag-service emits
  * them for critical operations); a `tag.sensitive_operation_detected.v1` of level warning is one per
- * warning target (decision D-C1). Anything else requests nothing.
+ * warning target (decision D85). Anything else requests nothing.
  */
 export function requestsOf(
   type: string,

@@ -2,7 +2,7 @@ import { invalid } from '../../unmute/domain/unmute.errors';
 
 /**
  * "A customer who scanned in a store and did not buy within 48 h is muted for a period; a completed purchase
- * lifts that mute" (D-G4). One state per (tenant, customer); the 48 h wait and the mute's end are durable
+ * lifts that mute" (D101). One state per (tenant, customer); the 48 h wait and the mute's end are durable
  * timers whose firing is a command here, so a late or repeated firing decides the same.
  */
 export type StoreVisitPolicy = {

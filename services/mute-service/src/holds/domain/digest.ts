@@ -1,5 +1,5 @@
 /**
- * What one release of a recipient's held messages contains (D-G1). Pure: the hold store reads the held rows
+ * What one release of a recipient's held messages contains (D98). Pure: the hold store reads the held rows
  * under the recipient's lock and asks this which go out now and when the rest are due.
  */
 export type HeldItem = {

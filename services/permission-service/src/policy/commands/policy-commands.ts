@@ -46,7 +46,7 @@ export class PolicyCommands {
   ) {}
 
   /**
-   * RemoveRole (D-A1): refused while rules name the role, unless `cascade` removes them (one tree append);
+   * RemoveRole (D80): refused while rules name the role, unless `cascade` removes them (one tree append);
    * the role's assignments end (one UnassignRole each); the role's own RoleRemoved comes LAST. So a failure
    * part-way leaves the role standing with its remaining assignments still folded, and a retry (even with the
    * same expected_revision: only the role's stream carries it, and it is untouched until the end) finishes

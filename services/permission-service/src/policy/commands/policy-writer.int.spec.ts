@@ -66,7 +66,7 @@ describe('permission-service write side', () => {
     ]);
   });
 
-  it('removes a role with its assignments, refusing while rules name it unless with cascade (D-A1)', async () => {
+  it('removes a role with its assignments, refusing while rules name it unless with cascade (D80)', async () => {
     const m = meta();
     const writer = new PolicyWriter(store);
     const memory = new PolicyMemory(store);
@@ -123,7 +123,7 @@ describe('permission-service write side', () => {
     }
   });
 
-  it('finishes a cascade cut short when retried with the same expected revision (D-A1)', async () => {
+  it('finishes a cascade cut short when retried with the same expected revision (D80)', async () => {
     const m = meta();
     const writer = new PolicyWriter(store);
     const memory = new PolicyMemory(store);

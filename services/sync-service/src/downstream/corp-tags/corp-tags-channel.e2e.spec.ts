@@ -126,7 +126,7 @@ describe('customer tags → WeCom corp tags channel, through the sandbox', () =>
     const { state } = await h.downstreamCall('GetChannelState', { channelId: 'corp-tags' });
     expect(state).toMatchObject({ status: 'ok', queueDepth: '0' });
     expect(state.lastAppliedKey).toBe('group/vip');
-    // Converged: drift (read from WeCom itself, D-B2) finds nothing.
+    // Converged: drift (read from WeCom itself, D77) finds nothing.
     expect(await h.downstreamCall('DetectDrift', { channelId: 'corp-tags' })).toMatchObject({
       itemCount: '0',
     });

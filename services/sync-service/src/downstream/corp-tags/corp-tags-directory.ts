@@ -89,7 +89,7 @@ export class CorpTagsDirectory implements DownstreamDirectory {
   }
 
   /**
-   * The corp tags of CORP_TAG_GROUP as WeCom has them (D-B2): the library, and the marks read from every
+   * The corp tags of CORP_TAG_GROUP as WeCom has them (D77): the library, and the marks read from every
    * member's customers (WeCom's truth, not the connector's record). A corp tag no TagGuard tag maps to is a
    * group `wecom:<corp tag id>`. What was seen becomes the connector's record of its marks, so the upsert
    * that repairs drift unmarks an extra mark and marks a missing one.

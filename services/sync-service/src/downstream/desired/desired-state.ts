@@ -45,7 +45,7 @@ export class DesiredState {
   }
 
   /**
-   * The tags whose group a directory batch may have changed (D-B3), instead of every group of the tenant:
+   * The tags whose group a directory batch may have changed (D78), instead of every group of the tenant:
    * for mail groups, the tags with a touched employee as a member, or with a member department that is, or
    * is an ancestor of, a touched department or a touched employee's department; for corp tags, the tags
    * with a touched customer, or a customer a touched employee follows. Plus, either way, the groups whose

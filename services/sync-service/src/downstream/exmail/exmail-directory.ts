@@ -73,7 +73,7 @@ export class ExmailDirectory implements DownstreamDirectory {
   }
 
   /**
-   * The mail groups holding the old address get the new one (D-I2): a planned group holds employee ids,
+   * The mail groups holding the old address get the new one (D106): a planned group holds employee ids,
    * which an address change leaves as they are, so no group change is queued for it. Every kept group is
    * read (Exmail lists none by member): address changes are rare. Idempotent, so a replay is harmless.
    */
@@ -94,7 +94,7 @@ export class ExmailDirectory implements DownstreamDirectory {
   }
 
   /**
-   * The employee's address changed (D-B4): Exmail cannot rename a mailbox (user/update has no new userid),
+   * The employee's address changed (D79): Exmail cannot rename a mailbox (user/update has no new userid),
    * and deleting one deletes its mail. So the new mailbox is created (above) and the old one disabled and
    * released (extid cleared: it is no longer this employee's account, drift no longer lists it). Kept, not
    * deleted: an administrator may still move its mail. Idempotent; an old mailbox already gone is fine.

@@ -11,7 +11,7 @@ import { ChannelQueue } from './channel-queue';
 import { DirectoryPlanner, toChannelRow } from './directory-planner';
 
 /**
- * A directory batch re-plans only the mail groups its changes can touch (D-B3): the planner on real
+ * A directory batch re-plans only the mail groups its changes can touch (D78): the planner on real
  * PostgreSQL, the directory mirror written here as the projection would have (the planner waits for it),
  * the batch handed straight to apply().
  */

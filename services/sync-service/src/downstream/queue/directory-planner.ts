@@ -107,7 +107,7 @@ export class DirectoryPlanner {
           if (t.pushAll.has(channel.channelId))
             await this.queue.plan(tx, channel, { all: true }, { force: true });
           else if (t.employees.size > 0 || t.departments.size > 0 || t.customers.size > 0) {
-            // Only the groups this batch can have changed (D-B3), not every group of the tenant.
+            // Only the groups this batch can have changed (D78), not every group of the tenant.
             const tagIds =
               channel.kind === 'employee_accounts'
                 ? []

@@ -67,7 +67,7 @@ export type RestoreOperation = {
   totalMembers?: number;
   /**
    * The requester's token roles when they asked: the execution re-checks the requester's sight with them
-   * and the policy of that moment (D-A5). Absent in approvals requested before: directory roles only.
+   * and the policy of that moment (D84). Absent in approvals requested before: directory roles only.
    */
   requesterRoles?: string[];
 };

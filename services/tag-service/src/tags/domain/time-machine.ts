@@ -220,7 +220,7 @@ export interface RestoreRequest {
   /** The moment as written in the events ("2030-01-01T00:00:00.000Z" or "<commit>/<prepare>"). */
   asOfLabel: string;
   actor: { actorId: string; departmentId: string | null };
-  /** The requester's token roles, kept in a requested approval (D-A5). */
+  /** The requester's token roles, kept in a requested approval (D84). */
   actorRoles?: readonly string[];
   now: string;
   /** Set when a second person approved this restore: it runs now, reported with the approver. */

@@ -21,7 +21,7 @@ type Out = { key: string; event: TagIntegrationEventV1 } | undefined;
 /**
  * Domain event → integration event, explicitly: what leaves tag-service is chosen here, field by field.
  * Every accepted change is published (the audit trail holds them all, issue 14); denied attempts go to
- * their own topic (D-D2).
+ * their own topic (D103).
  */
 export function toIntegrationMessage(
   recorded: RecordedEvent,

@@ -628,7 +628,7 @@ describe('tag-service enforces the permission policy on every tag read (Kafka â†
     );
   }, 120_000);
 
-  it('an approved restore runs only if its requester still sees every tag it changes (D-A5)', async () => {
+  it('an approved restore runs only if its requester still sees every tag it changes (D84)', async () => {
     const restorer: Caller = { tenantId, actorId: 'restorer', roles: [] };
     await directory(employee('restorer', 'ops'), {
       type: 'directory.customer_upserted.v1',

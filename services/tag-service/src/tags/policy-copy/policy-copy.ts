@@ -80,7 +80,7 @@ export class PolicyCopy {
   async waitFor(tenantId: string, position: bigint, timeoutMs: number, key: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     // The copy's position is the highest it folded; a tenant's events travel on one partition in store
-    // order (the Kafka key is the tenant, D-A4), so having folded `position` means every earlier event too —
+    // order (the Kafka key is the tenant, D83), so having folded `position` means every earlier event too —
     // unless one was parked (dead-lettered) or came before the key change: an order naming a rule the copy
     // does not hold is therefore still "not there" (a parked deny must not be skipped silently).
     const reached = (p: PolicyState) => p.position >= position && p.order.every((id) => p.rules.has(id));

@@ -236,7 +236,7 @@ export class TimeMachine {
 
   /**
    * The requester must see every tag the plan changes, decided with the policy as it is now and inside the
-   * write (D54, D-A5): on the plan of the catalogue state this attempt appends at, so a policy change since
+   * write (D54, D84): on the plan of the catalogue state this attempt appends at, so a policy change since
    * PlanRestore, or since the approval was requested, is not slipped past. An approved restore is decided
    * on the requester's sight (their roles as they asked), never the approver's. Refused as a whole, naming
    * none of the tags.

@@ -9,7 +9,7 @@ export type RoleCommand =
   | { type: 'DefineRole'; data: { roleId: string; name: string; scopes: string[] } }
   /**
    * `namedBy`: the rules of the tree whose subject is the role, as the edge read them. A removal is
-   * refused while any rule names the role, unless `cascade` (which removes those rules first; D-A1).
+   * refused while any rule names the role, unless `cascade` (which removes those rules first; D80).
    */
   | { type: 'RemoveRole'; data: { roleId: string; namedBy?: string[]; cascade?: boolean } };
 

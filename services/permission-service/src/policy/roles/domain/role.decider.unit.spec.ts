@@ -28,7 +28,7 @@ describe('role decider', () => {
       .then([]);
   });
 
-  it('refuses to remove a role rules still name, naming them, unless with cascade (D-A1)', () => {
+  it('refuses to remove a role rules still name, naming them, unless with cascade (D80)', () => {
     given([{ type: 'RoleDefined', data: risk }])
       .when({ type: 'RemoveRole', data: { roleId: 'risk', namedBy: ['r1', 'r2'] } })
       .thenFails('PERMISSION.FAILED_PRECONDITION', 'cascade', /rules r1, r2/);

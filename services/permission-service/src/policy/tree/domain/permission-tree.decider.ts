@@ -18,7 +18,7 @@ export type RuleCommand =
   | { type: 'UpdateRule'; data: { rule: RuleInput } }
   | { type: 'RemoveRule'; data: { ruleId: string; by: string } }
   | { type: 'MoveRule'; data: { ruleId: string; position: number; by: string } }
-  /** A role's removal with cascade: every rule whose subject is the role goes, in one append (D-A1). */
+  /** A role's removal with cascade: every rule whose subject is the role goes, in one append (D80). */
   | { type: 'RemoveRulesOfRole'; data: { roleId: string; by: string } };
 
 /** The rules whose subject is the role, in tree order. */

@@ -52,7 +52,7 @@ describe('permission tree decider', () => {
       ]);
   });
 
-  it("removes every rule naming a role as subject in one append, for a role's cascade removal (D-A1)", () => {
+  it("removes every rule naming a role as subject in one append, for a role's cascade removal (D80)", () => {
     const asRole = (id: string) => rule(id, { subject: { kind: 'role', id: 'risk' } });
     const mixed = [
       ...abc,

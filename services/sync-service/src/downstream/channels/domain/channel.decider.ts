@@ -33,7 +33,7 @@ export type ChannelCommand =
         otherTenantsConnectors?: readonly string[];
         /**
          * The tenant's other customer-corp-tags channels: a second one is refused, since each would take the
-         * other's corp tags in the one group `TagGuard` for drift and delete them (D-B2).
+         * other's corp tags in the one group `TagGuard` for drift and delete them (D77).
          */
         otherCorpTagChannels?: readonly string[];
       };
