@@ -1,6 +1,6 @@
 // Jest globalSetup: brings the real PostgreSQL, Kafka and slapd up once for the whole run (or reuses the ones a
 // developer started with `npm run infra -- up`) and hands their addresses to the test workers via env.
-import { up } from '../infra';
+import { up, withoutPassword } from '../infra';
 
 export default async function globalSetup(): Promise<void> {
   if (process.env['TAGGUARD_INFRA_READY'] === '1') return;
@@ -15,6 +15,6 @@ export default async function globalSetup(): Promise<void> {
   process.env['TAGGUARD_INFRA_READY'] = '1';
   if (startedNow) process.env['TAGGUARD_INFRA_STARTED_BY_TESTS'] = '1';
   process.stderr.write(
-    `[infra] ${startedNow ? 'started' : 'reusing'} PostgreSQL ${state.postgres.url}, Kafka ${state.kafka.brokers.join(',')} and slapd ${state.slapd.url} (${Date.now() - started} ms)\n`,
+    `[infra] ${startedNow ? 'started' : 'reusing'} PostgreSQL ${withoutPassword(state.postgres.url)}, Kafka ${state.kafka.brokers.join(',')} and slapd ${state.slapd.url} (${Date.now() - started} ms)\n`,
   );
 }
