@@ -12,6 +12,8 @@ import {
   MUTE_DELIVERIES_TOPIC_V1,
   MUTE_EVENTS_TOPIC_V1,
   MUTE_MESSAGES_TOPIC_V1,
+  DIRECTORY_EVENTS_TOPIC_V1,
+  TAG_EVENTS_TOPIC_V1,
 } from '@tagguard/contracts';
 import { openEventStore, type EventStore } from '@tagguard/event-store';
 import {
@@ -182,8 +184,12 @@ export class MuteServiceModule {
         {
           provide: RELAY,
           useFactory: async (store: EventStore, runtime: LeasedRuntime) => {
-            // The ingest topic is ours to declare too: a producer may start before any message was sent.
-            if (events) await events.ensureTopics([MUTE_MESSAGES_TOPIC_V1]);
+            // The ingest topic is ours to declare too: a producer may start before any message was sent. The
+            // topics the copies read must exist before their consumers subscribe (as tag- and sync-service
+            // do): subscribed to a missing topic, kafkajs saw its partitions only at the next metadata
+            // refresh (minutes), so a fresh broker's first tag events reached the copies late.
+            if (events)
+              await events.ensureTopics([MUTE_MESSAGES_TOPIC_V1, TAG_EVENTS_TOPIC_V1, DIRECTORY_EVENTS_TOPIC_V1]);
             return runtime.relay({
               name: MUTE_RELAY_NAME,
               store,

@@ -380,8 +380,13 @@ async function probe(
   if (!outcome.ok && (outcome.code === grpc.status.INTERNAL || outcome.code === grpc.status.UNKNOWN))
     return `${what}: ${got}`;
   if (!outcome.ok) {
-    const written = await writtenSince(before, traceId);
-    if (written.length) return `${what}: failed with ${got} but wrote ${JSON.stringify(written)}`;
+    // A refusal (PERMISSION_DENIED, a frozen operator) is itself recorded for the audit trail (D103): one
+    // AccessDenied event and nothing else; any other failure writes nothing at all.
+    const refused = outcome.code === grpc.status.PERMISSION_DENIED;
+    const all = (await writtenSince(before, traceId)) as { type: string }[];
+    const written = refused ? all.filter((e) => e.type !== 'AccessDenied') : all;
+    if (written.length || (refused && all.length > 1))
+      return `${what}: failed with ${got} but wrote ${JSON.stringify(all)}`;
   }
   if (
     expectedBadField !== undefined &&

@@ -151,10 +151,16 @@ describe('docker-compose.yml (distributed mode)', () => {
         ...env
       } = containerEnv('mute-service', generated);
       const port = await freePort();
+      const schema = `compose_mute_${port}`;
       const proc = await startServiceProcess('mute-service', {
         ...env,
         GRPC_HOST: '127.0.0.1',
         GRPC_PORT: String(port),
+        // The compose database is `postgres:5432` inside the compose network; here the test's own.
+        DATABASE_URL: testInfra().postgresUrl,
+        EVENTSTORE_URL: testInfra().postgresUrl,
+        DATABASE_SCHEMA: schema,
+        EVENTSTORE_SCHEMA: `${schema}_es`,
       });
       try {
         const ca = generated.read('services/ca.pem');
