@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+
 /** Runs `total` operations with `concurrency` workers; returns ops/s and latency percentiles in ms. */
 export async function measure(total: number, concurrency: number, op: (i: number) => Promise<void>) {
   const { seconds, latencies } = await runWorkers(0, total, concurrency, op);
@@ -93,3 +95,25 @@ export function percentiles(values: Float64Array | number[]) {
 }
 
 export const round = (n: number) => Math.round(n * 100) / 100;
+
+/** Fires `op` at a fixed offered rate (open loop) and records each answer's latency in ms. */
+export async function offered(total: number, rate: number, op: (i: number) => Promise<unknown>) {
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const wait = started + (i * 1000) / rate - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const sent = performance.now();
+    pending.push(
+      op(i).then(
+        () => void latencies.push(performance.now() - sent),
+        () => void errors++,
+      ),
+    );
+  }
+  await Promise.all(pending);
+  const seconds = (performance.now() - started) / 1000;
+  return { requests: total, errors, achievedRate: round(total / seconds), latencyMs: percentiles(latencies) };
+}

@@ -4,7 +4,7 @@ import { Pool } from 'pg';
 import { loadDevPrivateKey, signToken } from '@tagguard/auth';
 import { protoRoot } from '@tagguard/grpc-runtime';
 import { freePort, startServiceProcess, tagguardClient } from '@tagguard/testing';
-import { percentiles, round } from './measure';
+import { offered, round } from './measure';
 import type { BenchContext } from './registry';
 
 const RATE = Number(process.env['BENCH_MUTE_GRPC_RATE'] ?? 1_000);
@@ -25,28 +25,6 @@ function call<T>(client: grpc.Client, method: string, request: object, metadata:
   return new Promise((resolve, reject) =>
     fn.call(client, request, metadata, (e, v) => (e ? reject(e) : resolve(v as T))),
   );
-}
-
-/** Fires `op` at a fixed offered rate (open loop) and records each answer's latency in ms. */
-async function offered(total: number, rate: number, op: (i: number) => Promise<unknown>) {
-  const latencies: number[] = [];
-  let errors = 0;
-  const started = performance.now();
-  const pending: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const wait = started + (i * 1000) / rate - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const sent = performance.now();
-    pending.push(
-      op(i).then(
-        () => void latencies.push(performance.now() - sent),
-        () => void errors++,
-      ),
-    );
-  }
-  await Promise.all(pending);
-  const seconds = (performance.now() - started) / 1000;
-  return { requests: total, errors, achievedRate: round(total / seconds), latencyMs: percentiles(latencies) };
 }
 
 /**

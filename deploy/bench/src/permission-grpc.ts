@@ -12,7 +12,7 @@ import { PostgresEventStore, streamName, tenantScopedId, type EventEnvelope } fr
 import { protoRoot } from '@tagguard/grpc-runtime';
 import { check } from '@tagguard/permission-engine';
 import { freePort, startServiceProcess, tagguardClient } from '@tagguard/testing';
-import { percentiles, round } from './measure';
+import { offered, round } from './measure';
 import type { BenchRequest, PermissionTenant } from './permission-tenant';
 import type { BenchContext } from './registry';
 
@@ -128,28 +128,6 @@ function call<T>(client: grpc.Client, method: string, request: object, metadata:
   return new Promise((resolve, reject) =>
     fn.call(client, request, metadata, (e, v) => (e ? reject(e) : resolve(v as T))),
   );
-}
-
-/** Fires `op` at a fixed offered rate (open loop) and records each answer's latency in ms. */
-async function offered(total: number, rate: number, op: (i: number) => Promise<unknown>) {
-  const latencies: number[] = [];
-  let errors = 0;
-  const started = performance.now();
-  const pending: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const wait = started + (i * 1000) / rate - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const sent = performance.now();
-    pending.push(
-      op(i).then(
-        () => void latencies.push(performance.now() - sent),
-        () => void errors++,
-      ),
-    );
-  }
-  await Promise.all(pending);
-  const seconds = (performance.now() - started) / 1000;
-  return { requests: total, errors, achievedRate: round(total / seconds), latencyMs: percentiles(latencies) };
 }
 
 const GHZ_VERSION = 'v0.121.0';
