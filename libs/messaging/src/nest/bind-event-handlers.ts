@@ -32,7 +32,9 @@ export async function bindEventHandlers(
     for (const handler of chain) {
       handler.next = undefined;
       const extras = (handler.extras ?? {}) as EventHandlerExtras;
-      const groupId = `${serviceName}.${extras.group ?? 'events'}`;
+      // KAFKA_CONSUMER_GROUP_SUFFIX (tests only): instances on separate schemas sharing one broker must not
+      // share consumer groups, or each gets only some partitions and misses the rest of the events.
+      const groupId = `${serviceName}${process.env['KAFKA_CONSUMER_GROUP_SUFFIX'] ?? ''}.${extras.group ?? 'events'}`;
       const byTopic = groups.get(groupId) ?? new Map<string, MessageHandler>();
       if (byTopic.has(topic))
         throw new Error(

@@ -63,6 +63,7 @@ export class FlowHarness {
         EVENTSTORE_SCHEMA: `${this.schema}_es`,
         KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
         MUTE_FLOW_TICK_MS: '100',
+        KAFKA_CONSUMER_GROUP_SUFFIX: `-${this.schema}`,
         ...env,
       },
       90_000,
