@@ -103,9 +103,17 @@ describe('mute-service flow features (PostgreSQL + Kafka + gRPC)', () => {
         scope: { senderTagIds: ['suppliers'] },
       },
     });
+    // A dry run: a recorded decision stands, so a probe decided before the tag's copy arrived would stay NOTIFY.
     await eventually(
       async () =>
-        expect((await decide({ ...fromSupplier('warm'), recipientId: 'w' })).outcome).toBe('OUTCOME_SILENT'),
+        expect(
+          (
+            await h.call('DecideService', 'Decide', {
+              message: { ...fromSupplier('warm'), recipientId: 'w' },
+              dryRun: true,
+            })
+          ).decision.outcome,
+        ).toBe('OUTCOME_SILENT'),
       30_000,
       200,
     );
