@@ -381,6 +381,7 @@ async function proofBench(context: BenchContext, pool: Pool, run: string, schema
   const treeRow = (await reader.tree(tenantId))!;
   const randomLeaf = () => Math.floor(Math.random() * size);
   const storeMs: number[] = [];
+  const bundleMs: number[] = [];
   const pkMs: number[] = [];
   let pathLength = 0;
   for (let i = 0; i < PROOFS; i++) {
@@ -389,6 +390,11 @@ async function proofBench(context: BenchContext, pool: Pool, run: string, schema
     const path = await reader.inclusionProof(tenantId, treeRow, leaf, size);
     storeMs.push(performance.now() - t);
     pathLength = Math.max(pathLength, path.length);
+    t = performance.now();
+    // What GetInclusionProof runs: tree, head, record and path in one prepared statement.
+    const bundle = await reader.inclusionBundle(tenantId, { leafIndex: randomLeaf() }, size);
+    await bundle.proofFor(size);
+    bundleMs.push(performance.now() - t);
     t = performance.now();
     await pool.query(`SELECT leaf_hash FROM ${s}.audit_records WHERE tenant_id = $1 AND leaf_index = $2`, [
       tenantId,
@@ -472,6 +478,7 @@ async function proofBench(context: BenchContext, pool: Pool, run: string, schema
     log,
     auditPathLength: pathLength,
     storeInclusionProofMs: percentiles(storeMs),
+    storeInclusionBundleMs: percentiles(bundleMs),
     grpcInclusionProofMs: percentiles(grpcMs),
     grpcConsistencyProofMs: percentiles(consistencyMs),
     baselinePrimaryKeyReadMs: percentiles(pkMs),
