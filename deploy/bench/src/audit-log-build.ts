@@ -18,8 +18,8 @@ import {
 /**
  * Builds a tenant's audit log of `size` records straight into the service's tables, as fast as this machine
  * allows: the leaves are cut into aligned chunks of 2^CHUNK_LEVEL; worker threads (one per core) each take
- * a chunk, generate its records, hash its leaves and every complete subtree inside it, and COPY both into
- * UNLOGGED tables without indexes over their own connection. The chunk roots are then folded here into the
+ * a chunk, generate its records, hash its leaves and every complete subtree inside it, and stream both
+ * into UNLOGGED tables without indexes (two COPYs over their own connections) as they are generated. The chunk roots are then folded here into the
  * few subtrees above the chunks and the tree's right edge. Indexes are the caller's, built after the load.
  */
 export const CHUNK_LEVEL = 17;
@@ -64,28 +64,36 @@ export function benchRecord(tenantId: string, i: number, now = new Date().toISOS
 /** COPY text format: bytea as \\x hex. */
 const hex = (b: Buffer) => `\\\\x${b.toString('hex')}`;
 
-async function copy(client: Client, sql: string, lines: Iterable<string>): Promise<void> {
+/** A COPY … FROM STDIN fed in 1 MB writes: PostgreSQL parses one write while the next is generated. */
+function copyStream(client: Client, sql: string) {
   const stream = client.query(copyFrom(sql));
   const done = new Promise<void>((resolve, reject) => {
     stream.on('finish', resolve);
     stream.on('error', reject);
   });
   let buffer = '';
-  for (const line of lines) {
-    buffer += line;
-    if (buffer.length >= 1 << 20) {
-      if (!stream.write(buffer)) await new Promise((r) => stream.once('drain', r));
+  return {
+    async push(line: string): Promise<void> {
+      buffer += line;
+      if (buffer.length < 1 << 20) return;
+      const full = stream.write(buffer);
       buffer = '';
-    }
-  }
-  if (buffer) stream.write(buffer);
-  stream.end();
-  await done;
+      if (!full) await new Promise((r) => stream.once('drain', r));
+    },
+    async end(): Promise<void> {
+      if (buffer) stream.write(buffer);
+      stream.end();
+      await done;
+    },
+  };
 }
 
-/** One chunk: its records and every complete subtree of level ≥ 1 inside it, COPYed; its edge returned. */
+/**
+ * One chunk: its records and every complete subtree of level ≥ 1 inside it, streamed over two connections
+ * (records, subtrees) while they are generated; its right edge returned.
+ */
 async function buildChunk(
-  client: Client,
+  clients: [Client, Client],
   s: string,
   treeId: number,
   tenantId: string,
@@ -93,8 +101,11 @@ async function buildChunk(
   sampleEvery: number,
 ): Promise<ChunkDone> {
   const now = new Date().toISOString();
-  const records: string[] = [];
-  const nodes: string[] = [];
+  const records = copyStream(
+    clients[0],
+    `COPY ${s}.audit_records (event_id, tenant_id, event_type, actor_id, subject_id, correlation_id, occurred_at, recorded_at, data, leaf_index, leaf_hash) FROM STDIN`,
+  );
+  const nodes = copyStream(clients[1], `COPY ${s}.merkle_nodes (tree_id, level, idx, hash) FROM STDIN`);
   const sample: ChunkDone['sample'] = [];
   let local = { size: 0, frontier: [] as Buffer[] };
   for (let j = 0; j < task.count; j++) {
@@ -102,21 +113,16 @@ async function buildChunk(
     const r = benchRecord(tenantId, i, now);
     const leaf = leafHash(canonicalRecordBytes(canonicalOf(r, i)));
     if (i % sampleEvery === 0) sample.push({ index: i, leaf });
-    records.push(
+    await records.push(
       `${r.eventId}\t${tenantId}\t${r.eventType}\t${r.actorId}\t${r.subjectId}\t${r.correlationId}\t${now}\t${now}\t${JSON.stringify(r.data)}\t${i}\t${hex(leaf)}\n`,
     );
     const grown = appendLeaves(local.size, local.frontier, [leaf]);
     local = grown;
     // The chunk starts at a multiple of 2^CHUNK_LEVEL: its local subtree (l, k) is the log's (l, start/2^l + k).
     for (const n of grown.nodes)
-      nodes.push(`${treeId}\t${n.level}\t${task.start / 2 ** n.level + n.index}\t${hex(n.hash)}\n`);
+      await nodes.push(`${treeId}\t${n.level}\t${task.start / 2 ** n.level + n.index}\t${hex(n.hash)}\n`);
   }
-  await copy(
-    client,
-    `COPY ${s}.audit_records (event_id, tenant_id, event_type, actor_id, subject_id, correlation_id, occurred_at, recorded_at, data, leaf_index, leaf_hash) FROM STDIN`,
-    records,
-  );
-  await copy(client, `COPY ${s}.merkle_nodes (tree_id, level, idx, hash) FROM STDIN`, nodes);
+  await Promise.all([records.end(), nodes.end()]);
   return { chunk: task.chunk, edge: local.frontier, sample };
 }
 
@@ -130,18 +136,21 @@ interface WorkerInput {
 
 if (!isMainThread && (workerData as { auditLogBuilder?: WorkerInput } | undefined)?.auditLogBuilder) {
   const input = (workerData as { auditLogBuilder: WorkerInput }).auditLogBuilder;
-  const client = new Client({ connectionString: input.postgresUrl });
+  const clients: [Client, Client] = [
+    new Client({ connectionString: input.postgresUrl }),
+    new Client({ connectionString: input.postgresUrl }),
+  ];
   const s = `"${input.schema}"`;
-  const ready = client.connect().then(() => client.query('SET synchronous_commit = off'));
+  const ready = Promise.all(clients.map((c) => c.connect()));
   parentPort!.on('message', (task: ChunkTask | 'end') => {
     void (async () => {
       await ready;
       if (task === 'end') {
-        await client.end();
+        await Promise.all(clients.map((c) => c.end()));
         parentPort!.close();
         return;
       }
-      const done = await buildChunk(client, s, input.treeId, input.tenantId, task, input.sampleEvery);
+      const done = await buildChunk(clients, s, input.treeId, input.tenantId, task, input.sampleEvery);
       parentPort!.postMessage(done);
     })().catch((error: unknown) => {
       parentPort!.postMessage({ error: (error as Error).stack ?? String(error) });

@@ -375,6 +375,7 @@ async function proofBench(context: BenchContext, pool: Pool, run: string, schema
   const tenantId = LOG_TENANT;
   const { schema, size, root, sample, log } = await preparedLog(context, pool, run, schemas);
   const s = `"${schema}"`;
+  const loadAtProofs = loadavg().map(round);
 
   // In-process (the store alone), then over gRPC to a service process, beside a bare primary-key read.
   const reader = new AuditLogReader(pool, schema);
@@ -476,6 +477,9 @@ async function proofBench(context: BenchContext, pool: Pool, run: string, schema
       'a log of logSize records for one tenant (built by worker threads with COPY into UNLOGGED tables, indexed after the load; or a kept one, checked whole); inclusion proofs for random leaves in-process and over gRPC (GetInclusionProof), beside a bare primary-key read of one leaf',
     logSize: size,
     log,
+    // The machine while the proofs below were measured (the build's own load is in log.built).
+    loadAverage: { atStart: loadAtProofs, atEnd: loadavg().map(round) },
+    proofsMeasured: PROOFS,
     auditPathLength: pathLength,
     storeInclusionProofMs: percentiles(storeMs),
     storeInclusionBundleMs: percentiles(bundleMs),
