@@ -201,7 +201,11 @@ async function ingestBench(pool: Pool, schema: string, schemas: string[]) {
   };
 }
 
-const KEEP_LOG = process.env['BENCH_KEEP_LOG'] === '1';
+/**
+ * BENCH_KEEP_LOG=1 keeps the proofs' log (schema bench_audit_log_kept_<size>) for the next run, =0 drops it;
+ * unset, a log of 1,000,000 records or more is kept (building 10,000,000 takes many minutes), a smaller one not.
+ */
+const KEEP_LOG = (process.env['BENCH_KEEP_LOG'] ?? (LOG_SIZE >= 1_000_000 ? '1' : '0')) === '1';
 /** Which parts run (comma-separated: ingest, proofs, pipeline); all by default. */
 const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'ingest,proofs,pipeline').split(','));
 const LOG_TENANT = 'bench-log';
