@@ -32,20 +32,36 @@ async function offer(total: number, rate: number, op: (i: number) => Promise<voi
   await Promise.all(pending);
 }
 
-/** Commits, for each new consumer group, every existing topic's end offsets: the group starts there. */
+/**
+ * Commits, for each new consumer group, every existing topic's end offsets: the group starts there. One
+ * member per group joins once and commits them all (kafkajs' admin.setOffsets joins once per topic, ~5 s each).
+ */
 async function startGroupsAtEnd(kafka: Kafka, groups: string[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const topics = (await admin.listTopics()).filter((t) => !t.startsWith('__'));
-    for (const topic of topics) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      for (const groupId of groups)
-        await admin.setOffsets({
-          groupId,
+    const ends = await Promise.all(
+      topics.map(async (topic) =>
+        (await admin.fetchTopicOffsets(topic)).map((e) => ({
           topic,
-          partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
-        });
+          partition: e.partition,
+          offset: e.high,
+        })),
+      ),
+    );
+    for (const groupId of groups) {
+      const member = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+      await member.connect();
+      try {
+        await member.subscribe({ topics, fromBeginning: false });
+        const joined = new Promise<void>((resolve) => member.on(member.events.GROUP_JOIN, () => resolve()));
+        await member.run({ autoCommit: false, eachMessage: async () => undefined });
+        await joined;
+        await member.commitOffsets(ends.flat());
+      } finally {
+        await member.disconnect();
+      }
     }
   } finally {
     await admin.disconnect();
