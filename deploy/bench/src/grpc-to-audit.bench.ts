@@ -32,6 +32,42 @@ async function offer(total: number, rate: number, op: (i: number) => Promise<voi
   await Promise.all(pending);
 }
 
+/**
+ * Commits, for each new consumer group, every existing topic's end offsets: the group starts there. One
+ * member per group joins once and commits them all (kafkajs' admin.setOffsets joins once per topic, ~5 s each).
+ */
+async function startGroupsAtEnd(kafka: Kafka, groups: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => !t.startsWith('__'));
+    const ends = await Promise.all(
+      topics.map(async (topic) =>
+        (await admin.fetchTopicOffsets(topic)).map((e) => ({
+          topic,
+          partition: e.partition,
+          offset: e.high,
+        })),
+      ),
+    );
+    for (const groupId of groups) {
+      const member = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+      await member.connect();
+      try {
+        await member.subscribe({ topics, fromBeginning: false });
+        const joined = new Promise<void>((resolve) => member.on(member.events.GROUP_JOIN, () => resolve()));
+        await member.run({ autoCommit: false, eachMessage: async () => undefined });
+        await joined;
+        await member.commitOffsets(ends.flat());
+      } finally {
+        await member.disconnect();
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Wall-clock milliseconds with sub-millisecond precision, on one clock for both sides. */
 const nowMs = () => performance.timeOrigin + performance.now();
 
@@ -58,6 +94,14 @@ export async function grpcToAudit({ postgresUrl, kafkaBrokers }: BenchContext) {
   pool.on('error', () => undefined);
   const listener = await pool.connect();
   listener.on('error', () => undefined);
+  // audit-service's consumer groups are this run's own, starting at the end of every topic the broker
+  // already holds: the pipeline is timed on this run's events, not behind a backlog other runs and tests
+  // left on the shared topics (the groups' committed offsets, or a whole history read from the beginning).
+  const groupSuffix = `-bench-${run}`;
+  await startGroupsAtEnd(
+    kafka,
+    ['audit-trail', 'notifications'].map((g) => `audit-service${groupSuffix}.${g}`),
+  );
   // One after the other: two fresh processes creating the same topics at once race on a new broker.
   const tag = await startServiceProcess(
     'tag-service',
@@ -71,6 +115,7 @@ export async function grpcToAudit({ postgresUrl, kafkaBrokers }: BenchContext) {
       GRPC_PORT: String(auditPort),
       DATABASE_SCHEMA: schemas[2]!,
       AUDIT_TREE_HEAD_INTERVAL_MS: '3600000',
+      KAFKA_CONSUMER_GROUP_SUFFIX: groupSuffix,
     },
     60_000,
   ).catch(async (error: unknown) => {
@@ -86,8 +131,13 @@ export async function grpcToAudit({ postgresUrl, kafkaBrokers }: BenchContext) {
       BEGIN PERFORM pg_notify('${channel}', NEW.subject_id); RETURN NEW; END $$`);
     await pool.query(`CREATE TRIGGER bench_notify AFTER INSERT ON "${schemas[2]}".audit_records
       FOR EACH ROW EXECUTE FUNCTION "${schemas[2]}".bench_notify()`);
+    // Only this run's tags, and the FIRST record committed for each (the pipeline's end for that command).
+    const sentAt = new Map<string, number>();
     const committedAt = new Map<string, number>();
-    listener.on('notification', (n) => void (n.payload && committedAt.set(n.payload, nowMs())));
+    listener.on('notification', (n) => {
+      const at = nowMs();
+      if (n.payload && sentAt.has(n.payload) && !committedAt.has(n.payload)) committedAt.set(n.payload, at);
+    });
     await listener.query(`LISTEN ${channel}`);
 
     await ensureTopics(kafka, [topic]);
@@ -111,7 +161,6 @@ export async function grpcToAudit({ postgresUrl, kafkaBrokers }: BenchContext) {
       protoRoot(),
       ['tagguard', 'tag', 'v1', 'TagService'],
     );
-    const sentAt = new Map<string, number>();
     const commandLatency: number[] = [];
     // Interleaved: the i-th CreateTag and the i-th baseline message leave at the same moment.
     await offer(total, RATE, async (i) => {
@@ -131,7 +180,12 @@ export async function grpcToAudit({ postgresUrl, kafkaBrokers }: BenchContext) {
     const deadline = Date.now() + 60_000;
     while ((committedAt.size < total || roundTrip.length < total) && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
-    const pipeline = [...committedAt].map(([tagId, at]) => at - sentAt.get(tagId)!);
+    // A command whose record never committed counts as the slowest possible, not as absent.
+    const missing = total - committedAt.size;
+    const pipeline = [
+      ...[...committedAt].map(([tagId, at]) => at - sentAt.get(tagId)!),
+      ...Array.from({ length: missing }, () => Number.POSITIVE_INFINITY),
+    ];
     const p = percentiles(pipeline);
     const b = percentiles(roundTrip);
     return {
@@ -141,6 +195,15 @@ export async function grpcToAudit({ postgresUrl, kafkaBrokers }: BenchContext) {
       seconds: SECONDS,
       commands: total,
       auditRecordsCommitted: committedAt.size,
+      auditRecordsMissing: missing,
+      fairness: [
+        'end = NOTIFY from a row trigger, delivered only when the inbox transaction commits (not the row now())',
+        'baseline interleaved with the pipeline: the i-th CreateTag and the i-th raw message leave together',
+        'both sides timed with performance.now() on one clock, sub-millisecond',
+        "audit-service's consumer groups are this run's, started at the topics' ends (no backlog)",
+        'a record that never committed counts as infinitely slow',
+        'schemas, consumer groups and the baseline topic removed at the end',
+      ],
       grpcCommandLatencyMs: percentiles(commandLatency),
       pipelineLatencyMs: p,
       baselineKafkaRoundTripMs: { messages: roundTrip.length, ...b },
@@ -155,6 +218,12 @@ export async function grpcToAudit({ postgresUrl, kafkaBrokers }: BenchContext) {
     await admin
       .connect()
       .then(() => admin.deleteTopics({ topics: [topic] }))
+      .catch(() => undefined);
+    await admin
+      .deleteGroups([
+        `bench.${run}`,
+        ...['audit-trail', 'notifications'].map((g) => `audit-service${groupSuffix}.${g}`),
+      ])
       .catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
     for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

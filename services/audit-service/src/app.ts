@@ -46,7 +46,8 @@ export {
   insertAuditRecords,
   type IncomingRecord,
 } from './audit-trail/audit-records.table';
-export { AuditLogReader } from './audit-trail/audit-log.reader';
+export { AuditLogReader, leafBytesOfRow } from './audit-trail/audit-log.reader';
+export { ReportStore } from './reports/report-store';
 export { canonicalRecordBytes } from './audit-trail/tree/canonical-record';
 export { appendLeaves, leafHash, rootOfFrontier } from './audit-trail/tree/rfc9162';
 export { verifyInclusion, verifyConsistency } from './audit-trail/tree/rfc9162.verify';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { quoteIdent } from '@tagguard/event-store';
 import { canonicalRecordBytes, canonicalJson } from './tree/canonical-record';
@@ -15,6 +16,7 @@ import {
   withStoredNodes,
   type Hash,
   type NodeKey,
+  type NodeSource,
 } from './tree/rfc9162';
 import { logIdOf, verifyTreeHead, type SignedTreeHead } from './tree/tree-head';
 import type { IssuedTreeHead } from './tree-heads';
@@ -57,9 +59,13 @@ export function recordOfRow(row: StoredRecordRow): IncomingRecord {
 export const leafBytesOfRow = (row: StoredRecordRow): Buffer =>
   canonicalRecordBytes(canonicalOf(recordOfRow(row), Number(row.leaf_index)));
 
-export interface TreeRow {
+/** A tenant's tree as a proof needs it: its id and size (the right edge is folded from stored nodes). */
+export interface TreeSize {
   treeId: number;
   size: number;
+}
+
+export interface TreeRow extends TreeSize {
   frontier: Hash[];
 }
 
@@ -83,6 +89,8 @@ export interface TrailVerdict {
 /** Reads one schema's audit log: trees, stored subtrees, records; proofs and the full re-verification. */
 export class AuditLogReader {
   private readonly s: string;
+  /** Names this schema's prepared statements (a schema name may be longer than a statement name allows). */
+  private readonly statementKey: string;
   /** The size of the latest head each tenant's proofs were last made against: the next proof's guess. */
   private readonly latestHeadSize = new Map<string, number>();
 
@@ -91,6 +99,7 @@ export class AuditLogReader {
     schema: string,
   ) {
     this.s = quoteIdent(schema);
+    this.statementKey = createHash('sha256').update(schema).digest('hex').slice(0, 12);
   }
 
   async tree(tenantId: string): Promise<TreeRow | undefined> {
@@ -103,23 +112,22 @@ export class AuditLogReader {
   }
 
   /** Every stored node (level 0 from the records) among `keys`, in one round trip. */
-  private fetchNodesOf(tenantId: string) {
-    return (treeId: number) => this.fetchNodes(tenantId, treeId);
-  }
-
   private fetchNodes(tenantId: string, treeId: number) {
     return async (keys: NodeKey[]): Promise<Map<string, Hash>> => {
       const leaves = keys.filter((k) => k.level === 0).map((k) => k.index);
       const inner = keys.filter((k) => k.level > 0);
-      const { rows } = await this.pool.query<{ level: number; idx: string; hash: Buffer }>(
-        `SELECT 0 AS level, leaf_index AS idx, leaf_hash AS hash FROM ${this.s}.audit_records
-         WHERE tenant_id = $1 AND leaf_index = ANY($2::bigint[]) AND leaf_hash IS NOT NULL
-         UNION ALL
-         SELECT n.level, n.idx, n.hash FROM ${this.s}.merkle_nodes n
-         JOIN unnest($4::smallint[], $5::bigint[]) AS k(level, idx) ON n.level = k.level AND n.idx = k.idx
-         WHERE n.tree_id = $3`,
-        [tenantId, leaves, treeId, inner.map((k) => k.level), inner.map((k) => k.index)],
-      );
+      const { rows } = await this.pool.query<{ level: number; idx: string; hash: Buffer }>({
+        ...this.statement(
+          'nodes',
+          `SELECT 0::smallint AS level, leaf_index AS idx, leaf_hash AS hash FROM ${this.s}.audit_records
+           WHERE tenant_id = $1 AND leaf_index = ANY($2::bigint[]) AND leaf_hash IS NOT NULL
+           UNION ALL
+           SELECT n.level, n.idx, n.hash FROM ${this.s}.merkle_nodes n
+           JOIN unnest($4::smallint[], $5::bigint[]) AS k(level, idx) ON n.level = k.level AND n.idx = k.idx
+           WHERE n.tree_id = $3`,
+        ),
+        values: [tenantId, leaves, treeId, inner.map((k) => k.level), inner.map((k) => k.index)],
+      });
       return new Map(rows.map((r) => [nodeId({ level: r.level, index: Number(r.idx) }), r.hash]));
     };
   }
@@ -129,14 +137,14 @@ export class AuditLogReader {
     return withStoredNodes((get) => subtreeHash(get, 0, size), this.fetchNodes(tenantId, tree.treeId));
   }
 
-  async inclusionProof(tenantId: string, tree: TreeRow, leafIndex: number, size: number): Promise<Hash[]> {
+  async inclusionProof(tenantId: string, tree: TreeSize, leafIndex: number, size: number): Promise<Hash[]> {
     return withStoredNodes(
       (get) => inclusionPath(get, leafIndex, size),
       this.fetchNodes(tenantId, tree.treeId),
     );
   }
 
-  async consistencyProof(tenantId: string, tree: TreeRow, first: number, second: number) {
+  async consistencyProof(tenantId: string, tree: TreeSize, first: number, second: number) {
     const fetch = this.fetchNodes(tenantId, tree.treeId);
     // One round trip for the proof and both roots: all three read the same stored subtrees.
     return withStoredNodes(
@@ -149,158 +157,137 @@ export class AuditLogReader {
     );
   }
 
+  /** A prepared statement of this schema: parsed and planned once per connection, not on every proof. */
+  private statement(kind: string, text: string) {
+    return { name: `audit_${this.statementKey}_${kind}`, text };
+  }
+
   /**
    * The tree row and one signed head — the latest, or the latest issued for `size` (> 0) — in one query.
    */
-  async treeAndHead(tenantId: string, size: number): Promise<{ tree?: TreeRow; head?: IssuedTreeHead }> {
-    const { rows } = await this.pool.query<{
-      tree_id: number;
-      size: string;
-      frontier: Buffer;
-      tree_size: string | null;
-      timestamp_ms: string | null;
-      root_hash: Buffer | null;
-      signature: Buffer | null;
-      key_id: string | null;
-      witness_status: string | null;
-    }>(
-      `SELECT t.tree_id, t.size, t.frontier, h.tree_size, h.timestamp_ms, h.root_hash, h.signature, h.key_id,
-         h.witness_status
-       FROM ${this.s}.merkle_trees t LEFT JOIN LATERAL (
-         SELECT * FROM ${this.s}.tree_heads h WHERE h.tree_id = t.tree_id AND ($2::bigint = 0 OR h.tree_size = $2)
-         ORDER BY h.tree_size DESC, h.timestamp_ms DESC LIMIT 1) h ON true
-       WHERE t.tenant_id = $1`,
-      [tenantId, size],
-    );
-    const row = rows[0];
-    if (!row) return {};
-    const tree = { treeId: row.tree_id, size: Number(row.size), frontier: splitFrontier(row.frontier) };
-    if (row.tree_size === null) return { tree };
-    return {
-      tree,
-      head: {
-        logId: logIdOf(tenantId),
-        treeSize: Number(row.tree_size),
-        timestampMs: Number(row.timestamp_ms),
-        rootHash: row.root_hash!,
-        signature: row.signature!,
-        keyId: row.key_id!,
-        witnessStatus: row.witness_status!,
-      },
-    };
+  async treeAndHead(tenantId: string, size: number): Promise<{ tree?: TreeSize; head?: IssuedTreeHead }> {
+    const { tree, head } = await this.bundle(tenantId, size, undefined, []);
+    return { ...(tree ? { tree } : {}), ...(head ? { head } : {}) };
+  }
+
+  /**
+   * ONE prepared statement: the tree row (id and size), one signed head (the latest, or the latest for
+   * `size` > 0), optionally one record (by leaf index or event id), and the stored nodes among `keys`
+   * (level 0 from the records). Every hash still comes from the store on every call: nothing is cached.
+   */
+  private async bundle(
+    tenantId: string,
+    size: number,
+    by: { eventId: string } | { leafIndex: number } | undefined,
+    keys: NodeKey[],
+  ): Promise<{ tree?: TreeSize; head?: IssuedTreeHead; row?: StoredRecordRow; found: Map<string, Hash> }> {
+    const headVariant = size > 0 ? 'sized' : 'latest';
+    // No record wanted: the leaf variant with a NULL index, which matches no row.
+    const recordVariant = by !== undefined && 'eventId' in by ? 'event' : 'leaf';
+    const s = this.s;
+    const recordJoin = `LEFT JOIN ${s}.audit_records r ON r.tenant_id = $1 AND ${
+      recordVariant === 'leaf' ? 'r.leaf_index = $3::bigint' : 'r.event_id = $3::uuid'
+    }`;
+    const text = `WITH t AS (SELECT tree_id, size FROM ${s}.merkle_trees WHERE tenant_id = $1)
+      SELECT t.tree_id, t.size, h.tree_size, h.timestamp_ms, h.root_hash, h.signature, h.key_id, h.witness_status,
+        r.leaf_index, r.event_id::text AS event_id, r.tenant_id, r.event_type, r.actor_id, r.actor_department_id,
+        r.subject_id, r.correlation_id, r.occurred_at, r.recorded_at, r.data, r.leaf_hash,
+        NULL::smallint AS level, NULL::bigint AS idx, NULL::bytea AS hash
+      FROM t LEFT JOIN LATERAL (
+        SELECT h.tree_size, h.timestamp_ms, h.root_hash, h.signature, h.key_id, h.witness_status
+        FROM ${s}.tree_heads h WHERE h.tree_id = t.tree_id AND ${headVariant === 'sized' ? 'h.tree_size = $2::bigint' : '$2::bigint = 0'}
+        ORDER BY h.tree_size DESC, h.timestamp_ms DESC LIMIT 1) h ON true
+      ${recordJoin}
+      UNION ALL
+      SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        0, leaf_index, leaf_hash
+      FROM ${s}.audit_records WHERE tenant_id = $1 AND leaf_index = ANY($4::bigint[]) AND leaf_hash IS NOT NULL
+      UNION ALL
+      SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        n.level, n.idx, n.hash
+      FROM ${s}.merkle_nodes n JOIN unnest($5::smallint[], $6::bigint[]) AS k(level, idx) ON n.level = k.level AND n.idx = k.idx
+      WHERE n.tree_id = (SELECT tree_id FROM t)`;
+    const leaves = keys.filter((k) => k.level === 0).map((k) => k.index);
+    const inner = keys.filter((k) => k.level > 0);
+    const { rows } = await this.pool.query<
+      StoredRecordRow & {
+        tree_id: number | null;
+        size: string | null;
+        tree_size: string | null;
+        timestamp_ms: string | null;
+        root_hash: Buffer | null;
+        signature: Buffer | null;
+        key_id: string | null;
+        witness_status: string | null;
+        level: number | null;
+        idx: string | null;
+        hash: Buffer | null;
+      }
+    >({
+      ...this.statement(`bundle_${headVariant}_${recordVariant}`, text),
+      values: [
+        tenantId,
+        size,
+        by === undefined ? null : 'leafIndex' in by ? by.leafIndex : by.eventId,
+        leaves,
+        inner.map((k) => k.level),
+        inner.map((k) => k.index),
+      ],
+    });
+    const found = new Map<string, Hash>();
+    let first: (typeof rows)[number] | undefined;
+    for (const r of rows) {
+      if (r.level === null) first = r;
+      else found.set(nodeId({ level: r.level, index: Number(r.idx) }), r.hash!);
+    }
+    if (!first) return { found };
+    const tree = { treeId: first.tree_id!, size: Number(first.size) };
+    const head: IssuedTreeHead | undefined =
+      first.tree_size === null
+        ? undefined
+        : {
+            logId: logIdOf(tenantId),
+            treeSize: Number(first.tree_size),
+            timestampMs: Number(first.timestamp_ms),
+            rootHash: first.root_hash!,
+            signature: first.signature!,
+            keyId: first.key_id!,
+            witnessStatus: first.witness_status!,
+          };
+    if (size === 0 && head) {
+      if (this.latestHeadSize.size >= 10_000) this.latestHeadSize.clear();
+      this.latestHeadSize.set(tenantId, head.treeSize);
+    }
+    return { tree, ...(head ? { head } : {}), ...(first.leaf_index !== null ? { row: first } : {}), found };
+  }
+
+  /** The proof's tree size as planned: the size asked for, else the latest head's size this reader last saw. */
+  private guessSize(tenantId: string, size: number): number {
+    return size || this.latestHeadSize.get(tenantId) || 0;
   }
 
   /**
    * Everything GetInclusionProof needs — tree, head, record and the audit path's stored nodes — in ONE
-   * query when the leaf index is named and the proof's tree size is known or guessed right (the size
-   * asked for, else the latest head's size this reader last saw); otherwise a second query for the path.
+   * prepared statement when the leaf index is named and the proof's tree size is known or guessed right
+   * (the size asked for, else the latest head's size this reader last saw); otherwise a second query for
+   * the path.
    */
   async inclusionBundle(
     tenantId: string,
     by: { eventId: string } | { leafIndex: number },
     size: number,
   ): Promise<{
-    tree?: TreeRow;
+    tree?: TreeSize;
     head?: IssuedTreeHead;
     row?: StoredRecordRow;
     proofFor: (n: number) => Promise<Hash[]>;
   }> {
-    const guess = size || this.latestHeadSize.get(tenantId) || 0;
+    const guess = this.guessSize(tenantId, size);
     const planned =
       'leafIndex' in by && by.leafIndex < guess ? { index: by.leafIndex, size: guess } : undefined;
     const keys = planned ? nodesRead((get) => inclusionPath(get, planned.index, planned.size)) : [];
-    const leaves = keys.filter((k) => k.level === 0).map((k) => k.index);
-    const inner = keys.filter((k) => k.level > 0);
-    const result = await this.pool.query<{
-      part: string;
-      j: Record<string, unknown> | null;
-      level: number;
-      idx: string;
-      hash: Buffer;
-    }>(
-      `WITH t AS (SELECT tree_id, size, frontier FROM ${this.s}.merkle_trees WHERE tenant_id = $1)
-         SELECT 'tree' AS part, jsonb_build_object('tree_id', t.tree_id, 'size', t.size::text,
-             'frontier', encode(t.frontier, 'base64'),
-             'head', (SELECT jsonb_build_object('tree_size', h.tree_size::text, 'timestamp_ms', h.timestamp_ms::text,
-                 'root_hash', encode(h.root_hash, 'base64'), 'signature', encode(h.signature, 'base64'),
-                 'key_id', h.key_id, 'witness_status', h.witness_status)
-               FROM ${this.s}.tree_heads h WHERE h.tree_id = t.tree_id AND ($2::bigint = 0 OR h.tree_size = $2)
-               ORDER BY h.tree_size DESC, h.timestamp_ms DESC LIMIT 1),
-             'record', (SELECT jsonb_build_object('leaf_index', r.leaf_index::text, 'event_id', r.event_id::text,
-                 'tenant_id', r.tenant_id, 'event_type', r.event_type, 'actor_id', r.actor_id,
-                 'subject_id', r.subject_id, 'actor_department_id', r.actor_department_id, 'correlation_id', r.correlation_id,
-                 'occurred_ms', floor(extract(epoch FROM r.occurred_at) * 1000)::text,
-                 'recorded_ms', floor(extract(epoch FROM r.recorded_at) * 1000)::text, 'data', r.data,
-                 'leaf_hash', encode(r.leaf_hash, 'base64'))
-               FROM ${this.s}.audit_records r
-               WHERE r.tenant_id = $1 AND ${'leafIndex' in by ? 'r.leaf_index = $3::bigint' : 'r.event_id = $3::uuid'})) AS j,
-           NULL::smallint AS level, NULL::bigint AS idx, NULL::bytea AS hash
-         FROM t
-         UNION ALL
-         SELECT 'node', NULL, 0, leaf_index, leaf_hash FROM ${this.s}.audit_records
-         WHERE tenant_id = $1 AND leaf_index = ANY($4::bigint[]) AND leaf_hash IS NOT NULL
-         UNION ALL
-         SELECT 'node', NULL, n.level, n.idx, n.hash FROM ${this.s}.merkle_nodes n
-         JOIN unnest($5::smallint[], $6::bigint[]) AS k(level, idx) ON n.level = k.level AND n.idx = k.idx
-         WHERE n.tree_id = (SELECT tree_id FROM t)`,
-      [
-        tenantId,
-        size,
-        'leafIndex' in by ? by.leafIndex : by.eventId,
-        leaves,
-        inner.map((k) => k.level),
-        inner.map((k) => k.index),
-      ],
-    );
-    const treePart = result.rows.find((r) => r.part === 'tree')?.j;
-    const nodeRows = result.rows.filter((r) => r.part === 'node');
-    const fetch = this.fetchNodesOf(tenantId);
-    if (!treePart) return { proofFor: () => Promise.reject(new Error('no tree')) };
-    const j = treePart as {
-      tree_id: number;
-      size: string;
-      frontier: string;
-      head: Record<string, string> | null;
-      record: (Record<string, string> & { data: unknown }) | null;
-    };
-    const tree: TreeRow = {
-      treeId: j.tree_id,
-      size: Number(j.size),
-      frontier: splitFrontier(Buffer.from(j.frontier, 'base64')),
-    };
-    const head: IssuedTreeHead | undefined = j.head
-      ? {
-          logId: logIdOf(tenantId),
-          treeSize: Number(j.head['tree_size']),
-          timestampMs: Number(j.head['timestamp_ms']),
-          rootHash: Buffer.from(j.head['root_hash']!, 'base64'),
-          signature: Buffer.from(j.head['signature']!, 'base64'),
-          keyId: j.head['key_id']!,
-          witnessStatus: j.head['witness_status']!,
-        }
-      : undefined;
-    if (size === 0 && head) {
-      if (this.latestHeadSize.size >= 10_000) this.latestHeadSize.clear();
-      this.latestHeadSize.set(tenantId, head.treeSize);
-    }
-    const r = j.record;
-    const row: StoredRecordRow | undefined = r
-      ? {
-          leaf_index: r['leaf_index']!,
-          event_id: r['event_id']!,
-          tenant_id: r['tenant_id']!,
-          event_type: r['event_type']!,
-          actor_id: r['actor_id']!,
-          actor_department_id: r['actor_department_id'] ?? null,
-          subject_id: r['subject_id']!,
-          correlation_id: r['correlation_id']!,
-          occurred_at: new Date(Number(r['occurred_ms'])),
-          recorded_at: new Date(Number(r['recorded_ms'])),
-          data: r.data,
-          leaf_hash: r['leaf_hash'] ? Buffer.from(r['leaf_hash'], 'base64') : null,
-        }
-      : undefined;
-    const found = new Map(nodeRows.map((n) => [nodeId({ level: n.level, index: Number(n.idx) }), n.hash]));
+    const { tree, head, row, found } = await this.bundle(tenantId, size, by, keys);
+    if (!tree) return { proofFor: () => Promise.reject(new Error('no tree')) };
     return {
       tree,
       ...(head ? { head } : {}),
@@ -309,8 +296,41 @@ export class AuditLogReader {
         const index = Number(row!.leaf_index);
         const compute = (get: Parameters<typeof inclusionPath>[0]) => inclusionPath(get, index, n);
         if (planned && planned.index === index && planned.size === n) return fromNodes(compute, found);
-        return withStoredNodes(compute, fetch(tree.treeId));
+        return withStoredNodes(compute, this.fetchNodes(tenantId, tree.treeId));
       },
+    };
+  }
+
+  /**
+   * Everything GetConsistencyProof needs — tree, head, the proof's and both roots' stored nodes — in ONE
+   * prepared statement when the second size is named or the latest head's size is guessed right.
+   */
+  async consistencyBundle(
+    tenantId: string,
+    first: number,
+    size: number,
+  ): Promise<{
+    tree?: TreeSize;
+    head?: IssuedTreeHead;
+    proofFor: (second: number) => Promise<{ proof: Hash[]; firstRoot: Hash; secondRoot: Hash }>;
+  }> {
+    const guess = this.guessSize(tenantId, size);
+    const compute = (second: number) => (get: NodeSource) => ({
+      proof: first === second ? [] : consistencyProof(get, first, second),
+      firstRoot: subtreeHash(get, 0, first),
+      secondRoot: subtreeHash(get, 0, second),
+    });
+    const planned = first >= 1 && first <= guess ? guess : undefined;
+    const keys = planned ? nodesRead(compute(planned)) : [];
+    const { tree, head, found } = await this.bundle(tenantId, size, undefined, keys);
+    if (!tree) return { proofFor: () => Promise.reject(new Error('no tree')) };
+    return {
+      tree,
+      ...(head ? { head } : {}),
+      proofFor: async (second: number) =>
+        second === planned
+          ? fromNodes(compute(second), found)
+          : withStoredNodes(compute(second), this.fetchNodes(tenantId, tree.treeId)),
     };
   }
 

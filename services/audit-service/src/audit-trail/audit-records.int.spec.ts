@@ -3,7 +3,10 @@ import { Pool, type PoolClient } from 'pg';
 import { testInfra } from '@tagguard/testing';
 import { AuditLogReader, leafBytesOfRow } from './audit-log.reader';
 import { leafHash, rootOfFrontier } from './tree/rfc9162';
-import { verifyInclusion } from './tree/rfc9162.verify';
+import { verifyConsistency, verifyInclusion } from './tree/rfc9162.verify';
+import { Logger } from '@nestjs/common';
+import { resolveTreeHeadKey } from '../config/tree-head-key';
+import { TreeHeads } from './tree-heads';
 import {
   createAuditRecordsTable,
   insertAuditRecords,
@@ -164,5 +167,49 @@ describe('audit records as leaves of their tenant tree', () => {
       expect(leaf).toEqual(bundle.row!.leaf_hash);
       expect(verifyInclusion(i, 5, leaf, await bundle.proofFor(5), rootOfFrontier(tree.frontier))).toBe(true);
     }
+  });
+
+  it('given a reader that planned proofs on the latest head it saw, when another instance appends and signs a newer head, then the next inclusion and consistency proofs are for the new head and verify', async () => {
+    const tenant = `guess-${run}`;
+    // Two instances: each its own reader, its own signer and its own guess of the tree.
+    const other = new TreeHeads(pool, schema, resolveTreeHeadKey({}), new Map(), new Logger('test'));
+    const heads = new TreeHeads(pool, schema, resolveTreeHeadKey({}), new Map(), new Logger('test'));
+    await inTx((tx) =>
+      insertAuditRecords(
+        tx,
+        schema,
+        [0, 1, 2].map((i) => record(tenant, i)),
+        new KnownTrees(),
+      ),
+    );
+    const first = await heads.issue(tenant);
+    // Planned on size 3 from here on (the latest head this reader saw).
+    const seen = await reader.inclusionBundle(tenant, { leafIndex: 1 }, 0);
+    expect(seen.head!.treeSize).toBe(3);
+    await inTx((tx) =>
+      insertAuditRecords(
+        tx,
+        schema,
+        [3, 4, 5, 6, 7, 8].map((i) => record(tenant, i)),
+        new KnownTrees(),
+      ),
+    );
+    const newer = await other.issue(tenant);
+    expect(newer.treeSize).toBe(9);
+    for (const leaf of [1, 8]) {
+      const bundle = await reader.inclusionBundle(tenant, { leafIndex: leaf }, 0);
+      expect(bundle.head!.treeSize).toBe(9);
+      const path = await bundle.proofFor(bundle.head!.treeSize);
+      expect(verifyInclusion(leaf, 9, bundle.row!.leaf_hash!, path, newer.rootHash)).toBe(true);
+    }
+    // The reader now guesses 9; a third head (size 10) is again seen by the consistency proof.
+    await inTx((tx) => insertAuditRecords(tx, schema, [record(tenant, 9)], new KnownTrees()));
+    const third = await other.issue(tenant);
+    const consistency = await reader.consistencyBundle(tenant, 3, 0);
+    expect(consistency.head!.treeSize).toBe(10);
+    const { proof, firstRoot, secondRoot } = await consistency.proofFor(10);
+    expect(firstRoot).toEqual(first.rootHash);
+    expect(secondRoot).toEqual(third.rootHash);
+    expect(verifyConsistency(3, 10, first.rootHash, third.rootHash, proof)).toBe(true);
   });
 });

@@ -7,7 +7,7 @@ import { Pool } from 'pg';
 import { Observable } from 'rxjs';
 import type { TreeHeadKey } from '../config/tree-head-key';
 import { AuditError, authorizeTrailReader } from './audit-access';
-import { AuditLogReader, leafBytesOfRow, type StoredRecordRow, type TreeRow } from './audit-log.reader';
+import { AuditLogReader, leafBytesOfRow, type StoredRecordRow, type TreeSize } from './audit-log.reader';
 import { AUDIT_SCHEMA, TREE_HEAD_KEY } from './audit-trail.tokens';
 import { TreeHeads, type IssuedTreeHead } from './tree-heads';
 import { leafHash } from './tree/rfc9162';
@@ -163,18 +163,17 @@ export class AuditGrpcController implements auditV1.AuditServiceController {
   ): Promise<auditV1.GetConsistencyProofResponse> {
     const { tenantId } = authorizeTrailReader(metadata, this.verifier);
     const first = size(request.firstTreeSize, 'first_tree_size', 1);
-    const { tree, treeSize: second } = await this.sizedTree(
-      tenantId,
-      request.secondTreeSize,
-      'second_tree_size',
-    );
+    const wanted = size(request.secondTreeSize, 'second_tree_size');
+    // One round trip in the usual case (the second size named, or the latest head's size known).
+    const bundle = await this.log.consistencyBundle(tenantId, first, wanted);
+    const { treeSize: second } = this.checkSized(bundle.tree, bundle.head, wanted, 'second_tree_size');
     if (first > second)
       throw new AuditError(
         'AUDIT.INVALID_ARGUMENT',
         `must not exceed the second tree size ${second}`,
         'first_tree_size',
       );
-    const { proof, firstRoot, secondRoot } = await this.log.consistencyProof(tenantId, tree, first, second);
+    const { proof, firstRoot, secondRoot } = await bundle.proofFor(second);
     return {
       firstTreeSize: String(first),
       secondTreeSize: String(second),
@@ -230,18 +229,18 @@ export class AuditGrpcController implements auditV1.AuditServiceController {
     tenantId: string,
     requested: string,
     field: string,
-  ): Promise<{ tree: TreeRow; treeSize: number; head?: IssuedTreeHead }> {
+  ): Promise<{ tree: TreeSize; treeSize: number; head?: IssuedTreeHead }> {
     const wanted = size(requested, field);
     const { tree, head } = await this.log.treeAndHead(tenantId, wanted);
     return this.checkSized(tree, head, wanted, field);
   }
 
   private checkSized(
-    tree: TreeRow | undefined,
+    tree: TreeSize | undefined,
     head: IssuedTreeHead | undefined,
     wanted: number,
     field: string,
-  ): { tree: TreeRow; treeSize: number; head?: IssuedTreeHead } {
+  ): { tree: TreeSize; treeSize: number; head?: IssuedTreeHead } {
     if (!tree) throw new AuditError('AUDIT.NOT_FOUND', "this tenant's trail is empty", field);
     if (wanted > tree.size)
       throw new AuditError('AUDIT.INVALID_ARGUMENT', `must not exceed the log's size ${tree.size}`, field);

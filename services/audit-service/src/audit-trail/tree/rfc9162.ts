@@ -20,10 +20,14 @@ export function leafHash(leaf: Buffer): Hash {
 }
 
 export function nodeHash(left: Hash, right: Hash): Hash {
+  // While a proof is only being planned (nodesRead), its hashes are placeholders: nothing to hash.
+  if (left === PLANNED || right === PLANNED) return PLANNED;
   return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
 }
 
 const LEAF_PREFIX = Buffer.from([0x00]);
+/** The placeholder every stored node is while a proof is planned; compared by identity, never by content. */
+const PLANNED: Hash = Buffer.alloc(32);
 const NODE_PREFIX = Buffer.from([0x01]);
 
 /** A complete subtree the log stores: (level, index); level 0 is a leaf. */
@@ -147,10 +151,9 @@ export function consistencyProof(get: NodeSource, first: number, second: number)
 /** The stored nodes `compute` reads: a proof's shape depends only on the sizes, never on the hashes. */
 export function nodesRead<T>(compute: (get: NodeSource) => T): NodeKey[] {
   const wanted = new Map<string, NodeKey>();
-  const placeholder = Buffer.alloc(32);
   compute((key) => {
     wanted.set(nodeId(key), key);
-    return placeholder;
+    return PLANNED;
   });
   return [...wanted.values()];
 }
