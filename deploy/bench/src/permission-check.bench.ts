@@ -102,6 +102,20 @@ export async function permissionCheck(context: BenchContext) {
   const snapshotF = conflictFree.world.snapshot();
   const requestsC = benchRequests(conflicting, SAMPLE);
   const requestsF = benchRequests(conflictFree, SAMPLE);
+  // BENCH_PERMISSION_IN_PROCESS=0: the gRPC section alone (the same tenant and requests).
+  if (process.env['BENCH_PERMISSION_IN_PROCESS'] === '0') {
+    const answersF = requestsF.map((_, i) => engineOp(snapshotF, requestsF)(i).allowed);
+    return {
+      loadAverage: loadavg().map(round),
+      inProcess: 'not measured: BENCH_PERMISSION_IN_PROCESS=0',
+      grpc: await grpcSection(context, conflicting, requestsC, {
+        tenant: conflictFree,
+        requests: requestsF,
+        answers: answersF,
+      }),
+      loadAverageAtEnd: loadavg().map(round),
+    };
+  }
 
   // The first check of a PolicyState compiles its index; measured apart from the steady state.
   const compileStarted = performance.now();
