@@ -109,7 +109,8 @@ type GhzReport = {
 
 export interface GhzCall {
   address: string;
-  protoFile: string;
+  /** Under proto/; without it ghz reads the descriptors by server reflection (OpenFGA ships no .proto). */
+  protoFile?: string;
   call: string;
   data: object[];
   authorization?: string;
@@ -129,10 +130,7 @@ export async function ghz(bin: string, c: GhzCall, where: Placement) {
     writeFileSync(dataFile, JSON.stringify(c.data));
     const args = [
       '--insecure',
-      '--import-paths',
-      protoRoot(),
-      '--proto',
-      join(protoRoot(), c.protoFile),
+      ...(c.protoFile ? ['--import-paths', protoRoot(), '--proto', join(protoRoot(), c.protoFile)] : []),
       '--call',
       c.call,
       '--data-file',
@@ -180,17 +178,17 @@ export type GhzResult = Awaited<ReturnType<typeof ghz>>;
  * the server process did meanwhile (ServerProbe) and the load average. Per side: both runs and the worse.
  */
 export async function interleavedGhz<Side extends string>(
-  probe: ServerProbe,
+  probe: ServerProbe | null,
   sides: Record<Side, () => Promise<GhzResult>>,
 ) {
   const names = Object.keys(sides) as Side[];
   const order = [...names, ...[...names].reverse()];
   const runs = new Map<Side, Record<string, unknown>[]>(names.map((n) => [n, []]));
   for (const name of order) {
-    await probe.start();
+    await probe?.start();
     const client = await sides[name]();
-    const server = await probe.stop();
-    runs.get(name)!.push({ ...client, server, loadAverage1m: round(loadavg()[0]!) });
+    const server = await probe?.stop();
+    runs.get(name)!.push({ ...client, ...(server ? { server } : {}), loadAverage1m: round(loadavg()[0]!) });
   }
   return Object.fromEntries(
     names.map((n) => {
@@ -209,5 +207,8 @@ export async function interleavedGhz<Side extends string>(
         },
       ];
     }),
-  ) as Record<Side, { worse: { p50: number; p90: number; p99: number; ok: number; requests: number }; runs: unknown[] }>;
+  ) as Record<
+    Side,
+    { worse: { p50: number; p90: number; p99: number; ok: number; requests: number }; runs: unknown[] }
+  >;
 }

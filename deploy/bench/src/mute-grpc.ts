@@ -4,6 +4,7 @@ import { Pool } from 'pg';
 import { loadDevPrivateKey, signToken } from '@tagguard/auth';
 import { protoRoot } from '@tagguard/grpc-runtime';
 import { freePort, startServiceProcess, tagguardClient } from '@tagguard/testing';
+import { GHZ_VERSION, ghz, ghzBinary, interleavedGhz, pinProcess, placement, ServerProbe } from './grpc-load';
 import { offered, round } from './measure';
 import type { BenchContext } from './registry';
 
@@ -36,6 +37,8 @@ function call<T>(client: grpc.Client, method: string, request: object, metadata:
 export async function muteGrpcDecide({ postgresUrl }: BenchContext): Promise<Record<string, unknown>> {
   const port = await freePort();
   const schema = `bench_mute_${port}`;
+  const where = placement();
+  const probe = new ServerProbe();
   const service = await startServiceProcess(
     'mute-service',
     {
@@ -43,9 +46,12 @@ export async function muteGrpcDecide({ postgresUrl }: BenchContext): Promise<Rec
       DATABASE_URL: postgresUrl,
       DATABASE_SCHEMA: schema,
       EVENTSTORE_SCHEMA: `${schema}_es`,
+      ...probe.env(),
     },
     120_000,
   );
+  probe.attach(service);
+  await pinProcess(service.child.pid!, where);
   const address = `127.0.0.1:${port}`;
   const client = (file: string, path: string[]) =>
     tagguardClient<grpc.Client>(address, file, protoRoot(), path);
@@ -147,33 +153,93 @@ export async function muteGrpcDecide({ postgresUrl }: BenchContext): Promise<Rec
     );
     const firstDecideMs = round(performance.now() - warmed);
     const total = RATE * SECONDS;
-    const baseline = await offered(total, RATE, () => call(info, 'GetServiceInfo', {}, metadata));
-    const dryRun = await offered(total, RATE, (i) =>
-      call(decide, 'Decide', { message: message(i, `dry-${i}`), dryRun: true }, metadata),
-    );
-    const recorded = await offered(total, RATE, (i) =>
-      call(decide, 'Decide', { message: message(i, `rec-${i}`) }, metadata),
-    );
+    const bin = ghzBinary();
+    const authorization = metadata.get('authorization')[0] as string;
+    const ghzDecide = (dryRun: boolean, prefix: string) => () =>
+      ghz(
+        bin!,
+        {
+          address,
+          protoFile: 'tagguard/mute/v1/decide_service.proto',
+          call: 'tagguard.mute.v1.DecideService/Decide',
+          // ghz fills {{.RequestNumber}} per call: every recorded decision is a new message.
+          data: Array.from({ length: 500 }, (_, i) => ({
+            message: message(i, `${prefix}-${i}-{{.RequestNumber}}`),
+            dryRun,
+          })),
+          authorization,
+          rate: RATE,
+          total: total / 2,
+        },
+        where,
+      );
+    const byGhz = bin
+      ? {
+          status: 'measured',
+          version: GHZ_VERSION,
+          ...(await interleavedGhz(probe, {
+            baselineGetServiceInfo: () =>
+              ghz(
+                bin,
+                {
+                  address,
+                  protoFile: 'tagguard/runtime/v1/service_info.proto',
+                  call: 'tagguard.runtime.v1.ServiceInfoService/GetServiceInfo',
+                  data: [{}],
+                  authorization,
+                  rate: RATE,
+                  total: total / 2,
+                },
+                where,
+              ),
+            decideDryRun: ghzDecide(true, 'ghz-dry'),
+            decideRecorded: ghzDecide(false, 'ghz-rec'),
+          })),
+        }
+      : { status: `not measured: no ghz binary (go install github.com/bojand/ghz/cmd/ghz@${GHZ_VERSION})` };
+    // The bench's own Node client as the load generator (it shares the cores with the server).
+    const nodeDriver =
+      process.env['BENCH_GRPC_NODE_DRIVER'] === '0'
+        ? { status: 'not measured: BENCH_GRPC_NODE_DRIVER=0' }
+        : {
+            baselineGetServiceInfo: await offered(total, RATE, () =>
+              call(info, 'GetServiceInfo', {}, metadata),
+            ),
+            decideDryRun: await offered(total, RATE, (i) =>
+              call(decide, 'Decide', { message: message(i, `dry-${i}`), dryRun: true }, metadata),
+            ),
+            decideRecorded: await offered(total, RATE, (i) =>
+              call(decide, 'Decide', { message: message(i, `rec-${i}`) }, metadata),
+            ),
+          };
+    type Worse = { worse: { p99: number } };
+    const g = byGhz as { decideDryRun?: Worse; decideRecorded?: Worse; baselineGetServiceInfo?: Worse };
     return {
       status: 'measured',
       offeredRate: RATE,
       seconds: SECONDS,
       rules: RULES,
+      placement: where,
       seedSeconds,
       firstDecideMs,
       firstOutcome: first.decision.outcome,
-      baselineGetServiceInfo: baseline,
-      decideDryRun: dryRun,
-      decideRecorded: recorded,
-      dryRunP99ToTarget2ms: round(dryRun.latencyMs.p99 / 2),
-      dryRunP99ToBaselineP99: round(dryRun.latencyMs.p99 / Math.max(baseline.latencyMs.p99, 0.01)),
-      recordedP99ToBaselineP99: round(recorded.latencyMs.p99 / Math.max(baseline.latencyMs.p99, 0.01)),
+      verdict: g.decideDryRun
+        ? {
+            dryRunP99Ms: g.decideDryRun.worse.p99,
+            recordedP99Ms: g.decideRecorded?.worse.p99,
+            noOpP99Ms: g.baselineGetServiceInfo?.worse.p99,
+            dryRunP99ToTarget2ms: round(g.decideDryRun.worse.p99 / 2),
+          }
+        : { status: 'not measured (no ghz)' },
+      loadGeneratedByGhz: byGhz,
+      loadGeneratedByNodeClient: nodeDriver,
     };
   } finally {
     rules.close();
     decide.close();
     info.close();
     await service.stop('SIGTERM');
+    probe.close();
     await pool.end();
   }
 }

@@ -274,27 +274,35 @@ async function grpcSection(
     total: GRPC_CALLS,
     postgresUrl: context.postgresUrl || undefined,
   });
-  // Side by side at the same offered rate: each Check's p99 over its own server's no-op baseline, and
-  // OpenFGA's over permission-service's (absent when either side was not measured).
-  type Latency = { latencyMs: { p50: number; p99: number }; achievedRate: number };
-  const ps = permissionService as { check?: Latency; baselineGetServiceInfo?: Latency };
-  const fga = openfga as { summary?: { check: { p50: number; p99: number; achievedPerSecond: number } } };
+  // Side by side at the same offered rate, both loaded by ghz: OpenFGA's Check over permission-service's
+  // (the worse of each side's two runs; absent when either side was not measured).
+  type Worse = { p50: number; p90: number; p99: number; ok: number; requests: number };
+  const ps = permissionService as {
+    loadGeneratedByGhz?: { check?: { worse: Worse }; baselineGetServiceInfo?: { worse: Worse } };
+  };
+  const fga = openfga as { summary?: { check: Worse; grpcHealthBaseline: Worse } };
+  const psCheck = ps.loadGeneratedByGhz?.check?.worse;
+  const psBase = ps.loadGeneratedByGhz?.baselineGetServiceInfo?.worse;
   const ratios =
-    ps.check && fga.summary
+    psCheck && fga.summary
       ? {
-          openfgaToPermissionServiceCheckP50: round(
-            fga.summary.check.p50 / Math.max(ps.check.latencyMs.p50, 0.01),
-          ),
-          openfgaToPermissionServiceCheckP99: round(
-            fga.summary.check.p99 / Math.max(ps.check.latencyMs.p99, 0.01),
-          ),
-          openfgaToPermissionServiceAchievedRate: round(
-            fga.summary.check.achievedPerSecond / Math.max(ps.check.achievedRate, 0.01),
-          ),
+          openfgaToPermissionServiceCheckP50: round(fga.summary.check.p50 / Math.max(psCheck.p50, 0.01)),
+          openfgaToPermissionServiceCheckP99: round(fga.summary.check.p99 / Math.max(psCheck.p99, 0.01)),
+          openfgaOkShare: round(fga.summary.check.ok / Math.max(fga.summary.check.requests, 1)),
+          permissionServiceOkShare: round(psCheck.ok / Math.max(psCheck.requests, 1)),
         }
       : { status: 'not computed: a side was not measured' };
+  const verdict = psCheck
+    ? {
+        permissionServiceCheckP99Ms: psCheck.p99,
+        permissionServiceNoOpP99Ms: psBase?.p99,
+        checkP99ToTarget2ms: round(psCheck.p99 / 2),
+        checkP99ToNoOpP99: psBase ? round(psCheck.p99 / Math.max(psBase.p99, 0.01)) : undefined,
+      }
+    : { status: 'not measured (no ghz)' };
   return {
     targets: { p99Millis: 2, offeredPerSecond: GRPC_RATE },
+    verdict,
     permissionService,
     openfga,
     ratios,

@@ -255,7 +255,9 @@ export async function permissionServiceGrpc(
       process.env['BENCH_GRPC_NODE_DRIVER'] === '0'
         ? { status: 'not measured: BENCH_GRPC_NODE_DRIVER=0' }
         : {
-            baselineGetServiceInfo: await offered(total, RATE, () => call(info, 'GetServiceInfo', {}, metadata)),
+            baselineGetServiceInfo: await offered(total, RATE, () =>
+              call(info, 'GetServiceInfo', {}, metadata),
+            ),
             check: await offered(total, RATE, (i) =>
               call(check$, 'Check', request(requests[i % requests.length]!), metadata),
             ),

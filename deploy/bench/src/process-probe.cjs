@@ -107,7 +107,7 @@ if (file) {
         .sort((a, b) => b[1] - a[1])
         .slice(0, k)
         .map(([what, n]) => ({ pct: Math.round((1000 * n) / total) / 10, what }));
-    return { samples: total, byPackage: top(byPackage, 12), functions: top(self, 15) };
+    return { samples: total, byPackage: top(byPackage, 12), functions: top(self, 40) };
   };
   process.on('SIGUSR2', () => {
     const liveAllocationSites = sampling();
