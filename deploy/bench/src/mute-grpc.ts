@@ -4,7 +4,15 @@ import { Pool } from 'pg';
 import { loadDevPrivateKey, signToken } from '@tagguard/auth';
 import { protoRoot } from '@tagguard/grpc-runtime';
 import { freePort, startServiceProcess, tagguardClient } from '@tagguard/testing';
-import { GHZ_VERSION, ghz, ghzBinary, interleavedGhz, pinProcess, placement, ServerProbe } from './grpc-load';
+import {
+  GHZ_VERSION,
+  ghz,
+  ghzBinary,
+  placements,
+  ServerProbe,
+  underEachPlacement,
+  type Placement,
+} from './grpc-load';
 import { offered, round } from './measure';
 import type { BenchContext } from './registry';
 
@@ -37,7 +45,6 @@ function call<T>(client: grpc.Client, method: string, request: object, metadata:
 export async function muteGrpcDecide({ postgresUrl }: BenchContext): Promise<Record<string, unknown>> {
   const port = await freePort();
   const schema = `bench_mute_${port}`;
-  const where = placement();
   const probe = new ServerProbe();
   const service = await startServiceProcess(
     'mute-service',
@@ -51,7 +58,6 @@ export async function muteGrpcDecide({ postgresUrl }: BenchContext): Promise<Rec
     120_000,
   );
   probe.attach(service);
-  await pinProcess(service.child.pid!, where);
   const address = `127.0.0.1:${port}`;
   const client = (file: string, path: string[]) =>
     tagguardClient<grpc.Client>(address, file, protoRoot(), path);
@@ -155,7 +161,7 @@ export async function muteGrpcDecide({ postgresUrl }: BenchContext): Promise<Rec
     const total = RATE * SECONDS;
     const bin = ghzBinary();
     const authorization = metadata.get('authorization')[0] as string;
-    const ghzDecide = (dryRun: boolean, prefix: string) => () =>
+    const ghzDecide = (where: Placement, dryRun: boolean, prefix: string) => () =>
       ghz(
         bin!,
         {
@@ -177,7 +183,7 @@ export async function muteGrpcDecide({ postgresUrl }: BenchContext): Promise<Rec
       ? {
           status: 'measured',
           version: GHZ_VERSION,
-          ...(await interleavedGhz(probe, {
+          ...(await underEachPlacement(service.child.pid!, probe, (where: Placement) => ({
             baselineGetServiceInfo: () =>
               ghz(
                 bin,
@@ -192,9 +198,9 @@ export async function muteGrpcDecide({ postgresUrl }: BenchContext): Promise<Rec
                 },
                 where,
               ),
-            decideDryRun: ghzDecide(true, 'ghz-dry'),
-            decideRecorded: ghzDecide(false, 'ghz-rec'),
-          })),
+            decideDryRun: ghzDecide(where, true, 'ghz-dry'),
+            decideRecorded: ghzDecide(where, false, 'ghz-rec'),
+          }))),
         }
       : { status: `not measured: no ghz binary (go install github.com/bojand/ghz/cmd/ghz@${GHZ_VERSION})` };
     // The bench's own Node client as the load generator (it shares the cores with the server).
@@ -212,25 +218,31 @@ export async function muteGrpcDecide({ postgresUrl }: BenchContext): Promise<Rec
               call(decide, 'Decide', { message: message(i, `rec-${i}`) }, metadata),
             ),
           };
-    type Worse = { worse: { p99: number } };
-    const g = byGhz as { decideDryRun?: Worse; decideRecorded?: Worse; baselineGetServiceInfo?: Worse };
+    type Worse = { worse: { p50: number; p99: number } };
+    type Sides = { sides: { decideDryRun: Worse; decideRecorded: Worse; baselineGetServiceInfo: Worse } };
+    const verdict = Object.fromEntries(
+      Object.entries(byGhz as Record<string, unknown>)
+        .filter((e): e is [string, Sides] => typeof e[1] === 'object' && e[1] !== null)
+        .map(([name, { sides }]) => [
+          name,
+          {
+            dryRunP99Ms: sides.decideDryRun.worse.p99,
+            recordedP99Ms: sides.decideRecorded.worse.p99,
+            noOpP99Ms: sides.baselineGetServiceInfo.worse.p99,
+            dryRunP99ToTarget2ms: round(sides.decideDryRun.worse.p99 / 2),
+          },
+        ]),
+    );
     return {
       status: 'measured',
       offeredRate: RATE,
       seconds: SECONDS,
       rules: RULES,
-      placement: where,
+      placements: placements().map((p) => p.name),
       seedSeconds,
       firstDecideMs,
       firstOutcome: first.decision.outcome,
-      verdict: g.decideDryRun
-        ? {
-            dryRunP99Ms: g.decideDryRun.worse.p99,
-            recordedP99Ms: g.decideRecorded?.worse.p99,
-            noOpP99Ms: g.baselineGetServiceInfo?.worse.p99,
-            dryRunP99ToTarget2ms: round(g.decideDryRun.worse.p99 / 2),
-          }
-        : { status: 'not measured (no ghz)' },
+      verdict,
       loadGeneratedByGhz: byGhz,
       loadGeneratedByNodeClient: nodeDriver,
     };

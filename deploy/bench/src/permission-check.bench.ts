@@ -268,7 +268,11 @@ async function grpcSection(
   requests: BenchRequest[],
   openfgaInput: { tenant: PermissionTenant; requests: BenchRequest[]; answers: boolean[] },
 ): Promise<Record<string, unknown>> {
-  const permissionService = await permissionServiceGrpc(context, tenant, requests);
+  // BENCH_PERMISSION_SERVICE=0: OpenFGA's side alone (e.g. to try its server flags).
+  const permissionService =
+    process.env['BENCH_PERMISSION_SERVICE'] === '0'
+      ? { status: 'not measured: BENCH_PERMISSION_SERVICE=0' }
+      : await permissionServiceGrpc(context, tenant, requests);
   const openfga = await openfgaSection(openfgaInput.tenant, openfgaInput.requests, openfgaInput.answers, {
     rate: GRPC_RATE,
     total: GRPC_CALLS,
@@ -277,34 +281,45 @@ async function grpcSection(
   // Side by side at the same offered rate, both loaded by ghz: OpenFGA's Check over permission-service's
   // (the worse of each side's two runs; absent when either side was not measured).
   type Worse = { p50: number; p90: number; p99: number; ok: number; requests: number };
-  const ps = permissionService as {
-    loadGeneratedByGhz?: { check?: { worse: Worse }; baselineGetServiceInfo?: { worse: Worse } };
+  type Sides = { sides: { check: { worse: Worse }; baselineGetServiceInfo: { worse: Worse } } };
+  const byPlacement = (permissionService as { loadGeneratedByGhz?: Record<string, Sides | string> })
+    .loadGeneratedByGhz;
+  const fga = openfga as {
+    summary?: { check: Worse; grpcHealthBaseline: Worse };
+    placement?: { name: string };
   };
-  const fga = openfga as { summary?: { check: Worse; grpcHealthBaseline: Worse } };
-  const psCheck = ps.loadGeneratedByGhz?.check?.worse;
-  const psBase = ps.loadGeneratedByGhz?.baselineGetServiceInfo?.worse;
-  const ratios =
-    psCheck && fga.summary
-      ? {
-          openfgaToPermissionServiceCheckP50: round(fga.summary.check.p50 / Math.max(psCheck.p50, 0.01)),
-          openfgaToPermissionServiceCheckP99: round(fga.summary.check.p99 / Math.max(psCheck.p99, 0.01)),
-          openfgaOkShare: round(fga.summary.check.ok / Math.max(fga.summary.check.requests, 1)),
-          permissionServiceOkShare: round(psCheck.ok / Math.max(psCheck.requests, 1)),
-        }
-      : { status: 'not computed: a side was not measured' };
-  const verdict = psCheck
-    ? {
-        permissionServiceCheckP99Ms: psCheck.p99,
-        permissionServiceNoOpP99Ms: psBase?.p99,
-        checkP99ToTarget2ms: round(psCheck.p99 / 2),
-        checkP99ToNoOpP99: psBase ? round(psCheck.p99 / Math.max(psBase.p99, 0.01)) : undefined,
-      }
-    : { status: 'not measured (no ghz)' };
+  // Per placement: permission-service's Check p99 against the target and its own no-op; OpenFGA (measured
+  // under the first placement only) against permission-service under the same placement.
+  const verdict = Object.fromEntries(
+    Object.entries(byPlacement ?? {})
+      .filter((e): e is [string, Sides] => typeof e[1] === 'object' && e[1] !== null)
+      .map(([name, { sides }]) => {
+        const c = sides.check.worse;
+        const b = sides.baselineGetServiceInfo.worse;
+        const f = fga.summary && fga.placement?.name === name ? fga.summary : undefined;
+        return [
+          name,
+          {
+            permissionServiceCheck: c,
+            permissionServiceNoOp: b,
+            checkP99ToTarget2ms: round(c.p99 / 2),
+            checkP99ToNoOpP99: round(c.p99 / Math.max(b.p99, 0.01)),
+            ...(f
+              ? {
+                  openfgaCheck: f.check,
+                  openfgaHealthNoOp: f.grpcHealthBaseline,
+                  openfgaToPermissionServiceCheckP50: round(f.check.p50 / Math.max(c.p50, 0.01)),
+                  openfgaToPermissionServiceCheckP99: round(f.check.p99 / Math.max(c.p99, 0.01)),
+                }
+              : {}),
+          },
+        ];
+      }),
+  );
   return {
     targets: { p99Millis: 2, offeredPerSecond: GRPC_RATE },
     verdict,
     permissionService,
     openfga,
-    ratios,
   };
 }

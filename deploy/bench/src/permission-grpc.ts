@@ -7,7 +7,15 @@ import { PostgresEventStore, streamName, tenantScopedId, type EventEnvelope } fr
 import { protoRoot } from '@tagguard/grpc-runtime';
 import { check } from '@tagguard/permission-engine';
 import { freePort, startServiceProcess, tagguardClient } from '@tagguard/testing';
-import { GHZ_VERSION, ghz, ghzBinary, interleavedGhz, pinProcess, placement, ServerProbe } from './grpc-load';
+import {
+  GHZ_VERSION,
+  ghz,
+  ghzBinary,
+  placements,
+  ServerProbe,
+  underEachPlacement,
+  type Placement,
+} from './grpc-load';
 import { offered, round } from './measure';
 import type { BenchRequest, PermissionTenant } from './permission-tenant';
 import type { BenchContext } from './registry';
@@ -142,7 +150,6 @@ export async function permissionServiceGrpc(
   const pool = new Pool({ connectionString: postgresUrl, max: 2 });
   const seeded = performance.now();
   const token = await seedPolicy(store, tenant);
-  const where = placement();
   const probe = new ServerProbe();
   const service = await startServiceProcess(
     'permission-service',
@@ -156,7 +163,6 @@ export async function permissionServiceGrpc(
     120_000,
   );
   probe.attach(service);
-  await pinProcess(service.child.pid!, where);
   const check$ = tagguardClient<grpc.Client>(
     `127.0.0.1:${port}`,
     'tagguard/permission/v1/check_service.proto',
@@ -213,7 +219,7 @@ export async function permissionServiceGrpc(
       ? {
           status: 'measured',
           version: GHZ_VERSION,
-          ...(await interleavedGhz(probe, {
+          ...(await underEachPlacement(service.child.pid!, probe, (where: Placement) => ({
             baselineGetServiceInfo: () =>
               ghz(
                 bin,
@@ -246,7 +252,7 @@ export async function permissionServiceGrpc(
                 },
                 where,
               ),
-          })),
+          }))),
         }
       : { status: `not measured: no ghz binary (go install github.com/bojand/ghz/cmd/ghz@${GHZ_VERSION})` };
     // The bench's own Node client as the load generator: it shares the cores (and this process's heap of
@@ -266,7 +272,7 @@ export async function permissionServiceGrpc(
       status: 'measured',
       offeredRate: RATE,
       seconds: SECONDS,
-      placement: where,
+      placements: placements().map((p) => p.name),
       loadGeneratedByGhz: byGhz,
       loadGeneratedByNodeClient: nodeDriver,
       seedSeconds,

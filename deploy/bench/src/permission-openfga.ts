@@ -559,6 +559,7 @@ export async function openfgaSection(
           : 'memory datastore (BENCH_OPENFGA_DATASTORE=memory): a test double that scans every tuple on each read',
       serverFlags: [...caches, '--max-tuples-per-write', String(MAX_TUPLES_PER_WRITE)],
       placement: where,
+      placementNote: "the first placement of permission-service's section only",
       offeredPerSecond: rate,
       loadGenerator: `ghz ${GHZ_VERSION}`,
       // The worse of the two runs of each side (max p50/p90/p99), OK answers of all requests.

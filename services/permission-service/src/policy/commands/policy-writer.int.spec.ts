@@ -146,7 +146,12 @@ describe('permission-service write side', () => {
       });
       await commands.assignment(m, {
         type: 'AssignRole',
-        data: { assignmentId: 'a1', roleId: 'risk', subject: { kind: 'employee', id: 'zs' }, expiresAt: null },
+        data: {
+          assignmentId: 'a1',
+          roleId: 'risk',
+          subject: { kind: 'employee', id: 'zs' },
+          expiresAt: null,
+        },
       });
       await commands.rule(m, {
         type: 'AddRule',
@@ -343,6 +348,9 @@ describe('permission-service write side', () => {
     }
     // zs was re-read from the overlap every time: the same version, so the same object (no new garbage).
     expect((await copies.tenant(tenantId)).employee('zs')).toBe(held);
-    expect((await copies.tenant(tenantId)).employee('ls')).toEqual({ departmentIds: ['d1'], status: 'active' });
+    expect((await copies.tenant(tenantId)).employee('ls')).toEqual({
+      departmentIds: ['d1'],
+      status: 'active',
+    });
   });
 });

@@ -262,7 +262,8 @@ export class LocalCopies {
       if (BigInt(r.seq) > seq) seq = BigInt(r.seq);
     }
     copy.seq = seq;
-    for (const applied of copy.applied) if (BigInt(applied) <= seq - SEQ_OVERLAP) copy.applied.delete(applied);
+    for (const applied of copy.applied)
+      if (BigInt(applied) <= seq - SEQ_OVERLAP) copy.applied.delete(applied);
     copy.refreshedAt = startedAt;
   }
 }
