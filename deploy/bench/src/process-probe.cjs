@@ -13,7 +13,8 @@ const { monitorEventLoopDelay, PerformanceObserver, constants } = require('node:
 const file = process.env.BENCH_PROBE_FILE;
 if (file) {
   // Extra V8 flags for an experiment (e.g. --trace-gc), set before the service allocates its heap.
-  if (process.env.BENCH_PROBE_V8_FLAGS) require('node:v8').setFlagsFromString(process.env.BENCH_PROBE_V8_FLAGS);
+  if (process.env.BENCH_PROBE_V8_FLAGS)
+    require('node:v8').setFlagsFromString(process.env.BENCH_PROBE_V8_FLAGS);
   const resolution = Number(process.env.BENCH_PROBE_RESOLUTION_MS || 1);
   const kinds = {
     [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
