@@ -102,6 +102,20 @@ export async function permissionCheck(context: BenchContext) {
   const snapshotF = conflictFree.world.snapshot();
   const requestsC = benchRequests(conflicting, SAMPLE);
   const requestsF = benchRequests(conflictFree, SAMPLE);
+  // BENCH_PERMISSION_IN_PROCESS=0: the gRPC section alone (the same tenant and requests).
+  if (process.env['BENCH_PERMISSION_IN_PROCESS'] === '0') {
+    const answersF = requestsF.map((_, i) => engineOp(snapshotF, requestsF)(i).allowed);
+    return {
+      loadAverage: loadavg().map(round),
+      inProcess: 'not measured: BENCH_PERMISSION_IN_PROCESS=0',
+      grpc: await grpcSection(context, conflicting, requestsC, {
+        tenant: conflictFree,
+        requests: requestsF,
+        answers: answersF,
+      }),
+      loadAverageAtEnd: loadavg().map(round),
+    };
+  }
 
   // The first check of a PolicyState compiles its index; measured apart from the steady state.
   const compileStarted = performance.now();
@@ -254,35 +268,58 @@ async function grpcSection(
   requests: BenchRequest[],
   openfgaInput: { tenant: PermissionTenant; requests: BenchRequest[]; answers: boolean[] },
 ): Promise<Record<string, unknown>> {
-  const permissionService = await permissionServiceGrpc(context, tenant, requests);
+  // BENCH_PERMISSION_SERVICE=0: OpenFGA's side alone (e.g. to try its server flags).
+  const permissionService =
+    process.env['BENCH_PERMISSION_SERVICE'] === '0'
+      ? { status: 'not measured: BENCH_PERMISSION_SERVICE=0' }
+      : await permissionServiceGrpc(context, tenant, requests);
   const openfga = await openfgaSection(openfgaInput.tenant, openfgaInput.requests, openfgaInput.answers, {
     rate: GRPC_RATE,
     total: GRPC_CALLS,
     postgresUrl: context.postgresUrl || undefined,
   });
-  // Side by side at the same offered rate: each Check's p99 over its own server's no-op baseline, and
-  // OpenFGA's over permission-service's (absent when either side was not measured).
-  type Latency = { latencyMs: { p50: number; p99: number }; achievedRate: number };
-  const ps = permissionService as { check?: Latency; baselineGetServiceInfo?: Latency };
-  const fga = openfga as { summary?: { check: { p50: number; p99: number; achievedPerSecond: number } } };
-  const ratios =
-    ps.check && fga.summary
-      ? {
-          openfgaToPermissionServiceCheckP50: round(
-            fga.summary.check.p50 / Math.max(ps.check.latencyMs.p50, 0.01),
-          ),
-          openfgaToPermissionServiceCheckP99: round(
-            fga.summary.check.p99 / Math.max(ps.check.latencyMs.p99, 0.01),
-          ),
-          openfgaToPermissionServiceAchievedRate: round(
-            fga.summary.check.achievedPerSecond / Math.max(ps.check.achievedRate, 0.01),
-          ),
-        }
-      : { status: 'not computed: a side was not measured' };
+  // Side by side at the same offered rate, both loaded by ghz: OpenFGA's Check over permission-service's
+  // (the worse of each side's two runs; absent when either side was not measured).
+  type Worse = { p50: number; p90: number; p99: number; ok: number; requests: number };
+  type Sides = { sides: { check: { worse: Worse }; baselineGetServiceInfo: { worse: Worse } } };
+  const byPlacement = (permissionService as { loadGeneratedByGhz?: Record<string, Sides | string> })
+    .loadGeneratedByGhz;
+  const fga = openfga as {
+    summary?: { check: Worse; grpcHealthBaseline: Worse };
+    placement?: { name: string };
+  };
+  // Per placement: permission-service's Check p99 against the target and its own no-op; OpenFGA (measured
+  // under the first placement only) against permission-service under the same placement.
+  const verdict = Object.fromEntries(
+    Object.entries(byPlacement ?? {})
+      .filter((e): e is [string, Sides] => typeof e[1] === 'object' && e[1] !== null)
+      .map(([name, { sides }]) => {
+        const c = sides.check.worse;
+        const b = sides.baselineGetServiceInfo.worse;
+        const f = fga.summary && fga.placement?.name === name ? fga.summary : undefined;
+        return [
+          name,
+          {
+            permissionServiceCheck: c,
+            permissionServiceNoOp: b,
+            checkP99ToTarget2ms: round(c.p99 / 2),
+            checkP99ToNoOpP99: round(c.p99 / Math.max(b.p99, 0.01)),
+            ...(f
+              ? {
+                  openfgaCheck: f.check,
+                  openfgaHealthNoOp: f.grpcHealthBaseline,
+                  openfgaToPermissionServiceCheckP50: round(f.check.p50 / Math.max(c.p50, 0.01)),
+                  openfgaToPermissionServiceCheckP99: round(f.check.p99 / Math.max(c.p99, 0.01)),
+                }
+              : {}),
+          },
+        ];
+      }),
+  );
   return {
     targets: { p99Millis: 2, offeredPerSecond: GRPC_RATE },
+    verdict,
     permissionService,
     openfga,
-    ratios,
   };
 }

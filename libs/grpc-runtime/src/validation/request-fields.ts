@@ -80,9 +80,17 @@ export class RequestSchema {
   }
 }
 
+// Each field's camelCase name, computed once: per call it was a regex replace per field of every request.
+const camelNames = new WeakMap<protobuf.Field, string>();
+function camelName(field: protobuf.Field): string {
+  let name = camelNames.get(field);
+  if (name === undefined) camelNames.set(field, (name = protobuf.util.camelCase(field.name)));
+  return name;
+}
+
 function checkMessage(type: protobuf.Type, message: Record<string, unknown>, prefix: string): void {
   for (const field of type.fieldsArray) {
-    const value = message[protobuf.util.camelCase(field.name)] ?? message[field.name];
+    const value = message[camelName(field)] ?? message[field.name];
     if (value === undefined || value === null) continue;
     const path = `${prefix}${field.name}`;
     if (field instanceof protobuf.MapField) {

@@ -176,7 +176,8 @@ export class LocalCopies {
       return held;
     }
     const copy = await held;
-    if (Date.now() - copy.refreshedAt > this.refreshMs)
+    // One background refresh at a time (else every decision on a stale copy queues another read behind it).
+    if (Date.now() - copy.refreshedAt > this.refreshMs && !this.refreshing.has(tenantId))
       void this.refresh(tenantId, copy).catch(() => undefined);
     return copy;
   }

@@ -146,7 +146,12 @@ describe('permission-service write side', () => {
       });
       await commands.assignment(m, {
         type: 'AssignRole',
-        data: { assignmentId: 'a1', roleId: 'risk', subject: { kind: 'employee', id: 'zs' }, expiresAt: null },
+        data: {
+          assignmentId: 'a1',
+          roleId: 'risk',
+          subject: { kind: 'employee', id: 'zs' },
+          expiresAt: null,
+        },
       });
       await commands.rule(m, {
         type: 'AddRule',
@@ -314,6 +319,38 @@ describe('permission-service write side', () => {
         departmentIds: ['d1'],
         status: 'active',
       });
+    });
+  });
+
+  it('reads a stale copy once however many checks ask meanwhile, and keeps the objects of rows it already holds', async () => {
+    const tenantId = `t-${randomUUID().slice(0, 8)}`;
+    const copies = new LocalCopies(db, schema, 0); // every call finds the copy stale
+    const zs = {
+      kind: 'employee',
+      tenantId,
+      id: 'zs',
+      revision: '0',
+      departmentIds: ['d1'],
+      status: 'active',
+    } satisfies DirectoryChange;
+    await copies.applyDirectory(zs);
+    const held = (await copies.tenant(tenantId)).employee('zs');
+    const query = jest.spyOn(db, 'query');
+    try {
+      // 200 checks at once on a stale copy: one background read, not one queued behind another per check.
+      await Promise.all(Array.from({ length: 200 }, () => copies.tenant(tenantId)));
+      // A write's refresh runs after the reads already queued; then the memory is quiet.
+      await copies.applyDirectory({ ...zs, id: 'ls', revision: '1' });
+      const reads = query.mock.calls.filter(([sql]) => /SELECT kind, object_id/.test(String(sql)));
+      expect(reads.length).toBeLessThanOrEqual(3);
+    } finally {
+      query.mockRestore();
+    }
+    // zs was re-read from the overlap every time: the same version, so the same object (no new garbage).
+    expect((await copies.tenant(tenantId)).employee('zs')).toBe(held);
+    expect((await copies.tenant(tenantId)).employee('ls')).toEqual({
+      departmentIds: ['d1'],
+      status: 'active',
     });
   });
 });

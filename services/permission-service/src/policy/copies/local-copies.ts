@@ -23,6 +23,8 @@ export class TenantCopy implements DirectoryView, TagView {
   employeeIdsVersion = 0;
   tagIdsVersion = 0;
   refreshedAt = 0;
+  /** The sequence numbers applied within SEQ_OVERLAP of `seq`: a re-read of one of them is skipped. */
+  readonly applied = new Set<string>();
 
   get mirrored(): boolean {
     return this.departments.size > 0 || this.employees.size > 0;
@@ -183,7 +185,9 @@ export class LocalCopies {
       return held;
     }
     const copy = await held;
-    if (Date.now() - copy.refreshedAt > this.refreshMs)
+    // One background refresh at a time: while one is reading, every call would otherwise queue another
+    // behind it (1,000 checks/s queued hundreds of re-reads, and their garbage paused the process).
+    if (Date.now() - copy.refreshedAt > this.refreshMs && !this.refreshing.has(tenantId))
       void this.refresh(tenantId, copy).catch(() => undefined);
     return copy;
   }
@@ -223,7 +227,12 @@ export class LocalCopies {
       [tenantId, after],
     )) as TagRow[];
     let seq = copy.seq;
+    // A row re-read from the overlap that is already applied is the same version (a write takes a new
+    // number): replacing its object would only promote garbage into the old generation on every refresh.
+    const known = (r: { seq: string }) => BigInt(r.seq) <= copy.seq && copy.applied.has(r.seq);
     for (const r of directory) {
+      if (known(r)) continue;
+      copy.applied.add(r.seq);
       if (r.kind === 'department') {
         if (r.removed) copy.departments.delete(r.object_id);
         else copy.departments.set(r.object_id, r.parent_id);
@@ -237,6 +246,8 @@ export class LocalCopies {
       if (BigInt(r.seq) > seq) seq = BigInt(r.seq);
     }
     for (const r of tags) {
+      if (known(r)) continue;
+      copy.applied.add(r.seq);
       if (!r.deleted !== copy.tags.has(r.tag_id)) copy.tagIdsVersion++;
       if (r.deleted) copy.tags.delete(r.tag_id);
       else
@@ -251,6 +262,8 @@ export class LocalCopies {
       if (BigInt(r.seq) > seq) seq = BigInt(r.seq);
     }
     copy.seq = seq;
+    for (const applied of copy.applied)
+      if (BigInt(applied) <= seq - SEQ_OVERLAP) copy.applied.delete(applied);
     copy.refreshedAt = startedAt;
   }
 }

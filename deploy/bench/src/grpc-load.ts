@@ -1,0 +1,261 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, homedir, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { protoRoot } from '@tagguard/grpc-runtime';
+import type { ServiceProcess } from '@tagguard/testing';
+import { percentiles, round } from './measure';
+
+const run = promisify(execFile);
+
+export const GHZ_VERSION = 'v0.121.0';
+export const ghzBinary = (): string | undefined =>
+  [process.env['BENCH_GHZ_BIN'], join(homedir(), '.cache/tagguard/gobin/ghz')].find(
+    (p): p is string => !!p && existsSync(p),
+  );
+
+/**
+ * Where the server and the load generator run. `pinned` (on two cores or more): the service process (all its
+ * threads) on CPU 0, ghz on the last CPU with one Go scheduler thread (--cpus 1 = GOMAXPROCS 1), so the load
+ * generator's Go runtime does not take the server's core at the moments it answers. `shared`: both left to
+ * the kernel (as the runs before 2026-12-01 21:00). On a machine shared with other work pinning can also
+ * starve the server (the kernel may not move it off a crowded CPU 0), so by default each section measures
+ * both, pinned first, each with its own no-op baseline; BENCH_GRPC_PIN=1 pinned only, =0 shared only.
+ */
+export type Placement = {
+  name: 'pinned' | 'shared';
+  pinned: boolean;
+  serverCpus: string;
+  loadGeneratorCpus: string;
+  ghzCpus: number;
+};
+
+export function placements(): Placement[] {
+  const n = cpus().length;
+  const canPin = n >= 2 && existsSync('/usr/bin/taskset');
+  const pinned: Placement = {
+    name: 'pinned',
+    pinned: true,
+    serverCpus: '0',
+    loadGeneratorCpus: String(n - 1),
+    ghzCpus: 1,
+  };
+  const shared: Placement = {
+    name: 'shared',
+    pinned: false,
+    serverCpus: `0-${n - 1}`,
+    loadGeneratorCpus: `0-${n - 1}`,
+    ghzCpus: n,
+  };
+  const mode = process.env['BENCH_GRPC_PIN'];
+  if (!canPin || mode === '0') return [shared];
+  return mode === '1' ? [pinned] : [pinned, shared];
+}
+
+/** The first placement: where a server that is measured once (OpenFGA) runs. */
+export const placement = (): Placement => placements()[0]!;
+
+/** Moves every thread of a running process to the placement's server CPUs (taskset -a: libuv's and V8's too). */
+export async function pinProcess(pid: number, where: Placement): Promise<void> {
+  if (existsSync('/usr/bin/taskset')) await run('taskset', ['-a', '-pc', where.serverCpus, String(pid)]);
+}
+
+/**
+ * What the service process did during each phase, from process-probe.cjs preloaded into it (event-loop
+ * delay, GC pauses, CPU) and from its own access log (the handler's durationMs of each call).
+ */
+export class ServerProbe {
+  private readonly dir = mkdtempSync(join(tmpdir(), 'tagguard-probe-'));
+  readonly file = join(this.dir, 'probe.jsonl');
+  private seen = 0;
+  private logIndex = 0;
+  private service: ServiceProcess | undefined;
+
+  /** The environment that preloads the probe into the child (merged into its env). */
+  env(): Record<string, string> {
+    const preload = `--require ${join(__dirname, 'process-probe.cjs')}`;
+    // BENCH_SERVICE_NODE_OPTIONS: Node options for the service alone (e.g. --max-semi-space-size=64).
+    return {
+      BENCH_PROBE_FILE: this.file,
+      NODE_OPTIONS: [process.env['NODE_OPTIONS'], process.env['BENCH_SERVICE_NODE_OPTIONS'], preload]
+        .filter(Boolean)
+        .join(' '),
+    };
+  }
+
+  attach(service: ServiceProcess): void {
+    this.service = service;
+  }
+
+  /** Starts a phase: forgets what the probe and the access log saw so far. */
+  async start(): Promise<void> {
+    await this.snapshot();
+    this.logIndex = this.service?.lines.length ?? 0;
+  }
+
+  /** Ends a phase: the probe's line since start() and the access log's call durations of the phase. */
+  async stop(): Promise<Record<string, unknown>> {
+    const probe = await this.snapshot();
+    const calls = (this.service?.lines ?? [])
+      .slice(this.logIndex)
+      .filter((l) => l['event'] === 'grpc.call' && typeof l['durationMs'] === 'number')
+      .map((l) => l['durationMs'] as number);
+    return { ...probe, handlerDurationMsFromAccessLog: { calls: calls.length, ...percentiles(calls) } };
+  }
+
+  private async snapshot(): Promise<Record<string, unknown>> {
+    const child = this.service?.child;
+    if (!child?.pid) return {};
+    child.kill('SIGUSR2');
+    for (let waited = 0; waited < 5_000; waited += 20) {
+      const lines = existsSync(this.file) ? readFileSync(this.file, 'utf8').trim().split('\n') : [];
+      if (lines.length > this.seen) {
+        this.seen = lines.length;
+        return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return { status: 'no probe answer in 5 s' };
+  }
+
+  close(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+type GhzReport = {
+  rps: number;
+  count: number;
+  latencyDistribution: { percentage: number; latency: number }[] | null;
+  statusCodeDistribution: Record<string, number>;
+  errorDistribution?: Record<string, number> | null;
+};
+
+export interface GhzCall {
+  address: string;
+  /** Under proto/; without it ghz reads the descriptors by server reflection (OpenFGA ships no .proto). */
+  protoFile?: string;
+  call: string;
+  data: object[];
+  authorization?: string;
+  rate: number;
+  total: number;
+}
+
+/**
+ * An offered load generated by ghz (a Go gRPC load generator, `go install
+ * github.com/bojand/ghz/cmd/ghz@v0.121.0`): open loop (--async) at `rate` req/s, `total` calls, `data`
+ * round-robin, on the load generator's CPUs of `where`.
+ */
+export async function ghz(bin: string, c: GhzCall, where: Placement) {
+  const dir = mkdtempSync(join(tmpdir(), 'tagguard-ghz-'));
+  try {
+    const dataFile = join(dir, 'data.json');
+    writeFileSync(dataFile, JSON.stringify(c.data));
+    const args = [
+      '--insecure',
+      ...(c.protoFile ? ['--import-paths', protoRoot(), '--proto', join(protoRoot(), c.protoFile)] : []),
+      '--call',
+      c.call,
+      '--data-file',
+      dataFile,
+      ...(c.authorization ? ['--metadata', JSON.stringify({ authorization: c.authorization })] : []),
+      // Open loop: without --async each of the 50 workers waits for its answer, so a stalled server is
+      // sent fewer calls and the stall's victims are never timed (coordinated omission).
+      '--async',
+      '--rps',
+      String(c.rate),
+      '--total',
+      String(c.total),
+      '--concurrency',
+      '50',
+      '--connections',
+      '2',
+      '--cpus',
+      String(where.ghzCpus),
+      '--timeout',
+      '3s',
+      '--format',
+      'json',
+      c.address,
+    ];
+    const [cmd, argv] = where.pinned
+      ? ['taskset', ['-c', where.loadGeneratorCpus, bin, ...args]]
+      : [bin, args];
+    const { stdout } = await run(cmd, argv, { maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
+    const r = JSON.parse(stdout) as GhzReport;
+    const at = (p: number) =>
+      round((r.latencyDistribution?.find((d) => d.percentage === p)?.latency ?? NaN) / 1e6);
+    return {
+      requests: r.count,
+      ok: r.statusCodeDistribution['OK'] ?? 0,
+      errors: r.errorDistribution ?? {},
+      achievedRate: round(r.rps),
+      latencyMs: { p50: at(50), p90: at(90), p99: at(99) },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export type GhzResult = Awaited<ReturnType<typeof ghz>>;
+export type Worse = { p50: number; p90: number; p99: number; ok: number; requests: number };
+
+/**
+ * Each side's ghz run, interleaved A B B A (so drift in the machine's load hits both alike), each with what
+ * the server process did meanwhile (ServerProbe) and the load average. Per side: both runs and the worse.
+ */
+export async function interleavedGhz<Side extends string>(
+  probe: ServerProbe | null,
+  sides: Record<Side, () => Promise<GhzResult>>,
+) {
+  const names = Object.keys(sides) as Side[];
+  const order = [...names, ...[...names].reverse()];
+  const runs = new Map<Side, Record<string, unknown>[]>(names.map((n) => [n, []]));
+  for (const name of order) {
+    await probe?.start();
+    const client = await sides[name]();
+    const server = await probe?.stop();
+    runs.get(name)!.push({ ...client, ...(server ? { server } : {}), loadAverage1m: round(loadavg()[0]!) });
+  }
+  return Object.fromEntries(
+    names.map((n) => {
+      const rs = runs.get(n)! as unknown as GhzResult[];
+      return [
+        n,
+        {
+          worse: {
+            p50: Math.max(...rs.map((r) => r.latencyMs.p50)),
+            p90: Math.max(...rs.map((r) => r.latencyMs.p90)),
+            p99: Math.max(...rs.map((r) => r.latencyMs.p99)),
+            ok: rs.map((r) => r.ok).reduce((a, b) => a + b, 0),
+            requests: rs.map((r) => r.requests).reduce((a, b) => a + b, 0),
+          },
+          runs: runs.get(n),
+        },
+      ];
+    }),
+  ) as Record<
+    Side,
+    { worse: { p50: number; p90: number; p99: number; ok: number; requests: number }; runs: unknown[] }
+  >;
+}
+
+/**
+ * interleavedGhz under each placement in turn, the server's threads moved to the placement's CPUs first:
+ * `{ pinned: {...}, shared: {...} }`, each with its own no-op baseline side.
+ */
+export async function underEachPlacement<Side extends string>(
+  pid: number,
+  probe: ServerProbe | null,
+  sides: (where: Placement) => Record<Side, () => Promise<GhzResult>>,
+) {
+  type Sides = Record<Side, { worse: Worse; runs: unknown[] }>;
+  const out: Record<string, { placement: Placement; sides: Sides }> = {};
+  for (const where of placements()) {
+    await pinProcess(pid, where);
+    out[where.name] = { placement: where, sides: await interleavedGhz(probe, sides(where)) };
+  }
+  return out;
+}
