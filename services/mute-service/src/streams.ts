@@ -7,10 +7,16 @@ export const RULES_CATEGORY = 'muteRules';
 export const MESSAGE_CATEGORY = 'muteMessage';
 /** The write side's own: the memory and the relay never read it. */
 export const REQUEST_KEY_CATEGORY = 'muteRequestKey';
-/** What the relay publishes and the memory folds. */
+/** A temporary unmute's stream: started, ended (with its report). Read models: unmute-feed (D-C1). */
+export const UNMUTE_CATEGORY = 'muteUnmute';
+/** What the memory folds. */
 export const MUTE_CATEGORIES = [RULES_CATEGORY, MESSAGE_CATEGORY];
+/** What the relay publishes (each event has an integration counterpart, mute-events.translation). */
+export const RELAYED_CATEGORIES = [...MUTE_CATEGORIES, UNMUTE_CATEGORY];
 
 export const rulesStream = (tenantId: string): string =>
   streamName(RULES_CATEGORY, tenantScopedId(tenantId, 'rules'));
 export const messageStream = (tenantId: string, messageId: string): string =>
   streamName(MESSAGE_CATEGORY, tenantScopedId(tenantId, messageId));
+export const unmuteStream = (tenantId: string, unmuteId: string): string =>
+  streamName(UNMUTE_CATEGORY, tenantScopedId(tenantId, unmuteId));

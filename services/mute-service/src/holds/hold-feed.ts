@@ -4,20 +4,12 @@ import type { Pool } from 'pg';
 import type { RecordedDecision } from '../messages/domain/message.decider';
 import { MESSAGE_CATEGORY } from '../streams';
 import { createTables, inTransaction, table } from '../timers/sql';
-import type { UnmuteStore } from '../unmute/unmute-store';
 import type { HoldStore } from './hold-store';
 
-const senderText = (m: RecordedDecision['message']): string =>
-  m.sender.kind === 'partner_staff'
-    ? `partner_staff:${m.sender.corpId}/${m.sender.staffId}`
-    : m.sender.kind === 'external_customer'
-      ? `external_customer:${m.sender.customerId}`
-      : `employee:${m.sender.employeeId}`;
-
 /**
- * Feeds the hold store and the unmute reports from the recorded decisions (MessageDecided in mute-service's
- * event store), checkpointed in the transaction of its writes: a HOLD becomes a held row, a decision won by a
- * temporary unmute a line of its report. Fed from the store, not from the decision call, so a crash between
+ * Feeds the hold store from the recorded decisions (MessageDecided in mute-service's event store),
+ * checkpointed in the transaction of its writes: a HOLD becomes a held row (the unmute reports' lines are the
+ * unmute feed's, UnmuteStore). Fed from the store, not from the decision call, so a crash between
  * the decision's append and its hold cannot lose the hold. Writes are idempotent: instances may all run it.
  */
 export class HoldFeed {
@@ -29,7 +21,6 @@ export class HoldFeed {
     schema: string,
     private readonly store: EventStore,
     private readonly holds: HoldStore,
-    private readonly unmutes: UnmuteStore,
     private readonly component?: ComponentHandle,
   ) {
     this.checkpoints = table(schema, 'mute_flow_checkpoints');
@@ -40,14 +31,13 @@ export class HoldFeed {
     schema: string,
     store: EventStore,
     holds: HoldStore,
-    unmutes: UnmuteStore,
     component?: ComponentHandle,
   ): Promise<HoldFeed> {
     await createTables(pool, schema, 'mute-flow-checkpoints', [
       `CREATE TABLE IF NOT EXISTS ${table(schema, 'mute_flow_checkpoints')} (
         name text PRIMARY KEY, commit_pos numeric NOT NULL, prepare_pos numeric NOT NULL)`,
     ]);
-    return new HoldFeed(pool, schema, store, holds, unmutes, component);
+    return new HoldFeed(pool, schema, store, holds, component);
   }
 
   async start(): Promise<void> {
@@ -79,23 +69,6 @@ export class HoldFeed {
                   reason: d.winner.why,
                   throttleKeys: d.throttles.map((t) => t.key),
                 });
-              if (d.unmuteId) {
-                const otherwise = d.reasons.find((r) => !r.won && r.source === 'rule');
-                await this.unmutes.recordPass(tx, m.tenantId, d.unmuteId, {
-                  messageId: m.messageId,
-                  recipientId: m.recipientId,
-                  sender: senderText(m),
-                  senderCorpId: m.senderCorpId,
-                  sentAt: m.sentAt,
-                  otherwise: otherwise
-                    ? otherwise.effect === 'silent'
-                      ? 'SILENT'
-                      : otherwise.effect === 'hold'
-                        ? 'HOLD'
-                        : 'NOTIFY'
-                    : null,
-                });
-              }
             }
             const last = events[events.length - 1]!.position;
             await tx.query(

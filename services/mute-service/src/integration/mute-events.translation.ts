@@ -9,6 +9,7 @@ import type { RecordedEvent } from '@tagguard/event-store';
 import type { IntegrationMessage } from '@tagguard/messaging';
 import type { MessageEvent } from '../messages/domain/message.decider';
 import type { RulesEvent } from '../rules/domain/rules.decider';
+import type { UnmuteEvent, UnmuteReport } from '../unmute/domain/unmute.decider';
 import { positionString } from '../write/position';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -21,7 +22,7 @@ export function toIntegrationMessage(recorded: RecordedEvent): IntegrationMessag
   const tenantId = recorded.metadata.tenantId;
   const base = { tenantId, revision: String(recorded.revision), position: positionString(recorded.position) };
   const by = recorded.metadata.actorId;
-  const event = { type: recorded.type, data: recorded.data } as RulesEvent | MessageEvent;
+  const event = { type: recorded.type, data: recorded.data } as RulesEvent | MessageEvent | UnmuteEvent;
   const publish = (e: MuteIntegrationEventV1, key: string): IntegrationMessage => ({
     topic: MUTE_EVENTS_TOPIC_V1,
     key: `${tenantId}/${key}`,
@@ -128,8 +129,56 @@ export function toIntegrationMessage(recorded: RecordedEvent): IntegrationMessag
         metadata: recorded.metadata,
       };
     }
+    case 'TemporaryUnmuteStarted': {
+      const u = event.data;
+      return publish(
+        {
+          type: 'mute.temporary_unmute_started.v1',
+          data: {
+            ...base,
+            unmuteId: u.unmuteId,
+            tagId: u.tagId,
+            tagName: u.tagName,
+            actorId: u.actorId,
+            startsAt: iso(u.startsAt)!,
+            endsAt: iso(u.endsAt)!,
+            hours: u.hours,
+          } as Extract<MuteIntegrationEventV1, { type: 'mute.temporary_unmute_started.v1' }>['data'],
+        },
+        `unmute/${u.unmuteId}`,
+      );
+    }
+    case 'TemporaryUnmuteEnded': {
+      // The contract's "ended" event, with the whole operation report in it.
+      const u = event.data;
+      return publish(
+        {
+          type: 'mute.temporary_unmute_ended.v1',
+          data: {
+            ...base,
+            unmuteId: u.unmuteId,
+            tagId: u.report.tagId,
+            endedAt: iso(u.endedAt)!,
+            messagesLetThrough: u.report.messageCount,
+            report: reportV1(u.report),
+          },
+        },
+        `unmute/${u.unmuteId}`,
+      );
+    }
     default:
       // Every event of a relayed stream has a public counterpart: an unknown one is parked by the relay.
       throw new Error(`no integration event for ${recorded.type}`);
   }
+}
+
+/** The report as published: instants as ISO-8601. */
+function reportV1(r: UnmuteReport): Record<string, unknown> {
+  return {
+    ...r,
+    startedAt: iso(r.startedAt),
+    plannedEndAt: iso(r.plannedEndAt),
+    endedAt: iso(r.endedAt),
+    messages: r.messages.map((m) => ({ ...m, sentAt: iso(m.sentAt) })),
+  };
 }

@@ -39,18 +39,21 @@ export type FlowSeams = { unmutes: ActiveUnmutes; automation: AutomationView };
 class FlowLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(HoldFeed) private readonly feed: HoldFeed,
+    @Inject(UnmuteStore) private readonly unmutes: UnmuteStore,
     @Inject(FLOW_RUNNER) private readonly runner: FlowRunner,
     @Inject(FLOW_POOL) private readonly pool: Pool,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.feed.start();
+    await this.unmutes.feed.start();
     await this.runner.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.runner.stop();
     await this.feed.stop().catch(() => undefined);
+    await this.unmutes.feed.stop().catch(() => undefined);
     await this.pool.end();
   }
 }
@@ -107,9 +110,28 @@ export class MuteFlowModule {
         },
         {
           provide: UnmuteStore,
-          useFactory: (pool: Pool, timers: TimerStore, outbox: Outbox) =>
-            UnmuteStore.create(pool, schema, timers, outbox),
-          inject: [FLOW_POOL, TimerStore, Outbox],
+          useFactory: (
+            pool: Pool,
+            store: EventStore,
+            writer: MuteWriter,
+            timers: TimerStore,
+            registry?: ComponentRegistry,
+          ) =>
+            UnmuteStore.create(
+              pool,
+              schema,
+              store,
+              writer,
+              timers,
+              registry?.register({ name: 'mute-service.unmute-feed', kind: 'projection' }),
+            ),
+          inject: [
+            FLOW_POOL,
+            MUTE_EVENT_STORE,
+            MuteWriter,
+            TimerStore,
+            { token: COMPONENT_REGISTRY, optional: true },
+          ],
         },
         {
           provide: StoreVisitAutomation,
@@ -119,28 +141,15 @@ export class MuteFlowModule {
         },
         {
           provide: HoldFeed,
-          useFactory: (
-            pool: Pool,
-            store: EventStore,
-            holds: HoldStore,
-            unmutes: UnmuteStore,
-            registry?: ComponentRegistry,
-          ) =>
+          useFactory: (pool: Pool, store: EventStore, holds: HoldStore, registry?: ComponentRegistry) =>
             HoldFeed.create(
               pool,
               schema,
               store,
               holds,
-              unmutes,
               registry?.register({ name: 'mute-service.hold-feed', kind: 'projection' }),
             ),
-          inject: [
-            FLOW_POOL,
-            MUTE_EVENT_STORE,
-            HoldStore,
-            UnmuteStore,
-            { token: COMPONENT_REGISTRY, optional: true },
-          ],
+          inject: [FLOW_POOL, MUTE_EVENT_STORE, HoldStore, { token: COMPONENT_REGISTRY, optional: true }],
         },
         {
           provide: FLOW_RUNNER,
