@@ -189,7 +189,11 @@ export class MuteServiceModule {
             // do): subscribed to a missing topic, kafkajs saw its partitions only at the next metadata
             // refresh (minutes), so a fresh broker's first tag events reached the copies late.
             if (events)
-              await events.ensureTopics([MUTE_MESSAGES_TOPIC_V1, TAG_EVENTS_TOPIC_V1, DIRECTORY_EVENTS_TOPIC_V1]);
+              await events.ensureTopics([
+                MUTE_MESSAGES_TOPIC_V1,
+                TAG_EVENTS_TOPIC_V1,
+                DIRECTORY_EVENTS_TOPIC_V1,
+              ]);
             return runtime.relay({
               name: MUTE_RELAY_NAME,
               store,

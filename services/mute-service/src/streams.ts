@@ -9,10 +9,14 @@ export const MESSAGE_CATEGORY = 'muteMessage';
 export const REQUEST_KEY_CATEGORY = 'muteRequestKey';
 /** A temporary unmute's stream: started, ended (with its report). Read models: unmute-feed (D-C1). */
 export const UNMUTE_CATEGORY = 'muteUnmute';
+/** A customer's store-visit automation: visits, purchases, the mute and its lift (D-C1). */
+export const CUSTOMER_CATEGORY = 'muteCustomer';
+/** A tenant's automation settings. */
+export const AUTOMATION_CATEGORY = 'muteAutomation';
 /** What the memory folds. */
 export const MUTE_CATEGORIES = [RULES_CATEGORY, MESSAGE_CATEGORY];
-/** What the relay publishes (each event has an integration counterpart, mute-events.translation). */
-export const RELAYED_CATEGORIES = [...MUTE_CATEGORIES, UNMUTE_CATEGORY];
+/** What the relay publishes (mute-events.translation: visits and purchases stay private). */
+export const RELAYED_CATEGORIES = [...MUTE_CATEGORIES, UNMUTE_CATEGORY, CUSTOMER_CATEGORY];
 
 export const rulesStream = (tenantId: string): string =>
   streamName(RULES_CATEGORY, tenantScopedId(tenantId, 'rules'));
@@ -20,3 +24,7 @@ export const messageStream = (tenantId: string, messageId: string): string =>
   streamName(MESSAGE_CATEGORY, tenantScopedId(tenantId, messageId));
 export const unmuteStream = (tenantId: string, unmuteId: string): string =>
   streamName(UNMUTE_CATEGORY, tenantScopedId(tenantId, unmuteId));
+export const customerStream = (tenantId: string, customerId: string): string =>
+  streamName(CUSTOMER_CATEGORY, tenantScopedId(tenantId, customerId));
+export const automationSettingsStream = (tenantId: string): string =>
+  streamName(AUTOMATION_CATEGORY, tenantScopedId(tenantId, 'store-visit'));

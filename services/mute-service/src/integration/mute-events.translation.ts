@@ -5,9 +5,11 @@ import {
   type MuteDeliveryV1,
   type MuteIntegrationEventV1,
 } from '@tagguard/contracts';
-import type { RecordedEvent } from '@tagguard/event-store';
+import { categoryOf, idAfterTenant, idOf, type RecordedEvent } from '@tagguard/event-store';
 import type { IntegrationMessage } from '@tagguard/messaging';
+import { fromStoredStoreVisit } from '../automations/domain/store-visit.decider';
 import type { MessageEvent } from '../messages/domain/message.decider';
+import { CUSTOMER_CATEGORY } from '../streams';
 import type { RulesEvent } from '../rules/domain/rules.decider';
 import type { UnmuteEvent, UnmuteReport } from '../unmute/domain/unmute.decider';
 import { positionString } from '../write/position';
@@ -32,6 +34,7 @@ export function toIntegrationMessage(recorded: RecordedEvent): IntegrationMessag
     data: e.data,
     metadata: recorded.metadata,
   });
+  if (categoryOf(recorded.streamId) === CUSTOMER_CATEGORY) return automationMessage(recorded, publish, base);
   switch (event.type) {
     case 'MuteRuleCreated':
     case 'MuteRuleUpdated':
@@ -181,4 +184,47 @@ function reportV1(r: UnmuteReport): Record<string, unknown> {
     endedAt: iso(r.endedAt),
     messages: r.messages.map((m) => ({ ...m, sentAt: iso(m.sentAt) })),
   };
+}
+
+/**
+ * The store-visit automation's public events: the mute and its lift. A visit or a purchase is a private input
+ * (it stays in the customer's stream): nothing is published for it.
+ */
+function automationMessage(
+  recorded: RecordedEvent,
+  publish: (e: MuteIntegrationEventV1, key: string) => IntegrationMessage,
+  base: { tenantId: string; revision: string; position: string },
+): IntegrationMessage | undefined {
+  const customerId = idAfterTenant(base.tenantId, idOf(recorded.streamId));
+  const e = fromStoredStoreVisit(recorded);
+  switch (e.type) {
+    case 'CustomerMutedForNoPurchase':
+      return publish(
+        {
+          type: 'mute.customer_muted_by_automation.v1',
+          data: {
+            ...base,
+            customerId,
+            muteId: e.muteId,
+            visitId: e.visitId,
+            from: iso(e.from)!,
+            until: iso(e.until)!,
+          },
+        },
+        `customer/${customerId}`,
+      );
+    case 'AutomationMuteLifted':
+      return publish(
+        {
+          type: 'mute.automation_mute_lifted.v1',
+          data: { ...base, customerId, muteId: e.muteId, at: iso(e.at)!, reason: e.reason },
+        },
+        `customer/${customerId}`,
+      );
+    case 'StoreVisitRecorded':
+    case 'PurchaseRecorded':
+      return undefined;
+    default:
+      throw new Error(`no integration event for ${recorded.type}`);
+  }
 }

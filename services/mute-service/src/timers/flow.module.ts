@@ -40,6 +40,7 @@ class FlowLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(HoldFeed) private readonly feed: HoldFeed,
     @Inject(UnmuteStore) private readonly unmutes: UnmuteStore,
+    @Inject(StoreVisitAutomation) private readonly automation: StoreVisitAutomation,
     @Inject(FLOW_RUNNER) private readonly runner: FlowRunner,
     @Inject(FLOW_POOL) private readonly pool: Pool,
   ) {}
@@ -47,6 +48,7 @@ class FlowLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   async onApplicationBootstrap(): Promise<void> {
     await this.feed.start();
     await this.unmutes.feed.start();
+    await this.automation.feed.start();
     await this.runner.start();
   }
 
@@ -54,6 +56,7 @@ class FlowLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     await this.runner.stop();
     await this.feed.stop().catch(() => undefined);
     await this.unmutes.feed.stop().catch(() => undefined);
+    await this.automation.feed.stop().catch(() => undefined);
     await this.pool.end();
   }
 }
@@ -135,9 +138,28 @@ export class MuteFlowModule {
         },
         {
           provide: StoreVisitAutomation,
-          useFactory: (pool: Pool, timers: TimerStore, outbox: Outbox) =>
-            StoreVisitAutomation.create(pool, schema, timers, outbox),
-          inject: [FLOW_POOL, TimerStore, Outbox],
+          useFactory: (
+            pool: Pool,
+            store: EventStore,
+            writer: MuteWriter,
+            timers: TimerStore,
+            registry?: ComponentRegistry,
+          ) =>
+            StoreVisitAutomation.create(
+              pool,
+              schema,
+              store,
+              writer,
+              timers,
+              registry?.register({ name: 'mute-service.automation-feed', kind: 'projection' }),
+            ),
+          inject: [
+            FLOW_POOL,
+            MUTE_EVENT_STORE,
+            MuteWriter,
+            TimerStore,
+            { token: COMPONENT_REGISTRY, optional: true },
+          ],
         },
         {
           provide: HoldFeed,
