@@ -11,13 +11,13 @@ import {
 } from '@tagguard/mute-engine';
 import { PostgresEventStore, type EventStore } from '@tagguard/event-store';
 import { testInfra } from '@tagguard/testing';
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { recordedOf } from '../decisions/message-decisions';
 import { toIntegrationMessage } from '../integration/mute-events.translation';
 import { messageDecider } from '../messages/domain/message.decider';
 import { MESSAGE_CATEGORY, UNMUTE_CATEGORY, messageStream } from '../streams';
 import { table } from '../timers/sql';
-import { TimerStore } from '../timers/timer-store';
+import { TimerStore, type DueTimer } from '../timers/timer-store';
 import { MuteWriter } from '../write/mute-writer';
 import { UNMUTE_END_TIMER, UNMUTE_FEED, UnmuteStore } from './unmute-store';
 
@@ -296,5 +296,63 @@ describe('temporary unmute: durable timer and operation report', () => {
     expect(
       (await rebuilt.store.readAll({ filter: { categories: [MESSAGE_CATEGORY] } })).length,
     ).toBeGreaterThan(0);
+  });
+
+  it('Given an active unmute, When five admins stop it at once, Then one end is written and all five get its report', async () => {
+    await unmutes.start({
+      tenantId: 't1',
+      unmuteId: 'u5',
+      tagId: 'suppliers',
+      tagName: '供应商',
+      actorId: 'a',
+      hours: 4,
+      now: T0,
+    });
+    await deliver(message(1, T0 + 60_000));
+    const reports = await Promise.all(
+      [1, 2, 3, 4, 5].map((i) =>
+        unmutes.stop({ tenantId: 't1', unmuteId: 'u5', actorId: `admin-${i}`, now: T0 + H + i }),
+      ),
+    );
+    for (const r of reports) expect(r).toEqual(reports[0]);
+    expect(reports[0]).toMatchObject({ messageCount: 1, reason: 'stopped' });
+    expect((await published()).map((r) => r.type)).toEqual([
+      'mute.temporary_unmute_started.v1',
+      'mute.temporary_unmute_ended.v1',
+    ]);
+  });
+
+  it('Given an unmute whose end was appended, When its timer transaction fails before COMMIT, Then the timer fires again and writes no second end', async () => {
+    await unmutes.start({
+      tenantId: 't1',
+      unmuteId: 'u6',
+      tagId: 'suppliers',
+      tagName: '供应商',
+      actorId: 'a',
+      hours: 1,
+      now: T0,
+    });
+    // The feed lags (stopped): it would otherwise cancel the timer once the end is applied.
+    for (const u of feeds.splice(0)) await u.feed.stop();
+    const crashing = {
+      [UNMUTE_END_TIMER]: async (tx: PoolClient, t: DueTimer) => {
+        await unmutes.onTimer(tx, t);
+        throw new Error('killed before COMMIT');
+      },
+    };
+    expect(await timers.fireDue(T0 + H, crashing)).toEqual({ fired: 0, failed: 1 });
+    expect((await timers.get(`${UNMUTE_END_TIMER}:t1/u6`))!.state).toBe('pending');
+    // Past the retry's backoff: the timer fires again and commits; the decider answers the second end with nothing.
+    expect(await timers.fireDue(T0 + 2 * H, { [UNMUTE_END_TIMER]: unmutes.onTimer })).toEqual({
+      fired: 1,
+      failed: 0,
+    });
+    const later = await instance(pool);
+    await later.unmutes.feed.catchUp();
+    expect(await later.unmutes.report('t1', 'u6')).toMatchObject({ endedBy: 'system', reason: 'expired' });
+    expect((await published()).map((r) => r.type)).toEqual([
+      'mute.temporary_unmute_started.v1',
+      'mute.temporary_unmute_ended.v1',
+    ]);
   });
 });
