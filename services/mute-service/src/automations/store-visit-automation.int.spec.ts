@@ -68,30 +68,40 @@ describe('store-visit automation on PostgreSQL: 48 h wait and mute are durable t
   });
   afterAll(() => pool.end());
 
+  // Each fact, then the read model caught up (a loaded database can hold the feed back past the command's wait).
+  const settled = async <T>(p: Promise<T>): Promise<T> => {
+    const out = await p;
+    await automation.feed.catchUp(30_000);
+    return out;
+  };
   const visit = (customerId: string, visitId: string, at: number) =>
-    automation.onCommerceEvent(
-      parseMuteCommerceEventV1('commerce.store_visited.v1', {
-        tenantId: 't1',
-        customerId,
-        visitId,
-        storeId: 'store-徐汇',
-        visitedAt: new Date(at).toISOString(),
-      }),
+    settled(
+      automation.onCommerceEvent(
+        parseMuteCommerceEventV1('commerce.store_visited.v1', {
+          tenantId: 't1',
+          customerId,
+          visitId,
+          storeId: 'store-徐汇',
+          visitedAt: new Date(at).toISOString(),
+        }),
+      ),
     );
   const purchase = (customerId: string, purchaseId: string, at: number) =>
-    automation.onCommerceEvent(
-      parseMuteCommerceEventV1('commerce.purchase_completed.v1', {
-        tenantId: 't1',
-        customerId,
-        purchaseId,
-        storeId: 'store-徐汇',
-        purchasedAt: new Date(at).toISOString(),
-      }),
+    settled(
+      automation.onCommerceEvent(
+        parseMuteCommerceEventV1('commerce.purchase_completed.v1', {
+          tenantId: 't1',
+          customerId,
+          purchaseId,
+          storeId: 'store-徐汇',
+          purchasedAt: new Date(at).toISOString(),
+        }),
+      ),
     );
   /** Fires due timers; their events reach the read model before the test looks. */
   const fire = async (now: number) => {
     const fired = await timers.fireDue(now, automation.timerHandlers);
-    await automation.feed.catchUp();
+    await automation.feed.catchUp(30_000);
     return fired;
   };
 
@@ -236,7 +246,7 @@ describe('store-visit automation on PostgreSQL: 48 h wait and mute are durable t
       AUTOMATION_FEED,
     ]);
     const rebuilt = await instance();
-    await rebuilt.automation.feed.catchUp();
+    await rebuilt.automation.feed.catchUp(30_000);
     expect(await answers(rebuilt.automation)).toEqual(before);
     expect(await rebuilt.automation.settings(pool, 't1')).toMatchObject({ enabled: true, waitMs: 48 * H });
   });

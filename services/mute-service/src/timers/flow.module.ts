@@ -46,9 +46,7 @@ class FlowLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.feed.start();
-    await this.unmutes.feed.start();
-    await this.automation.feed.start();
+    await Promise.all([this.feed.start(), this.unmutes.feed.start(), this.automation.feed.start()]);
     await this.runner.start();
   }
 

@@ -93,6 +93,8 @@ describe('temporary unmute: durable timer and operation report', () => {
 
   /** The decision path as mute-service runs it: the unmutes in force go in; the decision is recorded (MessageDecided). */
   async function deliver(m: MuteMessage, u = unmutes, w = writer) {
+    // The unmutes in force as the feed has them (a loaded database can hold the feed back a while).
+    await u.feed.catchUp(30_000);
     const d = decide({
       message: m,
       rules,
@@ -130,6 +132,8 @@ describe('temporary unmute: durable timer and operation report', () => {
     const pool2 = new Pool({ connectionString: url });
     try {
       const { timers: timers2, unmutes: unmutes2 } = await instance(pool2);
+      // As the flow runner does before it fires timers.
+      await unmutes2.feed.catchUp(30_000);
       expect(await timers2.fireDue(T0 + 4 * H - 1, { [UNMUTE_END_TIMER]: unmutes2.onTimer })).toEqual({
         fired: 0,
         failed: 0,
@@ -143,7 +147,7 @@ describe('temporary unmute: durable timer and operation report', () => {
         failed: 0,
       });
       // The end is an event; its report row follows from the feed.
-      await unmutes2.feed.catchUp();
+      await unmutes2.feed.catchUp(30_000);
       const report = await unmutes2.report('t1', 'u1');
       expect(report).toMatchObject({
         unmutedBy: 'admin-1',
@@ -161,7 +165,7 @@ describe('temporary unmute: durable timer and operation report', () => {
     } finally {
       await pool2.end();
     }
-    await unmutes.feed.catchUp();
+    await unmutes.feed.catchUp(30_000);
     expect(await unmutes.inForce('t1')).toEqual([]);
     expect(await deliver(message(4, T0 + 5 * H))).toBe('SILENT');
     const rows = await published();
@@ -267,7 +271,7 @@ describe('temporary unmute: durable timer and operation report', () => {
       now: T0 + 2 * H,
     });
     await deliver(message(3, T0 + 2 * H + 1));
-    await unmutes.feed.catchUp();
+    await unmutes.feed.catchUp(30_000);
     const answers = async (u: UnmuteStore) => ({
       list: await u.list('t1'),
       u1: await u.get('t1', 'u1'),
@@ -290,7 +294,7 @@ describe('temporary unmute: durable timer and operation report', () => {
     await pool.query(`DELETE FROM ${table(schema, 'mute_flow_checkpoints')} WHERE name = $1`, [UNMUTE_FEED]);
 
     const rebuilt = await instance(pool);
-    await rebuilt.unmutes.feed.catchUp();
+    await rebuilt.unmutes.feed.catchUp(30_000);
     expect(await answers(rebuilt.unmutes)).toEqual(before);
     // The rebuild read the decisions too (the report lines), not only the unmute streams.
     expect(
@@ -348,7 +352,7 @@ describe('temporary unmute: durable timer and operation report', () => {
       failed: 0,
     });
     const later = await instance(pool);
-    await later.unmutes.feed.catchUp();
+    await later.unmutes.feed.catchUp(30_000);
     expect(await later.unmutes.report('t1', 'u6')).toMatchObject({ endedBy: 'system', reason: 'expired' });
     expect((await published()).map((r) => r.type)).toEqual([
       'mute.temporary_unmute_started.v1',

@@ -21,8 +21,8 @@ import { FlowError } from './domain/unmute.errors';
 
 export const UNMUTE_END_TIMER = 'unmute.end';
 export const UNMUTE_FEED = 'unmute-feed';
-/** A timer's handler waits less for the feed: it holds its timer's row lock meanwhile. */
-const TIMER_CATCH_UP_MS = 2_000;
+/** How long a stop waits for the decisions before it to reach the report's lines, then UNAVAILABLE. */
+export const STOP_CATCH_UP_MS = 15_000;
 
 export type UnmuteView = {
   unmuteId: string;
@@ -156,8 +156,14 @@ export class UnmuteStore {
 
   /** Ends it now (the admin's "stop"); the report is made as when it expires. */
   async stop(c: { tenantId: string; unmuteId: string; actorId: string; now: number }): Promise<UnmuteReport> {
-    // The decisions made before the stop are in the report: the feed has applied them first.
-    await this.feed.catchUp();
+    // The decisions made before the stop are in the report: the feed has applied them first. A report
+    // missing some is never written: the caller retries.
+    if (!(await this.feed.catchUp(STOP_CATCH_UP_MS)))
+      throw new FlowError(
+        'MUTE.UNAVAILABLE',
+        'the unmute report is catching up with the decisions; retry',
+        'unmuteId',
+      );
     const passed = await this.passed(this.pool, c.tenantId, c.unmuteId);
     const outcome = await this.write(
       c.tenantId,
@@ -171,11 +177,13 @@ export class UnmuteStore {
 
   /**
    * The durable timer's handler. The end is appended to the event store (not this transaction): a crash
-   * after the append fires the timer again, and the decider answers the second end with nothing.
+   * after the append fires the timer again, and the decider answers the second end with nothing. It does not
+   * wait for the feed: the timer's transaction holds a transaction id, and the store's gap-safe reads hold
+   * back every event committed after it until it ends. The flow runner lets the feed catch up before it
+   * fires timers instead.
    */
   readonly onTimer = async (_tx: PoolClient, timer: DueTimer): Promise<void> => {
     const unmuteId = String(timer.payload.unmuteId);
-    await this.feed.catchUp(TIMER_CATCH_UP_MS);
     await this.write(
       timer.tenantId,
       unmuteId,
