@@ -13,6 +13,8 @@ export const UNMUTE_CATEGORY = 'muteUnmute';
 export const CUSTOMER_CATEGORY = 'muteCustomer';
 /** A tenant's automation settings. */
 export const AUTOMATION_CATEGORY = 'muteAutomation';
+/** A recipient's released digests (D-C1); read by the hold feed only. */
+export const DIGEST_CATEGORY = 'muteDigest';
 /** What the memory folds. */
 export const MUTE_CATEGORIES = [RULES_CATEGORY, MESSAGE_CATEGORY];
 /** What the relay publishes (mute-events.translation: visits and purchases stay private). */
@@ -28,3 +30,5 @@ export const customerStream = (tenantId: string, customerId: string): string =>
   streamName(CUSTOMER_CATEGORY, tenantScopedId(tenantId, customerId));
 export const automationSettingsStream = (tenantId: string): string =>
   streamName(AUTOMATION_CATEGORY, tenantScopedId(tenantId, 'store-visit'));
+export const digestStream = (tenantId: string, recipientId: string): string =>
+  streamName(DIGEST_CATEGORY, tenantScopedId(tenantId, recipientId));

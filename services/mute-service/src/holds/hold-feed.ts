@@ -2,14 +2,16 @@ import type { EventStore, GlobalPosition, Subscription } from '@tagguard/event-s
 import type { ComponentHandle } from '@tagguard/telemetry';
 import type { Pool } from 'pg';
 import type { RecordedDecision } from '../messages/domain/message.decider';
-import { MESSAGE_CATEGORY } from '../streams';
+import { DIGEST_CATEGORY, MESSAGE_CATEGORY } from '../streams';
+import type { DigestReleasedData } from './domain/digest-stream.decider';
 import { createTables, inTransaction, table } from '../timers/sql';
 import type { HoldStore } from './hold-store';
 
 /**
- * Feeds the hold store from the recorded decisions (MessageDecided in mute-service's event store),
- * checkpointed in the transaction of its writes: a HOLD becomes a held row (the unmute reports' lines are the
- * unmute feed's, UnmuteStore). Fed from the store, not from the decision call, so a crash between
+ * Feeds the hold store from mute-service's event store, checkpointed in the transaction of its writes:
+ * a HOLD (MessageDecided) becomes a held row, its release (HeldMessageReleased) marks it released, a digest
+ * (DigestReleased, muteDigest-*) becomes a digest row, so both tables are projections (D-C1). The unmute
+ * reports' lines are the unmute feed's (UnmuteStore). Fed from the store, not from the decision call, so a crash between
  * the decision's append and its hold cannot lose the hold. Writes are idempotent: instances may all run it.
  */
 export class HoldFeed {
@@ -51,11 +53,23 @@ export class HoldFeed {
     await new Promise<void>((resolve, reject) => {
       this.subscription = this.store.subscribe({
         ...(after ? { after } : {}),
-        filter: { categories: [MESSAGE_CATEGORY], eventTypes: ['MessageDecided'] },
+        filter: {
+          categories: [MESSAGE_CATEGORY, DIGEST_CATEGORY],
+          eventTypes: ['MessageDecided', 'HeldMessageReleased', 'DigestReleased'],
+        },
         batchSize: 500,
         onEvents: async (events) => {
           await inTransaction(this.pool, async (tx) => {
             for (const e of events) {
+              if (e.type === 'DigestReleased') {
+                await this.holds.recordDigest(tx, e.data as DigestReleasedData);
+                continue;
+              }
+              if (e.type === 'HeldMessageReleased') {
+                const r = e.data as { messageId: string; releaseId: string };
+                await this.holds.markReleased(tx, e.metadata.tenantId, r.messageId, r.releaseId);
+                continue;
+              }
               const d = e.data as RecordedDecision;
               const m = d.message;
               if (d.outcome === 'HOLD' && d.releaseAt !== null)

@@ -106,7 +106,7 @@ export class MuteFlowModule {
         {
           provide: HoldStore,
           useFactory: (pool: Pool, writer: MuteWriter) =>
-            HoldStore.create(pool, schema, new EventStoreDigestSink(writer)),
+            HoldStore.create(pool, schema, new EventStoreDigestSink(writer), writer),
           inject: [FLOW_POOL, MuteWriter],
         },
         {
