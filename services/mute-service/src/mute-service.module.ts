@@ -45,7 +45,7 @@ import { MUTE_EDGE, type EdgeDeps } from './edge';
 import { toIntegrationMessage } from './integration/mute-events.translation';
 import { MUTE_MEMORY, MuteMemory } from './memory/mute-memory';
 import { RuleGrpcController } from './rules/rule.grpc.controller';
-import { MUTE_CATEGORIES } from './streams';
+import { RELAYED_CATEGORIES } from './streams';
 import { MuteWriter } from './write/mute-writer';
 
 export const MUTE_EVENT_STORE = Symbol('MUTE_EVENT_STORE');
@@ -189,11 +189,15 @@ export class MuteServiceModule {
             // do): subscribed to a missing topic, kafkajs saw its partitions only at the next metadata
             // refresh (minutes), so a fresh broker's first tag events reached the copies late.
             if (events)
-              await events.ensureTopics([MUTE_MESSAGES_TOPIC_V1, TAG_EVENTS_TOPIC_V1, DIRECTORY_EVENTS_TOPIC_V1]);
+              await events.ensureTopics([
+                MUTE_MESSAGES_TOPIC_V1,
+                TAG_EVENTS_TOPIC_V1,
+                DIRECTORY_EVENTS_TOPIC_V1,
+              ]);
             return runtime.relay({
               name: MUTE_RELAY_NAME,
               store,
-              categories: [...MUTE_CATEGORIES, ACCESS_DENIAL_CATEGORY],
+              categories: [...RELAYED_CATEGORIES, ACCESS_DENIAL_CATEGORY],
               translate: withAccessDenials(MUTE_ACCESS_DENIED_TOPIC_V1, toIntegrationMessage),
               events,
               topics: [MUTE_EVENTS_TOPIC_V1, MUTE_DELIVERIES_TOPIC_V1, MUTE_ACCESS_DENIED_TOPIC_V1],

@@ -9,27 +9,57 @@ import {
   MemoryThrottleCounts,
   type MuteRule,
 } from '@tagguard/mute-engine';
+import { PostgresEventStore, type EventStore } from '@tagguard/event-store';
 import { testInfra } from '@tagguard/testing';
 import { Pool } from 'pg';
-import { Outbox } from '../timers/outbox';
+import { toIntegrationMessage } from '../integration/mute-events.translation';
+import { CUSTOMER_CATEGORY } from '../streams';
+import { table } from '../timers/sql';
 import { TimerStore } from '../timers/timer-store';
+import { MuteWriter } from '../write/mute-writer';
 import { storeVisitRule, withAutomationTags, STORE_VISIT_RULE_ID } from './automation-overlay';
-import { AUTOMATION_MUTE_END_TIMER, StoreVisitAutomation, VISIT_CHECK_TIMER } from './store-visit-automation';
+import {
+  AUTOMATION_FEED,
+  AUTOMATION_MUTE_END_TIMER,
+  StoreVisitAutomation,
+  VISIT_CHECK_TIMER,
+} from './store-visit-automation';
 
 describe('store-visit automation on PostgreSQL: 48 h wait and mute are durable timers', () => {
   const pool = new Pool({ connectionString: testInfra().postgresUrl });
   const H = 3_600_000;
   const T0 = Date.parse('2027-03-10T02:00:00Z');
   let schema: string;
-  let outbox: Outbox;
+  let store: EventStore;
   let timers: TimerStore;
   let automation: StoreVisitAutomation;
+  const stores: EventStore[] = [];
+  const running: StoreVisitAutomation[] = [];
+
+  /** An instance: its event store connection, writer, timers and automation, its feed caught up. */
+  const instance = async () => {
+    const s = await PostgresEventStore.connect({
+      connectionString: testInfra().postgresUrl,
+      schema,
+      listen: true,
+      poolSize: 4,
+    });
+    stores.push(s);
+    const t = await TimerStore.create(pool, schema);
+    const a = await StoreVisitAutomation.create(pool, schema, s, new MuteWriter(s), t);
+    await a.feed.start();
+    running.push(a);
+    return { store: s, timers: t, automation: a };
+  };
+
+  afterEach(async () => {
+    for (const a of running.splice(0)) await a.feed.stop();
+    for (const s of stores.splice(0)) await s.close();
+  });
 
   beforeEach(async () => {
     schema = `mute_auto_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
-    outbox = await Outbox.create(pool, schema);
-    timers = await TimerStore.create(pool, schema);
-    automation = await StoreVisitAutomation.create(pool, schema, timers, outbox);
+    ({ store, timers, automation } = await instance());
     await automation.configure(
       't1',
       { enabled: true, waitHours: 48, muteHours: 168, effect: 'silent' },
@@ -38,27 +68,42 @@ describe('store-visit automation on PostgreSQL: 48 h wait and mute are durable t
   });
   afterAll(() => pool.end());
 
+  // Each fact, then the read model caught up (a loaded database can hold the feed back past the command's wait).
+  const settled = async <T>(p: Promise<T>): Promise<T> => {
+    const out = await p;
+    await automation.feed.catchUp(30_000);
+    return out;
+  };
   const visit = (customerId: string, visitId: string, at: number) =>
-    automation.onCommerceEvent(
-      parseMuteCommerceEventV1('commerce.store_visited.v1', {
-        tenantId: 't1',
-        customerId,
-        visitId,
-        storeId: 'store-徐汇',
-        visitedAt: new Date(at).toISOString(),
-      }),
+    settled(
+      automation.onCommerceEvent(
+        parseMuteCommerceEventV1('commerce.store_visited.v1', {
+          tenantId: 't1',
+          customerId,
+          visitId,
+          storeId: 'store-徐汇',
+          visitedAt: new Date(at).toISOString(),
+        }),
+      ),
     );
   const purchase = (customerId: string, purchaseId: string, at: number) =>
-    automation.onCommerceEvent(
-      parseMuteCommerceEventV1('commerce.purchase_completed.v1', {
-        tenantId: 't1',
-        customerId,
-        purchaseId,
-        storeId: 'store-徐汇',
-        purchasedAt: new Date(at).toISOString(),
-      }),
+    settled(
+      automation.onCommerceEvent(
+        parseMuteCommerceEventV1('commerce.purchase_completed.v1', {
+          tenantId: 't1',
+          customerId,
+          purchaseId,
+          storeId: 'store-徐汇',
+          purchasedAt: new Date(at).toISOString(),
+        }),
+      ),
     );
-  const fire = (now: number) => timers.fireDue(now, automation.timerHandlers);
+  /** Fires due timers; their events reach the read model before the test looks. */
+  const fire = async (now: number) => {
+    const fired = await timers.fireDue(now, automation.timerHandlers);
+    await automation.feed.catchUp(30_000);
+    return fired;
+  };
 
   /** The decision path: the tenant's automation rule and the muted customers' automation tag. */
   async function outcomeFor(customerId: string, at: number, extra: { greens?: boolean } = {}) {
@@ -112,10 +157,13 @@ describe('store-visit automation on PostgreSQL: 48 h wait and mute are durable t
       }),
     ]);
     expect((await timers.get(`${AUTOMATION_MUTE_END_TIMER}:t1/visit:v1`))!.state).toBe('cancelled');
-    const { rows } = await pool.query<{ type: string }>(`SELECT type FROM ${outbox.table} ORDER BY seq`);
-    expect(rows.map((r) => r.type)).toEqual([
-      'mute.customer_muted_by_automation.v1',
-      'mute.automation_mute_lifted.v1',
+    // What the relay publishes of the customer's stream: the mute and its lift, not the visit or the purchase.
+    const published = (await store.readAll({ filter: { categories: [CUSTOMER_CATEGORY] } }))
+      .map((e) => toIntegrationMessage(e))
+      .filter((m) => m !== undefined);
+    expect(published.map((m) => [m.type, m.key])).toEqual([
+      ['mute.customer_muted_by_automation.v1', 't1/customer/wm-1'],
+      ['mute.automation_mute_lifted.v1', 't1/customer/wm-1'],
     ]);
   });
 
@@ -161,5 +209,45 @@ describe('store-visit automation on PostgreSQL: 48 h wait and mute are durable t
     await expect(
       automation.configure('t1', { enabled: true, waitHours: 0, muteHours: 1, effect: 'silent' }, 'a'),
     ).rejects.toMatchObject({ field: 'waitHours' });
+  });
+
+  it('Given mutes lifted, replaced and in force, When the read-model tables and the checkpoint are dropped and the feed restarts, Then the same answers come back and no timer is re-armed', async () => {
+    await visit('wm-1', 'v1', T0);
+    await visit('wm-2', 'v2', T0);
+    await visit('wm-3', 'v3', T0);
+    await fire(T0 + 48 * H);
+    await purchase('wm-1', 'p1', T0 + 50 * H);
+    // wm-2 visits again without buying: the later, longer mute replaces the first.
+    await visit('wm-2', 'v2b', T0 + 60 * H);
+    await fire(T0 + 108 * H);
+    const answers = async (a: StoreVisitAutomation) => ({
+      mutes: await a.listMutes('t1'),
+      muted: [...(await a.mutedCustomers('t1', T0 + 110 * H))].sort(),
+      snapshot: await a.snapshot(),
+      timers: (
+        await pool.query<{ timer_id: string; state: string }>(
+          `SELECT timer_id, state FROM ${timers.table} ORDER BY timer_id`,
+        )
+      ).rows,
+    });
+    const before = await answers(automation);
+    expect(before.mutes.map((m) => [m.customerId, m.muteId, m.liftedReason])).toEqual([
+      ['wm-1', 'visit:v1', 'purchase'],
+      ['wm-2', 'visit:v2', 'replaced'],
+      ['wm-3', 'visit:v3', null],
+      ['wm-2', 'visit:v2b', null],
+    ]);
+    expect(before.muted).toEqual(['wm-2', 'wm-3']);
+
+    for (const a of running.splice(0)) await a.feed.stop();
+    const t = StoreVisitAutomation.tables(schema);
+    await pool.query(`DROP TABLE ${t.settings}, ${t.mutes}`);
+    await pool.query(`DELETE FROM ${table(schema, 'mute_flow_checkpoints')} WHERE name = $1`, [
+      AUTOMATION_FEED,
+    ]);
+    const rebuilt = await instance();
+    await rebuilt.automation.feed.catchUp(30_000);
+    expect(await answers(rebuilt.automation)).toEqual(before);
+    expect(await rebuilt.automation.settings(pool, 't1')).toMatchObject({ enabled: true, waitMs: 48 * H });
   });
 });

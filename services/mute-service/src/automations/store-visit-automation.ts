@@ -1,24 +1,26 @@
-import { randomUUID } from 'node:crypto';
 import type { MuteCommerceEventV1 } from '@tagguard/contracts';
+import { idAfterTenant, idOf, type EventStore, type RecordedEvent } from '@tagguard/event-store';
+import type { ComponentHandle } from '@tagguard/telemetry';
 import type { Pool, PoolClient } from 'pg';
-import { MUTE_EVENTS_TOPIC_V1 as MUTE_FLOW_EVENTS_TOPIC } from '@tagguard/contracts';
-import type { Outbox } from '../timers/outbox';
-import { createTables, inTransaction, table, type Sql } from '../timers/sql';
+import { ReadModelFeed } from '../projections/read-model-feed';
+import { AUTOMATION_CATEGORY, CUSTOMER_CATEGORY, automationSettingsStream, customerStream } from '../streams';
+import { createTables, table, type Sql } from '../timers/sql';
 import type { DueTimer, TimerStore } from '../timers/timer-store';
-import { invalid } from '../unmute/domain/unmute.errors';
+import type { MuteWriter } from '../write/mute-writer';
 import { DEFAULT_AUTOMATION, type AutomationSettings } from './automation-overlay';
 import {
-  decideStoreVisit,
-  evolveStoreVisit,
-  initialStoreVisitState,
+  automationSettingsDecider,
+  customerStreamDecider,
+  fromStoredStoreVisit,
+  type AutomationSettingsEvent,
   type StoreVisitCommand,
   type StoreVisitEvent,
-  type StoreVisitState,
 } from './domain/store-visit.decider';
 
 export const VISIT_CHECK_TIMER = 'automation.visit-check';
 export const AUTOMATION_MUTE_END_TIMER = 'automation.mute-end';
-const KEEP_PURCHASE_IDS = 200;
+export const AUTOMATION_FEED = 'automation-feed';
+const ACTOR = 'mute-service.automation';
 
 export type AutomationMuteView = {
   customerId: string;
@@ -29,177 +31,209 @@ export type AutomationMuteView = {
   liftedReason: string | null;
 };
 
-type Stored = {
-  visits: [string, { at: number; checkAt: number }][];
-  purchases: string[];
-  lastPurchaseAt: number | null;
-  mute: StoreVisitState['mute'];
-};
-
-const toState = (s: Stored): StoreVisitState => ({
-  visits: new Map(s.visits),
-  purchases: new Set(s.purchases),
-  lastPurchaseAt: s.lastPurchaseAt,
-  mute: s.mute,
-});
-const fromState = (s: StoreVisitState): Stored => ({
-  visits: [...s.visits],
-  purchases: [...s.purchases].slice(-KEEP_PURCHASE_IDS),
-  lastPurchaseAt: s.lastPurchaseAt,
-  mute: s.mute,
-});
+const muteEndTimer = (tenantId: string, muteId: string) =>
+  `${AUTOMATION_MUTE_END_TIMER}:${tenantId}/${muteId}`;
 
 /**
- * The store-visit automation (issue 13 item 6, D101): per (tenant, customer) a state row changed only through
- * the decider, under the row's lock; the 48 h wait and the mute's end are durable timers; the mute itself is a
- * read-model row the decision path turns into the automation's tag (automation-overlay.ts). Visits and
- * purchases arrive over Kafka (MUTE_COMMERCE_EVENTS_TOPIC_V1) or gRPC; both end here.
+ * The store-visit automation (issue 13 item 6, D101, D-C1). Its state is events through MuteWriter: per
+ * (tenant, customer) a stream (muteCustomer-<tenant>.<customerId>: StoreVisitRecorded, PurchaseRecorded,
+ * CustomerMutedForNoPurchase, AutomationMuteLifted), per tenant its settings (muteAutomation-<tenant>.store-visit).
+ * The tables are read models fed from the event store (the automation feed): the settings and the mutes, which
+ * the decision path turns into the automation's tag (automation-overlay.ts). The feed also keeps the 48 h wait
+ * and the mute's end durable timers; the relay publishes the mute and its lift. Visits and purchases arrive
+ * over Kafka (MUTE_COMMERCE_EVENTS_TOPIC_V1) or gRPC; both end here.
  */
 export class StoreVisitAutomation {
+  readonly feed: ReadModelFeed;
+
   private constructor(
     readonly pool: Pool,
     private readonly settingsTable: string,
-    private readonly states: string,
     private readonly mutes: string,
     private readonly timers: TimerStore,
-    private readonly outbox: Outbox,
-  ) {}
+    private readonly writer: MuteWriter,
+    schema: string,
+    store: EventStore,
+    component?: ComponentHandle,
+  ) {
+    this.feed = new ReadModelFeed(pool, schema, store, {
+      name: AUTOMATION_FEED,
+      filter: { categories: [CUSTOMER_CATEGORY, AUTOMATION_CATEGORY] },
+      apply: (tx, events) => this.apply(tx, events),
+      ...(component ? { component } : {}),
+    });
+  }
+
+  static tables(schema: string) {
+    return {
+      settings: table(schema, 'mute_automation_settings'),
+      mutes: table(schema, 'mute_automation_mutes'),
+    };
+  }
 
   static async create(
     pool: Pool,
     schema: string,
+    store: EventStore,
+    writer: MuteWriter,
     timers: TimerStore,
-    outbox: Outbox,
+    component?: ComponentHandle,
   ): Promise<StoreVisitAutomation> {
-    const settings = table(schema, 'mute_automation_settings');
-    const states = table(schema, 'mute_store_visit_states');
-    const mutes = table(schema, 'mute_automation_mutes');
+    const { settings, mutes } = StoreVisitAutomation.tables(schema);
     await createTables(pool, schema, 'mute-automations', [
       `CREATE TABLE IF NOT EXISTS ${settings} (
         tenant_id text PRIMARY KEY, enabled boolean NOT NULL, wait_ms bigint NOT NULL, mute_ms bigint NOT NULL,
         effect text NOT NULL, updated_by text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`,
-      `CREATE TABLE IF NOT EXISTS ${states} (
-        tenant_id text NOT NULL, customer_id text NOT NULL, state jsonb NOT NULL, PRIMARY KEY (tenant_id, customer_id))`,
       `CREATE TABLE IF NOT EXISTS ${mutes} (
         tenant_id text NOT NULL, mute_id text NOT NULL, customer_id text NOT NULL, from_at timestamptz NOT NULL,
         until_at timestamptz NOT NULL, lifted_at timestamptz, lifted_reason text, PRIMARY KEY (tenant_id, mute_id))`,
       `CREATE INDEX IF NOT EXISTS mute_automation_mutes_active ON ${mutes} (tenant_id) WHERE lifted_at IS NULL`,
     ]);
-    return new StoreVisitAutomation(pool, settings, states, mutes, timers, outbox);
+    await ReadModelFeed.createCheckpoints(pool, schema);
+    return new StoreVisitAutomation(pool, settings, mutes, timers, writer, schema, store, component);
   }
+
+  // ---- the write side ----
 
   async configure(
     tenantId: string,
     input: { enabled: boolean; waitHours: number; muteHours: number; effect: 'silent' | 'hold' },
     actorId: string,
   ): Promise<AutomationSettings> {
-    if (!Number.isInteger(input.waitHours) || input.waitHours < 1 || input.waitHours > 24 * 30)
-      throw invalid('waitHours', 'waitHours must be a whole number from 1 to 720');
-    if (!Number.isInteger(input.muteHours) || input.muteHours < 1 || input.muteHours > 24 * 365)
-      throw invalid('muteHours', 'muteHours must be a whole number from 1 to 8760');
-    if (input.effect !== 'silent' && input.effect !== 'hold')
-      throw invalid('effect', 'effect is silent or hold');
-    const s: AutomationSettings = {
-      enabled: input.enabled,
-      waitMs: input.waitHours * 3_600_000,
-      muteMs: input.muteHours * 3_600_000,
-      effect: input.effect,
-    };
-    await this.pool.query(
-      `INSERT INTO ${this.settingsTable} (tenant_id, enabled, wait_ms, mute_ms, effect, updated_by) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (tenant_id) DO UPDATE SET enabled = $2, wait_ms = $3, mute_ms = $4, effect = $5, updated_by = $6, updated_at = now()`,
-      [tenantId, s.enabled, s.waitMs, s.muteMs, s.effect, actorId],
+    const outcome = await this.writer.write(
+      { stream: automationSettingsStream(tenantId), decider: automationSettingsDecider },
+      { type: 'ConfigureStoreVisitAutomation', ...input },
+      { tenantId, actorId },
     );
-    return s;
+    // Read-your-write: the decision path's memory is refreshed from the settings table next.
+    await this.feed.waitFor(outcome.position);
+    return outcome.state.settings!;
   }
 
-  async settings(q: Sql, tenantId: string): Promise<AutomationSettings> {
-    const { rows } = await q.query<{
-      enabled: boolean;
-      wait_ms: string;
-      mute_ms: string;
-      effect: 'silent' | 'hold';
-    }>(`SELECT enabled, wait_ms, mute_ms, effect FROM ${this.settingsTable} WHERE tenant_id = $1`, [
-      tenantId,
-    ]);
-    const r = rows[0];
-    return r
-      ? { enabled: r.enabled, waitMs: Number(r.wait_ms), muteMs: Number(r.mute_ms), effect: r.effect }
-      : DEFAULT_AUTOMATION;
+  /** The tenant's settings, from its stream (the writer's cache): a visit is checked against what was set. */
+  async settings(_q: Sql, tenantId: string): Promise<AutomationSettings> {
+    const state = await this.writer.state({
+      stream: automationSettingsStream(tenantId),
+      decider: automationSettingsDecider,
+    });
+    return state.settings ?? DEFAULT_AUTOMATION;
   }
 
-  /** A fact from Kafka or gRPC, in its own transaction (or the inbox's). */
-  async onCommerceEvent(event: MuteCommerceEventV1, tx?: PoolClient): Promise<StoreVisitEvent[]> {
-    const run = async (q: PoolClient) => {
-      const d = event.data;
-      if (event.type === 'commerce.store_visited.v1') {
-        const settings = await this.settings(q, d.tenantId);
-        // A disabled automation records nothing: no timer waits for a purchase.
-        if (!settings.enabled) return [];
-        return this.handle(q, d.tenantId, d.customerId, {
-          type: 'RecordStoreVisit',
-          visitId: event.data.visitId,
-          storeId: event.data.storeId,
-          at: Date.parse(event.data.visitedAt),
-          policy: settings,
-        });
-      }
-      return this.handle(q, d.tenantId, d.customerId, {
-        type: 'RecordPurchase',
-        purchaseId: event.data.purchaseId,
-        at: Date.parse(event.data.purchasedAt),
+  /**
+   * A fact from Kafka or gRPC. Appended to the customer's stream (not the inbox's transaction): a redelivery
+   * finds the visit or purchase id in the stream's state and writes nothing.
+   */
+  async onCommerceEvent(event: MuteCommerceEventV1, _tx?: PoolClient): Promise<StoreVisitEvent[]> {
+    const d = event.data;
+    if (event.type === 'commerce.store_visited.v1') {
+      const settings = await this.settings(this.pool, d.tenantId);
+      // A disabled automation records nothing: no timer waits for a purchase.
+      if (!settings.enabled) return [];
+      return this.handle(d.tenantId, d.customerId, {
+        type: 'RecordStoreVisit',
+        visitId: event.data.visitId,
+        storeId: event.data.storeId,
+        at: Date.parse(event.data.visitedAt),
+        policy: settings,
       });
-    };
-    return tx ? run(tx) : inTransaction(this.pool, run);
+    }
+    return this.handle(d.tenantId, d.customerId, {
+      type: 'RecordPurchase',
+      purchaseId: event.data.purchaseId,
+      at: Date.parse(event.data.purchasedAt),
+    });
   }
 
   private async handle(
-    tx: PoolClient,
     tenantId: string,
     customerId: string,
     command: StoreVisitCommand,
+    wait = true,
   ): Promise<StoreVisitEvent[]> {
-    await tx.query(
-      `INSERT INTO ${this.states} (tenant_id, customer_id, state) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-      [tenantId, customerId, JSON.stringify(fromState(initialStoreVisitState))],
+    let decided: StoreVisitEvent[] = [];
+    const outcome = await this.writer.write(
+      {
+        stream: customerStream(tenantId, customerId),
+        decider: customerStreamDecider((events) => (decided = events)),
+      },
+      command,
+      { tenantId, actorId: ACTOR },
     );
-    const { rows } = await tx.query<{ state: Stored }>(
-      `SELECT state FROM ${this.states} WHERE tenant_id = $1 AND customer_id = $2 FOR UPDATE`,
-      [tenantId, customerId],
-    );
-    let state = toState(rows[0]!.state);
-    const before = state.mute;
-    const events = decideStoreVisit(command, state);
-    for (const e of events) state = evolveStoreVisit(state, e);
-    if (events.length === 0) return events;
-    await tx.query(`UPDATE ${this.states} SET state = $3 WHERE tenant_id = $1 AND customer_id = $2`, [
-      tenantId,
-      customerId,
-      JSON.stringify(fromState(state)),
-    ]);
-    for (const e of events) await this.apply(tx, tenantId, customerId, e, before);
-    return events;
+    if (!outcome.changed) return [];
+    // A purchase's lift is in the read model (and so the next refresh of the decision path) before the answer.
+    if (wait) await this.feed.waitFor(outcome.position);
+    return decided;
   }
 
-  private async apply(
-    tx: PoolClient,
-    tenantId: string,
-    customerId: string,
-    e: StoreVisitEvent,
-    before: StoreVisitState['mute'],
-  ): Promise<void> {
-    const publish = (type: string, data: object) =>
-      this.outbox.add(tx, {
-        topic: MUTE_FLOW_EVENTS_TOPIC,
-        key: `${tenantId}/customer/${customerId}`,
-        eventId: randomUUID(),
-        type,
-        data: { tenantId, revision: '0', position: '0', customerId, ...data },
-        tenantId,
-        actorId: 'mute-service.automation',
-      });
+  // Timer handlers append to the event store, not to the timer's transaction: a crash after the append fires
+  // the timer again and the decider answers it with nothing. They do not wait for the feed, which cancels
+  // timers (it would wait on this timer's row lock).
+  readonly onVisitCheck = async (_tx: PoolClient, timer: DueTimer): Promise<void> => {
+    const settings = await this.settings(this.pool, timer.tenantId);
+    if (!settings.enabled) return;
+    await this.handle(
+      timer.tenantId,
+      String(timer.payload.customerId),
+      {
+        type: 'CheckVisit',
+        visitId: String(timer.payload.visitId),
+        now: Math.max(timer.dueAt, Date.now()),
+        policy: settings,
+      },
+      false,
+    );
+  };
+
+  readonly onMuteEnd = async (_tx: PoolClient, timer: DueTimer): Promise<void> => {
+    await this.handle(
+      timer.tenantId,
+      String(timer.payload.customerId),
+      {
+        type: 'ExpireAutomationMute',
+        muteId: String(timer.payload.muteId),
+        now: Math.max(timer.dueAt, Date.now()),
+      },
+      false,
+    );
+  };
+
+  get timerHandlers() {
+    return { [VISIT_CHECK_TIMER]: this.onVisitCheck, [AUTOMATION_MUTE_END_TIMER]: this.onMuteEnd };
+  }
+
+  // ---- the read models: applied by the feed, in the transaction of its checkpoint; idempotent ----
+
+  private async apply(tx: PoolClient, events: RecordedEvent[]): Promise<void> {
+    for (const recorded of events) {
+      const tenantId = recorded.metadata.tenantId;
+      if (recorded.type === 'StoreVisitAutomationConfigured') {
+        const s = recorded.data as AutomationSettingsEvent['data'];
+        await tx.query(
+          `INSERT INTO ${this.settingsTable} (tenant_id, enabled, wait_ms, mute_ms, effect, updated_by, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (tenant_id) DO UPDATE SET enabled = $2, wait_ms = $3, mute_ms = $4, effect = $5,
+             updated_by = $6, updated_at = $7`,
+          [
+            tenantId,
+            s.enabled,
+            s.waitMs,
+            s.muteMs,
+            s.effect,
+            recorded.metadata.actorId,
+            recorded.metadata.occurredAt,
+          ],
+        );
+        continue;
+      }
+      const customerId = idAfterTenant(tenantId, idOf(recorded.streamId));
+      await this.applyCustomer(tx, tenantId, customerId, fromStoredStoreVisit(recorded));
+    }
+  }
+
+  private async applyCustomer(tx: PoolClient, tenantId: string, customerId: string, e: StoreVisitEvent) {
     switch (e.type) {
       case 'StoreVisitRecorded':
+        // Fired or cancelled timers are not re-armed (schedule moves pending ones only): a rebuild is safe.
         await this.timers.schedule(tx, {
           timerId: `${VISIT_CHECK_TIMER}:${tenantId}/${customerId}/${e.visitId}`,
           tenantId,
@@ -210,69 +244,40 @@ export class StoreVisitAutomation {
         return;
       case 'PurchaseRecorded':
         return;
-      case 'CustomerMutedForNoPurchase':
-        if (before) await this.lift(tx, tenantId, before.muteId, e.from, 'replaced');
+      case 'CustomerMutedForNoPurchase': {
+        // A longer mute from a later visit replaces the customer's current one.
+        const { rows } = await tx.query<{ mute_id: string }>(
+          `UPDATE ${this.mutes} SET lifted_at = to_timestamp($4 / 1000.0), lifted_reason = 'replaced'
+            WHERE tenant_id = $1 AND customer_id = $2 AND mute_id <> $3 AND lifted_at IS NULL RETURNING mute_id`,
+          [tenantId, customerId, e.muteId, e.from],
+        );
+        for (const r of rows) await this.timers.cancel(tx, muteEndTimer(tenantId, r.mute_id));
         await tx.query(
           `INSERT INTO ${this.mutes} (tenant_id, mute_id, customer_id, from_at, until_at)
            VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), to_timestamp($5 / 1000.0)) ON CONFLICT DO NOTHING`,
           [tenantId, e.muteId, customerId, e.from, e.until],
         );
         await this.timers.schedule(tx, {
-          timerId: `${AUTOMATION_MUTE_END_TIMER}:${tenantId}/${e.muteId}`,
+          timerId: muteEndTimer(tenantId, e.muteId),
           tenantId,
           kind: AUTOMATION_MUTE_END_TIMER,
           dueAt: e.until,
           payload: { customerId, muteId: e.muteId },
         });
-        await publish('mute.customer_muted_by_automation.v1', {
-          muteId: e.muteId,
-          visitId: e.visitId,
-          from: new Date(e.from).toISOString(),
-          until: new Date(e.until).toISOString(),
-        });
         return;
+      }
       case 'AutomationMuteLifted':
-        await this.lift(tx, tenantId, e.muteId, e.at, e.reason);
-        await publish('mute.automation_mute_lifted.v1', {
-          muteId: e.muteId,
-          at: new Date(e.at).toISOString(),
-          reason: e.reason,
-        });
+        await tx.query(
+          `UPDATE ${this.mutes} SET lifted_at = to_timestamp($3 / 1000.0), lifted_reason = $4
+            WHERE tenant_id = $1 AND mute_id = $2 AND lifted_at IS NULL`,
+          [tenantId, e.muteId, e.at, e.reason],
+        );
+        await this.timers.cancel(tx, muteEndTimer(tenantId, e.muteId));
         return;
     }
   }
 
-  private async lift(tx: Sql, tenantId: string, muteId: string, at: number, reason: string): Promise<void> {
-    await tx.query(
-      `UPDATE ${this.mutes} SET lifted_at = to_timestamp($3 / 1000.0), lifted_reason = $4
-        WHERE tenant_id = $1 AND mute_id = $2 AND lifted_at IS NULL`,
-      [tenantId, muteId, at, reason],
-    );
-    await this.timers.cancel(tx, `${AUTOMATION_MUTE_END_TIMER}:${tenantId}/${muteId}`);
-  }
-
-  readonly onVisitCheck = async (tx: PoolClient, timer: DueTimer): Promise<void> => {
-    const settings = await this.settings(tx, timer.tenantId);
-    if (!settings.enabled) return;
-    await this.handle(tx, timer.tenantId, String(timer.payload.customerId), {
-      type: 'CheckVisit',
-      visitId: String(timer.payload.visitId),
-      now: Math.max(timer.dueAt, Date.now()),
-      policy: settings,
-    });
-  };
-
-  readonly onMuteEnd = async (tx: PoolClient, timer: DueTimer): Promise<void> => {
-    await this.handle(tx, timer.tenantId, String(timer.payload.customerId), {
-      type: 'ExpireAutomationMute',
-      muteId: String(timer.payload.muteId),
-      now: Math.max(timer.dueAt, Date.now()),
-    });
-  };
-
-  get timerHandlers() {
-    return { [VISIT_CHECK_TIMER]: this.onVisitCheck, [AUTOMATION_MUTE_END_TIMER]: this.onMuteEnd };
-  }
+  // ---- queries ----
 
   /** The customers the automation mutes at `at` (the decision path gives them the automation's tag). */
   async mutedCustomers(tenantId: string, at: number): Promise<Set<string>> {

@@ -2,22 +2,16 @@ import type { EventStore, GlobalPosition, Subscription } from '@tagguard/event-s
 import type { ComponentHandle } from '@tagguard/telemetry';
 import type { Pool } from 'pg';
 import type { RecordedDecision } from '../messages/domain/message.decider';
-import { MESSAGE_CATEGORY } from '../streams';
+import { DIGEST_CATEGORY, MESSAGE_CATEGORY } from '../streams';
+import type { DigestReleasedData } from './domain/digest-stream.decider';
 import { createTables, inTransaction, table } from '../timers/sql';
-import type { UnmuteStore } from '../unmute/unmute-store';
 import type { HoldStore } from './hold-store';
 
-const senderText = (m: RecordedDecision['message']): string =>
-  m.sender.kind === 'partner_staff'
-    ? `partner_staff:${m.sender.corpId}/${m.sender.staffId}`
-    : m.sender.kind === 'external_customer'
-      ? `external_customer:${m.sender.customerId}`
-      : `employee:${m.sender.employeeId}`;
-
 /**
- * Feeds the hold store and the unmute reports from the recorded decisions (MessageDecided in mute-service's
- * event store), checkpointed in the transaction of its writes: a HOLD becomes a held row, a decision won by a
- * temporary unmute a line of its report. Fed from the store, not from the decision call, so a crash between
+ * Feeds the hold store from mute-service's event store, checkpointed in the transaction of its writes:
+ * a HOLD (MessageDecided) becomes a held row, its release (HeldMessageReleased) marks it released, a digest
+ * (DigestReleased, muteDigest-*) becomes a digest row, so both tables are projections (D-C1). The unmute
+ * reports' lines are the unmute feed's (UnmuteStore). Fed from the store, not from the decision call, so a crash between
  * the decision's append and its hold cannot lose the hold. Writes are idempotent: instances may all run it.
  */
 export class HoldFeed {
@@ -29,7 +23,6 @@ export class HoldFeed {
     schema: string,
     private readonly store: EventStore,
     private readonly holds: HoldStore,
-    private readonly unmutes: UnmuteStore,
     private readonly component?: ComponentHandle,
   ) {
     this.checkpoints = table(schema, 'mute_flow_checkpoints');
@@ -40,14 +33,13 @@ export class HoldFeed {
     schema: string,
     store: EventStore,
     holds: HoldStore,
-    unmutes: UnmuteStore,
     component?: ComponentHandle,
   ): Promise<HoldFeed> {
     await createTables(pool, schema, 'mute-flow-checkpoints', [
       `CREATE TABLE IF NOT EXISTS ${table(schema, 'mute_flow_checkpoints')} (
         name text PRIMARY KEY, commit_pos numeric NOT NULL, prepare_pos numeric NOT NULL)`,
     ]);
-    return new HoldFeed(pool, schema, store, holds, unmutes, component);
+    return new HoldFeed(pool, schema, store, holds, component);
   }
 
   async start(): Promise<void> {
@@ -61,11 +53,23 @@ export class HoldFeed {
     await new Promise<void>((resolve, reject) => {
       this.subscription = this.store.subscribe({
         ...(after ? { after } : {}),
-        filter: { categories: [MESSAGE_CATEGORY], eventTypes: ['MessageDecided'] },
+        filter: {
+          categories: [MESSAGE_CATEGORY, DIGEST_CATEGORY],
+          eventTypes: ['MessageDecided', 'HeldMessageReleased', 'DigestReleased'],
+        },
         batchSize: 500,
         onEvents: async (events) => {
           await inTransaction(this.pool, async (tx) => {
             for (const e of events) {
+              if (e.type === 'DigestReleased') {
+                await this.holds.recordDigest(tx, e.data as DigestReleasedData);
+                continue;
+              }
+              if (e.type === 'HeldMessageReleased') {
+                const r = e.data as { messageId: string; releaseId: string };
+                await this.holds.markReleased(tx, e.metadata.tenantId, r.messageId, r.releaseId);
+                continue;
+              }
               const d = e.data as RecordedDecision;
               const m = d.message;
               if (d.outcome === 'HOLD' && d.releaseAt !== null)
@@ -79,23 +83,6 @@ export class HoldFeed {
                   reason: d.winner.why,
                   throttleKeys: d.throttles.map((t) => t.key),
                 });
-              if (d.unmuteId) {
-                const otherwise = d.reasons.find((r) => !r.won && r.source === 'rule');
-                await this.unmutes.recordPass(tx, m.tenantId, d.unmuteId, {
-                  messageId: m.messageId,
-                  recipientId: m.recipientId,
-                  sender: senderText(m),
-                  senderCorpId: m.senderCorpId,
-                  sentAt: m.sentAt,
-                  otherwise: otherwise
-                    ? otherwise.effect === 'silent'
-                      ? 'SILENT'
-                      : otherwise.effect === 'hold'
-                        ? 'HOLD'
-                        : 'NOTIFY'
-                    : null,
-                });
-              }
             }
             const last = events[events.length - 1]!.position;
             await tx.query(

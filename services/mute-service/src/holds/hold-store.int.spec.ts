@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { PostgresEventStore, type EventStore } from '@tagguard/event-store';
 import { testInfra } from '@tagguard/testing';
 import { Pool } from 'pg';
 import { Outbox } from '../timers/outbox';
+import { MuteWriter } from '../write/mute-writer';
 import { HoldStore, type HoldInput } from './hold-store';
 
 // The digest races public trackers report (novu#2569 duplicates under concurrent triggers, novu#12373 a batch
@@ -14,13 +16,22 @@ describe('hold store: a release is one transaction', () => {
   let schema: string;
   let outbox: Outbox;
   let store: HoldStore;
+  let events: EventStore;
   const tenantId = 't1';
 
   beforeEach(async () => {
     schema = `mute_holds_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
     outbox = await Outbox.create(pool, schema);
-    store = await HoldStore.create(pool, schema, outbox);
+    events = await PostgresEventStore.connect({
+      connectionString: testInfra().postgresUrl,
+      schema: `${schema}_es`,
+      listen: false,
+      poolSize: 8,
+    });
+    // The digests are recorded in this event store (muteDigest-*); the outbox sink stands in for the deliveries.
+    store = await HoldStore.create(pool, schema, outbox, new MuteWriter(events));
   });
+  afterEach(() => events.close());
   afterAll(() => pool.end());
   // Warm connections: opening them one by one would serialise the "concurrent" triggers.
   beforeAll(() => Promise.all(Array.from({ length: 16 }, () => pool.query('SELECT pg_sleep(0.05)'))));

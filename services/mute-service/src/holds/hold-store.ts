@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { Outbox } from '../timers/outbox';
 import { createTables, inTransaction, table, type Sql } from '../timers/sql';
+import { digestStream } from '../streams';
+import type { MuteWriter } from '../write/mute-writer';
 import { planRelease, type HeldItem } from './domain/digest';
+import { digestStreamDecider, type DigestReleasedData } from './domain/digest-stream.decider';
 import { MUTE_DELIVERIES_TOPIC, type MessagesReleasedV1 } from './flow-topics';
 
 export type HoldInput = {
@@ -74,11 +77,14 @@ export type ReleaseOptions = {
 };
 
 /**
- * The durable hold store (D98). A held message is a row; releasing a recipient's due holds is ONE transaction:
- * the recipient's lock (a transaction-scoped advisory lock), its held rows read in hold order, the digest row,
- * the holds marked released with the digest's id, the delivery written to the outbox and the digest counted as
- * one alert per throttle key. Concurrent triggers wait for the lock and then find nothing due (no duplicate); a
- * crash or a failure before COMMIT leaves every row held (no loss); digests are numbered per recipient.
+ * The durable hold store (D98, D-C1). A held message is a row (fed from MessageDecided by the hold feed);
+ * releasing a recipient's due holds runs under the recipient's lock (a transaction-scoped advisory lock): its
+ * held rows read in hold order, the digest appended as DigestReleased to the recipient's digest stream (the
+ * fact; numbered per recipient, the stream revision guarding the number), its messages delivered, the holds
+ * marked released and the digest row written in one transaction. Concurrent triggers wait for the lock and
+ * then find nothing due (no duplicate); a crash or a failure before COMMIT leaves the holds held, and the next
+ * release finishes the recorded digest (same id, same messages) before anything else (no loss). The digests
+ * and holds tables are projections of the store: the hold feed rebuilds them.
  */
 export class HoldStore {
   private constructor(
@@ -87,9 +93,15 @@ export class HoldStore {
     readonly holds: string,
     readonly digests: string,
     private readonly sink: DigestSink,
+    private readonly writer: MuteWriter,
   ) {}
 
-  static async create(pool: Pool, schema: string, sink: DigestSink | Outbox): Promise<HoldStore> {
+  static async create(
+    pool: Pool,
+    schema: string,
+    sink: DigestSink | Outbox,
+    writer: MuteWriter,
+  ): Promise<HoldStore> {
     const holds = table(schema, 'mute_holds');
     const digests = table(schema, 'mute_digests');
     await createTables(pool, schema, 'mute-holds', [
@@ -113,6 +125,7 @@ export class HoldStore {
       holds,
       digests,
       sink instanceof Outbox ? new OutboxDigestSink(sink) : sink,
+      writer,
     );
   }
 
@@ -140,7 +153,13 @@ export class HoldStore {
     return { seq: BigInt(rows[0]!.seq), created: rows[0]!.created };
   }
 
-  /** Releases the recipient's holds due at `now` as one digest; null when none is due. */
+  /**
+   * Releases the recipient's holds due at `now` as one digest; null when none is due. Under the recipient's
+   * lock: a digest decided before but not all delivered (a crash or a failure before COMMIT) is finished first,
+   * under its id and with its messages; then the due holds are planned and the digest appended to the
+   * recipient's digest stream (at the revision read: the guard against a second digest of the same number),
+   * its messages delivered, its holds marked released, its row written — and COMMIT.
+   */
   async release(
     tenantId: string,
     recipientId: string,
@@ -151,27 +170,29 @@ export class HoldStore {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
         `${this.schema}/mute-digest/${tenantId}/${recipientId}`,
       ]);
+      const target = { stream: digestStream(tenantId, recipientId), decider: digestStreamDecider };
+      const state = await this.writer.state(target);
+      let finished: Digest | undefined;
+      if (state.last && (await this.stillHeld(tx, state.last))) finished = await this.finish(tx, state.last);
       if (options.releaseKey) {
-        const earlier = await this.byKey(tx, tenantId, recipientId, options.releaseKey);
-        if (earlier) return earlier;
+        const earlier = state.byKey.get(options.releaseKey);
+        if (earlier) {
+          await options.beforeCommit?.(tx);
+          return toDigestOf(earlier);
+        }
       }
       const { rows } = await tx.query<{
         seq: string;
         message_id: string;
         release_ms: string;
         throttle_keys: string[];
-        sent_ms: string;
-        message: Record<string, unknown>;
-        reason: string;
       }>(
-        `SELECT seq, message_id, (extract(epoch FROM release_at) * 1000)::bigint AS release_ms, throttle_keys,
-                (extract(epoch FROM sent_at) * 1000)::bigint AS sent_ms, message, reason
+        `SELECT seq, message_id, (extract(epoch FROM release_at) * 1000)::bigint AS release_ms, throttle_keys
            FROM ${this.holds} WHERE tenant_id = $1 AND recipient_id = $2 AND state = 'held'
             AND release_at <= to_timestamp($3 / 1000.0)
           ORDER BY seq`,
         [tenantId, recipientId, now],
       );
-      const bySeq = new Map(rows.map((r) => [r.seq, r]));
       const plan = planRelease(
         rows.map((r): HeldItem => ({
           seq: BigInt(r.seq),
@@ -182,63 +203,111 @@ export class HoldStore {
         })),
         now,
       );
-      if (plan.release.length === 0) return null;
-      const { rows: last } = await tx.query<{ n: number }>(
-        `SELECT coalesce(max(digest_no), 0)::int AS n FROM ${this.digests} WHERE tenant_id = $1 AND recipient_id = $2`,
-        [tenantId, recipientId],
-      );
-      const digestNo = last[0]!.n + 1;
-      const digest: Digest = {
+      if (plan.release.length === 0) {
+        await options.beforeCommit?.(tx);
+        return finished ?? null;
+      }
+      const digestNo = (state.last?.digestNo ?? 0) + 1;
+      const data: DigestReleasedData = {
         digestId: digestIdOf(this.schema, tenantId, recipientId, digestNo),
         tenantId,
         recipientId,
         digestNo,
         releasedAt: now,
         trigger: options.trigger ?? 'sweep',
+        releaseKey: options.releaseKey ?? null,
         messageIds: plan.release.map((h) => h.messageId),
       };
-      await tx.query(
-        `INSERT INTO ${this.digests} (digest_id, tenant_id, recipient_id, digest_no, released_at, trigger, release_key, message_ids)
-         VALUES ($1, $2, $3, $4, to_timestamp($5 / 1000.0), $6, $7, $8)`,
-        [
-          digest.digestId,
-          tenantId,
-          recipientId,
-          digest.digestNo,
-          now,
-          digest.trigger,
-          options.releaseKey ?? null,
-          digest.messageIds,
-        ],
+      await this.writer.write(
+        target,
+        { type: 'ReleaseDigest', data },
+        { tenantId, actorId: 'mute-service.release', correlationId: data.digestId },
+        { expectedRevision: state.revision },
       );
-      const updated = await tx.query(
-        `UPDATE ${this.holds} SET state = 'released', digest_id = $1 WHERE seq = ANY($2::bigint[]) AND state = 'held'`,
-        [digest.digestId, plan.release.map((h) => String(h.seq))],
-      );
-      // The lock makes this impossible; if it ever is not, nothing commits rather than a digest with a hole.
-      if (updated.rowCount !== plan.release.length)
-        throw new Error('a held message changed under the digest lock');
-      const data: MessagesReleasedV1 = {
-        tenantId,
-        recipientId,
-        digestId: digest.digestId,
-        digestNo: digest.digestNo,
-        releasedAt: new Date(now).toISOString(),
-        messages: plan.release.map((h) => {
-          const r = bySeq.get(String(h.seq))!;
-          return {
-            messageId: h.messageId,
-            heldSeq: String(h.seq),
-            sentAt: new Date(Number(r.sent_ms)).toISOString(),
-            reason: r.reason,
-            message: r.message,
-          };
-        }),
-      };
-      await this.sink.deliver(tx, digest, data);
+      const digest = await this.finish(tx, data);
       await options.beforeCommit?.(tx);
       return digest;
     });
+  }
+
+  /** Is any message of this digest still held (it was decided, not all delivered)? */
+  private async stillHeld(tx: Sql, d: DigestReleasedData): Promise<boolean> {
+    const { rows } = await tx.query(
+      `SELECT 1 FROM ${this.holds} WHERE tenant_id = $1 AND message_id = ANY($2::text[]) AND state = 'held' LIMIT 1`,
+      [d.tenantId, d.messageIds],
+    );
+    return rows.length > 0;
+  }
+
+  /** Delivers a recorded digest (again, after a crash: the sink is idempotent per message) and marks it done. */
+  private async finish(tx: PoolClient, d: DigestReleasedData): Promise<Digest> {
+    const { rows } = await tx.query<{
+      seq: string;
+      message_id: string;
+      sent_ms: string;
+      message: Record<string, unknown>;
+      reason: string;
+    }>(
+      `SELECT seq, message_id, (extract(epoch FROM sent_at) * 1000)::bigint AS sent_ms, message, reason
+         FROM ${this.holds} WHERE tenant_id = $1 AND message_id = ANY($2::text[])`,
+      [d.tenantId, d.messageIds],
+    );
+    const byId = new Map(rows.map((r) => [r.message_id, r]));
+    // The lock makes this impossible; if it ever is not, nothing commits rather than a digest with a hole.
+    if (byId.size !== d.messageIds.length) throw new Error('a digest names a message that is not held here');
+    await this.recordDigest(tx, d);
+    await tx.query(
+      `UPDATE ${this.holds} SET state = 'released', digest_id = $1
+        WHERE tenant_id = $2 AND message_id = ANY($3::text[]) AND state = 'held'`,
+      [d.digestId, d.tenantId, d.messageIds],
+    );
+    const digest = toDigestOf(d);
+    const data: MessagesReleasedV1 = {
+      tenantId: d.tenantId,
+      recipientId: d.recipientId,
+      digestId: d.digestId,
+      digestNo: d.digestNo,
+      releasedAt: new Date(d.releasedAt).toISOString(),
+      messages: d.messageIds.map((messageId) => {
+        const r = byId.get(messageId)!;
+        return {
+          messageId,
+          heldSeq: r.seq,
+          sentAt: new Date(Number(r.sent_ms)).toISOString(),
+          reason: r.reason,
+          message: r.message,
+        };
+      }),
+    };
+    await this.sink.deliver(tx, digest, data);
+    return digest;
+  }
+
+  /** The digest's row (the release's own write, and the hold feed's from DigestReleased: idempotent). */
+  async recordDigest(q: Sql, d: DigestReleasedData): Promise<void> {
+    await q.query(
+      `INSERT INTO ${this.digests} (digest_id, tenant_id, recipient_id, digest_no, released_at, trigger, release_key, message_ids)
+       VALUES ($1, $2, $3, $4, to_timestamp($5 / 1000.0), $6, $7, $8) ON CONFLICT DO NOTHING`,
+      [
+        d.digestId,
+        d.tenantId,
+        d.recipientId,
+        d.digestNo,
+        d.releasedAt,
+        d.trigger,
+        d.releaseKey,
+        d.messageIds,
+      ],
+    );
+  }
+
+  /** A held message delivered by a release (HeldMessageReleased; the hold feed): no longer held. Idempotent. */
+  async markReleased(q: Sql, tenantId: string, messageId: string, releaseId: string): Promise<void> {
+    await q.query(
+      `UPDATE ${this.holds} SET state = 'released', digest_id = CASE WHEN $3 ~ '^[0-9a-f-]{36}$' THEN $3::uuid END
+        WHERE tenant_id = $1 AND message_id = $2 AND state = 'held'`,
+      [tenantId, messageId, releaseId],
+    );
   }
 
   /** Releases every recipient with holds due at `now` (the sweeper; several may run at once). */
@@ -254,19 +323,6 @@ export class HoldStore {
       if (d) out.push(d);
     }
     return out;
-  }
-
-  private async byKey(
-    tx: Sql,
-    tenantId: string,
-    recipientId: string,
-    key: string,
-  ): Promise<Digest | undefined> {
-    const { rows } = await tx.query<DigestRow>(
-      `SELECT ${DIGEST_COLUMNS} FROM ${this.digests} WHERE tenant_id = $1 AND recipient_id = $2 AND release_key = $3`,
-      [tenantId, recipientId, key],
-    );
-    return rows[0] && toDigest(rows[0]);
   }
 
   async listDigests(tenantId: string, recipientId: string): Promise<Digest[]> {
@@ -305,6 +361,15 @@ type DigestRow = {
 };
 const DIGEST_COLUMNS = `digest_id, tenant_id, recipient_id, digest_no,
   (extract(epoch FROM released_at) * 1000)::bigint AS released_ms, trigger, message_ids`;
+const toDigestOf = (d: DigestReleasedData): Digest => ({
+  digestId: d.digestId,
+  tenantId: d.tenantId,
+  recipientId: d.recipientId,
+  digestNo: d.digestNo,
+  releasedAt: d.releasedAt,
+  trigger: d.trigger,
+  messageIds: d.messageIds,
+});
 const toDigest = (r: DigestRow): Digest => ({
   digestId: r.digest_id,
   tenantId: r.tenant_id,

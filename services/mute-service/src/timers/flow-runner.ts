@@ -9,6 +9,8 @@ import { UNMUTE_END_TIMER, type UnmuteStore } from '../unmute/unmute-store';
 import type { Outbox } from './outbox';
 import type { TimerStore } from './timer-store';
 
+const CATCH_UP_MS = 1_000;
+
 export type FlowRunnerOptions = {
   tickMs: number;
   /** false: holds are released only by HoldService.ReleaseDue (a test knob, MUTE_RELEASE_SWEEP=off). */
@@ -68,6 +70,8 @@ export class FlowRunner {
         [UNMUTE_END_TIMER]: this.deps.unmutes.onTimer,
         ...this.deps.automation.timerHandlers,
       };
+      // An unmute ending now reports the decisions stored before this tick (its handler cannot wait, D-C1).
+      await this.deps.unmutes.feed.catchUp(CATCH_UP_MS);
       const fired = await this.deps.timers.fireDue(now, handlers);
       if (fired.failed > 0) this.log.warn(`${fired.failed} timer(s) failed; retried with backoff`);
       if (this.options.sweep) await this.deps.holds.releaseDue(now);

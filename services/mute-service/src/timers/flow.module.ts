@@ -39,18 +39,22 @@ export type FlowSeams = { unmutes: ActiveUnmutes; automation: AutomationView };
 class FlowLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(HoldFeed) private readonly feed: HoldFeed,
+    @Inject(UnmuteStore) private readonly unmutes: UnmuteStore,
+    @Inject(StoreVisitAutomation) private readonly automation: StoreVisitAutomation,
     @Inject(FLOW_RUNNER) private readonly runner: FlowRunner,
     @Inject(FLOW_POOL) private readonly pool: Pool,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.feed.start();
+    await Promise.all([this.feed.start(), this.unmutes.feed.start(), this.automation.feed.start()]);
     await this.runner.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.runner.stop();
     await this.feed.stop().catch(() => undefined);
+    await this.unmutes.feed.stop().catch(() => undefined);
+    await this.automation.feed.stop().catch(() => undefined);
     await this.pool.end();
   }
 }
@@ -102,45 +106,70 @@ export class MuteFlowModule {
         {
           provide: HoldStore,
           useFactory: (pool: Pool, writer: MuteWriter) =>
-            HoldStore.create(pool, schema, new EventStoreDigestSink(writer)),
+            HoldStore.create(pool, schema, new EventStoreDigestSink(writer), writer),
           inject: [FLOW_POOL, MuteWriter],
         },
         {
           provide: UnmuteStore,
-          useFactory: (pool: Pool, timers: TimerStore, outbox: Outbox) =>
-            UnmuteStore.create(pool, schema, timers, outbox),
-          inject: [FLOW_POOL, TimerStore, Outbox],
-        },
-        {
-          provide: StoreVisitAutomation,
-          useFactory: (pool: Pool, timers: TimerStore, outbox: Outbox) =>
-            StoreVisitAutomation.create(pool, schema, timers, outbox),
-          inject: [FLOW_POOL, TimerStore, Outbox],
-        },
-        {
-          provide: HoldFeed,
           useFactory: (
             pool: Pool,
             store: EventStore,
-            holds: HoldStore,
-            unmutes: UnmuteStore,
+            writer: MuteWriter,
+            timers: TimerStore,
             registry?: ComponentRegistry,
           ) =>
+            UnmuteStore.create(
+              pool,
+              schema,
+              store,
+              writer,
+              timers,
+              registry?.register({ name: 'mute-service.unmute-feed', kind: 'projection' }),
+            ),
+          inject: [
+            FLOW_POOL,
+            MUTE_EVENT_STORE,
+            MuteWriter,
+            TimerStore,
+            { token: COMPONENT_REGISTRY, optional: true },
+          ],
+        },
+        {
+          provide: StoreVisitAutomation,
+          useFactory: (
+            pool: Pool,
+            store: EventStore,
+            writer: MuteWriter,
+            timers: TimerStore,
+            registry?: ComponentRegistry,
+          ) =>
+            StoreVisitAutomation.create(
+              pool,
+              schema,
+              store,
+              writer,
+              timers,
+              registry?.register({ name: 'mute-service.automation-feed', kind: 'projection' }),
+            ),
+          inject: [
+            FLOW_POOL,
+            MUTE_EVENT_STORE,
+            MuteWriter,
+            TimerStore,
+            { token: COMPONENT_REGISTRY, optional: true },
+          ],
+        },
+        {
+          provide: HoldFeed,
+          useFactory: (pool: Pool, store: EventStore, holds: HoldStore, registry?: ComponentRegistry) =>
             HoldFeed.create(
               pool,
               schema,
               store,
               holds,
-              unmutes,
               registry?.register({ name: 'mute-service.hold-feed', kind: 'projection' }),
             ),
-          inject: [
-            FLOW_POOL,
-            MUTE_EVENT_STORE,
-            HoldStore,
-            UnmuteStore,
-            { token: COMPONENT_REGISTRY, optional: true },
-          ],
+          inject: [FLOW_POOL, MUTE_EVENT_STORE, HoldStore, { token: COMPONENT_REGISTRY, optional: true }],
         },
         {
           provide: FLOW_RUNNER,

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import type { EventStore, RecordedEvent } from '@tagguard/event-store';
 import type { TemporaryUnmute } from '@tagguard/mute-engine';
+import type { ComponentHandle } from '@tagguard/telemetry';
 import type { Pool, PoolClient } from 'pg';
-import { MUTE_EVENTS_TOPIC_V1 as MUTE_FLOW_EVENTS_TOPIC } from '@tagguard/contracts';
-import type { Outbox } from '../timers/outbox';
-import { createTables, inTransaction, table, type Sql } from '../timers/sql';
+import type { RecordedDecision } from '../messages/domain/message.decider';
+import { ReadModelFeed } from '../projections/read-model-feed';
+import { MESSAGE_CATEGORY, UNMUTE_CATEGORY, unmuteStream } from '../streams';
+import { createTables, table, type Sql } from '../timers/sql';
 import type { DueTimer, TimerStore } from '../timers/timer-store';
+import type { MuteWriter, WriteOutcome } from '../write/mute-writer';
 import {
-  decideUnmute,
-  evolveUnmute,
-  initialUnmuteState,
-  unmuteReport,
+  unmuteDecider,
   type PassedMessage,
   type UnmuteCommand,
   type UnmuteEvent,
@@ -19,6 +20,9 @@ import {
 import { FlowError } from './domain/unmute.errors';
 
 export const UNMUTE_END_TIMER = 'unmute.end';
+export const UNMUTE_FEED = 'unmute-feed';
+/** How long a stop waits for the decisions before it to reach the report's lines, then UNAVAILABLE. */
+export const STOP_CATCH_UP_MS = 15_000;
 
 export type UnmuteView = {
   unmuteId: string;
@@ -49,24 +53,57 @@ type Row = {
   passed: number;
 };
 
+const senderText = (m: RecordedDecision['message']): string =>
+  m.sender.kind === 'partner_staff'
+    ? `partner_staff:${m.sender.corpId}/${m.sender.staffId}`
+    : m.sender.kind === 'external_customer'
+      ? `external_customer:${m.sender.customerId}`
+      : `employee:${m.sender.employeeId}`;
+
+const timerId = (tenantId: string, unmuteId: string) => `${UNMUTE_END_TIMER}:${tenantId}/${unmuteId}`;
+
 /**
- * Temporary unmutes (issue 13 item 4, D100): the one-click "unmute this tag for N hours". Its state is a row
- * changed only through the decider; its end is a durable timer (timers/), so it ends after a restart too; the
- * end writes the operation report and publishes it (outbox → mute-service's public events topic, for the audit
- * trail) in the transaction that ends it. The decision path records each message the unmute let through.
+ * Temporary unmutes (issue 13 item 4, D100, D-C1): the one-click "unmute this tag for N hours". Its state is
+ * its stream (muteUnmute-<tenant>.<id>: TemporaryUnmuteStarted, TemporaryUnmuteEnded with the operation
+ * report), written through MuteWriter; the relay publishes both on mute-service's events topic for the audit
+ * trail. The tables here are read models of the event store (the unmute feed, ReadModelFeed): the unmutes,
+ * and the messages each one let through (from MessageDecided, whose winner was the unmute). The feed also
+ * keeps the unmute's end a durable timer (scheduled with TemporaryUnmuteStarted, cancelled with its end), so
+ * it ends after a restart too.
  */
 export class UnmuteStore {
+  readonly feed: ReadModelFeed;
+
   private constructor(
     private readonly pool: Pool,
     private readonly unmutes: string,
     private readonly passes: string,
     private readonly timers: TimerStore,
-    private readonly outbox: Outbox,
-  ) {}
+    private readonly writer: MuteWriter,
+    schema: string,
+    store: EventStore,
+    component?: ComponentHandle,
+  ) {
+    this.feed = new ReadModelFeed(pool, schema, store, {
+      name: UNMUTE_FEED,
+      filter: {
+        categories: [UNMUTE_CATEGORY, MESSAGE_CATEGORY],
+        eventTypes: ['TemporaryUnmuteStarted', 'TemporaryUnmuteEnded', 'MessageDecided'],
+      },
+      apply: (tx, events) => this.apply(tx, events),
+      ...(component ? { component } : {}),
+    });
+  }
 
-  static async create(pool: Pool, schema: string, timers: TimerStore, outbox: Outbox): Promise<UnmuteStore> {
-    const unmutes = table(schema, 'mute_unmutes');
-    const passes = table(schema, 'mute_unmute_passes');
+  static async create(
+    pool: Pool,
+    schema: string,
+    store: EventStore,
+    writer: MuteWriter,
+    timers: TimerStore,
+    component?: ComponentHandle,
+  ): Promise<UnmuteStore> {
+    const { unmutes, passes } = UnmuteStore.tables(schema);
     await createTables(pool, schema, 'mute-unmutes', [
       `CREATE TABLE IF NOT EXISTS ${unmutes} (
         tenant_id text NOT NULL, unmute_id text NOT NULL, tag_id text NOT NULL, tag_name text NOT NULL,
@@ -78,8 +115,176 @@ export class UnmuteStore {
         sender text NOT NULL, sender_corp_id text, sent_at timestamptz NOT NULL, otherwise text,
         PRIMARY KEY (tenant_id, unmute_id, message_id))`,
     ]);
-    return new UnmuteStore(pool, unmutes, passes, timers, outbox);
+    await ReadModelFeed.createCheckpoints(pool, schema);
+    return new UnmuteStore(pool, unmutes, passes, timers, writer, schema, store, component);
   }
+
+  /** The read-model tables (a rebuild truncates them and the feed's checkpoint row). */
+  static tables(schema: string) {
+    return { unmutes: table(schema, 'mute_unmutes'), passes: table(schema, 'mute_unmute_passes') };
+  }
+
+  // ---- the write side: commands through MuteWriter ----
+
+  private write(tenantId: string, unmuteId: string, command: UnmuteCommand, actorId: string) {
+    return this.writer.write({ stream: unmuteStream(tenantId, unmuteId), decider: unmuteDecider }, command, {
+      tenantId,
+      actorId,
+    });
+  }
+
+  async start(c: {
+    tenantId: string;
+    unmuteId?: string;
+    tagId: string;
+    tagName: string;
+    actorId: string;
+    hours: number;
+    now: number;
+  }): Promise<UnmuteView> {
+    const unmuteId = c.unmuteId ?? randomUUID();
+    const outcome = await this.write(
+      c.tenantId,
+      unmuteId,
+      { type: 'StartTemporaryUnmute', ...c, unmuteId },
+      c.actorId,
+    );
+    // Read-your-write: the decision path's memory of unmutes is refreshed from the read model next.
+    await this.feed.waitFor(outcome.position);
+    return UnmuteStore.viewOf(outcome.state, 0);
+  }
+
+  /** Ends it now (the admin's "stop"); the report is made as when it expires. */
+  async stop(c: { tenantId: string; unmuteId: string; actorId: string; now: number }): Promise<UnmuteReport> {
+    // The decisions made before the stop are in the report: the feed has applied them first. A report
+    // missing some is never written: the caller retries.
+    if (!(await this.feed.catchUp(STOP_CATCH_UP_MS)))
+      throw new FlowError(
+        'MUTE.UNAVAILABLE',
+        'the unmute report is catching up with the decisions; retry',
+        'unmuteId',
+      );
+    const passed = await this.passed(this.pool, c.tenantId, c.unmuteId);
+    const outcome = await this.write(
+      c.tenantId,
+      c.unmuteId,
+      { type: 'StopTemporaryUnmute', actorId: c.actorId, now: c.now, passed },
+      c.actorId,
+    );
+    await this.feed.waitFor(outcome.position);
+    return UnmuteStore.reportOf(outcome, c.unmuteId);
+  }
+
+  /**
+   * The durable timer's handler. The end is appended to the event store (not this transaction): a crash
+   * after the append fires the timer again, and the decider answers the second end with nothing. It does not
+   * wait for the feed: the timer's transaction holds a transaction id, and the store's gap-safe reads hold
+   * back every event committed after it until it ends. The flow runner lets the feed catch up before it
+   * fires timers instead.
+   */
+  readonly onTimer = async (_tx: PoolClient, timer: DueTimer): Promise<void> => {
+    const unmuteId = String(timer.payload.unmuteId);
+    await this.write(
+      timer.tenantId,
+      unmuteId,
+      {
+        type: 'ExpireTemporaryUnmute',
+        now: Math.max(timer.dueAt, Date.now()),
+        passed: await this.passed(this.pool, timer.tenantId, unmuteId),
+      },
+      'system',
+    );
+  };
+
+  private static reportOf(outcome: WriteOutcome<UnmuteState>, unmuteId: string): UnmuteReport {
+    const s = outcome.state;
+    if (s.status !== 'ended' || !s.ended)
+      throw new FlowError('MUTE.FAILED_PRECONDITION', `unmute ${unmuteId} has not ended yet`, 'unmuteId');
+    return s.ended.report;
+  }
+
+  private static viewOf(s: UnmuteState, passedCount: number): UnmuteView {
+    if (s.status === 'none') throw new Error('unreachable: the unmute was just written');
+    return {
+      unmuteId: s.started.unmuteId,
+      tenantId: s.started.tenantId,
+      tagId: s.started.tagId,
+      tagName: s.started.tagName,
+      actorId: s.started.actorId,
+      startsAt: s.started.startsAt,
+      endsAt: s.started.endsAt,
+      status: s.status,
+      endedAt: s.ended?.endedAt ?? null,
+      endedBy: s.ended?.endedBy ?? null,
+      passedCount,
+    };
+  }
+
+  // ---- the read models: applied by the feed, in the transaction of its checkpoint ----
+
+  private async apply(tx: PoolClient, events: RecordedEvent[]): Promise<void> {
+    for (const recorded of events) {
+      const tenantId = recorded.metadata.tenantId;
+      if (recorded.type === 'MessageDecided') {
+        const d = recorded.data as RecordedDecision;
+        if (d.unmuteId) await this.recordPass(tx, tenantId, d.unmuteId, d);
+        continue;
+      }
+      const e = { type: recorded.type, data: recorded.data } as UnmuteEvent;
+      if (e.type === 'TemporaryUnmuteStarted') {
+        const u = e.data;
+        await tx.query(
+          `INSERT INTO ${this.unmutes} (tenant_id, unmute_id, tag_id, tag_name, actor_id, starts_at, ends_at)
+           VALUES ($1, $2, $3, $4, $5, to_timestamp($6 / 1000.0), to_timestamp($7 / 1000.0)) ON CONFLICT DO NOTHING`,
+          [tenantId, u.unmuteId, u.tagId, u.tagName, u.actorId, u.startsAt, u.endsAt],
+        );
+        // A fired or cancelled timer is not re-armed (schedule moves pending timers only): a rebuild is safe.
+        await this.timers.schedule(tx, {
+          timerId: timerId(tenantId, u.unmuteId),
+          tenantId,
+          kind: UNMUTE_END_TIMER,
+          dueAt: u.endsAt,
+          payload: { unmuteId: u.unmuteId },
+        });
+      } else {
+        const u = e.data;
+        await tx.query(
+          `UPDATE ${this.unmutes} SET ended_at = to_timestamp($3 / 1000.0), ended_by = $4, reason = $5, report = $6
+            WHERE tenant_id = $1 AND unmute_id = $2`,
+          [tenantId, u.unmuteId, u.endedAt, u.endedBy, u.reason, JSON.stringify(u.report)],
+        );
+        await this.timers.cancel(tx, timerId(tenantId, u.unmuteId));
+      }
+    }
+  }
+
+  /** A decision this unmute won: a line of its report. Idempotent. */
+  private async recordPass(tx: Sql, tenantId: string, unmuteId: string, d: RecordedDecision): Promise<void> {
+    const m = d.message;
+    const otherwise = d.reasons.find((r) => !r.won && r.source === 'rule');
+    await tx.query(
+      `INSERT INTO ${this.passes} (tenant_id, unmute_id, message_id, recipient_id, sender, sender_corp_id, sent_at, otherwise)
+       VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7 / 1000.0), $8) ON CONFLICT DO NOTHING`,
+      [
+        tenantId,
+        unmuteId,
+        m.messageId,
+        m.recipientId,
+        senderText(m),
+        m.senderCorpId,
+        m.sentAt,
+        otherwise
+          ? otherwise.effect === 'silent'
+            ? 'SILENT'
+            : otherwise.effect === 'hold'
+              ? 'HOLD'
+              : 'NOTIFY'
+          : null,
+      ],
+    );
+  }
+
+  // ---- queries (the read models) ----
 
   private select(where: string): string {
     return `SELECT u.tenant_id, u.unmute_id, u.tag_id, u.tag_name, u.actor_id,
@@ -87,30 +292,6 @@ export class UnmuteStore {
         (extract(epoch FROM u.ended_at) * 1000)::bigint AS ended_ms, u.ended_by, u.reason, u.report,
         (SELECT count(*)::int FROM ${this.passes} p WHERE p.tenant_id = u.tenant_id AND p.unmute_id = u.unmute_id) AS passed
       FROM ${this.unmutes} u WHERE ${where}`;
-  }
-
-  private static state(r: Row | undefined): UnmuteState {
-    if (!r) return initialUnmuteState;
-    const started: UnmuteEvent = {
-      type: 'TemporaryUnmuteStarted',
-      unmuteId: r.unmute_id,
-      tenantId: r.tenant_id,
-      tagId: r.tag_id,
-      tagName: r.tag_name,
-      actorId: r.actor_id,
-      startsAt: Number(r.starts_ms),
-      endsAt: Number(r.ends_ms),
-    };
-    let s = evolveUnmute(initialUnmuteState, started);
-    if (r.ended_ms !== null)
-      s = evolveUnmute(s, {
-        type: 'TemporaryUnmuteEnded',
-        unmuteId: r.unmute_id,
-        endedAt: Number(r.ended_ms),
-        endedBy: r.ended_by ?? 'system',
-        reason: r.reason ?? 'expired',
-      });
-    return s;
   }
 
   private static view(r: Row): UnmuteView {
@@ -129,125 +310,12 @@ export class UnmuteStore {
     };
   }
 
-  private async load(q: Sql, tenantId: string, unmuteId: string, lock: boolean): Promise<Row | undefined> {
-    const { rows } = await q.query<Row>(
-      `${this.select('u.tenant_id = $1 AND u.unmute_id = $2')}${lock ? ' FOR UPDATE OF u' : ''}`,
-      [tenantId, unmuteId],
-    );
-    return rows[0];
-  }
-
-  async start(c: {
-    tenantId: string;
-    unmuteId?: string;
-    tagId: string;
-    tagName: string;
-    actorId: string;
-    hours: number;
-    now: number;
-  }): Promise<UnmuteView> {
-    const unmuteId = c.unmuteId ?? randomUUID();
-    return inTransaction(this.pool, async (tx) => {
-      const existing = await this.load(tx, c.tenantId, unmuteId, true);
-      const [started] = decideUnmute(
-        { type: 'StartTemporaryUnmute', ...c, unmuteId },
-        UnmuteStore.state(existing),
-      );
-      if (started?.type !== 'TemporaryUnmuteStarted') throw new Error('unreachable');
-      await tx.query(
-        `INSERT INTO ${this.unmutes} (tenant_id, unmute_id, tag_id, tag_name, actor_id, starts_at, ends_at)
-         VALUES ($1, $2, $3, $4, $5, to_timestamp($6 / 1000.0), to_timestamp($7 / 1000.0))`,
-        [c.tenantId, unmuteId, c.tagId, c.tagName, c.actorId, started.startsAt, started.endsAt],
-      );
-      await this.timers.schedule(tx, {
-        timerId: `${UNMUTE_END_TIMER}:${c.tenantId}/${unmuteId}`,
-        tenantId: c.tenantId,
-        kind: UNMUTE_END_TIMER,
-        dueAt: started.endsAt,
-        payload: { unmuteId },
-      });
-      await this.outbox.add(tx, {
-        topic: MUTE_FLOW_EVENTS_TOPIC,
-        key: `${c.tenantId}/unmute/${unmuteId}`,
-        eventId: randomUUID(),
-        type: 'mute.temporary_unmute_started.v1',
-        data: {
-          tenantId: c.tenantId,
-          revision: '0',
-          position: '0',
-          unmuteId,
-          tagId: c.tagId,
-          tagName: c.tagName,
-          actorId: c.actorId,
-          startsAt: iso(started.startsAt),
-          endsAt: iso(started.endsAt),
-          hours: c.hours,
-        },
-        tenantId: c.tenantId,
-        actorId: c.actorId,
-      });
-      return UnmuteStore.view((await this.load(tx, c.tenantId, unmuteId, false))!);
-    });
-  }
-
-  /** Ends it now (the admin's "stop"); the report is made as when it expires. */
-  stop(c: { tenantId: string; unmuteId: string; actorId: string; now: number }): Promise<UnmuteReport> {
-    return inTransaction(this.pool, (tx) =>
-      this.end(tx, c.tenantId, c.unmuteId, { type: 'StopTemporaryUnmute', actorId: c.actorId, now: c.now }),
-    );
-  }
-
-  /** The durable timer's handler: runs in the timer's transaction. */
-  readonly onTimer = async (tx: PoolClient, timer: DueTimer): Promise<void> => {
-    await this.end(tx, timer.tenantId, String(timer.payload.unmuteId), {
-      type: 'ExpireTemporaryUnmute',
-      now: Math.max(timer.dueAt, Date.now()),
-    });
-  };
-
-  private async end(
-    tx: PoolClient,
-    tenantId: string,
-    unmuteId: string,
-    command: UnmuteCommand,
-  ): Promise<UnmuteReport> {
-    const row = await this.load(tx, tenantId, unmuteId, true);
-    if (!row) throw new FlowError('MUTE.NOT_FOUND', `no unmute ${unmuteId}`, 'unmuteId');
-    let state = UnmuteStore.state(row);
-    const events = decideUnmute(command, state);
-    if (events.length === 0) {
-      if (row.report) return row.report;
-      throw new FlowError('MUTE.FAILED_PRECONDITION', `unmute ${unmuteId} has not ended yet`, 'unmuteId');
-    }
-    for (const e of events) state = evolveUnmute(state, e);
-    const ended = events[0] as Extract<UnmuteEvent, { type: 'TemporaryUnmuteEnded' }>;
-    const report = unmuteReport(state, await this.passed(tx, tenantId, unmuteId));
-    await tx.query(
-      `UPDATE ${this.unmutes} SET ended_at = to_timestamp($3 / 1000.0), ended_by = $4, reason = $5, report = $6
-        WHERE tenant_id = $1 AND unmute_id = $2`,
-      [tenantId, unmuteId, ended.endedAt, ended.endedBy, ended.reason, JSON.stringify(report)],
-    );
-    await this.timers.cancel(tx, `${UNMUTE_END_TIMER}:${tenantId}/${unmuteId}`);
-    await this.outbox.add(tx, {
-      topic: MUTE_FLOW_EVENTS_TOPIC,
-      key: `${tenantId}/unmute/${unmuteId}`,
-      eventId: randomUUID(),
-      // The contract's "ended" event, with the whole operation report in it.
-      type: 'mute.temporary_unmute_ended.v1',
-      data: {
-        tenantId,
-        revision: '1',
-        position: '0',
-        unmuteId,
-        tagId: report.tagId,
-        endedAt: iso(report.endedAt),
-        messagesLetThrough: report.messageCount,
-        report: reportV1(report),
-      },
+  private async load(q: Sql, tenantId: string, unmuteId: string): Promise<Row | undefined> {
+    const { rows } = await q.query<Row>(this.select('u.tenant_id = $1 AND u.unmute_id = $2'), [
       tenantId,
-      actorId: ended.endedBy,
-    });
-    return report;
+      unmuteId,
+    ]);
+    return rows[0];
   }
 
   private async passed(q: Sql, tenantId: string, unmuteId: string): Promise<PassedMessage[]> {
@@ -273,46 +341,32 @@ export class UnmuteStore {
     }));
   }
 
-  /** Called by the decision path for a decision whose winner was the unmute (decision.unmuteId). Idempotent. */
-  async recordPass(q: Sql, tenantId: string, unmuteId: string, m: PassedMessage): Promise<void> {
-    await q.query(
-      `INSERT INTO ${this.passes} (tenant_id, unmute_id, message_id, recipient_id, sender, sender_corp_id, sent_at, otherwise)
-       VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7 / 1000.0), $8) ON CONFLICT DO NOTHING`,
-      [tenantId, unmuteId, m.messageId, m.recipientId, m.sender, m.senderCorpId, m.sentAt, m.otherwise],
-    );
-  }
-
   /** The unmutes the engine is given for a tenant's decisions (it checks their bounds against sentAt). */
   async inForce(tenantId: string): Promise<TemporaryUnmute[]> {
     const { rows } = await this.pool.query<Row>(this.select('u.tenant_id = $1 AND u.ended_at IS NULL'), [
       tenantId,
     ]);
-    return rows.map((r) => ({
-      unmuteId: r.unmute_id,
-      tagId: r.tag_id,
-      actorId: r.actor_id,
-      startsAt: Number(r.starts_ms),
-      endsAt: Number(r.ends_ms),
-    }));
+    return rows.map(UnmuteStore.engineUnmute);
   }
 
   /** Every tenant's unmutes not yet ended (the decision path's memory, ActiveUnmutes). */
   async allActive(): Promise<{ tenantId: string; unmute: TemporaryUnmute }[]> {
     const { rows } = await this.pool.query<Row>(this.select('u.ended_at IS NULL'));
-    return rows.map((r) => ({
-      tenantId: r.tenant_id,
-      unmute: {
-        unmuteId: r.unmute_id,
-        tagId: r.tag_id,
-        actorId: r.actor_id,
-        startsAt: Number(r.starts_ms),
-        endsAt: Number(r.ends_ms),
-      },
-    }));
+    return rows.map((r) => ({ tenantId: r.tenant_id, unmute: UnmuteStore.engineUnmute(r) }));
+  }
+
+  private static engineUnmute(r: Row): TemporaryUnmute {
+    return {
+      unmuteId: r.unmute_id,
+      tagId: r.tag_id,
+      actorId: r.actor_id,
+      startsAt: Number(r.starts_ms),
+      endsAt: Number(r.ends_ms),
+    };
   }
 
   async get(tenantId: string, unmuteId: string): Promise<UnmuteView> {
-    const row = await this.load(this.pool, tenantId, unmuteId, false);
+    const row = await this.load(this.pool, tenantId, unmuteId);
     if (!row) throw new FlowError('MUTE.NOT_FOUND', `no unmute ${unmuteId}`, 'unmuteId');
     return UnmuteStore.view(row);
   }
@@ -326,27 +380,14 @@ export class UnmuteStore {
   }
 
   async report(tenantId: string, unmuteId: string): Promise<UnmuteReport> {
-    const row = await this.load(this.pool, tenantId, unmuteId, false);
+    const row = await this.load(this.pool, tenantId, unmuteId);
     if (!row) throw new FlowError('MUTE.NOT_FOUND', `no unmute ${unmuteId}`, 'unmuteId');
     if (!row.report)
       throw new FlowError(
         'MUTE.FAILED_PRECONDITION',
-        `unmute ${unmuteId} is still in force until ${iso(Number(row.ends_ms))}`,
+        `unmute ${unmuteId} is still in force until ${new Date(Number(row.ends_ms)).toISOString()}`,
         'unmuteId',
       );
     return row.report;
   }
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
-
-/** The report as published: instants as ISO-8601. */
-function reportV1(r: UnmuteReport): Record<string, unknown> {
-  return {
-    ...r,
-    startedAt: iso(r.startedAt),
-    plannedEndAt: iso(r.plannedEndAt),
-    endedAt: iso(r.endedAt),
-    messages: r.messages.map((m) => ({ ...m, sentAt: iso(m.sentAt) })),
-  };
 }

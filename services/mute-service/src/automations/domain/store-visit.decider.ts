@@ -1,3 +1,4 @@
+import type { Decider } from '../../write/decider';
 import { invalid } from '../../unmute/domain/unmute.errors';
 
 /**
@@ -144,3 +145,89 @@ export const storeVisitDecider = {
 export function mutedAt(state: StoreVisitState, at: number): boolean {
   return state.mute !== null && state.mute.from <= at && at < state.mute.until;
 }
+
+const H = 3_600_000;
+
+// ---- on the event store (D-C1): the customer's stream and the tenant's settings stream ----
+
+type Stored<E extends { type: string }> = { type: E['type']; data: Omit<E, 'type'> };
+/** An event as its stream holds it ({ type, data }), and back. */
+export const storedStoreVisit = ({ type, ...data }: StoreVisitEvent): Stored<StoreVisitEvent> =>
+  ({ type, data }) as Stored<StoreVisitEvent>;
+export const fromStoredStoreVisit = (e: { type: string; data: unknown }): StoreVisitEvent =>
+  ({ type: e.type, ...(e.data as object) }) as StoreVisitEvent;
+
+export type CustomerStreamState = StoreVisitState & { revision: number };
+
+/**
+ * The customer's automation stream (muteCustomer-<tenant>.<customerId>) through MuteWriter: the decider
+ * above, its events as the stream holds them. `onDecided` sees the events of the decision that was appended
+ * (the last one, after a concurrent append made the writer decide again).
+ */
+export function customerStreamDecider(
+  onDecided?: (events: StoreVisitEvent[]) => void,
+): Decider<CustomerStreamState, StoreVisitCommand, Stored<StoreVisitEvent>> {
+  return {
+    initialState: () => ({ ...initialStoreVisitState, revision: -1 }),
+    evolve: (state, event, revision) => ({
+      ...evolveStoreVisit(state, fromStoredStoreVisit(event)),
+      revision,
+    }),
+    decide: (command, state) => {
+      const events = decideStoreVisit(command, state);
+      onDecided?.(events);
+      return events.map(storedStoreVisit);
+    },
+    revisionOf: (_command, state) => state.revision,
+  };
+}
+
+export type AutomationSettingsEvent = {
+  type: 'StoreVisitAutomationConfigured';
+  data: { enabled: boolean; waitMs: number; muteMs: number; effect: 'silent' | 'hold' };
+};
+export type ConfigureAutomation = {
+  type: 'ConfigureStoreVisitAutomation';
+  enabled: boolean;
+  waitHours: number;
+  muteHours: number;
+  effect: string;
+};
+export type AutomationSettingsState = {
+  settings: AutomationSettingsEvent['data'] | null;
+  revision: number;
+};
+
+/** The tenant's automation settings (muteAutomation-<tenant>.store-visit): the same settings again writes nothing. */
+export const automationSettingsDecider: Decider<
+  AutomationSettingsState,
+  ConfigureAutomation,
+  AutomationSettingsEvent
+> = {
+  initialState: () => ({ settings: null, revision: -1 }),
+  evolve: (_state, event, revision) => ({ settings: event.data, revision }),
+  decide(c, state) {
+    if (!Number.isInteger(c.waitHours) || c.waitHours < 1 || c.waitHours > 24 * 30)
+      throw invalid('waitHours', 'waitHours must be a whole number from 1 to 720');
+    if (!Number.isInteger(c.muteHours) || c.muteHours < 1 || c.muteHours > 24 * 365)
+      throw invalid('muteHours', 'muteHours must be a whole number from 1 to 8760');
+    if (c.effect !== 'silent' && c.effect !== 'hold') throw invalid('effect', 'effect is silent or hold');
+    const data: AutomationSettingsEvent['data'] = {
+      enabled: c.enabled,
+      waitMs: c.waitHours * H,
+      muteMs: c.muteHours * H,
+      effect: c.effect,
+    };
+    const s = state.settings;
+    if (
+      s &&
+      s.enabled === data.enabled &&
+      s.waitMs === data.waitMs &&
+      s.muteMs === data.muteMs &&
+      s.effect === data.effect
+    )
+      return [];
+    return [{ type: 'StoreVisitAutomationConfigured', data }];
+  },
+  revisionOf: (_c, state) => state.revision,
+};

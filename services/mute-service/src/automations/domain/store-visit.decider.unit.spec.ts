@@ -1,5 +1,9 @@
 import { given } from '@tagguard/testing';
+import { specFor } from '../../testing/decider-spec';
 import {
+  automationSettingsDecider,
+  customerStreamDecider,
+  storedStoreVisit,
   evolveStoreVisit,
   initialStoreVisitState,
   mutedAt,
@@ -112,5 +116,47 @@ describe('store visit automation', () => {
       true,
       false,
     ]);
+  });
+});
+
+describe('store-visit automation on its streams', () => {
+  const settings = specFor(automationSettingsDecider);
+  const configure = {
+    type: 'ConfigureStoreVisitAutomation' as const,
+    enabled: true,
+    waitHours: 48,
+    muteHours: 168,
+    effect: 'silent',
+  };
+  const configured = {
+    type: 'StoreVisitAutomationConfigured' as const,
+    data: { enabled: true, waitMs: 48 * H, muteMs: 168 * H, effect: 'silent' as const },
+  };
+
+  it('Given no settings, When an admin configures the automation, Then the settings are one event', () => {
+    settings.given([]).when(configure).then([configured]);
+  });
+
+  it('Given settings, When the same settings are configured again, Then nothing is written', () => {
+    settings.given([configured]).when(configure).then([]);
+  });
+
+  it.each([
+    ['waitHours', { waitHours: 0 }],
+    ['muteHours', { muteHours: 8761 }],
+    ['effect', { effect: 'drop' }],
+  ])('Given no settings, When %s is out of range, Then INVALID_ARGUMENT names it', (field, bad) => {
+    settings
+      .given([])
+      .when({ ...configure, ...bad })
+      .thenFails('MUTE.INVALID_ARGUMENT', field);
+  });
+
+  it('Given a recorded visit on the customer stream, When the wait ends without a purchase, Then the mute is appended as the stream holds it ({ type, data })', () => {
+    const { type, ...data } = visited;
+    specFor(customerStreamDecider())
+      .given([{ type, data }])
+      .when({ type: 'CheckVisit', visitId: 'v1', now: T0 + 48 * H, policy })
+      .then([storedStoreVisit(muted)]);
   });
 });

@@ -1,3 +1,5 @@
+import { specFor } from '../../testing/decider-spec';
+import { digestStreamDecider } from './digest-stream.decider';
 import { planRelease, type HeldItem } from './digest';
 
 const at = (iso: string) => Date.parse(iso);
@@ -36,5 +38,51 @@ describe('planRelease', () => {
     );
     expect(plan.throttleKeys).toEqual(['r|brand-y', 'r|brand-z']);
     expect(plan.nextAt).toBeNull();
+  });
+});
+
+describe('digest stream', () => {
+  const spec = specFor(digestStreamDecider);
+  const digest = (digestNo: number, releaseKey: string | null = null, messageIds = ['m1', 'm2']) => ({
+    digestId: `d${digestNo}`,
+    tenantId: 't1',
+    recipientId: 'alice',
+    digestNo,
+    releasedAt: 1_000 * digestNo,
+    trigger: 'sweep',
+    releaseKey,
+    messageIds,
+  });
+  const released = (n: number, key: string | null = null) => ({
+    type: 'DigestReleased' as const,
+    data: digest(n, key),
+  });
+
+  it('Given no digest, When digest 1 is released, Then it is recorded', () => {
+    spec
+      .given([])
+      .when({ type: 'ReleaseDigest', data: digest(1) })
+      .then([released(1)]);
+  });
+
+  it('Given digest 1, When another release also numbers its digest 1 (it read before), Then ABORTED: no digest twice', () => {
+    spec
+      .given([released(1)])
+      .when({ type: 'ReleaseDigest', data: digest(1) })
+      .thenFails('MUTE.WRONG_EXPECTED_REVISION', 'digestNo');
+  });
+
+  it('Given digest 1 released under key req-1, When a retry with req-1 arrives, Then nothing new is written', () => {
+    spec
+      .given([released(1, 'req-1')])
+      .when({ type: 'ReleaseDigest', data: digest(2, 'req-1') })
+      .then([]);
+  });
+
+  it('Given no digest, When an empty one is released, Then INVALID_ARGUMENT', () => {
+    spec
+      .given([])
+      .when({ type: 'ReleaseDigest', data: digest(1, null, []) })
+      .thenFails('MUTE.INVALID_ARGUMENT', 'messageIds');
   });
 });

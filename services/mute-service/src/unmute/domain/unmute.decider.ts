@@ -1,28 +1,34 @@
+import type { Decider } from '../../write/decider';
 import { FlowError, invalid } from './unmute.errors';
 
 /** The longest one-click unmute: a week. Longer is a rule change, not a temporary unmute. */
 export const MAX_UNMUTE_HOURS = 168;
 const HOUR_MS = 3_600_000;
 
+type Started = {
+  unmuteId: string;
+  tenantId: string;
+  tagId: string;
+  tagName: string;
+  actorId: string;
+  startsAt: number;
+  endsAt: number;
+  /** As asked (the published event carries it). */
+  hours: number;
+};
+type Ended = {
+  unmuteId: string;
+  endedAt: number;
+  /** Who ended it: the actor who stopped it early, or `system` when its timer ran out. */
+  endedBy: string;
+  reason: 'expired' | 'stopped';
+  /** The operation report, made when it ended: the fact the audit trail receives and GetUnmuteReport answers. */
+  report: UnmuteReport;
+};
+
+/** On the unmute's own stream (muteUnmute-<tenant>.<unmuteId>): started once, ended once. */
 export type UnmuteEvent =
-  | {
-      type: 'TemporaryUnmuteStarted';
-      unmuteId: string;
-      tenantId: string;
-      tagId: string;
-      tagName: string;
-      actorId: string;
-      startsAt: number;
-      endsAt: number;
-    }
-  | {
-      type: 'TemporaryUnmuteEnded';
-      unmuteId: string;
-      endedAt: number;
-      /** Who ended it: the actor who stopped it early, or `system` when its timer ran out. */
-      endedBy: string;
-      reason: 'expired' | 'stopped';
-    };
+  { type: 'TemporaryUnmuteStarted'; data: Started } | { type: 'TemporaryUnmuteEnded'; data: Ended };
 
 export type UnmuteCommand =
   | {
@@ -35,27 +41,40 @@ export type UnmuteCommand =
       hours: number;
       now: number;
     }
-  /** The durable timer at endsAt (may fire late, or twice after a crash: a second end is a no-op). */
-  | { type: 'ExpireTemporaryUnmute'; now: number }
-  | { type: 'StopTemporaryUnmute'; actorId: string; now: number };
+  /**
+   * The durable timer at endsAt (may fire late, or twice after a crash: a second end is a no-op). `passed`:
+   * the messages whose decision this unmute won, as the read model has them (the report keeps those sent
+   * while it was in force).
+   */
+  | { type: 'ExpireTemporaryUnmute'; now: number; passed: readonly PassedMessage[] }
+  | { type: 'StopTemporaryUnmute'; actorId: string; now: number; passed: readonly PassedMessage[] };
 
 export type UnmuteState =
-  | { status: 'none' }
-  | {
-      status: 'active' | 'ended';
-      started: Extract<UnmuteEvent, { type: 'TemporaryUnmuteStarted' }>;
-      ended: Extract<UnmuteEvent, { type: 'TemporaryUnmuteEnded' }> | null;
-    };
+  | { status: 'none'; revision: -1 }
+  | { status: 'active' | 'ended'; started: Started; ended: Ended | null; revision: number };
 
-export const initialUnmuteState: UnmuteState = { status: 'none' };
+export const initialUnmuteState: UnmuteState = { status: 'none', revision: -1 };
 
-export function evolveUnmute(state: UnmuteState, event: UnmuteEvent): UnmuteState {
+export function evolveUnmute(
+  state: UnmuteState,
+  event: UnmuteEvent,
+  revision = state.revision + 1,
+): UnmuteState {
   switch (event.type) {
     case 'TemporaryUnmuteStarted':
-      return { status: 'active', started: event, ended: null };
+      return { status: 'active', started: event.data, ended: null, revision };
     case 'TemporaryUnmuteEnded':
-      return state.status === 'none' ? state : { ...state, status: 'ended', ended: event };
+      return state.status === 'none' ? state : { ...state, status: 'ended', ended: event.data, revision };
   }
+}
+
+function ended(
+  state: Extract<UnmuteState, { status: 'active' | 'ended' }>,
+  end: Omit<Ended, 'report'>,
+  passed: readonly PassedMessage[],
+): UnmuteEvent {
+  const report = unmuteReport(state.started, end, passed);
+  return { type: 'TemporaryUnmuteEnded', data: { ...end, report } };
 }
 
 export function decideUnmute(command: UnmuteCommand, state: UnmuteState): UnmuteEvent[] {
@@ -69,13 +88,16 @@ export function decideUnmute(command: UnmuteCommand, state: UnmuteState): Unmute
       return [
         {
           type: 'TemporaryUnmuteStarted',
-          unmuteId: command.unmuteId,
-          tenantId: command.tenantId,
-          tagId: command.tagId,
-          tagName: command.tagName,
-          actorId: command.actorId,
-          startsAt: command.now,
-          endsAt: command.now + command.hours * HOUR_MS,
+          data: {
+            unmuteId: command.unmuteId,
+            tenantId: command.tenantId,
+            tagId: command.tagId,
+            tagName: command.tagName,
+            actorId: command.actorId,
+            startsAt: command.now,
+            endsAt: command.now + command.hours * HOUR_MS,
+            hours: command.hours,
+          },
         },
       ];
     }
@@ -84,25 +106,31 @@ export function decideUnmute(command: UnmuteCommand, state: UnmuteState): Unmute
       // A timer firing early (clock skew between instances) must not cut the unmute short.
       if (command.now < state.started.endsAt) return [];
       return [
-        {
-          type: 'TemporaryUnmuteEnded',
-          unmuteId: state.started.unmuteId,
-          endedAt: state.started.endsAt,
-          endedBy: 'system',
-          reason: 'expired',
-        },
+        ended(
+          state,
+          {
+            unmuteId: state.started.unmuteId,
+            endedAt: state.started.endsAt,
+            endedBy: 'system',
+            reason: 'expired',
+          },
+          command.passed,
+        ),
       ];
     case 'StopTemporaryUnmute':
       if (state.status === 'none') throw new FlowError('MUTE.NOT_FOUND', 'no such unmute', 'unmuteId');
       if (state.status === 'ended') return [];
       return [
-        {
-          type: 'TemporaryUnmuteEnded',
-          unmuteId: state.started.unmuteId,
-          endedAt: Math.min(command.now, state.started.endsAt),
-          endedBy: command.actorId,
-          reason: 'stopped',
-        },
+        ended(
+          state,
+          {
+            unmuteId: state.started.unmuteId,
+            endedAt: Math.min(command.now, state.started.endsAt),
+            endedBy: command.actorId,
+            reason: 'stopped',
+          },
+          command.passed,
+        ),
       ];
     default: {
       const never: never = command;
@@ -111,10 +139,12 @@ export function decideUnmute(command: UnmuteCommand, state: UnmuteState): Unmute
   }
 }
 
-export const unmuteDecider = {
-  decide: decideUnmute,
+/** Through mute-service's one write path (MuteWriter), on the unmute's stream. */
+export const unmuteDecider: Decider<UnmuteState, UnmuteCommand, UnmuteEvent> = {
+  initialState: () => initialUnmuteState,
   evolve: evolveUnmute,
-  initialState: initialUnmuteState,
+  decide: decideUnmute,
+  revisionOf: (_command, state) => state.revision,
 };
 
 /** A message the unmute let through: its decision's winner was this unmute. */
@@ -149,12 +179,13 @@ export type UnmuteReport = {
 };
 
 /** The operation report of an ended unmute (who unmuted what, when, how long, what got through because of it). */
-export function unmuteReport(state: UnmuteState, passed: readonly PassedMessage[]): UnmuteReport {
-  if (state.status !== 'ended' || !state.ended)
-    throw new FlowError('MUTE.FAILED_PRECONDITION', 'the unmute has not ended', 'unmuteId');
-  const { started, ended } = state;
+export function unmuteReport(
+  started: Started,
+  end: Omit<Ended, 'report'>,
+  passed: readonly PassedMessage[],
+): UnmuteReport {
   const messages = passed
-    .filter((m) => m.sentAt >= started.startsAt && m.sentAt < ended.endedAt)
+    .filter((m) => m.sentAt >= started.startsAt && m.sentAt < end.endedAt)
     .sort((a, b) => a.sentAt - b.sentAt || (a.messageId < b.messageId ? -1 : 1));
   return {
     unmuteId: started.unmuteId,
@@ -164,10 +195,10 @@ export function unmuteReport(state: UnmuteState, passed: readonly PassedMessage[
     unmutedBy: started.actorId,
     startedAt: started.startsAt,
     plannedEndAt: started.endsAt,
-    endedAt: ended.endedAt,
-    endedBy: ended.endedBy,
-    reason: ended.reason,
-    durationMs: ended.endedAt - started.startsAt,
+    endedAt: end.endedAt,
+    endedBy: end.endedBy,
+    reason: end.reason,
+    durationMs: end.endedAt - started.startsAt,
     messages,
     messageCount: messages.length,
     recipientCount: new Set(messages.map((m) => m.recipientId)).size,

@@ -1,0 +1,153 @@
+import type {
+  EventFilter,
+  EventStore,
+  GlobalPosition,
+  RecordedEvent,
+  Subscription,
+} from '@tagguard/event-store';
+import type { ComponentHandle } from '@tagguard/telemetry';
+import type { Pool, PoolClient } from 'pg';
+import { createTables, inTransaction, table } from '../timers/sql';
+
+const CHECKPOINTS = 'mute_flow_checkpoints';
+/** How long a command waits for its own write to reach the read model before answering anyway. */
+export const READ_YOUR_WRITE_MS = 5_000;
+
+const notBefore = (a: GlobalPosition, b: GlobalPosition): boolean =>
+  a.commit > b.commit || (a.commit === b.commit && a.prepare >= b.prepare);
+
+/**
+ * A read model fed from mute-service's event store (D-C1): each batch is applied and its checkpoint (a row of
+ * mute_flow_checkpoints, as HoldFeed's) written in one transaction, so a crash replays a batch whole or not
+ * at all; `apply` is idempotent anyway, so every instance may run the feed over the same tables. Dropping the
+ * tables and the checkpoint row and starting again rebuilds the same rows: the tables are a projection.
+ */
+export class ReadModelFeed {
+  private subscription?: Subscription;
+  private processed?: GlobalPosition;
+  private waiters: { position: GlobalPosition; resolve: () => void }[] = [];
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly schema: string,
+    private readonly store: EventStore,
+    private readonly options: {
+      name: string;
+      filter: EventFilter;
+      apply: (tx: PoolClient, events: RecordedEvent[]) => Promise<void>;
+      component?: ComponentHandle;
+    },
+  ) {}
+
+  private get checkpoints(): string {
+    return table(this.schema, CHECKPOINTS);
+  }
+
+  static async createCheckpoints(pool: Pool, schema: string): Promise<void> {
+    await createTables(pool, schema, 'mute-flow-checkpoints', [
+      `CREATE TABLE IF NOT EXISTS ${table(schema, CHECKPOINTS)} (
+        name text PRIMARY KEY, commit_pos numeric NOT NULL, prepare_pos numeric NOT NULL)`,
+    ]);
+  }
+
+  /** Resolves once caught up with what the store held when it started. */
+  async start(): Promise<void> {
+    await ReadModelFeed.createCheckpoints(this.pool, this.schema);
+    const { rows } = await this.pool.query<{ commit_pos: string; prepare_pos: string }>(
+      `SELECT commit_pos::text, prepare_pos::text FROM ${this.checkpoints} WHERE name = $1`,
+      [this.options.name],
+    );
+    const after: GlobalPosition | undefined = rows[0]
+      ? { commit: BigInt(rows[0].commit_pos), prepare: BigInt(rows[0].prepare_pos) }
+      : undefined;
+    this.processed = after;
+    const component = this.options.component;
+    component?.set('starting');
+    await new Promise<void>((resolve, reject) => {
+      this.subscription = this.store.subscribe({
+        ...(after ? { after } : {}),
+        filter: this.options.filter,
+        batchSize: 500,
+        onEvents: async (events) => {
+          const last = events[events.length - 1]!.position;
+          await inTransaction(this.pool, async (tx) => {
+            await this.options.apply(tx, events);
+            await tx.query(
+              `INSERT INTO ${this.checkpoints} (name, commit_pos, prepare_pos) VALUES ($1, $2, $3)
+               ON CONFLICT (name) DO UPDATE SET commit_pos = $2, prepare_pos = $3
+                 WHERE (${this.checkpoints}.commit_pos, ${this.checkpoints}.prepare_pos) < ($2::numeric, $3::numeric)`,
+              [this.options.name, last.commit.toString(), last.prepare.toString()],
+            );
+          });
+          this.advance(last);
+        },
+        onCaughtUp: () => {
+          component?.set('running');
+          resolve();
+        },
+        onError: (error) => {
+          component?.set('failed', error);
+          reject(error as Error);
+        },
+        onRetry: (error, attempt, delayMs) => component?.retrying(error, attempt, delayMs),
+        onRecovered: () => component?.set('running'),
+      });
+    });
+  }
+
+  private advance(position: GlobalPosition): void {
+    this.processed = position;
+    const still: typeof this.waiters = [];
+    for (const w of this.waiters) (notBefore(position, w.position) ? w.resolve : () => still.push(w))();
+    this.waiters = still;
+  }
+
+  /**
+   * Waits until this instance's feed has applied the event at `position` (read-your-write for the command
+   * that wrote it), at most `timeoutMs`; after that the answer goes out and the row follows.
+   */
+  async waitFor(position: GlobalPosition | undefined, timeoutMs = READ_YOUR_WRITE_MS): Promise<boolean> {
+    if (!position || (this.processed && notBefore(this.processed, position))) return true;
+    if (!this.subscription) return false;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      timer.unref();
+      const waiter = {
+        position,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Waits until every event this feed reads that the store holds now is applied (at most `timeoutMs`). */
+  async catchUp(timeoutMs = READ_YOUR_WRITE_MS): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    const head = await this.store.headPosition();
+    for (;;) {
+      const page = await this.store.readAll({
+        ...(this.processed ? { after: this.processed } : {}),
+        to: head,
+        filter: this.options.filter,
+        maxCount: 1_000,
+      });
+      if (page.length === 0) return true;
+      const left = deadline - Date.now();
+      if (left <= 0 || !(await this.waitFor(page[page.length - 1]!.position, left))) return false;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.stop();
+    this.subscription = undefined;
+    for (const w of this.waiters) w.resolve();
+    this.waiters = [];
+    this.options.component?.set('stopped');
+  }
+}
