@@ -7,13 +7,13 @@ export const RULES_CATEGORY = 'muteRules';
 export const MESSAGE_CATEGORY = 'muteMessage';
 /** The write side's own: the memory and the relay never read it. */
 export const REQUEST_KEY_CATEGORY = 'muteRequestKey';
-/** A temporary unmute's stream: started, ended (with its report). Read models: unmute-feed (D-C1). */
+/** A temporary unmute's stream: started, ended (with its report). Read models: unmute-feed (D110). */
 export const UNMUTE_CATEGORY = 'muteUnmute';
-/** A customer's store-visit automation: visits, purchases, the mute and its lift (D-C1). */
+/** A customer's store-visit automation: visits, purchases, the mute and its lift (D110). */
 export const CUSTOMER_CATEGORY = 'muteCustomer';
 /** A tenant's automation settings. */
 export const AUTOMATION_CATEGORY = 'muteAutomation';
-/** A recipient's released digests (D-C1); read by the hold feed only. */
+/** A recipient's released digests (D110); read by the hold feed only. */
 export const DIGEST_CATEGORY = 'muteDigest';
 /** What the memory folds. */
 export const MUTE_CATEGORIES = [RULES_CATEGORY, MESSAGE_CATEGORY];

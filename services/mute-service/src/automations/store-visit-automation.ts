@@ -35,7 +35,7 @@ const muteEndTimer = (tenantId: string, muteId: string) =>
   `${AUTOMATION_MUTE_END_TIMER}:${tenantId}/${muteId}`;
 
 /**
- * The store-visit automation (issue 13 item 6, D101, D-C1). Its state is events through MuteWriter: per
+ * The store-visit automation (issue 13 item 6, D101, D110). Its state is events through MuteWriter: per
  * (tenant, customer) a stream (muteCustomer-<tenant>.<customerId>: StoreVisitRecorded, PurchaseRecorded,
  * CustomerMutedForNoPurchase, AutomationMuteLifted), per tenant its settings (muteAutomation-<tenant>.store-visit).
  * The tables are read models fed from the event store (the automation feed): the settings and the mutes, which

@@ -11,7 +11,7 @@ import { EventStoreDigestSink } from './event-store-digest-sink';
 import { HoldFeed } from './hold-feed';
 import { HoldStore } from './hold-store';
 
-// The holds and digests tables are projections (D-C1): dropped with the hold feed's checkpoint and fed again
+// The holds and digests tables are projections (D110): dropped with the hold feed's checkpoint and fed again
 // from the event store (MessageDecided, HeldMessageReleased, DigestReleased), they answer the same.
 describe('hold feed: the holds and digests tables are a projection of the event store', () => {
   const pool = new Pool({ connectionString: testInfra().postgresUrl });

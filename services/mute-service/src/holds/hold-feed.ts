@@ -10,7 +10,7 @@ import type { HoldStore } from './hold-store';
 /**
  * Feeds the hold store from mute-service's event store, checkpointed in the transaction of its writes:
  * a HOLD (MessageDecided) becomes a held row, its release (HeldMessageReleased) marks it released, a digest
- * (DigestReleased, muteDigest-*) becomes a digest row, so both tables are projections (D-C1). The unmute
+ * (DigestReleased, muteDigest-*) becomes a digest row, so both tables are projections (D110). The unmute
  * reports' lines are the unmute feed's (UnmuteStore). Fed from the store, not from the decision call, so a crash between
  * the decision's append and its hold cannot lose the hold. Writes are idempotent: instances may all run it.
  */

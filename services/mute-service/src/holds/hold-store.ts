@@ -77,7 +77,7 @@ export type ReleaseOptions = {
 };
 
 /**
- * The durable hold store (D98, D-C1). A held message is a row (fed from MessageDecided by the hold feed);
+ * The durable hold store (D98, D110). A held message is a row (fed from MessageDecided by the hold feed);
  * releasing a recipient's due holds runs under the recipient's lock (a transaction-scoped advisory lock): its
  * held rows read in hold order, the digest appended as DigestReleased to the recipient's digest stream (the
  * fact; numbered per recipient, the stream revision guarding the number), its messages delivered, the holds

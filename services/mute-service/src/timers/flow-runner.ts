@@ -70,7 +70,7 @@ export class FlowRunner {
         [UNMUTE_END_TIMER]: this.deps.unmutes.onTimer,
         ...this.deps.automation.timerHandlers,
       };
-      // An unmute ending now reports the decisions stored before this tick (its handler cannot wait, D-C1).
+      // An unmute ending now reports the decisions stored before this tick (its handler cannot wait, D110).
       await this.deps.unmutes.feed.catchUp(CATCH_UP_MS);
       const fired = await this.deps.timers.fireDue(now, handlers);
       if (fired.failed > 0) this.log.warn(`${fired.failed} timer(s) failed; retried with backoff`);

@@ -63,7 +63,7 @@ const senderText = (m: RecordedDecision['message']): string =>
 const timerId = (tenantId: string, unmuteId: string) => `${UNMUTE_END_TIMER}:${tenantId}/${unmuteId}`;
 
 /**
- * Temporary unmutes (issue 13 item 4, D100, D-C1): the one-click "unmute this tag for N hours". Its state is
+ * Temporary unmutes (issue 13 item 4, D100, D110): the one-click "unmute this tag for N hours". Its state is
  * its stream (muteUnmute-<tenant>.<id>: TemporaryUnmuteStarted, TemporaryUnmuteEnded with the operation
  * report), written through MuteWriter; the relay publishes both on mute-service's events topic for the audit
  * trail. The tables here are read models of the event store (the unmute feed, ReadModelFeed): the unmutes,

@@ -148,7 +148,7 @@ export function mutedAt(state: StoreVisitState, at: number): boolean {
 
 const H = 3_600_000;
 
-// ---- on the event store (D-C1): the customer's stream and the tenant's settings stream ----
+// ---- on the event store (D110): the customer's stream and the tenant's settings stream ----
 
 type Stored<E extends { type: string }> = { type: E['type']; data: Omit<E, 'type'> };
 /** An event as its stream holds it ({ type, data }), and back. */

@@ -1,7 +1,7 @@
 import type { Decider } from '../../write/decider';
 import { invalid, MuteError } from '../../write/mute.errors';
 
-/** A released digest as its stream records it (D-C1): which messages, in which order, under which id. */
+/** A released digest as its stream records it (D110): which messages, in which order, under which id. */
 export type DigestReleasedData = {
   digestId: string;
   tenantId: string;
