@@ -96,6 +96,30 @@ export type RuleIndex = {
    */
   lanes: readonly RuleLane[];
   greenByGroup: ReadonlyMap<string, CompiledGreenChannel[]>;
+  /** The keys the indexable rules name, per dimension (see KeyEntry). */
+  recipientKeys: ReadonlyMap<string, KeyEntry>;
+  corpKeys: ReadonlyMap<string, KeyEntry>;
+  departmentKeys: ReadonlyMap<string, KeyEntry>;
+  senderTagKeys: ReadonlyMap<string, KeyEntry>;
+  recipientTagKeys: ReadonlyMap<string, KeyEntry>;
+  /** Per lane, the indexes of the generic rules (no key dimension). */
+  genericLanes: readonly Int32Array[];
+  /** The rule programs (see OP_*): at programAt[rule.index] the end offset, then [op, n, ...n operands]*. */
+  program: Int32Array;
+  /** -1: the rule has no program (never a candidate). */
+  programAt: Int32Array;
+  /** OP_TIME operands index pairs here: [activeFrom, activeUntil). */
+  bounds: Float64Array;
+  /** The distinct schedules by id (CompiledCondition.scheduleId). */
+  schedules: readonly CompiledSchedule[];
+  /** Per-decision marks on key numbers (a decision's stamp): the message's departments, its departments with
+   * those above them, its sender's tags and its recipient's tags (each with their groups). */
+  departmentMark: Int32Array;
+  departmentTreeMark: Int32Array;
+  senderTagMark: Int32Array;
+  recipientTagMark: Int32Array;
+  /** Scratch for a decision's candidate rule indexes (decide is synchronous and keeps none of it). */
+  candidateScratch: Int32Array;
   workingTime: CompiledWorkingTime;
   broken: readonly CompiledRule[];
   /** De-duplication stamps, one per rule (a decision bumps `stamp`). */
@@ -105,6 +129,32 @@ export type RuleIndex = {
   scheduleSeen: Int32Array;
   scheduleValue: Uint8Array;
 };
+
+/**
+ * One key a rule condition names (a recipient, an enterprise, a department, a sender or recipient tag), numbered
+ * densely per dimension when the index is compiled. A decision looks its message's keys up once: the number is
+ * what the rule programs compare and mark, `lanes[lane]` the indexes of the rules bucketed under the key in that
+ * lane (null: none).
+ */
+export type KeyEntry = { id: number; lanes: (Int32Array | null)[] };
+
+/**
+ * The index's compiled form of the rules' conditions (D-B1): every indexable rule's chain flattened into one
+ * Int32Array of checks on key numbers, read in a tight loop, so evaluating a candidate touches a few adjacent ints
+ * instead of a rule object, its chain, its conditions' Sets and their strings. Only indexable rules (not broken,
+ * every condition enabled) have a program; the lanes already guarantee sender kind and urgency, so the programs
+ * leave them out. Checks keep the order of the conditions (own first, then ancestors) and, within one, the order
+ * time bounds, enterprise, recipient, sender tag, department, recipient tag, schedule: the same schedules are
+ * evaluated (and the same calendar gaps noted) as by a condition-by-condition evaluation.
+ */
+export const OP_TIME = 1;
+export const OP_CORP = 2;
+export const OP_RECIPIENT = 3;
+export const OP_SENDER_TAG = 4;
+export const OP_DEPARTMENT = 5;
+export const OP_DEPARTMENT_TREE = 6;
+export const OP_RECIPIENT_TAG = 7;
+export const OP_SCHEDULE = 8;
 
 export type RuleLane = {
   byRecipient: ReadonlyMap<string, CompiledRule[]>;
@@ -417,6 +467,7 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     if (list) list.push({ channel, recipient });
     else greenByGroup.set(channel.tagGroupId, [{ channel, recipient }]);
   }
+  const compiled = compilePrograms(rules, indexable, lanes);
   return {
     ruleSet,
     rules,
@@ -428,11 +479,110 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     generic,
     lanes,
     greenByGroup,
+    ...compiled,
+    schedules: [...schedules.values()].sort((a, b) => a.id - b.id).map((x) => x.schedule),
     workingTime: compileWorkingTime(ruleSet.settings.workingTime),
     broken,
     seen: new Int32Array(rules.length),
     stamp: { value: 0 },
     scheduleSeen: new Int32Array(schedules.size),
     scheduleValue: new Uint8Array(schedules.size),
+  };
+}
+
+type Programs = Pick<
+  RuleIndex,
+  | 'recipientKeys'
+  | 'corpKeys'
+  | 'departmentKeys'
+  | 'senderTagKeys'
+  | 'recipientTagKeys'
+  | 'genericLanes'
+  | 'program'
+  | 'programAt'
+  | 'bounds'
+  | 'departmentMark'
+  | 'departmentTreeMark'
+  | 'senderTagMark'
+  | 'recipientTagMark'
+  | 'candidateScratch'
+>;
+
+/** The key numbers, the per-key lane lists and the rule programs (see OP_*). */
+function compilePrograms(
+  rules: readonly CompiledRule[],
+  indexable: readonly CompiledRule[],
+  lanes: readonly RuleLane[],
+): Programs {
+  const recipientKeys = new Map<string, KeyEntry>();
+  const corpKeys = new Map<string, KeyEntry>();
+  const departmentKeys = new Map<string, KeyEntry>();
+  const senderTagKeys = new Map<string, KeyEntry>();
+  const recipientTagKeys = new Map<string, KeyEntry>();
+  const key = (map: Map<string, KeyEntry>, value: string): KeyEntry => {
+    let entry = map.get(value);
+    if (!entry) {
+      entry = { id: map.size, lanes: lanes.map(() => null) };
+      map.set(value, entry);
+    }
+    return entry;
+  };
+  const program: number[] = [];
+  const bounds: number[] = [];
+  const programAt = new Int32Array(rules.length).fill(-1);
+  const emit = (op: number, operands: readonly number[]): void => {
+    program.push(op, operands.length, ...operands);
+  };
+  for (const r of indexable) {
+    const at = program.length;
+    program.push(0);
+    for (const c of r.chain) {
+      if (c.activeFrom !== Number.NEGATIVE_INFINITY || c.activeUntil !== Number.POSITIVE_INFINITY) {
+        emit(OP_TIME, [bounds.length / 2]);
+        bounds.push(c.activeFrom, c.activeUntil);
+      }
+      if (c.senderCorpIds) emit(OP_CORP, [...c.senderCorpIds].map((v) => key(corpKeys, v).id));
+      if (c.recipientIds) emit(OP_RECIPIENT, [...c.recipientIds].map((v) => key(recipientKeys, v).id));
+      if (c.senderTagIds) emit(OP_SENDER_TAG, c.senderTagIds.map((v) => key(senderTagKeys, v).id));
+      if (c.recipientDepartmentIds)
+        emit(
+          c.includeSubDepartments ? OP_DEPARTMENT_TREE : OP_DEPARTMENT,
+          c.recipientDepartmentIds.map((v) => key(departmentKeys, v).id),
+        );
+      if (c.recipientTagIds) emit(OP_RECIPIENT_TAG, c.recipientTagIds.map((v) => key(recipientTagKeys, v).id));
+      if (c.schedule) emit(OP_SCHEDULE, [c.scheduleId]);
+    }
+    program[at] = program.length;
+    programAt[r.index] = at;
+  }
+  const lists = (
+    map: Map<string, KeyEntry>,
+    of: (lane: RuleLane) => ReadonlyMap<string, CompiledRule[]>,
+  ): void => {
+    lanes.forEach((lane, l) => {
+      for (const [value, list] of of(lane))
+        key(map, value).lanes[l] = Int32Array.from(list.map((r) => r.index));
+    });
+  };
+  lists(recipientKeys, (lane) => lane.byRecipient);
+  lists(corpKeys, (lane) => lane.bySenderCorp);
+  lists(departmentKeys, (lane) => lane.byDepartment);
+  lists(senderTagKeys, (lane) => lane.bySenderTag);
+  lists(recipientTagKeys, (lane) => lane.byRecipientTag);
+  return {
+    recipientKeys,
+    corpKeys,
+    departmentKeys,
+    senderTagKeys,
+    recipientTagKeys,
+    genericLanes: lanes.map((lane) => Int32Array.from(lane.generic.map((r) => r.index))),
+    program: Int32Array.from(program),
+    programAt,
+    bounds: Float64Array.from(bounds),
+    departmentMark: new Int32Array(departmentKeys.size),
+    departmentTreeMark: new Int32Array(departmentKeys.size),
+    senderTagMark: new Int32Array(senderTagKeys.size),
+    recipientTagMark: new Int32Array(recipientTagKeys.size),
+    candidateScratch: new Int32Array(rules.length),
   };
 }

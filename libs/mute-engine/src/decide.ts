@@ -3,8 +3,15 @@ import {
   type CompiledGreenChannel,
   type CompiledRule,
   laneOf,
+  OP_CORP,
+  OP_DEPARTMENT,
+  OP_DEPARTMENT_TREE,
+  OP_RECIPIENT,
+  OP_RECIPIENT_TAG,
+  OP_SCHEDULE,
+  OP_SENDER_TAG,
+  OP_TIME,
   type RuleIndex,
-  type RuleLane,
   ruleIndex,
   SPECIFICITY_DIMENSIONS,
 } from './compile';
@@ -20,6 +27,7 @@ import type {
 } from './model';
 import {
   type CalendarContext,
+  type CompiledSchedule,
   nextWorkingInstant,
   nextWorkingStart,
   scheduleEnd,
@@ -43,21 +51,23 @@ import { HOUR_MS, localDay, offsetAt, resolveLocal } from './zone';
  *   6. default              — nothing applies: NOTIFY.
  */
 export function decide(input: DecideInput): MuteDecision {
-  return decideOver(input, candidates);
+  return decideOver(input, matchIndexed);
 }
 
 /**
- * The same decision with every compiled rule a candidate: the oracle the index's equivalence property
- * (decide.property.spec.ts) compares decide() against. Not for production: it scans the whole rule set.
+ * The same decision by the straightforward evaluation: every rule of the set checked, condition by condition, on
+ * the rules' own scopes (arrays of strings) and schedules, without the index's buckets, lanes, key numbers or
+ * programs. The oracle the index's equivalence property (decide.property.spec.ts) compares decide() against. Not
+ * for production: it scans the whole rule set.
  */
-export function decideScanningEveryRule(input: DecideInput): MuteDecision {
-  return decideOver(input, (index) => index.rules.slice());
+export function decideReference(input: DecideInput): MuteDecision {
+  return decideOver(input, matchEveryRule);
 }
 
-function decideOver(
-  input: DecideInput,
-  candidatesOf: (index: RuleIndex, ctx: MessageContext) => CompiledRule[],
-): MuteDecision {
+/** Pushes onto `applied` the rules that apply to the message (any order; decideOver sorts them). */
+type Matcher = (index: RuleIndex, ctx: MessageContext, applied: CompiledRule[]) => void;
+
+function decideOver(input: DecideInput, match: Matcher): MuteDecision {
   const { message, rules } = input;
   const index = ruleIndex(rules);
   const zone = rules.settings.timeZones.get(message.recipientId) ?? rules.settings.defaultTimeZone;
@@ -80,12 +90,8 @@ function decideOver(
       unmutes.push(u);
   }
 
-  const found = candidatesOf(index, ctx);
   const applied: CompiledRule[] = [];
-  for (let i = 0; i < found.length; i += 1) {
-    const r = found[i] as CompiledRule;
-    if (ruleApplies(r, ctx)) applied.push(r);
-  }
+  match(index, ctx, applied);
   // Insertion sort on each rule's place in the precomputed precedence order (compile.ts byPrecedence): the
   // same order as sorting with the comparator, without a comparator call per pair.
   for (let i = 1; i < applied.length; i += 1) {
@@ -212,7 +218,7 @@ function decideOver(
     throttles: notes,
     unmuteId,
     timeZone: zone,
-    calendarGaps: [...ctx.calendar.gaps].sort(),
+    calendarGaps: ctx.calendar.gaps.size === 0 ? NO_GAPS : [...ctx.calendar.gaps].sort(),
     snapshot: rules.position,
   };
 }
@@ -229,8 +235,10 @@ type MessageContext = {
   recipientTags: readonly string[];
   calendar: CalendarContext;
   index: RuleIndex;
-  /** This decision's stamp (de-duplication and the per-decision schedule memo). */
+  /** This decision's stamp (de-duplication, key marks and the per-decision schedule memo). */
   stamp: number;
+  /** How many rules the match considered (benchmarks report it). */
+  candidates: number;
 };
 
 function withAncestors(tags: MuteTagView, direct: readonly string[], into: string[]): void {
@@ -243,9 +251,37 @@ function withAncestors(tags: MuteTagView, direct: readonly string[], into: strin
   }
 }
 
+const NO_GAPS: readonly string[] = Object.freeze([]);
+// One set of scratch arrays and one calendar context reused by every decision: decide is synchronous and its
+// answer keeps none of them (calendarGaps is copied out).
+const scratchSenderTags: string[] = [];
+const scratchTree: string[] = [];
+const scratchRecipientTags: string[] = [];
+const scratchCalendar: CalendarContext = { calendars: new Map(), gaps: new Set() };
+
+function nextStamp(index: RuleIndex): number {
+  let stamp = (index.stamp.value + 1) | 0;
+  if (stamp === 0) {
+    // Wrapped around: no mark may still carry a stamp that is about to be reused.
+    stamp = 1;
+    for (const a of [
+      index.seen,
+      index.scheduleSeen,
+      index.departmentMark,
+      index.departmentTreeMark,
+      index.senderTagMark,
+      index.recipientTagMark,
+    ])
+      a.fill(0);
+  }
+  index.stamp.value = stamp;
+  return stamp;
+}
+
 function messageContext(input: DecideInput, zone: string, index: RuleIndex): MessageContext {
   const { message, tags, directory } = input;
-  const senderTags: string[] = [];
+  const senderTags = scratchSenderTags;
+  senderTags.length = 0;
   const sender = message.sender;
   if (sender.kind === 'partner_staff') withAncestors(tags, tags.tagsOf('partner', sender.corpId), senderTags);
   else if (sender.kind === 'external_customer')
@@ -257,9 +293,12 @@ function messageContext(input: DecideInput, zone: string, index: RuleIndex): Mes
   )
     withAncestors(tags, tags.tagsOf('partner', message.senderCorpId), senderTags);
 
+  scratchCalendar.calendars = input.holidays;
+  scratchCalendar.gaps.clear();
   const employee = directory.employee(message.recipientId);
   const recipientDepartments = employee ? employee.departmentIds : [];
-  const recipientDepartmentTree: string[] = [];
+  const recipientDepartmentTree = scratchTree;
+  recipientDepartmentTree.length = 0;
   for (const d of recipientDepartments) {
     let current: string | null | undefined = d;
     for (let depth = 0; current && depth < 64; depth += 1) {
@@ -267,7 +306,8 @@ function messageContext(input: DecideInput, zone: string, index: RuleIndex): Mes
       current = directory.parentOf(current);
     }
   }
-  const recipientTags: string[] = [];
+  const recipientTags = scratchRecipientTags;
+  recipientTags.length = 0;
   withAncestors(tags, tags.tagsOf('employee', message.recipientId), recipientTags);
   for (const d of recipientDepartments) withAncestors(tags, tags.tagsOf('department', d), recipientTags);
   return {
@@ -277,44 +317,212 @@ function messageContext(input: DecideInput, zone: string, index: RuleIndex): Mes
     recipientDepartments,
     recipientDepartmentTree,
     recipientTags,
-    calendar: { calendars: input.holidays, gaps: new Set() },
+    calendar: scratchCalendar,
     index,
-    stamp: (index.stamp.value = (index.stamp.value + 1) | 0) || (index.stamp.value = 1),
+    stamp: nextStamp(index),
+    candidates: 0,
   };
 }
 
-const scratch: CompiledRule[] = [];
-
-/** The rules that can concern the message: its buckets and the generic list, each rule once. */
-function candidates(index: RuleIndex, ctx: MessageContext): CompiledRule[] {
-  // One array reused by every decision (decide is synchronous and does not keep it): no garbage per message.
-  const out = scratch;
-  out.length = 0;
+/**
+ * The indexed match: the message's keys looked up once (each gives its key number and its lists of rules by
+ * lane), the message's departments and tags marked on the index's key numbers, the candidates collected from the
+ * lane of its sender kind and urgency (each rule once), and each candidate's program run (compile.ts OP_*).
+ */
+function matchIndexed(index: RuleIndex, ctx: MessageContext, applied: CompiledRule[]): void {
   const m = ctx.message;
-  // Only the lane of this message's sender kind and urgency: the rules the others hold cannot apply.
-  const lane = index.lanes[laneOf(m.sender.kind, m.urgency)] as RuleLane;
-  addNew(out, lane.byRecipient.get(m.recipientId), index.seen, ctx.stamp);
-  if (m.senderCorpId !== null) addNew(out, lane.bySenderCorp.get(m.senderCorpId), index.seen, ctx.stamp);
-  for (const d of ctx.recipientDepartmentTree) addNew(out, lane.byDepartment.get(d), index.seen, ctx.stamp);
-  for (const tag of ctx.senderTags) addNew(out, lane.bySenderTag.get(tag), index.seen, ctx.stamp);
-  for (const tag of ctx.recipientTags) addNew(out, lane.byRecipientTag.get(tag), index.seen, ctx.stamp);
-  addNew(out, lane.generic, index.seen, ctx.stamp);
-  return out;
+  const lane = laneOf(m.sender.kind, m.urgency);
+  const stamp = ctx.stamp;
+  const seen = index.seen;
+  const out = index.candidateScratch;
+  let n = 0;
+  const recipient = index.recipientKeys.get(m.recipientId);
+  const recipientKey = recipient ? recipient.id : -1;
+  if (recipient) n = addNew(out, n, recipient.lanes[lane], seen, stamp);
+  let corpKey = -1;
+  if (m.senderCorpId !== null) {
+    const corp = index.corpKeys.get(m.senderCorpId);
+    if (corp) {
+      corpKey = corp.id;
+      n = addNew(out, n, corp.lanes[lane], seen, stamp);
+    }
+  }
+  const direct = ctx.recipientDepartments;
+  const tree = ctx.recipientDepartmentTree;
+  for (let i = 0; i < tree.length; i += 1) {
+    const d = tree[i] as string;
+    const key = index.departmentKeys.get(d);
+    if (!key) continue;
+    index.departmentTreeMark[key.id] = stamp;
+    if (direct.includes(d)) index.departmentMark[key.id] = stamp;
+    n = addNew(out, n, key.lanes[lane], seen, stamp);
+  }
+  const senderTags = ctx.senderTags;
+  for (let i = 0; i < senderTags.length; i += 1) {
+    const key = index.senderTagKeys.get(senderTags[i] as string);
+    if (!key) continue;
+    index.senderTagMark[key.id] = stamp;
+    n = addNew(out, n, key.lanes[lane], seen, stamp);
+  }
+  const recipientTags = ctx.recipientTags;
+  for (let i = 0; i < recipientTags.length; i += 1) {
+    const key = index.recipientTagKeys.get(recipientTags[i] as string);
+    if (!key) continue;
+    index.recipientTagMark[key.id] = stamp;
+    n = addNew(out, n, key.lanes[lane], seen, stamp);
+  }
+  n = addNew(out, n, index.genericLanes[lane], seen, stamp);
+  ctx.candidates = n;
+  for (let i = 0; i < n; i += 1) {
+    const r = out[i] as number;
+    if (programHolds(index, index.programAt[r] as number, ctx, recipientKey, corpKey))
+      applied.push(index.rules[r] as CompiledRule);
+  }
 }
 
 function addNew(
-  out: CompiledRule[],
-  list: readonly CompiledRule[] | undefined,
+  out: Int32Array,
+  n: number,
+  list: Int32Array | null | undefined,
   seen: Int32Array,
   stamp: number,
-): void {
-  if (!list) return;
+): number {
+  if (!list) return n;
   for (let i = 0; i < list.length; i += 1) {
-    const r = list[i] as CompiledRule;
-    if (seen[r.index] === stamp) continue;
-    seen[r.index] = stamp;
-    out.push(r);
+    const r = list[i] as number;
+    if (seen[r] === stamp) continue;
+    seen[r] = stamp;
+    out[n] = r;
+    n += 1;
   }
+  return n;
+}
+
+function anyIs(p: Int32Array, from: number, to: number, key: number): boolean {
+  for (let k = from; k < to; k += 1) if (p[k] === key) return true;
+  return false;
+}
+
+function anyMarked(p: Int32Array, from: number, to: number, marks: Int32Array, stamp: number): boolean {
+  for (let k = from; k < to; k += 1) if (marks[p[k] as number] === stamp) return true;
+  return false;
+}
+
+/** Runs one rule's program (compile.ts): every check must hold. */
+function programHolds(
+  index: RuleIndex,
+  at: number,
+  ctx: MessageContext,
+  recipientKey: number,
+  corpKey: number,
+): boolean {
+  const p = index.program;
+  const end = p[at] as number;
+  const stamp = ctx.stamp;
+  let i = at + 1;
+  while (i < end) {
+    const op = p[i] as number;
+    const from = i + 2;
+    const to = from + (p[i + 1] as number);
+    i = to;
+    switch (op) {
+      case OP_TIME: {
+        const b = (p[from] as number) * 2;
+        const t = ctx.message.sentAt;
+        if (t < (index.bounds[b] as number) || t >= (index.bounds[b + 1] as number)) return false;
+        break;
+      }
+      case OP_CORP:
+        if (!anyIs(p, from, to, corpKey)) return false;
+        break;
+      case OP_RECIPIENT:
+        if (!anyIs(p, from, to, recipientKey)) return false;
+        break;
+      case OP_SENDER_TAG:
+        if (!anyMarked(p, from, to, index.senderTagMark, stamp)) return false;
+        break;
+      case OP_DEPARTMENT:
+        if (!anyMarked(p, from, to, index.departmentMark, stamp)) return false;
+        break;
+      case OP_DEPARTMENT_TREE:
+        if (!anyMarked(p, from, to, index.departmentTreeMark, stamp)) return false;
+        break;
+      case OP_RECIPIENT_TAG:
+        if (!anyMarked(p, from, to, index.recipientTagMark, stamp)) return false;
+        break;
+      case OP_SCHEDULE:
+        if (!scheduleHolds(p[from] as number, ctx)) return false;
+        break;
+    }
+  }
+  return true;
+}
+
+/** Equal schedules are evaluated once per decision (rules commonly share "19:00-09:00" or "holidays"). */
+function scheduleHolds(id: number, ctx: MessageContext): boolean {
+  const index = ctx.index;
+  if (index.scheduleSeen[id] !== ctx.stamp) {
+    index.scheduleSeen[id] = ctx.stamp;
+    index.scheduleValue[id] = scheduleActive(
+      index.schedules[id] as CompiledSchedule,
+      ctx.message.sentAt,
+      ctx.zone,
+      ctx.calendar,
+    )
+      ? 1
+      : 0;
+  }
+  return index.scheduleValue[id] === 1;
+}
+
+/** The straightforward match (decideReference): every rule, condition by condition, on its own scope. */
+function matchEveryRule(index: RuleIndex, ctx: MessageContext, applied: CompiledRule[]): void {
+  let n = 0;
+  for (const r of index.rules) {
+    n += 1;
+    if (referenceApplies(r, ctx)) applied.push(r);
+  }
+  ctx.candidates = n;
+}
+
+function has(values: readonly string[] | undefined, value: string | null): boolean {
+  return values === undefined || values.length === 0 || (value !== null && values.includes(value));
+}
+
+function anyOf(values: readonly string[] | undefined, have: readonly string[]): boolean {
+  return values === undefined || values.length === 0 || values.some((v) => have.includes(v));
+}
+
+/**
+ * A rule applies when it is sound (compile.ts: no missing parent, cycle or malformed schedule), every rule of its
+ * chain is enabled and admits the message's sender kind and urgency, and then, condition by condition (own first,
+ * ancestors next), its time bounds, enterprise, recipient, sender tags, departments, recipient tags and schedule
+ * hold. (The chain-wide checks come first: a rule they rule out is never evaluated further, so its schedules note
+ * no calendar gaps.)
+ */
+function referenceApplies(r: CompiledRule, ctx: MessageContext): boolean {
+  const m = ctx.message;
+  if (r.broken !== null) return false;
+  for (const c of r.chain) {
+    const rule = c.rule;
+    if (!rule.enabled) return false;
+    if (rule.urgency !== 'any' && rule.urgency !== m.urgency) return false;
+    if (!has(rule.scope.senderKinds, m.sender.kind)) return false;
+  }
+  for (const c of r.chain) {
+    const rule = c.rule;
+    const scope = rule.scope;
+    if (rule.activeFrom !== null && m.sentAt < rule.activeFrom) return false;
+    if (rule.activeUntil !== null && m.sentAt >= rule.activeUntil) return false;
+    if (!has(scope.senderCorpIds, m.senderCorpId)) return false;
+    if (!has(scope.recipientIds, m.recipientId)) return false;
+    if (!anyOf(scope.senderTagIds, ctx.senderTags)) return false;
+    const departments = scope.includeSubDepartments ? ctx.recipientDepartmentTree : ctx.recipientDepartments;
+    if (!anyOf(scope.recipientDepartmentIds, departments)) return false;
+    if (!anyOf(scope.recipientTagIds, ctx.recipientTags)) return false;
+    if (c.schedule && !scheduleActive(c.schedule, m.sentAt, ctx.zone, ctx.calendar)) return false;
+  }
+  return true;
 }
 
 function anyIn(wanted: readonly string[], have: readonly string[]): boolean {
@@ -322,15 +530,10 @@ function anyIn(wanted: readonly string[], have: readonly string[]): boolean {
   return false;
 }
 
+/** A green channel's recipient scope (the index compiles it as a condition). */
 function conditionHolds(c: CompiledCondition, ctx: MessageContext): boolean {
   const m = ctx.message;
-  if (!c.enabled) return false;
-  if (m.sentAt < c.activeFrom || m.sentAt >= c.activeUntil) return false;
-  if (c.urgency !== 'any' && c.urgency !== m.urgency) return false;
-  if (c.senderKinds && !c.senderKinds.has(m.sender.kind)) return false;
-  if (c.senderCorpIds && (m.senderCorpId === null || !c.senderCorpIds.has(m.senderCorpId))) return false;
   if (c.recipientIds && !c.recipientIds.has(m.recipientId)) return false;
-  if (c.senderTagIds && !anyIn(c.senderTagIds, ctx.senderTags)) return false;
   if (
     c.recipientDepartmentIds &&
     !anyIn(
@@ -340,24 +543,6 @@ function conditionHolds(c: CompiledCondition, ctx: MessageContext): boolean {
   )
     return false;
   if (c.recipientTagIds && !anyIn(c.recipientTagIds, ctx.recipientTags)) return false;
-  if (c.schedule) {
-    // Equal schedules are evaluated once per decision (rules commonly share "19:00-09:00" or "holidays").
-    const { index, stamp } = ctx;
-    const id = c.scheduleId;
-    if (index.scheduleSeen[id] !== stamp) {
-      index.scheduleSeen[id] = stamp;
-      index.scheduleValue[id] = scheduleActive(c.schedule, m.sentAt, ctx.zone, ctx.calendar) ? 1 : 0;
-    }
-    if (index.scheduleValue[id] === 0) return false;
-  }
-  return true;
-}
-
-function ruleApplies(r: CompiledRule, ctx: MessageContext): boolean {
-  if (r.broken !== null) return false;
-  const chain = r.chain;
-  for (let i = 0; i < chain.length; i += 1)
-    if (!conditionHolds(chain[i] as CompiledCondition, ctx)) return false;
   return true;
 }
 
@@ -474,5 +659,7 @@ export function countCandidates(input: DecideInput): number {
   const index = ruleIndex(input.rules);
   const zone =
     input.rules.settings.timeZones.get(input.message.recipientId) ?? input.rules.settings.defaultTimeZone;
-  return candidates(index, messageContext(input, zone, index)).length;
+  const ctx = messageContext(input, zone, index);
+  matchIndexed(index, ctx, []);
+  return ctx.candidates;
 }
