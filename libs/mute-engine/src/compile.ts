@@ -96,30 +96,26 @@ export type RuleIndex = {
    */
   lanes: readonly RuleLane[];
   greenByGroup: ReadonlyMap<string, CompiledGreenChannel[]>;
-  /** The keys the indexable rules name, per dimension (see KeyEntry). */
-  recipientKeys: ReadonlyMap<string, KeyEntry>;
-  corpKeys: ReadonlyMap<string, KeyEntry>;
-  departmentKeys: ReadonlyMap<string, KeyEntry>;
-  senderTagKeys: ReadonlyMap<string, KeyEntry>;
-  recipientTagKeys: ReadonlyMap<string, KeyEntry>;
-  /** Per lane, the indexes of the generic rules (no key dimension). */
-  genericLanes: readonly Int32Array[];
-  /** The rule programs (see OP_*): at programAt[rule.index] the end offset, then [op, n, ...n operands]*. */
-  program: Int32Array;
-  /** -1: the rule has no program (never a candidate). */
-  programAt: Int32Array;
+  /** The key numbers the listed rules name, per dimension (see `lists`). */
+  recipientKeys: ReadonlyMap<string, number>;
+  corpKeys: ReadonlyMap<string, number>;
+  departmentKeys: ReadonlyMap<string, number>;
+  senderTagKeys: ReadonlyMap<string, number>;
+  recipientTagKeys: ReadonlyMap<string, number>;
+  /** The key number whose spans list the generic rules (no key dimension). */
+  genericKey: number;
+  /** For key k and lane l, its rules' entries are lists[spans[2(6k+l)], spans[2(6k+l)+1]). */
+  spans: Int32Array;
+  lists: Int32Array;
   /** OP_TIME operands index pairs here: [activeFrom, activeUntil). */
   bounds: Float64Array;
   /** The distinct schedules by id (CompiledCondition.scheduleId). */
   schedules: readonly CompiledSchedule[];
-  /** Per-decision marks on key numbers (a decision's stamp): the message's departments, its departments with
-   * those above them, its sender's tags and its recipient's tags (each with their groups). */
-  departmentMark: Int32Array;
-  departmentTreeMark: Int32Array;
-  senderTagMark: Int32Array;
-  recipientTagMark: Int32Array;
-  /** Scratch for a decision's candidate rule indexes (decide is synchronous and keeps none of it). */
-  candidateScratch: Int32Array;
+  /** Per-decision marks on key numbers (a decision's stamp): the recipient's departments with those above them,
+   * the sender's and the recipient's tags with their groups; `directMark` the recipient's own departments. */
+  mark: Int32Array;
+  directMark: Int32Array;
+
   workingTime: CompiledWorkingTime;
   broken: readonly CompiledRule[];
   /** De-duplication stamps, one per rule (a decision bumps `stamp`). */
@@ -131,21 +127,19 @@ export type RuleIndex = {
 };
 
 /**
- * One key a rule condition names (a recipient, an enterprise, a department, a sender or recipient tag), numbered
- * densely per dimension when the index is compiled. A decision looks its message's keys up once: the number is
- * what the rule programs compare and mark, `lanes[lane]` the indexes of the rules bucketed under the key in that
- * lane (null: none).
- */
-export type KeyEntry = { id: number; lanes: (Int32Array | null)[] };
-
-/**
- * The index's compiled form of the rules' conditions (D-B1): every indexable rule's chain flattened into one
- * Int32Array of checks on key numbers, read in a tight loop, so evaluating a candidate touches a few adjacent ints
- * instead of a rule object, its chain, its conditions' Sets and their strings. Only indexable rules (not broken,
- * every condition enabled) have a program; the lanes already guarantee sender kind and urgency, so the programs
- * leave them out. Checks keep the order of the conditions (own first, then ancestors) and, within one, the order
- * time bounds, enterprise, recipient, sender tag, department, recipient tag, schedule: the same schedules are
- * evaluated (and the same calendar gaps noted) as by a condition-by-condition evaluation.
+ * The index's compiled form of the candidates and their conditions (D-B1). Every key a rule condition names (a
+ * recipient, an enterprise, a department, a sender tag, a recipient tag) gets a number, unique across dimensions,
+ * when the index is compiled; `lists` holds, for each (key, lane), the rules bucketed under that key in that lane,
+ * each as an entry `[rule index, dedupe, end, ...checks]` whose checks are the rule's whole chain flattened into
+ * `[op, n, ...n operands]` on key numbers (OP_*). A decision looks each of its message's keys up once (one Map get
+ * giving a number), marks them, and then reads each key's lane span in `lists` front to back: a candidate's
+ * evaluation touches adjacent ints, not a rule object, its chain, its conditions' Sets and their strings. Only
+ * indexable rules (not broken, every condition enabled) are listed; the lanes already guarantee the sender kind
+ * and urgency, so the checks leave them out. Checks keep the order of the conditions (own first, then ancestors)
+ * and, within one, time bounds, enterprise, recipient, sender tag, department, recipient tag, schedule: the same
+ * schedules are evaluated (and the same calendar gaps noted) as by the condition-by-condition evaluation
+ * (decideReference). `dedupe` is 1 when the rule is listed under more than one key (its bucket dimension names
+ * several values), so only those consult the per-rule stamps.
  */
 export const OP_TIME = 1;
 export const OP_CORP = 2;
@@ -397,6 +391,9 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     recipientTag: byRecipientTag,
   };
   const lanes: RuleLane[] = [];
+  // Rules listed under more than one key (their bucket dimension names several values): a decision may meet them
+  // twice, so only they are de-duplicated.
+  const multiKey = new Set<CompiledRule>();
   for (const kind of LANE_KINDS)
     for (const urgency of ['normal', 'urgent'] as const)
       lanes[laneOf(kind, urgency)] = {
@@ -424,6 +421,7 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
         bestLoad = worst;
       }
     }
+    if (best && best[1].length > 1) multiKey.add(r);
     if (best) for (const v of best[1]) push(buckets[best[0]], v, r);
     else generic.push(r);
     for (const kind of LANE_KINDS)
@@ -467,7 +465,7 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     if (list) list.push({ channel, recipient });
     else greenByGroup.set(channel.tagGroupId, [{ channel, recipient }]);
   }
-  const compiled = compilePrograms(rules, indexable, lanes);
+  const compiled = compilePrograms(indexable, lanes, multiKey);
   return {
     ruleSet,
     rules,
@@ -497,92 +495,113 @@ type Programs = Pick<
   | 'departmentKeys'
   | 'senderTagKeys'
   | 'recipientTagKeys'
-  | 'genericLanes'
-  | 'program'
-  | 'programAt'
+  | 'genericKey'
+  | 'spans'
+  | 'lists'
   | 'bounds'
-  | 'departmentMark'
-  | 'departmentTreeMark'
-  | 'senderTagMark'
-  | 'recipientTagMark'
-  | 'candidateScratch'
+  | 'mark'
+  | 'directMark'
 >;
 
-/** The key numbers, the per-key lane lists and the rule programs (see OP_*). */
+const LANES = 6;
+
+/** The key numbers, the per-key lane spans and the rules' entries with their checks (see OP_*). */
 function compilePrograms(
-  rules: readonly CompiledRule[],
   indexable: readonly CompiledRule[],
   lanes: readonly RuleLane[],
+  multiKey: ReadonlySet<CompiledRule>,
 ): Programs {
-  const recipientKeys = new Map<string, KeyEntry>();
-  const corpKeys = new Map<string, KeyEntry>();
-  const departmentKeys = new Map<string, KeyEntry>();
-  const senderTagKeys = new Map<string, KeyEntry>();
-  const recipientTagKeys = new Map<string, KeyEntry>();
-  const key = (map: Map<string, KeyEntry>, value: string): KeyEntry => {
-    let entry = map.get(value);
-    if (!entry) {
-      entry = { id: map.size, lanes: lanes.map(() => null) };
-      map.set(value, entry);
+  let keys = 0;
+  const dimension = () => new Map<string, number>();
+  const recipientKeys = dimension();
+  const corpKeys = dimension();
+  const departmentKeys = dimension();
+  const senderTagKeys = dimension();
+  const recipientTagKeys = dimension();
+  const key = (map: Map<string, number>, value: string): number => {
+    let id = map.get(value);
+    if (id === undefined) {
+      id = keys;
+      keys += 1;
+      map.set(value, id);
     }
-    return entry;
+    return id;
   };
-  const program: number[] = [];
+  // Number every key any condition names (checks compare them even where the rule is bucketed elsewhere).
+  for (const r of indexable)
+    for (const c of r.chain) {
+      for (const v of c.senderCorpIds ?? []) key(corpKeys, v);
+      for (const v of c.recipientIds ?? []) key(recipientKeys, v);
+      for (const v of c.senderTagIds ?? []) key(senderTagKeys, v);
+      for (const v of c.recipientDepartmentIds ?? []) key(departmentKeys, v);
+      for (const v of c.recipientTagIds ?? []) key(recipientTagKeys, v);
+    }
   const bounds: number[] = [];
-  const programAt = new Int32Array(rules.length).fill(-1);
-  const emit = (op: number, operands: readonly number[]): void => {
-    program.push(op, operands.length, ...operands);
-  };
+  const checks = new Map<CompiledRule, number[]>();
   for (const r of indexable) {
-    const at = program.length;
-    program.push(0);
+    const out: number[] = [];
+    const emit = (op: number, operands: readonly number[]): void => {
+      out.push(op, operands.length, ...operands);
+    };
     for (const c of r.chain) {
       if (c.activeFrom !== Number.NEGATIVE_INFINITY || c.activeUntil !== Number.POSITIVE_INFINITY) {
         emit(OP_TIME, [bounds.length / 2]);
         bounds.push(c.activeFrom, c.activeUntil);
       }
-      if (c.senderCorpIds) emit(OP_CORP, [...c.senderCorpIds].map((v) => key(corpKeys, v).id));
-      if (c.recipientIds) emit(OP_RECIPIENT, [...c.recipientIds].map((v) => key(recipientKeys, v).id));
-      if (c.senderTagIds) emit(OP_SENDER_TAG, c.senderTagIds.map((v) => key(senderTagKeys, v).id));
+      if (c.senderCorpIds) emit(OP_CORP, [...c.senderCorpIds].map((v) => key(corpKeys, v)));
+      if (c.recipientIds) emit(OP_RECIPIENT, [...c.recipientIds].map((v) => key(recipientKeys, v)));
+      if (c.senderTagIds) emit(OP_SENDER_TAG, c.senderTagIds.map((v) => key(senderTagKeys, v)));
       if (c.recipientDepartmentIds)
         emit(
           c.includeSubDepartments ? OP_DEPARTMENT_TREE : OP_DEPARTMENT,
-          c.recipientDepartmentIds.map((v) => key(departmentKeys, v).id),
+          c.recipientDepartmentIds.map((v) => key(departmentKeys, v)),
         );
-      if (c.recipientTagIds) emit(OP_RECIPIENT_TAG, c.recipientTagIds.map((v) => key(recipientTagKeys, v).id));
+      if (c.recipientTagIds) emit(OP_RECIPIENT_TAG, c.recipientTagIds.map((v) => key(recipientTagKeys, v)));
       if (c.schedule) emit(OP_SCHEDULE, [c.scheduleId]);
     }
-    program[at] = program.length;
-    programAt[r.index] = at;
+    checks.set(r, out);
   }
-  const lists = (
-    map: Map<string, KeyEntry>,
-    of: (lane: RuleLane) => ReadonlyMap<string, CompiledRule[]>,
-  ): void => {
-    lanes.forEach((lane, l) => {
+  const genericKey = keys;
+  const perKey: CompiledRule[][][] = Array.from({ length: keys + 1 }, () =>
+    Array.from({ length: LANES }, () => []),
+  );
+  const dims: [Map<string, number>, (lane: RuleLane) => ReadonlyMap<string, CompiledRule[]>][] = [
+    [recipientKeys, (lane) => lane.byRecipient],
+    [corpKeys, (lane) => lane.bySenderCorp],
+    [departmentKeys, (lane) => lane.byDepartment],
+    [senderTagKeys, (lane) => lane.bySenderTag],
+    [recipientTagKeys, (lane) => lane.byRecipientTag],
+  ];
+  lanes.forEach((lane, l) => {
+    for (const [map, of] of dims)
       for (const [value, list] of of(lane))
-        key(map, value).lanes[l] = Int32Array.from(list.map((r) => r.index));
-    });
-  };
-  lists(recipientKeys, (lane) => lane.byRecipient);
-  lists(corpKeys, (lane) => lane.bySenderCorp);
-  lists(departmentKeys, (lane) => lane.byDepartment);
-  lists(senderTagKeys, (lane) => lane.bySenderTag);
-  lists(recipientTagKeys, (lane) => lane.byRecipientTag);
+        for (const r of list) (perKey[key(map, value)] as CompiledRule[][])[l]?.push(r);
+    for (const r of lane.generic) (perKey[genericKey] as CompiledRule[][])[l]?.push(r);
+  });
+  const spans = new Int32Array((keys + 1) * LANES * 2);
+  const lists: number[] = [];
+  perKey.forEach((perLane, k) => {
+    for (let l = 0; l < LANES; l += 1) {
+      const slot = (k * LANES + l) * 2;
+      spans[slot] = lists.length;
+      for (const r of perLane[l] as CompiledRule[]) {
+        const body = checks.get(r) as number[];
+        lists.push(r.index, multiKey.has(r) ? 1 : 0, lists.length + 3 + body.length, ...body);
+      }
+      spans[slot + 1] = lists.length;
+    }
+  });
   return {
     recipientKeys,
     corpKeys,
     departmentKeys,
     senderTagKeys,
     recipientTagKeys,
-    genericLanes: lanes.map((lane) => Int32Array.from(lane.generic.map((r) => r.index))),
-    program: Int32Array.from(program),
-    programAt,
+    genericKey,
+    spans,
+    lists: Int32Array.from(lists),
     bounds: Float64Array.from(bounds),
-    departmentMark: new Int32Array(departmentKeys.size),
-    departmentTreeMark: new Int32Array(departmentKeys.size),
-    senderTagMark: new Int32Array(senderTagKeys.size),
-    recipientTagMark: new Int32Array(recipientTagKeys.size),
-    candidateScratch: new Int32Array(rules.length),
+    mark: new Int32Array(keys + 1),
+    directMark: new Int32Array(keys + 1),
   };
 }

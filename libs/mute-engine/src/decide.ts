@@ -267,10 +267,8 @@ function nextStamp(index: RuleIndex): number {
     for (const a of [
       index.seen,
       index.scheduleSeen,
-      index.departmentMark,
-      index.departmentTreeMark,
-      index.senderTagMark,
-      index.recipientTagMark,
+      index.mark,
+      index.directMark,
     ])
       a.fill(0);
   }
@@ -325,78 +323,76 @@ function messageContext(input: DecideInput, zone: string, index: RuleIndex): Mes
 }
 
 /**
- * The indexed match: the message's keys looked up once (each gives its key number and its lists of rules by
- * lane), the message's departments and tags marked on the index's key numbers, the candidates collected from the
- * lane of its sender kind and urgency (each rule once), and each candidate's program run (compile.ts OP_*).
+ * The indexed match (compile.ts, D-B1): the message's keys looked up once each (a key number), marked, and then
+ * the lane span of each key read front to back, each entry's checks run in place.
  */
 function matchIndexed(index: RuleIndex, ctx: MessageContext, applied: CompiledRule[]): void {
   const m = ctx.message;
   const lane = laneOf(m.sender.kind, m.urgency);
   const stamp = ctx.stamp;
-  const seen = index.seen;
-  const out = index.candidateScratch;
-  let n = 0;
-  const recipient = index.recipientKeys.get(m.recipientId);
-  const recipientKey = recipient ? recipient.id : -1;
-  if (recipient) n = addNew(out, n, recipient.lanes[lane], seen, stamp);
+  const mark = index.mark;
+  const found = scratchKeys;
+  found.length = 0;
+  const recipientKey = index.recipientKeys.get(m.recipientId) ?? -1;
+  if (recipientKey >= 0) found.push(recipientKey);
   let corpKey = -1;
   if (m.senderCorpId !== null) {
-    const corp = index.corpKeys.get(m.senderCorpId);
-    if (corp) {
-      corpKey = corp.id;
-      n = addNew(out, n, corp.lanes[lane], seen, stamp);
-    }
+    corpKey = index.corpKeys.get(m.senderCorpId) ?? -1;
+    if (corpKey >= 0) found.push(corpKey);
   }
   const direct = ctx.recipientDepartments;
   const tree = ctx.recipientDepartmentTree;
   for (let i = 0; i < tree.length; i += 1) {
     const d = tree[i] as string;
-    const key = index.departmentKeys.get(d);
-    if (!key) continue;
-    index.departmentTreeMark[key.id] = stamp;
-    if (direct.includes(d)) index.departmentMark[key.id] = stamp;
-    n = addNew(out, n, key.lanes[lane], seen, stamp);
+    const k = index.departmentKeys.get(d);
+    if (k === undefined) continue;
+    mark[k] = stamp;
+    if (direct.includes(d)) index.directMark[k] = stamp;
+    found.push(k);
   }
   const senderTags = ctx.senderTags;
   for (let i = 0; i < senderTags.length; i += 1) {
-    const key = index.senderTagKeys.get(senderTags[i] as string);
-    if (!key) continue;
-    index.senderTagMark[key.id] = stamp;
-    n = addNew(out, n, key.lanes[lane], seen, stamp);
+    const k = index.senderTagKeys.get(senderTags[i] as string);
+    if (k === undefined) continue;
+    mark[k] = stamp;
+    found.push(k);
   }
   const recipientTags = ctx.recipientTags;
   for (let i = 0; i < recipientTags.length; i += 1) {
-    const key = index.recipientTagKeys.get(recipientTags[i] as string);
-    if (!key) continue;
-    index.recipientTagMark[key.id] = stamp;
-    n = addNew(out, n, key.lanes[lane], seen, stamp);
+    const k = index.recipientTagKeys.get(recipientTags[i] as string);
+    if (k === undefined) continue;
+    mark[k] = stamp;
+    found.push(k);
   }
-  n = addNew(out, n, index.genericLanes[lane], seen, stamp);
-  ctx.candidates = n;
-  for (let i = 0; i < n; i += 1) {
-    const r = out[i] as number;
-    if (programHolds(index, index.programAt[r] as number, ctx, recipientKey, corpKey))
-      applied.push(index.rules[r] as CompiledRule);
+  found.push(index.genericKey);
+  const spans = index.spans;
+  const lists = index.lists;
+  const seen = index.seen;
+  let candidates = 0;
+  for (let f = 0; f < found.length; f += 1) {
+    const slot = ((found[f] as number) * 6 + lane) * 2;
+    let at = spans[slot] as number;
+    const end = spans[slot + 1] as number;
+    while (at < end) {
+      const r = lists[at] as number;
+      const next = lists[at + 2] as number;
+      if (lists[at + 1] === 1) {
+        if (seen[r] === stamp) {
+          at = next;
+          continue;
+        }
+        seen[r] = stamp;
+      }
+      candidates += 1;
+      if (checksHold(index, lists, at + 3, next, ctx, recipientKey, corpKey))
+        applied.push(index.rules[r] as CompiledRule);
+      at = next;
+    }
   }
+  ctx.candidates = candidates;
 }
 
-function addNew(
-  out: Int32Array,
-  n: number,
-  list: Int32Array | null | undefined,
-  seen: Int32Array,
-  stamp: number,
-): number {
-  if (!list) return n;
-  for (let i = 0; i < list.length; i += 1) {
-    const r = list[i] as number;
-    if (seen[r] === stamp) continue;
-    seen[r] = stamp;
-    out[n] = r;
-    n += 1;
-  }
-  return n;
-}
+const scratchKeys: number[] = [];
 
 function anyIs(p: Int32Array, from: number, to: number, key: number): boolean {
   for (let k = from; k < to; k += 1) if (p[k] === key) return true;
@@ -408,50 +404,46 @@ function anyMarked(p: Int32Array, from: number, to: number, marks: Int32Array, s
   return false;
 }
 
-/** Runs one rule's program (compile.ts): every check must hold. */
-function programHolds(
+/** Runs one entry's checks (compile.ts OP_*) in lists[from, end): every check must hold. */
+function checksHold(
   index: RuleIndex,
-  at: number,
+  p: Int32Array,
+  from: number,
+  end: number,
   ctx: MessageContext,
   recipientKey: number,
   corpKey: number,
 ): boolean {
-  const p = index.program;
-  const end = p[at] as number;
   const stamp = ctx.stamp;
-  let i = at + 1;
+  let i = from;
   while (i < end) {
     const op = p[i] as number;
-    const from = i + 2;
-    const to = from + (p[i + 1] as number);
-    i = to;
+    const a = i + 2;
+    const b = a + (p[i + 1] as number);
+    i = b;
     switch (op) {
       case OP_TIME: {
-        const b = (p[from] as number) * 2;
+        const at = (p[a] as number) * 2;
         const t = ctx.message.sentAt;
-        if (t < (index.bounds[b] as number) || t >= (index.bounds[b + 1] as number)) return false;
+        if (t < (index.bounds[at] as number) || t >= (index.bounds[at + 1] as number)) return false;
         break;
       }
       case OP_CORP:
-        if (!anyIs(p, from, to, corpKey)) return false;
+        if (!anyIs(p, a, b, corpKey)) return false;
         break;
       case OP_RECIPIENT:
-        if (!anyIs(p, from, to, recipientKey)) return false;
+        if (!anyIs(p, a, b, recipientKey)) return false;
         break;
       case OP_SENDER_TAG:
-        if (!anyMarked(p, from, to, index.senderTagMark, stamp)) return false;
+      case OP_DEPARTMENT_TREE:
+      case OP_RECIPIENT_TAG:
+        if (!anyMarked(p, a, b, index.mark, stamp)) return false;
         break;
       case OP_DEPARTMENT:
-        if (!anyMarked(p, from, to, index.departmentMark, stamp)) return false;
-        break;
-      case OP_DEPARTMENT_TREE:
-        if (!anyMarked(p, from, to, index.departmentTreeMark, stamp)) return false;
-        break;
-      case OP_RECIPIENT_TAG:
-        if (!anyMarked(p, from, to, index.recipientTagMark, stamp)) return false;
+        if (!anyMarked(p, a, b, index.directMark, stamp)) return false;
         break;
       case OP_SCHEDULE:
-        if (!scheduleHolds(p[from] as number, ctx)) return false;
+        if (!scheduleHolds(p[a] as number, ctx)) return false;
         break;
     }
   }
