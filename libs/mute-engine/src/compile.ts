@@ -57,6 +57,9 @@ export type CompiledRule = {
   /** Dense index, for de-duplication stamps. */
   index: number;
   rule: MuteRule;
+  /** rule.ruleId and rule.name, kept here: a decision reads them for every applying rule. */
+  id: string;
+  name: string;
   /** The rule's own condition first, then its ancestors' up to the root: all must hold. */
   chain: readonly CompiledCondition[];
   depth: number;
@@ -115,6 +118,8 @@ export type RuleIndex = {
    * the sender's and the recipient's tags with their groups; `directMark` the recipient's own departments. */
   mark: Int32Array;
   directMark: Int32Array;
+  /** Scratch for a decision's key numbers (each key at most once, plus the generic one). */
+  keyScratch: Int32Array;
 
   workingTime: CompiledWorkingTime;
   broken: readonly CompiledRule[];
@@ -320,6 +325,8 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     const compiled: CompiledRule = {
       index: rules.length,
       rule,
+      id: rule.ruleId,
+      name: rule.name,
       chain,
       depth,
       specificity,
@@ -501,6 +508,7 @@ type Programs = Pick<
   | 'bounds'
   | 'mark'
   | 'directMark'
+  | 'keyScratch'
 >;
 
 const LANES = 6;
@@ -603,5 +611,6 @@ function compilePrograms(
     bounds: Float64Array.from(bounds),
     mark: new Int32Array(keys + 1),
     directMark: new Int32Array(keys + 1),
+    keyScratch: new Int32Array(keys + 2),
   };
 }

@@ -134,13 +134,13 @@ function decideOver(input: DecideInput, match: Matcher): MuteDecision {
   } else if (urgentOverrides.length > 0) {
     const r = urgentOverrides[0] as CompiledRule;
     tier = 'urgent_override';
-    winnerId = r.rule.ruleId;
-    why = `urgent message: rule '${r.rule.name}' lets urgent messages through${overridden(applied.filter((a) => a !== r))}`;
+    winnerId = r.id;
+    why = `urgent message: rule '${r.name}' lets urgent messages through${overridden(applied.filter((a) => a !== r))}`;
   } else {
     const winner = scoped[0];
     if (winner) {
       tier = 'most_specific_rule';
-      winnerId = winner.rule.ruleId;
+      winnerId = winner.id;
       why = explainSpecific(winner, scoped[1]);
       if (winner.effect === 'silent') outcome = 'SILENT';
       else if (winner.effect === 'hold') {
@@ -196,26 +196,16 @@ function decideOver(input: DecideInput, match: Matcher): MuteDecision {
       detail: `tag ${u.tagId} unmuted by ${u.actorId} from ${iso(u.startsAt)} to ${iso(u.endsAt)}`,
       won: tier === 'temporary_unmute' && winnerId === u.unmuteId,
     });
-  const ruleReason = (r: CompiledRule, rTier: PrecedenceTier): AppliedReason => ({
-    source: 'rule',
-    id: r.rule.ruleId,
-    name: r.rule.name,
-    tier: rTier,
-    effect: r.effect,
-    specificity: r.specificity,
-    detail: describe(r),
-    won: tier === rTier && winnerId === r.rule.ruleId,
-  });
-  for (const r of urgentOverrides) reasons.push(ruleReason(r, 'urgent_override'));
-  for (const r of scoped) reasons.push(ruleReason(r, 'most_specific_rule'));
-  for (const r of throttles) reasons.push(ruleReason(r, 'throttle'));
+  for (const r of urgentOverrides) reasons.push(ruleReason(r, 'urgent_override', tier, winnerId));
+  for (const r of scoped) reasons.push(ruleReason(r, 'most_specific_rule', tier, winnerId));
+  for (const r of throttles) reasons.push(ruleReason(r, 'throttle', tier, winnerId));
 
   return {
     outcome,
     releaseAt,
     reasons,
     winner: { tier, id: winnerId, why },
-    throttles: notes,
+    throttles: notes.length === 0 ? NO_NOTES : notes,
     unmuteId,
     timeZone: zone,
     calendarGaps: ctx.calendar.gaps.size === 0 ? NO_GAPS : [...ctx.calendar.gaps].sort(),
@@ -252,11 +242,28 @@ function withAncestors(tags: MuteTagView, direct: readonly string[], into: strin
 }
 
 const NO_GAPS: readonly string[] = Object.freeze([]);
-// One set of scratch arrays and one calendar context reused by every decision: decide is synchronous and its
-// answer keeps none of them (calendarGaps is copied out).
-const scratchSenderTags: string[] = [];
-const scratchTree: string[] = [];
-const scratchRecipientTags: string[] = [];
+const NO_NOTES: readonly ThrottleNote[] = Object.freeze([]);
+
+function ruleReason(
+  r: CompiledRule,
+  rTier: PrecedenceTier,
+  tier: PrecedenceTier,
+  winnerId: string | null,
+): AppliedReason {
+  return {
+    source: 'rule',
+    id: r.id,
+    name: r.name,
+    tier: rTier,
+    effect: r.effect,
+    specificity: r.specificity,
+    detail: describe(r),
+    won: tier === rTier && winnerId === r.id,
+  };
+}
+// One calendar context reused by every decision: decide is synchronous and its answer keeps none of it
+// (calendarGaps is copied out). (Scratch arrays are not reused: setting a V8 array's length to 0 drops its
+// storage, so a fresh small array costs no more.)
 const scratchCalendar: CalendarContext = { calendars: new Map(), gaps: new Set() };
 
 function nextStamp(index: RuleIndex): number {
@@ -278,8 +285,7 @@ function nextStamp(index: RuleIndex): number {
 
 function messageContext(input: DecideInput, zone: string, index: RuleIndex): MessageContext {
   const { message, tags, directory } = input;
-  const senderTags = scratchSenderTags;
-  senderTags.length = 0;
+  const senderTags: string[] = [];
   const sender = message.sender;
   if (sender.kind === 'partner_staff') withAncestors(tags, tags.tagsOf('partner', sender.corpId), senderTags);
   else if (sender.kind === 'external_customer')
@@ -292,11 +298,11 @@ function messageContext(input: DecideInput, zone: string, index: RuleIndex): Mes
     withAncestors(tags, tags.tagsOf('partner', message.senderCorpId), senderTags);
 
   scratchCalendar.calendars = input.holidays;
-  scratchCalendar.gaps.clear();
+  // (clear() allocates a new table even on an empty Set.)
+  if (scratchCalendar.gaps.size > 0) scratchCalendar.gaps.clear();
   const employee = directory.employee(message.recipientId);
   const recipientDepartments = employee ? employee.departmentIds : [];
-  const recipientDepartmentTree = scratchTree;
-  recipientDepartmentTree.length = 0;
+  const recipientDepartmentTree: string[] = [];
   for (const d of recipientDepartments) {
     let current: string | null | undefined = d;
     for (let depth = 0; current && depth < 64; depth += 1) {
@@ -304,8 +310,7 @@ function messageContext(input: DecideInput, zone: string, index: RuleIndex): Mes
       current = directory.parentOf(current);
     }
   }
-  const recipientTags = scratchRecipientTags;
-  recipientTags.length = 0;
+  const recipientTags: string[] = [];
   withAncestors(tags, tags.tagsOf('employee', message.recipientId), recipientTags);
   for (const d of recipientDepartments) withAncestors(tags, tags.tagsOf('department', d), recipientTags);
   return {
@@ -331,14 +336,15 @@ function matchIndexed(index: RuleIndex, ctx: MessageContext, applied: CompiledRu
   const lane = laneOf(m.sender.kind, m.urgency);
   const stamp = ctx.stamp;
   const mark = index.mark;
-  const found = scratchKeys;
-  found.length = 0;
+  // The key numbers found (each at most once: the department tree and the tag lists hold no repeats).
+  const found = index.keyScratch;
+  let count = 0;
   const recipientKey = index.recipientKeys.get(m.recipientId) ?? -1;
-  if (recipientKey >= 0) found.push(recipientKey);
+  if (recipientKey >= 0) found[count++] = recipientKey;
   let corpKey = -1;
   if (m.senderCorpId !== null) {
     corpKey = index.corpKeys.get(m.senderCorpId) ?? -1;
-    if (corpKey >= 0) found.push(corpKey);
+    if (corpKey >= 0) found[count++] = corpKey;
   }
   const direct = ctx.recipientDepartments;
   const tree = ctx.recipientDepartmentTree;
@@ -348,28 +354,28 @@ function matchIndexed(index: RuleIndex, ctx: MessageContext, applied: CompiledRu
     if (k === undefined) continue;
     mark[k] = stamp;
     if (direct.includes(d)) index.directMark[k] = stamp;
-    found.push(k);
+    found[count++] = k;
   }
   const senderTags = ctx.senderTags;
   for (let i = 0; i < senderTags.length; i += 1) {
     const k = index.senderTagKeys.get(senderTags[i] as string);
     if (k === undefined) continue;
     mark[k] = stamp;
-    found.push(k);
+    found[count++] = k;
   }
   const recipientTags = ctx.recipientTags;
   for (let i = 0; i < recipientTags.length; i += 1) {
     const k = index.recipientTagKeys.get(recipientTags[i] as string);
     if (k === undefined) continue;
     mark[k] = stamp;
-    found.push(k);
+    found[count++] = k;
   }
-  found.push(index.genericKey);
+  found[count++] = index.genericKey;
   const spans = index.spans;
   const lists = index.lists;
   const seen = index.seen;
   let candidates = 0;
-  for (let f = 0; f < found.length; f += 1) {
+  for (let f = 0; f < count; f += 1) {
     const slot = ((found[f] as number) * 6 + lane) * 2;
     let at = spans[slot] as number;
     const end = spans[slot + 1] as number;
@@ -391,8 +397,6 @@ function matchIndexed(index: RuleIndex, ctx: MessageContext, applied: CompiledRu
   }
   ctx.candidates = candidates;
 }
-
-const scratchKeys: number[] = [];
 
 function anyIs(p: Int32Array, from: number, to: number, key: number): boolean {
   for (let k = from; k < to; k += 1) if (p[k] === key) return true;
@@ -539,9 +543,9 @@ function conditionHolds(c: CompiledCondition, ctx: MessageContext): boolean {
 }
 
 function explainSpecific(winner: CompiledRule, runnerUp: CompiledRule | undefined): string {
-  const head = `rule '${winner.rule.name}' (${winner.effect})`;
+  const head = `rule '${winner.name}' (${winner.effect})`;
   if (!runnerUp) return `${head} is the only mute rule that applies`;
-  const other = `'${runnerUp.rule.name}' (${runnerUp.effect})`;
+  const other = `'${runnerUp.name}' (${runnerUp.effect})`;
   if (winner.rank !== runnerUp.rank) {
     for (let i = 0; i < SPECIFICITY_DIMENSIONS.length; i += 1) {
       const a = winner.specificity[i] as number;
@@ -559,7 +563,7 @@ function explainSpecific(winner: CompiledRule, runnerUp: CompiledRule | undefine
 
 function overridden(rules: readonly CompiledRule[]): string {
   const muting = rules.filter((r) => r.effect !== 'notify');
-  return muting.length === 0 ? '' : ` (overrides ${muting.map((r) => `'${r.rule.name}'`).join(', ')})`;
+  return muting.length === 0 ? '' : ` (overrides ${muting.map((r) => `'${r.name}'`).join(', ')})`;
 }
 
 function describe(r: CompiledRule): string {
