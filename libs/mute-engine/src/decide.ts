@@ -135,7 +135,7 @@ function decideOver(input: DecideInput, match: Matcher): MuteDecision {
     const r = urgentOverrides[0] as CompiledRule;
     tier = 'urgent_override';
     winnerId = r.id;
-    why = `urgent message: rule '${r.name}' lets urgent messages through${overridden(applied.filter((a) => a !== r))}`;
+    why = `urgent message: rule '${r.name}' lets urgent messages through${overridden(applied, r)}`;
   } else {
     const winner = scoped[0];
     if (winner) {
@@ -561,9 +561,14 @@ function explainSpecific(winner: CompiledRule, runnerUp: CompiledRule | undefine
   return `${head} is as specific as ${other} with the same effect; the lower rule id wins`;
 }
 
-function overridden(rules: readonly CompiledRule[]): string {
-  const muting = rules.filter((r) => r.effect !== 'notify');
-  return muting.length === 0 ? '' : ` (overrides ${muting.map((r) => `'${r.name}'`).join(', ')})`;
+/** The muting rules a green channel, unmute or urgent override beat (`except`: the winner itself). */
+function overridden(rules: readonly CompiledRule[], except: CompiledRule | null = null): string {
+  let names = '';
+  for (let i = 0; i < rules.length; i += 1) {
+    const r = rules[i] as CompiledRule;
+    if (r !== except && r.effect !== 'notify') names += names === '' ? `'${r.name}'` : `, '${r.name}'`;
+  }
+  return names === '' ? '' : ` (overrides ${names})`;
 }
 
 function describe(r: CompiledRule): string {

@@ -86,7 +86,15 @@ function exactOffset(zone: string, instant: number): number {
 // asks for a handful of offsets per schedule part, and a typed-array probe is several times cheaper than a Map get.
 // A slot holds exactly what the Map holds for its bucket (NaN: a transition inside, computed exactly).
 const SLOTS = 1 << 14;
-type ZoneCache = { map: Map<number, number>; keys: Float64Array; values: Float64Array };
+const RESOLVED_SLOTS = 1 << 12;
+type ZoneCache = {
+  map: Map<number, number>;
+  keys: Float64Array;
+  values: Float64Array;
+  /** resolveLocal's answers by local wall-clock ms (a pure function of the zone and it), direct-mapped. */
+  resolvedKeys: Float64Array;
+  resolvedValues: Float64Array;
+};
 const zoneCaches = new Map<string, ZoneCache>();
 let lastCacheZone = '';
 let lastCache: ZoneCache | null = null;
@@ -100,7 +108,13 @@ function zoneCache(zone: string): ZoneCache {
       map = new Map();
       offsetCaches.set(zone, map);
     }
-    cache = { map, keys: new Float64Array(SLOTS).fill(Number.NaN), values: new Float64Array(SLOTS) };
+    cache = {
+      map,
+      keys: new Float64Array(SLOTS).fill(Number.NaN),
+      values: new Float64Array(SLOTS),
+      resolvedKeys: new Float64Array(RESOLVED_SLOTS).fill(Number.NaN),
+      resolvedValues: new Float64Array(RESOLVED_SLOTS),
+    };
     zoneCaches.set(zone, cache);
   }
   lastCacheZone = zone;
@@ -170,6 +184,18 @@ export function weekdayOf(epochDay: number): Weekday {
  */
 export function resolveLocal(zone: string, epochDay: number, minute: number): number {
   const local = epochDay * DAY_MS + minute * MINUTE_MS;
+  // Schedules resolve the same few wall-clock times of the same days again and again (19:00 today, 09:00
+  // tomorrow): the answer is kept per zone by local time, direct-mapped on the minute.
+  const cache = zoneCache(zone);
+  const slot = (epochDay * 1440 + minute) & (RESOLVED_SLOTS - 1);
+  if (cache.resolvedKeys[slot] === local) return cache.resolvedValues[slot] as number;
+  const value = resolveExactly(zone, local);
+  cache.resolvedKeys[slot] = local;
+  cache.resolvedValues[slot] = value;
+  return value;
+}
+
+function resolveExactly(zone: string, local: number): number {
   const before = offsetAt(zone, local - DAY_MS);
   const after = offsetAt(zone, local + DAY_MS);
   const a = local - before;
