@@ -123,7 +123,11 @@ export type RuleIndex = {
 
   workingTime: CompiledWorkingTime;
   broken: readonly CompiledRule[];
-  /** De-duplication stamps, one per rule (a decision bumps `stamp`). */
+  /** The rules in precedence order (strongest first): byPrecedence[r.precedence] === r. */
+  byPrecedence: readonly CompiledRule[];
+  /** Scratch for a decision's applying rules' precedence positions (decide keeps none of it). */
+  appliedScratch: Int32Array;
+  /** De-duplication stamps, one per rule by its precedence position (a decision bumps `stamp`). */
   seen: Int32Array;
   stamp: { value: number };
   /** Per distinct schedule: the stamp of the decision that evaluated it, and the answer (1 active, 0 not). */
@@ -135,7 +139,7 @@ export type RuleIndex = {
  * The index's compiled form of the candidates and their conditions (D-B1). Every key a rule condition names (a
  * recipient, an enterprise, a department, a sender tag, a recipient tag) gets a number, unique across dimensions,
  * when the index is compiled; `lists` holds, for each (key, lane), the rules bucketed under that key in that lane,
- * each as an entry `[rule index, dedupe, end, ...checks]` whose checks are the rule's whole chain flattened into
+ * each as an entry `[precedence position, dedupe, end, ...checks]` whose checks are the rule's whole chain flattened into
  * `[op, n, ...n operands]` on key numbers (OP_*). A decision looks each of its message's keys up once (one Map get
  * giving a number), marks them, and then reads each key's lane span in `lists` front to back: a candidate's
  * evaluation touches adjacent ints, not a rule object, its chain, its conditions' Sets and their strings. Only
@@ -341,7 +345,8 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     rules.push(compiled);
     if (problem !== null) broken.push(compiled);
   }
-  [...rules].sort(byPrecedence).forEach((r, i) => {
+  const byPrecedenceOrder = [...rules].sort(byPrecedence);
+  byPrecedenceOrder.forEach((r, i) => {
     r.precedence = i;
   });
   // Each indexable rule goes to the bucket dimension whose fullest key holds the fewest rules (the most
@@ -473,6 +478,7 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     else greenByGroup.set(channel.tagGroupId, [{ channel, recipient }]);
   }
   const compiled = compilePrograms(indexable, lanes, multiKey);
+  const appliedScratch = new Int32Array(rules.length);
   return {
     ruleSet,
     rules,
@@ -485,6 +491,8 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     lanes,
     greenByGroup,
     ...compiled,
+    byPrecedence: byPrecedenceOrder,
+    appliedScratch,
     schedules: [...schedules.values()].sort((a, b) => a.id - b.id).map((x) => x.schedule),
     workingTime: compileWorkingTime(ruleSet.settings.workingTime),
     broken,
@@ -594,7 +602,7 @@ function compilePrograms(
       spans[slot] = lists.length;
       for (const r of perLane[l] as CompiledRule[]) {
         const body = checks.get(r) as number[];
-        lists.push(r.index, multiKey.has(r) ? 1 : 0, lists.length + 3 + body.length, ...body);
+        lists.push(r.precedence, multiKey.has(r) ? 1 : 0, lists.length + 3 + body.length, ...body);
       }
       spans[slot + 1] = lists.length;
     }

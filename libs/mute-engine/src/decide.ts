@@ -64,8 +64,9 @@ export function decideReference(input: DecideInput): MuteDecision {
   return decideOver(input, matchEveryRule);
 }
 
-/** Pushes onto `applied` the rules that apply to the message (any order; decideOver sorts them). */
-type Matcher = (index: RuleIndex, ctx: MessageContext, applied: CompiledRule[]) => void;
+/** Writes the precedence positions (compile.ts) of the rules that apply into index.appliedScratch, in any order,
+ * and answers how many. */
+type Matcher = (index: RuleIndex, ctx: MessageContext) => number;
 
 function decideOver(input: DecideInput, match: Matcher): MuteDecision {
   const { message, rules } = input;
@@ -90,19 +91,21 @@ function decideOver(input: DecideInput, match: Matcher): MuteDecision {
       unmutes.push(u);
   }
 
-  const applied: CompiledRule[] = [];
-  match(index, ctx, applied);
-  // Insertion sort on each rule's place in the precomputed precedence order (compile.ts byPrecedence): the
-  // same order as sorting with the comparator, without a comparator call per pair.
-  for (let i = 1; i < applied.length; i += 1) {
-    const r = applied[i] as CompiledRule;
+  const count = match(index, ctx);
+  // Insertion sort of the precedence positions (compile.ts byPrecedence): the same order as sorting with the
+  // comparator, on integers, before any rule object is read.
+  const order = index.appliedScratch;
+  for (let i = 1; i < count; i += 1) {
+    const p = order[i] as number;
     let j = i - 1;
-    while (j >= 0 && (applied[j] as CompiledRule).precedence > r.precedence) {
-      applied[j + 1] = applied[j] as CompiledRule;
+    while (j >= 0 && (order[j] as number) > p) {
+      order[j + 1] = order[j] as number;
       j -= 1;
     }
-    applied[j + 1] = r;
+    order[j + 1] = p;
   }
+  const applied: CompiledRule[] = [];
+  for (let i = 0; i < count; i += 1) applied.push(index.byPrecedence[order[i] as number] as CompiledRule);
   const urgentOverrides: CompiledRule[] = [];
   const throttles: CompiledRule[] = [];
   const scoped: CompiledRule[] = [];
@@ -114,6 +117,8 @@ function decideOver(input: DecideInput, match: Matcher): MuteDecision {
 
   let tier: PrecedenceTier;
   let winnerId: string | null = null;
+  // The winning rule itself (rule tiers): a reason has won when it is this rule (ids are unique in a rule set).
+  let winnerRule: CompiledRule | null = null;
   let why: string;
   let outcome: MuteDecision['outcome'] = 'NOTIFY';
   let releaseAt: number | null = null;
@@ -135,12 +140,14 @@ function decideOver(input: DecideInput, match: Matcher): MuteDecision {
     const r = urgentOverrides[0] as CompiledRule;
     tier = 'urgent_override';
     winnerId = r.id;
+    winnerRule = r;
     why = `urgent message: rule '${r.name}' lets urgent messages through${overridden(applied, r)}`;
   } else {
     const winner = scoped[0];
     if (winner) {
       tier = 'most_specific_rule';
       winnerId = winner.id;
+      winnerRule = winner;
       why = explainSpecific(winner, scoped[1]);
       if (winner.effect === 'silent') outcome = 'SILENT';
       else if (winner.effect === 'hold') {
@@ -167,6 +174,7 @@ function decideOver(input: DecideInput, match: Matcher): MuteDecision {
         why = `throttle '${exhausted.rule.name}': ${first.alertsBefore} of ${first.limit} alerts per ${first.per} used; held to the next working window (over: ${why})`;
         tier = 'throttle';
         winnerId = exhausted.rule.ruleId;
+        winnerRule = exhausted;
         outcome = 'HOLD';
         releaseAt = nextWorkingInstant(index.workingTime, latestEnd, zone, ctx.calendar);
       }
@@ -196,9 +204,9 @@ function decideOver(input: DecideInput, match: Matcher): MuteDecision {
       detail: `tag ${u.tagId} unmuted by ${u.actorId} from ${iso(u.startsAt)} to ${iso(u.endsAt)}`,
       won: tier === 'temporary_unmute' && winnerId === u.unmuteId,
     });
-  for (const r of urgentOverrides) reasons.push(ruleReason(r, 'urgent_override', tier, winnerId));
-  for (const r of scoped) reasons.push(ruleReason(r, 'most_specific_rule', tier, winnerId));
-  for (const r of throttles) reasons.push(ruleReason(r, 'throttle', tier, winnerId));
+  for (const r of urgentOverrides) reasons.push(ruleReason(r, 'urgent_override', tier, winnerRule));
+  for (const r of scoped) reasons.push(ruleReason(r, 'most_specific_rule', tier, winnerRule));
+  for (const r of throttles) reasons.push(ruleReason(r, 'throttle', tier, winnerRule));
 
   return {
     outcome,
@@ -248,7 +256,7 @@ function ruleReason(
   r: CompiledRule,
   rTier: PrecedenceTier,
   tier: PrecedenceTier,
-  winnerId: string | null,
+  winner: CompiledRule | null,
 ): AppliedReason {
   return {
     source: 'rule',
@@ -258,7 +266,7 @@ function ruleReason(
     effect: r.effect,
     specificity: r.specificity,
     detail: describe(r),
-    won: tier === rTier && winnerId === r.id,
+    won: tier === rTier && winner === r,
   };
 }
 // One calendar context reused by every decision: decide is synchronous and its answer keeps none of it
@@ -331,7 +339,7 @@ function messageContext(input: DecideInput, zone: string, index: RuleIndex): Mes
  * The indexed match (compile.ts, D-B1): the message's keys looked up once each (a key number), marked, and then
  * the lane span of each key read front to back, each entry's checks run in place.
  */
-function matchIndexed(index: RuleIndex, ctx: MessageContext, applied: CompiledRule[]): void {
+function matchIndexed(index: RuleIndex, ctx: MessageContext): number {
   const m = ctx.message;
   const lane = laneOf(m.sender.kind, m.urgency);
   const stamp = ctx.stamp;
@@ -374,7 +382,9 @@ function matchIndexed(index: RuleIndex, ctx: MessageContext, applied: CompiledRu
   const spans = index.spans;
   const lists = index.lists;
   const seen = index.seen;
+  const applied = index.appliedScratch;
   let candidates = 0;
+  let hits = 0;
   for (let f = 0; f < count; f += 1) {
     const slot = ((found[f] as number) * 6 + lane) * 2;
     let at = spans[slot] as number;
@@ -390,12 +400,12 @@ function matchIndexed(index: RuleIndex, ctx: MessageContext, applied: CompiledRu
         seen[r] = stamp;
       }
       candidates += 1;
-      if (checksHold(index, lists, at + 3, next, ctx, recipientKey, corpKey))
-        applied.push(index.rules[r] as CompiledRule);
+      if (checksHold(index, lists, at + 3, next, ctx, recipientKey, corpKey)) applied[hits++] = r;
       at = next;
     }
   }
   ctx.candidates = candidates;
+  return hits;
 }
 
 function anyIs(p: Int32Array, from: number, to: number, key: number): boolean {
@@ -472,13 +482,11 @@ function scheduleHolds(id: number, ctx: MessageContext): boolean {
 }
 
 /** The straightforward match (decideReference): every rule, condition by condition, on its own scope. */
-function matchEveryRule(index: RuleIndex, ctx: MessageContext, applied: CompiledRule[]): void {
-  let n = 0;
-  for (const r of index.rules) {
-    n += 1;
-    if (referenceApplies(r, ctx)) applied.push(r);
-  }
-  ctx.candidates = n;
+function matchEveryRule(index: RuleIndex, ctx: MessageContext): number {
+  let count = 0;
+  for (const r of index.rules) if (referenceApplies(r, ctx)) index.appliedScratch[count++] = r.precedence;
+  ctx.candidates = index.rules.length;
+  return count;
 }
 
 function has(values: readonly string[] | undefined, value: string | null): boolean {
@@ -661,6 +669,6 @@ export function countCandidates(input: DecideInput): number {
   const zone =
     input.rules.settings.timeZones.get(input.message.recipientId) ?? input.rules.settings.defaultTimeZone;
   const ctx = messageContext(input, zone, index);
-  matchIndexed(index, ctx, []);
+  matchIndexed(index, ctx);
   return ctx.candidates;
 }

@@ -86,7 +86,7 @@ function exactOffset(zone: string, instant: number): number {
 // asks for a handful of offsets per schedule part, and a typed-array probe is several times cheaper than a Map get.
 // A slot holds exactly what the Map holds for its bucket (NaN: a transition inside, computed exactly).
 const SLOTS = 1 << 14;
-const RESOLVED_SLOTS = 1 << 12;
+const RESOLVED_SLOTS = 1 << 13;
 type ZoneCache = {
   map: Map<number, number>;
   keys: Float64Array;
@@ -185,9 +185,9 @@ export function weekdayOf(epochDay: number): Weekday {
 export function resolveLocal(zone: string, epochDay: number, minute: number): number {
   const local = epochDay * DAY_MS + minute * MINUTE_MS;
   // Schedules resolve the same few wall-clock times of the same days again and again (19:00 today, 09:00
-  // tomorrow): the answer is kept per zone by local time, direct-mapped on the minute.
+  // tomorrow): the answer is kept per zone by local time, direct-mapped on (day, minute).
   const cache = zoneCache(zone);
-  const slot = (epochDay * 1440 + minute) & (RESOLVED_SLOTS - 1);
+  const slot = (epochDay * 97 + (minute >> 4)) & (RESOLVED_SLOTS - 1);
   if (cache.resolvedKeys[slot] === local) return cache.resolvedValues[slot] as number;
   const value = resolveExactly(zone, local);
   cache.resolvedKeys[slot] = local;
