@@ -32,7 +32,7 @@ const RULE_COUNTS = (process.env['BENCH_MUTE_RULE_COUNTS'] ?? '100,1000')
   .filter((n) => n > 0 && n < RULES)
   .concat(RULES);
 /** Decisions of the straightforward evaluation (decideReference: every rule checked), per size. */
-const REFERENCE_DECISIONS = Number(process.env['BENCH_MUTE_REFERENCE_DECISIONS'] ?? 20_000);
+const REFERENCE_DECISIONS = Number(process.env['BENCH_MUTE_REFERENCE_DECISIONS'] ?? 5_000);
 const DECISIONS = Number(process.env['BENCH_MUTE_DECISIONS'] ?? 1_000_000);
 const SIM_DAYS = Number(process.env['BENCH_MUTE_SIM_DAYS'] ?? 30);
 const SIM_PER_DAY = Number(process.env['BENCH_MUTE_SIM_PER_DAY'] ?? 240);
