@@ -564,15 +564,31 @@ function compilePrograms(
         emit(OP_TIME, [bounds.length / 2]);
         bounds.push(c.activeFrom, c.activeUntil);
       }
-      if (c.senderCorpIds) emit(OP_CORP, [...c.senderCorpIds].map((v) => key(corpKeys, v)));
-      if (c.recipientIds) emit(OP_RECIPIENT, [...c.recipientIds].map((v) => key(recipientKeys, v)));
-      if (c.senderTagIds) emit(OP_SENDER_TAG, c.senderTagIds.map((v) => key(senderTagKeys, v)));
+      if (c.senderCorpIds)
+        emit(
+          OP_CORP,
+          [...c.senderCorpIds].map((v) => key(corpKeys, v)),
+        );
+      if (c.recipientIds)
+        emit(
+          OP_RECIPIENT,
+          [...c.recipientIds].map((v) => key(recipientKeys, v)),
+        );
+      if (c.senderTagIds)
+        emit(
+          OP_SENDER_TAG,
+          c.senderTagIds.map((v) => key(senderTagKeys, v)),
+        );
       if (c.recipientDepartmentIds)
         emit(
           c.includeSubDepartments ? OP_DEPARTMENT_TREE : OP_DEPARTMENT,
           c.recipientDepartmentIds.map((v) => key(departmentKeys, v)),
         );
-      if (c.recipientTagIds) emit(OP_RECIPIENT_TAG, c.recipientTagIds.map((v) => key(recipientTagKeys, v)));
+      if (c.recipientTagIds)
+        emit(
+          OP_RECIPIENT_TAG,
+          c.recipientTagIds.map((v) => key(recipientTagKeys, v)),
+        );
       if (c.schedule) emit(OP_SCHEDULE, [c.scheduleId]);
     }
     checks.set(r, out);

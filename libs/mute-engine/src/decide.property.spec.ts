@@ -160,10 +160,9 @@ const MEMBERS: [kind: 'partner' | 'customer' | 'employee' | 'department', ids: s
 const tagsArb: fc.Arbitrary<MemoryTagView> = fc
   .record({
     parents: fc.tuple(...TAGS.map((_, i) => fc.option(fc.nat(Math.max(0, i - 1)), { freq: 2 }))),
-    members: fc.array(
-      fc.record({ tag: fc.constantFrom(...TAGS), kind: fc.nat(3), at: fc.nat(4) }),
-      { maxLength: 12 },
-    ),
+    members: fc.array(fc.record({ tag: fc.constantFrom(...TAGS), kind: fc.nat(3), at: fc.nat(4) }), {
+      maxLength: 12,
+    }),
   })
   .map(({ parents, members }) => {
     const tags = new MemoryTagView();

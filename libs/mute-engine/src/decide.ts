@@ -279,13 +279,7 @@ function nextStamp(index: RuleIndex): number {
   if (stamp === 0) {
     // Wrapped around: no mark may still carry a stamp that is about to be reused.
     stamp = 1;
-    for (const a of [
-      index.seen,
-      index.scheduleSeen,
-      index.mark,
-      index.directMark,
-    ])
-      a.fill(0);
+    for (const a of [index.seen, index.scheduleSeen, index.mark, index.directMark]) a.fill(0);
   }
   index.stamp.value = stamp;
   return stamp;

@@ -169,7 +169,8 @@ export function scheduleActive(
   const z = s.timeZone ?? zone;
   const parts = s.parts;
   for (let i = 0; i < parts.length; i += 1)
-    if (!Number.isNaN(occurrenceEnd(parts[i] as CompiledPart, instant, z, s.calendar, ctx, false))) return true;
+    if (!Number.isNaN(occurrenceEnd(parts[i] as CompiledPart, instant, z, s.calendar, ctx, false)))
+      return true;
   return false;
 }
 
