@@ -75,20 +75,28 @@ function decideOver(input: DecideInput, match: Matcher): MuteDecision {
   const ctx = messageContext(input, zone, index);
   const t = message.sentAt;
 
-  const greens: CompiledGreenChannel[] = [];
-  for (const tag of ctx.senderTags) {
-    const channels = index.greenByGroup.get(tag);
-    if (channels)
-      for (const g of channels) if (!g.recipient || conditionHolds(g.recipient, ctx)) greens.push(g);
-  }
-  const unmutes: TemporaryUnmute[] = [];
+  // Usually none: the shared empty list unless one applies.
+  let greens: CompiledGreenChannel[] = NONE_GREEN;
+  if (index.greenByGroup.size > 0)
+    for (const tag of ctx.senderTags) {
+      const channels = index.greenByGroup.get(tag);
+      if (channels)
+        for (const g of channels)
+          if (!g.recipient || conditionHolds(g.recipient, ctx)) {
+            if (greens === NONE_GREEN) greens = [];
+            greens.push(g);
+          }
+    }
+  let unmutes: TemporaryUnmute[] = NONE_UNMUTE;
   for (const u of input.unmutes) {
     if (
       u.startsAt <= t &&
       t < u.endsAt &&
       (ctx.senderTags.includes(u.tagId) || ctx.recipientTags.includes(u.tagId))
-    )
+    ) {
+      if (unmutes === NONE_UNMUTE) unmutes = [];
       unmutes.push(u);
+    }
   }
 
   const count = match(index, ctx);
@@ -250,6 +258,9 @@ function withAncestors(tags: MuteTagView, direct: readonly string[], into: strin
 }
 
 const NO_GAPS: readonly string[] = Object.freeze([]);
+// Never pushed to (decideOver replaces them with a fresh array first).
+const NONE_GREEN: CompiledGreenChannel[] = [];
+const NONE_UNMUTE: TemporaryUnmute[] = [];
 const NO_NOTES: readonly ThrottleNote[] = Object.freeze([]);
 
 function ruleReason(
