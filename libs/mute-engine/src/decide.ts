@@ -114,13 +114,19 @@ function decideOver(input: DecideInput, match: Matcher): MuteDecision {
   }
   const applied: CompiledRule[] = [];
   for (let i = 0; i < count; i += 1) applied.push(index.byPrecedence[order[i] as number] as CompiledRule);
-  const urgentOverrides: CompiledRule[] = [];
-  const throttles: CompiledRule[] = [];
-  const scoped: CompiledRule[] = [];
-  for (const r of applied) {
-    if (r.effect === 'throttle') throttles.push(r);
-    else if (r.effect === 'notify' && r.urgency === 'urgent') urgentOverrides.push(r);
-    else scoped.push(r);
+  // The applying rules fall into three tiers (kindOf); the decision needs the first urgent override, the first
+  // two scoped rules (winner and runner-up) and whether a throttle applies; the reasons list each tier in order.
+  let firstUrgent: CompiledRule | null = null;
+  let scoped0: CompiledRule | undefined;
+  let scoped1: CompiledRule | undefined;
+  let anyThrottle = false;
+  for (let i = 0; i < applied.length; i += 1) {
+    const r = applied[i] as CompiledRule;
+    const kind = kindOf(r);
+    if (kind === THROTTLE) anyThrottle = true;
+    else if (kind === URGENT) firstUrgent ??= r;
+    else if (scoped0 === undefined) scoped0 = r;
+    else scoped1 ??= r;
   }
 
   let tier: PrecedenceTier;
@@ -144,19 +150,19 @@ function decideOver(input: DecideInput, match: Matcher): MuteDecision {
     winnerId = u.unmuteId;
     unmuteId = u.unmuteId;
     why = `tag ${u.tagId} is temporarily unmuted by ${u.actorId} until ${iso(u.endsAt)}${overridden(applied)}`;
-  } else if (urgentOverrides.length > 0) {
-    const r = urgentOverrides[0] as CompiledRule;
+  } else if (firstUrgent !== null) {
+    const r = firstUrgent;
     tier = 'urgent_override';
     winnerId = r.id;
     winnerRule = r;
     why = `urgent message: rule '${r.name}' lets urgent messages through${overridden(applied, r)}`;
   } else {
-    const winner = scoped[0];
+    const winner = scoped0;
     if (winner) {
       tier = 'most_specific_rule';
       winnerId = winner.id;
       winnerRule = winner;
-      why = explainSpecific(winner, scoped[1]);
+      why = explainSpecific(winner, scoped1);
       if (winner.effect === 'silent') outcome = 'SILENT';
       else if (winner.effect === 'hold') {
         outcome = 'HOLD';
@@ -166,10 +172,11 @@ function decideOver(input: DecideInput, match: Matcher): MuteDecision {
       tier = 'default';
       why = 'no rule applies: notify';
     }
-    if (outcome === 'NOTIFY' && throttles.length > 0) {
+    if (outcome === 'NOTIFY' && anyThrottle) {
       let exhausted: CompiledRule | null = null;
       let latestEnd = 0;
-      for (const r of throttles) {
+      for (const r of applied) {
+        if (kindOf(r) !== THROTTLE) continue;
         const note = throttleNote(r, input, ctx);
         notes.push(note);
         if (note.exhausted) {
@@ -212,9 +219,13 @@ function decideOver(input: DecideInput, match: Matcher): MuteDecision {
       detail: `tag ${u.tagId} unmuted by ${u.actorId} from ${iso(u.startsAt)} to ${iso(u.endsAt)}`,
       won: tier === 'temporary_unmute' && winnerId === u.unmuteId,
     });
-  for (const r of urgentOverrides) reasons.push(ruleReason(r, 'urgent_override', tier, winnerRule));
-  for (const r of scoped) reasons.push(ruleReason(r, 'most_specific_rule', tier, winnerRule));
-  for (const r of throttles) reasons.push(ruleReason(r, 'throttle', tier, winnerRule));
+  for (const r of applied)
+    if (kindOf(r) === URGENT) reasons.push(ruleReason(r, 'urgent_override', tier, winnerRule));
+  for (const r of applied)
+    if (kindOf(r) === SCOPED) reasons.push(ruleReason(r, 'most_specific_rule', tier, winnerRule));
+  if (anyThrottle)
+    for (const r of applied)
+      if (kindOf(r) === THROTTLE) reasons.push(ruleReason(r, 'throttle', tier, winnerRule));
 
   return {
     outcome,
@@ -258,6 +269,17 @@ function withAncestors(tags: MuteTagView, direct: readonly string[], into: strin
 }
 
 const NO_GAPS: readonly string[] = Object.freeze([]);
+
+const URGENT = 0;
+const SCOPED = 1;
+const THROTTLE = 2;
+
+/** The tier an applying rule is listed under: throttles, urgent overrides (notify, urgent only), the others. */
+function kindOf(r: CompiledRule): number {
+  if (r.effect === 'throttle') return THROTTLE;
+  if (r.effect === 'notify' && r.urgency === 'urgent') return URGENT;
+  return SCOPED;
+}
 // Never pushed to (decideOver replaces them with a fresh array first).
 const NONE_GREEN: CompiledGreenChannel[] = [];
 const NONE_UNMUTE: TemporaryUnmute[] = [];
