@@ -57,6 +57,9 @@ export type CompiledRule = {
   /** Dense index, for de-duplication stamps. */
   index: number;
   rule: MuteRule;
+  /** rule.ruleId and rule.name, kept here: a decision reads them for every applying rule. */
+  id: string;
+  name: string;
   /** The rule's own condition first, then its ancestors' up to the root: all must hold. */
   chain: readonly CompiledCondition[];
   depth: number;
@@ -96,15 +99,65 @@ export type RuleIndex = {
    */
   lanes: readonly RuleLane[];
   greenByGroup: ReadonlyMap<string, CompiledGreenChannel[]>;
+  /** The key numbers the listed rules name, per dimension (see `lists`). */
+  recipientKeys: ReadonlyMap<string, number>;
+  corpKeys: ReadonlyMap<string, number>;
+  departmentKeys: ReadonlyMap<string, number>;
+  senderTagKeys: ReadonlyMap<string, number>;
+  recipientTagKeys: ReadonlyMap<string, number>;
+  /** The key number whose spans list the generic rules (no key dimension). */
+  genericKey: number;
+  /** For key k and lane l, its rules' entries are lists[spans[2(6k+l)], spans[2(6k+l)+1]). */
+  spans: Int32Array;
+  lists: Int32Array;
+  /** OP_TIME operands index pairs here: [activeFrom, activeUntil). */
+  bounds: Float64Array;
+  /** The distinct schedules by id (CompiledCondition.scheduleId). */
+  schedules: readonly CompiledSchedule[];
+  /** Per-decision marks on key numbers (a decision's stamp): the recipient's departments with those above them,
+   * the sender's and the recipient's tags with their groups; `directMark` the recipient's own departments. */
+  mark: Int32Array;
+  directMark: Int32Array;
+  /** Scratch for a decision's key numbers (each key at most once, plus the generic one). */
+  keyScratch: Int32Array;
+
   workingTime: CompiledWorkingTime;
   broken: readonly CompiledRule[];
-  /** De-duplication stamps, one per rule (a decision bumps `stamp`). */
+  /** The rules in precedence order (strongest first): byPrecedence[r.precedence] === r. */
+  byPrecedence: readonly CompiledRule[];
+  /** Scratch for a decision's applying rules' precedence positions (decide keeps none of it). */
+  appliedScratch: Int32Array;
+  /** De-duplication stamps, one per rule by its precedence position (a decision bumps `stamp`). */
   seen: Int32Array;
   stamp: { value: number };
   /** Per distinct schedule: the stamp of the decision that evaluated it, and the answer (1 active, 0 not). */
   scheduleSeen: Int32Array;
   scheduleValue: Uint8Array;
 };
+
+/**
+ * The index's compiled form of the candidates and their conditions (D111). Every key a rule condition names (a
+ * recipient, an enterprise, a department, a sender tag, a recipient tag) gets a number, unique across dimensions,
+ * when the index is compiled; `lists` holds, for each (key, lane), the rules bucketed under that key in that lane,
+ * each as an entry `[precedence position, dedupe, end, ...checks]` whose checks are the rule's whole chain flattened into
+ * `[op, n, ...n operands]` on key numbers (OP_*). A decision looks each of its message's keys up once (one Map get
+ * giving a number), marks them, and then reads each key's lane span in `lists` front to back: a candidate's
+ * evaluation touches adjacent ints, not a rule object, its chain, its conditions' Sets and their strings. Only
+ * indexable rules (not broken, every condition enabled) are listed; the lanes already guarantee the sender kind
+ * and urgency, so the checks leave them out. Checks keep the order of the conditions (own first, then ancestors)
+ * and, within one, time bounds, enterprise, recipient, sender tag, department, recipient tag, schedule: the same
+ * schedules are evaluated (and the same calendar gaps noted) as by the condition-by-condition evaluation
+ * (decideReference). `dedupe` is 1 when the rule is listed under more than one key (its bucket dimension names
+ * several values), so only those consult the per-rule stamps.
+ */
+export const OP_TIME = 1;
+export const OP_CORP = 2;
+export const OP_RECIPIENT = 3;
+export const OP_SENDER_TAG = 4;
+export const OP_DEPARTMENT = 5;
+export const OP_DEPARTMENT_TREE = 6;
+export const OP_RECIPIENT_TAG = 7;
+export const OP_SCHEDULE = 8;
 
 export type RuleLane = {
   byRecipient: ReadonlyMap<string, CompiledRule[]>;
@@ -276,6 +329,8 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     const compiled: CompiledRule = {
       index: rules.length,
       rule,
+      id: rule.ruleId,
+      name: rule.name,
       chain,
       depth,
       specificity,
@@ -290,7 +345,8 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     rules.push(compiled);
     if (problem !== null) broken.push(compiled);
   }
-  [...rules].sort(byPrecedence).forEach((r, i) => {
+  const byPrecedenceOrder = [...rules].sort(byPrecedence);
+  byPrecedenceOrder.forEach((r, i) => {
     r.precedence = i;
   });
   // Each indexable rule goes to the bucket dimension whose fullest key holds the fewest rules (the most
@@ -347,6 +403,9 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     recipientTag: byRecipientTag,
   };
   const lanes: RuleLane[] = [];
+  // Rules listed under more than one key (their bucket dimension names several values): a decision may meet them
+  // twice, so only they are de-duplicated.
+  const multiKey = new Set<CompiledRule>();
   for (const kind of LANE_KINDS)
     for (const urgency of ['normal', 'urgent'] as const)
       lanes[laneOf(kind, urgency)] = {
@@ -374,6 +433,7 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
         bestLoad = worst;
       }
     }
+    if (best && best[1].length > 1) multiKey.add(r);
     if (best) for (const v of best[1]) push(buckets[best[0]], v, r);
     else generic.push(r);
     for (const kind of LANE_KINDS)
@@ -417,6 +477,8 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     if (list) list.push({ channel, recipient });
     else greenByGroup.set(channel.tagGroupId, [{ channel, recipient }]);
   }
+  const compiled = compilePrograms(indexable, lanes, multiKey);
+  const appliedScratch = new Int32Array(rules.length);
   return {
     ruleSet,
     rules,
@@ -428,11 +490,151 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     generic,
     lanes,
     greenByGroup,
+    ...compiled,
+    byPrecedence: byPrecedenceOrder,
+    appliedScratch,
+    schedules: [...schedules.values()].sort((a, b) => a.id - b.id).map((x) => x.schedule),
     workingTime: compileWorkingTime(ruleSet.settings.workingTime),
     broken,
     seen: new Int32Array(rules.length),
     stamp: { value: 0 },
     scheduleSeen: new Int32Array(schedules.size),
     scheduleValue: new Uint8Array(schedules.size),
+  };
+}
+
+type Programs = Pick<
+  RuleIndex,
+  | 'recipientKeys'
+  | 'corpKeys'
+  | 'departmentKeys'
+  | 'senderTagKeys'
+  | 'recipientTagKeys'
+  | 'genericKey'
+  | 'spans'
+  | 'lists'
+  | 'bounds'
+  | 'mark'
+  | 'directMark'
+  | 'keyScratch'
+>;
+
+const LANES = 6;
+
+/** The key numbers, the per-key lane spans and the rules' entries with their checks (see OP_*). */
+function compilePrograms(
+  indexable: readonly CompiledRule[],
+  lanes: readonly RuleLane[],
+  multiKey: ReadonlySet<CompiledRule>,
+): Programs {
+  let keys = 0;
+  const dimension = () => new Map<string, number>();
+  const recipientKeys = dimension();
+  const corpKeys = dimension();
+  const departmentKeys = dimension();
+  const senderTagKeys = dimension();
+  const recipientTagKeys = dimension();
+  const key = (map: Map<string, number>, value: string): number => {
+    let id = map.get(value);
+    if (id === undefined) {
+      id = keys;
+      keys += 1;
+      map.set(value, id);
+    }
+    return id;
+  };
+  // Number every key any condition names (checks compare them even where the rule is bucketed elsewhere).
+  for (const r of indexable)
+    for (const c of r.chain) {
+      for (const v of c.senderCorpIds ?? []) key(corpKeys, v);
+      for (const v of c.recipientIds ?? []) key(recipientKeys, v);
+      for (const v of c.senderTagIds ?? []) key(senderTagKeys, v);
+      for (const v of c.recipientDepartmentIds ?? []) key(departmentKeys, v);
+      for (const v of c.recipientTagIds ?? []) key(recipientTagKeys, v);
+    }
+  const bounds: number[] = [];
+  const checks = new Map<CompiledRule, number[]>();
+  for (const r of indexable) {
+    const out: number[] = [];
+    const emit = (op: number, operands: readonly number[]): void => {
+      out.push(op, operands.length, ...operands);
+    };
+    for (const c of r.chain) {
+      if (c.activeFrom !== Number.NEGATIVE_INFINITY || c.activeUntil !== Number.POSITIVE_INFINITY) {
+        emit(OP_TIME, [bounds.length / 2]);
+        bounds.push(c.activeFrom, c.activeUntil);
+      }
+      if (c.senderCorpIds)
+        emit(
+          OP_CORP,
+          [...c.senderCorpIds].map((v) => key(corpKeys, v)),
+        );
+      if (c.recipientIds)
+        emit(
+          OP_RECIPIENT,
+          [...c.recipientIds].map((v) => key(recipientKeys, v)),
+        );
+      if (c.senderTagIds)
+        emit(
+          OP_SENDER_TAG,
+          c.senderTagIds.map((v) => key(senderTagKeys, v)),
+        );
+      if (c.recipientDepartmentIds)
+        emit(
+          c.includeSubDepartments ? OP_DEPARTMENT_TREE : OP_DEPARTMENT,
+          c.recipientDepartmentIds.map((v) => key(departmentKeys, v)),
+        );
+      if (c.recipientTagIds)
+        emit(
+          OP_RECIPIENT_TAG,
+          c.recipientTagIds.map((v) => key(recipientTagKeys, v)),
+        );
+      if (c.schedule) emit(OP_SCHEDULE, [c.scheduleId]);
+    }
+    checks.set(r, out);
+  }
+  const genericKey = keys;
+  const perKey: CompiledRule[][][] = Array.from({ length: keys + 1 }, () =>
+    Array.from({ length: LANES }, () => []),
+  );
+  const dims: [Map<string, number>, (lane: RuleLane) => ReadonlyMap<string, CompiledRule[]>][] = [
+    [recipientKeys, (lane) => lane.byRecipient],
+    [corpKeys, (lane) => lane.bySenderCorp],
+    [departmentKeys, (lane) => lane.byDepartment],
+    [senderTagKeys, (lane) => lane.bySenderTag],
+    [recipientTagKeys, (lane) => lane.byRecipientTag],
+  ];
+  lanes.forEach((lane, l) => {
+    for (const [map, of] of dims)
+      for (const [value, list] of of(lane))
+        for (const r of list) (perKey[key(map, value)] as CompiledRule[][])[l]?.push(r);
+    for (const r of lane.generic) (perKey[genericKey] as CompiledRule[][])[l]?.push(r);
+  });
+  const spans = new Int32Array((keys + 1) * LANES * 2);
+  const lists: number[] = [];
+  perKey.forEach((perLane, k) => {
+    for (let l = 0; l < LANES; l += 1) {
+      const slot = (k * LANES + l) * 2;
+      spans[slot] = lists.length;
+      for (const r of perLane[l] as CompiledRule[]) {
+        const body = checks.get(r) as number[];
+        lists.push(r.precedence, multiKey.has(r) ? 1 : 0, lists.length + 3 + body.length, ...body);
+      }
+      spans[slot + 1] = lists.length;
+    }
+  });
+  return {
+    recipientKeys,
+    corpKeys,
+    departmentKeys,
+    senderTagKeys,
+    recipientTagKeys,
+    genericKey,
+    spans,
+    lists: Int32Array.from(lists),
+    bounds: Float64Array.from(bounds),
+    mark: new Int32Array(keys + 1),
+    directMark: new Int32Array(keys + 1),
+    keyScratch: new Int32Array(keys + 2),
   };
 }

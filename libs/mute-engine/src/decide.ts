@@ -3,8 +3,15 @@ import {
   type CompiledGreenChannel,
   type CompiledRule,
   laneOf,
+  OP_CORP,
+  OP_DEPARTMENT,
+  OP_DEPARTMENT_TREE,
+  OP_RECIPIENT,
+  OP_RECIPIENT_TAG,
+  OP_SCHEDULE,
+  OP_SENDER_TAG,
+  OP_TIME,
   type RuleIndex,
-  type RuleLane,
   ruleIndex,
   SPECIFICITY_DIMENSIONS,
 } from './compile';
@@ -20,6 +27,7 @@ import type {
 } from './model';
 import {
   type CalendarContext,
+  type CompiledSchedule,
   nextWorkingInstant,
   nextWorkingStart,
   scheduleEnd,
@@ -43,71 +51,88 @@ import { HOUR_MS, localDay, offsetAt, resolveLocal } from './zone';
  *   6. default              — nothing applies: NOTIFY.
  */
 export function decide(input: DecideInput): MuteDecision {
-  return decideOver(input, candidates);
+  return decideOver(input, matchIndexed);
 }
 
 /**
- * The same decision with every compiled rule a candidate: the oracle the index's equivalence property
- * (decide.property.spec.ts) compares decide() against. Not for production: it scans the whole rule set.
+ * The same decision by the straightforward evaluation: every rule of the set checked, condition by condition, on
+ * the rules' own scopes (arrays of strings) and schedules, without the index's buckets, lanes, key numbers or
+ * programs. The oracle the index's equivalence property (decide.property.spec.ts) compares decide() against. Not
+ * for production: it scans the whole rule set.
  */
-export function decideScanningEveryRule(input: DecideInput): MuteDecision {
-  return decideOver(input, (index) => index.rules.slice());
+export function decideReference(input: DecideInput): MuteDecision {
+  return decideOver(input, matchEveryRule);
 }
 
-function decideOver(
-  input: DecideInput,
-  candidatesOf: (index: RuleIndex, ctx: MessageContext) => CompiledRule[],
-): MuteDecision {
+/** Writes the precedence positions (compile.ts) of the rules that apply into index.appliedScratch, in any order,
+ * and answers how many. */
+type Matcher = (index: RuleIndex, ctx: MessageContext) => number;
+
+function decideOver(input: DecideInput, match: Matcher): MuteDecision {
   const { message, rules } = input;
   const index = ruleIndex(rules);
   const zone = rules.settings.timeZones.get(message.recipientId) ?? rules.settings.defaultTimeZone;
   const ctx = messageContext(input, zone, index);
   const t = message.sentAt;
 
-  const greens: CompiledGreenChannel[] = [];
-  for (const tag of ctx.senderTags) {
-    const channels = index.greenByGroup.get(tag);
-    if (channels)
-      for (const g of channels) if (!g.recipient || conditionHolds(g.recipient, ctx)) greens.push(g);
-  }
-  const unmutes: TemporaryUnmute[] = [];
+  // Usually none: the shared empty list unless one applies.
+  let greens: CompiledGreenChannel[] = NONE_GREEN;
+  if (index.greenByGroup.size > 0)
+    for (const tag of ctx.senderTags) {
+      const channels = index.greenByGroup.get(tag);
+      if (channels)
+        for (const g of channels)
+          if (!g.recipient || conditionHolds(g.recipient, ctx)) {
+            if (greens === NONE_GREEN) greens = [];
+            greens.push(g);
+          }
+    }
+  let unmutes: TemporaryUnmute[] = NONE_UNMUTE;
   for (const u of input.unmutes) {
     if (
       u.startsAt <= t &&
       t < u.endsAt &&
       (ctx.senderTags.includes(u.tagId) || ctx.recipientTags.includes(u.tagId))
-    )
+    ) {
+      if (unmutes === NONE_UNMUTE) unmutes = [];
       unmutes.push(u);
+    }
   }
 
-  const found = candidatesOf(index, ctx);
-  const applied: CompiledRule[] = [];
-  for (let i = 0; i < found.length; i += 1) {
-    const r = found[i] as CompiledRule;
-    if (ruleApplies(r, ctx)) applied.push(r);
-  }
-  // Insertion sort on each rule's place in the precomputed precedence order (compile.ts byPrecedence): the
-  // same order as sorting with the comparator, without a comparator call per pair.
-  for (let i = 1; i < applied.length; i += 1) {
-    const r = applied[i] as CompiledRule;
+  const count = match(index, ctx);
+  // Insertion sort of the precedence positions (compile.ts byPrecedence): the same order as sorting with the
+  // comparator, on integers, before any rule object is read.
+  const order = index.appliedScratch;
+  for (let i = 1; i < count; i += 1) {
+    const p = order[i] as number;
     let j = i - 1;
-    while (j >= 0 && (applied[j] as CompiledRule).precedence > r.precedence) {
-      applied[j + 1] = applied[j] as CompiledRule;
+    while (j >= 0 && (order[j] as number) > p) {
+      order[j + 1] = order[j] as number;
       j -= 1;
     }
-    applied[j + 1] = r;
+    order[j + 1] = p;
   }
-  const urgentOverrides: CompiledRule[] = [];
-  const throttles: CompiledRule[] = [];
-  const scoped: CompiledRule[] = [];
-  for (const r of applied) {
-    if (r.effect === 'throttle') throttles.push(r);
-    else if (r.effect === 'notify' && r.urgency === 'urgent') urgentOverrides.push(r);
-    else scoped.push(r);
+  const applied: CompiledRule[] = [];
+  for (let i = 0; i < count; i += 1) applied.push(index.byPrecedence[order[i] as number] as CompiledRule);
+  // The applying rules fall into three tiers (kindOf); the decision needs the first urgent override, the first
+  // two scoped rules (winner and runner-up) and whether a throttle applies; the reasons list each tier in order.
+  let firstUrgent: CompiledRule | null = null;
+  let scoped0: CompiledRule | undefined;
+  let scoped1: CompiledRule | undefined;
+  let anyThrottle = false;
+  for (let i = 0; i < applied.length; i += 1) {
+    const r = applied[i] as CompiledRule;
+    const kind = kindOf(r);
+    if (kind === THROTTLE) anyThrottle = true;
+    else if (kind === URGENT) firstUrgent ??= r;
+    else if (scoped0 === undefined) scoped0 = r;
+    else scoped1 ??= r;
   }
 
   let tier: PrecedenceTier;
   let winnerId: string | null = null;
+  // The winning rule itself (rule tiers): a reason has won when it is this rule (ids are unique in a rule set).
+  let winnerRule: CompiledRule | null = null;
   let why: string;
   let outcome: MuteDecision['outcome'] = 'NOTIFY';
   let releaseAt: number | null = null;
@@ -125,17 +150,19 @@ function decideOver(
     winnerId = u.unmuteId;
     unmuteId = u.unmuteId;
     why = `tag ${u.tagId} is temporarily unmuted by ${u.actorId} until ${iso(u.endsAt)}${overridden(applied)}`;
-  } else if (urgentOverrides.length > 0) {
-    const r = urgentOverrides[0] as CompiledRule;
+  } else if (firstUrgent !== null) {
+    const r = firstUrgent;
     tier = 'urgent_override';
-    winnerId = r.rule.ruleId;
-    why = `urgent message: rule '${r.rule.name}' lets urgent messages through${overridden(applied.filter((a) => a !== r))}`;
+    winnerId = r.id;
+    winnerRule = r;
+    why = `urgent message: rule '${r.name}' lets urgent messages through${overridden(applied, r)}`;
   } else {
-    const winner = scoped[0];
+    const winner = scoped0;
     if (winner) {
       tier = 'most_specific_rule';
-      winnerId = winner.rule.ruleId;
-      why = explainSpecific(winner, scoped[1]);
+      winnerId = winner.id;
+      winnerRule = winner;
+      why = explainSpecific(winner, scoped1);
       if (winner.effect === 'silent') outcome = 'SILENT';
       else if (winner.effect === 'hold') {
         outcome = 'HOLD';
@@ -145,10 +172,11 @@ function decideOver(
       tier = 'default';
       why = 'no rule applies: notify';
     }
-    if (outcome === 'NOTIFY' && throttles.length > 0) {
+    if (outcome === 'NOTIFY' && anyThrottle) {
       let exhausted: CompiledRule | null = null;
       let latestEnd = 0;
-      for (const r of throttles) {
+      for (const r of applied) {
+        if (kindOf(r) !== THROTTLE) continue;
         const note = throttleNote(r, input, ctx);
         notes.push(note);
         if (note.exhausted) {
@@ -161,6 +189,7 @@ function decideOver(
         why = `throttle '${exhausted.rule.name}': ${first.alertsBefore} of ${first.limit} alerts per ${first.per} used; held to the next working window (over: ${why})`;
         tier = 'throttle';
         winnerId = exhausted.rule.ruleId;
+        winnerRule = exhausted;
         outcome = 'HOLD';
         releaseAt = nextWorkingInstant(index.workingTime, latestEnd, zone, ctx.calendar);
       }
@@ -190,29 +219,23 @@ function decideOver(
       detail: `tag ${u.tagId} unmuted by ${u.actorId} from ${iso(u.startsAt)} to ${iso(u.endsAt)}`,
       won: tier === 'temporary_unmute' && winnerId === u.unmuteId,
     });
-  const ruleReason = (r: CompiledRule, rTier: PrecedenceTier): AppliedReason => ({
-    source: 'rule',
-    id: r.rule.ruleId,
-    name: r.rule.name,
-    tier: rTier,
-    effect: r.effect,
-    specificity: r.specificity,
-    detail: describe(r),
-    won: tier === rTier && winnerId === r.rule.ruleId,
-  });
-  for (const r of urgentOverrides) reasons.push(ruleReason(r, 'urgent_override'));
-  for (const r of scoped) reasons.push(ruleReason(r, 'most_specific_rule'));
-  for (const r of throttles) reasons.push(ruleReason(r, 'throttle'));
+  for (const r of applied)
+    if (kindOf(r) === URGENT) reasons.push(ruleReason(r, 'urgent_override', tier, winnerRule));
+  for (const r of applied)
+    if (kindOf(r) === SCOPED) reasons.push(ruleReason(r, 'most_specific_rule', tier, winnerRule));
+  if (anyThrottle)
+    for (const r of applied)
+      if (kindOf(r) === THROTTLE) reasons.push(ruleReason(r, 'throttle', tier, winnerRule));
 
   return {
     outcome,
     releaseAt,
     reasons,
     winner: { tier, id: winnerId, why },
-    throttles: notes,
+    throttles: notes.length === 0 ? NO_NOTES : notes,
     unmuteId,
     timeZone: zone,
-    calendarGaps: [...ctx.calendar.gaps].sort(),
+    calendarGaps: ctx.calendar.gaps.size === 0 ? NO_GAPS : [...ctx.calendar.gaps].sort(),
     snapshot: rules.position,
   };
 }
@@ -229,8 +252,10 @@ type MessageContext = {
   recipientTags: readonly string[];
   calendar: CalendarContext;
   index: RuleIndex;
-  /** This decision's stamp (de-duplication and the per-decision schedule memo). */
+  /** This decision's stamp (de-duplication, key marks and the per-decision schedule memo). */
   stamp: number;
+  /** How many rules the match considered (benchmarks report it). */
+  candidates: number;
 };
 
 function withAncestors(tags: MuteTagView, direct: readonly string[], into: string[]): void {
@@ -241,6 +266,56 @@ function withAncestors(tags: MuteTagView, direct: readonly string[], into: strin
       current = tags.parentOf(current);
     }
   }
+}
+
+const NO_GAPS: readonly string[] = Object.freeze([]);
+
+const URGENT = 0;
+const SCOPED = 1;
+const THROTTLE = 2;
+
+/** The tier an applying rule is listed under: throttles, urgent overrides (notify, urgent only), the others. */
+function kindOf(r: CompiledRule): number {
+  if (r.effect === 'throttle') return THROTTLE;
+  if (r.effect === 'notify' && r.urgency === 'urgent') return URGENT;
+  return SCOPED;
+}
+// Never pushed to (decideOver replaces them with a fresh array first).
+const NONE_GREEN: CompiledGreenChannel[] = [];
+const NONE_UNMUTE: TemporaryUnmute[] = [];
+const NO_NOTES: readonly ThrottleNote[] = Object.freeze([]);
+
+function ruleReason(
+  r: CompiledRule,
+  rTier: PrecedenceTier,
+  tier: PrecedenceTier,
+  winner: CompiledRule | null,
+): AppliedReason {
+  return {
+    source: 'rule',
+    id: r.id,
+    name: r.name,
+    tier: rTier,
+    effect: r.effect,
+    specificity: r.specificity,
+    detail: describe(r),
+    won: tier === rTier && winner === r,
+  };
+}
+// One calendar context reused by every decision: decide is synchronous and its answer keeps none of it
+// (calendarGaps is copied out). (Scratch arrays are not reused: setting a V8 array's length to 0 drops its
+// storage, so a fresh small array costs no more.)
+const scratchCalendar: CalendarContext = { calendars: new Map(), gaps: new Set() };
+
+function nextStamp(index: RuleIndex): number {
+  let stamp = (index.stamp.value + 1) | 0;
+  if (stamp === 0) {
+    // Wrapped around: no mark may still carry a stamp that is about to be reused.
+    stamp = 1;
+    for (const a of [index.seen, index.scheduleSeen, index.mark, index.directMark]) a.fill(0);
+  }
+  index.stamp.value = stamp;
+  return stamp;
 }
 
 function messageContext(input: DecideInput, zone: string, index: RuleIndex): MessageContext {
@@ -257,6 +332,9 @@ function messageContext(input: DecideInput, zone: string, index: RuleIndex): Mes
   )
     withAncestors(tags, tags.tagsOf('partner', message.senderCorpId), senderTags);
 
+  scratchCalendar.calendars = input.holidays;
+  // (clear() allocates a new table even on an empty Set.)
+  if (scratchCalendar.gaps.size > 0) scratchCalendar.gaps.clear();
   const employee = directory.employee(message.recipientId);
   const recipientDepartments = employee ? employee.departmentIds : [];
   const recipientDepartmentTree: string[] = [];
@@ -277,44 +355,205 @@ function messageContext(input: DecideInput, zone: string, index: RuleIndex): Mes
     recipientDepartments,
     recipientDepartmentTree,
     recipientTags,
-    calendar: { calendars: input.holidays, gaps: new Set() },
+    calendar: scratchCalendar,
     index,
-    stamp: (index.stamp.value = (index.stamp.value + 1) | 0) || (index.stamp.value = 1),
+    stamp: nextStamp(index),
+    candidates: 0,
   };
 }
 
-const scratch: CompiledRule[] = [];
-
-/** The rules that can concern the message: its buckets and the generic list, each rule once. */
-function candidates(index: RuleIndex, ctx: MessageContext): CompiledRule[] {
-  // One array reused by every decision (decide is synchronous and does not keep it): no garbage per message.
-  const out = scratch;
-  out.length = 0;
+/**
+ * The indexed match (compile.ts, D111): the message's keys looked up once each (a key number), marked, and then
+ * the lane span of each key read front to back, each entry's checks run in place.
+ */
+function matchIndexed(index: RuleIndex, ctx: MessageContext): number {
   const m = ctx.message;
-  // Only the lane of this message's sender kind and urgency: the rules the others hold cannot apply.
-  const lane = index.lanes[laneOf(m.sender.kind, m.urgency)] as RuleLane;
-  addNew(out, lane.byRecipient.get(m.recipientId), index.seen, ctx.stamp);
-  if (m.senderCorpId !== null) addNew(out, lane.bySenderCorp.get(m.senderCorpId), index.seen, ctx.stamp);
-  for (const d of ctx.recipientDepartmentTree) addNew(out, lane.byDepartment.get(d), index.seen, ctx.stamp);
-  for (const tag of ctx.senderTags) addNew(out, lane.bySenderTag.get(tag), index.seen, ctx.stamp);
-  for (const tag of ctx.recipientTags) addNew(out, lane.byRecipientTag.get(tag), index.seen, ctx.stamp);
-  addNew(out, lane.generic, index.seen, ctx.stamp);
-  return out;
+  const lane = laneOf(m.sender.kind, m.urgency);
+  const stamp = ctx.stamp;
+  const mark = index.mark;
+  // The key numbers found (each at most once: the department tree and the tag lists hold no repeats).
+  const found = index.keyScratch;
+  let count = 0;
+  const recipientKey = index.recipientKeys.get(m.recipientId) ?? -1;
+  if (recipientKey >= 0) found[count++] = recipientKey;
+  let corpKey = -1;
+  if (m.senderCorpId !== null) {
+    corpKey = index.corpKeys.get(m.senderCorpId) ?? -1;
+    if (corpKey >= 0) found[count++] = corpKey;
+  }
+  const direct = ctx.recipientDepartments;
+  const tree = ctx.recipientDepartmentTree;
+  for (let i = 0; i < tree.length; i += 1) {
+    const d = tree[i] as string;
+    const k = index.departmentKeys.get(d);
+    if (k === undefined) continue;
+    mark[k] = stamp;
+    if (direct.includes(d)) index.directMark[k] = stamp;
+    found[count++] = k;
+  }
+  const senderTags = ctx.senderTags;
+  for (let i = 0; i < senderTags.length; i += 1) {
+    const k = index.senderTagKeys.get(senderTags[i] as string);
+    if (k === undefined) continue;
+    mark[k] = stamp;
+    found[count++] = k;
+  }
+  const recipientTags = ctx.recipientTags;
+  for (let i = 0; i < recipientTags.length; i += 1) {
+    const k = index.recipientTagKeys.get(recipientTags[i] as string);
+    if (k === undefined) continue;
+    mark[k] = stamp;
+    found[count++] = k;
+  }
+  found[count++] = index.genericKey;
+  const spans = index.spans;
+  const lists = index.lists;
+  const seen = index.seen;
+  const applied = index.appliedScratch;
+  let candidates = 0;
+  let hits = 0;
+  for (let f = 0; f < count; f += 1) {
+    const slot = ((found[f] as number) * 6 + lane) * 2;
+    let at = spans[slot] as number;
+    const end = spans[slot + 1] as number;
+    while (at < end) {
+      const r = lists[at] as number;
+      const next = lists[at + 2] as number;
+      if (lists[at + 1] === 1) {
+        if (seen[r] === stamp) {
+          at = next;
+          continue;
+        }
+        seen[r] = stamp;
+      }
+      candidates += 1;
+      if (checksHold(index, lists, at + 3, next, ctx, recipientKey, corpKey)) applied[hits++] = r;
+      at = next;
+    }
+  }
+  ctx.candidates = candidates;
+  return hits;
 }
 
-function addNew(
-  out: CompiledRule[],
-  list: readonly CompiledRule[] | undefined,
-  seen: Int32Array,
-  stamp: number,
-): void {
-  if (!list) return;
-  for (let i = 0; i < list.length; i += 1) {
-    const r = list[i] as CompiledRule;
-    if (seen[r.index] === stamp) continue;
-    seen[r.index] = stamp;
-    out.push(r);
+function anyIs(p: Int32Array, from: number, to: number, key: number): boolean {
+  for (let k = from; k < to; k += 1) if (p[k] === key) return true;
+  return false;
+}
+
+function anyMarked(p: Int32Array, from: number, to: number, marks: Int32Array, stamp: number): boolean {
+  for (let k = from; k < to; k += 1) if (marks[p[k] as number] === stamp) return true;
+  return false;
+}
+
+/** Runs one entry's checks (compile.ts OP_*) in lists[from, end): every check must hold. */
+function checksHold(
+  index: RuleIndex,
+  p: Int32Array,
+  from: number,
+  end: number,
+  ctx: MessageContext,
+  recipientKey: number,
+  corpKey: number,
+): boolean {
+  const stamp = ctx.stamp;
+  let i = from;
+  while (i < end) {
+    const op = p[i] as number;
+    const a = i + 2;
+    const b = a + (p[i + 1] as number);
+    i = b;
+    switch (op) {
+      case OP_TIME: {
+        const at = (p[a] as number) * 2;
+        const t = ctx.message.sentAt;
+        if (t < (index.bounds[at] as number) || t >= (index.bounds[at + 1] as number)) return false;
+        break;
+      }
+      case OP_CORP:
+        if (!anyIs(p, a, b, corpKey)) return false;
+        break;
+      case OP_RECIPIENT:
+        if (!anyIs(p, a, b, recipientKey)) return false;
+        break;
+      case OP_SENDER_TAG:
+      case OP_DEPARTMENT_TREE:
+      case OP_RECIPIENT_TAG:
+        if (!anyMarked(p, a, b, index.mark, stamp)) return false;
+        break;
+      case OP_DEPARTMENT:
+        if (!anyMarked(p, a, b, index.directMark, stamp)) return false;
+        break;
+      case OP_SCHEDULE:
+        if (!scheduleHolds(p[a] as number, ctx)) return false;
+        break;
+    }
   }
+  return true;
+}
+
+/** Equal schedules are evaluated once per decision (rules commonly share "19:00-09:00" or "holidays"). */
+function scheduleHolds(id: number, ctx: MessageContext): boolean {
+  const index = ctx.index;
+  if (index.scheduleSeen[id] !== ctx.stamp) {
+    index.scheduleSeen[id] = ctx.stamp;
+    index.scheduleValue[id] = scheduleActive(
+      index.schedules[id] as CompiledSchedule,
+      ctx.message.sentAt,
+      ctx.zone,
+      ctx.calendar,
+    )
+      ? 1
+      : 0;
+  }
+  return index.scheduleValue[id] === 1;
+}
+
+/** The straightforward match (decideReference): every rule, condition by condition, on its own scope. */
+function matchEveryRule(index: RuleIndex, ctx: MessageContext): number {
+  let count = 0;
+  for (const r of index.rules) if (referenceApplies(r, ctx)) index.appliedScratch[count++] = r.precedence;
+  ctx.candidates = index.rules.length;
+  return count;
+}
+
+function has(values: readonly string[] | undefined, value: string | null): boolean {
+  return values === undefined || values.length === 0 || (value !== null && values.includes(value));
+}
+
+function anyOf(values: readonly string[] | undefined, have: readonly string[]): boolean {
+  return values === undefined || values.length === 0 || values.some((v) => have.includes(v));
+}
+
+/**
+ * A rule applies when it is sound (compile.ts: no missing parent, cycle or malformed schedule), every rule of its
+ * chain is enabled and admits the message's sender kind and urgency, and then, condition by condition (own first,
+ * ancestors next), its time bounds, enterprise, recipient, sender tags, departments, recipient tags and schedule
+ * hold. (The chain-wide checks come first: a rule they rule out is never evaluated further, so its schedules note
+ * no calendar gaps.)
+ */
+function referenceApplies(r: CompiledRule, ctx: MessageContext): boolean {
+  const m = ctx.message;
+  if (r.broken !== null) return false;
+  for (const c of r.chain) {
+    const rule = c.rule;
+    if (!rule.enabled) return false;
+    if (rule.urgency !== 'any' && rule.urgency !== m.urgency) return false;
+    if (!has(rule.scope.senderKinds, m.sender.kind)) return false;
+  }
+  for (const c of r.chain) {
+    const rule = c.rule;
+    const scope = rule.scope;
+    if (rule.activeFrom !== null && m.sentAt < rule.activeFrom) return false;
+    if (rule.activeUntil !== null && m.sentAt >= rule.activeUntil) return false;
+    if (!has(scope.senderCorpIds, m.senderCorpId)) return false;
+    if (!has(scope.recipientIds, m.recipientId)) return false;
+    if (!anyOf(scope.senderTagIds, ctx.senderTags)) return false;
+    const departments = scope.includeSubDepartments ? ctx.recipientDepartmentTree : ctx.recipientDepartments;
+    if (!anyOf(scope.recipientDepartmentIds, departments)) return false;
+    if (!anyOf(scope.recipientTagIds, ctx.recipientTags)) return false;
+    if (c.schedule && !scheduleActive(c.schedule, m.sentAt, ctx.zone, ctx.calendar)) return false;
+  }
+  return true;
 }
 
 function anyIn(wanted: readonly string[], have: readonly string[]): boolean {
@@ -322,15 +561,10 @@ function anyIn(wanted: readonly string[], have: readonly string[]): boolean {
   return false;
 }
 
+/** A green channel's recipient scope (the index compiles it as a condition). */
 function conditionHolds(c: CompiledCondition, ctx: MessageContext): boolean {
   const m = ctx.message;
-  if (!c.enabled) return false;
-  if (m.sentAt < c.activeFrom || m.sentAt >= c.activeUntil) return false;
-  if (c.urgency !== 'any' && c.urgency !== m.urgency) return false;
-  if (c.senderKinds && !c.senderKinds.has(m.sender.kind)) return false;
-  if (c.senderCorpIds && (m.senderCorpId === null || !c.senderCorpIds.has(m.senderCorpId))) return false;
   if (c.recipientIds && !c.recipientIds.has(m.recipientId)) return false;
-  if (c.senderTagIds && !anyIn(c.senderTagIds, ctx.senderTags)) return false;
   if (
     c.recipientDepartmentIds &&
     !anyIn(
@@ -340,31 +574,13 @@ function conditionHolds(c: CompiledCondition, ctx: MessageContext): boolean {
   )
     return false;
   if (c.recipientTagIds && !anyIn(c.recipientTagIds, ctx.recipientTags)) return false;
-  if (c.schedule) {
-    // Equal schedules are evaluated once per decision (rules commonly share "19:00-09:00" or "holidays").
-    const { index, stamp } = ctx;
-    const id = c.scheduleId;
-    if (index.scheduleSeen[id] !== stamp) {
-      index.scheduleSeen[id] = stamp;
-      index.scheduleValue[id] = scheduleActive(c.schedule, m.sentAt, ctx.zone, ctx.calendar) ? 1 : 0;
-    }
-    if (index.scheduleValue[id] === 0) return false;
-  }
-  return true;
-}
-
-function ruleApplies(r: CompiledRule, ctx: MessageContext): boolean {
-  if (r.broken !== null) return false;
-  const chain = r.chain;
-  for (let i = 0; i < chain.length; i += 1)
-    if (!conditionHolds(chain[i] as CompiledCondition, ctx)) return false;
   return true;
 }
 
 function explainSpecific(winner: CompiledRule, runnerUp: CompiledRule | undefined): string {
-  const head = `rule '${winner.rule.name}' (${winner.effect})`;
+  const head = `rule '${winner.name}' (${winner.effect})`;
   if (!runnerUp) return `${head} is the only mute rule that applies`;
-  const other = `'${runnerUp.rule.name}' (${runnerUp.effect})`;
+  const other = `'${runnerUp.name}' (${runnerUp.effect})`;
   if (winner.rank !== runnerUp.rank) {
     for (let i = 0; i < SPECIFICITY_DIMENSIONS.length; i += 1) {
       const a = winner.specificity[i] as number;
@@ -380,9 +596,14 @@ function explainSpecific(winner: CompiledRule, runnerUp: CompiledRule | undefine
   return `${head} is as specific as ${other} with the same effect; the lower rule id wins`;
 }
 
-function overridden(rules: readonly CompiledRule[]): string {
-  const muting = rules.filter((r) => r.effect !== 'notify');
-  return muting.length === 0 ? '' : ` (overrides ${muting.map((r) => `'${r.rule.name}'`).join(', ')})`;
+/** The muting rules a green channel, unmute or urgent override beat (`except`: the winner itself). */
+function overridden(rules: readonly CompiledRule[], except: CompiledRule | null = null): string {
+  let names = '';
+  for (let i = 0; i < rules.length; i += 1) {
+    const r = rules[i] as CompiledRule;
+    if (r !== except && r.effect !== 'notify') names += names === '' ? `'${r.name}'` : `, '${r.name}'`;
+  }
+  return names === '' ? '' : ` (overrides ${names})`;
 }
 
 function describe(r: CompiledRule): string {
@@ -474,5 +695,7 @@ export function countCandidates(input: DecideInput): number {
   const index = ruleIndex(input.rules);
   const zone =
     input.rules.settings.timeZones.get(input.message.recipientId) ?? input.rules.settings.defaultTimeZone;
-  return candidates(index, messageContext(input, zone, index)).length;
+  const ctx = messageContext(input, zone, index);
+  matchIndexed(index, ctx);
+  return ctx.candidates;
 }

@@ -1,4 +1,4 @@
-export { countCandidates, decide } from './decide';
+export { countCandidates, decide, decideReference } from './decide';
 export { calendarFrom, chineseDaysCalendar, defaultCalendars } from './holidays';
 export { defaultSettings, emptyRuleSet } from './settings';
 export type {

@@ -5,17 +5,21 @@ import type { MuteDirectoryView, MuteRule, MuteTagView, TagMemberKind, ThrottleC
 const NONE: readonly string[] = [];
 
 export class MemoryTagView implements MuteTagView {
-  // One map per member kind: a lookup is two Map gets, no key string built per call.
-  private readonly members = new Map<TagMemberKind, Map<string, string[]>>();
+  // One map per member kind, each a field: a lookup is one Map get, no key string built per call.
+  private readonly employees = new Map<string, string[]>();
+  private readonly departments = new Map<string, string[]>();
+  private readonly customers = new Map<string, string[]>();
+  private readonly partners = new Map<string, string[]>();
   private readonly parents = new Map<string, string | null>();
 
   private of(kind: TagMemberKind): Map<string, string[]> {
-    let m = this.members.get(kind);
-    if (!m) {
-      m = new Map();
-      this.members.set(kind, m);
-    }
-    return m;
+    return kind === 'employee'
+      ? this.employees
+      : kind === 'department'
+        ? this.departments
+        : kind === 'customer'
+          ? this.customers
+          : this.partners;
   }
 
   /** Declares a tag (or tag group) and its parent. */
@@ -42,7 +46,7 @@ export class MemoryTagView implements MuteTagView {
   }
 
   tagsOf(kind: TagMemberKind, id: string): readonly string[] {
-    return this.members.get(kind)?.get(id) ?? NONE;
+    return this.of(kind).get(id) ?? NONE;
   }
 
   parentOf(tagId: string): string | null | undefined {

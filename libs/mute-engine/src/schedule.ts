@@ -1,4 +1,12 @@
-import type { DayType, HolidayCalendars, Schedule, SchedulePart, Weekday, WorkingTime } from './model';
+import type {
+  DayType,
+  HolidayCalendar,
+  HolidayCalendars,
+  Schedule,
+  SchedulePart,
+  Weekday,
+  WorkingTime,
+} from './model';
 import { localFields, parseLocalDate, parseLocalTime, resolveLocal, weekdayOf, yearOfDay } from './zone';
 
 /**
@@ -58,29 +66,64 @@ function compilePart(part: SchedulePart): CompiledPart {
   }
 }
 
+// Day types per calendar object, by epoch day (1970 to 2149): 0 not looked up yet, else 1 + the type's place in
+// DAY_TYPES, + 8 when the calendar's data does not cover the day's year. A calendar's answers are data (a pinned
+// package's file, calendarFrom's dates) and never change, so they are kept per calendar object: a decision asks
+// for the same few days again and again.
+const DAY_TYPES: readonly DayType[] = ['workday', 'weekend', 'holiday', 'makeup_workday'];
+const TABLE_DAYS = 1 << 16;
+const dayTables = new WeakMap<HolidayCalendar, Uint8Array>();
+let lastCalendar: HolidayCalendar | null = null;
+let lastTable: Uint8Array | null = null;
+
 /** The calendar's view of a local day; without a calendar (or outside its data) only Saturday and Sunday rest. */
 export function dayTypeOf(epochDay: number, calendarId: string | null, ctx: CalendarContext): DayType {
-  const weekday = weekdayOf(epochDay);
   const calendar = calendarId === null ? undefined : ctx.calendars.get(calendarId);
   if (calendarId !== null && calendar === undefined) ctx.gaps.add(`${calendarId}:unknown`);
-  if (!calendar) return weekday >= 6 ? 'weekend' : 'workday';
+  if (!calendar) return weekdayOf(epochDay) >= 6 ? 'weekend' : 'workday';
+  if (epochDay >= 0 && epochDay < TABLE_DAYS) {
+    let table = calendar === lastCalendar ? lastTable : dayTables.get(calendar);
+    if (!table) {
+      table = new Uint8Array(TABLE_DAYS);
+      dayTables.set(calendar, table);
+    }
+    lastCalendar = calendar;
+    lastTable = table;
+    let code = table[epochDay] as number;
+    if (code === 0) {
+      const type = DAY_TYPES.indexOf(calendar.dayType(epochDay, weekdayOf(epochDay)));
+      if (type >= 0) {
+        code = 1 + type + (calendar.covers(yearOfDay(epochDay)) ? 0 : 8);
+        table[epochDay] = code;
+      }
+    }
+    if (code !== 0) {
+      if (code >= 8) ctx.gaps.add(`${calendar.id}:${yearOfDay(epochDay)}`);
+      return DAY_TYPES[(code & 7) - 1] as DayType;
+    }
+  }
   const year = yearOfDay(epochDay);
   if (!calendar.covers(year)) ctx.gaps.add(`${calendar.id}:${year}`);
-  return calendar.dayType(epochDay, weekday);
+  return calendar.dayType(epochDay, weekdayOf(epochDay));
 }
 
 export function isWorkingDay(type: DayType): boolean {
   return type === 'workday' || type === 'makeup_workday';
 }
 
-/** The occurrence of `part` containing `instant`, as [start, end), or null. */
-function occurrence(
+/**
+ * The end of the occurrence of `part` that contains `instant` (an interval [start, end)), or NaN when none does.
+ * With `needEnd` false a whole-day part answers any number without resolving its end (scheduleActive only asks
+ * whether there is one).
+ */
+function occurrenceEnd(
   part: CompiledPart,
   instant: number,
   zone: string,
   calendar: string | null,
   ctx: CalendarContext,
-): { start: number; end: number } | null {
+  needEnd: boolean,
+): number {
   const { day, minute, weekday } = localFields(zone, instant);
   switch (part.kind) {
     case 'weekly': {
@@ -99,20 +142,21 @@ function occurrence(
           if (working !== (part.on === 'working_days')) continue;
         }
         const start = resolveLocal(zone, startDay, part.start);
+        if (instant < start) continue;
         const end = resolveLocal(zone, crosses ? startDay + 1 : startDay, part.end);
-        if (start <= instant && instant < end) return { start, end };
+        if (instant < end) return end;
       }
-      return null;
+      return Number.NaN;
     }
     case 'dates':
-      if (day < part.from || day > part.to) return null;
-      return { start: resolveLocal(zone, part.from, 0), end: resolveLocal(zone, part.to + 1, 0) };
+      if (day < part.from || day > part.to) return Number.NaN;
+      return needEnd ? resolveLocal(zone, part.to + 1, 0) : 0;
     case 'holidays':
-      if (dayTypeOf(day, calendar, ctx) !== 'holiday') return null;
-      return { start: resolveLocal(zone, day, 0), end: resolveLocal(zone, day + 1, 0) };
+      if (dayTypeOf(day, calendar, ctx) !== 'holiday') return Number.NaN;
+      return needEnd ? resolveLocal(zone, day + 1, 0) : 0;
     case 'non_working_days':
-      if (isWorkingDay(dayTypeOf(day, calendar, ctx))) return null;
-      return { start: resolveLocal(zone, day, 0), end: resolveLocal(zone, day + 1, 0) };
+      if (isWorkingDay(dayTypeOf(day, calendar, ctx))) return Number.NaN;
+      return needEnd ? resolveLocal(zone, day + 1, 0) : 0;
   }
 }
 
@@ -123,7 +167,10 @@ export function scheduleActive(
   ctx: CalendarContext,
 ): boolean {
   const z = s.timeZone ?? zone;
-  for (const part of s.parts) if (occurrence(part, instant, z, s.calendar, ctx)) return true;
+  const parts = s.parts;
+  for (let i = 0; i < parts.length; i += 1)
+    if (!Number.isNaN(occurrenceEnd(parts[i] as CompiledPart, instant, z, s.calendar, ctx, false)))
+      return true;
   return false;
 }
 
@@ -139,8 +186,8 @@ export function scheduleEnd(
   for (let guard = 0; guard < 1000; guard += 1) {
     let next = at;
     for (const part of s.parts) {
-      const o = occurrence(part, at, z, s.calendar, ctx);
-      if (o && o.end > next) next = o.end;
+      const end = occurrenceEnd(part, at, z, s.calendar, ctx, true);
+      if (end > next) next = end;
     }
     if (next === at) return at;
     at = next;

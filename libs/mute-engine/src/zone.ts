@@ -82,26 +82,72 @@ function exactOffset(zone: string, instant: number): number {
   return d.getTime() - truncated;
 }
 
+// In front of each zone's bucket Map, a direct-mapped table (bucket number → offset) in typed arrays: a decision
+// asks for a handful of offsets per schedule part, and a typed-array probe is several times cheaper than a Map get.
+// A slot holds exactly what the Map holds for its bucket (NaN: a transition inside, computed exactly).
+const SLOTS = 1 << 14;
+const RESOLVED_SLOTS = 1 << 13;
+type ZoneCache = {
+  map: Map<number, number>;
+  keys: Float64Array;
+  values: Float64Array;
+  /** resolveLocal's answers by local wall-clock ms (a pure function of the zone and it), direct-mapped. */
+  resolvedKeys: Float64Array;
+  resolvedValues: Float64Array;
+};
+const zoneCaches = new Map<string, ZoneCache>();
+let lastCacheZone = '';
+let lastCache: ZoneCache | null = null;
+
+function zoneCache(zone: string): ZoneCache {
+  if (zone === lastCacheZone && lastCache) return lastCache;
+  let cache = zoneCaches.get(zone);
+  if (!cache) {
+    let map = offsetCaches.get(zone);
+    if (!map) {
+      map = new Map();
+      offsetCaches.set(zone, map);
+    }
+    cache = {
+      map,
+      keys: new Float64Array(SLOTS).fill(Number.NaN),
+      values: new Float64Array(SLOTS),
+      resolvedKeys: new Float64Array(RESOLVED_SLOTS).fill(Number.NaN),
+      resolvedValues: new Float64Array(RESOLVED_SLOTS),
+    };
+    zoneCaches.set(zone, cache);
+  }
+  lastCacheZone = zone;
+  lastCache = cache;
+  return cache;
+}
+
 /** The zone's UTC offset in ms at `instant` (local = instant + offset). */
 export function offsetAt(zone: string, instant: number): number {
-  let cache = offsetCaches.get(zone);
-  if (!cache) {
-    cache = new Map();
-    offsetCaches.set(zone, cache);
-  }
+  const cache = zoneCache(zone);
   const bucket = Math.floor(instant / BUCKET_MS);
-  const cached = cache.get(bucket);
-  if (cached !== undefined) return Number.isNaN(cached) ? exactOffset(zone, instant) : cached;
+  const slot = bucket & (SLOTS - 1);
+  if (cache.keys[slot] === bucket) {
+    const v = cache.values[slot] as number;
+    return v === v ? v : exactOffset(zone, instant);
+  }
+  const value = bucketOffset(zone, cache.map, bucket);
+  cache.keys[slot] = bucket;
+  cache.values[slot] = value;
+  return value === value ? value : exactOffset(zone, instant);
+}
+
+/** The offset throughout the bucket, or NaN when a transition falls inside it. */
+function bucketOffset(zone: string, map: Map<number, number>, bucket: number): number {
+  const cached = map.get(bucket);
+  if (cached !== undefined) return cached;
   const start = bucket * BUCKET_MS;
   const first = exactOffset(zone, start);
   const last = exactOffset(zone, start + BUCKET_MS - 1000);
-  if (cache.size >= MAX_CACHED) cache.clear();
-  if (first === last) {
-    cache.set(bucket, first);
-    return first;
-  }
-  cache.set(bucket, Number.NaN);
-  return exactOffset(zone, instant);
+  if (map.size >= MAX_CACHED) map.clear();
+  const value = first === last ? first : Number.NaN;
+  map.set(bucket, value);
+  return value;
 }
 
 /** The local calendar day (days since 1970-01-01) of an instant. */
@@ -138,6 +184,18 @@ export function weekdayOf(epochDay: number): Weekday {
  */
 export function resolveLocal(zone: string, epochDay: number, minute: number): number {
   const local = epochDay * DAY_MS + minute * MINUTE_MS;
+  // Schedules resolve the same few wall-clock times of the same days again and again (19:00 today, 09:00
+  // tomorrow): the answer is kept per zone by local time, direct-mapped on (day, minute).
+  const cache = zoneCache(zone);
+  const slot = (epochDay * 97 + (minute >> 4)) & (RESOLVED_SLOTS - 1);
+  if (cache.resolvedKeys[slot] === local) return cache.resolvedValues[slot] as number;
+  const value = resolveExactly(zone, local);
+  cache.resolvedKeys[slot] = local;
+  cache.resolvedValues[slot] = value;
+  return value;
+}
+
+function resolveExactly(zone: string, local: number): number {
   const before = offsetAt(zone, local - DAY_MS);
   const after = offsetAt(zone, local + DAY_MS);
   const a = local - before;
