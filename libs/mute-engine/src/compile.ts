@@ -145,9 +145,9 @@ export type RuleIndex = {
  * evaluation touches adjacent ints, not a rule object, its chain, its conditions' Sets and their strings. Only
  * indexable rules (not broken, every condition enabled) are listed; the lanes already guarantee the sender kind
  * and urgency, so the checks leave them out. Checks keep the order of the conditions (own first, then ancestors)
- * and, within one, time bounds, enterprise, recipient, sender tag, department, recipient tag, schedule: the same
- * schedules are evaluated (and the same calendar gaps noted) as by the condition-by-condition evaluation
- * (decideReference). `dedupe` is 1 when the rule is listed under more than one key (its bucket dimension names
+ * and, within one, time bounds, enterprise, recipient, sender tag, department, recipient tag; then the chain's
+ * schedules, own first: the same schedules are evaluated (and the same calendar gaps noted) as by the
+ * condition-by-condition evaluation (decideReference), whichever key the rule is bucketed under. `dedupe` is 1 when the rule is listed under more than one key (its bucket dimension names
  * several values), so only those consult the per-rule stamps.
  */
 export const OP_TIME = 1;
@@ -589,8 +589,11 @@ function compilePrograms(
           OP_RECIPIENT_TAG,
           c.recipientTagIds.map((v) => key(recipientTagKeys, v)),
         );
-      if (c.schedule) emit(OP_SCHEDULE, [c.scheduleId]);
     }
+    // Schedules last, after every other condition of the chain (own first, ancestors next): a rule another
+    // condition rules out — including the key it is bucketed under, which may be an ancestor's — never has
+    // its schedules evaluated, so it notes no calendar gaps.
+    for (const c of r.chain) if (c.schedule) emit(OP_SCHEDULE, [c.scheduleId]);
     checks.set(r, out);
   }
   const genericKey = keys;

@@ -247,4 +247,45 @@ describe('the rule index (buckets, lanes, key numbers, flattened checks) against
       { numRuns: 400 },
     );
   });
+
+  // Found by review, not by the property: the index buckets a child rule under its parent's recipient, so for
+  // another recipient it is never a candidate; the reference evaluated the child's schedule (noting a gap in the
+  // holiday data) before the parent's recipient ruled it out. Schedules now come after every other condition.
+  it('Given a scheduled child of a rule for e1, When a message for e2 is decided in a year without holiday data, Then neither path notes a calendar gap', () => {
+    const rules = [
+      rule({ ruleId: 'r00', effect: 'silent', scope: { recipientIds: ['e1'] } }),
+      rule({ ruleId: 'r01', effect: 'hold', parentId: 'r00', schedule: { parts: [{ kind: 'holidays' }] } }),
+    ];
+    const ruleSet: MuteRuleSet = {
+      tenantId: 't',
+      rules: new Map(rules.map((r) => [r.ruleId, r])),
+      greenChannels: new Map(),
+      settings: defaultSettings(),
+      position: 1n,
+    };
+    const directory = new MemoryDirectoryView()
+      .department('d1', null)
+      .person('e1', ['d1'])
+      .person('e2', ['d1']);
+    const message: MuteMessage = {
+      tenantId: 't',
+      messageId: 'm',
+      recipientId: 'e2',
+      sender: { kind: 'partner_staff', corpId: 'c1', staffId: 's' },
+      senderCorpId: 'c1',
+      urgency: 'normal',
+      sentAt: Date.parse('2027-01-15T03:00:00Z'),
+    };
+    const input = {
+      message,
+      rules: ruleSet,
+      directory,
+      tags: new MemoryTagView(),
+      holidays,
+      unmutes: [],
+      throttle,
+    };
+    expect(decideReference(input).calendarGaps).toEqual([]);
+    expect(decide(input)).toEqual(decideReference(input));
+  });
 });

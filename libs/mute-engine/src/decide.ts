@@ -527,9 +527,9 @@ function anyOf(values: readonly string[] | undefined, have: readonly string[]): 
 /**
  * A rule applies when it is sound (compile.ts: no missing parent, cycle or malformed schedule), every rule of its
  * chain is enabled and admits the message's sender kind and urgency, and then, condition by condition (own first,
- * ancestors next), its time bounds, enterprise, recipient, sender tags, departments, recipient tags and schedule
- * hold. (The chain-wide checks come first: a rule they rule out is never evaluated further, so its schedules note
- * no calendar gaps.)
+ * ancestors next), its time bounds, enterprise, recipient, sender tags, departments and recipient tags hold, and
+ * then the chain's schedules. (A rule ruled out by any other condition never has its schedules evaluated, so it
+ * notes no calendar gaps.)
  */
 function referenceApplies(r: CompiledRule, ctx: MessageContext): boolean {
   const m = ctx.message;
@@ -551,8 +551,10 @@ function referenceApplies(r: CompiledRule, ctx: MessageContext): boolean {
     const departments = scope.includeSubDepartments ? ctx.recipientDepartmentTree : ctx.recipientDepartments;
     if (!anyOf(scope.recipientDepartmentIds, departments)) return false;
     if (!anyOf(scope.recipientTagIds, ctx.recipientTags)) return false;
-    if (c.schedule && !scheduleActive(c.schedule, m.sentAt, ctx.zone, ctx.calendar)) return false;
   }
+  // Schedules only once every other condition of the chain holds (own first, ancestors next).
+  for (const c of r.chain)
+    if (c.schedule && !scheduleActive(c.schedule, m.sentAt, ctx.zone, ctx.calendar)) return false;
   return true;
 }
 

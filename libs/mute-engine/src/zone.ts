@@ -103,6 +103,14 @@ function zoneCache(zone: string): ZoneCache {
   if (zone === lastCacheZone && lastCache) return lastCache;
   let cache = zoneCaches.get(zone);
   if (!cache) {
+    // One set of tables per zone, not per spelling ('asia/shanghai' is valid too): each costs ~384 KB.
+    const canonical = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    if (canonical !== zone) {
+      cache = zoneCache(canonical);
+      zoneCaches.set(zone, cache);
+    }
+  }
+  if (!cache) {
     let map = offsetCaches.get(zone);
     if (!map) {
       map = new Map();

@@ -121,27 +121,40 @@ export class StoreVisitAutomation {
 
   /**
    * A fact from Kafka or gRPC. Appended to the customer's stream (not the inbox's transaction): a redelivery
-   * finds the visit or purchase id in the stream's state and writes nothing.
+   * finds the visit or purchase id in the stream's state and writes nothing. Inside the inbox's transaction
+   * (`tx`, from Kafka) it does not wait for the feed: that transaction holds a transaction id, and the store's
+   * gap-safe reads hold back the append until it ends, so the wait would always run its full timeout.
    */
-  async onCommerceEvent(event: MuteCommerceEventV1, _tx?: PoolClient): Promise<StoreVisitEvent[]> {
+  async onCommerceEvent(event: MuteCommerceEventV1, tx?: PoolClient): Promise<StoreVisitEvent[]> {
     const d = event.data;
+    const wait = tx === undefined;
     if (event.type === 'commerce.store_visited.v1') {
       const settings = await this.settings(this.pool, d.tenantId);
       // A disabled automation records nothing: no timer waits for a purchase.
       if (!settings.enabled) return [];
-      return this.handle(d.tenantId, d.customerId, {
-        type: 'RecordStoreVisit',
-        visitId: event.data.visitId,
-        storeId: event.data.storeId,
-        at: Date.parse(event.data.visitedAt),
-        policy: settings,
-      });
+      return this.handle(
+        d.tenantId,
+        d.customerId,
+        {
+          type: 'RecordStoreVisit',
+          visitId: event.data.visitId,
+          storeId: event.data.storeId,
+          at: Date.parse(event.data.visitedAt),
+          policy: settings,
+        },
+        wait,
+      );
     }
-    return this.handle(d.tenantId, d.customerId, {
-      type: 'RecordPurchase',
-      purchaseId: event.data.purchaseId,
-      at: Date.parse(event.data.purchasedAt),
-    });
+    return this.handle(
+      d.tenantId,
+      d.customerId,
+      {
+        type: 'RecordPurchase',
+        purchaseId: event.data.purchaseId,
+        at: Date.parse(event.data.purchasedAt),
+      },
+      wait,
+    );
   }
 
   private async handle(
@@ -166,8 +179,8 @@ export class StoreVisitAutomation {
   }
 
   // Timer handlers append to the event store, not to the timer's transaction: a crash after the append fires
-  // the timer again and the decider answers it with nothing. They do not wait for the feed, which cancels
-  // timers (it would wait on this timer's row lock).
+  // the timer again and the decider answers it with nothing. They do not wait for the feed: the timer's
+  // transaction holds a transaction id, and gap-safe reads hold back the append until it ends.
   readonly onVisitCheck = async (_tx: PoolClient, timer: DueTimer): Promise<void> => {
     const settings = await this.settings(this.pool, timer.tenantId);
     if (!settings.enabled) return;

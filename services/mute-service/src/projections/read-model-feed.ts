@@ -12,6 +12,8 @@ import { createTables, inTransaction, table } from '../timers/sql';
 const CHECKPOINTS = 'mute_flow_checkpoints';
 /** How long a command waits for its own write to reach the read model before answering anyway. */
 export const READ_YOUR_WRITE_MS = 5_000;
+const REOPEN_BASE_MS = 500;
+const REOPEN_MAX_MS = 30_000;
 
 const notBefore = (a: GlobalPosition, b: GlobalPosition): boolean =>
   a.commit > b.commit || (a.commit === b.commit && a.prepare >= b.prepare);
@@ -26,6 +28,9 @@ export class ReadModelFeed {
   private subscription?: Subscription;
   private processed?: GlobalPosition;
   private waiters: { position: GlobalPosition; resolve: () => void }[] = [];
+  private stopped = false;
+  private failures = 0;
+  private reopen?: NodeJS.Timeout;
 
   constructor(
     private readonly pool: Pool,
@@ -57,41 +62,64 @@ export class ReadModelFeed {
       `SELECT commit_pos::text, prepare_pos::text FROM ${this.checkpoints} WHERE name = $1`,
       [this.options.name],
     );
-    const after: GlobalPosition | undefined = rows[0]
+    this.processed = rows[0]
       ? { commit: BigInt(rows[0].commit_pos), prepare: BigInt(rows[0].prepare_pos) }
       : undefined;
-    this.processed = after;
+    this.stopped = false;
+    this.options.component?.set('starting');
+    await new Promise<void>((resolve, reject) => this.open({ resolve, reject }));
+  }
+
+  /**
+   * Subscribes after what this instance has applied. A failed batch (a dropped connection, a deadlock) rolled
+   * back whole: once started, the feed reopens after it with backoff, retrying on its component, instead of
+   * ending — a dead feed would leave every read-your-write waiting its full timeout and no timer armed.
+   */
+  private open(starting?: { resolve: () => void; reject: (error: Error) => void }): void {
     const component = this.options.component;
-    component?.set('starting');
-    await new Promise<void>((resolve, reject) => {
-      this.subscription = this.store.subscribe({
-        ...(after ? { after } : {}),
-        filter: this.options.filter,
-        batchSize: 500,
-        onEvents: async (events) => {
-          const last = events[events.length - 1]!.position;
-          await inTransaction(this.pool, async (tx) => {
-            await this.options.apply(tx, events);
-            await tx.query(
-              `INSERT INTO ${this.checkpoints} (name, commit_pos, prepare_pos) VALUES ($1, $2, $3)
-               ON CONFLICT (name) DO UPDATE SET commit_pos = $2, prepare_pos = $3
-                 WHERE (${this.checkpoints}.commit_pos, ${this.checkpoints}.prepare_pos) < ($2::numeric, $3::numeric)`,
-              [this.options.name, last.commit.toString(), last.prepare.toString()],
-            );
-          });
-          this.advance(last);
-        },
-        onCaughtUp: () => {
-          component?.set('running');
-          resolve();
-        },
-        onError: (error) => {
+    let pending = starting;
+    this.subscription = this.store.subscribe({
+      ...(this.processed ? { after: this.processed } : {}),
+      filter: this.options.filter,
+      batchSize: 500,
+      onEvents: async (events) => {
+        const last = events[events.length - 1]!.position;
+        await inTransaction(this.pool, async (tx) => {
+          await this.options.apply(tx, events);
+          await tx.query(
+            `INSERT INTO ${this.checkpoints} (name, commit_pos, prepare_pos) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO UPDATE SET commit_pos = $2, prepare_pos = $3
+               WHERE (${this.checkpoints}.commit_pos, ${this.checkpoints}.prepare_pos) < ($2::numeric, $3::numeric)`,
+            [this.options.name, last.commit.toString(), last.prepare.toString()],
+          );
+        });
+        this.advance(last);
+      },
+      onCaughtUp: () => {
+        this.failures = 0;
+        component?.set('running');
+        pending?.resolve();
+        pending = undefined;
+      },
+      onError: (error) => {
+        if (this.stopped) return;
+        if (pending) {
+          // Not started yet: the start fails (and the service with it), as before.
           component?.set('failed', error);
-          reject(error as Error);
-        },
-        onRetry: (error, attempt, delayMs) => component?.retrying(error, attempt, delayMs),
-        onRecovered: () => component?.set('running'),
-      });
+          pending.reject(error as Error);
+          pending = undefined;
+          return;
+        }
+        this.failures += 1;
+        const delayMs = Math.min(REOPEN_MAX_MS, REOPEN_BASE_MS * 2 ** Math.min(this.failures - 1, 10));
+        component?.retrying(error, this.failures, delayMs);
+        this.reopen = setTimeout(() => {
+          if (!this.stopped) this.open();
+        }, delayMs);
+        this.reopen.unref();
+      },
+      onRetry: (error, attempt, delayMs) => component?.retrying(error, attempt, delayMs),
+      onRecovered: () => component?.set('running'),
     });
   }
 
@@ -144,6 +172,8 @@ export class ReadModelFeed {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reopen);
     await this.subscription?.stop();
     this.subscription = undefined;
     for (const w of this.waiters) w.resolve();

@@ -11,6 +11,9 @@ import type { TimerStore } from './timer-store';
 
 const CATCH_UP_MS = 1_000;
 
+const unmuteFeedBehind = (): Promise<void> =>
+  Promise.reject(new Error('the unmute feed is behind the event store: the report would miss decisions'));
+
 export type FlowRunnerOptions = {
   tickMs: number;
   /** false: holds are released only by HoldService.ReleaseDue (a test knob, MUTE_RELEASE_SWEEP=off). */
@@ -66,12 +69,14 @@ export class FlowRunner {
 
   async tick(now = Date.now()): Promise<void> {
     try {
+      // An unmute ending now reports the decisions stored before this tick (its handler cannot wait, D110);
+      // with the feed behind, its end waits (the timer backs off and fires again) rather than freeze a report
+      // without the late lines. The unmute stops letting messages through at its planned end regardless.
+      const caughtUp = await this.deps.unmutes.feed.catchUp(CATCH_UP_MS);
       const handlers = {
-        [UNMUTE_END_TIMER]: this.deps.unmutes.onTimer,
+        [UNMUTE_END_TIMER]: caughtUp ? this.deps.unmutes.onTimer : unmuteFeedBehind,
         ...this.deps.automation.timerHandlers,
       };
-      // An unmute ending now reports the decisions stored before this tick (its handler cannot wait, D110).
-      await this.deps.unmutes.feed.catchUp(CATCH_UP_MS);
       const fired = await this.deps.timers.fireDue(now, handlers);
       if (fired.failed > 0) this.log.warn(`${fired.failed} timer(s) failed; retried with backoff`);
       if (this.options.sweep) await this.deps.holds.releaseDue(now);

@@ -204,6 +204,29 @@ describe('temporary unmute: durable timer and operation report', () => {
     ]);
   });
 
+  it('Given the feed far behind, When an unknown unmute or an ended one is stopped, Then NOT_FOUND or its stored report (not UNAVAILABLE)', async () => {
+    await unmutes.start({
+      tenantId: 't1',
+      unmuteId: 'u9',
+      tagId: 'suppliers',
+      tagName: '供应商',
+      actorId: 'admin-1',
+      hours: 4,
+      now: T0,
+    });
+    const report = await unmutes.stop({ tenantId: 't1', unmuteId: 'u9', actorId: 'admin-2', now: T0 + H });
+    // The feed stops (as if far behind) and a decision lands after it: a catch-up could not finish now.
+    await unmutes.feed.stop();
+    await deliver(message(7, T0 + 2 * H));
+    expect(await unmutes.feed.catchUp(1_000)).toBe(false);
+    await expect(
+      unmutes.stop({ tenantId: 't1', unmuteId: 'no-such', actorId: 'admin-2', now: T0 + 3 * H }),
+    ).rejects.toMatchObject({ code: 'MUTE.NOT_FOUND', field: 'unmuteId' });
+    expect(
+      await unmutes.stop({ tenantId: 't1', unmuteId: 'u9', actorId: 'admin-3', now: T0 + 3 * H }),
+    ).toEqual(report);
+  });
+
   it('Given bad input, When an unmute is started, Then the error names the field and nothing is written', async () => {
     await expect(
       unmutes.start({

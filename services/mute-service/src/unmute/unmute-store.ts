@@ -156,6 +156,21 @@ export class UnmuteStore {
 
   /** Ends it now (the admin's "stop"); the report is made as when it expires. */
   async stop(c: { tenantId: string; unmuteId: string; actorId: string; now: number }): Promise<UnmuteReport> {
+    // No such unmute (NOT_FOUND) or one already ended (its report): the decider answers at once, without
+    // waiting for the feed, so a lagging feed never turns these into UNAVAILABLE.
+    const current = await this.writer.state({
+      stream: unmuteStream(c.tenantId, c.unmuteId),
+      decider: unmuteDecider,
+    });
+    if (current.status !== 'active') {
+      const answered = await this.write(
+        c.tenantId,
+        c.unmuteId,
+        { type: 'StopTemporaryUnmute', actorId: c.actorId, now: c.now, passed: [] },
+        c.actorId,
+      );
+      return UnmuteStore.reportOf(answered, c.unmuteId);
+    }
     // The decisions made before the stop are in the report: the feed has applied them first. A report
     // missing some is never written: the caller retries.
     if (!(await this.feed.catchUp(STOP_CATCH_UP_MS)))
