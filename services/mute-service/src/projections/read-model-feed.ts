@@ -20,7 +20,7 @@ const notBefore = (a: GlobalPosition, b: GlobalPosition): boolean =>
 
 /**
  * A read model fed from mute-service's event store (D110): each batch is applied and its checkpoint (a row of
- * mute_flow_checkpoints, as HoldFeed's) written in one transaction, so a crash replays a batch whole or not
+ * mute_flow_checkpoints; HoldFeed is one too) written in one transaction, so a crash replays a batch whole or not
  * at all; `apply` is idempotent anyway, so every instance may run the feed over the same tables. Dropping the
  * tables and the checkpoint row and starting again rebuilds the same rows: the tables are a projection.
  */
