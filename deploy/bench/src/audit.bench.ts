@@ -22,6 +22,7 @@ import { protoRoot } from '@tagguard/grpc-runtime';
 import { Inbox } from '@tagguard/messaging';
 import { freePort, startServiceProcess, tagguardClient } from '@tagguard/testing';
 import { benchRecord, buildAuditLog, CHUNK_LEVEL } from './audit-log-build';
+import { GHZ_VERSION, ghz, ghzBinary, placement } from './grpc-load';
 import { grpcToAudit } from './grpc-to-audit.bench';
 import { measureInterleaved, percentiles, round } from './measure';
 import type { BenchContext } from './registry';
@@ -73,7 +74,11 @@ export async function audit(context: BenchContext) {
         inclusionProofP99Ms: {
           goal: 5,
           logSize: proofs?.logSize,
+          // Over gRPC, asked one at a time by this process's Node client, and by ghz (a client outside
+          // this process's heap and event loop); the in-process store figure is storeInclusionBundleMs.
           measured: proofs?.grpcInclusionProofMs.p99,
+          measuredByGhz: (proofs?.grpcInclusionProofByGhz as { latencyMs?: { p99: number } } | undefined)
+            ?.latencyMs?.p99,
         },
         pipelineP99VsKafkaP99: { goal: 3, measured: pipeline?.pipelineToBaselineP99 },
       },
@@ -429,6 +434,9 @@ async function proofBench(context: BenchContext, pool: Pool, run: string, schema
   );
   const grpcMs: number[] = [];
   const consistencyMs: number[] = [];
+  // The service's own access-log durations of the measured GetInclusionProof calls: the server's share.
+  let handlerMs: number[] = [];
+  let ghzProofs: Record<string, unknown> = {};
   try {
     type Unary = (
       r: object,
@@ -453,6 +461,7 @@ async function proofBench(context: BenchContext, pool: Pool, run: string, schema
     const head = (await call('IssueTreeHead', {}))['treeHead'] as { rootHash: Buffer };
     if (!head.rootHash.equals(root)) throw new Error('the service signed another root than the one built');
     for (let i = 0; i < 100; i++) await call('GetInclusionProof', { leafIndex: String(randomLeaf()) }); // warm-up
+    const firstLine = service.lines.length;
     for (let i = 0; i < PROOFS; i++) {
       const leaf = randomLeaf();
       const t = performance.now();
@@ -464,6 +473,10 @@ async function proofBench(context: BenchContext, pool: Pool, run: string, schema
       )
         throw new Error(`the gRPC proof of leaf ${leaf} does not verify`);
     }
+    handlerMs = service.lines
+      .slice(firstLine)
+      .filter((l) => l['event'] === 'grpc.call' && String(l['method']).endsWith('/GetInclusionProof'))
+      .map((l) => l['durationMs'] as number);
     for (let i = 0; i < Math.min(PROOFS, 500); i++) {
       const t = performance.now();
       await call('GetConsistencyProof', {
@@ -473,6 +486,38 @@ async function proofBench(context: BenchContext, pool: Pool, run: string, schema
       consistencyMs.push(performance.now() - t);
     }
     client.close();
+    // The same proofs asked by ghz (a Go client, one call at a time) instead of this process: the Node
+    // client above shares its event loop and heap with the bench (the log's verification included), so its
+    // pauses are in its figures; ghz's are the server's and the transport's alone.
+    const bin = ghzBinary();
+    if (bin) {
+      const from = service.lines.length;
+      const run = await ghz(
+        bin,
+        {
+          address: `127.0.0.1:${port}`,
+          protoFile: 'tagguard/audit/v1/audit_service.proto',
+          call: 'tagguard.audit.v1.AuditService.GetInclusionProof',
+          data: Array.from({ length: Math.min(PROOFS, 5_000) }, () => ({ leafIndex: String(randomLeaf()) })),
+          authorization: metadata.get('authorization')[0]!.toString(),
+          rate: 0,
+          total: PROOFS,
+        },
+        { ...placement(), pinned: false },
+      );
+      const handler = service.lines
+        .slice(from)
+        .filter((l) => l['event'] === 'grpc.call' && String(l['method']).endsWith('/GetInclusionProof'))
+        .map((l) => l['durationMs'] as number);
+      ghzProofs = {
+        client: `ghz ${GHZ_VERSION}, closed loop (one call at a time)`,
+        ...run,
+        handlerMsFromAccessLog: { calls: handler.length, ...percentiles(handler) },
+      };
+    } else
+      ghzProofs = {
+        status: `not measured: no ghz binary (go install github.com/bojand/ghz/cmd/ghz@${GHZ_VERSION})`,
+      };
   } finally {
     await service.stop('SIGTERM');
   }
@@ -488,6 +533,8 @@ async function proofBench(context: BenchContext, pool: Pool, run: string, schema
     storeInclusionProofMs: percentiles(storeMs),
     storeInclusionBundleMs: percentiles(bundleMs),
     grpcInclusionProofMs: percentiles(grpcMs),
+    grpcInclusionProofHandlerMsFromAccessLog: { calls: handlerMs.length, ...percentiles(handlerMs) },
+    grpcInclusionProofByGhz: ghzProofs,
     grpcConsistencyProofMs: percentiles(consistencyMs),
     baselinePrimaryKeyReadMs: percentiles(pkMs),
   };

@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { protoRoot } from '@tagguard/grpc-runtime';
-import type { ServiceProcess } from '@tagguard/testing';
+import { freePort, type ServiceProcess } from '@tagguard/testing';
 import { percentiles, round } from './measure';
 
 const run = promisify(execFile);
@@ -127,6 +127,7 @@ export class ServerProbe {
 type GhzReport = {
   rps: number;
   count: number;
+  slowest?: number;
   latencyDistribution: { percentage: number; latency: number }[] | null;
   statusCodeDistribution: Record<string, number>;
   errorDistribution?: Record<string, number> | null;
@@ -139,6 +140,7 @@ export interface GhzCall {
   call: string;
   data: object[];
   authorization?: string;
+  /** Offered calls per second (open loop); 0 = closed loop: one call at a time, each sent when the last answered. */
   rate: number;
   total: number;
 }
@@ -162,16 +164,13 @@ export async function ghz(bin: string, c: GhzCall, where: Placement) {
       dataFile,
       ...(c.authorization ? ['--metadata', JSON.stringify({ authorization: c.authorization })] : []),
       // Open loop: without --async each of the 50 workers waits for its answer, so a stalled server is
-      // sent fewer calls and the stall's victims are never timed (coordinated omission).
-      '--async',
-      '--rps',
-      String(c.rate),
+      // sent fewer calls and the stall's victims are never timed (coordinated omission). Closed loop
+      // (rate 0) is for a latency of one call at a time, as a sequential caller sees it.
+      ...(c.rate > 0
+        ? ['--async', '--rps', String(c.rate), '--concurrency', '50', '--connections', '2']
+        : ['--concurrency', '1', '--connections', '1']),
       '--total',
       String(c.total),
-      '--concurrency',
-      '50',
-      '--connections',
-      '2',
       '--cpus',
       String(where.ghzCpus),
       '--timeout',
@@ -192,7 +191,7 @@ export async function ghz(bin: string, c: GhzCall, where: Placement) {
       ok: r.statusCodeDistribution['OK'] ?? 0,
       errors: r.errorDistribution ?? {},
       achievedRate: round(r.rps),
-      latencyMs: { p50: at(50), p90: at(90), p99: at(99) },
+      latencyMs: { p50: at(50), p90: at(90), p99: at(99), max: round((r.slowest ?? NaN) / 1e6) },
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -258,4 +257,74 @@ export async function underEachPlacement<Side extends string>(
     out[where.name] = { placement: where, sides: await interleavedGhz(probe, sides(where)) };
   }
   return out;
+}
+
+type Floor = { mode: 'grpc-js' | 'node-http2'; address: string; child: ChildProcess };
+
+/**
+ * The floors (grpc-floor.cjs): a bare @grpc/grpc-js server and a bare node:http2 responder, each its own
+ * process, answering GetServiceInfo. `sides(where)` are their ghz runs at the same rate and count as the
+ * service's, each floor's threads moved to the placement's server CPUs first, for interleavedGhz beside the
+ * service's own sides: what the runtime gives on this machine, in the same run.
+ */
+export class FloorServers {
+  private constructor(private readonly floors: Floor[]) {}
+
+  /** Starts both floors and warms each with `warmupCalls` calls at `rate` (as the service is warmed). */
+  static async start(bin: string, rate: number, warmupCalls: number): Promise<FloorServers> {
+    const floors: Floor[] = [];
+    try {
+      for (const mode of ['grpc-js', 'node-http2'] as const) {
+        const port = await freePort();
+        const child = spawn(process.execPath, [join(__dirname, 'grpc-floor.cjs'), mode, String(port)], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        floors.push({ mode, address: `127.0.0.1:${port}`, child });
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`floor ${mode} did not listen in 10 s`)), 10_000);
+          child.stdout!.on('data', (chunk: Buffer) => {
+            if (chunk.toString().includes('floor.listening')) {
+              clearTimeout(timer);
+              resolve();
+            }
+          });
+          child.once('exit', (code) => reject(new Error(`floor ${mode} exited with ${code}`)));
+        });
+      }
+    } catch (error) {
+      for (const f of floors) f.child.kill('SIGKILL');
+      throw error;
+    }
+    const started = new FloorServers(floors);
+    const shared = placements().find((p) => !p.pinned) ?? { ...placement(), pinned: false };
+    for (const side of Object.values(started.sides(bin, shared, rate, warmupCalls))) await side();
+    return started;
+  }
+
+  sides(bin: string, where: Placement, rate: number, total: number): Record<string, () => Promise<GhzResult>> {
+    return Object.fromEntries(
+      this.floors.map((f) => [
+        f.mode === 'grpc-js' ? 'floorBareGrpcJs' : 'floorBareNodeHttp2',
+        async () => {
+          await pinProcess(f.child.pid!, where);
+          return ghz(
+            bin,
+            {
+              address: f.address,
+              protoFile: 'tagguard/runtime/v1/service_info.proto',
+              call: 'tagguard.runtime.v1.ServiceInfoService/GetServiceInfo',
+              data: [{}],
+              rate,
+              total,
+            },
+            where,
+          );
+        },
+      ]),
+    );
+  }
+
+  close(): void {
+    for (const f of this.floors) f.child.kill('SIGTERM');
+  }
 }

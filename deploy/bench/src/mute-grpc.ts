@@ -7,6 +7,7 @@ import { freePort, startServiceProcess, tagguardClient } from '@tagguard/testing
 import {
   GHZ_VERSION,
   ghz,
+  FloorServers,
   ghzBinary,
   placements,
   ServerProbe,
@@ -47,6 +48,7 @@ export async function muteGrpcDecide({ postgresUrl }: BenchContext): Promise<Rec
   const port = await freePort();
   const schema = `bench_mute_${port}`;
   const probe = new ServerProbe();
+  let floors: FloorServers | undefined;
   const service = await startServiceProcess(
     'mute-service',
     {
@@ -184,11 +186,14 @@ export async function muteGrpcDecide({ postgresUrl }: BenchContext): Promise<Rec
         },
         where,
       );
+    // The runtime's floors for the same call, in the same run (grpc-floor.cjs).
+    floors = bin ? await FloorServers.start(bin, RATE, 2_000) : undefined;
     const byGhz = bin
       ? {
           status: 'measured',
           version: GHZ_VERSION,
           ...(await underEachPlacement(service.child.pid!, probe, (where: Placement) => ({
+            ...floors!.sides(bin, where, RATE, total / 2),
             baselineGetServiceInfo: () =>
               ghz(
                 bin,
@@ -224,7 +229,15 @@ export async function muteGrpcDecide({ postgresUrl }: BenchContext): Promise<Rec
             ),
           };
     type Worse = { worse: { p50: number; p99: number } };
-    type Sides = { sides: { decideDryRun: Worse; decideRecorded: Worse; baselineGetServiceInfo: Worse } };
+    type Sides = {
+      sides: {
+        decideDryRun: Worse;
+        decideRecorded: Worse;
+        baselineGetServiceInfo: Worse;
+        floorBareGrpcJs?: Worse;
+        floorBareNodeHttp2?: Worse;
+      };
+    };
     const verdict = Object.fromEntries(
       Object.entries(byGhz as Record<string, unknown>)
         .filter((e): e is [string, Sides] => typeof e[1] === 'object' && e[1] !== null)
@@ -235,6 +248,9 @@ export async function muteGrpcDecide({ postgresUrl }: BenchContext): Promise<Rec
             recordedP99Ms: sides.decideRecorded.worse.p99,
             noOpP99Ms: sides.baselineGetServiceInfo.worse.p99,
             dryRunP99ToTarget2ms: round(sides.decideDryRun.worse.p99 / 2),
+            // What Node.js itself gives for a no-op call on this machine under the same load (grpc-floor.cjs).
+            floorBareGrpcJsP99Ms: sides.floorBareGrpcJs?.worse.p99,
+            floorBareNodeHttp2P99Ms: sides.floorBareNodeHttp2?.worse.p99,
           },
         ]),
     );
@@ -253,6 +269,7 @@ export async function muteGrpcDecide({ postgresUrl }: BenchContext): Promise<Rec
       loadGeneratedByNodeClient: nodeDriver,
     };
   } finally {
+    floors?.close();
     rules.close();
     decide.close();
     info.close();

@@ -281,7 +281,14 @@ async function grpcSection(
   // Side by side at the same offered rate, both loaded by ghz: OpenFGA's Check over permission-service's
   // (the worse of each side's two runs; absent when either side was not measured).
   type Worse = { p50: number; p90: number; p99: number; ok: number; requests: number };
-  type Sides = { sides: { check: { worse: Worse }; baselineGetServiceInfo: { worse: Worse } } };
+  type Sides = {
+    sides: {
+      check: { worse: Worse };
+      baselineGetServiceInfo: { worse: Worse };
+      floorBareGrpcJs?: { worse: Worse };
+      floorBareNodeHttp2?: { worse: Worse };
+    };
+  };
   const byPlacement = (permissionService as { loadGeneratedByGhz?: Record<string, Sides | string> })
     .loadGeneratedByGhz;
   const fga = openfga as {
@@ -304,6 +311,9 @@ async function grpcSection(
             permissionServiceNoOp: b,
             checkP99ToTarget2ms: round(c.p99 / 2),
             checkP99ToNoOpP99: round(c.p99 / Math.max(b.p99, 0.01)),
+            // What Node.js itself gives for a no-op call on this machine under the same load (grpc-floor.cjs).
+            floorBareGrpcJsP99Ms: sides.floorBareGrpcJs?.worse.p99,
+            floorBareNodeHttp2P99Ms: sides.floorBareNodeHttp2?.worse.p99,
             ...(f
               ? {
                   openfgaCheck: f.check,

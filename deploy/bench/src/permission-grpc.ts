@@ -10,6 +10,7 @@ import { freePort, startServiceProcess, tagguardClient } from '@tagguard/testing
 import {
   GHZ_VERSION,
   ghz,
+  FloorServers,
   ghzBinary,
   placements,
   ServerProbe,
@@ -151,6 +152,7 @@ export async function permissionServiceGrpc(
   const seeded = performance.now();
   const token = await seedPolicy(store, tenant);
   const probe = new ServerProbe();
+  let floors: FloorServers | undefined;
   const service = await startServiceProcess(
     'permission-service',
     {
@@ -215,11 +217,14 @@ export async function permissionServiceGrpc(
     const bin = ghzBinary();
     const authorization = metadata.get('authorization')[0] as string;
     const address = `127.0.0.1:${port}`;
+    // The runtime's floors for the same call, in the same run (grpc-floor.cjs).
+    floors = bin ? await FloorServers.start(bin, RATE, 2_000) : undefined;
     const byGhz = bin
       ? {
           status: 'measured',
           version: GHZ_VERSION,
           ...(await underEachPlacement(service.child.pid!, probe, (where: Placement) => ({
+            ...floors!.sides(bin, where, RATE, total / 2),
             baselineGetServiceInfo: () =>
               ghz(
                 bin,
@@ -280,6 +285,7 @@ export async function permissionServiceGrpc(
       agreementWithInProcessEngine: { requests: AGREEMENT, agree, allowedShare: round(allowed / AGREEMENT) },
     };
   } finally {
+    floors?.close();
     check$.close();
     info.close();
     await service.stop('SIGTERM');
