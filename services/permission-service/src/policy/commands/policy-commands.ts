@@ -9,7 +9,7 @@ import type { FreezeCommand } from '../freezes/domain/freeze.decider';
 import { freeze } from '../freezes/domain/freeze.decider';
 import type { GroupCommand } from '../groups/domain/permission-group.decider';
 import { permissionGroup } from '../groups/domain/permission-group.decider';
-import type { RoleCommand } from '../roles/domain/role.decider';
+import type { RoleCommand, RoleState } from '../roles/domain/role.decider';
 import { role } from '../roles/domain/role.decider';
 import { assignmentStream, freezeStream, groupStream, roleStream, treeStream, wordStream } from '../streams';
 import type { RuleCommand, TreeState } from '../tree/domain/permission-tree.decider';
@@ -32,6 +32,9 @@ export const assignmentsInMemory =
     const held = [...memory.policy(tenantId).assignments.values()];
     return held.filter((a) => a.roleId === roleId).map((a) => a.assignmentId);
   };
+
+const roleGone = (roleId: string, why: string) =>
+  new PolicyError('PERMISSION.FAILED_PRECONDITION', `role ${roleId} ${why}`, 'roleId');
 
 const later = (a: WriteOutcome, b: WriteOutcome): WriteOutcome =>
   !a.position || (b.position && comparePositions(b.position, a.position) > 0)
@@ -87,29 +90,46 @@ export class PolicyCommands {
     return this.writer.write(target, command, meta, options);
   }
 
-  /** An assignment names an existing role (one read of the role's stream; a later removal voids it). */
+  /**
+   * An assignment names an existing role. AssignRole reads the role, appends, then reads the role again
+   * (D80): a RemoveRole on another instance may have listed the role's assignments before this append
+   * and written RoleRemoved after it read the role, and would leave this one behind. If the role was
+   * removed meanwhile (gone, or removed and defined again), the assignment did not stand: it is ended by
+   * its own RoleUnassigned, through the same write path, and the caller is told FAILED_PRECONDITION on
+   * `roleId`, as if the role had been gone at the first read.
+   */
   async assignment(
     meta: WriteMeta,
     command: AssignmentCommand,
     options?: WriteOptions,
   ): Promise<WriteOutcome> {
-    if (command.type === 'AssignRole' && command.data.roleId) {
-      const held = await this.writer.state({
-        stream: roleStream(meta.tenantId, command.data.roleId),
-        decider: role,
-      });
-      if (!held.role)
-        throw new PolicyError(
-          'PERMISSION.FAILED_PRECONDITION',
-          `role ${command.data.roleId} does not exist`,
-          'roleId',
-        );
-    }
     const target = {
       stream: assignmentStream(meta.tenantId, command.data.assignmentId || '?'),
       decider: assignment,
     };
-    return this.writer.write(target, command, meta, options);
+    if (command.type !== 'AssignRole' || !command.data.roleId)
+      return this.writer.write(target, command, meta, options);
+    const { roleId } = command.data;
+    const read = await this.roleState(meta.tenantId, roleId);
+    if (!read.role) throw roleGone(roleId, 'does not exist');
+    const assigned = await this.writer.write(target, command, meta, options);
+    if (!assigned.changed) return assigned;
+    const now = await this.roleState(meta.tenantId, roleId);
+    if (now.role && now.definedSince === read.definedSince) return assigned;
+    // At the revision this append left: a later write to the assignment (someone else's, or the removal's
+    // own end of it) is not ended again.
+    await this.writer
+      .write(target, { type: 'UnassignRole', data: { assignmentId: command.data.assignmentId } }, meta, {
+        expectedRevision: assigned.revision,
+      })
+      .catch((error: unknown) => {
+        if ((error as PolicyError).code !== 'PERMISSION.WRONG_EXPECTED_REVISION') throw error;
+      });
+    throw roleGone(roleId, 'was removed while it was being assigned: the assignment was ended');
+  }
+
+  private roleState(tenantId: string, roleId: string): Promise<RoleState> {
+    return this.writer.state({ stream: roleStream(tenantId, roleId), decider: role });
   }
 
   group(meta: WriteMeta, command: GroupCommand, options?: WriteOptions): Promise<WriteOutcome> {
