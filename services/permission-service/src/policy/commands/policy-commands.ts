@@ -18,7 +18,10 @@ import type { WordCommand } from '../words/domain/sensitive-word.decider';
 import { sensitiveWord } from '../words/domain/sensitive-word.decider';
 import type { PolicyWriter, WriteMeta, WriteOptions, WriteOutcome } from './policy-writer';
 
-/** The assignment ids of a role as the latest policy shows them (after this process's own writes). */
+/**
+ * The assignment ids of a role as the latest policy shows them (after this process's own writes): those
+ * it holds, and those it dropped with an earlier removal of the role whose streams were never ended.
+ */
 export type AssignmentsOfRole = (tenantId: string, roleId: string) => Promise<string[]>;
 
 /** A role's assignments as the in-memory fold shows them, once it shows this process's own writes. */
@@ -30,7 +33,8 @@ export const assignmentsInMemory =
       CONSISTENCY_WAIT_MS,
     );
     const held = [...memory.policy(tenantId).assignments.values()];
-    return held.filter((a) => a.roleId === roleId).map((a) => a.assignmentId);
+    const ids = held.filter((a) => a.roleId === roleId).map((a) => a.assignmentId);
+    return [...ids, ...memory.unendedOf(tenantId, roleId)];
   };
 
 const roleGone = (roleId: string, why: string) =>
@@ -53,7 +57,9 @@ export class PolicyCommands {
    * the role's assignments end (one UnassignRole each); the role's own RoleRemoved comes LAST. So a failure
    * part-way leaves the role standing with its remaining assignments still folded, and a retry (even with the
    * same expected_revision: only the role's stream carries it, and it is untouched until the end) finishes
-   * the cascade. The token returned is the cascade's last write.
+   * the cascade. After it, the assignments the fold dropped at the removal (a racing AssignRole's) end too;
+   * the fold never applies them, so a failure there leaves only their streams behind. The token returned
+   * is the cascade's last write.
    */
   async removeRole(
     meta: WriteMeta,
@@ -81,7 +87,14 @@ export class PolicyCommands {
       const ended = await this.assignment(meta, { type: 'UnassignRole', data: { assignmentId } });
       outcome = outcome ? later(outcome, ended) : ended;
     }
-    const removed = await this.role(meta, removal, options);
+    let removed = await this.role(meta, removal, options);
+    // Once more after the removal (D80): an AssignRole on another instance that appended after the list
+    // above but read the role again before RoleRemoved kept its assignment; the fold dropped it at the
+    // removal, and it is ended here. (One appended after RoleRemoved ends itself.)
+    for (const assignmentId of await this.assignmentsOf(meta.tenantId, data.roleId)) {
+      const ended = await this.assignment(meta, { type: 'UnassignRole', data: { assignmentId } });
+      if (ended.changed) removed = later(removed, ended);
+    }
     return outcome ? later(removed, outcome) : removed;
   }
 

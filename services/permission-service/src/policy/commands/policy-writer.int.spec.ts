@@ -406,7 +406,27 @@ describe('permission-service write side', () => {
       const memories = [new PolicyMemory(store), new PolicyMemory(store)] as const;
       const projection = new PolicyViewProjection(store, db, checkpoints, {}, `view-${randomUUID()}`);
       await Promise.all([...memories.map((m) => m.start()), projection.start()]);
-      const [one, two] = writers.map((w, i) => new PolicyCommands(w, assignmentsInMemory(w, memories[i]!)));
+      // Instance two's listing of a role's assignments can be held once, after listing (`holdListing`).
+      let holdListing: { reached: () => void; released: Promise<void> } | undefined;
+      const listTwo = assignmentsInMemory(writers[1], memories[1]);
+      const one = new PolicyCommands(writers[0], assignmentsInMemory(writers[0], memories[0]));
+      const two = new PolicyCommands(writers[1], async (tenant, roleId) => {
+        const ids = await listTwo(tenant, roleId);
+        const hold = holdListing;
+        holdListing = undefined;
+        if (hold) {
+          hold.reached();
+          await hold.released;
+        }
+        return ids;
+      });
+      const holdNextListing = () => {
+        let reached!: () => void;
+        let release!: () => void;
+        const hit = new Promise<void>((resolve) => (reached = resolve));
+        holdListing = { reached, released: new Promise<void>((resolve) => (release = resolve)) };
+        return { reached: hit, release };
+      };
       const copies = new LocalCopies(db, schema);
       for (const id of ['bob', 'ann'])
         await copies.applyDirectory({
@@ -472,7 +492,7 @@ describe('permission-service write side', () => {
         );
       };
       const stop = () => Promise.all([...memories.map((m) => m.stop()), projection.stop()]);
-      return { writers, memories, one: one!, two: two!, settle, listed, mayEdit, stop };
+      return { writers, memories, one, two, holdNextListing, settle, listed, mayEdit, stop };
     }
 
     it('AssignRole that read the role before RemoveRole and appended after ends its own assignment and answers FAILED_PRECONDITION on roleId', async () => {
@@ -538,6 +558,41 @@ describe('permission-service write side', () => {
         await world.settle();
         expect(await world.listed()).toEqual([]);
         expect(await world.mayEdit('bob')).toEqual([false, false]);
+      } finally {
+        await world.stop();
+      }
+    });
+
+    it('AssignRole appended after RemoveRole listed the assignments, but re-read the role before RoleRemoved: the removal ends it afterwards', async () => {
+      const m = meta();
+      const world = await twoInstances(m.tenantId);
+      try {
+        await world.two.role(m, { type: 'DefineRole', data: editor });
+        await world.settle();
+        // Instance two lists the role's assignments (none) and is held; instance one assigns bob in full
+        // (its re-read finds the role standing, so it answers OK); then instance two writes RoleRemoved.
+        const seam = world.holdNextListing();
+        const removal = world.two.removeRole(m, { roleId: 'editor', cascade: false });
+        await seam.reached;
+        await world.one.assignment(m, assign('a-bob', 'bob'));
+        seam.release();
+        const out = await removal;
+        const bob = await store.readStream(assignmentStream(m.tenantId, 'a-bob'));
+        expect(bob.map((e) => e.type)).toEqual(['RoleAssigned', 'RoleUnassigned']);
+        // The removal's token covers the assignment it ended last.
+        expect(encodePosition(out.position!)).toBe(encodePosition(bob[1]!.position));
+        await world.settle();
+        expect(await world.listed()).toEqual([]);
+        expect(await world.mayEdit('bob')).toEqual([false, false]);
+        await world.two.role(m, { type: 'DefineRole', data: editor });
+        await world.settle();
+        expect(await world.listed()).toEqual([]);
+        expect(await world.mayEdit('bob')).toEqual([false, false]);
+        // Its stream ended, the same assignment asked again holds the new definition (not a no-op).
+        await world.one.assignment(m, assign('a-bob', 'bob'));
+        await world.settle();
+        expect(await world.listed()).toEqual(['a-bob']);
+        expect(await world.mayEdit('bob')).toEqual([true, true]);
       } finally {
         await world.stop();
       }
