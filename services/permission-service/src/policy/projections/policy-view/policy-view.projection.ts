@@ -81,8 +81,9 @@ export class PolicyViewProjection {
       for (const recorded of events) {
         const event = integrationEventOf(recorded);
         if (!event) continue;
-        const { kind, objectId } = rowOf(event);
-        let { removed } = rowOf(event);
+        const row = rowOf(event);
+        const { kind, objectId } = row;
+        let removed = row.removed;
         const { tenantId, revision, position, ...data } = event.data;
         // D80, as the engine's fold: an assignment written while its role stands removed (an AssignRole
         // racing RemoveRole) is never listed, and a removal takes the role's earlier assignments with it,
