@@ -15,8 +15,28 @@ export function emptyPolicy(tenantId: string): PolicyState {
   };
 }
 
-/** Objects' revisions folded so far, so a replayed or reordered older event is ignored (fat events). */
+/**
+ * Objects' revisions folded so far, so a replayed or reordered older event is ignored (fat events); and,
+ * per role once removed, the store positions that bound its current definition (`role-removed/<id>`: its
+ * last removal; `role-since/<id>`: the definition that followed it), which void a straggler assignment.
+ */
 export type FoldRevisions = Map<string, bigint>;
+
+const removedAtKey = (roleId: string) => `role-removed/${roleId}`;
+const sinceKey = (roleId: string) => `role-since/${roleId}`;
+
+/**
+ * Whether an assignment written at `position` holds its role's current definition (D80). Once a role has
+ * been removed, only an assignment written after the definition that followed the removal does: one written
+ * before the removal, or while the role stood removed (an AssignRole racing RemoveRole), never applies
+ * again, whichever order the events are folded in, so a role defined again starts with no holders.
+ */
+function holdsCurrentDefinition(roleId: string, position: bigint, revisions: FoldRevisions): boolean {
+  const removedAt = revisions.get(removedAtKey(roleId));
+  if (removedAt === undefined) return true;
+  const since = revisions.get(sinceKey(roleId));
+  return position > removedAt && since !== undefined && position > since;
+}
 
 function upsert<T>(map: ReadonlyMap<string, T>, id: string, value: T | null): Map<string, T> {
   const next = new Map(map);
@@ -44,6 +64,13 @@ export function applyPolicyEvent(
   switch (event.type) {
     case 'permission.role_changed.v1': {
       const roleId = event.data.roleId;
+      const at = BigInt(d.position);
+      if (event.data.removed) {
+        revisions.set(removedAtKey(roleId), at);
+        revisions.delete(sinceKey(roleId));
+      } else if (!state.roles.has(roleId) && revisions.has(removedAtKey(roleId))) {
+        revisions.set(sinceKey(roleId), at);
+      }
       // A removed role takes its assignments with it (D80): permission-service ends them with events,
       // but one written concurrently with the removal, or before it cascaded, must not revive with a
       // role later defined again under the same id.
@@ -63,16 +90,15 @@ export function applyPolicyEvent(
         assignments,
       };
     }
-    case 'permission.role_assignment_changed.v1':
+    case 'permission.role_assignment_changed.v1': {
+      const held =
+        !event.data.removed && holdsCurrentDefinition(event.data.roleId, BigInt(d.position), revisions);
       return {
         ...state,
         position,
-        assignments: upsert(
-          state.assignments,
-          event.data.assignmentId,
-          event.data.removed ? null : event.data,
-        ),
+        assignments: upsert(state.assignments, event.data.assignmentId, held ? event.data : null),
       };
+    }
     case 'permission.group_changed.v1':
       return {
         ...state,

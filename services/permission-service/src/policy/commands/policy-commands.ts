@@ -9,7 +9,7 @@ import type { FreezeCommand } from '../freezes/domain/freeze.decider';
 import { freeze } from '../freezes/domain/freeze.decider';
 import type { GroupCommand } from '../groups/domain/permission-group.decider';
 import { permissionGroup } from '../groups/domain/permission-group.decider';
-import type { RoleCommand } from '../roles/domain/role.decider';
+import type { RoleCommand, RoleState } from '../roles/domain/role.decider';
 import { role } from '../roles/domain/role.decider';
 import { assignmentStream, freezeStream, groupStream, roleStream, treeStream, wordStream } from '../streams';
 import type { RuleCommand, TreeState } from '../tree/domain/permission-tree.decider';
@@ -18,7 +18,10 @@ import type { WordCommand } from '../words/domain/sensitive-word.decider';
 import { sensitiveWord } from '../words/domain/sensitive-word.decider';
 import type { PolicyWriter, WriteMeta, WriteOptions, WriteOutcome } from './policy-writer';
 
-/** The assignment ids of a role as the latest policy shows them (after this process's own writes). */
+/**
+ * The assignment ids of a role as the latest policy shows them (after this process's own writes): those
+ * it holds, and those it dropped with an earlier removal of the role whose streams were never ended.
+ */
 export type AssignmentsOfRole = (tenantId: string, roleId: string) => Promise<string[]>;
 
 /** A role's assignments as the in-memory fold shows them, once it shows this process's own writes. */
@@ -30,8 +33,12 @@ export const assignmentsInMemory =
       CONSISTENCY_WAIT_MS,
     );
     const held = [...memory.policy(tenantId).assignments.values()];
-    return held.filter((a) => a.roleId === roleId).map((a) => a.assignmentId);
+    const ids = held.filter((a) => a.roleId === roleId).map((a) => a.assignmentId);
+    return [...ids, ...memory.unendedOf(tenantId, roleId)];
   };
+
+const roleGone = (roleId: string, why: string) =>
+  new PolicyError('PERMISSION.FAILED_PRECONDITION', `role ${roleId} ${why}`, 'roleId');
 
 const later = (a: WriteOutcome, b: WriteOutcome): WriteOutcome =>
   !a.position || (b.position && comparePositions(b.position, a.position) > 0)
@@ -50,7 +57,9 @@ export class PolicyCommands {
    * the role's assignments end (one UnassignRole each); the role's own RoleRemoved comes LAST. So a failure
    * part-way leaves the role standing with its remaining assignments still folded, and a retry (even with the
    * same expected_revision: only the role's stream carries it, and it is untouched until the end) finishes
-   * the cascade. The token returned is the cascade's last write.
+   * the cascade. After it, the assignments the fold dropped at the removal (a racing AssignRole's) end too;
+   * the fold never applies them, so a failure there leaves only their streams behind. The token returned
+   * is the cascade's last write.
    */
   async removeRole(
     meta: WriteMeta,
@@ -78,7 +87,14 @@ export class PolicyCommands {
       const ended = await this.assignment(meta, { type: 'UnassignRole', data: { assignmentId } });
       outcome = outcome ? later(outcome, ended) : ended;
     }
-    const removed = await this.role(meta, removal, options);
+    let removed = await this.role(meta, removal, options);
+    // Once more after the removal (D80): an AssignRole on another instance that appended after the list
+    // above but read the role again before RoleRemoved kept its assignment; the fold dropped it at the
+    // removal, and it is ended here. (One appended after RoleRemoved ends itself.)
+    for (const assignmentId of await this.assignmentsOf(meta.tenantId, data.roleId)) {
+      const ended = await this.assignment(meta, { type: 'UnassignRole', data: { assignmentId } });
+      if (ended.changed) removed = later(removed, ended);
+    }
     return outcome ? later(removed, outcome) : removed;
   }
 
@@ -87,29 +103,46 @@ export class PolicyCommands {
     return this.writer.write(target, command, meta, options);
   }
 
-  /** An assignment names an existing role (one read of the role's stream; a later removal voids it). */
+  /**
+   * An assignment names an existing role. AssignRole reads the role, appends, then reads the role again
+   * (D80): a RemoveRole on another instance may have listed the role's assignments before this append
+   * and written RoleRemoved after it read the role, and would leave this one behind. If the role was
+   * removed meanwhile (gone, or removed and defined again), the assignment did not stand: it is ended by
+   * its own RoleUnassigned, through the same write path, and the caller is told FAILED_PRECONDITION on
+   * `roleId`, as if the role had been gone at the first read.
+   */
   async assignment(
     meta: WriteMeta,
     command: AssignmentCommand,
     options?: WriteOptions,
   ): Promise<WriteOutcome> {
-    if (command.type === 'AssignRole' && command.data.roleId) {
-      const held = await this.writer.state({
-        stream: roleStream(meta.tenantId, command.data.roleId),
-        decider: role,
-      });
-      if (!held.role)
-        throw new PolicyError(
-          'PERMISSION.FAILED_PRECONDITION',
-          `role ${command.data.roleId} does not exist`,
-          'roleId',
-        );
-    }
     const target = {
       stream: assignmentStream(meta.tenantId, command.data.assignmentId || '?'),
       decider: assignment,
     };
-    return this.writer.write(target, command, meta, options);
+    if (command.type !== 'AssignRole' || !command.data.roleId)
+      return this.writer.write(target, command, meta, options);
+    const { roleId } = command.data;
+    const read = await this.roleState(meta.tenantId, roleId);
+    if (!read.role) throw roleGone(roleId, 'does not exist');
+    const assigned = await this.writer.write(target, command, meta, options);
+    if (!assigned.changed) return assigned;
+    const now = await this.roleState(meta.tenantId, roleId);
+    if (now.role && now.definedSince === read.definedSince) return assigned;
+    // At the revision this append left: a later write to the assignment (someone else's, or the removal's
+    // own end of it) is not ended again.
+    await this.writer
+      .write(target, { type: 'UnassignRole', data: { assignmentId: command.data.assignmentId } }, meta, {
+        expectedRevision: assigned.revision,
+      })
+      .catch((error: unknown) => {
+        if ((error as PolicyError).code !== 'PERMISSION.WRONG_EXPECTED_REVISION') throw error;
+      });
+    throw roleGone(roleId, 'was removed while it was being assigned: the assignment was ended');
+  }
+
+  private roleState(tenantId: string, roleId: string): Promise<RoleState> {
+    return this.writer.state({ stream: roleStream(tenantId, roleId), decider: role });
   }
 
   group(meta: WriteMeta, command: GroupCommand, options?: WriteOptions): Promise<WriteOutcome> {

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { PostgresEventStore } from '@tagguard/event-store';
+import {
+  comparePositions,
+  PostgresEventStore,
+  type GlobalPosition,
+  type Target,
+} from '@tagguard/event-store';
+import { check } from '@tagguard/permission-engine';
 import { PostgresCheckpointStore } from '@tagguard/messaging';
 import { eventually, testInfra } from '@tagguard/testing';
 import type { DataSource } from 'typeorm';
@@ -12,6 +18,35 @@ import { openReadModel } from '../projections/policy-view/read-model';
 import { assignmentStream, roleStream, treeStream } from '../streams';
 import { assignmentsInMemory, PolicyCommands } from './policy-commands';
 import { PolicyWriter } from './policy-writer';
+
+/**
+ * The seam that interleaves two instances deterministically: a writer that hands each read of a stream
+ * (after reading it, before answering) to `afterRead`, which may hold it or fail it.
+ */
+class SeamWriter extends PolicyWriter {
+  afterRead?: (stream: string) => Promise<void> | void;
+
+  /** Holds the next read of `stream` until released. */
+  holdAfterReading(stream: string): { reached: Promise<void>; release: () => void } {
+    let reached!: () => void;
+    let release!: () => void;
+    const hit = new Promise<void>((resolve) => (reached = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.afterRead = async (read) => {
+      if (read !== stream) return;
+      this.afterRead = undefined;
+      reached();
+      await released;
+    };
+    return { reached: hit, release };
+  }
+
+  override async state<S, C, E extends { type: string; data: unknown }>(target: Target<S, C, E>): Promise<S> {
+    const state = await super.state(target);
+    await this.afterRead?.(target.stream);
+    return state;
+  }
+}
 
 // The one write path, the read model, the in-memory fold and the local copies on a real PostgreSQL.
 describe('permission-service write side', () => {
@@ -351,6 +386,252 @@ describe('permission-service write side', () => {
     expect((await copies.tenant(tenantId)).employee('ls')).toEqual({
       departmentIds: ['d1'],
       status: 'active',
+    });
+  });
+  describe('AssignRole racing RemoveRole on another instance (D80)', () => {
+    const editor = { roleId: 'editor', name: 'Editor', scopes: ['customer_tags.*'] };
+    const assign = (assignmentId: string, employeeId: string) => ({
+      type: 'AssignRole' as const,
+      data: {
+        assignmentId,
+        roleId: 'editor',
+        subject: { kind: 'employee' as const, id: employeeId },
+        expiresAt: null,
+      },
+    });
+
+    /** Two service instances on one store (each its writer and fold), the read model, the local copies. */
+    async function twoInstances(tenantId: string) {
+      const writers = [new SeamWriter(store), new SeamWriter(store)] as const;
+      const memories = [new PolicyMemory(store), new PolicyMemory(store)] as const;
+      const projection = new PolicyViewProjection(store, db, checkpoints, {}, `view-${randomUUID()}`);
+      await Promise.all([...memories.map((m) => m.start()), projection.start()]);
+      // Instance two's listing of a role's assignments can be held once, after listing (`holdListing`).
+      let holdListing: { reached: () => void; released: Promise<void> } | undefined;
+      const listTwo = assignmentsInMemory(writers[1], memories[1]);
+      const one = new PolicyCommands(writers[0], assignmentsInMemory(writers[0], memories[0]));
+      const two = new PolicyCommands(writers[1], async (tenant, roleId) => {
+        const ids = await listTwo(tenant, roleId);
+        const hold = holdListing;
+        holdListing = undefined;
+        if (hold) {
+          hold.reached();
+          await hold.released;
+        }
+        return ids;
+      });
+      const holdNextListing = () => {
+        let reached!: () => void;
+        let release!: () => void;
+        const hit = new Promise<void>((resolve) => (reached = resolve));
+        holdListing = { reached, released: new Promise<void>((resolve) => (release = resolve)) };
+        return { reached: hit, release };
+      };
+      const copies = new LocalCopies(db, schema);
+      for (const id of ['bob', 'ann'])
+        await copies.applyDirectory({
+          kind: 'employee',
+          tenantId,
+          id,
+          revision: '0',
+          departmentIds: ['d1'],
+          status: 'active',
+        });
+      await copies.applyTag(
+        tagChangeOf({
+          type: 'tag.created.v1',
+          data: {
+            tenantId,
+            revision: '0',
+            tagId: 't1',
+            name: 'VIP',
+            kind: 'customer',
+            nodeType: 'tag',
+            parentId: null,
+          },
+        }),
+      );
+      /** Once every instance and the read model show the last write of the role and of every assignment. */
+      const settle = async () => {
+        const streams = [
+          roleStream(tenantId, 'editor'),
+          ...['a-ann', 'a-ann2', 'a-bob'].map((id) => assignmentStream(tenantId, id)),
+        ];
+        let last: GlobalPosition | undefined;
+        for (const stream of streams)
+          for (const e of await store.readStream(stream).catch(() => []))
+            if (!last || comparePositions(e.position, last) > 0) last = e.position;
+        const at = encodePosition(last!);
+        await Promise.all([
+          ...memories.map((m) => m.folded.waitFor(at, 10_000)),
+          projection.folded.waitFor(at, 10_000),
+        ]);
+      };
+      const listed = async () =>
+        (
+          (await db.query(
+            `SELECT object_id FROM "${schema}".policy_objects
+              WHERE tenant_id = $1 AND kind = 'assignment' AND NOT (data->>'removed')::boolean ORDER BY object_id`,
+            [tenantId],
+          )) as { object_id: string }[]
+        ).map((r) => r.object_id);
+      /** Check(employee, customer_tags.edit, t1) on each instance: only a holder of editor may edit. */
+      const mayEdit = async (employeeId: string) => {
+        const copy = await copies.tenant(tenantId);
+        return memories.map(
+          (memory) =>
+            check(
+              { policy: memory.policy(tenantId), directory: copy, tags: copy },
+              {
+                subject: { employeeId, tokenRoles: [] },
+                action: 'customer_tags.edit',
+                tagId: 't1',
+                at: Date.now(),
+              },
+            ).allowed,
+        );
+      };
+      const stop = () => Promise.all([...memories.map((m) => m.stop()), projection.stop()]);
+      return { writers, memories, one, two, holdNextListing, settle, listed, mayEdit, stop };
+    }
+
+    it('AssignRole that read the role before RemoveRole and appended after ends its own assignment and answers FAILED_PRECONDITION on roleId', async () => {
+      const m = meta();
+      const world = await twoInstances(m.tenantId);
+      try {
+        await world.two.role(m, { type: 'DefineRole', data: editor });
+        await world.two.assignment(m, assign('a-ann', 'ann'));
+        await world.settle();
+        expect(await world.mayEdit('ann')).toEqual([true, true]);
+
+        // Instance one reads the role (it exists) and is held there; instance two removes the role
+        // completely (ann's assignment ends with it); then instance one appends bob's assignment.
+        const seam = world.writers[0].holdAfterReading(roleStream(m.tenantId, 'editor'));
+        const racing = world.one.assignment(m, assign('a-bob', 'bob'));
+        await seam.reached;
+        await world.two.removeRole(m, { roleId: 'editor', cascade: false });
+        seam.release();
+        await expect(racing).rejects.toMatchObject({
+          code: 'PERMISSION.FAILED_PRECONDITION',
+          field: 'roleId',
+          message: expect.stringContaining('was removed while it was being assigned'),
+        });
+        // The assignment did stand for a moment, and was ended by its own event (published, audited).
+        const bob = await store.readStream(assignmentStream(m.tenantId, 'a-bob'));
+        expect(bob.map((e) => e.type)).toEqual(['RoleAssigned', 'RoleUnassigned']);
+        expect(bob[1]!.metadata).toMatchObject({ actorId: 'admin' });
+
+        await world.settle();
+        expect(await world.listed()).toEqual([]);
+        expect(await world.mayEdit('bob')).toEqual([false, false]);
+        // The role defined again starts with no holders; a fresh assignment after it holds.
+        await world.two.role(m, { type: 'DefineRole', data: editor });
+        await world.settle();
+        expect(await world.listed()).toEqual([]);
+        expect(await world.mayEdit('bob')).toEqual([false, false]);
+        expect(await world.mayEdit('ann')).toEqual([false, false]);
+        await world.one.assignment(m, assign('a-ann2', 'ann'));
+        await world.settle();
+        expect(await world.listed()).toEqual(['a-ann2']);
+        expect(await world.mayEdit('ann')).toEqual([true, true]);
+        expect(await world.mayEdit('bob')).toEqual([false, false]);
+      } finally {
+        await world.stop();
+      }
+    });
+
+    it('a role removed and defined again while AssignRole was held is a new role: the assignment is ended too', async () => {
+      const m = meta();
+      const world = await twoInstances(m.tenantId);
+      try {
+        await world.two.role(m, { type: 'DefineRole', data: editor });
+        const seam = world.writers[0].holdAfterReading(roleStream(m.tenantId, 'editor'));
+        const racing = world.one.assignment(m, assign('a-bob', 'bob'));
+        await seam.reached;
+        await world.two.removeRole(m, { roleId: 'editor', cascade: false });
+        await world.two.role(m, { type: 'DefineRole', data: editor });
+        seam.release();
+        await expect(racing).rejects.toMatchObject({
+          code: 'PERMISSION.FAILED_PRECONDITION',
+          field: 'roleId',
+        });
+        await world.settle();
+        expect(await world.listed()).toEqual([]);
+        expect(await world.mayEdit('bob')).toEqual([false, false]);
+      } finally {
+        await world.stop();
+      }
+    });
+
+    it('AssignRole appended after RemoveRole listed the assignments, but re-read the role before RoleRemoved: the removal ends it afterwards', async () => {
+      const m = meta();
+      const world = await twoInstances(m.tenantId);
+      try {
+        await world.two.role(m, { type: 'DefineRole', data: editor });
+        await world.settle();
+        // Instance two lists the role's assignments (none) and is held; instance one assigns bob in full
+        // (its re-read finds the role standing, so it answers OK); then instance two writes RoleRemoved.
+        const seam = world.holdNextListing();
+        const removal = world.two.removeRole(m, { roleId: 'editor', cascade: false });
+        await seam.reached;
+        await world.one.assignment(m, assign('a-bob', 'bob'));
+        seam.release();
+        const out = await removal;
+        const bob = await store.readStream(assignmentStream(m.tenantId, 'a-bob'));
+        expect(bob.map((e) => e.type)).toEqual(['RoleAssigned', 'RoleUnassigned']);
+        // The removal's token covers the assignment it ended last.
+        expect(encodePosition(out.position!)).toBe(encodePosition(bob[1]!.position));
+        await world.settle();
+        expect(await world.listed()).toEqual([]);
+        expect(await world.mayEdit('bob')).toEqual([false, false]);
+        await world.two.role(m, { type: 'DefineRole', data: editor });
+        await world.settle();
+        expect(await world.listed()).toEqual([]);
+        expect(await world.mayEdit('bob')).toEqual([false, false]);
+        // Its stream ended, the same assignment asked again holds the new definition (not a no-op).
+        await world.one.assignment(m, assign('a-bob', 'bob'));
+        await world.settle();
+        expect(await world.listed()).toEqual(['a-bob']);
+        expect(await world.mayEdit('bob')).toEqual([true, true]);
+      } finally {
+        await world.stop();
+      }
+    });
+
+    it('a straggler never ended (its instance died after the append) is neither listed nor applied, before or after the role is defined again', async () => {
+      const m = meta();
+      const world = await twoInstances(m.tenantId);
+      try {
+        await world.two.role(m, { type: 'DefineRole', data: editor });
+        const seam = world.writers[0].holdAfterReading(roleStream(m.tenantId, 'editor'));
+        const racing = world.one.assignment(m, assign('a-bob', 'bob'));
+        await seam.reached;
+        await world.two.removeRole(m, { roleId: 'editor', cascade: false });
+        // The re-read after the append fails: nothing ends the assignment.
+        world.writers[0].afterRead = () => {
+          throw new Error('connection lost');
+        };
+        seam.release();
+        await expect(racing).rejects.toThrow('connection lost');
+        world.writers[0].afterRead = undefined;
+        expect((await store.readStream(assignmentStream(m.tenantId, 'a-bob'))).map((e) => e.type)).toEqual([
+          'RoleAssigned',
+        ]);
+        await world.settle();
+        expect(await world.listed()).toEqual([]);
+        expect(await world.mayEdit('bob')).toEqual([false, false]);
+        await world.two.role(m, { type: 'DefineRole', data: editor });
+        await world.settle();
+        expect(await world.listed()).toEqual([]);
+        expect(await world.mayEdit('bob')).toEqual([false, false]);
+        // A fresh process folding the store from the start agrees.
+        const fresh = new PolicyMemory(store);
+        await fresh.start();
+        expect([...fresh.policy(m.tenantId).assignments.keys()]).toEqual([]);
+        await fresh.stop();
+      } finally {
+        await world.stop();
+      }
     });
   });
 });

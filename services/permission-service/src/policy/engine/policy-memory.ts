@@ -1,3 +1,4 @@
+import type { PermissionIntegrationEventV1 } from '@tagguard/contracts';
 import type { EventStore, Subscription } from '@tagguard/event-store';
 import {
   applyPolicyEvent,
@@ -10,6 +11,8 @@ import { PositionWaiter } from '../domain/position-waiter';
 import { integrationEventOf } from '../integration/policy-events.translation';
 import { POLICY_CATEGORIES } from '../streams';
 
+type Held = { state: PolicyState; revisions: FoldRevisions; unended: Map<string, Set<string>> };
+
 export const POLICY_MEMORY = 'permission-service.policy-memory';
 
 /**
@@ -19,7 +22,7 @@ export const POLICY_MEMORY = 'permission-service.policy-memory';
  * how far, so a check can wait for a write's consistency token.
  */
 export class PolicyMemory {
-  private readonly tenants = new Map<string, { state: PolicyState; revisions: FoldRevisions }>();
+  private readonly tenants = new Map<string, Held>();
   readonly folded = new PositionWaiter('the policy');
   private subscription?: Subscription;
 
@@ -41,8 +44,11 @@ export class PolicyMemory {
             const held = this.tenants.get(event.data.tenantId) ?? {
               state: emptyPolicy(event.data.tenantId),
               revisions: new Map(),
+              unended: new Map(),
             };
-            held.state = applyPolicyEvent(held.state, event, held.revisions);
+            const before = held.state;
+            held.state = applyPolicyEvent(before, event, held.revisions);
+            if (held.state !== before) noteUnended(held, before, event);
             this.tenants.set(event.data.tenantId, held);
           }
           this.folded.advance(events[events.length - 1]!.position);
@@ -66,8 +72,37 @@ export class PolicyMemory {
     this.component?.set('stopped');
   }
 
+  /**
+   * The assignments of a role the fold dropped though their own streams never ended them: held when the
+   * role was removed, or written while it stood removed (D80). RemoveRole ends them with events.
+   */
+  unendedOf(tenantId: string, roleId: string): string[] {
+    return [...(this.tenants.get(tenantId)?.unended.get(roleId) ?? [])];
+  }
+
   /** The tenant's policy as folded so far (an empty one for a tenant without policy). */
   policy(tenantId: string): PolicyState {
     return this.tenants.get(tenantId)?.state ?? { ...emptyPolicy(tenantId), position: this.folded.position };
   }
+}
+
+/** Keeps `unended` in step with a folded event that changed the state. */
+function noteUnended(held: Held, before: PolicyState, event: PermissionIntegrationEventV1): void {
+  if (event.type === 'permission.role_changed.v1' && event.data.removed) {
+    const { roleId } = event.data;
+    for (const a of before.assignments.values())
+      if (a.roleId === roleId && !held.state.assignments.has(a.assignmentId))
+        unended(held, roleId).add(a.assignmentId);
+  } else if (event.type === 'permission.role_assignment_changed.v1') {
+    const { assignmentId, roleId, removed } = event.data;
+    // Its latest event decides: ended, held afresh, or (written while its role stood removed) dropped.
+    for (const ids of held.unended.values()) ids.delete(assignmentId);
+    if (!removed && !held.state.assignments.has(assignmentId)) unended(held, roleId).add(assignmentId);
+  }
+}
+
+function unended(held: Held, roleId: string): Set<string> {
+  const ids = held.unended.get(roleId) ?? new Set<string>();
+  held.unended.set(roleId, ids);
+  return ids;
 }

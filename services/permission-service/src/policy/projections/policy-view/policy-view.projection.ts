@@ -2,7 +2,7 @@ import type { PermissionIntegrationEventV1 } from '@tagguard/contracts';
 import type { EventStore, RecordedEvent } from '@tagguard/event-store';
 import { CheckpointedSubscriber, type CheckpointStore, type SubscriberRuntime } from '@tagguard/messaging';
 import type { ComponentLag } from '@tagguard/telemetry';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { integrationEventOf } from '../../integration/policy-events.translation';
 import { PositionWaiter } from '../../domain/position-waiter';
 import { POLICY_CATEGORIES } from '../../streams';
@@ -81,8 +81,15 @@ export class PolicyViewProjection {
       for (const recorded of events) {
         const event = integrationEventOf(recorded);
         if (!event) continue;
-        const { kind, objectId, removed } = rowOf(event);
+        const row = rowOf(event);
+        const { kind, objectId } = row;
+        let removed = row.removed;
         const { tenantId, revision, position, ...data } = event.data;
+        // D80, as the engine's fold: an assignment written while its role stands removed (an AssignRole
+        // racing RemoveRole) is never listed, and a removal takes the role's earlier assignments with it,
+        // so a role defined again starts with no holders. Batches come in store order.
+        if (event.type === 'permission.role_assignment_changed.v1' && !removed)
+          removed = await this.roleRemoved(tx, table, tenantId, event.data.roleId);
         // A removal keeps a tombstone row (data null-ed out of lists by `removed`), so an older event
         // replayed later cannot bring the object back.
         await tx.query(
@@ -93,10 +100,33 @@ export class PolicyViewProjection {
            WHERE t.revision < EXCLUDED.revision`,
           [tenantId, kind, objectId, revision, position, JSON.stringify({ ...data, removed })],
         );
+        // Only assignments written before this removal: a replayed old removal leaves a later
+        // definition's holders alone.
+        if (event.type === 'permission.role_changed.v1' && removed)
+          await tx.query(
+            `UPDATE ${table} SET data = jsonb_set(data, '{removed}', 'true'::jsonb)
+              WHERE tenant_id = $1 AND kind = 'assignment' AND data->>'roleId' = $2
+                AND NOT (data->>'removed')::boolean AND position < $3::numeric`,
+            [tenantId, objectId, position],
+          );
       }
       await this.checkpoints.save(this.name, events[events.length - 1]!.position, tx);
     });
     this.folded.advance(events[events.length - 1]!.position);
+  }
+
+  private async roleRemoved(
+    tx: EntityManager,
+    table: string,
+    tenantId: string,
+    roleId: string,
+  ): Promise<boolean> {
+    const rows = (await tx.query(
+      `SELECT (data->>'removed')::boolean AS removed FROM ${table}
+        WHERE tenant_id = $1 AND kind = 'role' AND object_id = $2`,
+      [tenantId, roleId],
+    )) as { removed: boolean }[];
+    return rows[0]?.removed === true;
   }
 
   private table(): string {

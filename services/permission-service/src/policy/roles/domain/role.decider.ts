@@ -13,16 +13,20 @@ export type RoleCommand =
    */
   | { type: 'RemoveRole'; data: { roleId: string; namedBy?: string[]; cascade?: boolean } };
 
-/** One role (a function scope), one stream per role. Removed roles keep their last state in the event. */
-export type RoleState = { role: RoleV1 | null; revision: number };
+/**
+ * One role (a function scope), one stream per role. Removed roles keep their last state in the event.
+ * `definedSince`: the revision its current definition began at (-1 while it stands removed or undefined),
+ * so an AssignRole can tell the role it read from one removed and defined again meanwhile (D80).
+ */
+export type RoleState = { role: RoleV1 | null; revision: number; definedSince: number };
 
 export const role: Decider<RoleState, RoleCommand, RoleEvent> = {
-  initialState: () => ({ role: null, revision: -1 }),
+  initialState: () => ({ role: null, revision: -1, definedSince: -1 }),
 
-  evolve: (_state, event, revision) => ({
-    role: event.type === 'RoleDefined' ? event.data : null,
-    revision,
-  }),
+  evolve: (state, event, revision) => {
+    if (event.type === 'RoleRemoved') return { role: null, revision, definedSince: -1 };
+    return { role: event.data, revision, definedSince: state.role ? state.definedSince : revision };
+  },
 
   decide(command, state) {
     switch (command.type) {

@@ -37,6 +37,35 @@ describe('role decider', () => {
       .then([{ type: 'RoleRemoved', data: { ...risk, removed: true } }]);
   });
 
+  it('knows where its current definition began, so an AssignRole can tell a role removed meanwhile (D80)', () => {
+    const renamed = { ...risk, name: 'Risk' };
+    expect(given([{ type: 'RoleDefined', data: risk }]).state).toMatchObject({
+      revision: 0,
+      definedSince: 0,
+    });
+    // A change of name or scopes is the same definition.
+    expect(
+      given([
+        { type: 'RoleDefined', data: risk },
+        { type: 'RoleDefined', data: renamed },
+      ]).state,
+    ).toMatchObject({ revision: 1, definedSince: 0 });
+    expect(
+      given([
+        { type: 'RoleDefined', data: risk },
+        { type: 'RoleRemoved', data: { ...risk, removed: true } },
+      ]).state,
+    ).toMatchObject({ role: null, definedSince: -1 });
+    // Removed and defined again: a new definition, though the role reads the same.
+    expect(
+      given([
+        { type: 'RoleDefined', data: risk },
+        { type: 'RoleRemoved', data: { ...risk, removed: true } },
+        { type: 'RoleDefined', data: risk },
+      ]).state,
+    ).toMatchObject({ role: risk, revision: 2, definedSince: 2 });
+  });
+
   it('refuses a scope outside the action catalogue and an empty name', () => {
     given([])
       .when({ type: 'DefineRole', data: { roleId: 'r', name: 'R', scopes: ['*', 'tags.*'] } })
