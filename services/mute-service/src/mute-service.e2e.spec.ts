@@ -220,13 +220,15 @@ describe('mute-service (PostgreSQL + Kafka + gRPC)', () => {
 
   it('answers DecideStream in order, one answer per request', async () => {
     const admin = MuteServiceHarness.admin();
-    await svc.call<Write>('CreateRule', rule('mute-x'), admin);
+    const created = await svc.call<Write>('CreateRule', rule('mute-x'), admin);
+    // The rule's token: decided once the memory has folded it (without it, a race with the fold under load).
     const streamed = await svc.stream<{ decision: Decision }>(
       [
         { message: fromPartner('s1', 'x'), dryRun: true },
         { message: fromPartner('s2', 'y', 'corp-other'), dryRun: true },
       ],
       admin,
+      { 'tg-consistency-token': created.result.consistencyToken },
     );
     expect(streamed.map((s) => [s.decision.messageId, s.decision.outcome])).toEqual([
       ['s1', 'OUTCOME_SILENT'],

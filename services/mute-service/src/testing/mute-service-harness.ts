@@ -117,11 +117,15 @@ export class MuteServiceHarness {
   }
 
   /** The bidirectional DecideStream: writes the requests, collects the answers until the server ends. */
-  stream<T = Record<string, unknown>>(requests: object[], caller: Caller): Promise<T[]> {
+  stream<T = Record<string, unknown>>(
+    requests: object[],
+    caller: Caller,
+    extra: Record<string, string> = {},
+  ): Promise<T[]> {
     const client = this.client('DecideService') as unknown as {
       decideStream(m: grpc.Metadata): grpc.ClientDuplexStream<object, T>;
     };
-    const call = client.decideStream(this.metadata(caller));
+    const call = client.decideStream(this.metadata(caller, extra));
     const answers: T[] = [];
     return new Promise((resolve, reject) => {
       call.on('data', (d: T) => answers.push(d));
