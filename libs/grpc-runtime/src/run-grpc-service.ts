@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Global, Module, type DynamicModule, type INestMicroservice, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
-import { createLogger, NestPinoLogger, type Logger } from '@tagguard/logging';
+import { createLogger, lifecycleLogger, NestPinoLogger, type Logger } from '@tagguard/logging';
 import type { MessageTransport } from '@tagguard/messaging';
 import { ComponentRegistry, isHealthy, stopTelemetry, traceLogFields } from '@tagguard/telemetry';
 import { COMPONENT_REGISTRY, ComponentsGrpcController } from './components.grpc.controller';
@@ -150,7 +150,9 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
     );
   overall();
   const url = `${definition.host}:${definition.port}`;
-  logger.info(
+  // Written at any LOG_LEVEL but silent (D-B2): whoever started the service waits for this line.
+  const lifecycle = lifecycleLogger(logger);
+  lifecycle.info(
     { event: 'service.started', grpc: url, tls: grpcTlsMode(definition.tls), version: definition.version },
     `${definition.name} serving gRPC on ${url}`,
   );
@@ -158,12 +160,12 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
   let stopping: Promise<void> | undefined;
   const stop = (reason: string): Promise<void> => {
     stopping ??= (async () => {
-      logger.info({ event: 'service.stopping', reason }, `${definition.name} stopping (${reason})`);
+      lifecycle.info({ event: 'service.stopping', reason }, `${definition.name} stopping (${reason})`);
       serving = false;
       for (const service of ['', leaderEntry, ...checked, ...components.list().map((c) => c.name)])
         health.setStatus(service, 'NOT_SERVING');
       await app.close();
-      logger.info({ event: 'service.stopped' }, `${definition.name} stopped`);
+      lifecycle.info({ event: 'service.stopped' }, `${definition.name} stopped`);
     })();
     return stopping;
   };

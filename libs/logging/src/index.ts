@@ -1,4 +1,4 @@
-export { createLogger, type Logger, type LoggerOptions } from './logger';
+export { createLogger, lifecycleLogger, type Logger, type LoggerOptions } from './logger';
 export { NestPinoLogger } from './nest-pino-logger';
 export {
   annotateRequest,

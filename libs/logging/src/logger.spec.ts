@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger } from './logger';
+import { createLogger, lifecycleLogger } from './logger';
 import { NestPinoLogger } from './nest-pino-logger';
 
 function capture(): { lines: () => Record<string, unknown>[]; stream: Writable } {
@@ -65,4 +65,23 @@ describe('NestPinoLogger', () => {
       msg: 'boom',
     });
   });
+});
+
+describe('lifecycleLogger', () => {
+  it.each([
+    ['warn', ['service.started']],
+    ['error', ['service.started']],
+    ['info', ['ordinary', 'service.started']],
+    ['silent', []],
+  ])(
+    'at LOG_LEVEL=%s writes the lifecycle line as info unless silent; other lines keep the level',
+    (level, events) => {
+      const out = capture();
+      const logger = createLogger({ service: 'tag-service', level, destination: out.stream });
+      logger.info({ event: 'ordinary' }, 'an ordinary line');
+      lifecycleLogger(logger).info({ event: 'service.started' }, 'serving');
+      expect(out.lines().map((l) => l['event'])).toEqual(events);
+      for (const line of out.lines()) expect(line['level']).toBe('info');
+    },
+  );
 });

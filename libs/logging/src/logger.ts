@@ -32,3 +32,14 @@ export function createLogger(options: LoggerOptions): Logger {
     options.destination ?? pino.destination({ fd: 1, sync: false }),
   );
 }
+
+/**
+ * The logger for a service's lifecycle lines (`service.started`, `service.stopping`, `service.stopped`): they
+ * stay info lines but are written at any LOG_LEVEL except `silent` (D-B2). An operator running at `warn`
+ * still sees that the service serves, and on which address, and whoever starts it (startServiceProcess, an
+ * orchestrator's log probe) does not wait for a line the level swallowed.
+ */
+export function lifecycleLogger(logger: Logger): Logger {
+  if (logger.isLevelEnabled('info') || logger.level === 'silent') return logger;
+  return logger.child({}, { level: 'info' });
+}

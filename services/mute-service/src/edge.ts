@@ -18,6 +18,23 @@ export const TENANT_ADMIN = 'tenant_admin';
 export const MUTE_MANAGE = 'mute.manage';
 export const MUTE_DECIDE = 'mute.decide';
 
+/**
+ * gRPC metadata key of a decision call: a mute-service write's consistency token (a rule change). The call is
+ * decided only once this instance's memory has folded it (at most READ_YOUR_WRITE_MS, then UNAVAILABLE naming
+ * the key); without it a decision reads the memory as it is. Metadata, as tag-service's `tg-policy-token` (D55).
+ */
+export const CONSISTENCY_TOKEN_METADATA = 'tg-consistency-token';
+
+/** The call's consistency token, if it passed one; INVALID_ARGUMENT naming the key when it is not a position. */
+export function consistencyToken(metadata: Metadata | undefined): bigint | undefined {
+  const token = metadata?.get(CONSISTENCY_TOKEN_METADATA)[0];
+  if (token === undefined) return undefined;
+  // A position is commit·2^64 + prepare: one decimal of up to 39 digits.
+  if (typeof token !== 'string' || !/^\d{1,39}$/.test(token))
+    throw invalid(CONSISTENCY_TOKEN_METADATA, "must be a consistency token (a write's consistency_token)");
+  return BigInt(token);
+}
+
 export interface EdgeDeps {
   verifier: TokenVerifier;
 }

@@ -22,6 +22,7 @@ type Decision = {
   winner: { tier: string; id: string; why: string };
   replayed: boolean;
   recorded: boolean;
+  snapshot: string;
 };
 
 // mute-service as an OS process on real PostgreSQL, Kafka and gRPC: rules through RuleService, the copies
@@ -219,13 +220,15 @@ describe('mute-service (PostgreSQL + Kafka + gRPC)', () => {
 
   it('answers DecideStream in order, one answer per request', async () => {
     const admin = MuteServiceHarness.admin();
-    await svc.call<Write>('CreateRule', rule('mute-x'), admin);
+    const created = await svc.call<Write>('CreateRule', rule('mute-x'), admin);
+    // The rule's token: decided once the memory has folded it (without it, a race with the fold under load).
     const streamed = await svc.stream<{ decision: Decision }>(
       [
         { message: fromPartner('s1', 'x'), dryRun: true },
         { message: fromPartner('s2', 'y', 'corp-other'), dryRun: true },
       ],
       admin,
+      { 'tg-consistency-token': created.result.consistencyToken },
     );
     expect(streamed.map((s) => [s.decision.messageId, s.decision.outcome])).toEqual([
       ['s1', 'OUTCOME_SILENT'],
@@ -487,6 +490,38 @@ describe('mute-service (PostgreSQL + Kafka + gRPC)', () => {
     ]);
     const bad = await svc.failure('SetTimeZone', { employeeId: 'e1', timeZone: 'Berlin' }, admin);
     expect(bad).toMatchObject({ code: status.INVALID_ARGUMENT, field: 'time_zone' });
+  }, 30_000);
+
+  it('decides at least as fresh as a rule write when its token is passed as tg-consistency-token (D-B1)', async () => {
+    const admin = MuteServiceHarness.admin();
+    const created = await svc.call<Write>('CreateRule', rule('fresh'), admin);
+    const token = { 'tg-consistency-token': created.result.consistencyToken };
+    const m = { message: fromPartner('fresh-1', 'e1'), dryRun: true };
+    // No polling: the call itself waits until this instance's memory has folded the rule.
+    const answer = await svc.decide<{ decision: Decision }>('Decide', m, admin, token);
+    expect(answer.decision.outcome).toBe('OUTCOME_SILENT');
+    expect(BigInt(answer.decision.snapshot) >= BigInt(created.result.consistencyToken)).toBe(true);
+    const batch = await svc.decide<{ decisions: Decision[] }>(
+      'BatchDecide',
+      { messages: [m.message], dryRun: true },
+      admin,
+      token,
+    );
+    expect(batch.decisions[0]!.outcome).toBe('OUTCOME_SILENT');
+    // A token the memory has not reached (a write it never folded): UNAVAILABLE after the bound, naming the key.
+    const ahead = {
+      'tg-consistency-token': (BigInt(created.result.consistencyToken) + 2n ** 80n).toString(),
+    };
+    expect(await svc.failure('Decide', m, admin, 'DecideService', ahead)).toMatchObject({
+      code: status.UNAVAILABLE,
+      errorCode: 'MUTE.UNAVAILABLE',
+      field: 'tg-consistency-token',
+    });
+    const bad = { 'tg-consistency-token': 'soon' };
+    expect(await svc.failure('Decide', m, admin, 'DecideService', bad)).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      field: 'tg-consistency-token',
+    });
   }, 30_000);
 
   it('answers a stale expected_revision ABORTED naming the field: one of two concurrent writers wins', async () => {

@@ -11,10 +11,14 @@ export interface ServiceProcess {
 }
 
 const workspaceRoot = join(__dirname, '..', '..', '..', '..');
+/** How long a child that did not start gets to end on SIGTERM before it is killed. */
+const KILL_GRACE_MS = 5_000;
 
 /**
  * Runs a service's main.ts as its own Node process (compiled on load by SWC), the way an operator runs
- * it, and resolves once it logs `service.started`.
+ * it, and resolves once it logs `service.started` (written at any LOG_LEVEL but silent: D-B2). A child
+ * that does not start in `timeoutMs` is stopped (SIGTERM, then SIGKILL) and waited for before the start
+ * rejects, so a failed start leaves no process behind.
  */
 export async function startServiceProcess(
   service: string,
@@ -23,15 +27,11 @@ export async function startServiceProcess(
   /** Another entry than the service's main.ts (a test's own, e.g. with a test downstream), from the root. */
   entry = join('services', service, 'src', 'main.ts'),
 ): Promise<ServiceProcess> {
-  const child = spawn(
-    process.execPath,
-    ['-r', '@swc-node/register', entry],
-    {
-      cwd: workspaceRoot,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', entry], {
+    cwd: workspaceRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const { stdout, stderr: errors } = child;
   if (!stdout || !errors) throw new Error('child process has no stdout/stderr pipes');
   const lines: Record<string, unknown>[] = [];
@@ -40,11 +40,34 @@ export async function startServiceProcess(
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   let buffer = '';
+  const kill = async (): Promise<void> => {
+    // No pid: it never spawned (no exit will come); an exit code or signal: it has ended already.
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const grace = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+    await exited;
+    clearTimeout(grace);
+  };
   const started = new Promise<void>((resolve, reject) => {
+    // The first outcome wins: a timeout's kill ends in an exit that must not read as "exited before starting".
+    let failing = false;
+    const fail = (error: () => Error): void => {
+      if (failing) return;
+      failing = true;
+      clearTimeout(timer);
+      void kill().then(() => reject(error()));
+    };
     const timer = setTimeout(
-      () => reject(new Error(`${service} did not start in ${timeoutMs} ms: ${stderr.join('')}`)),
+      () =>
+        fail(
+          () =>
+            new Error(
+              `${service} did not start in ${timeoutMs} ms (no service.started line; stopped): ${stderr.join('')}`,
+            ),
+        ),
       timeoutMs,
     );
+    child.once('error', (error) => fail(() => error));
     stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       let newline: number;
@@ -65,10 +88,9 @@ export async function startServiceProcess(
       }
     });
     errors.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-    void exited.then(({ code }) => {
-      clearTimeout(timer);
-      reject(new Error(`${service} exited with ${code} before starting: ${stderr.join('')}`));
-    });
+    void exited.then(({ code, signal }) =>
+      fail(() => new Error(`${service} exited with ${code ?? signal} before starting: ${stderr.join('')}`)),
+    );
   });
   await started;
   return {

@@ -2,7 +2,7 @@ import type { Metadata } from '@grpc/grpc-js';
 import { Controller, Inject } from '@nestjs/common';
 import { muteDecideV1 } from '@tagguard/contracts';
 import { concatMap, from, type Observable } from 'rxjs';
-import { caller, edge, MUTE_EDGE, type EdgeDeps } from '../edge';
+import { caller, consistencyToken, edge, MUTE_EDGE, type EdgeDeps } from '../edge';
 import { invalid } from '../write/mute.errors';
 import { decisionOut, messageIn } from '../wire';
 import { MessageDecisions } from './message-decisions';
@@ -22,6 +22,7 @@ export class DecideGrpcController implements muteDecideV1.DecideServiceControlle
     return edge(async () => {
       const meta = caller(this.deps, md, 'decide');
       const message = messageIn(r.message, meta.tenantId, Date.now());
+      await this.decisions.atLeast(consistencyToken(md));
       const answer = await this.decisions.decide(message, meta, r.dryRun);
       return { decision: decisionOut(answer.decision, answer.replayed, answer.recorded) };
     });
@@ -41,6 +42,7 @@ export class DecideGrpcController implements muteDecideV1.DecideServiceControlle
         if (ids.has(m.messageId)) throw invalid(`messages[${i}].messageId`, 'is listed twice in the batch');
         ids.add(m.messageId);
       });
+      await this.decisions.atLeast(consistencyToken(md));
       const answers = await Promise.all(messages.map((m) => this.decisions.decide(m, meta, r.dryRun)));
       return { decisions: answers.map((a) => decisionOut(a.decision, a.replayed, a.recorded)) };
     });
@@ -59,6 +61,7 @@ export class DecideGrpcController implements muteDecideV1.DecideServiceControlle
           edge(async () => {
             meta ??= caller(this.deps, md, 'decide');
             const message = messageIn(r.message, meta.tenantId, Date.now());
+            await this.decisions.atLeast(consistencyToken(md));
             const answer = await this.decisions.decide(message, meta, r.dryRun);
             return { decision: decisionOut(answer.decision, answer.replayed, answer.recorded) };
           }),

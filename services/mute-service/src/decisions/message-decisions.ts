@@ -7,10 +7,13 @@ import {
 } from '@tagguard/mute-engine';
 import type { DecisionOverlay } from '../automations/automation-view';
 import type { LocalCopies } from '../copies/local-copies';
+import { CONSISTENCY_TOKEN_METADATA } from '../edge';
 import type { MuteMemory } from '../memory/mute-memory';
 import { messageDecider, type RecordedDecision } from '../messages/domain/message.decider';
 import { messageStream } from '../streams';
+import { READ_YOUR_WRITE_MS } from '../projections/read-model-feed';
 import type { MuteWriter, WriteMeta } from '../write/mute-writer';
+import { MuteError } from '../write/mute.errors';
 import type { UnmuteSource } from './unmute-source';
 
 export type DecisionAnswer = { decision: RecordedDecision; replayed: boolean; recorded: boolean };
@@ -50,6 +53,20 @@ export class MessageDecisions {
     /** The flow features' additions (the store-visit automation's rule and tag). */
     private readonly overlay?: DecisionOverlay,
   ) {}
+
+  /**
+   * Waits until the memory has folded `token` (a rule write's consistency token), at most `timeoutMs`; then
+   * MUTE.UNAVAILABLE naming the metadata key: a memory that is behind (or down and reopening) never answers a
+   * call that asked for that write.
+   */
+  async atLeast(token: bigint | undefined, timeoutMs = READ_YOUR_WRITE_MS): Promise<void> {
+    if (token === undefined || (await this.memory.waitFor(token, timeoutMs))) return;
+    throw new MuteError(
+      'MUTE.UNAVAILABLE',
+      `the decisions have not reached ${token} yet (their memory is behind); retry`,
+      CONSISTENCY_TOKEN_METADATA,
+    );
+  }
 
   async evaluate(message: MuteMessage): Promise<MuteDecision> {
     const copy = await this.copies.tenant(message.tenantId);

@@ -1,8 +1,9 @@
-import type { EventStore, Subscription } from '@tagguard/event-store';
+import type { EventStore, GlobalPosition, RecordedEvent, Subscription } from '@tagguard/event-store';
 import { defaultSettings, type MuteRuleSet, type ThrottleCounts } from '@tagguard/mute-engine';
 import type { ComponentHandle } from '@tagguard/telemetry';
 import type { RecordedDecision } from '../messages/domain/message.decider';
 import { rulesDecider, type RulesEvent, type RulesState } from '../rules/domain/rules.decider';
+import { reopenDelayMs } from '../projections/read-model-feed';
 import { MESSAGE_CATEGORY, MUTE_CATEGORIES, RULES_CATEGORY } from '../streams';
 import { encodePosition } from '../write/position';
 
@@ -73,13 +74,23 @@ export function ruleSetOf(tenantId: string, state: RulesState, position: bigint)
  * decider's own evolve, so the write side and the decisions cannot differ) and the throttle counters
  * (from the recorded decisions). Every instance folds everything from the start (no lease: each one
  * decides); `waitFor` lets a caller wait for a write's consistency token.
+ *
+ * Once started, a failed fold (an event it cannot apply, a handler error) does not end the memory (D-B1):
+ * it reopens after the last event it applied, with the feeds' capped backoff, `retrying` on its component
+ * (one warn line per failure) until the reopened subscription has caught up (`running`, one info line).
+ * Meanwhile `position` stays where the fold stopped, so a decision asked to be at least as fresh as a later
+ * token waits for it (and answers UNAVAILABLE after its bound), never from the memory that is behind.
  */
 export class MuteMemory {
   private readonly tenants = new Map<string, Tenant>();
   readonly throttle = new DecisionThrottleCounts();
   private subscription?: Subscription;
+  private applied?: GlobalPosition;
   private folded = 0n;
   private waiters: { at: bigint; resolve: () => void }[] = [];
+  private stopped = false;
+  private failures = 0;
+  private reopen?: NodeJS.Timeout;
 
   constructor(
     private readonly store: EventStore,
@@ -87,48 +98,92 @@ export class MuteMemory {
   ) {}
 
   start(): Promise<void> {
+    this.stopped = false;
     this.component?.set('starting');
-    return new Promise((resolve, reject) => {
-      this.subscription = this.store.subscribe({
-        filter: { categories: MUTE_CATEGORIES },
-        batchSize: 1_000,
-        onEvents: async (events) => {
+    return new Promise((resolve, reject) => this.open({ resolve, reject }));
+  }
+
+  /** Subscribes after the last event applied; `starting` settles the start (a failure before it fails it). */
+  private open(starting?: { resolve: () => void; reject: (error: Error) => void }): void {
+    let pending = starting;
+    let caughtUp = false;
+    this.subscription = this.store.subscribe({
+      ...(this.applied ? { after: this.applied } : {}),
+      filter: { categories: MUTE_CATEGORIES },
+      batchSize: 1_000,
+      onEvents: async (events) => {
+        try {
           for (const e of events) {
-            const category = e.streamId.slice(0, e.streamId.indexOf('-'));
-            if (category === RULES_CATEGORY) {
-              const tenantId = e.metadata.tenantId;
-              const held = this.tenants.get(tenantId) ?? { state: rulesDecider.initialState(), position: 0n };
-              held.state = rulesDecider.evolve(
-                held.state,
-                { type: e.type, data: e.data } as RulesEvent,
-                Number(e.revision),
-              );
-              held.position = encodePosition(e.position);
-              delete held.ruleSet;
-              this.tenants.set(tenantId, held);
-            } else if (category === MESSAGE_CATEGORY && e.type === 'MessageDelivered')
-              this.throttle.recordRelease(e.data as Parameters<DecisionThrottleCounts['recordRelease']>[0]);
-            else if (category === MESSAGE_CATEGORY && e.type === 'MessageDecided')
-              this.throttle.record(e.data as RecordedDecision);
+            this.apply(e);
+            this.applied = e.position;
           }
-          this.folded = encodePosition(events[events.length - 1]!.position);
-          this.waiters = this.waiters.filter((w) => (w.at <= this.folded ? (w.resolve(), false) : true));
-        },
-        onCaughtUp: () => {
-          this.component?.set('running');
-          resolve();
-        },
-        onError: (error) => {
+        } finally {
+          // What was applied before a failure stays applied: the reopened subscription starts after it.
+          if (this.applied) this.advance(encodePosition(this.applied));
+        }
+      },
+      onCaughtUp: () => {
+        caughtUp = true;
+        this.failures = 0;
+        this.component?.set('running');
+        pending?.resolve();
+        pending = undefined;
+      },
+      onError: (error) => {
+        if (this.stopped) return;
+        if (pending) {
+          // Not started yet: the start fails (and the service with it), as a feed's does.
           this.component?.set('failed', error);
-          reject(error as Error);
-        },
-        onRetry: (error, attempt, delayMs) => this.component?.retrying(error, attempt, delayMs),
-        onRecovered: () => this.component?.set('running'),
-      });
+          pending.reject(error as Error);
+          pending = undefined;
+          return;
+        }
+        this.failures += 1;
+        const delayMs = reopenDelayMs(this.failures);
+        this.component?.retrying(error, this.failures, delayMs);
+        this.reopen = setTimeout(() => {
+          if (!this.stopped) this.open();
+        }, delayMs);
+        this.reopen.unref();
+      },
+      onRetry: (error, attempt, delayMs) => this.component?.retrying(error, attempt, delayMs),
+      // Reads work again; healthy only once this subscription has also caught up.
+      onRecovered: () => {
+        if (caughtUp) this.component?.set('running');
+      },
     });
   }
 
+  /** Folds one event (protected: a test's subclass fails it on purpose). */
+  protected apply(e: RecordedEvent): void {
+    const category = e.streamId.slice(0, e.streamId.indexOf('-'));
+    if (category === RULES_CATEGORY) {
+      const tenantId = e.metadata.tenantId;
+      const held = this.tenants.get(tenantId) ?? { state: rulesDecider.initialState(), position: 0n };
+      const state = rulesDecider.evolve(
+        held.state,
+        { type: e.type, data: e.data } as RulesEvent,
+        Number(e.revision),
+      );
+      held.state = state;
+      held.position = encodePosition(e.position);
+      delete held.ruleSet;
+      this.tenants.set(tenantId, held);
+    } else if (category === MESSAGE_CATEGORY && e.type === 'MessageDelivered')
+      this.throttle.recordRelease(e.data as Parameters<DecisionThrottleCounts['recordRelease']>[0]);
+    else if (category === MESSAGE_CATEGORY && e.type === 'MessageDecided')
+      this.throttle.record(e.data as RecordedDecision);
+  }
+
+  private advance(at: bigint): void {
+    if (at <= this.folded) return;
+    this.folded = at;
+    this.waiters = this.waiters.filter((w) => (w.at <= this.folded ? (w.resolve(), false) : true));
+  }
+
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reopen);
     await this.subscription?.stop();
     this.component?.set('stopped');
   }
@@ -149,12 +204,19 @@ export class MuteMemory {
     return this.folded;
   }
 
-  /** Resolves once the fold has passed `at` (a write's consistency token), or after `timeoutMs` anyway. */
+  /**
+   * Resolves true once the fold has passed `at` (a write's consistency token), false after `timeoutMs` (the
+   * fold is behind, or down and reopening: the caller must not answer as if it had passed `at`).
+   */
   waitFor(at: bigint, timeoutMs: number): Promise<boolean> {
     if (at <= this.folded) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.waiters.push({ at, resolve: () => (clearTimeout(timer), resolve(true)) });
+      const waiter = { at, resolve: () => (clearTimeout(timer), resolve(true)) };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      this.waiters.push(waiter);
     });
   }
 }

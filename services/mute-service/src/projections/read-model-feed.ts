@@ -15,6 +15,10 @@ export const READ_YOUR_WRITE_MS = 5_000;
 const REOPEN_BASE_MS = 500;
 const REOPEN_MAX_MS = 30_000;
 
+/** How long a subscription waits before it reopens after its n-th failure in a row: doubling, capped. */
+export const reopenDelayMs = (failures: number): number =>
+  Math.min(REOPEN_MAX_MS, REOPEN_BASE_MS * 2 ** Math.min(failures - 1, 10));
+
 const notBefore = (a: GlobalPosition, b: GlobalPosition): boolean =>
   a.commit > b.commit || (a.commit === b.commit && a.prepare >= b.prepare);
 
@@ -111,7 +115,7 @@ export class ReadModelFeed {
           return;
         }
         this.failures += 1;
-        const delayMs = Math.min(REOPEN_MAX_MS, REOPEN_BASE_MS * 2 ** Math.min(this.failures - 1, 10));
+        const delayMs = reopenDelayMs(this.failures);
         component?.retrying(error, this.failures, delayMs);
         this.reopen = setTimeout(() => {
           if (!this.stopped) this.open();

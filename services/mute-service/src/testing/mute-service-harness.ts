@@ -75,8 +75,10 @@ export class MuteServiceHarness {
     return client;
   }
 
-  metadata(caller?: Caller): grpc.Metadata {
+  /** The caller's bearer token, and any other metadata keys (e.g. `tg-consistency-token`). */
+  metadata(caller?: Caller, extra: Record<string, string> = {}): grpc.Metadata {
     const metadata = new grpc.Metadata();
+    for (const [key, value] of Object.entries(extra)) metadata.set(key, value);
     if (caller)
       metadata.set(
         'authorization',
@@ -90,6 +92,7 @@ export class MuteServiceHarness {
     request: object,
     caller?: Caller,
     service: Service = 'RuleService',
+    extra: Record<string, string> = {},
   ): Promise<T> {
     const client = this.client(service);
     const fn = (
@@ -100,20 +103,29 @@ export class MuteServiceHarness {
     )[method];
     if (!fn) throw new Error(`no method ${method}`);
     return new Promise((resolve, reject) =>
-      fn.call(client, request, this.metadata(caller), (e, v) => (e ? reject(e) : resolve(v))),
+      fn.call(client, request, this.metadata(caller, extra), (e, v) => (e ? reject(e) : resolve(v))),
     );
   }
 
-  decide<T = Record<string, unknown>>(method: string, request: object, caller?: Caller): Promise<T> {
-    return this.call<T>(method, request, caller, 'DecideService');
+  decide<T = Record<string, unknown>>(
+    method: string,
+    request: object,
+    caller?: Caller,
+    extra: Record<string, string> = {},
+  ): Promise<T> {
+    return this.call<T>(method, request, caller, 'DecideService', extra);
   }
 
   /** The bidirectional DecideStream: writes the requests, collects the answers until the server ends. */
-  stream<T = Record<string, unknown>>(requests: object[], caller: Caller): Promise<T[]> {
+  stream<T = Record<string, unknown>>(
+    requests: object[],
+    caller: Caller,
+    extra: Record<string, string> = {},
+  ): Promise<T[]> {
     const client = this.client('DecideService') as unknown as {
       decideStream(m: grpc.Metadata): grpc.ClientDuplexStream<object, T>;
     };
-    const call = client.decideStream(this.metadata(caller));
+    const call = client.decideStream(this.metadata(caller, extra));
     const answers: T[] = [];
     return new Promise((resolve, reject) => {
       call.on('data', (d: T) => answers.push(d));
@@ -142,9 +154,15 @@ export class MuteServiceHarness {
     });
   }
 
-  async failure(method: string, request: object, caller?: Caller, service: Service = 'RuleService') {
+  async failure(
+    method: string,
+    request: object,
+    caller?: Caller,
+    service: Service = 'RuleService',
+    extra: Record<string, string> = {},
+  ) {
     try {
-      await this.call(method, request, caller, service);
+      await this.call(method, request, caller, service, extra);
     } catch (error) {
       const e = error as grpc.ServiceError;
       return {
