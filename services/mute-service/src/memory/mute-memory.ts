@@ -83,6 +83,8 @@ export function ruleSetOf(tenantId: string, state: RulesState, position: bigint)
  */
 export class MuteMemory {
   private readonly tenants = new Map<string, Tenant>();
+  /** Rules events taken from the current batch, folded at its end (foldQueuedRules). */
+  private readonly queuedRules = new Map<string, RecordedEvent[]>();
   readonly throttle = new DecisionThrottleCounts();
   private subscription?: Subscription;
   private applied?: GlobalPosition;
@@ -118,6 +120,7 @@ export class MuteMemory {
             this.applied = e.position;
           }
         } finally {
+          this.foldQueuedRules();
           // What was applied before a failure stays applied: the reopened subscription starts after it.
           if (this.applied) this.advance(encodePosition(this.applied));
         }
@@ -154,25 +157,40 @@ export class MuteMemory {
     });
   }
 
-  /** Folds one event (protected: a test's subclass fails it on purpose). */
+  /**
+   * Takes one event (protected: a test's subclass fails it on purpose). A rules event is queued for its
+   * tenant and folded with the rest of the batch's (foldQueuedRules): one copy of the tenant's maps per
+   * batch, not per event.
+   */
   protected apply(e: RecordedEvent): void {
     const category = e.streamId.slice(0, e.streamId.indexOf('-'));
     if (category === RULES_CATEGORY) {
       const tenantId = e.metadata.tenantId;
-      const held = this.tenants.get(tenantId) ?? { state: rulesDecider.initialState(), position: 0n };
-      const state = rulesDecider.evolve(
-        held.state,
-        { type: e.type, data: e.data } as RulesEvent,
-        Number(e.revision),
-      );
-      held.state = state;
-      held.position = encodePosition(e.position);
-      delete held.ruleSet;
-      this.tenants.set(tenantId, held);
+      let queued = this.queuedRules.get(tenantId);
+      if (!queued) this.queuedRules.set(tenantId, (queued = []));
+      queued.push(e);
     } else if (category === MESSAGE_CATEGORY && e.type === 'MessageDelivered')
       this.throttle.recordRelease(e.data as Parameters<DecisionThrottleCounts['recordRelease']>[0]);
     else if (category === MESSAGE_CATEGORY && e.type === 'MessageDecided')
       this.throttle.record(e.data as RecordedDecision);
+  }
+
+  /** Folds the rules events apply() queued, per tenant (the decider's own evolveAll, as the writer folds). */
+  private foldQueuedRules(): void {
+    for (const [tenantId, queued] of this.queuedRules) {
+      const held = this.tenants.get(tenantId) ?? { state: rulesDecider.initialState(), position: 0n };
+      held.state = rulesDecider.evolveAll(
+        held.state,
+        queued.map((e) => ({
+          event: { type: e.type, data: e.data } as RulesEvent,
+          revision: Number(e.revision),
+        })),
+      );
+      held.position = encodePosition(queued[queued.length - 1]!.position);
+      delete held.ruleSet;
+      this.tenants.set(tenantId, held);
+    }
+    this.queuedRules.clear();
   }
 
   private advance(at: bigint): void {

@@ -197,9 +197,13 @@ export class MuteWriter {
       throw error;
     }
     if (history.length === 0) return from;
+    const events = history.map((e) => ({
+      event: { type: e.type, data: e.data } as E,
+      revision: Number(e.revision),
+    }));
     let state = from.state as S;
-    for (const e of history)
-      state = decider.evolve(state, { type: e.type, data: e.data } as E, Number(e.revision));
+    if (decider.evolveAll) state = decider.evolveAll(state, events);
+    else for (const e of events) state = decider.evolve(state, e.event, e.revision);
     const tail = history[history.length - 1]!;
     const loaded = { state, revision: tail.revision, position: tail.position };
     this.remember(stream, loaded);

@@ -57,43 +57,72 @@ function childrenOf(ruleId: string, state: RulesState): string[] {
 }
 
 /**
- * The tenant's mute rules and green channels (one stream per tenant). Creating an existing object is
- * ALREADY_EXISTS; updating or removing a missing one NOT_FOUND; an update that changes nothing writes nothing;
- * a rule with nested rules cannot be removed.
+ * Folds events in at their revisions: the state after folding them one by one, with each map copied once
+ * for the whole run rather than once per event (a 10,000-rule stream replayed event by event copied 50
+ * million map entries). The state given is left as it was.
  */
-export const rulesDecider: Decider<RulesState, RulesCommand, RulesEvent> = {
-  initialState: () => ({ rules: new Map(), channels: new Map(), timeZones: new Map() }),
-
-  evolve(state, event, revision) {
+function evolveAll(
+  state: RulesState,
+  events: readonly { event: RulesEvent; revision: number }[],
+): RulesState {
+  let rules: Map<string, Held<MuteRule>> | undefined;
+  let channels: Map<string, Held<GreenChannel>> | undefined;
+  let timeZones: Map<string, Held<string>> | undefined;
+  for (const { event, revision } of events)
     switch (event.type) {
       case 'MuteRuleCreated':
       case 'MuteRuleUpdated':
       case 'MuteRuleRemoved': {
-        const rules = new Map(state.rules);
         const rule = event.data.rule;
-        rules.set(rule.ruleId, { value: rule, revision, removed: event.type === 'MuteRuleRemoved' });
-        return { ...state, rules };
+        (rules ??= new Map(state.rules)).set(rule.ruleId, {
+          value: rule,
+          revision,
+          removed: event.type === 'MuteRuleRemoved',
+        });
+        break;
       }
       case 'GreenChannelCreated':
       case 'GreenChannelUpdated':
       case 'GreenChannelRemoved': {
-        const channels = new Map(state.channels);
         const channel = event.data.channel;
-        channels.set(channel.channelId, {
+        (channels ??= new Map(state.channels)).set(channel.channelId, {
           value: channel,
           revision,
           removed: event.type === 'GreenChannelRemoved',
         });
-        return { ...state, channels };
+        break;
       }
       case 'RecipientTimeZoneSet': {
-        const timeZones = new Map(state.timeZones);
         const { employeeId, timeZone } = event.data;
-        timeZones.set(employeeId, { value: timeZone ?? '', revision, removed: timeZone === null });
-        return { ...state, timeZones };
+        (timeZones ??= new Map(state.timeZones)).set(employeeId, {
+          value: timeZone ?? '',
+          revision,
+          removed: timeZone === null,
+        });
+        break;
       }
     }
-  },
+  if (!rules && !channels && !timeZones) return state;
+  return {
+    ...state,
+    ...(rules ? { rules } : {}),
+    ...(channels ? { channels } : {}),
+    ...(timeZones ? { timeZones } : {}),
+  };
+}
+
+/**
+ * The tenant's mute rules and green channels (one stream per tenant). Creating an existing object is
+ * ALREADY_EXISTS; updating or removing a missing one NOT_FOUND; an update that changes nothing writes nothing;
+ * a rule with nested rules cannot be removed.
+ */
+type RulesDecider = Decider<RulesState, RulesCommand, RulesEvent>;
+
+export const rulesDecider: RulesDecider & Required<Pick<RulesDecider, 'evolveAll'>> = {
+  initialState: () => ({ rules: new Map(), channels: new Map(), timeZones: new Map() }),
+
+  evolve: (state, event, revision) => evolveAll(state, [{ event, revision }]),
+  evolveAll,
 
   decide(command, state) {
     switch (command.type) {

@@ -203,3 +203,42 @@ describe('rules decider', () => {
     expect(rulesDecider.revisionOf({ type: 'RemoveRule', data: { ruleId: 'r2' } }, state)).toBe(1);
   });
 });
+
+describe('rules decider: folding a history at once', () => {
+  const history: { event: RulesEvent; revision: number }[] = [
+    { event: created(rule('r1')), revision: 0 },
+    { event: { type: 'GreenChannelCreated', data: { channel } }, revision: 1 },
+    { event: created(rule('r2', { parentId: 'r1' })), revision: 2 },
+    { event: { type: 'MuteRuleUpdated', data: { rule: rule('r1', { effect: 'hold' }) } }, revision: 3 },
+    {
+      event: { type: 'RecipientTimeZoneSet', data: { employeeId: 'e1', timeZone: 'Europe/Berlin' } },
+      revision: 4,
+    },
+    { event: { type: 'MuteRuleRemoved', data: { rule: rule('r2', { parentId: 'r1' }) } }, revision: 5 },
+    { event: { type: 'GreenChannelRemoved', data: { channel } }, revision: 6 },
+    { event: { type: 'RecipientTimeZoneSet', data: { employeeId: 'e1', timeZone: null } }, revision: 7 },
+  ];
+  const oneByOne = (from = rulesDecider.initialState()) =>
+    history.reduce((s, { event, revision }) => rulesDecider.evolve(s, event, revision), from);
+
+  it('Given a history of rule, channel and zone events, When it is folded at once, Then the state is the one folded event by event', () => {
+    const at = rulesDecider.evolveAll(rulesDecider.initialState(), history);
+    const expected = oneByOne();
+    expect([...at.rules]).toEqual([...expected.rules]);
+    expect([...at.channels]).toEqual([...expected.channels]);
+    expect([...at.timeZones]).toEqual([...expected.timeZones]);
+    expect(at.rules.get('r1')).toMatchObject({ revision: 3, removed: false, value: { effect: 'hold' } });
+    expect(at.rules.get('r2')).toMatchObject({ revision: 5, removed: true });
+  });
+
+  it('Given a folded state, When more events are folded at once, Then the state given is left as it was', () => {
+    const before = rulesDecider.evolveAll(rulesDecider.initialState(), history.slice(0, 2));
+    const rules = [...before.rules];
+    const channels = [...before.channels];
+    const after = rulesDecider.evolveAll(before, history.slice(2));
+    expect([...before.rules]).toEqual(rules);
+    expect([...before.channels]).toEqual(channels);
+    expect(before.timeZones.size).toBe(0);
+    expect(after.rules.size).toBe(2);
+  });
+});
