@@ -48,6 +48,14 @@ describe('startServiceProcess', () => {
     expect(alive(pid)).toBe(false);
   }, 20_000);
 
+  it('Given a service whose started line comes while the timeout stops it, Then the start still rejects and the child is gone', async () => {
+    const pidFile = join(dir, 'late.pid');
+    await expect(
+      startServiceProcess('tiny-service', { TINY_MODE: 'late', TINY_PID_FILE: pidFile }, 2_000, entry),
+    ).rejects.toThrow('tiny-service did not start in 2000 ms (no service.started line; stopped)');
+    expect(alive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+  }, 20_000);
+
   it('Given a service that exits before starting, Then the start rejects with its exit code and stderr', async () => {
     await expect(startServiceProcess('tiny-service', { TINY_MODE: 'crash' }, 10_000, entry)).rejects.toThrow(
       /tiny-service exited with 3 before starting: tiny-service: no such mode/,

@@ -49,10 +49,13 @@ export async function startServiceProcess(
     clearTimeout(grace);
   };
   const started = new Promise<void>((resolve, reject) => {
-    // The first outcome wins: a timeout's kill ends in an exit that must not read as "exited before starting".
+    // The first outcome wins: a timeout's kill ends in an exit that must not read as "exited before starting",
+    // a started line that arrives while the timeout kills the child does not start it, and nothing after the
+    // start stops a started child.
     let failing = false;
+    let startedLine = false;
     const fail = (error: () => Error): void => {
-      if (failing) return;
+      if (failing || startedLine) return;
       failing = true;
       clearTimeout(timer);
       void kill().then(() => reject(error()));
@@ -78,7 +81,8 @@ export async function startServiceProcess(
         try {
           const parsed = JSON.parse(line) as Record<string, unknown>;
           lines.push(parsed);
-          if (parsed['event'] === 'service.started') {
+          if (parsed['event'] === 'service.started' && !failing && !startedLine) {
+            startedLine = true;
             clearTimeout(timer);
             resolve();
           }
