@@ -11,7 +11,8 @@ const { join } = require('node:path');
 
 const [mode, port] = process.argv.slice(2);
 const root = join(__dirname, '..', '..', '..');
-const ready = () => process.stdout.write(`${JSON.stringify({ event: 'floor.listening', mode, pid: process.pid })}\n`);
+const ready = () =>
+  process.stdout.write(`${JSON.stringify({ event: 'floor.listening', mode, pid: process.pid })}\n`);
 
 if (mode === 'grpc-js') {
   const grpc = require('@grpc/grpc-js');

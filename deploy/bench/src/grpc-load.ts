@@ -213,9 +213,11 @@ export async function interleavedGhz<Side extends string>(
   const order = [...names, ...[...names].reverse()];
   const runs = new Map<Side, Record<string, unknown>[]>(names.map((n) => [n, []]));
   for (const name of order) {
-    await probe?.start();
+    // The probe is in the service process: a floor side's server is another process, not probed.
+    const probed = FLOOR_SIDES.has(name) ? null : probe;
+    await probed?.start();
     const client = await sides[name]();
-    const server = await probe?.stop();
+    const server = await probed?.stop();
     runs.get(name)!.push({ ...client, ...(server ? { server } : {}), loadAverage1m: round(loadavg()[0]!) });
   }
   return Object.fromEntries(
@@ -260,6 +262,10 @@ export async function underEachPlacement<Side extends string>(
 }
 
 type Floor = { mode: 'grpc-js' | 'node-http2'; address: string; child: ChildProcess };
+const floorSide = (mode: Floor['mode']): string =>
+  mode === 'grpc-js' ? 'floorBareGrpcJs' : 'floorBareNodeHttp2';
+/** The sides FloorServers adds (their servers are not the probed service). */
+const FLOOR_SIDES: ReadonlySet<string> = new Set([floorSide('grpc-js'), floorSide('node-http2')]);
 
 /**
  * The floors (grpc-floor.cjs): a bare @grpc/grpc-js server and a bare node:http2 responder, each its own
@@ -276,8 +282,11 @@ export class FloorServers {
     try {
       for (const mode of ['grpc-js', 'node-http2'] as const) {
         const port = await freePort();
+        // The service's own Node options (BENCH_SERVICE_NODE_OPTIONS), so both sides run alike.
+        const options = process.env['BENCH_SERVICE_NODE_OPTIONS'];
         const child = spawn(process.execPath, [join(__dirname, 'grpc-floor.cjs'), mode, String(port)], {
           stdio: ['ignore', 'pipe', 'inherit'],
+          env: { ...process.env, ...(options ? { NODE_OPTIONS: options } : {}) },
         });
         floors.push({ mode, address: `127.0.0.1:${port}`, child });
         await new Promise<void>((resolve, reject) => {
@@ -291,20 +300,25 @@ export class FloorServers {
           child.once('exit', (code) => reject(new Error(`floor ${mode} exited with ${code}`)));
         });
       }
+      const started = new FloorServers(floors);
+      const shared = placements().find((p) => !p.pinned) ?? { ...placement(), pinned: false };
+      for (const side of Object.values(started.sides(bin, shared, rate, warmupCalls))) await side();
+      return started;
     } catch (error) {
       for (const f of floors) f.child.kill('SIGKILL');
       throw error;
     }
-    const started = new FloorServers(floors);
-    const shared = placements().find((p) => !p.pinned) ?? { ...placement(), pinned: false };
-    for (const side of Object.values(started.sides(bin, shared, rate, warmupCalls))) await side();
-    return started;
   }
 
-  sides(bin: string, where: Placement, rate: number, total: number): Record<string, () => Promise<GhzResult>> {
+  sides(
+    bin: string,
+    where: Placement,
+    rate: number,
+    total: number,
+  ): Record<string, () => Promise<GhzResult>> {
     return Object.fromEntries(
       this.floors.map((f) => [
-        f.mode === 'grpc-js' ? 'floorBareGrpcJs' : 'floorBareNodeHttp2',
+        floorSide(f.mode),
         async () => {
           await pinProcess(f.child.pid!, where);
           return ghz(
