@@ -59,8 +59,14 @@ export function caller(
   return { tenantId: principal.tenantId, actorId: principal.actorId, ...currentTraceHeaders() };
 }
 
-/** camelCase domain path → the proto's snake_case path ("rule.schedule.timeZone" → "rule.schedule.time_zone"). */
-export const protoField = (field: string): string => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/**
+ * The domain's field as the caller names it: the proto's snake_case path ("rule.schedule.timeZone" →
+ * "rule.schedule.time_zone"), or for consistencyToken the metadata key it came in.
+ */
+export const protoField = (field: string): string =>
+  field === 'consistencyToken'
+    ? CONSISTENCY_TOKEN_METADATA
+    : field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 export async function edge<T>(run: () => Promise<T>): Promise<T> {
   try {

@@ -7,7 +7,6 @@ import {
 } from '@tagguard/mute-engine';
 import type { DecisionOverlay } from '../automations/automation-view';
 import type { LocalCopies } from '../copies/local-copies';
-import { CONSISTENCY_TOKEN_METADATA } from '../edge';
 import type { MuteMemory } from '../memory/mute-memory';
 import { messageDecider, type RecordedDecision } from '../messages/domain/message.decider';
 import { messageStream } from '../streams';
@@ -56,7 +55,7 @@ export class MessageDecisions {
 
   /**
    * Waits until the memory has folded `token` (a rule write's consistency token), at most `timeoutMs`; then
-   * MUTE.UNAVAILABLE naming the metadata key: a memory that is behind (or down and reopening) never answers a
+   * MUTE.UNAVAILABLE on consistencyToken (the edge names its metadata key): a memory that is behind (or down and reopening) never answers a
    * call that asked for that write.
    */
   async atLeast(token: bigint | undefined, timeoutMs = READ_YOUR_WRITE_MS): Promise<void> {
@@ -64,7 +63,7 @@ export class MessageDecisions {
     throw new MuteError(
       'MUTE.UNAVAILABLE',
       `the decisions have not reached ${token} yet (their memory is behind); retry`,
-      CONSISTENCY_TOKEN_METADATA,
+      'consistencyToken',
     );
   }
 
