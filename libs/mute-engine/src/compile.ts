@@ -79,11 +79,12 @@ export type CompiledRule = {
   detail: string | null;
   /** decide()'s explanation parts, built the first time they are needed and then shared by every decision of
    * this snapshot (decide.ts): its reason as the winner (frozen; as a loser: RuleIndex.lostReasons), the `why`
-   * when it wins alone, and the last `why` it won with against a runner-up (with that runner-up). */
+   * when it wins alone, and how a `why` names it as the winner (`rule 'name' (effect)`) and as the runner-up
+   * (`'name' (effect)`). */
   wonReason: AppliedReason | null;
   whyAlone: string | null;
-  whyRunnerUp: CompiledRule | null;
-  whyVersus: string | null;
+  whyHead: string | null;
+  whyOther: string | null;
 };
 
 /** The tier an applying rule is listed under (kindByPrecedence): urgent overrides (notify, urgent only),
@@ -373,8 +374,8 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
       detail: null,
       wonReason: null,
       whyAlone: null,
-      whyRunnerUp: null,
-      whyVersus: null,
+      whyHead: null,
+      whyOther: null,
     };
     rules.push(compiled);
     if (problem !== null) broken.push(compiled);

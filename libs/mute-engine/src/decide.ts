@@ -33,7 +33,9 @@ import {
   type CalendarContext,
   type CompiledSchedule,
   nextWorkingInstant,
+  nextWorkingInstantKept,
   nextWorkingStart,
+  nextWorkingStartKept,
   scheduleEnd,
   scheduleActive,
 } from './schedule';
@@ -57,7 +59,8 @@ import { HOUR_MS, localDay, offsetAt, resolveLocal } from './zone';
 export function decide(input: DecideInput): MuteDecision {
   const { message, rules } = input;
   const index = ruleIndex(rules);
-  const zone = rules.settings.timeZones.get(message.recipientId) ?? rules.settings.defaultTimeZone;
+  const zones = rules.settings.timeZones;
+  const zone = (zones.size === 0 ? undefined : zones.get(message.recipientId)) ?? rules.settings.defaultTimeZone;
   const ctx = messageContext(input, zone, index);
   const t = message.sentAt;
   const greens = greensOf(index, ctx);
@@ -123,7 +126,7 @@ export function decide(input: DecideInput): MuteDecision {
       if (winner.effect === 'silent') outcome = 'SILENT';
       else if (winner.effect === 'hold') {
         outcome = 'HOLD';
-        releaseAt = holdRelease(winner, index, ctx);
+        releaseAt = holdReleaseKept(winner, index, ctx);
       }
     } else {
       tier = 'default';
@@ -154,7 +157,7 @@ export function decide(input: DecideInput): MuteDecision {
         winnerId = exhausted.rule.ruleId;
         winnerRule = exhausted;
         outcome = 'HOLD';
-        releaseAt = nextWorkingInstant(index.workingTime, latestEnd, zone, ctx.calendar);
+        releaseAt = nextWorkingInstantKept(index.workingTime, latestEnd, zone, ctx.calendar);
       }
     }
   }
@@ -477,15 +480,25 @@ function overriddenOf(index: RuleIndex, count: number, except: CompiledRule | nu
   return names === '' ? '' : ` (overrides ${names})`;
 }
 
-/** explainSpecific, kept on the winner: alone, and for the last runner-up it beat (the text depends on nothing
- * else). */
+/**
+ * explainSpecific's text from the parts kept on the two rules. The first specificity dimension where they differ
+ * is read off their ranks (compile.ts: the seven flags most significant first, then the depth), not off their
+ * specificity arrays: with equal flags a different rank means a different depth.
+ */
 function whySpecific(winner: CompiledRule, runnerUp: CompiledRule | undefined): string {
   if (runnerUp === undefined) return (winner.whyAlone ??= explainSpecific(winner, undefined));
-  if (winner.whyRunnerUp !== runnerUp || winner.whyVersus === null) {
-    winner.whyVersus = explainSpecific(winner, runnerUp);
-    winner.whyRunnerUp = runnerUp;
+  const head = (winner.whyHead ??= `rule '${winner.name}' (${winner.effect})`);
+  const other = (runnerUp.whyOther ??= `'${runnerUp.name}' (${runnerUp.effect})`);
+  if (winner.rank !== runnerUp.rank) {
+    const flags = Math.floor(winner.rank / 1024) ^ Math.floor(runnerUp.rank / 1024);
+    if (flags === 0) return `${head} is more specific than ${other}: nested deeper (${winner.depth} > ${runnerUp.depth})`;
+    // The highest differing bit of the seven flags is dimension 6 - bit.
+    const dimension = SPECIFICITY_DIMENSIONS[6 - (31 - Math.clz32(flags))] as string;
+    return `${head} is more specific than ${other}: it names the ${dimension}`;
   }
-  return winner.whyVersus;
+  if (winner.effect !== runnerUp.effect)
+    return `${head} is as specific as ${other}; the quieter effect wins (hold > silent > notify)`;
+  return `${head} is as specific as ${other} with the same effect; the lower rule id wins`;
 }
 
 /** ruleReason() built once per rule and outcome (won or not), frozen: decisions share it. A loser's is read
@@ -890,6 +903,21 @@ function holdRelease(r: CompiledRule, index: RuleIndex, ctx: MessageContext): nu
   }
   if (end === Number.POSITIVE_INFINITY) return nextWorkingStart(index.workingTime, t, ctx.zone, ctx.calendar);
   return nextWorkingInstant(index.workingTime, end, ctx.zone, ctx.calendar);
+}
+
+/** holdRelease with the working days kept (schedule.ts workingDayOf) and the chain's bounds read from its
+ * compiled conditions (an absent bound is +Infinity there, which min() ignores as holdRelease's check does). */
+function holdReleaseKept(r: CompiledRule, index: RuleIndex, ctx: MessageContext): number {
+  const t = ctx.message.sentAt;
+  let end = Number.POSITIVE_INFINITY;
+  const chain = r.chain;
+  for (let i = 0; i < chain.length; i += 1) {
+    const c = chain[i] as CompiledCondition;
+    if (c.schedule) end = Math.min(end, scheduleEnd(c.schedule, t, ctx.zone, ctx.calendar));
+    end = Math.min(end, c.activeUntil);
+  }
+  if (end === Number.POSITIVE_INFINITY) return nextWorkingStartKept(index.workingTime, t, ctx.zone, ctx.calendar);
+  return nextWorkingInstantKept(index.workingTime, end, ctx.zone, ctx.calendar);
 }
 
 function throttleKey(r: CompiledRule, m: MuteMessage): string {
