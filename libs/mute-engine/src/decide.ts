@@ -60,7 +60,8 @@ export function decide(input: DecideInput): MuteDecision {
   const { message, rules } = input;
   const index = ruleIndex(rules);
   const zones = rules.settings.timeZones;
-  const zone = (zones.size === 0 ? undefined : zones.get(message.recipientId)) ?? rules.settings.defaultTimeZone;
+  const zone =
+    (zones.size === 0 ? undefined : zones.get(message.recipientId)) ?? rules.settings.defaultTimeZone;
   const ctx = messageContext(input, zone, index);
   const t = message.sentAt;
   const greens = greensOf(index, ctx);
@@ -491,7 +492,8 @@ function whySpecific(winner: CompiledRule, runnerUp: CompiledRule | undefined): 
   const other = (runnerUp.whyOther ??= `'${runnerUp.name}' (${runnerUp.effect})`);
   if (winner.rank !== runnerUp.rank) {
     const flags = Math.floor(winner.rank / 1024) ^ Math.floor(runnerUp.rank / 1024);
-    if (flags === 0) return `${head} is more specific than ${other}: nested deeper (${winner.depth} > ${runnerUp.depth})`;
+    if (flags === 0)
+      return `${head} is more specific than ${other}: nested deeper (${winner.depth} > ${runnerUp.depth})`;
     // The highest differing bit of the seven flags is dimension 6 - bit.
     const dimension = SPECIFICITY_DIMENSIONS[6 - (31 - Math.clz32(flags))] as string;
     return `${head} is more specific than ${other}: it names the ${dimension}`;
@@ -505,7 +507,9 @@ function whySpecific(winner: CompiledRule, runnerUp: CompiledRule | undefined): 
  * from the dense index.lostReasons by precedence position, without touching the rule object. */
 function sharedRuleReason(index: RuleIndex, p: number, winner: CompiledRule | null): AppliedReason {
   if (winner !== null && winner.precedence === p)
-    return (winner.wonReason ??= Object.freeze(ruleReason(winner, tierOfKind(winner), 'default', null, true)));
+    return (winner.wonReason ??= Object.freeze(
+      ruleReason(winner, tierOfKind(winner), 'default', null, true),
+    ));
   const reason = index.lostReasons[p];
   if (reason !== null && reason !== undefined) return reason;
   const r = index.byPrecedence[p] as CompiledRule;
@@ -916,7 +920,8 @@ function holdReleaseKept(r: CompiledRule, index: RuleIndex, ctx: MessageContext)
     if (c.schedule) end = Math.min(end, scheduleEnd(c.schedule, t, ctx.zone, ctx.calendar));
     end = Math.min(end, c.activeUntil);
   }
-  if (end === Number.POSITIVE_INFINITY) return nextWorkingStartKept(index.workingTime, t, ctx.zone, ctx.calendar);
+  if (end === Number.POSITIVE_INFINITY)
+    return nextWorkingStartKept(index.workingTime, t, ctx.zone, ctx.calendar);
   return nextWorkingInstantKept(index.workingTime, end, ctx.zone, ctx.calendar);
 }
 

@@ -207,7 +207,11 @@ export function compileWorkingTime(w: WorkingTime): CompiledWorkingTime {
     .map((h) => ({ start: parseLocalTime(h.start), end: parseLocalTime(h.end) }))
     .sort((a, b) => a.start - b.start);
   for (const h of hours) if (h.end <= h.start) throw new RangeError('working hours must not cross midnight');
-  return { hours, calendar: w.calendar, days: new Array<WorkingDay | undefined>(WORKING_DAY_SLOTS).fill(undefined) };
+  return {
+    hours,
+    calendar: w.calendar,
+    days: new Array<WorkingDay | undefined>(WORKING_DAY_SLOTS).fill(undefined),
+  };
 }
 
 const WORKING_DAY_SLOTS = 1024;
@@ -299,7 +303,8 @@ export function nextWorkingStartKept(
   const d = workingDayOf(w, localFields(zone, instant).day, zone, ctx);
   noteGaps(d.gaps, ctx);
   if (d.working)
-    for (let i = 0; i < d.starts.length; i += 1) if ((d.starts[i] as number) > instant) return d.starts[i] as number;
+    for (let i = 0; i < d.starts.length; i += 1)
+      if ((d.starts[i] as number) > instant) return d.starts[i] as number;
   if (!(d.nextStart > instant)) return nextWorkingStart(w, instant, zone, ctx);
   noteGaps(d.nextGaps, ctx);
   return d.nextStart;
