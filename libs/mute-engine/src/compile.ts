@@ -1,4 +1,5 @@
 import type {
+  AppliedReason,
   GreenChannel,
   MuteRule,
   MuteRuleSet,
@@ -76,11 +77,34 @@ export type CompiledRule = {
   precedence: number;
   /** The reason text describing its conditions, built the first time the rule applies (decide.ts). */
   detail: string | null;
+  /** decide()'s explanation parts, built the first time they are needed and then shared by every decision of
+   * this snapshot (decide.ts): its reason as the winner (frozen; as a loser: RuleIndex.lostReasons), the `why`
+   * when it wins alone, and how a `why` names it as the winner (`rule 'name' (effect)`) and as the runner-up
+   * (`'name' (effect)`). */
+  wonReason: AppliedReason | null;
+  whyAlone: string | null;
+  whyHead: string | null;
+  whyOther: string | null;
 };
+
+/** The tier an applying rule is listed under (kindByPrecedence): urgent overrides (notify, urgent only),
+ * throttles, the other (scoped) rules. */
+export const KIND_URGENT = 0;
+export const KIND_SCOPED = 1;
+export const KIND_THROTTLE = 2;
+
+export function kindOf(r: Pick<CompiledRule, 'effect' | 'urgency'>): number {
+  if (r.effect === 'throttle') return KIND_THROTTLE;
+  if (r.effect === 'notify' && r.urgency === 'urgent') return KIND_URGENT;
+  return KIND_SCOPED;
+}
 
 export type CompiledGreenChannel = {
   channel: GreenChannel;
   recipient: CompiledCondition | null;
+  /** decide()'s reason for it, lost and won (frozen), built when first needed. */
+  lostReason: AppliedReason | null;
+  wonReason: AppliedReason | null;
 };
 
 export type RuleIndex = {
@@ -125,6 +149,13 @@ export type RuleIndex = {
   broken: readonly CompiledRule[];
   /** The rules in precedence order (strongest first): byPrecedence[r.precedence] === r. */
   byPrecedence: readonly CompiledRule[];
+  /** kindOf(byPrecedence[p]) for each precedence position p: decide classifies applying rules on integers. */
+  kindByPrecedence: Uint8Array;
+  /** By precedence position, filled by decide the first time a rule applies (null before): its reason as a loser
+   * (frozen, shared by every decision of this snapshot), and its name as an override names it (`'name'`; '' for a
+   * notify rule, which overrides nothing). Dense arrays: a decision reads them without touching the rule. */
+  lostReasons: (AppliedReason | null)[];
+  overrideNames: (string | null)[];
   /** Scratch for a decision's applying rules' precedence positions (decide keeps none of it). */
   appliedScratch: Int32Array;
   /** De-duplication stamps, one per rule by its precedence position (a decision bumps `stamp`). */
@@ -341,6 +372,10 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
       broken: problem,
       precedence: 0,
       detail: null,
+      wonReason: null,
+      whyAlone: null,
+      whyHead: null,
+      whyOther: null,
     };
     rules.push(compiled);
     if (problem !== null) broken.push(compiled);
@@ -473,9 +508,10 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
             schedules,
           )
         : null;
+    const compiledChannel: CompiledGreenChannel = { channel, recipient, lostReason: null, wonReason: null };
     const list = greenByGroup.get(channel.tagGroupId);
-    if (list) list.push({ channel, recipient });
-    else greenByGroup.set(channel.tagGroupId, [{ channel, recipient }]);
+    if (list) list.push(compiledChannel);
+    else greenByGroup.set(channel.tagGroupId, [compiledChannel]);
   }
   const compiled = compilePrograms(indexable, lanes, multiKey);
   const appliedScratch = new Int32Array(rules.length);
@@ -492,6 +528,9 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     greenByGroup,
     ...compiled,
     byPrecedence: byPrecedenceOrder,
+    kindByPrecedence: Uint8Array.from(byPrecedenceOrder, kindOf),
+    lostReasons: byPrecedenceOrder.map(() => null),
+    overrideNames: byPrecedenceOrder.map(() => null),
     appliedScratch,
     schedules: [...schedules.values()].sort((a, b) => a.id - b.id).map((x) => x.schedule),
     workingTime: compileWorkingTime(ruleSet.settings.workingTime),

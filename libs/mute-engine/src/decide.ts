@@ -2,6 +2,10 @@ import {
   type CompiledCondition,
   type CompiledGreenChannel,
   type CompiledRule,
+  KIND_SCOPED,
+  KIND_THROTTLE,
+  KIND_URGENT,
+  kindOf,
   laneOf,
   OP_CORP,
   OP_DEPARTMENT,
@@ -29,7 +33,9 @@ import {
   type CalendarContext,
   type CompiledSchedule,
   nextWorkingInstant,
+  nextWorkingInstantKept,
   nextWorkingStart,
+  nextWorkingStartKept,
   scheduleEnd,
   scheduleActive,
 } from './schedule';
@@ -51,67 +57,175 @@ import { HOUR_MS, localDay, offsetAt, resolveLocal } from './zone';
  *   6. default              — nothing applies: NOTIFY.
  */
 export function decide(input: DecideInput): MuteDecision {
-  return decideOver(input, matchIndexed);
+  const { message, rules } = input;
+  const index = ruleIndex(rules);
+  const zones = rules.settings.timeZones;
+  const zone =
+    (zones.size === 0 ? undefined : zones.get(message.recipientId)) ?? rules.settings.defaultTimeZone;
+  const ctx = messageContext(input, zone, index);
+  const t = message.sentAt;
+  const greens = greensOf(index, ctx);
+  const unmutes = unmutesOf(input, ctx, t);
+
+  const count = matchIndexed(index, ctx);
+  const order = sortApplied(index, count);
+  // The applying rules' tiers read as integers (kindByPrecedence); the decision needs the first urgent override,
+  // the first two scoped rules (winner and runner-up) and whether a throttle applies. Rule objects are read only
+  // for the rules the decision names.
+  const kinds = index.kindByPrecedence;
+  let firstUrgent = -1;
+  let scoped0 = -1;
+  let scoped1 = -1;
+  let urgents = 0;
+  let throttles = 0;
+  for (let i = 0; i < count; i += 1) {
+    const p = order[i] as number;
+    const kind = kinds[p] as number;
+    if (kind === THROTTLE) throttles += 1;
+    else if (kind === URGENT) {
+      if (urgents === 0) firstUrgent = p;
+      urgents += 1;
+    } else if (scoped0 < 0) scoped0 = p;
+    else if (scoped1 < 0) scoped1 = p;
+  }
+
+  const byPrecedence = index.byPrecedence;
+  let tier: PrecedenceTier;
+  let winnerId: string | null = null;
+  // The winning rule itself (rule tiers): a reason has won when it is this rule (ids are unique in a rule set).
+  let winnerRule: CompiledRule | null = null;
+  let why: string;
+  let outcome: MuteDecision['outcome'] = 'NOTIFY';
+  let releaseAt: number | null = null;
+  let notes: ThrottleNote[] | null = null;
+  let unmuteId: string | null = null;
+
+  if (greens.length > 0) {
+    const g = greens[0] as CompiledGreenChannel;
+    tier = 'green_channel';
+    winnerId = g.channel.channelId;
+    why = `green channel '${g.channel.name}' (tag group ${g.channel.tagGroupId}) bypasses every mute${overriddenOf(index, count, null)}`;
+  } else if (unmutes.length > 0) {
+    const u = unmutes[0] as TemporaryUnmute;
+    tier = 'temporary_unmute';
+    winnerId = u.unmuteId;
+    unmuteId = u.unmuteId;
+    why = `tag ${u.tagId} is temporarily unmuted by ${u.actorId} until ${iso(u.endsAt)}${overriddenOf(index, count, null)}`;
+  } else if (firstUrgent >= 0) {
+    const r = byPrecedence[firstUrgent] as CompiledRule;
+    tier = 'urgent_override';
+    winnerId = r.id;
+    winnerRule = r;
+    why = `urgent message: rule '${r.name}' lets urgent messages through${overriddenOf(index, count, r)}`;
+  } else {
+    if (scoped0 >= 0) {
+      const winner = byPrecedence[scoped0] as CompiledRule;
+      tier = 'most_specific_rule';
+      winnerId = winner.id;
+      winnerRule = winner;
+      why = whySpecific(winner, scoped1 < 0 ? undefined : (byPrecedence[scoped1] as CompiledRule));
+      if (winner.effect === 'silent') outcome = 'SILENT';
+      else if (winner.effect === 'hold') {
+        outcome = 'HOLD';
+        releaseAt = holdReleaseKept(winner, index, ctx);
+      }
+    } else {
+      tier = 'default';
+      why = 'no rule applies: notify';
+    }
+    if (outcome === 'NOTIFY' && throttles > 0) {
+      notes = [];
+      let exhausted: CompiledRule | null = null;
+      let first: ThrottleNote | null = null;
+      let latestEnd = 0;
+      for (let i = 0; i < count; i += 1) {
+        const p = order[i] as number;
+        if (kinds[p] !== THROTTLE) continue;
+        const r = byPrecedence[p] as CompiledRule;
+        const note = throttleNote(r, input, ctx);
+        notes.push(note);
+        if (note.exhausted) {
+          if (exhausted === null) {
+            exhausted = r;
+            first = note;
+          }
+          latestEnd = Math.max(latestEnd, note.periodEnd);
+        }
+      }
+      if (exhausted !== null && first !== null) {
+        why = `throttle '${exhausted.rule.name}': ${first.alertsBefore} of ${first.limit} alerts per ${first.per} used; held to the next working window (over: ${why})`;
+        tier = 'throttle';
+        winnerId = exhausted.rule.ruleId;
+        winnerRule = exhausted;
+        outcome = 'HOLD';
+        releaseAt = nextWorkingInstantKept(index.workingTime, latestEnd, zone, ctx.calendar);
+      }
+    }
+  }
+
+  // The reasons in precedence order: green channels, unmutes, then the applying rules tier by tier. A rule's or a
+  // channel's reason depends only on it and on whether it won, so each is built once per snapshot and shared.
+  const reasons: AppliedReason[] = [];
+  for (let i = 0; i < greens.length; i += 1) {
+    const g = greens[i] as CompiledGreenChannel;
+    reasons.push(greenReason(g, tier === 'green_channel' && winnerId === g.channel.channelId));
+  }
+  for (let i = 0; i < unmutes.length; i += 1) {
+    const u = unmutes[i] as TemporaryUnmute;
+    reasons.push(unmuteReason(u, tier === 'temporary_unmute' && winnerId === u.unmuteId));
+  }
+  // A rule reason has won when its rule is the winner and the winner's tier is the rule's (always so: the
+  // winning rule of a rule tier is of that tier's kind).
+  const urgentWinner = tier === 'urgent_override' ? winnerRule : null;
+  const scopedWinner = tier === 'most_specific_rule' ? winnerRule : null;
+  const throttleWinner = tier === 'throttle' ? winnerRule : null;
+  if (urgents > 0)
+    for (let i = 0; i < count; i += 1) {
+      const p = order[i] as number;
+      if (kinds[p] === URGENT) reasons.push(sharedRuleReason(index, p, urgentWinner));
+    }
+  if (count > urgents + throttles)
+    for (let i = 0; i < count; i += 1) {
+      const p = order[i] as number;
+      if (kinds[p] === SCOPED) reasons.push(sharedRuleReason(index, p, scopedWinner));
+    }
+  if (throttles > 0)
+    for (let i = 0; i < count; i += 1) {
+      const p = order[i] as number;
+      if (kinds[p] === THROTTLE) reasons.push(sharedRuleReason(index, p, throttleWinner));
+    }
+
+  return {
+    outcome,
+    releaseAt,
+    reasons,
+    winner: { tier, id: winnerId, why },
+    throttles: notes === null || notes.length === 0 ? NO_NOTES : notes,
+    unmuteId,
+    timeZone: zone,
+    calendarGaps: ctx.calendar.gaps.size === 0 ? NO_GAPS : [...ctx.calendar.gaps].sort(),
+    snapshot: rules.position,
+  };
 }
 
 /**
  * The same decision by the straightforward evaluation: every rule of the set checked, condition by condition, on
  * the rules' own scopes (arrays of strings) and schedules, without the index's buckets, lanes, key numbers or
- * programs. The oracle the index's equivalence property (decide.property.spec.ts) compares decide() against. Not
- * for production: it scans the whole rule set.
+ * programs, and explained the straightforward way (every reason and text built afresh). The oracle the index's
+ * equivalence property (decide.property.spec.ts) compares decide() against. Not for production: it scans the
+ * whole rule set.
  */
 export function decideReference(input: DecideInput): MuteDecision {
-  return decideOver(input, matchEveryRule);
-}
-
-/** Writes the precedence positions (compile.ts) of the rules that apply into index.appliedScratch, in any order,
- * and answers how many. */
-type Matcher = (index: RuleIndex, ctx: MessageContext) => number;
-
-function decideOver(input: DecideInput, match: Matcher): MuteDecision {
   const { message, rules } = input;
   const index = ruleIndex(rules);
   const zone = rules.settings.timeZones.get(message.recipientId) ?? rules.settings.defaultTimeZone;
   const ctx = messageContext(input, zone, index);
   const t = message.sentAt;
+  const greens = greensOf(index, ctx);
+  const unmutes = unmutesOf(input, ctx, t);
 
-  // Usually none: the shared empty list unless one applies.
-  let greens: CompiledGreenChannel[] = NONE_GREEN;
-  if (index.greenByGroup.size > 0)
-    for (const tag of ctx.senderTags) {
-      const channels = index.greenByGroup.get(tag);
-      if (channels)
-        for (const g of channels)
-          if (!g.recipient || conditionHolds(g.recipient, ctx)) {
-            if (greens === NONE_GREEN) greens = [];
-            greens.push(g);
-          }
-    }
-  let unmutes: TemporaryUnmute[] = NONE_UNMUTE;
-  for (const u of input.unmutes) {
-    if (
-      u.startsAt <= t &&
-      t < u.endsAt &&
-      (ctx.senderTags.includes(u.tagId) || ctx.recipientTags.includes(u.tagId))
-    ) {
-      if (unmutes === NONE_UNMUTE) unmutes = [];
-      unmutes.push(u);
-    }
-  }
-
-  const count = match(index, ctx);
-  // Insertion sort of the precedence positions (compile.ts byPrecedence): the same order as sorting with the
-  // comparator, on integers, before any rule object is read.
-  const order = index.appliedScratch;
-  for (let i = 1; i < count; i += 1) {
-    const p = order[i] as number;
-    let j = i - 1;
-    while (j >= 0 && (order[j] as number) > p) {
-      order[j + 1] = order[j] as number;
-      j -= 1;
-    }
-    order[j + 1] = p;
-  }
+  const count = matchEveryRule(index, ctx);
+  const order = sortApplied(index, count);
   const applied: CompiledRule[] = [];
   for (let i = 0; i < count; i += 1) applied.push(index.byPrecedence[order[i] as number] as CompiledRule);
   // The applying rules fall into three tiers (kindOf); the decision needs the first urgent override, the first
@@ -270,17 +384,12 @@ function withAncestors(tags: MuteTagView, direct: readonly string[], into: strin
 
 const NO_GAPS: readonly string[] = Object.freeze([]);
 
-const URGENT = 0;
-const SCOPED = 1;
-const THROTTLE = 2;
+// Local copies: an imported binding is read through a getter on every use.
+const URGENT = KIND_URGENT;
+const SCOPED = KIND_SCOPED;
+const THROTTLE = KIND_THROTTLE;
 
-/** The tier an applying rule is listed under: throttles, urgent overrides (notify, urgent only), the others. */
-function kindOf(r: CompiledRule): number {
-  if (r.effect === 'throttle') return THROTTLE;
-  if (r.effect === 'notify' && r.urgency === 'urgent') return URGENT;
-  return SCOPED;
-}
-// Never pushed to (decideOver replaces them with a fresh array first).
+// Never pushed to (greensOf and unmutesOf replace them with a fresh array first).
 const NONE_GREEN: CompiledGreenChannel[] = [];
 const NONE_UNMUTE: TemporaryUnmute[] = [];
 const NO_NOTES: readonly ThrottleNote[] = Object.freeze([]);
@@ -290,6 +399,7 @@ function ruleReason(
   rTier: PrecedenceTier,
   tier: PrecedenceTier,
   winner: CompiledRule | null,
+  won: boolean = tier === rTier && winner === r,
 ): AppliedReason {
   return {
     source: 'rule',
@@ -299,9 +409,151 @@ function ruleReason(
     effect: r.effect,
     specificity: r.specificity,
     detail: describe(r),
-    won: tier === rTier && winner === r,
+    won,
   };
 }
+/** The green channels whose tag group the sender carries (and whose recipient scope holds), in tag order. */
+function greensOf(index: RuleIndex, ctx: MessageContext): CompiledGreenChannel[] {
+  // Usually none: the shared empty list unless one applies.
+  let greens: CompiledGreenChannel[] = NONE_GREEN;
+  if (index.greenByGroup.size > 0)
+    for (const tag of ctx.senderTags) {
+      const channels = index.greenByGroup.get(tag);
+      if (channels)
+        for (const g of channels)
+          if (!g.recipient || conditionHolds(g.recipient, ctx)) {
+            if (greens === NONE_GREEN) greens = [];
+            greens.push(g);
+          }
+    }
+  return greens;
+}
+
+/** The unmutes in force at t whose tag the sender or the recipient carries, in input order. */
+function unmutesOf(input: DecideInput, ctx: MessageContext, t: number): TemporaryUnmute[] {
+  let unmutes: TemporaryUnmute[] = NONE_UNMUTE;
+  for (const u of input.unmutes) {
+    if (
+      u.startsAt <= t &&
+      t < u.endsAt &&
+      (ctx.senderTags.includes(u.tagId) || ctx.recipientTags.includes(u.tagId))
+    ) {
+      if (unmutes === NONE_UNMUTE) unmutes = [];
+      unmutes.push(u);
+    }
+  }
+  return unmutes;
+}
+
+/** Insertion sort of the applying rules' precedence positions (compile.ts byPrecedence) in appliedScratch: the
+ * same order as sorting the rules with the comparator, on integers, before any rule object is read. */
+function sortApplied(index: RuleIndex, count: number): Int32Array {
+  const order = index.appliedScratch;
+  for (let i = 1; i < count; i += 1) {
+    const p = order[i] as number;
+    let j = i - 1;
+    while (j >= 0 && (order[j] as number) > p) {
+      order[j + 1] = order[j] as number;
+      j -= 1;
+    }
+    order[j + 1] = p;
+  }
+  return order;
+}
+
+/** overridden() over the sorted applying rules in appliedScratch (decide), on index.overrideNames. */
+function overriddenOf(index: RuleIndex, count: number, except: CompiledRule | null): string {
+  const order = index.appliedScratch;
+  const quoted = index.overrideNames;
+  const skip = except === null ? -1 : except.precedence;
+  let names = '';
+  for (let i = 0; i < count; i += 1) {
+    const p = order[i] as number;
+    if (p === skip) continue;
+    let name = quoted[p];
+    if (name === null || name === undefined) {
+      const r = index.byPrecedence[p] as CompiledRule;
+      name = r.effect === 'notify' ? '' : `'${r.name}'`;
+      quoted[p] = name;
+    }
+    if (name !== '') names = names === '' ? name : `${names}, ${name}`;
+  }
+  return names === '' ? '' : ` (overrides ${names})`;
+}
+
+/**
+ * explainSpecific's text from the parts kept on the two rules. The first specificity dimension where they differ
+ * is read off their ranks (compile.ts: the seven flags most significant first, then the depth), not off their
+ * specificity arrays: with equal flags a different rank means a different depth.
+ */
+function whySpecific(winner: CompiledRule, runnerUp: CompiledRule | undefined): string {
+  if (runnerUp === undefined) return (winner.whyAlone ??= explainSpecific(winner, undefined));
+  const head = (winner.whyHead ??= `rule '${winner.name}' (${winner.effect})`);
+  const other = (runnerUp.whyOther ??= `'${runnerUp.name}' (${runnerUp.effect})`);
+  if (winner.rank !== runnerUp.rank) {
+    const flags = Math.floor(winner.rank / 1024) ^ Math.floor(runnerUp.rank / 1024);
+    if (flags === 0)
+      return `${head} is more specific than ${other}: nested deeper (${winner.depth} > ${runnerUp.depth})`;
+    // The highest differing bit of the seven flags is dimension 6 - bit.
+    const dimension = SPECIFICITY_DIMENSIONS[6 - (31 - Math.clz32(flags))] as string;
+    return `${head} is more specific than ${other}: it names the ${dimension}`;
+  }
+  if (winner.effect !== runnerUp.effect)
+    return `${head} is as specific as ${other}; the quieter effect wins (hold > silent > notify)`;
+  return `${head} is as specific as ${other} with the same effect; the lower rule id wins`;
+}
+
+/** ruleReason() built once per rule and outcome (won or not), frozen: decisions share it. A loser's is read
+ * from the dense index.lostReasons by precedence position, without touching the rule object. */
+function sharedRuleReason(index: RuleIndex, p: number, winner: CompiledRule | null): AppliedReason {
+  if (winner !== null && winner.precedence === p)
+    return (winner.wonReason ??= Object.freeze(
+      ruleReason(winner, tierOfKind(winner), 'default', null, true),
+    ));
+  const reason = index.lostReasons[p];
+  if (reason !== null && reason !== undefined) return reason;
+  const r = index.byPrecedence[p] as CompiledRule;
+  const built = Object.freeze(ruleReason(r, tierOfKind(r), 'default', null, false));
+  index.lostReasons[p] = built;
+  return built;
+}
+
+function tierOfKind(r: CompiledRule): PrecedenceTier {
+  const kind = kindOf(r);
+  return kind === URGENT ? 'urgent_override' : kind === THROTTLE ? 'throttle' : 'most_specific_rule';
+}
+
+function greenReason(g: CompiledGreenChannel, won: boolean): AppliedReason {
+  if (won) return (g.wonReason ??= Object.freeze(freshGreenReason(g, true)));
+  return (g.lostReason ??= Object.freeze(freshGreenReason(g, false)));
+}
+
+function freshGreenReason(g: CompiledGreenChannel, won: boolean): AppliedReason {
+  return {
+    source: 'green_channel',
+    id: g.channel.channelId,
+    name: g.channel.name,
+    tier: 'green_channel',
+    effect: 'notify',
+    specificity: null,
+    detail: `the sender carries a tag in tag group ${g.channel.tagGroupId}`,
+    won,
+  };
+}
+
+function unmuteReason(u: TemporaryUnmute, won: boolean): AppliedReason {
+  return {
+    source: 'temporary_unmute',
+    id: u.unmuteId,
+    name: `unmute ${u.tagId}`,
+    tier: 'temporary_unmute',
+    effect: 'notify',
+    specificity: null,
+    detail: `tag ${u.tagId} unmuted by ${u.actorId} from ${iso(u.startsAt)} to ${iso(u.endsAt)}`,
+    won,
+  };
+}
+
 // One calendar context reused by every decision: decide is synchronous and its answer keeps none of it
 // (calendarGaps is copied out). (Scratch arrays are not reused: setting a V8 array's length to 0 drops its
 // storage, so a fresh small array costs no more.)
@@ -445,6 +697,17 @@ function anyMarked(p: Int32Array, from: number, to: number, marks: Int32Array, s
   return false;
 }
 
+// Local copies of compile.ts's check codes: an imported binding is read through a getter on every use, and this
+// switch runs for every check of every candidate.
+const TIME = OP_TIME;
+const CORP = OP_CORP;
+const RECIPIENT = OP_RECIPIENT;
+const SENDER_TAG = OP_SENDER_TAG;
+const DEPARTMENT = OP_DEPARTMENT;
+const DEPARTMENT_TREE = OP_DEPARTMENT_TREE;
+const RECIPIENT_TAG = OP_RECIPIENT_TAG;
+const SCHEDULE = OP_SCHEDULE;
+
 /** Runs one entry's checks (compile.ts OP_*) in lists[from, end): every check must hold. */
 function checksHold(
   index: RuleIndex,
@@ -463,27 +726,27 @@ function checksHold(
     const b = a + (p[i + 1] as number);
     i = b;
     switch (op) {
-      case OP_TIME: {
+      case TIME: {
         const at = (p[a] as number) * 2;
         const t = ctx.message.sentAt;
         if (t < (index.bounds[at] as number) || t >= (index.bounds[at + 1] as number)) return false;
         break;
       }
-      case OP_CORP:
+      case CORP:
         if (!anyIs(p, a, b, corpKey)) return false;
         break;
-      case OP_RECIPIENT:
+      case RECIPIENT:
         if (!anyIs(p, a, b, recipientKey)) return false;
         break;
-      case OP_SENDER_TAG:
-      case OP_DEPARTMENT_TREE:
-      case OP_RECIPIENT_TAG:
+      case SENDER_TAG:
+      case DEPARTMENT_TREE:
+      case RECIPIENT_TAG:
         if (!anyMarked(p, a, b, index.mark, stamp)) return false;
         break;
-      case OP_DEPARTMENT:
+      case DEPARTMENT:
         if (!anyMarked(p, a, b, index.directMark, stamp)) return false;
         break;
-      case OP_SCHEDULE:
+      case SCHEDULE:
         if (!scheduleHolds(p[a] as number, ctx)) return false;
         break;
     }
@@ -644,6 +907,22 @@ function holdRelease(r: CompiledRule, index: RuleIndex, ctx: MessageContext): nu
   }
   if (end === Number.POSITIVE_INFINITY) return nextWorkingStart(index.workingTime, t, ctx.zone, ctx.calendar);
   return nextWorkingInstant(index.workingTime, end, ctx.zone, ctx.calendar);
+}
+
+/** holdRelease with the working days kept (schedule.ts workingDayOf) and the chain's bounds read from its
+ * compiled conditions (an absent bound is +Infinity there, which min() ignores as holdRelease's check does). */
+function holdReleaseKept(r: CompiledRule, index: RuleIndex, ctx: MessageContext): number {
+  const t = ctx.message.sentAt;
+  let end = Number.POSITIVE_INFINITY;
+  const chain = r.chain;
+  for (let i = 0; i < chain.length; i += 1) {
+    const c = chain[i] as CompiledCondition;
+    if (c.schedule) end = Math.min(end, scheduleEnd(c.schedule, t, ctx.zone, ctx.calendar));
+    end = Math.min(end, c.activeUntil);
+  }
+  if (end === Number.POSITIVE_INFINITY)
+    return nextWorkingStartKept(index.workingTime, t, ctx.zone, ctx.calendar);
+  return nextWorkingInstantKept(index.workingTime, end, ctx.zone, ctx.calendar);
 }
 
 function throttleKey(r: CompiledRule, m: MuteMessage): string {

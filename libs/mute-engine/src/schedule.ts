@@ -198,6 +198,8 @@ export function scheduleEnd(
 export type CompiledWorkingTime = {
   hours: readonly { start: number; end: number }[];
   calendar: string | null;
+  /** workingDayOf's answers, direct-mapped by local day (decide's releases; see nextWorkingInstantKept). */
+  days: (WorkingDay | undefined)[];
 };
 
 export function compileWorkingTime(w: WorkingTime): CompiledWorkingTime {
@@ -205,7 +207,107 @@ export function compileWorkingTime(w: WorkingTime): CompiledWorkingTime {
     .map((h) => ({ start: parseLocalTime(h.start), end: parseLocalTime(h.end) }))
     .sort((a, b) => a.start - b.start);
   for (const h of hours) if (h.end <= h.start) throw new RangeError('working hours must not cross midnight');
-  return { hours, calendar: w.calendar };
+  return {
+    hours,
+    calendar: w.calendar,
+    days: new Array<WorkingDay | undefined>(WORKING_DAY_SLOTS).fill(undefined),
+  };
+}
+
+const WORKING_DAY_SLOTS = 1024;
+
+/**
+ * What nextWorkingInstant and nextWorkingStart read about one local day in one zone and calendar: the day's
+ * windows (when it is a working day) and the first window of the first working day after it (NaN: none within
+ * their 400 days), with the calendar gaps consulting each part notes. All of it is a pure function of the
+ * working time, the zone, the calendar object and the day, so it is kept (per compiled working time, one slot
+ * per day number) and replayed: the same answer and the same gaps as walking the days again.
+ */
+type WorkingDay = {
+  day: number;
+  zone: string;
+  calendar: HolidayCalendar | undefined;
+  gaps: readonly string[];
+  working: boolean;
+  starts: readonly number[];
+  ends: readonly number[];
+  nextStart: number;
+  nextEnd: number;
+  nextGaps: readonly string[];
+};
+
+function workingDayOf(w: CompiledWorkingTime, day: number, zone: string, ctx: CalendarContext): WorkingDay {
+  const calendar = w.calendar === null ? undefined : ctx.calendars.get(w.calendar);
+  const slot = day & (WORKING_DAY_SLOTS - 1);
+  const kept = w.days[slot];
+  if (kept !== undefined && kept.day === day && kept.zone === zone && kept.calendar === calendar) return kept;
+  const own: CalendarContext = { calendars: ctx.calendars, gaps: new Set() };
+  const working = isWorkingDay(dayTypeOf(day, w.calendar, own));
+  const later: CalendarContext = { calendars: ctx.calendars, gaps: new Set() };
+  let nextStart = Number.NaN;
+  let nextEnd = Number.NaN;
+  const h = w.hours[0] as { start: number; end: number };
+  for (let d = day + 1; d < day + 400; d += 1) {
+    if (!isWorkingDay(dayTypeOf(d, w.calendar, later))) continue;
+    nextStart = resolveLocal(zone, d, h.start);
+    nextEnd = resolveLocal(zone, d, h.end);
+    break;
+  }
+  const entry: WorkingDay = {
+    day,
+    zone,
+    calendar,
+    gaps: [...own.gaps],
+    working,
+    starts: working ? w.hours.map((x) => resolveLocal(zone, day, x.start)) : [],
+    ends: working ? w.hours.map((x) => resolveLocal(zone, day, x.end)) : [],
+    nextStart,
+    nextEnd,
+    nextGaps: [...later.gaps],
+  };
+  w.days[slot] = entry;
+  return entry;
+}
+
+function noteGaps(gaps: readonly string[], ctx: CalendarContext): void {
+  for (let i = 0; i < gaps.length; i += 1) ctx.gaps.add(gaps[i] as string);
+}
+
+/** nextWorkingInstant on the kept days (workingDayOf): the same answer and gaps without walking the days. */
+export function nextWorkingInstantKept(
+  w: CompiledWorkingTime,
+  instant: number,
+  zone: string,
+  ctx: CalendarContext,
+): number {
+  if (w.hours.length === 0) return instant;
+  const d = workingDayOf(w, localFields(zone, instant).day, zone, ctx);
+  noteGaps(d.gaps, ctx);
+  if (d.working)
+    for (let i = 0; i < d.ends.length; i += 1)
+      if (instant < (d.ends[i] as number)) return Math.max(instant, d.starts[i] as number);
+  // The walk would go on to the next working day's first window (an instant past its end, or none: walk).
+  if (!(instant < d.nextEnd)) return nextWorkingInstant(w, instant, zone, ctx);
+  noteGaps(d.nextGaps, ctx);
+  return Math.max(instant, d.nextStart);
+}
+
+/** nextWorkingStart on the kept days (workingDayOf): the same answer and gaps without walking the days. */
+export function nextWorkingStartKept(
+  w: CompiledWorkingTime,
+  instant: number,
+  zone: string,
+  ctx: CalendarContext,
+): number {
+  if (w.hours.length === 0) return instant;
+  const d = workingDayOf(w, localFields(zone, instant).day, zone, ctx);
+  noteGaps(d.gaps, ctx);
+  if (d.working)
+    for (let i = 0; i < d.starts.length; i += 1)
+      if ((d.starts[i] as number) > instant) return d.starts[i] as number;
+  if (!(d.nextStart > instant)) return nextWorkingStart(w, instant, zone, ctx);
+  noteGaps(d.nextGaps, ctx);
+  return d.nextStart;
 }
 
 /**
