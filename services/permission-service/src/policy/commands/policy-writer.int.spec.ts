@@ -41,7 +41,25 @@ class SeamWriter extends PolicyWriter {
     return { reached: hit, release };
   }
 
+  /** Holds a later read of `stream` (the `skip`-th after the next) before it reads, until released. */
+  holdBeforeReading(stream: string, skip: number): { reached: Promise<void>; release: () => void } {
+    let reached!: () => void;
+    let release!: () => void;
+    const hit = new Promise<void>((resolve) => (reached = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.beforeRead = async (read) => {
+      if (read !== stream || skip-- > 0) return;
+      this.beforeRead = undefined;
+      reached();
+      await released;
+    };
+    return { reached: hit, release };
+  }
+
+  beforeRead?: (stream: string) => Promise<void> | void;
+
   override async state<S, C, E extends { type: string; data: unknown }>(target: Target<S, C, E>): Promise<S> {
+    await this.beforeRead?.(target.stream);
     const state = await super.state(target);
     await this.afterRead?.(target.stream);
     return state;
@@ -647,6 +665,31 @@ describe('permission-service write side', () => {
         await world.stop();
       }
     });
+    it('AssignRole that changed nothing still re-reads the role: removed meanwhile, it answers FAILED_PRECONDITION on roleId', async () => {
+      const m = meta();
+      const world = await twoInstances(m.tenantId);
+      try {
+        await world.two.role(m, { type: 'DefineRole', data: editor });
+        await world.one.assignment(m, assign('a-bob', 'bob'));
+        await world.settle();
+        // The same AssignRole again (a client's retry): it reads the role, writes nothing, and is held
+        // before its second read while instance two removes the role (ending bob's assignment).
+        const seam = world.writers[0].holdBeforeReading(roleStream(m.tenantId, 'editor'), 1);
+        const retry = world.one.assignment(m, assign('a-bob', 'bob'));
+        // (Without the second read, the retry answers at once, and is seen answering OK.)
+        await Promise.race([seam.reached, retry.catch(() => undefined)]);
+        world.writers[0].beforeRead = undefined;
+        await world.two.removeRole(m, { roleId: 'editor', cascade: false });
+        seam.release();
+        await expect(retry).rejects.toMatchObject({ code: 'PERMISSION.FAILED_PRECONDITION', field: 'roleId' });
+        await world.settle();
+        expect(await world.listed()).toEqual([]);
+        expect(await world.mayEdit('bob')).toEqual([false, false]);
+      } finally {
+        await world.stop();
+      }
+    });
+
     it("RemoveRole's pass after RoleRemoved ends only what the fold dropped: an assignment of the role defined again meanwhile stands", async () => {
       const m = meta();
       const world = await twoInstances(m.tenantId);
