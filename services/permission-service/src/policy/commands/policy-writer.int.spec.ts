@@ -665,6 +665,34 @@ describe('permission-service write side', () => {
         await world.stop();
       }
     });
+    it('a straggler appended after the role was defined again, by an AssignRole that read the earlier definition, is neither listed nor applied', async () => {
+      const m = meta();
+      const world = await twoInstances(m.tenantId);
+      try {
+        await world.two.role(m, { type: 'DefineRole', data: editor });
+        const seam = world.writers[0].holdAfterReading(roleStream(m.tenantId, 'editor'));
+        const racing = world.one.assignment(m, assign('a-bob', 'bob'));
+        await seam.reached;
+        await world.two.removeRole(m, { roleId: 'editor', cascade: false });
+        await world.two.role(m, { type: 'DefineRole', data: editor });
+        // Its append lands after the new definition; the re-read fails, so nothing ends it.
+        world.writers[0].afterRead = () => {
+          throw new Error('connection lost');
+        };
+        seam.release();
+        await expect(racing).rejects.toThrow('connection lost');
+        world.writers[0].afterRead = undefined;
+        expect((await store.readStream(assignmentStream(m.tenantId, 'a-bob'))).map((e) => e.type)).toEqual([
+          'RoleAssigned',
+        ]);
+        await world.settle();
+        expect(await world.listed()).toEqual([]);
+        expect(await world.mayEdit('bob')).toEqual([false, false]);
+      } finally {
+        await world.stop();
+      }
+    });
+
     it('AssignRole that changed nothing still re-reads the role: removed meanwhile, it answers FAILED_PRECONDITION on roleId', async () => {
       const m = meta();
       const world = await twoInstances(m.tenantId);
