@@ -97,11 +97,19 @@ describe('policy fold: a removed role and its assignments (D80)', () => {
 
 // The events as permission-service publishes them now: each definition says where it began, each
 // assignment which definition it was made against (D80).
-const editorSince = (position: number, revision: number, definedSince: number): PermissionIntegrationEventV1 => {
+const editorSince = (
+  position: number,
+  revision: number,
+  definedSince: number,
+): PermissionIntegrationEventV1 => {
   const e = editor(position, revision);
   return { ...e, data: { ...e.data, definedSince } } as PermissionIntegrationEventV1;
 };
-const toBobAgainst = (position: number, revision: number, roleDefinedSince: number): PermissionIntegrationEventV1 => {
+const toBobAgainst = (
+  position: number,
+  revision: number,
+  roleDefinedSince: number,
+): PermissionIntegrationEventV1 => {
   const e = toBob(position, revision);
   return { ...e, data: { ...e.data, roleDefinedSince } } as PermissionIntegrationEventV1;
 };
@@ -121,7 +129,9 @@ describe('policy fold: the definition carried by the events decides without hist
   });
 
   it('Given an assignment appended after the role was defined again by an AssignRole that read the earlier definition, Then bob holds nothing', () => {
-    given(editorSince(1, 0, 0), editor(2, 1, true), editorSince(4, 2, 2), toBobAgainst(5, 0, 0)).thenBobHolds(false);
+    given(editorSince(1, 0, 0), editor(2, 1, true), editorSince(4, 2, 2), toBobAgainst(5, 0, 0)).thenBobHolds(
+      false,
+    );
   });
 
   it('Given the full history with the definitions carried, Then the straggler holds nothing whatever the order', () => {

@@ -42,7 +42,8 @@ function holdsCurrentDefinition(
   // Both events carry the definition (D80): the facts of the two latest rows decide, in any order and
   // without history (tag-service's copy keeps only each object's latest row).
   const definition = revisions.get(definitionKey(roleId));
-  if (roleDefinedSince !== undefined && definition !== undefined) return BigInt(roleDefinedSince) === definition;
+  if (roleDefinedSince !== undefined && definition !== undefined)
+    return BigInt(roleDefinedSince) === definition;
   const removedAt = revisions.get(removedAtKey(roleId));
   if (removedAt === undefined) return true;
   const since = revisions.get(sinceKey(roleId));
@@ -112,8 +113,7 @@ export function applyPolicyEvent(
       };
     }
     case 'permission.role_assignment_changed.v1': {
-      const held =
-        !event.data.removed && holdsCurrentDefinition(event.data, BigInt(d.position), revisions);
+      const held = !event.data.removed && holdsCurrentDefinition(event.data, BigInt(d.position), revisions);
       return {
         ...state,
         position,

@@ -36,7 +36,10 @@ export const assignmentsInMemory =
   async (tenantId, roleId, strict = false) => {
     let late: unknown;
     await writer.settled(
-      { waitFor: (p, ms) => memory.folded.waitFor(encodePosition(p), ms).catch((e: unknown) => void (late = e)) },
+      {
+        waitFor: (p, ms) =>
+          memory.folded.waitFor(encodePosition(p), ms).catch((e: unknown) => void (late = e)),
+      },
       CONSISTENCY_WAIT_MS,
     );
     if (strict && late) throw late;

@@ -427,8 +427,7 @@ describe('permission-service write side', () => {
       // Instance two's listing of a role's assignments can be held once (`holdListing`): after listing, or
       // before it; the first `skip` listings pass.
       let holdListing:
-        | { reached: () => void; released: Promise<void>; before: boolean; skip: number }
-        | undefined;
+        { reached: () => void; released: Promise<void>; before: boolean; skip: number } | undefined;
       const listTwo = assignmentsInMemory(writers[1], memories[1]);
       const one = new PolicyCommands(writers[0], assignmentsInMemory(writers[0], memories[0]));
       const two = new PolicyCommands(writers[1], async (tenant, roleId, strict) => {
@@ -449,7 +448,12 @@ describe('permission-service write side', () => {
         let reached!: () => void;
         let release!: () => void;
         const hit = new Promise<void>((resolve) => (reached = resolve));
-        holdListing = { reached, released: new Promise<void>((resolve) => (release = resolve)), before, skip };
+        holdListing = {
+          reached,
+          released: new Promise<void>((resolve) => (release = resolve)),
+          before,
+          skip,
+        };
         return { reached: hit, release };
       };
       const copies = new LocalCopies(db, schema);
@@ -709,7 +713,10 @@ describe('permission-service write side', () => {
         world.writers[0].beforeRead = undefined;
         await world.two.removeRole(m, { roleId: 'editor', cascade: false });
         seam.release();
-        await expect(retry).rejects.toMatchObject({ code: 'PERMISSION.FAILED_PRECONDITION', field: 'roleId' });
+        await expect(retry).rejects.toMatchObject({
+          code: 'PERMISSION.FAILED_PRECONDITION',
+          field: 'roleId',
+        });
         await world.settle();
         expect(await world.listed()).toEqual([]);
         expect(await world.mayEdit('bob')).toEqual([false, false]);

@@ -181,7 +181,12 @@ describe('the policy copy on real PostgreSQL', () => {
           roleDefinedSince,
         },
       }) satisfies PermissionIntegrationEventV1;
-    const history = (t: string) => [editor(t, 1, 0, 0), editor(t, 2, 1), toBob(t, 'a-bob', 3, 0), editor(t, 4, 2, 2)];
+    const history = (t: string) => [
+      editor(t, 1, 0, 0),
+      editor(t, 2, 1),
+      toBob(t, 'a-bob', 3, 0),
+      editor(t, 4, 2, 2),
+    ];
 
     it('a copy loading the tenant (only the latest rows) does not hold it, and holds a fresh one', async () => {
       const consumer = new PolicyCopy(db, schema);
@@ -219,6 +224,8 @@ describe('the policy copy on real PostgreSQL', () => {
     expect(bad({ subject: { kind: 'team', id: 'x' } })).toThrow('"subject"');
     expect(() => toPolicyRow('permission.unknown.v1', {})).toThrow('unknown');
     const roleData = { ...rule(tenantId, 0, 'grant').data, roleId: 'editor', name: 'E', scopes: [] };
-    expect(() => toPolicyRow('permission.role_changed.v1', { ...roleData, definedSince: '2' })).toThrow('"definedSince"');
+    expect(() => toPolicyRow('permission.role_changed.v1', { ...roleData, definedSince: '2' })).toThrow(
+      '"definedSince"',
+    );
   });
 });

@@ -89,7 +89,13 @@ export class PolicyViewProjection {
         // racing RemoveRole) is never listed, and a removal takes the role's earlier assignments with it,
         // so a role defined again starts with no holders. Batches come in store order.
         if (event.type === 'permission.role_assignment_changed.v1' && !removed)
-          removed = !(await this.holdsRole(tx, table, tenantId, event.data.roleId, event.data.roleDefinedSince));
+          removed = !(await this.holdsRole(
+            tx,
+            table,
+            tenantId,
+            event.data.roleId,
+            event.data.roleDefinedSince,
+          ));
         // A removal keeps a tombstone row (data null-ed out of lists by `removed`), so an older event
         // replayed later cannot bring the object back.
         await tx.query(
