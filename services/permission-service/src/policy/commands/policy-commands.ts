@@ -111,10 +111,34 @@ export class PolicyCommands {
     // unapplied by every fold).
     const after = await this.assignmentsOf(meta.tenantId, data.roleId, true);
     for (const assignmentId of after.unended) {
-      const ended = await this.assignment(meta, { type: 'UnassignRole', data: { assignmentId } });
-      if (ended.changed) removed = later(removed, ended);
+      const ended = await this.endDropped(meta, assignmentId, held.definedSince);
+      if (ended?.changed) removed = later(removed, ended);
     }
     return outcome ? later(removed, outcome) : removed;
+  }
+
+  /**
+   * Ends an assignment the fold dropped, as read now and at that revision: one assigned meanwhile against a
+   * later definition of the role (defined again, same assignment id) stands, and so does any write landing
+   * between this read and the end (WRONG_EXPECTED_REVISION: it is newer, and answers for itself).
+   */
+  private async endDropped(
+    meta: WriteMeta,
+    assignmentId: string,
+    removedDefinition: number,
+  ): Promise<WriteOutcome | undefined> {
+    const target = { stream: assignmentStream(meta.tenantId, assignmentId), decider: assignment };
+    const now = await this.writer.state(target);
+    const against = now.assignment?.roleDefinedSince;
+    if (!now.assignment || (against !== undefined && against > removedDefinition)) return undefined;
+    return this.writer
+      .write(target, { type: 'UnassignRole', data: { assignmentId } }, meta, {
+        expectedRevision: now.revision,
+      })
+      .catch((error: unknown) => {
+        if ((error as PolicyError).code !== 'PERMISSION.WRONG_EXPECTED_REVISION') throw error;
+        return undefined;
+      });
   }
 
   role(meta: WriteMeta, command: RoleCommand, options?: WriteOptions): Promise<WriteOutcome> {

@@ -752,6 +752,38 @@ describe('permission-service write side', () => {
       }
     });
 
+    it("RemoveRole's pass after RoleRemoved leaves a dropped assignment assigned again meanwhile against the role defined again", async () => {
+      const m = meta();
+      const world = await twoInstances(m.tenantId);
+      try {
+        await world.two.role(m, { type: 'DefineRole', data: editor });
+        await world.settle();
+        // As above: bob's assignment lands after the first listing and before RoleRemoved, so the fold
+        // drops it at the removal; instance two is held after its second listing (which names it) while
+        // instance one defines the role again and assigns bob again under the same id (OK).
+        const first = world.holdNextListing();
+        const removal = world.two.removeRole(m, { roleId: 'editor', cascade: false });
+        await first.reached;
+        await world.one.assignment(m, assign('a-bob', 'bob'));
+        first.release();
+        const second = world.holdNextListing();
+        await second.reached;
+        await world.one.role(m, { type: 'DefineRole', data: editor });
+        expect(await world.one.assignment(m, assign('a-bob', 'bob'))).toMatchObject({ changed: true });
+        second.release();
+        await removal;
+        expect((await store.readStream(assignmentStream(m.tenantId, 'a-bob'))).map((e) => e.type)).toEqual([
+          'RoleAssigned',
+          'RoleAssigned',
+        ]);
+        await world.settle();
+        expect(await world.listed()).toEqual(['a-bob']);
+        expect(await world.mayEdit('bob')).toEqual([true, true]);
+      } finally {
+        await world.stop();
+      }
+    });
+
     it("RemoveRole's pass after RoleRemoved fails UNAVAILABLE when the fold does not show the removal in time", async () => {
       const m = meta();
       const writer = new PolicyWriter(store);
