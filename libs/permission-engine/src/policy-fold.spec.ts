@@ -94,3 +94,49 @@ describe('policy fold: a removed role and its assignments (D80)', () => {
     given(editor(1, 0), editor(2, 1, true), editor(3, 2), toBob(4), editor(5, 3)).thenBobHolds(true);
   });
 });
+
+// The events as permission-service publishes them now: each definition says where it began, each
+// assignment which definition it was made against (D80).
+const editorSince = (
+  position: number,
+  revision: number,
+  definedSince: number,
+): PermissionIntegrationEventV1 => {
+  const e = editor(position, revision);
+  return { ...e, data: { ...e.data, definedSince } } as PermissionIntegrationEventV1;
+};
+const toBobAgainst = (
+  position: number,
+  revision: number,
+  roleDefinedSince: number,
+): PermissionIntegrationEventV1 => {
+  const e = toBob(position, revision);
+  return { ...e, data: { ...e.data, roleDefinedSince } } as PermissionIntegrationEventV1;
+};
+
+describe('policy fold: the definition carried by the events decides without history (D80)', () => {
+  it('Given only the latest rows (straggler against definition 0, role defined again at revision 2), Then bob holds nothing, in either order', () => {
+    // tag-service's copy: the removal's row was overwritten by the new definition.
+    given(toBobAgainst(3, 0, 0), editorSince(4, 2, 2)).thenBobHolds(false);
+    given(editorSince(4, 2, 2), toBobAgainst(3, 0, 0)).thenBobHolds(false);
+  });
+
+  it('Given an assignment against the current definition, Then bob holds it, in either order', () => {
+    given(editorSince(4, 2, 2), toBobAgainst(5, 1, 2)).thenBobHolds(true);
+    given(toBobAgainst(5, 1, 2), editorSince(4, 2, 2)).thenBobHolds(true);
+    // A rename keeps the definition, and its holders.
+    given(editorSince(1, 0, 0), toBobAgainst(2, 0, 0), editorSince(3, 1, 0)).thenBobHolds(true);
+  });
+
+  it('Given an assignment appended after the role was defined again by an AssignRole that read the earlier definition, Then bob holds nothing', () => {
+    given(editorSince(1, 0, 0), editor(2, 1, true), editorSince(4, 2, 2), toBobAgainst(5, 0, 0)).thenBobHolds(
+      false,
+    );
+  });
+
+  it('Given the full history with the definitions carried, Then the straggler holds nothing whatever the order', () => {
+    const history = [editorSince(1, 0, 0), editor(2, 1, true), toBobAgainst(3, 0, 0), editorSince(4, 2, 2)];
+    given(...history).thenBobHolds(false);
+    given(...[...history].reverse()).thenBobHolds(false);
+  });
+});

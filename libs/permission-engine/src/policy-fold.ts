@@ -1,4 +1,4 @@
-import type { PermissionIntegrationEventV1 } from '@tagguard/contracts';
+import type { PermissionIntegrationEventV1, RoleAssignmentV1 } from '@tagguard/contracts';
 import type { PolicyState } from './model';
 
 export function emptyPolicy(tenantId: string): PolicyState {
@@ -24,6 +24,8 @@ export type FoldRevisions = Map<string, bigint>;
 
 const removedAtKey = (roleId: string) => `role-removed/${roleId}`;
 const sinceKey = (roleId: string) => `role-since/${roleId}`;
+/** The current definition's `definedSince` as its role event published it (absent: not carried, or removed). */
+const definitionKey = (roleId: string) => `role-definition/${roleId}`;
 
 /**
  * Whether an assignment written at `position` holds its role's current definition (D80). Once a role has
@@ -31,7 +33,17 @@ const sinceKey = (roleId: string) => `role-since/${roleId}`;
  * before the removal, or while the role stood removed (an AssignRole racing RemoveRole), never applies
  * again, whichever order the events are folded in, so a role defined again starts with no holders.
  */
-function holdsCurrentDefinition(roleId: string, position: bigint, revisions: FoldRevisions): boolean {
+function holdsCurrentDefinition(
+  assignment: RoleAssignmentV1,
+  position: bigint,
+  revisions: FoldRevisions,
+): boolean {
+  const { roleId, roleDefinedSince } = assignment;
+  // Both events carry the definition (D80): the facts of the two latest rows decide, in any order and
+  // without history (tag-service's copy keeps only each object's latest row).
+  const definition = revisions.get(definitionKey(roleId));
+  if (roleDefinedSince !== undefined && definition !== undefined)
+    return BigInt(roleDefinedSince) === definition;
   const removedAt = revisions.get(removedAtKey(roleId));
   if (removedAt === undefined) return true;
   const since = revisions.get(sinceKey(roleId));
@@ -71,12 +83,22 @@ export function applyPolicyEvent(
       } else if (!state.roles.has(roleId) && revisions.has(removedAtKey(roleId))) {
         revisions.set(sinceKey(roleId), at);
       }
+      const definedSince = event.data.removed ? undefined : event.data.definedSince;
+      if (definedSince === undefined) revisions.delete(definitionKey(roleId));
+      else revisions.set(definitionKey(roleId), BigInt(definedSince));
       // A removed role takes its assignments with it (D80): permission-service ends them with events,
       // but one written concurrently with the removal, or before it cascaded, must not revive with a
       // role later defined again under the same id.
-      const orphaned = event.data.removed
-        ? [...state.assignments.values()].filter((a) => a.roleId === roleId)
-        : [];
+      // A definition that publishes where it began also drops an assignment folded earlier that was made
+      // against another definition (a straggler whose role's removal this copy never folded).
+      const orphaned = [...state.assignments.values()].filter(
+        (a) =>
+          a.roleId === roleId &&
+          (event.data.removed ||
+            (definedSince !== undefined &&
+              a.roleDefinedSince !== undefined &&
+              a.roleDefinedSince !== definedSince)),
+      );
       let assignments = state.assignments;
       if (orphaned.length > 0) {
         const next = new Map(assignments);
@@ -91,8 +113,7 @@ export function applyPolicyEvent(
       };
     }
     case 'permission.role_assignment_changed.v1': {
-      const held =
-        !event.data.removed && holdsCurrentDefinition(event.data.roleId, BigInt(d.position), revisions);
+      const held = !event.data.removed && holdsCurrentDefinition(event.data, BigInt(d.position), revisions);
       return {
         ...state,
         position,

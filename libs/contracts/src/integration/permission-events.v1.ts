@@ -60,6 +60,11 @@ export type RoleV1 = {
   /** The function scope: the actions this role allows (see PermissionActionV1). */
   scopes: PermissionActionV1[];
   removed: boolean;
+  /**
+   * The role stream's revision its current definition began at (D80): a role removed and defined again
+   * starts a new one. Absent on a removal and on events written before it was carried.
+   */
+  definedSince?: number;
 };
 
 export type RoleAssignmentV1 = {
@@ -70,6 +75,12 @@ export type RoleAssignmentV1 = {
   /** RFC 3339; null: no expiry. An expired assignment grants nothing. */
   expiresAt: string | null;
   removed: boolean;
+  /**
+   * The `definedSince` of the role definition this assignment was made against (D80): it holds only while
+   * the role's current definition has the same, so every copy drops a straggler from its latest rows
+   * alone. Absent on events written before it was carried (they fold by store position, as before).
+   */
+  roleDefinedSince?: number;
 };
 
 export type PermissionGroupV1 = {

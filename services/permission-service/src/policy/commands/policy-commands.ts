@@ -19,22 +19,35 @@ import { sensitiveWord } from '../words/domain/sensitive-word.decider';
 import type { PolicyWriter, WriteMeta, WriteOptions, WriteOutcome } from './policy-writer';
 
 /**
- * The assignment ids of a role as the latest policy shows them (after this process's own writes): those
- * it holds, and those it dropped with an earlier removal of the role whose streams were never ended.
+ * The assignment ids of a role as the latest policy shows them (after this process's own writes): `held`,
+ * those the fold holds, and `unended`, those it dropped (with a removal of the role, or made against
+ * another definition of it) whose streams were never ended. `strict`: fail UNAVAILABLE if the fold does
+ * not show this process's writes in time, instead of answering from an older fold.
  */
-export type AssignmentsOfRole = (tenantId: string, roleId: string) => Promise<string[]>;
+export type AssignmentsOfRole = (
+  tenantId: string,
+  roleId: string,
+  strict?: boolean,
+) => Promise<{ held: string[]; unended: string[] }>;
 
 /** A role's assignments as the in-memory fold shows them, once it shows this process's own writes. */
 export const assignmentsInMemory =
   (writer: PolicyWriter, memory: PolicyMemory): AssignmentsOfRole =>
-  async (tenantId, roleId) => {
+  async (tenantId, roleId, strict = false) => {
+    let late: unknown;
     await writer.settled(
-      { waitFor: (p, ms) => memory.folded.waitFor(encodePosition(p), ms) },
+      {
+        waitFor: (p, ms) =>
+          memory.folded.waitFor(encodePosition(p), ms).catch((e: unknown) => void (late = e)),
+      },
       CONSISTENCY_WAIT_MS,
     );
+    if (strict && late) throw late;
     const held = [...memory.policy(tenantId).assignments.values()];
-    const ids = held.filter((a) => a.roleId === roleId).map((a) => a.assignmentId);
-    return [...ids, ...memory.unendedOf(tenantId, roleId)];
+    return {
+      held: held.filter((a) => a.roleId === roleId).map((a) => a.assignmentId),
+      unended: memory.unendedOf(tenantId, roleId),
+    };
   };
 
 const roleGone = (roleId: string, why: string) =>
@@ -49,7 +62,7 @@ const later = (a: WriteOutcome, b: WriteOutcome): WriteOutcome =>
 export class PolicyCommands {
   constructor(
     readonly writer: PolicyWriter,
-    private readonly assignmentsOf: AssignmentsOfRole = async () => [],
+    private readonly assignmentsOf: AssignmentsOfRole = async () => ({ held: [], unended: [] }),
   ) {}
 
   /**
@@ -83,19 +96,49 @@ export class PolicyCommands {
         type: 'RemoveRulesOfRole',
         data: { roleId: data.roleId, by: meta.actorId },
       });
-    for (const assignmentId of await this.assignmentsOf(meta.tenantId, data.roleId)) {
+    const before = await this.assignmentsOf(meta.tenantId, data.roleId);
+    for (const assignmentId of [...before.held, ...before.unended]) {
       const ended = await this.assignment(meta, { type: 'UnassignRole', data: { assignmentId } });
       outcome = outcome ? later(outcome, ended) : ended;
     }
     let removed = await this.role(meta, removal, options);
     // Once more after the removal (D80): an AssignRole on another instance that appended after the list
     // above but read the role again before RoleRemoved kept its assignment; the fold dropped it at the
-    // removal, and it is ended here. (One appended after RoleRemoved ends itself.)
-    for (const assignmentId of await this.assignmentsOf(meta.tenantId, data.roleId)) {
-      const ended = await this.assignment(meta, { type: 'UnassignRole', data: { assignmentId } });
-      if (ended.changed) removed = later(removed, ended);
+    // removal, and it is ended here. (One appended after RoleRemoved ends itself.) Only those the fold
+    // dropped: one it holds now can only be of the role defined again meanwhile, and stands. Strict: a fold
+    // that does not show the removal in time would miss them, so the caller is told UNAVAILABLE (the
+    // role is removed; a retry of RemoveRole finds it gone and changes nothing, the stragglers stay
+    // unapplied by every fold).
+    const after = await this.assignmentsOf(meta.tenantId, data.roleId, true);
+    for (const assignmentId of after.unended) {
+      const ended = await this.endDropped(meta, assignmentId, held.definedSince);
+      if (ended?.changed) removed = later(removed, ended);
     }
     return outcome ? later(removed, outcome) : removed;
+  }
+
+  /**
+   * Ends an assignment the fold dropped, as read now and at that revision: one assigned meanwhile against a
+   * later definition of the role (defined again, same assignment id) stands, and so does any write landing
+   * between this read and the end (WRONG_EXPECTED_REVISION: it is newer, and answers for itself).
+   */
+  private async endDropped(
+    meta: WriteMeta,
+    assignmentId: string,
+    removedDefinition: number,
+  ): Promise<WriteOutcome | undefined> {
+    const target = { stream: assignmentStream(meta.tenantId, assignmentId), decider: assignment };
+    const now = await this.writer.state(target);
+    const against = now.assignment?.roleDefinedSince;
+    if (!now.assignment || (against !== undefined && against > removedDefinition)) return undefined;
+    return this.writer
+      .write(target, { type: 'UnassignRole', data: { assignmentId } }, meta, {
+        expectedRevision: now.revision,
+      })
+      .catch((error: unknown) => {
+        if ((error as PolicyError).code !== 'PERMISSION.WRONG_EXPECTED_REVISION') throw error;
+        return undefined;
+      });
   }
 
   role(meta: WriteMeta, command: RoleCommand, options?: WriteOptions): Promise<WriteOutcome> {
@@ -125,10 +168,18 @@ export class PolicyCommands {
     const { roleId } = command.data;
     const read = await this.roleState(meta.tenantId, roleId);
     if (!read.role) throw roleGone(roleId, 'does not exist');
-    const assigned = await this.writer.write(target, command, meta, options);
-    if (!assigned.changed) return assigned;
+    // Against the definition read: an assignment left from an earlier definition (a straggler never
+    // ended) differs from this one, so a retry appends it afresh instead of answering OK for nothing.
+    const against: AssignmentCommand = {
+      type: 'AssignRole',
+      data: { ...command.data, roleDefinedSince: read.definedSince },
+    };
+    const assigned = await this.writer.write(target, against, meta, options);
     const now = await this.roleState(meta.tenantId, roleId);
     if (now.role && now.definedSince === read.definedSince) return assigned;
+    // Nothing written: the assignment already stood against the definition read, which is gone now; the
+    // removal (RemoveRole's listings) ends it, this call only answers as it would a moment later.
+    if (!assigned.changed) throw roleGone(roleId, 'was removed while it was being assigned');
     // At the revision this append left: a later write to the assignment (someone else's, or the removal's
     // own end of it) is not ended again.
     await this.writer

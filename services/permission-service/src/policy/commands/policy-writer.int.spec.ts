@@ -41,7 +41,25 @@ class SeamWriter extends PolicyWriter {
     return { reached: hit, release };
   }
 
+  /** Holds a later read of `stream` (the `skip`-th after the next) before it reads, until released. */
+  holdBeforeReading(stream: string, skip: number): { reached: Promise<void>; release: () => void } {
+    let reached!: () => void;
+    let release!: () => void;
+    const hit = new Promise<void>((resolve) => (reached = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.beforeRead = async (read) => {
+      if (read !== stream || skip-- > 0) return;
+      this.beforeRead = undefined;
+      reached();
+      await released;
+    };
+    return { reached: hit, release };
+  }
+
+  beforeRead?: (stream: string) => Promise<void> | void;
+
   override async state<S, C, E extends { type: string; data: unknown }>(target: Target<S, C, E>): Promise<S> {
+    await this.beforeRead?.(target.stream);
     const state = await super.state(target);
     await this.afterRead?.(target.stream);
     return state;
@@ -406,25 +424,36 @@ describe('permission-service write side', () => {
       const memories = [new PolicyMemory(store), new PolicyMemory(store)] as const;
       const projection = new PolicyViewProjection(store, db, checkpoints, {}, `view-${randomUUID()}`);
       await Promise.all([...memories.map((m) => m.start()), projection.start()]);
-      // Instance two's listing of a role's assignments can be held once, after listing (`holdListing`).
-      let holdListing: { reached: () => void; released: Promise<void> } | undefined;
+      // Instance two's listing of a role's assignments can be held once (`holdListing`): after listing, or
+      // before it; the first `skip` listings pass.
+      let holdListing:
+        { reached: () => void; released: Promise<void>; before: boolean; skip: number } | undefined;
       const listTwo = assignmentsInMemory(writers[1], memories[1]);
       const one = new PolicyCommands(writers[0], assignmentsInMemory(writers[0], memories[0]));
-      const two = new PolicyCommands(writers[1], async (tenant, roleId) => {
-        const ids = await listTwo(tenant, roleId);
-        const hold = holdListing;
-        holdListing = undefined;
-        if (hold) {
+      const two = new PolicyCommands(writers[1], async (tenant, roleId, strict) => {
+        const hold = holdListing && holdListing.skip-- === 0 ? holdListing : undefined;
+        if (hold) holdListing = undefined;
+        if (hold?.before) {
+          hold.reached();
+          await hold.released;
+        }
+        const ids = await listTwo(tenant, roleId, strict);
+        if (hold && !hold.before) {
           hold.reached();
           await hold.released;
         }
         return ids;
       });
-      const holdNextListing = () => {
+      const holdNextListing = ({ before = false, skip = 0 } = {}) => {
         let reached!: () => void;
         let release!: () => void;
         const hit = new Promise<void>((resolve) => (reached = resolve));
-        holdListing = { reached, released: new Promise<void>((resolve) => (release = resolve)) };
+        holdListing = {
+          reached,
+          released: new Promise<void>((resolve) => (release = resolve)),
+          before,
+          skip,
+        };
         return { reached: hit, release };
       };
       const copies = new LocalCopies(db, schema);
@@ -629,9 +658,156 @@ describe('permission-service write side', () => {
         await fresh.start();
         expect([...fresh.policy(m.tenantId).assignments.keys()]).toEqual([]);
         await fresh.stop();
+        // The client retries the same AssignRole: the straggler was made against the earlier definition,
+        // so the retry appends the assignment afresh (not an OK for nothing), and it holds everywhere.
+        const retried = await world.one.assignment(m, assign('a-bob', 'bob'));
+        expect(retried).toMatchObject({ changed: true });
+        await world.settle();
+        expect(await world.listed()).toEqual(['a-bob']);
+        expect(await world.mayEdit('bob')).toEqual([true, true]);
       } finally {
         await world.stop();
       }
     });
+    it('a straggler appended after the role was defined again, by an AssignRole that read the earlier definition, is neither listed nor applied', async () => {
+      const m = meta();
+      const world = await twoInstances(m.tenantId);
+      try {
+        await world.two.role(m, { type: 'DefineRole', data: editor });
+        const seam = world.writers[0].holdAfterReading(roleStream(m.tenantId, 'editor'));
+        const racing = world.one.assignment(m, assign('a-bob', 'bob'));
+        await seam.reached;
+        await world.two.removeRole(m, { roleId: 'editor', cascade: false });
+        await world.two.role(m, { type: 'DefineRole', data: editor });
+        // Its append lands after the new definition; the re-read fails, so nothing ends it.
+        world.writers[0].afterRead = () => {
+          throw new Error('connection lost');
+        };
+        seam.release();
+        await expect(racing).rejects.toThrow('connection lost');
+        world.writers[0].afterRead = undefined;
+        expect((await store.readStream(assignmentStream(m.tenantId, 'a-bob'))).map((e) => e.type)).toEqual([
+          'RoleAssigned',
+        ]);
+        await world.settle();
+        expect(await world.listed()).toEqual([]);
+        expect(await world.mayEdit('bob')).toEqual([false, false]);
+      } finally {
+        await world.stop();
+      }
+    });
+
+    it('AssignRole that changed nothing still re-reads the role: removed meanwhile, it answers FAILED_PRECONDITION on roleId', async () => {
+      const m = meta();
+      const world = await twoInstances(m.tenantId);
+      try {
+        await world.two.role(m, { type: 'DefineRole', data: editor });
+        await world.one.assignment(m, assign('a-bob', 'bob'));
+        await world.settle();
+        // The same AssignRole again (a client's retry): it reads the role, writes nothing, and is held
+        // before its second read while instance two removes the role (ending bob's assignment).
+        const seam = world.writers[0].holdBeforeReading(roleStream(m.tenantId, 'editor'), 1);
+        const retry = world.one.assignment(m, assign('a-bob', 'bob'));
+        // (Without the second read, the retry answers at once, and is seen answering OK.)
+        await Promise.race([seam.reached, retry.catch(() => undefined)]);
+        world.writers[0].beforeRead = undefined;
+        await world.two.removeRole(m, { roleId: 'editor', cascade: false });
+        seam.release();
+        await expect(retry).rejects.toMatchObject({
+          code: 'PERMISSION.FAILED_PRECONDITION',
+          field: 'roleId',
+        });
+        await world.settle();
+        expect(await world.listed()).toEqual([]);
+        expect(await world.mayEdit('bob')).toEqual([false, false]);
+      } finally {
+        await world.stop();
+      }
+    });
+
+    it("RemoveRole's pass after RoleRemoved ends only what the fold dropped: an assignment of the role defined again meanwhile stands", async () => {
+      const m = meta();
+      const world = await twoInstances(m.tenantId);
+      try {
+        await world.two.role(m, { type: 'DefineRole', data: editor });
+        await world.settle();
+        // Instance two writes RoleRemoved and is held before its second listing; instance one defines the
+        // role again and assigns ann (OK); then instance two lists again.
+        const seam = world.holdNextListing({ before: true, skip: 1 });
+        const removal = world.two.removeRole(m, { roleId: 'editor', cascade: false });
+        await seam.reached;
+        await world.one.role(m, { type: 'DefineRole', data: editor });
+        await world.one.assignment(m, assign('a-ann', 'ann'));
+        await world.settle();
+        seam.release();
+        await removal;
+        expect((await store.readStream(assignmentStream(m.tenantId, 'a-ann'))).map((e) => e.type)).toEqual([
+          'RoleAssigned',
+        ]);
+        await world.settle();
+        expect(await world.listed()).toEqual(['a-ann']);
+        expect(await world.mayEdit('ann')).toEqual([true, true]);
+      } finally {
+        await world.stop();
+      }
+    });
+
+    it("RemoveRole's pass after RoleRemoved leaves a dropped assignment assigned again meanwhile against the role defined again", async () => {
+      const m = meta();
+      const world = await twoInstances(m.tenantId);
+      try {
+        await world.two.role(m, { type: 'DefineRole', data: editor });
+        await world.settle();
+        // As above: bob's assignment lands after the first listing and before RoleRemoved, so the fold
+        // drops it at the removal; instance two is held after its second listing (which names it) while
+        // instance one defines the role again and assigns bob again under the same id (OK).
+        const first = world.holdNextListing();
+        const removal = world.two.removeRole(m, { roleId: 'editor', cascade: false });
+        await first.reached;
+        await world.one.assignment(m, assign('a-bob', 'bob'));
+        first.release();
+        const second = world.holdNextListing();
+        await second.reached;
+        await world.one.role(m, { type: 'DefineRole', data: editor });
+        expect(await world.one.assignment(m, assign('a-bob', 'bob'))).toMatchObject({ changed: true });
+        second.release();
+        await removal;
+        expect((await store.readStream(assignmentStream(m.tenantId, 'a-bob'))).map((e) => e.type)).toEqual([
+          'RoleAssigned',
+          'RoleAssigned',
+        ]);
+        await world.settle();
+        expect(await world.listed()).toEqual(['a-bob']);
+        expect(await world.mayEdit('bob')).toEqual([true, true]);
+      } finally {
+        await world.stop();
+      }
+    });
+
+    it("RemoveRole's pass after RoleRemoved fails UNAVAILABLE when the fold does not show the removal in time", async () => {
+      const m = meta();
+      const writer = new PolicyWriter(store);
+      const memory = new PolicyMemory(store);
+      await memory.start();
+      try {
+        let calls = 0;
+        const list = assignmentsInMemory(writer, memory);
+        const commands = new PolicyCommands(writer, async (tenant, roleId, strict) => {
+          // The second listing: the fold is stopped, so it never shows RoleRemoved.
+          if (++calls === 2) await memory.stop();
+          return list(tenant, roleId, strict);
+        });
+        await commands.role(m, { type: 'DefineRole', data: editor });
+        await expect(commands.removeRole(m, { roleId: 'editor', cascade: false })).rejects.toMatchObject({
+          code: 'PERMISSION.UNAVAILABLE',
+        });
+        expect((await store.readStream(roleStream(m.tenantId, 'editor'))).map((e) => e.type)).toEqual([
+          'RoleDefined',
+          'RoleRemoved',
+        ]);
+      } finally {
+        await memory.stop();
+      }
+    }, 20_000);
   });
 });

@@ -88,7 +88,8 @@ export class PolicyMemory {
 
 /** Keeps `unended` in step with a folded event that changed the state. */
 function noteUnended(held: Held, before: PolicyState, event: PermissionIntegrationEventV1): void {
-  if (event.type === 'permission.role_changed.v1' && event.data.removed) {
+  // A removal drops the role's assignments, and a definition those made against another one (D80).
+  if (event.type === 'permission.role_changed.v1') {
     const { roleId } = event.data;
     for (const a of before.assignments.values())
       if (a.roleId === roleId && !held.state.assignments.has(a.assignmentId))

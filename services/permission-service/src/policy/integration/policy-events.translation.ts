@@ -28,7 +28,15 @@ export function toIntegrationEvent(event: PolicyEvent, base: Base): PermissionIn
       const r = event.data;
       return {
         type: 'permission.role_changed.v1',
-        data: { ...base, roleId: r.roleId, name: r.name, scopes: [...r.scopes], removed: r.removed },
+        data: {
+          ...base,
+          roleId: r.roleId,
+          name: r.name,
+          scopes: [...r.scopes],
+          removed: r.removed,
+          // Absent on events stored before it was carried: consumers fold those by position (D80).
+          ...(r.definedSince === undefined ? {} : { definedSince: r.definedSince }),
+        },
       };
     }
     case 'RoleAssigned':
@@ -43,6 +51,7 @@ export function toIntegrationEvent(event: PolicyEvent, base: Base): PermissionIn
           subject: { ...a.subject },
           expiresAt: a.expiresAt,
           removed: a.removed,
+          ...(a.roleDefinedSince === undefined ? {} : { roleDefinedSince: a.roleDefinedSince }),
         },
       };
     }

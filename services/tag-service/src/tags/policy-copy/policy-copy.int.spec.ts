@@ -148,6 +148,72 @@ describe('the policy copy on real PostgreSQL', () => {
     expect((await new PolicyCopy(db, schema).policy(tenantId)).position).toBe(BigInt(position));
   });
 
+  describe('a straggler assignment of a role removed and defined again (D80)', () => {
+    // editor defined (p1), removed (p2), a straggler assigned at p3 against the first definition and never
+    // ended (its instance died), editor defined again (p4). The table keeps each object's latest row: the
+    // removal's row is overwritten by the new definition, so only the events' definitions can tell.
+    const editor = (t: string, position: number, revision: number, definedSince?: number) =>
+      ({
+        type: 'permission.role_changed.v1',
+        data: {
+          tenantId: t,
+          revision: String(revision),
+          position: String(position),
+          roleId: 'editor',
+          name: 'Editor',
+          scopes: ['customer_tags.edit'],
+          removed: definedSince === undefined,
+          ...(definedSince === undefined ? {} : { definedSince }),
+        },
+      }) satisfies PermissionIntegrationEventV1;
+    const toBob = (t: string, id: string, position: number, roleDefinedSince: number) =>
+      ({
+        type: 'permission.role_assignment_changed.v1',
+        data: {
+          tenantId: t,
+          revision: '0',
+          position: String(position),
+          assignmentId: id,
+          roleId: 'editor',
+          subject: { kind: 'employee', id: 'bob' },
+          expiresAt: null,
+          removed: false,
+          roleDefinedSince,
+        },
+      }) satisfies PermissionIntegrationEventV1;
+    const history = (t: string) => [
+      editor(t, 1, 0, 0),
+      editor(t, 2, 1),
+      toBob(t, 'a-bob', 3, 0),
+      editor(t, 4, 2, 2),
+    ];
+
+    it('a copy loading the tenant (only the latest rows) does not hold it, and holds a fresh one', async () => {
+      const consumer = new PolicyCopy(db, schema);
+      for (const e of history(tenantId)) await apply(consumer, e);
+      expect((await rows()).map((r: { object_key: string }) => r.object_key)).toEqual([
+        'assignment/a-bob',
+        'role/editor',
+      ]);
+      expect([...(await consumer.policy(tenantId)).assignments.keys()]).toEqual([]);
+      const loaded = new PolicyCopy(db, schema);
+      expect([...(await loaded.policy(tenantId)).assignments.keys()]).toEqual([]);
+      await apply(consumer, toBob(tenantId, 'a-bob2', 5, 2));
+      expect([...(await new PolicyCopy(db, schema).policy(tenantId)).assignments.keys()]).toEqual(['a-bob2']);
+    });
+
+    it('another instance folding the rows on refresh does not hold it either', async () => {
+      const consumer = new PolicyCopy(db, schema);
+      const other = new PolicyCopy(db, schema);
+      await other.refresh();
+      expect((await other.policy(tenantId)).assignments.size).toBe(0);
+      for (const e of history(tenantId)) await apply(consumer, e);
+      await other.refresh();
+      expect((await other.policy(tenantId)).roles.has('editor')).toBe(true);
+      expect([...(await other.policy(tenantId)).assignments.keys()]).toEqual([]);
+    });
+  });
+
   it('refuses a message missing what the fold needs, naming the field', () => {
     const bad = (data: object) => () =>
       toPolicyRow('permission.rule_changed.v1', { ...rule(tenantId, 0, 'grant').data, ...data });
@@ -157,5 +223,9 @@ describe('the policy copy on real PostgreSQL', () => {
     expect(bad({ effect: 'maybe' })).toThrow('"effect"');
     expect(bad({ subject: { kind: 'team', id: 'x' } })).toThrow('"subject"');
     expect(() => toPolicyRow('permission.unknown.v1', {})).toThrow('unknown');
+    const roleData = { ...rule(tenantId, 0, 'grant').data, roleId: 'editor', name: 'E', scopes: [] };
+    expect(() => toPolicyRow('permission.role_changed.v1', { ...roleData, definedSince: '2' })).toThrow(
+      '"definedSince"',
+    );
   });
 });

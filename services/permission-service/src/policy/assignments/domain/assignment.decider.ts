@@ -39,6 +39,9 @@ export const assignment: Decider<AssignmentState, AssignmentCommand, AssignmentE
           subject,
           expiresAt: instantOf(d.expiresAt, 'expiresAt'),
           removed: false,
+          // Set by the command layer from the role it read (D80); the same assignment against a role
+          // defined again is a change, so a retry re-assigns it.
+          ...(d.roleDefinedSince === undefined ? {} : { roleDefinedSince: d.roleDefinedSince }),
         };
         return sameValue(state.assignment, next) ? [] : [{ type: 'RoleAssigned', data: next }];
       }

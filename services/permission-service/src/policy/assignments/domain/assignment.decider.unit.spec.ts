@@ -20,6 +20,16 @@ describe('role assignment decider', () => {
       .then([{ type: 'RoleUnassigned', data: { ...toSales, removed: true } }]);
   });
 
+  it('names the role definition it was made against: the same assignment against another one is a change (D80)', () => {
+    const against0 = { ...toSales, roleDefinedSince: 0 };
+    given([{ type: 'RoleAssigned', data: against0 }])
+      .when({ type: 'AssignRole', data: against0 })
+      .then([]);
+    given([{ type: 'RoleAssigned', data: against0 }])
+      .when({ type: 'AssignRole', data: { ...toSales, roleDefinedSince: 2 } })
+      .then([{ type: 'RoleAssigned', data: { ...toSales, roleDefinedSince: 2 } }]);
+  });
+
   it('refuses a role as the subject and an expiry without a zone', () => {
     given([])
       .when({ type: 'AssignRole', data: { ...toSales, subject: { kind: 'role', id: 'x' } as never } })

@@ -89,7 +89,13 @@ export class PolicyViewProjection {
         // racing RemoveRole) is never listed, and a removal takes the role's earlier assignments with it,
         // so a role defined again starts with no holders. Batches come in store order.
         if (event.type === 'permission.role_assignment_changed.v1' && !removed)
-          removed = await this.roleRemoved(tx, table, tenantId, event.data.roleId);
+          removed = !(await this.holdsRole(
+            tx,
+            table,
+            tenantId,
+            event.data.roleId,
+            event.data.roleDefinedSince,
+          ));
         // A removal keeps a tombstone row (data null-ed out of lists by `removed`), so an older event
         // replayed later cannot bring the object back.
         await tx.query(
@@ -115,18 +121,25 @@ export class PolicyViewProjection {
     this.folded.advance(events[events.length - 1]!.position);
   }
 
-  private async roleRemoved(
+  /**
+   * Whether an assignment (made against `roleDefinedSince`, if it says) holds its role's row: not while the
+   * role stands removed, nor when both name a definition and they differ (made against an earlier one).
+   */
+  private async holdsRole(
     tx: EntityManager,
     table: string,
     tenantId: string,
     roleId: string,
+    roleDefinedSince: number | undefined,
   ): Promise<boolean> {
     const rows = (await tx.query(
-      `SELECT (data->>'removed')::boolean AS removed FROM ${table}
+      `SELECT (data->>'removed')::boolean AS removed, (data->>'definedSince')::bigint AS since FROM ${table}
         WHERE tenant_id = $1 AND kind = 'role' AND object_id = $2`,
       [tenantId, roleId],
-    )) as { removed: boolean }[];
-    return rows[0]?.removed === true;
+    )) as { removed: boolean; since: string | null }[];
+    const role = rows[0];
+    if (role?.removed === true) return false;
+    return role?.since == null || roleDefinedSince === undefined || Number(role.since) === roleDefinedSince;
   }
 
   private table(): string {

@@ -37,6 +37,9 @@ export const role: Decider<RoleState, RoleCommand, RoleEvent> = {
           name: nameOf(d.name, 'name'),
           scopes: listOf(d.scopes, 'scopes', actionOf),
           removed: false,
+          // Published with every definition (D80), so a copy holding only the role's latest row knows
+          // which definition an assignment must have been made against.
+          definedSince: state.role ? state.definedSince : state.revision + 1,
         };
         return sameValue(state.role, next) ? [] : [{ type: 'RoleDefined', data: next }];
       }
@@ -49,7 +52,9 @@ export const role: Decider<RoleState, RoleCommand, RoleEvent> = {
             `role ${state.role.roleId} is the subject of rules ${namedBy.join(', ')}: remove them first, or remove the role with cascade`,
             'cascade',
           );
-        return [{ type: 'RoleRemoved', data: { ...state.role, removed: true } }];
+        const last: RoleV1 = { ...state.role, removed: true };
+        delete last.definedSince; // a removal ends the definition
+        return [{ type: 'RoleRemoved', data: last }];
       }
       default: {
         const unknown: never = command;

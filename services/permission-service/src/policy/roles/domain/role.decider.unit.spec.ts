@@ -7,7 +7,10 @@ const risk = {
   name: 'Risk director',
   scopes: ['customer_tags.*', 'customer_fields.view'],
   removed: false,
+  definedSince: 0,
 };
+const { definedSince: _since, ...riskLast } = risk;
+const riskRemoved = { ...riskLast, removed: true };
 
 describe('role decider', () => {
   it('defines a role once (repeated scopes collapse), and removes it with its last state', () => {
@@ -22,7 +25,7 @@ describe('role decider', () => {
       .then([]);
     given([{ type: 'RoleDefined', data: risk }])
       .when({ type: 'RemoveRole', data: { roleId: 'risk' } })
-      .then([{ type: 'RoleRemoved', data: { ...risk, removed: true } }]);
+      .then([{ type: 'RoleRemoved', data: riskRemoved }]);
     given([])
       .when({ type: 'RemoveRole', data: { roleId: 'risk' } })
       .then([]);
@@ -34,7 +37,7 @@ describe('role decider', () => {
       .thenFails('PERMISSION.FAILED_PRECONDITION', 'cascade', /rules r1, r2/);
     given([{ type: 'RoleDefined', data: risk }])
       .when({ type: 'RemoveRole', data: { roleId: 'risk', namedBy: ['r1'], cascade: true } })
-      .then([{ type: 'RoleRemoved', data: { ...risk, removed: true } }]);
+      .then([{ type: 'RoleRemoved', data: riskRemoved }]);
   });
 
   it('knows where its current definition began, so an AssignRole can tell a role removed meanwhile (D80)', () => {
@@ -53,17 +56,33 @@ describe('role decider', () => {
     expect(
       given([
         { type: 'RoleDefined', data: risk },
-        { type: 'RoleRemoved', data: { ...risk, removed: true } },
+        { type: 'RoleRemoved', data: riskRemoved },
       ]).state,
     ).toMatchObject({ role: null, definedSince: -1 });
     // Removed and defined again: a new definition, though the role reads the same.
     expect(
       given([
         { type: 'RoleDefined', data: risk },
-        { type: 'RoleRemoved', data: { ...risk, removed: true } },
+        { type: 'RoleRemoved', data: riskRemoved },
         { type: 'RoleDefined', data: risk },
       ]).state,
     ).toMatchObject({ role: risk, revision: 2, definedSince: 2 });
+  });
+
+  it('publishes where its current definition began with each definition, none with a removal (D80)', () => {
+    given([
+      { type: 'RoleDefined', data: risk },
+      { type: 'RoleRemoved', data: riskRemoved },
+    ])
+      .when({ type: 'DefineRole', data: { roleId: 'risk', name: 'Risk director', scopes: risk.scopes } })
+      .then([{ type: 'RoleDefined', data: { ...risk, definedSince: 2 } }]);
+    given([
+      { type: 'RoleDefined', data: risk },
+      { type: 'RoleRemoved', data: riskRemoved },
+      { type: 'RoleDefined', data: { ...risk, definedSince: 2 } },
+    ])
+      .when({ type: 'DefineRole', data: { roleId: 'risk', name: 'Risk', scopes: risk.scopes } })
+      .then([{ type: 'RoleDefined', data: { ...risk, name: 'Risk', definedSince: 2 } }]);
   });
 
   it('refuses a scope outside the action catalogue and an empty name', () => {

@@ -40,6 +40,10 @@ export function toPolicyRow(type: string, data: unknown): PolicyRow {
     if (typeof value !== 'string' || value === '' || value.length > 256)
       throw new Error(`${type}: field "${field}" must be a non-empty string`);
   }
+  // The role's definition (D80), optional (older events lack it): the fold compares it as a number.
+  for (const field of ['definedSince', 'roleDefinedSince'])
+    if (d[field] !== undefined && !(Number.isSafeInteger(d[field]) && (d[field] as number) >= 0))
+      throw new Error(`${type}: field "${field}" must be a non-negative integer`);
   const arrays: Partial<Record<PermissionIntegrationEventV1['type'], readonly string[]>> = {
     'permission.role_changed.v1': ['scopes'],
     'permission.group_changed.v1': ['tagIds', 'tagGroupIds'],
