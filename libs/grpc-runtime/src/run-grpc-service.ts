@@ -150,7 +150,7 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
     );
   overall();
   const url = `${definition.host}:${definition.port}`;
-  // Written at any LOG_LEVEL but silent (D-B2): whoever started the service waits for this line.
+  // Written at any LOG_LEVEL but silent (D114): whoever started the service waits for this line.
   const lifecycle = lifecycleLogger(logger);
   lifecycle.info(
     { event: 'service.started', grpc: url, tls: grpcTlsMode(definition.tls), version: definition.version },

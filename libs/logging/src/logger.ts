@@ -35,7 +35,7 @@ export function createLogger(options: LoggerOptions): Logger {
 
 /**
  * The logger for a service's lifecycle lines (`service.started`, `service.stopping`, `service.stopped`): they
- * stay info lines but are written at any LOG_LEVEL except `silent` (D-B2). An operator running at `warn`
+ * stay info lines but are written at any LOG_LEVEL except `silent` (D114). An operator running at `warn`
  * still sees that the service serves, and on which address, and whoever starts it (startServiceProcess, an
  * orchestrator's log probe) does not wait for a line the level swallowed.
  */

@@ -10,7 +10,7 @@ import {
 } from './schedule';
 import { resolveLocal } from './zone';
 
-// decide() releases holds on kept working days (schedule.ts workingDayOf, D-A1): each local day's windows and the
+// decide() releases holds on kept working days (schedule.ts workingDayOf, D115): each local day's windows and the
 // next working window, with the calendar gaps walking to them notes, kept per compiled working time and replayed.
 // Property: for random instants — many exactly on a window's start or end, or a millisecond either side — in
 // years the CN data covers and years it does not, in zones with and without DST, and with an unknown calendar id,

@@ -492,7 +492,7 @@ describe('mute-service (PostgreSQL + Kafka + gRPC)', () => {
     expect(bad).toMatchObject({ code: status.INVALID_ARGUMENT, field: 'time_zone' });
   }, 30_000);
 
-  it('decides at least as fresh as a rule write when its token is passed as tg-consistency-token (D-B1)', async () => {
+  it('decides at least as fresh as a rule write when its token is passed as tg-consistency-token (D113)', async () => {
     const admin = MuteServiceHarness.admin();
     const created = await svc.call<Write>('CreateRule', rule('fresh'), admin);
     const token = { 'tg-consistency-token': created.result.consistencyToken };

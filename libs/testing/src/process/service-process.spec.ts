@@ -14,7 +14,7 @@ const alive = (pid: number): boolean => {
   }
 };
 
-// D-B2: the starter sees a service start whatever its LOG_LEVEL, and a failed start leaves no process behind.
+// D114: the starter sees a service start whatever its LOG_LEVEL, and a failed start leaves no process behind.
 describe('startServiceProcess', () => {
   const dir = mkdtempSync(join(tmpdir(), 'service-process-'));
   let started: ServiceProcess | undefined;

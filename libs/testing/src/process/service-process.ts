@@ -16,7 +16,7 @@ const KILL_GRACE_MS = 5_000;
 
 /**
  * Runs a service's main.ts as its own Node process (compiled on load by SWC), the way an operator runs
- * it, and resolves once it logs `service.started` (written at any LOG_LEVEL but silent: D-B2). A child
+ * it, and resolves once it logs `service.started` (written at any LOG_LEVEL but silent: D114). A child
  * that does not start in `timeoutMs` is stopped (SIGTERM, then SIGKILL) and waited for before the start
  * rejects, so a failed start leaves no process behind.
  */

@@ -24,7 +24,7 @@ class FlakyMemory extends MuteMemory {
   }
 }
 
-// D-B1: a failed fold once the memory runs is not its end. It reopens after the last event it applied with
+// D113: a failed fold once the memory runs is not its end. It reopens after the last event it applied with
 // backoff, says so on its component and in its logs, and a decision asked to be at least as fresh as a rule
 // write waits for it (or answers UNAVAILABLE), never from the memory left behind.
 describe('mute memory: a failed fold reopens the subscription, and decisions with a token wait for it', () => {

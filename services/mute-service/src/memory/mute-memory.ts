@@ -75,7 +75,7 @@ export function ruleSetOf(tenantId: string, state: RulesState, position: bigint)
  * (from the recorded decisions). Every instance folds everything from the start (no lease: each one
  * decides); `waitFor` lets a caller wait for a write's consistency token.
  *
- * Once started, a failed fold (an event it cannot apply, a handler error) does not end the memory (D-B1):
+ * Once started, a failed fold (an event it cannot apply, a handler error) does not end the memory (D113):
  * it reopens after the last event it applied, with the feeds' capped backoff, `retrying` on its component
  * (one warn line per failure) until the reopened subscription has caught up (`running`, one info line).
  * Meanwhile `position` stays where the fold stopped, so a decision asked to be at least as fresh as a later
