@@ -9,18 +9,18 @@ import { LocalCopies } from '../copies/local-copies';
 import { MessageDecisions } from '../decisions/message-decisions';
 import { NO_UNMUTES } from '../decisions/unmute-source';
 import { rulesDecider, type RulesCommand } from '../rules/domain/rules.decider';
-import { RULES_CATEGORY, rulesStream } from '../streams';
+import { rulesStream } from '../streams';
 import { MuteWriter } from '../write/mute-writer';
 import { encodePosition } from '../write/position';
 import { MUTE_MEMORY, MuteMemory } from './mute-memory';
 
-/** The memory with a seam: while `failing`, folding a rules event throws (an event the fold cannot apply). */
+/** The memory with a seam: while `failing`, folding rules events throws (an event the fold cannot apply). */
 class FlakyMemory extends MuteMemory {
   failing = false;
-  protected override apply(e: RecordedEvent): void {
-    if (this.failing && e.streamId.startsWith(`${RULES_CATEGORY}-`))
-      throw new Error(`cannot fold ${e.type} (planted)`);
-    super.apply(e);
+  protected override foldRules(queued: ReadonlyMap<string, readonly RecordedEvent[]>): void {
+    const first = [...queued.values()][0]?.[0];
+    if (this.failing && first) throw new Error(`cannot fold ${first.type} (planted)`);
+    super.foldRules(queued);
   }
 }
 

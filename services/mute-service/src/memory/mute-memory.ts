@@ -83,8 +83,6 @@ export function ruleSetOf(tenantId: string, state: RulesState, position: bigint)
  */
 export class MuteMemory {
   private readonly tenants = new Map<string, Tenant>();
-  /** Rules events taken from the current batch, folded at its end (foldQueuedRules). */
-  private readonly queuedRules = new Map<string, RecordedEvent[]>();
   readonly throttle = new DecisionThrottleCounts();
   private subscription?: Subscription;
   private applied?: GlobalPosition;
@@ -114,15 +112,23 @@ export class MuteMemory {
       filter: { categories: MUTE_CATEGORIES },
       batchSize: 1_000,
       onEvents: async (events) => {
+        // Rules events are queued per tenant and folded once for the batch (foldRules); the position moves
+        // past the events taken only once their rules are folded, so a failed fold reopens before them
+        // (replaying the throttle events taken meanwhile is harmless: they count by message id).
+        const queued = new Map<string, RecordedEvent[]>();
+        let taken = 0;
         try {
           for (const e of events) {
-            this.apply(e);
-            this.applied = e.position;
+            this.apply(e, queued);
+            taken += 1;
           }
         } finally {
-          this.foldQueuedRules();
-          // What was applied before a failure stays applied: the reopened subscription starts after it.
-          if (this.applied) this.advance(encodePosition(this.applied));
+          try {
+            this.foldRules(queued);
+            if (taken > 0) this.applied = events[taken - 1]!.position;
+          } finally {
+            if (this.applied) this.advance(encodePosition(this.applied));
+          }
         }
       },
       onCaughtUp: () => {
@@ -157,40 +163,39 @@ export class MuteMemory {
     });
   }
 
-  /**
-   * Takes one event (protected: a test's subclass fails it on purpose). A rules event is queued for its
-   * tenant and folded with the rest of the batch's (foldQueuedRules): one copy of the tenant's maps per
-   * batch, not per event.
-   */
-  protected apply(e: RecordedEvent): void {
+  /** Takes one event: a rules event is queued for its tenant (foldRules), a message event counted at once. */
+  private apply(e: RecordedEvent, queued: Map<string, RecordedEvent[]>): void {
     const category = e.streamId.slice(0, e.streamId.indexOf('-'));
     if (category === RULES_CATEGORY) {
       const tenantId = e.metadata.tenantId;
-      let queued = this.queuedRules.get(tenantId);
-      if (!queued) this.queuedRules.set(tenantId, (queued = []));
-      queued.push(e);
+      let run = queued.get(tenantId);
+      if (!run) queued.set(tenantId, (run = []));
+      run.push(e);
     } else if (category === MESSAGE_CATEGORY && e.type === 'MessageDelivered')
       this.throttle.recordRelease(e.data as Parameters<DecisionThrottleCounts['recordRelease']>[0]);
     else if (category === MESSAGE_CATEGORY && e.type === 'MessageDecided')
       this.throttle.record(e.data as RecordedDecision);
   }
 
-  /** Folds the rules events apply() queued, per tenant (the decider's own evolveAll, as the writer folds). */
-  private foldQueuedRules(): void {
-    for (const [tenantId, queued] of this.queuedRules) {
+  /**
+   * Folds a batch's rules events, per tenant with the decider's own evolveAll (as the writer folds): one copy
+   * of the tenant's maps per batch, not per event. Every tenant's new state is computed before any is kept,
+   * so a failure keeps none (protected: a test's subclass fails it on purpose).
+   */
+  protected foldRules(queued: ReadonlyMap<string, readonly RecordedEvent[]>): void {
+    const next: [string, Tenant][] = [];
+    for (const [tenantId, run] of queued) {
       const held = this.tenants.get(tenantId) ?? { state: rulesDecider.initialState(), position: 0n };
-      held.state = rulesDecider.evolveAll(
+      const state = rulesDecider.evolveAll(
         held.state,
-        queued.map((e) => ({
+        run.map((e) => ({
           event: { type: e.type, data: e.data } as RulesEvent,
           revision: Number(e.revision),
         })),
       );
-      held.position = encodePosition(queued[queued.length - 1]!.position);
-      delete held.ruleSet;
-      this.tenants.set(tenantId, held);
+      next.push([tenantId, { state, position: encodePosition(run[run.length - 1]!.position) }]);
     }
-    this.queuedRules.clear();
+    for (const [tenantId, tenant] of next) this.tenants.set(tenantId, tenant);
   }
 
   private advance(at: bigint): void {
