@@ -41,7 +41,11 @@ export const role: Decider<RoleState, RoleCommand, RoleEvent> = {
           // which definition an assignment must have been made against.
           definedSince: state.role ? state.definedSince : state.revision + 1,
         };
-        return sameValue(state.role, next) ? [] : [{ type: 'RoleDefined', data: next }];
+        // A role defined before D80 has no definedSince in its event: the same definition asked again is still
+        // no change (older events fold by position).
+        const asStored =
+          state.role && state.role.definedSince === undefined ? { ...next, definedSince: undefined } : next;
+        return sameValue(state.role, asStored) ? [] : [{ type: 'RoleDefined', data: next }];
       }
       case 'RemoveRole': {
         if (!state.role) return [];

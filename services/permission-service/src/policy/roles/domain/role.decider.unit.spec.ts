@@ -85,6 +85,15 @@ describe('role decider', () => {
       .then([{ type: 'RoleDefined', data: { ...risk, name: 'Risk', definedSince: 2 } }]);
   });
 
+  it('Given a role defined before D80 (its event without definedSince), When the same definition is asked again, Then nothing is written', () => {
+    given([{ type: 'RoleDefined', data: riskLast }])
+      .when({ type: 'DefineRole', data: { roleId: 'risk', name: 'Risk director', scopes: risk.scopes } })
+      .then([]);
+    given([{ type: 'RoleDefined', data: riskLast }])
+      .when({ type: 'DefineRole', data: { roleId: 'risk', name: 'Risk', scopes: risk.scopes } })
+      .then([{ type: 'RoleDefined', data: { ...risk, name: 'Risk' } }]);
+  });
+
   it('refuses a scope outside the action catalogue and an empty name', () => {
     given([])
       .when({ type: 'DefineRole', data: { roleId: 'r', name: 'R', scopes: ['*', 'tags.*'] } })
