@@ -105,32 +105,41 @@ export class PolicyCommands {
     // Once more after the removal (D80): an AssignRole on another instance that appended after the list
     // above but read the role again before RoleRemoved kept its assignment; the fold dropped it at the
     // removal, and it is ended here. (One appended after RoleRemoved ends itself.) Only those the fold
-    // dropped: one it holds now can only be of the role defined again meanwhile, and stands. Strict: a fold
-    // that does not show the removal in time would miss them, so the caller is told UNAVAILABLE (the
-    // role is removed; a retry of RemoveRole finds it gone and changes nothing, the stragglers stay
-    // unapplied by every fold).
-    const after = await this.assignmentsOf(meta.tenantId, data.roleId, true);
-    for (const assignmentId of after.unended) {
-      const ended = await this.endDropped(meta, assignmentId, held.definedSince);
-      if (ended?.changed) removed = later(removed, ended);
+    // dropped, and of those not one made against the role's definition standing now (defined again
+    // meanwhile, read after this removal). A fold that does not show the removal in time lists nothing
+    // here: the removal has happened and answers as such (a retry would meet the role gone), and what it
+    // would have ended stays as streams no fold applies.
+    const after = await this.assignmentsOf(meta.tenantId, data.roleId, true).catch((error: unknown) => {
+      if ((error as PolicyError).code !== 'PERMISSION.UNAVAILABLE') throw error;
+      return { held: [], unended: [] };
+    });
+    if (after.unended.length > 0) {
+      const now = await this.writer.state(target);
+      const standing = now.role ? now.definedSince : undefined;
+      for (const assignmentId of after.unended) {
+        const ended = await this.endDropped(meta, assignmentId, standing);
+        if (ended?.changed) removed = later(removed, ended);
+      }
     }
     return outcome ? later(removed, outcome) : removed;
   }
 
   /**
-   * Ends an assignment the fold dropped, as read now and at that revision: one assigned meanwhile against a
-   * later definition of the role (defined again, same assignment id) stands, and so does any write landing
-   * between this read and the end (WRONG_EXPECTED_REVISION: it is newer, and answers for itself).
+   * Ends an assignment the fold dropped, as read now and at that revision: one made against the role's
+   * definition standing now (defined again after the removal, same assignment id) stands, and so does any
+   * write landing between this read and the end (WRONG_EXPECTED_REVISION: it is newer, and answers for
+   * itself).
    */
   private async endDropped(
     meta: WriteMeta,
     assignmentId: string,
-    removedDefinition: number,
+    standingDefinition: number | undefined,
   ): Promise<WriteOutcome | undefined> {
     const target = { stream: assignmentStream(meta.tenantId, assignmentId), decider: assignment };
     const now = await this.writer.state(target);
     const against = now.assignment?.roleDefinedSince;
-    if (!now.assignment || (against !== undefined && against > removedDefinition)) return undefined;
+    if (!now.assignment || (standingDefinition !== undefined && against === standingDefinition))
+      return undefined;
     return this.writer
       .write(target, { type: 'UnassignRole', data: { assignmentId } }, meta, {
         expectedRevision: now.revision,

@@ -784,7 +784,36 @@ describe('permission-service write side', () => {
       }
     });
 
-    it("RemoveRole's pass after RoleRemoved fails UNAVAILABLE when the fold does not show the removal in time", async () => {
+    it("RemoveRole's pass after RoleRemoved ends an assignment made against a definition its own removal ended (the role removed, defined again and assigned after its first listing)", async () => {
+      const m = meta();
+      const world = await twoInstances(m.tenantId);
+      try {
+        await world.two.role(m, { type: 'DefineRole', data: editor });
+        await world.settle();
+        // Instance two reads the role and is held after its first listing; meanwhile instance one removes
+        // the role, defines it again and assigns bob against the new definition (OK). Instance two's
+        // RoleRemoved then ends that definition: every fold drops bob, and the second pass must end him.
+        const first = world.holdNextListing();
+        const removal = world.two.removeRole(m, { roleId: 'editor', cascade: false });
+        await first.reached;
+        await world.one.removeRole(m, { roleId: 'editor', cascade: false });
+        await world.one.role(m, { type: 'DefineRole', data: editor });
+        await world.one.assignment(m, assign('a-bob', 'bob'));
+        first.release();
+        await removal;
+        expect((await store.readStream(assignmentStream(m.tenantId, 'a-bob'))).map((e) => e.type)).toEqual([
+          'RoleAssigned',
+          'RoleUnassigned',
+        ]);
+        await world.settle();
+        expect(await world.listed()).toEqual([]);
+        expect(await world.mayEdit('bob')).toEqual([false, false]);
+      } finally {
+        await world.stop();
+      }
+    });
+
+    it("RemoveRole's pass after RoleRemoved, when the fold does not show the removal in time, answers the removal that happened (not UNAVAILABLE: a retry would meet the role gone)", async () => {
       const m = meta();
       const writer = new PolicyWriter(store);
       const memory = new PolicyMemory(store);
@@ -798,8 +827,9 @@ describe('permission-service write side', () => {
           return list(tenant, roleId, strict);
         });
         await commands.role(m, { type: 'DefineRole', data: editor });
-        await expect(commands.removeRole(m, { roleId: 'editor', cascade: false })).rejects.toMatchObject({
-          code: 'PERMISSION.UNAVAILABLE',
+        expect(await commands.removeRole(m, { roleId: 'editor', cascade: false })).toMatchObject({
+          changed: true,
+          revision: -1,
         });
         expect((await store.readStream(roleStream(m.tenantId, 'editor'))).map((e) => e.type)).toEqual([
           'RoleDefined',
