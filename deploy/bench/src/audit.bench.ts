@@ -22,7 +22,7 @@ import { protoRoot } from '@tagguard/grpc-runtime';
 import { Inbox } from '@tagguard/messaging';
 import { freePort, startServiceProcess, tagguardClient } from '@tagguard/testing';
 import { benchRecord, buildAuditLog, CHUNK_LEVEL } from './audit-log-build';
-import { GHZ_VERSION, ghz, ghzBinary, placement } from './grpc-load';
+import { accessLogDurations, GHZ_VERSION, ghz, ghzBinary, placement } from './grpc-load';
 import { grpcToAudit } from './grpc-to-audit.bench';
 import { measureInterleaved, percentiles, round } from './measure';
 import type { BenchContext } from './registry';
@@ -435,7 +435,7 @@ async function proofBench(context: BenchContext, pool: Pool, run: string, schema
   const grpcMs: number[] = [];
   const consistencyMs: number[] = [];
   // The service's own access-log durations of the measured GetInclusionProof calls: the server's share.
-  let handlerMs: number[] = [];
+  let handler: ReturnType<typeof accessLogDurations> | undefined;
   let ghzProofs: Record<string, unknown> = {};
   try {
     type Unary = (
@@ -473,10 +473,7 @@ async function proofBench(context: BenchContext, pool: Pool, run: string, schema
       )
         throw new Error(`the gRPC proof of leaf ${leaf} does not verify`);
     }
-    handlerMs = service.lines
-      .slice(firstLine)
-      .filter((l) => l['event'] === 'grpc.call' && String(l['method']).endsWith('/GetInclusionProof'))
-      .map((l) => l['durationMs'] as number);
+    handler = accessLogDurations(service.lines, firstLine, 'GetInclusionProof');
     for (let i = 0; i < Math.min(PROOFS, 500); i++) {
       const t = performance.now();
       await call('GetConsistencyProof', {
@@ -505,14 +502,10 @@ async function proofBench(context: BenchContext, pool: Pool, run: string, schema
         },
         { ...placement(), pinned: false },
       );
-      const handler = service.lines
-        .slice(from)
-        .filter((l) => l['event'] === 'grpc.call' && String(l['method']).endsWith('/GetInclusionProof'))
-        .map((l) => l['durationMs'] as number);
       ghzProofs = {
         client: `ghz ${GHZ_VERSION}, closed loop (one call at a time)`,
         ...run,
-        handlerMsFromAccessLog: { calls: handler.length, ...percentiles(handler) },
+        handlerMsFromAccessLog: accessLogDurations(service.lines, from, 'GetInclusionProof'),
       };
     } else
       ghzProofs = {
@@ -533,7 +526,7 @@ async function proofBench(context: BenchContext, pool: Pool, run: string, schema
     storeInclusionProofMs: percentiles(storeMs),
     storeInclusionBundleMs: percentiles(bundleMs),
     grpcInclusionProofMs: percentiles(grpcMs),
-    grpcInclusionProofHandlerMsFromAccessLog: { calls: handlerMs.length, ...percentiles(handlerMs) },
+    grpcInclusionProofHandlerMsFromAccessLog: handler,
     grpcInclusionProofByGhz: ghzProofs,
     grpcConsistencyProofMs: percentiles(consistencyMs),
     baselinePrimaryKeyReadMs: percentiles(pkMs),

@@ -62,6 +62,23 @@ export async function pinProcess(pid: number, where: Placement): Promise<void> {
 }
 
 /**
+ * The handlers' own durations from a service's access log (its `grpc.call` lines from line `from` on, of the
+ * method whose path ends with `method` when given): how many, and their percentiles.
+ */
+export function accessLogDurations(lines: readonly Record<string, unknown>[], from: number, method?: string) {
+  const calls = lines
+    .slice(from)
+    .filter(
+      (l) =>
+        l['event'] === 'grpc.call' &&
+        typeof l['durationMs'] === 'number' &&
+        (method === undefined || String(l['method']).endsWith(`/${method}`)),
+    )
+    .map((l) => l['durationMs'] as number);
+  return { calls: calls.length, ...percentiles(calls) };
+}
+
+/**
  * What the service process did during each phase, from process-probe.cjs preloaded into it (event-loop
  * delay, GC pauses, CPU) and from its own access log (the handler's durationMs of each call).
  */
@@ -97,11 +114,10 @@ export class ServerProbe {
   /** Ends a phase: the probe's line since start() and the access log's call durations of the phase. */
   async stop(): Promise<Record<string, unknown>> {
     const probe = await this.snapshot();
-    const calls = (this.service?.lines ?? [])
-      .slice(this.logIndex)
-      .filter((l) => l['event'] === 'grpc.call' && typeof l['durationMs'] === 'number')
-      .map((l) => l['durationMs'] as number);
-    return { ...probe, handlerDurationMsFromAccessLog: { calls: calls.length, ...percentiles(calls) } };
+    return {
+      ...probe,
+      handlerDurationMsFromAccessLog: accessLogDurations(this.service?.lines ?? [], this.logIndex),
+    };
   }
 
   private async snapshot(): Promise<Record<string, unknown>> {
