@@ -129,6 +129,9 @@ export type RuleIndex = {
   departmentKeys: ReadonlyMap<string, number>;
   senderTagKeys: ReadonlyMap<string, number>;
   recipientTagKeys: ReadonlyMap<string, number>;
+  /** Per department, the key listing the rules bucketed under it that name it without the departments below
+   * (a decision looks these up for the recipient's own departments only). */
+  departmentDirectKeys: ReadonlyMap<string, number>;
   /** The key number whose spans list the generic rules (no key dimension). */
   genericKey: number;
   /** For key k and lane l, its rules' entries are lists[spans[2(6k+l)], spans[2(6k+l)+1]). */
@@ -387,18 +390,18 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
   // Each indexable rule goes to the bucket dimension whose fullest key holds the fewest rules (the most
   // selective one for this rule set); ties go by the fixed order recipient > enterprise > department > sender tag
   // > recipient tag.
-  type Dim = 'recipient' | 'corp' | 'department' | 'senderTag' | 'recipientTag';
-  const dimsOf = (r: CompiledRule): [Dim, readonly string[]][] => {
-    const pick = (f: (c: CompiledCondition) => Iterable<string> | null): readonly string[] | null => {
-      for (const c of r.chain) {
-        const v = f(c);
-        if (v !== null) return [...v];
+  const dimsOf = (r: CompiledRule): [Dim, readonly string[], number][] => {
+    // The values of the first condition of the chain naming the dimension, and that condition's position.
+    const pick = (f: (c: CompiledCondition) => Iterable<string> | null): [readonly string[], number] | null => {
+      for (let at = 0; at < r.chain.length; at += 1) {
+        const v = f(r.chain[at] as CompiledCondition);
+        if (v !== null) return [[...v], at];
       }
       return null;
     };
-    const out: [Dim, readonly string[]][] = [];
-    const add = (dim: Dim, values: readonly string[] | null): void => {
-      if (values) out.push([dim, values]);
+    const out: [Dim, readonly string[], number][] = [];
+    const add = (dim: Dim, found: [readonly string[], number] | null): void => {
+      if (found) out.push([dim, found[0], found[1]]);
     };
     add(
       'recipient',
@@ -441,6 +444,9 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
   // Rules listed under more than one key (their bucket dimension names several values): a decision may meet them
   // twice, so only they are de-duplicated.
   const multiKey = new Set<CompiledRule>();
+  // Where each bucketed rule is listed: its dimension and the chain position of the condition whose values are
+  // its keys (compilePrograms leaves that check out: reaching the rule through one of those keys proves it).
+  const bucketOf = new Map<CompiledRule, Bucket>();
   for (const kind of LANE_KINDS)
     for (const urgency of ['normal', 'urgent'] as const)
       lanes[laneOf(kind, urgency)] = {
@@ -459,7 +465,7 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     recipientTag: lane.byRecipientTag as Map<string, CompiledRule[]>,
   });
   for (const r of indexable) {
-    let best: [Dim, readonly string[]] | null = null;
+    let best: [Dim, readonly string[], number] | null = null;
     let bestLoad = Number.POSITIVE_INFINITY;
     for (const entry of dims.get(r) ?? []) {
       const worst = Math.max(...entry[1].map((v) => load.get(`${entry[0]}\u0000${v}`) ?? 0));
@@ -469,6 +475,7 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
       }
     }
     if (best && best[1].length > 1) multiKey.add(r);
+    if (best) bucketOf.set(r, { dim: best[0], at: best[2] });
     if (best) for (const v of best[1]) push(buckets[best[0]], v, r);
     else generic.push(r);
     for (const kind of LANE_KINDS)
@@ -513,7 +520,7 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     if (list) list.push(compiledChannel);
     else greenByGroup.set(channel.tagGroupId, [compiledChannel]);
   }
-  const compiled = compilePrograms(indexable, lanes, multiKey);
+  const compiled = compilePrograms(indexable, lanes, multiKey, bucketOf);
   const appliedScratch = new Int32Array(rules.length);
   return {
     ruleSet,
@@ -542,9 +549,13 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
   };
 }
 
+type Dim = 'recipient' | 'corp' | 'department' | 'senderTag' | 'recipientTag';
+type Bucket = { dim: Dim; at: number };
+
 type Programs = Pick<
   RuleIndex,
   | 'recipientKeys'
+  | 'departmentDirectKeys'
   | 'corpKeys'
   | 'departmentKeys'
   | 'senderTagKeys'
@@ -565,6 +576,7 @@ function compilePrograms(
   indexable: readonly CompiledRule[],
   lanes: readonly RuleLane[],
   multiKey: ReadonlySet<CompiledRule>,
+  bucketOf: ReadonlyMap<CompiledRule, Bucket>,
 ): Programs {
   let keys = 0;
   const dimension = () => new Map<string, number>();
@@ -573,6 +585,7 @@ function compilePrograms(
   const departmentKeys = dimension();
   const senderTagKeys = dimension();
   const recipientTagKeys = dimension();
+  const departmentDirectKeys = dimension();
   const key = (map: Map<string, number>, value: string): number => {
     let id = map.get(value);
     if (id === undefined) {
@@ -591,6 +604,17 @@ function compilePrograms(
       for (const v of c.recipientDepartmentIds ?? []) key(departmentKeys, v);
       for (const v of c.recipientTagIds ?? []) key(recipientTagKeys, v);
     }
+  // A rule bucketed under departments its condition names without the departments below: listed under each
+  // department's own "direct" key, which a decision looks up only for the recipient's own departments (under the
+  // department's key, reached from every department below it too, its check would fail there).
+  const directBucket = (r: CompiledRule): boolean => {
+    const b = bucketOf.get(r);
+    return b !== undefined && b.dim === 'department' && !(r.chain[b.at] as CompiledCondition).includeSubDepartments;
+  };
+  for (const r of indexable)
+    if (directBucket(r))
+      for (const v of (r.chain[bucketOf.get(r)?.at ?? 0] as CompiledCondition).recipientDepartmentIds ?? [])
+        key(departmentDirectKeys, v);
   const bounds: number[] = [];
   const checks = new Map<CompiledRule, number[]>();
   for (const r of indexable) {
@@ -598,32 +622,37 @@ function compilePrograms(
     const emit = (op: number, operands: readonly number[]): void => {
       out.push(op, operands.length, ...operands);
     };
-    for (const c of r.chain) {
+    // The check of the condition the rule is bucketed under, on its bucket's dimension, always holds when a
+    // decision reaches the rule (through one of that condition's values, found in the message): left out.
+    const bucket = bucketOf.get(r);
+    const proven = (at: number, dim: Dim): boolean => bucket !== undefined && bucket.at === at && bucket.dim === dim;
+    for (let at = 0; at < r.chain.length; at += 1) {
+      const c = r.chain[at] as CompiledCondition;
       if (c.activeFrom !== Number.NEGATIVE_INFINITY || c.activeUntil !== Number.POSITIVE_INFINITY) {
         emit(OP_TIME, [bounds.length / 2]);
         bounds.push(c.activeFrom, c.activeUntil);
       }
-      if (c.senderCorpIds)
+      if (c.senderCorpIds && !proven(at, 'corp'))
         emit(
           OP_CORP,
           [...c.senderCorpIds].map((v) => key(corpKeys, v)),
         );
-      if (c.recipientIds)
+      if (c.recipientIds && !proven(at, 'recipient'))
         emit(
           OP_RECIPIENT,
           [...c.recipientIds].map((v) => key(recipientKeys, v)),
         );
-      if (c.senderTagIds)
+      if (c.senderTagIds && !proven(at, 'senderTag'))
         emit(
           OP_SENDER_TAG,
           c.senderTagIds.map((v) => key(senderTagKeys, v)),
         );
-      if (c.recipientDepartmentIds)
+      if (c.recipientDepartmentIds && !proven(at, 'department'))
         emit(
           c.includeSubDepartments ? OP_DEPARTMENT_TREE : OP_DEPARTMENT,
           c.recipientDepartmentIds.map((v) => key(departmentKeys, v)),
         );
-      if (c.recipientTagIds)
+      if (c.recipientTagIds && !proven(at, 'recipientTag'))
         emit(
           OP_RECIPIENT_TAG,
           c.recipientTagIds.map((v) => key(recipientTagKeys, v)),
@@ -649,7 +678,10 @@ function compilePrograms(
   lanes.forEach((lane, l) => {
     for (const [map, of] of dims)
       for (const [value, list] of of(lane))
-        for (const r of list) (perKey[key(map, value)] as CompiledRule[][])[l]?.push(r);
+        for (const r of list) {
+          const k = map === departmentKeys && directBucket(r) ? key(departmentDirectKeys, value) : key(map, value);
+          (perKey[k] as CompiledRule[][])[l]?.push(r);
+        }
     for (const r of lane.generic) (perKey[genericKey] as CompiledRule[][])[l]?.push(r);
   });
   const spans = new Int32Array((keys + 1) * LANES * 2);
@@ -671,6 +703,7 @@ function compilePrograms(
     departmentKeys,
     senderTagKeys,
     recipientTagKeys,
+    departmentDirectKeys,
     genericKey,
     spans,
     lists: Int32Array.from(lists),

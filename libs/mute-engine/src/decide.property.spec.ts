@@ -288,4 +288,78 @@ describe('the rule index (buckets, lanes, key numbers, flattened checks) against
     expect(decideReference(input).calendarGaps).toEqual([]);
     expect(decide(input)).toEqual(decideReference(input));
   });
+
+  // The index leaves out the check a rule's bucket proves (its bucketed condition's values, found in the message),
+  // and lists a rule naming departments without the ones below under a key looked up for the recipient's own
+  // departments only (D-B1). An ancestor naming the same dimension is still checked; a department above the
+  // recipient's does not reach a rule without sub-departments.
+  const nestedSameDimension: [string, RuleScope, RuleScope][] = [
+    ['recipient', { recipientIds: ['e2'] }, { recipientIds: ['e1'] }],
+    ['sender enterprise', { senderCorpIds: ['c2'] }, { senderCorpIds: ['c1'] }],
+    ['recipient department', { recipientDepartmentIds: ['d2'] }, { recipientDepartmentIds: ['d1'] }],
+    [
+      'recipient department and below',
+      { recipientDepartmentIds: ['d2'], includeSubDepartments: true },
+      { recipientDepartmentIds: ['root'], includeSubDepartments: true },
+    ],
+    ['sender tag', { senderTagIds: ['t2'] }, { senderTagIds: ['t1'] }],
+    ['recipient tag', { recipientTagIds: ['t2'] }, { recipientTagIds: ['t1'] }],
+  ];
+  it.each(nestedSameDimension)(
+    'Given a child naming the message\'s %s under a parent naming another, When deciding, Then neither applies',
+    (_dimension, parentScope, childScope) => {
+      const rules = [
+        rule({ ruleId: 'r00', effect: 'silent', scope: parentScope }),
+        rule({ ruleId: 'r01', effect: 'hold', parentId: 'r00', scope: childScope }),
+      ];
+      const input = exampleInput(rules, 'e1');
+      expect(decide(input).winner.tier).toBe('default');
+      expect(decide(input)).toEqual(decideReference(input));
+    },
+  );
+
+  it('Given a rule on root without the departments below, When deciding for e1 in d1 under root and for e2 in root, Then it applies to e2 only', () => {
+    const rules = [
+      rule({ ruleId: 'r00', effect: 'silent', scope: { recipientDepartmentIds: ['root'] } }),
+      rule({
+        ruleId: 'r01',
+        effect: 'hold',
+        scope: { recipientDepartmentIds: ['root', 'd1'], includeSubDepartments: false },
+      }),
+    ];
+    const forE1 = exampleInput(rules, 'e1');
+    const forE2 = exampleInput(rules, 'e2');
+    expect(decide(forE1).reasons.map((r) => r.id)).toEqual(['r01']);
+    expect(decide(forE2).reasons.map((r) => r.id).sort()).toEqual(['r00', 'r01']);
+    expect(decide(forE1)).toEqual(decideReference(forE1));
+    expect(decide(forE2)).toEqual(decideReference(forE2));
+  });
+
+  /** e1 in d1 (under root), e2 in root; c1's partner tagged t1, e1 tagged t1. */
+  function exampleInput(rules: MuteRule[], recipientId: string) {
+    const ruleSet: MuteRuleSet = {
+      tenantId: 't',
+      rules: new Map(rules.map((r) => [r.ruleId, r])),
+      greenChannels: new Map(),
+      settings: defaultSettings(),
+      position: 1n,
+    };
+    const directory = new MemoryDirectoryView()
+      .department('root', null)
+      .department('d1', 'root')
+      .department('d2', 'root')
+      .person('e1', ['d1'])
+      .person('e2', ['root']);
+    const tags = new MemoryTagView().tag('t1').tag('t2').add('t1', 'partner', 'c1').add('t1', 'employee', 'e1');
+    const message: MuteMessage = {
+      tenantId: 't',
+      messageId: 'm',
+      recipientId,
+      sender: { kind: 'partner_staff', corpId: 'c1', staffId: 's' },
+      senderCorpId: 'c1',
+      urgency: 'normal',
+      sentAt: Date.parse('2026-06-15T03:00:00Z'),
+    };
+    return { message, rules: ruleSet, directory, tags, holidays, unmutes: [], throttle };
+  }
 });

@@ -635,13 +635,22 @@ function matchIndexed(index: RuleIndex, ctx: MessageContext): number {
   }
   const direct = ctx.recipientDepartments;
   const tree = ctx.recipientDepartmentTree;
+  const directKeys = index.departmentDirectKeys;
   for (let i = 0; i < tree.length; i += 1) {
     const d = tree[i] as string;
+    const own = direct.includes(d);
     const k = index.departmentKeys.get(d);
-    if (k === undefined) continue;
-    mark[k] = stamp;
-    if (direct.includes(d)) index.directMark[k] = stamp;
-    found[count++] = k;
+    if (k !== undefined) {
+      mark[k] = stamp;
+      if (own) index.directMark[k] = stamp;
+      found[count++] = k;
+    }
+    // The rules that name d without the departments below it, only for the recipient's own departments (the
+    // tree holds no repeats, so each such key is found once).
+    if (own && directKeys.size > 0) {
+      const kd = directKeys.get(d);
+      if (kd !== undefined) found[count++] = kd;
+    }
   }
   const senderTags = ctx.senderTags;
   for (let i = 0; i < senderTags.length; i += 1) {

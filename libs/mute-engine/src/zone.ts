@@ -84,16 +84,17 @@ function exactOffset(zone: string, instant: number): number {
 
 // In front of each zone's bucket Map, a direct-mapped table (bucket number → offset) in typed arrays: a decision
 // asks for a handful of offsets per schedule part, and a typed-array probe is several times cheaper than a Map get.
-// A slot holds exactly what the Map holds for its bucket (NaN: a transition inside, computed exactly).
+// A slot holds exactly what the Map holds for its bucket (NaN: a transition inside, computed exactly). Each slot's
+// key and value sit side by side ([2s] key, [2s+1] value): a probe of a cold table reads one cache line, not two.
 const SLOTS = 1 << 14;
 const RESOLVED_SLOTS = 1 << 13;
 type ZoneCache = {
   map: Map<number, number>;
-  keys: Float64Array;
-  values: Float64Array;
-  /** resolveLocal's answers by local wall-clock ms (a pure function of the zone and it), direct-mapped. */
-  resolvedKeys: Float64Array;
-  resolvedValues: Float64Array;
+  /** Per slot: [2s] the bucket number, [2s+1] its offset. */
+  offsets: Float64Array;
+  /** resolveLocal's answers by local wall-clock ms (a pure function of the zone and it), direct-mapped:
+   * [2s] the local ms, [2s+1] the instant. */
+  resolved: Float64Array;
 };
 const zoneCaches = new Map<string, ZoneCache>();
 let lastCacheZone = '';
@@ -118,10 +119,8 @@ function zoneCache(zone: string): ZoneCache {
     }
     cache = {
       map,
-      keys: new Float64Array(SLOTS).fill(Number.NaN),
-      values: new Float64Array(SLOTS),
-      resolvedKeys: new Float64Array(RESOLVED_SLOTS).fill(Number.NaN),
-      resolvedValues: new Float64Array(RESOLVED_SLOTS),
+      offsets: new Float64Array(SLOTS * 2).fill(Number.NaN),
+      resolved: new Float64Array(RESOLVED_SLOTS * 2).fill(Number.NaN),
     };
     zoneCaches.set(zone, cache);
   }
@@ -134,14 +133,15 @@ function zoneCache(zone: string): ZoneCache {
 export function offsetAt(zone: string, instant: number): number {
   const cache = zoneCache(zone);
   const bucket = Math.floor(instant / BUCKET_MS);
-  const slot = bucket & (SLOTS - 1);
-  if (cache.keys[slot] === bucket) {
-    const v = cache.values[slot] as number;
+  const slot = (bucket & (SLOTS - 1)) * 2;
+  const offsets = cache.offsets;
+  if (offsets[slot] === bucket) {
+    const v = offsets[slot + 1] as number;
     return v === v ? v : exactOffset(zone, instant);
   }
   const value = bucketOffset(zone, cache.map, bucket);
-  cache.keys[slot] = bucket;
-  cache.values[slot] = value;
+  offsets[slot] = bucket;
+  offsets[slot + 1] = value;
   return value === value ? value : exactOffset(zone, instant);
 }
 
@@ -195,11 +195,12 @@ export function resolveLocal(zone: string, epochDay: number, minute: number): nu
   // Schedules resolve the same few wall-clock times of the same days again and again (19:00 today, 09:00
   // tomorrow): the answer is kept per zone by local time, direct-mapped on (day, minute).
   const cache = zoneCache(zone);
-  const slot = (epochDay * 97 + (minute >> 4)) & (RESOLVED_SLOTS - 1);
-  if (cache.resolvedKeys[slot] === local) return cache.resolvedValues[slot] as number;
+  const slot = ((epochDay * 97 + (minute >> 4)) & (RESOLVED_SLOTS - 1)) * 2;
+  const resolved = cache.resolved;
+  if (resolved[slot] === local) return resolved[slot + 1] as number;
   const value = resolveExactly(zone, local);
-  cache.resolvedKeys[slot] = local;
-  cache.resolvedValues[slot] = value;
+  resolved[slot] = local;
+  resolved[slot + 1] = value;
   return value;
 }
 
