@@ -159,6 +159,12 @@ export type RuleIndex = {
    * notify rule, which overrides nothing). Dense arrays: a decision reads them without touching the rule. */
   lostReasons: (AppliedReason | null)[];
   overrideNames: (string | null)[];
+  /** By precedence position, what a HOLD's release reads of the rule's chain (decide.ts holdReleaseKept), so it
+   * reads no rule, chain or condition object: the earliest `activeUntil` of the chain (+Infinity: none), and the
+   * chain's schedule ids, own first, in releaseIds[releaseFrom[p], releaseFrom[p + 1]). */
+  releaseUntil: Float64Array;
+  releaseFrom: Int32Array;
+  releaseIds: Int32Array;
   /** Scratch for a decision's applying rules' precedence positions (decide keeps none of it). */
   appliedScratch: Int32Array;
   /** De-duplication stamps, one per rule by its precedence position (a decision bumps `stamp`). */
@@ -392,7 +398,9 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
   // > recipient tag.
   const dimsOf = (r: CompiledRule): [Dim, readonly string[], number][] => {
     // The values of the first condition of the chain naming the dimension, and that condition's position.
-    const pick = (f: (c: CompiledCondition) => Iterable<string> | null): [readonly string[], number] | null => {
+    const pick = (
+      f: (c: CompiledCondition) => Iterable<string> | null,
+    ): [readonly string[], number] | null => {
       for (let at = 0; at < r.chain.length; at += 1) {
         const v = f(r.chain[at] as CompiledCondition);
         if (v !== null) return [[...v], at];
@@ -521,6 +529,18 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     else greenByGroup.set(channel.tagGroupId, [compiledChannel]);
   }
   const compiled = compilePrograms(indexable, lanes, multiKey, bucketOf);
+  const releaseUntil = new Float64Array(byPrecedenceOrder.length);
+  const releaseFrom = new Int32Array(byPrecedenceOrder.length + 1);
+  const releaseIds: number[] = [];
+  byPrecedenceOrder.forEach((r, p) => {
+    let until = Number.POSITIVE_INFINITY;
+    for (const c of r.chain) {
+      if (c.scheduleId >= 0) releaseIds.push(c.scheduleId);
+      until = Math.min(until, c.activeUntil);
+    }
+    releaseUntil[p] = until;
+    releaseFrom[p + 1] = releaseIds.length;
+  });
   const appliedScratch = new Int32Array(rules.length);
   return {
     ruleSet,
@@ -539,6 +559,9 @@ function buildIndex(ruleSet: MuteRuleSet): RuleIndex {
     lostReasons: byPrecedenceOrder.map(() => null),
     overrideNames: byPrecedenceOrder.map(() => null),
     appliedScratch,
+    releaseUntil,
+    releaseFrom,
+    releaseIds: Int32Array.from(releaseIds),
     schedules: [...schedules.values()].sort((a, b) => a.id - b.id).map((x) => x.schedule),
     workingTime: compileWorkingTime(ruleSet.settings.workingTime),
     broken,
@@ -609,7 +632,9 @@ function compilePrograms(
   // department's key, reached from every department below it too, its check would fail there).
   const directBucket = (r: CompiledRule): boolean => {
     const b = bucketOf.get(r);
-    return b !== undefined && b.dim === 'department' && !(r.chain[b.at] as CompiledCondition).includeSubDepartments;
+    return (
+      b !== undefined && b.dim === 'department' && !(r.chain[b.at] as CompiledCondition).includeSubDepartments
+    );
   };
   for (const r of indexable)
     if (directBucket(r))
@@ -625,7 +650,8 @@ function compilePrograms(
     // The check of the condition the rule is bucketed under, on its bucket's dimension, always holds when a
     // decision reaches the rule (through one of that condition's values, found in the message): left out.
     const bucket = bucketOf.get(r);
-    const proven = (at: number, dim: Dim): boolean => bucket !== undefined && bucket.at === at && bucket.dim === dim;
+    const proven = (at: number, dim: Dim): boolean =>
+      bucket !== undefined && bucket.at === at && bucket.dim === dim;
     for (let at = 0; at < r.chain.length; at += 1) {
       const c = r.chain[at] as CompiledCondition;
       if (c.activeFrom !== Number.NEGATIVE_INFINITY || c.activeUntil !== Number.POSITIVE_INFINITY) {
@@ -679,7 +705,8 @@ function compilePrograms(
     for (const [map, of] of dims)
       for (const [value, list] of of(lane))
         for (const r of list) {
-          const k = map === departmentKeys && directBucket(r) ? key(departmentDirectKeys, value) : key(map, value);
+          const k =
+            map === departmentKeys && directBucket(r) ? key(departmentDirectKeys, value) : key(map, value);
           (perKey[k] as CompiledRule[][])[l]?.push(r);
         }
     for (const r of lane.generic) (perKey[genericKey] as CompiledRule[][])[l]?.push(r);

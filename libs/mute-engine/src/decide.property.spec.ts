@@ -306,7 +306,7 @@ describe('the rule index (buckets, lanes, key numbers, flattened checks) against
     ['recipient tag', { recipientTagIds: ['t2'] }, { recipientTagIds: ['t1'] }],
   ];
   it.each(nestedSameDimension)(
-    'Given a child naming the message\'s %s under a parent naming another, When deciding, Then neither applies',
+    "Given a child naming the message's %s under a parent naming another, When deciding, Then neither applies",
     (_dimension, parentScope, childScope) => {
       const rules = [
         rule({ ruleId: 'r00', effect: 'silent', scope: parentScope }),
@@ -330,9 +330,42 @@ describe('the rule index (buckets, lanes, key numbers, flattened checks) against
     const forE1 = exampleInput(rules, 'e1');
     const forE2 = exampleInput(rules, 'e2');
     expect(decide(forE1).reasons.map((r) => r.id)).toEqual(['r01']);
-    expect(decide(forE2).reasons.map((r) => r.id).sort()).toEqual(['r00', 'r01']);
+    expect(
+      decide(forE2)
+        .reasons.map((r) => r.id)
+        .sort(),
+    ).toEqual(['r00', 'r01']);
     expect(decide(forE1)).toEqual(decideReference(forE1));
     expect(decide(forE2)).toEqual(decideReference(forE2));
+  });
+
+  // A HOLD's release reads its chain's bounds and schedules from the index's dense arrays (D-B1): an ancestor's
+  // validity ends the hold where the rule's own schedule would end later.
+  it('Given a night hold nested under a rule valid until 15:00, When a message at 11:00 and one at 20:00 are decided, Then they are released at 15:00 and at 09:00 the next working day', () => {
+    const until = Date.parse('2026-06-17T15:00:00+08:00'); // a Wednesday
+    const rules = [
+      rule({ ruleId: 'r00', effect: 'silent', scope: { senderCorpIds: ['c1'] }, activeUntil: until }),
+      rule({
+        ruleId: 'r01',
+        effect: 'hold',
+        parentId: 'r00',
+        scope: { recipientIds: ['e1'] },
+        schedule: { parts: [{ kind: 'weekly', start: '10:00', end: '09:00' }] },
+      }),
+    ];
+    const at11 = exampleInput(rules, 'e1');
+    const morning = {
+      ...at11,
+      message: { ...at11.message, sentAt: Date.parse('2026-06-17T11:00:00+08:00') },
+    };
+    const evening = {
+      ...at11,
+      message: { ...at11.message, sentAt: Date.parse('2026-06-16T20:00:00+08:00') },
+    };
+    expect(decide(morning).releaseAt).toBe(until);
+    expect(decide(evening).releaseAt).toBe(Date.parse('2026-06-17T09:00:00+08:00'));
+    expect(decide(morning)).toEqual(decideReference(morning));
+    expect(decide(evening)).toEqual(decideReference(evening));
   });
 
   /** e1 in d1 (under root), e2 in root; c1's partner tagged t1, e1 tagged t1. */
@@ -350,7 +383,11 @@ describe('the rule index (buckets, lanes, key numbers, flattened checks) against
       .department('d2', 'root')
       .person('e1', ['d1'])
       .person('e2', ['root']);
-    const tags = new MemoryTagView().tag('t1').tag('t2').add('t1', 'partner', 'c1').add('t1', 'employee', 'e1');
+    const tags = new MemoryTagView()
+      .tag('t1')
+      .tag('t2')
+      .add('t1', 'partner', 'c1')
+      .add('t1', 'employee', 'e1');
     const message: MuteMessage = {
       tenantId: 't',
       messageId: 'm',

@@ -127,7 +127,7 @@ export function decide(input: DecideInput): MuteDecision {
       if (winner.effect === 'silent') outcome = 'SILENT';
       else if (winner.effect === 'hold') {
         outcome = 'HOLD';
-        releaseAt = holdReleaseKept(winner, index, ctx);
+        releaseAt = holdReleaseKept(scoped0, index, ctx);
       }
     } else {
       tier = 'default';
@@ -918,17 +918,20 @@ function holdRelease(r: CompiledRule, index: RuleIndex, ctx: MessageContext): nu
   return nextWorkingInstant(index.workingTime, end, ctx.zone, ctx.calendar);
 }
 
-/** holdRelease with the working days kept (schedule.ts workingDayOf) and the chain's bounds read from its
- * compiled conditions (an absent bound is +Infinity there, which min() ignores as holdRelease's check does). */
-function holdReleaseKept(r: CompiledRule, index: RuleIndex, ctx: MessageContext): number {
+/** holdRelease with the working days kept (schedule.ts workingDayOf), for the rule at precedence position p, its
+ * chain's bounds and schedules read from the index's dense arrays (compile.ts releaseUntil, releaseIds): no rule,
+ * chain or condition object is read. The chain's schedule ends are all taken (each notes its calendar gaps), in
+ * chain order, and the earliest wins, as in holdRelease. */
+function holdReleaseKept(p: number, index: RuleIndex, ctx: MessageContext): number {
   const t = ctx.message.sentAt;
-  let end = Number.POSITIVE_INFINITY;
-  const chain = r.chain;
-  for (let i = 0; i < chain.length; i += 1) {
-    const c = chain[i] as CompiledCondition;
-    if (c.schedule) end = Math.min(end, scheduleEnd(c.schedule, t, ctx.zone, ctx.calendar));
-    end = Math.min(end, c.activeUntil);
-  }
+  let end = index.releaseUntil[p] as number;
+  const ids = index.releaseIds;
+  const to = index.releaseFrom[p + 1] as number;
+  for (let k = index.releaseFrom[p] as number; k < to; k += 1)
+    end = Math.min(
+      end,
+      scheduleEnd(index.schedules[ids[k] as number] as CompiledSchedule, t, ctx.zone, ctx.calendar),
+    );
   if (end === Number.POSITIVE_INFINITY)
     return nextWorkingStartKept(index.workingTime, t, ctx.zone, ctx.calendar);
   return nextWorkingInstantKept(index.workingTime, end, ctx.zone, ctx.calendar);
