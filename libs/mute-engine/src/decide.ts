@@ -673,14 +673,21 @@ function matchIndexed(index: RuleIndex, ctx: MessageContext): number {
   const applied = index.appliedScratch;
   let candidates = 0;
   let hits = 0;
+  const inLane = 2 << lane;
   for (let f = 0; f < count; f += 1) {
-    const slot = ((found[f] as number) * 6 + lane) * 2;
+    const slot = (found[f] as number) * 2;
     let at = spans[slot] as number;
     const end = spans[slot + 1] as number;
     while (at < end) {
-      const r = lists[at] as number;
+      const flags = lists[at + 1] as number;
       const next = lists[at + 2] as number;
-      if (lists[at + 1] === 1) {
+      // Not in this message's lane (compile.ts): its sender kind or urgency rules the rule out.
+      if ((flags & inLane) === 0) {
+        at = next;
+        continue;
+      }
+      const r = lists[at] as number;
+      if ((flags & 1) === 1) {
         if (seen[r] === stamp) {
           at = next;
           continue;
