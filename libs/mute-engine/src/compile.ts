@@ -178,13 +178,14 @@ export type RuleIndex = {
 /**
  * The index's compiled form of the candidates and their conditions (D111). Every key a rule condition names (a
  * recipient, an enterprise, a department, a sender tag, a recipient tag) gets a number, unique across dimensions,
- * when the index is compiled; `lists` holds, for each (key, lane), the rules bucketed under that key in that lane,
- * each as an entry `[precedence position, dedupe, end, ...checks]` whose checks are the rule's whole chain flattened into
+ * when the index is compiled; `lists` holds, for each key, the rules bucketed under that key, each as an entry
+ * `[precedence position, lanes << 1 | dedupe, end, ...checks]` whose checks are the rule's whole chain flattened into
  * `[op, n, ...n operands]` on key numbers (OP_*). A decision looks each of its message's keys up once (one Map get
- * giving a number), marks them, and then reads each key's lane span in `lists` front to back: a candidate's
+ * giving a number), marks them, and then reads each key's span in `lists` front to back (skipping the entries not
+ * in its lane): a candidate's
  * evaluation touches adjacent ints, not a rule object, its chain, its conditions' Sets and their strings. Only
  * indexable rules (not broken, every condition enabled) are listed; the lanes already guarantee the sender kind
- * and urgency, so the checks leave them out. Checks keep the order of the conditions (own first, then ancestors)
+ * and urgency, so the checks leave them out, and so is the check the rule's bucket proves (D-B1). Checks keep the order of the conditions (own first, then ancestors)
  * and, within one, time bounds, enterprise, recipient, sender tag, department, recipient tag; then the chain's
  * schedules, own first: the same schedules are evaluated (and the same calendar gaps noted) as by the
  * condition-by-condition evaluation (decideReference), whichever key the rule is bucketed under. `dedupe` is 1 when the rule is listed under more than one key (its bucket dimension names
@@ -595,7 +596,7 @@ type Programs = Pick<
   | 'keyScratch'
 >;
 
-/** The key numbers, the per-key lane spans and the rules' entries with their checks (see OP_*). */
+/** The key numbers, the per-key spans and the rules' entries with their checks (see OP_*). */
 function compilePrograms(
   indexable: readonly CompiledRule[],
   lanes: readonly RuleLane[],
