@@ -28,6 +28,7 @@ export const TENANT_ADMIN = 'tenant_admin';
 export const isWriteAction = (action: PermissionActionV1): boolean => !action.endsWith('.view');
 
 const EMPTY: readonly string[] = Object.freeze([]);
+const EMPTY_RULES: readonly IndexedRule[] = Object.freeze([]);
 
 /**
  * Membership in the short lists a check builds (a handful of departments or roles): a loop over a few
@@ -115,13 +116,6 @@ export function subjectContext(snapshot: Snapshot, subject: CheckSubject, at: nu
   return { subject, at, isAdmin: has(subject.tokenRoles, TENANT_ADMIN), own, chain, roles, compiled };
 }
 
-function subjectCovers(ctx: SubjectContext, e: IndexedRule): boolean {
-  const kind = e.subjectKind;
-  if (kind === EMPLOYEE) return e.subjectId === ctx.subject.employeeId;
-  if (kind === ROLE) return has(ctx.roles, e.subjectId);
-  return has(ctx.own, e.subjectId) || (e.downward && has(ctx.chain, e.subjectId));
-}
-
 /** The tag's facts the rule index needs: its ancestors (nearest first) and its permission groups. */
 export type TagPlace = { ancestors: readonly string[]; groups: readonly string[] };
 
@@ -180,8 +174,15 @@ type DepartmentOutcome = { readonly trace: LevelTrace; readonly overlay: Overlay
 type Evaluation = {
   groupId: string | null;
   rules: readonly IndexedRule[];
+  /** The first two actions asked, on the evaluation itself (read with it, no map to look into), then a map. */
+  action1: string | null;
+  rules1: readonly IndexedRule[];
+  action2: string | null;
+  rules2: readonly IndexedRule[];
   byAction: Map<string, readonly IndexedRule[]>;
-  single: Map<IndexedRule | null, DepartmentOutcome> | null;
+  single: Map<IndexedRule, DepartmentOutcome> | null;
+  /** One group, no rule applies. */
+  none: DepartmentOutcome | null;
 };
 
 /**
@@ -196,8 +197,13 @@ function buildPlan(snapshot: Snapshot, compiled: CompiledPolicy, tagId: string):
   const evaluations = (place.groups.length ? place.groups : [null]).map((groupId): Evaluation => ({
     groupId,
     rules: mergedCandidates(candidateLists(compiled, tagId, place, groupId)),
+    action1: null,
+    rules1: EMPTY_RULES,
+    action2: null,
+    rules2: EMPTY_RULES,
     byAction: new Map(),
     single: place.groups.length === 1 ? new Map() : null,
+    none: null,
   }));
   const plan = { ...place, evaluations };
   compiled.tagPlans.set(tagId, plan);
@@ -294,24 +300,43 @@ function tagPath(snapshot: Snapshot, compiled: CompiledPolicy, tagId: string): T
 
 /** The candidates of the evaluation that cover the action, in tree order (kept per action). */
 function candidatesFor(ev: Evaluation, action: PermissionActionV1): readonly IndexedRule[] {
+  if (ev.action1 === action) return ev.rules1;
+  if (ev.action2 === action) return ev.rules2;
   let list = ev.byAction.get(action);
   if (list === undefined) {
     list = ev.rules.filter((e) => ruleCoversAction(e, action));
-    if (ev.byAction.size < MAX_CACHED_ACTIONS) ev.byAction.set(action, list);
+    if (ev.action1 === null) {
+      ev.action1 = action;
+      ev.rules1 = list;
+    } else if (ev.action2 === null) {
+      ev.action2 = action;
+      ev.rules2 = list;
+    } else if (ev.byAction.size < MAX_CACHED_ACTIONS) ev.byAction.set(action, list);
   }
   return list;
 }
 
-/** The first candidate covering the action that covers the caller. */
+/** The first candidate covering the action that covers the caller (subjectCovers, with the caller's facts read once). */
 function firstApplicable(
   ev: Evaluation,
   ctx: SubjectContext,
   action: PermissionActionV1,
 ): IndexedRule | null {
   const rules = candidatesFor(ev, action);
+  const employeeId = ctx.subject.employeeId;
+  const { roles, own, chain } = ctx;
   for (let i = 0; i < rules.length; i++) {
     const e = rules[i]!;
-    if (subjectCovers(ctx, e)) return e;
+    const kind = e.subjectKind;
+    const id = e.subjectId;
+    if (
+      kind === EMPLOYEE
+        ? id === employeeId
+        : kind === ROLE
+          ? has(roles, id)
+          : has(own, id) || (e.downward && has(chain, id))
+    )
+      return e;
   }
   return null;
 }
@@ -372,6 +397,15 @@ function overlayOutcome(plan: TagPlan, decided: readonly (IndexedRule | null)[])
   };
 }
 
+/** A tag in one permission group: the overlay over that group's deciding rule, frozen to be shared. */
+function singleOutcome(plan: TagPlan, e: IndexedRule | null): DepartmentOutcome {
+  const built = overlayOutcome(plan, [e]);
+  const overlay = built.overlay!;
+  for (const g of overlay.groups) Object.freeze(g);
+  Object.freeze(overlay.groups);
+  return Object.freeze({ overlay: Object.freeze(overlay), trace: shared(built.trace) });
+}
+
 function departmentLevel(plan: TagPlan, ctx: SubjectContext, action: PermissionActionV1): DepartmentOutcome {
   const evaluations = plan.evaluations;
   if (plan.groups.length === 0) {
@@ -379,18 +413,16 @@ function departmentLevel(plan: TagPlan, ctx: SubjectContext, action: PermissionA
     return e === null ? NO_RULE : (e.decided ?? ruleOutcome(e));
   }
   if (evaluations.length === 1) {
-    // One group: the outcome depends on the deciding rule alone, so it is built once per rule and shared.
+    // One group: the outcome depends on the deciding rule alone, so it is built once per rule and shared
+    // (kept on the rule for the group it last decided, else in the evaluation's map).
     const ev = evaluations[0]!;
     const e = firstApplicable(ev, ctx, action);
+    if (e === null) return ev.none ?? (ev.none = singleOutcome(plan, null));
+    if (e.groupDecided !== null && e.groupDecidedFor === ev.groupId) return e.groupDecided;
     let out = ev.single!.get(e);
-    if (out === undefined) {
-      const built = overlayOutcome(plan, [e]);
-      const overlay = built.overlay!;
-      for (const g of overlay.groups) Object.freeze(g);
-      Object.freeze(overlay.groups);
-      out = Object.freeze({ overlay: Object.freeze(overlay), trace: shared(built.trace) });
-      ev.single!.set(e, out);
-    }
+    if (out === undefined) ev.single!.set(e, (out = singleOutcome(plan, e)));
+    e.groupDecidedFor = ev.groupId;
+    e.groupDecided = out;
     return out;
   }
   return overlayOutcome(

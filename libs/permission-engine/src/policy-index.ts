@@ -1,6 +1,6 @@
 import type { PermissionGroupV1, PermissionRuleV1, RoleAssignmentV1, RoleV1 } from '@tagguard/contracts';
 import { orderedRules } from './matching';
-import type { LevelTrace, PolicyState, Snapshot } from './model';
+import type { LevelTrace, OverlayTrace, PolicyState, Snapshot } from './model';
 
 /**
  * The policy compiled for checks: rules by resource in permission-tree order, groups by member, assignments
@@ -21,6 +21,9 @@ export type IndexedRule = {
   downward: boolean;
   /** The department level's answer when this rule decides a tag in no permission group; built on first use. */
   decided: { readonly trace: LevelTrace; readonly overlay: null } | null;
+  /** The last one-group answer this rule decided and for which group (check.ts keeps the others per plan). */
+  groupDecidedFor: string | null;
+  groupDecided: { readonly trace: LevelTrace; readonly overlay: OverlayTrace | null } | null;
 };
 
 export const SUBJECT_EMPLOYEE = 0;
@@ -107,6 +110,8 @@ function compileRules(snapshot: Snapshot): RuleIndex {
       subjectId: s.id,
       downward: s.kind === 'department' && (rule.starred || s.includeSubDepartments),
       decided: null,
+      groupDecidedFor: null,
+      groupDecided: null,
     };
     const r = rule.resource;
     push(r.kind === 'tag' ? byTag : r.kind === 'tag_group' ? byTagGroup : byGroup, r.id, entry);
