@@ -71,24 +71,16 @@ function withoutRepeats(ids: readonly string[]): readonly string[] {
 export function subjectContext(snapshot: Snapshot, subject: CheckSubject, at: number): SubjectContext {
   const compiled = compiledPolicy(snapshot);
   const { directory } = snapshot;
-  const employee = directory.employee(subject.employeeId);
-  const own = employee ? withoutRepeats(employee.departmentIds) : EMPTY;
-  // Every department of the employee and its ancestors (matching.departmentChain, each once).
-  const chain: string[] = [];
-  for (let i = 0; i < own.length; i++) {
-    let current: string | null | undefined = own[i];
-    for (let depth = 0; current && depth < MAX_DEPTH && !has(chain, current); depth++) {
-      chain.push(current);
-      current = directory.parentOf(current);
-    }
-  }
-  const roles: string[] = [];
-  for (const r of subject.tokenRoles) if (!has(roles, r)) roles.push(r);
   const definedRoles = compiled.roles;
   const { holdingsByEmployee, holdingsByDepartment } = compiled.assignments;
+  // Roles in matching.rolesOf's order: token roles, direct assignments, then by department along the chain.
+  const roles: string[] = [];
+  const tokenRoles = subject.tokenRoles;
+  for (let i = 0; i < tokenRoles.length; i++) if (!has(roles, tokenRoles[i]!)) roles.push(tokenRoles[i]!);
   const direct = holdingsByEmployee.get(subject.employeeId);
   if (direct) {
-    for (const h of direct) {
+    for (let i = 0; i < direct.length; i++) {
+      const h = direct[i]!;
       // Live: the role exists and the assignment has not expired (`expiresAt` null is Infinity).
       if (
         (h.expiresAt === Infinity || h.expiresAt > at) &&
@@ -98,22 +90,33 @@ export function subjectContext(snapshot: Snapshot, subject: CheckSubject, at: nu
         roles.push(h.roleId);
     }
   }
-  for (let i = 0; i < chain.length; i++) {
-    const d = chain[i]!;
-    const list = holdingsByDepartment.get(d);
-    if (!list) continue;
-    for (const h of list) {
-      if (
-        h.department &&
-        (h.includeSubDepartments || has(own, d)) &&
-        (h.expiresAt === Infinity || h.expiresAt > at) &&
-        definedRoles.has(h.roleId) &&
-        !has(roles, h.roleId)
-      )
-        roles.push(h.roleId);
+  const employee = directory.employee(subject.employeeId);
+  const own = employee ? withoutRepeats(employee.departmentIds) : EMPTY;
+  // Every department of the employee and its ancestors (matching.departmentChain, each once), and the
+  // roles assigned to each as it is reached.
+  const chain: string[] = [];
+  for (let i = 0; i < own.length; i++) {
+    let current: string | null | undefined = own[i];
+    for (let depth = 0; current && depth < MAX_DEPTH && !has(chain, current); depth++) {
+      chain.push(current);
+      const list = holdingsByDepartment.get(current);
+      if (list) {
+        for (let k = 0; k < list.length; k++) {
+          const h = list[k]!;
+          if (
+            h.department &&
+            (h.includeSubDepartments || has(own, current)) &&
+            (h.expiresAt === Infinity || h.expiresAt > at) &&
+            definedRoles.has(h.roleId) &&
+            !has(roles, h.roleId)
+          )
+            roles.push(h.roleId);
+        }
+      }
+      current = directory.parentOf(current);
     }
   }
-  return { subject, at, isAdmin: has(subject.tokenRoles, TENANT_ADMIN), own, chain, roles, compiled };
+  return { subject, at, isAdmin: has(tokenRoles, TENANT_ADMIN), own, chain, roles, compiled };
 }
 
 /** The tag's facts the rule index needs: its ancestors (nearest first) and its permission groups. */
