@@ -1,7 +1,5 @@
-import type { PermissionActionV1, PermissionRuleV1, RoleAssignmentV1 } from '@tagguard/contracts';
+import type { PermissionActionV1, RoleV1 } from '@tagguard/contracts';
 import { actionMatches, tagAncestors } from './matching';
-
-const MAX_DEPTH = 64; // as matching.ts: guards a cyclic copy
 import type {
   CheckRequest,
   CheckSubject,
@@ -9,70 +7,116 @@ import type {
   LevelTrace,
   OverlayTrace,
   Snapshot,
+  TagFacts,
+  TagView,
   TagVisibility,
 } from './model';
 import { compiledPolicy, ruleCoversAction, type CompiledPolicy, type IndexedRule } from './policy-index';
 import { sensitiveHits } from './sensitive-words';
+
+const MAX_DEPTH = 64; // as matching.ts: guards a cyclic copy
+// policy-index's SUBJECT_* kinds, as local constants: under swc's CommonJS an imported binding is a getter
+// call each time it is read (D115), and these are read once per candidate rule.
+const EMPLOYEE = 0;
+const ROLE = 1;
+// Per-action caches hold at most this many actions (the catalogue has 12; an unknown action is not kept).
+const MAX_CACHED_ACTIONS = 32;
 
 export const TENANT_ADMIN = 'tenant_admin';
 
 /** A write is any action that is not a view; reads are never frozen. */
 export const isWriteAction = (action: PermissionActionV1): boolean => !action.endsWith('.view');
 
+const EMPTY: readonly string[] = Object.freeze([]);
+const EMPTY_RULES: readonly IndexedRule[] = Object.freeze([]);
+
+/**
+ * Membership in the short lists a check builds (a handful of departments or roles): a loop over a few
+ * strings costs less than building a Set per check and hashing into it.
+ */
+function has(list: readonly string[], id: string): boolean {
+  for (let i = 0; i < list.length; i++) if (list[i] === id) return true;
+  return false;
+}
+
+/** A trace shared by every decision that has it: built once, frozen (decidedBy too). */
+function shared(trace: LevelTrace): LevelTrace {
+  Object.freeze(trace.decidedBy);
+  return Object.freeze(trace);
+}
+
 /** What the engine knows about the caller, computed once per check (or once per lookup page). */
 export type SubjectContext = {
   subject: CheckSubject;
   at: number;
   isAdmin: boolean;
-  /** The employee's own departments. */
-  own: ReadonlySet<string>;
-  /** Their departments and every ancestor of them. */
-  chain: ReadonlySet<string>;
-  /** Role ids held (unexpired assignments and token roles), as matching.rolesOf. */
-  roles: ReadonlySet<string>;
+  /** The employee's own departments, without repeats, in the directory's order. */
+  own: readonly string[];
+  /** Their departments and every ancestor of them (each once). */
+  chain: readonly string[];
+  /** Role ids held (token roles, then unexpired assignments), each once, as matching.rolesOf. */
+  roles: readonly string[];
   compiled: CompiledPolicy;
 };
+
+function withoutRepeats(ids: readonly string[]): readonly string[] {
+  for (let i = 1; i < ids.length; i++) {
+    for (let j = 0; j < i; j++) {
+      if (ids[i] === ids[j]) return [...new Set(ids)];
+    }
+  }
+  return ids;
+}
 
 export function subjectContext(snapshot: Snapshot, subject: CheckSubject, at: number): SubjectContext {
   const compiled = compiledPolicy(snapshot);
   const { directory } = snapshot;
+  const definedRoles = compiled.roles;
+  const { holdingsByEmployee, holdingsByDepartment } = compiled.assignments;
+  // Roles in matching.rolesOf's order: token roles, direct assignments, then by department along the chain.
+  const roles: string[] = [];
+  const tokenRoles = subject.tokenRoles;
+  for (let i = 0; i < tokenRoles.length; i++) if (!has(roles, tokenRoles[i]!)) roles.push(tokenRoles[i]!);
+  const direct = holdingsByEmployee.get(subject.employeeId);
+  if (direct) {
+    for (let i = 0; i < direct.length; i++) {
+      const h = direct[i]!;
+      // Live: the role exists and the assignment has not expired (`expiresAt` null is Infinity).
+      if (
+        (h.expiresAt === Infinity || h.expiresAt > at) &&
+        definedRoles.has(h.roleId) &&
+        !has(roles, h.roleId)
+      )
+        roles.push(h.roleId);
+    }
+  }
   const employee = directory.employee(subject.employeeId);
-  const own = new Set<string>(employee?.departmentIds ?? []);
-  // Every department of the employee and its ancestors (matching.departmentChain, as one set).
-  const chain = new Set<string>();
-  for (const d of own) {
-    let current: string | null | undefined = d;
-    for (let depth = 0; current && depth < MAX_DEPTH && !chain.has(current); depth++) {
-      chain.add(current);
+  const own = employee ? withoutRepeats(employee.departmentIds) : EMPTY;
+  // Every department of the employee and its ancestors (matching.departmentChain, each once), and the
+  // roles assigned to each as it is reached.
+  const chain: string[] = [];
+  for (let i = 0; i < own.length; i++) {
+    let current: string | null | undefined = own[i];
+    for (let depth = 0; current && depth < MAX_DEPTH && !has(chain, current); depth++) {
+      chain.push(current);
+      const list = holdingsByDepartment.get(current);
+      if (list) {
+        for (let k = 0; k < list.length; k++) {
+          const h = list[k]!;
+          if (
+            h.department &&
+            (h.includeSubDepartments || has(own, current)) &&
+            (h.expiresAt === Infinity || h.expiresAt > at) &&
+            definedRoles.has(h.roleId) &&
+            !has(roles, h.roleId)
+          )
+            roles.push(h.roleId);
+        }
+      }
       current = directory.parentOf(current);
     }
   }
-  const roles = new Set<string>(subject.tokenRoles);
-  const live = (a: RoleAssignmentV1) =>
-    compiled.roles.has(a.roleId) && (a.expiresAt === null || Date.parse(a.expiresAt) > at);
-  for (const a of compiled.assignments.byEmployee.get(subject.employeeId) ?? [])
-    if (live(a)) roles.add(a.roleId);
-  for (const d of chain) {
-    const list = compiled.assignments.byDepartment.get(d);
-    if (!list) continue;
-    for (const a of list) {
-      if (a.subject.kind === 'department' && (own.has(d) || a.subject.includeSubDepartments) && live(a))
-        roles.add(a.roleId);
-    }
-  }
-  return { subject, at, isAdmin: subject.tokenRoles.includes(TENANT_ADMIN), own, chain, roles, compiled };
-}
-
-function subjectCovers(ctx: SubjectContext, rule: PermissionRuleV1): boolean {
-  const s = rule.subject;
-  switch (s.kind) {
-    case 'employee':
-      return s.id === ctx.subject.employeeId;
-    case 'role':
-      return ctx.roles.has(s.id);
-    case 'department':
-      return ctx.own.has(s.id) || ((rule.starred || s.includeSubDepartments) && ctx.chain.has(s.id));
-  }
+  return { subject, at, isAdmin: has(tokenRoles, TENANT_ADMIN), own, chain, roles, compiled };
 }
 
 /** The tag's facts the rule index needs: its ancestors (nearest first) and its permission groups. */
@@ -123,13 +167,57 @@ export function mergedCandidates(lists: (readonly IndexedRule[])[]): readonly In
   return lists.flat().sort((a, b) => a.position - b.position);
 }
 
+/** The department level's answer: its trace and, for a tag in permission groups, the overlay. */
+type DepartmentOutcome = { readonly trace: LevelTrace; readonly overlay: OverlayTrace | null };
+
+/**
+ * One permission group's (or no group's) candidates: all of them in tree order, those covering each action
+ * asked so far, and (a tag in exactly one group) the department outcome per deciding rule, shared.
+ */
+type Evaluation = {
+  groupId: string | null;
+  rules: readonly IndexedRule[];
+  /** The first two actions asked, on the evaluation itself (read with it, no map to look into), then a map. */
+  action1: string | null;
+  rules1: readonly IndexedRule[];
+  action2: string | null;
+  rules2: readonly IndexedRule[];
+  byAction: Map<string, readonly IndexedRule[]>;
+  single: Map<IndexedRule, DepartmentOutcome> | null;
+  /** One group, no rule applies. */
+  none: DepartmentOutcome | null;
+};
+
 /**
  * One tag's evaluation plan for a compiled policy: its ancestors, permission groups and, per group (or
- * for no group), the merged candidate rules. Cached per compiled policy and tag; the tag view is not
- * versioned, so a cached plan is used only while the tag's ancestors are the ones it was built for.
+ * for no group), the merged candidate rules. Kept per compiled policy and tag; the tag view is not
+ * versioned, so a kept plan is used only while the tag's ancestors are the ones it was built for.
  */
-type TagPlan = TagPlace & { evaluations: { groupId: string | null; rules: readonly IndexedRule[] }[] };
-const plans = new WeakMap<CompiledPolicy, Map<string, TagPlan>>();
+type TagPlan = TagPlace & { evaluations: Evaluation[] };
+
+function buildPlan(snapshot: Snapshot, compiled: CompiledPolicy, tagId: string): TagPlan {
+  const place = tagPlace(snapshot, compiled, tagId);
+  const evaluations = (place.groups.length ? place.groups : [null]).map((groupId): Evaluation => ({
+    groupId,
+    rules: mergedCandidates(candidateLists(compiled, tagId, place, groupId)),
+    action1: null,
+    rules1: EMPTY_RULES,
+    action2: null,
+    rules2: EMPTY_RULES,
+    byAction: new Map(),
+    single: place.groups.length === 1 ? new Map() : null,
+    none: null,
+  }));
+  const plan = { ...place, evaluations };
+  compiled.tagPlans.set(tagId, plan);
+  return plan;
+}
+
+export function tagPlan(snapshot: Snapshot, compiled: CompiledPolicy, tagId: string): TagPlan {
+  const cached = compiled.tagPlans.get(tagId) as TagPlan | undefined;
+  if (cached && sameList(cached.ancestors, tagAncestors(snapshot.tags, tagId))) return cached;
+  return buildPlan(snapshot, compiled, tagId);
+}
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
@@ -137,57 +225,159 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
-export function tagPlan(snapshot: Snapshot, compiled: CompiledPolicy, tagId: string): TagPlan {
-  let byTag = plans.get(compiled);
-  if (!byTag) plans.set(compiled, (byTag = new Map()));
-  const ancestors = tagAncestors(snapshot.tags, tagId);
-  const cached = byTag.get(tagId);
-  if (cached && sameList(cached.ancestors, ancestors)) return cached;
-  const place = tagPlace(snapshot, compiled, tagId, ancestors);
-  const evaluations = (place.groups.length ? place.groups : [null]).map((groupId) => ({
-    groupId,
-    rules: mergedCandidates(candidateLists(compiled, tagId, place, groupId)),
-  }));
-  const plan = { ...place, evaluations };
-  byTag.set(tagId, plan);
-  return plan;
+/** Is `id` among the first `n` of `list`? (matching.tagAncestors' cycle guard over the walk so far) */
+function inFirst(list: readonly string[], n: number, id: string): boolean {
+  for (let i = 0; i < n; i++) if (list[i] === id) return true;
+  return false;
 }
 
-/** The first rule of the merged candidates that covers the action and the caller. */
-function firstApplicable(rules: readonly IndexedRule[], ctx: SubjectContext, action: PermissionActionV1) {
+/**
+ * The tag's path read once per check: the plan (kept, or rebuilt when the ancestors moved) and the
+ * restricted visibilities on the path, tag first then nearest group first (null: none restricted).
+ */
+type TagPath = {
+  plan: TagPlan;
+  known: boolean;
+  restrictedIds: string[] | null;
+  restrictedFacts: TagFacts[] | null;
+};
+
+function restrictedOnPath(
+  tags: TagView,
+  tagId: string,
+  tag: TagFacts | undefined,
+  ancestors: readonly string[],
+) {
+  let ids: string[] | null = null;
+  let facts: TagFacts[] | null = null;
+  if (tag && tag.visibility.restricted) {
+    ids = [tagId];
+    facts = [tag];
+  }
+  for (const id of ancestors) {
+    const f = tags.tag(id);
+    if (!f || !f.visibility.restricted) continue;
+    (ids ??= []).push(id);
+    (facts ??= []).push(f);
+  }
+  return { ids, facts };
+}
+
+function tagPath(snapshot: Snapshot, compiled: CompiledPolicy, tagId: string): TagPath {
+  const tags = snapshot.tags;
+  const tag = tags.tag(tagId);
+  const cached = compiled.tagPlans.get(tagId) as TagPlan | undefined;
+  if (cached) {
+    // matching.tagAncestors, compared with the kept ancestors as it goes; the facts read on the way are
+    // the ones the visibility level needs.
+    const kept = cached.ancestors;
+    let ids: string[] | null = null;
+    let facts: TagFacts[] | null = null;
+    if (tag && tag.visibility.restricted) {
+      ids = [tagId];
+      facts = [tag];
+    }
+    let n = 0;
+    let same = true;
+    let current = tag?.parentId ?? null;
+    while (current && n < MAX_DEPTH && !inFirst(kept, n, current)) {
+      if (n >= kept.length || kept[n] !== current) {
+        same = false;
+        break;
+      }
+      const f = tags.tag(current);
+      if (f && f.visibility.restricted) {
+        (ids ??= []).push(current);
+        (facts ??= []).push(f);
+      }
+      n++;
+      current = f?.parentId ?? null;
+    }
+    if (same && n === kept.length)
+      return { plan: cached, known: tag !== undefined, restrictedIds: ids, restrictedFacts: facts };
+  }
+  const plan = buildPlan(snapshot, compiled, tagId);
+  const r = restrictedOnPath(tags, tagId, tag, plan.ancestors);
+  return { plan, known: tag !== undefined, restrictedIds: r.ids, restrictedFacts: r.facts };
+}
+
+/** The candidates of the evaluation that cover the action, in tree order (kept per action). */
+function candidatesFor(ev: Evaluation, action: PermissionActionV1): readonly IndexedRule[] {
+  if (ev.action1 === action) return ev.rules1;
+  if (ev.action2 === action) return ev.rules2;
+  let list = ev.byAction.get(action);
+  if (list === undefined) {
+    list = ev.rules.filter((e) => ruleCoversAction(e, action));
+    if (ev.action1 === null) {
+      ev.action1 = action;
+      ev.rules1 = list;
+    } else if (ev.action2 === null) {
+      ev.action2 = action;
+      ev.rules2 = list;
+    } else if (ev.byAction.size < MAX_CACHED_ACTIONS) ev.byAction.set(action, list);
+  }
+  return list;
+}
+
+/** The first candidate covering the action that covers the caller (subjectCovers, with the caller's facts read once). */
+function firstApplicable(
+  ev: Evaluation,
+  ctx: SubjectContext,
+  action: PermissionActionV1,
+): IndexedRule | null {
+  const rules = candidatesFor(ev, action);
+  const employeeId = ctx.subject.employeeId;
+  const { roles, own, chain } = ctx;
   for (let i = 0; i < rules.length; i++) {
     const e = rules[i]!;
-    if (ruleCoversAction(e, action) && subjectCovers(ctx, e.rule)) return e.rule;
+    const kind = e.subjectKind;
+    const id = e.subjectId;
+    if (
+      kind === EMPLOYEE
+        ? id === employeeId
+        : kind === ROLE
+          ? has(roles, id)
+          : has(own, id) || (e.downward && has(chain, id))
+    )
+      return e;
   }
   return null;
 }
 
 type GroupOutcome = 'allow' | 'deny' | 'not_applicable';
-const outcomeOf = (rule: PermissionRuleV1 | null): GroupOutcome =>
-  rule === null ? 'not_applicable' : rule.effect === 'grant' ? 'allow' : 'deny';
+const outcomeOf = (e: IndexedRule | null): GroupOutcome =>
+  e === null ? 'not_applicable' : e.rule.effect === 'grant' ? 'allow' : 'deny';
 
-function departmentLevel(
-  plan: TagPlan,
-  ctx: SubjectContext,
-  action: PermissionActionV1,
-): { trace: LevelTrace; overlay: OverlayTrace | null } {
-  if (plan.groups.length === 0) {
-    const rule = firstApplicable(plan.evaluations[0]!.rules, ctx, action);
-    return {
-      overlay: null,
-      trace: {
-        level: 'department_inheritance',
-        outcome: outcomeOf(rule),
-        decidedBy: rule ? [rule.ruleId] : [],
-        reason: rule
-          ? `first applicable rule ${rule.ruleId} (${rule.effect})`
-          : 'no rule of the permission tree applies',
-      },
-    };
+const NO_RULE: DepartmentOutcome = Object.freeze({
+  overlay: null,
+  trace: shared({
+    level: 'department_inheritance',
+    outcome: 'not_applicable',
+    decidedBy: [],
+    reason: 'no rule of the permission tree applies',
+  }),
+});
+
+/** A tag in no permission group: the deciding rule's outcome, built once per indexed rule. */
+function ruleOutcome(e: IndexedRule): DepartmentOutcome {
+  if (e.decided === null) {
+    const rule = e.rule;
+    const trace = shared({
+      level: 'department_inheritance',
+      outcome: outcomeOf(e),
+      decidedBy: [rule.ruleId],
+      reason: `first applicable rule ${rule.ruleId} (${rule.effect})`,
+    });
+    e.decided = Object.freeze({ overlay: null, trace });
   }
-  const groups = plan.evaluations.map(({ groupId, rules }) => {
-    const rule = firstApplicable(rules, ctx, action);
-    return { groupId: groupId!, outcome: outcomeOf(rule), ruleId: rule?.ruleId ?? null };
+  return e.decided;
+}
+
+/** The double overlay over the groups' deciding rules (one per evaluation, in plan order). */
+function overlayOutcome(plan: TagPlan, decided: readonly (IndexedRule | null)[]): DepartmentOutcome {
+  const groups = plan.evaluations.map((ev, i) => {
+    const e = decided[i]!;
+    return { groupId: ev.groupId!, outcome: outcomeOf(e), ruleId: e?.rule.ruleId ?? null };
   });
   const denied = groups.filter((g) => g.outcome === 'deny');
   const outcome: GroupOutcome = denied.length
@@ -210,82 +400,182 @@ function departmentLevel(
   };
 }
 
-/** The roles held whose function scope covers the action; tenant_admin's token role counts as scope `*`. */
-function scopesFor(ctx: SubjectContext, action: PermissionActionV1): string[] {
-  const out: string[] = ctx.isAdmin ? [TENANT_ADMIN] : [];
-  for (const r of ctx.roles) {
-    const scopes = ctx.compiled.roles.get(r)?.scopes;
-    if (scopes && scopes.some((scope) => actionMatches(scope, action)) && !out.includes(r)) out.push(r);
+/** A tag in one permission group: the overlay over that group's deciding rule, frozen to be shared. */
+function singleOutcome(plan: TagPlan, e: IndexedRule | null): DepartmentOutcome {
+  const built = overlayOutcome(plan, [e]);
+  const overlay = built.overlay!;
+  for (const g of overlay.groups) Object.freeze(g);
+  Object.freeze(overlay.groups);
+  return Object.freeze({ overlay: Object.freeze(overlay), trace: shared(built.trace) });
+}
+
+function departmentLevel(plan: TagPlan, ctx: SubjectContext, action: PermissionActionV1): DepartmentOutcome {
+  const evaluations = plan.evaluations;
+  if (plan.groups.length === 0) {
+    const e = firstApplicable(evaluations[0]!, ctx, action);
+    return e === null ? NO_RULE : (e.decided ?? ruleOutcome(e));
   }
+  if (evaluations.length === 1) {
+    // One group: the outcome depends on the deciding rule alone, so it is built once per rule and shared
+    // (kept on the rule for the group it last decided, else in the evaluation's map).
+    const ev = evaluations[0]!;
+    const e = firstApplicable(ev, ctx, action);
+    if (e === null) return ev.none ?? (ev.none = singleOutcome(plan, null));
+    if (e.groupDecided !== null && e.groupDecidedFor === ev.groupId) return e.groupDecided;
+    let out = ev.single!.get(e);
+    if (out === undefined) ev.single!.set(e, (out = singleOutcome(plan, e)));
+    e.groupDecidedFor = ev.groupId;
+    e.groupDecided = out;
+    return out;
+  }
+  return overlayOutcome(
+    plan,
+    evaluations.map((ev) => firstApplicable(ev, ctx, action)),
+  );
+}
+
+/** Per roles map and action: the roles whose function scope covers it, and the traces of one role held. */
+type RoleTraces = {
+  covering: ReadonlySet<string>;
+  grantedBy: Map<string, LevelTrace>;
+  deniedHolding: Map<string, LevelTrace>;
+  deniedHoldingNone: LevelTrace;
+};
+const roleTraces = new WeakMap<ReadonlyMap<string, RoleV1>, Map<string, RoleTraces>>();
+
+function rolesFor(roles: ReadonlyMap<string, RoleV1>, action: PermissionActionV1): RoleTraces {
+  let byAction = roleTraces.get(roles);
+  if (!byAction) roleTraces.set(roles, (byAction = new Map()));
+  let t = byAction.get(action);
+  if (t === undefined) {
+    const covering = new Set<string>();
+    for (const [id, role] of roles)
+      if (role.scopes.some((scope) => actionMatches(scope, action))) covering.add(id);
+    t = {
+      covering,
+      grantedBy: new Map(),
+      deniedHolding: new Map(),
+      deniedHoldingNone: shared(roleDenied(action, [])),
+    };
+    if (byAction.size < MAX_CACHED_ACTIONS) byAction.set(action, t);
+  }
+  return t;
+}
+
+/** The roles held whose function scope covers the action; tenant_admin's token role counts as scope `*`. */
+function scopesFor(ctx: SubjectContext, covering: ReadonlySet<string>): string[] {
+  const out: string[] = ctx.isAdmin ? [TENANT_ADMIN] : [];
+  for (const r of ctx.roles) if (covering.has(r) && !out.includes(r)) out.push(r);
   return out;
 }
 
+const roleGranted = (action: PermissionActionV1, granting: string[]): LevelTrace => ({
+  level: 'role_scope',
+  outcome: 'allow',
+  decidedBy: granting,
+  reason: `function scope of ${granting.join(', ')} covers ${action}`,
+});
+
+const roleDenied = (action: PermissionActionV1, held: readonly string[]): LevelTrace => ({
+  level: 'role_scope',
+  outcome: 'deny',
+  decidedBy: [],
+  reason: `no role held covers ${action} (held: ${held.length ? held.join(', ') : 'none'})`,
+});
+
+const NO_ROLES_VIEW = shared({
+  level: 'role_scope',
+  outcome: 'allow',
+  decidedBy: [],
+  reason: 'the tenant defines no role: views pass',
+});
+const NO_ROLES_ADMIN_WRITE = shared({
+  level: 'role_scope',
+  outcome: 'allow',
+  decidedBy: [TENANT_ADMIN],
+  reason: 'the tenant defines no role: tenant_admin may write',
+});
+
 function roleLevel(snapshot: Snapshot, ctx: SubjectContext, action: PermissionActionV1): LevelTrace {
-  const level = 'role_scope';
   if (snapshot.policy.roles.size === 0) {
-    if (!isWriteAction(action))
-      return { level, outcome: 'allow', decidedBy: [], reason: 'the tenant defines no role: views pass' };
+    if (!isWriteAction(action)) return NO_ROLES_VIEW;
     return ctx.isAdmin
-      ? {
-          level,
-          outcome: 'allow',
-          decidedBy: [TENANT_ADMIN],
-          reason: 'the tenant defines no role: tenant_admin may write',
-        }
+      ? NO_ROLES_ADMIN_WRITE
       : {
-          level,
+          level: 'role_scope',
           outcome: 'deny',
           decidedBy: [],
           reason: `the tenant defines no role: ${action} needs tenant_admin`,
         };
   }
-  const granting = scopesFor(ctx, action);
-  if (granting.length)
-    return {
-      level,
-      outcome: 'allow',
-      decidedBy: granting,
-      reason: `function scope of ${granting.join(', ')} covers ${action}`,
-    };
-  const held = [...ctx.roles];
-  return {
-    level,
-    outcome: 'deny',
-    decidedBy: [],
-    reason: `no role held covers ${action} (held: ${held.length ? held.join(', ') : 'none'})`,
-  };
+  const t = rolesFor(ctx.compiled.roles, action);
+  const held = ctx.roles;
+  if (!ctx.isAdmin) {
+    // The usual callers hold no covering role or one: their traces are built once per role and shared.
+    let one: string | null = null;
+    let count = 0;
+    for (let i = 0; i < held.length; i++) {
+      if (t.covering.has(held[i]!)) {
+        one = held[i]!;
+        count++;
+      }
+    }
+    if (count === 1) {
+      let trace = t.grantedBy.get(one!);
+      if (trace === undefined) t.grantedBy.set(one!, (trace = shared(roleGranted(action, [one!]))));
+      return trace;
+    }
+    if (count === 0) {
+      if (held.length === 0) return t.deniedHoldingNone;
+      if (held.length === 1) {
+        let trace = t.deniedHolding.get(held[0]!);
+        if (trace === undefined) t.deniedHolding.set(held[0]!, (trace = shared(roleDenied(action, held))));
+        return trace;
+      }
+      return roleDenied(action, held);
+    }
+  }
+  return roleGranted(action, scopesFor(ctx, t.covering));
 }
 
 /** Which entry of a restricted visibility admits the caller, or null. */
 export function visibilityAdmits(ctx: SubjectContext, tagId: string, v: TagVisibility): string | null {
   if (v.memberIds.includes(ctx.subject.employeeId))
     return `visibility/${tagId}/member/${ctx.subject.employeeId}`;
-  for (const r of v.roles) if (ctx.roles.has(r)) return `visibility/${tagId}/role/${r}`;
+  for (const r of v.roles) if (has(ctx.roles, r)) return `visibility/${tagId}/role/${r}`;
   for (const d of v.departments) {
-    if (ctx.own.has(d.departmentId) || (d.includeSubDepartments && ctx.chain.has(d.departmentId)))
+    if (has(ctx.own, d.departmentId) || (d.includeSubDepartments && has(ctx.chain, d.departmentId)))
       return `visibility/${tagId}/department/${d.departmentId}`;
   }
   return null;
 }
 
-function visibilityLevel(
-  snapshot: Snapshot,
-  ctx: SubjectContext,
-  tagId: string,
-  ancestors: readonly string[],
-): LevelTrace {
+const VISIBLE_TO_ADMIN = shared({
+  level: 'tag_visibility',
+  outcome: 'allow',
+  decidedBy: [TENANT_ADMIN],
+  reason: 'tenant_admin sees every tag',
+});
+const VISIBLE_TO_ALL = shared({
+  level: 'tag_visibility',
+  outcome: 'allow',
+  decidedBy: [],
+  reason: 'the tag and its groups are visible to the whole tenant',
+});
+
+function visibilityLevel(ctx: SubjectContext, tagId: string, path: TagPath): LevelTrace {
   const level = 'tag_visibility';
-  const tag = snapshot.tags.tag(tagId);
   // Fail closed: a copy that does not know the tag cannot tell whether it is restricted.
-  if (!tag) return { level, outcome: 'deny', decidedBy: [], reason: `tag ${tagId} is unknown to this copy` };
-  if (ctx.isAdmin)
-    return { level, outcome: 'allow', decidedBy: [TENANT_ADMIN], reason: 'tenant_admin sees every tag' };
+  if (!path.known)
+    return { level, outcome: 'deny', decidedBy: [], reason: `tag ${tagId} is unknown to this copy` };
+  if (ctx.isAdmin) return VISIBLE_TO_ADMIN;
+  const ids = path.restrictedIds;
+  if (ids === null) return VISIBLE_TO_ALL;
+  const facts = path.restrictedFacts!;
   const decidedBy: string[] = [];
-  for (let i = -1; i < ancestors.length; i++) {
-    const id = i < 0 ? tagId : ancestors[i]!;
-    const facts = i < 0 ? tag : snapshot.tags.tag(id);
-    if (!facts || !facts.visibility.restricted) continue;
-    const entry = visibilityAdmits(ctx, id, facts.visibility);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    const entry = visibilityAdmits(ctx, id, facts[i]!.visibility);
     if (!entry)
       return {
         level,
@@ -295,56 +585,56 @@ function visibilityLevel(
       };
     decidedBy.push(entry);
   }
-  return decidedBy.length
-    ? {
-        level,
-        outcome: 'allow',
-        decidedBy,
-        reason: 'every restricted visibility on the path admits the caller',
-      }
-    : {
-        level,
-        outcome: 'allow',
-        decidedBy: [],
-        reason: 'the tag and its groups are visible to the whole tenant',
-      };
+  return {
+    level,
+    outcome: 'allow',
+    decidedBy,
+    reason: 'every restricted visibility on the path admits the caller',
+  };
 }
+
+const NO_FIELD = shared({
+  level: 'sensitive_words',
+  outcome: 'not_applicable',
+  decidedBy: [],
+  reason: 'no field requested',
+});
+const NO_WORD = shared({
+  level: 'sensitive_words',
+  outcome: 'not_applicable',
+  decidedBy: [],
+  reason: 'the tenant has no sensitive word',
+});
+const NO_WORD_IN_FIELDS = shared({
+  level: 'sensitive_words',
+  outcome: 'allow',
+  decidedBy: [],
+  reason: 'no sensitive word in the fields',
+});
 
 function wordsLevel(
   snapshot: Snapshot,
   ctx: SubjectContext,
   fields: Readonly<Record<string, string>> | undefined,
-): { trace: LevelTrace; masked: string[] } {
+): { trace: LevelTrace; masked: readonly string[] } {
   const level = 'sensitive_words';
-  const names = fields ? Object.keys(fields) : [];
-  if (names.length === 0 || snapshot.policy.words.size === 0)
-    return {
-      masked: [],
-      trace: {
-        level,
-        outcome: 'not_applicable',
-        decidedBy: [],
-        reason: names.length ? 'the tenant has no sensitive word' : 'no field requested',
-      },
-    };
+  const names = fields ? Object.keys(fields) : EMPTY;
+  if (names.length === 0) return { masked: EMPTY, trace: NO_FIELD };
+  if (snapshot.policy.words.size === 0) return { masked: EMPTY, trace: NO_WORD };
   const hitFields: string[] = [];
   const words = new Set<string>();
-  for (const name of names.sort()) {
+  for (const name of (names as string[]).sort()) {
     const hits = sensitiveHits(snapshot.policy.words, name, fields![name]!);
     if (hits.length) {
       hitFields.push(name);
       for (const w of hits) words.add(w);
     }
   }
-  if (hitFields.length === 0)
-    return {
-      masked: [],
-      trace: { level, outcome: 'allow', decidedBy: [], reason: 'no sensitive word in the fields' },
-    };
-  const viewers = scopesFor(ctx, 'customer_fields.view');
+  if (hitFields.length === 0) return { masked: EMPTY, trace: NO_WORD_IN_FIELDS };
+  const viewers = scopesFor(ctx, rolesFor(ctx.compiled.roles, 'customer_fields.view').covering);
   if (viewers.length)
     return {
-      masked: [],
+      masked: EMPTY,
       trace: {
         level,
         outcome: 'allow',
@@ -363,12 +653,24 @@ function wordsLevel(
   };
 }
 
+const READS_NOT_FROZEN = shared({
+  level: 'freeze',
+  outcome: 'not_applicable',
+  decidedBy: [],
+  reason: 'reads are never frozen',
+});
+const NOT_FROZEN = shared({
+  level: 'freeze',
+  outcome: 'allow',
+  decidedBy: [],
+  reason: 'the actor is not frozen',
+});
+
 function freezeLevel(snapshot: Snapshot, ctx: SubjectContext, action: PermissionActionV1): LevelTrace {
   const level = 'freeze';
-  if (!isWriteAction(action))
-    return { level, outcome: 'not_applicable', decidedBy: [], reason: 'reads are never frozen' };
+  if (!isWriteAction(action)) return READS_NOT_FROZEN;
   const f = snapshot.policy.freezes.get(ctx.subject.employeeId);
-  if (!f || !f.frozen) return { level, outcome: 'allow', decidedBy: [], reason: 'the actor is not frozen' };
+  if (!f || !f.frozen) return NOT_FROZEN;
   if (f.until !== null && Date.parse(f.until) <= ctx.at)
     return { level, outcome: 'allow', decidedBy: [], reason: `the freeze ended at ${f.until}` };
   return {
@@ -379,7 +681,21 @@ function freezeLevel(snapshot: Snapshot, ctx: SubjectContext, action: Permission
   };
 }
 
-/** The check for a caller whose context is already computed (lookups reuse one context per page). */
+function decision(
+  snapshot: Snapshot,
+  allowed: boolean,
+  levels: LevelTrace[],
+  overlay: OverlayTrace | null,
+  maskedFields: readonly string[],
+): Decision {
+  return { allowed, maskedFields, levels, overlay, snapshot: snapshot.policy.position };
+}
+
+/**
+ * The check for a caller whose context is already computed (lookups reuse one context per page).
+ * Traces that do not depend on the caller beyond what selects them (a deciding rule, one role held, a
+ * constant answer) are built once and shared, frozen, by every decision that has them (D-C1).
+ */
 export function checkWith(
   snapshot: Snapshot,
   ctx: SubjectContext,
@@ -387,34 +703,26 @@ export function checkWith(
   tagId: string,
   fields?: Readonly<Record<string, string>>,
 ): Decision {
-  const levels: LevelTrace[] = [];
-  const done = (
-    allowed: boolean,
-    overlay: OverlayTrace | null,
-    maskedFields: readonly string[] = [],
-  ): Decision => ({
-    allowed,
-    maskedFields,
-    levels,
-    overlay,
-    snapshot: snapshot.policy.position,
-  });
   const freeze = freezeLevel(snapshot, ctx, action);
-  levels.push(freeze);
-  if (freeze.outcome === 'deny') return done(false, null);
-  const plan = tagPlan(snapshot, compiledPolicy(snapshot), tagId);
-  const dept = departmentLevel(plan, ctx, action);
-  levels.push(dept.trace);
-  if (dept.trace.outcome === 'deny') return done(false, dept.overlay);
+  if (freeze.outcome === 'deny') return decision(snapshot, false, [freeze], null, EMPTY);
+  const path = tagPath(snapshot, ctx.compiled, tagId);
+  const dept = departmentLevel(path.plan, ctx, action);
+  if (dept.trace.outcome === 'deny')
+    return decision(snapshot, false, [freeze, dept.trace], dept.overlay, EMPTY);
   const role = roleLevel(snapshot, ctx, action);
-  levels.push(role);
-  if (role.outcome === 'deny') return done(false, dept.overlay);
-  const visibility = visibilityLevel(snapshot, ctx, tagId, plan.ancestors);
-  levels.push(visibility);
-  if (visibility.outcome === 'deny') return done(false, dept.overlay);
+  if (role.outcome === 'deny')
+    return decision(snapshot, false, [freeze, dept.trace, role], dept.overlay, EMPTY);
+  const visibility = visibilityLevel(ctx, tagId, path);
+  if (visibility.outcome === 'deny')
+    return decision(snapshot, false, [freeze, dept.trace, role, visibility], dept.overlay, EMPTY);
   const words = wordsLevel(snapshot, ctx, fields);
-  levels.push(words.trace);
-  return done(true, dept.overlay, words.masked);
+  return decision(
+    snapshot,
+    true,
+    [freeze, dept.trace, role, visibility, words.trace],
+    dept.overlay,
+    words.masked,
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { PermissionGroupV1, PermissionRuleV1, RoleAssignmentV1, RoleV1 } from '@tagguard/contracts';
 import { orderedRules } from './matching';
-import type { PolicyState, Snapshot } from './model';
+import type { LevelTrace, OverlayTrace, PolicyState, Snapshot } from './model';
 
 /**
  * The policy compiled for checks: rules by resource in permission-tree order, groups by member, assignments
@@ -15,7 +15,20 @@ export type IndexedRule = {
   anyAction: boolean;
   exact: ReadonlySet<string>;
   prefixes: readonly string[];
+  /** The rule's subject read off once (D-C1): SUBJECT_* kind, id, and whether a department covers its subtree. */
+  subjectKind: number;
+  subjectId: string;
+  downward: boolean;
+  /** The department level's answer when this rule decides a tag in no permission group; built on first use. */
+  decided: { readonly trace: LevelTrace; readonly overlay: null } | null;
+  /** The last one-group answer this rule decided and for which group (check.ts keeps the others per plan). */
+  groupDecidedFor: string | null;
+  groupDecided: { readonly trace: LevelTrace; readonly overlay: OverlayTrace | null } | null;
 };
+
+export const SUBJECT_EMPLOYEE = 0;
+export const SUBJECT_ROLE = 1;
+export const SUBJECT_DEPARTMENT = 2;
 
 /** matching.actionMatches over the rule's actions, without allocating per call. */
 export function ruleCoversAction(e: IndexedRule, action: string): boolean {
@@ -36,9 +49,20 @@ export type GroupIndex = {
   byTagGroup: ReadonlyMap<string, readonly string[]>;
 };
 
+/** An assignment as the check reads it: the expiry parsed once (Infinity: none; NaN: unparsable, never live). */
+export type Holding = {
+  roleId: string;
+  expiresAt: number;
+  department: boolean;
+  includeSubDepartments: boolean;
+};
+
 export type AssignmentIndex = {
   byEmployee: ReadonlyMap<string, readonly RoleAssignmentV1[]>;
   byDepartment: ReadonlyMap<string, readonly RoleAssignmentV1[]>;
+  /** The same lists as Holdings, in the same order. */
+  holdingsByEmployee: ReadonlyMap<string, readonly Holding[]>;
+  holdingsByDepartment: ReadonlyMap<string, readonly Holding[]>;
 };
 
 export type CompiledPolicy = {
@@ -46,6 +70,8 @@ export type CompiledPolicy = {
   groups: GroupIndex;
   assignments: AssignmentIndex;
   roles: ReadonlyMap<string, RoleV1>;
+  /** check.ts's evaluation plan per tag, kept for this compiled policy (validated against the live tag view). */
+  tagPlans: Map<string, unknown>;
 };
 
 const ruleCache = new WeakMap<
@@ -72,12 +98,20 @@ function compileRules(snapshot: Snapshot): RuleIndex {
   const byGroup = new Map<string, IndexedRule[]>();
   ordered.forEach((rule, position) => {
     const prefixes = rule.actions.filter((a) => a.endsWith('.*')).map((a) => a.slice(0, -1));
-    const entry = {
+    const s = rule.subject;
+    const entry: IndexedRule = {
       rule,
       position,
       anyAction: rule.actions.length === 0 || rule.actions.includes('*'),
       exact: new Set(rule.actions),
       prefixes,
+      subjectKind:
+        s.kind === 'employee' ? SUBJECT_EMPLOYEE : s.kind === 'role' ? SUBJECT_ROLE : SUBJECT_DEPARTMENT,
+      subjectId: s.id,
+      downward: s.kind === 'department' && (rule.starred || s.includeSubDepartments),
+      decided: null,
+      groupDecidedFor: null,
+      groupDecided: null,
     };
     const r = rule.resource;
     push(r.kind === 'tag' ? byTag : r.kind === 'tag_group' ? byTagGroup : byGroup, r.id, entry);
@@ -106,10 +140,19 @@ function compileAssignments(assignments: ReadonlyMap<string, RoleAssignmentV1>):
   if (cached) return cached;
   const byEmployee = new Map<string, RoleAssignmentV1[]>();
   const byDepartment = new Map<string, RoleAssignmentV1[]>();
+  const holdingsByEmployee = new Map<string, Holding[]>();
+  const holdingsByDepartment = new Map<string, Holding[]>();
   for (const a of assignments.values()) {
-    push(a.subject.kind === 'employee' ? byEmployee : byDepartment, a.subject.id, a);
+    const employee = a.subject.kind === 'employee';
+    push(employee ? byEmployee : byDepartment, a.subject.id, a);
+    push(employee ? holdingsByEmployee : holdingsByDepartment, a.subject.id, {
+      roleId: a.roleId,
+      expiresAt: a.expiresAt === null ? Infinity : Date.parse(a.expiresAt),
+      department: a.subject.kind === 'department',
+      includeSubDepartments: a.subject.kind === 'department' && a.subject.includeSubDepartments,
+    });
   }
-  const index = { byEmployee, byDepartment };
+  const index = { byEmployee, byDepartment, holdingsByEmployee, holdingsByDepartment };
   assignmentCache.set(assignments, index);
   return index;
 }
@@ -123,6 +166,7 @@ export function compiledPolicy(snapshot: Snapshot): CompiledPolicy {
     groups: compileGroups(snapshot.policy.groups),
     assignments: compileAssignments(snapshot.policy.assignments),
     roles: snapshot.policy.roles,
+    tagPlans: new Map(),
   };
   compiledCache.set(snapshot.policy, compiled);
   return compiled;

@@ -142,7 +142,9 @@ export class PolicyWorld {
     const tags = this.tags;
     const mirrored = this.mirrored;
     const directory: DirectoryView = {
-      parentOf: (id) => (departments.has(id) ? departments.get(id)! : undefined),
+      // One lookup, as permission-service's TenantCopy.parentOf: a value is a parent id or null (a root),
+      // so `undefined` from get already means an unknown department.
+      parentOf: (id) => departments.get(id),
       employee: (id) => employees.get(id),
       mirrored,
     };
