@@ -185,11 +185,11 @@ export type RuleIndex = {
  * in its lane): a candidate's
  * evaluation touches adjacent ints, not a rule object, its chain, its conditions' Sets and their strings. Only
  * indexable rules (not broken, every condition enabled) are listed; the lanes already guarantee the sender kind
- * and urgency, so the checks leave them out, and so is the check the rule's bucket proves (D-B1). Checks keep the order of the conditions (own first, then ancestors)
+ * and urgency, so the checks leave them out, and so is the check the rule's bucket proves (D116). Checks keep the order of the conditions (own first, then ancestors)
  * and, within one, time bounds, enterprise, recipient, sender tag, department, recipient tag; then the chain's
  * schedules, own first: the same schedules are evaluated (and the same calendar gaps noted) as by the
  * condition-by-condition evaluation (decideReference), whichever key the rule is bucketed under. `dedupe` is 1 when the rule is listed under more than one key (its bucket dimension names
- * several values), so only those consult the per-rule stamps. Since D-B1 the lanes of one key share one span:
+ * several values), so only those consult the per-rule stamps. Since D116 the lanes of one key share one span:
  * the entry's second int is `lanes << 1 | dedupe` (bit 1 + lane set for each lane the rule is in), and a
  * decision skips the entries not in its lane without reading their checks — a rule is listed once per key, not
  * once per lane, so the lists are up to six times smaller and stay in cache.

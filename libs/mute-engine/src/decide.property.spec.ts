@@ -291,7 +291,7 @@ describe('the rule index (buckets, lanes, key numbers, flattened checks) against
 
   // The index leaves out the check a rule's bucket proves (its bucketed condition's values, found in the message),
   // and lists a rule naming departments without the ones below under a key looked up for the recipient's own
-  // departments only (D-B1). An ancestor naming the same dimension is still checked; a department above the
+  // departments only (D116). An ancestor naming the same dimension is still checked; a department above the
   // recipient's does not reach a rule without sub-departments.
   const nestedSameDimension: [string, RuleScope, RuleScope][] = [
     ['recipient', { recipientIds: ['e2'] }, { recipientIds: ['e1'] }],
@@ -339,7 +339,7 @@ describe('the rule index (buckets, lanes, key numbers, flattened checks) against
     expect(decide(forE2)).toEqual(decideReference(forE2));
   });
 
-  // A HOLD's release reads its chain's bounds and schedules from the index's dense arrays (D-B1): an ancestor's
+  // A HOLD's release reads its chain's bounds and schedules from the index's dense arrays (D116): an ancestor's
   // validity ends the hold where the rule's own schedule would end later.
   it('Given a night hold nested under a rule valid until 15:00, When a message at 11:00 and one at 20:00 are decided, Then they are released at 15:00 and at 09:00 the next working day', () => {
     const until = Date.parse('2026-06-17T15:00:00+08:00'); // a Wednesday

@@ -616,7 +616,7 @@ function messageContext(input: DecideInput, zone: string, index: RuleIndex): Mes
 
 /**
  * The indexed match (compile.ts, D111): the message's keys looked up once each (a key number), marked, and then
- * the span of each key read front to back, each entry in the message's lane having its checks run in place (D-B1).
+ * the span of each key read front to back, each entry in the message's lane having its checks run in place (D116).
  */
 function matchIndexed(index: RuleIndex, ctx: MessageContext): number {
   const m = ctx.message;

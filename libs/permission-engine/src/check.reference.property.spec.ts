@@ -7,7 +7,7 @@ import { checkReference } from './testing/check-reference';
 import { OPEN, PolicyWorld, restricted } from './testing/policy-fixture';
 
 /**
- * D-C1: the fast check (shared traces, the tag path read once, per-action candidates, parsed expiries)
+ * D117: the fast check (shared traces, the tag path read once, per-action candidates, parsed expiries)
  * against the check as it was before it (testing/check-reference.ts), decision for decision and trace for
  * trace, on random worlds that reach every level and every explanation: freezes, no roles, token roles,
  * expired and unparsable assignments, duplicate and unknown departments, a cyclic directory, restricted
@@ -180,7 +180,7 @@ function agrees(snapshot: Snapshot, all: CheckRequest[]) {
   }
 }
 
-describe('check (D-C1) against the check before it (testing/check-reference.ts)', () => {
+describe('check (D117) against the check before it (testing/check-reference.ts)', () => {
   it('the same decisions and traces on random worlds, and after the live views change', () => {
     const all = requests();
     fc.assert(

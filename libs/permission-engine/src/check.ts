@@ -694,7 +694,7 @@ function decision(
 /**
  * The check for a caller whose context is already computed (lookups reuse one context per page).
  * Traces that do not depend on the caller beyond what selects them (a deciding rule, one role held, a
- * constant answer) are built once and shared, frozen, by every decision that has them (D-C1).
+ * constant answer) are built once and shared, frozen, by every decision that has them (D117).
  */
 export function checkWith(
   snapshot: Snapshot,

@@ -15,7 +15,7 @@ export type IndexedRule = {
   anyAction: boolean;
   exact: ReadonlySet<string>;
   prefixes: readonly string[];
-  /** The rule's subject read off once (D-C1): SUBJECT_* kind, id, and whether a department covers its subtree. */
+  /** The rule's subject read off once (D117): SUBJECT_* kind, id, and whether a department covers its subtree. */
   subjectKind: number;
   subjectId: string;
   downward: boolean;

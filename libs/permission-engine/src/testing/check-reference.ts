@@ -1,4 +1,4 @@
-// The check as it was before D-C1 (commit 19fa2ff), kept verbatim as the reference the fast check is compared
+// The check as it was before D117 (commit 19fa2ff), kept verbatim as the reference the fast check is compared
 // with (check.reference.property.spec.ts): the same decisions and the same explanations, object for object.
 import type { PermissionActionV1, PermissionRuleV1, RoleAssignmentV1 } from '@tagguard/contracts';
 import { actionMatches, tagAncestors } from '../matching';
