@@ -1,4 +1,4 @@
-// Reproduces D-A1 in one process, in a second: how much of what node:http2 allocates for its calls survives a
+// Reproduces D118 in one process, in a second: how much of what node:http2 allocates for its calls survives a
 // scavenge although a full GC frees it. A node:http2 server and client serve N calls (10 at a time) after a
 // warm-up and a full GC; the young generation is made big enough that no scavenge runs during the calls, so no
 // call object can have been promoted while alive; both ends are closed before measuring.
