@@ -388,3 +388,29 @@ describe('check: the per-tag plan cache follows the tag view', () => {
     expect(ask().levels[1]).toMatchObject({ outcome: 'deny', decidedBy: ['r1'] });
   });
 });
+
+describe('check: the traces it keeps stay bounded by the policy, not by the requests', () => {
+  it('Given roles, When many callers each hold a different undefined role, Then their deny traces are not all kept, while a defined role’s is shared', () => {
+    const world = new PolicyWorld()
+      .department('d')
+      .employee('e', 'd')
+      .tagGroup('g')
+      .tag('t', 'g')
+      .role('viewer', ['customer_tags.view'])
+      .role('writer', ['member_tags.edit']);
+    const snapshot = world.snapshot();
+    const ask = (...tokenRoles: string[]) =>
+      check(snapshot, { subject: as('e', ...tokenRoles), action: 'customer_tags.view', tagId: 't', at: NOW });
+    // Claimed roles are any strings a Check request names (permission-service's subject.roles).
+    for (let i = 0; i < 1000; i++) expect(ask(`claimed-${i}`).allowed).toBe(false);
+    const once = ask('claimed-late').levels[2]!;
+    const again = ask('claimed-late').levels[2]!;
+    expect(again).toStrictEqual(once);
+    expect(again).not.toBe(once); // not kept: built for this check
+    const holder = world.assign('a1', 'writer', { kind: 'employee', id: 'e' }).snapshot();
+    const held = () =>
+      check(holder, { subject: as('e'), action: 'customer_tags.view', tagId: 't', at: NOW }).levels[2]!;
+    expect(held().reason).toBe('no role held covers customer_tags.view (held: writer)');
+    expect(held()).toBe(held()); // a role of the tenant's: kept and shared
+  });
+});

@@ -528,8 +528,15 @@ function roleLevel(snapshot: Snapshot, ctx: SubjectContext, action: PermissionAc
     if (count === 0) {
       if (held.length === 0) return t.deniedHoldingNone;
       if (held.length === 1) {
-        let trace = t.deniedHolding.get(held[0]!);
-        if (trace === undefined) t.deniedHolding.set(held[0]!, (trace = shared(roleDenied(action, held))));
+        const r = held[0]!;
+        let trace = t.deniedHolding.get(r);
+        if (trace === undefined) {
+          trace = shared(roleDenied(action, held));
+          // Kept for the tenant's own roles; a token or claimed role is any string a request names (Check's
+          // subject.roles), so only a few of those are kept: the cache lives as long as the roles map.
+          if (ctx.compiled.roles.has(r) || t.deniedHolding.size < MAX_CACHED_ACTIONS)
+            t.deniedHolding.set(r, trace);
+        }
         return trace;
       }
       return roleDenied(action, held);
