@@ -1,5 +1,6 @@
 import type { CheckSubject, Decision, LevelName } from './model';
 import { check } from './check';
+import { compiledPolicy } from './policy-index';
 import { PolicyWorld, restricted } from './testing/policy-fixture';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
@@ -412,5 +413,27 @@ describe('check: the traces it keeps stay bounded by the policy, not by the requ
       check(holder, { subject: as('e'), action: 'customer_tags.view', tagId: 't', at: NOW }).levels[2]!;
     expect(held().reason).toBe('no role held covers customer_tags.view (held: writer)');
     expect(held()).toBe(held()); // a role of the tenant's: kept and shared
+  });
+});
+
+describe('check: the tag plans it keeps are the tenant’s tags, not every id a request names', () => {
+  it('Given a tag, When checks name 1,000 unknown tag ids, Then no plan is kept for them, while the known tag’s is', () => {
+    const world = new PolicyWorld()
+      .department('d')
+      .employee('e', 'd')
+      .tagGroup('g')
+      .tag('t', 'g')
+      .role('viewer', ['customer_tags.view'])
+      .assign('a1', 'viewer', { kind: 'employee', id: 'e' });
+    const snapshot = world.snapshot();
+    const ask = (tagId: string) =>
+      check(snapshot, { subject: as('e'), action: 'customer_tags.view', tagId, at: NOW });
+    expect(ask('t').allowed).toBe(true);
+    const plans = compiledPolicy(snapshot).tagPlans;
+    expect(plans.has('t')).toBe(true);
+    // Check's tag_id is any id a caller names (permission-service checks only its form).
+    for (let i = 0; i < 1000; i++) ask(`unknown-${i}`);
+    expect(plans.size).toBe(1);
+    expect(ask('unknown-1')).toStrictEqual(ask('unknown-1'));
   });
 });

@@ -209,7 +209,8 @@ function buildPlan(snapshot: Snapshot, compiled: CompiledPolicy, tagId: string):
     none: null,
   }));
   const plan = { ...place, evaluations };
-  compiled.tagPlans.set(tagId, plan);
+  // Kept only for a tag the view knows: a Check names any id, and unknown ones would grow the map without bound.
+  if (snapshot.tags.tag(tagId) !== undefined) compiled.tagPlans.set(tagId, plan);
   return plan;
 }
 
