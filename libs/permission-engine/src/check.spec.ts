@@ -390,15 +390,18 @@ describe('check: the per-tag plan cache follows the tag view', () => {
   });
 });
 
-describe('check: the traces it keeps stay bounded by the policy, not by the requests', () => {
-  it('Given roles, When many callers each hold a different undefined role, Then their deny traces are not all kept, while a defined role’s is shared', () => {
-    const world = new PolicyWorld()
+describe('check: what it keeps stays bounded by the policy, not by the requests', () => {
+  /** Employee e in department d, tag t in group g, a role viewer that covers customer_tags.view. */
+  const viewerWorld = () =>
+    new PolicyWorld()
       .department('d')
       .employee('e', 'd')
       .tagGroup('g')
       .tag('t', 'g')
-      .role('viewer', ['customer_tags.view'])
-      .role('writer', ['member_tags.edit']);
+      .role('viewer', ['customer_tags.view']);
+
+  it('Given roles, When many callers each hold a different undefined role, Then their deny traces are not all kept, while a defined role’s is shared', () => {
+    const world = viewerWorld().role('writer', ['member_tags.edit']);
     const snapshot = world.snapshot();
     const ask = (...tokenRoles: string[]) =>
       check(snapshot, { subject: as('e', ...tokenRoles), action: 'customer_tags.view', tagId: 't', at: NOW });
@@ -414,17 +417,9 @@ describe('check: the traces it keeps stay bounded by the policy, not by the requ
     expect(held().reason).toBe('no role held covers customer_tags.view (held: writer)');
     expect(held()).toBe(held()); // a role of the tenant's: kept and shared
   });
-});
 
-describe('check: the tag plans it keeps are the tenant’s tags, not every id a request names', () => {
   it('Given a tag, When checks name 1,000 unknown tag ids, Then no plan is kept for them, while the known tag’s is', () => {
-    const world = new PolicyWorld()
-      .department('d')
-      .employee('e', 'd')
-      .tagGroup('g')
-      .tag('t', 'g')
-      .role('viewer', ['customer_tags.view'])
-      .assign('a1', 'viewer', { kind: 'employee', id: 'e' });
+    const world = viewerWorld().assign('a1', 'viewer', { kind: 'employee', id: 'e' });
     const snapshot = world.snapshot();
     const ask = (tagId: string) =>
       check(snapshot, { subject: as('e'), action: 'customer_tags.view', tagId, at: NOW });
