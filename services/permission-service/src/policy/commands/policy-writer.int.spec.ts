@@ -520,8 +520,44 @@ describe('permission-service write side', () => {
             ).allowed,
         );
       };
+      /** Instance one's AssignRole(a-bob → editor), held after it read the role while `meanwhile` runs, then let go. */
+      const assignAcross = async (m: ReturnType<typeof meta>, meanwhile: () => Promise<unknown>) => {
+        const seam = writers[0].holdAfterReading(roleStream(tenantId, 'editor'));
+        const racing = one.assignment(m, assign('a-bob', 'bob'));
+        await seam.reached;
+        await meanwhile();
+        seam.release();
+        return racing;
+      };
+      /** assignAcross whose re-read after the append fails (its instance died): nothing ends the assignment. */
+      const strandAssignment = async (m: ReturnType<typeof meta>, meanwhile: () => Promise<unknown>) => {
+        await expect(
+          assignAcross(m, async () => {
+            await meanwhile();
+            writers[0].afterRead = () => {
+              throw new Error('connection lost');
+            };
+          }),
+        ).rejects.toThrow('connection lost');
+        writers[0].afterRead = undefined;
+        expect((await store.readStream(assignmentStream(tenantId, 'a-bob'))).map((e) => e.type)).toEqual([
+          'RoleAssigned',
+        ]);
+      };
       const stop = () => Promise.all([...memories.map((m) => m.stop()), projection.stop()]);
-      return { writers, memories, one, two, holdNextListing, settle, listed, mayEdit, stop };
+      return {
+        writers,
+        memories,
+        one,
+        two,
+        holdNextListing,
+        assignAcross,
+        strandAssignment,
+        settle,
+        listed,
+        mayEdit,
+        stop,
+      };
     }
 
     it('AssignRole that read the role before RemoveRole and appended after ends its own assignment and answers FAILED_PRECONDITION on roleId', async () => {
@@ -535,11 +571,9 @@ describe('permission-service write side', () => {
 
         // Instance one reads the role (it exists) and is held there; instance two removes the role
         // completely (ann's assignment ends with it); then instance one appends bob's assignment.
-        const seam = world.writers[0].holdAfterReading(roleStream(m.tenantId, 'editor'));
-        const racing = world.one.assignment(m, assign('a-bob', 'bob'));
-        await seam.reached;
-        await world.two.removeRole(m, { roleId: 'editor', cascade: false });
-        seam.release();
+        const racing = world.assignAcross(m, () =>
+          world.two.removeRole(m, { roleId: 'editor', cascade: false }),
+        );
         await expect(racing).rejects.toMatchObject({
           code: 'PERMISSION.FAILED_PRECONDITION',
           field: 'roleId',
@@ -574,12 +608,10 @@ describe('permission-service write side', () => {
       const world = await twoInstances(m.tenantId);
       try {
         await world.two.role(m, { type: 'DefineRole', data: editor });
-        const seam = world.writers[0].holdAfterReading(roleStream(m.tenantId, 'editor'));
-        const racing = world.one.assignment(m, assign('a-bob', 'bob'));
-        await seam.reached;
-        await world.two.removeRole(m, { roleId: 'editor', cascade: false });
-        await world.two.role(m, { type: 'DefineRole', data: editor });
-        seam.release();
+        const racing = world.assignAcross(m, async () => {
+          await world.two.removeRole(m, { roleId: 'editor', cascade: false });
+          await world.two.role(m, { type: 'DefineRole', data: editor });
+        });
         await expect(racing).rejects.toMatchObject({
           code: 'PERMISSION.FAILED_PRECONDITION',
           field: 'roleId',
@@ -632,20 +664,8 @@ describe('permission-service write side', () => {
       const world = await twoInstances(m.tenantId);
       try {
         await world.two.role(m, { type: 'DefineRole', data: editor });
-        const seam = world.writers[0].holdAfterReading(roleStream(m.tenantId, 'editor'));
-        const racing = world.one.assignment(m, assign('a-bob', 'bob'));
-        await seam.reached;
-        await world.two.removeRole(m, { roleId: 'editor', cascade: false });
         // The re-read after the append fails: nothing ends the assignment.
-        world.writers[0].afterRead = () => {
-          throw new Error('connection lost');
-        };
-        seam.release();
-        await expect(racing).rejects.toThrow('connection lost');
-        world.writers[0].afterRead = undefined;
-        expect((await store.readStream(assignmentStream(m.tenantId, 'a-bob'))).map((e) => e.type)).toEqual([
-          'RoleAssigned',
-        ]);
+        await world.strandAssignment(m, () => world.two.removeRole(m, { roleId: 'editor', cascade: false }));
         await world.settle();
         expect(await world.listed()).toEqual([]);
         expect(await world.mayEdit('bob')).toEqual([false, false]);
@@ -674,21 +694,11 @@ describe('permission-service write side', () => {
       const world = await twoInstances(m.tenantId);
       try {
         await world.two.role(m, { type: 'DefineRole', data: editor });
-        const seam = world.writers[0].holdAfterReading(roleStream(m.tenantId, 'editor'));
-        const racing = world.one.assignment(m, assign('a-bob', 'bob'));
-        await seam.reached;
-        await world.two.removeRole(m, { roleId: 'editor', cascade: false });
-        await world.two.role(m, { type: 'DefineRole', data: editor });
         // Its append lands after the new definition; the re-read fails, so nothing ends it.
-        world.writers[0].afterRead = () => {
-          throw new Error('connection lost');
-        };
-        seam.release();
-        await expect(racing).rejects.toThrow('connection lost');
-        world.writers[0].afterRead = undefined;
-        expect((await store.readStream(assignmentStream(m.tenantId, 'a-bob'))).map((e) => e.type)).toEqual([
-          'RoleAssigned',
-        ]);
+        await world.strandAssignment(m, async () => {
+          await world.two.removeRole(m, { roleId: 'editor', cascade: false });
+          await world.two.role(m, { type: 'DefineRole', data: editor });
+        });
         await world.settle();
         expect(await world.listed()).toEqual([]);
         expect(await world.mayEdit('bob')).toEqual([false, false]);
