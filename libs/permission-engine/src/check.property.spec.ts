@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { PermissionRuleV1, PolicyResourceV1, PolicySubjectV1 } from '@tagguard/contracts';
+import type { PermissionRuleV1, PolicyResourceV1 } from '@tagguard/contracts';
 import { check, subjectContext } from './check';
 import {
   actionMatches,
@@ -11,6 +11,7 @@ import {
 } from './matching';
 import type { CheckSubject, OverlayTrace, Snapshot } from './model';
 import { PolicyWorld } from './testing/policy-fixture';
+import { ruleSubjectArb } from './testing/arbitraries';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
 const DEPTS = ['d0', 'd1', 'd2', 'd3', 'd4', 'd5'];
@@ -48,15 +49,7 @@ function naiveLevel1(snapshot: Snapshot, subject: CheckSubject, action: string, 
   return { outcome: o, overlay: { groups: per, outcome: o } as OverlayTrace, decidedBy: null };
 }
 
-const subjectArb: fc.Arbitrary<PolicySubjectV1> = fc.oneof(
-  fc.record({ kind: fc.constant('employee' as const), id: fc.constantFrom(...EMPLOYEES) }),
-  fc.record({
-    kind: fc.constant('department' as const),
-    id: fc.constantFrom(...DEPTS),
-    includeSubDepartments: fc.boolean(),
-  }),
-  fc.record({ kind: fc.constant('role' as const), id: fc.constantFrom(...ROLES) }),
-);
+const subjectArb = ruleSubjectArb({ employees: EMPLOYEES, departments: DEPTS, roles: ROLES });
 const resourceArb: fc.Arbitrary<PolicyResourceV1> = fc.oneof(
   fc.record({ kind: fc.constant('tag' as const), id: fc.constantFrom(...TAGS) }),
   fc.record({ kind: fc.constant('tag_group' as const), id: fc.constantFrom(...TAGS) }),

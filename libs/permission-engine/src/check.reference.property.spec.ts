@@ -1,10 +1,10 @@
 import fc from 'fast-check';
-import type { PolicySubjectV1 } from '@tagguard/contracts';
 import { check } from './check';
 import { lookupResources, lookupSubjects } from './lookup';
 import type { CheckRequest, Snapshot, TagVisibility } from './model';
 import { checkReference } from './testing/check-reference';
 import { OPEN, PolicyWorld, restricted } from './testing/policy-fixture';
+import { ruleSubjectArb } from './testing/arbitraries';
 
 /**
  * D117: the fast check (shared traces, the tag path read once, per-action candidates, parsed expiries)
@@ -32,15 +32,7 @@ const SCOPES = ['customer_tags.view', 'customer_tags.*', 'customer_fields.view',
 const EXPIRIES = [null, '2026-12-01T12:00:00Z', '2026-12-01T11:00:00Z', '2026-12-02T00:00:00Z', 'not a date'];
 const UNTILS = [null, '2026-12-01T12:00:00Z', '2026-12-01T11:00:00Z', '2026-12-03T00:00:00Z'];
 
-const subjectArb: fc.Arbitrary<PolicySubjectV1> = fc.oneof(
-  fc.record({ kind: fc.constant('employee' as const), id: fc.constantFrom(...EMPLOYEES) }),
-  fc.record({
-    kind: fc.constant('department' as const),
-    id: fc.constantFrom(...DEPTS),
-    includeSubDepartments: fc.boolean(),
-  }),
-  fc.record({ kind: fc.constant('role' as const), id: fc.constantFrom(...ROLES) }),
-);
+const subjectArb = ruleSubjectArb({ employees: EMPLOYEES, departments: DEPTS, roles: ROLES });
 const visibilityArb: fc.Arbitrary<TagVisibility> = fc.oneof(
   { weight: 2, arbitrary: fc.constant(OPEN) },
   fc

@@ -7,6 +7,7 @@ import { explainAccess } from './explain';
 import { previewOrder } from './reorder';
 import { buildInput, type TenantSpec } from './testing/snapshot-builder';
 import { actionUniverse, buildUniverse, ruleActionCovers, ruleInLane, type AnalysisInput } from './universe';
+import { ruleSubjectArb } from '../testing/arbitraries';
 
 /**
  * Brute force over every (employee, tag lane, action) with the shared primitives only, against the
@@ -27,15 +28,7 @@ const ACTIONS = [
   'custom.act',
 ];
 
-const subjectArb = fc.oneof(
-  fc.record({ kind: fc.constant('employee' as const), id: fc.constantFrom(...EMPLOYEES, 'ghost') }),
-  fc.record({
-    kind: fc.constant('department' as const),
-    id: fc.constantFrom(...DEPTS),
-    includeSubDepartments: fc.boolean(),
-  }),
-  fc.record({ kind: fc.constant('role' as const), id: fc.constantFrom(...ROLES) }),
-);
+const subjectArb = ruleSubjectArb({ employees: [...EMPLOYEES, 'ghost'], departments: DEPTS, roles: ROLES });
 const resourceArb = fc.record({
   kind: fc.constantFrom('tag' as const, 'tag_group' as const, 'permission_group' as const),
   n: fc.nat(7),
