@@ -205,6 +205,19 @@ const messageArb: fc.Arbitrary<MuteMessage> = fc
     sentAt: m.sentAt,
   }));
 
+/** The rules and green channels as one snapshot of tenant t. */
+const ruleSetOf = (
+  rules: readonly MuteRule[],
+  greens: readonly GreenChannel[] = [],
+  settings = defaultSettings(),
+): MuteRuleSet => ({
+  tenantId: 't',
+  rules: new Map(rules.map((r) => [r.ruleId, r])),
+  greenChannels: new Map(greens.map((g) => [g.channelId, g])),
+  settings,
+  position: 1n,
+});
+
 const zonesArb = fc.tuple(...EMPLOYEES.map(() => fc.option(fc.constantFrom(...ZONES), { freq: 2 })));
 
 describe('the rule index (buckets, lanes, key numbers, flattened checks) against the straightforward evaluation', () => {
@@ -230,13 +243,7 @@ describe('the rule index (buckets, lanes, key numbers, flattened checks) against
             const z = zones[i];
             if (z) timeZones.set(e, z);
           });
-          const ruleSet: MuteRuleSet = {
-            tenantId: 't',
-            rules: new Map(rules.map((r) => [r.ruleId, r])),
-            greenChannels: new Map(greens.map((g) => [g.channelId, g])),
-            settings: { ...settings, timeZones },
-            position: 1n,
-          };
+          const ruleSet = ruleSetOf(rules, greens, { ...settings, timeZones });
           for (const message of messages) {
             const input = { message, rules: ruleSet, directory, tags, holidays, unmutes, throttle };
             expect(decide(input)).toEqual(decideReference(input));
@@ -256,13 +263,7 @@ describe('the rule index (buckets, lanes, key numbers, flattened checks) against
       rule({ ruleId: 'r00', effect: 'silent', scope: { recipientIds: ['e1'] } }),
       rule({ ruleId: 'r01', effect: 'hold', parentId: 'r00', schedule: { parts: [{ kind: 'holidays' }] } }),
     ];
-    const ruleSet: MuteRuleSet = {
-      tenantId: 't',
-      rules: new Map(rules.map((r) => [r.ruleId, r])),
-      greenChannels: new Map(),
-      settings: defaultSettings(),
-      position: 1n,
-    };
+    const ruleSet = ruleSetOf(rules);
     const directory = new MemoryDirectoryView()
       .department('d1', null)
       .person('e1', ['d1'])
@@ -370,13 +371,7 @@ describe('the rule index (buckets, lanes, key numbers, flattened checks) against
 
   /** e1 in d1 (under root), e2 in root; c1's partner tagged t1, e1 tagged t1. */
   function exampleInput(rules: MuteRule[], recipientId: string) {
-    const ruleSet: MuteRuleSet = {
-      tenantId: 't',
-      rules: new Map(rules.map((r) => [r.ruleId, r])),
-      greenChannels: new Map(),
-      settings: defaultSettings(),
-      position: 1n,
-    };
+    const ruleSet = ruleSetOf(rules);
     const directory = new MemoryDirectoryView()
       .department('root', null)
       .department('d1', 'root')
