@@ -544,6 +544,13 @@ describe('permission-service write side', () => {
           'RoleAssigned',
         ]);
       };
+      /** Once settled: the read model lists `ids`, and each employee named may edit t1 (or not) on both instances. */
+      const expectHolders = async (ids: string[], editors: Record<string, boolean>) => {
+        await settle();
+        expect(await listed()).toEqual(ids);
+        for (const [employeeId, may] of Object.entries(editors))
+          expect(await mayEdit(employeeId)).toEqual([may, may]);
+      };
       const stop = () => Promise.all([...memories.map((m) => m.stop()), projection.stop()]);
       return {
         writers,
@@ -552,9 +559,9 @@ describe('permission-service write side', () => {
         two,
         holdNextListing,
         assignAcross,
+        expectHolders,
         strandAssignment,
         settle,
-        listed,
         mayEdit,
         stop,
       };
@@ -584,20 +591,12 @@ describe('permission-service write side', () => {
         expect(bob.map((e) => e.type)).toEqual(['RoleAssigned', 'RoleUnassigned']);
         expect(bob[1]!.metadata).toMatchObject({ actorId: 'admin' });
 
-        await world.settle();
-        expect(await world.listed()).toEqual([]);
-        expect(await world.mayEdit('bob')).toEqual([false, false]);
+        await world.expectHolders([], { bob: false });
         // The role defined again starts with no holders; a fresh assignment after it holds.
         await world.two.role(m, { type: 'DefineRole', data: editor });
-        await world.settle();
-        expect(await world.listed()).toEqual([]);
-        expect(await world.mayEdit('bob')).toEqual([false, false]);
-        expect(await world.mayEdit('ann')).toEqual([false, false]);
+        await world.expectHolders([], { bob: false, ann: false });
         await world.one.assignment(m, assign('a-ann2', 'ann'));
-        await world.settle();
-        expect(await world.listed()).toEqual(['a-ann2']);
-        expect(await world.mayEdit('ann')).toEqual([true, true]);
-        expect(await world.mayEdit('bob')).toEqual([false, false]);
+        await world.expectHolders(['a-ann2'], { ann: true, bob: false });
       } finally {
         await world.stop();
       }
@@ -616,9 +615,7 @@ describe('permission-service write side', () => {
           code: 'PERMISSION.FAILED_PRECONDITION',
           field: 'roleId',
         });
-        await world.settle();
-        expect(await world.listed()).toEqual([]);
-        expect(await world.mayEdit('bob')).toEqual([false, false]);
+        await world.expectHolders([], { bob: false });
       } finally {
         await world.stop();
       }
@@ -642,18 +639,12 @@ describe('permission-service write side', () => {
         expect(bob.map((e) => e.type)).toEqual(['RoleAssigned', 'RoleUnassigned']);
         // The removal's token covers the assignment it ended last.
         expect(encodePosition(out.position!)).toBe(encodePosition(bob[1]!.position));
-        await world.settle();
-        expect(await world.listed()).toEqual([]);
-        expect(await world.mayEdit('bob')).toEqual([false, false]);
+        await world.expectHolders([], { bob: false });
         await world.two.role(m, { type: 'DefineRole', data: editor });
-        await world.settle();
-        expect(await world.listed()).toEqual([]);
-        expect(await world.mayEdit('bob')).toEqual([false, false]);
+        await world.expectHolders([], { bob: false });
         // Its stream ended, the same assignment asked again holds the new definition (not a no-op).
         await world.one.assignment(m, assign('a-bob', 'bob'));
-        await world.settle();
-        expect(await world.listed()).toEqual(['a-bob']);
-        expect(await world.mayEdit('bob')).toEqual([true, true]);
+        await world.expectHolders(['a-bob'], { bob: true });
       } finally {
         await world.stop();
       }
@@ -666,13 +657,9 @@ describe('permission-service write side', () => {
         await world.two.role(m, { type: 'DefineRole', data: editor });
         // The re-read after the append fails: nothing ends the assignment.
         await world.strandAssignment(m, () => world.two.removeRole(m, { roleId: 'editor', cascade: false }));
-        await world.settle();
-        expect(await world.listed()).toEqual([]);
-        expect(await world.mayEdit('bob')).toEqual([false, false]);
+        await world.expectHolders([], { bob: false });
         await world.two.role(m, { type: 'DefineRole', data: editor });
-        await world.settle();
-        expect(await world.listed()).toEqual([]);
-        expect(await world.mayEdit('bob')).toEqual([false, false]);
+        await world.expectHolders([], { bob: false });
         // A fresh process folding the store from the start agrees.
         const fresh = new PolicyMemory(store);
         await fresh.start();
@@ -682,9 +669,7 @@ describe('permission-service write side', () => {
         // so the retry appends the assignment afresh (not an OK for nothing), and it holds everywhere.
         const retried = await world.one.assignment(m, assign('a-bob', 'bob'));
         expect(retried).toMatchObject({ changed: true });
-        await world.settle();
-        expect(await world.listed()).toEqual(['a-bob']);
-        expect(await world.mayEdit('bob')).toEqual([true, true]);
+        await world.expectHolders(['a-bob'], { bob: true });
       } finally {
         await world.stop();
       }
@@ -699,9 +684,7 @@ describe('permission-service write side', () => {
           await world.two.removeRole(m, { roleId: 'editor', cascade: false });
           await world.two.role(m, { type: 'DefineRole', data: editor });
         });
-        await world.settle();
-        expect(await world.listed()).toEqual([]);
-        expect(await world.mayEdit('bob')).toEqual([false, false]);
+        await world.expectHolders([], { bob: false });
       } finally {
         await world.stop();
       }
@@ -727,9 +710,7 @@ describe('permission-service write side', () => {
           code: 'PERMISSION.FAILED_PRECONDITION',
           field: 'roleId',
         });
-        await world.settle();
-        expect(await world.listed()).toEqual([]);
-        expect(await world.mayEdit('bob')).toEqual([false, false]);
+        await world.expectHolders([], { bob: false });
       } finally {
         await world.stop();
       }
@@ -754,9 +735,7 @@ describe('permission-service write side', () => {
         expect((await store.readStream(assignmentStream(m.tenantId, 'a-ann'))).map((e) => e.type)).toEqual([
           'RoleAssigned',
         ]);
-        await world.settle();
-        expect(await world.listed()).toEqual(['a-ann']);
-        expect(await world.mayEdit('ann')).toEqual([true, true]);
+        await world.expectHolders(['a-ann'], { ann: true });
       } finally {
         await world.stop();
       }
@@ -786,9 +765,7 @@ describe('permission-service write side', () => {
           'RoleAssigned',
           'RoleAssigned',
         ]);
-        await world.settle();
-        expect(await world.listed()).toEqual(['a-bob']);
-        expect(await world.mayEdit('bob')).toEqual([true, true]);
+        await world.expectHolders(['a-bob'], { bob: true });
       } finally {
         await world.stop();
       }
@@ -815,9 +792,7 @@ describe('permission-service write side', () => {
           'RoleAssigned',
           'RoleUnassigned',
         ]);
-        await world.settle();
-        expect(await world.listed()).toEqual([]);
-        expect(await world.mayEdit('bob')).toEqual([false, false]);
+        await world.expectHolders([], { bob: false });
       } finally {
         await world.stop();
       }
