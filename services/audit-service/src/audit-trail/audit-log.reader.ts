@@ -93,6 +93,7 @@ export class AuditLogReader {
   private readonly statementKey: string;
   /** The size of the latest head each tenant's proofs were last made against: the next proof's guess. */
   private readonly latestHeadSize = new Map<string, number>();
+  private readonly statements = new Map<string, { name: string; text: string }>();
 
   constructor(
     private readonly pool: Pool,
@@ -119,7 +120,7 @@ export class AuditLogReader {
       const { rows } = await this.pool.query<{ level: number; idx: string; hash: Buffer }>({
         ...this.statement(
           'nodes',
-          `SELECT 0::smallint AS level, leaf_index AS idx, leaf_hash AS hash FROM ${this.s}.audit_records
+          () => `SELECT 0::smallint AS level, leaf_index AS idx, leaf_hash AS hash FROM ${this.s}.audit_records
            WHERE tenant_id = $1 AND leaf_index = ANY($2::bigint[]) AND leaf_hash IS NOT NULL
            UNION ALL
            SELECT n.level, n.idx, n.hash FROM ${this.s}.merkle_nodes n
@@ -157,9 +158,17 @@ export class AuditLogReader {
     );
   }
 
-  /** A prepared statement of this schema: parsed and planned once per connection, not on every proof. */
-  private statement(kind: string, text: string) {
-    return { name: `audit_${this.statementKey}_${kind}`, text };
+  /**
+   * A prepared statement of this schema: parsed and planned once per connection, not on every proof; its
+   * text is built once per reader.
+   */
+  private statement(kind: string, text: string | (() => string)) {
+    let config = this.statements.get(kind);
+    if (!config) {
+      config = { name: `audit_${this.statementKey}_${kind}`, text: typeof text === 'string' ? text : text() };
+      this.statements.set(kind, config);
+    }
+    return config;
   }
 
   /**
@@ -171,77 +180,66 @@ export class AuditLogReader {
   }
 
   /**
-   * ONE prepared statement: the tree row (id and size), one signed head (the latest, or the latest for
-   * `size` > 0), optionally one record (by leaf index or event id), and the stored nodes among `keys`
-   * (level 0 from the records). Every hash still comes from the store on every call: nothing is cached.
+   * ONE prepared statement, ONE row: the tree row (id and size), one signed head (the latest, or the latest
+   * for `size` > 0), optionally one record (by leaf index or event id), and the stored nodes among `keys`
+   * (level 0 from the records) concatenated in key order with their count. Every hash still comes from the
+   * store on every call: nothing is cached. `found` is undefined when the store did not return exactly one
+   * 32-byte hash per key (a node missing, or rewritten to another length): the caller then reads the nodes
+   * row by row, so the proof shows what is stored rather than failing here.
    */
   private async bundle(
     tenantId: string,
     size: number,
     by: { eventId: string } | { leafIndex: number } | undefined,
     keys: NodeKey[],
-  ): Promise<{ tree?: TreeSize; head?: IssuedTreeHead; row?: StoredRecordRow; found: Map<string, Hash> }> {
+  ): Promise<{ tree?: TreeSize; head?: IssuedTreeHead; row?: StoredRecordRow; found?: Map<string, Hash> }> {
     const headVariant = size > 0 ? 'sized' : 'latest';
     // No record wanted: the leaf variant with a NULL index, which matches no row.
     const recordVariant = by !== undefined && 'eventId' in by ? 'event' : 'leaf';
-    const s = this.s;
-    const recordJoin = `LEFT JOIN ${s}.audit_records r ON r.tenant_id = $1 AND ${
-      recordVariant === 'leaf' ? 'r.leaf_index = $3::bigint' : 'r.event_id = $3::uuid'
-    }`;
-    const text = `WITH t AS (SELECT tree_id, size FROM ${s}.merkle_trees WHERE tenant_id = $1)
-      SELECT t.tree_id, t.size, h.tree_size, h.timestamp_ms, h.root_hash, h.signature, h.key_id, h.witness_status,
-        r.leaf_index, r.event_id::text AS event_id, r.tenant_id, r.event_type, r.actor_id, r.actor_department_id,
-        r.subject_id, r.correlation_id, r.occurred_at, r.recorded_at, r.data, r.leaf_hash,
-        NULL::smallint AS level, NULL::bigint AS idx, NULL::bytea AS hash
-      FROM t LEFT JOIN LATERAL (
-        SELECT h.tree_size, h.timestamp_ms, h.root_hash, h.signature, h.key_id, h.witness_status
-        FROM ${s}.tree_heads h WHERE h.tree_id = t.tree_id AND ${headVariant === 'sized' ? 'h.tree_size = $2::bigint' : '$2::bigint = 0'}
-        ORDER BY h.tree_size DESC, h.timestamp_ms DESC LIMIT 1) h ON true
-      ${recordJoin}
-      UNION ALL
-      SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-        0, leaf_index, leaf_hash
-      FROM ${s}.audit_records WHERE tenant_id = $1 AND leaf_index = ANY($4::bigint[]) AND leaf_hash IS NOT NULL
-      UNION ALL
-      SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-        n.level, n.idx, n.hash
-      FROM ${s}.merkle_nodes n JOIN unnest($5::smallint[], $6::bigint[]) AS k(level, idx) ON n.level = k.level AND n.idx = k.idx
-      WHERE n.tree_id = (SELECT tree_id FROM t)`;
-    const leaves = keys.filter((k) => k.level === 0).map((k) => k.index);
-    const inner = keys.filter((k) => k.level > 0);
+    const leaves: NodeKey[] = [];
+    const inner: NodeKey[] = [];
+    for (const key of keys) (key.level === 0 ? leaves : inner).push(key);
     const { rows } = await this.pool.query<
       StoredRecordRow & {
-        tree_id: number | null;
-        size: string | null;
+        tree_id: number;
+        size: string;
         tree_size: string | null;
         timestamp_ms: string | null;
         root_hash: Buffer | null;
         signature: Buffer | null;
         key_id: string | null;
         witness_status: string | null;
-        level: number | null;
-        idx: string | null;
-        hash: Buffer | null;
+        leaves_found: number;
+        leaf_hashes: Buffer | null;
+        nodes_found: number;
+        node_hashes: Buffer | null;
       }
     >({
-      ...this.statement(`bundle_${headVariant}_${recordVariant}`, text),
+      ...this.statement(`bundle_${headVariant}_${recordVariant}`, () =>
+        this.bundleText(headVariant, recordVariant),
+      ),
       values: [
         tenantId,
         size,
         by === undefined ? null : 'leafIndex' in by ? by.leafIndex : by.eventId,
-        leaves,
-        inner.map((k) => k.level),
-        inner.map((k) => k.index),
+        // Array literals written here: pg's own array conversion allocates a string per element.
+        `{${leaves.map((k) => k.index).join(',')}}`,
+        `{${inner.map((k) => k.level).join(',')}}`,
+        `{${inner.map((k) => k.index).join(',')}}`,
       ],
     });
+    const first = rows[0];
+    if (!first) return {};
     const found = new Map<string, Hash>();
-    let first: (typeof rows)[number] | undefined;
-    for (const r of rows) {
-      if (r.level === null) first = r;
-      else found.set(nodeId({ level: r.level, index: Number(r.idx) }), r.hash!);
-    }
-    if (!first) return { found };
-    const tree = { treeId: first.tree_id!, size: Number(first.size) };
+    const take = (wanted: NodeKey[], count: number, hashes: Buffer | null): boolean => {
+      if (count !== wanted.length || (hashes?.length ?? 0) !== 32 * count) return false;
+      wanted.forEach((key, i) => found.set(nodeId(key), hashes!.subarray(32 * i, 32 * i + 32)));
+      return true;
+    };
+    const complete =
+      take(leaves, first.leaves_found, first.leaf_hashes) &&
+      take(inner, first.nodes_found, first.node_hashes);
+    const tree = { treeId: first.tree_id, size: Number(first.size) };
     const head: IssuedTreeHead | undefined =
       first.tree_size === null
         ? undefined
@@ -258,7 +256,36 @@ export class AuditLogReader {
       if (this.latestHeadSize.size >= 10_000) this.latestHeadSize.clear();
       this.latestHeadSize.set(tenantId, head.treeSize);
     }
-    return { tree, ...(head ? { head } : {}), ...(first.leaf_index !== null ? { row: first } : {}), found };
+    return {
+      tree,
+      ...(head ? { head } : {}),
+      ...(first.leaf_index !== null ? { row: first } : {}),
+      ...(complete ? { found } : {}),
+    };
+  }
+
+  private bundleText(headVariant: 'sized' | 'latest', recordVariant: 'leaf' | 'event'): string {
+    const s = this.s;
+    return `WITH t AS (SELECT tree_id, size FROM ${s}.merkle_trees WHERE tenant_id = $1)
+      SELECT t.tree_id, t.size, h.tree_size, h.timestamp_ms, h.root_hash, h.signature, h.key_id, h.witness_status,
+        r.leaf_index, r.event_id::text AS event_id, r.tenant_id, r.event_type, r.actor_id, r.actor_department_id,
+        r.subject_id, r.correlation_id, r.occurred_at, r.recorded_at, r.data, r.leaf_hash,
+        lv.found AS leaves_found, lv.hashes AS leaf_hashes, nd.found AS nodes_found, nd.hashes AS node_hashes
+      FROM t LEFT JOIN LATERAL (
+        SELECT h.tree_size, h.timestamp_ms, h.root_hash, h.signature, h.key_id, h.witness_status
+        FROM ${s}.tree_heads h WHERE h.tree_id = t.tree_id AND ${headVariant === 'sized' ? 'h.tree_size = $2::bigint' : '$2::bigint = 0'}
+        ORDER BY h.tree_size DESC, h.timestamp_ms DESC LIMIT 1) h ON true
+      LEFT JOIN ${s}.audit_records r ON r.tenant_id = $1 AND ${
+        recordVariant === 'leaf' ? 'r.leaf_index = $3::bigint' : 'r.event_id = $3::uuid'
+      }
+      CROSS JOIN LATERAL (
+        SELECT count(*)::int AS found, string_agg(a.leaf_hash, ''::bytea ORDER BY k.ord) AS hashes
+        FROM unnest($4::bigint[]) WITH ORDINALITY AS k(idx, ord)
+        JOIN ${s}.audit_records a ON a.tenant_id = $1 AND a.leaf_index = k.idx AND a.leaf_hash IS NOT NULL) lv
+      CROSS JOIN LATERAL (
+        SELECT count(*)::int AS found, string_agg(n.hash, ''::bytea ORDER BY k.ord) AS hashes
+        FROM unnest($5::smallint[], $6::bigint[]) WITH ORDINALITY AS k(level, idx, ord)
+        JOIN ${s}.merkle_nodes n ON n.tree_id = t.tree_id AND n.level = k.level AND n.idx = k.idx) nd`;
   }
 
   /** The proof's tree size as planned: the size asked for, else the latest head's size this reader last saw. */
@@ -295,7 +322,8 @@ export class AuditLogReader {
       proofFor: async (n: number) => {
         const index = Number(row!.leaf_index);
         const compute = (get: Parameters<typeof inclusionPath>[0]) => inclusionPath(get, index, n);
-        if (planned && planned.index === index && planned.size === n) return fromNodes(compute, found);
+        if (found && planned && planned.index === index && planned.size === n)
+          return fromNodes(compute, found);
         return withStoredNodes(compute, this.fetchNodes(tenantId, tree.treeId));
       },
     };
@@ -328,7 +356,7 @@ export class AuditLogReader {
       tree,
       ...(head ? { head } : {}),
       proofFor: async (second: number) =>
-        second === planned
+        found && second === planned
           ? fromNodes(compute(second), found)
           : withStoredNodes(compute(second), this.fetchNodes(tenantId, tree.treeId)),
     };

@@ -169,6 +169,46 @@ describe('audit records as leaves of their tenant tree', () => {
     }
   });
 
+  it('given stored subtrees rewritten to another length or deleted, when a proof is read in one query, then it serves what is stored (a path that fails) or names the missing subtree', async () => {
+    const tenant = `cut-${run}`;
+    await inTx((tx) =>
+      insertAuditRecords(
+        tx,
+        schema,
+        [0, 1, 2, 3, 4, 5, 6, 7].map((i) => record(tenant, i)),
+        new KnownTrees(),
+      ),
+    );
+    const tree = (await reader.tree(tenant))!;
+    const root = rootOfFrontier(tree.frontier);
+    const proofOf = async (leaf: number) => {
+      const bundle = await reader.inclusionBundle(tenant, { leafIndex: leaf }, 8);
+      return { leaf: bundle.row!.leaf_hash!, path: await bundle.proofFor(8) };
+    };
+    const intact = await proofOf(0);
+    expect(verifyInclusion(0, 8, intact.leaf, intact.path, root)).toBe(true);
+    // Leaf 0's path: leaf 1, subtree (1, 1) and subtree (2, 1). One hash cut to 31 bytes, behind the server.
+    await pool.query(
+      `UPDATE "${schema}".merkle_nodes SET hash = substring(hash from 1 for 31) WHERE tree_id = $1 AND level = 2 AND idx = 1`,
+      [tree.treeId],
+    );
+    const cut = await proofOf(0);
+    expect(cut.path.map((h) => h.length)).toEqual([32, 32, 31]);
+    expect(cut.path.slice(0, 2)).toEqual(intact.path.slice(0, 2));
+    expect(cut.path[2]).toEqual(intact.path[2]!.subarray(0, 31));
+    expect(verifyInclusion(0, 8, cut.leaf, cut.path, root)).toBe(false);
+    await pool.query(`DELETE FROM "${schema}".merkle_nodes WHERE tree_id = $1 AND level = 1 AND idx = 1`, [
+      tree.treeId,
+    ]);
+    await expect(proofOf(0)).rejects.toMatchObject({
+      code: 'AUDIT.LOG_INCOMPLETE',
+      key: { level: 1, index: 1 },
+    });
+    // A leaf whose path avoids both still proves from the one query.
+    const other = await proofOf(5);
+    expect(verifyInclusion(5, 8, other.leaf, other.path, root)).toBe(true);
+  });
+
   it('given a reader that planned proofs on the latest head it saw, when another instance appends and signs a newer head, then the next inclusion and consistency proofs are for the new head and verify', async () => {
     const tenant = `guess-${run}`;
     // Two instances: each its own reader, its own signer and its own guess of the tree.

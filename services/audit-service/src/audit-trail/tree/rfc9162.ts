@@ -121,31 +121,57 @@ export function subtreeHash(get: NodeSource, start: number, size: number): Hash 
   return nodeHash(subtreeHash(get, start, k), subtreeHash(get, start + k, size - k));
 }
 
-/** PATH(m, D[n]) of RFC 9162 §2.1.3.1: the audit path of leaf `index` in the tree of `size` leaves. */
+/**
+ * PATH(m, D[n]) of RFC 9162 §2.1.3.1: the audit path of leaf `index` in the tree of `size` leaves.
+ * Walked from the root down, one sibling per split, then reversed: the RFC's recursion lists the path
+ * leaf first, and building it by spreading each level's list into the next copied it once per level.
+ */
 export function inclusionPath(get: NodeSource, index: number, size: number): Hash[] {
   if (!(index >= 0 && index < size)) throw new RangeError(`leaf ${index} is not in a tree of ${size}`);
-  const path = (m: number, start: number, n: number): Hash[] => {
-    if (n === 1) return [];
+  const path: Hash[] = [];
+  let m = index;
+  let start = 0;
+  let n = size;
+  while (n > 1) {
     const k = largestPowerOfTwoBelow(n);
-    return m < k
-      ? [...path(m, start, k), subtreeHash(get, start + k, n - k)]
-      : [...path(m - k, start + k, n - k), subtreeHash(get, start, k)];
-  };
-  return path(index, 0, size);
+    if (m < k) {
+      path.push(subtreeHash(get, start + k, n - k));
+      n = k;
+    } else {
+      path.push(subtreeHash(get, start, k));
+      m -= k;
+      start += k;
+      n -= k;
+    }
+  }
+  return path.reverse();
 }
 
-/** PROOF(m, D[n]) of RFC 9162 §2.1.4.1: consistency of the first `first` leaves with `second`. */
+/** PROOF(m, D[n]) of RFC 9162 §2.1.4.1: consistency of the first `first` leaves with `second` (walked as above). */
 export function consistencyProof(get: NodeSource, first: number, second: number): Hash[] {
   if (!(first > 0 && first <= second))
     throw new RangeError(`no consistency proof from ${first} to ${second}`);
-  const subproof = (m: number, start: number, n: number, whole: boolean): Hash[] => {
-    if (m === n) return whole ? [] : [subtreeHash(get, start, n)];
+  const proof: Hash[] = [];
+  let m = first;
+  let start = 0;
+  let n = second;
+  // SUBPROOF's flag b: true while the first tree is still the whole left part of every split so far.
+  let whole = true;
+  while (m !== n) {
     const k = largestPowerOfTwoBelow(n);
-    return m <= k
-      ? [...subproof(m, start, k, whole), subtreeHash(get, start + k, n - k)]
-      : [...subproof(m - k, start + k, n - k, false), subtreeHash(get, start, k)];
-  };
-  return subproof(first, 0, second, true);
+    if (m <= k) {
+      proof.push(subtreeHash(get, start + k, n - k));
+      n = k;
+    } else {
+      proof.push(subtreeHash(get, start, k));
+      m -= k;
+      start += k;
+      n -= k;
+      whole = false;
+    }
+  }
+  if (!whole) proof.push(subtreeHash(get, start, n));
+  return proof.reverse();
 }
 
 /** The stored nodes `compute` reads: a proof's shape depends only on the sizes, never on the hashes. */
