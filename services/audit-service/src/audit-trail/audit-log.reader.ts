@@ -162,10 +162,10 @@ export class AuditLogReader {
    * A prepared statement of this schema: parsed and planned once per connection, not on every proof; its
    * text is built once per reader.
    */
-  private statement(kind: string, text: string | (() => string)) {
+  private statement(kind: string, text: () => string) {
     let config = this.statements.get(kind);
     if (!config) {
-      config = { name: `audit_${this.statementKey}_${kind}`, text: typeof text === 'string' ? text : text() };
+      config = { name: `audit_${this.statementKey}_${kind}`, text: text() };
       this.statements.set(kind, config);
     }
     return config;
