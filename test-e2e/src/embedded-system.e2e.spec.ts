@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { checkHealth, eventually, freePort } from '@tagguard/testing';
+import { checkHealth, eventually, freePortRange } from '@tagguard/testing';
 import { serverStream, serviceClient, signedMetadata, unary } from './support/callers';
 
 // README's "run the system": the five services in one process with the in-process transport, on a real
@@ -85,7 +85,7 @@ describe('embedded system (one process, PostgreSQL 18 from npm, in-process trans
 
   it('serves all five services, records tag events in the audit trail, and keeps both across a restart', async () => {
     // Five consecutive ports: probe the first and trust its neighbours on a quiet loopback.
-    const basePort = await freePort();
+    const basePort = await freePortRange(5);
     const caller = signedMetadata('tenant-a');
     const tags = () => serviceClient(`127.0.0.1:${basePort}`, 'tag');
     const trail = () => serviceClient(`127.0.0.1:${basePort + AUDIT}`, 'audit');

@@ -9,7 +9,7 @@ export {
 export { testInfra } from './infra/endpoints';
 export { testLdap, type TestLdap } from './infra/ldap';
 export { startServiceProcess, type ServiceProcess } from './process/service-process';
-export { freePort } from './net/free-port';
+export { freePort, freePortRange } from './net/free-port';
 export { imapLogin, startDovecot, type DovecotLdapPassdb, type DovecotServer } from './mail/dovecot';
 export { dockerEngineAvailable } from './docker';
 export { given } from './specification';
