@@ -282,4 +282,38 @@ describe('customer tags → WeCom corp tags channel, through the sandbox', () =>
       itemCount: '0',
     });
   }, 120_000);
+
+  it('given two customer tags of one name under different parents, then each is its own corp tag: one loses the customer, the other keeps it, and drift finds nothing', async () => {
+    // TagGuard names are unique within a parent; WeCom's within a group (TagGuard's one). Sharing one
+    // corp tag merged their marks, so DetectDrift named one MISSING_GROUP forever (D121).
+    const names = () => library().filter((n) => n.startsWith('TagGuard/同名客户'));
+    await publish(
+      ['same-a', 'same-b'].flatMap((tagId) => [
+        {
+          type: 'tag.created.v1',
+          data: { tagId, name: '同名客户', kind: 'customer', nodeType: 'tag', parentId: `parent-${tagId}` },
+        },
+        { type: 'tag.members_added.v1', data: { tagId, source: 'admin', members: [member] } },
+      ]),
+    );
+    await eventually(
+      () => expect(names().sort()).toEqual(['TagGuard/同名客户', 'TagGuard/同名客户 ·same-b'].sort()),
+      30_000,
+    );
+    await eventually(() => expect(marks().filter((m) => m.includes('同名客户')).length).toBe(2), 20_000);
+    await publish([
+      { type: 'tag.members_removed.v1', data: { tagId: 'same-a', source: 'admin', members: [member] } },
+    ]);
+    await eventually(
+      () => expect(marks().filter((m) => m.includes('同名客户'))).toEqual(['TagGuard/同名客户 ·same-b']),
+      20_000,
+    );
+    await eventually(async () => {
+      const { state } = await h.downstreamCall('GetChannelState', { channelId: 'corp-tags' });
+      expect(state.queueDepth).toBe('0');
+    }, 20_000);
+    expect(await h.downstreamCall('DetectDrift', { channelId: 'corp-tags' })).toMatchObject({
+      itemCount: '0',
+    });
+  }, 120_000);
 });

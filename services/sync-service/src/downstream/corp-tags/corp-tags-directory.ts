@@ -44,11 +44,13 @@ export class CorpTagsDirectory implements DownstreamDirectory {
 
   async upsertGroup(group: DownstreamGroup): Promise<void> {
     await this.call(async () => {
-      const corpTagId = await this.tags.ensureTag(CORP_TAG_GROUP, group.displayName);
+      const { corpTagId, owners } = await this.corpTagOf(group);
       const known = await this.keys.get('group', group.groupId);
       if (known && known !== corpTagId) {
-        // Renamed: the new name is a new corp tag; the old one goes (and leaves its customers).
-        await this.removeCorpTag(known);
+        // Renamed: the new name is a new corp tag; the old one goes (and leaves its customers), unless
+        // another TagGuard tag maps to it too (shared before D121: that tag keeps it).
+        if (!owners.some((o) => o.address === known && o.key !== group.groupId))
+          await this.removeCorpTag(known);
         for (const m of await this.marks(group.groupId)) await this.keys.delete('account', m.key);
       }
       await this.keys.put('group', group.groupId, corpTagId);
@@ -117,7 +119,7 @@ export class CorpTagsDirectory implements DownstreamDirectory {
       }
       return library.map((t) => ({
         groupId: tagOf.get(t.id) ?? `${UNMAPPED_CORP_TAG}${t.id}`,
-        displayName: t.name,
+        displayName: nameOf(t.name, tagOf.get(t.id)),
         email: '',
         memberEmployeeIds: [...new Set(members.get(t.id))].sort(),
       }));
@@ -127,6 +129,21 @@ export class CorpTagsDirectory implements DownstreamDirectory {
 
   async close(): Promise<void> {
     // Nothing of its own: the WeCom client holds no connection and the key store's pool is the process's.
+  }
+
+  /**
+   * The corp tag of one TagGuard tag, by its name. Names are unique within a WeCom group, TagGuard's only
+   * within a parent: a corp tag of that name mapped to another TagGuard tag is not shared (its customers'
+   * marks would merge, and one tag's removal would unmark the other's), this tag gets `<name> ·<id>` (D121).
+   */
+  private async corpTagOf(group: DownstreamGroup) {
+    const byName = await this.tags.ensureTag(CORP_TAG_GROUP, group.displayName);
+    const owners = await this.keys.list('group');
+    const taken = owners.some((o) => o.address === byName && o.key !== group.groupId);
+    const corpTagId = taken
+      ? await this.tags.ensureTag(CORP_TAG_GROUP, disambiguated(group.displayName, group.groupId))
+      : byName;
+    return { corpTagId, owners };
   }
 
   private async marks(tagId: string) {
@@ -156,6 +173,15 @@ export class CorpTagsDirectory implements DownstreamDirectory {
 }
 
 const UNREACHABLE = new Set([-1, 45009]);
+
+/** The corp tag name of a TagGuard tag whose name another mapped tag holds in the group already. */
+const disambiguated = (name: string, tagId: string) => `${name} ·${tagId.slice(0, 8)}`;
+
+/** The TagGuard name behind a corp tag's name: without the suffix `disambiguated` gave it. */
+function nameOf(corpTagName: string, tagId: string | undefined): string {
+  const suffix = tagId === undefined ? '' : disambiguated('', tagId);
+  return suffix && corpTagName.endsWith(suffix) ? corpTagName.slice(0, -suffix.length) : corpTagName;
+}
 
 function split(member: string): [string, string] {
   const at = member.indexOf('/');
