@@ -215,6 +215,39 @@ export async function ghz(bin: string, c: GhzCall, where: Placement) {
 }
 
 export type GhzResult = Awaited<ReturnType<typeof ghz>>;
+
+export interface NodeClientCall {
+  address: string;
+  /** Under proto/. */
+  protoFile: string;
+  /** The service's path in the loaded package, e.g. ['tagguard', 'audit', 'v1', 'AuditService']. */
+  service: string[];
+  method: string;
+  authorization: string;
+  warmUp: number;
+  requests: object[];
+}
+
+/**
+ * The same calls from a @grpc/grpc-js client in a process of its own (grpc-closed-loop-client.cjs), one at a
+ * time: a Node caller's view without this process's heap and event loop, which also read the service's log
+ * while it answers. Every call must succeed (the client exits non-zero on the first error).
+ */
+export async function nodeClosedLoop(c: NodeClientCall) {
+  const dir = mkdtempSync(join(tmpdir(), 'tagguard-node-client-'));
+  try {
+    const spec = join(dir, 'calls.json');
+    writeFileSync(spec, JSON.stringify(c));
+    const { stdout } = await run(process.execPath, [join(__dirname, 'grpc-closed-loop-client.cjs'), spec], {
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 600_000,
+    });
+    const { ok, durationsMs } = JSON.parse(stdout) as { ok: number; durationsMs: number[] };
+    return { requests: c.requests.length, ok, latencyMs: percentiles(durationsMs) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 export type Worse = { p50: number; p90: number; p99: number; ok: number; requests: number };
 
 /**
