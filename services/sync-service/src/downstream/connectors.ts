@@ -40,6 +40,7 @@ export function downstreamConnectors(
       return new CorpTagsDirectory(
         new WeComCorpTagsClient(client),
         new PostgresExmailKeyStore(pool, `${channel.tenantId}/${channel.channelId}`, table),
+        `${channel.tenantId}/${channel.channelId}`,
       );
     };
     // Offered to that tenant only: another tenant's channel is refused when configured (D76).

@@ -32,6 +32,8 @@ export class CorpTagsDirectory implements DownstreamDirectory {
   constructor(
     private readonly tags: WeComCorpTagsClient,
     private readonly keys: ExmailKeyStore,
+    /** The channel (`<tenant>/<channel id>`): its corp tag writes take turns in this process (D121). */
+    private readonly scope = 'corp-tags',
   ) {}
 
   upsertAccount(_account: DownstreamAccount): Promise<void> {
@@ -43,6 +45,13 @@ export class CorpTagsDirectory implements DownstreamDirectory {
   }
 
   async upsertGroup(group: DownstreamGroup): Promise<void> {
+    // The applier runs different tags' changes at once; the name check in corpTagOf and the mapping written
+    // after it must not interleave with another tag's, or two tags of one name both take (or both leave)
+    // one corp tag.
+    await inTurn(this.scope, () => this.upsertGroupNow(group));
+  }
+
+  private async upsertGroupNow(group: DownstreamGroup): Promise<void> {
     await this.call(async () => {
       const { corpTagId, owners } = await this.corpTagOf(group);
       const known = await this.keys.get('group', group.groupId);
@@ -75,6 +84,10 @@ export class CorpTagsDirectory implements DownstreamDirectory {
   }
 
   async removeGroup(groupId: string): Promise<void> {
+    await inTurn(this.scope, () => this.removeGroupNow(groupId));
+  }
+
+  private async removeGroupNow(groupId: string): Promise<void> {
     await this.call(async () => {
       if (groupId.startsWith(UNMAPPED_CORP_TAG))
         return this.removeCorpTag(groupId.slice(UNMAPPED_CORP_TAG.length));
@@ -173,6 +186,19 @@ export class CorpTagsDirectory implements DownstreamDirectory {
 }
 
 const UNREACHABLE = new Set([-1, 45009]);
+
+/** Each channel's corp tag writes in this process, one after the other (the tail of each one's chain). */
+const turns = new Map<string, Promise<unknown>>();
+
+function inTurn<T>(scope: string, run: () => Promise<T>): Promise<T> {
+  const next = (turns.get(scope) ?? Promise.resolve()).then(run, run);
+  const settled = next.catch(() => undefined);
+  turns.set(scope, settled);
+  void settled.then(() => {
+    if (turns.get(scope) === settled) turns.delete(scope);
+  });
+  return next;
+}
 
 /** The corp tag name of a TagGuard tag whose name another mapped tag holds in the group already. */
 const disambiguated = (name: string, tagId: string) => `${name} ·${tagId.slice(0, 8)}`;
