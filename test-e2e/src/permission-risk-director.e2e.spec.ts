@@ -299,6 +299,13 @@ describe('the new risk director across sync-service, tag-service and permission-
       async () => {
         const decision = await decide('seller', t.key1, { fields: { remark: '客户身份证号码' } });
         expect(decision.allowed).toBe(true);
+        // The role alone allows as soon as it is folded; the ★ grant needs permission-service's copies of
+        // the directory and the tags too, which arrive on their own topics (seen in CI: allowed, with
+        // department_inheritance still NOT_APPLICABLE).
+        expect(decision.levels[1]).toMatchObject({
+          level: 'department_inheritance',
+          outcome: 'OUTCOME_ALLOW',
+        });
         return decision;
       },
       60_000,
