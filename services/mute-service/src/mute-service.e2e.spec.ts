@@ -453,7 +453,7 @@ describe('mute-service (PostgreSQL + Kafka + gRPC)', () => {
 
   it("reads schedules in the recipient's own time zone once set", async () => {
     const admin = MuteServiceHarness.admin();
-    await svc.call<Write>(
+    const night = await svc.call<Write>(
       'CreateRule',
       rule('night', {
         scope: {},
@@ -464,12 +464,15 @@ describe('mute-service (PostgreSQL + Kafka + gRPC)', () => {
     );
     // 13:30 UTC: 21:30 in Shanghai (the default, held), 14:30 in Berlin.
     const m = { ...fromPartner('tz', 'e1'), sentAt: '2026-12-01T13:30:00Z' };
+    // The rule write's token: the first decision waits until the memory has folded the rule.
+    const token = { 'tg-consistency-token': night.result.consistencyToken };
     const at = async () =>
       (
         await svc.decide<{ decision: Decision & { timeZone: string } }>(
           'Decide',
           { message: m, dryRun: true },
           admin,
+          token,
         )
       ).decision;
     expect(await at()).toMatchObject({ outcome: 'OUTCOME_HOLD', timeZone: 'Asia/Shanghai' });
