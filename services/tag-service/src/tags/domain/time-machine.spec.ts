@@ -90,6 +90,14 @@ describe('time machine: diff and restore plan', () => {
     expect(plan.unpurged).toEqual([]);
   });
 
+  it('given a tag created and deleted between the two moments, then the diff says nothing of it: live in neither view, as a restore leaves it', () => {
+    const before = view(yesterday);
+    const after = view([...yesterday, created('t9', '活动期', 'g'), binned('t9', ['t9'])], { t9: ['a'] });
+    const ids = scopeOf(before.catalog, after.catalog, null);
+    expect(diffTrees(before, after, ids)).toEqual([]);
+    expect(planRestore(after, before, ids, context).changes).toEqual([]);
+  });
+
   it('given a tag created after the moment, when the tenant is restored, then it is binned (recoverable), not erased', () => {
     const current = view([...yesterday, created('t9', '新标签')]);
     const plan = planRestore(
