@@ -1,6 +1,7 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import * as grpc from '@grpc/grpc-js';
 import { checkHealth, freePort, listServicesByReflection, tagguardClient } from '@tagguard/testing';
+import { ServiceLogger } from '@tagguard/logging';
 import { protoRoot } from './proto-root';
 import { runGrpcService, type RunningGrpcService } from './run-grpc-service';
 
@@ -110,5 +111,41 @@ describe('runGrpcService stop', () => {
 
     expect(statuses).toEqual(['NOT_SERVING']);
     await expect(checkHealth(address)).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+  });
+});
+
+describe('runGrpcService beside another service in one process (the embedded mode)', () => {
+  it("writes a service's ServiceLogger lines with its own name, though Nest's logger is the last one started", async () => {
+    const lines = (into: string[]) => into.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const first: string[] = [];
+    const second: string[] = [];
+    const start = async (name: string, into: string[]) =>
+      runGrpcService({
+        name,
+        version: '1',
+        module: EmptyModule,
+        host: '127.0.0.1',
+        port: await freePort(),
+        logDestination: { write: (line: string) => void into.push(line) },
+      });
+    const a = await start('first-service', first);
+    const b = await start('second-service', second);
+    try {
+      new ServiceLogger('first-service', 'Governance').warn({ event: 'governance.critical_operation' });
+      new Logger('Governance').warn({ event: 'through.nest' });
+      expect(lines(first).filter((l) => l['context'] === 'Governance')).toEqual([
+        expect.objectContaining({ service: 'first-service', event: 'governance.critical_operation' }),
+      ]);
+      // What a service's lines said before ServiceLogger: the process-wide Nest logger, the last app's.
+      expect(lines(second).filter((l) => l['context'] === 'Governance')).toEqual([
+        expect.objectContaining({ service: 'second-service', event: 'through.nest' }),
+      ]);
+    } finally {
+      await b.stop('test end');
+      await a.stop('test end');
+    }
+    const before = first.length;
+    new ServiceLogger('first-service', 'Governance').warn('after the stop');
+    expect(first).toHaveLength(before);
   });
 });

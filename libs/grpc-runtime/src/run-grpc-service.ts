@@ -2,7 +2,13 @@ import 'reflect-metadata';
 import { Global, Module, type DynamicModule, type INestMicroservice, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
-import { createLogger, lifecycleLogger, NestPinoLogger, type Logger } from '@tagguard/logging';
+import {
+  createLogger,
+  lifecycleLogger,
+  NestPinoLogger,
+  registerServiceLogger,
+  type Logger,
+} from '@tagguard/logging';
 import type { MessageTransport } from '@tagguard/messaging';
 import { ComponentRegistry, isHealthy, stopTelemetry, traceLogFields } from '@tagguard/telemetry';
 import { COMPONENT_REGISTRY, ComponentsGrpcController } from './components.grpc.controller';
@@ -84,6 +90,8 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
   });
   for (const { variable, message } of definition.configWarnings ?? [])
     logger.warn({ event: 'config.warning', variable }, message);
+  // The service's own ServiceLoggers write through this logger while it runs, beside others in a process.
+  const forgetLogger = registerServiceLogger(definition.name, logger);
   const identity: ServiceIdentity = {
     name: definition.name,
     version: definition.version,
@@ -132,13 +140,19 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
       logger: new NestPinoLogger(logger),
       bufferLogs: false,
     },
-  );
+  ).catch((error: unknown) => {
+    forgetLogger();
+    throw error;
+  });
   app.useGlobalFilters(new GrpcErrorFilter(logger, app.get(DenialRecorders)));
   app.useGlobalInterceptors(
     new GrpcAccessLogInterceptor(logger),
     new GrpcRequestValidationInterceptor(RequestSchema.load(protoRoot(), definition.protoFiles ?? [])),
   );
-  await app.listen();
+  await app.listen().catch((error: unknown) => {
+    forgetLogger();
+    throw error;
+  });
   serving = true;
   for (const service of checked) health.setStatus(service, 'SERVING');
   for (const component of components.list())
@@ -166,6 +180,7 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
         health.setStatus(service, 'NOT_SERVING');
       await app.close();
       lifecycle.info({ event: 'service.stopped' }, `${definition.name} stopped`);
+      forgetLogger();
     })();
     return stopping;
   };

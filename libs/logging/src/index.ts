@@ -1,5 +1,6 @@
 export { createLogger, lifecycleLogger, type Logger, type LoggerOptions } from './logger';
 export { NestPinoLogger } from './nest-pino-logger';
+export { registerServiceLogger, ServiceLogger } from './service-logger';
 export {
   annotateRequest,
   currentRequestContext,

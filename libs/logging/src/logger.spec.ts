@@ -1,25 +1,6 @@
-import { Writable } from 'node:stream';
+import { capturedLines as capture } from './captured-lines';
 import { createLogger, lifecycleLogger } from './logger';
 import { NestPinoLogger } from './nest-pino-logger';
-
-function capture(): { lines: () => Record<string, unknown>[]; stream: Writable } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return {
-    stream,
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
-}
 
 describe('createLogger', () => {
   it('writes one JSON object per line with service, ISO time, level word and mixin fields', () => {

@@ -1,3 +1,4 @@
+import { SERVICE_NAME } from './service-logger';
 import {
   runGrpcService,
   workspaceVersion,
@@ -16,7 +17,7 @@ export function startAuditService(
   runtime: ServiceRuntime = {},
 ): Promise<RunningGrpcService> {
   return runGrpcService({
-    name: 'audit-service',
+    name: SERVICE_NAME,
     version: workspaceVersion(),
     module: AuditServiceModule.forRoot(config),
     packages: ['tagguard.audit.v1'],

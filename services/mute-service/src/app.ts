@@ -1,3 +1,4 @@
+import { SERVICE_NAME } from './service-logger';
 import {
   runGrpcService,
   workspaceVersion,
@@ -27,7 +28,7 @@ export function startMuteService(
   // The decision path reads these from memory; the flow module keeps them fresh.
   const seams = { unmutes: new ActiveUnmutes(), automation: new AutomationView() };
   return runGrpcService({
-    name: 'mute-service',
+    name: SERVICE_NAME,
     version: workspaceVersion(),
     module: {
       module: MuteServiceRoot,

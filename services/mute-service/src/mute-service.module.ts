@@ -1,6 +1,5 @@
 import {
   Inject,
-  Logger,
   Module,
   type DynamicModule,
   type OnApplicationBootstrap,
@@ -47,6 +46,7 @@ import { MUTE_MEMORY, MuteMemory } from './memory/mute-memory';
 import { RuleGrpcController } from './rules/rule.grpc.controller';
 import { RELAYED_CATEGORIES } from './streams';
 import { MuteWriter } from './write/mute-writer';
+import { serviceLogger } from './service-logger';
 
 export const MUTE_EVENT_STORE = Symbol('MUTE_EVENT_STORE');
 const RUNTIME = Symbol('MUTE_RUNTIME');
@@ -176,7 +176,7 @@ export class MuteServiceModule {
               checkpoints,
               parking,
               registry,
-              onLeaseError: (error) => new Logger('MuteRuntime').warn(`lease ${name}: ${String(error)}`),
+              onLeaseError: (error) => serviceLogger('MuteRuntime').warn(`lease ${name}: ${String(error)}`),
             });
           },
           inject: [PostgresCheckpointStore, PostgresParkedEvents, REGISTRY],

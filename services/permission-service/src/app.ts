@@ -1,3 +1,4 @@
+import { SERVICE_NAME } from './service-logger';
 import {
   runGrpcService,
   workspaceVersion,
@@ -16,7 +17,7 @@ export function startPermissionService(
   runtime: ServiceRuntime = {},
 ): Promise<RunningGrpcService> {
   return runGrpcService({
-    name: 'permission-service',
+    name: SERVICE_NAME,
     version: workspaceVersion(),
     module: PermissionServiceModule.forRoot(config, runtime.events),
     packages: ['tagguard.permission.v1'],

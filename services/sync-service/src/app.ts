@@ -1,3 +1,4 @@
+import { SERVICE_NAME } from './service-logger';
 import {
   runGrpcService,
   workspaceVersion,
@@ -25,7 +26,7 @@ export function startSyncService(
   connectors: DownstreamConnectors = {},
 ): Promise<RunningGrpcService> {
   return runGrpcService({
-    name: 'sync-service',
+    name: SERVICE_NAME,
     version: workspaceVersion(),
     module: SyncServiceModule.forRoot(config, runtime.events, connectors),
     packages: ['tagguard.sync.v1'],

@@ -1,3 +1,4 @@
+import { SERVICE_NAME } from './service-logger';
 import {
   runGrpcService,
   workspaceVersion,
@@ -16,7 +17,7 @@ export function startTagService(
   runtime: ServiceRuntime = {},
 ): Promise<RunningGrpcService> {
   return runGrpcService({
-    name: 'tag-service',
+    name: SERVICE_NAME,
     version: workspaceVersion(),
     module: TagServiceModule.forRoot(config, runtime.events),
     packages: ['tagguard.tag.v1'],

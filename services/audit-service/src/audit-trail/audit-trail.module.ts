@@ -1,4 +1,4 @@
-import { Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TokenVerifier } from '@tagguard/auth';
 import { denialRecorderProvider } from '@tagguard/grpc-runtime';
@@ -16,6 +16,7 @@ import { AuditTrailEventsController } from './audit-trail.events.controller';
 import { AuditGrpcController } from './audit.grpc.controller';
 import { ReportStore } from '../reports/report-store';
 import { ReportsGrpcController } from '../reports/reports.grpc.controller';
+import { serviceLogger } from '../service-logger';
 
 class AuditTrailLifecycle implements OnApplicationShutdown {
   constructor(
@@ -44,14 +45,14 @@ export class AuditTrailModule {
             // A broken idle connection is dropped by the pool and replaced on the next query; unheard, it
             // would crash the process (seen: 57P01 when the embedded database restarted).
             pool.on('error', (error) =>
-              new Logger('AuditTrail').warn(`an idle database connection broke: ${error.message}`),
+              serviceLogger('AuditTrail').warn(`an idle database connection broke: ${error.message}`),
             );
             await createAuditRecordsTable(pool, config.databaseSchema);
             await createDirectoryCopyTable(pool, config.databaseSchema);
             const placed = await backfillLeaves(pool, config.databaseSchema);
             await new ReportStore(pool, config.databaseSchema).ensureIndexes();
             if (placed > 0)
-              new Logger('AuditTrail').log(`${placed} records written before the tree became leaves`);
+              serviceLogger('AuditTrail').log(`${placed} records written before the tree became leaves`);
             return pool;
           },
         },
@@ -65,7 +66,7 @@ export class AuditTrailModule {
         {
           provide: TreeHeads,
           useFactory: (pool: Pool) => {
-            const logger = new Logger('TreeHeads');
+            const logger = serviceLogger('TreeHeads');
             const heads = new TreeHeads(
               pool,
               config.databaseSchema,

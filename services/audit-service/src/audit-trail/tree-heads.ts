@@ -1,4 +1,4 @@
-import type { Logger } from '@nestjs/common';
+import type { LoggerService } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { quoteIdent } from '@tagguard/event-store';
 import type { TreeHeadKey } from '../config/tree-head-key';
@@ -41,7 +41,7 @@ export class TreeHeads {
     schema: string,
     private readonly key: TreeHeadKey,
     private readonly witnesses: Map<string, string>,
-    private readonly logger: Logger,
+    private readonly logger: LoggerService,
     private readonly now: () => number = Date.now,
   ) {
     this.s = quoteIdent(schema);

@@ -1,6 +1,5 @@
 import {
   Inject,
-  Logger,
   Module,
   type DynamicModule,
   type OnApplicationBootstrap,
@@ -24,6 +23,7 @@ import {
 import { EmailSender } from './senders/email.sender';
 import { WebhookSender } from './senders/webhook.sender';
 import { WeComSender } from './senders/wecom.sender';
+import { serviceLogger } from '../service-logger';
 
 // The audit trail's module creates the schema and the inbox table during the same start; two sessions
 // running CREATE … IF NOT EXISTS for one name at once fail on the catalog's unique index. So this module
@@ -74,7 +74,7 @@ export class NotificationsModule {
           useFactory: async () => {
             const pool = new Pool({ connectionString: config.databaseUrl, max: 4 });
             pool.on('error', (error) =>
-              new Logger('Notifications').warn(`an idle database connection broke: ${error.message}`),
+              serviceLogger('Notifications').warn(`an idle database connection broke: ${error.message}`),
             );
             await afterTrailTables(pool, config.databaseSchema, () =>
               createNotificationTables(pool, config.databaseSchema),
@@ -105,7 +105,7 @@ export class NotificationsModule {
                 leaseMs: 60_000,
                 batchSize: 20,
               },
-              new Logger('NotificationDispatcher'),
+              serviceLogger('NotificationDispatcher'),
             ),
           inject: [NOTIFICATION_POOL, EmailSender],
         },

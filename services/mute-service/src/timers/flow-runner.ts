@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import type { MessagePublisher } from '@tagguard/messaging';
 import type { ComponentHandle } from '@tagguard/telemetry';
 import type { AutomationView } from '../automations/automation-view';
@@ -8,6 +7,7 @@ import type { ActiveUnmutes } from '../unmute/active-unmutes';
 import { UNMUTE_END_TIMER, type UnmuteStore } from '../unmute/unmute-store';
 import type { Outbox } from './outbox';
 import type { TimerStore } from './timer-store';
+import { serviceLogger } from '../service-logger';
 
 const CATCH_UP_MS = 1_000;
 
@@ -29,7 +29,7 @@ export class FlowRunner {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
-  private readonly log = new Logger('MuteFlow');
+  private readonly log = serviceLogger('MuteFlow');
 
   constructor(
     private readonly deps: {

@@ -1,6 +1,5 @@
 import {
   Inject,
-  Logger,
   Module,
   type DynamicModule,
   type OnApplicationBootstrap,
@@ -33,6 +32,7 @@ import { FlowRunner } from './flow-runner';
 import { FLOW_POOL, FLOW_RUNNER } from './flow.tokens';
 import { Outbox } from './outbox';
 import { TimerStore } from './timer-store';
+import { serviceLogger } from '../service-logger';
 
 export type FlowSeams = { unmutes: ActiveUnmutes; automation: AutomationView };
 
@@ -87,7 +87,7 @@ export class MuteFlowModule {
           useFactory: () => {
             const pool = new Pool({ connectionString: config.databaseUrl, max: 5 });
             pool.on('error', (e) =>
-              new Logger('MuteFlow').warn(`an idle database connection broke: ${e.message}`),
+              serviceLogger('MuteFlow').warn(`an idle database connection broke: ${e.message}`),
             );
             return pool;
           },

@@ -1,6 +1,5 @@
 import {
   Inject,
-  Logger,
   Module,
   type DynamicModule,
   type OnApplicationBootstrap,
@@ -39,6 +38,7 @@ import { PolicyGrpcController } from './policy.grpc.controller';
 import { POLICY_VIEW, PolicyViewProjection } from './projections/policy-view/policy-view.projection';
 import { openReadModel } from './projections/policy-view/read-model';
 import { POLICY_CATEGORIES } from './streams';
+import { serviceLogger } from '../service-logger';
 
 export const POLICY_EVENT_STORE = Symbol('POLICY_EVENT_STORE');
 const RUNTIME = Symbol('POLICY_RUNTIME');
@@ -154,7 +154,7 @@ export class PolicyModule {
               checkpoints,
               parking,
               registry,
-              onLeaseError: (error) => new Logger('PolicyRuntime').warn(`lease ${name}: ${String(error)}`),
+              onLeaseError: (error) => serviceLogger('PolicyRuntime').warn(`lease ${name}: ${String(error)}`),
             });
           },
           inject: [PostgresCheckpointStore, PostgresParkedEvents, REGISTRY],

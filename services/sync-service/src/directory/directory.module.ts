@@ -1,6 +1,5 @@
 import {
   Inject,
-  Logger,
   Module,
   type DynamicModule,
   type OnApplicationBootstrap,
@@ -47,6 +46,7 @@ import { openReadModel } from './projections/directory-view/read-model';
 import { DirectoryReconciler } from './reconcile/directory-ingest';
 import { DIRECTORY_INGEST } from './sources/directory-source.port';
 import { DIRECTORY_CATEGORIES } from './streams';
+import { serviceLogger } from '../service-logger';
 
 const EVENT_STORE = Symbol('DIRECTORY_EVENT_STORE');
 const RUNTIME = Symbol('DIRECTORY_RUNTIME');
@@ -72,7 +72,7 @@ function directoryRuntime(
     checkpoints,
     parking,
     registry,
-    onLeaseError: (error) => new Logger('DirectoryRuntime').warn(`lease ${name}: ${String(error)}`),
+    onLeaseError: (error) => serviceLogger('DirectoryRuntime').warn(`lease ${name}: ${String(error)}`),
   });
 }
 

@@ -1,7 +1,6 @@
 import {
   Inject,
   Injectable,
-  Logger,
   Module,
   Optional,
   type DynamicModule,
@@ -17,6 +16,7 @@ import { startCallbackReceiver, type RunningCallbackReceiver } from './wecom-cal
 import { WeComDirectorySource } from './wecom-directory.source';
 import { WeComDirectorySync, type SyncLog } from './wecom-directory.sync';
 import { WeComClient } from './wecom.client';
+import { serviceLogger } from '../service-logger';
 
 export const WECOM_CONFIG = Symbol('WeComConfig');
 const COMPONENT = 'sync-service.wecom-connector';
@@ -28,7 +28,7 @@ const COMPONENT = 'sync-service.wecom-connector';
  */
 @Injectable()
 export class WeComConnector implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('WeComConnector');
+  private readonly logger = serviceLogger('WeComConnector');
   private receiver: RunningCallbackReceiver | undefined;
   private component: ComponentHandle | undefined;
   sync: WeComDirectorySync | undefined;

@@ -1,6 +1,5 @@
 import {
   Inject,
-  Logger,
   Module,
   type DynamicModule,
   type OnApplicationBootstrap,
@@ -58,6 +57,7 @@ import { SnapshotProcess } from './time-machine/snapshot.process';
 import { TimeMachine } from './time-machine/time-machine';
 import { TimeMachineGrpcController } from './time-machine/time-machine.grpc.controller';
 import { TimeMachineReader } from './time-machine/time-machine.reader';
+import { serviceLogger } from '../service-logger';
 
 const EVENT_STORE = Symbol('EVENT_STORE');
 const TAG_RELAY = Symbol('TAG_RELAY');
@@ -78,7 +78,7 @@ function tagsRuntime(
     checkpoints,
     parking,
     registry,
-    onLeaseError: (error) => new Logger('TagsRuntime').warn(`lease ${name}: ${String(error)}`),
+    onLeaseError: (error) => serviceLogger('TagsRuntime').warn(`lease ${name}: ${String(error)}`),
   });
 }
 
@@ -181,7 +181,7 @@ export class TagsModule {
           provide: TagCommands,
           useFactory: (store: EventStore, snapshots: SnapshotStore, directory: DirectoryCopy) => {
             const commands = new TagCommands(store, undefined, snapshots, (e) =>
-              new Logger('TagCommands').warn(`write-side snapshot not saved: ${String(e)}`),
+              serviceLogger('TagCommands').warn(`write-side snapshot not saved: ${String(e)}`),
             );
             commands.checkMembersWith((tenantId, members) => directory.facts(tenantId, members));
             return commands;
@@ -203,7 +203,7 @@ export class TagsModule {
             // Consumed before permission-service may have published anything: the topic must exist.
             await events?.ensureTopics([PERMISSION_EVENTS_TOPIC_V1]);
             return new PolicyCopy(db, config.databaseSchema, (e) =>
-              new Logger('PolicyCopy').warn(`policy refresh failed (retried): ${String(e)}`),
+              serviceLogger('PolicyCopy').warn(`policy refresh failed (retried): ${String(e)}`),
             );
           },
           inject: [DataSource],

@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import type { ComponentHandle } from '@tagguard/telemetry';
 import type { DataSource } from 'typeorm';
 import { DirectoryError } from '../../directory/domain/directory.errors';
@@ -14,6 +13,7 @@ import type { ChannelApplier } from '../queue/channel-applier';
 import type { ChannelQueue } from '../queue/channel-queue';
 import { toChannelRow } from '../queue/directory-planner';
 import { classifyDrift, repairsFor, type DriftInput, type DriftItem } from './domain/drift';
+import { serviceLogger } from '../../service-logger';
 
 export const DRIFT_TIMER = 'sync-service.downstream-drift';
 const TICK_MS = 5_000;
@@ -41,7 +41,7 @@ const all = async <T>(it: AsyncIterable<T>): Promise<T[]> => {
 export class DriftDetector {
   private timer?: NodeJS.Timeout;
   private running = false;
-  private readonly log = new Logger('DownstreamDrift');
+  private readonly log = serviceLogger('DownstreamDrift');
 
   constructor(
     private readonly db: DataSource,

@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import type { ComponentHandle, ComponentLag } from '@tagguard/telemetry';
 import type { DataSource } from 'typeorm';
 import type { ChannelRow } from '../desired/desired-state';
@@ -6,6 +5,7 @@ import { rows, type DownstreamTables } from '../downstream.tables';
 import { DownstreamUnavailableError, type DownstreamDirectory } from '../port/downstream-directory.port';
 import { applyTo, type DownstreamChange } from './change';
 import { toChannelRow } from './directory-planner';
+import { serviceLogger } from '../../service-logger';
 
 export const DOWNSTREAM_APPLIER = 'sync-service.downstream-applier';
 
@@ -48,7 +48,7 @@ export class ChannelApplier {
   private readonly backoff = new Map<string, { until: number; ms: number }>();
   private readonly draining = new Map<string, Promise<void>>();
   private readonly paused = new Map<string, number>();
-  private readonly log = new Logger('DownstreamApplier');
+  private readonly log = serviceLogger('DownstreamApplier');
 
   constructor(
     private readonly db: DataSource,

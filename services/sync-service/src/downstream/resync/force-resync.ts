@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { DirectoryError } from '../../directory/domain/directory.errors';
 import type { ChannelRow, DesiredState } from '../desired/desired-state';
@@ -9,6 +8,7 @@ import { DownstreamUnavailableError } from '../port/downstream-directory.port';
 import type { ChannelApplier } from '../queue/channel-applier';
 import type { ChannelQueue } from '../queue/channel-queue';
 import type { DownstreamChange } from '../queue/change';
+import { serviceLogger } from '../../service-logger';
 
 export type ResyncProgress = {
   resyncId: string;
@@ -46,7 +46,7 @@ const all = async <T>(it: AsyncIterable<T>): Promise<T[]> => {
  * twice (one change per key and resync).
  */
 export class ForceResync {
-  private readonly log = new Logger('DownstreamResync');
+  private readonly log = serviceLogger('DownstreamResync');
 
   constructor(
     private readonly db: DataSource,

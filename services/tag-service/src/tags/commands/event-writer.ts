@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Logger } from '@nestjs/common';
 import type { Principal } from '@tagguard/auth';
 import {
   StreamNotFoundError,
@@ -11,6 +10,7 @@ import {
   type RecordedEvent,
 } from '@tagguard/event-store';
 import { derivedId } from '../streams';
+import { serviceLogger } from '../../service-logger';
 
 export interface CommandContext {
   principal: Principal;
@@ -189,7 +189,7 @@ export function append(
   return written;
 }
 
-const governanceLog = new Logger('Governance');
+const governanceLog = serviceLogger('Governance');
 
 /** A critical sensitive operation or a frozen operator needs a person now: a warn line as it is written. */
 function warnOnGovernance(events: { type: string; data: unknown }[], context: CommandContext): void {

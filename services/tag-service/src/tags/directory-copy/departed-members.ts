@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import type { IntegrationMessage } from '@tagguard/messaging';
 import type { DataSource } from 'typeorm';
 import { systemContext } from '../commands/system-context';
@@ -6,6 +5,7 @@ import type { TagCommands } from '../commands/tag-commands';
 import { TagMemberView } from '../projections/catalog-view/catalog-view.entities';
 import type { DirectoryCopy } from './directory-copy';
 import type { DirectoryPolicies } from './directory-policy';
+import { serviceLogger } from '../../service-logger';
 
 /**
  * An employee who is disabled or has left: their memberships are flagged in member reads (always), and
@@ -14,7 +14,7 @@ import type { DirectoryPolicies } from './directory-policy';
  * completes the removal, and an old "disabled" replayed after a re-enable removes nothing.
  */
 export class DepartedMembers {
-  private readonly logger = new Logger('DepartedMembers');
+  private readonly logger = serviceLogger('DepartedMembers');
 
   constructor(
     private readonly copy: DirectoryCopy,

@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import type { EventStore, RecordedEvent } from '@tagguard/event-store';
 import { CheckpointedSubscriber, type CheckpointStore, type SubscriberRuntime } from '@tagguard/messaging';
 import type { DataSource } from 'typeorm';
@@ -8,6 +7,7 @@ import { violationsOf } from '../domain/revert-rules';
 import type { TagMembersEvent } from '../domain/tag-members';
 import { quoteIdent } from '@tagguard/event-store';
 import { entityIdOf, MEMBERS_CATEGORY } from '../streams';
+import { serviceLogger } from '../../service-logger';
 
 const NAME = 'tag-service.revert';
 
@@ -19,7 +19,7 @@ const NAME = 'tag-service.revert';
  */
 export class RevertProcess {
   private subscriber?: CheckpointedSubscriber;
-  private readonly logger = new Logger('RevertProcess');
+  private readonly logger = serviceLogger('RevertProcess');
 
   constructor(
     private readonly store: EventStore,

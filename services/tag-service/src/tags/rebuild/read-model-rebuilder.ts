@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import { comparePositions, quoteIdent, type EventStore, type GlobalPosition } from '@tagguard/event-store';
 import type { CheckpointStore } from '@tagguard/messaging';
 import { PostgresCheckpointStore } from '@tagguard/messaging';
@@ -18,6 +17,7 @@ import { CatalogViewModel } from '../projections/catalog-view/catalog-view.reduc
 import { openReadModel } from '../read-model';
 import { TAG_SERVICE_CATEGORIES } from '../streams';
 import { copyRows } from './copy-rows';
+import { serviceLogger } from '../../service-logger';
 
 export interface RebuildProgress {
   phase: 'replaying' | 'verifying' | 'swapped' | 'kept_live' | 'cancelled' | 'failed';
@@ -53,7 +53,7 @@ const BIG_TABLE = 20_000;
  */
 export class ReadModelRebuilder {
   private running = false;
-  private readonly logger = new Logger('ReadModelRebuilder');
+  private readonly logger = serviceLogger('ReadModelRebuilder');
 
   constructor(
     private readonly store: EventStore,

@@ -1,9 +1,9 @@
-import { Logger } from '@nestjs/common';
 import type { ComponentHandle } from '@tagguard/telemetry';
 import type { DataSource } from 'typeorm';
 import { systemContext } from '../commands/system-context';
 import type { TagCommands } from '../commands/tag-commands';
 import { ApprovalView, TagNodeView } from '../projections/catalog-view/catalog-view.entities';
+import { serviceLogger } from '../../service-logger';
 
 /**
  * The recycle bin's durable timer. Due times live in the events (and the read model), never only in
@@ -15,7 +15,7 @@ import { ApprovalView, TagNodeView } from '../projections/catalog-view/catalog-v
 export class PurgeTimer {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
-  private readonly logger = new Logger('PurgeTimer');
+  private readonly logger = serviceLogger('PurgeTimer');
 
   constructor(
     private readonly commands: TagCommands,
