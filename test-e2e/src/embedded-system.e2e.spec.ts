@@ -120,13 +120,16 @@ describe('embedded system (one process, PostgreSQL 18 from npm, in-process trans
       );
       expect(employees).toHaveLength(4);
     }, 30_000);
-    const customers = await unary<{ customers: { externalUserId: string }[] }>(
-      directory(),
-      'ListCustomers',
-      { followerId: 'lisi' },
-      caller,
-    );
-    expect(customers.customers.map((c) => c.externalUserId)).toEqual(['wmDemoCustomer0001']);
+    // Employees and customers are reconciled side by side: the customers may land a moment later.
+    await eventually(async () => {
+      const customers = await unary<{ customers: { externalUserId: string }[] }>(
+        directory(),
+        'ListCustomers',
+        { followerId: 'lisi' },
+        caller,
+      );
+      expect(customers.customers.map((c) => c.externalUserId)).toEqual(['wmDemoCustomer0001']);
+    }, 30_000);
     const tagId = randomUUID();
     const { result } = await unary<{ result: { consistencyToken: string } }>(
       tags(),

@@ -27,13 +27,18 @@ describe('one trace id across services in the logs, without a telemetry exporter
     metadata.set('traceparent', `00-${traceId}-${randomBytes(8).toString('hex')}-01`);
     await unary(tags, 'CreateTag', { tagId: randomUUID(), name: 'VIP', kind: 'TAG_KIND_CUSTOMER' }, metadata);
 
-    expect(
-      services!.tag.lines.find((l) => l['event'] === 'grpc.call' && l['trace_id'] === traceId),
-    ).toMatchObject({
-      method: 'tagguard.tag.v1.TagService/CreateTag',
-      status: 'OK',
-      tenantId: `tenant-${run}`,
-    });
+    // The child's lines reach us through a pipe after the answer (pino writes asynchronously).
+    await eventually(
+      () =>
+        expect(
+          services!.tag.lines.find((l) => l['event'] === 'grpc.call' && l['trace_id'] === traceId),
+        ).toMatchObject({
+          method: 'tagguard.tag.v1.TagService/CreateTag',
+          status: 'OK',
+          tenantId: `tenant-${run}`,
+        }),
+      10_000,
+    );
     const handled = await eventually(() => {
       const line = services!.audit.lines.find(
         (l) => l['event'] === 'event.handled' && l['trace_id'] === traceId,

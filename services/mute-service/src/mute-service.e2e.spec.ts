@@ -166,14 +166,17 @@ describe('mute-service (PostgreSQL + Kafka + gRPC)', () => {
       admin,
     );
     await svc.call<Write>('CreateRule', rule('mute-vip', { scope: { senderCorpIds: ['corp-vip'] } }), admin);
-    await svc.call<Write>(
+    const channel = await svc.call<Write>(
       'CreateGreenChannel',
       { channel: { channelId: 'a-grade', name: 'A级客户', tagGroupId: 'g-vip' } },
       admin,
     );
 
+    // The last write's token: every decision waits until the memory has folded the rules and the channel
+    // (a memory without them answers NOTIFY too, so the polls below would not prove they were folded).
+    const token = { 'tg-consistency-token': channel.result.consistencyToken };
     const decide = (m: object, dryRun = true) =>
-      svc.decide<{ decision: Decision }>('Decide', { message: m, dryRun }, admin);
+      svc.decide<{ decision: Decision }>('Decide', { message: m, dryRun }, admin, token);
     const buyer = await eventually(
       async () => {
         const d = (await decide(fromPartner('m1', 'buyer'))).decision;
@@ -214,6 +217,7 @@ describe('mute-service (PostgreSQL + Kafka + gRPC)', () => {
       'BatchDecide',
       { messages: [fromPartner('b1', 'buyer'), fromPartner('b2', 'x')], dryRun: true },
       admin,
+      token,
     );
     expect(batch.decisions.map((d) => d.outcome)).toEqual(['OUTCOME_NOTIFY', 'OUTCOME_SILENT']);
   }, 180_000);
@@ -287,17 +291,21 @@ describe('mute-service (PostgreSQL + Kafka + gRPC)', () => {
       rule('mute-all', { scope: { senderKinds: ['SENDER_KIND_PARTNER_STAFF'] } }),
       admin,
     );
-    await svc.call<Write>(
+    const channel = await svc.call<Write>(
       'CreateGreenChannel',
       { channel: { channelId: 'a', name: 'A', tagGroupId: 'g-vip' } },
       admin,
     );
+    // With the channel's token the rule and the channel are folded: NOTIFY for corp-b can then only be the
+    // tag copy's marker (without them NOTIFY is the answer anyway).
+    const token = { 'tg-consistency-token': channel.result.consistencyToken };
     const outcome = async (corp: string) =>
       (
         await svc.decide<{ decision: Decision }>(
           'Decide',
           { message: fromPartner(`m-${corp}`, 'e1', corp), dryRun: true },
           admin,
+          token,
         )
       ).decision.outcome;
     await eventually(async () => expect(await outcome('corp-b')).toBe('OUTCOME_NOTIFY'), 30_000, 200);
@@ -307,7 +315,12 @@ describe('mute-service (PostgreSQL + Kafka + gRPC)', () => {
   it('delivers a Kafka-ingested message exactly once on the deliveries topic, redelivery included', async () => {
     const admin = MuteServiceHarness.admin();
     const t = admin.tenantId;
-    await svc.call<Write>('CreateRule', rule('mute-x'), admin);
+    const created = await svc.call<Write>('CreateRule', rule('mute-x'), admin);
+    // The ingest path takes no token: a dry run that waits for the rule's fold comes first, so k1 is decided
+    // under mute-x.
+    await svc.decide('Decide', { message: fromPartner('k0', 'e1'), dryRun: true }, admin, {
+      'tg-consistency-token': created.result.consistencyToken,
+    });
     const ingest = () =>
       message(t, MUTE_MESSAGES_TOPIC_V1, MUTE_MESSAGE_RECEIVED_V1, `${t}/e1`, {
         messageId: 'k1',

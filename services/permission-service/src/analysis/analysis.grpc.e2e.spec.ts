@@ -182,6 +182,20 @@ describe('tagguard.permission.v1 AnalysisService over gRPC', () => {
           [1, 'risk-east-region', 'PATH_ROLE_AGREES'],
           [2, 'director-no-vip-east', 'PATH_ROLE_OVERRIDDEN'],
         ]);
+        // The copies are fed per key over partitions: the other facts read below must have arrived too.
+        for (const [employeeId, tagId] of [
+          ['director', 'c-east-vip-2'],
+          ['director', 'c-east-key-1'],
+          ['risk-analyst', 'c-east-vip-1'],
+        ] as const) {
+          const before = await svc.call<{ decision: { allowed: boolean } }>(
+            'Check',
+            { subject: { employeeId }, action: VIEW, tagId, atLeastAsFresh: token },
+            admin,
+            'CheckService',
+          );
+          expect(before.decision.allowed).toBe(true);
+        }
       },
       30_000,
       200,

@@ -123,9 +123,12 @@ describe('customer tags → WeCom corp tags channel, through the sandbox', () =>
     await eventually(() => expect(library()).toEqual([]), 20_000);
     expect(marks()).toEqual([]);
 
-    const { state } = await h.downstreamCall('GetChannelState', { channelId: 'corp-tags' });
-    expect(state).toMatchObject({ status: 'ok', queueDepth: '0' });
-    expect(state.lastAppliedKey).toBe('group/vip');
+    // The removal is recorded as applied after WeCom answered: the state follows a moment later.
+    await eventually(async () => {
+      const { state } = await h.downstreamCall('GetChannelState', { channelId: 'corp-tags' });
+      expect(state).toMatchObject({ status: 'ok', queueDepth: '0' });
+      expect(state.lastAppliedKey).toBe('group/vip');
+    }, 10_000);
     // Converged: drift (read from WeCom itself, D77) finds nothing.
     expect(await h.downstreamCall('DetectDrift', { channelId: 'corp-tags' })).toMatchObject({
       itemCount: '0',
