@@ -118,13 +118,21 @@ export class CorpTagsDirectory implements DownstreamDirectory {
       const members = new Map<string, string[]>(library.map((t) => [t.id, []]));
       for await (const m of this.tags.marks())
         for (const id of m.tagIds) members.get(id)?.push(corpTagMember(m.userid, m.externalUserId));
-      const recorded = await this.keys.list('account');
+      // The recorded marks by tag, read once (a filter per corp tag was tags × marks on every drift check).
+      const recorded = new Map<string, { key: string; address: string }[]>();
+      for (const r of await this.keys.list('account')) {
+        // `<tag id>|<follower>/<external_userid>`: WeCom ids hold no '|', a TagGuard tag id might.
+        const tagId = r.key.slice(0, r.key.lastIndexOf('|'));
+        const marks = recorded.get(tagId);
+        if (marks) marks.push(r);
+        else recorded.set(tagId, [r]);
+      }
       for (const t of library) {
         const tagId = tagOf.get(t.id);
         if (tagId === undefined) continue;
         const seen = new Set(members.get(t.id));
         const had = new Set<string>();
-        for (const r of recorded.filter((r) => r.key.startsWith(`${tagId}|`)))
+        for (const r of recorded.get(tagId) ?? [])
           if (seen.has(r.address)) had.add(r.address);
           else await this.keys.delete('account', r.key);
         for (const member of seen)
@@ -160,7 +168,7 @@ export class CorpTagsDirectory implements DownstreamDirectory {
   }
 
   private async marks(tagId: string) {
-    return (await this.keys.list('account')).filter((m) => m.key.startsWith(`${tagId}|`));
+    return this.keys.list('account', `${tagId}|`);
   }
 
   private async removeCorpTag(corpTagId: string): Promise<void> {

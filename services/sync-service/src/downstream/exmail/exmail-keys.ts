@@ -9,7 +9,8 @@ export interface ExmailKeyStore {
   get(kind: 'account' | 'group', key: string): Promise<string | undefined>;
   put(kind: 'account' | 'group', key: string, address: string): Promise<void>;
   delete(kind: 'account' | 'group', key: string): Promise<void>;
-  list(kind: 'account' | 'group'): Promise<{ key: string; address: string }[]>;
+  /** The entries of a kind, by key; with `prefix`, only the keys that start with it. */
+  list(kind: 'account' | 'group', prefix?: string): Promise<{ key: string; address: string }[]>;
 }
 
 /** The key store in sync-service's PostgreSQL schema (one small table, created when absent). */
@@ -59,11 +60,13 @@ export class PostgresExmailKeyStore implements ExmailKeyStore {
     ]);
   }
 
-  async list(kind: 'account' | 'group'): Promise<{ key: string; address: string }[]> {
+  async list(kind: 'account' | 'group', prefix = ''): Promise<{ key: string; address: string }[]> {
     await this.init();
+    // starts_with, not a range on key: right under any collation (a C-ordered key index can still serve it).
     const { rows } = await this.pool.query<{ key: string; address: string }>(
-      `SELECT key, address FROM ${this.table} WHERE namespace = $1 AND kind = $2 ORDER BY key`,
-      [this.namespace, kind],
+      `SELECT key, address FROM ${this.table} WHERE namespace = $1 AND kind = $2 AND starts_with(key, $3)
+       ORDER BY key`,
+      [this.namespace, kind, prefix],
     );
     return rows;
   }
