@@ -148,4 +148,30 @@ describe('runGrpcService beside another service in one process (the embedded mod
     new ServiceLogger('first-service', 'Governance').warn('after the stop');
     expect(first).toHaveLength(before);
   });
+
+  it("does not take a running instance's lines when a second one of its name fails to start", async () => {
+    const running: string[] = [];
+    const failed: string[] = [];
+    const port = await freePort();
+    const start = (into: string[]) =>
+      runGrpcService({
+        name: 'twice-service',
+        version: '1',
+        module: EmptyModule,
+        host: '127.0.0.1',
+        port,
+        logDestination: { write: (line: string) => void into.push(line) },
+      });
+    const a = await start(running);
+    try {
+      await expect(start(failed)).rejects.toThrow(); // the port is a's
+      new ServiceLogger('twice-service', 'Probe').warn('still the running one');
+      const probe = (into: string[]) =>
+        into.filter((l) => (JSON.parse(l) as Record<string, unknown>)['context'] === 'Probe');
+      expect(probe(running)).toHaveLength(1);
+      expect(probe(failed)).toEqual([]);
+    } finally {
+      await a.stop('test end');
+    }
+  });
 });

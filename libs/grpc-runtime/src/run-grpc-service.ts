@@ -90,8 +90,6 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
   });
   for (const { variable, message } of definition.configWarnings ?? [])
     logger.warn({ event: 'config.warning', variable }, message);
-  // The service's own ServiceLoggers write through this logger while it runs, beside others in a process.
-  const forgetLogger = registerServiceLogger(definition.name, logger);
   const identity: ServiceIdentity = {
     name: definition.name,
     version: definition.version,
@@ -130,29 +128,32 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
       health.setStatus(leaderEntry, serving && roles.includes('leader') ? 'SERVING' : 'NOT_SERVING');
     overall();
   });
-  const app = await NestFactory.createMicroservice(
-    GrpcRuntimeModule.forService(identity, components, definition.module),
-    {
-      strategy: new GrpcAndEventsServer(
-        { ...grpc.options, credentials: grpcServerCredentials(definition.tls) },
-        events,
-      ),
-      logger: new NestPinoLogger(logger),
-      bufferLogs: false,
-    },
-  ).catch((error: unknown) => {
+  const credentials = grpcServerCredentials(definition.tls);
+  // The service's own ServiceLoggers write through this logger while it runs, beside others in a process
+  // (D122): from before its modules are built to after they are closed, and not at all if it fails to start.
+  const forgetLogger = registerServiceLogger(definition.name, logger);
+  let app: INestMicroservice | undefined;
+  try {
+    app = await NestFactory.createMicroservice(
+      GrpcRuntimeModule.forService(identity, components, definition.module),
+      {
+        strategy: new GrpcAndEventsServer({ ...grpc.options, credentials }, events),
+        logger: new NestPinoLogger(logger),
+        bufferLogs: false,
+      },
+    );
+    app.useGlobalFilters(new GrpcErrorFilter(logger, app.get(DenialRecorders)));
+    app.useGlobalInterceptors(
+      new GrpcAccessLogInterceptor(logger),
+      new GrpcRequestValidationInterceptor(RequestSchema.load(protoRoot(), definition.protoFiles ?? [])),
+    );
+    await app.listen();
+  } catch (error) {
+    await app?.close().catch(() => undefined);
     forgetLogger();
     throw error;
-  });
-  app.useGlobalFilters(new GrpcErrorFilter(logger, app.get(DenialRecorders)));
-  app.useGlobalInterceptors(
-    new GrpcAccessLogInterceptor(logger),
-    new GrpcRequestValidationInterceptor(RequestSchema.load(protoRoot(), definition.protoFiles ?? [])),
-  );
-  await app.listen().catch((error: unknown) => {
-    forgetLogger();
-    throw error;
-  });
+  }
+  const started = app;
   serving = true;
   for (const service of checked) health.setStatus(service, 'SERVING');
   for (const component of components.list())
@@ -178,13 +179,16 @@ export async function runGrpcService(definition: GrpcServiceDefinition): Promise
       serving = false;
       for (const service of ['', leaderEntry, ...checked, ...components.list().map((c) => c.name)])
         health.setStatus(service, 'NOT_SERVING');
-      await app.close();
+      try {
+        await started.close();
+      } finally {
+        forgetLogger();
+      }
       lifecycle.info({ event: 'service.stopped' }, `${definition.name} stopped`);
-      forgetLogger();
     })();
     return stopping;
   };
-  return { app, health, components, logger, url, stop };
+  return { app: started, health, components, logger, url, stop };
 }
 
 /** What a host gives a service it starts: the message transport and, in tests, where logs go. */

@@ -1,8 +1,7 @@
-import { Logger as NestLogger, type LoggerService } from '@nestjs/common';
+import { Logger as NestLogger } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { NestLevels, type NestLevel } from './nest-levels';
 import { NestPinoLogger } from './nest-pino-logger';
-
-type Level = 'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal';
 
 /** Service name → the loggers of its running instances, newest last (runGrpcService registers them). */
 const running = new Map<string, NestPinoLogger[]>();
@@ -28,36 +27,18 @@ export function registerServiceLogger(service: string, logger: Logger): () => vo
  * the five services share a process, a tag-service line said "sync-service". Before the service runs
  * (a unit test, a decider driven alone) it is Nest's `Logger`.
  */
-export class ServiceLogger implements LoggerService {
+export class ServiceLogger extends NestLevels {
   private readonly fallback: NestLogger;
 
   constructor(
     readonly service: string,
     readonly context: string,
   ) {
+    super();
     this.fallback = new NestLogger(context);
   }
 
-  log(message: unknown, ...rest: unknown[]): void {
-    this.write('log', message, rest);
-  }
-  error(message: unknown, ...rest: unknown[]): void {
-    this.write('error', message, rest);
-  }
-  warn(message: unknown, ...rest: unknown[]): void {
-    this.write('warn', message, rest);
-  }
-  debug(message: unknown, ...rest: unknown[]): void {
-    this.write('debug', message, rest);
-  }
-  verbose(message: unknown, ...rest: unknown[]): void {
-    this.write('verbose', message, rest);
-  }
-  fatal(message: unknown, ...rest: unknown[]): void {
-    this.write('fatal', message, rest);
-  }
-
-  private write(level: Level, message: unknown, rest: unknown[]): void {
+  protected write(level: NestLevel, message: unknown, rest: unknown[]): void {
     const current = running.get(this.service)?.at(-1);
     if (current) current[level](message, ...rest, this.context);
     else this.fallback[level](message, ...rest);
