@@ -98,6 +98,17 @@ describe('time machine: diff and restore plan', () => {
     expect(planRestore(after, before, ids, context).changes).toEqual([]);
   });
 
+  it('given a tag in the bin at both moments whose members changed (a departed employee removed), then the diff says so; a restore leaves the binned tag as it is', () => {
+    const inBin = [...yesterday, binned('t1', ['t1'])];
+    const before = view(inBin, { t1: ['a', 'b'] });
+    const after = view(inBin, { t1: ['a'] });
+    const ids = scopeOf(before.catalog, after.catalog, 'g');
+    expect(diffTrees(before, after, ids)).toEqual([
+      { change: 'members_removed', nodeId: 't1', name: '华东VIP', members: [c('b')] },
+    ]);
+    expect(planRestore(after, before, ids, context).changes).toEqual([]);
+  });
+
   it('given a tag created after the moment, when the tenant is restored, then it is binned (recoverable), not erased', () => {
     const current = view([...yesterday, created('t9', '新标签')]);
     const plan = planRestore(

@@ -73,9 +73,9 @@ export function diffTrees(before: TreeView, after: TreeView, ids: string[]): Cha
       if (fields.length) changes.push({ change: 'configured', nodeId: id, name, fields: [...fields] });
     }
     if ((a ?? b)!.nodeType !== 'tag') continue;
-    // A tag live in neither view (created and binned in between, or binned then and purged since) has no
-    // members to compare: the views do not show it, and a restore leaves it as it is.
-    if (!isActive(a) && !isActive(b)) continue;
+    // A tag in only one view and live in neither (created and binned in between, purged then and gone
+    // since) has nothing to compare its members with; a binned tag in both still says how they changed.
+    if (!isActive(a) && !isActive(b) && !(a && b)) continue;
     const was = before.members.get(id) ?? new Map<string, MemberRef>();
     const is = after.members.get(id) ?? new Map<string, MemberRef>();
     const added = [...is].filter(([k]) => !was.has(k)).map(([, m]) => m);
