@@ -188,13 +188,20 @@ describe('tagguard.permission.v1 AnalysisService over gRPC', () => {
           ['director', 'c-east-key-1'],
           ['risk-analyst', 'c-east-vip-1'],
         ] as const) {
-          const before = await svc.call<{ decision: { allowed: boolean } }>(
+          const before = await svc.call<{
+            decision: { allowed: boolean; levels: { level: string; decidedBy: string[] }[] };
+          }>(
             'Check',
             { subject: { employeeId }, action: VIEW, tagId, atLeastAsFresh: token },
             admin,
             'CheckService',
           );
           expect(before.decision.allowed).toBe(true);
+          // Granted by the HQ rule: the employee's departments and the tag's parents are in the copies (an
+          // unknown employee is allowed too, by no rule at all).
+          expect(
+            before.decision.levels.find((l) => l.level === 'department_inheritance')!.decidedBy,
+          ).toContain('hq-sees-customers');
         }
       },
       30_000,

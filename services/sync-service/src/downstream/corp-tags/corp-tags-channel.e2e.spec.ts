@@ -114,6 +114,9 @@ describe('customer tags → WeCom corp tags channel, through the sandbox', () =>
     ]);
     await eventually(() => expect(marks()).toEqual(['TagGuard/重点客户']), 20_000);
 
+    const appliedBefore = Number(
+      (await h.downstreamCall('GetChannelState', { channelId: 'corp-tags' })).state.appliedTotal,
+    );
     await publish([
       {
         type: 'tag.deleted.v1',
@@ -128,6 +131,8 @@ describe('customer tags → WeCom corp tags channel, through the sandbox', () =>
       const { state } = await h.downstreamCall('GetChannelState', { channelId: 'corp-tags' });
       expect(state).toMatchObject({ status: 'ok', queueDepth: '0' });
       expect(state.lastAppliedKey).toBe('group/vip');
+      // group/vip was the last key before the deletion too: the count says the deletion was recorded.
+      expect(Number(state.appliedTotal)).toBeGreaterThan(appliedBefore);
     }, 10_000);
     // Converged: drift (read from WeCom itself, D77) finds nothing.
     expect(await h.downstreamCall('DetectDrift', { channelId: 'corp-tags' })).toMatchObject({
