@@ -92,7 +92,11 @@ export class CorpTagsDirectory implements DownstreamDirectory {
       if (groupId.startsWith(UNMAPPED_CORP_TAG))
         return this.removeCorpTag(groupId.slice(UNMAPPED_CORP_TAG.length));
       const corpTagId = await this.keys.get('group', groupId);
-      if (corpTagId) await this.removeCorpTag(corpTagId);
+      // A corp tag another TagGuard tag maps to too (shared before D121) stays: that tag keeps it.
+      const shared = (await this.keys.list('group')).some(
+        (o) => o.address === corpTagId && o.key !== groupId,
+      );
+      if (corpTagId && !shared) await this.removeCorpTag(corpTagId);
       for (const m of await this.marks(groupId)) await this.keys.delete('account', m.key);
       await this.keys.delete('group', groupId);
     });
