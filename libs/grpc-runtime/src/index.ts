@@ -5,6 +5,12 @@ export {
   type GrpcServerSpec,
 } from './grpc-server-options';
 export { grpcChannelCredentials, grpcServerCredentials, readGrpcTls, type GrpcTls } from './grpc-credentials';
+export {
+  readEventSourcedConfig,
+  readServingConfig,
+  type EventSourcedConfig,
+  type ServingConfig,
+} from './service-config';
 export { protoRoot } from './proto-root';
 export {
   runGrpcService,

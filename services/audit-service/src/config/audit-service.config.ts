@@ -1,16 +1,8 @@
-import { resolveVerifierKey, type VerifierKey } from '@tagguard/auth';
-import { readEnv } from '@tagguard/config';
-import { readGrpcTls, type GrpcTls } from '@tagguard/grpc-runtime';
-import { ConfigError } from '@tagguard/config';
+import { ConfigError, readEnv } from '@tagguard/config';
+import { readServingConfig, type ServingConfig } from '@tagguard/grpc-runtime';
 import { resolveTreeHeadKey, type TreeHeadKey } from './tree-head-key';
 
-export interface AuditServiceConfig {
-  grpcHost: string;
-  grpcPort: number;
-  /** GRPC_TLS_CERT_FILE / GRPC_TLS_KEY_FILE (+ GRPC_TLS_CLIENT_CA_FILE for mTLS); plaintext without. */
-  grpcTls?: GrpcTls;
-  /** AUTH_PUBLIC_KEY_FILE, or the development key only on loopback (AUTH_ALLOW_DEV_KEY overrides). */
-  auth: VerifierKey;
+export interface AuditServiceConfig extends ServingConfig {
   /** postgres:// URL of audit-service's own database. */
   databaseUrl: string;
   databaseSchema: string;
@@ -67,13 +59,8 @@ export function loadAuditServiceConfig(
   env: Record<string, string | undefined> = process.env,
 ): AuditServiceConfig {
   const read = readEnv(env);
-  const grpcHost = read.string('GRPC_HOST', '127.0.0.1');
-  const grpcPort = read.port('GRPC_PORT', 50054);
   return {
-    grpcHost,
-    grpcPort,
-    grpcTls: readGrpcTls(env),
-    auth: resolveVerifierKey(env, grpcHost),
+    ...readServingConfig(env, 50054),
     databaseUrl: read.string('DATABASE_URL'),
     databaseSchema: read.string('DATABASE_SCHEMA', 'audit_service'),
     kafkaBrokers: read.list('KAFKA_BROKERS'),
@@ -96,8 +83,16 @@ export function loadAuditServiceConfig(
       pollMs: read.integer('AUDIT_NOTIFY_POLL_MS', { fallback: 1_000, min: 50, max: 60_000 }),
       maxAttempts: read.integer('AUDIT_NOTIFY_MAX_ATTEMPTS', { fallback: 8, min: 1, max: 50 }),
       retryBaseMs: read.integer('AUDIT_NOTIFY_RETRY_BASE_MS', { fallback: 5_000, min: 10, max: 3_600_000 }),
-      retryMaxMs: read.integer('AUDIT_NOTIFY_RETRY_MAX_MS', { fallback: 3_600_000, min: 10, max: 86_400_000 }),
-      digestPeriodMs: read.integer('AUDIT_DIGEST_PERIOD_MS', { fallback: 3_600_000, min: 200, max: 604_800_000 }),
+      retryMaxMs: read.integer('AUDIT_NOTIFY_RETRY_MAX_MS', {
+        fallback: 3_600_000,
+        min: 10,
+        max: 86_400_000,
+      }),
+      digestPeriodMs: read.integer('AUDIT_DIGEST_PERIOD_MS', {
+        fallback: 3_600_000,
+        min: 200,
+        max: 604_800_000,
+      }),
     },
   };
 }
