@@ -1,3 +1,4 @@
+import { KeyedTurns } from '@tagguard/concurrency';
 import { quoteIdent } from '@tagguard/event-store';
 import type { MuteDirectoryView, MuteTagView, TagMemberKind } from '@tagguard/mute-engine';
 import type { DataSource } from 'typeorm';
@@ -58,7 +59,8 @@ const SEQ_OVERLAP = 256n;
  */
 export class LocalCopies {
   private readonly tenants = new Map<string, Promise<TenantCopy>>();
-  private readonly refreshing = new Map<string, Promise<void>>();
+  /** One refresh per tenant at a time; the next one waits its turn. */
+  private readonly refreshing = new KeyedTurns();
   private readonly directoryTable: string;
   private readonly tagTable: string;
   private readonly memberTable: string;
@@ -177,7 +179,7 @@ export class LocalCopies {
     }
     const copy = await held;
     // One background refresh at a time (else every decision on a stale copy queues another read behind it).
-    if (Date.now() - copy.refreshedAt > this.refreshMs && !this.refreshing.has(tenantId))
+    if (Date.now() - copy.refreshedAt > this.refreshMs && !this.refreshing.busy(tenantId))
       void this.refresh(tenantId, copy).catch(() => undefined);
     return copy;
   }
@@ -188,15 +190,7 @@ export class LocalCopies {
   }
 
   private refresh(tenantId: string, copy: TenantCopy): Promise<void> {
-    const previous = this.refreshing.get(tenantId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.readInto(tenantId, copy));
-    this.refreshing.set(tenantId, next);
-    void next
-      .finally(() => {
-        if (this.refreshing.get(tenantId) === next) this.refreshing.delete(tenantId);
-      })
-      .catch(() => undefined);
-    return next;
+    return this.refreshing.run(tenantId, () => this.readInto(tenantId, copy));
   }
 
   private async readInto(tenantId: string, copy: TenantCopy): Promise<void> {

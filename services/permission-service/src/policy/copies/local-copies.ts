@@ -1,3 +1,4 @@
+import { KeyedTurns } from '@tagguard/concurrency';
 import { quoteIdent } from '@tagguard/event-store';
 import type {
   DirectoryView,
@@ -76,7 +77,8 @@ type TagRow = {
  */
 export class LocalCopies {
   private readonly tenants = new Map<string, Promise<TenantCopy>>();
-  private readonly refreshing = new Map<string, Promise<void>>();
+  /** One refresh per tenant at a time; the next one waits its turn. */
+  private readonly refreshing = new KeyedTurns();
   private readonly directoryTable: string;
   private readonly tagTable: string;
   private readonly sequence: string;
@@ -187,7 +189,7 @@ export class LocalCopies {
     const copy = await held;
     // One background refresh at a time: while one is reading, every call would otherwise queue another
     // behind it (1,000 checks/s queued hundreds of re-reads, and their garbage paused the process).
-    if (Date.now() - copy.refreshedAt > this.refreshMs && !this.refreshing.has(tenantId))
+    if (Date.now() - copy.refreshedAt > this.refreshMs && !this.refreshing.busy(tenantId))
       void this.refresh(tenantId, copy).catch(() => undefined);
     return copy;
   }
@@ -199,15 +201,7 @@ export class LocalCopies {
 
   /** Reads the rows written after `copy.seq` into it; one refresh per tenant at a time (the next one waits). */
   private refresh(tenantId: string, copy: TenantCopy): Promise<void> {
-    const previous = this.refreshing.get(tenantId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.readInto(tenantId, copy));
-    this.refreshing.set(tenantId, next);
-    void next
-      .finally(() => {
-        if (this.refreshing.get(tenantId) === next) this.refreshing.delete(tenantId);
-      })
-      .catch(() => undefined);
-    return next;
+    return this.refreshing.run(tenantId, () => this.readInto(tenantId, copy));
   }
 
   private async readInto(tenantId: string, copy: TenantCopy): Promise<void> {

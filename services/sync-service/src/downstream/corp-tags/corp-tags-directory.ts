@@ -1,3 +1,4 @@
+import { KeyedTurns } from '@tagguard/concurrency';
 import { CORP_TAG_ERR, type WeComCorpTagsClient } from '../../wecom/corp-tags.client';
 import { WeComApiError } from '../../wecom/wecom.client';
 import type { ExmailKeyStore } from '../exmail/exmail-keys';
@@ -48,7 +49,7 @@ export class CorpTagsDirectory implements DownstreamDirectory {
     // The applier runs different tags' changes at once; the name check in corpTagOf and the mapping written
     // after it must not interleave with another tag's, or two tags of one name both take (or both leave)
     // one corp tag.
-    await inTurn(this.scope, () => this.upsertGroupNow(group));
+    await turns.run(this.scope, () => this.upsertGroupNow(group));
   }
 
   private async upsertGroupNow(group: DownstreamGroup): Promise<void> {
@@ -84,7 +85,7 @@ export class CorpTagsDirectory implements DownstreamDirectory {
   }
 
   async removeGroup(groupId: string): Promise<void> {
-    await inTurn(this.scope, () => this.removeGroupNow(groupId));
+    await turns.run(this.scope, () => this.removeGroupNow(groupId));
   }
 
   private async removeGroupNow(groupId: string): Promise<void> {
@@ -199,18 +200,8 @@ export class CorpTagsDirectory implements DownstreamDirectory {
 
 const UNREACHABLE = new Set([-1, 45009]);
 
-/** Each channel's corp tag writes in this process, one after the other (the tail of each one's chain). */
-const turns = new Map<string, Promise<unknown>>();
-
-function inTurn<T>(scope: string, run: () => Promise<T>): Promise<T> {
-  const next = (turns.get(scope) ?? Promise.resolve()).then(run, run);
-  const settled = next.catch(() => undefined);
-  turns.set(scope, settled);
-  void settled.then(() => {
-    if (turns.get(scope) === settled) turns.delete(scope);
-  });
-  return next;
-}
+/** Each channel's corp tag writes in this process, one after the other. */
+const turns = new KeyedTurns();
 
 /** The corp tag name of a TagGuard tag whose name another mapped tag holds in the group already. */
 const disambiguated = (name: string, tagId: string) => `${name} ·${tagId.slice(0, 8)}`;

@@ -1,3 +1,4 @@
+import { KeyedTurns } from '@tagguard/concurrency';
 import { randomUUID } from 'node:crypto';
 import { positionToToken, type EventStore } from '@tagguard/event-store';
 import { decideCatalog, type Actor, type TagCatalogCommand } from '../domain/tag-catalog.decider';
@@ -119,7 +120,7 @@ export type ApprovalExecutor = (approver: CommandContext, approval: Approval) =>
  */
 export class TagCommands {
   private readonly catalogs = new Map<string, Loaded<TagCatalogState>>();
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks = new KeyedTurns();
   private readonly memberStates = new Map<string, Loaded<TagMembersState>>();
   private readonly claims: KeyClaims;
   private readonly executors = new Map<string, ApprovalExecutor>();
@@ -322,8 +323,7 @@ export class TagCommands {
         context.idempotencyKey ? keyUse(context, claim) : fallbackId,
       );
       // Read beside the stream loads (not after them): the check costs no round trip of its own.
-      const facts =
-        input.change === 'add_members' ? this.directory?.(tenantId, input.members) : undefined;
+      const facts = input.change === 'add_members' ? this.directory?.(tenantId, input.members) : undefined;
       facts?.catch(() => undefined);
       const loaded = await this.members(tenantId, input.tagId);
       const previous = this.answered<MembersResult>(loaded, context, request);
@@ -589,14 +589,7 @@ export class TagCommands {
   }
 
   private serialised<T>(tenantId: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(tenantId) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const settled = next.catch(() => undefined);
-    this.locks.set(tenantId, settled);
-    void settled.then(() => {
-      if (this.locks.get(tenantId) === settled) this.locks.delete(tenantId);
-    });
-    return next;
+    return this.locks.run(tenantId, work);
   }
 }
 

@@ -1,0 +1,1 @@
+export { KeyedTurns } from './keyed-turns';
