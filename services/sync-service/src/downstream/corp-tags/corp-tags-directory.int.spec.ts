@@ -12,7 +12,6 @@ let sandbox: WeComSandbox;
 let pool: Pool;
 beforeAll(async () => {
   sandbox = await startWeComSandbox({ corps: [{ corpId: CORP, secret: 'sec' }] });
-  sandbox.admin(CORP).seed(demoDirectory());
   pool = new Pool({ connectionString: testInfra().postgresUrl, max: 2 });
 });
 afterAll(async () => {
@@ -20,42 +19,82 @@ afterAll(async () => {
   await pool.end();
 });
 
+/** The demo directory with a second customer of lisi's. */
+function seed() {
+  const directory = demoDirectory();
+  const first = directory.externalContacts[0]!;
+  directory.externalContacts.push({
+    ...first,
+    external_userid: 'wmDemoCustomer0002',
+    name: '王客户',
+    follow_user: first.follow_user.map((f) => ({ ...f, tags: [] })),
+  });
+  sandbox.admin(CORP).seed(directory);
+  return [corpTagMember('lisi', 'wmDemoCustomer0001'), corpTagMember('lisi', 'wmDemoCustomer0002')];
+}
+
 const library = () =>
   sandbox
     .admin(CORP)
     .corpTags.groups.filter((g) => g.group_name === CORP_TAG_GROUP)
-    .flatMap((g) => g.tag.map((t) => t.name));
+    .flatMap((g) => g.tag.map((t) => t.name))
+    .sort();
+/** The corp tags on a customer as lisi sees them. */
+const marksOf = (externalUserId: string) =>
+  sandbox
+    .admin(CORP)
+    .snapshot()
+    .externalContacts.find((c) => c.external_userid === externalUserId)!
+    .follow_user.find((f) => f.userid === 'lisi')!
+    .tags.map((t) => t.tag_name)
+    .sort();
+
+/** A connector whose tag-b shares tag-a's corp tag, as a connector before D121 left it: c1 on both, c2 on tag-b only. */
+async function shared() {
+  const [c1, c2] = seed();
+  const keys = new PostgresExmailKeyStore(pool, `test-${randomUUID()}`);
+  const tags = new WeComCorpTagsClient(
+    new WeComClient({ baseUrl: sandbox.url, corpId: CORP, secret: 'sec' }),
+  );
+  const port = new CorpTagsDirectory(tags, keys, `test/${randomUUID()}`);
+  await port.upsertGroup({ groupId: 'tag-a', displayName: '共享名', email: '', memberEmployeeIds: [c1!] });
+  const corpTagId = (await keys.get('group', 'tag-a'))!;
+  await keys.put('group', 'tag-b', corpTagId);
+  await tags.mark('lisi', 'wmDemoCustomer0002', { add: [corpTagId] });
+  for (const m of [c1!, c2!]) await keys.put('account', `tag-b|${m}`, m);
+  return { port, keys, c1: c1!, c2: c2! };
+}
 
 describe('CorpTagsDirectory (WeCom sandbox, PostgreSQL key store)', () => {
-  it('given a corp tag two TagGuard tags map to (shared before D121), when one tag is removed, then the corp tag stays for the other', async () => {
-    const customer = sandbox.admin(CORP).snapshot().externalContacts[0]!;
-    const follower = customer.follow_user[0]!.userid;
-    const keys = new PostgresExmailKeyStore(pool, `test-${randomUUID()}`);
-    const port = new CorpTagsDirectory(
-      new WeComCorpTagsClient(new WeComClient({ baseUrl: sandbox.url, corpId: CORP, secret: 'sec' })),
-      keys,
-      `test/${randomUUID()}`,
-    );
-    const member = corpTagMember(follower, customer.external_userid);
-    await port.upsertGroup({
-      groupId: 'tag-a',
-      displayName: '共享名',
-      email: '',
-      memberEmployeeIds: [member],
-    });
-    // What a pre-D121 connector left: tag-b mapped to tag-a's corp tag.
-    await keys.put('group', 'tag-b', (await keys.get('group', 'tag-a'))!);
-    expect(library()).toEqual(['共享名']);
+  it("given a corp tag two TagGuard tags map to (shared before D121), when one tag is removed, then the corp tag stays for the other, without the removed tag's own customers", async () => {
+    const { port, keys, c1 } = await shared();
+    expect([marksOf('wmDemoCustomer0001'), marksOf('wmDemoCustomer0002')]).toEqual([['共享名'], ['共享名']]);
 
     await port.removeGroup('tag-b');
 
     expect(library()).toEqual(['共享名']);
+    expect([marksOf('wmDemoCustomer0001'), marksOf('wmDemoCustomer0002')]).toEqual([['共享名'], []]);
     expect(await keys.get('group', 'tag-b')).toBeUndefined();
     const groups: { groupId: string; memberEmployeeIds: string[] }[] = [];
     for await (const g of port.listGroups()) groups.push(g);
-    expect(groups).toEqual([expect.objectContaining({ groupId: 'tag-a', memberEmployeeIds: [member] })]);
+    expect(groups).toEqual([expect.objectContaining({ groupId: 'tag-a', memberEmployeeIds: [c1] })]);
 
     await port.removeGroup('tag-a');
     expect(library()).toEqual([]);
+  });
+
+  it('given a shared corp tag, when the other tag is upserted, then it moves to a corp tag of its own and takes only its customers along', async () => {
+    const { port, c1, c2 } = await shared();
+
+    await port.upsertGroup({
+      groupId: 'tag-b',
+      displayName: '共享名',
+      email: '',
+      memberEmployeeIds: [c1, c2],
+    });
+
+    const own = '共享名 ·tag-b';
+    expect(library()).toEqual(['共享名', own]);
+    expect([marksOf('wmDemoCustomer0001'), marksOf('wmDemoCustomer0002')]).toEqual([['共享名', own], [own]]);
   });
 });

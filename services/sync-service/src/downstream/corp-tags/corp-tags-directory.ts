@@ -58,9 +58,8 @@ export class CorpTagsDirectory implements DownstreamDirectory {
       const known = await this.keys.get('group', group.groupId);
       if (known && known !== corpTagId) {
         // Renamed: the new name is a new corp tag; the old one goes (and leaves its customers), unless
-        // another TagGuard tag maps to it too (shared before D121: that tag keeps it).
-        if (!owners.some((o) => o.address === known && o.key !== group.groupId))
-          await this.removeCorpTag(known);
+        // another TagGuard tag maps to it too (shared before D121: that tag keeps it, without ours).
+        await this.leaveCorpTag(group.groupId, known, owners);
         for (const m of await this.marks(group.groupId)) await this.keys.delete('account', m.key);
       }
       await this.keys.put('group', group.groupId, corpTagId);
@@ -74,11 +73,7 @@ export class CorpTagsDirectory implements DownstreamDirectory {
       }
       for (const member of marked) {
         if (wanted.has(member)) continue;
-        const [followerId, externalUserId] = split(member);
-        await this.tags.mark(followerId, externalUserId, { remove: [corpTagId] }).catch((error: unknown) => {
-          // The customer or the follow relation is gone: nothing left to unmark.
-          if (!(error instanceof WeComApiError) || error.errcode !== CORP_TAG_ERR.notFollower) throw error;
-        });
+        await this.unmark(member, corpTagId);
         await this.keys.delete('account', `${group.groupId}|${member}`);
       }
     });
@@ -93,11 +88,7 @@ export class CorpTagsDirectory implements DownstreamDirectory {
       if (groupId.startsWith(UNMAPPED_CORP_TAG))
         return this.removeCorpTag(groupId.slice(UNMAPPED_CORP_TAG.length));
       const corpTagId = await this.keys.get('group', groupId);
-      // A corp tag another TagGuard tag maps to too (shared before D121) stays: that tag keeps it.
-      const shared = (await this.keys.list('group')).some(
-        (o) => o.address === corpTagId && o.key !== groupId,
-      );
-      if (corpTagId && !shared) await this.removeCorpTag(corpTagId);
+      if (corpTagId) await this.leaveCorpTag(groupId, corpTagId, await this.keys.list('group'));
       for (const m of await this.marks(groupId)) await this.keys.delete('account', m.key);
       await this.keys.delete('group', groupId);
     });
@@ -126,7 +117,7 @@ export class CorpTagsDirectory implements DownstreamDirectory {
       // The recorded marks by tag, read once (a filter per corp tag was tags × marks on every drift check).
       const recorded = new Map<string, { key: string; address: string }[]>();
       for (const r of await this.keys.list('account')) {
-        // `<tag id>|<follower>/<external_userid>`: WeCom ids hold no '|', a TagGuard tag id might.
+        // `<tag id>|<follower>/<external_userid>`: neither a tag id (a UUID) nor a WeCom id holds '|'.
         const tagId = r.key.slice(0, r.key.lastIndexOf('|'));
         const marks = recorded.get(tagId);
         if (marks) marks.push(r);
@@ -170,6 +161,27 @@ export class CorpTagsDirectory implements DownstreamDirectory {
       ? await this.tags.ensureTag(CORP_TAG_GROUP, disambiguated(group.displayName, group.groupId))
       : byName;
     return { corpTagId, owners };
+  }
+
+  /**
+   * A TagGuard tag lets go of its corp tag: deleted (WeCom unmarks its customers) unless another tag maps to
+   * it too (shared before D121); then only this tag's own customers are unmarked, not the other's.
+   */
+  private async leaveCorpTag(tagId: string, corpTagId: string, owners: { key: string; address: string }[]) {
+    const others = owners.filter((o) => o.address === corpTagId && o.key !== tagId).map((o) => o.key);
+    if (others.length === 0) return this.removeCorpTag(corpTagId);
+    const kept = new Set<string>();
+    for (const other of others) for (const m of await this.marks(other)) kept.add(m.address);
+    for (const m of await this.marks(tagId))
+      if (!kept.has(m.address)) await this.unmark(m.address, corpTagId);
+  }
+
+  private async unmark(member: string, corpTagId: string): Promise<void> {
+    const [followerId, externalUserId] = split(member);
+    await this.tags.mark(followerId, externalUserId, { remove: [corpTagId] }).catch((error: unknown) => {
+      // The customer or the follow relation is gone: nothing left to unmark.
+      if (!(error instanceof WeComApiError) || error.errcode !== CORP_TAG_ERR.notFollower) throw error;
+    });
   }
 
   private async marks(tagId: string) {
