@@ -41,7 +41,10 @@ export interface EventSourcedConfig {
   databaseUrl: string;
   databaseSchema: string;
   poolSize: number;
-  /** Kafka bootstrap servers; without them the relay is off: nothing leaves the service, no copy is fed. */
+  /**
+   * Kafka bootstrap servers. Empty: the service's main.ts starts without a transport (nothing published or
+   * consumed, logged at warn); the embedded host passes its in-process transport instead.
+   */
   kafkaBrokers: string[];
   /** Events the relay publishes per Kafka batch (and per checkpoint). */
   relayBatchSize: number;
