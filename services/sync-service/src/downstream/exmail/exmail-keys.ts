@@ -24,9 +24,10 @@ export class PostgresExmailKeyStore implements ExmailKeyStore {
   ) {}
 
   private init(): Promise<void> {
+    if (this.ready) return this.ready;
     // The name of the table without its schema (an index takes its table's schema), for the prefix index.
     const bare = this.table.slice(this.table.lastIndexOf('.') + 1).replace(/"/g, '');
-    this.ready ??= this.pool
+    this.ready = this.pool
       .query(
         `CREATE TABLE IF NOT EXISTS ${this.table} (namespace text NOT NULL, kind text NOT NULL, key text NOT NULL,
            address text NOT NULL, PRIMARY KEY (namespace, kind, key))`,

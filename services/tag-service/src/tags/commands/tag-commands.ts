@@ -1,5 +1,5 @@
-import { KeyedTurns } from '@tagguard/concurrency';
 import { randomUUID } from 'node:crypto';
+import { KeyedTurns } from '@tagguard/concurrency';
 import { positionToToken, type EventStore } from '@tagguard/event-store';
 import { decideCatalog, type Actor, type TagCatalogCommand } from '../domain/tag-catalog.decider';
 import type { MemberRef, TagCatalogEvent } from '../domain/tag-catalog.events';
@@ -120,7 +120,8 @@ export type ApprovalExecutor = (approver: CommandContext, approval: Approval) =>
  */
 export class TagCommands {
   private readonly catalogs = new Map<string, Loaded<TagCatalogState>>();
-  private readonly locks = new KeyedTurns();
+  /** A tenant's commands in this process, one after the other. */
+  private readonly turns = new KeyedTurns();
   private readonly memberStates = new Map<string, Loaded<TagMembersState>>();
   private readonly claims: KeyClaims;
   private readonly executors = new Map<string, ApprovalExecutor>();
@@ -183,7 +184,7 @@ export class TagCommands {
   ): Promise<R & { consistencyToken: string }> {
     const tenantId = context.principal.tenantId;
     const hash = requestHash(request);
-    return this.serialised(tenantId, () =>
+    return this.turns.run(tenantId, () =>
       retryOnConflict(async () => {
         const now = this.clock();
         const claim =
@@ -586,10 +587,6 @@ export class TagCommands {
       actor: { actorId: p.actorId, roles: p.roles, departmentId: p.departmentId ?? null },
       now: now.toISOString(),
     };
-  }
-
-  private serialised<T>(tenantId: string, work: () => Promise<T>): Promise<T> {
-    return this.locks.run(tenantId, work);
   }
 }
 
