@@ -175,6 +175,18 @@ describe('store-visit automation on PostgreSQL: 48 h wait and mute are durable t
     expect(await outcomeFor('wm-1', T0 + 49 * H)).toEqual(['NOTIFY', null]);
   });
 
+  it('Given a purchase within 48 h whose event arrives after the timer fired, When it arrives, Then the mute is lifted from its start and its end timer cancelled', async () => {
+    await visit('wm-1', 'v1', T0);
+    expect(await fire(T0 + 49 * H)).toEqual({ fired: 1, failed: 0 });
+    expect(await outcomeFor('wm-1', T0 + 49 * H)).toEqual(['SILENT', STORE_VISIT_RULE_ID]);
+    await purchase('wm-1', 'p1', T0 + 8 * H);
+    expect(await automation.listMutes('t1', 'wm-1')).toEqual([
+      expect.objectContaining({ liftedAt: T0 + 48 * H, liftedReason: 'purchase' }),
+    ]);
+    expect((await timers.get(`${AUTOMATION_MUTE_END_TIMER}:t1/visit:v1`))!.state).toBe('cancelled');
+    expect(await outcomeFor('wm-1', T0 + 49 * H)).toEqual(['NOTIFY', null]);
+  });
+
   it('Given a muted customer who never buys, When the mute period ends, Then its timer lifts it', async () => {
     await visit('wm-1', 'v1', T0);
     await fire(T0 + 48 * H);

@@ -16,7 +16,15 @@ export type StoreVisitPolicy = {
 export type StoreVisitEvent =
   | { type: 'StoreVisitRecorded'; visitId: string; storeId: string; at: number; checkAt: number }
   | { type: 'PurchaseRecorded'; purchaseId: string; at: number }
-  | { type: 'CustomerMutedForNoPurchase'; muteId: string; visitId: string; from: number; until: number }
+  | {
+      type: 'CustomerMutedForNoPurchase';
+      muteId: string;
+      visitId: string;
+      /** When the visit was (absent on mutes written before it was kept: then `from` stands in). */
+      visitAt?: number;
+      from: number;
+      until: number;
+    }
   | { type: 'AutomationMuteLifted'; muteId: string; at: number; reason: 'purchase' | 'expired' };
 
 export type StoreVisitCommand =
@@ -32,7 +40,8 @@ export type StoreVisitState = {
   /** Purchase ids seen (a re-delivered purchase is not a second one) and the latest purchase instant. */
   purchases: ReadonlySet<string>;
   lastPurchaseAt: number | null;
-  mute: { muteId: string; from: number; until: number } | null;
+  /** `visitAt`: the visit that caused it; a purchase from then on answers it. */
+  mute: { muteId: string; visitAt: number; from: number; until: number } | null;
 };
 
 export const initialStoreVisitState: StoreVisitState = {
@@ -62,7 +71,16 @@ export function evolveStoreVisit(state: StoreVisitState, event: StoreVisitEvent)
     case 'CustomerMutedForNoPurchase': {
       const visits = new Map(state.visits);
       visits.delete(event.visitId);
-      return { ...state, visits, mute: { muteId: event.muteId, from: event.from, until: event.until } };
+      return {
+        ...state,
+        visits,
+        mute: {
+          muteId: event.muteId,
+          visitAt: event.visitAt ?? event.from,
+          from: event.from,
+          until: event.until,
+        },
+      };
     }
     case 'AutomationMuteLifted':
       return state.mute?.muteId === event.muteId ? { ...state, mute: null } : state;
@@ -98,11 +116,13 @@ export function decideStoreVisit(command: StoreVisitCommand, state: StoreVisitSt
       const events: StoreVisitEvent[] = [
         { type: 'PurchaseRecorded', purchaseId: command.purchaseId, at: command.at },
       ];
-      if (state.mute && command.at >= state.mute.from)
+      // A purchase after the visit answers it, even one that arrives after the wait ended (a late commerce
+      // event): the mute should not have been, so it is lifted, from no earlier than it began.
+      if (state.mute && command.at >= state.mute.visitAt)
         events.push({
           type: 'AutomationMuteLifted',
           muteId: state.mute.muteId,
-          at: command.at,
+          at: Math.max(command.at, state.mute.from),
           reason: 'purchase',
         });
       return events;
@@ -118,6 +138,7 @@ export function decideStoreVisit(command: StoreVisitCommand, state: StoreVisitSt
           type: 'CustomerMutedForNoPurchase',
           muteId: `visit:${command.visitId}`,
           visitId: command.visitId,
+          visitAt: visit.at,
           from: visit.checkAt,
           until,
         },

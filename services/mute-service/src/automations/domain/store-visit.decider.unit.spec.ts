@@ -26,6 +26,7 @@ const muted: StoreVisitEvent = {
   type: 'CustomerMutedForNoPurchase',
   muteId: 'visit:v1',
   visitId: 'v1',
+  visitAt: T0,
   from: T0 + 48 * H,
   until: T0 + 48 * H + 7 * 24 * H,
 };
@@ -68,6 +69,28 @@ describe('store visit automation', () => {
         { type: 'PurchaseRecorded', purchaseId: 'p1', at: T0 + 60 * H },
         { type: 'AutomationMuteLifted', muteId: 'visit:v1', at: T0 + 60 * H, reason: 'purchase' },
       ]);
+  });
+
+  it('Given a mute applied before a purchase within the wait arrived (a late commerce event), When the purchase arrives, Then the mute is lifted from when it began', () => {
+    spec([visited, muted])
+      .when({ type: 'RecordPurchase', purchaseId: 'p1', at: T0 + 8 * H })
+      .then([
+        { type: 'PurchaseRecorded', purchaseId: 'p1', at: T0 + 8 * H },
+        { type: 'AutomationMuteLifted', muteId: 'visit:v1', at: T0 + 48 * H, reason: 'purchase' },
+      ]);
+  });
+
+  it('Given a muted customer, When a purchase from before the visit arrives late, Then the mute stands', () => {
+    spec([visited, muted])
+      .when({ type: 'RecordPurchase', purchaseId: 'p0', at: T0 - H })
+      .then([{ type: 'PurchaseRecorded', purchaseId: 'p0', at: T0 - H }]);
+  });
+
+  it('Given a mute written before its visit instant was kept, When a purchase within the wait arrives late, Then the mute stands (its start is all it knows)', () => {
+    const { visitAt: _unknown, ...older } = muted as Extract<StoreVisitEvent, { visitAt?: number }>;
+    spec([visited, older])
+      .when({ type: 'RecordPurchase', purchaseId: 'p1', at: T0 + 8 * H })
+      .then([{ type: 'PurchaseRecorded', purchaseId: 'p1', at: T0 + 8 * H }]);
   });
 
   it('Given a purchase already recorded, When it is delivered again, Then nothing', () => {
