@@ -29,6 +29,10 @@ export class FlowRunner {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
+  /** refresh(): calls made, and the call each memory was last replaced from. */
+  private refreshCalls = 0;
+  private unmutesFrom = 0;
+  private automationFrom = 0;
   private readonly log = serviceLogger('MuteFlow');
 
   constructor(
@@ -61,10 +65,23 @@ export class FlowRunner {
     this.timer.unref();
   }
 
+  /**
+   * Called by the tick and by the controllers after a write (read-your-write), so calls overlap: a call's
+   * reads start after every earlier call's, so they see at least as much, and an older call finishing
+   * last must not put back what a newer one replaced.
+   */
   async refresh(): Promise<void> {
-    this.deps.activeUnmutes.replace(await this.deps.unmutes.allActive());
+    const call = ++this.refreshCalls;
+    const active = await this.deps.unmutes.allActive();
+    if (call > this.unmutesFrom) {
+      this.unmutesFrom = call;
+      this.deps.activeUnmutes.replace(active);
+    }
     const { settings, mutes } = await this.deps.automation.snapshot();
-    this.deps.automationView.replace(settings, mutes);
+    if (call > this.automationFrom) {
+      this.automationFrom = call;
+      this.deps.automationView.replace(settings, mutes);
+    }
   }
 
   async tick(now = Date.now()): Promise<void> {

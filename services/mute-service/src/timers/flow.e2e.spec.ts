@@ -255,7 +255,9 @@ describe('mute-service flow features (PostgreSQL + Kafka + gRPC)', () => {
       100,
     );
     await eventually(
-      async () => expect((await decide(fromCustomer('c-2', 'wm-2'))).outcome).toBe('OUTCOME_NOTIFY'),
+      // A fresh message id each try: a recorded decision stands.
+      async () =>
+        expect((await decide(fromCustomer(`c-${randomUUID()}`, 'wm-2'))).outcome).toBe('OUTCOME_NOTIFY'),
       10_000,
       100,
     );
