@@ -341,6 +341,22 @@ describe('the new risk director across sync-service, tag-service and permission-
       director,
     );
     expect(leaked.members.map((m) => m.id).sort()).toEqual(['wm-vip-1', 'wm-vip-2']);
+    // The analysis reads permission-service's copies of the directory and the tags, fed per key over
+    // partitions: wait until the director's departments and each hidden tag's parents have arrived (the ★
+    // group grant reaches him on each; an unknown employee or tag is allowed by no rule at all).
+    await eventually(
+      async () => {
+        for (const id of hidden) {
+          const d = await decide('risk-director', id, { atLeastAsFresh: rulesToken });
+          expect(d.allowed).toBe(true);
+          expect(d.levels.find((l) => l.level === 'department_inheritance')!.decidedBy).toContain(
+            'group-sees-customers',
+          );
+        }
+      },
+      60_000,
+      250,
+    );
 
     const { anomalies } = await unary<{ anomalies: Anomaly[] }>(
       analysis,

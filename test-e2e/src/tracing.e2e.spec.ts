@@ -104,11 +104,15 @@ describe('end-to-end tracing across tag-service and audit-service', () => {
     expect(trace.some((s) => s.service === 'tag-service' && s.name === 'eventstore.append')).toBe(true);
   });
 
-  it('logs the call as JSON with the trace id of its spans', () => {
-    const call = tag.lines.find(
-      (l) => l['event'] === 'grpc.call' && String(l['method']).endsWith('/CreateTag'),
-    );
-    expect(call).toMatchObject({ code: 0, trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
+  it('logs the call as JSON with the trace id of its spans', async () => {
+    // The child's log line arrives through its pipe on its own time: polled.
+    const call = await eventually(() => {
+      const line = tag.lines.find(
+        (l) => l['event'] === 'grpc.call' && String(l['method']).endsWith('/CreateTag'),
+      );
+      expect(line).toMatchObject({ code: 0, trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
+      return line;
+    }, 10_000);
     expect(receiver.spans.some((s) => s.traceId === call!['trace_id'] && s.service === 'audit-service')).toBe(
       true,
     );

@@ -93,13 +93,22 @@ describe('digest release: SIGKILL of mute-service mid-release', () => {
       expect([...heldOrder].sort()).toEqual(ids);
       const delivered = await deliveries();
       expect(delivered.map((d) => d.message_id)).toEqual(heldOrder);
-      const { digests } = await h.call('HoldService', 'ListDigests', { recipientId: 'alice' });
-      expect(digests).toHaveLength(1);
+      // The deliveries are appended one by one before the release's own transaction (held → released, the
+      // digest row) commits: wait for that too.
+      const digests = await eventually(
+        async () => {
+          expect((await h.call('HoldService', 'ListHeld', { recipientId: 'alice' })).held).toEqual([]);
+          const listed = (await h.call('HoldService', 'ListDigests', { recipientId: 'alice' })).digests;
+          expect(listed).toHaveLength(1);
+          return listed;
+        },
+        30_000,
+        200,
+      );
       expect(digests[0]).toMatchObject({ digestNo: 1, messageIds: heldOrder });
       // One digest: every delivery under its id (the killed attempt had the same one), one alert for it.
       expect(new Set(delivered.map((d) => d.release_id))).toEqual(new Set([digests[0].digestId]));
       expect(delivered.filter((d) => d.alert).map((d) => d.message_id)).toEqual([heldOrder[0]]);
-      expect((await h.call('HoldService', 'ListHeld', { recipientId: 'alice' })).held).toEqual([]);
     } finally {
       await h.stop();
     }

@@ -290,7 +290,15 @@ describe('downstream channels over gRPC (employees → accounts, tags → groups
     await eventually(() => expect(account('lisi')?.active).toBe(false), 40_000, 250);
     const { state } = await h.downstreamCall('GetChannelState', { channelId: 'mail-accounts' });
     expect(Date.parse(state.lastDriftAt)).toBeGreaterThan(tampered);
+    // Back to the default policy: that reconfiguration pushes every account once more; the next test starts
+    // after it has been applied (an empty queue alone can be seen before the planner queued it).
+    const pushedAgain = h.downstream.downstream.writes.length;
     await configure('mail-accounts', 'CHANNEL_KIND_EMPLOYEE_ACCOUNTS');
+    await eventually(async () => {
+      expect(h.downstream.downstream.writes.length - pushedAgain).toBeGreaterThanOrEqual(7);
+      const { state } = await h.downstreamCall('GetChannelState', { channelId: 'mail-accounts' });
+      expect(state.queueDepth).toBe('0');
+    }, 20_000);
   }, 60_000);
 
   it('given a downstream emptied behind its back, then one ForceResync converges, streams progress and reports what changed; the same key joins the same resync', async () => {

@@ -229,7 +229,8 @@ describe('directory sync: callback → re-read → applyObject; pullAll → reco
     const until = Date.now() + 5_000;
     while (ingest.reconciled.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     sync.stop();
-    await new Promise((r) => setTimeout(r, 150));
+    // A pull already running when it stopped still ends (stop only disarms the timer).
+    while (sync.syncing) await new Promise((r) => setTimeout(r, 10));
     const after = ingest.reconciled.length;
     expect(after).toBeGreaterThanOrEqual(2);
     await new Promise((r) => setTimeout(r, 150));
