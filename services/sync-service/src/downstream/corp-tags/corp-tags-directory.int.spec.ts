@@ -5,7 +5,13 @@ import { Pool } from 'pg';
 import { WeComCorpTagsClient } from '../../wecom/corp-tags.client';
 import { WeComClient } from '../../wecom/wecom.client';
 import { PostgresExmailKeyStore } from '../exmail/exmail-keys';
-import { CORP_TAG_GROUP, corpTagMember, CorpTagsDirectory } from './corp-tags-directory';
+import {
+  CORP_TAG_GROUP,
+  CORP_TAG_NAME_MAX,
+  corpTagMember,
+  corpTagName,
+  CorpTagsDirectory,
+} from './corp-tags-directory';
 
 const CORP = 'wwcorptagsdir0001';
 let sandbox: WeComSandbox;
@@ -96,5 +102,42 @@ describe('CorpTagsDirectory (WeCom sandbox, PostgreSQL key store)', () => {
     const own = '共享名 ·tag-b';
     expect(library()).toEqual(['共享名', own]);
     expect([marksOf('wmDemoCustomer0001'), marksOf('wmDemoCustomer0002')]).toEqual([['共享名', own], [own]]);
+  });
+
+  it('given TagGuard names longer than a corp tag name may be, when upserted, then each corp tag is the name cut to fit with its id, read back as the full name', async () => {
+    const [c1] = seed();
+    const keys = new PostgresExmailKeyStore(pool, `test-${randomUUID()}`);
+    const tags = new WeComCorpTagsClient(
+      new WeComClient({ baseUrl: sandbox.url, corpId: CORP, secret: 'sec' }),
+    );
+    const port = new CorpTagsDirectory(tags, keys, `test/${randomUUID()}`);
+    const east = '华东区重点客户二零二六年度春季促销活动报名成功待回访客户名单一';
+    const west = '华东区重点客户二零二六年度春季促销活动报名成功待回访客户名单二';
+    const a = randomUUID();
+    const b = randomUUID();
+    expect([...east].length).toBeGreaterThan(CORP_TAG_NAME_MAX);
+
+    await port.upsertGroup({ groupId: a, displayName: east, email: '', memberEmployeeIds: [c1!] });
+    await port.upsertGroup({ groupId: b, displayName: west, email: '', memberEmployeeIds: [] });
+
+    const cut = (id: string) => `${[...east].slice(0, 20).join('')} ·${id.slice(0, 8)}`;
+    const ours = () => library().filter((n) => n.startsWith('华东区'));
+    expect(ours()).toEqual([cut(a), cut(b)].sort());
+    expect(ours().map((n) => [...n].length)).toEqual([30, 30]);
+    expect(marksOf('wmDemoCustomer0001')).toEqual([cut(a)]);
+    const groups: { groupId: string; displayName: string }[] = [];
+    for await (const g of port.listGroups()) if (g.groupId === a || g.groupId === b) groups.push(g);
+    expect(groups.map((g) => [g.groupId, g.displayName]).sort()).toEqual(
+      [
+        [a, east],
+        [b, west],
+      ].sort(),
+    );
+    // A name that fits keeps it as is.
+    expect(corpTagName('VIP客户', a, false)).toBe('VIP客户');
+
+    await port.removeGroup(a);
+    await port.removeGroup(b);
+    expect(ours()).toEqual([]);
   });
 });

@@ -63,6 +63,8 @@ export class CorpTagsDirectory implements DownstreamDirectory {
         for (const m of await this.marks(group.groupId)) await this.keys.delete('account', m.key);
       }
       await this.keys.put('group', group.groupId, corpTagId);
+      // The TagGuard name the corp tag was named for: a cut name is read back as it (drift compares names).
+      await this.keys.put('name', group.groupId, group.displayName);
       const marked = new Set((await this.marks(group.groupId)).map((m) => m.address));
       const wanted = new Set(group.memberEmployeeIds);
       for (const member of wanted) {
@@ -91,6 +93,7 @@ export class CorpTagsDirectory implements DownstreamDirectory {
       if (corpTagId) await this.leaveCorpTag(groupId, corpTagId, await this.keys.list('group'));
       for (const m of await this.marks(groupId)) await this.keys.delete('account', m.key);
       await this.keys.delete('group', groupId);
+      await this.keys.delete('name', groupId);
     });
   }
 
@@ -111,6 +114,7 @@ export class CorpTagsDirectory implements DownstreamDirectory {
         .filter((g) => g.groupName === CORP_TAG_GROUP)
         .flatMap((g) => g.tags);
       const tagOf = new Map((await this.keys.list('group')).map((g) => [g.address, g.key]));
+      const namedFor = new Map((await this.keys.list('name')).map((n) => [n.key, n.address]));
       const members = new Map<string, string[]>(library.map((t) => [t.id, []]));
       for await (const m of this.tags.marks())
         for (const id of m.tagIds) members.get(id)?.push(corpTagMember(m.userid, m.externalUserId));
@@ -136,7 +140,7 @@ export class CorpTagsDirectory implements DownstreamDirectory {
       }
       return library.map((t) => ({
         groupId: tagOf.get(t.id) ?? `${UNMAPPED_CORP_TAG}${t.id}`,
-        displayName: nameOf(t.name, tagOf.get(t.id)),
+        displayName: nameOf(t.name, tagOf.get(t.id), namedFor),
         email: '',
         memberEmployeeIds: [...new Set(members.get(t.id))].sort(),
       }));
@@ -154,12 +158,13 @@ export class CorpTagsDirectory implements DownstreamDirectory {
    * marks would merge, and one tag's removal would unmark the other's), this tag gets `<name> ·<id>` (D121).
    */
   private async corpTagOf(group: DownstreamGroup) {
-    const byName = await this.tags.ensureTag(CORP_TAG_GROUP, group.displayName);
+    const own = corpTagName(group.displayName, group.groupId, false);
+    const byName = await this.tags.ensureTag(CORP_TAG_GROUP, own);
     const owners = await this.keys.list('group');
     const taken = owners.some((o) => o.address === byName && o.key !== group.groupId);
-    const corpTagId = taken
-      ? await this.tags.ensureTag(CORP_TAG_GROUP, disambiguated(group.displayName, group.groupId))
-      : byName;
+    const disambiguated = corpTagName(group.displayName, group.groupId, true);
+    const corpTagId =
+      taken && disambiguated !== own ? await this.tags.ensureTag(CORP_TAG_GROUP, disambiguated) : byName;
     return { corpTagId, owners };
   }
 
@@ -215,13 +220,37 @@ const UNREACHABLE = new Set([-1, 45009]);
 /** Each channel's corp tag writes in this process, one after the other. */
 const turns = new KeyedTurns();
 
-/** The corp tag name of a TagGuard tag whose name another mapped tag holds in the group already. */
-const disambiguated = (name: string, tagId: string) => `${name} ·${tagId.slice(0, 8)}`;
+/** WeCom's limit on a corp tag's name, in characters (the sandbox enforces it as documented). */
+export const CORP_TAG_NAME_MAX = 30;
 
-/** The TagGuard name behind a corp tag's name: without the suffix `disambiguated` gave it. */
-function nameOf(corpTagName: string, tagId: string | undefined): string {
-  const suffix = tagId === undefined ? '' : disambiguated('', tagId);
-  return suffix && corpTagName.endsWith(suffix) ? corpTagName.slice(0, -suffix.length) : corpTagName;
+const idSuffix = (tagId: string) => ` ·${tagId.slice(0, 8)}`;
+
+/**
+ * The corp tag name of a TagGuard tag: its own name when it fits and no other mapped tag holds it
+ * (`disambiguate` false); else `<name> ·<id prefix>` (D121), the name cut to fit WeCom's limit (TagGuard
+ * allows longer names; a cut name always carries the id, so two names cut alike stay apart).
+ */
+export function corpTagName(name: string, tagId: string, disambiguate: boolean): string {
+  const chars = [...name];
+  if (!disambiguate && chars.length <= CORP_TAG_NAME_MAX) return name;
+  const suffix = idSuffix(tagId);
+  return chars.slice(0, CORP_TAG_NAME_MAX - [...suffix].length).join('') + suffix;
+}
+
+/**
+ * The TagGuard name behind a corp tag's name: the name it was written for when it still reads as that
+ * name's corp tag name; else without the suffix `corpTagName` gave it (a name renamed in WeCom reads as is).
+ */
+function nameOf(corpName: string, tagId: string | undefined, namedFor: ReadonlyMap<string, string>): string {
+  if (tagId === undefined) return corpName;
+  const recorded = namedFor.get(tagId);
+  if (
+    recorded !== undefined &&
+    (corpName === corpTagName(recorded, tagId, false) || corpName === corpTagName(recorded, tagId, true))
+  )
+    return recorded;
+  const suffix = idSuffix(tagId);
+  return corpName.endsWith(suffix) ? corpName.slice(0, -suffix.length) : corpName;
 }
 
 function split(member: string): [string, string] {

@@ -1,16 +1,19 @@
 import type { Pool } from 'pg';
 
+/** `account` and `group`: a downstream id by TagGuard key; `name`: what a downstream object was named for. */
+export type KeyKind = 'account' | 'group' | 'name';
+
 /**
  * What Exmail cannot hold for TagGuard (D53): a mail group has no free field for the tag id and Exmail
  * lists no mail groups, so the connector keeps tag id → group address here, and employee id → mailbox
  * address so that setAccountActive needs no scan. One namespace per Exmail corp.
  */
 export interface ExmailKeyStore {
-  get(kind: 'account' | 'group', key: string): Promise<string | undefined>;
-  put(kind: 'account' | 'group', key: string, address: string): Promise<void>;
-  delete(kind: 'account' | 'group', key: string): Promise<void>;
+  get(kind: KeyKind, key: string): Promise<string | undefined>;
+  put(kind: KeyKind, key: string, address: string): Promise<void>;
+  delete(kind: KeyKind, key: string): Promise<void>;
   /** The entries of a kind, by key; with `prefix`, only the keys that start with it. */
-  list(kind: 'account' | 'group', prefix?: string): Promise<{ key: string; address: string }[]>;
+  list(kind: KeyKind, prefix?: string): Promise<{ key: string; address: string }[]>;
 }
 
 /** The key store in sync-service's PostgreSQL schema (one small table, created when absent). */
@@ -48,7 +51,7 @@ export class PostgresExmailKeyStore implements ExmailKeyStore {
     return this.ready;
   }
 
-  async get(kind: 'account' | 'group', key: string): Promise<string | undefined> {
+  async get(kind: KeyKind, key: string): Promise<string | undefined> {
     await this.init();
     const { rows } = await this.pool.query<{ address: string }>(
       `SELECT address FROM ${this.table} WHERE namespace = $1 AND kind = $2 AND key = $3`,
@@ -57,7 +60,7 @@ export class PostgresExmailKeyStore implements ExmailKeyStore {
     return rows[0]?.address;
   }
 
-  async put(kind: 'account' | 'group', key: string, address: string): Promise<void> {
+  async put(kind: KeyKind, key: string, address: string): Promise<void> {
     await this.init();
     await this.pool.query(
       `INSERT INTO ${this.table} (namespace, kind, key, address) VALUES ($1, $2, $3, $4)
@@ -66,7 +69,7 @@ export class PostgresExmailKeyStore implements ExmailKeyStore {
     );
   }
 
-  async delete(kind: 'account' | 'group', key: string): Promise<void> {
+  async delete(kind: KeyKind, key: string): Promise<void> {
     await this.init();
     await this.pool.query(`DELETE FROM ${this.table} WHERE namespace = $1 AND kind = $2 AND key = $3`, [
       this.namespace,
@@ -75,7 +78,7 @@ export class PostgresExmailKeyStore implements ExmailKeyStore {
     ]);
   }
 
-  async list(kind: 'account' | 'group', prefix = ''): Promise<{ key: string; address: string }[]> {
+  async list(kind: KeyKind, prefix = ''): Promise<{ key: string; address: string }[]> {
     await this.init();
     // starts_with, not a range on key: right under any collation (a C-ordered key index can still serve it).
     const { rows } = await this.pool.query<{ key: string; address: string }>(
