@@ -235,6 +235,21 @@ describe('check: level 2, role scope', () => {
     expect(d.levels[2]).toMatchObject({ level: 'role_scope', outcome: 'allow', decidedBy: ['viewer'] });
     given(roles).when(as('alice'), 'customer_tags.edit', 'plain').thenDeniedAt('role_scope');
   });
+  it('Given a member tag, When a customer-tag viewer (or tenant_admin) asks customer_tags.view of it, Then DENY at role scope naming both kinds', () => {
+    const withMemberTag = (w: PolicyWorld) => roles(w).tag('market-2', null, { kind: 'member' });
+    const d = given(withMemberTag)
+      .when(as('alice'), 'customer_tags.view', 'market-2')
+      .thenDeniedAt('role_scope', []);
+    expect(d.levels[d.levels.length - 1]!.reason).toBe(
+      'customer_tags.view acts on customer tags; market-2 is a member tag',
+    );
+    given(withMemberTag)
+      .when(as('alice', 'tenant_admin'), 'customer_fields.view', 'market-2')
+      .thenDeniedAt('role_scope');
+    // The action of its own kind is decided by the roles as always (no role grants member_tags.view).
+    given(withMemberTag).when(as('alice'), 'member_tags.view', 'market-2').thenDeniedAt('role_scope', []);
+    given(withMemberTag).when(as('alice', 'tenant_admin'), 'member_tags.view', 'market-2').thenAllowed();
+  });
   it('Given an assignment without sub-departments, When an employee below asks, Then it does not hold', () => {
     given((w) =>
       tenant(w)

@@ -8,6 +8,7 @@ import type {
   OverlayTrace,
   Snapshot,
   TagFacts,
+  TagKind,
   TagView,
   TagVisibility,
 } from './model';
@@ -497,6 +498,40 @@ const NO_ROLES_ADMIN_WRITE = shared({
   reason: 'the tenant defines no role: tenant_admin may write',
 });
 
+/** The kind of tag an action acts on: `customer_tags.view` and `customer_fields.view` a customer tag; none for others. */
+export function actionTagKind(action: PermissionActionV1): TagKind | null {
+  const dot = action.indexOf('.');
+  const resource = dot < 0 ? action : action.slice(0, dot);
+  const kind = resource.endsWith('_tags')
+    ? resource.slice(0, -5)
+    : resource === 'customer_fields'
+      ? 'customer'
+      : '';
+  return kind === 'member' || kind === 'customer' || kind === 'partner' ? kind : null;
+}
+
+/**
+ * An action on one kind of tag asked of a tag of another (`customer_tags.view` on a member tag): no role's
+ * function scope covers it, whatever the roles grant (a role granting customer_tags.* grants nothing on
+ * member tags). A tag not in the view yet is left to the levels as before.
+ */
+export function kindMismatch(
+  snapshot: Snapshot,
+  action: PermissionActionV1,
+  tagId: string,
+): LevelTrace | null {
+  const kind = actionTagKind(action);
+  if (kind === null) return null;
+  const tag = snapshot.tags.tag(tagId);
+  if (tag === undefined || tag.kind === kind) return null;
+  return {
+    level: 'role_scope',
+    outcome: 'deny',
+    decidedBy: [],
+    reason: `${action} acts on ${kind} tags; ${tagId} is a ${tag.kind} tag`,
+  };
+}
+
 function roleLevel(snapshot: Snapshot, ctx: SubjectContext, action: PermissionActionV1): LevelTrace {
   if (snapshot.policy.roles.size === 0) {
     if (!isWriteAction(action)) return NO_ROLES_VIEW;
@@ -717,7 +752,7 @@ export function checkWith(
   const dept = departmentLevel(path.plan, ctx, action);
   if (dept.trace.outcome === 'deny')
     return decision(snapshot, false, [freeze, dept.trace], dept.overlay, EMPTY);
-  const role = roleLevel(snapshot, ctx, action);
+  const role = kindMismatch(snapshot, action, tagId) ?? roleLevel(snapshot, ctx, action);
   if (role.outcome === 'deny')
     return decision(snapshot, false, [freeze, dept.trace, role], dept.overlay, EMPTY);
   const visibility = visibilityLevel(ctx, tagId, path);

@@ -1,5 +1,5 @@
 import type { PermissionActionV1, PermissionRuleV1, RoleAssignmentV1 } from '@tagguard/contracts';
-import { candidateLists, isWriteAction, TENANT_ADMIN, tagPlace } from './check';
+import { candidateLists, isWriteAction, kindMismatch, TENANT_ADMIN, tagPlace } from './check';
 import { actionMatches, tagAncestors } from './matching';
 import type { Snapshot, TagVisibility } from './model';
 import { compiledPolicy, type IndexedRule } from './policy-index';
@@ -72,8 +72,10 @@ export function expand(snapshot: Snapshot, tagId: string, action: PermissionActi
             rules: rulesFor(candidateLists(compiled, tagId, place, groupId), action),
           })),
         };
-  const role: ExpandNode =
-    snapshot.policy.roles.size === 0
+  const mismatch = kindMismatch(snapshot, action, tagId);
+  const role: ExpandNode = mismatch
+    ? { kind: 'any_of', label: `role scope: ${mismatch.reason}: no role covers it`, children: [] }
+    : snapshot.policy.roles.size === 0
       ? isWriteAction(action)
         ? {
             kind: 'leaf',

@@ -218,4 +218,20 @@ describe('expand: the tree of reasons', () => {
       ['g2', ['star-hq', 'star-risk', 'director-personal']],
     ]);
   });
+  it('Given a member tag, When expanding a customer-tag action on it, Then the role scope admits no one and says why', () => {
+    const w = riskTenant().tag('market-2', null, { kind: 'member' });
+    const tree = expand(w.snapshot(), 'market-2', VIEW);
+    if (tree.kind !== 'all_of') throw new Error('expected all_of');
+    expect(tree.children[2]).toEqual({
+      kind: 'any_of',
+      label: `role scope: ${VIEW} acts on customer tags; market-2 is a member tag: no role covers it`,
+      children: [],
+    });
+    const own = expand(w.snapshot(), 'market-2', 'member_tags.view');
+    if (own.kind !== 'all_of') throw new Error('expected all_of');
+    expect(own.children[2]).toMatchObject({
+      kind: 'any_of',
+      label: 'role scope: a role held must cover member_tags.view',
+    });
+  });
 });

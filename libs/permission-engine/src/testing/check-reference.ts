@@ -222,6 +222,25 @@ function scopesFor(ctx: SubjectContext, action: PermissionActionV1): string[] {
   return out;
 }
 
+/** An action on one kind of tag asked of a known tag of another kind: denied at the role scope. */
+function kindLevel(snapshot: Snapshot, action: PermissionActionV1, tagId: string): LevelTrace | null {
+  const kinds: Record<string, string> = {
+    member_tags: 'member',
+    customer_tags: 'customer',
+    partner_tags: 'partner',
+    customer_fields: 'customer',
+  };
+  const kind = kinds[action.split('.')[0]!];
+  const tag = snapshot.tags.tag(tagId);
+  if (kind === undefined || tag === undefined || tag.kind === kind) return null;
+  return {
+    level: 'role_scope',
+    outcome: 'deny',
+    decidedBy: [],
+    reason: `${action} acts on ${kind} tags; ${tagId} is a ${tag.kind} tag`,
+  };
+}
+
 function roleLevel(snapshot: Snapshot, ctx: SubjectContext, action: PermissionActionV1): LevelTrace {
   const level = 'role_scope';
   if (snapshot.policy.roles.size === 0) {
@@ -408,7 +427,7 @@ export function checkWith(
   const dept = departmentLevel(plan, ctx, action);
   levels.push(dept.trace);
   if (dept.trace.outcome === 'deny') return done(false, dept.overlay);
-  const role = roleLevel(snapshot, ctx, action);
+  const role = kindLevel(snapshot, action, tagId) ?? roleLevel(snapshot, ctx, action);
   levels.push(role);
   if (role.outcome === 'deny') return done(false, dept.overlay);
   const visibility = visibilityLevel(snapshot, ctx, tagId, plan.ancestors);
