@@ -110,13 +110,28 @@ describe('permission-service write side', () => {
     ).rejects.toMatchObject({ code: 'PERMISSION.WRONG_EXPECTED_REVISION', field: 'expectedRevision' });
     const events = await store.readStream(treeStream(m.tenantId));
     expect(events.map((e) => e.type)).toEqual([
-      'RuleChanged',
       'RulesReordered',
       'RuleChanged',
       'RulesReordered',
       'RuleChanged',
       'RulesReordered',
+      'RuleChanged',
     ]);
+  });
+
+  it("answers an added rule's revision as the one its next UpdateRule expects (the order and the rule are one append)", async () => {
+    const m = meta();
+    const commands = new PolicyCommands(new PolicyWriter(store));
+    await commands.rule(m, { type: 'AddRule', data: { rule: rule('a'), by: 'x' } });
+    const added = await commands.rule(m, { type: 'AddRule', data: { rule: rule('b'), by: 'x' } });
+    expect(added).toMatchObject({ revision: 3, changed: true });
+    const updated = await commands.rule(
+      m,
+      { type: 'UpdateRule', data: { rule: { ...rule('b'), description: 'changed' } } },
+      { expectedRevision: added.revision },
+    );
+    expect(updated).toMatchObject({ revision: 4, changed: true });
+    expect((await commands.tree(m.tenantId)).rules['b']!.revision).toBe(4);
   });
 
   it('removes a role with its assignments, refusing while rules name it unless with cascade (D80)', async () => {

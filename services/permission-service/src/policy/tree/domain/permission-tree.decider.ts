@@ -94,9 +94,10 @@ export const permissionTree: Decider<TreeState, RuleCommand, RuleEvent> = {
           throw new PolicyError('PERMISSION.FAILED_PRECONDITION', `a tree holds at most ${MAX_RULES} rules`);
         const at = positionOf(command.data.position, state.order.length);
         const ruleIds = [...state.order.slice(0, at), rule.ruleId, ...state.order.slice(at)];
+        // The rule last: its revision is the append's, the one the write answers (and UpdateRule expects).
         return [
-          { type: 'RuleChanged', data: rule },
           { type: 'RulesReordered', data: { ruleIds, by: command.data.by } },
+          { type: 'RuleChanged', data: rule },
         ];
       }
       case 'UpdateRule': {

@@ -14,8 +14,8 @@ const rule = (ruleId: string, extra: Partial<PermissionRuleV1> = {}): Permission
   ...extra,
 });
 const added = (r: PermissionRuleV1, order: string[]): RuleEvent[] => [
-  { type: 'RuleChanged', data: r },
   { type: 'RulesReordered', data: { ruleIds: order, by: 'admin' } },
+  { type: 'RuleChanged', data: r },
 ];
 const { given } = specFor(permissionTree);
 const abc = [
@@ -94,6 +94,7 @@ describe('permission tree decider', () => {
     expect(
       permissionTree.revisionOf({ type: 'MoveRule', data: { ruleId: 'a', position: 0, by: 'x' } }, state),
     ).toBe(5);
-    expect(permissionTree.revisionOf({ type: 'UpdateRule', data: { rule: rule('a') } }, state)).toBe(0);
+    // a was added by the first append (revisions 0 and 1): its revision is that append's, the one answered.
+    expect(permissionTree.revisionOf({ type: 'UpdateRule', data: { rule: rule('a') } }, state)).toBe(1);
   });
 });
