@@ -24,4 +24,38 @@ describe('freezes and the graduated policy', () => {
       })
       .thenThrows({ code: 'TAG.INVALID_ARGUMENT', field: 'critical_threshold' });
   });
+
+  it.each([
+    ['retention_hours', { retentionHours: 8761 }],
+    ['retention_hours', { retentionHours: 2147483647 }],
+    ['approval_ttl_hours', { approvalTtlHours: 721 }],
+  ])('given a policy whose %s is beyond its bound, then INVALID_ARGUMENT names it', (field, bad) => {
+    spec([])
+      .when({
+        type: 'ConfigurePolicy',
+        data: {
+          ...base,
+          policy: {
+            warningThreshold: 50,
+            criticalThreshold: 200,
+            retentionHours: 72,
+            approvalTtlHours: 24,
+            ...bad,
+          },
+        },
+      })
+      .thenThrows({ code: 'TAG.INVALID_ARGUMENT', field });
+  });
+
+  it('given a policy at its bounds (a year in the bin, 30 days to approve), then it is configured', () => {
+    const policy = {
+      warningThreshold: 50,
+      criticalThreshold: 200,
+      retentionHours: 8760,
+      approvalTtlHours: 720,
+    };
+    spec([])
+      .when({ type: 'ConfigurePolicy', data: { ...base, policy } })
+      .then([{ type: 'PolicyConfigured', data: policy }]);
+  });
 });

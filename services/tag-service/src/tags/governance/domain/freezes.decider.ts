@@ -8,6 +8,14 @@ export type FreezeCommand =
   | { type: 'ConfigurePolicy'; data: CommandBase & { policy: SensitivePolicy } }
   | { type: 'UnfreezeOperator'; data: CommandBase & { frozenActorId: string } };
 
+/** A recycle bin keeps a tag at most a year, an approval request waits at most 30 days. */
+export const MAX_RETENTION_HOURS = 24 * 365;
+export const MAX_APPROVAL_TTL_HOURS = 24 * 30;
+
+const atMost = (v: number, max: number, field: string): void => {
+  if (v > max) throw new TagError('TAG.INVALID_ARGUMENT', `must be at most ${max}`, field);
+};
+
 /** The graduated policy's thresholds, and lifting the freeze a critical operation put on its actor. */
 export function decideFreezes(command: FreezeCommand, state: TagCatalogState): TagCatalogEvent[] {
   switch (command.type) {
@@ -21,6 +29,9 @@ export function decideFreezes(command: FreezeCommand, state: TagCatalogState): T
       positive(p.criticalThreshold, 'critical_threshold');
       positive(p.retentionHours, 'retention_hours');
       positive(p.approvalTtlHours, 'approval_ttl_hours');
+      // Hours become instants (a bin entry's purge, an approval's expiry): bounded, so an instant stays a date.
+      atMost(p.retentionHours, MAX_RETENTION_HOURS, 'retention_hours');
+      atMost(p.approvalTtlHours, MAX_APPROVAL_TTL_HOURS, 'approval_ttl_hours');
       if (p.criticalThreshold < p.warningThreshold)
         throw new TagError(
           'TAG.INVALID_ARGUMENT',
