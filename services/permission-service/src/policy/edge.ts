@@ -78,7 +78,9 @@ export function decodeCursor(token: string): string | undefined {
   if (!token) return undefined;
   try {
     const key = JSON.parse(Buffer.from(token, 'base64url').toString()) as unknown;
-    if (Array.isArray(key) && key.length === 1 && typeof key[0] === 'string') return key[0];
+    // A NUL would reach PostgreSQL (text refuses it: INTERNAL); nothing this list returns holds one.
+    if (Array.isArray(key) && key.length === 1 && typeof key[0] === 'string' && !key[0].includes('\u0000'))
+      return key[0];
   } catch {
     // the error below
   }

@@ -156,6 +156,12 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
       ['Freeze', { actorId: 'zs', reason: 'x', until: 'tomorrow' }, 'until'],
       ['MoveRule', { ruleId: 'ghost', position: 0 }, 'rule_id'],
       ['ListRoles', { pageToken: 'garbage' }, 'page_token'],
+      // A NUL in the cursor reached PostgreSQL (INTERNAL before).
+      [
+        'ListRoles',
+        { pageToken: Buffer.from(JSON.stringify(['\u0000'])).toString('base64url') },
+        'page_token',
+      ],
     ];
     for (const [method, request, field] of cases) {
       const failed = await svc.failure(method, request, admin);

@@ -106,15 +106,30 @@ export function encodeCursor(key: unknown[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-export function decodeCursor(token: string, arity: number): unknown[] | undefined {
+/**
+ * A list's cursor back from its token: `shape` names each key's kind (`text`, or an `instant` as
+ * toISOString writes it). Anything else — another shape, a NUL, an object — is not a token this list
+ * returned: INVALID_ARGUMENT on page_token, never a query that fails in PostgreSQL.
+ */
+export function decodeCursor(token: string, shape: readonly CursorKey[]): string[] | undefined {
   if (!token) return undefined;
   try {
     const key = JSON.parse(Buffer.from(token, 'base64url').toString()) as unknown;
-    if (Array.isArray(key) && key.length === arity) return key;
+    if (Array.isArray(key) && key.length === shape.length && key.every((v, i) => cursorKeyOk(v, shape[i]!)))
+      return key as string[];
   } catch {
     // falls through to the error below
   }
   throw new TagError('TAG.INVALID_ARGUMENT', 'is not a token returned by this list', 'page_token');
+}
+
+export type CursorKey = 'text' | 'instant';
+
+function cursorKeyOk(value: unknown, kind: CursorKey): boolean {
+  if (typeof value !== 'string' || value.length > 512 || value.includes('\u0000')) return false;
+  if (kind === 'text') return true;
+  const at = new Date(value);
+  return !Number.isNaN(at.getTime()) && at.toISOString() === value;
 }
 
 /** Rows of one page and the cursor of the next (fetch pageSize + 1 rows). */

@@ -241,7 +241,7 @@ export class TagsGrpcController implements tagV1.TagServiceController {
     const context = await caller(this.edge, metadata, 'catalog.read');
     const pageSize = pageSizeField(request.pageSize, 100, 500);
     const parentId = optionalUuid(request.parentId, 'parent_id');
-    const after = decodeCursor(request.pageToken, 1) as [string] | undefined;
+    const after = decodeCursor(request.pageToken, ['text']);
     await consistent(this.edge, request.consistencyToken, context);
     const reader = await readerFor(this.edge, context);
     const chunk = (from: string, size: number) => {

@@ -322,5 +322,16 @@ describe('tagguard.tag.v1.TagService over gRPC', () => {
     expect(children.tags.map((t) => t.name).sort()).toEqual(['t0', 't1', 't2', 't3']);
     expect((await svc.failure('tags', 'ListTags', { pageSize: 501 }, admin)).field).toBe('page_size');
     expect((await svc.failure('tags', 'ListTags', { pageToken: 'garbage' }, admin)).field).toBe('page_token');
+    // Well-formed JSON that no list returned (a NUL reached PostgreSQL, an object a timestamp column): INTERNAL before.
+    const cursor = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    for (const [service, method, key] of [
+      ['tags', 'ListTags', ['\u0000']],
+      ['tags', 'ListTags', [1]],
+      ['governance', 'ListSensitiveOperations', [{}, {}]],
+      ['governance', 'ListSensitiveOperations', ['yesterday', 'x']],
+    ] as const) {
+      const failed = await svc.failure(service, method, { pageToken: cursor(key) }, admin);
+      expect([method, failed.code, failed.field]).toEqual([method, status.INVALID_ARGUMENT, 'page_token']);
+    }
   });
 });

@@ -90,7 +90,7 @@ export class AutomationsGrpcController implements tagAutomationV1.TagAutomationS
   ): Promise<tagAutomationV1.ListFollowUpTasksResponse> {
     const context = await caller(this.edge, metadata, 'catalog.read');
     const pageSize = pageSizeField(request.pageSize, 100, 500);
-    const after = decodeCursor(request.pageToken, 2) as [string, string] | undefined;
+    const after = decodeCursor(request.pageToken, ['instant', 'text']);
     await consistent(this.edge, request.consistencyToken, context);
     const query = this.db
       .getRepository(FollowUpTaskView)

@@ -98,7 +98,7 @@ export class GovernanceGrpcController implements tagGovernanceV1.TagGovernanceSe
   ): Promise<tagGovernanceV1.ListSensitiveOperationsResponse> {
     const context = await caller(this.edge, metadata, 'catalog.read');
     const pageSize = pageSizeField(request.pageSize, 100, 500);
-    const after = decodeCursor(request.pageToken, 2) as [string, string] | undefined;
+    const after = decodeCursor(request.pageToken, ['instant', 'text']);
     await consistent(this.edge, request.consistencyToken, context);
     const rows = await this.db
       .getRepository(SensitiveOperationView)
@@ -264,7 +264,7 @@ export class GovernanceGrpcController implements tagGovernanceV1.TagGovernanceSe
   ): Promise<tagGovernanceV1.ListRevertedChangesResponse> {
     const context = await caller(this.edge, metadata, 'catalog.read');
     const pageSize = pageSizeField(request.pageSize, 100, 500);
-    const after = decodeCursor(request.pageToken, 2) as [string, string] | undefined;
+    const after = decodeCursor(request.pageToken, ['instant', 'text']);
     await consistent(this.edge, request.consistencyToken, context);
     const rows = await this.db
       .getRepository(RevertedChangeView)

@@ -63,7 +63,7 @@ export class MembersGrpcController implements tagMemberV1.TagMemberServiceContro
     const tenantId = context.principal.tenantId;
     const tagId = uuidField(request.tagId, 'tag_id');
     const pageSize = pageSizeField(request.pageSize, 200, 1_000);
-    const after = decodeCursor(request.pageToken, 2) as [string, string] | undefined;
+    const after = decodeCursor(request.pageToken, ['text', 'text']);
     await consistent(this.edge, request.consistencyToken, context);
     // Existence from the catalogue itself: a tag created a moment ago is never NOT_FOUND here.
     const tag = (await this.commands.catalog(tenantId)).state.nodes.get(tagId);

@@ -37,7 +37,7 @@ export class RecycleBinGrpcController implements recycleBinV1.RecycleBinServiceC
     const context = await caller(this.edge, metadata, 'catalog.read');
     const tenantId = context.principal.tenantId;
     const pageSize = pageSizeField(request.pageSize, 100, 500);
-    const after = decodeCursor(request.pageToken, 1) as [string] | undefined;
+    const after = decodeCursor(request.pageToken, ['text']);
     await consistent(this.edge, request.consistencyToken, context);
     const reader = await readerFor(this.edge, context);
     const rows = await this.db
