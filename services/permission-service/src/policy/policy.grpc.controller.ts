@@ -55,7 +55,7 @@ export class PolicyGrpcController implements policyV1.PolicyServiceController {
     run: (m: WriteMeta) => Promise<WriteOutcome>,
   ): Promise<Write> {
     return edge(async () => {
-      const meta = await caller(this.deps, metadata, 'policy.manage', request.idempotencyKey);
+      const meta = await caller(this.deps, metadata, 'policy.write', request.idempotencyKey);
       const { idempotencyKey, ...rest } = request;
       const { principal: _p, ...writeMeta } = meta;
       return this.commands.writer.once(writeMeta, idempotencyKey, { rpc, ...rest }, async () => ({

@@ -302,6 +302,30 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
     expect([bad.code, bad.field]).toEqual([status.INVALID_ARGUMENT, 'at_least_as_fresh']);
   }, 60_000);
 
+  it('refuses every policy write of a frozen actor, their own Unfreeze included; another admin lifts the freeze', async () => {
+    const zs: Caller = { ...admin, actorId: 'zs' };
+    await svc.call<Write>('Freeze', { actorId: 'zs', reason: 'deleted VIP客户' }, admin);
+    for (const [method, request] of [
+      ['DefineRole', { roleId: 'all', name: 'A', scopes: ['*'] }],
+      ['Unfreeze', { actorId: 'zs', reason: 'me' }],
+    ] as const) {
+      const refused = await svc.failure(method, request, zs);
+      expect([method, refused.code, refused.details]).toEqual([
+        method,
+        status.PERMISSION_DENIED,
+        expect.stringContaining('actor zs is frozen (manual: deleted VIP客户)'),
+      ]);
+    }
+    const { roles } = await svc.call<{ roles: unknown[] }>('ListRoles', {}, zs);
+    expect(roles).toEqual([]);
+    await svc.call<Write>('Unfreeze', { actorId: 'zs', reason: 'reviewed' }, admin);
+    expect(
+      (await svc.call<Write>('DefineRole', { roleId: 'all', name: 'A', scopes: ['*'] }, zs)).result,
+    ).toMatchObject({
+      changed: true,
+    });
+  }, 60_000);
+
   it('lists only the freezes and assignments that still hold at the request time (D82)', async () => {
     // Far enough for six writes and the first listing on a loaded CI machine, before it passes.
     const soon = new Date(Date.now() + 4_000).toISOString();
