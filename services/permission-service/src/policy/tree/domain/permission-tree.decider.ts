@@ -106,7 +106,8 @@ export const permissionTree: Decider<TreeState, RuleCommand, RuleEvent> = {
         return sameValue(held.rule, rule) ? [] : [{ type: 'RuleChanged', data: rule }];
       }
       case 'RemoveRule': {
-        const held = state.rules[command.data.ruleId];
+        // Removing what is not there changes nothing (a retried remove, like RemoveRole); no id is no request.
+        const held = state.rules[idOf(command.data.ruleId, 'ruleId')];
         if (!held) return [];
         return [
           { type: 'RuleChanged', data: { ...held.rule, removed: true } },

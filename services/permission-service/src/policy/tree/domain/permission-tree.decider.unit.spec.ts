@@ -43,6 +43,15 @@ describe('permission tree decider', () => {
       .then([]);
   });
 
+  it('refuses a removal without a rule id (INVALID_ARGUMENT on ruleId); an unknown one changes nothing', () => {
+    given(abc)
+      .when({ type: 'RemoveRule', data: { ruleId: '', by: 'admin' } })
+      .thenFails('PERMISSION.INVALID_ARGUMENT', 'ruleId');
+    given(abc)
+      .when({ type: 'RemoveRule', data: { ruleId: 'ghost', by: 'admin' } })
+      .then([]);
+  });
+
   it('removes a rule from the rules and the order', () => {
     given(abc)
       .when({ type: 'RemoveRule', data: { ruleId: 'b', by: 'admin' } })
