@@ -209,8 +209,23 @@ describe('mute-service (PostgreSQL + Kafka + gRPC)', () => {
     // Recorded once per message id: the second Decide is the recorded answer, not a new decision.
     const first = (await decide(fromPartner('m4', 'someone-else'), false)).decision;
     expect(first).toMatchObject({ outcome: 'OUTCOME_SILENT', recorded: true, replayed: false });
-    const again = (await decide({ ...fromPartner('m4', 'buyer') }, false)).decision;
+    const again = (await decide({ ...fromPartner('m4', 'someone-else') }, false)).decision;
     expect(again).toMatchObject({ outcome: 'OUTCOME_SILENT', recorded: true, replayed: true });
+    // Another message under that id (another recipient) is refused: it would get someone else's decision.
+    const collided = await svc.failure(
+      'Decide',
+      { message: fromPartner('m4', 'buyer'), dryRun: false },
+      admin,
+      'DecideService',
+    );
+    expect([collided.code, collided.field]).toEqual([status.INVALID_ARGUMENT, 'message.message_id']);
+    const batchOther = await svc.failure(
+      'BatchDecide',
+      { messages: [fromPartner('m5', 'x'), fromPartner('m4', 'buyer')], dryRun: false },
+      admin,
+      'DecideService',
+    );
+    expect([batchOther.code, batchOther.field]).toEqual([status.INVALID_ARGUMENT, 'messages[1].message_id']);
 
     // The batch and the stream answer as Decide does, in order.
     const batch = await svc.decide<{ decisions: Decision[] }>(

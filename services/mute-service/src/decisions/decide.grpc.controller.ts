@@ -3,7 +3,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { muteDecideV1 } from '@tagguard/contracts';
 import { concatMap, from, type Observable } from 'rxjs';
 import { caller, consistencyToken, edge, MUTE_EDGE, type EdgeDeps } from '../edge';
-import { invalid } from '../write/mute.errors';
+import { invalid, MuteError } from '../write/mute.errors';
 import { decisionOut, messageIn } from '../wire';
 import { MessageDecisions } from './message-decisions';
 
@@ -43,7 +43,16 @@ export class DecideGrpcController implements muteDecideV1.DecideServiceControlle
         ids.add(m.messageId);
       });
       await this.decisions.atLeast(consistencyToken(md));
-      const answers = await Promise.all(messages.map((m) => this.decisions.decide(m, meta, r.dryRun)));
+      const answers = await Promise.all(
+        messages.map((m, i) =>
+          this.decisions.decide(m, meta, r.dryRun).catch((error: unknown) => {
+            // A message id already decided for another message: named as the batch's item.
+            if (error instanceof MuteError && error.field?.startsWith('message.'))
+              throw new MuteError(error.code, error.message, `messages[${i}].${error.field.slice(8)}`);
+            throw error;
+          }),
+        ),
+      );
       return { decisions: answers.map((a) => decisionOut(a.decision, a.replayed, a.recorded)) };
     });
   }

@@ -1,4 +1,4 @@
-import type { AppliedReason, MuteMessage, MuteOutcome, ThrottleNote } from '@tagguard/mute-engine';
+import type { AppliedReason, MuteMessage, MuteOutcome, Sender, ThrottleNote } from '@tagguard/mute-engine';
 import type { Decider } from '../../write/decider';
 import { MuteError } from '../../write/mute.errors';
 
@@ -49,6 +49,24 @@ export type MessageCommand =
   | { type: 'RecordDecision'; data: RecordedDecision }
   | { type: 'ReleaseHeld'; data: { releaseId: string; releasedAt: number; alert: boolean } };
 
+const sameMessage = (a: MuteMessage, b: MuteMessage): boolean =>
+  a.recipientId === b.recipientId &&
+  a.senderCorpId === b.senderCorpId &&
+  a.urgency === b.urgency &&
+  sameSender(a.sender, b.sender);
+
+// Field by field: a decision read back from the event store need not keep the key order it was written in.
+function sameSender(a: Sender, b: Sender): boolean {
+  switch (a.kind) {
+    case 'partner_staff':
+      return b.kind === a.kind && b.corpId === a.corpId && b.staffId === a.staffId;
+    case 'external_customer':
+      return b.kind === a.kind && b.customerId === a.customerId;
+    case 'employee':
+      return b.kind === a.kind && b.employeeId === a.employeeId;
+  }
+}
+
 /**
  * One message's life: decided once (a second decision of the same message writes nothing: the first one
  * stands), delivered exactly once — NOTIFY and SILENT in the decision's own append, a HOLD when it is
@@ -71,8 +89,19 @@ export const messageDecider: Decider<MessageState, MessageCommand, MessageEvent>
   decide(command, state) {
     switch (command.type) {
       case 'RecordDecision': {
-        if (state.decision) return [];
         const d = command.data;
+        if (state.decision) {
+          // A retry or a redelivery of the message gets its first decision; another message under its id
+          // (another recipient, sender or urgency) would get a decision made for someone else, and never
+          // its own. sentAt is left out: a retry without one is stamped anew.
+          if (!sameMessage(state.decision.message, d.message))
+            throw new MuteError(
+              'MUTE.INVALID_ARGUMENT',
+              `was already decided for another message (recipient ${state.decision.message.recipientId})`,
+              'message.messageId',
+            );
+          return [];
+        }
         const events: MessageEvent[] = [{ type: 'MessageDecided', data: d }];
         if (d.outcome !== 'HOLD')
           events.push({

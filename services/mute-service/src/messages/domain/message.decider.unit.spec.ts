@@ -63,6 +63,29 @@ describe('message decider', () => {
       .when({ type: 'RecordDecision', data: decision('NOTIFY') })
       .then([]));
 
+  it('Given a decided message, When it is decided again later (a retry stamped anew), Then nothing is written', () => {
+    const retry = decision('NOTIFY');
+    spec
+      .given([decided('SILENT'), delivered('SILENT', false)])
+      .when({ type: 'RecordDecision', data: { ...retry, message: { ...retry.message, sentAt: 9_000 } } })
+      .then([]);
+  });
+
+  it.each([
+    ['recipient', { recipientId: 'e2' }],
+    ['sender', { sender: { kind: 'employee' as const, employeeId: 'wangwu' }, senderCorpId: null }],
+    ['urgency', { urgency: 'urgent' as const }],
+  ])(
+    'Given a decided message, When another message (%s) comes under its id, Then INVALID_ARGUMENT on message.messageId',
+    (_what, other) => {
+      const d = decision('NOTIFY');
+      spec
+        .given([decided('SILENT'), delivered('SILENT', false)])
+        .when({ type: 'RecordDecision', data: { ...d, message: { ...d.message, ...other } } })
+        .thenFails('MUTE.INVALID_ARGUMENT', 'message.messageId');
+    },
+  );
+
   it('Given a held message, When it is released, Then the release and its one delivery are written', () =>
     spec
       .given([decided('HOLD')])
