@@ -106,3 +106,4 @@ export {
   type DownstreamChannelV1,
   type DownstreamIntegrationEventV1,
 } from './integration/downstream-events.v1';
+export { parseRfc3339 } from './rfc3339';

@@ -1,4 +1,4 @@
-import { muteDecideV1, muteRuleV1, muteTypesV1 } from '@tagguard/contracts';
+import { muteDecideV1, muteRuleV1, muteTypesV1, parseRfc3339 } from '@tagguard/contracts';
 import type {
   GreenChannel,
   MuteMessage,
@@ -46,9 +46,9 @@ const EFFECT_OUT: Record<RuleEffect, muteRuleV1.RuleEffect> = {
 /** An RFC 3339 instant as epoch ms; empty: null. */
 export function instantIn(value: string | null | undefined, field: string): number | null {
   if (!value) return null;
-  const ms = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms))
-    throw invalid(field, 'must be an RFC 3339 instant');
+  const ms = parseRfc3339(value);
+  if (ms === undefined)
+    throw invalid(field, 'must be an RFC 3339 instant with a zone, e.g. 2026-12-31T16:00:00Z');
   return ms;
 }
 

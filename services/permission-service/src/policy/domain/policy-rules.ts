@@ -1,4 +1,4 @@
-import { ACTIONS_V1, type PolicyResourceV1, type PolicySubjectV1 } from '@tagguard/contracts';
+import { ACTIONS_V1, parseRfc3339, type PolicyResourceV1, type PolicySubjectV1 } from '@tagguard/contracts';
 import { invalid } from './policy.errors';
 
 // The input rules every feature's decider shares: ids, names, actions, subjects, resources, times.
@@ -62,8 +62,8 @@ export function resourceOf(resource: PolicyResourceV1 | undefined, field: string
 /** RFC 3339 with a zone, normalised to UTC; null for none. */
 export function instantOf(value: string | null, field: string): string | null {
   if (value === null || value === '') return null;
-  const ms = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) || Number.isNaN(ms))
+  const ms = parseRfc3339(value);
+  if (ms === undefined)
     throw invalid(field, 'must be an RFC 3339 time with a zone, e.g. 2026-12-31T00:00:00Z');
   return new Date(ms).toISOString();
 }

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import type { Metadata } from '@grpc/grpc-js';
-import { tagV1, timeMachineV1 } from '@tagguard/contracts';
+import { parseRfc3339, tagV1, timeMachineV1 } from '@tagguard/contracts';
 import { positionFromToken } from '@tagguard/event-store';
 import { Observable } from 'rxjs';
 import type { TagNode } from '../domain/tag-catalog.state';
@@ -178,10 +178,14 @@ export class TimeMachineGrpcController implements timeMachineV1.TimeMachineServi
 function asOfField(asOf: timeMachineV1.AsOf | undefined, field: string): AsOf {
   if (!asOf || (!asOf.timestamp && !asOf.position)) return undefined;
   if (asOf.timestamp !== undefined) {
-    const t = new Date(asOf.timestamp);
-    if (Number.isNaN(t.getTime()))
-      throw new TagError('TAG.INVALID_ARGUMENT', 'must be an RFC 3339 timestamp', `${field}.timestamp`);
-    return { timestamp: t };
+    const ms = parseRfc3339(asOf.timestamp);
+    if (ms === undefined)
+      throw new TagError(
+        'TAG.INVALID_ARGUMENT',
+        'must be an RFC 3339 timestamp with a zone, e.g. 2026-12-01T00:00:00Z',
+        `${field}.timestamp`,
+      );
+    return { timestamp: new Date(ms) };
   }
   const position = positionFromToken(asOf.position!);
   if (!position)
