@@ -154,6 +154,8 @@ describe('tagguard.permission.v1 PolicyService and CheckService over gRPC', () =
       ['AddRule', rule('r', { resource: { tagId: '' } }), 'resource.tag_id'],
       ['AddRule', { ...rule('r'), position: -1 }, 'position'],
       ['Freeze', { actorId: 'zs', reason: 'x', until: 'tomorrow' }, 'until'],
+      // Date.parse rolled it over to March 3 (D125).
+      ['Freeze', { actorId: 'zs', reason: 'x', until: '2026-02-31T00:00:00Z' }, 'until'],
       ['MoveRule', { ruleId: 'ghost', position: 0 }, 'rule_id'],
       ['ListRoles', { pageToken: 'garbage' }, 'page_token'],
       // A NUL in the cursor reached PostgreSQL (INTERNAL before).
