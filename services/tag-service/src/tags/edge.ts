@@ -89,8 +89,9 @@ export function textField(value: string, field: string, max = 128): string {
 /** int64 fields arrive as strings; "0" is a real revision, so unset and 0 are the same: callers send the one they read. */
 export function revisionField(value: string | undefined, field = 'expected_revision'): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(value))
-    throw new TagError('TAG.INVALID_ARGUMENT', 'must be a non-negative revision', field);
+  // -1: nothing written yet (a tag's members before the first member write; the answer says -1 too).
+  if (!/^(\d{1,9}|-1)$/.test(value))
+    throw new TagError('TAG.INVALID_ARGUMENT', 'must be a revision (-1: nothing written yet)', field);
   return Number(value);
 }
 

@@ -118,7 +118,9 @@ export function memberKindToWire(kind: string): tagMemberV1.MemberKind {
       ? tagMemberV1.MemberKind.MEMBER_KIND_DEPARTMENT
       : kind === 'partner'
         ? tagMemberV1.MemberKind.MEMBER_KIND_PARTNER
-        : tagMemberV1.MemberKind.MEMBER_KIND_CUSTOMER;
+        : kind === 'customer'
+          ? tagMemberV1.MemberKind.MEMBER_KIND_CUSTOMER
+          : tagMemberV1.MemberKind.MEMBER_KIND_UNSPECIFIED;
 }
 
 /** Members of a request; an unspecified kind is an invalid item (answered per item), not a failed call. */

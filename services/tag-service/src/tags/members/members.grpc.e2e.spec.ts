@@ -3,7 +3,7 @@ import { status } from '@grpc/grpc-js';
 import { customer, customers, TagServiceHarness, type Caller } from '../../testing/tag-service-harness';
 
 type Items = {
-  result: { items: { id: string; outcome: string }[]; membersRevision: string; consistencyToken: string };
+  result: { items: { id: string; outcome: string; kind: string }[]; membersRevision: string; consistencyToken: string };
 };
 type Page = {
   members: { id: string; kind: string; addedBy: string }[];
@@ -45,12 +45,13 @@ describe('tagguard.tag.v1.TagMemberService over gRPC', () => {
       },
       admin,
     );
-    expect(result.items.map((i) => [i.id, i.outcome])).toEqual([
-      ['c1', 'ITEM_OUTCOME_ALREADY_PRESENT'],
-      ['c2', 'ITEM_OUTCOME_OK'],
-      ['e1', 'ITEM_OUTCOME_NOT_ALLOWED'],
-      ['', 'ITEM_OUTCOME_INVALID'],
-      ['x', 'ITEM_OUTCOME_INVALID'],
+    expect(result.items.map((i) => [i.id, i.outcome, i.kind])).toEqual([
+      ['c1', 'ITEM_OUTCOME_ALREADY_PRESENT', 'MEMBER_KIND_CUSTOMER'],
+      ['c2', 'ITEM_OUTCOME_OK', 'MEMBER_KIND_CUSTOMER'],
+      ['e1', 'ITEM_OUTCOME_NOT_ALLOWED', 'MEMBER_KIND_EMPLOYEE'],
+      ['', 'ITEM_OUTCOME_INVALID', 'MEMBER_KIND_CUSTOMER'],
+      // Answered with the kind it was asked with (it said CUSTOMER).
+      ['x', 'ITEM_OUTCOME_INVALID', 'MEMBER_KIND_UNSPECIFIED'],
     ]);
     expect(result.membersRevision).toBe('1');
     const page = await svc.call<Page>(
@@ -146,7 +147,29 @@ describe('tagguard.tag.v1.TagMemberService over gRPC', () => {
       code: status.INVALID_ARGUMENT,
       field: 'members',
     });
-    const added = await svc.call<Items>('members', 'AddMembers', { tagId, members: [customer('c1')] }, admin);
+    // The first member write expects -1 (nothing written yet); the same expectation again is stale.
+    const added = await svc.call<Items>(
+      'members',
+      'AddMembers',
+      { tagId, members: [customer('c1')], expectedRevision: '-1' },
+      admin,
+    );
+    expect(
+      await svc.failure(
+        'members',
+        'AddMembers',
+        { tagId, members: [customer('c2')], expectedRevision: '-1' },
+        admin,
+      ),
+    ).toMatchObject({ code: status.ABORTED, field: 'expected_revision' });
+    expect(
+      await svc.failure(
+        'members',
+        'AddMembers',
+        { tagId, members: [customer('c2')], expectedRevision: '-2' },
+        admin,
+      ),
+    ).toMatchObject({ code: status.INVALID_ARGUMENT, field: 'expected_revision' });
     expect(
       await svc.failure(
         'members',
