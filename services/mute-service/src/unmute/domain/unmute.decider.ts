@@ -80,8 +80,17 @@ function ended(
 export function decideUnmute(command: UnmuteCommand, state: UnmuteState): UnmuteEvent[] {
   switch (command.type) {
     case 'StartTemporaryUnmute': {
-      if (state.status !== 'none')
-        throw new FlowError('MUTE.ALREADY_EXISTS', `unmute ${command.unmuteId} exists`, 'unmuteId');
+      if (state.status !== 'none') {
+        // A retry of the same start (same tag, admin and hours) is answered with the unmute it started.
+        const s = state.started;
+        if (s.tagId === command.tagId && s.actorId === command.actorId && s.hours === command.hours)
+          return [];
+        throw new FlowError(
+          'MUTE.ALREADY_EXISTS',
+          `unmute ${command.unmuteId} exists (for tag ${s.tagId}, ${s.hours} h, by ${s.actorId})`,
+          'unmuteId',
+        );
+      }
       if (!command.tagId) throw invalid('tagId', 'a temporary unmute names a tag');
       if (!Number.isInteger(command.hours) || command.hours < 1 || command.hours > MAX_UNMUTE_HOURS)
         throw invalid('hours', `hours must be a whole number from 1 to ${MAX_UNMUTE_HOURS}`);

@@ -68,11 +68,22 @@ describe('temporary unmute decider', () => {
     },
   );
 
-  it('Given an unmute, When it is started again, Then ALREADY_EXISTS', () => {
+  it('Given an unmute, When the same start is retried, Then nothing new (the unmute it started answers)', () => {
     spec
       .given([started])
-      .when({ ...start, hours: 4 })
-      .thenFails('MUTE.ALREADY_EXISTS');
+      .when({ ...start, hours: 4, now: T0 + 1_000 })
+      .then([]);
+  });
+
+  it.each([
+    ['another tag', { tagId: 'tag-other' }],
+    ['other hours', { hours: 8 }],
+    ['another admin', { actorId: 'admin-2' }],
+  ])('Given an unmute, When its id is started again for %s, Then ALREADY_EXISTS', (_what, other) => {
+    spec
+      .given([started])
+      .when({ ...start, hours: 4, ...other })
+      .thenFails('MUTE.ALREADY_EXISTS', 'unmuteId');
   });
 
   it('Given an active unmute, When its timer fires at the end, Then it ends at its planned end, by the system, with its report', () => {
