@@ -179,8 +179,10 @@ const absent = (tagId: string, field: string) =>
 
 function refusal(action: TagAction, decision: Decision): TagError {
   const last = decision.levels[decision.levels.length - 1];
+  // Frozen by the policy (a manual freeze, or tag-service's own once its copy has it): the same code as the
+  // catalogue's own freeze guard, whichever of the two refuses first.
   return new TagError(
-    'TAG.PERMISSION_DENIED',
+    last?.level === 'freeze' ? 'TAG.OPERATOR_FROZEN' : 'TAG.PERMISSION_DENIED',
     `${action} denied${last ? ` at ${last.level}: ${last.reason}` : ''}`,
   );
 }

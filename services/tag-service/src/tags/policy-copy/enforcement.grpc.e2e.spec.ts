@@ -631,8 +631,8 @@ describe('tag-service enforces the permission policy on every tag read (Kafka â†
     await eventually(
       async () =>
         expect(
-          (await svc.failure('automations', 'CompleteFollowUpTask', { taskId: randomUUID() }, editor)).code,
-        ).toBe(status.PERMISSION_DENIED),
+          await svc.failure('automations', 'CompleteFollowUpTask', { taskId: randomUUID() }, editor),
+        ).toMatchObject({ code: status.PERMISSION_DENIED, errorCode: 'TAG.OPERATOR_FROZEN' }),
       30_000,
       200,
     );
