@@ -22,6 +22,27 @@ function deferredReads<T>() {
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
+/** A runner whose two reads the test answers, over real memories. */
+function world() {
+  const unmutes = deferredReads<Active>();
+  const snapshots = deferredReads<Snapshot>();
+  const activeUnmutes = new ActiveUnmutes();
+  const automationView = new AutomationView();
+  const runner = new FlowRunner(
+    {
+      timers: {} as TimerStore,
+      holds: {} as HoldStore,
+      outbox: {} as Outbox,
+      unmutes: { allActive: unmutes.read } as unknown as UnmuteStore,
+      automation: { snapshot: snapshots.read } as unknown as StoreVisitAutomation,
+      activeUnmutes,
+      automationView,
+    },
+    { tickMs: 100, sweep: false },
+  );
+  return { unmutes, snapshots, activeUnmutes, automationView, runner };
+}
+
 describe('FlowRunner.refresh: overlapping refreshes (the tick and a controller after its write)', () => {
   const unmute: TemporaryUnmute = {
     unmuteId: 'u1',
@@ -37,22 +58,7 @@ describe('FlowRunner.refresh: overlapping refreshes (the tick and a controller a
   const none: Snapshot = { settings: new Map(), mutes: new Map() };
 
   it('Given a tick whose reads started before a write and a refresh after it, When the older reads finish last, Then the newer answer stays', async () => {
-    const unmutes = deferredReads<Active>();
-    const snapshots = deferredReads<Snapshot>();
-    const activeUnmutes = new ActiveUnmutes();
-    const automationView = new AutomationView();
-    const runner = new FlowRunner(
-      {
-        timers: {} as TimerStore,
-        holds: {} as HoldStore,
-        outbox: {} as Outbox,
-        unmutes: { allActive: unmutes.read } as unknown as UnmuteStore,
-        automation: { snapshot: snapshots.read } as unknown as StoreVisitAutomation,
-        activeUnmutes,
-        automationView,
-      },
-      { tickMs: 100, sweep: false },
-    );
+    const { unmutes, snapshots, activeUnmutes, automationView, runner } = world();
 
     // The older call read an unmute and a mute that the write in between ended; the newer call's reads
     // finish first (reads are numbered in the order they are made).
@@ -73,22 +79,7 @@ describe('FlowRunner.refresh: overlapping refreshes (the tick and a controller a
   });
 
   it('Given one refresh, When its reads finish, Then both memories hold them', async () => {
-    const unmutes = deferredReads<Active>();
-    const snapshots = deferredReads<Snapshot>();
-    const activeUnmutes = new ActiveUnmutes();
-    const automationView = new AutomationView();
-    const runner = new FlowRunner(
-      {
-        timers: {} as TimerStore,
-        holds: {} as HoldStore,
-        outbox: {} as Outbox,
-        unmutes: { allActive: unmutes.read } as unknown as UnmuteStore,
-        automation: { snapshot: snapshots.read } as unknown as StoreVisitAutomation,
-        activeUnmutes,
-        automationView,
-      },
-      { tickMs: 100, sweep: false },
-    );
+    const { unmutes, snapshots, activeUnmutes, automationView, runner } = world();
     const done = runner.refresh();
     unmutes.answer(0, [{ tenantId: 't1', unmute }]);
     await flush();
